@@ -1,0 +1,28 @@
+// Entry point of the `baton` command: one module per sub-command under ./commands, loaded on use
+// so that `baton jq` does not pay for the HTTP client or the runtime.
+export type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
+  jq: { summary: 'jq FILTER — run a jq filter over JSON values from stdin (one compact JSON line per result)', load: () => import('./commands/jq.ts') },
+  validate: { summary: 'validate FILE... — validate Serverless Workflow documents and print their problems', load: () => import('./commands/validate.ts') },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([, c]) => `  ${c.summary}`);
+  return `usage: baton <command> [args]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`baton: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const { run } = await command.load();
+  return run(rest);
+}

@@ -1,0 +1,126 @@
+// The interpreter's contract with the runtime.
+//
+//   decide(workflow, state, input, env) -> { state, effects, events }
+//
+// It is pure and synchronous: no clock (env.now), no randomness (ids derive from the state),
+// no I/O. The runtime persists `state` and `events` in one transaction, then performs `effects`
+// and feeds their outcomes back as new inputs. State is plain JSON (it is stored as jsonb).
+//
+// Glossary
+//   effect      something the interpreter asks the runtime to do (call a worker, start a timer…)
+//   effect id   unique within a run, deterministic ("e1", "e2", …); the runtime's task attempt id
+//               is `${runId}:${effectId}` and every retry of a task is a new effect id
+//   reference   JSON pointer of a task in the definition, e.g. "/do/1/getPet"
+//   event       a lifecycle event (CloudEvents `type` + `data`); the runtime adds id, source,
+//               time, subject and the per-run seq when it appends it to the run's event log
+import type { WorkflowError } from '../errors.ts';
+
+export type RunStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'faulted' | 'cancelled';
+
+export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['completed', 'faulted', 'cancelled']);
+
+/** A CloudEvents 1.0 event in structured JSON form. */
+export interface CloudEvent {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  time?: string;
+  subject?: string;
+  datacontenttype?: string;
+  dataschema?: string;
+  data?: unknown;
+  [extension: string]: unknown;
+}
+
+export interface RuntimeDescriptor {
+  name: string;
+  version: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** Everything the interpreter may know about the outside world for one decision. */
+export interface Env {
+  /** Epoch milliseconds: the only clock the interpreter sees. */
+  now: number;
+  runId: string;
+  /** Secrets for `$secrets`. Never copied into state, effects or events by Baton itself. */
+  secrets?: Record<string, unknown>;
+  runtime?: RuntimeDescriptor;
+  /** Time limit of one jq evaluation. */
+  jqTimeoutMs?: number;
+}
+
+/** What happens to a run. Outcomes of effects carry the effect id they answer. */
+export type Input =
+  | { type: 'start'; input: unknown }
+  | { type: 'task.completed'; effectId: string; output: unknown }
+  | { type: 'task.failed'; effectId: string; error: WorkflowError }
+  | { type: 'timer.fired'; timerId: string }
+  /** A CloudEvent that matched the filters of a `listen` effect (matching: matchEvent()). */
+  | { type: 'event.received'; listenId: string; event: CloudEvent }
+  | { type: 'cancel'; reason?: string };
+
+/** The kinds of work that leave the interpreter for a worker queue. */
+export type TaskKind = 'http' | 'agent' | 'approval';
+
+/**
+ * A runtime expression that references `$secrets` inside a task's arguments. The interpreter
+ * does not resolve it, so secrets never enter run state, queues or events; the worker that
+ * executes the task evaluates it (evaluateDeferred) with its own secret store.
+ */
+export interface DeferredExpression {
+  $deferred: string;
+  /** `.` and `$input` are `input`; `$context` is `context`. */
+  input: unknown;
+  context: unknown;
+}
+
+export interface EventFilter {
+  /** Attribute values to match exactly (already evaluated); `data` may hold a jq expression source. */
+  with?: Record<string, unknown>;
+  correlate?: Record<string, { from: string; expect?: unknown }>;
+}
+
+export type Effect =
+  /** Execute a task on a worker. `payload` is the task's `with`, evaluated (DeferredExpression where secrets are used). */
+  | {
+      kind: 'task';
+      id: string;
+      taskKind: TaskKind;
+      reference: string;
+      name: string;
+      payload: unknown;
+      /** The task's `timeout`, when set; the interpreter also arms a timer for it. */
+      timeoutMs?: number;
+    }
+  /** Start a child run (`run: workflow`); its outcome comes back as task.completed/failed. */
+  | { kind: 'workflow'; id: string; reference: string; name: string; namespace: string; workflowName: string; version: string; input: unknown; await: boolean }
+  | { kind: 'timer'; id: string; fireAt: number }
+  | { kind: 'cancelTimer'; id: string }
+  /** Stop a task, a child run or a listen that is no longer wanted (fork lost, timeout, cancellation). */
+  | { kind: 'cancelTask'; id: string }
+  | { kind: 'emit'; event: CloudEvent }
+  /** Wait for CloudEvents posted to the API that match any of `filters`. */
+  | { kind: 'listen'; id: string; reference: string; filters: EventFilter[] }
+  | { kind: 'unlisten'; id: string };
+
+/** A lifecycle event without its envelope (the runtime adds id, source, time, seq). */
+export interface EventDraft {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** The run state. Only the fields below are read by the runtime; the rest is the interpreter's. */
+export interface RunState {
+  status: RunStatus;
+  output?: unknown;
+  error?: WorkflowError;
+  [internal: string]: unknown;
+}
+
+export interface Decision {
+  state: RunState;
+  effects: Effect[];
+  events: EventDraft[];
+}

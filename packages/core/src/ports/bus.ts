@@ -1,0 +1,63 @@
+// The Bus port: task transport between services. Adapters: Redis Streams (distributed) and
+// in-process (embedded). Both pass one conformance suite (packages/bus/tests).
+//
+// Glossary
+//   queue     a durable, competing-consumer work queue (Redis: a stream + one consumer group).
+//             Names used by Baton: "runner" (inputs for the workflow-runner), "tasks.http",
+//             "tasks.agent", "tasks.approval".
+//   lease     a consumed message belongs to its consumer for `visibilityMs`; if it is neither
+//             acked nor extended in time, another consumer's `consume` reclaims it
+//             (Redis: XAUTOCLAIM), and `deliveries` grows.
+//   topic     a broadcast channel with a short replay buffer (Redis: a capped stream read with
+//             XREAD, no group). Used for run events ("events") so that every fanout / waiting
+//             API call sees every event. Losing it loses nothing: Postgres holds the event log.
+
+export interface BusMessage<T = unknown> {
+  /** Transport id (Redis stream entry id); pass it back to ack/extend. */
+  id: string;
+  body: T;
+  /** 1 on first delivery; more when the message was reclaimed from a dead consumer. */
+  deliveries: number;
+}
+
+export interface ConsumeOptions {
+  /** Most messages returned by one call. */
+  max: number;
+  /** How long to wait for a first message when the queue is empty (0 = do not wait). */
+  blockMs: number;
+  /** Lease length; unacked messages older than this are reclaimed by other consumers. */
+  visibilityMs: number;
+  /** Aborting wakes a blocked consume, which then returns what it has (possibly nothing). */
+  signal?: AbortSignal;
+}
+
+export interface TopicEntry<T = unknown> {
+  /** Position in the topic; pass it back as `after` to continue. */
+  id: string;
+  body: T;
+}
+
+export interface Bus {
+  /** Append messages to a queue (one round trip for the whole batch). */
+  enqueue(queue: string, bodies: readonly unknown[]): Promise<void>;
+  /** Take up to `max` messages for `consumer`: reclaimed expired leases first, then new ones. */
+  consume<T = unknown>(queue: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]>;
+  /** Acknowledge (and delete) processed messages. */
+  ack(queue: string, ids: readonly string[]): Promise<void>;
+  /** Renew the lease of messages still being worked on. */
+  extend(queue: string, consumer: string, ids: readonly string[]): Promise<void>;
+  /** Messages waiting or in flight (for metrics and benchmarks). */
+  depth(queue: string): Promise<{ waiting: number; inFlight: number }>;
+
+  /** Broadcast to a topic; the topic keeps roughly the last `maxLen` entries. */
+  publish(topic: string, bodies: readonly unknown[]): Promise<void>;
+  /**
+   * Receive entries published after `after` ("$" or undefined = only new ones), in order, until
+   * the returned function is called. The handler is not called concurrently.
+   */
+  subscribe<T = unknown>(topic: string, handler: (entries: TopicEntry<T>[]) => void | Promise<void>, after?: string): Promise<() => Promise<void>>;
+
+  /** Whether the transport is reachable (for /ready). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

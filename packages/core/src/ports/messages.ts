@@ -1,0 +1,38 @@
+// Messages carried on the Bus queues (validated at each consumer).
+import type { WorkflowError } from '../errors.ts';
+import type { CloudEvent, TaskKind } from '../interpreter/types.ts';
+
+/** On queue `tasks.<kind>`: one task attempt for a worker. */
+export interface TaskMessage {
+  /** `${runId}:${effectId}`; also the HTTP Idempotency-Key. */
+  attemptId: string;
+  runId: string;
+  effectId: string;
+  kind: TaskKind;
+  namespace: string;
+  /** JSON pointer of the task in the definition. */
+  reference: string;
+  name: string;
+  /** The task's evaluated arguments (may contain DeferredExpression objects). */
+  payload: unknown;
+  timeoutMs?: number;
+}
+
+/** On queue `runner`: everything that advances a run. */
+export type RunnerMessage =
+  | { type: 'start'; runId: string }
+  | { type: 'result'; runId: string; attemptId: string; status: 'completed'; output: unknown }
+  | { type: 'result'; runId: string; attemptId: string; status: 'failed'; error: WorkflowError }
+  | { type: 'timer'; runId: string; timerId: string }
+  | { type: 'cancel'; runId: string; reason?: string }
+  | { type: 'event'; runId: string; listenId: string; event: CloudEvent };
+
+export const Queues = {
+  runner: 'runner',
+  tasks: (kind: TaskKind) => `tasks.${kind}`,
+} as const;
+
+export const Topics = {
+  /** Every appended run event, as RunEventRecord & { namespace, name }. */
+  events: 'events',
+} as const;

@@ -1,0 +1,243 @@
+// The Store port: Postgres is the source of truth. Adapters: node-postgres (a real server) and
+// PGlite (embedded); the same migrations and SQL run on both and pass one conformance suite
+// (packages/store/tests).
+//
+// Glossary
+//   definition  an immutable workflow document version, keyed by (namespace, name, version)
+//   run         one execution of a definition; `runs` is the table's name (a documented contract)
+//   attempt     one execution of one task effect (`${runId}:${effectId}`); results are applied once
+//               (completeAttempts only changes attempts still `scheduled`)
+//   event       an entry of a run's append-only log, with a per-run monotonic seq from 1
+//   timer       a durable wake-up for a run (wait, retry backoff, timeouts)
+//   listen      a run waiting for CloudEvents posted to the API
+//   outbox      attempts with dispatchedAt = null: committed but maybe not yet on a queue
+import type { WorkflowError } from '../errors.ts';
+import type { EventFilter, RunState, RunStatus, TaskKind } from '../interpreter/types.ts';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface NewDefinition {
+  namespace: string;
+  name: string;
+  version: string;
+  /** The parsed document (JSON). */
+  document: unknown;
+  /** The text as submitted (YAML or JSON). */
+  source: string;
+  /** sha256 of the canonical JSON of `document`; same hash = same content. */
+  contentHash: string;
+}
+
+export interface DefinitionRecord extends NewDefinition {
+  id: string;
+  createdAt: string;
+}
+
+export type DefinitionSummary = Omit<DefinitionRecord, 'document' | 'source'>;
+
+export interface NewRun {
+  id: string;
+  definitionId: string;
+  namespace: string;
+  name: string;
+  version: string;
+  input: unknown;
+  /** Unique per namespace; a second createRun with the same key returns the first run. */
+  idempotencyKey?: string;
+  parentRunId?: string;
+  parentEffectId?: string;
+}
+
+export interface RunRecord {
+  id: string;
+  definitionId: string;
+  namespace: string;
+  name: string;
+  version: string;
+  status: RunStatus;
+  input: unknown;
+  output?: unknown;
+  error?: WorkflowError;
+  idempotencyKey?: string;
+  parentRunId?: string;
+  parentEffectId?: string;
+  /** Token/cost totals and other counters the runtime keeps on the run. */
+  usage?: Record<string, unknown>;
+  createdAt: string;
+  startedAt?: string;
+  endedAt?: string;
+  updatedAt: string;
+}
+
+export interface RunEventRecord {
+  runId: string;
+  seq: number;
+  /** CloudEvents id, unique. */
+  id: string;
+  type: string;
+  /** ISO 8601. */
+  time: string;
+  data: unknown;
+}
+
+export type AttemptKind = TaskKind | 'workflow';
+export type AttemptStatus = 'scheduled' | 'completed' | 'failed' | 'cancelled';
+
+export interface NewAttempt {
+  /** `${runId}:${effectId}` */
+  id: string;
+  runId: string;
+  effectId: string;
+  kind: AttemptKind;
+  reference: string;
+  payload: unknown;
+}
+
+export interface AttemptRecord extends NewAttempt {
+  status: AttemptStatus;
+  result?: unknown;
+  error?: WorkflowError;
+  createdAt: string;
+  dispatchedAt?: string;
+  finishedAt?: string;
+}
+
+export interface AttemptOutcome {
+  id: string;
+  status: 'completed' | 'failed';
+  result?: unknown;
+  error?: WorkflowError;
+}
+
+export interface TimerRecord {
+  /** `${runId}:${timerId}` */
+  id: string;
+  runId: string;
+  timerId: string;
+  /** Epoch milliseconds. */
+  fireAt: number;
+}
+
+export interface ListenRecord {
+  /** `${runId}:${listenId}` */
+  id: string;
+  runId: string;
+  listenId: string;
+  filters: EventFilter[];
+}
+
+export interface LockedRun {
+  id: string;
+  definitionId: string;
+  namespace: string;
+  status: RunStatus;
+  /** The interpreter's state; undefined before the run's first decision. */
+  state?: RunState;
+  /** Seq of the last event appended (0 when none). */
+  eventSeq: number;
+  parentRunId?: string;
+  parentEffectId?: string;
+}
+
+export interface RunUpdate {
+  id: string;
+  status: RunStatus;
+  state: RunState;
+  output?: unknown;
+  error?: WorkflowError;
+  eventSeq: number;
+  /** Set once, when the run leaves pending. */
+  startedAt?: string;
+  /** Set when the run reaches a terminal status. */
+  endedAt?: string;
+  /** Shallow-merged into the run's usage counters (numbers are added). */
+  usage?: Record<string, number>;
+}
+
+/** The statements of one runner batch, all inside one transaction. */
+export interface RunnerTx {
+  /** SELECT … FOR UPDATE, in id order (no deadlocks between runners). Unknown ids are skipped. */
+  lockRuns(ids: readonly string[]): Promise<LockedRun[]>;
+  /** Apply outcomes to attempts still `scheduled`; returns the ids that changed (the rest are duplicates). */
+  completeAttempts(outcomes: readonly AttemptOutcome[]): Promise<string[]>;
+  /** Delete timers; returns the ids that existed (a timer fires once). */
+  takeTimers(ids: readonly string[]): Promise<string[]>;
+  saveRuns(updates: readonly RunUpdate[]): Promise<void>;
+  /** Append events whose seq the caller assigned from LockedRun.eventSeq. */
+  appendEvents(events: readonly RunEventRecord[]): Promise<void>;
+  insertAttempts(attempts: readonly NewAttempt[]): Promise<void>;
+  /** Mark attempts cancelled (if still scheduled); returns those that changed. */
+  cancelAttempts(ids: readonly string[]): Promise<string[]>;
+  insertTimers(timers: readonly TimerRecord[]): Promise<void>;
+  deleteTimers(ids: readonly string[]): Promise<void>;
+  insertListens(listens: readonly ListenRecord[]): Promise<void>;
+  deleteListens(ids: readonly string[]): Promise<void>;
+  /** Child runs (`run: workflow`) created by a decision. */
+  createRuns(runs: readonly NewRun[]): Promise<void>;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  /** First characters of the key, for people to recognise it. Never the key. */
+  prefix: string;
+  role: 'admin' | 'user';
+  /** Restricts the key to one namespace; undefined = all namespaces. */
+  namespace?: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+export interface Store {
+  /** Apply pending numbered migrations; idempotent and safe when several processes start at once. */
+  migrate(): Promise<void>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+
+  putDefinition(definition: NewDefinition): Promise<{ outcome: 'created' | 'unchanged' | 'conflict'; definition: DefinitionRecord }>;
+  /** Without a version: the highest semantic version. */
+  getDefinition(namespace: string, name: string, version?: string): Promise<DefinitionRecord | undefined>;
+  getDefinitionById(id: string): Promise<DefinitionRecord | undefined>;
+  listDefinitions(query: { namespace?: string; name?: string; limit: number; cursor?: string }): Promise<Page<DefinitionSummary>>;
+
+  createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  /** Newest first; keyset pagination on (createdAt, id). A malformed cursor throws InvalidCursorError. */
+  listRuns(query: { status?: RunStatus; namespace?: string; name?: string; limit: number; cursor?: string }): Promise<Page<RunRecord>>;
+  listEvents(runId: string, afterSeq: number, limit: number): Promise<RunEventRecord[]>;
+  listAttempts(runId: string): Promise<AttemptRecord[]>;
+
+  /** Run `fn` in one transaction (BEGIN … COMMIT, ROLLBACK on throw). */
+  transaction<T>(fn: (tx: RunnerTx) => Promise<T>): Promise<T>;
+
+  /** Outbox: attempts committed but not marked dispatched, created more than `olderThanMs` ago. */
+  undispatchedAttempts(olderThanMs: number, limit: number): Promise<AttemptRecord[]>;
+  markDispatched(ids: readonly string[]): Promise<void>;
+  /** Attempts dispatched more than `olderThanMs` ago that are still scheduled (lost with a transport). */
+  staleAttempts(kind: AttemptKind, olderThanMs: number, limit: number): Promise<AttemptRecord[]>;
+  /** Runs still `pending` (no first decision) created more than `olderThanMs` ago. */
+  pendingRuns(olderThanMs: number, limit: number): Promise<string[]>;
+  /** Timers with fireAt <= now, earliest first. */
+  dueTimers(now: number, limit: number): Promise<TimerRecord[]>;
+  /** fireAt of the earliest timer, if any. */
+  nextTimerAt(): Promise<number | undefined>;
+  /** Listens of runs that may match an event of `type` (filters with no type, or this type). */
+  listensForType(type: string): Promise<ListenRecord[]>;
+
+  createApiKey(input: { name: string; role: 'admin' | 'user'; namespace?: string; secret?: string }): Promise<{ record: ApiKeyRecord; secret: string }>;
+  /** The active (not revoked) key with this secret. Keys are stored as sha256 hashes. */
+  verifyApiKey(secret: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  revokeApiKey(id: string): Promise<boolean>;
+}
+
+export class InvalidCursorError extends Error {
+  constructor(message = 'the cursor is malformed or does not belong to this listing') {
+    super(message);
+    this.name = 'InvalidCursorError';
+  }
+}
