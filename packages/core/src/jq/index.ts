@@ -1,4 +1,4 @@
-// jq for runtime expressions. CONTRACT (implemented by the jq engine work):
+// jq for runtime expressions. CONTRACT (others code against it; keep it stable):
 //
 //   compileJq(src)            -> JqProgram (cached by source); throws JqCompileError on syntax errors
 //   checkJq(src)              -> undefined if the filter compiles, else the error message
@@ -8,4 +8,46 @@
 //   JqTimeoutError            -> the evaluation exceeded opts.timeoutMs (default 1000 ms)
 //
 // Everything is synchronous: the interpreter is a pure, synchronous function.
-export {};
+import { JqCompileError } from './errors.ts';
+import { checkWasm, runWasm } from './wasm-fallback.ts';
+
+export { JqCompileError, JqRuntimeError, JqTimeoutError } from './errors.ts';
+
+export interface JqRunOptions {
+  /** Wall-clock budget of one evaluation; default 1000 ms. */
+  timeoutMs?: number;
+}
+
+export interface JqProgram {
+  readonly source: string;
+  all(input: unknown, vars?: Record<string, unknown>, opts?: JqRunOptions): unknown[];
+  first(input: unknown, vars?: Record<string, unknown>, opts?: JqRunOptions): unknown;
+}
+
+export const DEFAULT_TIMEOUT_MS = 1000;
+const CACHE_LIMIT = 2000;
+const cache = new Map<string, JqProgram>();
+
+export function compileJq(src: string): JqProgram {
+  const cached = cache.get(src);
+  if (cached) return cached;
+  const problem = checkWasm(src);
+  if (problem !== undefined) throw new JqCompileError(problem);
+  const program: JqProgram = {
+    source: src,
+    all: (input, vars, opts) => runWasm(src, input, vars, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    first: (input, vars, opts) => runWasm(src, input, vars, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS)[0],
+  };
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cache.set(src, program);
+  return program;
+}
+
+export function checkJq(src: string): string | undefined {
+  try {
+    compileJq(src);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}

@@ -1,0 +1,36 @@
+// The three ways a jq expression fails. Messages follow jq's own wording where jq has one, so
+// that users see the same text as with the jq command line tool.
+
+/** The filter does not compile (syntax error, unknown function or variable). */
+export class JqCompileError extends Error {
+  override readonly name = 'JqCompileError';
+}
+
+/**
+ * The filter raised an error while running: `error/1`, a type error, `halt_error`, …
+ * `value` is the jq error value (what `try … catch .` would see); `message` is jq's text for it.
+ */
+export class JqRuntimeError extends Error {
+  override readonly name = 'JqRuntimeError';
+  readonly value: unknown;
+  constructor(message: string, value: unknown = message) {
+    super(message);
+    this.value = value;
+  }
+}
+
+/** The evaluation ran longer than its time (or step) budget and was stopped. */
+export class JqTimeoutError extends Error {
+  override readonly name = 'JqTimeoutError';
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(`jq expression exceeded its time limit of ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** jq's message for an error value: the string itself, or its JSON with jq's "(not a string)" note. */
+export function errorMessageOf(value: unknown, toJson: (v: unknown) => string): string {
+  if (typeof value === 'string') return value;
+  return `${toJson(value)} (not a string)`;
+}
