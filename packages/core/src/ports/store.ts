@@ -134,6 +134,8 @@ export interface LockedRun {
   id: string;
   definitionId: string;
   namespace: string;
+  name: string;
+  version: string;
   status: RunStatus;
   /** The interpreter's state; undefined before the run's first decision. */
   state?: RunState;
