@@ -44,16 +44,21 @@ export interface Bus {
   consume<T = unknown>(queue: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]>;
   /** Acknowledge (and delete) processed messages. */
   ack(queue: string, ids: readonly string[]): Promise<void>;
-  /** Renew the lease of messages still being worked on. */
-  extend(queue: string, consumer: string, ids: readonly string[]): Promise<void>;
+  /**
+   * Renew the lease of messages still being worked on. Returns the ids renewed; an id missing
+   * from the result is no longer this consumer's (its lease expired and another consumer
+   * reclaimed it, or it was acked): stop working on it, it will be finished elsewhere.
+   */
+  extend(queue: string, consumer: string, ids: readonly string[]): Promise<string[]>;
   /** Messages waiting or in flight (for metrics and benchmarks). */
   depth(queue: string): Promise<{ waiting: number; inFlight: number }>;
 
   /** Broadcast to a topic; the topic keeps roughly the last `maxLen` entries. */
   publish(topic: string, bodies: readonly unknown[]): Promise<void>;
   /**
-   * Receive entries published after `after` ("$" or undefined = only new ones), in order, until
-   * the returned function is called. The handler is not called concurrently.
+   * Receive entries published after `after` ("$" or undefined = only new ones; "0" = all still
+   * buffered), in order, until the returned function is called. Entries published after the
+   * returned promise resolves are never missed. The handler is not called concurrently.
    */
   subscribe<T = unknown>(topic: string, handler: (entries: TopicEntry<T>[]) => void | Promise<void>, after?: string): Promise<() => Promise<void>>;
 
