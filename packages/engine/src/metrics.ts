@@ -1,0 +1,38 @@
+// The runner's Prometheus metrics.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Queues, type Bus, type TaskKind } from '@baton/core';
+
+export interface EngineMetrics {
+  runsStarted: Counter<'namespace'>;
+  runsFinished: Counter<'namespace' | 'status'>;
+  transitions: Counter;
+  batchSeconds: Histogram;
+  reclaimed: Counter<'queue'>;
+}
+
+const TASK_KINDS: TaskKind[] = ['http', 'agent', 'approval'];
+
+export function createEngineMetrics(registry: Registry, bus: Bus): EngineMetrics {
+  const queues = [Queues.runner, ...TASK_KINDS.map(Queues.tasks)];
+  new Gauge({
+    name: 'baton_queue_depth',
+    help: 'Messages waiting or in flight per queue',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      for (const queue of queues) {
+        const depth = await bus.depth(queue).catch(() => undefined);
+        if (!depth) continue;
+        this.set({ queue, state: 'waiting' }, depth.waiting);
+        this.set({ queue, state: 'in_flight' }, depth.inFlight);
+      }
+    },
+  });
+  return {
+    runsStarted: new Counter({ name: 'baton_runs_started_total', help: 'Runs that left pending', labelNames: ['namespace'], registers: [registry] }),
+    runsFinished: new Counter({ name: 'baton_runs_finished_total', help: 'Runs that reached a terminal status', labelNames: ['namespace', 'status'], registers: [registry] }),
+    transitions: new Counter({ name: 'baton_runner_transitions_total', help: 'Interpreter decisions applied', registers: [registry] }),
+    batchSeconds: new Histogram({ name: 'baton_runner_batch_seconds', help: 'Time to apply and commit one batch', buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
+    reclaimed: new Counter({ name: 'baton_messages_reclaimed_total', help: 'Messages redelivered after a consumer lost its lease', labelNames: ['queue'], registers: [registry] }),
+  };
+}

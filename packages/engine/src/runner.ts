@@ -1,0 +1,220 @@
+// The workflow-runner: consumes the `runner` queue, fires due timers and sweeps the outbox.
+// Several runners may run at once: runs are serialised by row locks (lockRuns), results and
+// timers are applied once (completeAttempts / takeTimers), and every loop is restartable.
+import { Queues, Topics, type AttemptKind, type Bus, type BusMessage, type RunnerMessage, type RuntimeDescriptor, type Store, type TaskKind, type TaskMessage } from '@baton/core';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { applyBatch, type ApplyDeps, type BatchOutcome } from './apply.ts';
+import { DefinitionCache } from './definitions.ts';
+import { createEngineMetrics, type EngineMetrics } from './metrics.ts';
+import { routeCloudEvent } from './route-event.ts';
+import { parseRunnerMessage } from './validate.ts';
+
+export interface RunnerOptions {
+  /** Consumer name on the bus (unique per process). */
+  consumer: string;
+  batchSize: number;
+  /** Batches applied at once (each uses its own database connection). */
+  concurrency: number;
+  visibilityMs: number;
+  /** Longest sleep of the timer loop when no timer is known to be due sooner. */
+  timerPollMs: number;
+  sweepIntervalMs: number;
+  /** Attempts older than this and not dispatched are put on their queue again. */
+  outboxAgeMs: number;
+  /** Runs still pending after this long get their start message again. */
+  pendingAgeMs: number;
+  /** Per kind: dispatched attempts without a result after this long are dispatched again (transport loss). */
+  redispatchAfterMs: Partial<Record<AttemptKind, number>>;
+}
+
+export const defaultRunnerOptions: Omit<RunnerOptions, 'consumer'> = {
+  batchSize: 256,
+  concurrency: 4,
+  visibilityMs: 30_000,
+  timerPollMs: 250,
+  sweepIntervalMs: 2_000,
+  outboxAgeMs: 3_000,
+  pendingAgeMs: 10_000,
+  redispatchAfterMs: { http: 10 * 60_000, agent: 30 * 60_000, workflow: 30_000 },
+};
+
+export interface RunnerDeps {
+  store: Store;
+  bus: Bus;
+  logger: Logger;
+  metrics: Registry;
+  secrets: Record<string, unknown>;
+  runtime: RuntimeDescriptor;
+  options: RunnerOptions;
+  clock?: () => number;
+}
+
+export interface WorkflowRunner {
+  start(): Promise<void>;
+  /** Stop taking work, finish the batches in hand, and return. Unacked messages are reclaimed by others. */
+  stop(): Promise<void>;
+}
+
+export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
+  const { store, bus, logger, options } = deps;
+  const clock = deps.clock ?? Date.now;
+  const metrics = createEngineMetrics(deps.metrics, bus);
+  const apply: ApplyDeps = {
+    store,
+    definitions: new DefinitionCache(store),
+    secrets: deps.secrets,
+    runtime: deps.runtime,
+    clock,
+    onDecideError: (runId, error) => logger.error({ runId, err: error }, 'interpreter error; run faulted'),
+  };
+  const abort = new AbortController();
+  const loops: Promise<void>[] = [];
+  let wakeTimers: (() => void) | undefined;
+  let nextTimerWake = Number.POSITIVE_INFINITY;
+
+  async function process(messages: RunnerMessage[]): Promise<void> {
+    const end = metrics.batchSeconds.startTimer();
+    const outcome = await applyBatch(apply, messages);
+    await afterCommit(outcome);
+    end();
+  }
+
+  async function afterCommit(outcome: BatchOutcome): Promise<void> {
+    const byKind = new Map<TaskKind, TaskMessage[]>();
+    for (const task of outcome.tasks) {
+      const list = byKind.get(task.kind);
+      if (list) list.push(task);
+      else byKind.set(task.kind, [task]);
+    }
+    await Promise.all([
+      ...[...byKind].map(([kind, tasks]) => bus.enqueue(Queues.tasks(kind), tasks)),
+      outcome.runnerMessages.length > 0 ? bus.enqueue(Queues.runner, outcome.runnerMessages) : undefined,
+      outcome.events.length > 0 ? bus.publish(Topics.events, outcome.events) : undefined,
+    ]);
+    if (outcome.attemptIds.length > 0) await store.markDispatched(outcome.attemptIds);
+    for (const event of outcome.emitted) await routeCloudEvent(store, bus, event);
+    metrics.transitions.inc(outcome.transitions);
+    for (const s of outcome.started) metrics.runsStarted.inc({ namespace: s.namespace });
+    for (const f of outcome.finished) metrics.runsFinished.inc({ namespace: f.namespace, status: f.status });
+    if (outcome.nextTimerAt !== undefined && outcome.nextTimerAt < nextTimerWake) wakeTimers?.();
+  }
+
+  async function inboxLoop(): Promise<void> {
+    while (!abort.signal.aborted) {
+      let batch: BusMessage[] = [];
+      try {
+        batch = await bus.consume(Queues.runner, options.consumer, { max: options.batchSize, blockMs: 2_000, visibilityMs: options.visibilityMs, signal: abort.signal });
+        if (batch.length === 0) continue;
+        const reclaimed = batch.filter((m) => m.deliveries > 1).length;
+        if (reclaimed > 0) metrics.reclaimed.inc({ queue: Queues.runner }, reclaimed);
+        const messages: RunnerMessage[] = [];
+        for (const m of batch) {
+          const parsed = parseRunnerMessage(m.body);
+          if (parsed) messages.push(parsed);
+          else logger.warn({ messageId: m.id }, 'dropping a malformed runner message');
+        }
+        if (messages.length > 0) await process(messages);
+        await bus.ack(Queues.runner, batch.map((m) => m.id));
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        // Unacked messages come back after the visibility timeout; back off briefly meanwhile.
+        logger.error({ err: error, batch: batch.length }, 'runner batch failed; messages will be redelivered');
+        await sleep(200, abort.signal);
+      }
+    }
+  }
+
+  async function timerLoop(): Promise<void> {
+    while (!abort.signal.aborted) {
+      try {
+        const now = clock();
+        const due = await store.dueTimers(now, options.batchSize);
+        if (due.length > 0) {
+          await process(due.map((t) => ({ type: 'timer', runId: t.runId, timerId: t.timerId })));
+          continue;
+        }
+        const next = await store.nextTimerAt();
+        const wait = Math.max(1, Math.min(options.timerPollMs, (next ?? Number.POSITIVE_INFINITY) - clock()));
+        nextTimerWake = clock() + wait;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          wakeTimers = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeTimers = undefined;
+        nextTimerWake = Number.POSITIVE_INFINITY;
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        logger.error({ err: error }, 'timer loop failed');
+        await sleep(500, abort.signal);
+      }
+    }
+  }
+
+  async function sweepLoop(): Promise<void> {
+    while (!abort.signal.aborted) {
+      await sleep(options.sweepIntervalMs, abort.signal);
+      if (abort.signal.aborted) return;
+      try {
+        await sweepOnce();
+      } catch (error) {
+        logger.error({ err: error }, 'sweep failed');
+      }
+    }
+  }
+
+  /** Repairs what a crash between commit and dispatch, or a lost transport, left behind. */
+  async function sweepOnce(): Promise<void> {
+    const undispatched = await store.undispatchedAttempts(options.outboxAgeMs, 500);
+    const stale = (
+      await Promise.all(
+        Object.entries(options.redispatchAfterMs).map(([kind, after]) => (after === undefined ? [] : store.staleAttempts(kind as AttemptKind, after, 500))),
+      )
+    ).flat();
+    const tasks: TaskMessage[] = [];
+    const runner: RunnerMessage[] = [];
+    for (const attempt of [...undispatched, ...stale]) {
+      if (attempt.kind === 'workflow') {
+        const childId = (attempt.payload as { childRunId?: string }).childRunId;
+        const child = childId ? await store.getRun(childId) : undefined;
+        if (child?.status === 'completed') runner.push({ type: 'result', runId: attempt.runId, attemptId: attempt.id, status: 'completed', output: child.output ?? null });
+        else if (child && (child.status === 'faulted' || child.status === 'cancelled') && child.error) runner.push({ type: 'result', runId: attempt.runId, attemptId: attempt.id, status: 'failed', error: child.error });
+      } else {
+        tasks.push(attempt.payload as TaskMessage);
+      }
+    }
+    for (const runId of await store.pendingRuns(options.pendingAgeMs, 500)) runner.push({ type: 'start', runId });
+    const outcome: BatchOutcome = { tasks, attemptIds: [...undispatched, ...stale].map((a) => a.id), runnerMessages: runner, events: [], emitted: [], finished: [], started: [], transitions: 0 };
+    if (tasks.length + runner.length + outcome.attemptIds.length === 0) return;
+    logger.info({ redispatched: tasks.length, runnerMessages: runner.length }, 'sweeper re-dispatched work');
+    await afterCommit(outcome);
+  }
+
+  return {
+    async start() {
+      for (let i = 0; i < options.concurrency; i += 1) loops.push(inboxLoop());
+      loops.push(timerLoop(), sweepLoop());
+      logger.info({ consumer: options.consumer, concurrency: options.concurrency }, 'workflow-runner started');
+    },
+    async stop() {
+      abort.abort();
+      wakeTimers?.();
+      await Promise.allSettled(loops);
+      logger.info('workflow-runner stopped');
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,80 @@
+// A service's resources bag: configuration, logger, metrics, secrets, and the store and bus
+// adapters chosen by the environment. Shared by every service main and the all-in-one process.
+import { mkdirSync } from 'node:fs';
+import type { Bus, Store } from '@baton/core';
+import { createBus } from '@baton/bus';
+import { createStore } from '@baton/store';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { busConfig, storeConfig, type BusConfig, type StoreConfig } from './config.ts';
+import type { Env } from './env.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { loadSecrets } from './secrets.ts';
+
+/** What a worker needs: no database (http-worker, hitl-worker, agent-runner talk to Redis only). */
+export interface WorkerContext {
+  service: string;
+  env: Env;
+  logger: Logger;
+  metrics: Registry;
+  secrets: Record<string, unknown>;
+  bus: Bus;
+  /** Dependencies reachable (for /ready). */
+  ready: () => Promise<boolean>;
+  close: () => Promise<void>;
+}
+
+export interface ServiceContext extends WorkerContext {
+  store: Store;
+}
+
+export async function openStore(config: StoreConfig, logger: Logger): Promise<Store> {
+  if (config.kind === 'pglite') {
+    if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
+    return createStore(config);
+  }
+  return createStore({ ...config, onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost') });
+}
+
+export function openBus(config: BusConfig): Bus {
+  return createBus(config);
+}
+
+export interface ContextOptions {
+  embedded: boolean;
+  /** Reuse adapters (the all-in-one process shares one store and bus between services). */
+  store?: Store;
+  bus?: Bus;
+}
+
+export async function openWorkerContext(service: string, env: Env, options: ContextOptions): Promise<WorkerContext> {
+  const logger = createLogger(service, env.LOG_LEVEL ?? 'info');
+  const bus = options.bus ?? openBus(busConfig(env, options.embedded));
+  return {
+    service,
+    env,
+    logger,
+    metrics: createMetrics(service),
+    secrets: loadSecrets(env),
+    bus,
+    ready: () => bus.ping(),
+    close: async () => {
+      if (!options.bus) await bus.close();
+    },
+  };
+}
+
+export async function openServiceContext(service: string, env: Env, options: ContextOptions): Promise<ServiceContext> {
+  const worker = await openWorkerContext(service, env, options);
+  const store = options.store ?? (await openStore(storeConfig(env, options.embedded), worker.logger));
+  return {
+    ...worker,
+    store,
+    ready: async () => (await worker.ready()) && (await store.ping()),
+    close: async () => {
+      await worker.close();
+      if (!options.store) await store.close();
+    },
+  };
+}

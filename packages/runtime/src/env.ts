@@ -1,0 +1,43 @@
+// Environment variables, with the Docker/Kubernetes secrets convention: every variable NAME may
+// instead be given as NAME_FILE, the path of a file holding the value.
+import { readFileSync } from 'node:fs';
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** NAME, or the trimmed content of the file named by NAME_FILE; NAME wins when both are set. */
+export function readEnv(env: Env, name: string): string | undefined {
+  const direct = env[name];
+  if (direct !== undefined && direct !== '') return direct;
+  const file = env[`${name}_FILE`];
+  if (file === undefined || file === '') return undefined;
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new ConfigError(`${name}_FILE points to '${file}', which cannot be read: ${(error as Error).message}`);
+  }
+}
+
+export function readInt(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = readEnv(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be an integer >= ${min}, got '${raw}'`);
+  }
+  return value;
+}
+
+export function readBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = readEnv(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got '${raw}'`);
+}

@@ -1,0 +1,8 @@
+// workflow-runner as its own process (port 8082: /health, /ready, /metrics).
+import { openServiceContext, readInt, startHealthServer, onShutdown } from '@baton/runtime';
+import { startWorkflowRunner } from './index.ts';
+
+const ctx = await openServiceContext('workflow-runner', process.env, { embedded: false });
+const runner = await startWorkflowRunner(ctx);
+const health = await startHealthServer({ port: readInt(process.env, 'PORT', 8082, 1), ready: ctx.ready, metrics: ctx.metrics });
+onShutdown(ctx.logger, [ctx.close, async () => void health.close(), runner.stop]);
