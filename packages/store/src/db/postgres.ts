@@ -1,0 +1,107 @@
+// node-postgres adapter: a Pool; a transaction holds one client from BEGIN to COMMIT/ROLLBACK.
+// Parameterised statements are sent as named prepared statements (one name per SQL text), so the
+// server parses and plans each hot statement once per connection instead of once per call.
+import pg from 'pg';
+import type { PoolClient, PoolConfig } from 'pg';
+import { JSON_OIDS } from './types.ts';
+import type { Db, Queryable, Row } from './types.ts';
+
+export interface PostgresConnection {
+  connectionString?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  poolSize?: number;
+  /** Errors of idle pooled connections (server restart, network); the pool replaces them. */
+  onIdleError?: (error: Error) => void;
+}
+
+const jsonOids: ReadonlySet<number> = new Set(JSON_OIDS);
+const rawText = (text: string): string => text;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    jsonOids.has(oid) ? rawText : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `baton_${statementNames.size + 1}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+async function run<R extends Row>(client: pg.Pool | PoolClient, sql: string, params: readonly unknown[]): Promise<R[]> {
+  if (params.length === 0) return (await client.query<R>(sql)).rows;
+  const result = await client.query<R>({ name: statementName(sql), text: sql, values: params as unknown[] });
+  return result.rows;
+}
+
+function clientHandle(client: PoolClient): Queryable {
+  return {
+    query: <R extends Row>(sql: string, params: readonly unknown[] = []) => run<R>(client, sql, params),
+    async exec(script: string) {
+      await client.query(script);
+    },
+  };
+}
+
+export function openPostgres(connection: PostgresConnection): Db {
+  const config: PoolConfig = {
+    max: connection.poolSize ?? 10,
+    types,
+    ...(connection.connectionString !== undefined
+      ? { connectionString: connection.connectionString }
+      : {
+          host: connection.host,
+          port: connection.port,
+          user: connection.user,
+          password: connection.password,
+          database: connection.database,
+        }),
+  };
+  const pool = new pg.Pool(config);
+  pool.on('error', connection.onIdleError ?? (() => undefined));
+  return new PostgresDb(pool);
+}
+
+class PostgresDb implements Db {
+  readonly #pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return run<R>(this.#pool, sql, params);
+  }
+
+  async exec(script: string): Promise<void> {
+    await this.#pool.query(script);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(clientHandle(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      // A failed ROLLBACK means the connection is unusable: destroy it instead of pooling it.
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#pool.end();
+  }
+}

@@ -1,0 +1,26 @@
+// RunnerTx: the statements of one runner batch bound to one open transaction.
+import type { RunnerTx } from '@baton/core';
+import type { Queryable } from './db/types.ts';
+import { cancelAttempts, completeAttempts, insertAttempts } from './sql/attempts.ts';
+import { appendEvents } from './sql/events.ts';
+import { deleteListens, insertListens } from './sql/listens.ts';
+import { lockRuns, saveRuns } from './sql/run-transitions.ts';
+import { insertRuns } from './sql/runs.ts';
+import { deleteTimers, insertTimers, takeTimers } from './sql/timers.ts';
+
+export function runnerTx(tx: Queryable): RunnerTx {
+  return {
+    lockRuns: (ids) => lockRuns(tx, ids),
+    completeAttempts: (outcomes) => completeAttempts(tx, outcomes),
+    takeTimers: (ids) => takeTimers(tx, ids),
+    saveRuns: (updates) => saveRuns(tx, updates),
+    appendEvents: (events) => appendEvents(tx, events),
+    insertAttempts: (attempts) => insertAttempts(tx, attempts),
+    cancelAttempts: (ids) => cancelAttempts(tx, ids),
+    insertTimers: (timers) => insertTimers(tx, timers),
+    deleteTimers: (ids) => deleteTimers(tx, ids),
+    insertListens: (listens) => insertListens(tx, listens),
+    deleteListens: (ids) => deleteListens(tx, ids),
+    createRuns: (runs) => insertRuns(tx, runs),
+  };
+}

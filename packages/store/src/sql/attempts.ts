@@ -1,0 +1,103 @@
+// task_attempts: one row per task effect, and the outbox (dispatched_at null = maybe not queued).
+import type { AttemptKind, AttemptOutcome, AttemptRecord, AttemptStatus, NewAttempt, WorkflowError } from '@baton/core';
+import type { Queryable, Row } from '../db/types.ts';
+import { clampLimit, fromJson, iso, isoOrUndefined, jsonParam, withOptional } from './values.ts';
+
+const COLUMNS = 'id, run_id, effect_id, kind, reference, payload, status, result, error, created_at, dispatched_at, finished_at';
+const now = `date_trunc('milliseconds', now())`;
+
+function toAttempt(row: Row): AttemptRecord {
+  const attempt: AttemptRecord = {
+    id: row.id as string,
+    runId: row.run_id as string,
+    effectId: row.effect_id as string,
+    kind: row.kind as AttemptKind,
+    reference: row.reference as string,
+    payload: fromJson(row.payload) ?? null,
+    status: row.status as AttemptStatus,
+    createdAt: iso(row.created_at),
+  };
+  withOptional(attempt, 'result', fromJson(row.result));
+  withOptional(attempt, 'error', fromJson(row.error) as WorkflowError | undefined);
+  withOptional(attempt, 'dispatchedAt', isoOrUndefined(row.dispatched_at));
+  withOptional(attempt, 'finishedAt', isoOrUndefined(row.finished_at));
+  return attempt;
+}
+
+export async function insertAttempts(db: Queryable, attempts: readonly NewAttempt[]): Promise<void> {
+  if (attempts.length === 0) return;
+  await db.query(
+    `INSERT INTO task_attempts (id, run_id, effect_id, kind, reference, payload)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::jsonb[])`,
+    [
+      attempts.map((a) => a.id),
+      attempts.map((a) => a.runId),
+      attempts.map((a) => a.effectId),
+      attempts.map((a) => a.kind),
+      attempts.map((a) => a.reference),
+      attempts.map((a) => JSON.stringify(a.payload ?? null)),
+    ],
+  );
+}
+
+/** Only attempts still `scheduled` change: a result delivered twice is applied once. */
+export async function completeAttempts(db: Queryable, outcomes: readonly AttemptOutcome[]): Promise<string[]> {
+  if (outcomes.length === 0) return [];
+  const rows = await db.query<{ id: string }>(
+    `UPDATE task_attempts a
+     SET status = o.status, result = o.result, error = o.error, finished_at = ${now}
+     FROM (SELECT DISTINCT ON (id) * FROM unnest($1::text[], $2::text[], $3::text[]::jsonb[], $4::text[]::jsonb[])
+           AS u(id, status, result, error)) o
+     WHERE a.id = o.id AND a.status = 'scheduled'
+     RETURNING a.id`,
+    [
+      outcomes.map((o) => o.id),
+      outcomes.map((o) => o.status),
+      outcomes.map((o) => jsonParam(o.result)),
+      outcomes.map((o) => jsonParam(o.error)),
+    ],
+  );
+  return rows.map((row) => row.id);
+}
+
+export async function cancelAttempts(db: Queryable, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<{ id: string }>(
+    `UPDATE task_attempts SET status = 'cancelled', finished_at = ${now}
+     WHERE id = ANY($1::text[]) AND status = 'scheduled' RETURNING id`,
+    [ids],
+  );
+  return rows.map((row) => row.id);
+}
+
+export async function listAttempts(db: Queryable, runId: string): Promise<AttemptRecord[]> {
+  const rows = await db.query(`SELECT ${COLUMNS} FROM task_attempts WHERE run_id = $1 ORDER BY created_at, id`, [runId]);
+  return rows.map(toAttempt);
+}
+
+export async function undispatchedAttempts(db: Queryable, olderThanMs: number, limit: number): Promise<AttemptRecord[]> {
+  const rows = await db.query(
+    `SELECT ${COLUMNS} FROM task_attempts
+     WHERE dispatched_at IS NULL AND created_at <= now() - $1::float8 * interval '1 millisecond'
+     ORDER BY created_at, id LIMIT $2`,
+    [olderThanMs, clampLimit(limit)],
+  );
+  return rows.map(toAttempt);
+}
+
+/** Sets (or, for a re-dispatch of a stale attempt, refreshes) the time it was put on a queue. */
+export async function markDispatched(db: Queryable, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(`UPDATE task_attempts SET dispatched_at = ${now} WHERE id = ANY($1::text[])`, [ids]);
+}
+
+export async function staleAttempts(db: Queryable, kind: AttemptKind, olderThanMs: number, limit: number): Promise<AttemptRecord[]> {
+  const rows = await db.query(
+    `SELECT ${COLUMNS} FROM task_attempts
+     WHERE kind = $1 AND status = 'scheduled' AND dispatched_at IS NOT NULL
+       AND dispatched_at <= now() - $2::float8 * interval '1 millisecond'
+     ORDER BY dispatched_at, id LIMIT $3`,
+    [kind, olderThanMs, clampLimit(limit)],
+  );
+  return rows.map(toAttempt);
+}

@@ -1,0 +1,60 @@
+// listens: runs waiting for CloudEvents. event_types holds the types the filters require so that
+// an incoming event only loads the listens it may match (NULL = some filter accepts any type).
+import type { EventFilter, ListenRecord } from '@baton/core';
+import type { Queryable, Row } from '../db/types.ts';
+
+function toListen(row: Row): ListenRecord {
+  return {
+    id: row.id as string,
+    runId: row.run_id as string,
+    listenId: row.listen_id as string,
+    filters: JSON.parse(row.filters as string) as EventFilter[],
+  };
+}
+
+/** The types an event must have to match one of `filters`; undefined when any type may match. */
+export function requiredEventTypes(filters: readonly EventFilter[]): string[] | undefined {
+  const types = new Set<string>();
+  for (const filter of filters) {
+    const type = filter.with?.type;
+    if (typeof type !== 'string') return undefined;
+    types.add(type);
+  }
+  return types.size > 0 ? [...types].sort() : undefined;
+}
+
+export async function insertListens(db: Queryable, listens: readonly ListenRecord[]): Promise<void> {
+  if (listens.length === 0) return;
+  // A text[] column cannot be built from unnest of a 2-D array (ragged); the types travel as JSON.
+  await db.query(
+    `INSERT INTO listens (id, run_id, listen_id, filters, event_types)
+     SELECT u.id, u.run_id, u.listen_id, u.filters,
+            CASE WHEN u.types IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.types)) END
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]::jsonb[], $5::text[]::jsonb[]) AS u(id, run_id, listen_id, filters, types)`,
+    [
+      listens.map((l) => l.id),
+      listens.map((l) => l.runId),
+      listens.map((l) => l.listenId),
+      listens.map((l) => JSON.stringify(l.filters)),
+      listens.map((l) => {
+        const types = requiredEventTypes(l.filters);
+        return types === undefined ? null : JSON.stringify(types);
+      }),
+    ],
+  );
+}
+
+export async function deleteListens(db: Queryable, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('DELETE FROM listens WHERE id = ANY($1::text[])', [ids]);
+}
+
+export async function listensForType(db: Queryable, type: string): Promise<ListenRecord[]> {
+  const rows = await db.query(
+    `SELECT id, run_id, listen_id, filters FROM listens
+     WHERE event_types IS NULL OR event_types @> ARRAY[$1::text]
+     ORDER BY created_at, id`,
+    [type],
+  );
+  return rows.map(toListen);
+}

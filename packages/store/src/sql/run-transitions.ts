@@ -1,0 +1,88 @@
+// The runner's side of runs: lock a batch of runs, then write their new state in one statement.
+import type { LockedRun, RunState, RunStatus, RunUpdate } from '@baton/core';
+import type { Queryable, Row } from '../db/types.ts';
+import { fromJson, jsonParam, textOrUndefined, withOptional } from './values.ts';
+
+function toLockedRun(row: Row): LockedRun {
+  const run: LockedRun = {
+    id: row.id as string,
+    definitionId: row.definition_id as string,
+    namespace: row.namespace as string,
+    name: row.name as string,
+    version: row.version as string,
+    status: row.status as RunStatus,
+    eventSeq: row.event_seq as number,
+  };
+  withOptional(run, 'state', fromJson(row.state) as RunState | undefined);
+  withOptional(run, 'parentRunId', textOrUndefined(row.parent_run_id));
+  withOptional(run, 'parentEffectId', textOrUndefined(row.parent_effect_id));
+  return run;
+}
+
+/** Rows are locked in id order, the same order in every runner, so two batches cannot deadlock. */
+export async function lockRuns(db: Queryable, ids: readonly string[]): Promise<LockedRun[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query(
+    `SELECT id, definition_id, namespace, name, version, status, state, event_seq, parent_run_id, parent_effect_id
+     FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+    [ids],
+  );
+  return rows.map(toLockedRun);
+}
+
+/** Two updates of one run in a batch collapse into one: the last wins, usage numbers add up. */
+export function collapseUpdates(updates: readonly RunUpdate[]): RunUpdate[] {
+  const byId = new Map<string, RunUpdate>();
+  for (const update of updates) {
+    const previous = byId.get(update.id);
+    if (!previous) {
+      byId.set(update.id, update);
+      continue;
+    }
+    const usage = { ...previous.usage };
+    for (const [key, value] of Object.entries(update.usage ?? {})) usage[key] = (usage[key] ?? 0) + value;
+    byId.set(update.id, {
+      ...update,
+      startedAt: previous.startedAt ?? update.startedAt,
+      ...(Object.keys(usage).length > 0 ? { usage } : {}),
+    });
+  }
+  return [...byId.values()];
+}
+
+// usage: keys of the update are added to the run's numbers (a key that is not a number yet is set).
+const SAVE_RUNS = `UPDATE runs r SET
+    status = u.status,
+    state = u.state,
+    output = u.output,
+    error = u.error,
+    event_seq = u.event_seq,
+    started_at = coalesce(r.started_at, u.started_at),
+    ended_at = coalesce(r.ended_at, u.ended_at),
+    updated_at = date_trunc('milliseconds', now()),
+    usage = CASE WHEN u.usage IS NULL THEN r.usage ELSE (
+      SELECT coalesce(r.usage, '{}'::jsonb) || coalesce(jsonb_object_agg(e.key,
+        CASE WHEN jsonb_typeof(r.usage -> e.key) = 'number'
+          THEN to_jsonb((r.usage ->> e.key)::numeric + e.value::numeric)
+          ELSE to_jsonb(e.value::numeric) END), '{}'::jsonb)
+      FROM jsonb_each_text(u.usage) AS e(key, value)) END
+  FROM unnest($1::text[], $2::text[], $3::text[]::jsonb[], $4::text[]::jsonb[], $5::text[]::jsonb[], $6::int[],
+              $7::timestamptz[], $8::timestamptz[], $9::text[]::jsonb[])
+    AS u(id, status, state, output, error, event_seq, started_at, ended_at, usage)
+  WHERE r.id = u.id`;
+
+export async function saveRuns(db: Queryable, updates: readonly RunUpdate[]): Promise<void> {
+  if (updates.length === 0) return;
+  const rows = collapseUpdates(updates);
+  await db.query(SAVE_RUNS, [
+    rows.map((u) => u.id),
+    rows.map((u) => u.status),
+    rows.map((u) => JSON.stringify(u.state)),
+    rows.map((u) => jsonParam(u.output)),
+    rows.map((u) => jsonParam(u.error)),
+    rows.map((u) => u.eventSeq),
+    rows.map((u) => u.startedAt ?? null),
+    rows.map((u) => u.endedAt ?? null),
+    rows.map((u) => (u.usage === undefined ? null : JSON.stringify(u.usage))),
+  ]);
+}

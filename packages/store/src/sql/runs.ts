@@ -1,0 +1,121 @@
+// runs: creation (API and child runs), reads and the listing. The runner's row locks and
+// transitions are in run-transitions.ts.
+import { InvalidCursorError } from '@baton/core';
+import type { NewRun, Page, RunRecord, RunStatus, WorkflowError } from '@baton/core';
+import type { Queryable, Row } from '../db/types.ts';
+import { clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';
+
+const COLUMNS = `id, definition_id, namespace, name, version, status, input, output, error, idempotency_key,
+  parent_run_id, parent_effect_id, usage, created_at, started_at, ended_at, updated_at`;
+
+export function toRun(row: Row): RunRecord {
+  const run: RunRecord = {
+    id: row.id as string,
+    definitionId: row.definition_id as string,
+    namespace: row.namespace as string,
+    name: row.name as string,
+    version: row.version as string,
+    status: row.status as RunStatus,
+    input: fromJson(row.input) ?? null,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+  withOptional(run, 'output', fromJson(row.output));
+  withOptional(run, 'error', fromJson(row.error) as WorkflowError | undefined);
+  withOptional(run, 'idempotencyKey', textOrUndefined(row.idempotency_key));
+  withOptional(run, 'parentRunId', textOrUndefined(row.parent_run_id));
+  withOptional(run, 'parentEffectId', textOrUndefined(row.parent_effect_id));
+  withOptional(run, 'usage', fromJson(row.usage) as Record<string, unknown> | undefined);
+  withOptional(run, 'startedAt', isoOrUndefined(row.started_at));
+  withOptional(run, 'endedAt', isoOrUndefined(row.ended_at));
+  return run;
+}
+
+/** Column arrays for INSERT … SELECT FROM unnest: one statement whatever the number of runs. */
+function runColumns(runs: readonly NewRun[]): unknown[] {
+  return [
+    runs.map((r) => r.id),
+    runs.map((r) => r.definitionId),
+    runs.map((r) => r.namespace),
+    runs.map((r) => r.name),
+    runs.map((r) => r.version),
+    runs.map((r) => JSON.stringify(r.input ?? null)),
+    runs.map((r) => r.idempotencyKey ?? null),
+    runs.map((r) => r.parentRunId ?? null),
+    runs.map((r) => r.parentEffectId ?? null),
+  ];
+}
+
+const INSERT_RUNS = `INSERT INTO runs (id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::jsonb[], $7::text[], $8::text[], $9::text[])`;
+
+/** Child runs created inside a runner transaction. A duplicate id or idempotency key is an error. */
+export async function insertRuns(db: Queryable, runs: readonly NewRun[]): Promise<void> {
+  if (runs.length === 0) return;
+  await db.query(INSERT_RUNS, runColumns(runs));
+}
+
+/**
+ * Race-safe idempotent creation: the insert yields on any unique conflict (id or idempotency
+ * key); the run that won is then read back. Under READ COMMITTED the conflicting insert waits
+ * for the winner's commit, so the read that follows sees it.
+ */
+export async function createRun(db: Queryable, run: NewRun): Promise<{ run: RunRecord; created: boolean }> {
+  const inserted = await db.query(`${INSERT_RUNS} ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`, runColumns([run]));
+  if (inserted[0]) return { run: toRun(inserted[0]), created: true };
+  const existing =
+    run.idempotencyKey !== undefined
+      ? await db.query(`SELECT ${COLUMNS} FROM runs WHERE namespace = $1 AND idempotency_key = $2`, [run.namespace, run.idempotencyKey])
+      : await db.query(`SELECT ${COLUMNS} FROM runs WHERE id = $1`, [run.id]);
+  if (!existing[0]) throw new Error(`run ${run.id} conflicted with a run that cannot be read back`);
+  return { run: toRun(existing[0]), created: false };
+}
+
+export async function getRun(db: Queryable, id: string): Promise<RunRecord | undefined> {
+  const rows = await db.query(`SELECT ${COLUMNS} FROM runs WHERE id = $1`, [id]);
+  return rows[0] ? toRun(rows[0]) : undefined;
+}
+
+function decodeRunCursor(cursor: string): [string, string] {
+  const [createdAt, id] = decodeCursor('runs', cursor, ['string', 'string']) as [string, string];
+  if (Number.isNaN(Date.parse(createdAt))) throw new InvalidCursorError();
+  return [createdAt, id];
+}
+
+/** Newest first, keyset on (created_at, id). */
+export async function listRuns(
+  db: Queryable,
+  query: { status?: RunStatus; namespace?: string; name?: string; limit: number; cursor?: string },
+): Promise<Page<RunRecord>> {
+  const limit = clampLimit(query.limit);
+  const params: unknown[] = [];
+  const where: string[] = [];
+  if (query.status !== undefined) where.push(`status = $${params.push(query.status)}`);
+  if (query.namespace !== undefined) where.push(`namespace = $${params.push(query.namespace)}`);
+  if (query.name !== undefined) where.push(`name = $${params.push(query.name)}`);
+  if (query.cursor !== undefined) {
+    const [createdAt, id] = decodeRunCursor(query.cursor);
+    where.push(`(created_at, id) < ($${params.push(createdAt)}::timestamptz, $${params.push(id)})`);
+  }
+  const rows = await db.query(
+    `SELECT ${COLUMNS} FROM runs
+     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY created_at DESC, id DESC
+     LIMIT $${params.push(limit + 1)}`,
+    params,
+  );
+  const items = rows.slice(0, limit).map(toRun);
+  const last = items[items.length - 1];
+  return rows.length > limit && last ? { items, nextCursor: encodeCursor('runs', [last.createdAt, last.id]) } : { items };
+}
+
+/** Runs still pending (no first decision) created more than `olderThanMs` ago, oldest first. */
+export async function pendingRuns(db: Queryable, olderThanMs: number, limit: number): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `SELECT id FROM runs
+     WHERE status = 'pending' AND created_at <= now() - $1::float8 * interval '1 millisecond'
+     ORDER BY created_at, id LIMIT $2`,
+    [olderThanMs, clampLimit(limit)],
+  );
+  return rows.map((row) => row.id);
+}

@@ -1,0 +1,60 @@
+// Conversions between JS values and SQL parameters / rows, identical on both drivers.
+import { InvalidCursorError } from '@baton/core';
+
+/** A JSON value as a jsonb parameter (sent as text, cast with ::text::jsonb). undefined = SQL NULL. */
+export function jsonParam(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+/** A jsonb column (raw text from the driver) back to JS. SQL NULL = undefined, JSON null = null. */
+export function fromJson(text: unknown): unknown {
+  if (text === null || text === undefined) return undefined;
+  return JSON.parse(text as string);
+}
+
+/** A timestamptz column as an ISO string. */
+export function iso(value: unknown): string {
+  return (value instanceof Date ? value : new Date(value as string)).toISOString();
+}
+
+export function isoOrUndefined(value: unknown): string | undefined {
+  return value === null || value === undefined ? undefined : iso(value);
+}
+
+export function textOrUndefined(value: unknown): string | undefined {
+  return value === null || value === undefined ? undefined : (value as string);
+}
+
+/** Adds `key: value` only when value is defined (exactOptionalPropertyTypes-friendly records). */
+export function withOptional<T extends object, K extends string, V>(target: T, key: K, value: V | undefined): T {
+  if (value !== undefined) (target as Record<string, unknown>)[key] = value;
+  return target;
+}
+
+/** Opaque keyset cursors: base64url of a JSON array of the last row's sort key. */
+export function encodeCursor(kind: string, key: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify([kind, ...key]), 'utf8').toString('base64url');
+}
+
+/** Decodes a cursor of `kind` whose key has the given element types; throws InvalidCursorError. */
+export function decodeCursor(kind: string, cursor: string, shape: readonly ('string' | 'number')[]): (string | number)[] {
+  let parsed: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== shape.length + 1 || parsed[0] !== kind) throw new InvalidCursorError();
+  const key = parsed.slice(1) as unknown[];
+  key.forEach((value, i) => {
+    if (typeof value !== shape[i]) throw new InvalidCursorError();
+  });
+  return key as (string | number)[];
+}
+
+/** Page size bounds shared by the listings. */
+export function clampLimit(limit: number, max = 1000): number {
+  if (!Number.isFinite(limit)) return max;
+  return Math.min(Math.max(Math.trunc(limit), 1), max);
+}

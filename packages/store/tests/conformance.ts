@@ -1,0 +1,37 @@
+// The Store conformance suite: every adapter runs exactly this (postgres.test.ts, pglite.test.ts).
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { SqlStore } from '../src/index.ts';
+import { apiKeyConformance, definitionConformance, migrationConformance, runConformance } from './conformance/catalog.ts';
+import type { StoreHarness } from './conformance/harness.ts';
+
+export interface StoreFactory {
+  /** A store on a database of its own (not migrated yet); closed by the suite. */
+  open(): Promise<SqlStore>;
+  /** `count` stores on one new, empty database, and how to get rid of them. */
+  openFresh(count: number): Promise<{ stores: SqlStore[]; dispose(): Promise<void> }>;
+}
+
+export function storeConformance(adapter: string, factory: StoreFactory): void {
+  describe(`Store conformance: ${adapter}`, () => {
+    let store: SqlStore | undefined;
+    beforeAll(async () => {
+      store = await factory.open();
+      await store.migrate();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    const harness: StoreHarness = {
+      store: () => {
+        if (!store) throw new Error('the store did not open (see beforeAll)');
+        return store;
+      },
+      openFresh: (count) => factory.openFresh(count),
+    };
+    migrationConformance(harness);
+    definitionConformance(harness);
+    runConformance(harness);
+    apiKeyConformance(harness);
+  });
+}

@@ -1,0 +1,197 @@
+// Conformance: migrations, definitions, runs (creation, reads, listing) and API keys.
+import { describe, expect, it } from 'vitest';
+import { InvalidCursorError } from '@baton/core';
+import type { RunRecord } from '@baton/core';
+import { loadMigrations } from '../../src/index.ts';
+import { createRuns, definedRun, definitionFixture, newId, uniqueNamespace } from './harness.ts';
+import type { StoreHarness } from './harness.ts';
+
+export function migrationConformance(h: StoreHarness): void {
+  describe('migrate', () => {
+    it('is idempotent and records every migration once', async () => {
+      const store = h.store();
+      await store.migrate();
+      await store.migrate();
+      const rows = await store.db.query<{ id: number }>('SELECT id FROM baton_migrations ORDER BY id');
+      const files = await loadMigrations();
+      expect(rows.map((r) => r.id)).toEqual(files.map((m) => m.id));
+      expect(await store.db.query('SELECT COUNT(*)::int AS n FROM runs')).toEqual([{ n: expect.any(Number) }]);
+    });
+
+    it('is safe when three stores migrate one fresh database at once', async () => {
+      const { stores, dispose } = await h.openFresh(3);
+      try {
+        await Promise.all(stores.map((s) => s.migrate()));
+        const first = stores[0]!;
+        const rows = await first.db.query<{ id: number }>('SELECT id FROM baton_migrations ORDER BY id');
+        expect(rows.map((r) => r.id)).toEqual((await loadMigrations()).map((m) => m.id));
+        expect(await first.ping()).toBe(true);
+      } finally {
+        await dispose();
+      }
+    });
+  });
+}
+
+export function definitionConformance(h: StoreHarness): void {
+  describe('definitions', () => {
+    it('creates, then reports unchanged for the same content and conflict for other content', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const created = await store.putDefinition(definitionFixture(ns));
+      expect(created.outcome).toBe('created');
+      expect(created.definition).toMatchObject({ namespace: ns, name: 'greet', version: '1.0.0' });
+      expect(created.definition.document).toEqual(definitionFixture(ns).document);
+      const again = await store.putDefinition(definitionFixture(ns));
+      expect(again).toEqual({ outcome: 'unchanged', definition: created.definition });
+      const other = await store.putDefinition(definitionFixture(ns, 'greet', '1.0.0', { say: 'bye' }));
+      expect(other.outcome).toBe('conflict');
+      expect(other.definition).toEqual(created.definition);
+      expect(await store.getDefinitionById(created.definition.id)).toEqual(created.definition);
+    });
+
+    it('is race-safe: concurrent puts of one version create it once', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const results = await Promise.all(Array.from({ length: 8 }, () => store.putDefinition(definitionFixture(ns))));
+      expect(results.filter((r) => r.outcome === 'created')).toHaveLength(1);
+      expect(new Set(results.map((r) => r.definition.id)).size).toBe(1);
+    });
+
+    it('without a version returns the highest semantic version', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      for (const v of ['1.2.0', '1.10.0', '1.9.3', '1.10.0-rc.1', '0.9.0']) await store.putDefinition(definitionFixture(ns, 'w', v));
+      expect((await store.getDefinition(ns, 'w'))?.version).toBe('1.10.0');
+      expect((await store.getDefinition(ns, 'w', '1.9.3'))?.version).toBe('1.9.3');
+      expect(await store.getDefinition(ns, 'w', '7.0.0')).toBeUndefined();
+      expect(await store.getDefinition(ns, 'missing')).toBeUndefined();
+      expect(await store.getDefinitionById(newId())).toBeUndefined();
+    });
+
+    it('lists with filters and keyset pagination', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      for (const name of ['a', 'b', 'c']) for (const v of ['1.0.0', '2.0.0']) await store.putDefinition(definitionFixture(ns, name, v));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listDefinitions({ namespace: ns, limit: 4, ...(cursor ? { cursor } : {}) });
+        expect(page.items.length).toBeLessThanOrEqual(4);
+        expect(page.items[0]).not.toHaveProperty('document');
+        seen.push(...page.items.map((d) => `${d.name}@${d.version}`));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(['a@1.0.0', 'a@2.0.0', 'b@1.0.0', 'b@2.0.0', 'c@1.0.0', 'c@2.0.0']);
+      const onlyB = await store.listDefinitions({ namespace: ns, name: 'b', limit: 10 });
+      expect(onlyB.items.map((d) => d.version)).toEqual(['1.0.0', '2.0.0']);
+      expect(onlyB.nextCursor).toBeUndefined();
+      await expect(store.listDefinitions({ limit: 2, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursorError);
+    });
+  });
+}
+
+export function runConformance(h: StoreHarness): void {
+  describe('runs', () => {
+    it('creates a pending run and reads it back with JSON values intact', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const input = { text: 'héllo "quoted" \\ {braces}, [1]', n: 0.1, big: 1e21, neg: -3, list: [null, true, 'x'], nested: { a: [] } };
+      const newRun = await definedRun(store, ns, { input, parentRunId: 'p1', parentEffectId: 'e3' });
+      const { run, created } = await store.createRun(newRun);
+      expect(created).toBe(true);
+      expect(run).toMatchObject({ id: newRun.id, status: 'pending', namespace: ns, input, parentRunId: 'p1', parentEffectId: 'e3' });
+      expect(run).not.toHaveProperty('output');
+      expect(run).not.toHaveProperty('startedAt');
+      expect(new Date(run.createdAt).toISOString()).toBe(run.createdAt);
+      expect(await store.getRun(run.id)).toEqual(run);
+      expect(await store.getRun(newId())).toBeUndefined();
+    });
+
+    it('round-trips scalar inputs: a string, a number, null', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      for (const input of ['just text', '{"looks":"like json"}', 42, null, false]) {
+        const { run } = await store.createRun(await definedRun(store, ns, { input }));
+        expect((await store.getRun(run.id))?.input).toEqual(input);
+      }
+    });
+
+    it('returns the first run for a repeated idempotency key, even under a race of 10', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const template = await definedRun(store, ns, { idempotencyKey: 'order-42' });
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.createRun({ ...template, id: newId() })));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.run.id)).size).toBe(1);
+      expect(results[0]?.run.idempotencyKey).toBe('order-42');
+      const other = await store.createRun({ ...template, id: newId(), namespace: uniqueNamespace() });
+      expect(other.created).toBe(true);
+      const runs = await store.listRuns({ namespace: ns, limit: 100 });
+      expect(runs.items).toHaveLength(1);
+    });
+
+    it('lists newest first with filters and keyset pagination across pages', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const ids = await createRuns(store, ns, 7);
+      const seen: RunRecord[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listRuns({ namespace: ns, limit: 3, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.items);
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor);
+      expect(pages).toBe(3);
+      const expected = [...seen].sort((a, b) => (b.createdAt === a.createdAt ? (b.id < a.id ? -1 : 1) : b.createdAt < a.createdAt ? -1 : 1));
+      expect(seen.map((r) => r.id)).toEqual(expected.map((r) => r.id));
+      expect(new Set(seen.map((r) => r.id))).toEqual(new Set(ids));
+      expect((await store.listRuns({ namespace: ns, status: 'pending', limit: 100 })).items).toHaveLength(7);
+      expect((await store.listRuns({ namespace: ns, status: 'running', limit: 100 })).items).toHaveLength(0);
+      expect((await store.listRuns({ namespace: ns, name: 'greet', limit: 100 })).items).toHaveLength(7);
+      expect((await store.listRuns({ namespace: ns, name: 'other', limit: 100 })).items).toHaveLength(0);
+    });
+
+    it('rejects a malformed cursor with InvalidCursorError', async () => {
+      const store = h.store();
+      const foreign = (await store.listDefinitions({ limit: 1 })).nextCursor;
+      const bad = ['%%%', 'bm90IGpzb24', Buffer.from('["runs","yesterday","x"]').toString('base64url'), ...(foreign ? [foreign] : [])];
+      for (const cursor of bad) await expect(store.listRuns({ limit: 5, cursor })).rejects.toBeInstanceOf(InvalidCursorError);
+    });
+  });
+}
+
+export function apiKeyConformance(h: StoreHarness): void {
+  describe('api keys', () => {
+    it('creates, verifies, lists and revokes; the secret is never stored in clear', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const { record, secret } = await store.createApiKey({ name: 'ci', role: 'user', namespace: ns });
+      expect(secret).toMatch(/^bt_[A-Za-z0-9_-]{40,}$/);
+      expect(secret.startsWith(record.prefix)).toBe(true);
+      expect(record).toMatchObject({ name: 'ci', role: 'user', namespace: ns });
+      expect(record).not.toHaveProperty('revokedAt');
+      expect(await store.verifyApiKey(secret)).toEqual(record);
+      expect(await store.verifyApiKey(`${secret}x`)).toBeUndefined();
+      const stored = JSON.stringify(await store.db.query('SELECT * FROM api_keys WHERE id = $1', [record.id]));
+      expect(stored).not.toContain(secret);
+      expect((await store.listApiKeys()).map((k) => k.id)).toContain(record.id);
+      expect(await store.revokeApiKey(record.id)).toBe(true);
+      expect(await store.revokeApiKey(record.id)).toBe(false);
+      expect(await store.verifyApiKey(secret)).toBeUndefined();
+      expect((await store.listApiKeys()).find((k) => k.id === record.id)?.revokedAt).toEqual(expect.any(String));
+    });
+
+    it('accepts a given secret and keys without a namespace', async () => {
+      const store = h.store();
+      const given = `bt_given_${newId()}`;
+      const { record, secret } = await store.createApiKey({ name: 'admin', role: 'admin', secret: given });
+      expect(secret).toBe(given);
+      expect(record).not.toHaveProperty('namespace');
+      expect((await store.verifyApiKey(given))?.role).toBe('admin');
+      expect(await store.revokeApiKey(newId())).toBe(false);
+    });
+  });
+}
