@@ -4,6 +4,7 @@ export type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
   jq: { summary: 'jq FILTER — run a jq filter over JSON values from stdin (one compact JSON line per result)', load: () => import('./commands/jq.ts') },
+  start: { summary: 'start — run every service in one process (embedded PostgreSQL and queues unless DB_HOST / REDIS_URL are set)', load: () => import('./commands/start.ts') },
   validate: { summary: 'validate FILE... — validate Serverless Workflow documents and print their problems', load: () => import('./commands/validate.ts') },
 };
 

@@ -46,6 +46,8 @@ export interface ContextOptions {
   /** Reuse adapters (the all-in-one process shares one store and bus between services). */
   store?: Store;
   bus?: Bus;
+  /** One registry for every service of the all-in-one process (metric names do not clash). */
+  metrics?: Registry;
 }
 
 export async function openWorkerContext(service: string, env: Env, options: ContextOptions): Promise<WorkerContext> {
@@ -55,7 +57,7 @@ export async function openWorkerContext(service: string, env: Env, options: Cont
     service,
     env,
     logger,
-    metrics: createMetrics(service),
+    metrics: options.metrics ?? createMetrics(service),
     secrets: loadSecrets(env),
     bus,
     ready: () => bus.ping(),
