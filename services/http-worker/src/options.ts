@@ -1,0 +1,111 @@
+// Worker configuration, read from the environment once at start (see README.md for each variable).
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { parseCidrList, type Cidr } from './address-policy.ts';
+
+export interface HttpWorkerOptions {
+  /** Most HTTP calls in flight in this process. */
+  concurrency: number;
+  /** TCP (+ TLS handshake) connect timeout. */
+  connectTimeoutMs: number;
+  /** Overall limit of one call (all redirects and the digest retry included); a smaller task timeout wins. */
+  timeoutMs: number;
+  /** Largest response body read; a bigger one fails the call. */
+  maxResponseBytes: number;
+  /** Most redirects followed when the task sets `redirect: true`. */
+  maxRedirects: number;
+  /** Extra ranges refused (checked after allowCidrs). */
+  denyCidrs: Cidr[];
+  /** Ranges allowed even when a default rule or denyCidrs refuses them. */
+  allowCidrs: Cidr[];
+  /** Whether loopback and private (RFC 1918, ULA, CGNAT) addresses may be called. */
+  allowPrivate: boolean;
+  /** Lease length of a consumed task; renewed while the call runs. */
+  visibilityMs: number;
+  /** How long stop() waits for in-flight calls before abandoning them (left unacked). */
+  shutdownGraceMs: number;
+  /** Consumer name on the bus (unique per process). */
+  consumerName: string;
+}
+
+export const DEFAULT_OPTIONS: Omit<HttpWorkerOptions, 'consumerName'> = {
+  concurrency: 256,
+  connectTimeoutMs: 10_000,
+  timeoutMs: 300_000,
+  maxResponseBytes: 10 * 1024 * 1024,
+  maxRedirects: 10,
+  denyCidrs: [],
+  allowCidrs: [],
+  allowPrivate: true,
+  visibilityMs: 30_000,
+  shutdownGraceMs: 10_000,
+};
+
+export function defaultConsumerName(): string {
+  return `http-worker-${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Options with defaults for everything not given (handy for tests and embedding). */
+export function httpWorkerOptions(partial: Partial<HttpWorkerOptions> = {}): HttpWorkerOptions {
+  return { ...DEFAULT_OPTIONS, consumerName: defaultConsumerName(), ...partial };
+}
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const cidrList = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    try {
+      return parseCidrList(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const EnvSchema = z.object({
+  HTTP_WORKER_CONCURRENCY: positiveInt(DEFAULT_OPTIONS.concurrency),
+  HTTP_WORKER_CONNECT_TIMEOUT_MS: positiveInt(DEFAULT_OPTIONS.connectTimeoutMs),
+  HTTP_WORKER_TIMEOUT_MS: positiveInt(DEFAULT_OPTIONS.timeoutMs),
+  HTTP_WORKER_MAX_RESPONSE_BYTES: positiveInt(DEFAULT_OPTIONS.maxResponseBytes),
+  HTTP_WORKER_MAX_REDIRECTS: z.coerce.number().int().min(0).default(DEFAULT_OPTIONS.maxRedirects),
+  HTTP_WORKER_DENY_CIDRS: cidrList,
+  HTTP_WORKER_ALLOW_CIDRS: cidrList,
+  HTTP_WORKER_ALLOW_PRIVATE: booleanFlag(DEFAULT_OPTIONS.allowPrivate),
+  HTTP_WORKER_VISIBILITY_MS: positiveInt(DEFAULT_OPTIONS.visibilityMs),
+  HTTP_WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(DEFAULT_OPTIONS.shutdownGraceMs),
+  HTTP_WORKER_CONSUMER_NAME: z.string().min(1).optional(),
+});
+
+export class HttpWorkerConfigError extends Error {
+  override readonly name = 'HttpWorkerConfigError';
+}
+
+/** Reads HTTP_WORKER_* variables; empty strings count as unset. Throws HttpWorkerConfigError naming each bad variable. */
+export function httpWorkerOptionsFromEnv(env: Record<string, string | undefined>): HttpWorkerOptions {
+  const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => key.startsWith('HTTP_WORKER_') && value !== undefined && value.trim() !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new HttpWorkerConfigError(`invalid http-worker configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    concurrency: e.HTTP_WORKER_CONCURRENCY,
+    connectTimeoutMs: e.HTTP_WORKER_CONNECT_TIMEOUT_MS,
+    timeoutMs: e.HTTP_WORKER_TIMEOUT_MS,
+    maxResponseBytes: e.HTTP_WORKER_MAX_RESPONSE_BYTES,
+    maxRedirects: e.HTTP_WORKER_MAX_REDIRECTS,
+    denyCidrs: e.HTTP_WORKER_DENY_CIDRS,
+    allowCidrs: e.HTTP_WORKER_ALLOW_CIDRS,
+    allowPrivate: e.HTTP_WORKER_ALLOW_PRIVATE,
+    visibilityMs: e.HTTP_WORKER_VISIBILITY_MS,
+    shutdownGraceMs: e.HTTP_WORKER_SHUTDOWN_GRACE_MS,
+    consumerName: e.HTTP_WORKER_CONSUMER_NAME ?? defaultConsumerName(),
+  };
+}
