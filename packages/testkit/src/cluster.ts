@@ -1,0 +1,139 @@
+// The distributed deployment on one machine: each service its own Node process, started exactly
+// as its image would (its main module, configuration only through environment variables), on
+// the machine's PostgreSQL and Redis. Used by the chaos tests and the benchmarks.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export type ServiceName = 'orchestrator' | 'workflow-runner' | 'http-worker';
+
+const MAINS: Record<ServiceName, string> = {
+  orchestrator: 'services/orchestrator/src/main.ts',
+  'workflow-runner': 'services/workflow-runner/src/main.ts',
+  'http-worker': 'services/http-worker/src/main.ts',
+};
+
+export interface ServiceProcess {
+  name: string;
+  service: ServiceName;
+  port: number;
+  child: ChildProcess;
+  /** Last lines of output, for failure messages. */
+  output: string[];
+}
+
+export interface ClusterOptions {
+  /** DB_* and REDIS_URL / REDIS_PREFIX etc. */
+  env: Record<string, string>;
+  services: Partial<Record<ServiceName, number>>;
+  apiKey?: string;
+  /** Print service output to this process's stderr. */
+  verbose?: boolean;
+}
+
+export interface Cluster {
+  apiUrl: string;
+  apiKey: string;
+  processes: ServiceProcess[];
+  /** Send a signal (default SIGKILL) to a process and wait for it to exit. */
+  kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Start a stopped process again with the same port and environment. */
+  restart(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const apiKey = options.apiKey ?? `bt_test_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  const processes: ServiceProcess[] = [];
+  const order: ServiceName[] = ['orchestrator', 'workflow-runner', 'http-worker'];
+  for (const service of order) {
+    for (let i = 0; i < (options.services[service] ?? 0); i += 1) {
+      const port = await freePort();
+      processes.push({ name: `${service}-${i}`, service, port, child: undefined as unknown as ChildProcess, output: [] });
+    }
+  }
+  const envFor = (p: ServiceProcess): NodeJS.ProcessEnv => ({
+    ...process.env,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    ...options.env,
+    BATON_API_KEY: apiKey,
+    PORT: String(p.port),
+    ORCHESTRATOR_PORT: String(p.port),
+    ORCHESTRATOR_HOST: '127.0.0.1',
+  });
+  const launch = async (p: ServiceProcess) => {
+    p.child = spawn(process.execPath, ['--import', 'tsx', MAINS[p.service]], { cwd: ROOT, env: envFor(p), stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (chunk: Buffer) => {
+      const text = chunk.toString();
+      if (options.verbose) process.stderr.write(`[${p.name}] ${text}`);
+      p.output.push(...text.split('\n').filter(Boolean));
+      if (p.output.length > 200) p.output.splice(0, p.output.length - 200);
+    };
+    p.child.stdout?.on('data', keep);
+    p.child.stderr?.on('data', keep);
+    await waitReady(p);
+  };
+  // The orchestrator owns migrations: it must be ready before the others start.
+  for (const p of processes) await launch(p);
+  const orchestrator = processes.find((p) => p.service === 'orchestrator');
+  const byName = (name: string) => {
+    const p = processes.find((x) => x.name === name);
+    if (!p) throw new Error(`no process ${name}`);
+    return p;
+  };
+  return {
+    apiUrl: orchestrator ? `http://127.0.0.1:${orchestrator.port}` : '',
+    apiKey,
+    processes,
+    async kill(name, signal = 'SIGKILL') {
+      const p = byName(name);
+      if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+      const exited = once(p.child, 'exit');
+      p.child.kill(signal);
+      await exited;
+    },
+    async restart(name) {
+      await launch(byName(name));
+    },
+    async stop() {
+      await Promise.all(
+        [...processes].reverse().map(async (p) => {
+          if (!p.child || p.child.exitCode !== null || p.child.signalCode !== null) return;
+          const exited = once(p.child, 'exit');
+          p.child.kill('SIGTERM');
+          const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
+          await exited;
+          clearTimeout(timer);
+        }),
+      );
+    },
+  };
+}
+
+async function waitReady(p: ServiceProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode}:\n${p.output.slice(-30).join('\n')}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${p.port}/ready`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${p.name} was not ready within ${timeoutMs} ms:\n${p.output.slice(-30).join('\n')}`);
+}

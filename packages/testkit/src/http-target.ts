@@ -1,0 +1,56 @@
+// A local HTTP service for workflows to call: answers JSON at once (or after ?delay=ms), and
+// counts requests per Idempotency-Key so tests can tell a retry from a duplicate.
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+
+export interface HttpTarget {
+  url: string;
+  server: Server;
+  /** Requests seen, by Idempotency-Key. */
+  requests: Map<string, number>;
+  total(): number;
+  close(): Promise<void>;
+}
+
+export async function startHttpTarget(): Promise<HttpTarget> {
+  const requests = new Map<string, number>();
+  let total = 0;
+  const server = createServer((req, res) => {
+    total += 1;
+    const key = req.headers['idempotency-key'];
+    if (typeof key === 'string') requests.set(key, (requests.get(key) ?? 0) + 1);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
+      const answer = () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: true, path: url.pathname, query: Object.fromEntries(url.searchParams), body: body ? safeJson(body) : null }));
+      };
+      const delay = Number(url.searchParams.get('delay') ?? 0);
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    server,
+    requests,
+    total: () => total,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './pg.ts';
+export * from './redis.ts';
+export * from './cluster.ts';
+export * from './http-target.ts';
