@@ -1,0 +1,119 @@
+// Rules of the DSL that the JSON Schema cannot express: unique task names within a list, flow
+// directives that name a task of the same list, references to reusable components that resolve.
+import { classifyFunction, DEFAULT_CATALOG_FUNCTIONS, PROTOCOL_CALLS } from './functions.ts';
+import { isObject, pointer } from './problem.ts';
+import type { Problem } from './problem.ts';
+import { collectTasks, FLOW_DIRECTIVES } from './tasks.ts';
+import type { TaskEntry, TaskList } from './tasks.ts';
+
+export function checkSemantics(document: unknown): Problem[] {
+  if (!isObject(document)) return [];
+  const { lists, tasks } = collectTasks(document);
+  const problems: Problem[] = [];
+  for (const list of lists) problems.push(...checkTaskNames(list), ...checkFlow(list));
+  const use = isObject(document.use) ? document.use : {};
+  problems.push(...checkReference(document.timeout, '/timeout', use.timeouts, 'use.timeouts', 'timeout'));
+  if (isObject(use.authentications)) {
+    for (const [name, policy] of Object.entries(use.authentications)) problems.push(...checkSecretReference(policy, pointer('/use/authentications', name), use));
+  }
+  for (const entry of tasks) problems.push(...checkTaskReferences(entry, document));
+  return problems;
+}
+
+function checkTaskNames(list: TaskList): Problem[] {
+  const first = new Map<string, string>();
+  const problems: Problem[] = [];
+  for (const { name, path } of list.entries) {
+    const earlier = first.get(name);
+    if (earlier === undefined) first.set(name, path);
+    else problems.push({ path, message: `duplicate task name '${name}' in this list (first defined at ${earlier})` });
+  }
+  return problems;
+}
+
+/** `then` of each task, and of each switch case, must be a directive or a task of the same list. */
+function checkFlow(list: TaskList): Problem[] {
+  const names = new Set(list.entries.map((e) => e.name));
+  const problems: Problem[] = [];
+  const check = (target: unknown, path: string): void => {
+    if (typeof target !== 'string' || (FLOW_DIRECTIVES as readonly string[]).includes(target) || names.has(target)) return;
+    const known = [...names].map((n) => `'${n}'`).join(', ');
+    problems.push({ path, message: `then: '${target}' is neither continue, exit, end nor the name of a task of this list (${known})` });
+  };
+  for (const { task, path, kind } of list.entries) {
+    check(task.then, pointer(path, 'then'));
+    if (kind === 'switch' && Array.isArray(task.switch)) {
+      task.switch.forEach((item: unknown, index: number) => {
+        if (!isObject(item)) return;
+        for (const [name, branch] of Object.entries(item)) check((branch as any)?.then, pointer(path, 'switch', index, name, 'then'));
+      });
+    }
+  }
+  return problems;
+}
+
+function checkReference(value: unknown, path: string, components: unknown, where: string, what: string): Problem[] {
+  if (typeof value !== 'string') return [];
+  if (isObject(components) && Object.hasOwn(components, value)) return [];
+  const known = isObject(components) ? Object.keys(components) : [];
+  const list = known.length > 0 ? ` (defined: ${known.join(', ')})` : '';
+  return [{ path, message: `unknown ${what} '${value}': it is not defined in ${where}${list}` }];
+}
+
+function checkTaskReferences(entry: TaskEntry, document: Record<string, any>): Problem[] {
+  const { task, path, kind } = entry;
+  const use = isObject(document.use) ? document.use : {};
+  const problems = checkReference(task.timeout, pointer(path, 'timeout'), use.timeouts, 'use.timeouts', 'timeout');
+  if (kind === 'raise') problems.push(...checkReference(task.raise?.error, pointer(path, 'raise', 'error'), use.errors, 'use.errors', 'error'));
+  if (kind === 'try') problems.push(...checkReference(task.catch?.retry, pointer(path, 'catch', 'retry'), use.retries, 'use.retries', 'retry policy'));
+  if (kind === 'call' && typeof task.call === 'string') problems.push(...checkCallReferences(task, path, document));
+  return problems;
+}
+
+/** Authentication policies that a call may carry, as paths relative to the task. */
+const AUTHENTICATION_SITES: string[][] = [
+  ['with', 'endpoint', 'authentication'],
+  ['with', 'authentication'],
+  ['with', 'document', 'endpoint', 'authentication'],
+  ['with', 'proto', 'endpoint', 'authentication'],
+  ['with', 'service', 'authentication'],
+  ['with', 'server', 'authentication'],
+  ['with', 'agentCard', 'endpoint', 'authentication'],
+  ['with', 'transport', 'http', 'endpoint', 'authentication'],
+];
+
+function checkCallReferences(task: Record<string, any>, path: string, document: Record<string, any>): Problem[] {
+  const use = isObject(document.use) ? document.use : {};
+  const problems: Problem[] = [];
+  for (const site of AUTHENTICATION_SITES) {
+    const policy = site.reduce<any>((node, key) => (isObject(node) ? node[key] : undefined), task);
+    if (!isObject(policy)) continue;
+    const at = pointer(path, ...site);
+    if (typeof policy.use === 'string') problems.push(...checkReference(policy.use, pointer(at, 'use'), use.authentications, 'use.authentications', 'authentication policy'));
+    else problems.push(...checkSecretReference(policy, at, use));
+  }
+  if ((PROTOCOL_CALLS as readonly string[]).includes(task.call)) return problems;
+  const ref = classifyFunction(task.call, document);
+  if (ref.kind === 'unknown') {
+    problems.push(...checkReference(task.call, pointer(path, 'call'), use.functions, 'use.functions', 'function'));
+  } else if (ref.kind === 'default-catalog-unknown') {
+    problems.push({ path: pointer(path, 'call'), message: `unknown function '${task.call}': Baton's default catalog has ${DEFAULT_CATALOG_FUNCTIONS.map((f) => `${f}@default`).join(', ')}` });
+  } else if (ref.kind === 'catalog' && !(isObject(use.catalogs) && Object.hasOwn(use.catalogs, ref.catalog))) {
+    problems.push({ path: pointer(path, 'call'), message: `unknown catalog '${ref.catalog}': it is not defined in use.catalogs` });
+  }
+  return problems;
+}
+
+/** A secret-based policy ({ bearer: { use: mySecret } }) must name a secret of use.secrets. */
+function checkSecretReference(policy: unknown, path: string, use: Record<string, any>): Problem[] {
+  if (!isObject(policy)) return [];
+  const problems: Problem[] = [];
+  for (const [scheme, config] of Object.entries(policy)) {
+    if (!isObject(config) || typeof config.use !== 'string') continue;
+    const secrets: unknown[] = Array.isArray(use.secrets) ? use.secrets : [];
+    if (!secrets.includes(config.use)) {
+      problems.push({ path: pointer(path, scheme, 'use'), message: `unknown secret '${config.use}': it is not listed in use.secrets` });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,66 @@
+// validateWorkflow / loadWorkflow: the entry points of this module.
+import { checkExpressions, checkVariableNames } from './expressions.ts';
+import { parseSource } from './parse.ts';
+import type { SourceFormat } from './parse.ts';
+import { dedupeProblems, isObject } from './problem.ts';
+import type { Problem } from './problem.ts';
+import { checkProfile } from './profile.ts';
+import { checkSchema } from './schema-check.ts';
+import { checkSemantics } from './semantics.ts';
+
+export type LoadResult = { ok: true; document: Record<string, any> } | { ok: false; problems: Problem[] };
+
+/** DSL versions Baton runs (the schema bundled in ./schema is that of 1.0.3). */
+export const SUPPORTED_DSL = /^1\.0\.[0-3]$/;
+
+/**
+ * Every problem of a parsed document: schema, DSL version, profile, semantics, expressions.
+ * Returns [] when Baton can run it. Never throws.
+ */
+export function validateWorkflow(document: unknown): Problem[] {
+  if (!isObject(document)) {
+    const kind = document === null ? 'null' : Array.isArray(document) ? 'an array' : `a ${typeof document}`;
+    return [{ path: '', message: `a workflow document must be an object (mapping) with document and do, not ${kind}` }];
+  }
+  const problems = [...checkSchema(document), ...checkDslVersion(document), ...checkEvaluateShape(document)];
+  problems.push(...checkProfile(document), ...checkSemantics(document));
+  if (!usesOtherLanguage(document)) problems.push(...checkExpressions(document), ...checkVariableNames(document));
+  return dedupeProblems(problems);
+}
+
+/** Parses YAML or JSON text (YAML is a superset: the default reads both) and validates it. */
+export function loadWorkflow(text: string, format?: SourceFormat): LoadResult {
+  const parsed = parseSource(text, format);
+  if (!parsed.ok) return parsed;
+  const problems = validateWorkflow(parsed.value);
+  if (problems.length === 0) return { ok: true, document: parsed.value as Record<string, any> };
+  return { ok: false, problems: problems.map((problem) => ({ ...problem, ...parsed.locate(problem.path) })) };
+}
+
+function checkDslVersion(document: Record<string, any>): Problem[] {
+  const dsl = document.document?.dsl;
+  if (typeof dsl !== 'string' || SUPPORTED_DSL.test(dsl)) return [];
+  return [{ path: '/document/dsl', message: `DSL version '${dsl}' is not supported: Baton runs Serverless Workflow 1.0.0 to 1.0.3` }];
+}
+
+/** `evaluate` is in the DSL reference but not in the official schema, so its shape is checked here. */
+function checkEvaluateShape(document: Record<string, any>): Problem[] {
+  const evaluate = document.evaluate;
+  if (evaluate === undefined) return [];
+  if (!isObject(evaluate)) return [{ path: '/evaluate', message: 'must be an object' }];
+  const problems: Problem[] = [];
+  for (const key of Object.keys(evaluate)) {
+    if (key !== 'language' && key !== 'mode') problems.push({ path: `/evaluate/${key}`, message: `unknown property '${key}' (allowed: language, mode)` });
+  }
+  if (evaluate.language !== undefined && typeof evaluate.language !== 'string') problems.push({ path: '/evaluate/language', message: 'must be a string' });
+  if (evaluate.mode !== undefined && evaluate.mode !== 'strict' && evaluate.mode !== 'loose') {
+    problems.push({ path: '/evaluate/mode', message: 'must be one of: "strict", "loose"' });
+  }
+  return problems;
+}
+
+/** Expressions in another language cannot be checked with jq (the language is rejected anyway). */
+function usesOtherLanguage(document: Record<string, any>): boolean {
+  const language = document.evaluate?.language;
+  return language !== undefined && language !== 'jq';
+}
