@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import type { SqlStore } from '../src/index.ts';
 import { apiKeyConformance, definitionConformance, migrationConformance, runConformance } from './conformance/catalog.ts';
 import type { StoreHarness } from './conformance/harness.ts';
+import { runnerTxConformance } from './conformance/runner.ts';
+import { sweepConformance } from './conformance/sweeps.ts';
 
 export interface StoreFactory {
   /** A store on a database of its own (not migrated yet); closed by the suite. */
@@ -33,5 +35,7 @@ export function storeConformance(adapter: string, factory: StoreFactory): void {
     definitionConformance(harness);
     runConformance(harness);
     apiKeyConformance(harness);
+    runnerTxConformance(harness);
+    sweepConformance(harness);
   });
 }

@@ -1,0 +1,185 @@
+// Conformance: the RunnerTx — one runner batch in one transaction.
+import { describe, expect, it } from 'vitest';
+import type { RunEventRecord, RunState, RunUpdate } from '@baton/core';
+import { createRuns, definedRun, newId, uniqueNamespace } from './harness.ts';
+import type { StoreHarness } from './harness.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function eventFixture(runId: string, seq: number, data: unknown = { seq }): RunEventRecord {
+  return { runId, seq, id: newId(), type: 'io.serverlessworkflow.task.started.v1', time: new Date(1_700_000_000_000 + seq).toISOString(), data };
+}
+
+function update(id: string, patch: Partial<RunUpdate> = {}): RunUpdate {
+  const state: RunState = { status: 'running', position: '/do/0', vars: { a: [1, 'two', null] } };
+  return { id, status: 'running', state, eventSeq: 0, ...patch };
+}
+
+export function runnerTxConformance(h: StoreHarness): void {
+  describe('RunnerTx', () => {
+    it('lockRuns returns known runs in id order and skips unknown ids', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const ids = await createRuns(store, ns, 3);
+      const locked = await store.transaction((tx) => tx.lockRuns([ids[2]!, newId(), ids[0]!, ids[1]!]));
+      expect(locked.map((r) => r.id)).toEqual([...ids].sort());
+      expect(locked[0]).toMatchObject({ namespace: ns, name: 'greet', version: '1.0.0', status: 'pending', eventSeq: 0 });
+      expect(locked[0]).not.toHaveProperty('state');
+      expect(await store.transaction((tx) => tx.lockRuns([]))).toEqual([]);
+    });
+
+    it('a second transaction locking the same run waits for the first to commit', async () => {
+      const store = h.store();
+      const [id] = await createRuns(store, uniqueNamespace(), 1);
+      const order: string[] = [];
+      let locked!: () => void;
+      const firstLocked = new Promise<void>((resolve) => (locked = resolve));
+      const first = store.transaction(async (tx) => {
+        await tx.lockRuns([id!]);
+        locked();
+        await sleep(150);
+        await tx.saveRuns([update(id!, { eventSeq: 5 })]);
+        order.push('first done');
+      });
+      await firstLocked;
+      const second = store.transaction(async (tx) => {
+        const [run] = await tx.lockRuns([id!]);
+        order.push('second locked');
+        return run;
+      });
+      const [, seen] = await Promise.all([first, second]);
+      expect(order).toEqual(['first done', 'second locked']);
+      expect(seen?.eventSeq).toBe(5);
+    });
+
+    it('saveRuns sets status, state, output, error, timestamps and adds usage numbers', async () => {
+      const store = h.store();
+      const [a, b] = await createRuns(store, uniqueNamespace(), 2);
+      const started = '2026-01-02T03:04:05.678Z';
+      await store.transaction((tx) =>
+        tx.saveRuns([update(a!, { startedAt: started, eventSeq: 2, usage: { tokens: 10, cost: 0.5 } }), update(b!, { startedAt: started })]),
+      );
+      const running = await store.getRun(a!);
+      expect(running).toMatchObject({ status: 'running', startedAt: started, usage: { tokens: 10, cost: 0.5 } });
+      expect(running).not.toHaveProperty('endedAt');
+      const ended = '2026-01-02T03:05:00.000Z';
+      const error = { type: 'https://serverlessworkflow.io/spec/1.0.0/errors/runtime', status: 500, detail: 'boom' };
+      await store.transaction(async (tx) => {
+        const [locked] = await tx.lockRuns([a!]);
+        expect(locked?.state).toEqual(update(a!).state);
+        expect(locked?.eventSeq).toBe(2);
+        await tx.saveRuns([
+          update(a!, { status: 'completed', output: { answer: 42 }, endedAt: ended, startedAt: '2030-01-01T00:00:00.000Z', eventSeq: 4, usage: { tokens: 5, calls: 1 } }),
+          update(b!, { status: 'faulted', error, endedAt: ended }),
+        ]);
+      });
+      const done = await store.getRun(a!);
+      expect(done).toMatchObject({ status: 'completed', output: { answer: 42 }, startedAt: started, endedAt: ended });
+      expect(done?.usage).toEqual({ tokens: 15, cost: 0.5, calls: 1 });
+      expect(done!.updatedAt >= done!.createdAt).toBe(true);
+      const faulted = await store.getRun(b!);
+      expect(faulted).toMatchObject({ status: 'faulted', error });
+      expect(faulted).not.toHaveProperty('output');
+      expect(faulted).not.toHaveProperty('usage');
+    });
+
+    it('saveRuns collapses two updates of one run in a batch (last wins, usage adds up)', async () => {
+      const store = h.store();
+      const [id] = await createRuns(store, uniqueNamespace(), 1);
+      await store.transaction((tx) =>
+        tx.saveRuns([update(id!, { eventSeq: 1, usage: { tokens: 1 } }), update(id!, { status: 'waiting', eventSeq: 3, usage: { tokens: 2 } })]),
+      );
+      const [locked] = await store.transaction((tx) => tx.lockRuns([id!]));
+      expect(locked).toMatchObject({ status: 'waiting', eventSeq: 3 });
+      expect((await store.getRun(id!))?.usage).toEqual({ tokens: 3 });
+    });
+
+    it('appendEvents writes the log; listEvents reads after a seq; a taken seq is rejected', async () => {
+      const store = h.store();
+      const [id] = await createRuns(store, uniqueNamespace(), 1);
+      const events = [1, 2, 3, 4].map((seq) => eventFixture(id!, seq));
+      events[2]!.data = null;
+      events[3]!.data = 'text';
+      await store.transaction((tx) => tx.appendEvents(events));
+      expect(await store.listEvents(id!, 0, 100)).toEqual(events);
+      expect((await store.listEvents(id!, 1, 2)).map((e) => e.seq)).toEqual([2, 3]);
+      expect(await store.listEvents(id!, 4, 10)).toEqual([]);
+      await expect(store.transaction((tx) => tx.appendEvents([eventFixture(id!, 2)]))).rejects.toThrow();
+      expect(await store.listEvents(id!, 0, 100)).toHaveLength(4);
+    });
+
+    it('completeAttempts applies an outcome once; cancelAttempts only cancels scheduled attempts', async () => {
+      const store = h.store();
+      const [runId] = await createRuns(store, uniqueNamespace(), 1);
+      const attempt = (effectId: string) => ({ id: `${runId}:${effectId}`, runId: runId!, effectId, kind: 'http' as const, reference: '/do/0/get', payload: { url: 'http://x', n: effectId } });
+      await store.transaction((tx) => tx.insertAttempts([attempt('e1'), attempt('e2'), attempt('e3')]));
+      const e1 = `${runId}:e1`;
+      const e2 = `${runId}:e2`;
+      const e3 = `${runId}:e3`;
+      const error = { type: 'https://serverlessworkflow.io/spec/1.0.0/errors/communication', status: 503 };
+      const first = await store.transaction((tx) =>
+        tx.completeAttempts([{ id: e1, status: 'completed', result: { body: 'ok' } }, { id: e2, status: 'failed', error }, { id: 'nope', status: 'completed' }]),
+      );
+      expect(first.sort()).toEqual([e1, e2].sort());
+      expect(await store.transaction((tx) => tx.completeAttempts([{ id: e1, status: 'failed', error }]))).toEqual([]);
+      expect(await store.transaction((tx) => tx.cancelAttempts([e1, e3]))).toEqual([e3]);
+      expect(await store.transaction((tx) => tx.cancelAttempts([e3]))).toEqual([]);
+      const byId = new Map((await store.listAttempts(runId!)).map((a) => [a.id, a]));
+      expect(byId.get(e1)).toMatchObject({ status: 'completed', result: { body: 'ok' }, payload: { url: 'http://x', n: 'e1' }, kind: 'http' });
+      expect(byId.get(e1)).not.toHaveProperty('error');
+      expect(byId.get(e1)?.finishedAt).toEqual(expect.any(String));
+      expect(byId.get(e2)).toMatchObject({ status: 'failed', error });
+      expect(byId.get(e3)?.status).toBe('cancelled');
+    });
+
+    it('takeTimers returns the timers that existed, once', async () => {
+      const store = h.store();
+      const [runId] = await createRuns(store, uniqueNamespace(), 1);
+      const timers = ['t1', 't2'].map((timerId) => ({ id: `${runId}:${timerId}`, runId: runId!, timerId, fireAt: Date.now() + 60_000 }));
+      await store.transaction((tx) => tx.insertTimers(timers));
+      const ids = timers.map((t) => t.id);
+      const [a, b] = await Promise.all([
+        store.transaction((tx) => tx.takeTimers([ids[0]!, 'missing'])),
+        store.transaction((tx) => tx.takeTimers([ids[0]!])),
+      ]);
+      expect([...a, ...b]).toEqual([ids[0]]);
+      await store.transaction((tx) => tx.deleteTimers([ids[1]!]));
+      expect(await store.transaction((tx) => tx.takeTimers(ids))).toEqual([]);
+    });
+
+    it('createRuns inserts child runs', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const [parent] = await createRuns(store, ns, 1);
+      const child = await definedRun(store, ns, { parentRunId: parent!, parentEffectId: 'e7', input: ['child'] });
+      await store.transaction((tx) => tx.createRuns([child]));
+      expect(await store.getRun(child.id)).toMatchObject({ status: 'pending', parentRunId: parent, parentEffectId: 'e7', input: ['child'] });
+    });
+
+    it('rolls everything back when the function throws', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const [runId] = await createRuns(store, ns, 1);
+      const child = await definedRun(store, ns);
+      const failure = new Error('decision failed');
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.lockRuns([runId!]);
+          await tx.saveRuns([update(runId!, { eventSeq: 1 })]);
+          await tx.appendEvents([eventFixture(runId!, 1)]);
+          await tx.insertAttempts([{ id: `${runId}:e1`, runId: runId!, effectId: 'e1', kind: 'agent', reference: '/do/0', payload: {} }]);
+          await tx.insertTimers([{ id: `${runId}:t`, runId: runId!, timerId: 't', fireAt: 5 }]);
+          await tx.insertListens([{ id: `${runId}:l`, runId: runId!, listenId: 'l', filters: [] }]);
+          await tx.createRuns([child]);
+          throw failure;
+        }),
+      ).rejects.toBe(failure);
+      expect((await store.getRun(runId!))?.status).toBe('pending');
+      expect(await store.listEvents(runId!, 0, 10)).toEqual([]);
+      expect(await store.listAttempts(runId!)).toEqual([]);
+      expect((await store.dueTimers(5, 1000)).filter((t) => t.runId === runId)).toEqual([]);
+      expect((await store.listensForType('any')).filter((l) => l.runId === runId)).toEqual([]);
+      expect(await store.getRun(child.id)).toBeUndefined();
+    });
+  });
+}
