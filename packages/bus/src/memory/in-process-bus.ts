@@ -1,0 +1,108 @@
+import type { BusMessage, ConsumeOptions, TopicEntry } from '@baton/core';
+import { encodeBody } from '../codec.ts';
+import { BusClosedError } from '../errors.ts';
+import { DEFAULT_TOPIC_MAX_LEN, reportToStderr, type BusErrorReporter, type BusStats, type ObservableBus } from '../types.ts';
+import { MemoryQueue } from './memory-queue.ts';
+import { MemoryTopic } from './memory-topic.ts';
+import { StreamIdGenerator } from './stream-ids.ts';
+
+export interface InProcessBusOptions {
+  /** Entries a topic keeps for replay. Default 10 000. */
+  topicMaxLen?: number;
+  onError?: BusErrorReporter;
+}
+
+/**
+ * The Bus inside one process (embedded mode). Same semantics as RedisBus: bodies travel as JSON
+ * text, leases expire and are reclaimed, topics replay a capped buffer. Nothing survives the
+ * process, which is fine: Postgres is the truth and the runner re-dispatches from it.
+ */
+export class InProcessBus implements ObservableBus {
+  private readonly queues = new Map<string, MemoryQueue>();
+  private readonly topics = new Map<string, MemoryTopic>();
+  private readonly ids = new StreamIdGenerator();
+  private readonly topicMaxLen: number;
+  private readonly onError: BusErrorReporter;
+  private closed = false;
+
+  constructor(options: InProcessBusOptions = {}) {
+    this.topicMaxLen = options.topicMaxLen ?? DEFAULT_TOPIC_MAX_LEN;
+    this.onError = options.onError ?? reportToStderr;
+  }
+
+  async enqueue(queue: string, bodies: readonly unknown[]): Promise<void> {
+    this.assertOpen();
+    const texts = bodies.map(encodeBody); // all or nothing, as one Redis pipeline of valid XADDs
+    this.queue(queue).enqueue(texts);
+  }
+
+  async consume<T = unknown>(queue: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
+    this.assertOpen();
+    return this.queue(queue).consume<T>(consumer, options);
+  }
+
+  async ack(queue: string, ids: readonly string[]): Promise<void> {
+    this.assertOpen();
+    this.queues.get(queue)?.ack(ids);
+  }
+
+  async extend(queue: string, consumer: string, ids: readonly string[]): Promise<string[]> {
+    this.assertOpen();
+    return this.queues.get(queue)?.extend(consumer, ids) ?? [];
+  }
+
+  async depth(queue: string): Promise<{ waiting: number; inFlight: number }> {
+    this.assertOpen();
+    return this.queues.get(queue)?.depth() ?? { waiting: 0, inFlight: 0 };
+  }
+
+  async publish(topic: string, bodies: readonly unknown[]): Promise<void> {
+    this.assertOpen();
+    const texts = bodies.map(encodeBody);
+    this.topic(topic).publish(texts);
+  }
+
+  async subscribe<T = unknown>(topic: string, handler: (entries: TopicEntry<T>[]) => void | Promise<void>, after?: string): Promise<() => Promise<void>> {
+    this.assertOpen();
+    return this.topic(topic).subscribe<T>(handler, after);
+  }
+
+  async ping(): Promise<boolean> {
+    return !this.closed;
+  }
+
+  stats(): BusStats {
+    const reclaimed: Record<string, number> = {};
+    for (const [name, queue] of this.queues) if (queue.reclaimed > 0) reclaimed[name] = queue.reclaimed;
+    return { reclaimed };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const queue of this.queues.values()) queue.close();
+    await Promise.all([...this.topics.values()].map((topic) => topic.closeAll()));
+  }
+
+  private queue(name: string): MemoryQueue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new MemoryQueue(this.ids);
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  private topic(name: string): MemoryTopic {
+    let topic = this.topics.get(name);
+    if (!topic) {
+      topic = new MemoryTopic(name, this.topicMaxLen, this.ids, this.onError);
+      this.topics.set(name, topic);
+    }
+    return topic;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new BusClosedError();
+  }
+}

@@ -1,0 +1,156 @@
+import type { BusMessage, ConsumeOptions } from '@baton/core';
+import { decodeBody } from '../codec.ts';
+import { formatStreamId, type StreamIdGenerator } from './stream-ids.ts';
+
+// One in-memory queue with the Redis adapter's semantics: FIFO, leases that expire after
+// `visibilityMs` (a timer per lease, no polling), reclaim of expired leases before new messages,
+// and blocked consumers woken directly by enqueue or by an expiring lease.
+
+interface StoredMessage {
+  readonly id: string;
+  /** JSON text: every delivery parses its own copy. */
+  readonly text: string;
+  deliveries: number;
+}
+
+interface Lease {
+  readonly message: StoredMessage;
+  readonly consumer: string;
+  readonly visibilityMs: number;
+  timer: NodeJS.Timeout;
+}
+
+interface Waiter {
+  readonly consumer: string;
+  readonly max: number;
+  readonly visibilityMs: number;
+  finish(messages: BusMessage<unknown>[]): void;
+}
+
+export class MemoryQueue {
+  /** Never delivered, in enqueue order (a Map keeps insertion order and deletes in O(1)). */
+  private readonly waiting = new Map<string, StoredMessage>();
+  /** Lease ran out; handed out before `waiting`, in expiry order. */
+  private readonly expired = new Map<string, StoredMessage>();
+  private readonly leases = new Map<string, Lease>();
+  private readonly waiters: Waiter[] = [];
+  /** Set while expired leases wait to be handed to blocked consumers (see expire()). */
+  private serveAfterExpiry: NodeJS.Immediate | undefined;
+  reclaimed = 0;
+
+  constructor(private readonly ids: StreamIdGenerator) {}
+
+  enqueue(texts: readonly string[]): void {
+    for (const text of texts) {
+      const id = formatStreamId(this.ids.next());
+      this.waiting.set(id, { id, text, deliveries: 0 });
+    }
+    this.serveWaiters();
+  }
+
+  consume<T>(consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
+    const ready = this.take(consumer, options.max, options.visibilityMs);
+    const { signal, blockMs } = options;
+    if (ready.length > 0 || blockMs <= 0 || signal?.aborted) return Promise.resolve(ready as BusMessage<T>[]);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        consumer,
+        max: options.max,
+        visibilityMs: options.visibilityMs,
+        finish: (messages) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          const index = this.waiters.indexOf(waiter);
+          if (index >= 0) this.waiters.splice(index, 1);
+          resolve(messages as BusMessage<T>[]);
+        },
+      };
+      const onAbort = (): void => waiter.finish([]);
+      const timer = setTimeout(onAbort, blockMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  ack(ids: readonly string[]): void {
+    for (const id of ids) {
+      const lease = this.leases.get(id);
+      if (lease) clearTimeout(lease.timer);
+      this.leases.delete(id);
+      this.expired.delete(id);
+      this.waiting.delete(id); // as XDEL would
+    }
+  }
+
+  extend(consumer: string, ids: readonly string[]): string[] {
+    const renewed: string[] = [];
+    for (const id of ids) {
+      const lease = this.leases.get(id);
+      if (!lease || lease.consumer !== consumer) continue;
+      clearTimeout(lease.timer);
+      lease.timer = this.expiryTimer(id, lease.visibilityMs);
+      renewed.push(id);
+    }
+    return renewed;
+  }
+
+  /** Expired-but-not-yet-reclaimed messages count as in flight, as in Redis' pending list. */
+  depth(): { waiting: number; inFlight: number } {
+    return { waiting: this.waiting.size, inFlight: this.leases.size + this.expired.size };
+  }
+
+  /** Wake every blocked consume with nothing and drop all timers. */
+  close(): void {
+    for (const waiter of [...this.waiters]) waiter.finish([]);
+    for (const lease of this.leases.values()) clearTimeout(lease.timer);
+    clearImmediate(this.serveAfterExpiry);
+  }
+
+  private take(consumer: string, max: number, visibilityMs: number): BusMessage<unknown>[] {
+    const taken: BusMessage<unknown>[] = [];
+    for (const message of this.expired.values()) {
+      if (taken.length >= max) return taken;
+      this.expired.delete(message.id);
+      this.reclaimed += 1;
+      taken.push(this.lease(message, consumer, visibilityMs));
+    }
+    for (const message of this.waiting.values()) {
+      if (taken.length >= max) return taken;
+      this.waiting.delete(message.id);
+      taken.push(this.lease(message, consumer, visibilityMs));
+    }
+    return taken;
+  }
+
+  private lease(message: StoredMessage, consumer: string, visibilityMs: number): BusMessage<unknown> {
+    message.deliveries += 1;
+    const timer = this.expiryTimer(message.id, visibilityMs);
+    this.leases.set(message.id, { message, consumer, visibilityMs, timer });
+    return { id: message.id, body: decodeBody(message.text), deliveries: message.deliveries };
+  }
+
+  private expiryTimer(id: string, visibilityMs: number): NodeJS.Timeout {
+    // Unref'd: a forgotten lease must not keep the process alive.
+    return setTimeout(() => this.expire(id), visibilityMs).unref();
+  }
+
+  private expire(id: string): void {
+    const lease = this.leases.get(id);
+    if (!lease) return;
+    this.leases.delete(id);
+    this.expired.set(id, lease.message);
+    // Leases taken together expire in the same timers phase; serving blocked consumers after
+    // that phase hands them out together, as one XAUTOCLAIM would.
+    this.serveAfterExpiry ??= setImmediate(() => {
+      this.serveAfterExpiry = undefined;
+      this.serveWaiters();
+    });
+  }
+
+  private serveWaiters(): void {
+    while (this.waiters.length > 0 && this.waiting.size + this.expired.size > 0) {
+      const waiter = this.waiters[0]!;
+      waiter.finish(this.take(waiter.consumer, waiter.max, waiter.visibilityMs));
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { Redis } from 'ioredis';
+import type { BusMessage, ConsumeOptions, TopicEntry } from '@baton/core';
+import { BusClosedError } from '../errors.ts';
+import { DEFAULT_TOPIC_MAX_LEN, reportToStderr, type BusErrorReporter, type BusStats, type ObservableBus } from '../types.ts';
+import { RedisQueues } from './redis-queues.ts';
+import { RedisTopics } from './redis-topics.ts';
+
+export interface RedisBusOptions {
+  /** redis://[user:password@]host:port[/db] */
+  url: string;
+  /** Prepended to every key, so that tests and tenants keep to their own keys. Default "baton:". */
+  prefix?: string;
+  /** Entries a topic keeps for replay (roughly: MAXLEN ~). Default 10 000. */
+  topicMaxLen?: number;
+  onError?: BusErrorReporter;
+}
+
+/** How long ping() waits for PONG before calling Redis unreachable. */
+const PING_TIMEOUT_MS = 1_000;
+
+/**
+ * The Bus on Redis Streams. Keys: `<prefix>q:<queue>` (stream + group "baton") and
+ * `<prefix>t:<topic>` (capped stream). One command connection, plus one connection per blocked
+ * consume and per subscription.
+ */
+export class RedisBus implements ObservableBus {
+  readonly prefix: string;
+  private readonly commands: Redis;
+  private readonly queues: RedisQueues;
+  private readonly topics: RedisTopics;
+  private closed = false;
+
+  constructor(options: RedisBusOptions) {
+    this.prefix = options.prefix ?? 'baton:';
+    const onError = options.onError ?? reportToStderr;
+    // RESP2: the reply shapes in replies.ts (RESP3 would turn XREAD replies into maps).
+    this.commands = new Redis(options.url, { protocol: 2 });
+    this.commands.on('error', (error: unknown) => onError(error, 'command connection'));
+    const isClosed = (): boolean => this.closed;
+    this.queues = new RedisQueues(this.commands, (queue) => `${this.prefix}q:${queue}`, isClosed, onError);
+    this.topics = new RedisTopics(this.commands, (topic) => `${this.prefix}t:${topic}`, options.topicMaxLen ?? DEFAULT_TOPIC_MAX_LEN, onError);
+  }
+
+  async enqueue(queue: string, bodies: readonly unknown[]): Promise<void> {
+    this.assertOpen();
+    return this.queues.enqueue(queue, bodies);
+  }
+
+  async consume<T = unknown>(queue: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
+    this.assertOpen();
+    return this.queues.consume<T>(queue, consumer, options);
+  }
+
+  async ack(queue: string, ids: readonly string[]): Promise<void> {
+    this.assertOpen();
+    return this.queues.ack(queue, ids);
+  }
+
+  async extend(queue: string, consumer: string, ids: readonly string[]): Promise<string[]> {
+    this.assertOpen();
+    return this.queues.extend(queue, consumer, ids);
+  }
+
+  async depth(queue: string): Promise<{ waiting: number; inFlight: number }> {
+    this.assertOpen();
+    return this.queues.depth(queue);
+  }
+
+  async publish(topic: string, bodies: readonly unknown[]): Promise<void> {
+    this.assertOpen();
+    return this.topics.publish(topic, bodies);
+  }
+
+  async subscribe<T = unknown>(topic: string, handler: (entries: TopicEntry<T>[]) => void | Promise<void>, after?: string): Promise<() => Promise<void>> {
+    this.assertOpen();
+    return this.topics.subscribe<T>(topic, handler, after);
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.closed) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+    });
+    const pong = this.commands.ping().then((reply) => reply === 'PONG', () => false);
+    try {
+      return await Promise.race([pong, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  stats(): BusStats {
+    return { reclaimed: this.queues.reclaimedCounts() };
+  }
+
+  /** Stops subscriptions, wakes blocked consumes (they return []), closes every connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.queues.close();
+    await this.topics.closeAll();
+    await this.commands.quit().catch(() => this.commands.disconnect());
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new BusClosedError();
+  }
+}

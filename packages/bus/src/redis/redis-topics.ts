@@ -1,0 +1,133 @@
+import type { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TopicEntry } from '@baton/core';
+import { decodeBody, encodeBody } from '../codec.ts';
+import { BadTopicPositionError } from '../errors.ts';
+import { BODY_FIELD, bodyText, entriesOfRead } from './replies.ts';
+
+// Topics on Redis Streams: a stream capped with MAXLEN ~ (Redis trims whole nodes, so it keeps
+// at least `maxLen` entries and a little more), read with XREAD by every subscriber — no group,
+// so every subscriber sees every entry.
+
+/** Most entries handed to one handler call. */
+const READ_BATCH = 100;
+/** Wait before reading again after a failed read (Redis down, reconnecting). */
+const RETRY_MS = 500;
+
+type Handler<T> = (entries: TopicEntry<T>[]) => void | Promise<void>;
+type OnError = (error: unknown, context: string) => void;
+
+/** Entry ids look like "1700000000000-0"; "0" means everything still buffered. */
+const POSITION = /^\d+(-\d+)?$/;
+
+export class RedisTopics {
+  private readonly subscriptions = new Set<{ stop(): Promise<void> }>();
+
+  constructor(
+    private readonly commands: Redis,
+    private readonly keyOf: (topic: string) => string,
+    private readonly maxLen: number,
+    private readonly onError: OnError,
+  ) {}
+
+  async publish(topic: string, bodies: readonly unknown[]): Promise<void> {
+    if (bodies.length === 0) return;
+    const key = this.keyOf(topic);
+    const texts = bodies.map(encodeBody);
+    const pipeline = this.commands.pipeline();
+    for (const text of texts) pipeline.xadd(key, 'MAXLEN', '~', this.maxLen, '*', BODY_FIELD, text);
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+  }
+
+  async subscribe<T>(topic: string, handler: Handler<T>, after?: string): Promise<() => Promise<void>> {
+    if (after !== undefined && after !== '$' && !POSITION.test(after)) throw new BadTopicPositionError(after);
+    const key = this.keyOf(topic);
+    // "$" is fixed to a concrete id now, so nothing published after subscribe() resolves is
+    // missed, even while the handler is busy between two reads.
+    const start = after === undefined || after === '$' ? await this.lastId(key) : after;
+    const subscription = new TopicSubscription<T>(this.commands.duplicate(), key, start, handler, this.onError);
+    this.subscriptions.add(subscription);
+    subscription.start();
+    return async () => {
+      this.subscriptions.delete(subscription);
+      await subscription.stop();
+    };
+  }
+
+  async closeAll(): Promise<void> {
+    const subscriptions = [...this.subscriptions];
+    this.subscriptions.clear();
+    await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+  }
+
+  private async lastId(key: string): Promise<string> {
+    const newest = (await this.commands.xrevrange(key, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    return newest[0]?.[0] ?? '0-0';
+  }
+}
+
+/** One subscriber: a loop of blocking XREADs on a connection of its own. */
+class TopicSubscription<T> {
+  private stopped = false;
+  private handling = false;
+  private loop: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+    private position: string,
+    private readonly handler: Handler<T>,
+    private readonly onError: OnError,
+  ) {
+    redis.on('error', (error: unknown) => onError(error, `topic connection ${key}`));
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** After this resolves no handler call starts. Called from inside the handler, it does not
+   *  wait for that handler (which would wait for it). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopping.abort();
+    this.redis.disconnect(); // wakes the blocked XREAD, which then rejects
+    if (!this.handling) await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const { entries, lastId } = await this.read();
+      if (lastId !== undefined) this.position = lastId;
+      if (this.stopped || entries.length === 0) continue;
+      this.handling = true;
+      try {
+        await this.handler(entries);
+      } catch (error) {
+        // A failing handler must not stall every later event: report it and move on.
+        this.onError(error, `topic handler ${this.key}`);
+      } finally {
+        this.handling = false;
+      }
+    }
+  }
+
+  private async read(): Promise<{ entries: TopicEntry<T>[]; lastId?: string }> {
+    try {
+      const reply = await this.redis.call('XREAD', ['COUNT', READ_BATCH, 'BLOCK', 0, 'STREAMS', this.key, this.position]);
+      const raw = entriesOfRead(reply);
+      const entries = raw.flatMap((entry) => {
+        const text = bodyText(entry);
+        return text === undefined ? [] : [{ id: entry[0], body: decodeBody<T>(text) }];
+      });
+      return { entries, lastId: raw[raw.length - 1]?.[0] };
+    } catch (error) {
+      if (this.stopped) return { entries: [] };
+      this.onError(error, `XREAD ${this.key}`);
+      await sleep(RETRY_MS, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      return { entries: [] };
+    }
+  }
+}

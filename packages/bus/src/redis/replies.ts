@@ -1,0 +1,51 @@
+// Shapes of the RESP2 replies the Redis adapter reads (the connections are opened with
+// `protocol: 2` so that these shapes hold; RESP3 turns XREAD's reply into a map).
+
+/** One stream entry: [id, [field, value, …]]; fields are null for an entry deleted while pending. */
+export type RawEntry = [id: string, fields: string[] | null];
+
+/** The body field of every entry Baton writes. */
+export const BODY_FIELD = 'b';
+
+/** XREAD / XREADGROUP reply for one stream: [[key, entries]] or null on timeout. */
+export function entriesOfRead(reply: unknown): RawEntry[] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  const stream = reply[0] as [string, RawEntry[]];
+  return stream[1];
+}
+
+/** XAUTOCLAIM reply: [nextCursor, entries, deletedIds]. */
+export function parseAutoClaim(reply: unknown): { cursor: string; entries: RawEntry[] } {
+  const [cursor, entries] = reply as [string, RawEntry[], string[]];
+  return { cursor, entries };
+}
+
+/** The JSON text of an entry's body field, or undefined when the entry has none. */
+export function bodyText(entry: RawEntry): string | undefined {
+  const fields = entry[1];
+  if (!fields) return undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === BODY_FIELD) return fields[i + 1];
+  }
+  return undefined;
+}
+
+/** Extended XPENDING reply for one id: [[id, consumer, idleMs, deliveries]] (empty if not pending). */
+export function deliveriesOfPending(reply: unknown): number | undefined {
+  if (!Array.isArray(reply) || reply.length === 0) return undefined;
+  const row = reply[0] as [string, string, number, number];
+  return Number(row[3]);
+}
+
+/** Summary XPENDING reply: [count, minId, maxId, [[consumer, count], …]]. */
+export function pendingCount(reply: unknown): number {
+  return Array.isArray(reply) ? Number(reply[0]) : 0;
+}
+
+export function isNoGroupError(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOGROUP');
+}
+
+export function isBusyGroupError(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('BUSYGROUP');
+}

@@ -1,0 +1,23 @@
+import type { Bus } from '@baton/core';
+
+/** Counters an adapter keeps for metrics (monotonic since the bus was created). */
+export interface BusStats {
+  /** Messages taken over from an expired lease, per queue (a Prometheus counter). */
+  reclaimed: Record<string, number>;
+}
+
+/** A Bus that also reports its counters; both adapters are one. */
+export interface ObservableBus extends Bus {
+  stats(): BusStats;
+}
+
+/** Called for failures that have no caller to throw to (a topic handler, a lost connection). */
+export type BusErrorReporter = (error: unknown, context: string) => void;
+
+export const DEFAULT_TOPIC_MAX_LEN = 10_000;
+
+/** One JSON line on stderr; services pass their own logger instead. */
+export const reportToStderr: BusErrorReporter = (error, context) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${JSON.stringify({ level: 'error', component: 'bus', context, message })}\n`);
+};
