@@ -1,5 +1,7 @@
 // A local HTTP service for workflows to call: answers JSON at once (or after ?delay=ms), and
 // counts requests per Idempotency-Key so tests can tell a retry from a duplicate.
+//   /status/<code>          answers with that status
+//   /flaky/<id>?fail=<n>    answers 503 to the first n requests for <id>, then 200
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 
@@ -14,6 +16,7 @@ export interface HttpTarget {
 
 export async function startHttpTarget(): Promise<HttpTarget> {
   const requests = new Map<string, number>();
+  const flakyCounts = new Map<string, number>();
   let total = 0;
   const server = createServer((req, res) => {
     total += 1;
@@ -28,6 +31,22 @@ export async function startHttpTarget(): Promise<HttpTarget> {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok: true, path: url.pathname, query: Object.fromEntries(url.searchParams), body: body ? safeJson(body) : null }));
       };
+      const status = /^\/status\/(\d{3})$/.exec(url.pathname);
+      if (status) {
+        res.writeHead(Number(status[1]), { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: Number(status[1]) }));
+        return;
+      }
+      const flaky = /^\/flaky\/([^/]+)$/.exec(url.pathname);
+      if (flaky) {
+        const seen = (flakyCounts.get(flaky[1]!) ?? 0) + 1;
+        flakyCounts.set(flaky[1]!, seen);
+        if (seen <= Number(url.searchParams.get('fail') ?? 1)) {
+          res.writeHead(503, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ attempt: seen }));
+          return;
+        }
+      }
       const delay = Number(url.searchParams.get('delay') ?? 0);
       if (delay > 0) setTimeout(answer, delay);
       else answer();
