@@ -1,0 +1,158 @@
+// The orchestrator's Fastify app: wiring of hooks, parsers, error handling and routes. It does not
+// listen; the launcher (embedded or service main) calls listen().
+import { randomUUID } from 'node:crypto';
+import type { Bus, Store } from '@baton/core';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { ApiKeyCache, authenticate } from './auth.ts';
+import type { OrchestratorConfig } from './config.ts';
+import { orchestratorMetrics, type OrchestratorMetrics } from './metrics.ts';
+import { ApiProblem, ProblemTypes, sendProblem } from './problems.ts';
+import { RouteCatalog } from './route-kit.ts';
+import { registerEventRoutes } from './routes/events.ts';
+import { registerKeyRoutes } from './routes/keys.ts';
+import { registerRunRoutes } from './routes/runs.ts';
+import { registerSystemRoutes } from './routes/system.ts';
+import { registerWorkflowRoutes } from './routes/workflows.ts';
+import { RunWaiters } from './wait.ts';
+
+export interface OrchestratorDeps {
+  store: Store;
+  bus: Bus;
+  logger: Logger;
+  metrics: Registry;
+  config: OrchestratorConfig;
+}
+
+/** The resources every route shares. */
+export interface ApiContext {
+  store: Store;
+  bus: Bus;
+  config: OrchestratorConfig;
+  registry: Registry;
+  metrics: OrchestratorMetrics;
+  keys: ApiKeyCache;
+  waiters: RunWaiters;
+  catalog: RouteCatalog;
+}
+
+const JSON_TYPES = ['application/json', 'application/cloudevents+json'];
+export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+
+export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<FastifyInstance> {
+  const { store, bus, logger, config } = deps;
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit: config.maxBodyBytes,
+    return503OnClosing: true,
+    genReqId: (request) => headerRequestId(request.headers['x-request-id']) ?? randomUUID(),
+    frameworkErrors: (error, request, reply) => {
+      const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+      void sendProblem(reply, request, new ApiProblem(status, status === 404 ? ProblemTypes.notFound : ProblemTypes.badRequest, error.message));
+    },
+  }) as unknown as FastifyInstance;
+
+  const ctx: ApiContext = {
+    store,
+    bus,
+    config,
+    registry: deps.metrics,
+    metrics: orchestratorMetrics(deps.metrics),
+    keys: new ApiKeyCache(store, config.authCacheMs),
+    waiters: new RunWaiters(store, bus, logger),
+    catalog: new RouteCatalog(),
+  };
+
+  app.decorateRequest('principal', undefined);
+  registerBodyParsers(app);
+  registerObservability(app, ctx);
+  app.addHook('onRequest', async (request) => {
+    if (isApiPath(request.url)) request.principal = await authenticate(request, ctx.keys);
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(reply, request, toProblem(error, request, config)));
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, request, notFoundProblem(request, ctx.catalog)));
+  // Release held `wait` requests first, or close would wait for them (up to BATON_MAX_WAIT).
+  app.addHook('preClose', async () => ctx.waiters.close());
+
+  registerSystemRoutes(app, ctx);
+  registerWorkflowRoutes(app, ctx);
+  registerRunRoutes(app, ctx);
+  registerEventRoutes(app, ctx);
+  registerKeyRoutes(app, ctx);
+  return app;
+}
+
+function isApiPath(url: string): boolean {
+  return url === '/api' || url.startsWith('/api/') || url.startsWith('/api?');
+}
+
+function headerRequestId(value: string | string[] | undefined): string | undefined {
+  const id = Array.isArray(value) ? value[0] : value;
+  return id && /^[A-Za-z0-9._:-]{1,128}$/.test(id) ? id : undefined;
+}
+
+/**
+ * JSON bodies: empty → undefined (so optional bodies may be sent with a JSON content type);
+ * malformed → 400 naming the parser's complaint. YAML bodies arrive as text (the workflow route
+ * parses them). application/cloudevents+json is JSON.
+ */
+function registerBodyParsers(app: FastifyInstance): void {
+  const secureParse = app.getDefaultJsonParser('error', 'remove');
+  app.removeContentTypeParser(['application/json']);
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    void secureParse(request, text, (error: Error | null, value?: unknown) => {
+      if (!error) return done(null, value);
+      done(malformedJson(text, error), undefined);
+    });
+  });
+  app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body));
+}
+
+function malformedJson(text: string, fallback: Error): ApiProblem {
+  let reason = fallback.message;
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    reason = (error as Error).message;
+  }
+  // JSON.parse succeeding means the secure parser rejected a __proto__/constructor key.
+  return new ApiProblem(400, ProblemTypes.malformedBody, `the request body is not valid JSON: ${reason}`);
+}
+
+function registerObservability(app: FastifyInstance, ctx: ApiContext): void {
+  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const durationMs = reply.elapsedTime;
+    ctx.metrics.httpRequestDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, durationMs / 1000);
+    // One line per request; never headers (Authorization) or bodies (secrets).
+    request.log.info({ method: request.method, route, status: reply.statusCode, durationMs: Math.round(durationMs * 10) / 10 }, 'request');
+  });
+}
+
+function toProblem(error: FastifyError, request: FastifyRequest, config: OrchestratorConfig): ApiProblem {
+  if (error instanceof ApiProblem) return error;
+  if (error.name === 'InvalidCursorError') return new ApiProblem(400, ProblemTypes.badRequest, `invalid cursor: ${error.message}`);
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiProblem(413, ProblemTypes.payloadTooLarge, `the request body is larger than ${config.maxBodyBytes} bytes (BATON_MAX_BODY_BYTES)`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiProblem(415, ProblemTypes.unsupportedMediaType, `unsupported Content-Type "${request.headers['content-type'] ?? ''}": send ${[...JSON_TYPES, ...YAML_TYPES].join(', ')}`);
+  }
+  const status = error.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) return new ApiProblem(status, ProblemTypes.badRequest, error.message);
+  request.log.error({ err: error }, 'unhandled error');
+  return new ApiProblem(500, ProblemTypes.internal, `internal error (request id ${request.id}); the server log has the details`);
+}
+
+function notFoundProblem(request: FastifyRequest, catalog: RouteCatalog): ApiProblem {
+  const allowed = catalog.methodsFor(request.url);
+  if (allowed.length > 0) {
+    const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', ');
+    return new ApiProblem(405, ProblemTypes.methodNotAllowed, `${request.method} is not allowed on ${request.url.split('?')[0]}; allowed: ${allow}`, { headers: { allow } });
+  }
+  return new ApiProblem(404, ProblemTypes.notFound, `no route ${request.method} ${request.url.split('?')[0]}; see /openapi.json`);
+}

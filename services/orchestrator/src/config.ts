@@ -1,0 +1,92 @@
+// Orchestrator configuration from environment variables, validated once at startup.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseIsoDuration } from './wait.ts';
+
+export interface OrchestratorConfig {
+  /** Port the launcher listens on (ORCHESTRATOR_PORT, default 8081). */
+  port: number;
+  /** Interface the launcher binds (ORCHESTRATOR_HOST, default 0.0.0.0). */
+  host: string;
+  /** Largest request body accepted, in bytes (BATON_MAX_BODY_BYTES, default 1 MiB); larger → 413. */
+  maxBodyBytes: number;
+  /** Longest `wait` of POST /api/v1/runs, in ms (BATON_MAX_WAIT, ISO 8601, default PT60S). */
+  maxWaitMs: number;
+  /** How long API key checks are cached, in ms (BATON_AUTH_CACHE_MS, default 5000; 0 = no cache). */
+  authCacheMs: number;
+  /** The bootstrap admin key (BATON_API_KEY or the file named by BATON_API_KEY_FILE). */
+  apiKey?: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const integer = (name: string, fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an integer between ${min} and ${max}, got "${raw}"` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const EnvSchema = z.object({
+  ORCHESTRATOR_PORT: integer('ORCHESTRATOR_PORT', 8081, 0, 65535),
+  ORCHESTRATOR_HOST: z.string().optional(),
+  BATON_MAX_BODY_BYTES: integer('BATON_MAX_BODY_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  BATON_MAX_WAIT: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return 60_000;
+      const ms = parseIsoDuration(raw);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `BATON_MAX_WAIT must be a positive ISO 8601 duration such as PT60S, got "${raw}"` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  BATON_AUTH_CACHE_MS: integer('BATON_AUTH_CACHE_MS', 5000, 0, 3_600_000),
+  BATON_API_KEY: z.string().optional(),
+  BATON_API_KEY_FILE: z.string().optional(),
+});
+
+/** Throws ConfigError naming every invalid variable. */
+export function orchestratorConfigFromEnv(env: Record<string, string | undefined> = process.env): OrchestratorConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`invalid orchestrator configuration: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  const e = parsed.data;
+  const config: OrchestratorConfig = {
+    port: e.ORCHESTRATOR_PORT,
+    host: e.ORCHESTRATOR_HOST?.trim() || '0.0.0.0',
+    maxBodyBytes: e.BATON_MAX_BODY_BYTES,
+    maxWaitMs: e.BATON_MAX_WAIT,
+    authCacheMs: e.BATON_AUTH_CACHE_MS,
+  };
+  const apiKey = secretFromEnv(e.BATON_API_KEY, e.BATON_API_KEY_FILE, 'BATON_API_KEY');
+  if (apiKey !== undefined) config.apiKey = apiKey;
+  return config;
+}
+
+/** NAME or the content of the file NAME_FILE (Docker/Kubernetes secrets); NAME wins. */
+function secretFromEnv(value: string | undefined, file: string | undefined, name: string): string | undefined {
+  if (value !== undefined && value.trim() !== '') return value.trim();
+  if (file === undefined || file.trim() === '') return undefined;
+  try {
+    const content = readFileSync(file.trim(), 'utf8').trim();
+    return content === '' ? undefined : content;
+  } catch (error) {
+    throw new ConfigError(`${name}_FILE=${file}: cannot read the file (${(error as Error).message})`);
+  }
+}
+
+/** Defaults for tests and embedded mode. */
+export function defaultOrchestratorConfig(overrides: Partial<OrchestratorConfig> = {}): OrchestratorConfig {
+  return { ...orchestratorConfigFromEnv({}), ...overrides };
+}

@@ -1,0 +1,76 @@
+// CloudEvents in (POST /api/v1/events, delivered to runs waiting in a `listen` task) and a run's
+// event log out (GET /api/v1/runs/{id}/events, CloudEvents with seq for resuming).
+import type { CloudEvent, ListenRecord, RunnerMessage } from '@baton/core';
+import { Queues } from '@baton/core';
+import { matchEvent } from '@baton/core/interpreter';
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from '../app.ts';
+import type { Principal } from '../auth.ts';
+import { toCloudEvent } from '../cloudevents.ts';
+import { defineRoute } from '../route-kit.ts';
+import { CloudEventSchema, EventAcceptedSchema, EventPageSchema, ListEventsQuery, RunParams } from '../schemas.ts';
+import { loadRun } from './runs.ts';
+
+/** Listens whose filters accept the event (a listen matches when any of its filters does). */
+export function matchingListens(listens: readonly ListenRecord[], event: CloudEvent): ListenRecord[] {
+  return listens.filter((listen) => listen.filters.some((filter) => matchEvent(filter, event)));
+}
+
+/** A namespace-restricted key delivers only to runs of its namespace. */
+async function visibleTo(ctx: ApiContext, principal: Principal, listens: ListenRecord[]): Promise<ListenRecord[]> {
+  if (principal.namespace === undefined) return listens;
+  const runIds = [...new Set(listens.map((listen) => listen.runId))];
+  const runs = await Promise.all(runIds.map((id) => ctx.store.getRun(id)));
+  const allowed = new Set(runs.filter((run) => run?.namespace === principal.namespace).map((run) => run!.id));
+  return listens.filter((listen) => allowed.has(listen.runId));
+}
+
+export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  defineRoute(app, ctx.catalog, {
+    method: 'POST',
+    url: '/api/v1/events',
+    summary: 'Publish a CloudEvent to the runs listening for it',
+    description: 'Structured JSON mode (application/cloudevents+json or application/json). Runs whose `listen` filters match receive the event.',
+    tag: 'events',
+    auth: 'user',
+    body: CloudEventSchema,
+    bodyContent: { 'application/cloudevents+json': { $ref: '#/components/schemas/CloudEvent' } },
+    responses: {
+      202: { description: 'accepted; `matched` listens will receive it', schema: EventAcceptedSchema },
+      400: { description: 'not a CloudEvent 1.0 (specversion, id, source and type are required)' },
+    },
+    handler: async ({ reply, body, principal }) => {
+      const event = body as CloudEvent;
+      const candidates = await ctx.store.listensForType(event.type);
+      const matched = await visibleTo(ctx, principal, matchingListens(candidates, event));
+      if (matched.length > 0) {
+        const messages: RunnerMessage[] = matched.map((listen) => ({ type: 'event', runId: listen.runId, listenId: listen.listenId, event }));
+        await ctx.bus.enqueue(Queues.runner, messages);
+      }
+      reply.status(202);
+      return { matched: matched.length };
+    },
+  });
+
+  defineRoute(app, ctx.catalog, {
+    method: 'GET',
+    url: '/api/v1/runs/:id/events',
+    summary: "A run's event log as CloudEvents, from a position (seq)",
+    tag: 'runs',
+    auth: 'user',
+    params: RunParams,
+    query: ListEventsQuery,
+    responses: {
+      200: { description: 'events with seq > after, in order; continue with after = nextAfter', schema: EventPageSchema },
+      400: { description: 'bad after or limit' },
+      403: { description: 'the key is restricted to another namespace' },
+      404: { description: 'no such run' },
+    },
+    handler: async ({ params, query, principal }) => {
+      const run = await loadRun(ctx, principal, params.id);
+      const records = await ctx.store.listEvents(run.id, query.after, query.limit);
+      const items = records.map((record) => toCloudEvent(record, run));
+      return { items, nextAfter: records.at(-1)?.seq ?? query.after };
+    },
+  });
+}

@@ -1,0 +1,166 @@
+// Runs: start (idempotent, optionally waiting for the outcome), read, list, cancel.
+import type { RunnerMessage, RunRecord } from '@baton/core';
+import { Queues, TERMINAL_STATUSES } from '@baton/core';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { v7 as uuidv7 } from 'uuid';
+import type { ApiContext } from '../app.ts';
+import { assertNamespace, listingNamespace, type Principal } from '../auth.ts';
+import { ApiProblem, ProblemTypes, conflict, notFound } from '../problems.ts';
+import { defineRoute } from '../route-kit.ts';
+import { CancelRunBody, CreateRunBody, ListRunsQuery, RunPageSchema, RunParams, RunSchema } from '../schemas.ts';
+import { parseIsoDuration } from '../wait.ts';
+
+/** Run ids: UUIDv7 for API-started runs, `<parent id>.<effect id>` for child runs. */
+const RUN_ID = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/** Drops undefined members so responses carry only what the run has. */
+export function runView(run: RunRecord): RunRecord {
+  return Object.fromEntries(Object.entries(run).filter(([, value]) => value !== undefined)) as unknown as RunRecord;
+}
+
+/** A run the key may see, or 404/403. Malformed ids name no run: 404, without a store query. */
+export async function loadRun(ctx: ApiContext, principal: Principal, id: string): Promise<RunRecord> {
+  const run = RUN_ID.test(id) ? await ctx.store.getRun(id) : undefined;
+  if (!run) throw notFound(`no run ${id}`);
+  assertNamespace(principal, run.namespace);
+  return run;
+}
+
+function waitMs(ctx: ApiContext, wait: string | undefined): number | undefined {
+  if (wait === undefined) return undefined;
+  const ms = parseIsoDuration(wait);
+  if (ms === undefined) {
+    throw new ApiProblem(400, ProblemTypes.validation, `wait "${wait}" is not an ISO 8601 duration (e.g. PT30S, PT1M30S)`, {
+      problems: [{ path: '/body/wait', message: 'expected an ISO 8601 duration such as PT30S' }],
+    });
+  }
+  return Math.min(ms, ctx.config.maxWaitMs);
+}
+
+/** An AbortSignal that fires when the client goes away before the answer. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  // The response closes before it finished only when the connection went away.
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBody): Promise<{ run: RunRecord; created: boolean }> {
+  assertNamespace(principal, body.namespace);
+  const definition = await ctx.store.getDefinition(body.namespace, body.name, body.version);
+  if (!definition) {
+    throw notFound(`no workflow ${body.namespace}/${body.name}${body.version ? ` version ${body.version}` : ''}; register it with POST /api/v1/workflows`);
+  }
+  const result = await ctx.store.createRun({
+    id: uuidv7(),
+    definitionId: definition.id,
+    namespace: definition.namespace,
+    name: definition.name,
+    version: definition.version,
+    input: body.input === undefined ? {} : body.input,
+    ...(body.idempotencyKey !== undefined && { idempotencyKey: body.idempotencyKey }),
+  });
+  if (result.created) {
+    // If this enqueue is lost (crash, transport down), the runner's pending-run sweep starts the run.
+    const start: RunnerMessage = { type: 'start', runId: result.run.id };
+    await ctx.bus.enqueue(Queues.runner, [start]);
+    ctx.metrics.runsStarted.inc({ namespace: definition.namespace });
+  }
+  return result;
+}
+
+export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  defineRoute(app, ctx.catalog, {
+    method: 'POST',
+    url: '/api/v1/runs',
+    summary: 'Start a run of a workflow (idempotent with idempotencyKey; optionally wait for its outcome)',
+    tag: 'runs',
+    auth: 'user',
+    body: CreateRunBody,
+    responses: {
+      201: { description: 'run created (without wait)', schema: RunSchema },
+      200: { description: 'the run of this idempotencyKey already existed, or (with wait) the run finished in time', schema: RunSchema },
+      202: { description: '(with wait) the wait ended before the run finished; the run as it stands', schema: RunSchema },
+      400: { description: 'invalid body or wait duration' },
+      403: { description: 'the key is restricted to another namespace' },
+      404: { description: 'no such workflow (or version)' },
+    },
+    handler: async ({ reply, body, principal }) => {
+      const timeoutMs = waitMs(ctx, body.wait);
+      const { run, created } = await startRun(ctx, principal, body);
+      reply.header('location', `/api/v1/runs/${run.id}`);
+      if (timeoutMs === undefined) {
+        reply.status(created ? 201 : 200);
+        return runView(run);
+      }
+      const outcome = await ctx.waiters.wait(run.id, timeoutMs, clientGone(reply));
+      const current = outcome?.run ?? run;
+      reply.status(outcome?.finished ? 200 : 202);
+      return runView(current);
+    },
+  });
+
+  defineRoute(app, ctx.catalog, {
+    method: 'GET',
+    url: '/api/v1/runs',
+    summary: 'List runs, newest first (keyset pages)',
+    tag: 'runs',
+    auth: 'user',
+    query: ListRunsQuery,
+    responses: {
+      200: { description: 'a page of runs', schema: RunPageSchema },
+      400: { description: 'bad status, limit or cursor' },
+      403: { description: 'the key is restricted to another namespace' },
+    },
+    handler: async ({ query, principal }) => {
+      const namespace = listingNamespace(principal, query.namespace);
+      const page = await ctx.store.listRuns({ status: query.status, namespace, name: query.name, limit: query.limit, cursor: query.cursor });
+      const items = page.items.map(runView);
+      return page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor };
+    },
+  });
+
+  defineRoute(app, ctx.catalog, {
+    method: 'GET',
+    url: '/api/v1/runs/:id',
+    summary: 'One run: status, input, output, error, timestamps, usage',
+    tag: 'runs',
+    auth: 'user',
+    params: RunParams,
+    responses: {
+      200: { description: 'the run', schema: RunSchema },
+      403: { description: 'the key is restricted to another namespace' },
+      404: { description: 'no such run' },
+    },
+    handler: async ({ params, principal }) => runView(await loadRun(ctx, principal, params.id)),
+  });
+
+  defineRoute(app, ctx.catalog, {
+    method: 'POST',
+    url: '/api/v1/runs/:id/cancel',
+    summary: 'Ask for a run to be cancelled (asynchronous)',
+    tag: 'runs',
+    auth: 'user',
+    params: RunParams,
+    body: CancelRunBody,
+    bodyRequired: false,
+    responses: {
+      202: { description: 'cancellation requested; the run as it stands (it becomes cancelled shortly)', schema: RunSchema },
+      403: { description: 'the key is restricted to another namespace' },
+      404: { description: 'no such run' },
+      409: { description: 'the run has already finished' },
+    },
+    handler: async ({ reply, params, body, principal }) => {
+      const run = await loadRun(ctx, principal, params.id);
+      if (TERMINAL_STATUSES.has(run.status)) {
+        throw conflict(`run ${run.id} has already finished (status ${run.status}); there is nothing to cancel`, { runStatus: run.status });
+      }
+      const cancel: RunnerMessage = { type: 'cancel', runId: run.id, ...(body?.reason !== undefined && { reason: body.reason }) };
+      await ctx.bus.enqueue(Queues.runner, [cancel]);
+      reply.status(202);
+      return runView(run);
+    },
+  });
+}

@@ -1,0 +1,185 @@
+// Workflow definitions: register (YAML or JSON), list, read. A definition is immutable: the same
+// namespace/name/version may be registered again only with the same content.
+import type { DefinitionRecord } from '@baton/core';
+import { loadWorkflow } from '@baton/core/document';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { YAML_TYPES, type ApiContext } from '../app.ts';
+import { assertNamespace, listingNamespace } from '../auth.ts';
+import { contentHash } from '../content-hash.ts';
+import { ApiProblem, ProblemTypes, conflict, notFound } from '../problems.ts';
+import { defineRoute } from '../route-kit.ts';
+import { DefinitionPageSchema, DefinitionSchema, DefinitionSummarySchema, ListWorkflowsQuery, WorkflowParams, WorkflowVersionParams } from '../schemas.ts';
+
+const DocumentHeader = z.object({ document: z.object({ namespace: z.string(), name: z.string(), version: z.string() }) });
+
+const BODY_DOC = {
+  'application/yaml': { type: 'string', description: 'a Serverless Workflow 1.0 document in YAML' },
+  'application/json': { type: 'object', description: 'a Serverless Workflow 1.0 document in JSON' },
+};
+const YAML_RESPONSE = { 'application/yaml': { jsonSchema: { type: 'string', description: 'the source text as registered' } } };
+
+function mediaType(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Syntax errors are the client's malformed body (400); a well-formed but invalid document is a 422. */
+function assertWellFormed(text: string, format: 'json' | 'yaml'): void {
+  if (format === 'json') {
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      throw new ApiProblem(400, ProblemTypes.malformedBody, `the request body is not valid JSON: ${(error as Error).message}`);
+    }
+    return;
+  }
+  const errors = parseDocument(text, { prettyErrors: true, uniqueKeys: true }).errors;
+  if (errors.length > 0) {
+    const problems = errors.map((e) => ({ path: '', message: e.message.split('\n')[0] ?? e.message, line: e.linePos?.[0].line, column: e.linePos?.[0].col }));
+    throw new ApiProblem(400, ProblemTypes.malformedBody, `the request body is not valid YAML: ${problems[0]?.message ?? ''}`, { problems });
+  }
+}
+
+/** Whether the client asked for the YAML source rather than JSON (Accept, with q-values). */
+export function prefersYaml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let best: { yaml: boolean; q: number } = { yaml: false, q: 0 };
+  for (const part of accept.split(',')) {
+    const [type = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!(q > 0)) continue;
+    const yaml = YAML_TYPES.includes(type);
+    if (!yaml && type !== 'application/json') continue;
+    if (q > best.q || (q === best.q && !yaml && best.yaml)) best = { yaml, q };
+  }
+  return best.yaml;
+}
+
+function summary(record: DefinitionRecord) {
+  const { id, namespace, name, version, contentHash: hash, createdAt } = record;
+  return { id, namespace, name, version, contentHash: hash, createdAt };
+}
+
+function sendDefinition(request: FastifyRequest, reply: FastifyReply, record: DefinitionRecord) {
+  reply.header('vary', 'Accept');
+  if (prefersYaml(request.headers.accept)) return reply.type('application/yaml; charset=utf-8').send(record.source);
+  return { ...summary(record), document: record.document };
+}
+
+export function registerWorkflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  // A scope of its own: here a JSON body stays text (it is stored as submitted) and only JSON
+  // and YAML are accepted.
+  void app.register(async (scope) => {
+    scope.removeContentTypeParser(['application/json', 'text/plain', 'application/cloudevents+json']);
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    registerRoutes(scope, ctx);
+  });
+}
+
+function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  defineRoute(app, ctx.catalog, {
+    method: 'POST',
+    url: '/api/v1/workflows',
+    summary: 'Register a workflow definition (YAML or JSON)',
+    description: 'The document\'s `document.namespace/name/version` identify it. Same content again: 200; other content under an existing version: 409.',
+    tag: 'workflows',
+    auth: 'user',
+    bodyContent: { ...BODY_DOC, 'application/x-yaml': BODY_DOC['application/yaml'], 'text/yaml': BODY_DOC['application/yaml'] },
+    responses: {
+      201: { description: 'registered', schema: DefinitionSummarySchema },
+      200: { description: 'already registered with the same content', schema: DefinitionSummarySchema },
+      400: { description: 'empty body or malformed JSON/YAML' },
+      403: { description: 'the key is restricted to another namespace' },
+      409: { description: 'this version exists with other content' },
+      413: { description: 'body too large' },
+      415: { description: 'unsupported Content-Type' },
+      422: { description: 'not a valid (or not executable) workflow; `problems` lists each issue with its JSON Pointer' },
+    },
+    handler: async ({ request, reply, principal }) => {
+      const text = request.body;
+      if (typeof text !== 'string' || text.trim() === '') {
+        throw new ApiProblem(400, ProblemTypes.malformedBody, 'the request body is empty: send a workflow document as application/yaml or application/json');
+      }
+      const format = mediaType(request) === 'application/json' ? 'json' : 'yaml';
+      assertWellFormed(text, format);
+      const loaded = loadWorkflow(text);
+      if (!loaded.ok) {
+        const first = loaded.problems[0];
+        const detail = `the workflow is invalid: ${first ? `${first.path || '(root)'}: ${first.message}` : 'unknown problem'}${loaded.problems.length > 1 ? ` (and ${loaded.problems.length - 1} more)` : ''}`;
+        throw new ApiProblem(422, ProblemTypes.invalidWorkflow, detail, { problems: loaded.problems.map((p) => ({ ...p })) });
+      }
+      const { namespace, name, version } = DocumentHeader.parse(loaded.document).document;
+      assertNamespace(principal, namespace);
+      const hash = contentHash(loaded.document);
+      const { outcome, definition } = await ctx.store.putDefinition({ namespace, name, version, document: loaded.document, source: text, contentHash: hash });
+      if (outcome === 'conflict') {
+        throw conflict(`${namespace}/${name} version ${version} is already registered with other content; definitions are immutable, register it under a new version`, {
+          existingContentHash: definition.contentHash,
+          contentHash: hash,
+        });
+      }
+      reply.header('location', `/api/v1/workflows/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(version)}`);
+      reply.status(outcome === 'created' ? 201 : 200);
+      return summary(definition);
+    },
+  });
+
+  defineRoute(app, ctx.catalog, {
+    method: 'GET',
+    url: '/api/v1/workflows',
+    summary: 'List workflow definitions (newest first, keyset pages)',
+    tag: 'workflows',
+    auth: 'user',
+    query: ListWorkflowsQuery,
+    responses: {
+      200: { description: 'a page of definitions', schema: DefinitionPageSchema },
+      400: { description: 'bad limit or cursor' },
+      403: { description: 'the key is restricted to another namespace' },
+    },
+    handler: async ({ query, principal }) => {
+      const namespace = listingNamespace(principal, query.namespace);
+      const page = await ctx.store.listDefinitions({ namespace, name: query.name, limit: query.limit, cursor: query.cursor });
+      return page.nextCursor === undefined ? { items: page.items } : { items: page.items, nextCursor: page.nextCursor };
+    },
+  });
+
+  const readResponses = {
+    200: { description: 'the definition with its document (or the source text with Accept: application/yaml)', schema: DefinitionSchema, alternatives: YAML_RESPONSE },
+    403: { description: 'the key is restricted to another namespace' },
+    404: { description: 'no such definition' },
+  };
+
+  defineRoute(app, ctx.catalog, {
+    method: 'GET',
+    url: '/api/v1/workflows/:namespace/:name',
+    summary: 'The latest (highest semantic) version of a workflow',
+    tag: 'workflows',
+    auth: 'user',
+    params: WorkflowParams,
+    responses: readResponses,
+    handler: async ({ request, reply, params, principal }) => {
+      assertNamespace(principal, params.namespace);
+      const record = await ctx.store.getDefinition(params.namespace, params.name);
+      if (!record) throw notFound(`no workflow ${params.namespace}/${params.name}`);
+      return sendDefinition(request, reply, record);
+    },
+  });
+
+  defineRoute(app, ctx.catalog, {
+    method: 'GET',
+    url: '/api/v1/workflows/:namespace/:name/:version',
+    summary: 'One version of a workflow',
+    tag: 'workflows',
+    auth: 'user',
+    params: WorkflowVersionParams,
+    responses: readResponses,
+    handler: async ({ request, reply, params, principal }) => {
+      assertNamespace(principal, params.namespace);
+      const record = await ctx.store.getDefinition(params.namespace, params.name, params.version);
+      if (!record) throw notFound(`no workflow ${params.namespace}/${params.name} version ${params.version}`);
+      return sendDefinition(request, reply, record);
+    },
+  });
+}

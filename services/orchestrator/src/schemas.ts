@@ -1,0 +1,194 @@
+// The API's wire shapes. Requests are validated with these schemas at the edge; the types the
+// handlers use are inferred from them, and /openapi.json is generated from the same schemas.
+import { z } from 'zod';
+
+export const RUN_STATUSES = ['pending', 'running', 'waiting', 'completed', 'faulted', 'cancelled'] as const;
+export const MAX_PAGE_LIMIT = 500;
+export const DEFAULT_PAGE_LIMIT = 50;
+export const MAX_EVENTS_LIMIT = 1000;
+export const DEFAULT_EVENTS_LIMIT = 100;
+
+/** DSL 1.0 names and namespaces (`^[a-z0-9](-?[a-z0-9])*$`). */
+const dslName = z.string().regex(/^[a-z0-9](-?[a-z0-9])*$/, 'must be lowercase letters, digits and single dashes (e.g. "my-flow")').max(100);
+
+const limitOf = (max: number, fallback: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback).describe(`page size, 1–${max} (default ${fallback})`);
+
+// ---- shared -----------------------------------------------------------------------------------
+
+export const ProblemItemSchema = z
+  .object({ path: z.string().describe('JSON Pointer of the offending value'), message: z.string() })
+  .catchall(z.unknown());
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().describe('URI of the problem type'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional().describe('path of the request'),
+    problems: z.array(ProblemItemSchema).optional(),
+  })
+  .catchall(z.unknown())
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' });
+
+export const WorkflowErrorSchema = z
+  .object({
+    type: z.string(),
+    status: z.number(),
+    title: z.string().optional(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+  })
+  .catchall(z.unknown())
+  .meta({ id: 'WorkflowError' });
+
+// ---- workflows --------------------------------------------------------------------------------
+
+export const DefinitionSummarySchema = z
+  .object({
+    id: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    version: z.string(),
+    contentHash: z.string().describe('sha256 (hex) of the canonical JSON of the document'),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'DefinitionSummary' });
+
+export const DefinitionSchema = DefinitionSummarySchema.extend({
+  document: z.unknown().describe('the parsed Serverless Workflow document'),
+}).meta({ id: 'Definition' });
+
+export const DefinitionPageSchema = z
+  .object({ items: z.array(DefinitionSummarySchema), nextCursor: z.string().optional() })
+  .meta({ id: 'DefinitionPage' });
+
+export const ListWorkflowsQuery = z.object({
+  namespace: z.string().min(1).optional(),
+  name: z.string().min(1).optional(),
+  limit: limitOf(MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT),
+  cursor: z.string().min(1).optional(),
+});
+
+export const WorkflowParams = z.object({ namespace: z.string().min(1), name: z.string().min(1) });
+export const WorkflowVersionParams = WorkflowParams.extend({ version: z.string().min(1) });
+
+// ---- runs -------------------------------------------------------------------------------------
+
+export const RunStatusSchema = z.enum(RUN_STATUSES);
+
+export const RunSchema = z
+  .object({
+    id: z.string().describe('UUIDv7'),
+    definitionId: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    version: z.string(),
+    status: RunStatusSchema,
+    input: z.unknown(),
+    output: z.unknown().optional(),
+    error: WorkflowErrorSchema.optional(),
+    idempotencyKey: z.string().optional(),
+    parentRunId: z.string().optional(),
+    parentEffectId: z.string().optional(),
+    usage: z.record(z.string(), z.unknown()).optional(),
+    createdAt: z.string(),
+    startedAt: z.string().optional(),
+    endedAt: z.string().optional(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Run' });
+
+export const RunPageSchema = z.object({ items: z.array(RunSchema), nextCursor: z.string().optional() }).meta({ id: 'RunPage' });
+
+export const CreateRunBody = z
+  .object({
+    namespace: dslName,
+    name: dslName,
+    version: z.string().min(1).optional().describe('default: the highest semantic version'),
+    input: z.unknown().optional().describe('the workflow input (default {})'),
+    idempotencyKey: z.string().min(1).max(200).optional().describe('unique per namespace; repeating it returns the first run'),
+    wait: z.string().min(2).optional().describe('ISO 8601 duration, e.g. PT30S: answer when the run has finished, or when this time is up'),
+  })
+  .strict();
+export type CreateRunBody = z.infer<typeof CreateRunBody>;
+
+export const ListRunsQuery = z.object({
+  status: RunStatusSchema.optional(),
+  namespace: z.string().min(1).optional(),
+  name: z.string().min(1).optional(),
+  limit: limitOf(MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT),
+  cursor: z.string().min(1).optional(),
+});
+
+export const RunParams = z.object({ id: z.string().min(1) });
+
+export const CancelRunBody = z.object({ reason: z.string().max(1000).optional() }).strict().optional();
+
+export const ListEventsQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0).describe('return events with seq greater than this (default 0)'),
+  limit: limitOf(MAX_EVENTS_LIMIT, DEFAULT_EVENTS_LIMIT),
+});
+
+// ---- events (CloudEvents) ---------------------------------------------------------------------
+
+export const CloudEventSchema = z
+  .object({
+    specversion: z.literal('1.0'),
+    id: z.string().min(1),
+    source: z.string().min(1),
+    type: z.string().min(1),
+    time: z.iso.datetime({ offset: true }).optional(),
+    subject: z.string().optional(),
+    datacontenttype: z.string().optional(),
+    dataschema: z.string().optional(),
+    data: z.unknown().optional(),
+  })
+  .catchall(z.unknown())
+  .meta({ id: 'CloudEvent', description: 'CloudEvents 1.0, structured JSON mode' });
+
+export const RunEventSchema = CloudEventSchema.extend({
+  time: z.string(),
+  subject: z.string().describe('the run id'),
+  datacontenttype: z.literal('application/json'),
+  runid: z.string(),
+  seq: z.number().int().describe('per-run position, from 1'),
+}).meta({ id: 'RunEvent' });
+
+export const EventPageSchema = z
+  .object({ items: z.array(RunEventSchema), nextAfter: z.number().int().describe('pass as `after` to continue') })
+  .meta({ id: 'RunEventPage' });
+
+export const EventAcceptedSchema = z.object({ matched: z.number().int().describe('runs the event was delivered to') });
+
+// ---- keys -------------------------------------------------------------------------------------
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().describe('first characters of the secret, to recognise it'),
+    role: z.enum(['admin', 'user']),
+    namespace: z.string().optional(),
+    createdAt: z.string(),
+    revokedAt: z.string().optional(),
+  })
+  .meta({ id: 'ApiKey' });
+
+export const CreatedApiKeySchema = ApiKeySchema.extend({ secret: z.string().describe('shown once; store it now') }).meta({ id: 'CreatedApiKey' });
+
+export const CreateKeyBody = z
+  .object({
+    name: z.string().min(1).max(200),
+    role: z.enum(['admin', 'user']),
+    namespace: dslName.optional().describe('restrict the key to one namespace'),
+  })
+  .strict();
+
+export const KeyParams = z.object({ id: z.string().min(1) });
+
+// ---- system -----------------------------------------------------------------------------------
+
+export const HealthSchema = z.object({ status: z.literal('ok') });
+export const ReadySchema = z.object({ status: z.literal('ready'), checks: z.object({ store: z.boolean(), bus: z.boolean() }) });

@@ -1,0 +1,143 @@
+// `POST /api/v1/runs` with `wait`: hold the request until the run finishes or the wait ends.
+//
+// No polling. One subscription per process to the Bus topic `events` dispatches terminal run
+// events to the waiters of that run. A waiter is registered BEFORE the run is read from the store,
+// so a run that finishes between the read and the wait still wakes it; when the wait ends the run
+// is read once more, so an event lost with the transport (Redis restart) costs at most the wait.
+import type { Bus, RunRecord, Store } from '@baton/core';
+import { TERMINAL_STATUSES, Topics } from '@baton/core';
+import type { Logger } from 'pino';
+
+export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'io.serverlessworkflow.workflow.completed.v1',
+  'io.serverlessworkflow.workflow.faulted.v1',
+  'io.serverlessworkflow.workflow.cancelled.v1',
+]);
+
+const UNIT_MS = { W: 604_800_000, D: 86_400_000, H: 3_600_000, M: 60_000, S: 1_000 } as const;
+const ISO_DURATION = /^P(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/;
+
+/**
+ * Milliseconds of an ISO 8601 duration (weeks, days, hours, minutes, seconds; e.g. PT30S, PT1M30S,
+ * PT0.5S), or undefined when the text is not one. Years and months have no fixed length: rejected.
+ */
+export function parseIsoDuration(text: string): number | undefined {
+  const upper = text.trim().toUpperCase();
+  const match = ISO_DURATION.exec(upper);
+  if (!match || upper === 'P' || upper.endsWith('T')) return undefined;
+  const [, w, d, h, m, s] = match;
+  const part = (value: string | undefined, unit: number) => (value === undefined ? 0 : Number(value.replace(',', '.')) * unit);
+  return Math.round(part(w, UNIT_MS.W) + part(d, UNIT_MS.D) + part(h, UNIT_MS.H) + part(m, UNIT_MS.M) + part(s, UNIT_MS.S));
+}
+
+export interface WaitOutcome {
+  run: RunRecord;
+  /** True when the run reached a terminal status before the wait ended. */
+  finished: boolean;
+}
+
+interface Waiter {
+  wake: () => void;
+}
+
+const isTerminal = (run: RunRecord) => TERMINAL_STATUSES.has(run.status);
+
+export class RunWaiters {
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private subscription: Promise<() => Promise<void>> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly store: Pick<Store, 'getRun'>,
+    private readonly bus: Pick<Bus, 'subscribe'>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Waiters currently registered (for tests and metrics). */
+  get size(): number {
+    let n = 0;
+    for (const set of this.waiters.values()) n += set.size;
+    return n;
+  }
+
+  /**
+   * Resolve when run `runId` is terminal, or after `timeoutMs`, or when `signal` aborts (client
+   * gone) or the server closes — with the run as it then stands.
+   */
+  async wait(runId: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome | undefined> {
+    try {
+      await this.ensureSubscribed();
+    } catch (error) {
+      // Without the topic the wait still ends on time and reads the run once more.
+      this.logger.warn({ err: error, runId }, 'cannot subscribe to run events; waiting without wake-ups');
+    }
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const waiter: Waiter = { wake };
+    this.add(runId, waiter);
+    const timer = setTimeout(wake, timeoutMs);
+    const onAbort = () => wake();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const first = await this.store.getRun(runId);
+      if (!first || isTerminal(first) || this.closed) return first && { run: first, finished: isTerminal(first) };
+      await woken;
+      const last = await this.store.getRun(runId);
+      return last && { run: last, finished: isTerminal(last) };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      this.remove(runId, waiter);
+    }
+  }
+
+  /** Wake every waiter (they answer with the run as it stands) and drop the subscription. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const set of this.waiters.values()) for (const waiter of set) waiter.wake();
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    if (subscription) {
+      try {
+        await (await subscription)();
+      } catch (error) {
+        this.logger.warn({ err: error }, 'closing the events subscription failed');
+      }
+    }
+  }
+
+  private ensureSubscribed(): Promise<() => Promise<void>> {
+    if (!this.subscription) {
+      const subscribing = this.bus.subscribe<unknown>(Topics.events, (entries) => {
+        for (const entry of entries) this.dispatch(entry.body);
+      });
+      // A failed subscribe is retried by the next waiter instead of poisoning the process.
+      subscribing.catch(() => {
+        if (this.subscription === subscribing) this.subscription = undefined;
+      });
+      this.subscription = subscribing;
+    }
+    return this.subscription;
+  }
+
+  private dispatch(body: unknown): void {
+    if (body === null || typeof body !== 'object') return;
+    const { runId, type } = body as { runId?: unknown; type?: unknown };
+    if (typeof runId !== 'string' || typeof type !== 'string' || !TERMINAL_EVENT_TYPES.has(type)) return;
+    const set = this.waiters.get(runId);
+    if (set) for (const waiter of set) waiter.wake();
+  }
+
+  private add(runId: string, waiter: Waiter): void {
+    let set = this.waiters.get(runId);
+    if (!set) this.waiters.set(runId, (set = new Set()));
+    set.add(waiter);
+  }
+
+  private remove(runId: string, waiter: Waiter): void {
+    const set = this.waiters.get(runId);
+    if (!set) return;
+    set.delete(waiter);
+    if (set.size === 0) this.waiters.delete(runId);
+  }
+}
