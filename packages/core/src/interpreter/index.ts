@@ -1,0 +1,12 @@
+// The pure interpreter: see README.md.
+export { compileWorkflow, CompileError } from './compile.ts';
+export type { CompiledWorkflow, CompiledTask, CompiledList } from './compile.ts';
+export { decide, initialState } from './decide.ts';
+export { matchEvent } from './events.ts';
+export type { MatchOptions } from './events.ts';
+export { evaluateDeferred, isDeferred } from './expressions.ts';
+export { parseDuration, DurationError } from './duration.ts';
+export { LifecycleTypes } from './lifecycle.ts';
+export type { InterpreterState, Frame, Wait, WaitKind } from './state.ts';
+export type * from './document-types.ts';
+export * from './types.ts';

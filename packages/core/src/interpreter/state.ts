@@ -1,0 +1,85 @@
+// The interpreter's run state. It is plain JSON, rewritten on every transition, so it holds only
+// what is needed to continue: the frames of the tasks in progress and the effects they wait for.
+// The definition is never copied in; frames name their task by reference (JSON pointer).
+import type { WorkflowError } from '../errors.ts';
+import type { RunState } from './types.ts';
+
+/** Why an effect is pending; decides the run status and how to cancel the effect. */
+export type WaitKind =
+  | 'task' // a worker task (http, agent): cancelTask
+  | 'approval' // a worker task waiting for a human: cancelTask, the run is "waiting"
+  | 'workflow' // a child run: cancelTask
+  | 'listen' // unlisten
+  | 'timer' // a `wait` task: cancelTimer
+  | 'retry' // delay before re-running a try block: cancelTimer
+  | 'timeout' // a task's timeout: cancelTimer
+  | 'runTimeout'; // the workflow's timeout: cancelTimer
+
+export interface Wait {
+  /** Frame waiting for the outcome. */
+  f: string;
+  k: WaitKind;
+}
+
+/** One task in progress. Short keys keep the state small; each task module documents the ones it uses. */
+export interface Frame {
+  /** Parent frame id (absent for the root). */
+  p?: string;
+  /** Task reference (JSON pointer), "" for the workflow itself. */
+  ref: string;
+  /** Transformed input: `.` and `$input` of the task's expressions. */
+  in: unknown;
+  /** Raw input ($task.input) when input.from changed it. */
+  raw?: unknown;
+  /** Start time, epoch ms. */
+  at: number;
+  /** Position in the task list being run, and the running child frame (sequential composites). */
+  i?: number;
+  c?: string;
+  /** Phase of a multi-phase task (try: "try" | "catch"). */
+  ph?: string;
+  /** Current data flowing through a loop / list (for, listen foreach). */
+  d?: unknown;
+  /** for / listen.foreach: index of the current item. */
+  k?: number;
+  /** for: the collection being enumerated. */
+  items?: unknown[];
+  /** fork: child frame per branch (null once finished) and branch outputs. */
+  br?: Array<string | null>;
+  outs?: unknown[];
+  /** try: retries done so far, start of the first attempt and of the current one. */
+  n?: number;
+  t0?: number;
+  t1?: number;
+  /** catch: the caught error, in scope as `$<catch.as>` while catch.do runs. */
+  err?: WorkflowError;
+  /** listen: consumed events (read-transformed), indices of matched `all` filters, correlation keys, queued foreach items. */
+  ev?: unknown[];
+  hit?: number[];
+  /** listen: indices of matched `until` filters. */
+  uh?: number[];
+  corr?: Record<string, unknown>;
+  q?: unknown[];
+  /** Pending effect id of a leaf task, and its timeout timer id. */
+  e?: string;
+  x?: string;
+}
+
+export interface InterpreterState extends RunState {
+  /** State format version. */
+  v: 1;
+  /** Counter behind every id (frames "f…", effects "e…"): ids are deterministic. */
+  n: number;
+  /** Raw workflow input ($workflow.input). */
+  input?: unknown;
+  startedAt?: number;
+  /** $context. */
+  context: unknown;
+  frames: Record<string, Frame>;
+  /** Pending effect id -> the frame that waits for it. */
+  waits: Record<string, Wait>;
+  output?: unknown;
+  error?: WorkflowError;
+}
+
+export const ROOT = 'root';

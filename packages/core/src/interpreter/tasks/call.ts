@@ -1,0 +1,85 @@
+// Tasks whose work happens outside: `call` (http, agent, approval → a worker task effect) and
+// `run: workflow` (a child run). Their outcome comes back as task.completed / task.failed.
+import { compileTemplate, isExpression } from '../expressions.ts';
+import { expressionFault } from '../fault.ts';
+import type { CompiledTask } from '../compile.ts';
+import type { Run, TaskHandler, Outcome } from '../run.ts';
+import type { Wait } from '../state.ts';
+
+export const callTask: TaskHandler = {
+  start(run, f, task) {
+    if (task.spec.type !== 'call') return;
+    const input = run.frame(f).in;
+    // Expressions that use $secrets stay unevaluated (DeferredExpression): the worker resolves them.
+    let payload = run.evaluate(f, task.spec.with, input, undefined, true) as Record<string, unknown>;
+    if (task.spec.target === 'http') payload = httpPayload(run, f, task, payload, input);
+    const id = run.nextId('e');
+    run.wait(f, task.spec.target === 'approval' ? 'approval' : 'task', {
+      kind: 'task',
+      id,
+      taskKind: task.spec.target,
+      reference: task.ref,
+      name: task.name,
+      payload,
+      ...(task.timeoutMs !== undefined ? { timeoutMs: task.timeoutMs } : {}),
+    });
+    run.update(f, { e: id });
+  },
+  outcome: effectOutcome,
+};
+
+/** `run: workflow`: a child run; with `await: false` the task completes at once with its input. */
+export const runWorkflowTask: TaskHandler = {
+  start(run, f, task) {
+    if (task.spec.type !== 'workflow') return;
+    const spec = task.spec;
+    const input = run.frame(f).in;
+    const childInput = task.def.run?.workflow?.input === undefined ? input : run.evaluate(f, spec.input, input);
+    const id = run.nextId('e');
+    const effect = { kind: 'workflow' as const, id, reference: task.ref, name: task.name, namespace: spec.namespace, workflowName: spec.name, version: spec.version, input: childInput, await: spec.await };
+    if (!spec.await) {
+      run.effects.push(effect);
+      return run.complete(f, input);
+    }
+    run.wait(f, 'workflow', effect);
+    run.update(f, { e: id });
+  },
+  outcome: effectOutcome,
+};
+
+function effectOutcome(run: Run, f: string, task: CompiledTask, _wait: Wait, outcome: Outcome): void {
+  if (outcome.type === 'task.completed') run.complete(f, outcome.output);
+  else if (outcome.type === 'task.failed') run.fail(f, { ...outcome.error, instance: outcome.error.instance ?? task.ref });
+}
+
+/** Resolves the endpoint's URI template and a referenced authentication policy. */
+function httpPayload(run: Run, f: string, task: CompiledTask, payload: Record<string, unknown>, input: unknown): Record<string, unknown> {
+  const raw = task.def.with?.endpoint;
+  const endpoint = payload.endpoint;
+  if (typeof endpoint === 'string') {
+    return { ...payload, endpoint: isExpression(raw) ? endpoint : expandUri(endpoint, input, task.ref) };
+  }
+  if (endpoint === null || typeof endpoint !== 'object') return payload;
+  const rawUri = (raw as { uri?: unknown } | undefined)?.uri;
+  const object = { ...(endpoint as Record<string, unknown>) };
+  if (typeof object.uri === 'string' && !isExpression(rawUri)) object.uri = expandUri(object.uri, input, task.ref);
+  const auth = object.authentication as { use?: string } | undefined;
+  if (auth?.use !== undefined) {
+    const named = run.wf.document.use?.authentications?.[auth.use];
+    object.authentication = run.evaluate(f, compileTemplate(named), input, undefined, true);
+  }
+  return { ...payload, endpoint: object };
+}
+
+/**
+ * RFC 6570 simple string expansion with top-level properties of the task input
+ * (dsl-reference.md, "URI Template"): missing values expand to "", non-scalars are an error.
+ */
+export function expandUri(template: string, input: unknown, instance: string): string {
+  return template.replace(/\{([^{}]+)\}/g, (_match, name: string) => {
+    const value = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[name] : undefined;
+    if (value === undefined || value === null) return '';
+    if (typeof value === 'object') throw expressionFault(`URI template variable {${name}} must be a string, number or boolean`, instance);
+    return encodeURIComponent(String(value));
+  });
+}
