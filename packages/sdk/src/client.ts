@@ -1,0 +1,218 @@
+// BatonClient: one typed method per route of the REST API (docs/API.md). Every method returns
+// the validated response body or throws BatonApiError / BatonConnectionError / BatonResponseError.
+import { z } from 'zod';
+import { isoDurationFromMs } from './duration.ts';
+import { HttpTransport, apiPath, type FetchLike } from './http.ts';
+import {
+  ApiKeySchema,
+  CreatedApiKeySchema,
+  EventAcceptedSchema,
+  EventPageSchema,
+  HealthSchema,
+  RunSchema,
+  WorkflowSchema,
+  WorkflowSummarySchema,
+  pageSchema,
+  type ApiKey,
+  type CreatedApiKey,
+  type EventAccepted,
+  type EventPage,
+  type Page,
+  type Run,
+  type RunEvent,
+  type RunStatus,
+  type Workflow,
+  type WorkflowSummary,
+} from './schemas.ts';
+import { followRunEvents, type StreamEventsOptions } from './stream.ts';
+
+export interface BatonClientOptions {
+  /** e.g. http://localhost:8081 (no /api/v1). */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>`. */
+  apiKey?: string | undefined;
+  /** Defaults to the global fetch (Node 20). */
+  fetch?: FetchLike | undefined;
+}
+
+export type WorkflowFormat = 'yaml' | 'json';
+
+export interface ApplyResult {
+  /** true: registered now (201); false: the same content was already registered (200). */
+  created: boolean;
+  workflow: WorkflowSummary;
+}
+
+export interface ListQuery {
+  namespace?: string | undefined;
+  name?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface ListRunsQuery extends ListQuery {
+  status?: RunStatus | undefined;
+}
+
+export interface StartRunRequest {
+  namespace: string;
+  name: string;
+  /** Default: the highest semantic version. */
+  version?: string | undefined;
+  input?: unknown;
+  /** Unique per namespace: starting again with the same key returns the first run. */
+  idempotencyKey?: string | undefined;
+  /** Hold the answer until the run finishes or this time is up: ISO 8601 (PT30S) or milliseconds. */
+  wait?: string | number | undefined;
+}
+
+export interface StartRunResult {
+  run: Run;
+  /** 201 created; 200 existing run (idempotency key) or finished within the wait; 202 wait ended first. */
+  httpStatus: number;
+}
+
+export interface CreateKeyRequest {
+  name: string;
+  role: 'admin' | 'user';
+  namespace?: string | undefined;
+}
+
+const RunPageSchema = pageSchema(RunSchema);
+const WorkflowPageSchema = pageSchema(WorkflowSummarySchema);
+const KeyListSchema = z.looseObject({ items: z.array(ApiKeySchema) });
+const NoContent = z.unknown();
+
+export class BatonClient {
+  private readonly http: HttpTransport;
+
+  constructor(options: BatonClientOptions) {
+    this.http = new HttpTransport(options);
+  }
+
+  get baseUrl(): string {
+    return this.http.baseUrl;
+  }
+
+  /** Liveness of the server (no key needed). */
+  async health(): Promise<{ status: string }> {
+    return (await this.http.request({ method: 'GET', path: '/health' }, HealthSchema)).value;
+  }
+
+  // ---- workflows ------------------------------------------------------------------------------
+
+  /**
+   * Registers a workflow document: YAML or JSON text, or an object (sent as JSON). Text without
+   * `format` is sent as JSON when it starts with `{`, as YAML otherwise.
+   */
+  async applyWorkflow(document: string | object, options: { format?: WorkflowFormat } = {}): Promise<ApplyResult> {
+    const text = typeof document === 'string' ? document : JSON.stringify(document);
+    const format = options.format ?? (typeof document !== 'string' || text.trimStart().startsWith('{') ? 'json' : 'yaml');
+    const contentType = format === 'json' ? 'application/json' : 'application/yaml';
+    const { status, value } = await this.http.request({ method: 'POST', path: apiPath('workflows'), body: { text, contentType } }, WorkflowSummarySchema);
+    return { created: status === 201, workflow: value };
+  }
+
+  /** One version of a workflow, or the highest version when `version` is omitted. */
+  async getWorkflow(namespace: string, name: string, version?: string): Promise<Workflow> {
+    const path = version === undefined ? apiPath('workflows', namespace, name) : apiPath('workflows', namespace, name, version);
+    return (await this.http.request({ method: 'GET', path }, WorkflowSchema)).value;
+  }
+
+  async listWorkflows(query: ListQuery = {}): Promise<Page<WorkflowSummary>> {
+    return (await this.http.request({ method: 'GET', path: apiPath('workflows'), query: { ...query } }, WorkflowPageSchema)).value;
+  }
+
+  /** Every workflow matching the query, page after page. */
+  iterateWorkflows(query: Omit<ListQuery, 'cursor'> = {}): AsyncIterable<WorkflowSummary> {
+    return paginate((cursor) => this.listWorkflows({ ...query, cursor }));
+  }
+
+  // ---- runs -----------------------------------------------------------------------------------
+
+  /** Starts a run. With `wait`, answers when the run finished (200) or the wait ended (202). */
+  async startRun(request: StartRunRequest): Promise<StartRunResult> {
+    const { wait, ...rest } = request;
+    const body: Record<string, unknown> = dropUndefined(rest);
+    if (wait !== undefined) body.wait = typeof wait === 'number' ? isoDurationFromMs(wait) : wait;
+    const { status, value } = await this.http.request({ method: 'POST', path: apiPath('runs'), body: { json: body } }, RunSchema);
+    return { run: value, httpStatus: status };
+  }
+
+  async getRun(id: string): Promise<Run> {
+    return (await this.http.request({ method: 'GET', path: apiPath('runs', id) }, RunSchema)).value;
+  }
+
+  /** One page of runs, newest first. */
+  async listRuns(query: ListRunsQuery = {}): Promise<Page<Run>> {
+    return (await this.http.request({ method: 'GET', path: apiPath('runs'), query: { ...query } }, RunPageSchema)).value;
+  }
+
+  /** Every run matching the query, newest first, page after page (`limit` is the page size). */
+  iterateRuns(query: Omit<ListRunsQuery, 'cursor'> = {}): AsyncIterable<Run> {
+    return paginate((cursor) => this.listRuns({ ...query, cursor }));
+  }
+
+  /** Asks for the run to be cancelled; answers with the run as it stands (cancellation is asynchronous). */
+  async cancelRun(id: string, options: { reason?: string } = {}): Promise<Run> {
+    const body = options.reason === undefined ? undefined : { json: { reason: options.reason } };
+    return (await this.http.request({ method: 'POST', path: apiPath('runs', id, 'cancel'), body }, RunSchema)).value;
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  /** One page of a run's events with seq > `after`; continue with `after = page.nextAfter`. */
+  async listEvents(runId: string, options: { after?: number; limit?: number; signal?: AbortSignal } = {}): Promise<EventPage> {
+    const query = { after: options.after, limit: options.limit };
+    return (await this.http.request({ method: 'GET', path: apiPath('runs', runId, 'events'), query, signal: options.signal }, EventPageSchema)).value;
+  }
+
+  /**
+   * Follows a run's events from `after` (default 0) until the run has finished and its last
+   * event was yielded. Each event is yielded once, in seq order; breaking out of the loop stops
+   * the stream. Today it pages GET /runs/{id}/events; the signature stays when it moves to WebSocket.
+   */
+  streamEvents(runId: string, options: StreamEventsOptions = {}): AsyncIterable<RunEvent> {
+    return followRunEvents(
+      {
+        listEvents: (after, signal) => this.listEvents(runId, { after, signal, ...(options.pageSize !== undefined && { limit: options.pageSize }) }),
+        getRun: () => this.getRun(runId),
+      },
+      options,
+    );
+  }
+
+  /** Publishes a CloudEvent (structured mode) to the runs listening for it. */
+  async postEvent(event: { specversion?: '1.0'; id: string; source: string; type: string; [attribute: string]: unknown }): Promise<EventAccepted> {
+    const body = { json: { specversion: '1.0', ...event } };
+    return (await this.http.request({ method: 'POST', path: apiPath('events'), body }, EventAcceptedSchema)).value;
+  }
+
+  // ---- keys -----------------------------------------------------------------------------------
+
+  /** Creates an API key (admin). The returned `secret` is shown once. */
+  async createKey(request: CreateKeyRequest): Promise<CreatedApiKey> {
+    return (await this.http.request({ method: 'POST', path: apiPath('keys'), body: { json: dropUndefined({ ...request }) } }, CreatedApiKeySchema)).value;
+  }
+
+  async listKeys(): Promise<ApiKey[]> {
+    return (await this.http.request({ method: 'GET', path: apiPath('keys') }, KeyListSchema)).value.items;
+  }
+
+  async revokeKey(id: string): Promise<void> {
+    await this.http.request({ method: 'DELETE', path: apiPath('keys', id) }, NoContent);
+  }
+}
+
+async function* paginate<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>): AsyncGenerator<T> {
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage(cursor);
+    yield* page.items;
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+}
+
+function dropUndefined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,125 @@
+// The API's response shapes as the client sees them. Objects are loose (unknown fields pass
+// through) so a newer server that adds a field does not break an older client; the fields the
+// client relies on are checked. Types are inferred from these schemas.
+import { z } from 'zod';
+
+export const RUN_STATUSES = ['pending', 'running', 'waiting', 'completed', 'faulted', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+const TERMINAL: ReadonlySet<string> = new Set<RunStatus>(['completed', 'faulted', 'cancelled']);
+
+/** A run in a terminal status never changes again. */
+export function isTerminalStatus(status: string): boolean {
+  return TERMINAL.has(status);
+}
+
+/** Lifecycle event types that end a run (Serverless Workflow 1.0). */
+export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'io.serverlessworkflow.workflow.completed.v1',
+  'io.serverlessworkflow.workflow.faulted.v1',
+  'io.serverlessworkflow.workflow.cancelled.v1',
+]);
+
+export const ProblemItemSchema = z.looseObject({ path: z.string(), message: z.string() });
+export type ProblemItem = z.infer<typeof ProblemItemSchema>;
+
+/** RFC 9457 problem details. `problems` lists validation errors (JSON Pointer + message). */
+export const ProblemSchema = z.looseObject({
+  type: z.string().default('about:blank'),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  problems: z.array(ProblemItemSchema).optional(),
+});
+export type Problem = z.infer<typeof ProblemSchema>;
+
+/** The error a faulted run carries (Serverless Workflow error: a problem shape too). */
+export const WorkflowErrorSchema = z.looseObject({
+  type: z.string(),
+  status: z.number(),
+  title: z.string().optional(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+});
+export type WorkflowError = z.infer<typeof WorkflowErrorSchema>;
+
+export const WorkflowSummarySchema = z.looseObject({
+  id: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  version: z.string(),
+  contentHash: z.string(),
+  createdAt: z.string(),
+});
+export type WorkflowSummary = z.infer<typeof WorkflowSummarySchema>;
+
+export const WorkflowSchema = WorkflowSummarySchema.extend({ document: z.unknown() });
+export type Workflow = z.infer<typeof WorkflowSchema>;
+
+export const RunSchema = z.looseObject({
+  id: z.string(),
+  definitionId: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  version: z.string(),
+  // A status this client does not know yet is kept as a string rather than rejected.
+  status: z.union([z.enum(RUN_STATUSES), z.string()]),
+  input: z.unknown(),
+  output: z.unknown().optional(),
+  error: WorkflowErrorSchema.optional(),
+  idempotencyKey: z.string().optional(),
+  parentRunId: z.string().optional(),
+  usage: z.record(z.string(), z.unknown()).optional(),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  updatedAt: z.string(),
+});
+export type Run = z.infer<typeof RunSchema>;
+
+/** A run event: a CloudEvent 1.0 with Baton's extension attributes `runid` and `seq`. */
+export const RunEventSchema = z.looseObject({
+  specversion: z.string(),
+  id: z.string(),
+  source: z.string(),
+  type: z.string(),
+  time: z.string(),
+  subject: z.string().optional(),
+  datacontenttype: z.string().optional(),
+  data: z.unknown().optional(),
+  runid: z.string(),
+  seq: z.number().int(),
+});
+export type RunEvent = z.infer<typeof RunEventSchema>;
+
+export const EventPageSchema = z.looseObject({ items: z.array(RunEventSchema), nextAfter: z.number().int() });
+export type EventPage = z.infer<typeof EventPageSchema>;
+
+export const ApiKeySchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  role: z.string(),
+  namespace: z.string().optional(),
+  createdAt: z.string(),
+  revokedAt: z.string().optional(),
+});
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+export const CreatedApiKeySchema = ApiKeySchema.extend({ secret: z.string() });
+export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
+
+export const EventAcceptedSchema = z.looseObject({ matched: z.number().int() });
+export type EventAccepted = z.infer<typeof EventAcceptedSchema>;
+
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.looseObject({ items: z.array(item), nextCursor: z.string().optional() });
+}
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` to get the next page; absent on the last page. */
+  nextCursor?: string | undefined;
+}
+
+export const HealthSchema = z.looseObject({ status: z.string() });
