@@ -5,6 +5,12 @@ export type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
   jq: { summary: 'jq FILTER — run a jq filter over JSON values from stdin (one compact JSON line per result)', load: () => import('./commands/jq.ts') },
   start: { summary: 'start — run every service in one process (embedded PostgreSQL and queues unless DB_HOST / REDIS_URL are set)', load: () => import('./commands/start.ts') },
+  apply: { summary: 'apply -f FILE|DIR… — register workflow documents with the API', load: () => import('./commands/apply.ts') },
+  run: { summary: 'run NAMESPACE/NAME[@VERSION] [--input JSON] [--wait [DURATION]] — start a run (and wait for its outcome)', load: () => import('./commands/run.ts') },
+  runs: { summary: 'runs get ID | runs list [--status S] [--all] — show runs', load: () => import('./commands/runs.ts') },
+  cancel: { summary: 'cancel ID — ask for a run to be cancelled', load: () => import('./commands/cancel.ts') },
+  events: { summary: 'events ID [--after SEQ] [--follow] — print a run\'s events', load: () => import('./commands/events.ts') },
+  keys: { summary: 'keys create NAME | list | revoke ID — manage API keys (admin)', load: () => import('./commands/keys.ts') },
   validate: { summary: 'validate FILE... — validate Serverless Workflow documents and print their problems', load: () => import('./commands/validate.ts') },
 };
 

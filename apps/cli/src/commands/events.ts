@@ -1,0 +1,58 @@
+// `baton events ID [--after SEQ] [--follow]`: a run's event log, one line per event.
+import type { BatonClient, RunEvent } from '@baton/sdk';
+import { CONNECTION_HELP, Exit, clientFor, connectionFrom, expectPositionals, parseCommandArgs, positiveInt } from '../api/args.ts';
+import { eventLine } from '../api/format.ts';
+import { processIo, runApiCommand, type CommandIo } from '../api/report.ts';
+
+export const USAGE = `usage: baton events ID [--after SEQ] [--follow]
+
+Prints the run's events (seq, time, type, data), oldest first.
+  --after SEQ   only events after this seq (resume where you left off)
+  -f, --follow  keep printing new events until the run has finished
+With -o json, one CloudEvent per line (JSON Lines).
+
+${CONNECTION_HELP}
+`;
+
+export async function run(args: string[], io: CommandIo = processIo): Promise<number> {
+  return runApiCommand(USAGE, io, async () => {
+    const { values, positionals } = parseCommandArgs(args, { after: { type: 'string' }, follow: { type: 'boolean', short: 'f' } });
+    if (values.help) {
+      io.out(USAGE);
+      return Exit.ok;
+    }
+    const connection = connectionFrom(values);
+    const [id = ''] = expectPositionals(positionals, ['ID']);
+    const after = positiveInt(values.after, '--after', 0) ?? 0;
+    const client = clientFor(connection);
+    const print = (event: RunEvent) => io.out(connection.output === 'json' ? `${JSON.stringify(event)}\n` : eventLine(event));
+    const events = values.follow ? followWithInterrupt(client, id, after) : eventsSoFar(client, id, after);
+    for await (const event of events) print(event);
+    return Exit.ok;
+  });
+}
+
+/** The events logged so far, page after page. */
+async function* eventsSoFar(client: BatonClient, runId: string, after: number): AsyncGenerator<RunEvent> {
+  let position = after;
+  while (true) {
+    const page = await client.listEvents(runId, { after: position });
+    if (page.items.length === 0) return;
+    yield* page.items;
+    position = page.nextAfter;
+  }
+}
+
+/** Follows until the run ends; Ctrl-C ends the stream quietly instead of with a stack trace. */
+async function* followWithInterrupt(client: BatonClient, runId: string, after: number): AsyncGenerator<RunEvent> {
+  const stop = new AbortController();
+  const onInterrupt = () => stop.abort();
+  process.once('SIGINT', onInterrupt);
+  try {
+    yield* client.streamEvents(runId, { after, signal: stop.signal });
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
