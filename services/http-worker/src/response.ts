@@ -12,7 +12,7 @@ export class ResponseTooLargeError extends Error {
 export async function readBodyBounded(response: Dispatcher.ResponseData, limit: number): Promise<Buffer> {
   const announced = Number(response.headers['content-length']);
   if (Number.isFinite(announced) && announced > limit) {
-    response.body.destroy();
+    discard(response.body);
     throw new ResponseTooLargeError(limit);
   }
   const chunks: Buffer[] = [];
@@ -21,12 +21,18 @@ export async function readBodyBounded(response: Dispatcher.ResponseData, limit: 
     const buffer = chunk as Buffer;
     size += buffer.length;
     if (size > limit) {
-      response.body.destroy();
+      discard(response.body);
       throw new ResponseTooLargeError(limit);
     }
     chunks.push(buffer);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+/** Drops the connection under the body (the rest is not wanted) without an unhandled 'error'. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 export function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {

@@ -1,0 +1,129 @@
+// executeHttpCall: one `call: http` task attempt → its output or a WorkflowError. Never throws.
+import type { WorkflowError } from '@baton/core';
+import { evaluateDeferred } from '@baton/core/interpreter';
+import type { Agent } from 'undici';
+import { AddressPolicy } from './address-policy.ts';
+import { credentialStrings, resolveCredentials } from './auth.ts';
+import { createCheckedAgent } from './connector.ts';
+import { cancelledError, configurationError, expressionError, type HttpResponseSummary, responseTooLargeError, statusError, timeoutError, transportError } from './errors.ts';
+import type { HttpWorkerOptions } from './options.ts';
+import { type HttpCall, parseHttpCall, withQuery } from './payload.ts';
+import { createRedactor, type Redactor, redactHeaders } from './redact.ts';
+import { type Exchange, initialRequest, performRequest, RedirectTargetError, TooManyRedirectsError } from './request.ts';
+import { decodeContent, flattenHeaders, readBodyBounded, ResponseTooLargeError } from './response.ts';
+
+export type HttpCallOutcome = { ok: true; output: unknown } | { ok: false; error: WorkflowError };
+
+export interface HttpCallContext {
+  /** The task attempt id; sent as Idempotency-Key. */
+  attemptId: string;
+  secrets: Record<string, unknown>;
+  options: HttpWorkerOptions;
+  /** Aborting cancels the call (worker shutdown); the outcome is then a `cancelled` error. */
+  signal?: AbortSignal;
+  /** The task's own timeout; the smaller of it and options.timeoutMs applies. */
+  timeoutMs?: number;
+}
+
+// One pooled Agent per options object, so every call of a worker shares keep-alive sockets.
+const agents = new WeakMap<HttpWorkerOptions, Agent>();
+
+export function agentFor(options: HttpWorkerOptions): Agent {
+  let agent = agents.get(options);
+  if (!agent) {
+    const policy = new AddressPolicy({ allowCidrs: options.allowCidrs, denyCidrs: options.denyCidrs, allowPrivate: options.allowPrivate });
+    agent = createCheckedAgent({ policy, connectTimeoutMs: options.connectTimeoutMs, timeoutMs: options.timeoutMs });
+    agents.set(options, agent);
+  }
+  return agent;
+}
+
+/** Closes the pooled connections made with these options (worker shutdown). */
+export async function closeAgent(options: HttpWorkerOptions): Promise<void> {
+  const agent = agents.get(options);
+  agents.delete(options);
+  await agent?.close();
+}
+
+class CallTimeout extends Error {}
+
+export async function executeHttpCall(payload: unknown, ctx: HttpCallContext): Promise<HttpCallOutcome> {
+  let redact: Redactor = createRedactor(ctx.secrets);
+  let resolved: unknown;
+  try {
+    resolved = await evaluateDeferred(payload, ctx.secrets);
+  } catch (error) {
+    return { ok: false, error: expressionError(`could not resolve a $secrets expression: ${(error as Error).message ?? String(error)}`, redact) };
+  }
+  const parsed = parseHttpCall(resolved);
+  if (!parsed.ok) return { ok: false, error: configurationError(parsed.problem, redact) };
+  const resolvedCredentials = resolveCredentials(parsed.call.authentication, ctx.secrets);
+  if (!resolvedCredentials.ok) return { ok: false, error: configurationError(resolvedCredentials.problem, redact) };
+  redact = createRedactor(ctx.secrets, credentialStrings(resolvedCredentials.credentials));
+
+  const timeoutMs = Math.min(ctx.options.timeoutMs, ctx.timeoutMs ?? Infinity);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new CallTimeout()), timeoutMs);
+  const onCancel = () => controller.abort(ctx.signal?.reason);
+  ctx.signal?.addEventListener('abort', onCancel, { once: true });
+  if (ctx.signal?.aborted) onCancel();
+  try {
+    return await run(parsed.call, resolvedCredentials.credentials, ctx, controller.signal, redact);
+  } catch (error) {
+    const display = displayUri(withQuery(parsed.call.uri, parsed.call.query));
+    if (controller.signal.aborted) {
+      if (controller.signal.reason instanceof CallTimeout) {
+        return { ok: false, error: timeoutError(`${parsed.call.method} ${display}: no complete response within ${timeoutMs} ms`, timeoutMs, redact) };
+      }
+      return { ok: false, error: cancelledError() };
+    }
+    return { ok: false, error: mapThrown(error, parsed.call.method, display, ctx.options, redact) };
+  } finally {
+    clearTimeout(timer);
+    ctx.signal?.removeEventListener('abort', onCancel);
+  }
+}
+
+async function run(call: HttpCall, credentials: Parameters<typeof initialRequest>[5], ctx: HttpCallContext, signal: AbortSignal, redact: Redactor): Promise<HttpCallOutcome> {
+  const first = initialRequest(call.method, withQuery(call.uri, call.query), call.headers, call.body, ctx.attemptId, credentials);
+  const exchange = await performRequest(agentFor(ctx.options), first, {
+    credentials,
+    followRedirects: call.redirect,
+    maxRedirects: ctx.options.maxRedirects,
+    signal,
+  });
+  const body = await readBodyBounded(exchange.response, ctx.options.maxResponseBytes);
+  const headers = flattenHeaders(exchange.response.headers);
+  const status = exchange.response.statusCode;
+  const accepted = status >= 200 && status < (call.redirect ? 400 : 300);
+  const content = decodeContent(body, headers['content-type']);
+  if (!accepted) {
+    const summary: HttpResponseSummary = { statusCode: status, statusText: exchange.response.statusText ?? '', headers, content };
+    return { ok: false, error: statusError(exchange.request.method, displayUri(exchange.request.url), summary, redact) };
+  }
+  if (call.output === 'raw') return { ok: true, output: body.length === 0 ? null : body.toString('base64') };
+  if (call.output === 'response') return { ok: true, output: { request: requestEcho(exchange, redact), statusCode: status, headers, content } };
+  return { ok: true, output: content };
+}
+
+function requestEcho(exchange: Exchange, redact: Redactor): { method: string; uri: string; headers: Record<string, string> } {
+  const { request } = exchange;
+  return { method: request.method.toLowerCase(), uri: redact(displayUri(request.url)), headers: redactHeaders(request.headers, redact) };
+}
+
+/** The URI as shown in errors: no userinfo (it may hold a password). */
+function displayUri(url: URL): string {
+  const copy = new URL(url);
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
+}
+
+function mapThrown(error: unknown, method: string, uri: string, options: HttpWorkerOptions, redact: Redactor): WorkflowError {
+  if (error instanceof ResponseTooLargeError) return responseTooLargeError(method, uri, error.limit, redact);
+  if (error instanceof TooManyRedirectsError) {
+    return { ...transportError(error, method, uri, options.connectTimeoutMs, redact), status: 508, title: 'Too many redirects' };
+  }
+  if (error instanceof RedirectTargetError) return configurationError(`${method} ${uri}: ${error.message}`, redact);
+  return transportError(error, method, uri, options.connectTimeoutMs, redact);
+}
