@@ -1,0 +1,54 @@
+// Finished calls' results go to the `runner` queue in batches: one enqueue and one ack per
+// flush instead of two round trips per call. Enqueue happens before ack, so a crash in between
+// only redelivers the task (the runner applies a result once per attempt id).
+import type { Bus, RunnerMessage } from '@baton/core';
+import { Queues } from '@baton/core';
+import type { Logger } from 'pino';
+
+const MAX_BATCH = 512;
+
+export class ResultPublisher {
+  private pending: Array<{ messageId: string; result: RunnerMessage }> = [];
+  private scheduled = false;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly queue: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Ids whose result is written but not yet acked (their lease must be kept). */
+  pendingIds(): string[] {
+    return this.pending.map((entry) => entry.messageId);
+  }
+
+  push(messageId: string, result: RunnerMessage): void {
+    this.pending.push({ messageId, result });
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.chain = this.chain.then(() => this.flushAll());
+    });
+  }
+
+  /** Resolves when everything pushed so far was published (or failed and logged). */
+  async drain(): Promise<void> {
+    this.chain = this.chain.then(() => this.flushAll());
+    await this.chain;
+  }
+
+  private async flushAll(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      try {
+        await this.bus.enqueue(Queues.runner, batch.map((entry) => entry.result));
+        await this.bus.ack(this.queue, batch.map((entry) => entry.messageId));
+      } catch (error) {
+        // Left unacked: the tasks are redelivered after their lease and executed again.
+        this.logger.error({ err: error, count: batch.length }, 'could not publish http results; tasks will be redelivered');
+      }
+    }
+  }
+}
