@@ -2,7 +2,7 @@
 // problems found later (by JSON Pointer) can be given a line and column.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
-import { pointerTokens } from './problem.ts';
+import { pointer, pointerTokens } from './problem.ts';
 import type { Problem } from './problem.ts';
 
 export type SourceFormat = 'yaml' | 'json';
@@ -21,7 +21,8 @@ export function parseSource(text: string, format?: SourceFormat): ParseResult {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const yamlProblems = doc.errors.map((error): Problem => {
     const { line, col } = lineCounter.linePos(error.pos[0]);
-    return { path: '', message: `${format === 'json' ? 'JSON' : 'YAML'} syntax error: ${firstLine(error.message)}`, line, column: col };
+    const message = error.code === 'MULTIPLE_DOCS' ? 'a file must hold a single workflow document, found several (separated by ---)' : firstLine(error.message);
+    return { path: '', message: `${format === 'json' ? 'JSON' : 'YAML'} syntax error: ${message}`, line, column: col };
   });
   if (format === 'json') {
     const jsonError = strictJsonError(text);
@@ -38,7 +39,30 @@ export function parseSource(text: string, format?: SourceFormat): ParseResult {
   } catch (error) {
     return fail('', `cannot read the document: ${(error as Error).message}`);
   }
-  return { ok: true, value, locate: (path) => locate(doc, lineCounter, path) };
+  const locator = (path: string) => locate(doc, lineCounter, path);
+  const notJson = nonJsonValues(value, '', new Set());
+  if (notJson.length > 0) return { ok: false, problems: notJson.map((p) => ({ ...p, ...locator(p.path) })) };
+  return { ok: true, value, locate: locator };
+}
+
+/**
+ * A workflow is JSON data. YAML can say more: recursive aliases (a cycle, which would send every
+ * later walk into a loop), and tags such as !!binary or !!set that build non-JSON values.
+ */
+function nonJsonValues(value: unknown, path: string, ancestors: Set<unknown>): Problem[] {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return [];
+  if (typeof value === 'number') return Number.isFinite(value) ? [] : [{ path, message: `${String(value)} is not a JSON number` }];
+  if (typeof value !== 'object') return [{ path, message: `a ${typeof value} is not a JSON value` }];
+  if (ancestors.has(value)) return [{ path, message: 'a YAML alias refers to its own ancestor: the document must be a tree' }];
+  const isArray = Array.isArray(value);
+  if (!isArray && Object.getPrototypeOf(value) !== Object.prototype) {
+    return [{ path, message: `a ${value.constructor?.name ?? 'non-JSON'} value (from a YAML tag such as !!binary or !!set) is not JSON data` }];
+  }
+  ancestors.add(value);
+  const entries: Array<[string | number, unknown]> = isArray ? value.map((v, i) => [i, v]) : Object.entries(value);
+  const problems = entries.flatMap(([key, child]) => nonJsonValues(child, pointer(path, key), ancestors));
+  ancestors.delete(value);
+  return problems;
 }
 
 function fail(path: string, message: string): ParseResult {

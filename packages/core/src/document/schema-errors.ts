@@ -154,8 +154,7 @@ function jsonType(data: unknown): string {
 
 /** "must be …" when the value has the wrong type for every branch. */
 function describeAlternatives(results: BranchResult[]): string {
-  const names = results.map((r) => describeBranch(r.schema));
-  return [...new Set(names)].join(' or ');
+  return joinOr(results.map((r) => describeBranch(r.schema)));
 }
 
 function summarize(tied: BranchResult[]): string {
@@ -164,7 +163,13 @@ function summarize(tied: BranchResult[]): string {
     const forms = [...new Set(tied.map((r) => r.missingRequired.map((p) => `'${p}'`).join(' and ')))];
     return forms.length === 1 ? `missing required property ${forms[0]}` : `must have one of: ${forms.join(', or ')}`;
   }
-  return `must be ${[...new Set(tied.map((r) => describeBranch(r.schema)))].join(' or ')}`;
+  return `must be ${joinOr(tied.map((r) => describeBranch(r.schema)))}`;
+}
+
+/** "a, b or c" (distinct items). */
+function joinOr(items: string[]): string {
+  const distinct = [...new Set(items)];
+  return distinct.length <= 1 ? (distinct[0] ?? '') : `${distinct.slice(0, -1).join(', ')} or ${distinct[distinct.length - 1]}`;
 }
 
 /** Properties a schema declares, following $ref and allOf (not oneOf: that is the choice). */

@@ -19,7 +19,7 @@ export const SUPPORTED_DSL = /^1\.0\.[0-3]$/;
  */
 export function validateWorkflow(document: unknown): Problem[] {
   if (!isObject(document)) {
-    const kind = document === null ? 'null' : Array.isArray(document) ? 'an array' : `a ${typeof document}`;
+    const kind = document === null || document === undefined ? String(document) : Array.isArray(document) ? 'an array' : `a ${typeof document}`;
     return [{ path: '', message: `a workflow document must be an object (mapping) with document and do, not ${kind}` }];
   }
   const problems = [...checkSchema(document), ...checkDslVersion(document), ...checkEvaluateShape(document)];
@@ -34,7 +34,10 @@ export function loadWorkflow(text: string, format?: SourceFormat): LoadResult {
   if (!parsed.ok) return parsed;
   const problems = validateWorkflow(parsed.value);
   if (problems.length === 0) return { ok: true, document: parsed.value as Record<string, any> };
-  return { ok: false, problems: problems.map((problem) => ({ ...problem, ...parsed.locate(problem.path) })) };
+  const located = problems.map((problem) => ({ ...problem, ...parsed.locate(problem.path) }));
+  // In source order, as an editor would list them (the sort is stable for equal positions).
+  located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  return { ok: false, problems: located };
 }
 
 function checkDslVersion(document: Record<string, any>): Problem[] {
