@@ -107,6 +107,7 @@ function createCompiler(doc: WorkflowDocument): Compiler {
         list.byName.set(name, index);
         list.tasks.push(compiler.task(name, def, `${ref}/${index}/${name}`, list));
       });
+      checkDirectives(list);
       return list;
     },
     task(name, def, ref, list) {
@@ -162,6 +163,21 @@ function transforms(input: InputDefinition | undefined, output: OutputDefinition
     ...(exported?.as !== undefined ? { exportAs: compileTransform(exported.as) } : {}),
     ...(exportSchema ? { exportSchema } : {}),
   };
+}
+
+const DIRECTIVES = new Set(['continue', 'exit', 'end']);
+
+/** Flow directives may only name tasks of their own list (dsl.md, "Task Flow"). */
+function checkDirectives(list: CompiledList): void {
+  for (const task of list.tasks) {
+    const targets: Array<[string | undefined, string]> = [[task.then, `${task.ref}/then`]];
+    if (task.spec.type === 'switch') task.spec.cases.forEach((c, i) => targets.push([c.then, `${task.ref}/switch/${i}/${c.name}/then`]));
+    for (const [target, path] of targets) {
+      if (target !== undefined && !DIRECTIVES.has(target) && !list.byName.has(target)) {
+        throw new CompileError(`flow directive "${target}" names no task of this list (tasks: ${[...list.byName.keys()].join(', ')})`, path);
+      }
+    }
+  }
 }
 
 function timeoutOf(value: unknown, compiler: Compiler, path: string): number {

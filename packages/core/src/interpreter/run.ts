@@ -206,12 +206,19 @@ export class Run {
     else this.fail(frame.p, error);
   }
 
+  /** Hands a child's result to its parent; an error there faults the parent. */
   private notifyParent(child: Frame, output: unknown, directive: string | undefined): void {
     const parent = child.p === undefined ? undefined : this.s.frames[child.p];
     if (parent === undefined) return;
-    if (parent.ref === '') return this.root.child(this, child, output, directive);
-    const parentTask = this.task(parent);
-    this.handlers(parentTask).child?.(this, child.p!, parentTask, child, output, directive);
+    try {
+      if (parent.ref === '') return this.root.child(this, child, output, directive);
+      const parentTask = this.task(parent);
+      this.handlers(parentTask).child?.(this, child.p!, parentTask, child, output, directive);
+    } catch (error) {
+      if (!(error instanceof Fault)) throw error;
+      if (parent.ref === '') this.root.fault(this, error.error);
+      else this.fail(child.p!, error.error);
+    }
   }
 
   /** Drops every effect the frame itself still waits for (its timeout timer included). */
