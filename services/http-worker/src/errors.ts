@@ -40,8 +40,8 @@ export function expressionError(detail: string, redact: Redactor): WorkflowError
   return { type: ErrorTypes.expression, status: 400, title: 'Secret expression failed', detail: redact(detail) };
 }
 
-export function timeoutError(detail: string, timeoutMs: number, redact: Redactor): WorkflowError {
-  return { type: ErrorTypes.timeout, status: 408, title: 'HTTP call timed out', detail: redact(detail), timeoutMs };
+export function timeoutError(detail: string, timeoutMs: number | undefined, redact: Redactor): WorkflowError {
+  return { type: ErrorTypes.timeout, status: 408, title: 'HTTP call timed out', detail: redact(detail), ...(timeoutMs === undefined ? {} : { timeoutMs }) };
 }
 
 export function cancelledError(): WorkflowError {
@@ -74,6 +74,9 @@ export function transportError(error: unknown, method: string, uri: string, conn
   const code = errorCode(error);
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
     return timeoutError(`${method} ${uri}: could not connect within ${connectTimeoutMs} ms (HTTP_WORKER_CONNECT_TIMEOUT_MS)`, connectTimeoutMs, redact);
+  }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return timeoutError(`${method} ${uri}: the server stopped answering (${code})`, undefined, redact);
   }
   const message = error instanceof Error ? error.message : String(error);
   return {
