@@ -34,7 +34,7 @@ export function checkExpressions(document: unknown): Problem[] {
   const problems: Problem[] = [];
   const check = (path: string, source: string): void => {
     const error = source === '' ? 'the expression is empty' : checkJq(source);
-    if (error !== undefined) problems.push({ path, message: `invalid runtime expression: ${error}` });
+    if (error !== undefined) problems.push({ path, message: `invalid runtime expression: ${describeJqError(source, error)}` });
   };
   visitStrings(document, '', [], (path, value) => {
     if (isRuntimeExpression(value)) check(path, expressionSource(value));
@@ -43,6 +43,19 @@ export function checkExpressions(document: unknown): Problem[] {
     if (!isRuntimeExpression(site.value)) check(site.path, expressionSource(site.value));
   }
   return problems;
+}
+
+/**
+ * jq's message on one line. jq reports a filter that ends too early ('.a +') as an unexpected
+ * token on a line after the last one of the source; say what it means instead.
+ */
+export function describeJqError(source: string, message: string): string {
+  const first = message.split('\n')[0]!.trim().replace(/:$/, '');
+  const position = /^(.*) at <top-level>, line (\d+), column (\d+)$/.exec(first);
+  if (!position) return first;
+  const [, what, line, column] = position;
+  if (Number(line) > source.split('\n').length) return `${what!.replace(/unexpected .*$/, 'unexpected end of the expression')}`;
+  return `${what} (line ${line}, column ${column})`;
 }
 
 /** Free-form data, never read as expressions: document metadata and inline JSON Schemas. */
