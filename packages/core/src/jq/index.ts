@@ -9,6 +9,7 @@
 //
 // Everything is synchronous: the interpreter is a pure, synchronous function.
 import { JqCompileError } from './errors.ts';
+import { compileNative, type NativeProgram } from './engine.ts';
 import { checkWasm, runWasm } from './wasm-fallback.ts';
 
 export { JqCompileError, JqRuntimeError, JqTimeoutError } from './errors.ts';
@@ -20,6 +21,8 @@ export interface JqRunOptions {
 
 export interface JqProgram {
   readonly source: string;
+  /** Which engine runs it: Baton's TypeScript engine, or the real jq compiled to WebAssembly. */
+  readonly engine: 'native' | 'jq-wasm';
   all(input: unknown, vars?: Record<string, unknown>, opts?: JqRunOptions): unknown[];
   first(input: unknown, vars?: Record<string, unknown>, opts?: JqRunOptions): unknown;
 }
@@ -31,16 +34,46 @@ const cache = new Map<string, JqProgram>();
 export function compileJq(src: string): JqProgram {
   const cached = cache.get(src);
   if (cached) return cached;
-  const problem = checkWasm(src);
-  if (problem !== undefined) throw new JqCompileError(problem);
-  const program: JqProgram = {
-    source: src,
-    all: (input, vars, opts) => runWasm(src, input, vars, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-    first: (input, vars, opts) => runWasm(src, input, vars, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS)[0],
-  };
+  const native = tryNative(src);
+  const program = native ? nativeProgram(src, native) : wasmProgram(src);
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(src, program);
   return program;
+}
+
+/** The TypeScript engine's compilation, or undefined when jq-wasm must run (or judge) the program. */
+function tryNative(src: string): NativeProgram | undefined {
+  try {
+    return compileNative(src);
+  } catch {
+    // A syntax error here may be a construct this parser lacks: jq-wasm decides (see README).
+    return undefined;
+  }
+}
+
+function nativeProgram(src: string, native: NativeProgram): JqProgram {
+  return {
+    source: src,
+    engine: 'native',
+    all: (input, vars, opts) => native.all(input, vars, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    first: (input, vars, opts) => native.first(input, vars, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+  };
+}
+
+function wasmProgram(src: string): JqProgram {
+  const problem = checkWasm(src);
+  if (problem !== undefined) throw new JqCompileError(problem);
+  return {
+    source: src,
+    engine: 'jq-wasm',
+    all: (input, vars, opts) => runWasm(src, input, vars, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    first: (input, vars, opts) => runWasm(src, input, vars, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS)[0],
+  };
+}
+
+/** Compiles with the TypeScript engine only (tests, bench): throws instead of falling back. */
+export function compileJqNative(src: string): JqProgram {
+  return nativeProgram(src, compileNative(src));
 }
 
 export function checkJq(src: string): string | undefined {

@@ -1,17 +1,73 @@
-// Runs a program on the real jq (jq-wasm, jq 1.8.2). Step 1: in-process and synchronous.
-import { loadJq } from 'jq-wasm';
-import { JqCompileError } from './errors.ts';
+// Runs programs on the real jq (jq-wasm 1.8.2) for what the TypeScript engine does not cover.
+// jq-wasm runs in a worker thread; this thread blocks on Atomics.wait until the reply or the
+// deadline, and on timeout terminates the worker (a fresh one is started on next use). So a
+// runaway fallback program is stopped like a runaway native one, and everything stays synchronous.
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { JqCompileError, JqRuntimeError, JqTimeoutError } from './errors.ts';
 import { compileMessage, errorFromJq, varFlags } from './wasm-messages.ts';
 
-const jq = await loadJq();
+interface JqReply {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
 
-export function runWasm(src: string, input: unknown, vars: Record<string, unknown> | undefined, _timeoutMs: number): unknown[] {
-  const result = jq.raw(JSON.stringify(input ?? null), src, ['-c', ...varFlags(vars)]);
+interface WorkerHandle {
+  worker: Worker;
+  port: MessagePort;
+  signal: Int32Array;
+}
+
+const STARTUP_TIMEOUT_MS = 15_000;
+let current: WorkerHandle | undefined;
+
+function start(): WorkerHandle {
+  const state = new SharedArrayBuffer(4);
+  const signal = new Int32Array(state);
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(new URL('./wasm-worker.mjs', import.meta.url), {
+    workerData: { port: port2, state },
+    transferList: [port2],
+  });
+  worker.unref();
+  port1.unref();
+  const handle = { worker, port: port1, signal };
+  if (Atomics.wait(signal, 0, 0, STARTUP_TIMEOUT_MS) === 'timed-out') {
+    void worker.terminate();
+    throw new JqRuntimeError('jq-wasm worker did not start');
+  }
+  receiveMessageOnPort(port1); // the ready message
+  return handle;
+}
+
+function stop(handle: WorkerHandle): void {
+  handle.port.close();
+  void handle.worker.terminate();
+  if (current === handle) current = undefined;
+}
+
+/** Sends one program to the worker and blocks until its reply or the deadline. */
+function call(src: string, input: string, flags: string[], timeoutMs: number): JqReply {
+  const handle = (current ??= start());
+  Atomics.store(handle.signal, 0, 0);
+  handle.port.postMessage({ src, input, flags });
+  const outcome = Atomics.wait(handle.signal, 0, 0, timeoutMs);
+  const message = receiveMessageOnPort(handle.port);
+  if (outcome === 'timed-out' || !message) {
+    stop(handle);
+    throw new JqTimeoutError(timeoutMs);
+  }
+  return message.message as JqReply;
+}
+
+export function runWasm(src: string, input: unknown, vars: Record<string, unknown> | undefined, timeoutMs: number): unknown[] {
+  const result = call(src, JSON.stringify(input ?? null), ['-c', ...varFlags(vars)], timeoutMs);
   if (result.exitCode !== 0) throw errorFromJq(result.exitCode, result.stderr);
   return result.stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown);
 }
 
 const UNDEFINED_VARIABLE = /^\$(\w+) is not defined/;
+const CHECK_TIMEOUT_MS = 5_000;
 
 /**
  * Compiles without running: the program runs after `empty`, which never yields. Variables are
@@ -20,7 +76,7 @@ const UNDEFINED_VARIABLE = /^\$(\w+) is not defined/;
 export function checkWasm(src: string): string | undefined {
   const bound: Record<string, unknown> = {};
   for (let attempt = 0; attempt < 32; attempt++) {
-    const result = jq.raw('null', `empty | (\n${src}\n)`, ['-n', ...varFlags(bound)]);
+    const result = call(`empty | (\n${src}\n)`, 'null', ['-n', ...varFlags(bound)], CHECK_TIMEOUT_MS);
     if (result.exitCode === 0) return undefined;
     const error = errorFromJq(result.exitCode, result.stderr);
     if (!(error instanceof JqCompileError)) return undefined;

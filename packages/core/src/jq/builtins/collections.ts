@@ -1,0 +1,162 @@
+// Builtins over arrays and objects: sorting, grouping, searching, containment, reductions.
+import { JqRuntimeError } from '../errors.ts';
+import { iterateValue } from '../compile.ts';
+import { add } from '../operators.ts';
+import { indicesOf } from '../paths.ts';
+import { collect, StopSignal, valueNode, type Env, type Node } from '../runtime.ts';
+import { compare, describe, equals, getKey, isTruthy, typeOf, type JqObject } from '../values.ts';
+import { defineFunction, type Table } from './define.ts';
+
+function needArray(v: unknown, what: string): unknown[] {
+  if (!Array.isArray(v)) throw new JqRuntimeError(`${describe(v)} ${what}`);
+  return v;
+}
+
+function keyed(v: unknown, f: Node, env: Env | null, what: string): { key: unknown[]; value: unknown }[] {
+  return needArray(v, what).map((value) => ({ key: collect(f, value, env), value }));
+}
+
+function sortKeyed(items: { key: unknown[]; value: unknown }[]): { key: unknown[]; value: unknown }[] {
+  return items.sort((a, b) => compare(a.key, b.key));
+}
+
+function groups(v: unknown, f: Node, env: Env | null): unknown[][] {
+  const sorted = sortKeyed(keyed(v, f, env, 'cannot be grouped, as it is not an array'));
+  const out: unknown[][] = [];
+  let prev: unknown[] | undefined;
+  for (const item of sorted) {
+    if (prev && compare(prev, item.key) === 0) out[out.length - 1]!.push(item.value);
+    else out.push([item.value]);
+    prev = item.key;
+  }
+  return out;
+}
+
+function extreme(items: { key: unknown; value: unknown }[], max: boolean): unknown {
+  let best: { key: unknown; value: unknown } | undefined;
+  for (const item of items) {
+    if (!best) { best = item; continue; }
+    const c = compare(item.key, best.key);
+    if (max ? c >= 0 : c < 0) best = item;
+  }
+  return best ? best.value : null;
+}
+
+export function contains(a: unknown, b: unknown): boolean {
+  const ta = typeOf(a);
+  if (ta !== typeOf(b)) throw new JqRuntimeError(`${describe(a)} and ${describe(b)} cannot have their containment checked`);
+  if (ta === 'object') {
+    return Object.keys(b as JqObject).every((k) => Object.hasOwn(a as JqObject, k) && contains(getKey(a as JqObject, k), (b as JqObject)[k]));
+  }
+  if (ta === 'array') return (b as unknown[]).every((y) => (a as unknown[]).some((x) => typeOf(x) === typeOf(y) && contains(x, y)));
+  if (ta === 'string') return (a as string).includes(b as string);
+  return equals(a, b);
+}
+
+function stringIndices(s: string, sub: string): number[] {
+  const out: number[] = [];
+  if (sub === '') return out;
+  for (let i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + 1)) out.push(codePoints(s, i));
+  return out;
+}
+
+function codePoints(s: string, end: number): number {
+  let n = 0;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff) n++;
+  }
+  return n;
+}
+
+export function indices(v: unknown, i: unknown): unknown {
+  if (v === null) return null;
+  if (Array.isArray(v) && Array.isArray(i)) return indicesOf(v, i, equals);
+  if (Array.isArray(v)) return indicesOf(v, [i], equals);
+  if (typeof v === 'string' && typeof i === 'string') return stringIndices(v, i);
+  throw new JqRuntimeError(`Cannot determine indices of ${describe(i)} in ${describe(v)}`);
+}
+
+function flatten(v: unknown, depth: unknown): unknown[] {
+  if (typeof depth !== 'number') throw new JqRuntimeError('flatten depth must not be negative');
+  if (depth < 0) throw new JqRuntimeError('flatten depth must not be negative');
+  const out: unknown[] = [];
+  const walk = (x: unknown, d: number): void => {
+    iterateValue(x, (y) => (Array.isArray(y) && d > 0 ? walk(y, d - 1) : out.push(y)));
+  };
+  walk(needArray(v, 'cannot be flattened'), depth);
+  return out;
+}
+
+function anyAll(t: Table, name: 'any' | 'all'): void {
+  const wanted = name === 'any';
+  const decide = (gen: (emit: (v: unknown) => void) => void): boolean => {
+    const stop = new StopSignal();
+    let found = false;
+    try {
+      gen((v) => {
+        if (isTruthy(v) === wanted) { found = true; throw stop; }
+      });
+    } catch (e) {
+      if (e !== stop) throw e;
+    }
+    return found ? wanted : !wanted;
+  };
+  t.set(`${name}/0`, () => valueNode((input, _env, emit) => emit(decide((out) => iterateValue(input, (x) => out(x))))));
+  t.set(`${name}/1`, ([f]) => valueNode((input, env, emit) => emit(decide((out) => iterateValue(input, (x) => f!.run(x, env, out))))));
+  t.set(`${name}/2`, ([g, cond]) => valueNode((input, env, emit) => emit(decide((out) => g!.run(input, env, (x) => cond!.run(x, env, out))))));
+}
+
+export function registerCollections(t: Table): void {
+  defineFunction(t, 'sort', 0, (v) => needArray(v, 'cannot be sorted, as it is not an array').slice().sort(compare));
+  t.set('sort_by/1', ([f]) => valueNode((input, env, emit) => emit(sortKeyed(keyed(input, f!, env, 'cannot be sorted, as it is not an array')).map((x) => x.value))));
+  t.set('group_by/1', ([f]) => valueNode((input, env, emit) => emit(groups(input, f!, env))));
+  t.set('unique_by/1', ([f]) => valueNode((input, env, emit) => emit(groups(input, f!, env).map((g) => g[0]))));
+  defineFunction(t, 'unique', 0, (v) => {
+    const sorted = needArray(v, 'cannot be sorted, as it is not an array').slice().sort(compare);
+    return sorted.filter((x, i) => i === 0 || compare(sorted[i - 1], x) !== 0);
+  });
+  defineFunction(t, 'min', 0, (v) => extreme(needArray(v, 'cannot be iterated over').map((x) => ({ key: x, value: x })), false));
+  defineFunction(t, 'max', 0, (v) => extreme(needArray(v, 'cannot be iterated over').map((x) => ({ key: x, value: x })), true));
+  t.set('min_by/1', ([f]) => valueNode((input, env, emit) => emit(extreme(keyed(input, f!, env, 'cannot be iterated over'), false))));
+  t.set('max_by/1', ([f]) => valueNode((input, env, emit) => emit(extreme(keyed(input, f!, env, 'cannot be iterated over'), true))));
+  defineFunction(t, 'reverse', 0, (v) => {
+    if (v === null) return [];
+    if (typeof v === 'string') return Array.from(v).reverse().join('');
+    return needArray(v, 'cannot be reversed, as it is not an array').slice().reverse();
+  });
+  defineFunction(t, 'flatten', 0, (v) => flatten(v, 1e9));
+  defineFunction(t, 'flatten', 1, flatten);
+  defineFunction(t, 'indices', 1, indices);
+  defineFunction(t, 'index', 1, (v, i) => {
+    const r = indices(v, i);
+    return Array.isArray(r) ? (r[0] ?? null) : null;
+  });
+  defineFunction(t, 'rindex', 1, (v, i) => {
+    const r = indices(v, i);
+    return Array.isArray(r) ? (r[r.length - 1] ?? null) : null;
+  });
+  defineFunction(t, 'contains', 1, contains);
+  defineFunction(t, 'add', 0, (v) => {
+    let acc: unknown = null;
+    iterateValue(v, (x) => { acc = add(acc, x); });
+    return acc;
+  });
+  defineFunction(t, 'bsearch', 1, bsearch);
+  anyAll(t, 'any');
+  anyAll(t, 'all');
+}
+
+function bsearch(v: unknown, target: unknown): number {
+  const arr = needArray(v, 'cannot be searched from');
+  let lo = 0;
+  let hi = arr.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = compare(arr[mid], target);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1 - lo;
+}

@@ -1,0 +1,105 @@
+// The @format string formatters (@text @json @html @uri @csv @tsv @sh @base64 @base64d
+// @base32 @base32d).
+import { JqRuntimeError } from '../errors.ts';
+import { describe, toJson, typeOf } from '../values.ts';
+
+export function toText(v: unknown): string {
+  return typeof v === 'string' ? v : toJson(v);
+}
+
+const HTML: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' };
+
+function eachScalar(v: unknown, name: string, fn: (x: unknown) => string): string[] {
+  if (!Array.isArray(v)) throw new JqRuntimeError(`${describe(v)} cannot be ${name}-formatted, only an array can be`);
+  return v.map((x) => {
+    if (x !== null && typeof x === 'object') throw new JqRuntimeError(`${describe(x)} is not valid in a csv row`);
+    return fn(x);
+  });
+}
+
+function scalarText(x: unknown): string {
+  if (x === null) return '';
+  return typeof x === 'string' ? x : toJson(x);
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function base32(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  while (out.length % 8) out += '=';
+  return out;
+}
+
+function base32Decode(s: string): string {
+  const bytes: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const c of s.replace(/=+$/, '')) {
+    const i = BASE32.indexOf(c);
+    if (i < 0) continue;
+    value = (value << 5) | i;
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function base64Decode(s: string): string {
+  const trimmed = s.replace(/=+$/, '');
+  if (/[^A-Za-z0-9+/]/.test(trimmed) || trimmed.length % 4 === 1) {
+    throw new JqRuntimeError(`${describe(s)} is not valid base64 data`);
+  }
+  return Buffer.from(trimmed, 'base64').toString('utf8');
+}
+
+const uriUnreserved = /[A-Za-z0-9\-_.~]/;
+
+export function formatValue(name: string, v: unknown): string {
+  switch (name) {
+    case 'text': return toText(v);
+    case 'json': return toJson(v);
+    case 'html': return toText(v).replace(/[<>&'"]/g, (c) => HTML[c]!);
+    case 'uri': {
+      let out = '';
+      for (const byte of Buffer.from(toText(v), 'utf8')) {
+        const c = String.fromCharCode(byte);
+        out += uriUnreserved.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+      }
+      return out;
+    }
+    case 'csv':
+      return eachScalar(v, 'csv', (x) => (typeof x === 'string' ? `"${x.replace(/"/g, '""')}"` : scalarText(x))).join(',');
+    case 'tsv':
+      return eachScalar(v, 'tsv', (x) =>
+        scalarText(x).replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!)).join('\t');
+    case 'sh': {
+      const quote = (x: unknown): string => {
+        if (x !== null && typeof x === 'object') throw new JqRuntimeError(`${describe(x)} can not be escaped for shell`);
+        return typeof x === 'string' ? `'${x.replace(/'/g, "'\\''")}'` : toJson(x);
+      };
+      return Array.isArray(v) ? v.map(quote).join(' ') : quote(v);
+    }
+    case 'base64': return Buffer.from(toText(v), 'utf8').toString('base64');
+    case 'base64d': return base64Decode(toText(v));
+    case 'base32': return base32(Buffer.from(toText(v), 'utf8'));
+    case 'base32d': return base32Decode(toText(v));
+    default:
+      throw new JqRuntimeError(`${name} is not a valid format`);
+  }
+}
+
+export { typeOf };

@@ -1,0 +1,171 @@
+// String builtins, JSON text conversion and the regular-expression functions.
+import { JqRuntimeError } from '../errors.ts';
+import { splitString } from '../operators.ts';
+import { captureObject, matchAll, testRegex, utf16Span, type MatchObject } from '../regex.ts';
+import { valueNode, type Emit, type Node as NodeLike } from '../runtime.ts';
+import { describe, formatNumber, toJson, typeOf } from '../values.ts';
+import { defineFunction, defineValueGenerator, type Table } from './define.ts';
+import { formatValue, toText } from './formats.ts';
+import { parseJsonText } from './json-text.ts';
+
+function needString(v: unknown, what: string): string {
+  if (typeof v !== 'string') throw new JqRuntimeError(`${describe(v)} ${what}`);
+  return v;
+}
+
+function trimWith(v: unknown, re: RegExp): string {
+  return needString(v, 'trim input must be a string').replace(re, '');
+}
+
+const JQ_SPACE = '[ \\t\\n\\r\\f\\v]';
+
+export function registerStrings(t: Table): void {
+  defineFunction(t, 'tostring', 0, (v) => toText(v));
+  defineFunction(t, 'tojson', 0, (v) => toJson(v));
+  defineFunction(t, 'fromjson', 0, (v) => parseJsonText(needString(v, 'only strings can be parsed')));
+  defineFunction(t, 'tonumber', 0, toNumber);
+  defineFunction(t, 'toboolean', 0, (v) => {
+    if (typeof v === 'boolean') return v;
+    if (v === 'true') return true;
+    if (v === 'false') return false;
+    throw new JqRuntimeError(`${describe(v)} cannot be parsed as a boolean`);
+  });
+  defineFunction(t, 'ascii_downcase', 0, (v) => needString(v, 'cannot be ascii_downcased').replace(/[A-Z]/g, (c) => c.toLowerCase()));
+  defineFunction(t, 'ascii_upcase', 0, (v) => needString(v, 'cannot be ascii_upcased').replace(/[a-z]/g, (c) => c.toUpperCase()));
+  defineFunction(t, 'explode', 0, (v) => Array.from(needString(v, 'cannot be exploded')).map((c) => c.codePointAt(0)));
+  defineFunction(t, 'implode', 0, implode);
+  defineFunction(t, 'utf8bytelength', 0, (v) => Buffer.byteLength(needString(v, 'only strings have UTF-8 byte length'), 'utf8'));
+  defineFunction(t, 'ltrimstr', 1, (v, s) => (typeof v === 'string' && typeof s === 'string' && v.startsWith(s) ? v.slice(s.length) : v));
+  defineFunction(t, 'rtrimstr', 1, (v, s) =>
+    typeof v === 'string' && typeof s === 'string' && v.endsWith(s) && s !== '' ? v.slice(0, v.length - s.length) : v);
+  defineFunction(t, 'trimstr', 1, (v, s) => {
+    if (typeof v !== 'string' || typeof s !== 'string' || s === '') return v;
+    let out = v.startsWith(s) ? v.slice(s.length) : v;
+    if (out.endsWith(s)) out = out.slice(0, out.length - s.length);
+    return out;
+  });
+  defineFunction(t, 'trim', 0, (v) => trimWith(v, new RegExp(`^${JQ_SPACE}+|${JQ_SPACE}+$`, 'g')));
+  defineFunction(t, 'ltrim', 0, (v) => trimWith(v, new RegExp(`^${JQ_SPACE}+`)));
+  defineFunction(t, 'rtrim', 0, (v) => trimWith(v, new RegExp(`${JQ_SPACE}+$`)));
+  defineFunction(t, 'startswith', 1, (v, s) => {
+    if (typeof v !== 'string' || typeof s !== 'string') throw new JqRuntimeError('startswith() requires string inputs');
+    return v.startsWith(s);
+  });
+  defineFunction(t, 'endswith', 1, (v, s) => {
+    if (typeof v !== 'string' || typeof s !== 'string') throw new JqRuntimeError('endswith() requires string inputs');
+    return v.endsWith(s);
+  });
+  defineFunction(t, 'split', 1, (v, sep) => {
+    if (typeof v !== 'string' || typeof sep !== 'string') throw new JqRuntimeError('split input and separator must be strings');
+    return splitString(v, sep);
+  });
+  defineFunction(t, 'join', 1, join);
+  defineFunction(t, 'format', 1, (v, name) => formatValue(needString(name, 'is not a valid format'), v));
+  registerRegex(t);
+}
+
+function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/.test(v)) return Number(v);
+  if (typeof v === 'string' && (v === 'nan' || v === '-nan')) return NaN;
+  throw new JqRuntimeError(`${describe(v)} cannot be parsed as a number`);
+}
+
+function implode(v: unknown): string {
+  if (!Array.isArray(v)) throw new JqRuntimeError('implode input must be an array');
+  let out = '';
+  for (const c of v) {
+    if (typeof c !== 'number') throw new JqRuntimeError(`${describe(v)} can't be imploded, unicode codepoint needs to be numeric`);
+    const cp = Math.trunc(c);
+    if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      throw new JqRuntimeError(`${describe(v)} can't be imploded, invalid codepoint (${cp})`);
+    }
+    out += String.fromCodePoint(cp);
+  }
+  return out;
+}
+
+function join(v: unknown, sep: unknown): string {
+  if (!Array.isArray(v)) throw new JqRuntimeError(`Cannot iterate over ${describe(v)}`);
+  if (v.length === 0) return '';
+  if (typeof sep !== 'string') {
+    throw new JqRuntimeError(`${describe(sep)} and ${describe(typeof v[0] === 'string' ? v[0] : '')} cannot be added`);
+  }
+  let out = '';
+  v.forEach((x, i) => {
+    if (i > 0) out += sep;
+    if (x === null) return;
+    if (typeof x === 'string') out += x;
+    else if (typeof x === 'number') out += formatNumber(x);
+    else if (typeof x === 'boolean') out += String(x);
+    else throw new JqRuntimeError(`Cannot join with ${typeOf(x)}`);
+  });
+  return out;
+}
+
+/** `match($val)`, `test($val)` … accept a regex string or a [regex, flags] array. */
+function regexArgs(val: unknown): [unknown, unknown] {
+  if (typeof val === 'string') return [val, null];
+  if (Array.isArray(val) && val.length > 1) return [val[0], val[1]];
+  if (Array.isArray(val) && val.length > 0) return [val[0], null];
+  throw new JqRuntimeError(`${typeOf(val)} not a string or array`);
+}
+
+function scanOutput(m: MatchObject): unknown {
+  return m.captures.length > 0 ? m.captures.map((c) => c.string) : m.string;
+}
+
+function registerRegex(t: Table): void {
+  const emitAll = (list: unknown[], emit: Emit): void => list.forEach((x) => emit(x));
+  defineValueGenerator(t, 'match', 1, (v, [re], emit) => emitAll(matchAll(v, ...regexArgs(re)), emit));
+  defineValueGenerator(t, 'match', 2, (v, [re, flags], emit) => emitAll(matchAll(v, re, flags), emit));
+  defineFunction(t, 'test', 1, (v, re) => testRegex(v, ...regexArgs(re)));
+  defineFunction(t, 'test', 2, (v, re, flags) => testRegex(v, re, flags));
+  defineValueGenerator(t, 'capture', 1, (v, [re], emit) => emitAll(matchAll(v, ...regexArgs(re)).map(captureObject), emit));
+  defineValueGenerator(t, 'capture', 2, (v, [re, flags], emit) => emitAll(matchAll(v, re, flags).map(captureObject), emit));
+  defineValueGenerator(t, 'scan', 1, (v, [re], emit) => emitAll(matchAll(v, re, null, true).map(scanOutput), emit));
+  defineValueGenerator(t, 'scan', 2, (v, [re, flags], emit) => emitAll(matchAll(v, re, flags, true).map(scanOutput), emit));
+  defineFunction(t, 'split', 2, (v, re, flags) => splitRegex(v, re, flags));
+  defineValueGenerator(t, 'splits', 1, (v, [re], emit) => emitAll(splitRegex(v, re, null), emit));
+  defineValueGenerator(t, 'splits', 2, (v, [re, flags], emit) => emitAll(splitRegex(v, re, flags), emit));
+  t.set('sub/2', ([re, str]) => subNode(re!, str!, undefined, false));
+  t.set('sub/3', ([re, str, flags]) => subNode(re!, str!, flags, false));
+  t.set('gsub/2', ([re, str]) => subNode(re!, str!, undefined, true));
+  t.set('gsub/3', ([re, str, flags]) => subNode(re!, str!, flags, true));
+}
+
+function splitRegex(v: unknown, re: unknown, flags: unknown): string[] {
+  const s = needString(v, 'cannot be matched, as it is not a string');
+  const out: string[] = [];
+  let prev = 0;
+  for (const m of matchAll(s, re, flags, true)) {
+    const [a, b] = utf16Span(s, m);
+    out.push(s.slice(prev, a));
+    prev = b;
+  }
+  out.push(s.slice(prev));
+  return out;
+}
+
+function subNode(re: NodeLike, str: NodeLike, flags: NodeLike | undefined, global: boolean): NodeLike {
+  return valueNode((input, env, emit) => {
+    const withFlags = (f: unknown): void =>
+      re.run(input, env, (pattern) => {
+        const s = needString(input, 'cannot be matched, as it is not a string');
+        const fl = global ? `g${typeof f === 'string' ? f : ''}` : f;
+        const matches = matchAll(s, pattern, fl);
+        const build = (i: number, prev: number, acc: string): void => {
+          if (i === matches.length) return emit(acc + s.slice(prev));
+          const m = matches[i]!;
+          const [a, b] = utf16Span(s, m);
+          str.run(captureObject(m), env, (rep) => {
+            if (typeof rep !== 'string') throw new JqRuntimeError(`${describe(acc + s.slice(prev, a))} and ${describe(rep)} cannot be added`);
+            build(i + 1, b, acc + s.slice(prev, a) + rep);
+          });
+        };
+        build(0, 0, '');
+      });
+    if (flags) flags.run(input, env, withFlags);
+    else withFlags(null);
+  });
+}

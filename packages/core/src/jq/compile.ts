@@ -1,0 +1,424 @@
+// Compiles the syntax tree into closures (see runtime.ts). Names are resolved at compile time
+// into frame depths, so evaluation never looks a name up by string.
+import type { Ast, FuncDef } from './ast.ts';
+import { JqCompileError, JqRuntimeError } from './errors.ts';
+import { binary } from './operators.ts';
+import { indexValue, sliceValue } from './paths.ts';
+import { compilePatterns, patternVariables } from './patterns.ts';
+import {
+  collect, fail, frameAt, invalidPath, notAPath, StopSignal, tick, valueNode, budget,
+  type Closure, type Emit, type Env, type Node, type PathEmit,
+} from './runtime.ts';
+import { compileFold, compileUpdate, compileTry } from './compile-control.ts';
+import { formatValue } from './builtins/formats.ts';
+import { describe, isTruthy, typeOf, type JqObject, setKey, toJson } from './values.ts';
+
+/** Raised when the program uses something this engine does not implement (jq-wasm runs it). */
+export class UnsupportedError extends Error {
+  override readonly name = 'UnsupportedError';
+}
+
+interface FuncInfo {
+  params: string[];
+  body: Node | undefined;
+}
+
+export type ScopeEntry =
+  | { kind: 'var'; name: string }
+  | { kind: 'param'; name: string }
+  | { kind: 'func'; name: string; arity: number; info: FuncInfo }
+  | { kind: 'label'; name: string };
+
+export interface Scope {
+  entry: ScopeEntry;
+  up: Scope | null;
+  /** Frames of the prelude are created once; references to them skip the frame walk. */
+  frame?: Env;
+}
+
+export type NativeFactory = (args: Node[], tools: CompileTools) => Node;
+
+export interface CompileTools {
+  compile(ast: Ast, scope: Scope | null): Node;
+}
+
+let natives: Map<string, NativeFactory> = new Map();
+export function registerNatives(table: Map<string, NativeFactory>): void {
+  natives = table;
+}
+
+export function push(scope: Scope | null, entry: ScopeEntry): Scope {
+  return { entry, up: scope };
+}
+
+function lookup(scope: Scope | null, match: (e: ScopeEntry) => boolean): { scope: Scope; depth: number } | undefined {
+  let depth = 0;
+  for (let s = scope; s; s = s.up, depth++) if (match(s.entry)) return { scope: s, depth };
+  return undefined;
+}
+
+const tools: CompileTools = { compile };
+
+export function compile(ast: Ast, scope: Scope | null): Node {
+  switch (ast.type) {
+    case 'identity':
+      return { run: (input, _env, emit) => emit(input), paths: (input, path, _env, emit) => emit(input, path) };
+    case 'recurseDefault':
+      return compileCall({ type: 'call', name: 'recurse', args: [] }, scope);
+    case 'literal': {
+      const value = ast.value;
+      return valueNode((_input, _env, emit) => emit(value));
+    }
+    case 'string':
+      return compileString(ast.format, ast.parts, scope);
+    case 'format': {
+      const name = ast.name;
+      return valueNode((input, _env, emit) => emit(formatValue(name, input)));
+    }
+    case 'index':
+      return compileIndex(compile(ast.target, scope), compile(ast.index, scope));
+    case 'slice':
+      return compileSlice(ast.target, ast.from, ast.to, scope);
+    case 'iterate':
+      return compileIterate(compile(ast.target, scope));
+    case 'try':
+      return compileTry(compile(ast.body, scope), ast.handler && compile(ast.handler, scope));
+    case 'pipe': {
+      const left = compile(ast.left, scope);
+      const right = compile(ast.right, scope);
+      return {
+        run: (input, env, emit) => left.run(input, env, (v) => right.run(v, env, emit)),
+        paths: (input, path, env, emit) => left.paths(input, path, env, (v, p) => right.paths(v, p, env, emit)),
+      };
+    }
+    case 'comma': {
+      const left = compile(ast.left, scope);
+      const right = compile(ast.right, scope);
+      return {
+        run: (input, env, emit) => {
+          left.run(input, env, emit);
+          right.run(input, env, emit);
+        },
+        paths: (input, path, env, emit) => {
+          left.paths(input, path, env, emit);
+          right.paths(input, path, env, emit);
+        },
+      };
+    }
+    case 'neg': {
+      const operand = compile(ast.operand, scope);
+      return valueNode((input, env, emit) =>
+        operand.run(input, env, (v) => {
+          if (typeof v !== 'number') throw new JqRuntimeError(`${describe(v)} cannot be negated`);
+          emit(-v);
+        }));
+    }
+    case 'binary': {
+      const left = compile(ast.left, scope);
+      const right = compile(ast.right, scope);
+      const op = ast.op;
+      // jq evaluates the right operand in the outer loop.
+      return valueNode((input, env, emit) => right.run(input, env, (b) => left.run(input, env, (a) => emit(binary(op, a, b)))));
+    }
+    case 'and':
+    case 'or':
+      return compileLogic(ast.type, compile(ast.left, scope), compile(ast.right, scope));
+    case 'alternative':
+      return compileAlternative(compile(ast.left, scope), compile(ast.right, scope));
+    case 'update':
+      return compileUpdate(ast.op, compile(ast.target, scope), compile(ast.value, scope));
+    case 'array': {
+      const body = ast.body && compile(ast.body, scope);
+      return valueNode((input, env, emit) => emit(body ? collect(body, input, env) : []));
+    }
+    case 'object':
+      return compileObject(ast.entries.map((e) => ({ key: compile(e.key, scope), value: compile(e.value, scope) })));
+    case 'if':
+      return compileIf(compile(ast.cond, scope), compile(ast.then, scope), ast.else ? compile(ast.else, scope) : undefined);
+    case 'bind':
+      return compileBind(ast, scope);
+    case 'reduce':
+    case 'foreach':
+      return compileFold(ast, scope, tools);
+    case 'label':
+      return compileLabel(ast.name, ast.body, scope);
+    case 'break': {
+      const found = lookup(scope, (e) => e.kind === 'label' && e.name === ast.name);
+      if (!found) throw new JqCompileError(`$*label-${ast.name} is not defined`);
+      const depth = found.depth;
+      const run = (_input: unknown, env: Env | null): void => {
+        throw frameAt(env, depth).v as StopSignal;
+      };
+      return { run, paths: (input, _path, env) => run(input, env) };
+    }
+    case 'funcDef':
+      return compileFuncDef(ast.def, ast.rest, scope);
+    case 'call':
+      return compileCall(ast, scope);
+    case 'var':
+      return compileVar(ast.name, scope);
+    case 'loc': {
+      const value = { file: '<top-level>', line: ast.line };
+      return valueNode((_input, _env, emit) => emit(value));
+    }
+  }
+}
+
+function compileString(format: string | undefined, parts: (string | Ast)[], scope: Scope | null): Node {
+  const fmt = format ?? 'text';
+  const compiled = parts.map((p) => (typeof p === 'string' ? p : compile(p, scope)));
+  // The last interpolation varies fastest… in jq it is the first: build right to left.
+  const build = (i: number, input: unknown, env: Env | null, suffix: string, emit: Emit): void => {
+    if (i < 0) return emit(suffix);
+    const part = compiled[i]!;
+    if (typeof part === 'string') return build(i - 1, input, env, part + suffix, emit);
+    part.run(input, env, (v) => build(i - 1, input, env, (typeof v === 'string' && fmt === 'text' ? v : (formatValue(fmt, v) as string)) + suffix, emit));
+  };
+  return valueNode((input, env, emit) => build(compiled.length - 1, input, env, '', emit));
+}
+
+function compileIndex(target: Node, index: Node): Node {
+  return {
+    run: (input, env, emit) => index.run(input, env, (k) => target.run(input, env, (v) => emit(indexValue(v, k)))),
+    paths: (input, path, env, emit) =>
+      index.run(input, env, (k) => target.paths(input, path, env, (v, p) => emit(v === null ? null : indexValue(v, k), [...p, k]))),
+  };
+}
+
+function compileSlice(targetAst: Ast, fromAst: Ast | undefined, toAst: Ast | undefined, scope: Scope | null): Node {
+  const target = compile(targetAst, scope);
+  const from = fromAst ? compile(fromAst, scope) : undefined;
+  const to = toAst ? compile(toAst, scope) : undefined;
+  const each = (input: unknown, env: Env | null, fn: (f: unknown, t: unknown) => void): void => {
+    const withTo = (f: unknown): void => (to ? to.run(input, env, (t) => fn(f, t)) : fn(f, null));
+    if (from) from.run(input, env, withTo);
+    else withTo(null);
+  };
+  return {
+    run: (input, env, emit) => each(input, env, (f, t) => target.run(input, env, (v) => emit(sliceValue(v, f, t)))),
+    paths: (input, path, env, emit) =>
+      each(input, env, (f, t) => target.paths(input, path, env, (v, p) => emit(sliceValue(v, f, t), [...p, { start: f, end: t }]))),
+  };
+}
+
+export function iterateValue(v: unknown, emit: (child: unknown, key: unknown) => void): void {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      tick();
+      emit(v[i], i);
+    }
+  } else if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) {
+      tick();
+      emit((v as JqObject)[k], k);
+    }
+  } else {
+    throw new JqRuntimeError(`Cannot iterate over ${describe(v)}`);
+  }
+}
+
+function compileIterate(target: Node): Node {
+  return {
+    run: (input, env, emit) => target.run(input, env, (v) => iterateValue(v, (child) => emit(child))),
+    paths: (input, path, env, emit) =>
+      target.paths(input, path, env, (v, p) => {
+        if (v === null) return;
+        iterateValue(v, (child, key) => emit(child, [...p, key]));
+      }),
+  };
+}
+
+function compileLogic(kind: 'and' | 'or', left: Node, right: Node): Node {
+  return valueNode((input, env, emit) =>
+    left.run(input, env, (a) => {
+      const t = isTruthy(a);
+      if (kind === 'and' ? !t : t) return emit(kind === 'or');
+      right.run(input, env, (b) => emit(isTruthy(b)));
+    }));
+}
+
+function compileAlternative(left: Node, right: Node): Node {
+  return {
+    run: (input, env, emit) => {
+      let any = false;
+      try {
+        left.run(input, env, (v) => {
+          if (isTruthy(v)) {
+            any = true;
+            emit(v);
+          }
+        });
+      } catch (e) {
+        if (!(e instanceof JqRuntimeError)) throw e;
+      }
+      if (!any) right.run(input, env, emit);
+    },
+    paths: (input, path, env, emit) => {
+      let any = false;
+      try {
+        left.paths(input, path, env, (v, p) => {
+          if (isTruthy(v)) {
+            any = true;
+            emit(v, p);
+          }
+        });
+      } catch (e) {
+        if (!(e instanceof JqRuntimeError)) throw e;
+      }
+      if (!any) right.paths(input, path, env, emit);
+    },
+  };
+}
+
+function compileObject(entries: { key: Node; value: Node }[]): Node {
+  const build = (i: number, input: unknown, env: Env | null, acc: JqObject, emit: Emit): void => {
+    if (i === entries.length) return emit(acc);
+    const { key, value } = entries[i]!;
+    key.run(input, env, (k) => {
+      if (typeof k !== 'string') throw new JqRuntimeError(`Object keys must be strings`);
+      value.run(input, env, (v) => {
+        const obj = i === 0 ? {} : { ...acc };
+        setKey(obj, k, v);
+        build(i + 1, input, env, obj, emit);
+      });
+    });
+  };
+  return valueNode((input, env, emit) => build(0, input, env, {}, emit));
+}
+
+function compileIf(cond: Node, then: Node, otherwise: Node | undefined): Node {
+  return {
+    run: (input, env, emit) =>
+      cond.run(input, env, (c) => {
+        if (isTruthy(c)) then.run(input, env, emit);
+        else if (otherwise) otherwise.run(input, env, emit);
+        else emit(input);
+      }),
+    paths: (input, path, env, emit) =>
+      cond.run(input, env, (c) => {
+        if (isTruthy(c)) then.paths(input, path, env, emit);
+        else if (otherwise) otherwise.paths(input, path, env, emit);
+        else emit(input, path);
+      }),
+  };
+}
+
+function compileBind(ast: Extract<Ast, { type: 'bind' }>, scope: Scope | null): Node {
+  const source = compile(ast.source, scope);
+  const names = patternVariables(ast.patterns);
+  let bodyScope = scope;
+  for (const name of names) bodyScope = push(bodyScope, { kind: 'var', name });
+  const body = compile(ast.body, bodyScope);
+  const bindAll = compilePatterns(ast.patterns, names, scope, tools);
+  return {
+    run: (input, env, emit) => source.run(input, env, (v) => bindAll(v, env, (bodyEnv) => body.run(input, bodyEnv, emit))),
+    paths: (input, path, env, emit) => source.run(input, env, (v) => bindAll(v, env, (bodyEnv) => body.paths(input, path, bodyEnv, emit))),
+  };
+}
+
+function compileLabel(name: string, bodyAst: Ast, scope: Scope | null): Node {
+  const body = compile(bodyAst, push(scope, { kind: 'label', name }));
+  const guard = <T extends unknown[]>(fn: (env: Env, ...rest: T) => void) => (env: Env | null, ...rest: T): void => {
+    const signal = new StopSignal(name);
+    try {
+      fn({ v: signal, up: env }, ...rest);
+    } catch (e) {
+      if (e !== signal) throw e;
+    }
+  };
+  const runGuarded = guard((env: Env, input: unknown, emit: Emit) => body.run(input, env, emit));
+  const pathsGuarded = guard((env: Env, input: unknown, path: unknown[], emit: PathEmit) => body.paths(input, path, env, emit));
+  return { run: (input, env, emit) => runGuarded(env, input, emit), paths: (input, path, env, emit) => pathsGuarded(env, input, path, emit) };
+}
+
+function compileVar(name: string, scope: Scope | null): Node {
+  const found = lookup(scope, (e) => e.kind === 'var' && e.name === name);
+  if (found) {
+    const { depth, scope: s } = found;
+    const frame = s.frame;
+    if (frame) return valueNode((_input, _env, emit) => emit(frame.v));
+    if (depth === 0) return valueNode((_input, env, emit) => emit(env!.v));
+    return valueNode((_input, env, emit) => emit(frameAt(env, depth).v));
+  }
+  if (name === 'ENV') return valueNode((_input, _env, emit) => emit(envObject()));
+  if (name === '__prog_args') throw new JqCompileError(`$${name} is not defined`);
+  return valueNode((_input, _env, emit) => {
+    const vars = budget.vars;
+    if (!Object.hasOwn(vars, name) || vars[name] === undefined) throw new JqCompileError(`$${name} is not defined`);
+    emit(vars[name]);
+  });
+}
+
+export function envObject(): JqObject {
+  const out: JqObject = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) setKey(out, k, v);
+  return out;
+}
+
+function compileFuncDef(def: FuncDef, restAst: Ast, scope: Scope | null): Node {
+  const defScope = defineFunction(def, scope);
+  const rest = compile(restAst, defScope);
+  return {
+    run: (input, env, emit) => rest.run(input, { v: null, up: env }, emit),
+    paths: (input, path, env, emit) => rest.paths(input, path, { v: null, up: env }, emit),
+  };
+}
+
+/** Adds a definition to the scope and compiles its body (which may call itself). */
+export function defineFunction(def: FuncDef, scope: Scope | null, frame?: Env): Scope {
+  const info: FuncInfo = { params: def.params, body: undefined };
+  const defScope: Scope = { entry: { kind: 'func', name: def.name, arity: def.params.length, info }, up: scope, frame };
+  let bodyScope: Scope = defScope;
+  for (const p of def.params) bodyScope = push(bodyScope, { kind: 'param', name: p.replace(/^\$/, '') });
+  for (const p of def.params) if (p.startsWith('$')) bodyScope = push(bodyScope, { kind: 'var', name: p.slice(1) });
+  info.body = compile(def.body, bodyScope);
+  return defScope;
+}
+
+function compileCall(ast: Extract<Ast, { type: 'call' }>, scope: Scope | null): Node {
+  const { name, args } = ast;
+  const found = lookup(scope, (e) => (e.kind === 'func' && e.name === name && e.arity === args.length) || (e.kind === 'param' && e.name === name && args.length === 0));
+  if (!found) {
+    const native = natives.get(`${name}/${args.length}`);
+    if (!native) throw new UnsupportedError(`${name}/${args.length} is not defined`);
+    return native(args.map((a) => compile(a, scope)), tools);
+  }
+  const { depth, scope: s } = found;
+  if (s.entry.kind === 'param') {
+    const frame = s.frame;
+    const closureOf = (env: Env | null): Closure => ((frame ?? frameAt(env, depth)).v as Closure);
+    return {
+      run: (input, env, emit) => {
+        const c = closureOf(env);
+        c.node.run(input, c.env, emit);
+      },
+      paths: (input, path, env, emit) => {
+        const c = closureOf(env);
+        c.node.paths(input, path, c.env, emit);
+      },
+    };
+  }
+  const info = (s.entry as { info: FuncInfo }).info;
+  return compileUserCall(info, args.map((a) => compile(a, scope)), depth, s.frame);
+}
+
+function compileUserCall(info: FuncInfo, args: Node[], depth: number, staticFrame: Env | undefined): Node {
+  const valueParams = info.params.map((p, i) => (p.startsWith('$') ? i : -1)).filter((i) => i >= 0);
+  const enter = (env: Env | null, input: unknown, go: (bodyEnv: Env) => void): void => {
+    tick();
+    let bodyEnv: Env = staticFrame ?? frameAt(env, depth);
+    for (const node of args) bodyEnv = { v: { node, env } satisfies Closure, up: bodyEnv };
+    if (valueParams.length === 0) return go(bodyEnv);
+    const bindFrom = (j: number, e: Env): void => {
+      if (j === valueParams.length) return go(e);
+      args[valueParams[j]!]!.run(input, env, (v) => bindFrom(j + 1, { v, up: e }));
+    };
+    bindFrom(0, bodyEnv);
+  };
+  return {
+    run: (input, env, emit) => enter(env, input, (bodyEnv) => info.body!.run(input, bodyEnv, emit)),
+    paths: (input, path, env, emit) => enter(env, input, (bodyEnv) => info.body!.paths(input, path, bodyEnv, emit)),
+  };
+}
+
+export { notAPath, invalidPath, fail, typeOf, toJson };

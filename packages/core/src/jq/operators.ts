@@ -1,0 +1,102 @@
+// jq's arithmetic and comparison operators on JSON values.
+import type { BinaryOp } from './ast.ts';
+import { JqRuntimeError } from './errors.ts';
+import { compare, copyObject, describe, equals, getKey, setKey, type JqObject } from './values.ts';
+
+function isObject(v: unknown): v is JqObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function cannot(a: unknown, b: unknown, what: string): JqRuntimeError {
+  return new JqRuntimeError(`${describe(a)} and ${describe(b)} ${what}`);
+}
+
+export function add(a: unknown, b: unknown): unknown {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (a === null || a === undefined) return b;
+  if (b === null || b === undefined) return a;
+  if (typeof a === 'string' && typeof b === 'string') return a + b;
+  if (Array.isArray(a) && Array.isArray(b)) return a.concat(b);
+  if (isObject(a) && isObject(b)) {
+    const out = copyObject(a);
+    for (const k of Object.keys(b)) setKey(out, k, b[k]);
+    return out;
+  }
+  throw cannot(a, b, 'cannot be added');
+}
+
+function subtract(a: unknown, b: unknown): unknown {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (Array.isArray(a) && Array.isArray(b)) return a.filter((x) => !b.some((y) => equals(x, y)));
+  throw cannot(a, b, 'cannot be subtracted');
+}
+
+function repeatString(s: string, n: number): unknown {
+  if (Number.isNaN(n) || n < 0) return null;
+  const times = Math.trunc(Math.min(n, 2 ** 31 - 1));
+  if (s.length * times > 256 * 1024 * 1024) throw new JqRuntimeError('Repeat string result too long');
+  return s.repeat(times);
+}
+
+export function deepMerge(a: JqObject, b: JqObject): JqObject {
+  const out = copyObject(a);
+  for (const k of Object.keys(b)) {
+    const x = getKey(out, k);
+    const y = b[k];
+    setKey(out, k, isObject(x) && isObject(y) ? deepMerge(x, y) : y);
+  }
+  return out;
+}
+
+function multiply(a: unknown, b: unknown): unknown {
+  if (typeof a === 'number' && typeof b === 'number') return a * b;
+  if (typeof a === 'string' && typeof b === 'number') return repeatString(a, b);
+  if (typeof a === 'number' && typeof b === 'string') return repeatString(b, a);
+  if (isObject(a) && isObject(b)) return deepMerge(a, b);
+  throw cannot(a, b, 'cannot be multiplied');
+}
+
+function divide(a: unknown, b: unknown): unknown {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (b === 0) throw cannot(a, b, 'cannot be divided because the divisor is zero');
+    return a / b;
+  }
+  if (typeof a === 'string' && typeof b === 'string') return splitString(a, b);
+  throw cannot(a, b, 'cannot be divided');
+}
+
+export function splitString(s: string, sep: string): string[] {
+  if (s === '') return [];
+  if (sep === '') return Array.from(s);
+  return s.split(sep);
+}
+
+function modulo(a: unknown, b: unknown): unknown {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const x = Math.trunc(a);
+    const y = Math.trunc(b);
+    if (y === 0 || Number.isNaN(y)) {
+      if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
+      throw cannot(a, b, 'cannot be divided (remainder) because the divisor is zero');
+    }
+    const r = x % y;
+    return r === 0 ? 0 : r;
+  }
+  throw cannot(a, b, 'cannot be divided (remainder)');
+}
+
+export function binary(op: BinaryOp, a: unknown, b: unknown): unknown {
+  switch (op) {
+    case '+': return add(a, b);
+    case '-': return subtract(a, b);
+    case '*': return multiply(a, b);
+    case '/': return divide(a, b);
+    case '%': return modulo(a, b);
+    case '==': return equals(a, b);
+    case '!=': return !equals(a, b);
+    case '<': return compare(a, b) < 0;
+    case '<=': return compare(a, b) <= 0;
+    case '>': return compare(a, b) > 0;
+    case '>=': return compare(a, b) >= 0;
+  }
+}

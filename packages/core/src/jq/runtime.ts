@@ -1,0 +1,135 @@
+// The evaluation model. A compiled filter is a function that calls `emit` once per output
+// (continuation-passing style): backtracking is simply returning to the caller's loop, and
+// stopping early (first/limit/label-break) throws a signal object caught by its owner.
+import { JqRuntimeError, JqTimeoutError } from './errors.ts';
+
+export type Emit = (value: unknown) => void;
+export type PathEmit = (value: unknown, path: unknown[]) => void;
+
+/** One runtime frame per binding (variable, function parameter, definition marker, label). */
+export interface Env {
+  readonly v: unknown;
+  readonly up: Env | null;
+}
+
+export type Run = (input: unknown, env: Env | null, emit: Emit) => void;
+export type RunPaths = (input: unknown, path: unknown[], env: Env | null, emit: PathEmit) => void;
+
+/** A compiled filter in its two modes: values, and (value, path) pairs for path expressions. */
+export interface Node {
+  run: Run;
+  paths: RunPaths;
+}
+
+/** A filter argument of a jq-defined function: the argument's code and the caller's frames. */
+export interface Closure {
+  node: Node;
+  env: Env | null;
+}
+
+export function frameAt(env: Env | null, depth: number): Env {
+  let e = env;
+  for (let i = 0; i < depth; i++) e = e!.up;
+  return e!;
+}
+
+/** Thrown to stop a generator early; each owner catches only its own instance. */
+export class StopSignal {
+  constructor(readonly label = 'stop') {}
+}
+
+/** Budget of the running evaluation: steps are counted and the clock read every CHECK_EVERY steps. */
+const CHECK_EVERY = 4096;
+const STEPS_PER_MS = 5000;
+const MAX_STEPS = 50_000_000;
+
+export interface Budget {
+  steps: number;
+  checkAt: number;
+  maxSteps: number;
+  deadline: number;
+  timeoutMs: number;
+  vars: Record<string, unknown>;
+}
+
+export let budget: Budget = newBudget(1000, {});
+
+export function newBudget(timeoutMs: number, vars: Record<string, unknown>): Budget {
+  return {
+    steps: 0,
+    checkAt: CHECK_EVERY,
+    maxSteps: Math.min(MAX_STEPS, Math.max(1, timeoutMs) * STEPS_PER_MS),
+    deadline: Date.now() + timeoutMs,
+    timeoutMs,
+    vars,
+  };
+}
+
+/** Runs `fn` with its own budget, restoring the previous one (evaluations may nest). */
+export function withBudget<T>(b: Budget, fn: () => T): T {
+  const saved = budget;
+  budget = b;
+  try {
+    return fn();
+  } finally {
+    budget = saved;
+  }
+}
+
+/** Counts one unit of work; call it wherever a loop or recursion can run unboundedly. */
+export function tick(): void {
+  if (++budget.steps >= budget.checkAt) checkBudget();
+}
+
+function checkBudget(): void {
+  budget.checkAt = budget.steps + CHECK_EVERY;
+  if (Date.now() > budget.deadline || budget.steps > budget.maxSteps) throw new JqTimeoutError(budget.timeoutMs);
+}
+
+export function fail(message: string, value: unknown = message): never {
+  throw new JqRuntimeError(message, value);
+}
+
+/** Collects every output of a filter. */
+export function collect(node: Node, input: unknown, env: Env | null): unknown[] {
+  const out: unknown[] = [];
+  node.run(input, env, (v) => {
+    out.push(v);
+  });
+  return out;
+}
+
+/** The first output, or `none` when there is none; stops the generator after it. */
+export function firstOf<T>(node: Node, input: unknown, env: Env | null, none: T): unknown {
+  const stop = new StopSignal();
+  let result: unknown = none;
+  try {
+    node.run(input, env, (v) => {
+      result = v;
+      throw stop;
+    });
+  } catch (e) {
+    if (e !== stop) throw e;
+  }
+  return result;
+}
+
+/** A filter that has no path form: jq reports the value it produced instead of a path. */
+export function notAPath(run: Run): RunPaths {
+  return (input, _path, env) => {
+    run(input, env, (v) => {
+      throw invalidPath(v);
+    });
+  };
+}
+
+export function invalidPath(v: unknown): JqRuntimeError {
+  let text = JSON.stringify(v) ?? 'null';
+  if (text.length > 28) text = `${text.slice(0, 25)}...`;
+  return new JqRuntimeError(`Invalid path expression with result ${text}`);
+}
+
+/** A node built from a value-mode function only. */
+export function valueNode(run: Run): Node {
+  return { run, paths: notAPath(run) };
+}

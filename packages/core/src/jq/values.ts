@@ -1,0 +1,191 @@
+// jq values are plain JSON values (null, boolean, number, string, array, object). This module
+// holds jq's view of them: type names, the total order used by sort/comparisons, and the exact
+// text jq 1.8 prints for them (tojson, error messages).
+import { JqRuntimeError } from './errors.ts';
+
+export type JqObject = Record<string, unknown>;
+
+export function typeOf(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  switch (typeof v) {
+    case 'boolean': return 'boolean';
+    case 'number': return 'number';
+    case 'string': return 'string';
+    default: return Array.isArray(v) ? 'array' : 'object';
+  }
+}
+
+const TYPE_RANK: Record<string, number> = { null: 0, boolean: 1, number: 3, string: 4, array: 5, object: 6 };
+
+function rank(v: unknown): number {
+  if (v === false) return 1;
+  if (v === true) return 2;
+  return TYPE_RANK[typeOf(v)]!;
+}
+
+export function isTruthy(v: unknown): boolean {
+  return v !== null && v !== false && v !== undefined;
+}
+
+/** Compares strings by Unicode code point, as jq does on UTF-8 bytes. */
+export function compareStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1; // a surrogate encodes a code point above every BMP unit
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+export function sortedKeys(o: JqObject): string[] {
+  return Object.keys(o).sort(compareStrings);
+}
+
+/** jq's total order: null < false < true < numbers < strings < arrays < objects. */
+export function compare(a: unknown, b: unknown): number {
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  switch (ra) {
+    case 3: {
+      const x = a as number;
+      const y = b as number;
+      if (x < y) return -1;
+      if (x === y) return 0;
+      if (Number.isNaN(x)) return -1; // jq sorts nan below every number
+      return 1;
+    }
+    case 4: return compareStrings(a as string, b as string);
+    case 5: return compareArrays(a as unknown[], b as unknown[]);
+    case 6: return compareObjects(a as JqObject, b as JqObject);
+    default: return 0;
+  }
+}
+
+function compareArrays(a: unknown[], b: unknown[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const c = compare(a[i], b[i]);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+function compareObjects(a: JqObject, b: JqObject): number {
+  const ka = sortedKeys(a);
+  const kb = sortedKeys(b);
+  const c = compareArrays(ka, kb);
+  if (c !== 0) return c;
+  for (const k of ka) {
+    const d = compare(a[k], b[k]);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export function equals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    return (a === undefined && b === null) || (a === null && b === undefined);
+  }
+  return compare(a, b) === 0;
+}
+
+/** Reads an own property (never the prototype: `.constructor` of {} is null in jq). */
+export function getKey(o: JqObject, k: string): unknown {
+  return Object.hasOwn(o, k) ? (o[k] ?? null) : null;
+}
+
+/** Sets an own property, even `__proto__`, on an object the caller owns. */
+export function setKey(o: JqObject, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
+export function copyObject(o: JqObject): JqObject {
+  const out: JqObject = {};
+  for (const k of Object.keys(o)) setKey(out, k, o[k]);
+  return out;
+}
+
+/** The number as jq 1.8 prints it: shortest round-trip digits, `%.17g` layout. */
+export function formatNumber(n: number): string {
+  if (Number.isNaN(n)) return 'null';
+  if (!Number.isFinite(n)) return n > 0 ? '1.7976931348623157e+308' : '-1.7976931348623157e+308';
+  if (n === 0) return Object.is(n, -0) ? '-0' : '0';
+  if (Number.isInteger(n) && Math.abs(n) < 1e17) return String(n);
+  const exp = n.toExponential(); // shortest digits, e.g. "1.5e-7"
+  const e = exp.indexOf('e');
+  const power = Number(exp.slice(e + 1));
+  if (power < -4 || power >= 17) {
+    const sign = power < 0 ? '-' : '+';
+    const digits = String(Math.abs(power)).padStart(2, '0');
+    return `${exp.slice(0, e)}e${sign}${digits}`;
+  }
+  return String(n);
+}
+
+const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\t': '\\t', '\r': '\\r', '\b': '\\b', '\f': '\\f' };
+
+export function quoteString(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/["\\\u0000-\u001f\u007f]/.test(s)) return `"${s}"`;
+  // eslint-disable-next-line no-control-regex
+  return `"${s.replace(/["\\\u0000-\u001f\u007f]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
+}
+
+/** Compact JSON exactly as jq 1.8 prints it (`jq -c`, `tojson`). */
+export function toJson(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  switch (typeof v) {
+    case 'boolean': return v ? 'true' : 'false';
+    case 'number': return formatNumber(v);
+    case 'string': return quoteString(v);
+  }
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + toJson(v[i]);
+    return `${s}]`;
+  }
+  let s = '{';
+  let first = true;
+  for (const k of Object.keys(v as JqObject)) {
+    s += `${first ? '' : ','}${quoteString(k)}:${toJson((v as JqObject)[k])}`;
+    first = false;
+  }
+  return `${s}}`;
+}
+
+/** Indented JSON (jq's default output, 2 spaces). */
+export function toJsonPretty(v: unknown, indent = ''): string {
+  if (v === null || typeof v !== 'object') return toJson(v);
+  const inner = `${indent}  `;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return `[\n${v.map((x) => inner + toJsonPretty(x, inner)).join(',\n')}\n${indent}]`;
+  }
+  const keys = Object.keys(v);
+  if (keys.length === 0) return '{}';
+  return `{\n${keys.map((k) => `${inner}${quoteString(k)}: ${toJsonPretty((v as JqObject)[k], inner)}`).join(',\n')}\n${indent}}`;
+}
+
+/** A value inside an error message: `type (json)`, the JSON cut like jq does. */
+export function describe(v: unknown): string {
+  let text = toJson(v);
+  if (text.length > 28) text = `${text.slice(0, 25)}...`;
+  return `${typeOf(v)} (${text})`;
+}
+
+export function typeError(v: unknown, what: string): JqRuntimeError {
+  return new JqRuntimeError(`${describe(v)} ${what}`);
+}
+
+/** Turns JS `undefined` (absent input) into jq's null, leaving everything else as it is. */
+export function orNull(v: unknown): unknown {
+  return v === undefined ? null : v;
+}
