@@ -51,7 +51,7 @@ export function collapseUpdates(updates: readonly RunUpdate[]): RunUpdate[] {
 }
 
 // usage: keys of the update are added to the run's numbers (a key that is not a number yet is set).
-const SAVE_RUNS = `UPDATE runs r SET
+export const SAVE_RUNS_SQL = `UPDATE runs r SET
     status = u.status,
     state = u.state,
     output = u.output,
@@ -74,7 +74,7 @@ const SAVE_RUNS = `UPDATE runs r SET
 export async function saveRuns(db: Queryable, updates: readonly RunUpdate[]): Promise<void> {
   if (updates.length === 0) return;
   const rows = collapseUpdates(updates);
-  await db.query(SAVE_RUNS, [
+  await db.query(SAVE_RUNS_SQL, [
     rows.map((u) => u.id),
     rows.map((u) => u.status),
     rows.map((u) => JSON.stringify(u.state)),

@@ -1,0 +1,111 @@
+// Store micro-benchmark: one runner batch of 100 run transitions in one transaction
+// (lockRuns + completeAttempts + saveRuns + appendEvents ×3 + insertAttempts), against the
+// machine's PostgreSQL (a throwaway database) and, for comparison, PGlite in memory.
+//   npx tsx bench/store.ts [--batch 100] [--iterations 300] [--vars 20] [--no-pglite]
+// Prints one JSON document (milliseconds per batch transaction).
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
+import pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import type { RunEventRecord, RunUpdate, Store } from '@baton/core';
+import { createStore } from '@baton/store';
+import { log, summary } from './lib.ts';
+
+const MAINTENANCE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const BATCH = arg('batch', 100);
+const ITERATIONS = arg('iterations', 300);
+const WARMUP = 30;
+/** Variables in each run's state: 20 ≈ 1.5 KB of JSON, 2 ≈ 250 B. */
+const VARS = arg('vars', 20);
+
+/** A run state of a realistic size (~1.5 KB): positions, variables, a small context. */
+function stateOf(i: number, step: number) {
+  return {
+    status: 'running' as const,
+    position: `/do/${step % 7}/task${step}`,
+    context: { customer: { id: `c-${i}`, tier: 'gold', tags: ['a', 'b', 'c'] }, step },
+    vars: Object.fromEntries(Array.from({ length: VARS }, (_, k) => [`v${k}`, { value: k * step, note: 'some text to give the state weight' }])),
+  };
+}
+
+async function seed(store: Store): Promise<string[]> {
+  const doc = { document: { dsl: '1.0.0', namespace: 'bench', name: 'b', version: '1.0.0' }, do: [] };
+  const { definition } = await store.putDefinition({ namespace: 'bench', name: 'b', version: '1.0.0', document: doc, source: JSON.stringify(doc), contentHash: 'h' });
+  const ids = Array.from({ length: BATCH }, () => uuidv7());
+  await store.transaction(async (tx) => {
+    await tx.createRuns(ids.map((id) => ({ id, definitionId: definition.id, namespace: 'bench', name: 'b', version: '1.0.0', input: { id } })));
+    await tx.insertAttempts(ids.map((id) => ({ id: `${id}:e0`, runId: id, effectId: 'e0', kind: 'http', reference: '/do/0', payload: { url: 'http://x' } })));
+  });
+  return ids;
+}
+
+/** Iteration `step`: complete attempt e{step}, save the runs, log 3 events each, schedule e{step+1}. */
+async function batch(store: Store, ids: string[], step: number): Promise<void> {
+  await store.transaction(async (tx) => {
+    const locked = await tx.lockRuns(ids);
+    const applied = await tx.completeAttempts(ids.map((id) => ({ id: `${id}:e${step}`, status: 'completed', result: { status: 200, body: { ok: true, step } } })));
+    if (applied.length !== ids.length) throw new Error(`expected ${ids.length} outcomes applied, got ${applied.length}`);
+    const updates: RunUpdate[] = locked.map((run, i) => ({ id: run.id, status: 'running', state: stateOf(i, step), eventSeq: run.eventSeq + 3, usage: { calls: 1 } }));
+    await tx.saveRuns(updates);
+    const now = new Date().toISOString();
+    for (let k = 1; k <= 3; k++) {
+      const events: RunEventRecord[] = locked.map((run) => ({ runId: run.id, seq: run.eventSeq + k, id: uuidv7(), type: 'io.serverlessworkflow.task.completed.v1', time: now, data: { step, k } }));
+      await tx.appendEvents(events);
+    }
+    await tx.insertAttempts(ids.map((id) => ({ id: `${id}:e${step + 1}`, runId: id, effectId: `e${step + 1}`, kind: 'http', reference: '/do/0', payload: { url: 'http://x', step } })));
+  });
+}
+
+async function measure(store: Store) {
+  await store.migrate();
+  const ids = await seed(store);
+  const samples: number[] = [];
+  for (let step = 0; step < WARMUP + ITERATIONS; step++) {
+    const started = performance.now();
+    await batch(store, ids, step);
+    if (step >= WARMUP) samples.push(performance.now() - started);
+  }
+  const ms = { min: Number(Math.min(...samples).toFixed(2)), ...summary(samples) };
+  return { batchTransactionMs: ms, transitionsPerSecond: Math.round((BATCH * 1000) / ms.p50) };
+}
+
+async function onPostgres() {
+  const name = `baton_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: MAINTENANCE_URL });
+  await admin.connect().catch((error: Error) => {
+    throw new Error(`PostgreSQL is unreachable at ${MAINTENANCE_URL}: ${error.message}`);
+  });
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(MAINTENANCE_URL);
+  url.pathname = `/${name}`;
+  const store = await createStore({ kind: 'postgres', connectionString: url.toString(), poolSize: 4 });
+  try {
+    return await measure(store);
+  } finally {
+    await store.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+async function onPglite() {
+  const store = await createStore({ kind: 'pglite' });
+  try {
+    return await measure(store);
+  } finally {
+    await store.close();
+  }
+}
+
+log(`store: batches of ${BATCH} transitions, ${ITERATIONS} iterations after ${WARMUP} warm-up`);
+const loadBefore = loadavg()[0];
+const postgres = await onPostgres();
+const pglite = process.argv.includes('--no-pglite') ? undefined : await onPglite();
+const statements = 'lockRuns + completeAttempts + saveRuns + appendEvents x3 + insertAttempts';
+process.stdout.write(`${JSON.stringify({ scenario: 'store', batch: BATCH, iterations: ITERATIONS, statements, stateBytes: JSON.stringify(stateOf(0, 1)).length, postgres, pglite,
+  // This machine is shared: a busy CPU (load average above its core count) inflates every figure.
+  loadAverage: { before: Number(loadBefore?.toFixed(2)), after: Number(loadavg()[0]?.toFixed(2)), cores: availableParallelism() } }, null, 2)}\n`);
