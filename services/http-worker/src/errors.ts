@@ -79,6 +79,8 @@ export function transportError(error: unknown, method: string, uri: string, conn
     return timeoutError(`${method} ${uri}: the server stopped answering (${code})`, undefined, redact);
   }
   const message = error instanceof Error ? error.message : String(error);
+  // undici refuses what it cannot send (a CONNECT method, a header value with a newline…).
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') return configurationError(`${method} ${uri}: ${message}`, redact);
   return {
     type: ErrorTypes.communication,
     status: 503,

@@ -92,18 +92,28 @@ async function run(call: HttpCall, credentials: Parameters<typeof initialRequest
     maxRedirects: ctx.options.maxRedirects,
     signal,
   });
-  const body = await readBodyBounded(exchange.response, ctx.options.maxResponseBytes);
   const headers = flattenHeaders(exchange.response.headers);
   const status = exchange.response.statusCode;
   const accepted = status >= 200 && status < (call.redirect ? 400 : 300);
+  if (!accepted) return { ok: false, error: await rejectedResponse(exchange, headers, ctx.options.maxResponseBytes, redact) };
+  const body = await readBodyBounded(exchange.response, ctx.options.maxResponseBytes);
   const content = decodeContent(body, headers['content-type']);
-  if (!accepted) {
-    const summary: HttpResponseSummary = { statusCode: status, statusText: exchange.response.statusText ?? '', headers, content };
-    return { ok: false, error: statusError(exchange.request.method, displayUri(exchange.request.url), summary, redact) };
-  }
   if (call.output === 'raw') return { ok: true, output: body.length === 0 ? null : body.toString('base64') };
   if (call.output === 'response') return { ok: true, output: { request: requestEcho(exchange, redact), statusCode: status, headers, content } };
   return { ok: true, output: content };
+}
+
+/** A status outside the accepted range; the status matters more than the body, so an oversized body is dropped, not fatal. */
+async function rejectedResponse(exchange: Exchange, headers: Record<string, string>, limit: number, redact: Redactor): Promise<WorkflowError> {
+  let content: unknown;
+  try {
+    content = decodeContent(await readBodyBounded(exchange.response, limit), headers['content-type']);
+  } catch (error) {
+    if (!(error instanceof ResponseTooLargeError)) throw error;
+    content = null;
+  }
+  const summary: HttpResponseSummary = { statusCode: exchange.response.statusCode, statusText: exchange.response.statusText ?? '', headers, content };
+  return statusError(exchange.request.method, displayUri(exchange.request.url), summary, redact);
 }
 
 function requestEcho(exchange: Exchange, redact: Redactor): { method: string; uri: string; headers: Record<string, string> } {

@@ -188,3 +188,10 @@ describe('redirects', () => {
     expect(server.requests.length - before).toBe(options.maxRedirects + 1);
   });
 });
+
+describe('requests undici cannot send', () => {
+  it('reports them as configuration errors', async () => {
+    const outcome = await call({ method: 'get', endpoint: `${server.url}/echo`, headers: { 'x-bad': 'line\r\nbreak' } });
+    expect(outcome).toMatchObject({ ok: false, error: { type: ErrorTypes.configuration, status: 400 } });
+  });
+});

@@ -30,6 +30,10 @@ beforeAll(async () => {
       response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '4096' });
       return void response.end('x'.repeat(4096));
     }
+    if (url.pathname === '/big-error') {
+      response.writeHead(500, { 'content-type': 'text/plain' });
+      return void response.end('e'.repeat(4096));
+    }
     if (url.pathname === '/big-chunked') {
       response.writeHead(200, { 'content-type': 'text/plain' });
       for (let i = 0; i < 8; i++) response.write('y'.repeat(512));
@@ -92,6 +96,11 @@ describe('response size limit', () => {
     const outcome = await call({ method: 'get', endpoint: `${server.url}/big-chunked` }, options);
     expect(outcome).toMatchObject({ ok: false, error: { title: 'Response too large', detail: expect.stringContaining('HTTP_WORKER_MAX_RESPONSE_BYTES') } });
     expect(await call({ method: 'get', endpoint: `${server.url}/ok` }, options)).toEqual({ ok: true, output: { ok: true } });
+  });
+
+  it('keeps the status of an error response whose body is too large', async () => {
+    const outcome = await call({ method: 'get', endpoint: `${server.url}/big-error` }, options);
+    expect(outcome).toMatchObject({ ok: false, error: { type: ErrorTypes.communication, status: 500, response: { statusCode: 500, content: null } } });
   });
 });
 
