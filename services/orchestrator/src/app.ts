@@ -2,7 +2,7 @@
 // listen; the launcher (embedded or service main) calls listen().
 import { randomUUID } from 'node:crypto';
 import type { Bus, Store } from '@baton/core';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ApiKeyCache, authenticate } from './auth.ts';
@@ -44,7 +44,8 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   const { store, bus, logger, config } = deps;
   const app = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // Fastify's own two lines per request are replaced by one line in registerObservability.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.maxBodyBytes,
     return503OnClosing: true,
     genReqId: (request) => headerRequestId(request.headers['x-request-id']) ?? randomUUID(),

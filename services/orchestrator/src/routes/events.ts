@@ -11,9 +11,20 @@ import { defineRoute } from '../route-kit.ts';
 import { CloudEventSchema, EventAcceptedSchema, EventPageSchema, ListEventsQuery, RunParams } from '../schemas.ts';
 import { loadRun } from './runs.ts';
 
-/** Listens whose filters accept the event (a listen matches when any of its filters does). */
+/**
+ * Listens whose filters accept the event (a listen matches when any of its filters does). A filter
+ * that cannot be evaluated on this event (a jq error on its data) does not match: one run's odd
+ * filter must not fail the publisher's request.
+ */
 export function matchingListens(listens: readonly ListenRecord[], event: CloudEvent): ListenRecord[] {
-  return listens.filter((listen) => listen.filters.some((filter) => matchEvent(filter, event)));
+  const matches = (filter: ListenRecord['filters'][number]) => {
+    try {
+      return matchEvent(filter, event);
+    } catch {
+      return false;
+    }
+  };
+  return listens.filter((listen) => listen.filters.some(matches));
 }
 
 /** A namespace-restricted key delivers only to runs of its namespace. */

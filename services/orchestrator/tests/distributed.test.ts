@@ -1,0 +1,4 @@
+// The API on PostgreSQL (a fresh database) and Redis (a fresh key prefix): the distributed mode's backends.
+import { apiSuites } from './api-suites.ts';
+
+apiSuites('distributed');
