@@ -50,17 +50,22 @@ export function connectionFrom(values: { url?: unknown; 'api-key'?: unknown; out
   const output = values.output === undefined ? 'human' : String(values.output);
   if (output !== 'human' && output !== 'json') throw new UsageError(`-o must be "human" or "json", got "${output}"`);
   const url = stringValue(values.url) ?? nonEmpty(env.BATON_URL) ?? DEFAULT_URL;
-  try {
-    new URL(url);
-  } catch {
-    throw new UsageError(`--url: "${url}" is not a URL (e.g. ${DEFAULT_URL})`);
-  }
+  if (!isHttpUrl(url)) throw new UsageError(`--url: "${url}" is not an http(s) URL (e.g. ${DEFAULT_URL})`);
   const apiKey = stringValue(values['api-key']) ?? nonEmpty(env.BATON_API_KEY) ?? (isLocal(url) ? savedApiKey(env) : undefined);
   return { url, apiKey, output };
 }
 
 export function clientFor(connection: Connection): BatonClient {
   return new BatonClient({ baseUrl: connection.url, apiKey: connection.apiKey });
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const { protocol } = new URL(text);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 /** A key saved on this machine is only ever sent to this machine. */
