@@ -158,12 +158,14 @@ export function workerSuite(name: string, createFixture: () => Promise<BusFixtur
 
     it('extends the lease of a call that outlives it', async () => {
       await fixture.bus.enqueue(HTTP_TASK_QUEUE, [task(server, 300, { endpoint: `${server.url}/slow` })]);
-      startWorker({ concurrency: 2, visibilityMs: 500 });
+      // Concurrency 1: the busy worker does not consume, so only the thief could take an expired lease.
+      startWorker({ concurrency: 1, visibilityMs: 500 });
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const stolen = await fixture.bus.consume(HTTP_TASK_QUEUE, 'thief', { max: 10, blockMs: 0, visibilityMs: 500 });
       expect(stolen).toEqual([]);
       const results = await collectResults(fixture.bus, 1);
       expect(results).toMatchObject([{ attemptId: 'run-300:e1', status: 'completed' }]);
+      expect(server.requests.filter((request) => request.headers['idempotency-key'] === 'run-300:e1')).toHaveLength(1);
     });
 
     it('fails an unreadable task message and logs with run, attempt and task but never the secret', async () => {
