@@ -43,6 +43,7 @@ describe('runtime expressions', () => {
       { e: { set: { x: 1 }, input: { from: '{ a: }' }, output: { as: '.x |' }, export: { as: '$context +' } } },
       { f: { try: [{ g: { set: { x: 1 } } }], catch: { when: '.status ==', exceptWhen: ')', retry: { when: '(' } } } },
       { h: { listen: { to: { any: [{ with: { type: 't' }, correlate: { id: { from: '.id |' } } }], until: 'length >' } } } },
+      { i: { set: '.a |' } },
     ];
     expect(validateWorkflow(workflow(tasks, { input: { from: '.[' }, output: { as: '.]' } }))).toEqual([
       invalid('/input/from'),
@@ -59,6 +60,7 @@ describe('runtime expressions', () => {
       invalid('/do/4/f/catch/retry/when'),
       invalid('/do/5/h/listen/to/any/0/correlate/id/from'),
       invalid('/do/5/h/listen/to/until'),
+      invalid('/do/6/i/set'),
     ]);
   });
 

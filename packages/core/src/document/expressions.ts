@@ -3,7 +3,7 @@
 // A string is a runtime expression when the whole string, trimmed, is `${ … }` (dsl.md,
 // "Runtime Expressions", strict mode). A few properties hold nothing but an expression — the
 // spec and its own examples write them bare (`if: .age < 18`, `for.in: .pets`, `output.as:
-// .data`). In those positions (IMPLICIT below) a bare string is read as jq too; `${ … }` is
+// .data`); a `set` given as a string is "a direct runtime expression" too. In those positions (IMPLICIT below) a bare string is read as jq too; `${ … }` is
 // accepted there as well and means the same. See README.md, "Runtime expressions".
 import { checkJq } from '../jq/index.ts';
 import { isObject, pointer } from './problem.ts';
@@ -109,6 +109,9 @@ function taskExpressions(entry: TaskEntry, add: Add): void {
   add(task.if, pointer(path, 'if'));
   dataFlowExpressions(task, path, add);
   switch (entry.kind) {
+    case 'set': // "an object or a direct runtime expression" (dsl-reference.md, "Set")
+      add(task.set, pointer(path, 'set'));
+      break;
     case 'for':
       add(task.for?.in, pointer(path, 'for', 'in'));
       add(task.while, pointer(path, 'while'));

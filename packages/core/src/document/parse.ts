@@ -40,7 +40,7 @@ export function parseSource(text: string, format?: SourceFormat): ParseResult {
     return fail('', `cannot read the document: ${(error as Error).message}`);
   }
   const locator = (path: string) => locate(doc, lineCounter, path);
-  const notJson = nonJsonValues(value, '', new Set());
+  const notJson = nonJsonValues(value);
   if (notJson.length > 0) return { ok: false, problems: notJson.map((p) => ({ ...p, ...locator(p.path) })) };
   return { ok: true, value, locate: locator };
 }
@@ -49,17 +49,18 @@ export function parseSource(text: string, format?: SourceFormat): ParseResult {
  * A workflow is JSON data. YAML can say more: recursive aliases (a cycle, which would send every
  * later walk into a loop), and tags such as !!binary or !!set that build non-JSON values.
  */
-function nonJsonValues(value: unknown, path: string, ancestors: Set<unknown>): Problem[] {
+export function nonJsonValues(value: unknown, path = '', ancestors = new Set<unknown>()): Problem[] {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return [];
   if (typeof value === 'number') return Number.isFinite(value) ? [] : [{ path, message: `${String(value)} is not a JSON number` }];
-  if (typeof value !== 'object') return [{ path, message: `a ${typeof value} is not a JSON value` }];
+  if (typeof value !== 'object') return [{ path, message: `${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`} is not a JSON value` }];
   if (ancestors.has(value)) return [{ path, message: 'a YAML alias refers to its own ancestor: the document must be a tree' }];
   const isArray = Array.isArray(value);
   if (!isArray && Object.getPrototypeOf(value) !== Object.prototype) {
     return [{ path, message: `a ${value.constructor?.name ?? 'non-JSON'} value (from a YAML tag such as !!binary or !!set) is not JSON data` }];
   }
   ancestors.add(value);
-  const entries: Array<[string | number, unknown]> = isArray ? value.map((v, i) => [i, v]) : Object.entries(value);
+  // An object member set to undefined is absent, as in JSON.stringify.
+  const entries: Array<[string | number, unknown]> = isArray ? value.map((v, i) => [i, v]) : Object.entries(value).filter(([, v]) => v !== undefined);
   const problems = entries.flatMap(([key, child]) => nonJsonValues(child, pointer(path, key), ancestors));
   ancestors.delete(value);
   return problems;

@@ -102,4 +102,18 @@ describe('validateWorkflow: semantic checks', () => {
       { path: '/use/authentications/corp/bearer/use', message: "unknown secret 'apiToken': it is not listed in use.secrets" },
     ]);
   });
+
+  it('reports reusable functions that call themselves, directly or not', () => {
+    const functions = {
+      a: { call: 'b' },
+      b: { do: [{ step: { call: 'a' } }] },
+      c: { call: 'c' },
+      d: { call: 'agent:1.0.0@default' },
+    };
+    expect(validateWorkflow(workflow([{ s: { call: 'd' } }], { use: { functions } }))).toEqual([
+      { path: '/use/functions/a', message: "function 'a' calls itself (a → b → a)" },
+      { path: '/use/functions/b', message: "function 'b' calls itself (b → a → b)" },
+      { path: '/use/functions/c', message: "function 'c' calls itself (c → c)" },
+    ]);
+  });
 });

@@ -17,7 +17,38 @@ export function checkSemantics(document: unknown): Problem[] {
     for (const [name, policy] of Object.entries(use.authentications)) problems.push(...checkSecretReference(policy, pointer('/use/authentications', name), use));
   }
   for (const entry of tasks) problems.push(...checkTaskReferences(entry, document));
+  problems.push(...checkFunctionCycles(tasks, use.functions));
   return problems;
+}
+
+/** A reusable function that ends up calling itself would recurse without end. */
+function checkFunctionCycles(tasks: TaskEntry[], functions: unknown): Problem[] {
+  if (!isObject(functions)) return [];
+  const calls = new Map<string, Set<string>>();
+  for (const name of Object.keys(functions)) {
+    const root = pointer('/use/functions', name);
+    const callees = tasks
+      .filter((t) => (t.path === root || t.path.startsWith(`${root}/`)) && t.kind === 'call' && typeof t.task.call === 'string')
+      .map((t) => t.task.call as string)
+      .filter((callee) => Object.hasOwn(functions, callee));
+    calls.set(name, new Set(callees));
+  }
+  const problems: Problem[] = [];
+  for (const name of calls.keys()) {
+    const cycle = findCycle(name, calls, [name]);
+    if (cycle) problems.push({ path: pointer('/use/functions', name), message: `function '${name}' calls itself (${cycle.join(' → ')})` });
+  }
+  return problems;
+}
+
+function findCycle(start: string, calls: Map<string, Set<string>>, trail: string[]): string[] | undefined {
+  for (const callee of calls.get(trail[trail.length - 1]!) ?? []) {
+    if (callee === start) return [...trail, callee];
+    if (trail.includes(callee)) continue;
+    const cycle = findCycle(start, calls, [...trail, callee]);
+    if (cycle) return cycle;
+  }
+  return undefined;
 }
 
 function checkTaskNames(list: TaskList): Problem[] {

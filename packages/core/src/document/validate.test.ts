@@ -40,6 +40,13 @@ describe('validateWorkflow: document level', () => {
     expect(validateWorkflow(value)).toEqual([{ path: '', message: expect.stringContaining(`not ${kind}`) }]);
   });
 
+  it('rejects values that are not JSON data, such as a cycle, without throwing', () => {
+    const cyclic: Record<string, any> = { document: header, do: [] };
+    cyclic.do.push({ a: { set: cyclic } });
+    expect(validateWorkflow(cyclic)).toEqual([{ path: '/do/0/a/set', message: expect.stringContaining('the document must be a tree') }]);
+    expect(validateWorkflow({ ...workflow(), when: new Date(0) })).toEqual([{ path: '/when', message: expect.stringContaining('Date') }]);
+  });
+
   it('never throws on documents with parts of the wrong type', () => {
     const odd = [
       { document: 1, do: 2, use: 3, input: [], output: 'x', schedule: null, timeout: {}, evaluate: [] },

@@ -1,6 +1,6 @@
 // validateWorkflow / loadWorkflow: the entry points of this module.
 import { checkExpressions, checkVariableNames } from './expressions.ts';
-import { parseSource } from './parse.ts';
+import { nonJsonValues, parseSource } from './parse.ts';
 import type { SourceFormat } from './parse.ts';
 import { dedupeProblems, isObject } from './problem.ts';
 import type { Problem } from './problem.ts';
@@ -22,6 +22,8 @@ export function validateWorkflow(document: unknown): Problem[] {
     const kind = document === null || document === undefined ? String(document) : Array.isArray(document) ? 'an array' : `a ${typeof document}`;
     return [{ path: '', message: `a workflow document must be an object (mapping) with document and do, not ${kind}` }];
   }
+  const notJson = nonJsonValues(document); // cycles or class instances from a caller, not from text
+  if (notJson.length > 0) return notJson;
   const problems = [...checkSchema(document), ...checkDslVersion(document), ...checkEvaluateShape(document)];
   problems.push(...checkProfile(document), ...checkSemantics(document));
   if (!usesOtherLanguage(document)) problems.push(...checkExpressions(document), ...checkVariableNames(document));
