@@ -197,6 +197,20 @@ describe('timeouts', () => {
     expect(log.now).toBe(T0 + 5000);
   });
 
+  it('a timeout on a composite task cancels everything running inside it', () => {
+    const log = runScenario(`${header}do:
+  - batch:
+      timeout: { after: { seconds: 2 } }
+      fork:
+        branches:
+          - call: { call: http, with: { method: get, endpoint: https://slow } }
+          - listen: { listen: { to: { one: { with: { type: never } } } } }
+`, {}, { answer: () => 'never' });
+    expect(log.state.error).toMatchObject({ type: ErrorTypes.timeout, instance: '/do/0/batch' });
+    expect(log.effects.filter((e) => ['cancelTask', 'unlisten'].includes(e.kind))).toHaveLength(2);
+    expect(eventTypes(log)).toEqual(['workflow.started', 'task.started', 'task.started', 'task.started', 'task.cancelled', 'task.cancelled', 'task.faulted', 'workflow.faulted']);
+  });
+
   it('a timeout of use.timeouts can be caught like any error', () => {
     const log = runScenario(`${header}use:
   timeouts:
