@@ -90,12 +90,14 @@ export function createHttpWorker(deps: HttpWorkerDeps): HttpWorker {
     const call: RunningCall = { controller, startedAt: Date.now(), done: Promise.resolve() };
     calls.set(messageId, call);
     metrics.inFlight.inc();
-    call.done = runCall(messageId, task, controller, log, deliveries).finally(() => {
-      calls.delete(messageId);
-      metrics.inFlight.dec();
-      wakeLoop?.();
-      wakeLoop = undefined;
-    });
+    call.done = runCall(messageId, task, controller, log, deliveries)
+      .catch((error: unknown) => log.error({ err: error }, 'http call crashed; task left unacked for redelivery'))
+      .finally(() => {
+        calls.delete(messageId);
+        metrics.inFlight.dec();
+        wakeLoop?.();
+        wakeLoop = undefined;
+      });
   }
 
   async function runCall(messageId: string, task: TaskMessage, controller: AbortController, log: Logger, deliveries: number): Promise<void> {
