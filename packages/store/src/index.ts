@@ -30,7 +30,7 @@ export function postgresConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Sto
 }
 
 export type { Store };
-export { SqlStore } from './store.ts';
+export { SqlStore, StoreReentryError } from './store.ts';
 export { migrate, loadMigrations } from './migrate.ts';
 export type { Migration } from './migrate.ts';
 export type { Db, Queryable, Row } from './db/types.ts';

@@ -1,4 +1,5 @@
 // SqlStore: the Store port over a Db (node-postgres or PGlite); every method is one SQL module call.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AttemptKind, NewDefinition, NewRun, RunStatus, RunnerTx, Store } from '@baton/core';
 import type { Db } from './db/types.ts';
 import { migrate } from './migrate.ts';
@@ -11,114 +12,135 @@ import * as listens from './sql/listens.ts';
 import * as runs from './sql/runs.ts';
 import * as timers from './sql/timers.ts';
 
+/**
+ * A Store method was called from inside `store.transaction(fn)`. On PGlite (one connection) it
+ * would wait forever for the transaction that awaits it; on PostgreSQL it would run outside the
+ * transaction, blind to its uncommitted writes. Use the `tx` handle instead.
+ */
+export class StoreReentryError extends Error {
+  constructor(method: string) {
+    super(`store.${method}() was called inside store.transaction(); use the transaction's handle or call it after the transaction`);
+    this.name = 'StoreReentryError';
+  }
+}
+
 export class SqlStore implements Store {
   /** The adapter, for tests and tools that need raw SQL (e.g. `SELECT COUNT(*) FROM runs`). */
   readonly db: Db;
+
+  readonly #inTransaction = new AsyncLocalStorage<true>();
 
   constructor(db: Db) {
     this.db = db;
   }
 
+  /** The Db, once we know we are not inside one of this store's transactions. */
+  #outside(method: string): Db {
+    if (this.#inTransaction.getStore()) throw new StoreReentryError(method);
+    return this.db;
+  }
+
   async migrate(): Promise<void> {
-    await migrate(this.db);
+    await migrate(this.#outside('migrate'));
   }
 
   async ping(): Promise<boolean> {
     try {
-      await this.db.query('SELECT 1');
+      await this.#outside('ping').query('SELECT 1');
       return true;
     } catch {
       return false;
     }
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    return this.#outside('close').close();
   }
 
-  putDefinition(definition: NewDefinition) {
-    return definitions.putDefinition(this.db, definition);
+  async putDefinition(definition: NewDefinition) {
+    return definitions.putDefinition(this.#outside('putDefinition'), definition);
   }
 
-  getDefinition(namespace: string, name: string, version?: string) {
+  async getDefinition(namespace: string, name: string, version?: string) {
     return version === undefined
-      ? definitions.getLatestDefinition(this.db, namespace, name)
-      : definitions.getDefinitionVersion(this.db, namespace, name, version);
+      ? definitions.getLatestDefinition(this.#outside('getDefinition'), namespace, name)
+      : definitions.getDefinitionVersion(this.#outside('getDefinition'), namespace, name, version);
   }
 
-  getDefinitionById(id: string) {
-    return definitions.getDefinitionById(this.db, id);
+  async getDefinitionById(id: string) {
+    return definitions.getDefinitionById(this.#outside('getDefinitionById'), id);
   }
 
-  listDefinitions(query: { namespace?: string; name?: string; limit: number; cursor?: string }) {
-    return definitions.listDefinitions(this.db, query);
+  async listDefinitions(query: { namespace?: string; name?: string; limit: number; cursor?: string }) {
+    return definitions.listDefinitions(this.#outside('listDefinitions'), query);
   }
 
-  createRun(run: NewRun) {
-    return runs.createRun(this.db, run);
+  async createRun(run: NewRun) {
+    return runs.createRun(this.#outside('createRun'), run);
   }
 
-  getRun(id: string) {
-    return runs.getRun(this.db, id);
+  async getRun(id: string) {
+    return runs.getRun(this.#outside('getRun'), id);
   }
 
-  listRuns(query: { status?: RunStatus; namespace?: string; name?: string; limit: number; cursor?: string }) {
-    return runs.listRuns(this.db, query);
+  async listRuns(query: { status?: RunStatus; namespace?: string; name?: string; limit: number; cursor?: string }) {
+    return runs.listRuns(this.#outside('listRuns'), query);
   }
 
-  listEvents(runId: string, afterSeq: number, limit: number) {
-    return events.listEvents(this.db, runId, afterSeq, limit);
+  async listEvents(runId: string, afterSeq: number, limit: number) {
+    return events.listEvents(this.#outside('listEvents'), runId, afterSeq, limit);
   }
 
-  listAttempts(runId: string) {
-    return attempts.listAttempts(this.db, runId);
+  async listAttempts(runId: string) {
+    return attempts.listAttempts(this.#outside('listAttempts'), runId);
   }
 
-  transaction<T>(fn: (tx: RunnerTx) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => fn(runnerTx(tx)));
+  async transaction<T>(fn: (tx: RunnerTx) => Promise<T>): Promise<T> {
+    const db = this.#outside('transaction');
+    return db.transaction((tx) => this.#inTransaction.run(true, () => fn(runnerTx(tx))));
   }
 
-  undispatchedAttempts(olderThanMs: number, limit: number) {
-    return attempts.undispatchedAttempts(this.db, olderThanMs, limit);
+  async undispatchedAttempts(olderThanMs: number, limit: number) {
+    return attempts.undispatchedAttempts(this.#outside('undispatchedAttempts'), olderThanMs, limit);
   }
 
-  markDispatched(ids: readonly string[]) {
-    return attempts.markDispatched(this.db, ids);
+  async markDispatched(ids: readonly string[]) {
+    return attempts.markDispatched(this.#outside('markDispatched'), ids);
   }
 
-  staleAttempts(kind: AttemptKind, olderThanMs: number, limit: number) {
-    return attempts.staleAttempts(this.db, kind, olderThanMs, limit);
+  async staleAttempts(kind: AttemptKind, olderThanMs: number, limit: number) {
+    return attempts.staleAttempts(this.#outside('staleAttempts'), kind, olderThanMs, limit);
   }
 
-  pendingRuns(olderThanMs: number, limit: number) {
-    return runs.pendingRuns(this.db, olderThanMs, limit);
+  async pendingRuns(olderThanMs: number, limit: number) {
+    return runs.pendingRuns(this.#outside('pendingRuns'), olderThanMs, limit);
   }
 
-  dueTimers(now: number, limit: number) {
-    return timers.dueTimers(this.db, now, limit);
+  async dueTimers(now: number, limit: number) {
+    return timers.dueTimers(this.#outside('dueTimers'), now, limit);
   }
 
-  nextTimerAt() {
-    return timers.nextTimerAt(this.db);
+  async nextTimerAt() {
+    return timers.nextTimerAt(this.#outside('nextTimerAt'));
   }
 
-  listensForType(type: string) {
-    return listens.listensForType(this.db, type);
+  async listensForType(type: string) {
+    return listens.listensForType(this.#outside('listensForType'), type);
   }
 
-  createApiKey(input: { name: string; role: 'admin' | 'user'; namespace?: string; secret?: string }) {
-    return apiKeys.createApiKey(this.db, input);
+  async createApiKey(input: { name: string; role: 'admin' | 'user'; namespace?: string; secret?: string }) {
+    return apiKeys.createApiKey(this.#outside('createApiKey'), input);
   }
 
-  verifyApiKey(secret: string) {
-    return apiKeys.verifyApiKey(this.db, secret);
+  async verifyApiKey(secret: string) {
+    return apiKeys.verifyApiKey(this.#outside('verifyApiKey'), secret);
   }
 
-  listApiKeys() {
-    return apiKeys.listApiKeys(this.db);
+  async listApiKeys() {
+    return apiKeys.listApiKeys(this.#outside('listApiKeys'));
   }
 
-  revokeApiKey(id: string) {
-    return apiKeys.revokeApiKey(this.db, id);
+  async revokeApiKey(id: string) {
+    return apiKeys.revokeApiKey(this.#outside('revokeApiKey'), id);
   }
 }

@@ -28,7 +28,7 @@ export async function insertAttempts(db: Queryable, attempts: readonly NewAttemp
   if (attempts.length === 0) return;
   await db.query(
     `INSERT INTO task_attempts (id, run_id, effect_id, kind, reference, payload)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::jsonb[])`,
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[])`,
     [
       attempts.map((a) => a.id),
       attempts.map((a) => a.runId),
@@ -46,7 +46,7 @@ export async function completeAttempts(db: Queryable, outcomes: readonly Attempt
   const rows = await db.query<{ id: string }>(
     `UPDATE task_attempts a
      SET status = o.status, result = o.result, error = o.error, finished_at = ${now}
-     FROM (SELECT DISTINCT ON (id) * FROM unnest($1::text[], $2::text[], $3::text[]::jsonb[], $4::text[]::jsonb[])
+     FROM (SELECT DISTINCT ON (id) * FROM unnest($1::text[], $2::text[], $3::text[]::json[], $4::text[]::json[])
            AS u(id, status, result, error)) o
      WHERE a.id = o.id AND a.status = 'scheduled'
      RETURNING a.id`,

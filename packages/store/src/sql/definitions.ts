@@ -29,7 +29,7 @@ export type PutOutcome = 'created' | 'unchanged' | 'conflict';
 export async function putDefinition(db: Queryable, def: NewDefinition): Promise<{ outcome: PutOutcome; definition: DefinitionRecord }> {
   const inserted = await db.query(
     `INSERT INTO workflow_definitions (id, namespace, name, version, document, source, content_hash)
-     VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7)
+     VALUES ($1, $2, $3, $4, $5::text::json, $6, $7)
      ON CONFLICT (namespace, name, version) DO NOTHING
      RETURNING ${COLUMNS}`,
     [uuidv7(), def.namespace, def.name, def.version, JSON.stringify(def.document), def.source, def.contentHash],

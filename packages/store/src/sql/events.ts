@@ -19,7 +19,7 @@ export async function appendEvents(db: Queryable, events: readonly RunEventRecor
   if (events.length === 0) return;
   await db.query(
     `INSERT INTO run_events (run_id, seq, id, type, time, data)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]::jsonb[])`,
+     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]::json[])`,
     [
       events.map((e) => e.runId),
       events.map((e) => e.seq),

@@ -30,7 +30,7 @@ export async function insertListens(db: Queryable, listens: readonly ListenRecor
     `INSERT INTO listens (id, run_id, listen_id, filters, event_types)
      SELECT u.id, u.run_id, u.listen_id, u.filters,
             CASE WHEN u.types IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.types)) END
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]::jsonb[], $5::text[]::jsonb[]) AS u(id, run_id, listen_id, filters, types)`,
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]::json[], $5::text[]::jsonb[]) AS u(id, run_id, listen_id, filters, types)`,
     [
       listens.map((l) => l.id),
       listens.map((l) => l.runId),

@@ -66,7 +66,7 @@ export const SAVE_RUNS_SQL = `UPDATE runs r SET
           THEN to_jsonb((r.usage ->> e.key)::numeric + e.value::numeric)
           ELSE to_jsonb(e.value::numeric) END), '{}'::jsonb)
       FROM jsonb_each_text(u.usage) AS e(key, value)) END
-  FROM unnest($1::text[], $2::text[], $3::text[]::jsonb[], $4::text[]::jsonb[], $5::text[]::jsonb[], $6::int[],
+  FROM unnest($1::text[], $2::text[], $3::text[]::json[], $4::text[]::json[], $5::text[]::json[], $6::int[],
               $7::timestamptz[], $8::timestamptz[], $9::text[]::jsonb[])
     AS u(id, status, state, output, error, event_seq, started_at, ended_at, usage)
   WHERE r.id = u.id`;

@@ -47,7 +47,7 @@ function runColumns(runs: readonly NewRun[]): unknown[] {
 }
 
 const INSERT_RUNS = `INSERT INTO runs (id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::jsonb[], $7::text[], $8::text[], $9::text[])`;
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[])`;
 
 /** Child runs created inside a runner transaction. A duplicate id or idempotency key is an error. */
 export async function insertRuns(db: Queryable, runs: readonly NewRun[]): Promise<void> {

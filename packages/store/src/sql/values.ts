@@ -1,12 +1,12 @@
 // Conversions between JS values and SQL parameters / rows, identical on both drivers.
 import { InvalidCursorError } from '@baton/core';
 
-/** A JSON value as a jsonb parameter (sent as text, cast with ::text::jsonb). undefined = SQL NULL. */
+/** A JSON value as a json/jsonb parameter (sent as text, cast with ::text::json). undefined = SQL NULL. */
 export function jsonParam(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
-/** A jsonb column (raw text from the driver) back to JS. SQL NULL = undefined, JSON null = null. */
+/** A json/jsonb column (raw text from the driver) back to JS. SQL NULL = undefined, JSON null = null. */
 export function fromJson(text: unknown): unknown {
   if (text === null || text === undefined) return undefined;
   return JSON.parse(text as string);

@@ -1,6 +1,7 @@
 // Conformance: the RunnerTx — one runner batch in one transaction.
 import { describe, expect, it } from 'vitest';
 import type { RunEventRecord, RunState, RunUpdate } from '@baton/core';
+import { StoreReentryError } from '../../src/index.ts';
 import { createRuns, definedRun, newId, uniqueNamespace } from './harness.ts';
 import type { StoreHarness } from './harness.ts';
 
@@ -154,6 +155,37 @@ export function runnerTxConformance(h: StoreHarness): void {
       const child = await definedRun(store, ns, { parentRunId: parent!, parentEffectId: 'e7', input: ['child'] });
       await store.transaction((tx) => tx.createRuns([child]));
       expect(await store.getRun(child.id)).toMatchObject({ status: 'pending', parentRunId: parent, parentEffectId: 'e7', input: ['child'] });
+    });
+
+    it('keeps JSON documents exactly: object key order and NUL characters', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const doc = { zeta: 1, alpha: { yy: true, b: null }, mid: 'nul\u0000inside', list: [{ z: 1, a: 2 }] };
+      const keys = (value: unknown) => JSON.stringify(value);
+      const { run } = await store.createRun(await definedRun(store, ns, { input: doc }));
+      expect(keys((await store.getRun(run.id))?.input)).toBe(keys(doc));
+      const attemptId = `${run.id}:e1`;
+      await store.transaction(async (tx) => {
+        await tx.insertAttempts([{ id: attemptId, runId: run.id, effectId: 'e1', kind: 'http', reference: '/do/0', payload: doc }]);
+        await tx.saveRuns([update(run.id, { state: { status: 'running', ...doc }, output: doc, eventSeq: 1 })]);
+        await tx.appendEvents([eventFixture(run.id, 1, doc)]);
+      });
+      await store.transaction((tx) => tx.completeAttempts([{ id: attemptId, status: 'completed', result: doc }]));
+      const [locked] = await store.transaction((tx) => tx.lockRuns([run.id]));
+      expect(keys(locked?.state)).toBe(keys({ status: 'running', ...doc }));
+      expect(keys((await store.getRun(run.id))?.output)).toBe(keys(doc));
+      expect(keys((await store.listEvents(run.id, 0, 1))[0]?.data)).toBe(keys(doc));
+      const [attempt] = await store.listAttempts(run.id);
+      expect(keys(attempt?.payload)).toBe(keys(doc));
+      expect(keys(attempt?.result)).toBe(keys(doc));
+    });
+
+    it('refuses store calls from inside a transaction instead of hanging or reading around it', async () => {
+      const store = h.store();
+      const [id] = await createRuns(store, uniqueNamespace(), 1);
+      await expect(store.transaction(async () => store.getRun(id!))).rejects.toBeInstanceOf(StoreReentryError);
+      await expect(store.transaction(async () => store.transaction(async () => 1))).rejects.toBeInstanceOf(StoreReentryError);
+      expect((await store.getRun(id!))?.id).toBe(id);
     });
 
     it('rolls everything back when the function throws', async () => {
