@@ -25,7 +25,7 @@ import {
   type Store,
 } from '@baton/core';
 import { decide } from '@baton/core/interpreter';
-import type { DefinitionCache } from './definitions.ts';
+import { MissingDefinitions, type DefinitionCache } from './definitions.ts';
 
 export interface ApplyDeps {
   store: Store;
@@ -82,33 +82,67 @@ export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessa
     if (list) list.push(message);
     else byRun.set(message.runId, [message]);
   }
-  const startInputs = await loadStartInputs(deps.store, messages);
-  return deps.store.transaction(async (tx) => {
-    const locked = await tx.lockRuns([...byRun.keys()]);
-    const fresh = await dedupe(tx, messages);
-    const outcome: BatchOutcome = { tasks: [], attemptIds: [], runnerMessages: [], events: [], emitted: [], finished: [], started: [], transitions: 0 };
-    const writes: Writes = { updates: [], events: outcome.events, attempts: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [] };
-    for (const run of locked) {
-      const inputs = (byRun.get(run.id) ?? []).filter((m) => fresh.has(m)).map((m) => toInput(m, startInputs));
-      if (inputs.length > 0) await advanceRun(deps, run, inputs, writes, outcome);
+  const startInputs = await loadStartInputs(deps, messages);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await deps.store.transaction((tx) => applyInTransaction(deps, tx, messages, byRun, startInputs));
+    } catch (error) {
+      // Definitions are loaded outside the transaction, then the batch is applied again.
+      if (!(error instanceof MissingDefinitions) || attempt >= 3) throw error;
+      await deps.definitions.load(error.ids, error.keys);
     }
-    await write(tx, writes);
-    outcome.attemptIds = writes.attempts.map((a) => a.id);
-    for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
-    if (writes.cancelAttempts.length > 0) {
-      // A task created and cancelled within this batch (a lost fork branch) is never dispatched.
-      const cancelled = new Set(writes.cancelAttempts);
-      outcome.tasks = outcome.tasks.filter((t) => !cancelled.has(t.attemptId));
-    }
-    return outcome;
-  });
+  }
 }
 
-async function loadStartInputs(store: Store, messages: readonly RunnerMessage[]): Promise<Map<string, unknown>> {
+async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], byRun: Map<string, RunnerMessage[]>, startInputs: Map<string, unknown>): Promise<BatchOutcome> {
+  const locked = await tx.lockRuns([...byRun.keys()]);
+  const missing = [...new Set(locked.map((run) => run.definitionId))].filter((id) => {
+    try {
+      deps.definitions.peek(id);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) throw new MissingDefinitions(missing, []);
+  const fresh = await dedupe(tx, messages);
+  const outcome: BatchOutcome = { tasks: [], attemptIds: [], runnerMessages: [], events: [], emitted: [], finished: [], started: [], transitions: 0 };
+  const writes: Writes = { updates: [], events: outcome.events, attempts: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [] };
+  for (const run of locked) {
+    const inputs = (byRun.get(run.id) ?? []).filter((m) => fresh.has(m)).map((m) => toInput(m, startInputs));
+    if (inputs.length > 0) advanceRun(deps, run, inputs, writes, outcome);
+  }
+  await write(tx, writes);
+  outcome.attemptIds = writes.attempts.map((a) => a.id);
+  for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
+  if (writes.cancelAttempts.length > 0) {
+    // A task created and cancelled within this batch (a lost fork branch) is never dispatched.
+    const cancelled = new Set(writes.cancelAttempts);
+    outcome.tasks = outcome.tasks.filter((t) => !cancelled.has(t.attemptId));
+  }
+  return outcome;
+}
+
+/** Inputs of runs to start, read before the transaction; their definitions are loaded too. */
+async function loadStartInputs(deps: ApplyDeps, messages: readonly RunnerMessage[]): Promise<Map<string, unknown>> {
   const starts = messages.filter((m) => m.type === 'start').map((m) => m.runId);
-  const runs = await Promise.all(starts.map((id) => store.getRun(id)));
+  const runs = await Promise.all(starts.map((id) => deps.store.getRun(id)));
   const inputs = new Map<string, unknown>();
-  for (const run of runs) if (run) inputs.set(run.id, run.input);
+  const definitionIds = new Set<string>();
+  for (const run of runs) {
+    if (!run) continue;
+    inputs.set(run.id, run.input);
+    definitionIds.add(run.definitionId);
+  }
+  const unknown = [...definitionIds].filter((id) => {
+    try {
+      deps.definitions.peek(id);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (unknown.length > 0) await deps.definitions.load(unknown, []);
   return inputs;
 }
 
@@ -155,7 +189,7 @@ function effectIdOf(attemptId: string): string {
   return attemptId.slice(attemptId.lastIndexOf(':') + 1);
 }
 
-async function advanceRun(deps: ApplyDeps, run: LockedRun, inputs: Input[], writes: Writes, outcome: BatchOutcome): Promise<void> {
+function advanceRun(deps: ApplyDeps, run: LockedRun, inputs: Input[], writes: Writes, outcome: BatchOutcome): void {
   if (TERMINAL_STATUSES.has(run.status)) return;
   const now = deps.clock();
   let state = run.state;
@@ -167,7 +201,7 @@ async function advanceRun(deps: ApplyDeps, run: LockedRun, inputs: Input[], writ
     if (state && TERMINAL_STATUSES.has(state.status)) break;
     if (state && input.type === 'start') continue;
     if (!state && input.type !== 'start' && input.type !== 'cancel') continue;
-    const decision = state || input.type === 'start' ? await decideSafely(deps, run, state, input, now) : cancelBeforeStart(now);
+    const decision = state || input.type === 'start' ? decideSafely(deps, run, state, input, now) : cancelBeforeStart(now);
     state = decision.state;
     changed = true;
     outcome.transitions += 1;
@@ -175,7 +209,7 @@ async function advanceRun(deps: ApplyDeps, run: LockedRun, inputs: Input[], writ
       seq += 1;
       writes.events.push({ runId: run.id, seq, id: `${run.id}.${seq}`, type: draft.type, time: new Date(now).toISOString(), data: draft.data, namespace: run.namespace, name: run.name, version: run.version });
     }
-    for (const failure of await applyEffects(deps, run, decision, writes, outcome)) queue.push(failure);
+    for (const failure of applyEffects(deps, run, decision, writes, outcome)) queue.push(failure);
   }
   if (!changed || !state) return;
   const update: RunUpdate = { id: run.id, status: state.status, state, eventSeq: seq };
@@ -193,8 +227,8 @@ async function advanceRun(deps: ApplyDeps, run: LockedRun, inputs: Input[], writ
   writes.updates.push(update);
 }
 
-async function decideSafely(deps: ApplyDeps, run: LockedRun, state: RunState | undefined, input: Input, now: number): Promise<Decision> {
-  const compiled = await deps.definitions.get(run.definitionId);
+function decideSafely(deps: ApplyDeps, run: LockedRun, state: RunState | undefined, input: Input, now: number): Decision {
+  const { compiled } = deps.definitions.peek(run.definitionId);
   try {
     return decide(compiled, state, input, { now, runId: run.id, secrets: deps.secrets, runtime: deps.runtime });
   } catch (error) {
@@ -227,7 +261,7 @@ function resultForParent(parentRunId: string, parentEffectId: string, state: Run
 }
 
 /** Turns effects into writes and post-commit work; returns inputs to feed back (failed lookups). */
-async function applyEffects(deps: ApplyDeps, run: LockedRun, decision: Decision, writes: Writes, outcome: BatchOutcome): Promise<Input[]> {
+function applyEffects(deps: ApplyDeps, run: LockedRun, decision: Decision, writes: Writes, outcome: BatchOutcome): Input[] {
   const feedback: Input[] = [];
   for (const effect of decision.effects) {
     const key = `${run.id}:${'id' in effect ? effect.id : ''}`;
@@ -240,7 +274,7 @@ async function applyEffects(deps: ApplyDeps, run: LockedRun, decision: Decision,
         break;
       }
       case 'workflow': {
-        const definition = await deps.store.getDefinition(effect.namespace, effect.workflowName, effect.version);
+        const definition = deps.definitions.peekByKey({ namespace: effect.namespace, name: effect.workflowName, version: effect.version })?.record;
         if (!definition) {
           const detail = `workflow ${effect.namespace}/${effect.workflowName}@${effect.version} is not registered`;
           feedback.push({ type: 'task.failed', effectId: effect.id, error: { type: ErrorTypes.configuration, status: 404, title: 'Subflow not found', detail, instance: effect.reference } });

@@ -6,7 +6,7 @@ import type { RunnerMessage } from '@baton/core';
 const workflowError = z.looseObject({ type: z.string(), status: z.number() });
 const cloudEvent = z.looseObject({ specversion: z.literal('1.0'), id: z.string(), source: z.string(), type: z.string() });
 
-const runnerMessage = z.discriminatedUnion('type', [
+const runnerMessage = z.union([
   z.object({ type: z.literal('start'), runId: z.string() }),
   z.object({ type: z.literal('result'), runId: z.string(), attemptId: z.string(), status: z.literal('completed'), output: z.unknown() }),
   z.object({ type: z.literal('result'), runId: z.string(), attemptId: z.string(), status: z.literal('failed'), error: workflowError }),
