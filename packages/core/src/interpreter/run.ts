@@ -202,8 +202,13 @@ export class Run {
     if (parent.ref === '') return this.root.fault(this, error);
     const parentTask = this.task(parent);
     const handler = this.handlers(parentTask);
-    if (handler.childFault) handler.childFault(this, frame.p, parentTask, frame, error);
-    else this.fail(frame.p, error);
+    if (!handler.childFault) return this.fail(frame.p, error);
+    try {
+      handler.childFault(this, frame.p, parentTask, frame, error);
+    } catch (failure) {
+      if (!(failure instanceof Fault)) throw failure;
+      this.fail(frame.p, failure.error); // e.g. a catch.when that cannot be evaluated
+    }
   }
 
   /** Hands a child's result to its parent; an error there faults the parent. */

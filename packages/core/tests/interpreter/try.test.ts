@@ -72,6 +72,23 @@ describe('try/catch', () => {
     expect(log.state.error).toMatchObject({ type: 'https://example.com/again', instance: '/do/0/attempt/catch/do/0/rethrow' });
   });
 
+  it('a catch.when that fails to evaluate faults the try task with an expression error', () => {
+    const log = runScenario(`${header}do:
+  - outer:
+      try:
+        - inner:
+            try:
+              - boom: { raise: { error: { type: https://example.com/x, status: 500 } } }
+            catch:
+              when: \${ $error.status | ascii_downcase }
+      catch:
+        as: e
+        do:
+          - report: { set: { type: '\${ $e.type }', instance: '\${ $e.instance }' } }
+`, {});
+    expect(log.state.output).toEqual({ type: ErrorTypes.expression, instance: '/do/0/outer/try/0/inner' });
+  });
+
   it('catches errors from nested do and fork, cancelling what still runs there', () => {
     const log = runScenario(`${header}do:
   - guarded:
