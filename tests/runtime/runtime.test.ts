@@ -99,13 +99,13 @@ describe.each<Backend>(['embedded', 'servers'])('runtime on %s backends', (backe
   it('resumes a listen when a matching CloudEvent is posted', async () => {
     await h.apply(
       doc('listener', [
-        { hear: { listen: { to: { one: { with: { type: 'com.example.ping', source: 'tests' } } } } } },
+        { hear: { listen: { to: { one: { with: { type: 'com.example.ping', source: 'https://tests.example/' } } } } } },
         { after: { set: { heard: true } } },
       ]),
     );
     const started = await h.api('POST', '/api/v1/runs', { namespace: 'test', name: 'listener', input: {}, wait: 'PT0.3S' });
     expect(started.body.status).toBe('waiting');
-    const posted = await h.api('POST', '/api/v1/events', { specversion: '1.0', id: `${backend}-e1`, source: 'tests', type: 'com.example.ping', data: { n: 1 } });
+    const posted = await h.api('POST', '/api/v1/events', { specversion: '1.0', id: `${backend}-e1`, source: 'https://tests.example/', type: 'com.example.ping', data: { n: 1 } });
     expect(posted.status).toBe(202);
     expect(posted.body.matched).toBe(1);
     const deadline = Date.now() + 5000;
