@@ -63,10 +63,13 @@ export async function insertRuns(db: Queryable, runs: readonly NewRun[]): Promis
 export async function createRun(db: Queryable, run: NewRun): Promise<{ run: RunRecord; created: boolean }> {
   const inserted = await db.query(`${INSERT_RUNS} ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`, runColumns([run]));
   if (inserted[0]) return { run: toRun(inserted[0]), created: true };
-  const existing =
-    run.idempotencyKey !== undefined
-      ? await db.query(`SELECT ${COLUMNS} FROM runs WHERE namespace = $1 AND idempotency_key = $2`, [run.namespace, run.idempotencyKey])
-      : await db.query(`SELECT ${COLUMNS} FROM runs WHERE id = $1`, [run.id]);
+  // The run holding the key wins; without a key (or if the conflict was on the id) the same id.
+  const existing = await db.query(
+    `SELECT ${COLUMNS} FROM runs
+     WHERE (namespace = $1 AND idempotency_key = $2) OR id = $3
+     ORDER BY (idempotency_key IS NOT DISTINCT FROM $2) DESC LIMIT 1`,
+    [run.namespace, run.idempotencyKey ?? null, run.id],
+  );
   if (!existing[0]) throw new Error(`run ${run.id} conflicted with a run that cannot be read back`);
   return { run: toRun(existing[0]), created: false };
 }

@@ -131,6 +131,14 @@ export function runConformance(h: StoreHarness): void {
       expect(runs.items).toHaveLength(1);
     });
 
+    it('returns the existing run when the same id is created again (a retried request)', async () => {
+      const store = h.store();
+      const newRun = await definedRun(store, uniqueNamespace());
+      const first = await store.createRun(newRun);
+      const again = await store.createRun({ ...newRun, input: 'different' });
+      expect(again).toEqual({ run: first.run, created: false });
+    });
+
     it('lists newest first with filters and keyset pagination across pages', async () => {
       const store = h.store();
       const ns = uniqueNamespace();
