@@ -24,7 +24,8 @@ export function decide(workflow: CompiledWorkflow, state: RunState | undefined, 
   const current = (state as InterpreterState | undefined) ?? initialState();
   if (input.type === 'start') {
     if (current.status !== 'pending') return unchanged(current);
-    return settle(withRun(workflow, current, env, (run) => startWorkflow(run, input.input)));
+    // A pending state may be the runtime's placeholder: a run always starts from a fresh state.
+    return settle(withRun(workflow, initialState(), env, (run) => startWorkflow(run, input.input)));
   }
   if (TERMINAL_STATUSES.has(current.status) || current.status === 'pending') return unchanged(current);
   if (input.type === 'cancel') return settle(withRun(workflow, current, env, (run) => cancelWorkflow(run, input.reason)));

@@ -38,8 +38,6 @@ export interface Frame {
   c?: string;
   /** Phase of a multi-phase task (try: "try" | "catch"). */
   ph?: string;
-  /** Current data flowing through a loop / list (for, listen foreach). */
-  d?: unknown;
   /** for / listen.foreach: index of the current item. */
   k?: number;
   /** for: the collection being enumerated. */

@@ -31,7 +31,9 @@ export function startWorkflow(run: Run, input: unknown): void {
     run.s.frames[ROOT] = { ref: '', in: transformed, at: env.now };
     if (wf.timeoutMs !== undefined) run.timer(ROOT, 'runTimeout', wf.timeoutMs);
     const step = runListFrom(run, ROOT, wf.root, 0, transformed);
-    if (step.finished) completeWorkflow(run, step.output);
+    if (step.finished) return completeWorkflow(run, step.output);
+    // The first task holds the input now; the root does not need its own copy in every stored state.
+    run.update(ROOT, { in: null });
   } catch (error) {
     if (!(error instanceof Fault)) throw error;
     faultWorkflow(run, error.error);

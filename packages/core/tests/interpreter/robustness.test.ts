@@ -108,6 +108,16 @@ describe('state', () => {
     }
   });
 
+  it('starts from the runtime placeholder state { status: pending }', () => {
+    const decision = decide(forkDoc, { status: 'pending' }, { type: 'start', input: { x: 1 } }, env());
+    expect(decision).toEqual(start());
+  });
+
+  it('is deterministic: the same scenario gives the same decisions', () => {
+    const script = { answer: () => ({ output: 'A', after: 3 }), events: [{ at: 5, event: { type: 'c.done', data: 'C' } }] };
+    expect(runScenario(forkDoc, { x: 1 }, script).decisions).toEqual(runScenario(forkDoc, { x: 1 }, script).decisions);
+  });
+
   it('does not mutate the state it is given', () => {
     const first = start();
     const frozen = JSON.stringify(first.state);
