@@ -30,7 +30,7 @@ export function waitAndEventSuite(harness: () => Harness): void {
       const counter = countGetRun(h.store);
       try {
         let answered: LightMyRequestResponse | undefined;
-        const pending = h.request({ method: 'POST', url: '/api/v1/runs', payload: { namespace: ns, name: 'hello', wait: 'PT20S' } }).then((r) => (answered = r));
+        const pending = h.request({ method: 'POST', url: '/api/v1/runs', payload: { namespace: ns, name: 'hello', wait: 'PT60S' } }).then((r) => (answered = r));
         // The waiter reads the run once after registering; after that it must only listen.
         await eventually(() => counter.calls.length === 1);
         const runId = counter.calls[0]!;
@@ -40,10 +40,12 @@ export function waitAndEventSuite(harness: () => Harness): void {
         expect(answered).toBeUndefined();
         expect(counter.calls).toHaveLength(1);
         await h.bus.publish('events', [{ runId, seq: 99, id: 'x', type: 'io.serverlessworkflow.workflow.completed.v1', time: new Date().toISOString(), data: {}, namespace: ns, name: 'hello' }]);
-        const response = await pending;
-        expect(response.statusCode).toBe(200);
-        expect(response.json()).toMatchObject({ id: runId, status: 'completed', output: { message: 'hi' } });
-        expect(response.json().endedAt).toBeDefined();
+        // Woken by the event, not by the end of the wait (PT60S, beyond the test's timeout).
+        const response = (await Promise.race([pending, sleep(10_000)])) as LightMyRequestResponse | undefined;
+        expect(response, 'the terminal event did not wake the waiter').toBeDefined();
+        expect(response!.statusCode).toBe(200);
+        expect(response!.json()).toMatchObject({ id: runId, status: 'completed', output: { message: 'hi' } });
+        expect(response!.json().endedAt).toBeDefined();
         expect(counter.calls).toHaveLength(2);
       } finally {
         counter.restore();

@@ -1,0 +1,42 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, orchestratorConfigFromEnv } from './config.ts';
+
+describe('orchestratorConfigFromEnv', () => {
+  it('has the documented defaults', () => {
+    expect(orchestratorConfigFromEnv({})).toEqual({ port: 8081, host: '0.0.0.0', maxBodyBytes: 1_048_576, maxWaitMs: 60_000, authCacheMs: 5000 });
+  });
+
+  it('reads every variable', () => {
+    const config = orchestratorConfigFromEnv({
+      ORCHESTRATOR_PORT: '9000',
+      ORCHESTRATOR_HOST: '127.0.0.1',
+      BATON_MAX_BODY_BYTES: '2048',
+      BATON_MAX_WAIT: 'PT2M',
+      BATON_AUTH_CACHE_MS: '0',
+      BATON_API_KEY: 'bt_0123456789abcdef',
+    });
+    expect(config).toEqual({ port: 9000, host: '127.0.0.1', maxBodyBytes: 2048, maxWaitMs: 120_000, authCacheMs: 0, apiKey: 'bt_0123456789abcdef' });
+  });
+
+  it('reads BATON_API_KEY_FILE (Docker secrets); BATON_API_KEY wins', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'baton-')), 'key');
+    writeFileSync(file, 'bt_from_file_0123456789\n');
+    expect(orchestratorConfigFromEnv({ BATON_API_KEY_FILE: file }).apiKey).toBe('bt_from_file_0123456789');
+    expect(orchestratorConfigFromEnv({ BATON_API_KEY_FILE: file, BATON_API_KEY: 'bt_direct_0123456789' }).apiKey).toBe('bt_direct_0123456789');
+    expect(() => orchestratorConfigFromEnv({ BATON_API_KEY_FILE: join(file, 'missing') })).toThrow(ConfigError);
+  });
+
+  it('names every invalid variable', () => {
+    expect(() => orchestratorConfigFromEnv({ ORCHESTRATOR_PORT: 'http', BATON_MAX_WAIT: '60', BATON_MAX_BODY_BYTES: '-1' })).toThrow(
+      /ORCHESTRATOR_PORT.*BATON_MAX_BODY_BYTES.*BATON_MAX_WAIT|ORCHESTRATOR_PORT/,
+    );
+    try {
+      orchestratorConfigFromEnv({ ORCHESTRATOR_PORT: 'http', BATON_MAX_WAIT: '60', BATON_MAX_BODY_BYTES: '-1' });
+    } catch (error) {
+      for (const name of ['ORCHESTRATOR_PORT', 'BATON_MAX_WAIT', 'BATON_MAX_BODY_BYTES']) expect((error as Error).message).toContain(name);
+    }
+  });
+});

@@ -1,0 +1,43 @@
+// RunWaiters through the app: one topic subscription per process, shared by every waiter.
+import { describe, expect, it } from 'vitest';
+import { advanceRun, eventually, openHarness, registerWorkflow, sleep, uniqueNamespace } from './harness.ts';
+
+describe('wait: one shared subscription', () => {
+  it('five concurrent waits use one subscription and each wakes on its own run', async () => {
+    const h = await openHarness('embedded');
+    const subscribe = h.bus.subscribe.bind(h.bus);
+    const topics: string[] = [];
+    h.bus.subscribe = ((topic, handler, after) => {
+      topics.push(topic);
+      return subscribe(topic, handler, after);
+    }) as typeof h.bus.subscribe;
+    const getRun = h.store.getRun.bind(h.store);
+    const reads: string[] = [];
+    h.store.getRun = (id) => {
+      reads.push(id);
+      return getRun(id);
+    };
+    try {
+      const ns = uniqueNamespace();
+      await registerWorkflow(h, ns);
+      const requests = Array.from({ length: 5 }, (_, i) =>
+        h.request({ method: 'POST', url: '/api/v1/runs', payload: { namespace: ns, name: 'hello', idempotencyKey: `w${i}`, wait: 'PT60S' } }),
+      );
+      // Every request has created its run and registered its waiter (5 subscribers' first reads).
+      await eventually(() => reads.length === 5, 10_000);
+      const ids = (await h.store.listRuns({ namespace: ns, limit: 10 })).items.map((r) => r.id);
+      expect(ids).toHaveLength(5);
+      for (const [i, id] of ids.entries()) await advanceRun(h, id, 'completed', { output: { i } });
+      // Woken by the events, not by the end of the wait (PT60S, beyond the test's timeout).
+      const responses = (await Promise.race([Promise.all(requests), sleep(10_000)])) as Awaited<(typeof requests)[number]>[] | undefined;
+      if (!responses) throw new Error('the terminal events did not wake the waiters');
+      expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
+      expect(new Set(responses.map((r) => r.json().id))).toEqual(new Set(ids));
+      expect(topics).toEqual(['events']);
+      // One read after registering, one after waking: no polling.
+      expect(reads).toHaveLength(10);
+    } finally {
+      await h.close();
+    }
+  });
+});
