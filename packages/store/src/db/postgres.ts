@@ -14,6 +14,11 @@ export interface PostgresConnection {
   password?: string;
   database?: string;
   poolSize?: number;
+  /**
+   * The server ends a session that holds a transaction open without sending anything for this
+   * long (a hung process must not keep runs locked forever). Default 60 s; 0 disables it.
+   */
+  idleInTransactionTimeoutMs?: number;
   /** Errors of idle pooled connections (server restart, network); the pool replaces them. */
   onIdleError?: (error: Error) => void;
 }
@@ -54,6 +59,8 @@ export function openPostgres(connection: PostgresConnection): Db {
   const config: PoolConfig = {
     max: connection.poolSize ?? 10,
     types,
+    application_name: 'baton',
+    idle_in_transaction_session_timeout: connection.idleInTransactionTimeoutMs ?? 60_000,
     ...(connection.connectionString !== undefined
       ? { connectionString: connection.connectionString }
       : {
