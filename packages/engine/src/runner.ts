@@ -71,6 +71,12 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
   const abort = new AbortController();
   const loops: Promise<void>[] = [];
   let wakeTimers: (() => void) | undefined;
+  const background = new Set<Promise<unknown>>();
+  const track = (promise: Promise<unknown>) => {
+    const tracked = promise.catch((error: unknown) => logger.warn({ err: error }, 'background write failed; the sweeper will repair it'));
+    background.add(tracked);
+    void tracked.finally(() => background.delete(tracked));
+  };
   let nextTimerWake = Number.POSITIVE_INFINITY;
 
   async function process(messages: RunnerMessage[]): Promise<void> {
@@ -92,7 +98,9 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
       outcome.runnerMessages.length > 0 ? bus.enqueue(Queues.runner, outcome.runnerMessages) : undefined,
       outcome.events.length > 0 ? bus.publish(Topics.events, outcome.events) : undefined,
     ]);
-    if (outcome.attemptIds.length > 0) await store.markDispatched(outcome.attemptIds);
+    // Off the critical path: if marking fails or the process dies first, the sweeper dispatches
+    // these attempts again and the duplicate results are dropped by completeAttempts.
+    if (outcome.attemptIds.length > 0) track(store.markDispatched(outcome.attemptIds));
     for (const event of outcome.emitted) await routeCloudEvent(store, bus, event);
     metrics.transitions.inc(outcome.transitions);
     for (const s of outcome.started) metrics.runsStarted.inc({ namespace: s.namespace });
@@ -203,6 +211,7 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
       abort.abort();
       wakeTimers?.();
       await Promise.allSettled(loops);
+      await Promise.allSettled([...background]);
       logger.info('workflow-runner stopped');
     },
   };
