@@ -35,6 +35,7 @@ describe('BatonConnectionError', () => {
     expect(error.code).toBe('ECONNREFUSED');
     expect(error.refused).toBe(true);
     expect(error.message).toContain('http://localhost:1');
+    expect(error.reason).toBe('connect ECONNREFUSED 127.0.0.1:1');
   });
 
   it('finds it inside an AggregateError (IPv4 and IPv6 both refused)', () => {

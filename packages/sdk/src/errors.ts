@@ -38,12 +38,16 @@ export class BatonConnectionError extends Error {
   readonly baseUrl: string;
   /** The system error code (ECONNREFUSED, ENOTFOUND, …) when there is one. */
   readonly code: string | undefined;
+  /** The innermost message of the cause ("connect ECONNREFUSED 127.0.0.1:8081", "bad port"). */
+  readonly reason: string;
 
   constructor(baseUrl: string, cause: unknown) {
     const code = systemErrorCode(cause);
-    super(`cannot reach Baton at ${baseUrl}${code ? ` (${code})` : ''}: ${describeCause(cause)}`, { cause });
+    const reason = describeCause(cause);
+    super(`cannot reach Baton at ${baseUrl}: ${reason}`, { cause });
     this.baseUrl = baseUrl;
     this.code = code;
+    this.reason = reason;
   }
 
   /** Nothing listens at the address: most likely the server is not started. */

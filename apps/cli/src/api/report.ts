@@ -30,7 +30,7 @@ export async function runApiCommand(usage: string, io: CommandIo, body: () => Pr
 /** The lines to print for a failure, ending with a newline. */
 export function describeFailure(error: unknown, prefix = 'baton: '): string {
   if (error instanceof BatonConnectionError) {
-    const why = error.refused ? ' — is it running? (npm start)' : ` (${error.code ?? error.message})`;
+    const why = error.refused ? ' — is it running? (npm start)' : ` (${error.reason})`;
     return `${prefix}cannot reach Baton at ${error.baseUrl}${why}\n`;
   }
   if (error instanceof BatonApiError) return `${prefix}${problemLine(error)}\n${problemList(error)}${hintFor(error)}`;

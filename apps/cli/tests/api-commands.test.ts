@@ -1,0 +1,216 @@
+// The API commands as a user runs them: the real `baton` process against the real orchestrator
+// and workflow runner (PGlite + in-process bus) listening on 127.0.0.1.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLiveServer, type LiveServer } from '../../../packages/sdk/tests/live-server.ts';
+import { failingDocument, helloYaml, sleepyYaml, uniqueNamespace } from '../../../packages/sdk/tests/workflows.ts';
+import { baton } from './baton-process.ts';
+
+let server: LiveServer;
+let env: Record<string, string>;
+let ns: string;
+
+beforeAll(async () => {
+  server = await startLiveServer({ runner: true });
+  env = { BATON_URL: server.url, BATON_API_KEY: server.apiKey };
+  ns = uniqueNamespace('cli');
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+/** A port nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+const RUN_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+describe('baton apply', () => {
+  it('registers a directory, reports invalid files with their problems, exits 1 on any failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-apply-'));
+    writeFileSync(join(dir, 'hello.yaml'), helloYaml(ns));
+    writeFileSync(join(dir, 'broken.json'), JSON.stringify(failingDocument(ns)));
+    writeFileSync(join(dir, 'sleepy.yml'), sleepyYaml(ns));
+    writeFileSync(join(dir, 'invalid.yaml'), `document:\n  dsl: '1.0.0'\n  namespace: ${ns}\n  name: bad\n  version: '1.0.0'\ndo:\n  - step:\n      teleport: {}\n`);
+    writeFileSync(join(dir, 'notes.txt'), 'not a workflow');
+    const first = await baton(['apply', '-f', dir], { env });
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain(`created   ${ns}/broken@1.0.0  (${join(dir, 'broken.json')})`);
+    expect(first.stdout).toContain(`created   ${ns}/hello@1.0.0`);
+    expect(first.stdout).toContain(`created   ${ns}/sleepy@1.0.0`);
+    expect(first.stderr).toMatch(new RegExp(`^failed    ${join(dir, 'invalid.yaml')}: Unprocessable Content: .* \\(HTTP 422\\)$`, 'm'));
+    expect(first.stderr).toMatch(/^ {4}\/do\/0\/step\S*: .+$/m);
+    expect(first.stdout).not.toContain('notes.txt');
+
+    const again = await baton(['apply', '-f', join(dir, 'hello.yaml'), '-o', 'json'], { env });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual([expect.objectContaining({ outcome: 'unchanged', workflow: expect.objectContaining({ name: 'hello', version: '1.0.0' }) })]);
+  });
+
+  it('exits 2 without a file', async () => {
+    const result = await baton(['apply'], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('baton: no file given');
+  });
+});
+
+describe('baton run', () => {
+  it('starts a run and prints its id and status', async () => {
+    const result = await baton(['run', `${ns}/hello`, '--input', '{"name":"ada"}'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^started run ${RUN_ID.source}  ${ns}/hello@1\\.0\\.0  (pending|running|completed)\\n$`));
+  });
+
+  it('--wait prints the completed run with its output and exits 0', async () => {
+    const inputFile = join(mkdtempSync(join(tmpdir(), 'baton-input-')), 'in.json');
+    writeFileSync(inputFile, '{"name":"bo"}');
+    const result = await baton(['run', `${ns}/hello@1.0.0`, '--input-file', inputFile, '--wait', '30s'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^status: +completed$/m);
+    expect(result.stdout).toContain('"greeting": "hello bo"');
+  });
+
+  it('--wait exits 1 for a faulted run and shows its error', async () => {
+    const result = await baton(['run', `${ns}/broken`, '--wait', '-o', 'json'], { env });
+    expect(result.code).toBe(1);
+    const run = JSON.parse(result.stdout);
+    expect(run.status).toBe('faulted');
+    expect(run.error).toMatchObject({ type: 'https://example.com/errors/boom' });
+  });
+
+  it('--wait exits 3 when the run is still running; cancel and events --follow then see it end', async () => {
+    const waited = await baton(['run', `${ns}/sleepy`, '--wait', '1s'], { env });
+    expect(waited.code).toBe(3);
+    const id = RUN_ID.exec(waited.stdout)?.[0];
+    expect(id).toBeDefined();
+    expect(waited.stderr).toContain(`baton events ${id} --follow`);
+
+    const follow = baton(['events', id!, '--follow'], { env });
+    const cancel = await baton(['cancel', id!], { env });
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toBe(`cancellation requested for run ${id} (status was ${cancel.stdout.match(/status was (\w+)/)?.[1]})\n`);
+    const events = await follow;
+    expect(events.code).toBe(0);
+    const lines = events.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ {3}1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}  workflow\.started/);
+    expect(lines.at(-1)).toMatch(/workflow\.cancelled/);
+
+    const again = await baton(['cancel', id!], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^baton: Conflict: run .* has already finished \(status cancelled\).*\(HTTP 409\)$/m);
+  });
+
+  it('rejects bad usage with exit 2', async () => {
+    expect((await baton(['run', 'hello'], { env })).code).toBe(2);
+    const badJson = await baton(['run', `${ns}/hello`, '--input', '{nope'], { env });
+    expect(badJson.code).toBe(2);
+    expect(badJson.stderr).toContain('--input: not valid JSON');
+  });
+});
+
+describe('baton runs and events', () => {
+  let runId: string;
+  beforeAll(async () => {
+    const started = await baton(['run', `${ns}/hello`, '--input', '{"name":"cy"}', '--wait', '30s', '-o', 'json'], { env });
+    runId = JSON.parse(started.stdout).id;
+  });
+
+  it('runs get shows one run', async () => {
+    const result = await baton(['runs', 'get', runId], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`id:              ${runId}\n`);
+    expect(result.stdout).toContain(`workflow:        ${ns}/hello@1.0.0\n`);
+    expect(result.stdout).toContain('"greeting": "hello cy"');
+  });
+
+  it('runs list prints a table, says when there are more, and --all -o json lists every run', async () => {
+    const table = await baton(['runs', 'list', '--namespace', ns, '--name', 'hello', '--limit', '1'], { env });
+    expect(table.code).toBe(0);
+    const [header, row, ...rest] = table.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ID\s+WORKFLOW\s+STATUS\s+CREATED\s+DURATION$/);
+    expect(row).toMatch(new RegExp(`^${RUN_ID.source}\\s+${ns}/hello@1\\.0\\.0\\s+\\w+\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+\\S+$`));
+    expect(rest).toEqual([]);
+    expect(table.stderr).toMatch(/^more runs: add --all, or --cursor \S+$/m);
+
+    const all = await baton(['runs', 'list', '--namespace', ns, '--name', 'hello', '--status', 'completed', '--all', '-o', 'json'], { env });
+    const runs = JSON.parse(all.stdout) as { id: string; status: string }[];
+    expect(runs.map((r) => r.id)).toContain(runId);
+    expect(runs.every((r) => r.status === 'completed')).toBe(true);
+  });
+
+  it('events prints one line per event, and resumes after a seq', async () => {
+    const all = await baton(['events', runId], { env });
+    expect(all.code).toBe(0);
+    const lines = all.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    lines.forEach((line, i) => expect(line).toMatch(new RegExp(`^ *${i + 1}  \\d{4}-\\d\\d-\\d\\d `)));
+    expect(lines.at(-1)).toMatch(/workflow\.completed/);
+    const after = await baton(['events', runId, '--after', '1', '-o', 'json'], { env });
+    const events = after.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; runid: string });
+    expect(events.map((e) => e.seq)).toEqual(lines.slice(1).map((_, i) => i + 2));
+    expect(events.every((e) => e.runid === runId)).toBe(true);
+  });
+
+  it('an unknown run is a one-line 404', async () => {
+    const result = await baton(['runs', 'get', '01a21cb5-0000-7000-8000-000000000000'], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('baton: Not Found: no run 01a21cb5-0000-7000-8000-000000000000 (HTTP 404)\n');
+  });
+});
+
+describe('baton keys', () => {
+  it('creates, lists and revokes a key', async () => {
+    const created = await baton(['keys', 'create', 'ci-bot', '--namespace', ns, '-o', 'json'], { env });
+    expect(created.code).toBe(0);
+    const key = JSON.parse(created.stdout) as { id: string; secret: string; role: string };
+    expect(key.role).toBe('user');
+
+    // The new key works through --api-key (overriding the environment) within its namespace.
+    const scoped = await baton(['runs', 'list', '--namespace', ns, '--api-key', key.secret], { env });
+    expect(scoped.code).toBe(0);
+
+    const listed = await baton(['keys', 'list'], { env });
+    expect(listed.stdout).toMatch(new RegExp(`^${key.id}\\s+ci-bot\\s+user\\s+${ns}\\s+\\S+…\\s+.*active$`, 'm'));
+    const revoked = await baton(['keys', 'revoke', key.id], { env });
+    expect(revoked.stdout).toBe(`revoked key ${key.id}\n`);
+    const refused = await baton(['runs', 'list', '--api-key', key.secret], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^baton: Unauthorized: the API key is unknown or has been revoked \(HTTP 401\)$/m);
+  });
+
+  it('rejects an unknown role with exit 2', async () => {
+    expect((await baton(['keys', 'create', 'x', '--role', 'root'], { env })).code).toBe(2);
+  });
+});
+
+describe('connection', () => {
+  it('says how to start Baton when nothing listens', async () => {
+    const port = await closedPort();
+    const result = await baton(['runs', 'list', '--url', `http://127.0.0.1:${port}`], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`baton: cannot reach Baton at http://127.0.0.1:${port} — is it running? (npm start)\n`);
+  });
+
+  it('names the reason of other transport failures', async () => {
+    // 9 (discard) is a port fetch refuses to use: no system error code, a reason.
+    const result = await baton(['runs', 'list', '--url', 'http://127.0.0.1:9'], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('baton: cannot reach Baton at http://127.0.0.1:9 (bad port)\n');
+  });
+
+  it('says how to give a key when none is set', async () => {
+    const result = await baton(['runs', 'list'], { env: { BATON_URL: server.url } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^baton: Unauthorized: missing Authorization header.*\(HTTP 401\)\n.*BATON_API_KEY/);
+  });
+});
