@@ -102,7 +102,7 @@ describe('baton run', () => {
     const events = await follow;
     expect(events.code).toBe(0);
     const lines = events.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ {3}1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}  workflow\.started/);
+    expect(lines[0]).toMatch(/^ {3}1 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} {2}workflow\.started/);
     expect(lines.at(-1)).toMatch(/workflow\.cancelled/);
 
     const again = await baton(['cancel', id!], { env });
