@@ -105,4 +105,11 @@ describe('validateWorkflow: the official schema, reported per task', () => {
       { path: '/document/name', message: expect.stringContaining("letters, digits or '-'") },
     ]);
   });
+
+  it('says when a value matches several alternatives that exclude each other', () => {
+    expect(validateWorkflow(workflow([{ s: { set: { x: 1 } } }], { input: { schema: { document: {}, resource: { endpoint: 'https://x' } } } }))).toEqual([
+      { path: '/input/schema', message: 'is ambiguous: it matches SchemaInline and SchemaExternal, but must match exactly one' },
+      { path: '/input/schema/resource', feature: 'schema.resource', message: expect.any(String) },
+    ]);
+  });
 });

@@ -71,7 +71,8 @@ function explainAlternative(alternative: ErrorObject, basePath: string): { probl
   const passing = (alternative.params as { passingSchemas?: number[] | null }).passingSchemas;
   if (alternative.keyword === 'oneOf' && Array.isArray(passing)) {
     const names = passing.map((i) => describeBranch(branches[i]));
-    return { problems: [{ path, message: `is ambiguous: it matches ${names.join(' and ')}` }], allowed: parentAllowed };
+    const allowed = union(parentAllowed, ...branches.map((branch) => knownProperties(branch)));
+    return { problems: [{ path, message: `is ambiguous: it matches ${names.join(' and ')}, but must match exactly one` }], allowed };
   }
   const results = branches.map((schema, index) => tryBranch(schema, index, `${branchesPointer}/${index}`, alternative.data));
   const viable = results.filter((r) => !r.typeMismatch);

@@ -22,6 +22,13 @@ describe('validateWorkflow: document level', () => {
     ]);
   });
 
+  it('reports unknown top-level properties, which the official schema lets through', () => {
+    expect(validateWorkflow(workflow(header, { timout: 'PT1S', extra: 1 }))).toEqual([
+      { path: '/timout', message: "unknown property 'timout' of the workflow — did you mean 'timeout'?" },
+      { path: '/extra', message: "unknown property 'extra' of the workflow (allowed: document, input, use, do, timeout, output, schedule, evaluate)" },
+    ]);
+  });
+
   it('checks the shape of evaluate, which the official schema does not describe', () => {
     expect(validateWorkflow(workflow(header, { evaluate: { mode: 'lenient', lang: 'jq' } }))).toEqual([
       { path: '/evaluate/lang', message: "unknown property 'lang' (allowed: language, mode)" },

@@ -2,7 +2,8 @@
 import { checkExpressions, checkVariableNames } from './expressions.ts';
 import { nonJsonValues, parseSource } from './parse.ts';
 import type { SourceFormat } from './parse.ts';
-import { dedupeProblems, isObject } from './problem.ts';
+import { dedupeProblems, isObject, pointer } from './problem.ts';
+import { unknownPropertyMessage } from './schema-messages.ts';
 import type { Problem } from './problem.ts';
 import { checkProfile } from './profile.ts';
 import { checkSchema } from './schema-check.ts';
@@ -24,7 +25,7 @@ export function validateWorkflow(document: unknown): Problem[] {
   }
   const notJson = nonJsonValues(document); // cycles or class instances from a caller, not from text
   if (notJson.length > 0) return notJson;
-  const problems = [...checkSchema(document), ...checkDslVersion(document), ...checkEvaluateShape(document)];
+  const problems = [...checkSchema(document), ...checkTopLevel(document), ...checkDslVersion(document), ...checkEvaluateShape(document)];
   problems.push(...checkProfile(document), ...checkSemantics(document));
   if (!usesOtherLanguage(document)) problems.push(...checkExpressions(document), ...checkVariableNames(document));
   return dedupeProblems(problems);
@@ -40,6 +41,19 @@ export function loadWorkflow(text: string, format?: SourceFormat): LoadResult {
   // In source order, as an editor would list them (the sort is stable for equal positions).
   located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   return { ok: false, problems: located };
+}
+
+/** The workflow properties of the DSL reference ("Workflow"). */
+const WORKFLOW_PROPERTIES = ['document', 'input', 'use', 'do', 'timeout', 'output', 'schedule', 'evaluate'];
+
+/**
+ * The official schema lets the top level carry anything; Baton does not, so that a misspelt
+ * `timout:` or `ouput:` is reported instead of silently ignored.
+ */
+function checkTopLevel(document: Record<string, any>): Problem[] {
+  return Object.keys(document)
+    .filter((key) => !WORKFLOW_PROPERTIES.includes(key))
+    .map((key) => ({ path: pointer('', key), message: unknownPropertyMessage(key, WORKFLOW_PROPERTIES, 'the workflow') }));
 }
 
 function checkDslVersion(document: Record<string, any>): Problem[] {
