@@ -49,12 +49,22 @@ describe('baton apply', () => {
     expect(first.stdout).toContain(`created   ${ns}/hello@1.0.0`);
     expect(first.stdout).toContain(`created   ${ns}/sleepy@1.0.0`);
     expect(first.stderr).toMatch(new RegExp(`^failed    ${join(dir, 'invalid.yaml')}: Unprocessable Content: .* \\(HTTP 422\\)$`, 'm'));
-    expect(first.stderr).toMatch(/^ {4}\/do\/0\/step\S*: .+$/m);
+    expect(first.stderr).toMatch(/^ {4}\/do\/0\/step \(line 7:5\): task 'step' has no task type.*\(it has: teleport\)$/m);
     expect(first.stdout).not.toContain('notes.txt');
 
     const again = await baton(['apply', '-f', join(dir, 'hello.yaml'), '-o', 'json'], { env });
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual([expect.objectContaining({ outcome: 'unchanged', workflow: expect.objectContaining({ name: 'hello', version: '1.0.0' }) })]);
+  });
+
+  it('reads a document from stdin, and shows where malformed YAML breaks', async () => {
+    const fromStdin = await baton(['apply', '-f', '-'], { env, stdin: helloYaml(ns, '2.0.0') });
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toBe(`created   ${ns}/hello@2.0.0  (-)\n`);
+    const malformed = await baton(['apply', '-f', '-'], { env, stdin: 'document:\n  name: [unclosed\n' });
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toMatch(/^failed {4}-: Bad Request: the request body is not valid YAML.*\(HTTP 400\)$/m);
+    expect(malformed.stderr).toMatch(/^ {4}\(root\) \(line \d+:\d+\): .+$/m);
   });
 
   it('exits 2 without a file', async () => {

@@ -45,9 +45,14 @@ export function problemLine(error: BatonApiError): string {
   return `${error.title}${detail} (HTTP ${error.status})`;
 }
 
-/** One indented line per validation problem: JSON Pointer and message. */
+/** One indented line per validation problem: JSON Pointer (and source line:column), message. */
 export function problemList(error: BatonApiError, indent = '  '): string {
-  return error.problems.map((p) => `${indent}${p.path || '(root)'}: ${p.message}\n`).join('');
+  return error.problems.map((p) => `${indent}${problemItemLine(p)}\n`).join('');
+}
+
+export function problemItemLine(item: { path: string; message: string; line?: unknown; column?: unknown }): string {
+  const at = typeof item.line === 'number' ? ` (line ${item.line}${typeof item.column === 'number' ? `:${item.column}` : ''})` : '';
+  return `${item.path || '(root)'}${at}: ${item.message}`;
 }
 
 function hintFor(error: BatonApiError): string {

@@ -2,15 +2,17 @@
 // unchanged), the problem list of an invalid document, exit 1 if any file failed.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { BatonApiError, BatonConnectionError, type BatonClient, type WorkflowFormat, type WorkflowSummary } from '@baton/sdk';
+import { BatonApiError, BatonConnectionError, type BatonClient, type ProblemItem, type WorkflowFormat, type WorkflowSummary } from '@baton/sdk';
 import { CONNECTION_HELP, Exit, UsageError, clientFor, connectionFrom, parseCommandArgs } from '../api/args.ts';
 import { json } from '../api/format.ts';
-import { describeFailure, processIo, runApiCommand, type CommandIo } from '../api/report.ts';
+import { readStdin } from '../api/stdin.ts';
+import { describeFailure, problemItemLine, processIo, runApiCommand, type CommandIo } from '../api/report.ts';
 
-export const USAGE = `usage: baton apply -f FILE|DIR [-f FILE|DIR …]
+export const USAGE = `usage: baton apply -f FILE|DIR|- [-f FILE|DIR …]
 
 Registers Serverless Workflow documents (.yaml, .yml, .json). A directory means the documents
-directly inside it. Prints "created" or "unchanged" per file; exits 1 if any file failed.
+directly inside it; - reads one document from stdin. Prints "created" or "unchanged" per file;
+exits 1 if any file failed.
 
 ${CONNECTION_HELP}
 `;
@@ -19,7 +21,7 @@ const EXTENSIONS: Record<string, WorkflowFormat> = { '.yaml': 'yaml', '.yml': 'y
 
 export type ApplyOutcome =
   | { file: string; outcome: 'created' | 'unchanged'; workflow: WorkflowSummary }
-  | { file: string; outcome: 'failed'; error: string; problems?: { path: string; message: string }[] };
+  | { file: string; outcome: 'failed'; error: string; problems?: ProblemItem[] };
 
 export async function run(args: string[], io: CommandIo = processIo): Promise<number> {
   return runApiCommand(USAGE, io, async () => {
@@ -48,6 +50,10 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
 export async function expandTargets(targets: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const target of targets) {
+    if (target === '-') {
+      files.push(target);
+      continue;
+    }
     const info = await stat(target).catch(() => {
       throw new UsageError(`${target}: no such file or directory`);
     });
@@ -64,7 +70,7 @@ export async function expandTargets(targets: string[]): Promise<string[]> {
 
 async function applyFile(client: BatonClient, file: string): Promise<ApplyOutcome> {
   try {
-    const text = await readFile(file, 'utf8');
+    const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
     const format = EXTENSIONS[extname(file).toLowerCase()];
     const result = await client.applyWorkflow(text, format ? { format } : {});
     return { file, outcome: result.created ? 'created' : 'unchanged', workflow: result.workflow };
@@ -72,7 +78,7 @@ async function applyFile(client: BatonClient, file: string): Promise<ApplyOutcom
     // No server: every other file would fail the same way; one message says it all.
     if (error instanceof BatonConnectionError) throw error;
     const failed: ApplyOutcome = { file, outcome: 'failed', error: describeFailure(error, '').trimEnd().split('\n')[0] ?? '' };
-    if (error instanceof BatonApiError && error.problems.length > 0) failed.problems = error.problems.map(({ path, message }) => ({ path, message }));
+    if (error instanceof BatonApiError && error.problems.length > 0) failed.problems = error.problems;
     return failed;
   }
 }
@@ -82,6 +88,6 @@ export function describeOutcome(outcome: ApplyOutcome): string {
     const w = outcome.workflow;
     return `${outcome.outcome.padEnd(9)} ${w.namespace}/${w.name}@${w.version}  (${outcome.file})\n`;
   }
-  const problems = (outcome.problems ?? []).map((p) => `    ${p.path || '(root)'}: ${p.message}\n`).join('');
+  const problems = (outcome.problems ?? []).map((p) => `    ${problemItemLine(p)}\n`).join('');
   return `failed    ${outcome.file}: ${outcome.error}\n${problems}`;
 }

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { isTerminalStatus, isoDurationFromMs, parseDuration, type BatonClient, type Run, type StartRunRequest } from '@baton/sdk';
 import { CONNECTION_HELP, Exit, UsageError, clientFor, connectionFrom, expectPositionals, parseCommandArgs } from '../api/args.ts';
 import { humanDuration, json, runDetails, workflowRef } from '../api/format.ts';
+import { readStdin } from '../api/stdin.ts';
 import { processIo, runApiCommand, type CommandIo } from '../api/report.ts';
 
 /** A bare --wait waits this long. */
@@ -73,12 +74,6 @@ async function readInputFile(file: string): Promise<string> {
   } catch (error) {
     throw new UsageError(`--input-file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export async function run(args: string[], io: CommandIo = processIo): Promise<number> {
