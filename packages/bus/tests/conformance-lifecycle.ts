@@ -29,6 +29,13 @@ export function lifecycleConformance(pool: BusPool, target: BusUnderTest): void 
       await bus.close(); // twice is harmless
     });
 
+    it('close right after a consume started (still connecting, not yet blocked) wakes it too', async () => {
+      const bus = pool.create();
+      const starting = bus.consume(uniqueName('racing'), 'c1', { max: 1, blockMs: 30_000, visibilityMs: 1_000 });
+      await bus.close();
+      expect(await starting).toEqual([]);
+    });
+
     it('rejects a body that JSON cannot carry, and enqueues nothing of that batch', async () => {
       const bus = pool.create();
       const queue = uniqueName('bad-body');

@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BusClosedError } from '../errors.ts';
 
 // Blocking reads (XREADGROUP … BLOCK) hold their connection until they return, so each
 // concurrent blocked `consume` gets its own connection, borrowed from this pool; enqueue, ack and
@@ -10,9 +12,9 @@ import type { Redis } from 'ioredis';
 // lost (its entries would sit in the pending list until their lease expired) and the
 // connection would have to reconnect.
 
-/** How often CLIENT UNBLOCK is repeated while an aborted read has not returned: it may reach
- *  Redis just before the XREADGROUP it targets, and then has nothing to unblock. */
-const UNBLOCK_RETRY_MS = 20;
+/** Wait before repeating CLIENT UNBLOCK when it found nothing blocked: the abort came before
+ *  the XREADGROUP it targets reached Redis (or while it was still being written). */
+const UNBLOCK_RETRY_MS = 1;
 
 interface BlockingConnection {
   readonly redis: Redis;
@@ -33,23 +35,36 @@ export class BlockingConnections {
   /** Run `read` on a connection of its own; aborting `signal` makes Redis answer it early. */
   async run<T>(signal: AbortSignal | undefined, read: (redis: Redis) => Promise<T>): Promise<T> {
     const connection = this.idle.pop() ?? (await this.open());
-    let unblockTimer: NodeJS.Timeout | undefined;
-    const unblock = (): void => {
-      if (connection.clientId !== undefined) {
-        this.commands.call('CLIENT', ['UNBLOCK', connection.clientId]).catch((error: unknown) => this.onError(error, 'CLIENT UNBLOCK'));
-      }
-    };
+    if (this.closed) {
+      connection.redis.disconnect();
+      throw new BusClosedError();
+    }
+    let settled = false;
     const onAbort = (): void => {
-      unblock();
-      unblockTimer = setInterval(unblock, UNBLOCK_RETRY_MS);
+      this.unblock(connection, () => settled).catch((error: unknown) => this.onError(error, 'CLIENT UNBLOCK'));
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await read(connection.redis);
+      const reply = read(connection.redis);
+      // Registered after the read is queued, and checked once: an abort that came while a
+      // connection was being opened must still wake the read.
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+      return await reply;
     } finally {
+      settled = true;
       signal?.removeEventListener('abort', onAbort);
-      clearInterval(unblockTimer);
       this.release(connection);
+    }
+  }
+
+  /** CLIENT UNBLOCK answers 1 once it woke the read; 0 means it is not blocked yet: retry. */
+  private async unblock(connection: BlockingConnection, settled: () => boolean): Promise<void> {
+    while (!settled() && !this.closed) {
+      if (connection.clientId !== undefined) {
+        const woken = await this.commands.call('CLIENT', ['UNBLOCK', connection.clientId]);
+        if (Number(woken) === 1) return;
+      }
+      await sleep(UNBLOCK_RETRY_MS);
     }
   }
 

@@ -36,8 +36,7 @@ export class RedisBus implements ObservableBus {
     // RESP2: the reply shapes in replies.ts (RESP3 would turn XREAD replies into maps).
     this.commands = new Redis(options.url, { protocol: 2 });
     this.commands.on('error', (error: unknown) => onError(error, 'command connection'));
-    const isClosed = (): boolean => this.closed;
-    this.queues = new RedisQueues(this.commands, (queue) => `${this.prefix}q:${queue}`, isClosed, onError);
+    this.queues = new RedisQueues(this.commands, (queue) => `${this.prefix}q:${queue}`, onError);
     this.topics = new RedisTopics(this.commands, (topic) => `${this.prefix}t:${topic}`, options.topicMaxLen ?? DEFAULT_TOPIC_MAX_LEN, onError);
   }
 
@@ -48,7 +47,12 @@ export class RedisBus implements ObservableBus {
 
   async consume<T = unknown>(queue: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
     this.assertOpen();
-    return this.queues.consume<T>(queue, consumer, options);
+    try {
+      return await this.queues.consume<T>(queue, consumer, options);
+    } catch (error) {
+      if (this.closed) return []; // close() came while this consume was under way
+      throw error;
+    }
   }
 
   async ack(queue: string, ids: readonly string[]): Promise<void> {

@@ -2,38 +2,19 @@ import type { Redis } from 'ioredis';
 import type { BusMessage, ConsumeOptions } from '@baton/core';
 import { decodeBody, encodeBody } from '../codec.ts';
 import { BlockingConnections } from './blocking-connections.ts';
-import {
-  BODY_FIELD,
-  bodyText,
-  deliveriesOfPending,
-  entriesOfRead,
-  isBusyGroupError,
-  isNoGroupError,
-  parseAutoClaim,
-  pendingCount,
-  type RawEntry,
-} from './replies.ts';
+import { BODY_FIELD, bodyText, entriesOfRead, isBusyGroupError, isNoGroupError, pendingCount, type RawEntry } from './replies.ts';
+import { EXTEND_SCRIPT, TAKE_SCRIPT } from './scripts.ts';
 
 // Queues on Redis Streams: one stream per queue and one consumer group ("baton") on it. Acked
 // entries are deleted, so the stream holds only waiting and in-flight messages.
 
 export const GROUP = 'baton';
 
-// Renews a lease only while `consumer` still owns the entry: a plain XCLAIM would take it back
-// from a consumer that has already reclaimed it. JUSTID keeps the delivery count unchanged.
-const EXTEND_SCRIPT = `
-local renewed = {}
-for i = 3, #ARGV do
-  local id = ARGV[i]
-  local row = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]
-  if row and row[2] == ARGV[2] then
-    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id, 'JUSTID')
-    renewed[#renewed + 1] = id
-  end
-end
-return renewed`;
-
-type WithExtend = Redis & { batonExtend(key: string, group: string, consumer: string, ...ids: string[]): Promise<string[]> };
+type TakeReply = [cursor: string, claimed: RawEntry[], deliveries: number[], fresh: RawEntry[]];
+type WithScripts = Redis & {
+  batonTake(key: string, group: string, consumer: string, minIdleMs: number, cursor: string, max: number): Promise<TakeReply>;
+  batonExtend(key: string, group: string, consumer: string, ...ids: string[]): Promise<string[]>;
+};
 
 export class RedisQueues {
   /** Stream keys whose consumer group is known to exist (forgotten on NOGROUP). */
@@ -46,10 +27,10 @@ export class RedisQueues {
   constructor(
     private readonly commands: Redis,
     private readonly keyOf: (queue: string) => string,
-    private readonly isClosed: () => boolean,
     onError: (error: unknown, context: string) => void,
   ) {
     this.blocking = new BlockingConnections(commands, onError);
+    commands.defineCommand('batonTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
     commands.defineCommand('batonExtend', { numberOfKeys: 1, lua: EXTEND_SCRIPT });
   }
 
@@ -62,15 +43,14 @@ export class RedisQueues {
     throwFirstError(await pipeline.exec());
   }
 
+  /** One round trip takes reclaimed and new messages; only if there are none does it block. */
   async consume<T>(queue: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
     const key = this.keyOf(queue);
-    const reclaimed = await this.withGroup(key, () => this.reclaim<T>(key, consumer, options));
+    const { reclaimed, fresh } = await this.withGroup(key, () => this.take<T>(key, consumer, options));
     if (reclaimed.length > 0) this.reclaimedByQueue.set(queue, (this.reclaimedByQueue.get(queue) ?? 0) + reclaimed.length);
-    if (reclaimed.length >= options.max) return reclaimed;
-    // Block only when there is nothing to hand back yet.
-    const blockMs = reclaimed.length === 0 && !options.signal?.aborted ? options.blockMs : 0;
-    const fresh = await this.withGroup(key, () => this.readNew<T>(key, consumer, options.max - reclaimed.length, blockMs, options.signal));
-    return reclaimed.length === 0 ? fresh : reclaimed.concat(fresh);
+    const messages = reclaimed.length === 0 ? fresh : reclaimed.concat(fresh);
+    if (messages.length > 0 || options.blockMs <= 0 || options.signal?.aborted) return messages;
+    return this.withGroup(key, () => this.waitForNew<T>(key, consumer, options));
   }
 
   async ack(queue: string, ids: readonly string[]): Promise<void> {
@@ -85,7 +65,7 @@ export class RedisQueues {
     if (ids.length === 0) return [];
     const key = this.keyOf(queue);
     try {
-      return await (this.commands as WithExtend).batonExtend(key, GROUP, consumer, ...ids);
+      return await (this.commands as WithScripts).batonExtend(key, GROUP, consumer, ...ids);
     } catch (error) {
       if (isNoGroupError(error)) return [];
       throw error;
@@ -111,35 +91,22 @@ export class RedisQueues {
     this.blocking.closeAll();
   }
 
-  /** Take over entries whose lease (idle time) exceeded `visibilityMs`, with their delivery counts. */
-  private async reclaim<T>(key: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
-    const start = this.reclaimCursors.get(key) ?? '0-0';
-    const reply = await this.commands.call('XAUTOCLAIM', [key, GROUP, consumer, options.visibilityMs, start, 'COUNT', options.max]);
-    const { cursor, entries } = parseAutoClaim(reply);
-    this.reclaimCursors.set(key, cursor);
-    const claimed = entries.filter((entry) => bodyText(entry) !== undefined);
-    if (claimed.length === 0) return [];
-    // XAUTOCLAIM does not report delivery counts; the pending list does (one round trip).
-    const pipeline = this.commands.pipeline();
-    for (const [id] of claimed) pipeline.xpending(key, GROUP, id, id, 1);
-    const pending = await pipeline.exec();
-    return claimed.map((entry, i) => toMessage<T>(entry, deliveriesOfPending(pending?.[i]?.[1]) ?? 2));
+  private async take<T>(key: string, consumer: string, options: ConsumeOptions): Promise<{ reclaimed: BusMessage<T>[]; fresh: BusMessage<T>[] }> {
+    // The reclaim scan resumes where the last one stopped, so a long pending list is covered.
+    const cursor = this.reclaimCursors.get(key) ?? '0-0';
+    const reply = await (this.commands as WithScripts).batonTake(key, GROUP, consumer, options.visibilityMs, cursor, options.max);
+    const [nextCursor, claimed, deliveries, fresh] = reply;
+    this.reclaimCursors.set(key, nextCursor);
+    return {
+      reclaimed: claimed.map((entry, i) => toMessage<T>(entry, Number(deliveries[i] ?? 2))),
+      fresh: fresh.map((entry) => toMessage<T>(entry, 1)),
+    };
   }
 
-  private async readNew<T>(key: string, consumer: string, count: number, blockMs: number, signal?: AbortSignal): Promise<BusMessage<T>[]> {
-    const args: (string | number)[] = ['GROUP', GROUP, consumer, 'COUNT', count];
-    if (blockMs <= 0) {
-      const reply = await this.commands.call('XREADGROUP', [...args, 'STREAMS', key, '>']);
-      return entriesOfRead(reply).map((entry) => toMessage<T>(entry, 1));
-    }
-    args.push('BLOCK', blockMs, 'STREAMS', key, '>');
-    try {
-      const reply = await this.blocking.run(signal, (redis) => redis.call('XREADGROUP', args));
-      return entriesOfRead(reply).map((entry) => toMessage<T>(entry, 1));
-    } catch (error) {
-      if (this.isClosed()) return []; // close() woke the read by disconnecting it
-      throw error;
-    }
+  private async waitForNew<T>(key: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
+    const args = ['GROUP', GROUP, consumer, 'COUNT', options.max, 'BLOCK', options.blockMs, 'STREAMS', key, '>'];
+    const reply = await this.blocking.run(options.signal, (redis) => redis.call('XREADGROUP', args));
+    return entriesOfRead(reply).map((entry) => toMessage<T>(entry, 1));
   }
 
   /** Run `operation` with the group in place; recreate it once if Redis lost it (NOGROUP). */

@@ -14,12 +14,6 @@ export function entriesOfRead(reply: unknown): RawEntry[] {
   return stream[1];
 }
 
-/** XAUTOCLAIM reply: [nextCursor, entries, deletedIds]. */
-export function parseAutoClaim(reply: unknown): { cursor: string; entries: RawEntry[] } {
-  const [cursor, entries] = reply as [string, RawEntry[], string[]];
-  return { cursor, entries };
-}
-
 /** The JSON text of an entry's body field, or undefined when the entry has none. */
 export function bodyText(entry: RawEntry): string | undefined {
   const fields = entry[1];
@@ -30,20 +24,14 @@ export function bodyText(entry: RawEntry): string | undefined {
   return undefined;
 }
 
-/** Extended XPENDING reply for one id: [[id, consumer, idleMs, deliveries]] (empty if not pending). */
-export function deliveriesOfPending(reply: unknown): number | undefined {
-  if (!Array.isArray(reply) || reply.length === 0) return undefined;
-  const row = reply[0] as [string, string, number, number];
-  return Number(row[3]);
-}
-
 /** Summary XPENDING reply: [count, minId, maxId, [[consumer, count], …]]. */
 export function pendingCount(reply: unknown): number {
   return Array.isArray(reply) ? Number(reply[0]) : 0;
 }
 
 export function isNoGroupError(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOGROUP');
+  // Errors raised inside a script carry the command's error text after a script prefix.
+  return error instanceof Error && /\bNOGROUP\b/.test(error.message);
 }
 
 export function isBusyGroupError(error: unknown): boolean {

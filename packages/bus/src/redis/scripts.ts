@@ -1,0 +1,43 @@
+// Lua scripts of the Redis adapter. Each runs atomically in one round trip.
+
+/**
+ * The non-blocking part of consume: reclaim expired leases (XAUTOCLAIM), look up their delivery
+ * counts (XAUTOCLAIM does not report them), then fill the rest of `max` with new entries.
+ * KEYS[1] stream; ARGV group, consumer, minIdleMs, cursor, max.
+ * Returns { nextCursor, claimedEntries, claimedDeliveries, newEntries }.
+ */
+export const TAKE_SCRIPT = `
+local claim = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], 'COUNT', ARGV[5])
+local claimed = {}
+local deliveries = {}
+for _, entry in ipairs(claim[2]) do
+  if entry[2] then
+    local row = redis.call('XPENDING', KEYS[1], ARGV[1], entry[1], entry[1], 1)[1]
+    claimed[#claimed + 1] = entry
+    deliveries[#deliveries + 1] = row and row[4] or 2
+  end
+end
+local fresh = {}
+local room = tonumber(ARGV[5]) - #claimed
+if room > 0 then
+  local read = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', room, 'STREAMS', KEYS[1], '>')
+  if read then fresh = read[1][2] end
+end
+return { claim[1], claimed, deliveries, fresh }`;
+
+/**
+ * Renew leases only while `consumer` still owns them: a plain XCLAIM would take a message back
+ * from a consumer that has already reclaimed it. JUSTID leaves the delivery count unchanged.
+ * KEYS[1] stream; ARGV group, consumer, id… Returns the ids renewed.
+ */
+export const EXTEND_SCRIPT = `
+local renewed = {}
+for i = 3, #ARGV do
+  local id = ARGV[i]
+  local row = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]
+  if row and row[2] == ARGV[2] then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id, 'JUSTID')
+    renewed[#renewed + 1] = id
+  end
+end
+return renewed`;
