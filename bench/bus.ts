@@ -1,0 +1,201 @@
+// Bus benchmark (not a test): npx tsx bench/bus.ts   (env TEST_REDIS_URL, default redis://127.0.0.1:6379)
+// Prints one JSON document:
+//   roundTrip   enqueue → a consumer already blocked in consume() has it (p50/p99, ms), for the
+//               bus and for raw ioredis doing the same XADD / XREADGROUP BLOCK (the floor), so
+//               `overheadMs` is what the adapter adds on top of Redis itself;
+//   abortWake   abort() → the blocked consume() returns (CLIENT UNBLOCK);
+//   throughput  enqueue + consume + ack, batches of 100, 1 and 4 consumers (msgs/s), and the same
+//               traffic on raw ioredis with one consumer (the floor).
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { InProcessBus, RedisBus, type ObservableBus } from '../packages/bus/src/index.ts';
+
+const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `baton-bench:${randomUUID().slice(0, 8)}:`;
+const ROUND_TRIPS = 2_000;
+const ABORTS = 300;
+const THROUGHPUT_MESSAGES = 100_000;
+const BATCH = 100;
+const LEASE_MS = 60_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function summary(samples: number[]): { p50: number; p99: number; max: number; n: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN);
+  return { p50: at(0.5), p99: at(0.99), max: round(sorted.at(-1) ?? NaN), n: samples.length };
+}
+
+const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
+
+/** One sample of: a consumer is parked in consume(); enqueue one message; time until it is back. */
+async function busRoundTrip(bus: ObservableBus, queue: string): Promise<number> {
+  const received = bus.consume(queue, 'bench', { max: 1, blockMs: 5_000, visibilityMs: LEASE_MS });
+  await sleep(1); // let the consumer block
+  const started = performance.now();
+  await bus.enqueue(queue, [{ at: started }]);
+  const [message] = await received;
+  const elapsed = performance.now() - started;
+  await bus.ack(queue, [message!.id]);
+  return elapsed;
+}
+
+/** The same on raw ioredis (XADD on one connection, XREADGROUP BLOCK on another): the floor. */
+async function rawRoundTrip(writer: Redis, reader: Redis, key: string): Promise<number> {
+  const received = reader.call('XREADGROUP', ['GROUP', 'g', 'c', 'COUNT', 1, 'BLOCK', 5_000, 'STREAMS', key, '>']);
+  await sleep(1);
+  const started = performance.now();
+  await writer.xadd(key, '*', 'b', JSON.stringify({ at: started }));
+  const reply = (await received) as [string, [string, string[]][]][];
+  const elapsed = performance.now() - started;
+  const id = reply[0]![1][0]![0];
+  await writer.pipeline().xack(key, 'g', id).xdel(key, id).exec();
+  return elapsed;
+}
+
+/** Raw and bus samples alternate, so both see the same machine load. */
+async function roundTrips(bus: ObservableBus): Promise<{ raw: number[]; bus: number[] }> {
+  const writer = new Redis(url, { protocol: 2 });
+  const reader = writer.duplicate();
+  const rawKey = `${prefix}raw`;
+  await writer.xgroup('CREATE', rawKey, 'g', '0', 'MKSTREAM');
+  const queue = `rt-${randomUUID()}`;
+  await bus.depth(queue); // create the group before timing
+  const samples = { raw: [] as number[], bus: [] as number[] };
+  for (let i = 0; i < ROUND_TRIPS; i += 1) {
+    samples.raw.push(await rawRoundTrip(writer, reader, rawKey));
+    samples.bus.push(await busRoundTrip(bus, queue));
+  }
+  writer.disconnect();
+  reader.disconnect();
+  return samples;
+}
+
+async function inProcessRoundTrips(bus: ObservableBus): Promise<number[]> {
+  const queue = `rt-${randomUUID()}`;
+  const samples: number[] = [];
+  for (let i = 0; i < ROUND_TRIPS; i += 1) samples.push(await busRoundTrip(bus, queue));
+  return samples;
+}
+
+async function abortWake(bus: ObservableBus): Promise<number[]> {
+  const queue = `abort-${randomUUID()}`;
+  await bus.depth(queue);
+  const samples: number[] = [];
+  for (let i = 0; i < ABORTS; i += 1) {
+    const controller = new AbortController();
+    const pending = bus.consume(queue, 'bench', { max: 1, blockMs: 10_000, visibilityMs: LEASE_MS, signal: controller.signal });
+    await sleep(2);
+    const started = performance.now();
+    controller.abort();
+    await pending;
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+/** A producer enqueues batches of 100 while `consumers` consume up to 100 and ack each batch. */
+async function throughput(bus: ObservableBus, consumers: number): Promise<number> {
+  const queue = `tp-${randomUUID()}`;
+  await bus.depth(queue);
+  const started = performance.now();
+  let done = 0;
+  const produce = async (): Promise<void> => {
+    for (let sent = 0; sent < THROUGHPUT_MESSAGES; sent += BATCH) {
+      await bus.enqueue(queue, Array.from({ length: BATCH }, (_, i) => ({ n: sent + i, payload: 'x'.repeat(64) })));
+    }
+  };
+  const consume = async (name: string): Promise<void> => {
+    while (done < THROUGHPUT_MESSAGES) {
+      const messages = await bus.consume(queue, name, { max: BATCH, blockMs: 200, visibilityMs: LEASE_MS });
+      if (messages.length === 0) continue;
+      await bus.ack(queue, messages.map((message) => message.id));
+      done += messages.length;
+    }
+  };
+  await Promise.all([produce(), ...Array.from({ length: consumers }, (_, i) => consume(`c${i}`))]);
+  return Math.round(THROUGHPUT_MESSAGES / ((performance.now() - started) / 1_000));
+}
+
+/** The floor for `throughput`: the same traffic on raw ioredis (pipelined XADD, XREADGROUP, XACK+XDEL). */
+async function rawThroughput(): Promise<number> {
+  const writer = new Redis(url, { protocol: 2 });
+  const reader = writer.duplicate();
+  const key = `${prefix}raw-tp`;
+  await writer.xgroup('CREATE', key, 'g', '0', 'MKSTREAM');
+  const started = performance.now();
+  let done = 0;
+  const produce = async (): Promise<void> => {
+    for (let sent = 0; sent < THROUGHPUT_MESSAGES; sent += BATCH) {
+      const pipeline = writer.pipeline();
+      for (let i = 0; i < BATCH; i += 1) pipeline.xadd(key, '*', 'b', JSON.stringify({ n: sent + i, payload: 'x'.repeat(64) }));
+      await pipeline.exec();
+    }
+  };
+  const consume = async (): Promise<void> => {
+    while (done < THROUGHPUT_MESSAGES) {
+      const reply = (await reader.call('XREADGROUP', ['GROUP', 'g', 'c', 'COUNT', BATCH, 'BLOCK', 200, 'STREAMS', key, '>'])) as [string, [string, string[]][]][] | null;
+      const entries = reply?.[0]?.[1] ?? [];
+      if (entries.length === 0) continue;
+      for (const [, fields] of entries) JSON.parse(fields[1]!);
+      const ids = entries.map(([id]) => id);
+      await writer.pipeline().xack(key, 'g', ...ids).xdel(key, ...ids).exec();
+      done += entries.length;
+    }
+  };
+  await Promise.all([produce(), consume()]);
+  writer.disconnect();
+  reader.disconnect();
+  return Math.round(THROUGHPUT_MESSAGES / ((performance.now() - started) / 1_000));
+}
+
+async function deleteBenchKeys(): Promise<void> {
+  const redis = new Redis(url);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+async function main(): Promise<void> {
+  const redisBus = new RedisBus({ url, prefix });
+  if (!(await redisBus.ping())) throw new Error(`Redis is not reachable at ${url}`);
+  const memoryBus = new InProcessBus();
+  try {
+    const samples = await roundTrips(redisBus);
+    const raw = summary(samples.raw);
+    const redis = summary(samples.bus);
+    const info = new Redis(url);
+    const redisVersion = /redis_version:(\S+)/.exec(await info.info('server'))?.[1] ?? 'unknown';
+    info.disconnect();
+    const result = {
+      redisVersion,
+      node: process.version,
+      roundTripMs: {
+        rawIoredis: raw,
+        redisBus: redis,
+        overheadMs: { p50: round(redis.p50 - raw.p50), p99: round(redis.p99 - raw.p99) },
+        inProcessBus: summary(await inProcessRoundTrips(memoryBus)),
+      },
+      abortWakeMs: { redisBus: summary(await abortWake(redisBus)), inProcessBus: summary(await abortWake(memoryBus)) },
+      throughputMsgsPerSec: {
+        batch: BATCH,
+        messages: THROUGHPUT_MESSAGES,
+        rawIoredis: { consumers1: await rawThroughput() },
+        redisBus: { consumers1: await throughput(redisBus, 1), consumers4: await throughput(redisBus, 4) },
+        inProcessBus: { consumers1: await throughput(memoryBus, 1), consumers4: await throughput(memoryBus, 4) },
+      },
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await redisBus.close();
+    await memoryBus.close();
+    await deleteBenchKeys();
+  }
+}
+
+await main();
