@@ -13,7 +13,7 @@ const temp = (at: number, temperature: number): NonNullable<Script['events']>[nu
 const bpm = (at: number, value: number): NonNullable<Script['events']>[number] => ({ at, event: { type: 'vitals.bpm', data: { bpm: value } } });
 
 describe('listen', () => {
-  it('to.one: the first matching event completes the task with its data; the run waits meanwhile', () => {
+  it('to.one: the first matching event completes the task (output: [its data]); the run waits meanwhile', () => {
     const log = runScenario(`${header}do:
   - started:
       listen:
@@ -23,7 +23,7 @@ describe('listen', () => {
 `, {}, { events: [{ at: 10, event: { type: 'race.started', source: 'https://other.example/x', data: 0 } }, { at: 20, event: { type: 'race.started', source: 'https://race.example/1', data: { car: 7 } } }] });
     expect(log.decisions[0]!.state.status).toBe('waiting');
     expect(log.decisions[0]!.effects).toEqual([{ kind: 'listen', id: expect.any(String), reference: '/do/0/started', filters: [{ with: { type: 'race.started', source: 'https://race\\.example/.*' } }] }]);
-    expect(log.state).toMatchObject({ status: 'completed', output: { car: 7 } });
+    expect(log.state).toMatchObject({ status: 'completed', output: [{ car: 7 }] });
     expect(log.effects.at(-1)).toMatchObject({ kind: 'unlisten' });
   });
 
@@ -105,7 +105,7 @@ ${vitals}
             with: { type: order.paid }
             correlate: { orderId: { from: .data.id, expect: '\${ .orderId }' } }
 `, { orderId: 'o2' }, { events: [{ at: 1, event: { type: 'order.paid', data: { id: 'o1' } } }, { at: 2, event: { type: 'order.paid', data: { id: 'o2' } } }] });
-    expect(log.state.output).toEqual({ id: 'o2' });
+    expect(log.state.output).toEqual([{ id: 'o2' }]);
   });
 
   it('foreach runs its tasks for each consumed event, in order, collecting outputs', () => {

@@ -1,13 +1,15 @@
 // `listen` (dsl-reference.md, "Listen", "Event Consumption Strategy").
 //
 // One listen effect carries every filter (those of `until` too); the runtime routes matching
-// events back as event.received, and this handler decides what they mean:
-// - one: the first matching event completes the task; output: that event (read as `read` says).
+// events back as event.received, and this handler decides what they mean. The output is always
+// the array of consumed events, read as `read` says (dsl-reference.md: "A listen task produces a
+// sequentially ordered array of all the events it has consumed"), `one` included.
+// - one: the first matching event completes the task.
 // - any: each matching event is consumed (`any: []` matches every event); without `until` the
 //   first one completes the task, with an `until` expression the task completes once it holds
 //   for the array of consumed events, with `until` events once those arrive (they are not
-//   part of the output). Output: the array of consumed events.
-// - all: one event per filter, in any order; output: the consumed events in arrival order.
+//   part of the output).
+// - all: one event per filter, in any order; consumed events are in arrival order.
 // - foreach: each consumed event runs `foreach.do` (FIFO, one at a time); output: the array of
 //   per-event outputs (after foreach.output.as).
 //
@@ -102,7 +104,7 @@ function stopListening(run: Run, f: string, task: CompiledTask): void {
   if (frame.e !== undefined) run.cancelWait(frame.e);
   run.update(f, { e: undefined });
   if (task.spec.type !== 'listen') return;
-  if (!task.spec.foreach) return run.complete(f, task.spec.to.mode === 'one' ? (frame.ev?.[0] ?? null) : (frame.ev ?? []));
+  if (!task.spec.foreach) return run.complete(f, frame.ev ?? []);
   if (frame.ph !== 'foreach' && (frame.q?.length ?? 0) === 0) run.complete(f, frame.outs ?? []);
 }
 
