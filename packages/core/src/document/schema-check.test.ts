@@ -112,4 +112,11 @@ describe('validateWorkflow: the official schema, reported per task', () => {
       { path: '/input/schema/resource', feature: 'schema.resource', message: expect.any(String) },
     ]);
   });
+
+  it('reports a value of the wrong type for a schema with alternatives by its type alone', () => {
+    expect(validateWorkflow(workflow([{ a: { run: [{ workflow: {} }] } }, { b: { listen: { to: [] } } }]))).toEqual([
+      { path: '/do/0/a/run', message: 'must be an object' },
+      { path: '/do/1/b/listen/to', message: 'must be an object' },
+    ]);
+  });
 });

@@ -33,21 +33,41 @@ export function explainErrors(errors: ErrorObject[], basePath: string, context: 
     .filter(({ error }) => error.keyword === 'oneOf' || error.keyword === 'anyOf')
     .sort((a, b) => depth(a.error.instancePath) - depth(b.error.instancePath) || b.order - a.order)
     .map(({ error }) => error);
-  const handled: Array<{ path: string; allowed: Set<string> }> = [];
+  const handled: Owner[] = [];
   const problems: Problem[] = [];
   for (const alternative of alternatives) {
     if (handled.some((h) => isWithin(alternative.instancePath, h.path))) continue;
+    const owner = { path: alternative.instancePath, parentSchema: alternative.parentSchema };
+    // A value of the wrong type for the schema holding the alternatives: that type error says it all.
+    if (errors.some((e) => e.keyword === 'type' && isOwnError(e, owner))) {
+      handled.push({ ...owner, allowed: new Set() });
+      continue;
+    }
     const result = explainAlternative(alternative, basePath);
-    handled.push({ path: alternative.instancePath, allowed: result.allowed });
+    handled.push({ ...owner, allowed: result.allowed });
     problems.push(...result.problems);
   }
   for (const error of errors) {
     if (error.keyword === 'oneOf' || error.keyword === 'anyOf' || error.keyword === 'if') continue;
     const owner = handled.find((h) => isWithin(error.instancePath, h.path));
-    if (owner && !isUnknownPropertyOutside(error, owner)) continue;
+    // Under a resolved alternative, keep only the errors of the schema that holds it (its type,
+    // its required properties, properties that no branch allows); the rest came from branches.
+    if (owner && !isOwnError(error, owner)) continue;
+    if (owner && isUnknownProperty(error) && owner.allowed.has(unknownPropertyName(error))) continue;
     problems.push(toProblem(error, basePath, context, owner?.allowed));
   }
   return problems;
+}
+
+/** The value where alternatives failed, and the schema object holding them. */
+interface Owner {
+  path: string;
+  parentSchema: unknown;
+  allowed: Set<string>;
+}
+
+function isOwnError(error: ErrorObject, owner: { path: string; parentSchema: unknown }): boolean {
+  return error.instancePath === owner.path && error.parentSchema === owner.parentSchema;
 }
 
 interface BranchResult {
@@ -200,12 +220,6 @@ function union(...sets: Array<Set<string>>): Set<string> {
 
 function isUnknownProperty(error: ErrorObject): boolean {
   return error.keyword === 'unevaluatedProperties' || error.keyword === 'additionalProperties';
-}
-
-/** An unknown-property error at the alternative's own object that no branch would accept either. */
-function isUnknownPropertyOutside(error: ErrorObject, owner: { path: string; allowed: Set<string> }): boolean {
-  if (!isUnknownProperty(error) || error.instancePath !== owner.path) return false;
-  return !owner.allowed.has(unknownPropertyName(error));
 }
 
 function unknownPropertyName(error: ErrorObject): string {

@@ -43,7 +43,10 @@ export function describeBranch(branch: unknown): string {
   if (friendly) return FRIENDLY_TITLES[friendly]!;
   const type = (isObject(branch) && branch.type) || (isObject(target) && target.type);
   if (typeof type === 'string' && TYPE_NAMES[type]) return TYPE_NAMES[type];
-  return titles.find((t): t is string => typeof t === 'string') ?? 'another form';
+  const title = titles.find((t): t is string => typeof t === 'string');
+  if (title) return title;
+  const required = isObject(target) && Array.isArray(target.required) ? target.required : [];
+  return required.length > 0 ? `the form with ${required.map((r: string) => `'${r}'`).join(', ')}` : 'another form';
 }
 
 /** Patterns of the official schema that deserve words rather than a regular expression. */
@@ -100,8 +103,10 @@ export function describeError(error: ErrorObject): string {
       return params.limit === 1 ? 'must not be empty' : `must have at least ${String(params.limit)} items`;
     case 'false schema':
       return 'is not allowed here';
-    case 'not':
-      return 'has a value that is not allowed here';
+    case 'not': {
+      const forbidden = isObject(error.schema) && Array.isArray(error.schema.required) ? error.schema.required : [];
+      return forbidden.length > 0 ? `must not have ${forbidden.map((r: string) => `'${r}'`).join(', ')} here` : 'has a value that is not allowed here';
+    }
     default:
       return error.message ?? `fails the schema keyword '${error.keyword}'`;
   }
