@@ -1,12 +1,16 @@
 // The API's wire shapes. Requests are validated with these schemas at the edge; the types the
 // handlers use are inferred from them, and /openapi.json is generated from the same schemas.
 import { z } from 'zod';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './storable.ts';
 
 export const RUN_STATUSES = ['pending', 'running', 'waiting', 'completed', 'faulted', 'cancelled'] as const;
 export const MAX_PAGE_LIMIT = 500;
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_EVENTS_LIMIT = 1000;
 export const DEFAULT_EVENTS_LIMIT = 100;
+
+/** A string stored in a text column (see storable.ts). */
+const text = () => z.string().refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 
 /** DSL 1.0 names and namespaces (`^[a-z0-9](-?[a-z0-9])*$`). */
 const dslName = z.string().regex(/^[a-z0-9](-?[a-z0-9])*$/, 'must be lowercase letters, digits and single dashes (e.g. "my-flow")').max(100);
@@ -65,14 +69,14 @@ export const DefinitionPageSchema = z
   .meta({ id: 'DefinitionPage' });
 
 export const ListWorkflowsQuery = z.object({
-  namespace: z.string().min(1).optional(),
-  name: z.string().min(1).optional(),
+  namespace: text().min(1).optional(),
+  name: text().min(1).optional(),
   limit: limitOf(MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT),
-  cursor: z.string().min(1).optional(),
+  cursor: text().min(1).optional(),
 });
 
-export const WorkflowParams = z.object({ namespace: z.string().min(1), name: z.string().min(1) });
-export const WorkflowVersionParams = WorkflowParams.extend({ version: z.string().min(1) });
+export const WorkflowParams = z.object({ namespace: text().min(1), name: text().min(1) });
+export const WorkflowVersionParams = WorkflowParams.extend({ version: text().min(1) });
 
 // ---- runs -------------------------------------------------------------------------------------
 
@@ -106,25 +110,25 @@ export const CreateRunBody = z
   .object({
     namespace: dslName,
     name: dslName,
-    version: z.string().min(1).optional().describe('default: the highest semantic version'),
+    version: text().min(1).optional().describe('default: the highest semantic version'),
     input: z.unknown().optional().describe('the workflow input (default {})'),
-    idempotencyKey: z.string().min(1).max(200).optional().describe('unique per namespace; repeating it returns the first run'),
-    wait: z.string().min(2).optional().describe('ISO 8601 duration, e.g. PT30S: answer when the run has finished, or when this time is up'),
+    idempotencyKey: text().min(1).max(200).optional().describe('unique per namespace; repeating it returns the first run'),
+    wait: text().min(2).optional().describe('ISO 8601 duration, e.g. PT30S: answer when the run has finished, or when this time is up'),
   })
   .strict();
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
 
 export const ListRunsQuery = z.object({
   status: RunStatusSchema.optional(),
-  namespace: z.string().min(1).optional(),
-  name: z.string().min(1).optional(),
+  namespace: text().min(1).optional(),
+  name: text().min(1).optional(),
   limit: limitOf(MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT),
-  cursor: z.string().min(1).optional(),
+  cursor: text().min(1).optional(),
 });
 
-export const RunParams = z.object({ id: z.string().min(1) });
+export const RunParams = z.object({ id: text().min(1) });
 
-export const CancelRunBody = z.object({ reason: z.string().max(1000).optional() }).strict().optional();
+export const CancelRunBody = z.object({ reason: text().max(1000).optional() }).strict().optional();
 
 export const ListEventsQuery = z.object({
   after: z.coerce.number().int().min(0).default(0).describe('return events with seq greater than this (default 0)'),
@@ -180,13 +184,13 @@ export const CreatedApiKeySchema = ApiKeySchema.extend({ secret: z.string().desc
 
 export const CreateKeyBody = z
   .object({
-    name: z.string().min(1).max(200),
+    name: text().min(1).max(200),
     role: z.enum(['admin', 'user']),
     namespace: dslName.optional().describe('restrict the key to one namespace'),
   })
   .strict();
 
-export const KeyParams = z.object({ id: z.string().min(1) });
+export const KeyParams = z.object({ id: text().min(1) });
 
 // ---- system -----------------------------------------------------------------------------------
 

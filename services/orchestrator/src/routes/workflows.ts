@@ -10,6 +10,7 @@ import { assertNamespace, listingNamespace } from '../auth.ts';
 import { contentHash } from '../content-hash.ts';
 import { ApiProblem, ProblemTypes, conflict, notFound } from '../problems.ts';
 import { defineRoute } from '../route-kit.ts';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../storable.ts';
 import { DefinitionPageSchema, DefinitionSchema, DefinitionSummarySchema, ListWorkflowsQuery, WorkflowParams, WorkflowVersionParams } from '../schemas.ts';
 
 const DocumentHeader = z.object({ document: z.object({ namespace: z.string(), name: z.string(), version: z.string() }) });
@@ -103,8 +104,9 @@ function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
         throw new ApiProblem(400, ProblemTypes.malformedBody, 'the request body is empty: send a workflow document as application/yaml or application/json');
       }
       const format = mediaType(request) === 'application/json' ? 'json' : 'yaml';
+      if (!isStorableText(text)) throw new ApiProblem(400, ProblemTypes.malformedBody, `the request body ${UNSTORABLE_TEXT_MESSAGE}`);
       assertWellFormed(text, format);
-      const loaded = loadWorkflow(text);
+      const loaded = loadWorkflow(text, format);
       if (!loaded.ok) {
         const first = loaded.problems[0];
         const detail = `the workflow is invalid: ${first ? `${first.path || '(root)'}: ${first.message}` : 'unknown problem'}${loaded.problems.length > 1 ? ` (and ${loaded.problems.length - 1} more)` : ''}`;

@@ -80,6 +80,26 @@ export function authSuite(harness: () => Harness): void {
       expect(definitions.json().items.every((d: { namespace: string }) => d.namespace === mine)).toBe(true);
     });
 
+    it('a namespace-restricted key delivers posted events only to runs of its namespace', async () => {
+      const h = harness();
+      const mine = uniqueNamespace('mine');
+      const theirs = uniqueNamespace('theirs');
+      await registerWorkflow(h, mine);
+      await registerWorkflow(h, theirs);
+      const ownRun = await startRun(h, mine);
+      const otherRun = await startRun(h, theirs);
+      const type = `com.example.${mine}.scoped`;
+      await h.store.transaction((tx) =>
+        tx.insertListens([ownRun, otherRun].map((run) => ({ id: `${run.id}:l1`, runId: run.id, listenId: 'l1', filters: [{ with: { type } }] }))),
+      );
+      const key = (await createKey(h, { name: 'scoped-events', role: 'user', namespace: mine })).secret;
+      const event = { specversion: '1.0', id: 'e1', source: 'test', type };
+      const scoped = await h.request({ method: 'POST', url: '/api/v1/events', key, payload: event });
+      expect(scoped.json()).toEqual({ matched: 1 });
+      const unrestricted = await h.request({ method: 'POST', url: '/api/v1/events', payload: { ...event, id: 'e2' } });
+      expect(unrestricted.json()).toEqual({ matched: 2 });
+    });
+
     it('a revoked key is refused at once here and, after the cache window, by another process', async () => {
       const h = harness();
       const other = await createOrchestratorApp({ store: h.store, bus: h.bus, logger: pino({ level: 'silent' }), metrics: new Registry(), config: defaultOrchestratorConfig({ authCacheMs: 300 }) });

@@ -1,4 +1,5 @@
 // The HTTP edge: system routes, 404/405/413/415, malformed bodies, request logs, metrics, OpenAPI.
+import type { InjectOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { type Harness, registerWorkflow, uniqueNamespace } from '../harness.ts';
 
@@ -69,6 +70,41 @@ export function edgeSuite(harness: () => Harness): void {
       expect(malformed.json().detail).toMatch(/^the request body is not valid JSON: .*(position|token|property)/i);
       const poisoned = await h.request({ method: 'POST', url: '/api/v1/runs', headers: { 'content-type': 'application/json' }, payload: '{"namespace":"a","name":"b","__proto__":{"x":1}}' });
       expect(poisoned.statusCode).toBe(400);
+    });
+
+    it('never answers 5xx to hostile input: NUL, lone surrogates, odd params', async () => {
+      const h = harness();
+      const ns = uniqueNamespace();
+      await registerWorkflow(h, ns);
+      const json = { 'content-type': 'application/json' };
+      const yaml = { 'content-type': 'application/yaml' };
+      const run = (members: string) => `{"namespace":"${ns}","name":"hello",${members}}`;
+      const cases: Array<[InjectOptions, number]> = [
+        // JSON values are jsonb: NUL and lone surrogates inside run input are kept.
+        [{ method: 'POST', url: '/api/v1/runs', headers: json, payload: run('"input":{"s":"a\\u0000b"}') }, 201],
+        [{ method: 'POST', url: '/api/v1/runs', headers: json, payload: run('"input":{"s":"\\ud800"}') }, 201],
+        // Strings that go to text columns are refused.
+        [{ method: 'POST', url: '/api/v1/runs', headers: json, payload: run('"idempotencyKey":"k\\u0000"') }, 400],
+        [{ method: 'POST', url: '/api/v1/runs', headers: json, payload: run('"version":"\\udc00"') }, 400],
+        [{ method: 'POST', url: '/api/v1/keys', headers: json, payload: '{"name":"\\u0000","role":"user"}' }, 400],
+        [{ method: 'POST', url: '/api/v1/workflows', headers: yaml, payload: 'a: 1\u0000' }, 400],
+        [{ method: 'GET', url: '/api/v1/runs?name=%00' }, 400],
+        [{ method: 'GET', url: '/api/v1/workflows?namespace=a%00b' }, 400],
+        [{ method: 'GET', url: '/api/v1/runs?cursor=%00' }, 400],
+        [{ method: 'GET', url: '/api/v1/runs?limit=1&limit=2' }, 400],
+        [{ method: 'GET', url: `/api/v1/workflows/${ns}/hello%00` }, 400],
+        [{ method: 'GET', url: `/api/v1/workflows/${ns}/hello/%ED%A0%80` }, 400],
+        [{ method: 'GET', url: `/api/v1/runs/${'x'.repeat(5000)}` }, 414],
+        [{ method: 'GET', url: '/api/v1/runs/%E0%A4%A' }, 400],
+        [{ method: 'GET', url: '/api/v1/runs/%00' }, 400],
+        [{ method: 'DELETE', url: '/api/v1/keys/%00' }, 400],
+        [{ method: 'POST', url: '/api/v1/events', headers: json, payload: 'null' }, 400],
+      ];
+      for (const [options, status] of cases) {
+        const response = await h.request(options);
+        expect(response.statusCode, `${options.method} ${options.url} ${String(options.payload ?? '')}: ${response.body}`).toBe(status);
+        if (status >= 400) expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      }
     });
 
     it('writes one JSON log line per request with method, route, status, duration — never the key', async () => {
