@@ -9,6 +9,8 @@ import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import type { RunEventRecord, RunUpdate, Store } from '@baton/core';
 import { createStore } from '@baton/store';
+import type { SqlStore } from '@baton/store';
+import { readFileSync } from 'node:fs';
 import { log, summary } from './lib.ts';
 
 const MAINTENANCE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -60,17 +62,52 @@ async function batch(store: Store, ids: string[], step: number): Promise<void> {
   });
 }
 
-async function measure(store: Store) {
+/** CPU seconds used so far by the server processes serving `database` (same machine only). */
+async function serverCpuSeconds(store: SqlStore, database: string): Promise<number | undefined> {
+  const rows = await store.db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+  try {
+    let ticks = 0;
+    for (const { pid } of rows) {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+const walBytes = async (store: SqlStore) =>
+  Number((await store.db.query<{ lsn: number }>("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::float8 AS lsn"))[0]?.lsn);
+
+// Wall-clock figures depend on how busy the machine is; CPU per batch and WAL per batch do not
+// (much), so they are reported too to compare changes on a shared machine.
+async function measure(store: SqlStore, database?: string) {
   await store.migrate();
   const ids = await seed(store);
   const samples: number[] = [];
-  for (let step = 0; step < WARMUP + ITERATIONS; step++) {
+  for (let step = 0; step < WARMUP; step++) await batch(store, ids, step);
+  const cpuBefore = process.cpuUsage();
+  const serverBefore = database ? await serverCpuSeconds(store, database) : undefined;
+  const walBefore = database ? await walBytes(store) : undefined;
+  for (let step = WARMUP; step < WARMUP + ITERATIONS; step++) {
     const started = performance.now();
     await batch(store, ids, step);
-    if (step >= WARMUP) samples.push(performance.now() - started);
+    samples.push(performance.now() - started);
   }
+  const cpu = process.cpuUsage(cpuBefore);
+  const serverAfter = database ? await serverCpuSeconds(store, database) : undefined;
+  const perBatch = (total: number) => Number((total / ITERATIONS).toFixed(2));
   const ms = { min: Number(Math.min(...samples).toFixed(2)), ...summary(samples) };
-  return { batchTransactionMs: ms, transitionsPerSecond: Math.round((BATCH * 1000) / ms.p50) };
+  return {
+    batchTransactionMs: ms,
+    transitionsPerSecond: Math.round((BATCH * 1000) / ms.p50),
+    cpuMsPerBatch: {
+      client: perBatch((cpu.user + cpu.system) / 1000),
+      ...(serverBefore !== undefined && serverAfter !== undefined ? { server: perBatch((serverAfter - serverBefore) * 1000) } : {}),
+    },
+    ...(walBefore !== undefined ? { walKiBPerBatch: perBatch(((await walBytes(store)) - walBefore) / 1024) } : {}),
+  };
 }
 
 async function onPostgres() {
@@ -84,7 +121,7 @@ async function onPostgres() {
   url.pathname = `/${name}`;
   const store = await createStore({ kind: 'postgres', connectionString: url.toString(), poolSize: 4 });
   try {
-    return await measure(store);
+    return await measure(store, name);
   } finally {
     await store.close();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
