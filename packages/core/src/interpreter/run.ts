@@ -166,9 +166,9 @@ export class Run {
       this.notifyParent(frame, raw, 'continue');
       return;
     }
+    this.events.push(taskEvent('started', this.workflowName, task, this.env.now));
     this.validate(task.inputSchema, raw, task.ref, 'input');
     if (task.inputFrom) frame = this.update(f, { in: this.evaluate(f, task.inputFrom, raw), raw });
-    this.events.push(taskEvent('started', this.workflowName, task, this.env.now));
     if (task.timeoutMs !== undefined) this.update(f, { x: this.timer(f, 'timeout', task.timeoutMs) });
     this.handlers(task).start(this, f, task);
   }

@@ -56,6 +56,8 @@ export interface Frame {
   hit?: number[];
   /** listen: indices of matched `until` filters. */
   uh?: number[];
+  /** listen: `source id` of the events already handled, so a redelivered event is not consumed twice. */
+  seen?: string[];
   corr?: Record<string, unknown>;
   q?: unknown[];
   /** Pending effect id of a leaf task, and its timeout timer id. */

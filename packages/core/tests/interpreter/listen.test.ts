@@ -49,6 +49,19 @@ ${vitals}
     expect(log.state.output).toEqual([{ temperature: 1 }, { temperature: 2 }, { bpm: 3 }]);
   });
 
+  it('ignores an event delivered twice (same source and id)', () => {
+    const log = runScenario(`${header}do:
+  - collect:
+      listen:
+        to:
+          any: []
+          until: length >= 2
+`, {}, { events: [temp(1, 1), temp(1, 1), temp(2, 2)] });
+    expect(log.decisions[2]!.effects).toEqual([]);
+    expect(log.decisions[2]!.events).toEqual([]);
+    expect(log.state.output).toEqual([{ temperature: 1 }, { temperature: 2 }]);
+  });
+
   it('to.any with until events stops when they arrive and leaves them out of the output', () => {
     const log = runScenario(`${header}do:
   - collect:

@@ -34,11 +34,14 @@ export const listenTask: TaskHandler = {
   outcome(run, f, task, _wait, outcome) {
     if (task.spec.type !== 'listen' || outcome.type !== 'event.received') return;
     const to = task.spec.to;
+    const key = `${outcome.event.source} ${outcome.event.id}`;
+    if (run.frame(f).seen?.includes(key)) return; // delivered again (at-least-once transport)
     if (to.until && untilReached(run, f, to.until, outcome.event)) return stopListening(run, f, task);
     const filters = filtersOf(run, f, to);
     const frame = run.frame(f);
     const index = matchingFilter(run, filters, to.mode === 'all' ? (frame.hit ?? []) : [], outcome.event, frame.corr);
     if (index < 0) return;
+    run.update(f, { seen: [...(frame.seen ?? []), key] });
     const filter = filters[index];
     const corr = filter?.correlate ? { ...correlationValues(filter, outcome.event, jq(run)), ...frame.corr } : frame.corr;
     const item = readEvent(outcome.event, task.spec.read);
