@@ -53,6 +53,14 @@ describe('validateWorkflow: semantic checks', () => {
     ]);
   });
 
+  it('allows one default case (without when) per switch', () => {
+    const cases = [{ big: { when: '.n > 10', then: 'end' } }, { fallback: { then: 'end' } }, { other: { then: 'exit' } }];
+    expect(validateWorkflow(workflow([{ route: { switch: cases } }]))).toEqual([
+      { path: '/do/0/route/switch/2/other', message: "case 'other' has no 'when', but 'fallback' is already the default case: only one case may omit it" },
+    ]);
+    expect(validateWorkflow(workflow([{ route: { switch: cases.slice(0, 2) } }]))).toEqual([]);
+  });
+
   it('resolves references to use.errors, use.retries, use.timeouts, use.functions and use.authentications', () => {
     const use = {
       errors: { notFound: { type: 'https://example.com/not-found', status: 404 } },

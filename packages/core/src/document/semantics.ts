@@ -16,7 +16,7 @@ export function checkSemantics(document: unknown): Problem[] {
   if (isObject(use.authentications)) {
     for (const [name, policy] of Object.entries(use.authentications)) problems.push(...checkSecretReference(policy, pointer('/use/authentications', name), use));
   }
-  for (const entry of tasks) problems.push(...checkTaskReferences(entry, document));
+  for (const entry of tasks) problems.push(...checkTaskReferences(entry, document), ...checkSwitchDefault(entry));
   problems.push(...checkFunctionCycles(tasks, use.functions));
   return problems;
 }
@@ -80,6 +80,22 @@ function checkFlow(list: TaskList): Problem[] {
       });
     }
   }
+  return problems;
+}
+
+/** "There can be only one default case, all others MUST set a condition" (dsl-reference.md, Switch). */
+function checkSwitchDefault({ task, path, kind }: TaskEntry): Problem[] {
+  if (kind !== 'switch' || !Array.isArray(task.switch)) return [];
+  const problems: Problem[] = [];
+  let defaultCase: string | undefined;
+  task.switch.forEach((item: unknown, index: number) => {
+    if (!isObject(item)) return;
+    for (const [name, branch] of Object.entries(item)) {
+      if (!isObject(branch) || branch.when !== undefined) continue;
+      if (defaultCase === undefined) defaultCase = name;
+      else problems.push({ path: pointer(path, 'switch', index, name), message: `case '${name}' has no 'when', but '${defaultCase}' is already the default case: only one case may omit it` });
+    }
+  });
   return problems;
 }
 
