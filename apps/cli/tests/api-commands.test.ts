@@ -58,9 +58,10 @@ describe('baton apply', () => {
   });
 
   it('reads a document from stdin, and shows where malformed YAML breaks', async () => {
-    const fromStdin = await baton(['apply', '-f', '-'], { env, stdin: helloYaml(ns, '2.0.0') });
+    const other = uniqueNamespace('stdin');
+    const fromStdin = await baton(['apply', '-f', '-'], { env, stdin: helloYaml(other, '2.0.0') });
     expect(fromStdin.code).toBe(0);
-    expect(fromStdin.stdout).toBe(`created   ${ns}/hello@2.0.0  (-)\n`);
+    expect(fromStdin.stdout).toBe(`created   ${other}/hello@2.0.0  (-)\n`);
     const malformed = await baton(['apply', '-f', '-'], { env, stdin: 'document:\n  name: [unclosed\n' });
     expect(malformed.code).toBe(1);
     expect(malformed.stderr).toMatch(/^failed {4}-: Bad Request: the request body is not valid YAML.*\(HTTP 400\)$/m);
