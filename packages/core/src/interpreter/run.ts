@@ -13,7 +13,7 @@ import type { Frame, InterpreterState, Wait, WaitKind } from './state.ts';
 import type { CloudEvent, Effect, Env, EventDraft } from './types.ts';
 import type { ValidateFunction } from 'ajv';
 
-/** Inline tasks one decision may run before the run is faulted as an endless loop. */
+/** Agenda steps (task starts, completions, faults) one decision may take before the run is faulted as an endless loop. */
 export const MAX_INLINE_STEPS = 100_000;
 
 type Message =
@@ -54,6 +54,7 @@ export class Run {
   readonly events: EventDraft[] = [];
   readonly workflowName: string;
   private readonly agenda: Message[] = [];
+  private head = 0;
   private steps = 0;
 
   constructor(
@@ -138,7 +139,7 @@ export class Run {
 
   /** Processes the agenda until it is empty or the run ended. */
   drain(): void {
-    for (let message = this.agenda.shift(); message !== undefined; message = this.agenda.shift()) {
+    for (let message = this.agenda[this.head]; message !== undefined; message = this.agenda[++this.head]) {
       if (this.terminal) return;
       if (this.s.frames[message.f] === undefined) continue; // cancelled meanwhile
       if (++this.steps > MAX_INLINE_STEPS) {
@@ -155,10 +156,12 @@ export class Run {
         else this.fail(message.f, error.error);
       }
     }
+    this.agenda.length = 0;
+    this.head = 0;
   }
 
   private begin(f: string): void {
-    let frame = this.frame(f);
+    const frame = this.frame(f);
     const task = this.task(frame);
     const raw = frame.in;
     if (task.if && !this.condition(f, task.if, raw)) {
@@ -168,7 +171,7 @@ export class Run {
     }
     this.events.push(taskEvent('started', this.workflowName, task, this.env.now));
     this.validate(task.inputSchema, raw, task.ref, 'input');
-    if (task.inputFrom) frame = this.update(f, { in: this.evaluate(f, task.inputFrom, raw), raw });
+    if (task.inputFrom) this.update(f, { in: this.evaluate(f, task.inputFrom, raw), raw });
     if (task.timeoutMs !== undefined) this.update(f, { x: this.timer(f, 'timeout', task.timeoutMs) });
     this.handlers(task).start(this, f, task);
   }
