@@ -1,0 +1,106 @@
+// The two transports under a StreamClient: a WebSocket (ws) and a Server-Sent Events response.
+import type { ServerResponse } from 'node:http';
+import { WebSocket } from 'ws';
+import type { Sink } from './client.ts';
+
+/** A close that the peer does not complete (it is not reading) is forced after this long. */
+const CLOSE_GRACE_MS = 10_000;
+
+export class WebSocketSink implements Sink {
+  readonly transport = 'websocket' as const;
+  private answered = true;
+
+  constructor(private readonly socket: WebSocket) {
+    socket.on('pong', () => {
+      this.answered = true;
+    });
+  }
+
+  /** Any message from the client also proves it alive. */
+  touch(): void {
+    this.answered = true;
+  }
+
+  write(text: string): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
+  }
+
+  buffered(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.socket.close(code, truncateReason(reason));
+    // The close frame waits behind whatever the client has not read yet; a client that never
+    // reads would keep that memory forever.
+    setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  probe(): boolean {
+    if (!this.answered) return false;
+    this.answered = false;
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.ping();
+    return true;
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+}
+
+/** A close reason is at most 123 bytes (RFC 6455 §5.5: control frame payload ≤ 125). */
+function truncateReason(reason: string): string {
+  const bytes = Buffer.from(reason);
+  return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '') + '...';
+}
+
+/**
+ * SSE: each event is `id: <seq>` + `data: <the same JSON text as on the WebSocket>`, so a
+ * browser's EventSource resumes by itself with Last-Event-ID. Control messages are named
+ * events (`event: caughtUp`, `event: error`); keep-alives are comments.
+ */
+export class SseSink implements Sink {
+  readonly transport = 'sse' as const;
+  private ended = false;
+
+  constructor(private readonly response: ServerResponse) {
+    response.on('close', () => {
+      this.ended = true;
+    });
+  }
+
+  write(text: string, seq?: number): void {
+    if (this.ended) return;
+    if (seq !== undefined) {
+      this.response.write(`id: ${seq}\ndata: ${text}\n\n`);
+      return;
+    }
+    // Control messages are {"<name>": body, "id"?: …}: the name becomes the SSE event name.
+    const name = /^\{"([A-Za-z]+)"/.exec(text)?.[1] ?? 'message';
+    this.response.write(`event: ${name}\ndata: ${text}\n\n`);
+  }
+
+  buffered(): number {
+    return this.response.writableLength;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ended) return;
+    this.response.write(`event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`);
+    this.ended = true;
+    this.response.end();
+    setTimeout(() => this.response.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  probe(): boolean {
+    if (this.ended || this.response.destroyed) return false;
+    this.response.write(': keep-alive\n\n');
+    return true;
+  }
+
+  terminate(): void {
+    this.ended = true;
+    this.response.destroy();
+  }
+}
