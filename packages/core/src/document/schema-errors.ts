@@ -107,7 +107,8 @@ function explainAlternative(alternative: ErrorObject, basePath: string): { probl
     return { problems: [{ path, message: summarize(tied) }], allowed };
   }
   const allowed = union(parentAllowed, knownProperties(best.schema));
-  return { problems: explainErrors(best.errors, path), allowed };
+  const explained = explainErrors(best.errors, path);
+  return { problems: explained.length > 0 ? explained : [{ path, message: `must be ${describeBranch(best.schema)}` }], allowed };
 }
 
 function tryBranch(schema: any, index: number, branchPointer: string, data: unknown): BranchResult {
