@@ -109,6 +109,20 @@ ${vitals}
     expect(log.state.output).toEqual([20, 40]);
   });
 
+  it('binds the variables of a data condition into the filter sent to the runtime', () => {
+    const log = runScenario(`${header}do:
+  - hot:
+      listen:
+        to:
+          one:
+            with:
+              type: vitals.temperature
+              data: \${ .temperature > $input.max and .temperature < $context.limit }
+`, { max: 38, limit: 45 }, { events: [temp(1, 37), temp(2, 50), temp(3, 39)] });
+    expect(log.effects[0]).toMatchObject({ filters: [{ with: { data: '${ ({"max":38,"limit":45}) as $input | ({"max":38,"limit":45}) as $context | .temperature > $input.max and .temperature < $context.limit }' } }] });
+    expect(log.state.output).toEqual([{ temperature: 39 }]);
+  });
+
   it('correlates with an expected value computed from the input', () => {
     const log = runScenario(`${header}do:
   - order:

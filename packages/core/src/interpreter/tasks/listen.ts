@@ -18,6 +18,9 @@
 import type { CompiledTask } from '../compile.ts';
 import type { CompiledConsumption } from '../compile-tasks.ts';
 import { correlationValues, matchEvent } from '../events.ts';
+import { compileField, isExpression } from '../expressions.ts';
+import type { Expr } from '../expressions.ts';
+import { resolverFor } from '../scope.ts';
 import { advanceList, runListFrom } from '../flow.ts';
 import type { Run, TaskHandler } from '../run.ts';
 import type { CloudEvent, EventFilter } from '../types.ts';
@@ -66,11 +69,18 @@ function jq(run: Run) {
   return run.env.jqTimeoutMs !== undefined ? { jqTimeoutMs: run.env.jqTimeoutMs } : {};
 }
 
-/** Filters with their attribute values evaluated now (`data` conditions stay as sources). */
+/**
+ * Filters with their attribute values evaluated now. `data` conditions stay jq sources (they run
+ * on each event, in the runtime too); the `$variables` they use are bound into the source as
+ * literals, except `$secrets` (never copied into an effect) and `$event` (matchEvent binds it).
+ */
 function filtersOf(run: Run, f: string, consumption: CompiledConsumption): EventFilter[] {
   const input = run.frame(f).in;
+  const resolve = resolverFor(run, f);
   return consumption.filters.map((filter) => {
-    const result: EventFilter = { with: run.evaluate(f, filter.with, input) as Record<string, unknown> };
+    const attributes = run.evaluate(f, filter.with, input) as Record<string, unknown>;
+    if (isExpression(attributes.data)) attributes.data = bindVariables(compileField(attributes.data), resolve);
+    const result: EventFilter = { with: attributes };
     if (filter.correlate) {
       result.correlate = Object.fromEntries(
         filter.correlate.map((c) => [c.key, { from: c.from.src, ...(c.expect ? { expect: run.evaluate(f, c.expect, input) } : {}) }]),
@@ -78,6 +88,15 @@ function filtersOf(run: Run, f: string, consumption: CompiledConsumption): Event
     }
     return result;
   });
+}
+
+function bindVariables(expr: Expr, resolve: (name: string) => unknown): string {
+  const bindings = expr.vars
+    .filter((name) => name !== 'secrets' && name !== 'event')
+    .map((name) => [name, resolve(name)] as const)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `(${JSON.stringify(value)}) as $${name} | `);
+  return `\${ ${bindings.join('')}${expr.src} }`;
 }
 
 function matchingFilter(run: Run, filters: EventFilter[], taken: number[], event: CloudEvent, correlation?: Record<string, unknown>): number {
