@@ -13,6 +13,7 @@ import { RouteCatalog } from './route-kit.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerRunRoutes } from './routes/runs.ts';
+import { registerStreamTokenRoutes } from './routes/stream-tokens.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerWorkflowRoutes } from './routes/workflows.ts';
 import { RunWaiters } from './wait.ts';
@@ -82,6 +83,7 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   registerRunRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
+  registerStreamTokenRoutes(app, ctx);
   return app;
 }
 
