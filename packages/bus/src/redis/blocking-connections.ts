@@ -16,6 +16,12 @@ import { BusClosedError } from '../errors.ts';
  *  the XREADGROUP it targets reached Redis (or while it was still being written). */
 const UNBLOCK_RETRY_MS = 1;
 
+/** Longest single XREADGROUP BLOCK: a longer `blockMs` is waited out in slices, so that a
+ *  connection that died silently (no FIN, no RST) is noticed by `socketTimeout`. */
+export const BLOCK_SLICE_MS = 5_000;
+/** A healthy blocking connection answers at least every BLOCK_SLICE_MS. */
+const SOCKET_TIMEOUT_MS = BLOCK_SLICE_MS + 10_000;
+
 interface BlockingConnection {
   readonly redis: Redis;
   /** Redis' id for this connection (CLIENT ID); it changes when the connection reconnects. */
@@ -29,6 +35,8 @@ export class BlockingConnections {
 
   constructor(
     private readonly commands: Redis,
+    /** CLIENT SETNAME of these connections, so that CLIENT LIST tells them apart. */
+    private readonly connectionName: string,
     private readonly onError: (error: unknown, context: string) => void,
   ) {}
 
@@ -77,7 +85,7 @@ export class BlockingConnections {
   }
 
   private async open(): Promise<BlockingConnection> {
-    const redis = this.commands.duplicate();
+    const redis = this.commands.duplicate({ connectionName: this.connectionName, socketTimeout: SOCKET_TIMEOUT_MS });
     const connection: BlockingConnection = { redis, clientId: undefined };
     this.all.add(connection);
     redis.on('error', (error: unknown) => this.onError(error, 'blocking connection'));

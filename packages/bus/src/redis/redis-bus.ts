@@ -15,6 +15,7 @@ export interface RedisBusOptions {
   onError?: BusErrorReporter;
 }
 
+const COMMAND_SOCKET_TIMEOUT_MS = 30_000;
 /** How long ping() waits for PONG before calling Redis unreachable. */
 const PING_TIMEOUT_MS = 1_000;
 
@@ -34,10 +35,13 @@ export class RedisBus implements ObservableBus {
     this.prefix = options.prefix ?? 'baton:';
     const onError = options.onError ?? reportToStderr;
     // RESP2: the reply shapes in replies.ts (RESP3 would turn XREAD replies into maps).
-    this.commands = new Redis(options.url, { protocol: 2 });
+    // socketTimeout: a command connection that died silently fails its callers instead of
+    // hanging them (a healthy Redis answers these non-blocking commands in milliseconds).
+    this.commands = new Redis(options.url, { protocol: 2, connectionName: connectionName(this.prefix, 'commands'), socketTimeout: COMMAND_SOCKET_TIMEOUT_MS });
     this.commands.on('error', (error: unknown) => onError(error, 'command connection'));
-    this.queues = new RedisQueues(this.commands, (queue) => `${this.prefix}q:${queue}`, onError);
-    this.topics = new RedisTopics(this.commands, (topic) => `${this.prefix}t:${topic}`, options.topicMaxLen ?? DEFAULT_TOPIC_MAX_LEN, onError);
+    this.queues = new RedisQueues(this.commands, (queue) => `${this.prefix}q:${queue}`, connectionName(this.prefix, 'consume'), onError);
+    const topicMaxLen = options.topicMaxLen ?? DEFAULT_TOPIC_MAX_LEN;
+    this.topics = new RedisTopics(this.commands, (topic) => `${this.prefix}t:${topic}`, topicMaxLen, connectionName(this.prefix, 'subscribe'), onError);
   }
 
   async enqueue(queue: string, bodies: readonly unknown[]): Promise<void> {
@@ -110,4 +114,9 @@ export class RedisBus implements ObservableBus {
   private assertOpen(): void {
     if (this.closed) throw new BusClosedError();
   }
+}
+
+/** "<prefix>bus-<role>" (CLIENT SETNAME refuses spaces): tells connections apart in CLIENT LIST. */
+export function connectionName(prefix: string, role: 'commands' | 'consume' | 'subscribe'): string {
+  return `${prefix.replace(/\s/g, '_')}bus-${role}`;
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { BusMessage, ConsumeOptions } from '@baton/core';
 import { decodeBody, encodeBody } from '../codec.ts';
-import { BlockingConnections } from './blocking-connections.ts';
+import { BLOCK_SLICE_MS, BlockingConnections } from './blocking-connections.ts';
 import { BODY_FIELD, bodyText, entriesOfRead, isBusyGroupError, isNoGroupError, pendingCount, type RawEntry } from './replies.ts';
 import { EXTEND_SCRIPT, TAKE_SCRIPT } from './scripts.ts';
 
@@ -27,9 +27,10 @@ export class RedisQueues {
   constructor(
     private readonly commands: Redis,
     private readonly keyOf: (queue: string) => string,
+    connectionName: string,
     onError: (error: unknown, context: string) => void,
   ) {
-    this.blocking = new BlockingConnections(commands, onError);
+    this.blocking = new BlockingConnections(commands, connectionName, onError);
     commands.defineCommand('batonTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
     commands.defineCommand('batonExtend', { numberOfKeys: 1, lua: EXTEND_SCRIPT });
   }
@@ -104,9 +105,15 @@ export class RedisQueues {
   }
 
   private async waitForNew<T>(key: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
-    const args = ['GROUP', GROUP, consumer, 'COUNT', options.max, 'BLOCK', options.blockMs, 'STREAMS', key, '>'];
-    const reply = await this.blocking.run(options.signal, (redis) => redis.call('XREADGROUP', args));
-    return entriesOfRead(reply).map((entry) => toMessage<T>(entry, 1));
+    const deadline = Date.now() + options.blockMs;
+    for (;;) {
+      const slice = Math.min(BLOCK_SLICE_MS, deadline - Date.now());
+      if (slice <= 0 || options.signal?.aborted) return [];
+      const args = ['GROUP', GROUP, consumer, 'COUNT', options.max, 'BLOCK', slice, 'STREAMS', key, '>'];
+      const reply = await this.blocking.run(options.signal, (redis) => redis.call('XREADGROUP', args));
+      const messages = entriesOfRead(reply).map((entry) => toMessage<T>(entry, 1));
+      if (messages.length > 0) return messages;
+    }
   }
 
   /** Run `operation` with the group in place; recreate it once if Redis lost it (NOGROUP). */

@@ -13,6 +13,9 @@ import { BODY_FIELD, bodyText, entriesOfRead } from './replies.ts';
 const READ_BATCH = 100;
 /** Wait before reading again after a failed read (Redis down, reconnecting). */
 const RETRY_MS = 500;
+/** XREAD blocks in slices, so a connection that died silently is noticed by socketTimeout. */
+const BLOCK_SLICE_MS = 5_000;
+const SOCKET_TIMEOUT_MS = BLOCK_SLICE_MS + 10_000;
 
 type Handler<T> = (entries: TopicEntry<T>[]) => void | Promise<void>;
 type OnError = (error: unknown, context: string) => void;
@@ -27,6 +30,8 @@ export class RedisTopics {
     private readonly commands: Redis,
     private readonly keyOf: (topic: string) => string,
     private readonly maxLen: number,
+    /** CLIENT SETNAME of subscription connections. */
+    private readonly connectionName: string,
     private readonly onError: OnError,
   ) {}
 
@@ -45,7 +50,7 @@ export class RedisTopics {
     // "$" is fixed to a concrete id now, so nothing published after subscribe() resolves is
     // missed, even while the handler is busy between two reads.
     const start = after === undefined || after === '$' ? await this.lastId(key) : after;
-    const subscription = new TopicSubscription<T>(this.commands.duplicate(), key, start, handler, this.onError);
+    const subscription = new TopicSubscription<T>(this.commands.duplicate({ connectionName: this.connectionName, socketTimeout: SOCKET_TIMEOUT_MS }), key, start, handler, this.onError);
     this.subscriptions.add(subscription);
     subscription.start();
     return async () => {
@@ -116,7 +121,7 @@ class TopicSubscription<T> {
 
   private async read(): Promise<{ entries: TopicEntry<T>[]; lastId?: string }> {
     try {
-      const reply = await this.redis.call('XREAD', ['COUNT', READ_BATCH, 'BLOCK', 0, 'STREAMS', this.key, this.position]);
+      const reply = await this.redis.call('XREAD', ['COUNT', READ_BATCH, 'BLOCK', BLOCK_SLICE_MS, 'STREAMS', this.key, this.position]);
       const raw = entriesOfRead(reply);
       const entries = raw.flatMap((entry) => {
         const text = bodyText(entry);

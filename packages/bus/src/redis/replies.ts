@@ -29,9 +29,10 @@ export function pendingCount(reply: unknown): number {
   return Array.isArray(reply) ? Number(reply[0]) : 0;
 }
 
+/** The stream or its group is gone (Redis lost the key, or someone deleted it): recreate it.
+ *  NOGROUP from a command (inside a script too); UNBLOCKED from a read blocked on the deleted key. */
 export function isNoGroupError(error: unknown): boolean {
-  // Errors raised inside a script carry the command's error text after a script prefix.
-  return error instanceof Error && /\bNOGROUP\b/.test(error.message);
+  return error instanceof Error && (/\bNOGROUP\b/.test(error.message) || /^UNBLOCKED the stream key no longer exists/.test(error.message));
 }
 
 export function isBusyGroupError(error: unknown): boolean {
