@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Bus, Store } from '@baton/core';
 import { createOrchestratorApp, ensureBootstrapKey, orchestratorConfigFromEnv } from '@baton/orchestrator';
 import { createHttpWorker, httpWorkerOptionsFromEnv } from '@baton/http-worker';
+import { fanoutConfigFromEnv, generateTokenSecret, startFanout } from '@baton/fanout';
 import { busConfig, createLogger, createMetrics, dataDir, openBus, openServiceContext, openStore, openWorkerContext, storeConfig, type Env, type StoreConfig, type BusConfig } from '@baton/runtime';
 import { startWorkflowRunner } from '@baton/workflow-runner';
 
@@ -29,6 +30,8 @@ export interface EmbeddedBaton {
   bus: Bus;
   storeConfig: StoreConfig;
   busConfig: BusConfig;
+  /** The fanout (WebSocket /v1/stream, SSE), e.g. http://127.0.0.1:8085. */
+  fanoutUrl: string;
   stop(): Promise<void>;
 }
 
@@ -44,7 +47,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
   const shared = { embedded: true, store, bus, metrics };
 
   const orchestrator = await openServiceContext('orchestrator', env, shared);
-  const config = orchestratorConfigFromEnv(env);
+  // Stream tokens are minted by the orchestrator and checked by the fanout: in one process a
+  // secret generated at start serves both when BATON_STREAM_TOKEN_SECRET is unset.
+  const fanoutConfig = fanoutConfigFromEnv(env);
+  const streamTokens = fanoutConfig.streamTokens ?? { current: generateTokenSecret() };
+  const config = { ...orchestratorConfigFromEnv(env), streamTokens };
   const app = await createOrchestratorApp({ store, bus, logger: orchestrator.logger, metrics, config });
   const keyFile = options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'api-key') : undefined;
   const { apiKey, generated } = await bootstrapKey(store, config.apiKey, keyFile);
@@ -55,6 +62,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
   await httpWorker.start();
 
   await app.listen({ port: config.port, host: config.host });
+  // FANOUT_PORT (default 8085; an ephemeral port when the API's is, as in tests).
+  const fanoutPort = env.FANOUT_PORT ? fanoutConfig.port : config.port === 0 ? 0 : 8085;
+  const fanoutCtx = await openServiceContext('fanout', env, shared);
+  const fanout = await startFanout({ store, bus, logger: fanoutCtx.logger, metrics, config: { ...fanoutConfig, port: fanoutPort, streamTokens }, ready: fanoutCtx.ready });
   const port = (app.server.address() as AddressInfo).port;
   logger.info({ store: storeCfg.kind, bus: busCfg.kind, port }, 'baton started');
   return {
@@ -66,7 +77,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
     bus,
     storeConfig: storeCfg,
     busConfig: busCfg,
+    fanoutUrl: fanout.url,
     async stop() {
+      await fanout.stop();
       await app.close();
       await httpWorker.stop();
       await runner.stop();
