@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BatonClient } from '@baton/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../../../packages/sdk/tests/live-server.ts';
 import { failingDocument, helloYaml, sleepyYaml, uniqueNamespace } from '../../../packages/sdk/tests/workflows.ts';
@@ -15,9 +16,13 @@ let env: Record<string, string>;
 let ns: string;
 
 beforeAll(async () => {
-  server = await startLiveServer({ runner: true });
+  // A short server-side wait limit, so that `run --wait` must repeat its wait (same run) to wait longer.
+  server = await startLiveServer({ runner: true, maxWaitMs: 500 });
   env = { BATON_URL: server.url, BATON_API_KEY: server.apiKey };
   ns = uniqueNamespace('cli');
+  // The run/runs/events tests use these; `baton apply` is tested in a namespace of its own.
+  const client = new BatonClient({ baseUrl: server.url, apiKey: server.apiKey });
+  for (const document of [helloYaml(ns), failingDocument(ns), sleepyYaml(ns)]) await client.applyWorkflow(document);
 });
 afterAll(async () => {
   await server?.close();
@@ -37,6 +42,7 @@ const RUN_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 describe('baton apply', () => {
   it('registers a directory, reports invalid files with their problems, exits 1 on any failure', async () => {
+    const ns = uniqueNamespace('apply');
     const dir = mkdtempSync(join(tmpdir(), 'baton-apply-'));
     writeFileSync(join(dir, 'hello.yaml'), helloYaml(ns));
     writeFileSync(join(dir, 'broken.json'), JSON.stringify(failingDocument(ns)));
@@ -100,11 +106,16 @@ describe('baton run', () => {
   });
 
   it('--wait exits 3 when the run is still running; cancel and events --follow then see it end', async () => {
-    const waited = await baton(['run', `${ns}/sleepy`, '--wait', '1s'], { env });
+    const began = Date.now();
+    const waited = await baton(['run', `${ns}/sleepy`, '--wait', '2s'], { env });
     expect(waited.code).toBe(3);
+    // The server answers after 500 ms at most; the command waited its 2 s on the same run.
+    expect(Date.now() - began).toBeGreaterThanOrEqual(2000);
     const id = RUN_ID.exec(waited.stdout)?.[0];
     expect(id).toBeDefined();
-    expect(waited.stderr).toContain(`baton events ${id} --follow`);
+    expect(waited.stderr).toMatch(new RegExp(`^baton: run ${id} has not finished after 2\\.0s \\(status (running|waiting)\\); follow it with: baton events ${id} --follow\n$`));
+    const sleepyRuns = await baton(['runs', 'list', '--namespace', ns, '--name', 'sleepy', '-o', 'json'], { env });
+    expect(JSON.parse(sleepyRuns.stdout).items.map((r: { id: string }) => r.id)).toEqual([id]);
 
     const follow = baton(['events', id!, '--follow'], { env });
     const cancel = await baton(['cancel', id!], { env });

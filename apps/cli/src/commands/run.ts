@@ -103,7 +103,7 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
     io.out(connection.output === 'json' ? json(run) : runDetails(run, Date.now()));
     if (run.status === 'completed') return Exit.ok;
     if (isTerminalStatus(run.status)) return Exit.failure;
-    io.err(`baton: run ${run.id} is still ${run.status} after ${humanDuration(waitMs)}; follow it with: baton events ${run.id} --follow\n`);
+    io.err(`baton: run ${run.id} has not finished after ${humanDuration(waitMs)} (status ${run.status}); follow it with: baton events ${run.id} --follow\n`);
     return Exit.stillRunning;
   });
 }
