@@ -40,7 +40,11 @@ export async function insertAttempts(db: Queryable, attempts: readonly NewAttemp
   );
 }
 
-/** Only attempts still `scheduled` change: a result delivered twice is applied once. */
+/**
+ * Only attempts still `scheduled` change: a result delivered twice is applied once.
+ * `a.id = ANY($1)` makes the planner fetch the rows by primary key; joined on unnest alone it
+ * may estimate few scheduled attempts and scan the whole table instead.
+ */
 export async function completeAttempts(db: Queryable, outcomes: readonly AttemptOutcome[]): Promise<string[]> {
   if (outcomes.length === 0) return [];
   const rows = await db.query<{ id: string }>(
@@ -48,7 +52,7 @@ export async function completeAttempts(db: Queryable, outcomes: readonly Attempt
      SET status = o.status, result = o.result, error = o.error, finished_at = ${now}
      FROM (SELECT DISTINCT ON (id) * FROM unnest($1::text[], $2::text[], $3::text[]::json[], $4::text[]::json[])
            AS u(id, status, result, error)) o
-     WHERE a.id = o.id AND a.status = 'scheduled'
+     WHERE a.id = ANY($1::text[]) AND a.id = o.id AND a.status = 'scheduled'
      RETURNING a.id`,
     [
       outcomes.map((o) => o.id),

@@ -51,7 +51,8 @@ export function collapseUpdates(updates: readonly RunUpdate[]): RunUpdate[] {
 }
 
 // usage: keys of the update are added to the run's numbers (a key that is not a number yet is set).
-export const SAVE_RUNS_SQL = `UPDATE runs r SET
+// `r.id = ANY($1)`: rows are fetched by primary key, never by a scan of runs (see completeAttempts).
+const SAVE_RUNS_SQL = `UPDATE runs r SET
     status = u.status,
     state = u.state,
     output = u.output,
@@ -69,7 +70,7 @@ export const SAVE_RUNS_SQL = `UPDATE runs r SET
   FROM unnest($1::text[], $2::text[], $3::text[]::json[], $4::text[]::json[], $5::text[]::json[], $6::int[],
               $7::timestamptz[], $8::timestamptz[], $9::text[]::jsonb[])
     AS u(id, status, state, output, error, event_seq, started_at, ended_at, usage)
-  WHERE r.id = u.id`;
+  WHERE r.id = ANY($1::text[]) AND r.id = u.id`;
 
 export async function saveRuns(db: Queryable, updates: readonly RunUpdate[]): Promise<void> {
   if (updates.length === 0) return;
