@@ -49,6 +49,8 @@ describe('validateWorkflow: the Baton profile', () => {
     expect(inline).toEqual([{ path: `/do/0/step/with/endpoint/authentication/${scheme}`, feature: `authentication.${scheme}`, message: expect.stringContaining('is not supported by Baton yet') }]);
     const reusable = rejections(workflow([{ step: call({ use: 'corp' }) }], { use: { authentications: { corp: { [scheme]: config } } } }));
     expect(reusable).toEqual([{ path: `/use/authentications/corp/${scheme}`, feature: `authentication.${scheme}`, message: expect.any(String) }]);
+    const openapi = rejections(workflow([{ step: { call: 'openapi', with: { document: resource, operationId: 'x', authentication: { [scheme]: config } } } }]));
+    expect(openapi.map((p) => p.feature)).toEqual(['call.openapi', `authentication.${scheme}`]);
     const catalog = rejections(workflow([{ step: { set: { x: 1 } } }], { use: { catalogs: { corp: { endpoint: { uri: 'https://c.example.com', authentication: { [scheme]: config } } } } } }));
     expect(catalog.map((p) => p.path)).toEqual([`/use/catalogs/corp/endpoint/authentication/${scheme}`]);
   });

@@ -4,7 +4,7 @@
 import { classifyFunction, PROTOCOL_CALLS } from './functions.ts';
 import { isObject, pointer } from './problem.ts';
 import type { Problem } from './problem.ts';
-import { collectTasks } from './tasks.ts';
+import { CALL_AUTHENTICATION_SITES, collectTasks } from './tasks.ts';
 import type { TaskEntry } from './tasks.ts';
 
 export const UNSUPPORTED_CALLS = ['grpc', 'openapi', 'asyncapi', 'a2a', 'mcp'] as const;
@@ -63,15 +63,24 @@ function checkTask(entry: TaskEntry, document: Record<string, any>): Problem[] {
 
 function checkCall(task: Record<string, any>, path: string, document: Record<string, any>): Problem[] {
   const call: string = task.call;
-  if ((UNSUPPORTED_CALLS as readonly string[]).includes(call)) return [unsupported(path, `call.${call}`, `call: ${call}`)];
-  if (call === 'http') return checkEndpoint(task.with?.endpoint, pointer(path, 'with', 'endpoint'));
-  if ((PROTOCOL_CALLS as readonly string[]).includes(call)) return [];
+  const problems = callAuthentications(task, path);
+  if ((UNSUPPORTED_CALLS as readonly string[]).includes(call)) return [unsupported(path, `call.${call}`, `call: ${call}`), ...problems];
+  if ((PROTOCOL_CALLS as readonly string[]).includes(call)) return problems;
   const ref = classifyFunction(call, document);
   if (ref.kind === 'catalog') {
     return [unsupported(path, 'call.catalog-function', `call: ${call} (a function of catalog '${ref.catalog}')`, '; from catalogs Baton runs only agent:1.0.0@default and approval:1.0.0@default')];
   }
   if (ref.kind === 'uri') return [unsupported(path, 'call.function-uri', `call: ${call} (a function definition fetched from a URI)`, '; define the function in use.functions')];
   return [];
+}
+
+/** Inline policies anywhere a protocol call carries one (not in a function call's arguments). */
+function callAuthentications(task: Record<string, any>, path: string): Problem[] {
+  if (!(PROTOCOL_CALLS as readonly string[]).includes(task.call)) return [];
+  return CALL_AUTHENTICATION_SITES.flatMap((site) => {
+    const policy = site.reduce<any>((node, key) => (isObject(node) ? node[key] : undefined), task);
+    return checkAuthentication(policy, pointer(path, ...site));
+  });
 }
 
 /** An endpoint's inline authentication policy (a string endpoint has none). */

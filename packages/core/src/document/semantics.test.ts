@@ -99,6 +99,12 @@ describe('validateWorkflow: semantic checks', () => {
     ]);
   });
 
+  it('does not read the arguments of a function call as configuration', () => {
+    const functions = { notify: { call: 'http', with: { method: 'post', endpoint: 'https://example.com' } } };
+    const args = { endpoint: { uri: 'https://x', authentication: { use: 'nowhere' } }, authentication: { bearer: { use: 'nosecret' } } };
+    expect(validateWorkflow(workflow([{ a: { call: 'notify', with: args } }], { use: { functions } }))).toEqual([]);
+  });
+
   it('requires secret-based authentication to name a secret of use.secrets', () => {
     const auth = { bearer: { use: 'apiToken' } };
     const task = { a: { call: 'http', with: { method: 'get', endpoint: { uri: 'https://example.com', authentication: auth } } } };

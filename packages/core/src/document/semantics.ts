@@ -3,7 +3,7 @@
 import { classifyFunction, DEFAULT_CATALOG_FUNCTIONS, PROTOCOL_CALLS } from './functions.ts';
 import { isObject, pointer } from './problem.ts';
 import type { Problem } from './problem.ts';
-import { collectTasks, FLOW_DIRECTIVES } from './tasks.ts';
+import { CALL_AUTHENTICATION_SITES, collectTasks, FLOW_DIRECTIVES } from './tasks.ts';
 import type { TaskEntry, TaskList } from './tasks.ts';
 
 export function checkSemantics(document: unknown): Problem[] {
@@ -117,36 +117,29 @@ function checkTaskReferences(entry: TaskEntry, document: Record<string, any>): P
   return problems;
 }
 
-/** Authentication policies that a call may carry, as paths relative to the task. */
-const AUTHENTICATION_SITES: string[][] = [
-  ['with', 'endpoint', 'authentication'],
-  ['with', 'authentication'],
-  ['with', 'document', 'endpoint', 'authentication'],
-  ['with', 'proto', 'endpoint', 'authentication'],
-  ['with', 'service', 'authentication'],
-  ['with', 'server', 'authentication'],
-  ['with', 'agentCard', 'endpoint', 'authentication'],
-  ['with', 'transport', 'http', 'endpoint', 'authentication'],
-];
-
 function checkCallReferences(task: Record<string, any>, path: string, document: Record<string, any>): Problem[] {
   const use = isObject(document.use) ? document.use : {};
+  if ((PROTOCOL_CALLS as readonly string[]).includes(task.call)) return checkCallAuthentications(task, path, use);
+  const ref = classifyFunction(task.call, document);
+  if (ref.kind === 'unknown') return checkReference(task.call, pointer(path, 'call'), use.functions, 'use.functions', 'function');
+  if (ref.kind === 'default-catalog-unknown') {
+    return [{ path: pointer(path, 'call'), message: `unknown function '${task.call}': Baton's default catalog has ${DEFAULT_CATALOG_FUNCTIONS.map((f) => `${f}@default`).join(', ')}` }];
+  }
+  if (ref.kind === 'catalog' && !(isObject(use.catalogs) && Object.hasOwn(use.catalogs, ref.catalog))) {
+    return [{ path: pointer(path, 'call'), message: `unknown catalog '${ref.catalog}': it is not defined in use.catalogs` }];
+  }
+  return [];
+}
+
+/** Policies of a protocol call (a function call's `with` is arguments, not configuration). */
+function checkCallAuthentications(task: Record<string, any>, path: string, use: Record<string, any>): Problem[] {
   const problems: Problem[] = [];
-  for (const site of AUTHENTICATION_SITES) {
+  for (const site of CALL_AUTHENTICATION_SITES) {
     const policy = site.reduce<any>((node, key) => (isObject(node) ? node[key] : undefined), task);
     if (!isObject(policy)) continue;
     const at = pointer(path, ...site);
     if (typeof policy.use === 'string') problems.push(...checkReference(policy.use, pointer(at, 'use'), use.authentications, 'use.authentications', 'authentication policy'));
     else problems.push(...checkSecretReference(policy, at, use));
-  }
-  if ((PROTOCOL_CALLS as readonly string[]).includes(task.call)) return problems;
-  const ref = classifyFunction(task.call, document);
-  if (ref.kind === 'unknown') {
-    problems.push(...checkReference(task.call, pointer(path, 'call'), use.functions, 'use.functions', 'function'));
-  } else if (ref.kind === 'default-catalog-unknown') {
-    problems.push({ path: pointer(path, 'call'), message: `unknown function '${task.call}': Baton's default catalog has ${DEFAULT_CATALOG_FUNCTIONS.map((f) => `${f}@default`).join(', ')}` });
-  } else if (ref.kind === 'catalog' && !(isObject(use.catalogs) && Object.hasOwn(use.catalogs, ref.catalog))) {
-    problems.push({ path: pointer(path, 'call'), message: `unknown catalog '${ref.catalog}': it is not defined in use.catalogs` });
   }
   return problems;
 }

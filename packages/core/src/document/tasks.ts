@@ -9,6 +9,18 @@ export type TaskKind = (typeof TASK_KINDS)[number];
 /** Flow directives that are not task names. */
 export const FLOW_DIRECTIVES = ['continue', 'exit', 'end'] as const;
 
+/** Where a call task may carry an authentication policy, as paths relative to the task. */
+export const CALL_AUTHENTICATION_SITES: string[][] = [
+  ['with', 'endpoint', 'authentication'],
+  ['with', 'authentication'],
+  ['with', 'document', 'endpoint', 'authentication'],
+  ['with', 'proto', 'endpoint', 'authentication'],
+  ['with', 'service', 'authentication'],
+  ['with', 'server', 'authentication'],
+  ['with', 'agentCard', 'endpoint', 'authentication'],
+  ['with', 'transport', 'http', 'endpoint', 'authentication'],
+];
+
 export type KindResult = { kind: TaskKind } | { kind: undefined; found: TaskKind[] };
 
 /**
