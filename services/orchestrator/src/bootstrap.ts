@@ -8,7 +8,13 @@ export interface BootstrapResult {
   created: boolean;
 }
 
+/** BATON_API_KEY cannot be used as the bootstrap admin key; the message says why and what to do. */
+export class BootstrapKeyError extends Error {
+  override readonly name = 'BootstrapKeyError';
+}
+
 const BOOTSTRAP_NAME = 'bootstrap-admin';
+const MIN_SECRET_LENGTH = 16;
 
 export async function ensureBootstrapKey(store: Store, options: { apiKey?: string }): Promise<BootstrapResult> {
   const apiKey = options.apiKey?.trim();
@@ -20,13 +26,23 @@ export async function ensureBootstrapKey(store: Store, options: { apiKey?: strin
 }
 
 async function ensureConfiguredKey(store: Store, apiKey: string): Promise<BootstrapResult> {
-  if (await store.verifyApiKey(apiKey)) return { created: false };
+  if (apiKey.length < MIN_SECRET_LENGTH) {
+    throw new BootstrapKeyError(`BATON_API_KEY must have at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32)`);
+  }
+  const existing = await store.verifyApiKey(apiKey);
+  if (existing) {
+    if (existing.role !== 'admin') throw new BootstrapKeyError(`BATON_API_KEY is the secret of "${existing.name}", a user key; the bootstrap key must be an admin key`);
+    return { created: false };
+  }
   try {
     await store.createApiKey({ name: BOOTSTRAP_NAME, role: 'admin', secret: apiKey });
     return { created: true };
   } catch (error) {
     // Another orchestrator replica starting at the same time may have created it first.
     if (await store.verifyApiKey(apiKey)) return { created: false };
-    throw error;
+    throw new BootstrapKeyError(
+      `cannot create the bootstrap admin key from BATON_API_KEY (${(error as Error).message}); if this secret belonged to a key that was revoked, choose a new one`,
+      { cause: error },
+    );
   }
 }

@@ -166,5 +166,14 @@ export function authSuite(harness: () => Harness): void {
       expect((await h.request({ method: 'GET', url: '/api/v1/keys', key: secret })).statusCode).toBe(200);
       expect(await ensureBootstrapKey(h.store, {})).toEqual({ created: false });
     });
+
+    it('ensureBootstrapKey refuses a short secret, a user key and the secret of a revoked key, saying why', async () => {
+      const h = harness();
+      await expect(ensureBootstrapKey(h.store, { apiKey: 'short' })).rejects.toThrow(/BATON_API_KEY must have at least 16 characters/);
+      const user = await createKey(h, { name: 'plain-user', role: 'user' });
+      await expect(ensureBootstrapKey(h.store, { apiKey: user.secret })).rejects.toThrow(/"plain-user", a user key/);
+      expect((await h.request({ method: 'DELETE', url: `/api/v1/keys/${user.id}` })).statusCode).toBe(204);
+      await expect(ensureBootstrapKey(h.store, { apiKey: user.secret })).rejects.toThrow(/revoked, choose a new one/);
+    });
   });
 }
