@@ -5,7 +5,7 @@ import type { Outcome } from './run.ts';
 import { Run, timeoutFault } from './run.ts';
 import type { InterpreterState, WaitKind } from './state.ts';
 import { handlerFor } from './tasks/index.ts';
-import type { Decision, Env, Input, RunState } from './types.ts';
+import type { Decision, Effect, Env, Input, RunState } from './types.ts';
 import { TERMINAL_STATUSES } from './types.ts';
 import { cancelWorkflow, faultWorkflow, rootHandler, startWorkflow, timeOutWorkflow } from './workflow.ts';
 
@@ -82,7 +82,22 @@ function settle(run: Run): Decision {
       s.status = kinds.some((k) => k === 'task' || k === 'workflow') ? 'running' : 'waiting';
     }
   }
-  return { state: s, effects: run.effects, events: run.events };
+  return { state: s, effects: withoutStillborn(run.effects), events: run.events };
+}
+
+/**
+ * Drops effects started and cancelled within the same decision (a timeout timer of a task that
+ * finished inline, the branches that lost to an inline winner): the runtime never sees them.
+ */
+function withoutStillborn(effects: Effect[]): Effect[] {
+  const started = new Set<string>();
+  const dropped = new Set<string>();
+  for (const effect of effects) {
+    if (effect.kind === 'task' || effect.kind === 'timer' || effect.kind === 'listen' || (effect.kind === 'workflow' && effect.await)) started.add(effect.id);
+    else if ((effect.kind === 'cancelTask' || effect.kind === 'cancelTimer' || effect.kind === 'unlisten') && started.has(effect.id)) dropped.add(effect.id);
+  }
+  if (dropped.size === 0) return effects;
+  return effects.filter((effect) => effect.kind === 'emit' || !dropped.has(effect.id));
 }
 
 function unchanged(state: InterpreterState): Decision {

@@ -123,6 +123,19 @@ describe('fork', () => {
     expect(log.effects).toContainEqual({ kind: 'cancelTask', id: slowId });
   });
 
+  it('a compete fork won by an inline branch never emits the losers\' effects', () => {
+    const log = runScenario(`${header}do:
+  - race:
+      fork:
+        compete: true
+        branches:
+          - remote: { call: http, with: { method: get, endpoint: https://slow } }
+          - local: { set: { local: true } }
+`, {});
+    expect(log.effects).toEqual([]);
+    expect(log.state).toMatchObject({ status: 'completed', output: { local: true } });
+  });
+
   it('runs nested forks and sequences inside branches', () => {
     const log = runScenario(`${header}do:
   - outer:
@@ -152,7 +165,8 @@ describe('fork', () => {
   - after: { set: { wrong: true } }
 `, {});
     expect(log.state).toMatchObject({ status: 'completed', output: { ended: true } });
-    expect(log.effects.some((e) => e.kind === 'cancelTimer')).toBe(true);
+    // the waiting branch's timer was started and cancelled in the same decision: never emitted
+    expect(log.effects).toEqual([]);
     expect(eventTypes(log)).toContain('task.cancelled');
   });
 });
