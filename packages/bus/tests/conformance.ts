@@ -59,6 +59,14 @@ function queueConformance(pool: BusPool): void {
       expect(seen).toEqual(range(250));
     });
 
+    it('consume with max < 1 takes nothing and does not wait', async () => {
+      const bus = pool.create();
+      const queue = uniqueName('no-room');
+      await bus.enqueue(queue, ['kept']);
+      expect(await bus.consume(queue, 'c1', take(0, { blockMs: 10_000 }))).toEqual([]);
+      expect(await bus.depth(queue)).toEqual({ waiting: 1, inFlight: 0 });
+    });
+
     it('an empty batch is a no-op', async () => {
       const bus = pool.create();
       const queue = uniqueName('empty');

@@ -38,6 +38,7 @@ export class InProcessBus implements ObservableBus {
 
   async consume<T = unknown>(queue: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
     this.assertOpen();
+    if (options.max < 1) return []; // no room: take nothing, as the Redis adapter
     return this.queue(queue).consume<T>(consumer, options);
   }
 

@@ -51,6 +51,7 @@ export class RedisBus implements ObservableBus {
 
   async consume<T = unknown>(queue: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
     this.assertOpen();
+    if (options.max < 1) return []; // no room: take nothing (Redis refuses COUNT 0)
     try {
       return await this.queues.consume<T>(queue, consumer, options);
     } catch (error) {
