@@ -6,9 +6,9 @@ export type Ast =
   | { type: 'literal'; value: unknown }
   | { type: 'string'; format: string | undefined; parts: (string | Ast)[] }
   | { type: 'format'; name: string } // `@base64` used as a filter
-  | { type: 'index'; target: Ast; index: Ast } // `.a`, `.[e]`
-  | { type: 'slice'; target: Ast; from: Ast | undefined; to: Ast | undefined }
-  | { type: 'iterate'; target: Ast } // `.[]`
+  | { type: 'index'; target: Ast; index: Ast; opt?: boolean } // `.a`, `.[e]`, `.a?` (opt: only this step may fail)
+  | { type: 'slice'; target: Ast; from: Ast | undefined; to: Ast | undefined; opt?: boolean }
+  | { type: 'iterate'; target: Ast; opt?: boolean } // `.[]`, `.[]?`
   | { type: 'try'; body: Ast; handler: Ast | undefined } // `try a catch b`, `a?`
   | { type: 'pipe'; left: Ast; right: Ast }
   | { type: 'comma'; left: Ast; right: Ast }

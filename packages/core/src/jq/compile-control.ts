@@ -5,7 +5,7 @@ import { JqRuntimeError } from './errors.ts';
 import { binary } from './operators.ts';
 import { delPaths, getPath, setPath } from './paths.ts';
 import { compilePatterns, patternVariables } from './patterns.ts';
-import { invalidPath, StopSignal, tick, valueNode, type Emit, type Env, type Node, type PathEmit } from './runtime.ts';
+import { invalidPath, oneNode, StopSignal, tick, valueNode, type Emit, type Env, type Node, type PathEmit } from './runtime.ts';
 import { compare, isTruthy } from './values.ts';
 import { push, type CompileTools, type Scope } from './compile.ts';
 
@@ -33,7 +33,8 @@ function guarded<A extends unknown[]>(
     });
   } catch (e) {
     if (e instanceof Downstream) throw e.owner === owner ? e.error : e;
-    if (e instanceof JqRuntimeError && !(e as { isBreak?: boolean }).isBreak) return onError(e);
+    // halt_error stops the whole program: no `try` catches it.
+    if (e instanceof JqRuntimeError && !isHaltSignal(e)) return onError(e);
     throw e;
   }
 }
@@ -42,7 +43,7 @@ export function compileTry(body: Node, handler: Node | undefined): Node {
   return {
     run: (input, env, emit) =>
       guarded<[unknown]>((out) => body.run(input, env, out), emit, (e) => {
-        if (handler && !isHaltSignal(e)) handler.run(e.value, env, emit);
+        if (handler) handler.run(e.value, env, emit);
       }),
     paths: (input, path, env, emit) =>
       guarded<[unknown, unknown[]]>((out) => body.paths(input, path, env, out), emit, (e) => {
@@ -66,20 +67,27 @@ export function compileFold(ast: Extract<Ast, { type: 'reduce' | 'foreach' }>, s
   const update = tools.compile(ast.update, inner);
   const bind = compilePatterns([ast.pattern], names, scope, tools);
   if (ast.type === 'reduce') {
-    return valueNode((input, env, emit) =>
-      init.run(input, env, (start) => {
-        let acc: unknown = start;
-        source.run(input, env, (item) =>
-          bind(item, env, (bodyEnv) => {
-            tick();
-            let last: unknown = null;
-            update.run(acc, bodyEnv, (v) => {
-              last = v;
-            });
-            acc = last;
-          }));
-        emit(acc);
-      }));
+    const fold = (input: unknown, env: Env | null, start: unknown): unknown => {
+      let acc: unknown = start;
+      const u = update.one;
+      source.run(input, env, (item) =>
+        bind(item, env, (bodyEnv) => {
+          tick();
+          if (u) {
+            acc = u(acc, bodyEnv);
+            return;
+          }
+          let last: unknown = null;
+          update.run(acc, bodyEnv, (v) => {
+            last = v;
+          });
+          acc = last;
+        }));
+      return acc;
+    };
+    const i = init.one;
+    if (i) return oneNode((input, env) => fold(input, env, i(input, env)));
+    return valueNode((input, env, emit) => init.run(input, env, (start) => emit(fold(input, env, start))));
   }
   const extract = ast.extract ? tools.compile(ast.extract, inner) : undefined;
   return valueNode((input, env, emit) =>
@@ -161,5 +169,15 @@ export function compileUpdate(op: UpdateOp, target: Node, value: Node): Node {
     run(input, env, (v) => {
       throw invalidPath(v);
     });
-  return { run, paths };
+  let one: ((input: unknown, env: Env | null) => unknown) | undefined;
+  if (op === '|=' || value.one) {
+    one = (input, env) => {
+      let out: unknown;
+      run(input, env, (v) => {
+        out = v;
+      });
+      return out;
+    };
+  }
+  return { run, paths, one };
 }

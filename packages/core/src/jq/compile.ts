@@ -6,7 +6,7 @@ import { binary } from './operators.ts';
 import { indexValue, sliceValue } from './paths.ts';
 import { compilePatterns, patternVariables } from './patterns.ts';
 import {
-  collect, fail, frameAt, invalidPath, notAPath, StopSignal, tick, valueNode, budget,
+  collect, fail, frameAt, invalidPath, notAPath, oneNode, StopSignal, tick, valueNode, budget,
   type Closure, type Emit, type Env, type Node, type PathEmit,
 } from './runtime.ts';
 import { compileFold, compileUpdate, compileTry } from './compile-control.ts';
@@ -21,6 +21,8 @@ export class UnsupportedError extends Error {
 interface FuncInfo {
   params: string[];
   body: Node | undefined;
+  /** The body yields exactly one value (assumed while compiling it, then verified). */
+  one: boolean;
 }
 
 export type ScopeEntry =
@@ -62,30 +64,33 @@ const tools: CompileTools = { compile };
 export function compile(ast: Ast, scope: Scope | null): Node {
   switch (ast.type) {
     case 'identity':
-      return { run: (input, _env, emit) => emit(input), paths: (input, path, _env, emit) => emit(input, path) };
+      return oneNode((input) => input, (input, path, _env, emit) => emit(input, path));
     case 'recurseDefault':
       return compileCall({ type: 'call', name: 'recurse', args: [] }, scope);
     case 'literal': {
       const value = ast.value;
-      return valueNode((_input, _env, emit) => emit(value));
+      return oneNode(() => value);
     }
     case 'string':
       return compileString(ast.format, ast.parts, scope);
     case 'format': {
       const name = ast.name;
-      return valueNode((input, _env, emit) => emit(formatValue(name, input)));
+      return oneNode((input) => formatValue(name, input));
     }
     case 'index':
-      return compileIndex(compile(ast.target, scope), compile(ast.index, scope));
+      return compileIndex(compile(ast.target, scope), compile(ast.index, scope), ast.opt === true);
     case 'slice':
-      return compileSlice(ast.target, ast.from, ast.to, scope);
+      return compileSlice(ast.target, ast.from, ast.to, scope, ast.opt === true);
     case 'iterate':
-      return compileIterate(compile(ast.target, scope));
+      return compileIterate(compile(ast.target, scope), ast.opt === true);
     case 'try':
       return compileTry(compile(ast.body, scope), ast.handler && compile(ast.handler, scope));
     case 'pipe': {
       const left = compile(ast.left, scope);
       const right = compile(ast.right, scope);
+      const l = left.one;
+      const r = right.one;
+      if (l && r) return { ...oneNode((input, env) => r(l(input, env), env)), paths: (input, path, env, emit) => left.paths(input, path, env, (v, p) => right.paths(v, p, env, emit)) };
       return {
         run: (input, env, emit) => left.run(input, env, (v) => right.run(v, env, emit)),
         paths: (input, path, env, emit) => left.paths(input, path, env, (v, p) => right.paths(v, p, env, emit)),
@@ -107,16 +112,24 @@ export function compile(ast: Ast, scope: Scope | null): Node {
     }
     case 'neg': {
       const operand = compile(ast.operand, scope);
-      return valueNode((input, env, emit) =>
-        operand.run(input, env, (v) => {
-          if (typeof v !== 'number') throw new JqRuntimeError(`${describe(v)} cannot be negated`);
-          emit(-v);
-        }));
+      const negate = (v: unknown): number => {
+        if (typeof v !== 'number') throw new JqRuntimeError(`${describe(v)} cannot be negated`);
+        return -v;
+      };
+      const o = operand.one;
+      if (o) return oneNode((input, env) => negate(o(input, env)));
+      return valueNode((input, env, emit) => operand.run(input, env, (v) => emit(negate(v))));
     }
     case 'binary': {
       const left = compile(ast.left, scope);
       const right = compile(ast.right, scope);
       const op = ast.op;
+      const l = left.one;
+      const r = right.one;
+      if (l && r) return oneNode((input, env) => {
+        const b = r(input, env);
+        return binary(op, l(input, env), b);
+      });
       // jq evaluates the right operand in the outer loop.
       return valueNode((input, env, emit) => right.run(input, env, (b) => left.run(input, env, (a) => emit(binary(op, a, b)))));
     }
@@ -129,7 +142,7 @@ export function compile(ast: Ast, scope: Scope | null): Node {
       return compileUpdate(ast.op, compile(ast.target, scope), compile(ast.value, scope));
     case 'array': {
       const body = ast.body && compile(ast.body, scope);
-      return valueNode((input, env, emit) => emit(body ? collect(body, input, env) : []));
+      return oneNode((input, env) => (body ? collect(body, input, env) : []));
     }
     case 'object':
       return compileObject(ast.entries.map((e) => ({ key: compile(e.key, scope), value: compile(e.value, scope) })));
@@ -159,7 +172,7 @@ export function compile(ast: Ast, scope: Scope | null): Node {
       return compileVar(ast.name, scope);
     case 'loc': {
       const value = { file: '<top-level>', line: ast.line };
-      return valueNode((_input, _env, emit) => emit(value));
+      return oneNode(() => value);
     }
   }
 }
@@ -174,18 +187,56 @@ function compileString(format: string | undefined, parts: (string | Ast)[], scop
     if (typeof part === 'string') return build(i - 1, input, env, part + suffix, emit);
     part.run(input, env, (v) => build(i - 1, input, env, (typeof v === 'string' && fmt === 'text' ? v : (formatValue(fmt, v) as string)) + suffix, emit));
   };
+  if (compiled.every((p) => typeof p === 'string' || p.one)) {
+    return oneNode((input, env) => {
+      let s = '';
+      for (const part of compiled) {
+        if (typeof part === 'string') s += part;
+        else {
+          const v = part.one!(input, env);
+          s += typeof v === 'string' && fmt === 'text' ? v : formatValue(fmt, v);
+        }
+      }
+      return s;
+    });
+  }
   return valueNode((input, env, emit) => build(compiled.length - 1, input, env, '', emit));
 }
 
-function compileIndex(target: Node, index: Node): Node {
+function compileIndex(target: Node, index: Node, opt: boolean): Node {
+  const get = opt ? optionalIndex : indexValue;
+  const t = target.one;
+  const k = index.one;
+  const one = !opt && t && k ? (input: unknown, env: Env | null): unknown => {
+    const key = k(input, env);
+    return indexValue(t(input, env), key);
+  } : undefined;
   return {
-    run: (input, env, emit) => index.run(input, env, (k) => target.run(input, env, (v) => emit(indexValue(v, k)))),
+    one,
+    run: one ? (input, env, emit) => emit(one(input, env)) : (input, env, emit) => index.run(input, env, (k) => target.run(input, env, (v) => {
+      const r = get(v, k);
+      if (r !== SKIP) emit(r);
+    })),
     paths: (input, path, env, emit) =>
-      index.run(input, env, (k) => target.paths(input, path, env, (v, p) => emit(v === null ? null : indexValue(v, k), [...p, k]))),
+      index.run(input, env, (k) => target.paths(input, path, env, (v, p) => {
+        const r = get(v, k);
+        if (r !== SKIP) emit(r, [...p, k]);
+      })),
   };
 }
 
-function compileSlice(targetAst: Ast, fromAst: Ast | undefined, toAst: Ast | undefined, scope: Scope | null): Node {
+const SKIP = Symbol('skip');
+
+function optionalIndex(v: unknown, k: unknown): unknown {
+  try {
+    return indexValue(v, k);
+  } catch (e) {
+    if (e instanceof JqRuntimeError) return SKIP;
+    throw e;
+  }
+}
+
+function compileSlice(targetAst: Ast, fromAst: Ast | undefined, toAst: Ast | undefined, scope: Scope | null, opt: boolean): Node {
   const target = compile(targetAst, scope);
   const from = fromAst ? compile(fromAst, scope) : undefined;
   const to = toAst ? compile(toAst, scope) : undefined;
@@ -194,10 +245,17 @@ function compileSlice(targetAst: Ast, fromAst: Ast | undefined, toAst: Ast | und
     if (from) from.run(input, env, withTo);
     else withTo(null);
   };
+  const get = (v: unknown, f: unknown, t: unknown): unknown => (opt ? optionalIndex(v, { start: f, end: t }) : sliceValue(v, f, t));
   return {
-    run: (input, env, emit) => each(input, env, (f, t) => target.run(input, env, (v) => emit(sliceValue(v, f, t)))),
+    run: (input, env, emit) => each(input, env, (f, t) => target.run(input, env, (v) => {
+      const r = get(v, f, t);
+      if (r !== SKIP) emit(r);
+    })),
     paths: (input, path, env, emit) =>
-      each(input, env, (f, t) => target.paths(input, path, env, (v, p) => emit(sliceValue(v, f, t), [...p, { start: f, end: t }]))),
+      each(input, env, (f, t) => target.paths(input, path, env, (v, p) => {
+        const r = get(v, f, t);
+        if (r !== SKIP) emit(r, [...p, { start: f, end: t }]);
+      })),
   };
 }
 
@@ -217,18 +275,32 @@ export function iterateValue(v: unknown, emit: (child: unknown, key: unknown) =>
   }
 }
 
-function compileIterate(target: Node): Node {
+function isIterable(v: unknown): boolean {
+  return v !== null && typeof v === 'object';
+}
+
+function compileIterate(target: Node, opt: boolean): Node {
   return {
-    run: (input, env, emit) => target.run(input, env, (v) => iterateValue(v, (child) => emit(child))),
+    run: (input, env, emit) => target.run(input, env, (v) => {
+      if (opt && !isIterable(v)) return;
+      iterateValue(v, (child) => emit(child));
+    }),
     paths: (input, path, env, emit) =>
       target.paths(input, path, env, (v, p) => {
-        if (v === null) return;
+        if (opt && !isIterable(v)) return;
         iterateValue(v, (child, key) => emit(child, [...p, key]));
       }),
   };
 }
 
 function compileLogic(kind: 'and' | 'or', left: Node, right: Node): Node {
+  const l = left.one;
+  const r = right.one;
+  if (l && r) {
+    return oneNode(kind === 'and'
+      ? (input, env) => isTruthy(l(input, env)) && isTruthy(r(input, env))
+      : (input, env) => isTruthy(l(input, env)) || isTruthy(r(input, env)));
+  }
   return valueNode((input, env, emit) =>
     left.run(input, env, (a) => {
       const t = isTruthy(a);
@@ -238,33 +310,33 @@ function compileLogic(kind: 'and' | 'or', left: Node, right: Node): Node {
 }
 
 function compileAlternative(left: Node, right: Node): Node {
+  const l = left.one;
+  const r = right.one;
+  const one = l && r ? (input: unknown, env: Env | null): unknown => {
+    const v = l(input, env);
+    return isTruthy(v) ? v : r(input, env);
+  } : undefined;
   return {
+    one,
     run: (input, env, emit) => {
+      // jq 1.8.2: errors raised by the left side are not swallowed by `//`.
       let any = false;
-      try {
-        left.run(input, env, (v) => {
-          if (isTruthy(v)) {
-            any = true;
-            emit(v);
-          }
-        });
-      } catch (e) {
-        if (!(e instanceof JqRuntimeError)) throw e;
-      }
+      left.run(input, env, (v) => {
+        if (isTruthy(v)) {
+          any = true;
+          emit(v);
+        }
+      });
       if (!any) right.run(input, env, emit);
     },
     paths: (input, path, env, emit) => {
       let any = false;
-      try {
-        left.paths(input, path, env, (v, p) => {
-          if (isTruthy(v)) {
-            any = true;
-            emit(v, p);
-          }
-        });
-      } catch (e) {
-        if (!(e instanceof JqRuntimeError)) throw e;
-      }
+      left.paths(input, path, env, (v, p) => {
+        if (isTruthy(v)) {
+          any = true;
+          emit(v, p);
+        }
+      });
       if (!any) right.paths(input, path, env, emit);
     },
   };
@@ -275,7 +347,7 @@ function compileObject(entries: { key: Node; value: Node }[]): Node {
     if (i === entries.length) return emit(acc);
     const { key, value } = entries[i]!;
     key.run(input, env, (k) => {
-      if (typeof k !== 'string') throw new JqRuntimeError(`Object keys must be strings`);
+      if (typeof k !== 'string') throw new JqRuntimeError(`Cannot use ${describe(k)} as object key`);
       value.run(input, env, (v) => {
         const obj = i === 0 ? {} : { ...acc };
         setKey(obj, k, v);
@@ -283,11 +355,27 @@ function compileObject(entries: { key: Node; value: Node }[]): Node {
       });
     });
   };
+  if (entries.every((e) => e.key.one && e.value.one)) {
+    return oneNode((input, env) => {
+      const obj: JqObject = {};
+      for (const { key, value } of entries) {
+        const k = key.one!(input, env);
+        if (typeof k !== 'string') throw new JqRuntimeError(`Cannot use ${describe(k)} as object key`);
+        setKey(obj, k, value.one!(input, env));
+      }
+      return obj;
+    });
+  }
   return valueNode((input, env, emit) => build(0, input, env, {}, emit));
 }
 
 function compileIf(cond: Node, then: Node, otherwise: Node | undefined): Node {
+  const c = cond.one;
+  const t = then.one;
+  const o = otherwise ? otherwise.one : (input: unknown) => input;
+  const one = c && t && o ? (input: unknown, env: Env | null): unknown => (isTruthy(c(input, env)) ? t(input, env) : o(input, env)) : undefined;
   return {
+    one,
     run: (input, env, emit) =>
       cond.run(input, env, (c) => {
         if (isTruthy(c)) then.run(input, env, emit);
@@ -310,7 +398,11 @@ function compileBind(ast: Extract<Ast, { type: 'bind' }>, scope: Scope | null): 
   for (const name of names) bodyScope = push(bodyScope, { kind: 'var', name });
   const body = compile(ast.body, bodyScope);
   const bindAll = compilePatterns(ast.patterns, names, scope, tools);
+  const s = source.one;
+  const b = body.one;
+  const simple = ast.patterns.length === 1 && ast.patterns[0]!.type === 'var';
   return {
+    one: s && b && simple ? (input, env) => b(input, { v: s(input, env), up: env }) : undefined,
     run: (input, env, emit) => source.run(input, env, (v) => bindAll(v, env, (bodyEnv) => body.run(input, bodyEnv, emit))),
     paths: (input, path, env, emit) => source.run(input, env, (v) => bindAll(v, env, (bodyEnv) => body.paths(input, path, bodyEnv, emit))),
   };
@@ -336,16 +428,16 @@ function compileVar(name: string, scope: Scope | null): Node {
   if (found) {
     const { depth, scope: s } = found;
     const frame = s.frame;
-    if (frame) return valueNode((_input, _env, emit) => emit(frame.v));
-    if (depth === 0) return valueNode((_input, env, emit) => emit(env!.v));
-    return valueNode((_input, env, emit) => emit(frameAt(env, depth).v));
+    if (frame) return oneNode(() => frame.v);
+    if (depth === 0) return oneNode((_input, env) => env!.v);
+    return oneNode((_input, env) => frameAt(env, depth).v);
   }
-  if (name === 'ENV') return valueNode((_input, _env, emit) => emit(envObject()));
+  if (name === 'ENV') return oneNode(() => envObject());
   if (name === '__prog_args') throw new JqCompileError(`$${name} is not defined`);
-  return valueNode((_input, _env, emit) => {
+  return oneNode(() => {
     const vars = budget.vars;
     if (!Object.hasOwn(vars, name) || vars[name] === undefined) throw new JqCompileError(`$${name} is not defined`);
-    emit(vars[name]);
+    return vars[name];
   });
 }
 
@@ -358,7 +450,9 @@ export function envObject(): JqObject {
 function compileFuncDef(def: FuncDef, restAst: Ast, scope: Scope | null): Node {
   const defScope = defineFunction(def, scope);
   const rest = compile(restAst, defScope);
+  const r = rest.one;
   return {
+    one: r ? (input, env) => r(input, { v: null, up: env }) : undefined,
     run: (input, env, emit) => rest.run(input, { v: null, up: env }, emit),
     paths: (input, path, env, emit) => rest.paths(input, path, { v: null, up: env }, emit),
   };
@@ -366,12 +460,17 @@ function compileFuncDef(def: FuncDef, restAst: Ast, scope: Scope | null): Node {
 
 /** Adds a definition to the scope and compiles its body (which may call itself). */
 export function defineFunction(def: FuncDef, scope: Scope | null, frame?: Env): Scope {
-  const info: FuncInfo = { params: def.params, body: undefined };
+  const info: FuncInfo = { params: def.params, body: undefined, one: true };
   const defScope: Scope = { entry: { kind: 'func', name: def.name, arity: def.params.length, info }, up: scope, frame };
   let bodyScope: Scope = defScope;
   for (const p of def.params) bodyScope = push(bodyScope, { kind: 'param', name: p.replace(/^\$/, '') });
   for (const p of def.params) if (p.startsWith('$')) bodyScope = push(bodyScope, { kind: 'var', name: p.slice(1) });
+  // Optimistically compile recursive calls as single-valued; if the body is not, recompile.
   info.body = compile(def.body, bodyScope);
+  if (!info.body.one) {
+    info.one = false;
+    info.body = compile(def.body, bodyScope);
+  }
   return defScope;
 }
 
@@ -415,8 +514,17 @@ function compileUserCall(info: FuncInfo, args: Node[], depth: number, staticFram
     };
     bindFrom(0, bodyEnv);
   };
+  const singleArgs = valueParams.every((i) => args[i]!.one);
+  const one = info.one && singleArgs ? (input: unknown, env: Env | null): unknown => {
+    tick();
+    let bodyEnv: Env = staticFrame ?? frameAt(env, depth);
+    for (const node of args) bodyEnv = { v: { node, env } satisfies Closure, up: bodyEnv };
+    for (const i of valueParams) bodyEnv = { v: args[i]!.one!(input, env), up: bodyEnv };
+    return info.body!.one!(input, bodyEnv);
+  } : undefined;
   return {
-    run: (input, env, emit) => enter(env, input, (bodyEnv) => info.body!.run(input, bodyEnv, emit)),
+    one,
+    run: one ? (input, env, emit) => emit(one(input, env)) : (input, env, emit) => enter(env, input, (bodyEnv) => info.body!.run(input, bodyEnv, emit)),
     paths: (input, path, env, emit) => enter(env, input, (bodyEnv) => info.body!.paths(input, path, bodyEnv, emit)),
   };
 }

@@ -160,23 +160,33 @@ class Parser {
 
   /** A term followed by any number of suffixes: `.a`, `."a"`, `[e]`, `[]`, `[a:b]`, `?`. */
   private parsePostfix(): Ast {
+    const startsWithPath = this.tok.kind === 'field' || (this.isOp('.') && (this.tokens[this.i + 1]?.kind === 'str' || this.tokens[this.i + 1]?.text === '['));
     let term = this.parsePrimary();
+    // jq: `?` right after an index step (`.a?`, `.[e]?`, `.[]?`) makes only that step optional;
+    // after any other term it is `try term`.
+    let lastIsStep = startsWithPath && (term.type === 'index' || term.type === 'slice' || term.type === 'iterate');
     for (;;) {
       const t = this.tok;
       if (t.kind === 'field') {
         this.i++;
         term = { type: 'index', target: term, index: { type: 'literal', value: t.text } };
+        lastIsStep = true;
       } else if (this.isOp('.') && this.tokens[this.i + 1]?.kind === 'str') {
         this.i++;
         term = { type: 'index', target: term, index: this.parseString(undefined) };
+        lastIsStep = true;
       } else if (this.isOp('.') && this.tokens[this.i + 1]?.text === '[' && this.tokens[this.i + 1]?.kind === 'op') {
         this.i++;
         term = this.parseBracketSuffix(term);
+        lastIsStep = true;
       } else if (this.isOp('[')) {
         term = this.parseBracketSuffix(term);
+        lastIsStep = true;
       } else if (this.isOp('?')) {
         this.i++;
-        term = { type: 'try', body: term, handler: undefined };
+        if (lastIsStep && (term.type === 'index' || term.type === 'slice' || term.type === 'iterate') && !term.opt) term = { ...term, opt: true };
+        else term = { type: 'try', body: term, handler: undefined };
+        lastIsStep = false;
       } else {
         return term;
       }

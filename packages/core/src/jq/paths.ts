@@ -1,12 +1,10 @@
 // Indexing and the path primitives (getpath/setpath/delpaths) with jq's semantics and errors.
 // Values are never mutated: every update copies the containers along the path.
 import { JqRuntimeError } from './errors.ts';
-import { copyObject, describe, getKey, quoteString, setKey, typeOf, type JqObject } from './values.ts';
+import { copyObject, describe, getKey, setKey, typeOf, type JqObject } from './values.ts';
 
 function cannotIndex(container: unknown, key: unknown): JqRuntimeError {
-  const k = typeof key === 'string' ? ` with string (${quoteString(key)})` : ` with ${describe(key)}`;
-  if (key === null || typeof key === 'object') return new JqRuntimeError(`Cannot index ${typeOf(container)} with ${typeOf(key)}`);
-  return new JqRuntimeError(`Cannot index ${typeOf(container)}${k}`);
+  return new JqRuntimeError(`Cannot index ${typeOf(container)} with ${describe(key)}`);
 }
 
 /** `.[key]` on any value. */
@@ -31,9 +29,6 @@ export function indexValue(v: unknown, key: unknown): unknown {
     return sliceValue(v, start ?? null, end ?? null);
   }
   if (Array.isArray(key) && Array.isArray(v)) return indicesOf(v, key);
-  if (key === null && (v === null || (typeof v === 'object' && !Array.isArray(v)))) {
-    if (v === null) return null;
-  }
   throw cannotIndex(v, key);
 }
 
@@ -79,7 +74,7 @@ export function sliceValue(v: unknown, from: unknown, to: unknown): unknown {
     const [s, e] = sliceBounds(v.length, from, to);
     return v.slice(s, e);
   }
-  throw new JqRuntimeError(`Cannot index ${typeOf(v)} with object`);
+  throw cannotIndex(v, { start: from, end: to });
 }
 
 export function getPath(root: unknown, path: unknown[]): unknown {
@@ -114,6 +109,7 @@ export function setPath(root: unknown, path: unknown[], value: unknown, at = 0):
     return arr;
   }
   if (key !== null && typeof key === 'object' && !Array.isArray(key)) {
+    if (typeof root === 'string') throw new JqRuntimeError('Cannot update string slices');
     if (root !== null && root !== undefined && !Array.isArray(root)) throw new JqRuntimeError(`Cannot update field at object index of ${typeOf(root)}`);
     const arr = (root ?? []) as unknown[];
     const { start, end } = key as JqObject;
@@ -169,7 +165,7 @@ function deleteKey(root: unknown, key: unknown): unknown {
     return [...root.slice(0, i), ...root.slice(i + 1)];
   }
   if (key !== null && typeof key === 'object' && !Array.isArray(key)) {
-    if (!Array.isArray(root)) throw new JqRuntimeError(`Cannot delete slice of ${typeOf(root)}`);
+    if (!Array.isArray(root)) throw new JqRuntimeError(`Cannot delete fields from ${typeOf(root)}`);
     const { start, end } = key as JqObject;
     const [s, e] = sliceBounds(root.length, start, end);
     return [...root.slice(0, s), ...root.slice(e)];

@@ -35,12 +35,12 @@ function compileMatcher(p: Pattern, scope: Scope | null, tools: CompileTools): M
   if (p.type === 'array') {
     const elements = p.elements.map((e) => compileMatcher(e, scope, tools));
     return (value, env, bound, next) => {
-      if (value !== null && !Array.isArray(value)) throw new JqRuntimeError(`Cannot index ${typeName(value)} with number`);
+      // jq destructures array patterns from the last element to the first.
       const step = (i: number, b: Bindings): void => {
-        if (i === elements.length) return next(b);
-        elements[i]!(indexValue(value, i), env, b, (b2) => step(i + 1, b2));
+        if (i < 0) return next(b);
+        elements[i]!(indexValue(value, i), env, b, (b2) => step(i - 1, b2));
       };
-      step(0, bound);
+      step(elements.length - 1, bound);
     };
   }
   const entries = p.entries.map((e) => ({

@@ -37,18 +37,33 @@ function stripExtended(src: string): string {
   return out;
 }
 
-/** Oniguruma escapes that JavaScript spells differently. */
+// Oniguruma's \w, \d and \b are Unicode-aware; JavaScript's are ASCII-only even with 'u'.
+const WORD = '\\p{L}\\p{M}\\p{Nd}\\p{Pc}';
+const BOUNDARY = `(?:(?<=[${WORD}])(?![${WORD}])|(?<![${WORD}])(?=[${WORD}]))`;
+const NOT_BOUNDARY = `(?:(?<=[${WORD}])(?=[${WORD}])|(?<![${WORD}])(?![${WORD}]))`;
+
+/** Oniguruma escapes that JavaScript spells differently (inside and outside [classes]). */
 function translate(src: string): string {
-  return src.replace(/\\(.)/g, (m, c: string) => {
-    switch (c) {
-      case 'A': return '^';
-      case 'z': return '$';
-      case 'Z': return '(?=\\n?$)';
-      case 'h': return '[0-9a-fA-F]';
-      case 'H': return '[^0-9a-fA-F]';
-      default: return m;
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c !== '\\') {
+      if (c === '[' && !inClass) inClass = true;
+      else if (c === ']' && inClass) inClass = false;
+      out += c;
+      continue;
     }
-  });
+    const e = src[++i] ?? '';
+    const inside: Record<string, string> = { w: WORD, d: '\\p{Nd}', h: '0-9a-fA-F' };
+    const outside: Record<string, string> = {
+      w: `[${WORD}]`, W: `[^${WORD}]`, d: '\\p{Nd}', D: '\\P{Nd}', h: '[0-9a-fA-F]', H: '[^0-9a-fA-F]',
+      b: BOUNDARY, B: NOT_BOUNDARY, A: '^', z: '$', Z: '(?=\\n?$)',
+    };
+    const replacement = inClass ? inside[e] : outside[e];
+    out += replacement ?? `\\${e}`;
+  }
+  return out;
 }
 
 /** The capture group names in order of their opening parenthesis (null for unnamed). */

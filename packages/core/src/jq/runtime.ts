@@ -2,6 +2,7 @@
 // (continuation-passing style): backtracking is simply returning to the caller's loop, and
 // stopping early (first/limit/label-break) throws a signal object caught by its owner.
 import { JqRuntimeError, JqTimeoutError } from './errors.ts';
+import { truncatedJson } from './values.ts';
 
 export type Emit = (value: unknown) => void;
 export type PathEmit = (value: unknown, path: unknown[]) => void;
@@ -15,10 +16,17 @@ export interface Env {
 export type Run = (input: unknown, env: Env | null, emit: Emit) => void;
 export type RunPaths = (input: unknown, path: unknown[], env: Env | null, emit: PathEmit) => void;
 
-/** A compiled filter in its two modes: values, and (value, path) pairs for path expressions. */
+export type One = (input: unknown, env: Env | null) => unknown;
+
+/**
+ * A compiled filter in its two modes: values, and (value, path) pairs for path expressions.
+ * `one` is present when the filter always yields exactly one value (or raises): it is then
+ * evaluated directly, without continuations — faster, and the JavaScript stack stays shallow.
+ */
 export interface Node {
   run: Run;
   paths: RunPaths;
+  one?: One;
 }
 
 /** A filter argument of a jq-defined function: the argument's code and the caller's frames. */
@@ -124,12 +132,16 @@ export function notAPath(run: Run): RunPaths {
 }
 
 export function invalidPath(v: unknown): JqRuntimeError {
-  let text = JSON.stringify(v) ?? 'null';
-  if (text.length > 28) text = `${text.slice(0, 25)}...`;
-  return new JqRuntimeError(`Invalid path expression with result ${text}`);
+  return new JqRuntimeError(`Invalid path expression with result ${truncatedJson(v)}`);
 }
 
 /** A node built from a value-mode function only. */
 export function valueNode(run: Run): Node {
   return { run, paths: notAPath(run) };
+}
+
+/** A node that yields exactly one value. */
+export function oneNode(one: One, paths?: RunPaths): Node {
+  const run: Run = (input, env, emit) => emit(one(input, env));
+  return { run, paths: paths ?? notAPath(run), one };
 }

@@ -176,9 +176,13 @@ export function toJsonPretty(v: unknown, indent = ''): string {
 
 /** A value inside an error message: `type (json)`, the JSON cut like jq does. */
 export function describe(v: unknown): string {
-  let text = toJson(v);
-  if (text.length > 28) text = `${text.slice(0, 25)}...`;
-  return `${typeOf(v)} (${text})`;
+  return `${typeOf(v)} (${truncatedJson(v)})`;
+}
+
+/** jq 1.8 cuts long values in messages to 25 characters, '...' and the closing character. */
+export function truncatedJson(v: unknown): string {
+  const text = toJson(v);
+  return text.length > 29 ? `${text.slice(0, 25)}...${text[text.length - 1]}` : text;
 }
 
 export function typeError(v: unknown, what: string): JqRuntimeError {

@@ -10,6 +10,7 @@ interface JqReply {
   stdout: string;
   stderr: string;
   exitCode: number;
+  fatal?: boolean;
 }
 
 interface WorkerHandle {
@@ -46,22 +47,27 @@ function stop(handle: WorkerHandle): void {
   if (current === handle) current = undefined;
 }
 
-/** Sends one program to the worker and blocks until its reply or the deadline. */
-function call(src: string, input: string, flags: string[], timeoutMs: number): JqReply {
+/**
+ * Sends one program to the worker and blocks until its reply or the deadline. `--` ends the
+ * options, so that a program such as `-1` is not taken for one.
+ */
+export function callWasm(src: string, input: string, flags: string[], timeoutMs: number): JqReply {
   const handle = (current ??= start());
   Atomics.store(handle.signal, 0, 0);
-  handle.port.postMessage({ src, input, flags });
+  handle.port.postMessage({ src, input, flags: [...flags, '--'] });
   const outcome = Atomics.wait(handle.signal, 0, 0, timeoutMs);
   const message = receiveMessageOnPort(handle.port);
   if (outcome === 'timed-out' || !message) {
     stop(handle);
     throw new JqTimeoutError(timeoutMs);
   }
-  return message.message as JqReply;
+  const reply = message.message as JqReply;
+  if (reply.fatal) stop(handle);
+  return reply;
 }
 
 export function runWasm(src: string, input: unknown, vars: Record<string, unknown> | undefined, timeoutMs: number): unknown[] {
-  const result = call(src, JSON.stringify(input ?? null), ['-c', ...varFlags(vars)], timeoutMs);
+  const result = callWasm(src, JSON.stringify(input ?? null), ['-c', ...varFlags(vars)], timeoutMs);
   if (result.exitCode !== 0) throw errorFromJq(result.exitCode, result.stderr);
   return result.stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown);
 }
@@ -76,7 +82,7 @@ const CHECK_TIMEOUT_MS = 5_000;
 export function checkWasm(src: string): string | undefined {
   const bound: Record<string, unknown> = {};
   for (let attempt = 0; attempt < 32; attempt++) {
-    const result = call(`empty | (\n${src}\n)`, 'null', ['-n', ...varFlags(bound)], CHECK_TIMEOUT_MS);
+    const result = callWasm(`empty | (\n${src}\n)`, 'null', ['-n', ...varFlags(bound)], CHECK_TIMEOUT_MS);
     if (result.exitCode === 0) return undefined;
     const error = errorFromJq(result.exitCode, result.stderr);
     if (!(error instanceof JqCompileError)) return undefined;

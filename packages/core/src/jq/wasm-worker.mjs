@@ -17,7 +17,8 @@ port.on('message', ({ src, input, flags }) => {
   try {
     reply(jq.raw(input, src, flags));
   } catch (error) {
-    reply({ stdout: '', stderr: `jq: error: ${error instanceof Error ? error.message : String(error)}`, exitCode: 5 });
+    // jq-wasm aborted (e.g. out of memory): its instance is unusable, the main thread replaces us.
+    reply({ stdout: '', stderr: `jq: error: jq-wasm aborted: ${error instanceof Error ? error.message : String(error)}`, exitCode: 5, fatal: true });
   }
 });
 reply({ ready: true });

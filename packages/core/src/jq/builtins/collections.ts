@@ -2,18 +2,23 @@
 import { JqRuntimeError } from '../errors.ts';
 import { iterateValue } from '../compile.ts';
 import { add } from '../operators.ts';
-import { indicesOf } from '../paths.ts';
+import { indexValue, indicesOf } from '../paths.ts';
 import { collect, StopSignal, valueNode, type Env, type Node } from '../runtime.ts';
 import { compare, describe, equals, getKey, isTruthy, typeOf, type JqObject } from '../values.ts';
 import { defineFunction, type Table } from './define.ts';
+import { lengthOf } from './core.ts';
 
 function needArray(v: unknown, what: string): unknown[] {
   if (!Array.isArray(v)) throw new JqRuntimeError(`${describe(v)} ${what}`);
   return v;
 }
 
+/** jq computes `map([f])` first (so non-iterables fail there), then requires an array. */
 function keyed(v: unknown, f: Node, env: Env | null, what: string): { key: unknown[]; value: unknown }[] {
-  return needArray(v, what).map((value) => ({ key: collect(f, value, env), value }));
+  const items: { key: unknown[]; value: unknown }[] = [];
+  iterateValue(v, (value) => items.push({ key: collect(f, value, env), value }));
+  if (!Array.isArray(v)) throw new JqRuntimeError(`${describe(v)} and ${describe(items.map((i) => i.key))} ${what}`);
+  return items;
 }
 
 function sortKeyed(items: { key: unknown[]; value: unknown }[]): { key: unknown[]; value: unknown }[] {
@@ -21,7 +26,7 @@ function sortKeyed(items: { key: unknown[]; value: unknown }[]): { key: unknown[
 }
 
 function groups(v: unknown, f: Node, env: Env | null): unknown[][] {
-  const sorted = sortKeyed(keyed(v, f, env, 'cannot be grouped, as it is not an array'));
+  const sorted = sortKeyed(keyed(v, f, env, 'cannot be grouped, as they are not both arrays'));
   const out: unknown[][] = [];
   let prev: unknown[] | undefined;
   for (const item of sorted) {
@@ -43,12 +48,18 @@ function extreme(items: { key: unknown; value: unknown }[], max: boolean): unkno
 }
 
 export function contains(a: unknown, b: unknown): boolean {
+  if (typeOf(a) !== typeOf(b)) throw new JqRuntimeError(`${describe(a)} and ${describe(b)} cannot have their containment checked`);
+  return containsValue(a, b);
+}
+
+/** Nested values of different types are simply not contained (only the top level raises). */
+function containsValue(a: unknown, b: unknown): boolean {
   const ta = typeOf(a);
-  if (ta !== typeOf(b)) throw new JqRuntimeError(`${describe(a)} and ${describe(b)} cannot have their containment checked`);
+  if (ta !== typeOf(b)) return false;
   if (ta === 'object') {
-    return Object.keys(b as JqObject).every((k) => Object.hasOwn(a as JqObject, k) && contains(getKey(a as JqObject, k), (b as JqObject)[k]));
+    return Object.keys(b as JqObject).every((k) => Object.hasOwn(a as JqObject, k) && containsValue(getKey(a as JqObject, k), (b as JqObject)[k]));
   }
-  if (ta === 'array') return (b as unknown[]).every((y) => (a as unknown[]).some((x) => typeOf(x) === typeOf(y) && contains(x, y)));
+  if (ta === 'array') return (b as unknown[]).every((y) => (a as unknown[]).some((x) => containsValue(x, y)));
   if (ta === 'string') return (a as string).includes(b as string);
   return equals(a, b);
 }
@@ -74,7 +85,7 @@ export function indices(v: unknown, i: unknown): unknown {
   if (Array.isArray(v) && Array.isArray(i)) return indicesOf(v, i, equals);
   if (Array.isArray(v)) return indicesOf(v, [i], equals);
   if (typeof v === 'string' && typeof i === 'string') return stringIndices(v, i);
-  throw new JqRuntimeError(`Cannot determine indices of ${describe(i)} in ${describe(v)}`);
+  return indexValue(v, i);
 }
 
 function flatten(v: unknown, depth: unknown): unknown[] {
@@ -84,7 +95,7 @@ function flatten(v: unknown, depth: unknown): unknown[] {
   const walk = (x: unknown, d: number): void => {
     iterateValue(x, (y) => (Array.isArray(y) && d > 0 ? walk(y, d - 1) : out.push(y)));
   };
-  walk(needArray(v, 'cannot be flattened'), depth);
+  walk(v, depth);
   return out;
 }
 
@@ -109,21 +120,26 @@ function anyAll(t: Table, name: 'any' | 'all'): void {
 
 export function registerCollections(t: Table): void {
   defineFunction(t, 'sort', 0, (v) => needArray(v, 'cannot be sorted, as it is not an array').slice().sort(compare));
-  t.set('sort_by/1', ([f]) => valueNode((input, env, emit) => emit(sortKeyed(keyed(input, f!, env, 'cannot be sorted, as it is not an array')).map((x) => x.value))));
+  t.set('sort_by/1', ([f]) => valueNode((input, env, emit) => emit(sortKeyed(keyed(input, f!, env, 'cannot be sorted, as they are not both arrays')).map((x) => x.value))));
   t.set('group_by/1', ([f]) => valueNode((input, env, emit) => emit(groups(input, f!, env))));
   t.set('unique_by/1', ([f]) => valueNode((input, env, emit) => emit(groups(input, f!, env).map((g) => g[0]))));
   defineFunction(t, 'unique', 0, (v) => {
     const sorted = needArray(v, 'cannot be sorted, as it is not an array').slice().sort(compare);
     return sorted.filter((x, i) => i === 0 || compare(sorted[i - 1], x) !== 0);
   });
-  defineFunction(t, 'min', 0, (v) => extreme(needArray(v, 'cannot be iterated over').map((x) => ({ key: x, value: x })), false));
-  defineFunction(t, 'max', 0, (v) => extreme(needArray(v, 'cannot be iterated over').map((x) => ({ key: x, value: x })), true));
+  const plain = (v: unknown) => {
+    if (!Array.isArray(v)) throw new JqRuntimeError(`${describe(v)} and ${describe(v)} cannot be iterated over`);
+    return v.map((x) => ({ key: x, value: x }));
+  };
+  defineFunction(t, 'min', 0, (v) => extreme(plain(v), false));
+  defineFunction(t, 'max', 0, (v) => extreme(plain(v), true));
   t.set('min_by/1', ([f]) => valueNode((input, env, emit) => emit(extreme(keyed(input, f!, env, 'cannot be iterated over'), false))));
   t.set('max_by/1', ([f]) => valueNode((input, env, emit) => emit(extreme(keyed(input, f!, env, 'cannot be iterated over'), true))));
+  // jq 1.8.2: def reverse: [.[length - 1 - range(0;length)]];
   defineFunction(t, 'reverse', 0, (v) => {
-    if (v === null) return [];
-    if (typeof v === 'string') return Array.from(v).reverse().join('');
-    return needArray(v, 'cannot be reversed, as it is not an array').slice().reverse();
+    if (Array.isArray(v)) return v.slice().reverse();
+    const n = lengthOf(v);
+    return n === 0 ? [] : [indexValue(v, n - 1)];
   });
   defineFunction(t, 'flatten', 0, (v) => flatten(v, 1e9));
   defineFunction(t, 'flatten', 1, flatten);
@@ -149,14 +165,14 @@ export function registerCollections(t: Table): void {
 
 function bsearch(v: unknown, target: unknown): number {
   const arr = needArray(v, 'cannot be searched from');
-  let lo = 0;
-  let hi = arr.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const c = compare(arr[mid], target);
+  let start = 0;
+  let end = arr.length;
+  while (start < end) {
+    const mid = start + ((end - start) >> 1);
+    const c = compare(target, arr[mid]);
     if (c === 0) return mid;
-    if (c < 0) lo = mid + 1;
-    else hi = mid - 1;
+    if (c < 0) end = mid;
+    else start = mid + 1;
   }
-  return -1 - lo;
+  return -1 - start;
 }

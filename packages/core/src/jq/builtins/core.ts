@@ -3,8 +3,8 @@ import { JqRuntimeError } from '../errors.ts';
 import { envObject, iterateValue } from '../compile.ts';
 import { delPaths, getPath, indexValue, setPath } from '../paths.ts';
 import { StopSignal, tick, valueNode, type Emit, type Env, type Node } from '../runtime.ts';
-import { compare, describe, getKey, isTruthy, setKey, sortedKeys, typeOf, type JqObject } from '../values.ts';
-import { defineFunction, type Table } from './define.ts';
+import { compare, describe, getKey, isTruthy, setKey, sortedKeys, toJson, typeOf, type JqObject } from '../values.ts';
+import { defineFunction, defineSingle, type Table } from './define.ts';
 import { add } from '../operators.ts';
 
 function keysOf(v: unknown, sorted: boolean): unknown[] {
@@ -14,6 +14,7 @@ function keysOf(v: unknown, sorted: boolean): unknown[] {
 }
 
 export function hasKey(v: unknown, k: unknown): boolean {
+  if (v === null) return false;
   if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof k === 'string') return Object.hasOwn(v, k);
   if (Array.isArray(v) && typeof k === 'number') return k >= 0 && k < v.length;
   throw new JqRuntimeError(`Cannot check whether ${typeOf(v)} has a ${typeOf(k)} key`);
@@ -126,12 +127,11 @@ export function registerCore(t: Table): void {
   defineFunction(t, 'keys_unsorted', 0, (v) => keysOf(v, false));
   defineFunction(t, 'has', 1, hasKey);
   defineFunction(t, 'type', 0, typeOf);
-  defineFunction(t, 'error', 0, (v) => {
-    throw new JqRuntimeError(typeof v === 'string' ? v : `${describe(v)} (not a string)`, v);
-  });
-  defineFunction(t, 'error', 1, (_v, msg) => {
-    throw new JqRuntimeError(typeof msg === 'string' ? msg : `${describe(msg)} (not a string)`, msg);
-  });
+  const raise = (v: unknown): never => {
+    throw new JqRuntimeError(typeof v === 'string' ? v : `${toJson(v)} (not a string)`, v);
+  };
+  defineFunction(t, 'error', 0, raise);
+  defineFunction(t, 'error', 1, (_v, msg) => raise(msg));
   t.set('select/1', ([cond]) => ({
     run: (input, env, emit) => cond!.run(input, env, (c) => isTruthy(c) && emit(input)),
     paths: (input, path, env, emit) => cond!.run(input, env, (c) => isTruthy(c) && emit(input, path)),
@@ -144,8 +144,8 @@ export function registerCore(t: Table): void {
   t.set('recurse/2', ([f, cond]) => recurseWith(f!, cond));
   t.set('path/1', ([f]) => valueNode((input, env, emit) => f!.paths(input, [], env, (_v, p) => emit(p))));
   t.set('getpath/1', ([p]) => ({
-    run: (input, env, emit) => p!.run(input, env, (path) => emit(getPathChecked(input, path))),
-    paths: (input, path, env, emit) => p!.run(input, env, (q) => emit(getPathChecked(input, q), [...path, ...(q as unknown[])])),
+    run: (input, env, emit) => p!.run(input, env, (path) => emit(getPath(input, checkPath(path)))),
+    paths: (input, path, env, emit) => p!.run(input, env, (q) => emit(getPath(input, checkPath(q)), [...path, ...(q as unknown[])])),
   }));
   defineFunction(t, 'setpath', 2, (input, p, v) => setPath(input, checkPath(p), v));
   defineFunction(t, 'delpaths', 1, (input, ps) => {
@@ -160,11 +160,13 @@ export function registerCore(t: Table): void {
   t.set('paths/0', () => valueNode((input, _env, emit) => recurseDefault(input, [], (_v, p) => p.length > 0 && emit(p))));
   defineFunction(t, 'to_entries', 0, (v) => keysOf(v, false).map((k) => ({ key: k, value: indexValue(v, k) })));
   defineFunction(t, 'from_entries', 0, fromEntries);
-  t.set('map/1', ([f]) => valueNode((input, env, emit) => {
+  defineSingle(t, 'map', 1, (input, env, [f]) => {
     const out: unknown[] = [];
-    iterateValue(input, (x) => f!.run(x, env, (y) => out.push(y)));
-    emit(out);
-  }));
+    const one = f!.one;
+    if (one) iterateValue(input, (x) => out.push(one(x, env)));
+    else iterateValue(input, (x) => f!.run(x, env, (y) => out.push(y)));
+    return out;
+  });
   t.set('limit/2', ([n, f]) => valueNode((input, env, emit) => forEachCount(n!, input, env, (count) => {
     if (count < 0) throw new JqRuntimeError("limit doesn't support negative count");
     stopAfter(f!, count).run(input, env, emit);
@@ -207,7 +209,7 @@ function registerLoops(t: Table): void {
   t.set('range/1', ([n]) => valueNode((input, env, emit) => n!.run(input, env, (upto) => range(0, upto, 1, emit))));
   t.set('range/2', ([a, b]) => valueNode((input, env, emit) => a!.run(input, env, (from) => b!.run(input, env, (upto) => range(from, upto, 1, emit)))));
   t.set('range/3', ([a, b, c]) => valueNode((input, env, emit) =>
-    a!.run(input, env, (from) => b!.run(input, env, (upto) => c!.run(input, env, (by) => range(from, upto, by, emit))))));
+    a!.run(input, env, (from) => b!.run(input, env, (upto) => c!.run(input, env, (by) => rangeBy(from, upto, by, emit))))));
   t.set('until/2', ([cond, update]) => valueNode((input, env, emit) =>
     expandLoop(input, (v, out) => cond!.run(v, env, (c) => {
       if (isTruthy(c)) out.push({ emit: true, value: v });
@@ -228,11 +230,22 @@ function registerLoops(t: Table): void {
   }));
 }
 
+/** jq 1.8.2: range/3 is `$from | while(. < $upto; . + $by)` (or `>` for a negative step). */
+function rangeBy(from: unknown, upto: unknown, by: unknown, emit: Emit): void {
+  if (typeof from === 'number' && typeof upto === 'number' && typeof by === 'number') return range(from, upto, by, emit);
+  const up = compare(by, 0) > 0;
+  if (!up && compare(by, 0) === 0) return;
+  for (let v = from; up ? compare(v, upto) < 0 : compare(v, upto) > 0; v = add(v, by)) {
+    tick();
+    emit(v);
+  }
+}
+
 function range(from: unknown, upto: unknown, by: unknown, emit: Emit): void {
   if (typeof from !== 'number' || typeof upto !== 'number' || typeof by !== 'number') throw new JqRuntimeError('Range bounds must be numeric');
   if (by > 0) for (let i = from; i < upto; i += by) { tick(); emit(i); }
   else if (by < 0) for (let i = from; i > upto; i += by) { tick(); emit(i); }
-  else if (from < upto) for (;;) { tick(); emit(from); }
+
 }
 
 function checkPath(p: unknown): unknown[] {
@@ -240,30 +253,22 @@ function checkPath(p: unknown): unknown[] {
   return p;
 }
 
-function getPathChecked(input: unknown, p: unknown): unknown {
-  try {
-    return getPath(input, checkPath(p));
-  } catch (e) {
-    if (e instanceof JqRuntimeError && Array.isArray(p)) return null;
-    throw e;
-  }
-}
-
+/** jq 1.8: key from key/k/name/Name/K/Key (first non-null/false), value from value or v. */
 function fromEntries(v: unknown): unknown {
   const out: JqObject = {};
   iterateValue(v, (entry) => {
-    const e = (entry ?? {}) as JqObject;
-    if (typeof e !== 'object' || Array.isArray(e)) throw new JqRuntimeError(`Cannot index ${typeOf(e)} with "key"`);
-    let k: unknown = null;
-    for (const name of ['key', 'k', 'name', 'Name', 'Key', 'K']) {
-      const x = getKey(e, name);
-      if (x !== null && x !== false) { k = x; break; }
+    const e = entry as JqObject | null;
+    const field = (name: string): unknown => indexValue(e, name);
+    let k = field('key');
+    if (k === null) {
+      for (const name of ['k', 'name', 'Name', 'K', 'Key']) {
+        k = field(name);
+        if (isTruthy(k)) break;
+      }
     }
-    const hasValue = Object.hasOwn(e, 'value') ? getKey(e, 'value') : Object.hasOwn(e, 'v') ? getKey(e, 'v') : getKey(e, 'Value');
-    if (typeof k === 'number' || typeof k === 'boolean') k = String(k);
-    if (k === null) k = 'null';
     if (typeof k !== 'string') throw new JqRuntimeError(`Cannot use ${describe(k)} as object key`);
-    setKey(out, k, hasValue);
+    const value = e !== null && Object.hasOwn(e, 'value') ? getKey(e, 'value') : field('v');
+    setKey(out, k, value);
   });
   return out;
 }
@@ -280,7 +285,7 @@ function registerMisc(t: Table): void {
   t.set('stderr/0', () => valueNode((input, _env, emit) => emit(input)));
   defineFunction(t, 'input_filename', 0, () => null);
   defineFunction(t, 'halt_error', 1, (v, code) => {
-    const e = new JqRuntimeError(typeof v === 'string' ? v : `${JSON.stringify(v)}\n`, v);
+    const e = new JqRuntimeError(typeof v === 'string' ? v : v === null ? '' : toJson(v), v);
     Object.assign(e, { halt: true, exitCode: code });
     throw e;
   });

@@ -1,7 +1,7 @@
 // Math builtins (libm names). Functions JavaScript has no faithful equivalent for (gamma,
 // Bessel, erf, nextafter) are left out, so programs using them run on jq-wasm.
 import { JqRuntimeError } from '../errors.ts';
-import { describe } from '../values.ts';
+import { compare, describe } from '../values.ts';
 import { defineFunction, type Table } from './define.ts';
 
 function num(v: unknown): number {
@@ -58,9 +58,11 @@ export function registerMath(t: Table): void {
   defineFunction(t, 'isinfinite', 0, (v) => { const x = num(v); return x === Infinity || x === -Infinity; });
   defineFunction(t, 'isnan', 0, (v) => Number.isNaN(num(v)));
   defineFunction(t, 'isnormal', 0, (v) => { const x = num(v); return Number.isFinite(x) && x !== 0 && Math.abs(x) >= 2.2250738585072014e-308; });
+  // jq 1.8.2: def abs: if . < 0 then - . else . end;  (so null and false raise, strings pass)
   defineFunction(t, 'abs', 0, (v) => {
-    if (typeof v !== 'number') throw new JqRuntimeError(`${describe(v)} has no absolute value`);
-    return v < 0 ? -v : v;
+    if (compare(v, 0) >= 0) return v;
+    if (typeof v !== 'number') throw new JqRuntimeError(`${describe(v)} cannot be negated`);
+    return -v;
   });
   defineFunction(t, 'have_decnum', 0, () => false);
   defineFunction(t, 'have_literal_numbers', 0, () => true);

@@ -13,8 +13,15 @@ function needString(v: unknown, what: string): string {
   return v;
 }
 
+/** jq 1.8 defines the ASCII case functions with explode, hence its message. */
+function explodable(v: unknown): string {
+  if (typeof v !== 'string') throw new JqRuntimeError('explode input must be a string');
+  return v;
+}
+
 function trimWith(v: unknown, re: RegExp): string {
-  return needString(v, 'trim input must be a string').replace(re, '');
+  if (typeof v !== 'string') throw new JqRuntimeError('trim input must be a string');
+  return v.replace(re, '');
 }
 
 const JQ_SPACE = '[ \\t\\n\\r\\f\\v]';
@@ -30,31 +37,23 @@ export function registerStrings(t: Table): void {
     if (v === 'false') return false;
     throw new JqRuntimeError(`${describe(v)} cannot be parsed as a boolean`);
   });
-  defineFunction(t, 'ascii_downcase', 0, (v) => needString(v, 'cannot be ascii_downcased').replace(/[A-Z]/g, (c) => c.toLowerCase()));
-  defineFunction(t, 'ascii_upcase', 0, (v) => needString(v, 'cannot be ascii_upcased').replace(/[a-z]/g, (c) => c.toUpperCase()));
+  defineFunction(t, 'ascii_downcase', 0, (v) => explodable(v).replace(/[A-Z]/g, (c) => c.toLowerCase()));
+  defineFunction(t, 'ascii_upcase', 0, (v) => explodable(v).replace(/[a-z]/g, (c) => c.toUpperCase()));
   defineFunction(t, 'explode', 0, (v) => Array.from(needString(v, 'cannot be exploded')).map((c) => c.codePointAt(0)));
   defineFunction(t, 'implode', 0, implode);
   defineFunction(t, 'utf8bytelength', 0, (v) => Buffer.byteLength(needString(v, 'only strings have UTF-8 byte length'), 'utf8'));
-  defineFunction(t, 'ltrimstr', 1, (v, s) => (typeof v === 'string' && typeof s === 'string' && v.startsWith(s) ? v.slice(s.length) : v));
-  defineFunction(t, 'rtrimstr', 1, (v, s) =>
-    typeof v === 'string' && typeof s === 'string' && v.endsWith(s) && s !== '' ? v.slice(0, v.length - s.length) : v);
-  defineFunction(t, 'trimstr', 1, (v, s) => {
-    if (typeof v !== 'string' || typeof s !== 'string' || s === '') return v;
-    let out = v.startsWith(s) ? v.slice(s.length) : v;
-    if (out.endsWith(s)) out = out.slice(0, out.length - s.length);
-    return out;
-  });
+  // jq 1.8.2 defines these with startswith/endswith, so non-strings raise their errors.
+  const ltrimstr = (v: unknown, s: unknown): unknown => (startsWith(v, s) ? (v as string).slice((s as string).length) : v);
+  const rtrimstr = (v: unknown, s: unknown): unknown =>
+    endsWith(v, s) && s !== '' ? (v as string).slice(0, (v as string).length - (s as string).length) : v;
+  defineFunction(t, 'ltrimstr', 1, ltrimstr);
+  defineFunction(t, 'rtrimstr', 1, rtrimstr);
+  defineFunction(t, 'trimstr', 1, (v, s) => rtrimstr(ltrimstr(v, s), s));
   defineFunction(t, 'trim', 0, (v) => trimWith(v, new RegExp(`^${JQ_SPACE}+|${JQ_SPACE}+$`, 'g')));
   defineFunction(t, 'ltrim', 0, (v) => trimWith(v, new RegExp(`^${JQ_SPACE}+`)));
   defineFunction(t, 'rtrim', 0, (v) => trimWith(v, new RegExp(`${JQ_SPACE}+$`)));
-  defineFunction(t, 'startswith', 1, (v, s) => {
-    if (typeof v !== 'string' || typeof s !== 'string') throw new JqRuntimeError('startswith() requires string inputs');
-    return v.startsWith(s);
-  });
-  defineFunction(t, 'endswith', 1, (v, s) => {
-    if (typeof v !== 'string' || typeof s !== 'string') throw new JqRuntimeError('endswith() requires string inputs');
-    return v.endsWith(s);
-  });
+  defineFunction(t, 'startswith', 1, startsWith);
+  defineFunction(t, 'endswith', 1, endsWith);
   defineFunction(t, 'split', 1, (v, sep) => {
     if (typeof v !== 'string' || typeof sep !== 'string') throw new JqRuntimeError('split input and separator must be strings');
     return splitString(v, sep);
@@ -62,6 +61,16 @@ export function registerStrings(t: Table): void {
   defineFunction(t, 'join', 1, join);
   defineFunction(t, 'format', 1, (v, name) => formatValue(needString(name, 'is not a valid format'), v));
   registerRegex(t);
+}
+
+function startsWith(v: unknown, s: unknown): boolean {
+  if (typeof v !== 'string' || typeof s !== 'string') throw new JqRuntimeError('startswith() requires string inputs');
+  return v.startsWith(s);
+}
+
+function endsWith(v: unknown, s: unknown): boolean {
+  if (typeof v !== 'string' || typeof s !== 'string') throw new JqRuntimeError('endswith() requires string inputs');
+  return v.endsWith(s);
 }
 
 function toNumber(v: unknown): number {
@@ -75,10 +84,10 @@ function implode(v: unknown): string {
   if (!Array.isArray(v)) throw new JqRuntimeError('implode input must be an array');
   let out = '';
   for (const c of v) {
-    if (typeof c !== 'number') throw new JqRuntimeError(`${describe(v)} can't be imploded, unicode codepoint needs to be numeric`);
+    if (typeof c !== 'number') throw new JqRuntimeError(`${describe(c)} can't be imploded, unicode codepoint needs to be numeric`);
     const cp = Math.trunc(c);
     if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      throw new JqRuntimeError(`${describe(v)} can't be imploded, invalid codepoint (${cp})`);
+      throw new JqRuntimeError(`${describe(c)} can't be imploded, invalid codepoint (${cp})`);
     }
     out += String.fromCodePoint(cp);
   }

@@ -1,0 +1,96 @@
+// Differential test: every program of the corpus (jq's manual examples plus Baton's own set)
+// runs on Baton's TypeScript engine and on the real jq 1.8.2 (jq-wasm); outputs, and error vs
+// no error, must agree. Programs the engine does not implement must be reported as such (they
+// fall back to jq-wasm in production), never give a different answer.
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { compileJqNative, JqCompileError, JqRuntimeError } from '../src/jq/index.ts';
+import { JqTimeoutError } from '../src/jq/errors.ts';
+import { callWasm } from '../src/jq/wasm-fallback.ts';
+import { errorFromJq } from '../src/jq/wasm-messages.ts';
+import { EXCEPTIONS, INPUTS, PROGRAMS } from './jq-corpus.ts';
+import { readCases, sameJson } from './jq-cases.ts';
+
+process.env.PAGER = 'less';
+
+type Outcome =
+  | { kind: 'values'; values: unknown[] }
+  | { kind: 'compile-error' | 'runtime-error'; message: string }
+  | { kind: 'unsupported'; message: string }
+  | { kind: 'timeout' };
+
+function realJq(program: string, input: unknown): Outcome {
+  let result;
+  try {
+    result = callWasm(program, JSON.stringify(input), ['-c'], 500);
+  } catch (e) {
+    if (e instanceof JqTimeoutError) return { kind: 'timeout' };
+    throw e;
+  }
+  if (result.exitCode === 0) {
+    return { kind: 'values', values: result.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown) };
+  }
+  const error = errorFromJq(result.exitCode, result.stderr);
+  return { kind: error instanceof JqCompileError ? 'compile-error' : 'runtime-error', message: error.message };
+}
+
+function baton(program: string, input: unknown): Outcome {
+  let compiled;
+  try {
+    compiled = compileJqNative(program);
+  } catch (e) {
+    if (e instanceof JqCompileError) return { kind: 'compile-error', message: e.message };
+    return { kind: 'unsupported', message: (e as Error).message };
+  }
+  try {
+    return { kind: 'values', values: compiled.all(input, {}, { timeoutMs: 500 }) };
+  } catch (e) {
+    if (e instanceof JqCompileError) return { kind: 'compile-error', message: e.message };
+    if (e instanceof JqRuntimeError) return { kind: 'runtime-error', message: e.message };
+    if (e instanceof JqTimeoutError) return { kind: 'timeout' };
+    throw e;
+  }
+}
+
+function agree(a: Outcome, b: Outcome): boolean {
+  if (a.kind === 'values' && b.kind === 'values') {
+    return a.values.length === b.values.length && a.values.every((v, i) => sameJson(v, b.values[i]));
+  }
+  return a.kind === b.kind;
+}
+
+const manCases = readCases(fileURLToPath(new URL('./fixtures/jq/man.test', import.meta.url)));
+const corpus: { program: string; input: unknown }[] = [
+  ...manCases.map((c) => ({ program: c.program, input: c.input })),
+  ...PROGRAMS.flatMap((program) => INPUTS.map((input) => ({ program, input }))),
+];
+
+describe('differential: Baton jq engine vs jq 1.8.2 (jq-wasm)', () => {
+  it('agrees on every program of the corpus, except the documented exceptions', { timeout: 300_000 }, () => {
+    const mismatches: string[] = [];
+    const unsupported = new Set<string>();
+    const messageDiffs: string[] = [];
+    let compared = 0;
+    for (const { program, input } of corpus) {
+      const expected = realJq(program, input);
+      const actual = baton(program, input);
+      if (actual.kind === 'unsupported') {
+        if (expected.kind !== 'compile-error') unsupported.add(program);
+        continue;
+      }
+      compared++;
+      if (Object.hasOwn(EXCEPTIONS, program)) continue;
+      if (!agree(actual, expected)) {
+        mismatches.push(`${program}  on ${JSON.stringify(input).slice(0, 60)}\n    jq:    ${JSON.stringify(expected).slice(0, 300)}\n    baton: ${JSON.stringify(actual).slice(0, 300)}`);
+      } else if (expected.kind === 'runtime-error' && actual.kind === 'runtime-error' && expected.message !== actual.message) {
+        messageDiffs.push(`${program}: jq "${expected.message}" / baton "${actual.message}"`);
+      }
+    }
+    console.log(`differential: ${corpus.length} evaluations (${new Set(corpus.map((c) => c.program)).size} programs), ${compared} compared, ${mismatches.length} mismatches, ${messageDiffs.length} differing error messages; falls back to jq-wasm: ${[...unsupported].join(' | ') || 'none'}`);
+    if (mismatches.length) console.log(mismatches.join('\n'));
+    if (messageDiffs.length) console.log(`error message differences:\n${[...new Set(messageDiffs)].join('\n')}`);
+    expect(compared).toBeGreaterThan(3500);
+    expect(mismatches).toEqual([]);
+    expect(messageDiffs).toEqual([]);
+  });
+});
