@@ -32,8 +32,10 @@ export interface CompiledCatch {
 }
 
 export interface CompiledFilter {
-  /** Attributes to match; `data` (and any `${ }` value) is a condition evaluated on the event. */
-  with: Template;
+  /** Attributes to match, except `data`; evaluated when the listen starts. */
+  attributes: Template;
+  /** `data` as written: a value to match or a `${ }` condition on the event data. */
+  data?: unknown;
   correlate?: Array<{ key: string; from: Expr; expect?: Template }>;
 }
 
@@ -192,18 +194,10 @@ function compileFilter(filter: EventFilterDefinition): CompiledFilter {
     from: compileField(value.from),
     ...(value.expect !== undefined ? { expect: compileTemplate(value.expect) } : {}),
   }));
-  // `data: ${ cond }` is a condition on the event, not a value to compute now: keep its source.
-  const attributes = { ...(filter.with ?? {}) };
-  const template = compileTemplate(Object.fromEntries(Object.entries(attributes).filter(([key]) => key !== 'data')));
-  const data = attributes.data;
-  const withTemplate: Template = data === undefined ? template : { k: 'obj', entries: [...entriesOf(template), ['data', { k: 'const', v: data }]] };
-  return { with: withTemplate, ...(correlate.length > 0 ? { correlate } : {}) };
-}
-
-function entriesOf(template: Template): ReadonlyArray<readonly [string, Template]> {
-  if (template.k === 'obj') return template.entries;
-  if (template.k === 'const') return Object.entries(template.v as Record<string, unknown>).map(([k, v]) => [k, { k: 'const', v }] as const);
-  return [];
+  // `data` is matched against each event (a `${ }` condition runs on the event data), so it is
+  // not evaluated when the listen starts.
+  const { data, ...attributes } = filter.with ?? {};
+  return { attributes: compileTemplate(attributes), ...(data !== undefined ? { data } : {}), ...(correlate.length > 0 ? { correlate } : {}) };
 }
 
 function compileCall(task: CompiledTask, c: Compiler): TaskSpecifics {

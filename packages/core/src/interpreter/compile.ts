@@ -6,7 +6,7 @@ import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Expr, Template } from './expressions.ts';
-import { compileField, compileTemplate, compileTransform, isExpression } from './expressions.ts';
+import { compileField, compileTransform, isExpression } from './expressions.ts';
 import type { InputDefinition, OutputDefinition, TaskDefinition, TaskList, WorkflowDocument } from './document-types.ts';
 import { parseDuration } from './duration.ts';
 import { compileTaskSpecifics } from './compile-tasks.ts';
@@ -17,10 +17,6 @@ const ajv = addFormats(new Ajv({ strict: false, allErrors: false }));
 
 export type TaskType = 'call' | 'do' | 'emit' | 'for' | 'fork' | 'listen' | 'raise' | 'run' | 'set' | 'switch' | 'try' | 'wait';
 const TASK_TYPES: readonly TaskType[] = ['call', 'for', 'fork', 'emit', 'listen', 'raise', 'run', 'set', 'switch', 'try', 'wait', 'do'];
-
-export interface Validator {
-  validate: ValidateFunction;
-}
 
 export interface CompiledTask {
   ref: string;
@@ -189,4 +185,3 @@ function timeoutOf(value: unknown, compiler: Compiler, path: string): number {
   return compiler.duration((value as { after?: unknown }).after, `${path}/after`);
 }
 
-export { compileTemplate };

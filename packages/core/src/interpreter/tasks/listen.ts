@@ -78,8 +78,8 @@ function filtersOf(run: Run, f: string, consumption: CompiledConsumption): Event
   const input = run.frame(f).in;
   const resolve = resolverFor(run, f);
   return consumption.filters.map((filter) => {
-    const attributes = run.evaluate(f, filter.with, input) as Record<string, unknown>;
-    if (isExpression(attributes.data)) attributes.data = bindVariables(compileField(attributes.data), resolve);
+    const attributes = { ...(run.evaluate(f, filter.attributes, input) as Record<string, unknown>) };
+    if (filter.data !== undefined) attributes.data = isExpression(filter.data) ? bindVariables(compileField(filter.data), resolve) : filter.data;
     const result: EventFilter = { with: attributes };
     if (filter.correlate) {
       result.correlate = Object.fromEntries(
