@@ -237,6 +237,17 @@ do:
     expect(log.state.status).toBe('completed');
   });
 
+  it('the workflow timer is cancelled when the run completes in time', () => {
+    const log = runScenario(`${header}timeout: { after: PT1H }
+do:
+  - quick: { call: http, with: { method: get, endpoint: https://q } }
+`, {}, { answer: () => ({ output: 'done', after: 100 }) });
+    const timer = log.decisions[0]!.effects.find((e) => e.kind === 'timer') as { id: string; fireAt: number };
+    expect(timer.fireAt).toBe(T0 + 3_600_000);
+    expect(log.decisions[1]!.effects).toEqual([{ kind: 'cancelTimer', id: timer.id }]);
+    expect(log.state).toMatchObject({ status: 'completed', output: 'done', waits: {} });
+  });
+
   it('a workflow timeout faults the run and cancels everything pending', () => {
     const log = runScenario(`${header}timeout: { after: { minutes: 1 } }
 do:
