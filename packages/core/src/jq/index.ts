@@ -13,6 +13,9 @@ import { compileNative, type NativeProgram } from './engine.ts';
 import { checkWasm, runWasm } from './wasm-fallback.ts';
 
 export { JqCompileError, JqRuntimeError, JqTimeoutError } from './errors.ts';
+/** jq's text forms, for tools that print like jq (the `baton jq` command). */
+export { toJson as jqToJson } from './values.ts';
+export { parseJsonStream } from './builtins/json-text.ts';
 
 export interface JqRunOptions {
   /** Wall-clock budget of one evaluation; default 1000 ms. */

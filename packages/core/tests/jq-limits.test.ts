@@ -1,0 +1,66 @@
+// Runaway protection and compile errors: evaluation never freezes the process, and checkJq
+// reports malformed filters without throwing.
+import { describe, expect, it } from 'vitest';
+import { checkJq, compileJq, compileJqNative, JqCompileError, JqTimeoutError } from '../src/jq/index.ts';
+
+describe('jq time and step budget', () => {
+  it('stops last(range(1e9)) at the time limit on the TypeScript engine', () => {
+    const program = compileJqNative('last(range(1e9))');
+    const started = Date.now();
+    expect(() => program.all(null, {}, { timeoutMs: 200 })).toThrow(JqTimeoutError);
+    expect(() => program.all(null, {}, { timeoutMs: 200 })).toThrow('jq expression exceeded its time limit of 200 ms');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('bounds memory growth such as [range(1e9)] by the same budget', () => {
+    expect(() => compileJqNative('[range(1e9)] | length').all(null, {}, { timeoutMs: 100 })).toThrow(JqTimeoutError);
+  });
+
+  it('stops infinite loops written in jq (until, recursion, repeat)', () => {
+    expect(() => compileJq('0 | until(false; . + 1)').all(null, {}, { timeoutMs: 100 })).toThrow(JqTimeoutError);
+    expect(() => compileJq('[limit(1e9; repeat(1))] | length').all(null, {}, { timeoutMs: 100 })).toThrow(JqTimeoutError);
+  });
+
+  it('runs a program the engine lacks on jq-wasm, and stops it too when it runs away', () => {
+    const lgamma = compileJq('[.[] | lgamma]');
+    expect(lgamma.engine).toBe('jq-wasm');
+    expect(lgamma.all([1])).toEqual([[0]]);
+    const runaway = compileJq('1 | lgamma | until(false; .)');
+    expect(runaway.engine).toBe('jq-wasm');
+    const started = Date.now();
+    expect(() => runaway.all(null, {}, { timeoutMs: 300 })).toThrow(JqTimeoutError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The worker was replaced: the fallback still works afterwards.
+    expect(lgamma.all([1])).toEqual([[0]]);
+  });
+
+  it('does not overflow the stack on recursive jq functions', () => {
+    const fib = compileJqNative('def fib: if . < 2 then . else (. - 1 | fib) + (. - 2 | fib) end; fib');
+    expect(fib.all(20)).toEqual([6765]);
+  });
+});
+
+describe('jq compile errors', () => {
+  const malformed = ['.a | {', '[1, 2', '.[', '"unterminated', 'if . then 1', '{a: }', '. as | .', 'reduce . as $x (0)', '1 +', ')', '.a..b', 'def f: 1', '@', '$', '"\\(1 +)"'];
+
+  it.each(malformed)('checkJq(%j) returns a message and never throws', (src) => {
+    const message = checkJq(src);
+    expect(typeof message).toBe('string');
+    expect(message!.length).toBeGreaterThan(0);
+    expect(() => compileJq(src)).toThrow(JqCompileError);
+  });
+
+  it('reports unknown functions with jq\'s message', () => {
+    expect(checkJq('nosuchfn(1)')).toMatch(/^nosuchfn\/1 is not defined/);
+  });
+
+  it('accepts variables that are only bound at evaluation time', () => {
+    expect(checkJq('$context.user // $input.x')).toBeUndefined();
+    expect(checkJq('.a | {x: .y}')).toBeUndefined();
+  });
+
+  it('raises an unbound variable at evaluation time as a compile error', () => {
+    expect(() => compileJq('$nope').all(null, {})).toThrow(JqCompileError);
+    expect(compileJq('$nope').all(null, { nope: 3 })).toEqual([3]);
+  });
+});
