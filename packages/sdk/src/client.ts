@@ -119,6 +119,12 @@ export class BatonClient {
     return (await this.http.request({ method: 'GET', path }, WorkflowSchema)).value;
   }
 
+  /** The document's source text exactly as it was registered (YAML or JSON). */
+  async getWorkflowSource(namespace: string, name: string, version?: string): Promise<string> {
+    const path = version === undefined ? apiPath('workflows', namespace, name) : apiPath('workflows', namespace, name, version);
+    return this.http.requestText({ method: 'GET', path, accept: 'application/yaml, application/problem+json;q=0.5' });
+  }
+
   async listWorkflows(query: ListQuery = {}): Promise<Page<WorkflowSummary>> {
     return (await this.http.request({ method: 'GET', path: apiPath('workflows'), query: { ...query } }, WorkflowPageSchema)).value;
   }

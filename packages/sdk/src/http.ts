@@ -12,6 +12,8 @@ export interface RequestOptions {
   /** A JSON value, or raw text with its content type. */
   body?: { json: unknown } | { text: string; contentType: string } | undefined;
   signal?: AbortSignal | undefined;
+  /** Default: JSON (and problem+json for errors). */
+  accept?: string | undefined;
 }
 
 export interface HttpResult<T> {
@@ -45,6 +47,14 @@ export class HttpTransport {
     return { status: response.status, value: parsed.data };
   }
 
+  /** Sends the request and returns a 2xx body as text (e.g. a definition's YAML source). */
+  async requestText(options: RequestOptions): Promise<string> {
+    const response = await this.send(options);
+    const text = await response.text();
+    if (!response.ok) throw new BatonApiError(problemFromResponse(response.status, response.statusText, parseJson(text, response.headers.get('content-type')), text));
+    return text;
+  }
+
   url(path: string, query?: RequestOptions['query']): string {
     const params = new URLSearchParams();
     for (const [name, value] of Object.entries(query ?? {})) {
@@ -55,7 +65,7 @@ export class HttpTransport {
   }
 
   private async send(options: RequestOptions): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    const headers: Record<string, string> = { accept: options.accept ?? 'application/json, application/problem+json' };
     if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
     let body: string | undefined;
     if (options.body && 'json' in options.body) {

@@ -70,6 +70,8 @@ describe('workflows', () => {
     await client.applyWorkflow(helloYaml(ns, '1.2.0'));
     expect((await client.getWorkflow(ns, 'hello')).version).toBe('1.10.0');
     expect((await client.getWorkflow(ns, 'hello', '1.2.0')).version).toBe('1.2.0');
+    expect(await client.getWorkflowSource(ns, 'hello', '1.2.0')).toBe(helloYaml(ns, '1.2.0'));
+    expect((await apiError(client.getWorkflowSource(ns, 'nope'))).status).toBe(404);
     const firstPage = await client.listWorkflows({ namespace: ns, limit: 2 });
     expect(firstPage.items).toHaveLength(2);
     expect(firstPage.nextCursor).toBeDefined();
