@@ -119,6 +119,24 @@ describe.each<Backend>(['embedded', 'servers'])('runtime on %s backends', (backe
     expect(run.output).toEqual({ heard: true });
   });
 
+  it('appends events without a decision (audit trails, token chunks) with the next seqs', async () => {
+    await h.apply(doc('note', [{ s: { set: { ok: true } } }]));
+    const run = await h.runToEnd('note');
+    const before = await h.events(run.id);
+    await h.baton.bus.enqueue(Queues.runner, [{ type: 'events', runId: run.id, events: [{ type: 'dev.baton.test.note.v1', data: { n: 1 } }, { type: 'dev.baton.test.note.v1', data: { n: 2 } }] }]);
+    const deadline = Date.now() + 5000;
+    let after = before;
+    while (Date.now() < deadline && after.length < before.length + 2) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await h.events(run.id);
+    }
+    expect(after.slice(before.length).map((e) => [e.seq, e.type, e.data.n])).toEqual([
+      [before.length + 1, 'dev.baton.test.note.v1', 1],
+      [before.length + 2, 'dev.baton.test.note.v1', 2],
+    ]);
+    expect((await h.api('GET', `/api/v1/runs/${run.id}`)).body.status).toBe('completed');
+  });
+
   it('ignores a duplicate delivery of a task result', async () => {
     await h.apply(doc('once', [{ call1: { call: 'http', with: { method: 'get', endpoint: `${h.target.url}/once` } } }, { mark: { set: { done: true } } }]));
     const run = await h.runToEnd('once');

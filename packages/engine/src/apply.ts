@@ -8,6 +8,7 @@ import {
   TERMINAL_STATUSES,
   type CloudEvent,
   type Decision,
+  type EventDraft,
   type Input,
   type ListenRecord,
   type LockedRun,
@@ -73,6 +74,8 @@ interface Writes {
   listens: ListenRecord[];
   deleteListens: string[];
   childRuns: NewRun[];
+  /** Runs whose log grew without a decision (only their event seq changes). */
+  seqOnly: { id: string; eventSeq: number }[];
 }
 
 export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessage[]): Promise<BatchOutcome> {
@@ -107,10 +110,13 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   if (missing.length > 0) throw new MissingDefinitions(missing, []);
   const fresh = await dedupe(tx, messages);
   const outcome: BatchOutcome = { tasks: [], attemptIds: [], runnerMessages: [], events: [], emitted: [], finished: [], started: [], transitions: 0 };
-  const writes: Writes = { updates: [], events: outcome.events, attempts: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [] };
+  const writes: Writes = { updates: [], events: outcome.events, attempts: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [], seqOnly: [] };
   for (const run of locked) {
-    const inputs = (byRun.get(run.id) ?? []).filter((m) => fresh.has(m)).map((m) => toInput(m, startInputs));
+    const messagesOfRun = (byRun.get(run.id) ?? []).filter((m) => fresh.has(m));
+    const inputs = messagesOfRun.flatMap((m) => (m.type === 'events' ? [] : [toInput(m, startInputs)]));
     if (inputs.length > 0) advanceRun(deps, run, inputs, writes, outcome);
+    const appended = messagesOfRun.flatMap((m) => (m.type === 'events' ? m.events : []));
+    if (appended.length > 0) appendWithoutDecision(deps, run, appended, writes);
   }
   await write(tx, writes);
   outcome.attemptIds = writes.attempts.map((a) => a.id);
@@ -168,7 +174,20 @@ async function dedupe(tx: RunnerTx, messages: readonly RunnerMessage[]): Promise
   return fresh;
 }
 
-function toInput(message: RunnerMessage, startInputs: Map<string, unknown>): Input {
+/** Events of a `type: 'events'` message: appended after whatever this batch appended for the run. */
+function appendWithoutDecision(deps: ApplyDeps, run: LockedRun, drafts: EventDraft[], writes: Writes): void {
+  const update = writes.updates.find((u) => u.id === run.id);
+  let seq = update?.eventSeq ?? run.eventSeq;
+  const time = new Date(deps.clock()).toISOString();
+  for (const draft of drafts) {
+    seq += 1;
+    writes.events.push({ runId: run.id, seq, id: `${run.id}.${seq}`, type: draft.type, time, data: draft.data, namespace: run.namespace, name: run.name, version: run.version });
+  }
+  if (update) update.eventSeq = seq;
+  else writes.seqOnly.push({ id: run.id, eventSeq: seq });
+}
+
+function toInput(message: Exclude<RunnerMessage, { type: 'events' }>, startInputs: Map<string, unknown>): Input {
   switch (message.type) {
     case 'start':
       return { type: 'start', input: startInputs.get(message.runId) ?? null };
@@ -316,6 +335,7 @@ async function write(tx: RunnerTx, w: Writes): Promise<void> {
   // Child runs first: their rows exist before anything refers to them.
   if (w.childRuns.length) await tx.createRuns(w.childRuns);
   if (w.updates.length) await tx.saveRuns(w.updates);
+  if (w.seqOnly.length) await tx.setEventSeqs(w.seqOnly);
   if (w.events.length) await tx.appendEvents(w.events.map(({ runId, seq, id, type, time, data }) => ({ runId, seq, id, type, time, data })));
   if (w.attempts.length) await tx.insertAttempts(w.attempts);
   if (w.cancelAttempts.length) await tx.cancelAttempts(w.cancelAttempts);

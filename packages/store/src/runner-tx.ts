@@ -4,7 +4,7 @@ import type { Queryable } from './db/types.ts';
 import { cancelAttempts, completeAttempts, insertAttempts } from './sql/attempts.ts';
 import { appendEvents } from './sql/events.ts';
 import { deleteListens, insertListens } from './sql/listens.ts';
-import { lockRuns, saveRuns } from './sql/run-transitions.ts';
+import { lockRuns, saveRuns, setEventSeqs } from './sql/run-transitions.ts';
 import { insertRuns } from './sql/runs.ts';
 import { deleteTimers, insertTimers, takeTimers } from './sql/timers.ts';
 
@@ -14,6 +14,7 @@ export function runnerTx(tx: Queryable): RunnerTx {
     completeAttempts: (outcomes) => completeAttempts(tx, outcomes),
     takeTimers: (ids) => takeTimers(tx, ids),
     saveRuns: (updates) => saveRuns(tx, updates),
+    setEventSeqs: (updates) => setEventSeqs(tx, updates),
     appendEvents: (events) => appendEvents(tx, events),
     insertAttempts: (attempts) => insertAttempts(tx, attempts),
     cancelAttempts: (ids) => cancelAttempts(tx, ids),

@@ -1,6 +1,6 @@
 // Messages carried on the Bus queues (validated at each consumer).
 import type { WorkflowError } from '../errors.ts';
-import type { CloudEvent, TaskKind } from '../interpreter/types.ts';
+import type { CloudEvent, EventDraft, TaskKind } from '../interpreter/types.ts';
 
 /** On queue `tasks.<kind>`: one task attempt for a worker. */
 export interface TaskMessage {
@@ -25,7 +25,13 @@ export type RunnerMessage =
   | { type: 'result'; runId: string; attemptId: string; status: 'failed'; error: WorkflowError }
   | { type: 'timer'; runId: string; timerId: string }
   | { type: 'cancel'; runId: string; reason?: string }
-  | { type: 'event'; runId: string; listenId: string; event: CloudEvent };
+  | { type: 'event'; runId: string; listenId: string; event: CloudEvent }
+  /**
+   * Events to append to the run's log without a decision (approval audit trail, agent token
+   * chunks…). The runner is the log's only writer: it appends them under the run lock with the
+   * next seqs, even after the run ended. Types are Baton's own (`dev.baton.*`).
+   */
+  | { type: 'events'; runId: string; events: EventDraft[] };
 
 export const Queues = {
   runner: 'runner',

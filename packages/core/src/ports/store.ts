@@ -169,6 +169,8 @@ export interface RunnerTx {
   /** Delete timers; returns the ids that existed (a timer fires once). */
   takeTimers(ids: readonly string[]): Promise<string[]>;
   saveRuns(updates: readonly RunUpdate[]): Promise<void>;
+  /** Runs whose log grew without a decision (appended events): only event_seq changes. */
+  setEventSeqs(updates: readonly { id: string; eventSeq: number }[]): Promise<void>;
   /** Append events whose seq the caller assigned from LockedRun.eventSeq. */
   appendEvents(events: readonly RunEventRecord[]): Promise<void>;
   insertAttempts(attempts: readonly NewAttempt[]): Promise<void>;

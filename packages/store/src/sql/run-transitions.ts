@@ -87,3 +87,14 @@ export async function saveRuns(db: Queryable, updates: readonly RunUpdate[]): Pr
     rows.map((u) => (u.usage === undefined ? null : JSON.stringify(u.usage))),
   ]);
 }
+
+const SET_EVENT_SEQS_SQL = `
+UPDATE runs AS r SET event_seq = GREATEST(r.event_seq, u.event_seq), updated_at = now()
+FROM unnest($1::text[], $2::int[]) AS u(id, event_seq)
+WHERE r.id = u.id`;
+
+/** Runs whose log grew without a decision: only event_seq moves (never backwards). */
+export async function setEventSeqs(db: Queryable, updates: readonly { id: string; eventSeq: number }[]): Promise<void> {
+  if (updates.length === 0) return;
+  await db.query(SET_EVENT_SEQS_SQL, [updates.map((u) => u.id), updates.map((u) => u.eventSeq)]);
+}
