@@ -2,7 +2,6 @@
 // expressions get — over the JSON values on standard input, printing one compact JSON line per
 // result (as `jq -c` does). Exit 0 on success, 2 on a usage or input error, 3 on a compile
 // error and 5 on a runtime error (as jq).
-import { parseArgs } from 'node:util';
 import { compileJq, JqCompileError, jqToJson, JqRuntimeError, JqTimeoutError, parseJsonStream } from '@baton/core/jq';
 
 export const USAGE = `usage: baton jq [options] FILTER
