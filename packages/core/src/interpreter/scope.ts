@@ -25,7 +25,7 @@ export function resolverFor(run: Run, f: string, extra?: { rawOutput?: unknown; 
       case 'runtime':
         return run.env.runtime ?? DEFAULT_RUNTIME;
       case 'authorization':
-        return null;
+        return frame?.au ?? null;
       case 'workflow':
         return {
           id: run.env.runId,

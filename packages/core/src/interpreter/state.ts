@@ -60,6 +60,8 @@ export interface Frame {
   seen?: string[];
   corr?: Record<string, unknown>;
   q?: unknown[];
+  /** call: http: the resolved authorization (`$authorization`), when not secret. */
+  au?: { scheme: string; parameter: string };
   /** Pending effect id of a leaf task, and its timeout timer id. */
   e?: string;
   x?: string;

@@ -105,6 +105,22 @@ do:
     });
   });
 
+  it('describes the resolved authorization as $authorization in output.as, unless it is secret', () => {
+    const doc = (token: string) => `${header}do:
+  - get:
+      call: http
+      with:
+        method: get
+        endpoint: { uri: https://x, authentication: { bearer: { token: '${token}' } } }
+      output:
+        as: \${ $authorization }
+`;
+    expect(runScenario(doc('${ .token }'), { token: 'abc' }, { answer: () => ({ output: 1 }) }).state.output).toEqual({ scheme: 'Bearer', parameter: 'abc' });
+    const secret = runScenario(doc('${ $secrets.t }'), {}, { answer: () => ({ output: 1 }), env: { secrets: { t: 'hidden' } } });
+    expect(secret.state.output).toBeNull();
+    expect(JSON.stringify(secret.decisions)).not.toContain('hidden');
+  });
+
   it('makes $secrets available outside call payloads', () => {
     const log = runScenario(`${header}do:
   - s: { set: { ok: '\${ $secrets.flag }' } }

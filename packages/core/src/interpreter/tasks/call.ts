@@ -12,7 +12,11 @@ export const callTask: TaskHandler = {
     const input = run.frame(f).in;
     // Expressions that use $secrets stay unevaluated (DeferredExpression): the worker resolves them.
     let payload = run.evaluate(f, task.spec.with, input, undefined, true) as Record<string, unknown>;
-    if (task.spec.target === 'http') payload = httpPayload(run, f, task, payload, input);
+    if (task.spec.target === 'http') {
+      payload = httpPayload(run, f, task, payload, input);
+      const au = authorizationOf(payload.endpoint);
+      if (au) run.update(f, { au });
+    }
     const id = run.nextId('e');
     run.wait(f, task.spec.target === 'approval' ? 'approval' : 'task', {
       kind: 'task',
@@ -82,4 +86,19 @@ export function expandUri(template: string, input: unknown, instance: string): s
     if (typeof value === 'object') throw expressionFault(`URI template variable {${name}} must be a string, number or boolean`, instance);
     return encodeURIComponent(String(value));
   });
+}
+
+/**
+ * `$authorization` (dsl.md, "Authorization Descriptor") for bearer and basic policies whose values
+ * are known here; null when they come from secrets (deferred) — those never enter the state.
+ */
+function authorizationOf(endpoint: unknown): { scheme: string; parameter: string } | undefined {
+  const auth = (endpoint as { authentication?: Record<string, Record<string, unknown> | undefined> } | null)?.authentication;
+  const bearer = auth?.bearer?.token;
+  if (typeof bearer === 'string') return { scheme: 'Bearer', parameter: bearer };
+  const basic = auth?.basic;
+  if (typeof basic?.username === 'string' && typeof basic.password === 'string') {
+    return { scheme: 'Basic', parameter: Buffer.from(`${basic.username}:${basic.password}`).toString('base64') };
+  }
+  return undefined;
 }
