@@ -104,7 +104,7 @@ describe('fanout SSE fallback', () => {
       const response = await fetch(url(id), init);
       expect(response.status).toBe(status);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
-      expect((await response.json()).status).toBe(status);
+      expect(((await response.json()) as { status: number }).status).toBe(status);
     }
   });
 });
