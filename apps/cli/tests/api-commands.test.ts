@@ -132,7 +132,25 @@ describe('baton run', () => {
     expect(again.stderr).toMatch(/^baton: Conflict: run .* has already finished \(status cancelled\).*\(HTTP 409\)$/m);
   });
 
+  it('--follow prints the events as they happen, then the finished run', async () => {
+    const result = await baton(['run', `${ns}/hello`, '--input', '{"name":"di"}', '--follow'], { env });
+    expect(result.code).toBe(0);
+    const [head, ...lines] = result.stdout.split('\n');
+    expect(head).toMatch(new RegExp(`^run ${RUN_ID.source}  ${ns}/hello@1\\.0\\.0$`));
+    expect(lines[0]).toMatch(/^ {3}1 {2}.* {2}workflow\.started/);
+    expect(result.stdout).toMatch(/workflow\.completed.*\n\nid: /);
+    expect(result.stdout).toMatch(/^status: +completed$/m);
+    expect(result.stdout).toContain('"greeting": "hello di"');
+
+    const faulted = await baton(['run', `${ns}/broken`, '--follow', '-o', 'json'], { env });
+    expect(faulted.code).toBe(1);
+    const records = faulted.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { type?: string; status?: string });
+    expect(records.at(-2)?.type).toBe('io.serverlessworkflow.workflow.faulted.v1');
+    expect(records.at(-1)?.status).toBe('faulted');
+  });
+
   it('rejects bad usage with exit 2', async () => {
+    expect((await baton(['run', `${ns}/hello`, '--wait', '5s', '--follow'], { env })).code).toBe(2);
     expect((await baton(['run', 'hello'], { env })).code).toBe(2);
     const badJson = await baton(['run', `${ns}/hello`, '--input', '{nope'], { env });
     expect(badJson.code).toBe(2);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../api/args.ts';
 import { listQuery } from './runs.ts';
-import { DEFAULT_WAIT_MS, normalizeWaitFlag, parseTarget, readInput, waitMsOf } from './run.ts';
+import { DEFAULT_WAIT_MS, exitCodeOf, normalizeWaitFlag, parseTarget, readInput, waitMsOf } from './run.ts';
 
 describe('parseTarget', () => {
   it('reads NAMESPACE/NAME and an optional @VERSION', () => {
@@ -62,5 +62,11 @@ describe('runs list query', () => {
     expect(() => listQuery({ status: 'done' })).toThrow(/--status must be one of pending, running/);
     expect(() => listQuery({ all: true, cursor: 'c' })).toThrow('give --cursor or --all, not both');
     expect(() => listQuery({ limit: 'ten' })).toThrow(UsageError);
+  });
+});
+
+describe('exit codes of a waited run', () => {
+  it('0 completed, 1 faulted or cancelled, 3 not finished', () => {
+    expect(['completed', 'faulted', 'cancelled', 'running', 'waiting', 'pending'].map((status) => exitCodeOf({ status }))).toEqual([0, 1, 1, 3, 3, 3]);
   });
 });

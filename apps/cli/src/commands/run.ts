@@ -2,22 +2,23 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isTerminalStatus, isoDurationFromMs, parseDuration, type BatonClient, type Run, type StartRunRequest } from '@baton/sdk';
-import { CONNECTION_HELP, Exit, UsageError, clientFor, connectionFrom, expectPositionals, parseCommandArgs } from '../api/args.ts';
-import { humanDuration, json, runDetails, workflowRef } from '../api/format.ts';
+import { CONNECTION_HELP, Exit, UsageError, clientFor, connectionFrom, expectPositionals, parseCommandArgs, type Connection } from '../api/args.ts';
+import { eventLine, humanDuration, json, runDetails, workflowRef } from '../api/format.ts';
 import { readStdin } from '../api/stdin.ts';
 import { processIo, runApiCommand, type CommandIo } from '../api/report.ts';
 
 /** A bare --wait waits this long. */
 export const DEFAULT_WAIT_MS = 10 * 60_000;
 
-export const USAGE = `usage: baton run NAMESPACE/NAME[@VERSION] [--input JSON | --input-file FILE] [--wait [DURATION]] [--idempotency-key KEY]
+export const USAGE = `usage: baton run NAMESPACE/NAME[@VERSION] [--input JSON | --input-file FILE] [--wait [DURATION] | --follow] [--idempotency-key KEY]
 
 Starts a run of a registered workflow (the highest version unless @VERSION is given).
   --input JSON           the workflow input (default {})
   --input-file FILE      read the input from a JSON file (- for stdin)
   --wait [DURATION]      wait for the outcome: 30s, 5m, PT1M30S … (default ${humanDuration(DEFAULT_WAIT_MS)})
+  -f, --follow           print the run's events as they happen, then the finished run
   --idempotency-key KEY  starting again with the same key returns the first run
-exit: 0 started (or, with --wait, completed), 1 faulted/cancelled or error, 2 usage, 3 still running after the wait
+exit: 0 started (with --wait/--follow: completed), 1 faulted/cancelled or error, 2 usage, 3 still running after the wait
 
 ${CONNECTION_HELP}
 `;
@@ -82,6 +83,7 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
       input: { type: 'string' },
       'input-file': { type: 'string' },
       wait: { type: 'string' },
+      follow: { type: 'boolean', short: 'f' },
       'idempotency-key': { type: 'string' },
     });
     if (values.help) {
@@ -93,19 +95,41 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
     const request: StartRunRequest = { ...parseTarget(targetText), input: await readInput(values.input, values['input-file']) };
     if (values['idempotency-key'] !== undefined) request.idempotencyKey = values['idempotency-key'];
     const waitMs = waitMsOf(values.wait);
+    if (waitMs !== undefined && values.follow) throw new UsageError('give --wait or --follow, not both');
     const client = clientFor(connection);
-    if (waitMs === undefined) {
-      const { run, httpStatus } = await client.startRun(request);
-      io.out(connection.output === 'json' ? json(run) : `${httpStatus === 201 ? 'started' : 'existing'} run ${run.id}  ${workflowRef(run)}  ${run.status}\n`);
-      return Exit.ok;
-    }
-    const run = await startAndWait(client, request, waitMs);
-    io.out(connection.output === 'json' ? json(run) : runDetails(run, Date.now()));
-    if (run.status === 'completed') return Exit.ok;
-    if (isTerminalStatus(run.status)) return Exit.failure;
-    io.err(`baton: run ${run.id} has not finished after ${humanDuration(waitMs)} (status ${run.status}); follow it with: baton events ${run.id} --follow\n`);
-    return Exit.stillRunning;
+    if (values.follow) return startAndFollow(client, request, connection, io);
+    if (waitMs !== undefined) return startAndReport(client, request, waitMs, connection, io);
+    const { run, httpStatus } = await client.startRun(request);
+    io.out(connection.output === 'json' ? json(run) : `${httpStatus === 201 ? 'started' : 'existing'} run ${run.id}  ${workflowRef(run)}  ${run.status}\n`);
+    return Exit.ok;
   });
+}
+
+/** 0 completed, 1 faulted or cancelled, 3 not finished. */
+export function exitCodeOf(run: Pick<Run, 'status'>): number {
+  if (run.status === 'completed') return Exit.ok;
+  return isTerminalStatus(run.status) ? Exit.failure : Exit.stillRunning;
+}
+
+async function startAndReport(client: BatonClient, request: StartRunRequest, waitMs: number, connection: Connection, io: CommandIo): Promise<number> {
+  const run = await startAndWait(client, request, waitMs);
+  io.out(connection.output === 'json' ? json(run) : runDetails(run, Date.now()));
+  const code = exitCodeOf(run);
+  if (code === Exit.stillRunning) {
+    io.err(`baton: run ${run.id} has not finished after ${humanDuration(waitMs)} (status ${run.status}); follow it with: baton events ${run.id} --follow\n`);
+  }
+  return code;
+}
+
+/** Prints the run's events as they happen, then the finished run (JSON Lines with -o json). */
+async function startAndFollow(client: BatonClient, request: StartRunRequest, connection: Connection, io: CommandIo): Promise<number> {
+  const { run: started } = await client.startRun(request);
+  const asJson = connection.output === 'json';
+  if (!asJson) io.out(`run ${started.id}  ${workflowRef(started)}\n`);
+  for await (const event of client.streamEvents(started.id)) io.out(asJson ? `${JSON.stringify(event)}\n` : eventLine(event));
+  const run = await client.getRun(started.id);
+  io.out(asJson ? `${JSON.stringify(run)}\n` : `\n${runDetails(run, Date.now())}`);
+  return exitCodeOf(run);
 }
 
 /**
