@@ -1,6 +1,7 @@
 // RunnerTx: the statements of one runner batch bound to one open transaction.
 import type { RunnerTx } from '@baton/core';
 import type { Queryable } from './db/types.ts';
+import { cancelApprovalsOfAttempts, insertApprovalDecision, insertApprovals, lockApproval, updateApproval } from './sql/approvals.ts';
 import { cancelAttempts, completeAttempts, insertAttempts } from './sql/attempts.ts';
 import { appendEvents } from './sql/events.ts';
 import { deleteListens, insertListens } from './sql/listens.ts';
@@ -17,11 +18,20 @@ export function runnerTx(tx: Queryable): RunnerTx {
     setEventSeqs: (updates) => setEventSeqs(tx, updates),
     appendEvents: (events) => appendEvents(tx, events),
     insertAttempts: (attempts) => insertAttempts(tx, attempts),
-    cancelAttempts: (ids) => cancelAttempts(tx, ids),
+    cancelAttempts: async (ids) => {
+      const cancelled = await cancelAttempts(tx, ids);
+      // An approval lives as long as its attempt (run cancelled, task timed out, fork lost).
+      await cancelApprovalsOfAttempts(tx, cancelled);
+      return cancelled;
+    },
     insertTimers: (timers) => insertTimers(tx, timers),
     deleteTimers: (ids) => deleteTimers(tx, ids),
     insertListens: (listens) => insertListens(tx, listens),
     deleteListens: (ids) => deleteListens(tx, ids),
     createRuns: (runs) => insertRuns(tx, runs),
+    insertApprovals: (approvals) => insertApprovals(tx, approvals),
+    lockApproval: (id) => lockApproval(tx, id),
+    updateApproval: (update) => updateApproval(tx, update),
+    insertApprovalDecision: (decision) => insertApprovalDecision(tx, decision),
   };
 }

@@ -1,10 +1,11 @@
 // SqlStore: the Store port over a Db (node-postgres or PGlite); every method is one SQL module call.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { AttemptKind, NewDefinition, NewRun, RunStatus, RunnerTx, Store } from '@baton/core';
+import type { ApprovalStatus, AttemptKind, NewDefinition, NewRun, RunStatus, RunnerTx, Store } from '@baton/core';
 import type { Db } from './db/types.ts';
 import { migrate } from './migrate.ts';
 import { runnerTx } from './runner-tx.ts';
 import * as apiKeys from './sql/api-keys.ts';
+import * as approvals from './sql/approvals.ts';
 import * as attempts from './sql/attempts.ts';
 import * as definitions from './sql/definitions.ts';
 import * as events from './sql/events.ts';
@@ -126,6 +127,22 @@ export class SqlStore implements Store {
 
   async listensForType(type: string) {
     return listens.listensForType(this.#outside('listensForType'), type);
+  }
+
+  async getApproval(id: string) {
+    return approvals.getApproval(this.#outside('getApproval'), id);
+  }
+
+  async listApprovals(query: { status?: ApprovalStatus; approver?: string; namespace?: string; limit: number; cursor?: string }) {
+    return approvals.listApprovals(this.#outside('listApprovals'), query);
+  }
+
+  async overdueApprovals(now: number, graceMs: number, limit: number) {
+    return approvals.overdueApprovals(this.#outside('overdueApprovals'), now, graceMs, limit);
+  }
+
+  async unresolvedApprovals(olderThanMs: number, limit: number) {
+    return approvals.unresolvedApprovals(this.#outside('unresolvedApprovals'), olderThanMs, limit);
   }
 
   async createApiKey(input: { name: string; role: 'admin' | 'user'; namespace?: string; secret?: string }) {
