@@ -1,98 +1,99 @@
 // Redis-only behaviour the port does not describe: key layout, small streams, and recovery when
 // Redis loses keys or connections (losing Redis must lose no run, so the bus must carry on).
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBus } from '../src/index.ts';
 import { connectionName } from '../src/redis/redis-bus.ts';
+import { connectOrExplain, deleteKeys, redisUrl as url } from './redis-support.ts';
 import { sleep, uniqueName, waitFor } from './support.ts';
 
-const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `baton-test:${randomUUID().slice(0, 8)}:`;
 const lease = { visibilityMs: 60_000 };
-let admin: Redis;
-let bus: RedisBus;
+let admin: Redis | undefined;
+let opened: RedisBus | undefined;
 
 beforeAll(async () => {
-  admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  admin.on('error', () => undefined);
-  await admin.connect().catch((error: unknown) => {
-    throw new Error(`Redis is not reachable at ${url} (${String(error)}). Start it or set TEST_REDIS_URL. This test never skips.`);
-  });
+  admin = await connectOrExplain();
 });
 afterEach(async () => {
-  await bus.close();
+  await opened?.close();
 });
 afterAll(async () => {
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length > 0) await admin.del(...keys);
+  if (!admin) return;
+  await deleteKeys(admin, prefix);
   admin.disconnect();
 });
 
-function openBus(): RedisBus {
-  bus = new RedisBus({ url, prefix, onError: () => undefined }); // these tests break connections on purpose
-  return bus;
+function openBus(options: { topicMaxLen?: number } = {}): RedisBus {
+  opened = new RedisBus({ url, prefix, ...options, onError: () => undefined }); // these tests break connections on purpose
+  return opened;
+}
+
+function redis(): Redis {
+  if (!admin) throw new Error('no admin connection (beforeAll failed)');
+  return admin;
 }
 
 /** Kill this bus's connections of one role, as a network failure or a Redis restart would. */
 async function killConnections(role: 'consume' | 'subscribe'): Promise<number> {
-  const list = (await admin.call('CLIENT', ['LIST'])) as string;
+  const list = (await redis().call('CLIENT', ['LIST'])) as string;
   const name = connectionName(prefix, role);
   const ids = list.split('\n').filter((line) => line.includes(` name=${name} `)).map((line) => /\bid=(\d+)/.exec(line)![1]!);
-  for (const id of ids) await admin.call('CLIENT', ['KILL', 'ID', id]);
+  for (const id of ids) await redis().call('CLIENT', ['KILL', 'ID', id]);
   return ids.length;
 }
 
 describe('RedisBus on Redis', () => {
   it('keeps a queue in <prefix>q:<name> with group "baton"; acked entries leave the stream', async () => {
-    openBus();
+    const bus = openBus();
     const queue = uniqueName('layout');
     await bus.enqueue(queue, ['a', 'b', 'c']);
     const messages = await bus.consume(queue, 'c1', { max: 10, blockMs: 0, ...lease });
     const key = `${prefix}q:${queue}`;
-    expect(await admin.type(key)).toBe('stream');
-    const groups = (await admin.call('XINFO', ['GROUPS', key])) as unknown[][];
+    expect(await redis().type(key)).toBe('stream');
+    const groups = (await redis().call('XINFO', ['GROUPS', key])) as unknown[][];
     expect(groups.map((group) => group[1])).toEqual(['baton']);
     await bus.ack(queue, messages.map((message) => message.id));
-    expect(await admin.xlen(key)).toBe(0);
+    expect(await redis().xlen(key)).toBe(0);
   });
 
   it('keeps a topic in <prefix>t:<name>, capped', async () => {
-    bus = new RedisBus({ url, prefix, topicMaxLen: 100 });
+    const bus = openBus({ topicMaxLen: 100 });
     const topic = uniqueName('layout');
     for (let i = 0; i < 20; i += 1) await bus.publish(topic, Array.from({ length: 100 }, (_, n) => n));
-    const length = await admin.xlen(`${prefix}t:${topic}`);
+    const length = await redis().xlen(`${prefix}t:${topic}`);
     expect(length).toBeGreaterThanOrEqual(100);
     expect(length).toBeLessThan(500);
   });
 
   it('recreates the group when Redis lost the stream (NOGROUP)', async () => {
-    openBus();
+    const bus = openBus();
     const queue = uniqueName('lost');
     await bus.enqueue(queue, ['before']);
     await bus.consume(queue, 'c1', { max: 10, blockMs: 0, ...lease });
-    await admin.del(`${prefix}q:${queue}`);
+    await redis().del(`${prefix}q:${queue}`);
     expect(await bus.depth(queue)).toEqual({ waiting: 0, inFlight: 0 });
-    await admin.del(`${prefix}q:${queue}`);
+    await redis().del(`${prefix}q:${queue}`);
     await bus.enqueue(queue, ['after']);
     const messages = await bus.consume(queue, 'c1', { max: 10, blockMs: 0, ...lease });
     expect(messages.map((message) => message.body)).toEqual(['after']);
   });
 
   it('a consume blocked while its stream is deleted still gets the next message', async () => {
-    openBus();
+    const bus = openBus();
     const queue = uniqueName('deleted-while-blocked');
     await bus.depth(queue);
     const pending = bus.consume(queue, 'c1', { max: 10, blockMs: 4_000, ...lease }).catch((error: unknown) => error);
     await sleep(50);
-    await admin.del(`${prefix}q:${queue}`);
+    await redis().del(`${prefix}q:${queue}`);
     await sleep(50);
     await bus.enqueue(queue, ['survivor']);
     expect(await pending).toMatchObject([{ body: 'survivor' }]);
   });
 
   it('a consume whose connection is killed while blocked still gets the next message', async () => {
-    openBus();
+    const bus = openBus();
     const queue = uniqueName('killed-consume');
     await bus.depth(queue);
     const pending = bus.consume(queue, 'c1', { max: 10, blockMs: 4_000, ...lease }).catch((error: unknown) => error);
@@ -104,7 +105,7 @@ describe('RedisBus on Redis', () => {
   });
 
   it('a subscription whose connection is killed resumes where it was (ioredis reconnects and resends the XREAD)', async () => {
-    openBus();
+    const bus = openBus();
     const topic = uniqueName('killed-subscription');
     const seen: unknown[] = [];
     await bus.subscribe(topic, (entries) => {

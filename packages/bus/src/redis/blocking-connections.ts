@@ -94,7 +94,13 @@ export class BlockingConnections {
       connection.clientId = Number(await redis.call('CLIENT', ['ID']));
     };
     redis.on('ready', () => readId().catch((error: unknown) => this.onError(error, 'CLIENT ID')));
-    await readId();
+    try {
+      await readId();
+    } catch (error) {
+      this.all.delete(connection); // Redis unreachable: do not keep a connection retrying forever
+      redis.disconnect();
+      throw error;
+    }
     return connection;
   }
 

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TopicEntry } from '@baton/core';
 import { decodeBody, encodeBody } from '../codec.ts';
-import { BadTopicPositionError } from '../errors.ts';
+import { BadTopicPositionError, BusClosedError } from '../errors.ts';
 import { BODY_FIELD, bodyText, entriesOfRead } from './replies.ts';
 
 // Topics on Redis Streams: a stream capped with MAXLEN ~ (Redis trims whole nodes, so it keeps
@@ -25,6 +25,7 @@ const POSITION = /^\d+(-\d+)?$/;
 
 export class RedisTopics {
   private readonly subscriptions = new Set<{ stop(): Promise<void> }>();
+  private closed = false;
 
   constructor(
     private readonly commands: Redis,
@@ -50,6 +51,7 @@ export class RedisTopics {
     // "$" is fixed to a concrete id now, so nothing published after subscribe() resolves is
     // missed, even while the handler is busy between two reads.
     const start = after === undefined || after === '$' ? await this.lastId(key) : after;
+    if (this.closed) throw new BusClosedError(); // close() ran while the position was looked up
     const subscription = new TopicSubscription<T>(this.commands.duplicate({ connectionName: this.connectionName, socketTimeout: SOCKET_TIMEOUT_MS }), key, start, handler, this.onError);
     this.subscriptions.add(subscription);
     subscription.start();
@@ -60,6 +62,7 @@ export class RedisTopics {
   }
 
   async closeAll(): Promise<void> {
+    this.closed = true;
     const subscriptions = [...this.subscriptions];
     this.subscriptions.clear();
     await Promise.all(subscriptions.map((subscription) => subscription.stop()));
