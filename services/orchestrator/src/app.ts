@@ -43,6 +43,7 @@ export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'
 
 export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<FastifyInstance> {
   const { store, bus, logger, config } = deps;
+  const metrics = orchestratorMetrics(deps.metrics);
   const app = Fastify({
     loggerInstance: logger,
     // Fastify's own two lines per request are replaced by one line in registerObservability.
@@ -50,9 +51,11 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
     bodyLimit: config.maxBodyBytes,
     return503OnClosing: true,
     genReqId: (request) => headerRequestId(request.headers['x-request-id']) ?? randomUUID(),
+    // Malformed URLs and over-long path parameters are refused before routing and hooks.
     frameworkErrors: (error, request, reply) => {
       const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
       void sendProblem(reply, request, new ApiProblem(status, status === 404 ? ProblemTypes.notFound : ProblemTypes.badRequest, error.message));
+      recordRequest(metrics, request, reply);
     },
   }) as unknown as FastifyInstance;
 
@@ -61,7 +64,7 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
     bus,
     config,
     registry: deps.metrics,
-    metrics: orchestratorMetrics(deps.metrics),
+    metrics,
     keys: new ApiKeyCache(store, config.authCacheMs),
     waiters: new RunWaiters(store, bus, logger),
     catalog: new RouteCatalog(),
@@ -127,13 +130,15 @@ function malformedJson(text: string, fallback: Error): ApiProblem {
 }
 
 function registerObservability(app: FastifyInstance, ctx: ApiContext): void {
-  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const durationMs = reply.elapsedTime;
-    ctx.metrics.httpRequestDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, durationMs / 1000);
-    // One line per request; never headers (Authorization) or bodies (secrets).
-    request.log.info({ method: request.method, route, status: reply.statusCode, durationMs: Math.round(durationMs * 10) / 10 }, 'request');
-  });
+  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => recordRequest(ctx.metrics, request, reply));
+}
+
+/** One log line and one histogram observation per request; never headers (Authorization) or bodies (secrets). */
+function recordRequest(metrics: OrchestratorMetrics, request: FastifyRequest, reply: FastifyReply): void {
+  const route = request.routeOptions.url ?? 'unmatched';
+  const durationMs = reply.elapsedTime;
+  metrics.httpRequestDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, durationMs / 1000);
+  request.log.info({ method: request.method, route, status: reply.statusCode, durationMs: Math.round(durationMs * 10) / 10 }, 'request');
 }
 
 function toProblem(error: FastifyError, request: FastifyRequest, config: OrchestratorConfig): ApiProblem {

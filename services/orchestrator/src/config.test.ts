@@ -29,6 +29,14 @@ describe('orchestratorConfigFromEnv', () => {
     expect(() => orchestratorConfigFromEnv({ BATON_API_KEY_FILE: join(file, 'missing') })).toThrow(ConfigError);
   });
 
+  it('reads the stream-token secrets and refuses short ones', () => {
+    const current = 'c'.repeat(32);
+    const previous = 'p'.repeat(32);
+    expect(orchestratorConfigFromEnv({ BATON_STREAM_TOKEN_SECRET: current }).streamTokens).toEqual({ current });
+    expect(orchestratorConfigFromEnv({ BATON_STREAM_TOKEN_SECRET: current, BATON_STREAM_TOKEN_PREVIOUS_SECRET: previous }).streamTokens).toEqual({ current, previous });
+    expect(() => orchestratorConfigFromEnv({ BATON_STREAM_TOKEN_SECRET: 'short' })).toThrow(ConfigError);
+  });
+
   it('names every invalid variable', () => {
     expect(() => orchestratorConfigFromEnv({ ORCHESTRATOR_PORT: 'http', BATON_MAX_WAIT: '60', BATON_MAX_BODY_BYTES: '-1' })).toThrow(
       /ORCHESTRATOR_PORT.*BATON_MAX_BODY_BYTES.*BATON_MAX_WAIT|ORCHESTRATOR_PORT/,

@@ -1,5 +1,6 @@
 // Orchestrator configuration from environment variables, validated once at startup.
 import { readFileSync } from 'node:fs';
+import { streamTokenKeysFromValues, type StreamTokenKeys } from '@baton/fanout/tokens';
 import { z } from 'zod';
 import { parseIsoDuration } from './wait.ts';
 
@@ -16,6 +17,11 @@ export interface OrchestratorConfig {
   authCacheMs: number;
   /** The bootstrap admin key (BATON_API_KEY or the file named by BATON_API_KEY_FILE). */
   apiKey?: string;
+  /**
+   * Signing secrets of stream tokens (BATON_STREAM_TOKEN_SECRET and, during a rotation,
+   * BATON_STREAM_TOKEN_PREVIOUS_SECRET; each also as _FILE). Unset: POST /api/v1/stream-tokens → 503.
+   */
+  streamTokens?: StreamTokenKeys;
 }
 
 export class ConfigError extends Error {
@@ -55,6 +61,10 @@ const EnvSchema = z.object({
   BATON_AUTH_CACHE_MS: integer('BATON_AUTH_CACHE_MS', 5000, 0, 3_600_000),
   BATON_API_KEY: z.string().optional(),
   BATON_API_KEY_FILE: z.string().optional(),
+  BATON_STREAM_TOKEN_SECRET: z.string().optional(),
+  BATON_STREAM_TOKEN_SECRET_FILE: z.string().optional(),
+  BATON_STREAM_TOKEN_PREVIOUS_SECRET: z.string().optional(),
+  BATON_STREAM_TOKEN_PREVIOUS_SECRET_FILE: z.string().optional(),
 });
 
 /** Throws ConfigError naming every invalid variable. */
@@ -71,7 +81,20 @@ export function orchestratorConfigFromEnv(env: Record<string, string | undefined
   };
   const apiKey = secretFromEnv(e.BATON_API_KEY, e.BATON_API_KEY_FILE, 'BATON_API_KEY');
   if (apiKey !== undefined) config.apiKey = apiKey;
+  const streamTokens = streamTokenKeys(
+    secretFromEnv(e.BATON_STREAM_TOKEN_SECRET, e.BATON_STREAM_TOKEN_SECRET_FILE, 'BATON_STREAM_TOKEN_SECRET'),
+    secretFromEnv(e.BATON_STREAM_TOKEN_PREVIOUS_SECRET, e.BATON_STREAM_TOKEN_PREVIOUS_SECRET_FILE, 'BATON_STREAM_TOKEN_PREVIOUS_SECRET'),
+  );
+  if (streamTokens !== undefined) config.streamTokens = streamTokens;
   return config;
+}
+
+function streamTokenKeys(current: string | undefined, previous: string | undefined): StreamTokenKeys | undefined {
+  try {
+    return streamTokenKeysFromValues(current, previous);
+  } catch (error) {
+    throw new ConfigError(`invalid orchestrator configuration: ${(error as Error).message}`);
+  }
 }
 
 /** NAME or the content of the file NAME_FILE (Docker/Kubernetes secrets); NAME wins. */

@@ -4,6 +4,7 @@ import { type BackendKind, type Harness, openHarness } from './harness.ts';
 import { authSuite } from './suite/auth-keys.ts';
 import { edgeSuite } from './suite/edges.ts';
 import { runSuite } from './suite/runs.ts';
+import { streamTokenSuite } from './suite/stream-tokens.ts';
 import { waitAndEventSuite } from './suite/wait-events.ts';
 import { workflowSuite } from './suite/workflows.ts';
 
@@ -25,5 +26,6 @@ export function apiSuites(kind: BackendKind): void {
     workflowSuite(harness);
     runSuite(harness);
     waitAndEventSuite(harness);
+    streamTokenSuite(harness);
   });
 }

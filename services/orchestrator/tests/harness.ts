@@ -15,6 +15,9 @@ import { createOrchestratorApp, defaultOrchestratorConfig, ensureBootstrapKey, t
 
 export type BackendKind = 'embedded' | 'distributed';
 
+/** The stream-token signing secret the harness's app is configured with. */
+export const STREAM_TOKEN_SECRET = 'test-stream-token-secret-0123456789abcdef';
+
 export interface Harness {
   app: FastifyInstance;
   store: Store;
@@ -69,7 +72,7 @@ export async function openHarness(kind: BackendKind, overrides: Partial<Orchestr
   });
   const logger = pino({ level: 'info' }, sink);
   const registry = new Registry();
-  const config = defaultOrchestratorConfig({ authCacheMs: 200, ...overrides });
+  const config = defaultOrchestratorConfig({ authCacheMs: 200, streamTokens: { current: STREAM_TOKEN_SECRET }, ...overrides });
   const app = await createOrchestratorApp({ store: backend.store, bus: backend.bus, logger, metrics: registry, config });
   const { secret } = await ensureBootstrapKey(backend.store, {});
   if (!secret) throw new Error('a fresh store must get a generated bootstrap key');

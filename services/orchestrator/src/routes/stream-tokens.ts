@@ -4,19 +4,13 @@
 // verified there without any shared state (format and reasons: services/fanout/src/tokens.ts,
 // docs/STREAMING.md). It carries the issuing key's id (revoking the key voids its tokens) and
 // a namespace no wider than the key's.
-import { readEnv } from '@baton/runtime';
-import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, mintStreamToken, streamTokenKeysFromValues, type StreamTokenKeys } from '@baton/fanout/tokens';
+import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, mintStreamToken } from '@baton/fanout/tokens';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiContext } from '../app.ts';
 import { assertNamespace } from '../auth.ts';
 import { ApiProblem, ProblemTypes } from '../problems.ts';
 import { defineRoute } from '../route-kit.ts';
-
-/** The all-in-one process passes its keys in the config; a service main reads the environment. */
-export interface StreamTokenSettings {
-  streamTokens?: StreamTokenKeys;
-}
 
 const CreateStreamTokenBody = z
   .object({
@@ -33,7 +27,8 @@ const StreamTokenSchema = z.object({
 });
 
 export function registerStreamTokenRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const keys = (ctx.config as StreamTokenSettings).streamTokens ?? streamTokenKeysFromValues(readEnv(process.env, 'BATON_STREAM_TOKEN_SECRET'), readEnv(process.env, 'BATON_STREAM_TOKEN_PREVIOUS_SECRET'));
+  // From BATON_STREAM_TOKEN_SECRET (orchestratorConfigFromEnv), or the all-in-one process's own.
+  const keys = ctx.config.streamTokens;
   defineRoute(app, ctx.catalog, {
     method: 'POST',
     url: '/api/v1/stream-tokens',

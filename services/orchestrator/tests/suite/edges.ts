@@ -22,6 +22,7 @@ const ROUTES = [
   ['post', '/api/v1/keys'],
   ['get', '/api/v1/keys'],
   ['delete', '/api/v1/keys/{id}'],
+  ['post', '/api/v1/stream-tokens'],
 ] as const;
 
 export function edgeSuite(harness: () => Harness): void {
@@ -115,8 +116,10 @@ export function edgeSuite(harness: () => Harness): void {
       await h.request({ method: 'GET', url: `/api/v1/workflows/${ns}/hello` });
       await h.request({ method: 'GET', url: '/api/v1/runs', key: 'bt_wrong-secret-value-123' });
       const created = await h.request({ method: 'POST', url: '/api/v1/keys', payload: { name: 'logged', role: 'user' } });
+      await h.request({ method: 'GET', url: '/api/v1/runs/%E0%A4%A' });
       const lines = h.logs.slice(before).filter((line) => line.msg === 'request');
-      expect(lines).toHaveLength(3);
+      expect(lines).toHaveLength(4);
+      expect(lines[3]).toMatchObject({ method: 'GET', route: 'unmatched', status: 400 });
       expect(lines[0]).toMatchObject({ method: 'GET', route: '/api/v1/workflows/:namespace/:name', status: 200, reqId: expect.any(String) });
       expect(typeof lines[0]!.durationMs).toBe('number');
       expect(lines[1]).toMatchObject({ route: '/api/v1/runs', status: 401 });
