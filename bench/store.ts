@@ -80,8 +80,9 @@ async function serverCpuSeconds(store: SqlStore, database: string): Promise<numb
 const walBytes = async (store: SqlStore) =>
   Number((await store.db.query<{ lsn: number }>("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::float8 AS lsn"))[0]?.lsn);
 
-// Wall-clock figures depend on how busy the machine is; CPU per batch and WAL per batch do not
-// (much), so they are reported too to compare changes on a shared machine.
+// Wall-clock figures depend on how busy the machine is; the CPU the bench's own processes spend
+// per batch does not (much), so it is reported to compare changes on a shared machine. WAL is
+// cluster-wide: other databases' writes during the run are counted too (an upper bound).
 async function measure(store: SqlStore, database?: string) {
   await store.migrate();
   const ids = await seed(store);
@@ -106,7 +107,7 @@ async function measure(store: SqlStore, database?: string) {
       client: perBatch((cpu.user + cpu.system) / 1000),
       ...(serverBefore !== undefined && serverAfter !== undefined ? { server: perBatch((serverAfter - serverBefore) * 1000) } : {}),
     },
-    ...(walBefore !== undefined ? { walKiBPerBatch: perBatch(((await walBytes(store)) - walBefore) / 1024) } : {}),
+    ...(walBefore !== undefined ? { clusterWalKiBPerBatch: perBatch(((await walBytes(store)) - walBefore) / 1024) } : {}),
   };
 }
 
