@@ -158,5 +158,19 @@ export function fanoutSuite(backend: Backend): void {
       await new Promise((resolve) => setTimeout(resolve, 700)); // two more keep-alive ticks
       expect(busy.socket.readyState).toBe(busy.socket.OPEN);
     });
+
+    it('terminates a connection that stops answering pings (dead peer)', async () => {
+      const metric = async (line: RegExp) => Number(line.exec(await (await fetch(`${h.baton.fanoutUrl}/metrics`)).text())?.[1] ?? 0);
+      const deadBefore = await metric(/fanout_closes_total\{reason="dead"[^}]*\} (\d+)/);
+      const peer = await connect();
+      await peer.subscribe({ namespace: 'fan' });
+      peer.socket.pause(); // neither reads pings nor answers them
+      for (const deadline = Date.now() + 5_000; (await metric(/fanout_closes_total\{reason="dead"[^}]*\} (\d+)/)) <= deadBefore; ) {
+        if (Date.now() > deadline) throw new Error('the silent connection was not reaped');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      peer.socket.resume();
+      expect((await peer.closed).code).toBe(1006); // dropped without a close frame
+    });
   });
 }
