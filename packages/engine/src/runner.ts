@@ -5,6 +5,7 @@ import { Queues, Topics, type AttemptKind, type Bus, type BusMessage, type Runne
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { applyBatch, type ApplyDeps, type BatchOutcome } from './apply.ts';
+import { approvalRepairs } from './approvals.ts';
 import { DefinitionCache } from './definitions.ts';
 import { createEngineMetrics, type EngineMetrics } from './metrics.ts';
 import { routeCloudEvent } from './route-event.ts';
@@ -195,6 +196,7 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
       }
     }
     for (const runId of await store.pendingRuns(options.pendingAgeMs, 500)) runner.push({ type: 'start', runId });
+    runner.push(...(await approvalRepairs(store, clock())));
     const outcome: BatchOutcome = { tasks, attemptIds: [...undispatched, ...stale].map((a) => a.id), runnerMessages: runner, events: [], emitted: [], finished: [], started: [], transitions: 0 };
     if (tasks.length + runner.length + outcome.attemptIds.length === 0) return;
     logger.info({ redispatched: tasks.length, runnerMessages: runner.length }, 'sweeper re-dispatched work');
@@ -220,10 +222,14 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(timer);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
