@@ -16,9 +16,16 @@ export interface StoreFactory {
 export function storeConformance(adapter: string, factory: StoreFactory): void {
   describe(`Store conformance: ${adapter}`, () => {
     let store: SqlStore | undefined;
+    let openError: unknown;
+    // An adapter that cannot open (e.g. PostgreSQL unreachable) fails every test with its reason,
+    // rather than leaving them skipped behind a failed hook.
     beforeAll(async () => {
-      store = await factory.open();
-      await store.migrate();
+      try {
+        store = await factory.open();
+        await store.migrate();
+      } catch (error) {
+        openError = error;
+      }
     });
     afterAll(async () => {
       await store?.close();
@@ -26,7 +33,8 @@ export function storeConformance(adapter: string, factory: StoreFactory): void {
 
     const harness: StoreHarness = {
       store: () => {
-        if (!store) throw new Error('the store did not open (see beforeAll)');
+        if (openError !== undefined) throw openError;
+        if (!store) throw new Error('the store did not open');
         return store;
       },
       openFresh: (count) => factory.openFresh(count),
