@@ -7,7 +7,7 @@ import type { PostgresConnection } from './db/postgres.ts';
 import { SqlStore } from './store.ts';
 
 export type StoreConfig =
-  | ({ kind: 'postgres' } & Omit<PostgresConnection, 'onIdleError'> & { onIdleError?: (error: Error) => void })
+  | ({ kind: 'postgres' } & PostgresConnection)
   | { kind: 'pglite'; /** undefined = in memory */ dataDir?: string };
 
 /** Opens a store. It does not migrate: call `store.migrate()` (the orchestrator owns migrations). */
