@@ -173,6 +173,16 @@ function queueConformance(pool: BusPool): void {
       expect(await bus.extend(queue, 'thief', [held!.id])).toEqual([]);
     });
 
+    it('a lease that ran out but was not reclaimed yet can still be extended by its holder', async () => {
+      const bus = pool.create();
+      const queue = uniqueName('late-extend');
+      await bus.enqueue(queue, ['job']);
+      const [held] = await bus.consume(queue, 'slow', take(1, { visibilityMs: 50 }));
+      await sleep(120);
+      expect(await bus.extend(queue, 'slow', [held!.id])).toEqual([held!.id]);
+      expect(await bus.consume(queue, 'other', take(1, { visibilityMs: 1_000 }))).toEqual([]);
+    });
+
     it('a blocked consume wakes as soon as a message is enqueued', async () => {
       const bus = pool.create();
       const queue = uniqueName('wake');

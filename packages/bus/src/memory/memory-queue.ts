@@ -30,8 +30,9 @@ interface Waiter {
 export class MemoryQueue {
   /** Never delivered, in enqueue order (a Map keeps insertion order and deletes in O(1)). */
   private readonly waiting = new Map<string, StoredMessage>();
-  /** Lease ran out; handed out before `waiting`, in expiry order. */
-  private readonly expired = new Map<string, StoredMessage>();
+  /** Lease ran out and nobody reclaimed it yet; handed out before `waiting`, in expiry order.
+   *  Its holder may still extend it (as in Redis, where it stays in the holder's pending list). */
+  private readonly expired = new Map<string, Lease>();
   private readonly leases = new Map<string, Lease>();
   private readonly waiters: Waiter[] = [];
   /** Set while expired leases wait to be handed to blocked consumers (see expire()). */
@@ -85,10 +86,12 @@ export class MemoryQueue {
   extend(consumer: string, ids: readonly string[]): string[] {
     const renewed: string[] = [];
     for (const id of ids) {
-      const lease = this.leases.get(id);
+      const lease = this.leases.get(id) ?? this.expired.get(id);
       if (!lease || lease.consumer !== consumer) continue;
       clearTimeout(lease.timer);
       lease.timer = this.expiryTimer(id, lease.visibilityMs);
+      this.expired.delete(id);
+      this.leases.set(id, lease);
       renewed.push(id);
     }
     return renewed;
@@ -108,7 +111,7 @@ export class MemoryQueue {
 
   private take(consumer: string, max: number, visibilityMs: number): BusMessage<unknown>[] {
     const taken: BusMessage<unknown>[] = [];
-    for (const message of this.expired.values()) {
+    for (const { message } of this.expired.values()) {
       if (taken.length >= max) return taken;
       this.expired.delete(message.id);
       this.reclaimed += 1;
@@ -138,7 +141,7 @@ export class MemoryQueue {
     const lease = this.leases.get(id);
     if (!lease) return;
     this.leases.delete(id);
-    this.expired.set(id, lease.message);
+    this.expired.set(id, lease);
     // Leases taken together expire in the same timers phase; serving blocked consumers after
     // that phase hands them out together, as one XAUTOCLAIM would.
     this.serveAfterExpiry ??= setImmediate(() => {
