@@ -2,8 +2,9 @@
 //   '|'  <  ','  <  '//' (right)  <  '=' '|=' '+=' … (nonassoc)  <  or  <  and
 //   <  == != < <= > >= (nonassoc)  <  + -  <  * / %  <  unary -  <  postfix (. [] ? as)
 // `try`, `reduce`, `foreach`, `if`, `label`, `def` are terms; `Term as $p | body` extends right.
-import type { Ast, BinaryOp, FuncDef, ObjectEntry, Pattern, UpdateOp } from './ast.ts';
-import { lineColumn, syntaxError, tokenize, type Token } from './lexer.ts';
+import type { Ast, BinaryOp, FuncDef, UpdateOp } from './ast.ts';
+import { lineColumn, tokenize } from './lexer.ts';
+import { StructureParser } from './parser-structures.ts';
 import { JqCompileError } from './errors.ts';
 
 const UPDATE_OPS = new Set(['=', '|=', '+=', '-=', '*=', '/=', '%=', '//=']);
@@ -16,35 +17,7 @@ export function parse(src: string): Ast {
   return ast;
 }
 
-class Parser {
-  private i = 0;
-  constructor(private readonly src: string, private readonly tokens: Token[]) {}
-
-  private get tok(): Token {
-    return this.tokens[this.i]!;
-  }
-  private isOp(text: string): boolean {
-    return this.tok.kind === 'op' && this.tok.text === text;
-  }
-  private isKw(text: string): boolean {
-    return this.tok.kind === 'kw' && this.tok.text === text;
-  }
-  private fail(what?: string): never {
-    const t = this.tok;
-    const shown = t.kind === 'eof' ? 'end of file' : t.kind === 'str' ? 'QQSTRING_START' : t.text || t.kind;
-    throw syntaxError(this.src, t.pos, what ?? `unexpected ${shown}`);
-  }
-  private expectOp(text: string): void {
-    if (!this.isOp(text)) this.fail();
-    this.i++;
-  }
-  private expectKw(text: string): void {
-    if (!this.isKw(text)) this.fail();
-    this.i++;
-  }
-  expectEnd(): void {
-    if (this.tok.kind !== 'eof') this.fail();
-  }
+class Parser extends StructureParser {
 
   parseProgram(): Ast {
     if (this.isKw('import') || this.isKw('include')) throw new JqCompileError('modules are not supported');
@@ -54,6 +27,16 @@ class Parser {
 
   /** Exp at the lowest precedence: definitions, bindings, labels and '|'. */
   parsePipe(): Ast {
+    const saved = this.allowBind;
+    this.allowBind = true;
+    try {
+      return this.parsePipeInner();
+    } finally {
+      this.allowBind = saved;
+    }
+  }
+
+  private parsePipeInner(): Ast {
     if (this.isKw('def')) {
       const def = this.parseFuncDef();
       const rest = this.tok.kind === 'eof' ? { type: 'identity' as const } : this.parsePipe();
@@ -76,7 +59,7 @@ class Parser {
     return left;
   }
 
-  private parseAlternative(): Ast {
+  protected parseAlternative(): Ast {
     const left = this.parseUpdate();
     if (!this.isOp('//')) return left;
     this.i++;
@@ -148,6 +131,7 @@ class Parser {
     }
     const term = this.parsePostfix();
     if (!this.isKw('as')) return term;
+    if (!this.allowBind) this.fail();
     this.i++;
     const patterns = [this.parsePattern()];
     while (this.isOp('?//')) {
@@ -407,7 +391,7 @@ class Parser {
     return { name: nameTok.text, params, body };
   }
 
-  private parseString(format: string | undefined): Ast {
+  protected parseString(format: string | undefined): Ast {
     const t = this.tok;
     this.i++;
     const parts: (string | Ast)[] = [];
@@ -425,118 +409,5 @@ class Parser {
       return { type: 'literal', value: parts.join('') };
     }
     return { type: 'string', format, parts };
-  }
-
-  private parseObject(): Ast {
-    const entries: ObjectEntry[] = [];
-    while (!this.isOp('}')) {
-      entries.push(this.parseObjectEntry());
-      if (!this.isOp(',')) break;
-      this.i++;
-    }
-    this.expectOp('}');
-    return { type: 'object', entries };
-  }
-
-  private parseObjectEntry(): ObjectEntry {
-    const t = this.tok;
-    if (t.kind === 'var' || (t.kind === 'kw' && t.text === '$__loc__')) {
-      this.i++;
-      const name = t.kind === 'var' ? t.text : '__loc__';
-      const value: Ast = t.kind === 'var' ? { type: 'var', name } : { type: 'loc', line: lineColumn(this.src, t.pos).line };
-      if (this.isOp(':')) {
-        this.i++;
-        return { key: { type: 'literal', value: name }, value: this.parseObjectValue() };
-      }
-      return { key: { type: 'literal', value: name }, value };
-    }
-    let key: Ast;
-    if (t.kind === 'ident' || t.kind === 'kw') {
-      this.i++;
-      key = { type: 'literal', value: t.text };
-    } else if (t.kind === 'str') {
-      key = this.parseString(undefined);
-    } else if (t.kind === 'format' && this.tokens[this.i + 1]?.kind === 'str') {
-      this.i++;
-      key = this.parseString(t.text);
-    } else if (this.isOp('(')) {
-      this.i++;
-      key = this.parsePipe();
-      this.expectOp(')');
-      this.expectOp(':');
-      return { key, value: this.parseObjectValue() };
-    } else {
-      return this.fail();
-    }
-    if (!this.isOp(':')) return { key, value: { type: 'index', target: { type: 'identity' }, index: key } };
-    this.i++;
-    return { key, value: this.parseObjectValue() };
-  }
-
-  /** Object values are pipes of alternatives: no ',' (it separates entries) and no `as`. */
-  private parseObjectValue(): Ast {
-    let value = this.parseAlternative();
-    while (this.isOp('|')) {
-      this.i++;
-      value = { type: 'pipe', left: value, right: this.parseAlternative() };
-    }
-    return value;
-  }
-
-  private parsePattern(): Pattern {
-    const t = this.tok;
-    if (t.kind === 'var') {
-      this.i++;
-      return { type: 'var', name: t.text };
-    }
-    if (this.isOp('[')) {
-      this.i++;
-      const elements: Pattern[] = [this.parsePattern()];
-      while (this.isOp(',')) {
-        this.i++;
-        elements.push(this.parsePattern());
-      }
-      this.expectOp(']');
-      return { type: 'array', elements };
-    }
-    if (this.isOp('{')) return this.parseObjectPattern();
-    return this.fail();
-  }
-
-  private parseObjectPattern(): Pattern {
-    this.expectOp('{');
-    const entries: { key: Ast; keyVar: string | undefined; value: Pattern | undefined }[] = [];
-    for (;;) {
-      const t = this.tok;
-      if (t.kind === 'var') {
-        this.i++;
-        let value: Pattern | undefined;
-        if (this.isOp(':')) {
-          this.i++;
-          value = this.parsePattern();
-        }
-        entries.push({ key: { type: 'literal', value: t.text }, keyVar: t.text, value });
-      } else {
-        let key: Ast;
-        if (t.kind === 'ident' || t.kind === 'kw') {
-          this.i++;
-          key = { type: 'literal', value: t.text };
-        } else if (t.kind === 'str') {
-          key = this.parseString(undefined);
-        } else if (this.isOp('(')) {
-          this.i++;
-          key = this.parsePipe();
-          this.expectOp(')');
-        } else {
-          return this.fail();
-        }
-        this.expectOp(':');
-        entries.push({ key, keyVar: undefined, value: this.parsePattern() });
-      }
-      if (!this.isOp(',')) break;
-      this.i++;
-    }
-    this.expectOp('}');
-    return { type: 'object', entries };
   }
 }

@@ -1,0 +1,132 @@
+// Object construction `{…}` and destructuring patterns (`$x`, `[…]`, `{…}`), the parts of the
+// grammar that only the parser's terms use.
+import type { Ast, ObjectEntry, Pattern } from './ast.ts';
+import { lineColumn } from './lexer.ts';
+import { TokenCursor } from './parser-cursor.ts';
+
+export abstract class StructureParser extends TokenCursor {
+  /** Object values may not contain `Term as $x | …` unless parenthesized (jq's grammar). */
+  protected allowBind = true;
+  abstract parsePipe(): Ast;
+  protected abstract parseAlternative(): Ast;
+  protected abstract parseString(format: string | undefined): Ast;
+
+  protected parseObject(): Ast {
+    const entries: ObjectEntry[] = [];
+    while (!this.isOp('}')) {
+      entries.push(this.parseObjectEntry());
+      if (!this.isOp(',')) break;
+      this.i++;
+    }
+    this.expectOp('}');
+    return { type: 'object', entries };
+  }
+
+  private parseObjectEntry(): ObjectEntry {
+    const t = this.tok;
+    if (t.kind === 'var' || (t.kind === 'kw' && t.text === '$__loc__')) {
+      this.i++;
+      const name = t.kind === 'var' ? t.text : '__loc__';
+      const value: Ast = t.kind === 'var' ? { type: 'var', name } : { type: 'loc', line: lineColumn(this.src, t.pos).line };
+      if (this.isOp(':')) {
+        this.i++;
+        return { key: { type: 'literal', value: name }, value: this.parseObjectValue() };
+      }
+      return { key: { type: 'literal', value: name }, value };
+    }
+    let key: Ast;
+    if (t.kind === 'ident' || t.kind === 'kw') {
+      this.i++;
+      key = { type: 'literal', value: t.text };
+    } else if (t.kind === 'str') {
+      key = this.parseString(undefined);
+    } else if (t.kind === 'format' && this.tokens[this.i + 1]?.kind === 'str') {
+      this.i++;
+      key = this.parseString(t.text);
+    } else if (this.isOp('(')) {
+      this.i++;
+      key = this.parsePipe();
+      this.expectOp(')');
+      this.expectOp(':');
+      return { key, value: this.parseObjectValue() };
+    } else {
+      return this.fail();
+    }
+    if (!this.isOp(':')) return { key, value: { type: 'index', target: { type: 'identity' }, index: key } };
+    this.i++;
+    return { key, value: this.parseObjectValue() };
+  }
+
+  /** Object values are pipes of alternatives: no ',' (it separates entries) and no `as`. */
+  private parseObjectValue(): Ast {
+    const saved = this.allowBind;
+    this.allowBind = false;
+    try {
+      let value = this.parseAlternative();
+      while (this.isOp('|')) {
+        this.i++;
+        value = { type: 'pipe', left: value, right: this.parseAlternative() };
+      }
+      return value;
+    } finally {
+      this.allowBind = saved;
+    }
+  }
+
+  protected parsePattern(): Pattern {
+    const t = this.tok;
+    if (t.kind === 'var') {
+      this.i++;
+      return { type: 'var', name: t.text };
+    }
+    if (this.isOp('[')) {
+      this.i++;
+      const elements: Pattern[] = [this.parsePattern()];
+      while (this.isOp(',')) {
+        this.i++;
+        elements.push(this.parsePattern());
+      }
+      this.expectOp(']');
+      return { type: 'array', elements };
+    }
+    if (this.isOp('{')) return this.parseObjectPattern();
+    return this.fail();
+  }
+
+  private parseObjectPattern(): Pattern {
+    this.expectOp('{');
+    const entries: { key: Ast; keyVar: string | undefined; value: Pattern | undefined }[] = [];
+    for (;;) {
+      const t = this.tok;
+      if (t.kind === 'var') {
+        this.i++;
+        let value: Pattern | undefined;
+        if (this.isOp(':')) {
+          this.i++;
+          value = this.parsePattern();
+        }
+        entries.push({ key: { type: 'literal', value: t.text }, keyVar: t.text, value });
+      } else {
+        let key: Ast;
+        if (t.kind === 'ident' || t.kind === 'kw') {
+          this.i++;
+          key = { type: 'literal', value: t.text };
+        } else if (t.kind === 'str') {
+          key = this.parseString(undefined);
+        } else if (this.isOp('(')) {
+          this.i++;
+          key = this.parsePipe();
+          this.expectOp(')');
+        } else {
+          return this.fail();
+        }
+        this.expectOp(':');
+        entries.push({ key, keyVar: undefined, value: this.parsePattern() });
+      }
+      if (!this.isOp(',')) break;
+      this.i++;
+    }
+    this.expectOp('}');
+    return { type: 'object', entries };
+  }
+}
