@@ -6,6 +6,7 @@ import { CompileError } from './compile.ts';
 import type { Expr, Template } from './expressions.ts';
 import { compileField, compileTemplate, compileTransform, isExpression } from './expressions.ts';
 import type { AuthenticationPolicy, CatchDefinition, EventConsumptionStrategy, EventFilterDefinition, RetryPolicy } from './document-types.ts';
+import { compileAgent, type CompiledAgent } from './tasks/agent-compile.ts';
 
 export type CallTarget = 'http' | 'agent' | 'approval';
 export const CATALOG_CALLS: Record<string, CallTarget> = { http: 'http', 'agent:1.0.0@default': 'agent', 'approval:1.0.0@default': 'approval' };
@@ -59,6 +60,7 @@ export type TaskSpecifics =
   | { type: 'try'; body: CompiledList; catch: CompiledCatch }
   | { type: 'listen'; to: CompiledConsumption; read: 'data' | 'envelope' | 'raw'; foreach?: { item: string; at: string; body?: CompiledList; outputAs?: Template; exportAs?: Template } }
   | { type: 'call'; target: CallTarget; with: Template }
+  | { type: 'agent'; agent: CompiledAgent }
   | { type: 'function'; fn: CompiledTask; with: Template }
   | { type: 'workflow'; namespace: string; name: string; version: string; input: Template; await: boolean };
 
@@ -206,6 +208,7 @@ function compileCall(task: CompiledTask, c: Compiler): TaskSpecifics {
   const withTemplate = compileTemplate(def.with ?? {});
   const target = CATALOG_CALLS[call];
   if (target !== undefined) {
+    if (target === 'agent') return { type: 'agent', agent: compileAgent(task, c) };
     if (target === 'http') checkAuthentication(def.with?.endpoint, c, `${ref}/with/endpoint`);
     return { type: 'call', target, with: withTemplate };
   }

@@ -54,9 +54,9 @@ export function decide(workflow: CompiledWorkflow, state: RunState | undefined, 
 function toOutcome(input: Input): Outcome {
   switch (input.type) {
     case 'task.completed':
-      return { type: input.type, output: input.output };
+      return { type: input.type, effectId: input.effectId, output: input.output };
     case 'task.failed':
-      return { type: input.type, error: input.error };
+      return { type: input.type, effectId: input.effectId, error: input.error };
     case 'event.received':
       return { type: input.type, event: input.event };
     default:
@@ -82,7 +82,9 @@ function settle(run: Run): Decision {
       s.status = kinds.some((k) => k === 'task' || k === 'workflow') ? 'running' : 'waiting';
     }
   }
-  return { state: s, effects: withoutStillborn(run.effects), events: run.events };
+  const decision: Decision = { state: s, effects: withoutStillborn(run.effects), events: run.events };
+  if (Object.keys(run.usage).length > 0) decision.usage = run.usage;
+  return decision;
 }
 
 /**

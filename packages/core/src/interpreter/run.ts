@@ -33,8 +33,8 @@ export interface TaskHandler {
 }
 
 export type Outcome =
-  | { type: 'task.completed'; output: unknown }
-  | { type: 'task.failed'; error: WorkflowError }
+  | { type: 'task.completed'; effectId: string; output: unknown }
+  | { type: 'task.failed'; effectId: string; error: WorkflowError }
   | { type: 'timer.fired' }
   | { type: 'event.received'; event: CloudEvent };
 
@@ -52,6 +52,8 @@ export class Run {
   readonly s: InterpreterState;
   readonly effects: Effect[] = [];
   readonly events: EventDraft[] = [];
+  /** Usage increments of this decision (Decision.usage). */
+  readonly usage: Record<string, number> = {};
   readonly workflowName: string;
   private readonly agenda: Message[] = [];
   private head = 0;
@@ -93,6 +95,10 @@ export class Run {
     const task = this.wf.tasks.get(frame.ref);
     if (task === undefined) throw new Error(`interpreter bug: no task at ${frame.ref}`);
     return task;
+  }
+
+  addUsage(increments: Record<string, number>): void {
+    for (const [key, value] of Object.entries(increments)) if (value !== 0) this.usage[key] = (this.usage[key] ?? 0) + value;
   }
 
   // ---- effects ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The interpreter's run state. It is plain JSON, rewritten on every transition, so it holds only
 // what is needed to continue: the frames of the tasks in progress and the effects they wait for.
 // The definition is never copied in; frames name their task by reference (JSON pointer).
+import type { ChatMessage } from '../agent/contract.ts';
 import type { WorkflowError } from '../errors.ts';
 import type { RunState } from './types.ts';
 
@@ -62,6 +63,8 @@ export interface Frame {
   q?: unknown[];
   /** call: http: the resolved authorization (`$authorization`), when not secret. */
   au?: { scheme: string; parameter: string };
+  /** call: agent: the conversation and its accounting (see tasks/agent.ts). */
+  ag?: AgentProgress;
   /** Pending effect id of a leaf task, and its timeout timer id. */
   e?: string;
   x?: string;
@@ -82,6 +85,27 @@ export interface InterpreterState extends RunState {
   waits: Record<string, Wait>;
   output?: unknown;
   error?: WorkflowError;
+  /** Agent usage of the whole run so far (the run-level budget is checked against it). */
+  usage?: { tokens: number; costUsd: number };
+}
+
+/** An agent step in progress: the durable record of its conversation. */
+export interface AgentProgress {
+  /** Model and sampling options, evaluated when the step started. */
+  mo: string;
+  sa?: Record<string, unknown>;
+  /** The conversation so far (system, user, assistant and tool messages). */
+  m: ChatMessage[];
+  /** Completed model turns. */
+  t: number;
+  /** Usage of the step: prompt, completion, total tokens, cost in USD. */
+  u: { p: number; c: number; tot: number; usd: number };
+  /** Whether the one repair turn for structured output was used. */
+  rep?: boolean;
+  /** Pending tool calls: effect id -> tool call id and tool name. */
+  tc?: Record<string, { id: string; n: string }>;
+  /** Results of this turn's tool calls that came back already: tool call id -> message content. */
+  tr?: Record<string, string>;
 }
 
 export const ROOT = 'root';

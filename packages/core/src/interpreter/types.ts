@@ -123,4 +123,6 @@ export interface Decision {
   state: RunState;
   effects: Effect[];
   events: EventDraft[];
+  /** Increments of the run's usage counters (agent tokens, cost, turns), added to the run row. */
+  usage?: Record<string, number>;
 }

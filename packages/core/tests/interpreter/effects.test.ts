@@ -133,14 +133,14 @@ do:
     const log = runScenario(`${header}do:
   - draft:
       call: agent:1.0.0@default
-      with: { prompt: '\${ "Write about " + .topic }' }
+      with: { model: m, prompt: '\${ "Write about " + .topic }' }
   - review:
       call: approval:1.0.0@default
-      with: { title: Approve the draft, content: '\${ . }' }
+      with: { title: Approve the draft, content: '\${ .content }' }
       timeout: { after: { hours: 1 } }
-`, { topic: 'cats' }, { answer: (effect) => ({ output: effect.name === 'draft' ? 'a draft' : { approved: true }, after: 100 }) });
+`, { topic: 'cats' }, { answer: (effect) => ({ output: effect.name === 'draft' ? { message: { role: 'assistant', content: 'a draft' }, finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 }, model: 'm' } : { approved: true }, after: 100 }) });
     expect(log.tasks.map((t) => [(t as TaskEffect).taskKind, (t as TaskEffect).payload])).toEqual([
-      ['agent', { prompt: 'Write about cats' }],
+      ['agent', { model: 'm', messages: [{ role: 'user', content: 'Write about cats' }], turn: 1, stream: true }],
       ['approval', { title: 'Approve the draft', content: 'a draft' }],
     ]);
     expect((log.tasks[1] as TaskEffect).timeoutMs).toBe(3_600_000);

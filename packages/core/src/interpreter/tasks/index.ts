@@ -1,6 +1,7 @@
 // Task type -> handler.
 import type { CompiledTask } from '../compile.ts';
 import type { TaskHandler } from '../run.ts';
+import { agentTask } from './agent.ts';
 import { callTask, runWorkflowTask } from './call.ts';
 import { doTask, forkTask, forTask, functionCall } from './composite.ts';
 import { listenTask } from './listen.ts';
@@ -20,6 +21,7 @@ const HANDLERS: Record<CompiledTask['spec']['type'], TaskHandler | undefined> = 
   try: tryTask,
   listen: listenTask,
   call: callTask,
+  agent: agentTask,
   function: functionCall,
   workflow: runWorkflowTask,
 };
