@@ -214,6 +214,7 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, inputs: Input[], writes: Wr
   let state = run.state;
   let seq = run.eventSeq;
   let changed = false;
+  const usage: Record<string, number> = {};
   const queue = [...inputs];
   while (queue.length > 0) {
     const input = queue.shift()!;
@@ -223,6 +224,7 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, inputs: Input[], writes: Wr
     const decision = state || input.type === 'start' ? decideSafely(deps, run, state, input, now) : cancelBeforeStart(now);
     state = decision.state;
     changed = true;
+    for (const [key, value] of Object.entries(decision.usage ?? {})) usage[key] = (usage[key] ?? 0) + value;
     outcome.transitions += 1;
     for (const draft of decision.events) {
       seq += 1;
@@ -232,6 +234,7 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, inputs: Input[], writes: Wr
   }
   if (!changed || !state) return;
   const update: RunUpdate = { id: run.id, status: state.status, state, eventSeq: seq };
+  if (Object.keys(usage).length > 0) update.usage = usage;
   if (run.status === 'pending' && state.status !== 'pending') {
     update.startedAt = new Date(now).toISOString();
     outcome.started.push({ runId: run.id, namespace: run.namespace });
