@@ -89,9 +89,9 @@ export async function saveRuns(db: Queryable, updates: readonly RunUpdate[]): Pr
 }
 
 const SET_EVENT_SEQS_SQL = `
-UPDATE runs AS r SET event_seq = GREATEST(r.event_seq, u.event_seq), updated_at = now()
+UPDATE runs AS r SET event_seq = GREATEST(r.event_seq, u.event_seq), updated_at = date_trunc('milliseconds', now())
 FROM unnest($1::text[], $2::int[]) AS u(id, event_seq)
-WHERE r.id = u.id`;
+WHERE r.id = ANY($1::text[]) AND r.id = u.id`;
 
 /** Runs whose log grew without a decision: only event_seq moves (never backwards). */
 export async function setEventSeqs(db: Queryable, updates: readonly { id: string; eventSeq: number }[]): Promise<void> {

@@ -95,6 +95,19 @@ export function runnerTxConformance(h: StoreHarness): void {
       expect((await store.getRun(id!))?.usage).toEqual({ tokens: 3 });
     });
 
+    it('setEventSeqs moves only event_seq, never backwards', async () => {
+      const store = h.store();
+      const [a, b] = await createRuns(store, uniqueNamespace(), 2);
+      await store.transaction((tx) => tx.saveRuns([update(a!, { eventSeq: 4 })]));
+      await store.transaction((tx) => tx.setEventSeqs([{ id: a!, eventSeq: 6 }, { id: b!, eventSeq: 2 }, { id: newId(), eventSeq: 1 }]));
+      await store.transaction((tx) => tx.setEventSeqs([{ id: a!, eventSeq: 5 }]));
+      const locked = await store.transaction((tx) => tx.lockRuns([a!, b!]));
+      const byId = new Map(locked.map((r) => [r.id, r]));
+      expect(byId.get(a!)).toMatchObject({ eventSeq: 6, status: 'running', state: update(a!).state });
+      expect(byId.get(b!)).toMatchObject({ eventSeq: 2, status: 'pending' });
+      expect(byId.get(b!)).not.toHaveProperty('state');
+    });
+
     it('appendEvents writes the log; listEvents reads after a seq; a taken seq is rejected', async () => {
       const store = h.store();
       const [id] = await createRuns(store, uniqueNamespace(), 1);
