@@ -1,0 +1,267 @@
+// The fan-out benchmark of the fanout issue: services as separate processes (1 orchestrator,
+// 1 workflow-runner, 2 http-workers, 1 fanout) on the machine's PostgreSQL and Redis, running
+// the throughput workload of bench/runtime.ts (BENCH_CONCURRENCY runs of a 50-call http loop in
+// flight) while BENCH_FANOUT_CLIENTS WebSocket clients (default 1,000) each follow one of
+// BENCH_FANOUT_RUNS active runs (default 100: 10 clients per run). Each watched run, once
+// finished, is replaced by a new one that its clients subscribe to (after: 0).
+//
+// Reported, over BENCH_SECONDS (default 60) after BENCH_WARMUP_SECONDS (default 10):
+//   deliveries/s   event messages received by all clients per second (client count), and the
+//                  fanout's own fanout_deliveries_total rate (server count)
+//   delay          for live events (after the subscription's caughtUp), two clocks:
+//                  - publishToDelivery: client receive time − the Redis stream entry id of the
+//                    event on the topic (Redis stamps it at XADD; the runner publishes right
+//                    after its commit), joined after the run by event id; sampled on one client
+//                    per watched run. This is "commit to delivery".
+//                  - eventTimeToDelivery: client receive time − the event's `time` attribute,
+//                    on every client. `time` is stamped when the runner decides, before its
+//                    transaction commits: an upper bound that includes the runner's batch.
+//                  All processes and Redis share this machine's clock.
+//   rss / cpu      the fanout process's resident memory (/proc/<pid>/status, sampled each
+//                  second) and CPU time over the window (/proc/<pid>/stat)
+import { readFileSync } from 'node:fs';
+import { WebSocket } from 'ws';
+import { createBus } from '@baton/bus';
+import { createTestDatabase, createTestRedis, startCluster, startHttpTarget, type Cluster } from '@baton/testkit';
+import { api, log, summary } from './lib.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 60);
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 200);
+const clientCount = Number(process.env.BENCH_FANOUT_CLIENTS ?? 1000);
+const watchedRuns = Number(process.env.BENCH_FANOUT_RUNS ?? 100);
+const CALLS_PER_RUN = 50;
+
+function loopWorkflow(target: string): string {
+  return JSON.stringify({
+    document: { dsl: '1.0.0', namespace: 'bench', name: 'http-loop', version: '1.0.0' },
+    do: [{ loop: { for: { each: 'i', in: '${ [range(0; .n)] }' }, do: [{ ping: { call: 'http', with: { method: 'get', endpoint: `${target}/ping` } } }] } }],
+  });
+}
+
+/** What every client adds to, in the measured window only. */
+class Tally {
+  measuring = false;
+  deliveries = 0;
+  replayed = 0;
+  delays: number[] = [];
+  /** [event id, receive time] of sampled live deliveries. */
+  samples: [string, number][] = [];
+  /** Event id → Redis XADD time (ms), from the bench's own topic reader. */
+  published = new Map<string, number>();
+  errors: string[] = [];
+}
+
+/** One WebSocket client following one run at a time. */
+class Watcher {
+  private runId: string | undefined;
+  private live = false;
+  private done: (() => void) | undefined;
+
+  /** Record (event id, receive time) for the publish→delivery delay. */
+  sampled = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly tally: Tally,
+  ) {
+    socket.on('message', (data: Buffer) => this.onMessage(data.toString()));
+  }
+
+  static open(url: string, key: string, tally: Tally): Promise<Watcher> {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/stream`, { headers: { authorization: `Bearer ${key}` } });
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(new Watcher(socket, tally)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Subscribes to a run; resolves when its terminal event has arrived. */
+  follow(runId: string): Promise<void> {
+    this.runId = runId;
+    this.live = false;
+    const ended = new Promise<void>((resolve) => (this.done = resolve));
+    this.socket.send(JSON.stringify({ subscribe: { run: runId, after: 0 } }));
+    return ended;
+  }
+
+  unfollow(): void {
+    if (this.runId) this.socket.send(JSON.stringify({ unsubscribe: { run: this.runId } }));
+    this.runId = undefined;
+  }
+
+  close(): void {
+    this.socket.terminate();
+  }
+
+  // The hot path parses only what it needs (no JSON.parse per event): this process shares two
+  // cores with every service.
+  private onMessage(text: string): void {
+    if (!text.startsWith('{"specversion"')) return this.onControl(text);
+    const { tally } = this;
+    const typeAt = text.indexOf('"type":"') + 8;
+    const type = text.slice(typeAt, text.indexOf('"', typeAt));
+    if (tally.measuring) {
+      if (this.live) {
+        tally.deliveries += 1;
+        const now = Date.now();
+        const timeAt = text.indexOf('"time":"') + 8;
+        tally.delays.push(now - Date.parse(text.slice(timeAt, timeAt + 24)));
+        if (this.sampled) {
+          const idAt = text.indexOf('"id":"') + 6;
+          tally.samples.push([text.slice(idAt, text.indexOf('"', idAt)), now]);
+        }
+      } else {
+        tally.replayed += 1;
+      }
+    }
+    if (type.startsWith('io.serverlessworkflow.workflow.') && /\.(completed|faulted|cancelled)\.v1$/.test(type)) {
+      const done = this.done;
+      this.done = undefined;
+      done?.();
+    }
+  }
+
+  private onControl(text: string): void {
+    const message = JSON.parse(text) as { caughtUp?: unknown; error?: { detail: string } };
+    if (message.caughtUp) this.live = true;
+    if (message.error && this.tally.errors.length < 10) this.tally.errors.push(message.error.detail);
+  }
+}
+
+export async function benchFanout(): Promise<Record<string, unknown>> {
+  const db = await createTestDatabase('baton_bench');
+  const redis = await createTestRedis();
+  const target = await startHttpTarget();
+  const services = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2, fanout: 1 };
+  const cluster = await startCluster({ env: { ...db.env, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }, services, verbose: process.env.BENCH_VERBOSE === '1' });
+  const call = <T>(method: string, path: string, body?: unknown) => api<T>(cluster.apiUrl, cluster.apiKey, method, path, body);
+  const tally = new Tally();
+  const watchers: Watcher[] = [];
+  try {
+    const res = await call('POST', '/api/v1/workflows', loopWorkflow(target.url));
+    if (res.status >= 300) throw new Error(`registering the workflow failed: ${res.status} ${JSON.stringify(res.body)}`);
+    const fanout = cluster.processes.find((p) => p.service === 'fanout')!;
+    const fanoutUrl = `http://127.0.0.1:${fanout.port}`;
+    log(`fanout: opening ${clientCount} WebSocket clients`);
+    for (let i = 0; i < clientCount; i += 1) watchers.push(await Watcher.open(fanoutUrl, cluster.apiKey, tally));
+    const bus = createBus({ kind: 'redis', url: redis.url, prefix: redis.prefix });
+    const stopReading = await bus.subscribe<{ id: string }>('events', (entries) => {
+      for (const entry of entries) tally.published.set(entry.body.id, Number(entry.id.split('-')[0]));
+    });
+    try {
+      return await measure(call, cluster, fanoutUrl, watchers, tally, target);
+    } finally {
+      await stopReading();
+      await bus.close();
+    }
+  } finally {
+    for (const watcher of watchers) watcher.close();
+    await cluster.stop();
+    await target.close();
+    await redis.cleanup();
+    await db.drop();
+  }
+}
+
+type Call = <T>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }>;
+
+async function measure(call: Call, cluster: Cluster, fanoutUrl: string, watchers: Watcher[], tally: Tally, target: Awaited<ReturnType<typeof startHttpTarget>>) {
+  const runsWatched = Math.min(watchedRuns, concurrency);
+  log(`fanout: ${runsWatched} watched runs (${clientCount} clients) among ${concurrency} in flight, ${warmupSeconds}s warm-up + ${seconds}s measured`);
+  const stopAt = Date.now() + (warmupSeconds + seconds) * 1000;
+  const groups = Array.from({ length: runsWatched }, (_, slot) => watchers.filter((_, i) => i % runsWatched === slot));
+  for (const group of groups) if (group[0]) group[0].sampled = true;
+  let watchedDone = 0;
+  const watchedLoops = groups.map(async (group) => {
+    while (Date.now() < stopAt) {
+      const started = await call<{ id: string }>('POST', '/api/v1/runs', { namespace: 'bench', name: 'http-loop', input: { n: CALLS_PER_RUN } });
+      await Promise.all(group.map((watcher) => watcher.follow(started.body.id)));
+      for (const watcher of group) watcher.unfollow();
+      watchedDone += 1;
+    }
+  });
+  const unwatchedLoops = Array.from({ length: concurrency - runsWatched }, async () => {
+    while (Date.now() < stopAt) await call('POST', '/api/v1/runs', { namespace: 'bench', name: 'http-loop', input: { n: CALLS_PER_RUN }, wait: 'PT60S' });
+  });
+  const pid = cluster.processes.find((p) => p.service === 'fanout')!.child.pid!;
+  const rss: number[] = [];
+  const sampler = setInterval(() => rss.push(rssMiB(pid)), 1000);
+  await sleep(warmupSeconds * 1000);
+  const before = await fanoutCounters(fanoutUrl);
+  const cpu0 = cpuSeconds(pid);
+  const calls0 = target.total();
+  tally.measuring = true;
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  tally.measuring = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  const after = await fanoutCounters(fanoutUrl);
+  const cpu = cpuSeconds(pid) - cpu0;
+  const calls = target.total() - calls0;
+  clearInterval(sampler);
+  await Promise.all([...watchedLoops, ...unwatchedLoops]);
+  const publishDelays = tally.samples.flatMap(([id, at]) => {
+    const published = tally.published.get(id);
+    return published === undefined ? [] : [at - published];
+  });
+  const serverDeliveries = after.deliveries - before.deliveries;
+  return {
+    machine: { cores: (await import('node:os')).cpus().length, node: process.version, loadAverage: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(1))) },
+    services: { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2, fanout: 1 },
+    clients: clientCount,
+    watchedRuns: runsWatched,
+    runsInFlight: concurrency,
+    seconds: Number(elapsed.toFixed(1)),
+    deliveriesPerSecond: { clientLive: Math.round(tally.deliveries / elapsed), clientReplayed: Math.round(tally.replayed / elapsed), server: Math.round(serverDeliveries / elapsed) },
+    topicEventsPerSecond: Math.round((after.topicEvents - before.topicEvents) / elapsed),
+    httpTasksPerSecond: Math.round(calls / elapsed),
+    watchedRunsCompleted: watchedDone,
+    delayMs: { publishToDelivery: summary(publishDelays, 1), eventTimeToDelivery: summary(tally.delays, 1) },
+    fanoutDispatchLagP99Ms: histogramP99Ms(after.lagBuckets, before.lagBuckets),
+    fanoutRssMiB: { max: Math.max(...rss), last: rss.at(-1) },
+    fanoutCpu: { seconds: Number(cpu.toFixed(1)), share: Number((cpu / elapsed).toFixed(2)), deliveriesPerCpuSecond: Math.round(serverDeliveries / cpu) },
+    errors: tally.errors,
+  };
+}
+
+async function fanoutCounters(url: string): Promise<{ deliveries: number; topicEvents: number; lagBuckets: Map<number, number> }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
+  const lagBuckets = new Map<number, number>();
+  for (const match of text.matchAll(/fanout_dispatch_lag_seconds_bucket\{le="([^"]+)"[^}]*\} (\d+)/g)) lagBuckets.set(match[1] === '+Inf' ? Infinity : Number(match[1]), Number(match[2]));
+  return { deliveries: sum(/fanout_deliveries_total\{[^}]*\} (\d+)/g), topicEvents: sum(/fanout_topic_events_total(?:\{[^}]*\})? (\d+)/g), lagBuckets };
+}
+
+/** The upper bound of the histogram bucket holding the 99th percentile of the window. */
+function histogramP99Ms(after: Map<number, number>, before: Map<number, number>): number | string {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  for (const bound of bounds) {
+    if ((after.get(bound) ?? 0) - (before.get(bound) ?? 0) >= 0.99 * total) return bound === Infinity ? '>10000' : bound * 1000;
+  }
+  return Number.NaN;
+}
+
+/** utime + stime of a process, in seconds (clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function rssMiB(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
