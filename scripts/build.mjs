@@ -1,44 +1,70 @@
 #!/usr/bin/env node
 // `npm run build`: one self-contained ES module per service, for the container images.
-//   dist/<service>/main.mjs        the service, with every dependency bundled
-//   dist/<service>/schema/…        the official workflow schema (read at run time)
-//   dist/<service>/wasm-worker.mjs jq's fallback worker (real jq in WebAssembly)
-//   dist/migrations/*.sql          the database migrations (the orchestrator applies them)
+//   <out>/<service>/main.mjs        the service, with every dependency bundled
+//   <out>/<service>/schema/…        the official workflow schema (read at run time)
+//   <out>/<service>/wasm-worker.mjs jq's fallback worker (real jq in WebAssembly)
+//   <out>/migrations/*.sql          the database migrations (the orchestrator applies them)
+//   <out>/package.json              what must be in node_modules at run time (exact versions)
 // Kept outside the bundle (installed in the image's node_modules): jq-wasm, which loads its
 // .wasm file from its own package folder. PGlite (embedded mode only) is never loaded by a
-// service process, so it is left out. Run a service with `node dist/<service>/main.mjs`.
+// service process, so it is left out. Run a service with `node <out>/<service>/main.mjs`.
+//
+// Usage: node scripts/build.mjs [--outdir DIR] [--no-sourcemap]   (default DIR: dist)
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVICES = ['orchestrator', 'workflow-runner', 'http-worker', 'hitl-worker', 'agent-runner', 'fanout'];
-const EXTERNAL = ['jq-wasm', '@electric-sql/pglite', 'pg-native'];
+/** Needed at run time, installed next to the bundles (see <out>/package.json). */
+const RUNTIME_DEPENDENCIES = ['jq-wasm'];
+/** Never loaded by a service process (embedded mode, optional native driver). */
+const NOT_SHIPPED = ['@electric-sql/pglite', 'pg-native'];
 
-rmSync('dist', { recursive: true, force: true });
-mkdirSync('dist', { recursive: true });
-cpSync('packages/store/migrations', 'dist/migrations', { recursive: true });
+const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' }, 'no-sourcemap': { type: 'boolean', default: false } } });
+const outdir = resolve(ROOT, values.outdir);
+const rootPackage = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+cpSync(join(ROOT, 'packages/store/migrations'), join(outdir, 'migrations'), { recursive: true });
+writeFileSync(join(outdir, 'package.json'), `${JSON.stringify(runtimeManifest(), null, 2)}\n`);
 
 const built = [];
 for (const service of SERVICES) {
-  const entry = `services/${service}/src/main.ts`;
+  const entry = join(ROOT, `services/${service}/src/main.ts`);
   if (!existsSync(entry)) continue;
-  const out = join('dist', service);
+  const out = join(outdir, service);
   await build({
+    absWorkingDir: ROOT,
     entryPoints: [entry],
     outfile: join(out, 'main.mjs'),
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    external: EXTERNAL,
-    sourcemap: 'linked',
+    external: [...RUNTIME_DEPENDENCIES, ...NOT_SHIPPED],
+    sourcemap: values['no-sourcemap'] ? false : 'linked',
     legalComments: 'none',
     logLevel: 'warning',
     // Bundled CommonJS dependencies call require(); give ES modules one.
     banner: { js: "import { createRequire as __batonCreateRequire } from 'node:module'; const require = __batonCreateRequire(import.meta.url);" },
   });
-  cpSync('packages/core/src/document/schema', join(out, 'schema'), { recursive: true });
-  cpSync('packages/core/src/jq/wasm-worker.mjs', join(out, 'wasm-worker.mjs'));
+  cpSync(join(ROOT, 'packages/core/src/document/schema'), join(out, 'schema'), { recursive: true });
+  cpSync(join(ROOT, 'packages/core/src/jq/wasm-worker.mjs'), join(out, 'wasm-worker.mjs'));
   built.push(service);
 }
-process.stdout.write(`built ${built.join(', ')} into dist/\n`);
+process.stdout.write(`built ${built.join(', ')} into ${outdir}\n`);
+
+/** The run-time dependencies with the exact versions of the root package.json (the lockfile's). */
+function runtimeManifest() {
+  const dependencies = {};
+  for (const name of RUNTIME_DEPENDENCIES) {
+    const version = rootPackage.dependencies?.[name];
+    if (!version) throw new Error(`${name} is a run-time dependency of the bundles but not a dependency in package.json`);
+    dependencies[name] = version;
+  }
+  return { name: 'baton-services', version: rootPackage.version, private: true, type: 'module', dependencies };
+}
