@@ -12,6 +12,7 @@ import {
   type Input,
   type ListenRecord,
   type LockedRun,
+  type NewApproval,
   type NewAttempt,
   type NewRun,
   type RunEventRecord,
@@ -26,6 +27,7 @@ import {
   type Store,
 } from '@baton/core';
 import { decide } from '@baton/core/interpreter';
+import { applyApprovalDeadlines, openApproval } from './approvals.ts';
 import { MissingDefinitions, type DefinitionCache } from './definitions.ts';
 
 export interface ApplyDeps {
@@ -74,6 +76,7 @@ interface Writes {
   listens: ListenRecord[];
   deleteListens: string[];
   childRuns: NewRun[];
+  approvals: NewApproval[];
   /** Runs whose log grew without a decision (only their event seq changes). */
   seqOnly: { id: string; eventSeq: number }[];
 }
@@ -110,10 +113,13 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   if (missing.length > 0) throw new MissingDefinitions(missing, []);
   const fresh = await dedupe(tx, messages);
   const outcome: BatchOutcome = { tasks: [], attemptIds: [], runnerMessages: [], events: [], emitted: [], finished: [], started: [], transitions: 0 };
-  const writes: Writes = { updates: [], events: outcome.events, attempts: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [], seqOnly: [] };
+  const writes: Writes = { updates: [], events: outcome.events, attempts: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [], approvals: [], seqOnly: [] };
+  const deadlines = await applyApprovalDeadlines(tx, messages, deps.clock());
+  outcome.tasks.push(...deadlines.tasks);
+  outcome.runnerMessages.push(...deadlines.runnerMessages);
   for (const run of locked) {
     const messagesOfRun = (byRun.get(run.id) ?? []).filter((m) => fresh.has(m));
-    const inputs = messagesOfRun.flatMap((m) => (m.type === 'events' ? [] : [toInput(m, startInputs)]));
+    const inputs = messagesOfRun.flatMap((m) => (m.type === 'events' || m.type === 'approval.deadline' ? [] : [toInput(m, startInputs)]));
     if (inputs.length > 0) advanceRun(deps, run, inputs, writes, outcome);
     const appended = messagesOfRun.flatMap((m) => (m.type === 'events' ? m.events : []));
     if (appended.length > 0) appendWithoutDecision(deps, run, appended, writes);
@@ -187,7 +193,7 @@ function appendWithoutDecision(deps: ApplyDeps, run: LockedRun, drafts: EventDra
   else writes.seqOnly.push({ id: run.id, eventSeq: seq });
 }
 
-function toInput(message: Exclude<RunnerMessage, { type: 'events' }>, startInputs: Map<string, unknown>): Input {
+function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' }>, startInputs: Map<string, unknown>): Input {
   switch (message.type) {
     case 'start':
       return { type: 'start', input: startInputs.get(message.runId) ?? null };
@@ -291,6 +297,11 @@ function applyEffects(deps: ApplyDeps, run: LockedRun, decision: Decision, write
       case 'task': {
         const message: TaskMessage = { attemptId: key, runId: run.id, effectId: effect.id, kind: effect.taskKind, namespace: run.namespace, reference: effect.reference, name: effect.name, payload: effect.payload };
         if (effect.timeoutMs !== undefined) message.timeoutMs = effect.timeoutMs;
+        const invalid = effect.taskKind === 'approval' ? openApproval(run, message, deps.clock(), writes.approvals) : undefined;
+        if (invalid) {
+          feedback.push(invalid);
+          break;
+        }
         writes.attempts.push({ id: key, runId: run.id, effectId: effect.id, kind: effect.taskKind, reference: effect.reference, payload: message });
         outcome.tasks.push(message);
         break;
@@ -341,6 +352,7 @@ async function write(tx: RunnerTx, w: Writes): Promise<void> {
   if (w.seqOnly.length) await tx.setEventSeqs(w.seqOnly);
   if (w.events.length) await tx.appendEvents(w.events.map(({ runId, seq, id, type, time, data }) => ({ runId, seq, id, type, time, data })));
   if (w.attempts.length) await tx.insertAttempts(w.attempts);
+  if (w.approvals.length) await tx.insertApprovals(w.approvals);
   if (w.cancelAttempts.length) await tx.cancelAttempts(w.cancelAttempts);
   if (w.timers.length) await tx.insertTimers(w.timers);
   if (w.deleteTimers.length) await tx.deleteTimers(w.deleteTimers);

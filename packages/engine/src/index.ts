@@ -3,3 +3,6 @@ export { DefinitionCache } from './definitions.ts';
 export { createWorkflowRunner, defaultRunnerOptions, type RunnerOptions, type WorkflowRunner, type RunnerDeps } from './runner.ts';
 export { routeCloudEvent } from './route-event.ts';
 export { parseRunnerMessage } from './validate.ts';
+export { ApprovalEventTypes, ApprovalWith, checkFormData, outcomeOf, outputOf, parseApprovalSpec, resultFor, type ApprovalOutput } from './approval-rules.ts';
+export { decideApproval, publishDecision, type DecisionInput, type DecisionRefusal, type DecisionResult } from './approval-decisions.ts';
+export { noticeOf, noticeTask, type ApprovalNotice } from './approvals.ts';

@@ -14,6 +14,7 @@ const runnerMessage = z.union([
   z.object({ type: z.literal('cancel'), runId: z.string(), reason: z.string().optional() }),
   z.object({ type: z.literal('event'), runId: z.string(), listenId: z.string(), event: cloudEvent }),
   z.object({ type: z.literal('events'), runId: z.string(), events: z.array(z.object({ type: z.string().regex(/^dev\.baton\./, 'appended events use Baton\'s own dev.baton.* types'), data: z.record(z.string(), z.unknown()) })).min(1) }),
+  z.object({ type: z.literal('approval.deadline'), runId: z.string(), approvalId: z.string(), level: z.number().int().min(0) }),
 ]);
 
 export function parseRunnerMessage(body: unknown): RunnerMessage | undefined {

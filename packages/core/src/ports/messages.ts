@@ -31,7 +31,9 @@ export type RunnerMessage =
    * chunks…). The runner is the log's only writer: it appends them under the run lock with the
    * next seqs, even after the run ended. Types are Baton's own (`dev.baton.*`).
    */
-  | { type: 'events'; runId: string; events: EventDraft[] };
+  | { type: 'events'; runId: string; events: EventDraft[] }
+  /** An approval's deadline at `level` passed (from the hitl-worker's schedule or the sweeper). */
+  | { type: 'approval.deadline'; runId: string; approvalId: string; level: number };
 
 export const Queues = {
   runner: 'runner',

@@ -182,6 +182,13 @@ export interface RunnerTx {
   deleteListens(ids: readonly string[]): Promise<void>;
   /** Child runs (`run: workflow`) created by a decision. */
   createRuns(runs: readonly NewRun[]): Promise<void>;
+  /** Approvals opened by `call: approval` attempts written in the same transaction. */
+  insertApprovals(approvals: readonly NewApproval[]): Promise<void>;
+  /** SELECT … FOR UPDATE of one approval (decisions and deadlines are serialised on it). */
+  lockApproval(id: string): Promise<ApprovalRecord | undefined>;
+  updateApproval(update: ApprovalUpdate): Promise<void>;
+  /** false when this approver has already decided (one decision per approver). */
+  insertApprovalDecision(decision: ApprovalDecision): Promise<boolean>;
 }
 
 export interface ApiKeyRecord {
@@ -232,6 +239,14 @@ export interface Store {
   /** Listens of runs that may match an event of `type` (filters with no type, or this type). */
   listensForType(type: string): Promise<ListenRecord[]>;
 
+  getApproval(id: string): Promise<ApprovalRecord | undefined>;
+  /** Newest first; keyset pagination on (createdAt, id); `approver` matches the current level's approvers. */
+  listApprovals(query: { status?: ApprovalStatus; approver?: string; namespace?: string; limit: number; cursor?: string }): Promise<Page<ApprovalRecord>>;
+  /** Pending approvals whose deadline passed more than `graceMs` ago (the Redis schedule lost them). */
+  overdueApprovals(now: number, graceMs: number, limit: number): Promise<ApprovalRecord[]>;
+  /** Closed approvals closed more than `olderThanMs` ago whose attempt still waits for the result. */
+  unresolvedApprovals(olderThanMs: number, limit: number): Promise<ApprovalRecord[]>;
+
   createApiKey(input: { name: string; role: 'admin' | 'user'; namespace?: string; secret?: string }): Promise<{ record: ApiKeyRecord; secret: string }>;
   /** The active (not revoked) key with this secret. Keys are stored as sha256 hashes. */
   verifyApiKey(secret: string): Promise<ApiKeyRecord | undefined>;
@@ -244,4 +259,90 @@ export class InvalidCursorError extends Error {
     super(message);
     this.name = 'InvalidCursorError';
   }
+}
+
+// ---- approvals (`call: approval:1.0.0@default`) -------------------------------------------------
+//   approval   one human approval step of a run; id = the attempt id (`${runId}:${effectId}`)
+//   level      0 = the step's own approvers; 1… = its `escalation` entries, in order
+//   approver   a user id / email, or a group `group:<name>` (one seat shared by its members)
+//   decision   one per approver and approval (unique key), approve or reject
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'timed_out' | 'cancelled';
+
+export interface ApprovalLevel {
+  approvers: string[];
+  /** Approvals needed at this level (≤ approvers.length). */
+  quorum: number;
+  timeoutMs?: number;
+}
+
+export interface ApprovalNotifyTarget {
+  /** A URL, or a DeferredExpression resolved by the hitl-worker (webhook URLs are often secrets). */
+  url: unknown;
+  format: 'json' | 'slack';
+}
+
+/** The validated `with:` of an approval step. */
+export interface ApprovalSpec {
+  title: string;
+  description?: string;
+  levels: ApprovalLevel[];
+  /** A JSON Schema for the data approvers fill in. */
+  form?: Record<string, unknown>;
+  onTimeout: 'reject' | 'approve' | 'escalate';
+  onReject: 'fail' | 'continue';
+  notify: ApprovalNotifyTarget[];
+}
+
+export interface NewApproval {
+  id: string;
+  runId: string;
+  attemptId: string;
+  namespace: string;
+  workflowName: string;
+  taskName: string;
+  /** JSON pointer of the task in the definition. */
+  reference: string;
+  spec: ApprovalSpec;
+  level: number;
+  /** The current level's approvers (denormalised for the listing filter). */
+  approvers: string[];
+  /** Epoch ms of the current level's deadline. */
+  deadlineAt?: number;
+}
+
+export interface ApprovalDecision {
+  approvalId: string;
+  approver: string;
+  level: number;
+  decision: 'approve' | 'reject';
+  comment?: string;
+  data?: unknown;
+  /** How it was made: 'api' or 'link'. */
+  via: 'api' | 'link';
+  /** Who acted (an API key's name for 'api'). */
+  actor?: string;
+  decidedAt: string;
+}
+
+export interface ApprovalRecord extends NewApproval {
+  status: ApprovalStatus;
+  /** The task output once closed ({decision, by, comments, data, decidedAt}). */
+  outcome?: Record<string, unknown>;
+  /** The runner message that resolves the attempt, kept so a lost one can be sent again. */
+  result?: unknown;
+  decisions: ApprovalDecision[];
+  createdAt: string;
+  updatedAt: string;
+  closedAt?: string;
+}
+
+export interface ApprovalUpdate {
+  id: string;
+  status: ApprovalStatus;
+  level: number;
+  approvers: string[];
+  deadlineAt?: number;
+  outcome?: Record<string, unknown>;
+  result?: unknown;
 }

@@ -1,0 +1,100 @@
+// A person's decision on an approval, in one transaction under the approval's row lock: checks
+// (open, approver of the current level, not decided yet, form data valid), the decision row,
+// the outcome rule. The caller (the orchestrator) enqueues the returned runner messages after
+// the commit: the audit event and, when the approval closed, the attempt's result.
+import { Queues, type ApprovalDecision, type ApprovalRecord, type Bus, type RunnerMessage, type Store } from '@baton/core';
+import { ApprovalEventTypes, checkFormData, outcomeOf, outputOf, resultFor } from './approval-rules.ts';
+
+export interface DecisionInput {
+  approvalId: string;
+  decision: 'approve' | 'reject';
+  /** On whose behalf; may be omitted when the current level has exactly one approver. */
+  approver?: string;
+  comment?: string;
+  data?: unknown;
+  via: 'api' | 'link';
+  actor?: string;
+  /** A link is signed for one level: after an escalation it no longer applies. */
+  level?: number;
+}
+
+export type DecisionRefusal =
+  | 'not-found'
+  | 'closed'
+  | 'approver-required'
+  | 'not-an-approver'
+  | 'already-decided'
+  | 'level-changed'
+  | 'invalid-data';
+
+export type DecisionResult =
+  | { ok: true; approval: ApprovalRecord; decision: ApprovalDecision; messages: RunnerMessage[] }
+  | { ok: false; refusal: DecisionRefusal; detail: string; problems?: { path: string; message: string }[]; approval?: ApprovalRecord };
+
+class Refused extends Error {
+  constructor(
+    readonly refusal: DecisionRefusal,
+    detail: string,
+    readonly problems?: { path: string; message: string }[],
+  ) {
+    super(detail);
+  }
+}
+
+export async function decideApproval(store: Store, input: DecisionInput, now = Date.now()): Promise<DecisionResult> {
+  try {
+    return await store.transaction(async (tx) => {
+      const approval = await tx.lockApproval(input.approvalId);
+      if (!approval) throw new Refused('not-found', `no approval ${input.approvalId}`);
+      const approver = checkDecision(approval, input);
+      const decision: ApprovalDecision = { approvalId: approval.id, approver, level: approval.level, decision: input.decision, via: input.via, decidedAt: new Date(now).toISOString() };
+      if (input.comment !== undefined && input.comment !== '') decision.comment = input.comment;
+      if (input.data !== undefined) decision.data = input.data;
+      if (input.actor !== undefined) decision.actor = input.actor;
+      if (!(await tx.insertApprovalDecision(decision))) throw new Refused('already-decided', `${approver} has already decided on this approval; one person decides once`);
+      const decisions = [...approval.decisions, decision];
+      const status = outcomeOf(approval, decisions);
+      const audit: Record<string, unknown> = { approvalId: approval.id, level: approval.level, approver, decision: input.decision, via: input.via, status };
+      if (decision.comment !== undefined) audit.comment = decision.comment;
+      if (decision.actor !== undefined) audit.actor = decision.actor;
+      const messages: RunnerMessage[] = [{ type: 'events', runId: approval.runId, events: [{ type: ApprovalEventTypes.decided, data: audit }] }];
+      const after: ApprovalRecord = { ...approval, decisions, status };
+      if (status !== 'pending') {
+        const output = outputOf(status === 'approved' ? 'approved' : 'rejected', approval, decisions, decision.decidedAt);
+        const result = resultFor(approval, output);
+        await tx.updateApproval({ id: approval.id, status, level: approval.level, approvers: approval.approvers, outcome: output, result });
+        messages.push(result);
+        after.outcome = output;
+        after.result = result;
+        delete after.deadlineAt;
+      }
+      return { ok: true as const, approval: after, decision, messages };
+    });
+  } catch (error) {
+    if (error instanceof Refused) return { ok: false, refusal: error.refusal, detail: error.message, ...(error.problems && { problems: error.problems }) };
+    throw error;
+  }
+}
+
+/** The approver the decision counts for, or a refusal. */
+function checkDecision(approval: ApprovalRecord, input: DecisionInput): string {
+  if (approval.status !== 'pending') throw new Refused('closed', `approval ${approval.id} is closed (${approval.status}); decisions are no longer accepted`);
+  if (input.level !== undefined && input.level !== approval.level) {
+    throw new Refused('level-changed', `this approval was escalated (now level ${approval.level}); the link of level ${input.level} no longer applies`);
+  }
+  const only = approval.approvers.length === 1 ? approval.approvers[0] : undefined;
+  const approver = input.approver ?? only;
+  if (approver === undefined) throw new Refused('approver-required', `say on whose behalf you decide: "approver" must be one of ${approval.approvers.join(', ')}`);
+  if (!approval.approvers.includes(approver)) throw new Refused('not-an-approver', `${approver} is not an approver of this approval at its current level (approvers: ${approval.approvers.join(', ')})`);
+  if (approval.decisions.some((d) => d.approver === approver)) throw new Refused('already-decided', `${approver} has already decided on this approval; one person decides once`);
+  if (input.decision === 'approve' || input.data !== undefined) {
+    const problems = checkFormData(approval.spec, input.data);
+    if (problems.length > 0) throw new Refused('invalid-data', `the form data is invalid: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, problems);
+  }
+  return approver;
+}
+
+/** Enqueue a decision's runner messages (after the commit). */
+export async function publishDecision(bus: Bus, messages: readonly RunnerMessage[]): Promise<void> {
+  if (messages.length > 0) await bus.enqueue(Queues.runner, messages);
+}
