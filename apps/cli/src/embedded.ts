@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Bus, Store } from '@baton/core';
 import { createOrchestratorApp, ensureBootstrapKey, orchestratorConfigFromEnv } from '@baton/orchestrator';
 import { createHttpWorker, httpWorkerOptionsFromEnv } from '@baton/http-worker';
+import { createDeadlineSchedule, createHitlWorker, hitlWorkerOptionsFromEnv, loadOrCreateApprovalSecret } from '@baton/hitl-worker';
 import { fanoutConfigFromEnv, generateTokenSecret, startFanout } from '@baton/fanout';
 import { busConfig, createLogger, createMetrics, dataDir, openBus, openServiceContext, openStore, openWorkerContext, storeConfig, type Env, type StoreConfig, type BusConfig } from '@baton/runtime';
 import { startWorkflowRunner } from '@baton/workflow-runner';
@@ -51,7 +52,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
   // secret generated at start serves both when BATON_STREAM_TOKEN_SECRET is unset.
   const fanoutConfig = fanoutConfigFromEnv(env);
   const streamTokens = fanoutConfig.streamTokens ?? { current: generateTokenSecret() };
-  const config = { ...orchestratorConfigFromEnv(env), streamTokens };
+  // Approval links are signed by the hitl-worker and checked by the orchestrator: one secret for both.
+  const approvalSecret = loadOrCreateApprovalSecret(env, options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'approval-secret') : undefined);
+  const config = { ...orchestratorConfigFromEnv(env), streamTokens, approvalSecret };
   const app = await createOrchestratorApp({ store, bus, logger: orchestrator.logger, metrics, config });
   const keyFile = options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'api-key') : undefined;
   const { apiKey, generated } = await bootstrapKey(store, config.apiKey, keyFile);
@@ -67,6 +70,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
   const fanoutCtx = await openServiceContext('fanout', env, shared);
   const fanout = await startFanout({ store, bus, logger: fanoutCtx.logger, metrics, config: { ...fanoutConfig, port: fanoutPort, streamTokens }, ready: fanoutCtx.ready });
   const port = (app.server.address() as AddressInfo).port;
+  const hitlCtx = await openWorkerContext('hitl-worker', env, shared);
+  const hitlOptions = hitlWorkerOptionsFromEnv(env, { secret: approvalSecret, ...(env.BATON_PUBLIC_URL ? {} : { publicUrl: `http://127.0.0.1:${port}` }) });
+  const hitlWorker = createHitlWorker({ bus, deadlines: createDeadlineSchedule(busCfg), logger: hitlCtx.logger, metrics, options: hitlOptions, secrets: hitlCtx.secrets });
+  await hitlWorker.start();
   logger.info({ store: storeCfg.kind, bus: busCfg.kind, port }, 'baton started');
   return {
     url: `http://127.0.0.1:${port}`,
@@ -82,6 +89,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
       await fanout.stop();
       await app.close();
       await httpWorker.stop();
+      await hitlWorker.stop();
       await runner.stop();
       await bus.close();
       await store.close();

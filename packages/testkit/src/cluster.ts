@@ -8,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-export type ServiceName = 'orchestrator' | 'workflow-runner' | 'http-worker' | 'fanout';
+export type ServiceName = 'orchestrator' | 'workflow-runner' | 'http-worker' | 'hitl-worker' | 'fanout';
 
 const MAINS: Record<ServiceName, string> = {
   orchestrator: 'services/orchestrator/src/main.ts',
   'workflow-runner': 'services/workflow-runner/src/main.ts',
   'http-worker': 'services/http-worker/src/main.ts',
+  'hitl-worker': 'services/hitl-worker/src/main.ts',
   fanout: 'services/fanout/src/main.ts',
 };
 
@@ -59,7 +60,7 @@ export async function freePort(): Promise<number> {
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const apiKey = options.apiKey ?? `bt_test_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
   const processes: ServiceProcess[] = [];
-  const order: ServiceName[] = ['orchestrator', 'workflow-runner', 'http-worker', 'fanout'];
+  const order: ServiceName[] = ['orchestrator', 'workflow-runner', 'http-worker', 'hitl-worker', 'fanout'];
   for (const service of order) {
     for (let i = 0; i < (options.services[service] ?? 0); i += 1) {
       const port = await freePort();

@@ -10,6 +10,8 @@ import type { OrchestratorConfig } from './config.ts';
 import { orchestratorMetrics, type OrchestratorMetrics } from './metrics.ts';
 import { ApiProblem, ProblemTypes, sendProblem } from './problems.ts';
 import { RouteCatalog } from './route-kit.ts';
+import { registerApprovalPageRoutes } from './routes/approval-page.ts';
+import { registerApprovalRoutes } from './routes/approvals.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerRunRoutes } from './routes/runs.ts';
@@ -87,6 +89,8 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   registerEventRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerStreamTokenRoutes(app, ctx);
+  registerApprovalRoutes(app, ctx);
+  registerApprovalPageRoutes(app, ctx);
   return app;
 }
 
