@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 async function start(port: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const env = { ...process.env, BATON_DATA_DIR: dataDir, ORCHESTRATOR_PORT: String(port), FANOUT_PORT: String(await freePort()), LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, BATON_DATA_DIR: dataDir, ORCHESTRATOR_PORT: String(port), FANOUT_PORT: String(await freePort()), LOG_LEVEL: 'warn' };
   delete env.BATON_API_KEY;
   delete env.DB_HOST;
   delete env.REDIS_URL;

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { applyBatch, type ApplyDeps, type BatchOutcome } from './apply.ts';
 import { approvalRepairs } from './approvals.ts';
 import { DefinitionCache } from './definitions.ts';
-import { createEngineMetrics, type EngineMetrics } from './metrics.ts';
+import { createEngineMetrics } from './metrics.ts';
 import { routeCloudEvent } from './route-event.ts';
 import { parseRunnerMessage } from './validate.ts';
 
