@@ -1,6 +1,6 @@
 // App lifecycle: readiness when a dependency is gone, the wait cap, close releasing held waits.
 import { describe, expect, it } from 'vitest';
-import { openHarness, registerWorkflow, sleep, uniqueNamespace } from './harness.ts';
+import { eventually, openHarness, registerWorkflow, uniqueNamespace } from './harness.ts';
 
 describe('orchestrator lifecycle (embedded)', () => {
   it('/ready answers 503 naming the unreachable dependency', async () => {
@@ -35,8 +35,11 @@ describe('orchestrator lifecycle (embedded)', () => {
     const h = await openHarness('embedded');
     const ns = uniqueNamespace();
     await registerWorkflow(h, ns);
+    const getRun = h.store.getRun.bind(h.store);
+    let reads = 0;
+    h.store.getRun = (id) => ((reads += 1), getRun(id));
     const pending = h.request({ method: 'POST', url: '/api/v1/runs', payload: { namespace: ns, name: 'hello', wait: 'PT60S' } });
-    await sleep(200);
+    await eventually(() => reads === 1); // the waiter is registered and has read the run
     await h.close().catch(() => undefined);
     const response = await pending;
     expect(response.statusCode).toBe(202);

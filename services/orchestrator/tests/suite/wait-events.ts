@@ -70,15 +70,22 @@ export function waitAndEventSuite(harness: () => Harness): void {
       const response = await h.request({ method: 'POST', url: '/api/v1/runs', payload: { namespace: ns, name: 'hello', wait: 'PT0.3S' } });
       expect(response.statusCode).toBe(202);
       expect(response.json()).toMatchObject({ namespace: ns, status: 'pending' });
-      // Other runs' terminal events do not wake a waiter.
+      // Other runs' terminal events do not wake a waiter; its own does.
       const other = await startRun(h, ns);
-      let answered = false;
-      const pending = h.request({ method: 'POST', url: '/api/v1/runs', payload: { namespace: ns, name: 'hello', wait: 'PT1S' } }).then((r) => ((answered = true), r));
-      await sleep(100);
-      await advanceRun(h, other.id, 'completed');
-      await sleep(100);
-      expect(answered).toBe(false);
-      expect((await pending).statusCode).toBe(202);
+      const counter = countGetRun(h.store);
+      try {
+        let answered = false;
+        const pending = h.request({ method: 'POST', url: '/api/v1/runs', payload: { namespace: ns, name: 'hello', wait: 'PT60S' } }).then((r) => ((answered = true), r));
+        await eventually(() => counter.calls.length === 1);
+        await advanceRun(h, other.id, 'completed');
+        await sleep(150);
+        expect(answered).toBe(false);
+        await advanceRun(h, counter.calls[0]!, 'completed');
+        const response = (await Promise.race([pending, sleep(10_000)])) as LightMyRequestResponse | undefined;
+        expect(response?.statusCode).toBe(200);
+      } finally {
+        counter.restore();
+      }
     });
 
     it('400 for a wait that is not an ISO 8601 duration', async () => {
