@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkJq, compileJq, JqCompileError, JqRuntimeError } from '../src/jq/index.ts';
+import { checkJq, compileJq, compileJqNative, JqCompileError, JqRuntimeError } from '../src/jq/index.ts';
 
 describe('jq contract', () => {
   it('evaluates with variables', () => {
@@ -27,5 +27,25 @@ describe('jq contract', () => {
       expect((error as JqRuntimeError).value).toEqual({ a: 1 });
     }
     expect(() => compileJq('1 + "a"').all(null)).toThrow('number (1) and string ("a") cannot be added');
+  });
+  it('runs typical expressions on the TypeScript engine', () => {
+    for (const src of ['.a.b', '{x: .y}', 'map(select(.ok))', '"Hello \\(.name)"', '.items | length > 0']) {
+      expect(compileJq(src).engine).toBe('native');
+    }
+  });
+  it('re-runs a program on jq-wasm when it meets an Oniguruma-only regex at run time', () => {
+    const program = compileJq('[.[] | test("(?>a)b")]');
+    expect(program.all(['ab', 'b'])).toEqual([[true, false]]);
+    expect(() => compileJqNative('[.[] | test("(?>a)b")]').all(['ab'])).toThrow(/regex/);
+    // jq errors inside the same program are still jq errors, not fallbacks.
+    expect(() => program.all([1])).toThrow('number (1) cannot be matched, as it is not a string');
+  });
+  it('keeps object key order and never mutates its input', () => {
+    const input = { b: 1, a: { c: [1, 2] } };
+    const snapshot = JSON.stringify(input);
+    expect(Object.keys(compileJq('{z: 1, y: 2, x: 3}').first(null) as object)).toEqual(['z', 'y', 'x']);
+    compileJq('.a.c[0] = 9 | .b += 1 | del(.a)').all(input);
+    expect(JSON.stringify(input)).toBe(snapshot);
+    expect(compileJq('keys').first(input)).toEqual(['a', 'b']);
   });
 });

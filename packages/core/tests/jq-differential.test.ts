@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compileJqNative, JqCompileError, JqRuntimeError } from '../src/jq/index.ts';
 import { JqTimeoutError } from '../src/jq/errors.ts';
-import { callWasm } from '../src/jq/wasm-fallback.ts';
+import { callWasm, checkWasm } from '../src/jq/wasm-fallback.ts';
 import { errorFromJq } from '../src/jq/wasm-messages.ts';
-import { EXCEPTIONS, INPUTS, PROGRAMS } from './jq-corpus.ts';
+import { EXCEPTIONS, INPUTS, PROGRAMS, SYNTAX } from './jq-corpus.ts';
 import { readCases, sameJson } from './jq-cases.ts';
 
 process.env.PAGER = 'less';
@@ -92,5 +92,18 @@ describe('differential: Baton jq engine vs jq 1.8.2 (jq-wasm)', () => {
     expect(compared).toBeGreaterThan(3500);
     expect(mismatches).toEqual([]);
     expect(messageDiffs).toEqual([]);
+  });
+});
+
+describe('differential: syntax accepted by Baton\'s parser is jq syntax', () => {
+  it.each(SYNTAX)('%s', (program) => {
+    let accepted = true;
+    try {
+      compileJqNative(program);
+    } catch (e) {
+      accepted = !(e instanceof JqCompileError) && !/syntax error|not defined/.test((e as Error).message);
+      if ((e as Error).name === 'UnsupportedError') accepted = false;
+    }
+    if (accepted) expect(checkWasm(program)).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 // Compiles the syntax tree into closures (see runtime.ts). Names are resolved at compile time
 // into frame depths, so evaluation never looks a name up by string.
 import type { Ast, FuncDef } from './ast.ts';
-import { JqCompileError, JqRuntimeError } from './errors.ts';
+import { JqCompileError, JqRuntimeError, UnsupportedError } from './errors.ts';
 import { binary } from './operators.ts';
 import { compilePatterns, patternVariables } from './patterns.ts';
 import {
@@ -15,10 +15,7 @@ import {
 import { formatValue } from './builtins/formats.ts';
 import { describe, typeOf, type JqObject, setKey, toJson } from './values.ts';
 
-/** Raised when the program uses something this engine does not implement (jq-wasm runs it). */
-export class UnsupportedError extends Error {
-  override readonly name = 'UnsupportedError';
-}
+export { UnsupportedError };
 
 interface FuncInfo {
   params: string[];

@@ -29,6 +29,14 @@ export class JqTimeoutError extends Error {
   }
 }
 
+/**
+ * Internal: the program needs something the TypeScript engine does not implement (found at
+ * compile time, or at run time such as an Oniguruma-only regex). The program runs on jq-wasm.
+ */
+export class UnsupportedError extends Error {
+  override readonly name = 'UnsupportedError';
+}
+
 /** jq's message for an error value: the string itself, or its JSON with jq's "(not a string)" note. */
 export function errorMessageOf(value: unknown, toJson: (v: unknown) => string): string {
   if (typeof value === 'string') return value;

@@ -8,7 +8,7 @@
 //   JqTimeoutError            -> the evaluation exceeded opts.timeoutMs (default 1000 ms)
 //
 // Everything is synchronous: the interpreter is a pure, synchronous function.
-import { JqCompileError } from './errors.ts';
+import { JqCompileError, UnsupportedError } from './errors.ts';
 import { compileNative, type NativeProgram } from './engine.ts';
 import { checkWasm, runWasm } from './wasm-fallback.ts';
 
@@ -54,12 +54,23 @@ function tryNative(src: string): NativeProgram | undefined {
   }
 }
 
-function nativeProgram(src: string, native: NativeProgram): JqProgram {
+function nativeProgram(src: string, native: NativeProgram, fallback = true): JqProgram {
+  /** Evaluation is pure, so a program that meets an unsupported feature mid-way can re-run on jq-wasm. */
+  const guard = <T>(opts: JqRunOptions | undefined, run: (timeoutMs: number) => T, onWasm: (timeoutMs: number) => T): T => {
+    const timeoutMs = opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const started = Date.now();
+    try {
+      return run(timeoutMs);
+    } catch (error) {
+      if (!(error instanceof UnsupportedError) || !fallback) throw error;
+      return onWasm(Math.max(1, timeoutMs - (Date.now() - started)));
+    }
+  };
   return {
     source: src,
     engine: 'native',
-    all: (input, vars, opts) => native.all(input, vars, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-    first: (input, vars, opts) => native.first(input, vars, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    all: (input, vars, opts) => guard(opts, (t) => native.all(input, vars, t), (t) => runWasm(src, input, vars, t)),
+    first: (input, vars, opts) => guard(opts, (t) => native.first(input, vars, t), (t) => runWasm(src, input, vars, t)[0]),
   };
 }
 
@@ -76,7 +87,7 @@ function wasmProgram(src: string): JqProgram {
 
 /** Compiles with the TypeScript engine only (tests, bench): throws instead of falling back. */
 export function compileJqNative(src: string): JqProgram {
-  return nativeProgram(src, compileNative(src));
+  return nativeProgram(src, compileNative(src), false);
 }
 
 export function checkJq(src: string): string | undefined {

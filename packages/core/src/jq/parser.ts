@@ -369,7 +369,7 @@ class Parser extends StructureParser {
   private parseFuncDef(): FuncDef {
     this.expectKw('def');
     const nameTok = this.tok;
-    if (nameTok.kind !== 'ident' && nameTok.kind !== 'kw') this.fail();
+    if (nameTok.kind !== 'ident') this.fail();
     this.i++;
     const params: string[] = [];
     if (this.isOp('(')) {
@@ -377,7 +377,7 @@ class Parser extends StructureParser {
       for (;;) {
         const p = this.tok;
         if (p.kind === 'var') params.push(`$${p.text}`);
-        else if (p.kind === 'ident' || p.kind === 'kw') params.push(p.text);
+        else if (p.kind === 'ident') params.push(p.text);
         else this.fail();
         this.i++;
         if (this.isOp(')')) break;

@@ -1,7 +1,7 @@
 // jq's regular expressions are Oniguruma (Perl-NT syntax); this translates the common subset
 // to JavaScript RegExp (with the 'u' and 'd' flags) and produces jq's match objects, whose
 // offsets and lengths count code points.
-import { JqRuntimeError } from './errors.ts';
+import { JqRuntimeError, UnsupportedError } from './errors.ts';
 import { describe } from './values.ts';
 
 export interface MatchObject {
@@ -111,7 +111,9 @@ function compileRegex(pattern: unknown, flags: unknown) {
   try {
     re = new RegExp(translate(src), jsFlags);
   } catch (e) {
-    throw new JqRuntimeError(`${pattern} (at offset 0) is not a valid regex: ${(e as Error).message}`);
+    // Oniguruma accepts more than JavaScript (possessive quantifiers, atomic groups, \G…):
+    // let the real jq run this program rather than answer differently.
+    throw new UnsupportedError(`regex ${pattern}: ${(e as Error).message}`);
   }
   const entry = { re, global, skipEmpty, names: groupNames(src) };
   if (cache.size > 500) cache.clear();
