@@ -17,7 +17,8 @@ export interface ApprovalLinkSettings {
   approvalSecret?: string;
 }
 
-const TokenParams = z.object({ token: z.string().min(1).max(5000) });
+// A wildcard, not `:token`: tokens are longer than the router's 100-character parameter limit.
+const TokenParams = z.object({ '*': z.string().min(1).max(5000) });
 const PageBody = z.record(z.string(), z.string()).optional();
 
 const HEADERS = {
@@ -72,14 +73,14 @@ export function registerApprovalPageRoutes(app: FastifyInstance, ctx: ApiContext
 
     defineRoute(scope, ctx.catalog, {
       method: 'GET',
-      url: '/approve/:token',
+      url: '/approve/*',
       summary: 'The approval page of a signed link (HTML, no API key)',
       tag: 'approvals',
       auth: 'none',
       params: TokenParams,
       responses: { 200: { description: 'the request and its form', contentType: 'text/html' }, 403: { description: 'forged or expired link', contentType: 'text/html' }, 404: { description: 'unknown approval', contentType: 'text/html' }, 409: { description: 'already decided, closed or escalated', contentType: 'text/html' } },
       handler: async ({ reply, params }) => {
-        const checked = await check(ctx, secret, params.token);
+        const checked = await check(ctx, secret, params['*']);
         if (!checked.ok) return send(reply, checked.status, messagePage(checked.title, checked.message));
         const viewed: RunnerMessage = { type: 'events', runId: checked.approval.runId, events: [{ type: ApprovalEventTypes.viewed, data: { approvalId: checked.approval.id, level: checked.claims.level, approver: checked.claims.approver, via: 'link' } }] };
         await ctx.bus.enqueue(Queues.runner, [viewed]).catch(() => undefined); // the audit of a view is best effort
@@ -89,7 +90,7 @@ export function registerApprovalPageRoutes(app: FastifyInstance, ctx: ApiContext
 
     defineRoute(scope, ctx.catalog, {
       method: 'POST',
-      url: '/approve/:token',
+      url: '/approve/*',
       summary: 'Submit the approval page (application/x-www-form-urlencoded: decision, comment, f.<field>)',
       tag: 'approvals',
       auth: 'none',
@@ -98,7 +99,7 @@ export function registerApprovalPageRoutes(app: FastifyInstance, ctx: ApiContext
       bodyRequired: false,
       responses: { 200: { description: 'the decision was recorded', contentType: 'text/html' }, 403: { description: 'forged or expired link', contentType: 'text/html' }, 409: { description: 'already decided, closed or escalated', contentType: 'text/html' }, 422: { description: 'the form is invalid; the page again with the errors', contentType: 'text/html' } },
       handler: async ({ reply, params, body }) => {
-        const checked = await check(ctx, secret, params.token);
+        const checked = await check(ctx, secret, params['*']);
         if (!checked.ok) return send(reply, checked.status, messagePage(checked.title, checked.message));
         const fields = body ?? {};
         const decision = fields.decision === 'reject' ? 'reject' : fields.decision === 'approve' ? 'approve' : undefined;
