@@ -2,3 +2,4 @@ export * from './pg.ts';
 export * from './redis.ts';
 export * from './cluster.ts';
 export * from './http-target.ts';
+export * from './fake-openai.ts';

@@ -1,0 +1,50 @@
+// Finished turns' results go to the `runner` queue in batches, enqueue before ack: a crash in
+// between only redelivers the task, and the runner applies a result once per attempt id.
+import { Queues, type Bus, type RunnerMessage } from '@baton/core';
+import type { Logger } from 'pino';
+
+const MAX_BATCH = 256;
+
+export class ResultPublisher {
+  private pending: Array<{ messageId: string; result: RunnerMessage }> = [];
+  private scheduled = false;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly queue: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Ids whose result is written but not yet acked (their lease must be kept). */
+  pendingIds(): string[] {
+    return this.pending.map((entry) => entry.messageId);
+  }
+
+  push(messageId: string, result: RunnerMessage): void {
+    this.pending.push({ messageId, result });
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.chain = this.chain.then(() => this.flushAll());
+    });
+  }
+
+  async drain(): Promise<void> {
+    this.chain = this.chain.then(() => this.flushAll());
+    await this.chain;
+  }
+
+  private async flushAll(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      try {
+        await this.bus.enqueue(Queues.runner, batch.map((entry) => entry.result));
+        await this.bus.ack(this.queue, batch.map((entry) => entry.messageId));
+      } catch (error) {
+        this.logger.error({ err: error, count: batch.length }, 'could not publish agent results; tasks will be redelivered');
+      }
+    }
+  }
+}
