@@ -142,14 +142,14 @@ export const PROGRAMS: string[] = [
 export const SYNTAX: string[] = [
   '{a: 1 as $x | $x}', '{a: (1 as $x | $x)}', 'def if: 1; 2', 'def f(if): 1; 2', '1 < 2 < 3', '.a = .b = 1', '.a..b', '..a',
   '.[]?.a?', '.a.[0]', '."a".b', '.a."b"', '. as [$a, {b: $c, $d}] | 1', '. as {"a": $x, (1|tostring): $y} | 1', '{$x}',
-  '{"a": 1, b: 2, @base64 "c": 3, "\(1)": 4, (2|tostring): 5}', '{a: 1,}', '[1,]', 'try .a catch .b | 1', 'try -1',
+  '{"a": 1, b: 2, @base64 "c": 3, "\\(1)": 4, (2|tostring): 5}', '{a: 1,}', '[1,]', 'try .a catch .b | 1', 'try -1',
   'reduce .[] as $x (0; . + $x) | . * 2', 'if . then 1 end', 'if . then 1 elif . then 2 end', 'label $x | break $x',
   'break $x', 'def f: def g: 1; g; f', 'def f($a; b): $a + b; f(1; 2)', '-1 - -2', '.a-1', '.a - 1', '1 as $x | 2 as $y | $x+$y',
-  '. as $x ?// [$x] | $x', '"\u00e9\n\t\""', '@json "x\(.)"', '@base64d', '$__loc__', '{$__loc__}', '.[1:]', '.[:-1]', '.[:]',
+  '. as $x ?// [$x] | $x', '"\\u00e9\\n\\t\\""', '@json "x\\(.)"', '@base64d', '$__loc__', '{$__loc__}', '.[1:]', '.[:-1]', '.[:]',
   '.["a"]?', '.a[]?', 'not', 'true and false or null', '.a // .b // .c', '.a |= . + 1 | .b', 'empty,1', '1,', ',1', '()', '.[', ']',
   'foreach .[] as $x (0; . + $x; [$x, .])', 'foreach .[] as $x (0; . + $x)', 'limit(1; .[])', '[.[] | select(. > 1)] | length',
   '"abc" | .[1:2]', '.a as [$x, $y] | $x', 'input_line_number', '$__prog_args', 'import "a" as a; .', '{a:1} | .a += 1 | .a -= 1',
-  '.. == 1', '.[-1]', 'a.b', '.a.b?.c', '?', '.a ? ', '. as [] | 1', '. as {} | 1', '"\(1;2)"', '@text "a"', '@nope "a"', '@nope',
+  '.. == 1', '.[-1]', 'a.b', '.a.b?.c', '?', '.a ? ', '. as [] | 1', '. as {} | 1', '"\\(1;2)"', '@text "a"', '@nope "a"', '@nope',
 ];
 
 /**
