@@ -67,6 +67,15 @@ function queueConformance(pool: BusPool): void {
       expect(await bus.depth(queue)).toEqual({ waiting: 1, inFlight: 0 });
     });
 
+    it('accepts fractional milliseconds and sizes (rounded, as timers do)', async () => {
+      const bus = pool.create();
+      const queue = uniqueName('fractions');
+      await bus.enqueue(queue, ['a', 'b']);
+      expect(await bus.consume(queue, 'c1', { max: 1.5, blockMs: 2.5, visibilityMs: 1_000.5 })).toHaveLength(1);
+      expect(await bus.consume(queue, 'c1', { max: 2, blockMs: 0.5, visibilityMs: 1_000.5 })).toHaveLength(1);
+      expect(await bus.consume(queue, 'c1', { max: 2, blockMs: 0.5, visibilityMs: 1_000.5 })).toEqual([]);
+    });
+
     it('an empty batch is a no-op', async () => {
       const bus = pool.create();
       const queue = uniqueName('empty');

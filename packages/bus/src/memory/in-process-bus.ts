@@ -39,7 +39,7 @@ export class InProcessBus implements ObservableBus {
   async consume<T = unknown>(queue: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
     this.assertOpen();
     if (options.max < 1) return []; // no room: take nothing, as the Redis adapter
-    return this.queue(queue).consume<T>(consumer, options);
+    return this.queue(queue).consume<T>(consumer, { ...options, max: Math.floor(options.max) });
   }
 
   async ack(queue: string, ids: readonly string[]): Promise<void> {

@@ -95,7 +95,7 @@ export class RedisQueues {
   private async take<T>(key: string, consumer: string, options: ConsumeOptions): Promise<{ reclaimed: BusMessage<T>[]; fresh: BusMessage<T>[] }> {
     // The reclaim scan resumes where the last one stopped, so a long pending list is covered.
     const cursor = this.reclaimCursors.get(key) ?? '0-0';
-    const reply = await (this.commands as WithScripts).batonTake(key, GROUP, consumer, options.visibilityMs, cursor, options.max);
+    const reply = await (this.commands as WithScripts).batonTake(key, GROUP, consumer, Math.ceil(options.visibilityMs), cursor, Math.floor(options.max));
     const [nextCursor, claimed, deliveries, fresh] = reply;
     this.reclaimCursors.set(key, nextCursor);
     return {
@@ -107,9 +107,9 @@ export class RedisQueues {
   private async waitForNew<T>(key: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
     const deadline = Date.now() + options.blockMs;
     for (;;) {
-      const slice = Math.min(BLOCK_SLICE_MS, deadline - Date.now());
+      const slice = Math.ceil(Math.min(BLOCK_SLICE_MS, deadline - Date.now())); // Redis wants whole ms
       if (slice <= 0 || options.signal?.aborted) return [];
-      const args = ['GROUP', GROUP, consumer, 'COUNT', options.max, 'BLOCK', slice, 'STREAMS', key, '>'];
+      const args = ['GROUP', GROUP, consumer, 'COUNT', Math.floor(options.max), 'BLOCK', slice, 'STREAMS', key, '>'];
       const reply = await this.blocking.run(options.signal, (redis) => redis.call('XREADGROUP', args));
       const messages = entriesOfRead(reply).map((entry) => toMessage<T>(entry, 1));
       if (messages.length > 0) return messages;
