@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Bus, Store } from '@baton/core';
 import { createOrchestratorApp, ensureBootstrapKey, orchestratorConfigFromEnv } from '@baton/orchestrator';
 import { createHttpWorker, httpWorkerOptionsFromEnv } from '@baton/http-worker';
+import { agentRunnerOptionsFromEnv, createAgentRunner } from '@baton/agent-runner';
 import { createDeadlineSchedule, createHitlWorker, hitlWorkerOptionsFromEnv, loadOrCreateApprovalSecret } from '@baton/hitl-worker';
 import { fanoutConfigFromEnv, generateTokenSecret, startFanout } from '@baton/fanout';
 import { busConfig, createLogger, createMetrics, dataDir, openBus, openServiceContext, openStore, openWorkerContext, storeConfig, type Env, type StoreConfig, type BusConfig } from '@baton/runtime';
@@ -63,6 +64,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
   const httpCtx = await openWorkerContext('http-worker', env, shared);
   const httpWorker = createHttpWorker({ bus, logger: httpCtx.logger, metrics, options: httpWorkerOptionsFromEnv(env), secrets: httpCtx.secrets });
   await httpWorker.start();
+  const agentCtx = await openWorkerContext('agent-runner', env, shared);
+  const agentRunner = createAgentRunner({ bus, logger: agentCtx.logger, metrics, options: agentRunnerOptionsFromEnv(env) });
+  await agentRunner.start();
 
   await app.listen({ port: config.port, host: config.host });
   // FANOUT_PORT (default 8085; an ephemeral port when the API's is, as in tests).
@@ -89,6 +93,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
       await fanout.stop();
       await app.close();
       await httpWorker.stop();
+      await agentRunner.stop();
       await hitlWorker.stop();
       await runner.stop();
       await bus.close();

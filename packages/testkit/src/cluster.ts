@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-export type ServiceName = 'orchestrator' | 'workflow-runner' | 'http-worker' | 'hitl-worker' | 'fanout';
+export type ServiceName = 'orchestrator' | 'workflow-runner' | 'http-worker' | 'hitl-worker' | 'fanout' | 'agent-runner';
 
 const MAINS: Record<ServiceName, string> = {
   orchestrator: 'services/orchestrator/src/main.ts',
@@ -16,6 +16,7 @@ const MAINS: Record<ServiceName, string> = {
   'http-worker': 'services/http-worker/src/main.ts',
   'hitl-worker': 'services/hitl-worker/src/main.ts',
   fanout: 'services/fanout/src/main.ts',
+  'agent-runner': 'services/agent-runner/src/main.ts',
 };
 
 export interface ServiceProcess {
@@ -60,7 +61,7 @@ export async function freePort(): Promise<number> {
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const apiKey = options.apiKey ?? `bt_test_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
   const processes: ServiceProcess[] = [];
-  const order: ServiceName[] = ['orchestrator', 'workflow-runner', 'http-worker', 'hitl-worker', 'fanout'];
+  const order: ServiceName[] = ['orchestrator', 'workflow-runner', 'http-worker', 'hitl-worker', 'fanout', 'agent-runner'];
   for (const service of order) {
     for (let i = 0; i < (options.services[service] ?? 0); i += 1) {
       const port = await freePort();
