@@ -1,0 +1,161 @@
+// DEPLOYMENT.md's configuration reference checked against the code, both ways: every variable a
+// service (or the CLI) reads is documented, and every documented variable is read. The same for
+// the variables the compose files substitute, and for the names .env.docker and the Kubernetes
+// ConfigMap/Secret set.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, readDotenv, readText, readYamlDocuments } from './support.ts';
+
+/** Where configuration is read: the services, the shared packages, the CLI (not the test kit). */
+const SOURCE_ROOTS = ['services', 'packages', 'apps'];
+const NOT_SHIPPED = /(^|\/)(tests?|fixtures|node_modules)\/|\.test\.ts$|^packages\/testkit\//;
+
+function sourceFiles(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir)) {
+      const path = join(dir, entry);
+      const rel = relative(ROOT, path);
+      if (NOT_SHIPPED.test(rel + (statSync(path).isDirectory() ? '/' : ''))) continue;
+      if (statSync(path).isDirectory()) walk(path);
+      else if (path.endsWith('.ts') && rel.includes('/src/')) files.push(rel);
+    }
+  };
+  for (const root of SOURCE_ROOTS) walk(join(ROOT, root));
+  return files;
+}
+
+/** The body of every `z.object({ … })` (balanced braces), whose upper-case keys are variables. */
+function zodObjectBodies(source: string): string[] {
+  const bodies: string[] = [];
+  for (const match of source.matchAll(/z\s*\.\s*object\(\s*\{/g)) {
+    let depth = 1;
+    let i = match.index! + match[0].length;
+    const start = i;
+    for (; i < source.length && depth > 0; i += 1) {
+      if (source[i] === '{') depth += 1;
+      else if (source[i] === '}') depth -= 1;
+    }
+    bodies.push(source.slice(start, i - 1));
+  }
+  return bodies;
+}
+
+interface CodeVariables {
+  /** Variable → files that read it. */
+  names: Map<string, Set<string>>;
+  /** Prefixes of variable families (BATON_SECRET_<NAME>) → files. */
+  families: Map<string, Set<string>>;
+}
+
+function variablesReadByCode(): CodeVariables {
+  const names = new Map<string, Set<string>>();
+  const families = new Map<string, Set<string>>();
+  const add = (map: Map<string, Set<string>>, name: string, file: string) => map.set(name, (map.get(name) ?? new Set()).add(file));
+  const NAME = '([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,})';
+  const patterns = [
+    new RegExp(`\\b(?:readEnv|readInt|readBool)\\(\\s*[\\w.]+\\s*,\\s*['"]${NAME}['"]`, 'g'),
+    new RegExp(`\\benv\\.${NAME}\\b`, 'g'),
+    new RegExp(`\\benv\\[\\s*['"]${NAME}['"]\\s*\\]`, 'g'),
+  ];
+  for (const file of sourceFiles()) {
+    const source = readFileSync(join(ROOT, file), 'utf8');
+    for (const pattern of patterns) for (const m of source.matchAll(pattern)) add(names, m[1]!, file);
+    // Environment schemas validated with zod: `const EnvSchema = z.object({ DB_HOST: …, … })`.
+    for (const body of zodObjectBodies(source)) {
+      for (const m of body.matchAll(new RegExp(`^\\s*${NAME}\\s*:`, 'gm'))) add(names, m[1]!, file);
+    }
+    // Families read by prefix (`const PREFIX = 'BATON_SECRET_'`, `key.startsWith('HTTP_WORKER_')`)
+    // in files that read the environment (elsewhere such prefixes are error codes and the like).
+    if (/\breadEnv\(|process\.env\b|\benv: Env\b/.test(source)) {
+      for (const m of source.matchAll(/(?:PREFIX\s*=|startsWith\()\s*'([A-Z][A-Z0-9_]*_)'/g)) add(families, m[1]!, file);
+    }
+  }
+  return { names, families };
+}
+
+/** Variables named in the first column of the tables of a DEPLOYMENT.md section. */
+function documentedIn(section: string): Set<string> {
+  const text = readText('DEPLOYMENT.md');
+  const start = text.indexOf(`\n${section}\n`);
+  if (start < 0) throw new Error(`DEPLOYMENT.md has no section '${section}'`);
+  const level = /^#+/.exec(section)![0].length;
+  const rest = text.slice(start + section.length + 2);
+  const end = rest.search(new RegExp(`\\n#{1,${level}} `));
+  const body = end < 0 ? rest : rest.slice(0, end);
+  const names = new Set<string>();
+  for (const row of body.matchAll(/^\| ([^|]+)\|/gm)) {
+    for (const m of row[1]!.matchAll(/`([A-Z][A-Z0-9_]*(?:<NAME>)?)`/g)) names.add(m[1]!);
+  }
+  return names;
+}
+
+const SERVICE_SECTION = '## Configuration reference';
+const COMPOSE_SECTION = '### Compose variables';
+
+describe('the configuration reference (DEPLOYMENT.md) and the code', () => {
+  const code = variablesReadByCode();
+  const documented = documentedIn(SERVICE_SECTION);
+  const composeDocumented = documentedIn(COMPOSE_SECTION);
+  for (const name of composeDocumented) documented.delete(name);
+  const isFileVariant = (name: string) => name.endsWith('_FILE') && documented.has(name.slice(0, -'_FILE'.length));
+
+  it('finds what the services read, whichever way they read it', () => {
+    // One of each reading style, so that an extractor gone blind fails here, not silently.
+    for (const name of ['DB_HOST', 'REDIS_URL', 'LOG_LEVEL', 'ORCHESTRATOR_PORT', 'HTTP_WORKER_CONCURRENCY', 'RUNNER_BATCH_SIZE', 'FANOUT_PORT', 'BATON_SECRETS_FILE']) {
+      expect([...code.names.keys()], name).toContain(name);
+    }
+    expect([...code.families.keys()]).toContain('BATON_SECRET_');
+  });
+
+  it('documents every variable the code reads', () => {
+    const undocumented = [...code.names.keys()].filter((name) => !documented.has(name) && !isFileVariant(name));
+    expect(undocumented.map((name) => `${name} (read in ${[...code.names.get(name)!].join(', ')})`)).toEqual([]);
+    for (const family of code.families.keys()) {
+      const covered = documented.has(`${family}<NAME>`) || [...documented].some((name) => name.startsWith(family));
+      expect(covered, `variables ${family}* are read (${[...code.families.get(family)!].join(', ')}) but none is documented`).toBe(true);
+    }
+  });
+
+  it('documents no variable the code ignores', () => {
+    const ignored = [...documented].filter((name) => {
+      if (name.endsWith('<NAME>')) return !code.families.has(name.slice(0, -'<NAME>'.length));
+      return !code.names.has(name);
+    });
+    expect(ignored).toEqual([]);
+  });
+
+  it('says that every variable may be given as NAME_FILE', () => {
+    expect(readText('DEPLOYMENT.md')).toMatch(/Every variable .* `NAME_FILE`/);
+  });
+});
+
+describe('the variables deployment files use', () => {
+  const code = variablesReadByCode();
+  const documented = documentedIn(SERVICE_SECTION);
+  const composeDocumented = documentedIn(COMPOSE_SECTION);
+  const known = (name: string) => documented.has(name) || (name.endsWith('_FILE') && documented.has(name.slice(0, -5)));
+
+  it('compose files substitute only documented variables, and every compose variable is used', () => {
+    const substituted = new Set<string>();
+    for (const file of ['docker-compose.yml', 'docker-compose.dev.yml', 'docker-compose.prod.yml']) {
+      for (const m of readText(file).matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)) substituted.add(m[1]!);
+    }
+    expect([...substituted].filter((name) => !known(name) && !composeDocumented.has(name))).toEqual([]);
+    expect([...composeDocumented].filter((name) => !substituted.has(name))).toEqual([]);
+    // A compose variable is one no service reads (else it belongs in the main reference).
+    expect([...composeDocumented].filter((name) => code.names.has(name))).toEqual([]);
+  });
+
+  it('.env.docker sets only documented variables', () => {
+    const names = Object.keys(readDotenv('.env.docker'));
+    expect(names.filter((name) => !known(name) && !composeDocumented.has(name))).toEqual([]);
+  });
+
+  it('the Kubernetes ConfigMap and Secret hold only documented variables', () => {
+    const keys = ['deploy/k8s/configmap.yaml', 'deploy/k8s/secret.yaml'].flatMap((file) => readYamlDocuments(file).flatMap((doc) => Object.keys(doc.data ?? doc.stringData ?? {})));
+    expect(keys.length).toBeGreaterThan(5);
+    expect(keys.filter((name) => !known(name))).toEqual([]);
+  });
+});
