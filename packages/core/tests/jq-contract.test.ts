@@ -48,4 +48,10 @@ describe('jq contract', () => {
     expect(JSON.stringify(input)).toBe(snapshot);
     expect(compileJq('keys').first(input)).toEqual(['a', 'b']);
   });
+  it('does not expose the host environment to expressions unless ENV is bound', () => {
+    process.env.BATON_JQ_SECRET = 'hunter2';
+    expect(compileJq('$ENV.BATON_JQ_SECRET, env.BATON_JQ_SECRET').all(null)).toEqual([null, null]);
+    expect(compileJq('$ENV.X').all(null, { ENV: { X: 'bound' } })).toEqual(['bound']);
+    delete process.env.BATON_JQ_SECRET;
+  });
 });

@@ -162,10 +162,8 @@ export const EXCEPTIONS: Record<string, string> = {
   '1e3': 'literal 1e3 is printed by jq as 1E+3 (decNumber literal); as a JSON value both are 1000 — differs only in CLI text',
   'have_literal_numbers': 'not a difference in value (both true), listed for completeness',
   '@base32 "x"?': 'this jq-wasm build reports "base32 is not a valid format"; jq 1.8 (and Baton) implement @base32',
-  '$ENV | type': 'same value type; the environments differ (jq-wasm runs in its own WASI environment)',
-  '$ENV.HOME | type': 'jq-wasm\'s environment has its own HOME; Baton sees the process environment',
-  'env.HOME | type': 'jq-wasm\'s environment has its own HOME; Baton sees the process environment',
-  'env | type': 'same as $ENV',
+  '$ENV.HOME | type': 'by design expressions see only the ENV variable the caller binds (default {}), never the host environment; jq-wasm has its own WASI HOME',
+  'env.HOME | type': 'same as $ENV.HOME',
   'builtins | length > 100': 'both true; Baton lists only what it implements natively',
   '[limit(3; repeat(1))]': 'same output; listed because repeat/1 mirrors jq 1.8.2 behaviour (f re-applied to the original input)',
   'debug': 'same value; jq also writes ["DEBUG:",…] to stderr, Baton does not',
@@ -178,7 +176,7 @@ export const EXCEPTIONS: Record<string, string> = {
     'same: have_decnum differs by design',
   '. as $big | [$big, $big + 1] | map(. > 10000000000000000000000000000000) | . == if have_decnum then [true, false] else [false, false] end':
     'same: have_decnum differs by design',
-  '$ENV.PAGER': 'the manual test assumes PAGER=less in the environment; jq-wasm has its own environment',
+  '$ENV.PAGER': 'the manual test assumes PAGER=less in the environment; jq-wasm has its own environment, Baton binds none by default',
   'env.PAGER': 'same as $ENV.PAGER',
   'gsub(""; "-")?':
     'empty matches inside multi-byte characters: Oniguruma advances by byte and yields extra empty matches; Baton advances by code point',

@@ -11,7 +11,6 @@ import { errorFromJq } from '../src/jq/wasm-messages.ts';
 import { EXCEPTIONS, INPUTS, PROGRAMS, SYNTAX } from './jq-corpus.ts';
 import { readCases, sameJson } from './jq-cases.ts';
 
-process.env.PAGER = 'less';
 
 type Outcome =
   | { kind: 'values'; values: unknown[] }

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { compileJqNative } from '../src/jq/index.ts';
 import { readCases, sameJson } from './jq-cases.ts';
 
-// jq's test harness runs with PAGER=less; the $ENV.PAGER / env.PAGER examples rely on it.
-process.env.PAGER = 'less';
+// jq's test harness runs with PAGER=less in its environment; the $ENV.PAGER examples rely on it.
+const HARNESS_VARS = { ENV: { PAGER: 'less' } };
 
 const cases = readCases(fileURLToPath(new URL('./fixtures/jq/man.test', import.meta.url)));
 
@@ -14,7 +14,7 @@ function runCase(c: (typeof cases)[number]): string | undefined {
   try {
     const program = compileJqNative(c.program);
     if (c.expectCompileError) return 'compiled, but a compile error was expected';
-    const actual = program.all(c.input);
+    const actual = program.all(c.input, HARNESS_VARS);
     if (actual.length === c.expected.length && actual.every((v, i) => sameJson(v, c.expected[i]))) return undefined;
     return `got ${JSON.stringify(actual)}, expected ${JSON.stringify(c.expected)}`;
   } catch (e) {

@@ -7,7 +7,8 @@ const BATON = fileURLToPath(new URL('../../bin/baton.mjs', import.meta.url));
 
 function baton(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BATON, 'jq', ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
+    const env = { ...process.env, BATON_JQ_TEST: 'yes' };
+    const child = execFile(process.execPath, [BATON, 'jq', ...args], { timeout: 20_000, env }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
     child.stdin?.end(stdin);
@@ -43,5 +44,10 @@ describe('baton jq', () => {
   it('prints numbers as jq does', async () => {
     const r = await baton(['-c', '.[] * 1'], '[1e17, 1e-5, 0.1, 3, 1e1000]');
     expect(r.stdout).toBe('1e+17\n1e-05\n0.1\n3\n1.7976931348623157e+308\n');
+  });
+
+  it('exposes the process environment as $ENV, as jq does', async () => {
+    const r = await baton(['-n', '$ENV.BATON_JQ_TEST, env.BATON_JQ_TEST'], '');
+    expect(r.stdout).toBe('"yes"\n"yes"\n');
   });
 });

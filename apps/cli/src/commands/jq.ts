@@ -46,7 +46,8 @@ interface Options {
 
 /** Hand-rolled because --arg takes two values, which node:util's parseArgs cannot express. */
 function parseOptions(args: string[]): Options | string {
-  const options: Options = { filter: '', nullInput: false, raw: false, vars: {}, timeoutMs: 1000 };
+  // Like jq, the command line tool exposes the process environment as $ENV / env.
+  const options: Options = { filter: '', nullInput: false, raw: false, vars: { ENV: { ...process.env } }, timeoutMs: 1000 };
   let filter: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;

@@ -13,7 +13,7 @@ import {
   compileAlternative, compileIf, compileIndex, compileIterate, compileLogic, compileObject, compileSlice, compileString,
 } from './compile-values.ts';
 import { formatValue } from './builtins/formats.ts';
-import { describe, typeOf, type JqObject, setKey, toJson } from './values.ts';
+import { describe, typeOf, type JqObject, toJson } from './values.ts';
 
 export { UnsupportedError };
 
@@ -226,10 +226,15 @@ function compileVar(name: string, scope: Scope | null): Node {
   });
 }
 
+/**
+ * `$ENV` and `env`. Workflow expressions must not read the orchestrator's environment (it holds
+ * credentials), so they see only what the caller binds as the variable `ENV` — by default an
+ * empty object. The `baton jq` command binds the process environment, as jq does.
+ */
 export function envObject(): JqObject {
-  const out: JqObject = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) setKey(out, k, v);
-  return out;
+  const vars = budget.vars;
+  const env = Object.hasOwn(vars, 'ENV') ? vars.ENV : undefined;
+  return env !== null && typeof env === 'object' && !Array.isArray(env) ? (env as JqObject) : {};
 }
 
 function compileFuncDef(def: FuncDef, restAst: Ast, scope: Scope | null): Node {
