@@ -22,11 +22,12 @@ export interface Harness {
 
 const API_KEY = 'bt_runtime_suite_admin_key';
 
-export async function startHarness(backend: Backend): Promise<Harness> {
+/** `extraEnv` configures the services (e.g. OPENAI_BASE_URL for the agent-runner). */
+export async function startHarness(backend: Backend, extraEnv: Record<string, string> = {}): Promise<Harness> {
   const target = await startHttpTarget();
   const db = backend === 'servers' ? await createTestDatabase() : undefined;
   const redis = backend === 'servers' ? await createTestRedis() : undefined;
-  const env = { ORCHESTRATOR_PORT: '0', ORCHESTRATOR_HOST: '127.0.0.1', BATON_API_KEY: API_KEY, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' };
+  const env = { ORCHESTRATOR_PORT: '0', ORCHESTRATOR_HOST: '127.0.0.1', BATON_API_KEY: API_KEY, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...extraEnv };
   const boot = () =>
     startEmbedded({
       env,

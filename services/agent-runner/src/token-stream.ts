@@ -1,10 +1,12 @@
-// Publishes a turn's tokens while they arrive: chunks are gathered for `flushMs` and sent as one
-// dev.baton.agent.token.v1 event (RunnerMessage 'events', appended to the run's log by the
-// runner), so the write rate is bounded however fast the model streams. Flushes of one turn are
-// sequential, and close() resolves after the last one, before the turn's result is published.
+// Publishes a turn's tokens while they arrive, as dev.baton.agent.token.v1 events (RunnerMessage
+// 'events', appended to the run's log by the workflow-runner). Chunks are gathered for at least
+// `flushMs`, and only one message per turn is in flight until its commit is seen (see
+// commit-watcher.ts), so events are in order in the log and the write rate is bounded however
+// fast the model streams. close() resolves after the last one, before the turn's result goes out.
 import { AgentEventTypes } from '@baton/core/agent';
 import { Queues, type Bus } from '@baton/core';
 import type { Logger } from 'pino';
+import { CommitWatcher } from './commit-watcher.ts';
 
 export interface TokenStreamTarget {
   runId: string;
@@ -18,12 +20,14 @@ export class TokenStream {
   private attempt = 1;
   private index = 0;
   private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
-  /** Events published (for metrics). */
+  private inFlight: Promise<void> | undefined;
+  private closing = false;
+  /** Events published (for logs). */
   published = 0;
 
   constructor(
     private readonly bus: Bus,
+    private readonly watcher: CommitWatcher,
     private readonly target: TokenStreamTarget,
     private readonly flushMs: number,
     private readonly logger: Logger,
@@ -31,35 +35,48 @@ export class TokenStream {
 
   push(text: string, attempt: number): void {
     if (attempt !== this.attempt) {
-      // A retried request streams its answer again: flush what belongs to the previous attempt.
-      this.flush();
+      // A retried request streams its answer again: its events carry the new attempt and restart at index 0.
+      this.send();
       this.attempt = attempt;
+      this.index = 0;
     }
     this.buffer += text;
-    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+    this.timer ??= setTimeout(() => this.send(), this.flushMs);
   }
 
   async close(): Promise<void> {
-    this.flush();
-    await this.chain;
-  }
-
-  private flush(): void {
+    this.closing = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.buffer === '') return;
+    while (this.inFlight || this.buffer !== '') {
+      if (this.inFlight) await this.inFlight;
+      else this.send();
+    }
+  }
+
+  private send(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer === '' || this.inFlight) return;
     const data = { task: this.target.task, turn: this.target.turn, index: this.index, text: this.buffer, ...(this.attempt > 1 ? { attempt: this.attempt } : {}) };
+    const key = CommitWatcher.key(this.target.runId, data.task, data.turn, data.index, this.attempt);
     this.index += 1;
     this.buffer = '';
     const message = { type: 'events' as const, runId: this.target.runId, events: [{ type: AgentEventTypes.token, data }] };
-    this.chain = this.chain.then(async () => {
-      try {
-        await this.bus.enqueue(Queues.runner, [message]);
+    const committed = this.watcher.committed(key);
+    this.inFlight = this.bus
+      .enqueue(Queues.runner, [message])
+      .then(async () => {
         this.published += 1;
-      } catch (error) {
-        // Tokens are a live view, not the record (the turn's result is): losing some is logged, not fatal.
+        await committed;
+      })
+      .catch((error: unknown) => {
+        // Tokens are a live view, not the record (the turn's result is): a lost chunk is logged, not fatal.
         this.logger.warn({ err: error, runId: this.target.runId }, 'could not publish token events');
-      }
-    });
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+        if (this.buffer !== '' && !this.closing) this.timer ??= setTimeout(() => this.send(), this.flushMs);
+      });
   }
 }

@@ -6,6 +6,7 @@ import type { AgentTurnRequest } from '@baton/core/agent';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
+import { CommitWatcher } from './commit-watcher.ts';
 import { createMetrics } from './metrics.ts';
 import type { AgentRunnerOptions } from './options.ts';
 import { ResultPublisher } from './result-publisher.ts';
@@ -64,6 +65,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
   const metrics = createMetrics(deps.metrics);
   const client = createClient(options);
   const publisher = new ResultPublisher(bus, AGENT_TASK_QUEUE, logger);
+  const watcher = new CommitWatcher(bus, logger);
   const turns = new Map<string, RunningTurn>();
   let stopping = new AbortController();
   let loop: Promise<void> | undefined;
@@ -108,7 +110,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
 
   async function runTurn(messageId: string, task: TaskMessage & { payload: AgentTurnRequest }, controller: AbortController, log: Logger, deliveries: number): Promise<void> {
     const request = task.payload;
-    const tokens = new TokenStream(bus, { runId: task.runId, task: task.reference, turn: request.turn }, options.tokenFlushMs, log);
+    const tokens = new TokenStream(bus, watcher, { runId: task.runId, task: task.reference, turn: request.turn }, options.tokenFlushMs, log);
     const started = performance.now();
     let outcome;
     try {
@@ -175,6 +177,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     async start() {
       if (loop) return;
       stopping = new AbortController();
+      await watcher.start();
       leaseTimer = setInterval(() => void renewLeases(), Math.max(100, Math.floor(options.visibilityMs / 3)));
       loop = consumeLoop(stopping.signal);
       logger.info({ consumer: options.consumerName, concurrency: options.concurrency, baseUrl: options.baseUrl ?? 'https://api.openai.com/v1', apiKey: options.apiKey ? 'set' : 'missing', pricedModels: Object.keys(options.prices).length }, 'agent-runner started');
@@ -194,6 +197,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       await finished;
       await publisher.drain();
       clearInterval(leaseTimer);
+      await watcher.stop();
       logger.info({ abandoned }, 'agent-runner stopped');
     },
   };
