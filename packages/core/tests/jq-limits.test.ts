@@ -38,6 +38,12 @@ describe('jq time and step budget', () => {
     const fib = compileJqNative('def fib: if . < 2 then . else (. - 1 | fib) + (. - 2 | fib) end; fib');
     expect(fib.all(20)).toEqual([6765]);
   });
+
+  it('re-runs recursion deeper than the JavaScript stack on jq-wasm instead of failing', () => {
+    const src = 'def f: if . < 20000 then (. + 1 | f), empty else . end; f';
+    expect(() => compileJqNative(src).all(0)).toThrow(/recursion deeper than the JavaScript stack/);
+    expect(compileJq(src).all(0, {}, { timeoutMs: 5000 })).toEqual([20000]);
+  });
 });
 
 describe('jq compile errors', () => {

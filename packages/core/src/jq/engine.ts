@@ -2,7 +2,7 @@
 import { parse } from './parser.ts';
 import { compile } from './compile.ts';
 import { getBuiltins } from './builtins/index.ts';
-import { JqRuntimeError } from './errors.ts';
+import { JqRuntimeError, UnsupportedError } from './errors.ts';
 import { newBudget, withBudget, type Node } from './runtime.ts';
 import { copyObject, setKey } from './values.ts';
 
@@ -89,8 +89,10 @@ function evaluate<T>(timeoutMs: number, vars: Record<string, unknown> | undefine
     return withBudget(newBudget(timeoutMs, vars ?? NO_VARS), fn);
   } catch (e) {
     if (e instanceof RangeError) {
-      // Deep recursion or a huge string: report it as a jq error rather than crash the caller.
-      throw new JqRuntimeError(/call stack/.test(e.message) ? 'jq: stack overflow (recursion too deep)' : e.message);
+      // Deeper recursion than the JavaScript stack allows: jq keeps its stack on the heap, so
+      // the real jq (jq-wasm) re-runs the program (evaluation is pure) instead of failing here.
+      if (/call stack/.test(e.message)) throw new UnsupportedError('recursion deeper than the JavaScript stack');
+      throw new JqRuntimeError(e.message); // e.g. a string longer than JavaScript allows
     }
     throw e;
   }
