@@ -64,7 +64,9 @@ function harness() {
     state,
     release: () => open(),
     /** Hold reads again (after a release). */
-    block: () => (gate = new Promise<void>((resolve) => (open = resolve))),
+    block: () => {
+      gate = new Promise<void>((resolve) => (open = resolve));
+    },
   };
 }
 
