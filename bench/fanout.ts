@@ -17,6 +17,8 @@
 //                    on every client. `time` is stamped when the runner decides, before its
 //                    transaction commits: an upper bound that includes the runner's batch.
 //                  All processes and Redis share this machine's clock.
+//   benchTopicReadLag  XADD → read by a plain topic subscriber in the bench process: the
+//                  delay any Redis reader on this (shared, loaded) machine sees, for comparison.
 //   rss / cpu      the fanout process's resident memory (/proc/<pid>/status, sampled each
 //                  second) and CPU time over the window (/proc/<pid>/stat)
 import { readFileSync } from 'node:fs';
@@ -49,6 +51,8 @@ class Tally {
   samples: [string, number][] = [];
   /** Event id → Redis XADD time (ms), from the bench's own topic reader. */
   published = new Map<string, number>();
+  /** XADD → read by the bench's own topic reader: what any XREAD consumer on this machine sees. */
+  readLags: number[] = [];
   errors: string[] = [];
 }
 
@@ -147,7 +151,12 @@ export async function benchFanout(): Promise<Record<string, unknown>> {
     for (let i = 0; i < clientCount; i += 1) watchers.push(await Watcher.open(fanoutUrl, cluster.apiKey, tally));
     const bus = createBus({ kind: 'redis', url: redis.url, prefix: redis.prefix });
     const stopReading = await bus.subscribe<{ id: string }>('events', (entries) => {
-      for (const entry of entries) tally.published.set(entry.body.id, Number(entry.id.split('-')[0]));
+      const now = Date.now();
+      for (const entry of entries) {
+        const at = Number(entry.id.split('-')[0]);
+        tally.published.set(entry.body.id, at);
+        if (tally.measuring) tally.readLags.push(now - at);
+      }
     });
     try {
       return await measure(call, cluster, fanoutUrl, watchers, tally, target);
@@ -219,6 +228,7 @@ async function measure(call: Call, cluster: Cluster, fanoutUrl: string, watchers
     watchedRunsCompleted: watchedDone,
     delayMs: { publishToDelivery: summary(publishDelays, 1), eventTimeToDelivery: summary(tally.delays, 1) },
     fanoutDispatchLagP99Ms: histogramP99Ms(after.lagBuckets, before.lagBuckets),
+    benchTopicReadLagMs: summary(tally.readLags, 1),
     fanoutRssMiB: { max: Math.max(...rss), last: rss.at(-1) },
     fanoutCpu: { seconds: Number(cpu.toFixed(1)), share: Number((cpu / elapsed).toFixed(2)), deliveriesPerCpuSecond: Math.round(serverDeliveries / cpu) },
     errors: tally.errors,

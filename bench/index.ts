@@ -3,6 +3,7 @@
 // runtime scenarios. Micro-benchmarks (jq, store, bus) run with `npx tsx bench/<name>.ts`.
 const scenarios: Record<string, () => Promise<unknown>> = {
   runtime: async () => (await import('./runtime.ts')).benchRuntime(),
+  approvals: async () => (await import('./approvals.ts')).benchApprovals(),
   fanout: async () => (await import('./fanout.ts')).benchFanout(),
 };
 
