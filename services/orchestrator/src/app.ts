@@ -12,6 +12,7 @@ import { ApiProblem, ProblemTypes, sendProblem } from './problems.ts';
 import { RouteCatalog } from './route-kit.ts';
 import { registerApprovalPageRoutes } from './routes/approval-page.ts';
 import { registerApprovalRoutes } from './routes/approvals.ts';
+import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerRunRoutes } from './routes/runs.ts';
@@ -76,7 +77,10 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   registerBodyParsers(app);
   registerObservability(app, ctx);
   app.addHook('onRequest', async (request) => {
-    if (isApiPath(request.url)) request.principal = await authenticate(request, ctx.keys);
+    // The matched route decides (an encoded path such as /%61pi/… still routes to /api/…); the
+    // raw path only for requests that matched nothing, so unknown /api paths also need a key.
+    const pattern = request.routeOptions.url;
+    if (pattern !== undefined ? isApiPath(pattern) : isApiPath(request.url)) request.principal = await authenticate(request, ctx.keys);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(reply, request, toProblem(error, request, config)));
   app.setNotFoundHandler((request, reply) => sendProblem(reply, request, notFoundProblem(request, ctx.catalog)));
@@ -91,6 +95,7 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   registerStreamTokenRoutes(app, ctx);
   registerApprovalRoutes(app, ctx);
   registerApprovalPageRoutes(app, ctx);
+  registerDashboardRoutes(app, ctx);
   return app;
 }
 
