@@ -1,0 +1,84 @@
+// The dashboard shell: hash routes (#/runs, #/runs/ID, #/workflows[/NS/NAME/VERSION], #/approvals),
+// the navigation, and the API key dialog. Pages render into <main>; leaving a page stops its timers.
+/* global document, window, URLSearchParams */
+import { ApiError, api, settings } from './api.js';
+import { h, mount } from './dom.js';
+import { problemText } from './format.js';
+import { emptyState } from './ui.js';
+import { renderApprovals } from './views/approvals.js';
+import { renderRun } from './views/run.js';
+import { renderRuns } from './views/runs.js';
+import { renderWorkflow, renderWorkflows } from './views/workflows.js';
+
+const main = document.getElementById('main');
+const dialog = document.getElementById('key-dialog');
+let leavePage;
+
+function route() {
+  leavePage?.();
+  leavePage = undefined;
+  const [path, search = ''] = window.location.hash.replace(/^#/, '').split('?');
+  const query = new URLSearchParams(search);
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const section = parts[0] ?? 'runs';
+  for (const link of document.querySelectorAll('[data-nav]')) {
+    if (link.dataset.nav === section) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  if (!settings.apiKey) {
+    mount(main, emptyState('Enter an API key to start', 'The dashboard reads Baton through its API. ', h('button', { class: 'button primary', onclick: openKeyDialog }, 'Enter API key')));
+    openKeyDialog();
+    return;
+  }
+  if (section === 'runs' && parts[1]) leavePage = renderRun(main, parts[1]);
+  else if (section === 'runs') leavePage = renderRuns(main, query);
+  else if (section === 'workflows' && parts.length >= 3) leavePage = renderWorkflow(main, parts[1], parts[2], parts[3]);
+  else if (section === 'workflows') leavePage = renderWorkflows(main);
+  else if (section === 'approvals') leavePage = renderApprovals(main, query);
+  else mount(main, emptyState('Page not found', h('a', { href: '#/runs' }, 'Go to the runs')));
+  document.title = `${section[0].toUpperCase()}${section.slice(1)} · Baton`;
+  // Move focus to the new page's heading so keyboard and screen-reader users land on it.
+  if (routed) main.querySelector('h1')?.focus({ preventScroll: true });
+  routed = true;
+}
+let routed = false;
+
+function openKeyDialog() {
+  if (dialog.open) return;
+  const form = dialog.querySelector('form');
+  form.elements.key.value = settings.apiKey;
+  form.elements.streamUrl.value = settings.streamUrl;
+  dialog.querySelector('#key-error').textContent = '';
+  dialog.showModal();
+}
+
+async function saveKey(event) {
+  event.preventDefault();
+  const form = event.target;
+  const key = form.elements.key.value.trim();
+  const error = dialog.querySelector('#key-error');
+  if (event.submitter?.value === 'forget') {
+    settings.apiKey = '';
+    dialog.close();
+    return route();
+  }
+  if (!key) return void (error.textContent = 'Paste an API key.');
+  try {
+    // Checked before it is kept: a typo is reported here, not as failures on every page.
+    await api('GET', '/api/v1/runs', { query: { limit: 1 }, key });
+  } catch (failure) {
+    error.textContent = failure instanceof ApiError && failure.status === 401 ? 'Baton does not know this key (or it was revoked).' : problemText(failure.problem ?? failure);
+    return;
+  }
+  settings.apiKey = key;
+  settings.streamUrl = form.elements.streamUrl.value.trim();
+  dialog.close();
+  route();
+}
+
+document.getElementById('key-button').addEventListener('click', openKeyDialog);
+dialog.querySelector('form').addEventListener('submit', (event) => void saveKey(event));
+dialog.querySelector('[data-close]').addEventListener('click', () => dialog.close());
+window.addEventListener('baton:key-needed', openKeyDialog);
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,36 @@
+// Building DOM nodes without HTML strings. Every string becomes a text node or an attribute value
+// (never markup), so run inputs, outputs, names and event data — all untrusted — cannot inject
+// elements or scripts. Nothing in the dashboard assigns innerHTML.
+/* global document */
+
+/**
+ * h('a', { href: '#/runs', class: 'link', onclick: fn }, 'text', child, [more])
+ * Props: `class`, `on<event>` handlers, boolean props (true → attribute present), other attributes.
+ * Children: strings/numbers (text), nodes, arrays, null/undefined/false (skipped).
+ */
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value);
+    else if (name === 'value') el.value = value;
+    else el.setAttribute(name, value === true ? '' : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(parent, children) {
+  for (const child of [children].flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    parent.append(typeof child === 'object' ? child : document.createTextNode(String(child)));
+  }
+  return parent;
+}
+
+/** Replace an element's content. */
+export function mount(parent, ...children) {
+  parent.replaceChildren();
+  return append(parent, children);
+}
+

@@ -1,0 +1,84 @@
+// Approvals inbox: pending approvals (or another status) with approve / reject and a comment.
+// Servers without the approvals API answer 404: the page says so instead of failing.
+/* global document */
+import { api } from '../api.js';
+import { h, mount } from '../dom.js';
+import { problemText, shortId } from '../format.js';
+import { emptyState, errorState, facts, loading, pageHeader, statusBadge, timeAgo, toast } from '../ui.js';
+
+const STATUSES = ['pending', 'approved', 'rejected', 'timed_out', 'cancelled'];
+
+export function renderApprovals(root, query) {
+  const status = STATUSES.includes(query.get('status')) ? query.get('status') : 'pending';
+  const runFilter = query.get('run') ?? '';
+  const list = h('div', { class: 'approvals' }, loading());
+  const select = h('select', { id: 'approval-status', onchange: () => (document.location.hash = `#/approvals?status=${select.value}`) }, STATUSES.map((s) => h('option', { value: s, selected: s === status }, s.replace('_', ' '))));
+
+  const load = async () => {
+    try {
+      const page = await api('GET', '/api/v1/approvals', { query: { status, limit: 100 } });
+      const items = runFilter ? page.items.filter((a) => a.runId === runFilter) : page.items;
+      if (items.length === 0) return mount(list, emptyState(status === 'pending' ? 'Nothing waits for a decision' : `No ${status.replace('_', ' ')} approvals`, runFilter ? 'for this run.' : ''));
+      mount(list, items.map((a) => approvalCard(a, load)));
+    } catch (error) {
+      if (error.status === 404) return mount(list, emptyState('Approvals are not available', 'This Baton server has no approvals API (GET /api/v1/approvals answered 404). Upgrade the orchestrator to use the inbox.'));
+      mount(list, errorState(error));
+    }
+  };
+  mount(
+    root,
+    pageHeader('Approvals', h('div', { class: 'field inline' }, h('label', { for: 'approval-status' }, 'Status'), select)),
+    runFilter && h('p', { class: 'muted' }, 'Approvals of run ', h('a', { href: `#/runs/${encodeURIComponent(runFilter)}`, class: 'mono' }, shortId(runFilter)), ' · ', h('a', { href: '#/approvals' }, 'show all')),
+    list,
+  );
+  void load();
+}
+
+function approvalCard(approval, reload) {
+  const id = `approval-${approval.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  return h(
+    'article',
+    { class: 'card approval', 'aria-labelledby': `${id}-title` },
+    h('div', { class: 'run-title' }, h('h2', { id: `${id}-title` }, approval.title), statusBadge(approval.status)),
+    approval.description && h('p', { class: 'description' }, approval.description),
+    facts([
+      ['Run', h('a', { href: `#/runs/${encodeURIComponent(approval.runId)}`, class: 'mono' }, `${approval.namespace}/${approval.workflow} · ${shortId(approval.runId)}`)],
+      ['Task', approval.task],
+      ['Approvers', `${approval.approvers.join(', ')}${approval.quorum > 1 ? ` (${approval.quorum} needed)` : ''}`],
+      ['Level', approval.levels.length > 1 ? `${approval.level + 1} of ${approval.levels.length}` : undefined],
+      ['Requested', timeAgo(approval.createdAt)],
+      ['Deadline', approval.deadlineAt && timeAgo(approval.deadlineAt)],
+    ]),
+    approval.decisions.length > 0 && h('ul', { class: 'decisions' }, approval.decisions.map((d) => h('li', {}, h('strong', {}, d.approver), ` ${d.decision === 'approve' ? 'approved' : 'rejected'} `, timeAgo(d.decidedAt), d.comment && h('q', {}, d.comment)))),
+    approval.status === 'pending' && decisionForm(approval, id, reload),
+  );
+}
+
+function decisionForm(approval, id, reload) {
+  const decided = new Set(approval.decisions.filter((d) => d.level === approval.level).map((d) => d.approver));
+  const open = approval.approvers.filter((a) => !decided.has(a));
+  const approver = open.length > 1 && h('select', { id: `${id}-approver`, name: 'approver' }, open.map((a) => h('option', { value: a }, a)));
+  const comment = h('textarea', { id: `${id}-comment`, name: 'comment', rows: '2', maxlength: '5000', placeholder: 'Optional' });
+  const buttons = [h('button', { class: 'button primary', type: 'submit', value: 'approve' }, 'Approve'), h('button', { class: 'button danger', type: 'submit', value: 'reject' }, 'Reject')];
+  const onsubmit = async (event) => {
+    event.preventDefault();
+    const decision = event.submitter?.value === 'reject' ? 'reject' : 'approve';
+    buttons.forEach((b) => (b.disabled = true));
+    try {
+      const body = { decision, ...(comment.value.trim() && { comment: comment.value.trim() }), ...(approver ? { approver: approver.value } : open.length === 1 ? { approver: open[0] } : {}) };
+      await api('POST', `/api/v1/approvals/${encodeURIComponent(approval.id)}/decision`, { body });
+      toast(decision === 'approve' ? 'Approved' : 'Rejected', decision === 'approve' ? 'ok' : 'info');
+      await reload();
+    } catch (error) {
+      toast(problemText(error.problem ?? error), 'bad');
+      buttons.forEach((b) => (b.disabled = false));
+    }
+  };
+  return h(
+    'form',
+    { class: 'decision', onsubmit: (e) => void onsubmit(e) },
+    approver && h('div', { class: 'field' }, h('label', { for: `${id}-approver` }, 'On behalf of'), approver),
+    h('div', { class: 'field grow' }, h('label', { for: `${id}-comment` }, 'Comment'), comment),
+    h('div', { class: 'form-actions' }, buttons),
+  );
+}

@@ -1,0 +1,99 @@
+// Runs: newest first, filtered by status / namespace / workflow, "Load more" with the API's
+// keyset cursor, refreshed every few seconds while the tab is visible.
+/* global document, setInterval, clearInterval, FormData, URLSearchParams */
+import { api } from '../api.js';
+import { h, mount } from '../dom.js';
+import { RUN_STATUSES, formatDuration, isTerminal, runDuration, shortId } from '../format.js';
+import { emptyState, errorState, loading, pageHeader, statusBadge, timeAgo } from '../ui.js';
+
+const PAGE = 25;
+const REFRESH_MS = 4000;
+
+export function renderRuns(root, query) {
+  const filters = { status: query.get('status') ?? '', namespace: query.get('namespace') ?? '', name: query.get('name') ?? '' };
+  const state = { items: [], nextCursor: undefined, error: undefined, loaded: false };
+  const list = h('div', { class: 'card table-card' }, loading());
+  const refreshToggle = h('input', { type: 'checkbox', id: 'auto-refresh', checked: true });
+
+  const load = async ({ append = false } = {}) => {
+    // A refresh re-reads as many rows as are shown, from the top, so "Load more" pages stay put.
+    const limit = append ? PAGE : Math.min(500, Math.max(PAGE, state.items.length));
+    try {
+      const page = await api('GET', '/api/v1/runs', { query: { ...filters, limit, cursor: append ? state.nextCursor : undefined } });
+      state.items = append ? [...state.items, ...page.items] : page.items;
+      state.nextCursor = page.nextCursor;
+      state.error = undefined;
+    } catch (error) {
+      state.error = error;
+    }
+    state.loaded = true;
+    draw();
+  };
+
+  const draw = () => {
+    if (state.error && state.items.length === 0) return mount(list, errorState(state.error));
+    if (state.items.length === 0) {
+      const filtered = filters.status || filters.namespace || filters.name;
+      return mount(list, emptyState(filtered ? 'No runs match these filters' : 'No runs yet', filtered ? 'Clear the filters to see every run.' : 'Start one from the Workflows page, or with `npx baton run`.'));
+    }
+    const more = state.nextCursor && h('button', { class: 'button', onclick: () => void load({ append: true }) }, 'Load more');
+    mount(list, runsTable(state.items), h('div', { class: 'table-footer' }, h('span', { class: 'muted' }, `${state.items.length} run${state.items.length === 1 ? '' : 's'} shown`), more));
+  };
+
+  const applyFilters = (event) => {
+    event.preventDefault();
+    const data = new FormData(event.target);
+    const params = new URLSearchParams([...data].filter(([, v]) => v !== ''));
+    document.location.hash = `#/runs${params.size > 0 ? `?${params}` : ''}`;
+  };
+
+  mount(
+    root,
+    pageHeader('Runs', h('label', { class: 'toggle' }, refreshToggle, 'Auto-refresh')),
+    filterForm(filters, applyFilters),
+    list,
+  );
+  void load();
+  const timer = setInterval(() => {
+    if (refreshToggle.checked && !document.hidden && state.loaded) void load();
+  }, REFRESH_MS);
+  return () => clearInterval(timer);
+}
+
+function filterForm(filters, onsubmit) {
+  const statusSelect = h('select', { id: 'filter-status', name: 'status' }, h('option', { value: '' }, 'Any status'), RUN_STATUSES.map((s) => h('option', { value: s, selected: filters.status === s }, s)));
+  return h(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Filter runs', onsubmit },
+    h('div', { class: 'field' }, h('label', { for: 'filter-status' }, 'Status'), statusSelect),
+    h('div', { class: 'field' }, h('label', { for: 'filter-namespace' }, 'Namespace'), h('input', { id: 'filter-namespace', name: 'namespace', value: filters.namespace, placeholder: 'any', autocomplete: 'off' })),
+    h('div', { class: 'field' }, h('label', { for: 'filter-name' }, 'Workflow'), h('input', { id: 'filter-name', name: 'name', value: filters.name, placeholder: 'any', autocomplete: 'off' })),
+    h('div', { class: 'field field-actions' }, h('button', { class: 'button primary', type: 'submit' }, 'Apply'), h('a', { class: 'button ghost', href: '#/runs' }, 'Clear')),
+  );
+}
+
+function runsTable(runs) {
+  const now = Date.now();
+  return h(
+    'table',
+    { class: 'table' },
+    h('caption', { class: 'visually-hidden' }, 'Runs, newest first'),
+    h('thead', {}, h('tr', {}, ['Status', 'Workflow', 'Run', 'Created', 'Duration'].map((t) => h('th', { scope: 'col' }, t)))),
+    h(
+      'tbody',
+      {},
+      runs.map((run) => {
+        const href = `#/runs/${encodeURIComponent(run.id)}`;
+        return h(
+          'tr',
+          { 'data-run': run.id },
+          h('td', {}, statusBadge(run.status)),
+          h('td', {}, h('a', { href, class: 'strong' }, `${run.namespace}/${run.name}`), h('span', { class: 'muted small' }, ` ${run.version}`)),
+          h('td', {}, h('a', { href, class: 'mono', title: run.id }, shortId(run.id))),
+          h('td', {}, timeAgo(run.createdAt)),
+          h('td', { class: isTerminal(run.status) ? '' : 'muted' }, formatDuration(runDuration(run, now))),
+        );
+      }),
+    ),
+  );
+}
