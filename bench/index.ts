@@ -5,6 +5,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   runtime: async () => (await import('./runtime.ts')).benchRuntime(),
   approvals: async () => (await import('./approvals.ts')).benchApprovals(),
   fanout: async () => (await import('./fanout.ts')).benchFanout(),
+  agents: async () => (await import('./agents.ts')).benchAgents(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

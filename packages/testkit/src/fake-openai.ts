@@ -33,8 +33,9 @@ export type ScriptedReply =
 
 export interface RecordedRequest {
   n: number;
-  /** Epoch ms (with sub-ms precision) when the request body was read. */
+  /** Epoch ms (with sub-ms precision) when the request body was read, and when the answer was fully sent. */
   at: number;
+  doneAt?: number;
   headers: IncomingHttpHeaders;
   body: any;
 }
@@ -71,7 +72,9 @@ export async function startFakeOpenAI(options: { reply?: ReplyFunction; apiKey?:
       }
       const request: RecordedRequest = { n: requests.length + 1, at: performance.timeOrigin + performance.now(), headers: req.headers, body };
       requests.push(request);
-      void Promise.resolve(queue.shift() ?? replyFn(request)).then((reply) => answer(res, body, reply));
+      void Promise.resolve(queue.shift() ?? replyFn(request))
+        .then((reply) => answer(res, body, reply))
+        .then(() => void (request.doneAt = performance.timeOrigin + performance.now()));
     });
   });
   server.keepAliveTimeout = 60_000;
