@@ -2,6 +2,8 @@
 // view with its events and output over the fanout WebSocket and over the polling fallback,
 // workflows and starting a run, approvals, and untrusted strings rendered as text.
 import type { EmbeddedBaton } from '@baton/cli/embedded';
+import { Queues, type RunnerMessage } from '@baton/core';
+import { AgentEventTypes } from '@baton/core/agent';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, call, launchBrowser, screenshotPath, startBaton, workflow } from './browser.ts';
@@ -19,8 +21,9 @@ beforeAll(async () => {
     { finish: { set: { message: '${ .greeting + "!" }' } } },
   ]);
   const slow = workflow('slow', [{ nap: { wait: { seconds: 2 } } }, { done: { set: { woke: true } } }]);
+  const needsOk = workflow('needs-ok', [{ ask: { call: 'approval:1.0.0@default', with: { title: `Ship ${HOSTILE}?`, approvers: ['ada'] } } }]);
   const broken = workflow('broken', [{ fail: { raise: { error: { type: 'https://example.com/oops', status: 418, title: 'Oops', detail: HOSTILE } } } }]);
-  for (const doc of [greet, slow, broken]) expect((await call(baton, 'POST', '/api/v1/workflows', doc)).status).toBe(201);
+  for (const doc of [greet, slow, broken, needsOk]) expect((await call(baton, 'POST', '/api/v1/workflows', doc)).status).toBe(201);
 });
 
 afterAll(async () => {
@@ -161,12 +164,34 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it('appends live agent tokens to one text area per turn', async () => {
+    const run = await call(baton, 'POST', '/api/v1/runs', { namespace: 'web', name: 'needs-ok', input: {} });
+    const { page } = await openDashboard(wsUrl());
+    await page.goto(`${baton.url}/#/runs/${run.body.id}`);
+    await expect.poll(() => page.locator('.feed-status').textContent(), { timeout: 10_000 }).toBe('Live');
+    // What the agent-runner publishes while a model streams (services/agent-runner/src/token-stream.ts).
+    const tokens = async (turn: number, index: number, text: string) => {
+      const message: RunnerMessage = { type: 'events', runId: run.body.id, events: [{ type: AgentEventTypes.token, data: { task: '/do/0/ask', turn, index, text } }] };
+      await baton.bus.enqueue(Queues.runner, [message]);
+    };
+    await tokens(1, 0, 'Hello');
+    const first = page.getByRole('textbox', { name: 'Agent ask · turn 1' });
+    await expect.poll(() => first.inputValue(), { timeout: 10_000 }).toBe('Hello');
+    await tokens(1, 1, `, ${HOSTILE}`);
+    await tokens(2, 0, 'Second turn');
+    await expect.poll(() => first.inputValue()).toBe(`Hello, ${HOSTILE}`);
+    await expect.poll(() => page.getByRole('textbox', { name: 'Agent ask · turn 2' }).inputValue()).toBe('Second turn');
+    expect(await page.locator('textarea.agent-text').count()).toBe(2);
+    await page.screenshot({ path: screenshotPath('run-live'), fullPage: true });
+    await page.close();
+  });
+
   it('decides a pending approval from the inbox', async () => {
-    const approval = workflow('needs-ok', [{ ask: { call: 'approval:1.0.0@default', with: { title: `Ship ${HOSTILE}?`, approvers: ['ada'] } } }]);
-    expect((await call(baton, 'POST', '/api/v1/workflows', approval)).status).toBe(201);
     const run = await call(baton, 'POST', '/api/v1/runs', { namespace: 'web', name: 'needs-ok', input: {} });
     const { page, alerts } = await openDashboard(wsUrl());
     await page.getByRole('link', { name: 'Approvals' }).click();
+    await expect.poll(() => page.locator('article.approval').count(), { timeout: 10_000 }).toBe(2); // this run's and the previous test's
+    await page.goto(`${baton.url}/#/approvals?run=${encodeURIComponent(run.body.id)}`);
     const card = page.getByRole('article', { name: `Ship ${HOSTILE}?` });
     await expect.poll(() => card.isVisible(), { timeout: 10_000 }).toBe(true);
     await page.screenshot({ path: screenshotPath('approvals'), fullPage: true });

@@ -45,5 +45,5 @@ export function toast(message, tone = 'info') {
 
 /** A definition list of label → value, skipping absent values. */
 export function facts(rows) {
-  return h('dl', { class: 'facts' }, rows.filter(([, value]) => value !== undefined && value !== null && value !== '').map(([label, value]) => [h('dt', {}, label), h('dd', {}, value)]));
+  return h('dl', { class: 'facts' }, rows.filter(([, value]) => value !== undefined && value !== null && value !== '').map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, value))));
 }

@@ -2,7 +2,7 @@
 /* global document, URLSearchParams */
 import { api, workflowPath } from '../api.js';
 import { h, mount } from '../dom.js';
-import { parseJsonInput, problemText } from '../format.js';
+import { parseJsonInput, prettyJson, problemText } from '../format.js';
 import { emptyState, errorState, loading, pageHeader, timeAgo, toast } from '../ui.js';
 
 export function renderWorkflows(root) {
@@ -58,13 +58,20 @@ export function renderWorkflow(root, namespace, name, version) {
     h('div', { class: 'split' }, h('section', { class: 'card', 'aria-labelledby': 'source-title' }, h('h2', { id: 'source-title' }, 'Definition'), source), startForm(namespace, name, version)),
   );
   api('GET', workflowPath(namespace, name, version), { accept: 'application/yaml' }).then(
-    (yaml) => mount(source, h('pre', { class: 'code source', tabindex: '0', 'aria-label': 'Definition source' }, h('code', {}, typeof yaml === 'string' ? yaml : JSON.stringify(yaml, null, 2)))),
+    (text) => mount(source, h('pre', { class: 'code source', tabindex: '0', 'aria-label': 'Definition source' }, h('code', {}, readableSource(text)))),
     (error) => mount(source, errorState(error)),
   );
 }
 
+/** The source as registered: YAML as is, JSON (often one line) indented. */
+function readableSource(text) {
+  if (typeof text !== 'string') return prettyJson(text);
+  const parsed = parseJsonInput(text);
+  return parsed.ok && text.trim() !== '' ? prettyJson(parsed.value) : text;
+}
+
 function startForm(namespace, name, version) {
-  const input = h('textarea', { id: 'run-input', class: 'editor', rows: '12', spellcheck: 'false', 'aria-describedby': 'run-input-help run-input-error', value: '{\n  \n}' });
+  const input = h('textarea', { id: 'run-input', class: 'editor', rows: '8', spellcheck: 'false', 'aria-describedby': 'run-input-help run-input-error', value: '{\n  \n}' });
   const error = h('p', { id: 'run-input-error', class: 'field-error', role: 'alert' });
   const submit = h('button', { class: 'button primary', type: 'submit' }, 'Start run');
   const validate = () => {
