@@ -1,6 +1,7 @@
 // The Store conformance suite: every adapter runs exactly this (postgres.test.ts, pglite.test.ts).
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { SqlStore } from '../src/index.ts';
+import { approvalConformance } from './conformance/approvals.ts';
 import { apiKeyConformance, definitionConformance, migrationConformance, runConformance } from './conformance/catalog.ts';
 import type { StoreHarness } from './conformance/harness.ts';
 import { runnerTxConformance } from './conformance/runner.ts';
@@ -45,5 +46,6 @@ export function storeConformance(adapter: string, factory: StoreFactory): void {
     apiKeyConformance(harness);
     runnerTxConformance(harness);
     sweepConformance(harness);
+    approvalConformance(harness);
   });
 }
