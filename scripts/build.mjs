@@ -3,11 +3,15 @@
 //   <out>/<service>/main.mjs        the service, with every dependency bundled
 //   <out>/<service>/schema/…        the official workflow schema (read at run time)
 //   <out>/<service>/wasm-worker.mjs jq's fallback worker (real jq in WebAssembly)
+//   <out>/orchestrator/web/…        the dashboard (apps/web)
 //   <out>/migrations/*.sql          the database migrations (the orchestrator applies them)
 //   <out>/package.json              what must be in node_modules at run time (exact versions)
 // Kept outside the bundle (installed in the image's node_modules): jq-wasm, which loads its
-// .wasm file from its own package folder. PGlite (embedded mode only) is never loaded by a
-// service process, so it is left out. Run a service with `node <out>/<service>/main.mjs`.
+// .wasm file from its own package folder. PGlite (embedded mode only) is never used by a service
+// process; the store imports it statically, so the bundles get a stand-in that says so if it is
+// ever called (shipping PGlite would add ≈ 20 MB to every image). pg-native stays external: pg
+// requires it only when asked for its native binding, which Baton never does.
+// Run a service with `node <out>/<service>/main.mjs`.
 //
 // Usage: node scripts/build.mjs [--outdir DIR] [--no-sourcemap]   (default DIR: dist)
 import { build } from 'esbuild';
@@ -20,8 +24,22 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVICES = ['orchestrator', 'workflow-runner', 'http-worker', 'hitl-worker', 'agent-runner', 'fanout'];
 /** Needed at run time, installed next to the bundles (see <out>/package.json). */
 const RUNTIME_DEPENDENCIES = ['jq-wasm'];
-/** Never loaded by a service process (embedded mode, optional native driver). */
-const NOT_SHIPPED = ['@electric-sql/pglite', 'pg-native'];
+/** Required lazily by pg, never by Baton: left out of the bundles and the images. */
+const NOT_SHIPPED = ['pg-native'];
+
+/** The embedded database, replaced in the bundles by a stand-in that refuses to start. */
+const embeddedOnly = {
+  name: 'embedded-only',
+  setup(b) {
+    b.onResolve({ filter: /^@electric-sql\/pglite$/ }, (args) => ({ path: args.path, namespace: 'embedded-only' }));
+    b.onLoad({ filter: /.*/, namespace: 'embedded-only' }, () => ({
+      loader: 'js',
+      contents: `export class PGlite {
+        static async create() { throw new Error('PGlite (embedded mode) is not part of the service bundles: set DB_HOST (and DB_PORT DB_USER DB_PASSWORD DB_NAME) to use PostgreSQL'); }
+      }`,
+    }));
+  },
+};
 
 const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' }, 'no-sourcemap': { type: 'boolean', default: false } } });
 const outdir = resolve(ROOT, values.outdir);
@@ -46,6 +64,7 @@ for (const service of SERVICES) {
     target: 'node20',
     format: 'esm',
     external: [...RUNTIME_DEPENDENCIES, ...NOT_SHIPPED],
+    plugins: [embeddedOnly],
     sourcemap: values['no-sourcemap'] ? false : 'linked',
     legalComments: 'none',
     logLevel: 'warning',
@@ -54,6 +73,8 @@ for (const service of SERVICES) {
   });
   cpSync(join(ROOT, 'packages/core/src/document/schema'), join(out, 'schema'), { recursive: true });
   cpSync(join(ROOT, 'packages/core/src/jq/wasm-worker.mjs'), join(out, 'wasm-worker.mjs'));
+  // The dashboard's static files (services/orchestrator/src/routes/dashboard.ts finds them here).
+  if (service === 'orchestrator') cpSync(join(ROOT, 'apps/web'), join(out, 'web'), { recursive: true, filter: (path) => !path.endsWith('README.md') });
   built.push(service);
 }
 process.stdout.write(`built ${built.join(', ')} into ${outdir}\n`);
