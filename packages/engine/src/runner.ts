@@ -105,7 +105,14 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
     for (const event of outcome.emitted) await routeCloudEvent(store, bus, event);
     metrics.transitions.inc(outcome.transitions);
     for (const s of outcome.started) metrics.runsStarted.inc({ namespace: s.namespace });
-    for (const f of outcome.finished) metrics.runsFinished.inc({ namespace: f.namespace, status: f.status });
+    for (const f of outcome.finished) {
+      metrics.runsFinished.inc({ namespace: f.namespace, status: f.status });
+      logger.info({ runId: f.runId, namespace: f.namespace, status: f.status }, 'run finished');
+    }
+    if (logger.isLevelEnabled('debug')) {
+      for (const e of outcome.events) logger.debug({ runId: e.runId, seq: e.seq, type: e.type, task: (e.data as { task?: string } | null)?.task }, 'run event');
+      for (const t of outcome.tasks) logger.debug({ runId: t.runId, task: t.reference, attemptId: t.attemptId, kind: t.kind }, 'task dispatched');
+    }
     if (outcome.nextTimerAt !== undefined && outcome.nextTimerAt < nextTimerWake) wakeTimers?.();
   }
 
