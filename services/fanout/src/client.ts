@@ -5,6 +5,7 @@ import type { Store } from '@baton/core';
 import type { Logger } from 'pino';
 import { allows, type Principal } from './auth.ts';
 import type { FanoutConfig } from './config.ts';
+import { Frame } from './frame.ts';
 import type { Hub } from './hub.ts';
 import type { FanoutMetrics } from './metrics.ts';
 import { CloseCodes, StreamProblemError, controlMessage, fail, isRunSelector, isWorkflowSelector, problem, type RequestIdValue, type Selector } from './protocol.ts';
@@ -13,8 +14,8 @@ import { RunFeed, type FeedHost, type FeedRun } from './run-feed.ts';
 /** The transport under a client. */
 export interface Sink {
   readonly transport: 'websocket' | 'sse';
-  /** Queue one message (an event's JSON text, or a control message). */
-  write(text: string, seq?: number): void;
+  /** Queue one message (an event, with its seq, or a control message). */
+  write(frame: Frame, seq?: number): void;
   /** Bytes queued in this process and not yet written to the socket. */
   buffered(): number;
   /** Sends a close (code and reason where the transport has them), then ends the connection. */
@@ -64,11 +65,11 @@ export class StreamClient {
   }
 
   /** A live event (the hub calls this once per event per client). */
-  deliver(runId: string, seq: number, type: string, text: string): void {
+  deliver(runId: string, seq: number, type: string, frame: Frame): void {
     if (this.closed) return;
     const feed = this.feeds.get(runId);
-    if (feed) feed.offer(seq, type, text);
-    else this.sendEvent(text, seq, 'live');
+    if (feed) feed.offer(seq, type, frame);
+    else this.sendEvent(frame, seq, 'live');
   }
 
   /** Handle a validated client message in order with the previous ones. */
@@ -135,7 +136,7 @@ export class StreamClient {
   }
 
   control(name: 'hello' | 'subscribed' | 'unsubscribed' | 'caughtUp' | 'error', body: unknown, id?: RequestIdValue): void {
-    if (!this.closed) this.sink.write(controlMessage(name, body, id));
+    if (!this.closed) this.sink.write(new Frame(controlMessage(name, body, id)));
   }
 
   private async subscribeRun(runId: string, after: number, id: RequestIdValue): Promise<void> {
@@ -180,10 +181,10 @@ export class StreamClient {
     }
   }
 
-  private sendEvent(text: string, seq: number | undefined, source: 'live' | 'replay'): void {
+  private sendEvent(frame: Frame, seq: number | undefined, source: 'live' | 'replay'): void {
     if (this.closed) return;
-    this.sink.write(text, seq);
-    this.deps.metrics.deliveries.inc({ source });
+    this.sink.write(frame, seq);
+    (source === 'live' ? this.deps.metrics.liveDeliveries : this.deps.metrics.replayDeliveries).inc();
     if (source === 'live') this.enforceLimit();
   }
 
@@ -200,7 +201,7 @@ export class StreamClient {
     return {
       store: this.deps.store,
       pageSize: this.deps.config.backfillPageSize,
-      send: (text, seq, source) => this.sendEvent(text, seq, source),
+      send: (frame, seq, source) => this.sendEvent(frame, seq, source),
       hold: (bytes) => {
         this.heldBytes += bytes;
         this.enforceLimit();

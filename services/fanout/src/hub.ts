@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Authenticator } from './auth.ts';
 import { workflowKey, type StreamClient } from './client.ts';
 import type { FanoutConfig } from './config.ts';
+import { Frame } from './frame.ts';
 import type { FanoutMetrics } from './metrics.ts';
 import { CloseCodes } from './protocol.ts';
 
@@ -120,14 +121,14 @@ export class Hub {
       const byWorkflow = this.byWorkflow.get(workflowKey(body.namespace, body.name));
       const byNamespace = this.byNamespace.get(body.namespace);
       if (!byRun && !byWorkflow && !byNamespace) continue;
-      const text = JSON.stringify(toCloudEvent(body, body));
+      const frame = new Frame(JSON.stringify(toCloudEvent(body, body)));
       const stamp = ++this.dispatches;
       for (const group of [byRun, byWorkflow, byNamespace]) {
         if (!group) continue;
         for (const client of group) {
           if (client.stamp === stamp) continue; // matched by another of its subscriptions
           client.stamp = stamp;
-          client.deliver(body.runId, body.seq, body.type, text);
+          client.deliver(body.runId, body.seq, body.type, frame);
         }
       }
     }

@@ -7,6 +7,9 @@ export interface FanoutMetrics {
   subscriptions: Gauge<'kind'>;
   topicEvents: Counter;
   deliveries: Counter<'source'>;
+  /** Pre-bound children: no label hashing per delivery. */
+  liveDeliveries: Counter.Internal;
+  replayDeliveries: Counter.Internal;
   closes: Counter<'reason'>;
   rejected: Counter<'status'>;
   gapReplays: Counter;
@@ -16,11 +19,14 @@ export interface FanoutMetrics {
 
 export function fanoutMetrics(registry: Registry): FanoutMetrics {
   const registers = [registry];
+  const deliveries = new Counter({ name: 'fanout_deliveries_total', help: 'Events sent to clients (live: from the topic; replay: from the store)', labelNames: ['source'] as const, registers });
   return {
     connections: new Gauge({ name: 'fanout_connections', help: 'Open stream connections', labelNames: ['transport'], registers }),
     subscriptions: new Gauge({ name: 'fanout_subscriptions', help: 'Active subscriptions', labelNames: ['kind'], registers }),
     topicEvents: new Counter({ name: 'fanout_topic_events_total', help: 'Run events read from the events topic', registers }),
-    deliveries: new Counter({ name: 'fanout_deliveries_total', help: 'Events sent to clients (live: from the topic; replay: from the store)', labelNames: ['source'], registers }),
+    deliveries,
+    liveDeliveries: deliveries.labels({ source: 'live' }),
+    replayDeliveries: deliveries.labels({ source: 'replay' }),
     closes: new Counter({ name: 'fanout_closes_total', help: 'Connections closed by the server, by reason', labelNames: ['reason'], registers }),
     rejected: new Counter({ name: 'fanout_rejected_connections_total', help: 'Connections refused before the handshake, by HTTP status', labelNames: ['status'], registers }),
     gapReplays: new Counter({ name: 'fanout_gap_replays_total', help: 'Live run feeds sent back to the store by a gap in seq or a quiet period', registers }),

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEventRecord, Store } from '@baton/core';
 import { createStore } from '@baton/store';
+import { Frame } from './frame.ts';
 import { RunFeed, type FeedHost } from './run-feed.ts';
 
 let store: Store;
@@ -70,7 +71,7 @@ function harness() {
   };
 }
 
-const offer = (feed: RunFeed, runId: string, seq: number, type = TYPE) => feed.offer(seq, type, JSON.stringify(record(runId, seq, type)));
+const offer = (feed: RunFeed, runId: string, seq: number, type = TYPE) => feed.offer(seq, type, new Frame(JSON.stringify(record(runId, seq, type))));
 const settle = async (until: () => boolean) => {
   for (let i = 0; i < 200 && !until(); i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
 };

@@ -14,6 +14,7 @@
 //   any ──unsubscribe / connection closed──▶ stopped
 import type { RunEventRecord, Store } from '@baton/core';
 import { toCloudEvent } from '@baton/orchestrator';
+import { Frame } from './frame.ts';
 
 export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
   'io.serverlessworkflow.workflow.completed.v1',
@@ -34,7 +35,7 @@ export interface FeedRun {
 export interface FeedHost {
   readonly store: Pick<Store, 'listEvents'>;
   readonly pageSize: number;
-  send(text: string, seq: number, source: 'live' | 'replay'): void;
+  send(frame: Frame, seq: number, source: 'live' | 'replay'): void;
   /** Count bytes held in `pending` against the connection's limit; false = over the limit (the host closes). */
   hold(bytes: number): boolean;
   release(bytes: number): void;
@@ -48,7 +49,7 @@ export interface FeedHost {
 
 interface Pending {
   seq: number;
-  text: string;
+  frame: Frame;
   type: string;
 }
 
@@ -91,19 +92,19 @@ export class RunFeed {
     this.pendingBytes = 0;
   }
 
-  /** A live event of this run (the same text object is offered to every subscriber). */
-  offer(seq: number, type: string, text: string): void {
+  /** A live event of this run (the same frame is offered to every subscriber). */
+  offer(seq: number, type: string, frame: Frame): void {
     if (this.state === 'stopped') return;
     this.lastActivity = this.now();
     if (this.state === 'live') {
       if (seq <= this.lastSent) return;
-      if (seq === this.lastSent + 1) return this.sendLive(seq, type, text);
+      if (seq === this.lastSent + 1) return this.sendLive(seq, type, frame);
       this.state = 'replaying';
-      this.hold({ seq, type, text });
+      this.hold({ seq, type, frame });
       void this.replay();
       return;
     }
-    this.hold({ seq, type, text });
+    this.hold({ seq, type, frame });
   }
 
   /** Called by the keep-alive tick: a quiet, unfinished run is checked against the store once. */
@@ -113,16 +114,16 @@ export class RunFeed {
     void this.replay();
   }
 
-  private sendLive(seq: number, type: string, text: string): void {
+  private sendLive(seq: number, type: string, frame: Frame): void {
     this.lastSent = seq;
     if (TERMINAL_EVENT_TYPES.has(type)) this.finished = true;
-    this.host.send(text, seq, 'live');
+    this.host.send(frame, seq, 'live');
   }
 
   private hold(event: Pending): void {
     this.pending.push(event);
-    this.pendingBytes += event.text.length;
-    this.host.hold(event.text.length);
+    this.pendingBytes += event.frame.size;
+    this.host.hold(event.frame.size);
   }
 
   private async replay(): Promise<void> {
@@ -157,7 +158,7 @@ export class RunFeed {
         if (record.seq <= this.lastSent) continue;
         this.lastSent = record.seq;
         if (TERMINAL_EVENT_TYPES.has(record.type)) this.finished = true;
-        this.host.send(JSON.stringify(toCloudEvent(record, this.run)), record.seq, 'replay');
+        this.host.send(new Frame(JSON.stringify(toCloudEvent(record, this.run))), record.seq, 'replay');
         progressed = true;
         if (this.host.behind()) {
           await this.host.room();
@@ -178,8 +179,8 @@ export class RunFeed {
     for (; index < this.pending.length; index += 1) {
       const event = this.pending[index]!;
       if (event.seq > this.lastSent + 1) break;
-      released += event.text.length;
-      if (event.seq === this.lastSent + 1) this.sendLive(event.seq, event.type, event.text);
+      released += event.frame.size;
+      if (event.seq === this.lastSent + 1) this.sendLive(event.seq, event.type, event.frame);
     }
     this.pending = this.pending.slice(index);
     this.pendingBytes -= released;

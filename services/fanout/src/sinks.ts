@@ -2,6 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import { WebSocket } from 'ws';
 import type { Sink } from './client.ts';
+import type { Frame } from './frame.ts';
 
 /** A close that the peer does not complete (it is not reading) is forced after this long. */
 const CLOSE_GRACE_MS = 10_000;
@@ -21,8 +22,9 @@ export class WebSocketSink implements Sink {
     this.answered = true;
   }
 
-  write(text: string): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
+  write(frame: Frame): void {
+    // The shared bytes, sent as a text frame: no per-subscriber UTF-8 encoding.
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame.bytes, { binary: false });
   }
 
   buffered(): number {
@@ -70,8 +72,9 @@ export class SseSink implements Sink {
     });
   }
 
-  write(text: string, seq?: number): void {
+  write(frame: Frame, seq?: number): void {
     if (this.ended) return;
+    const { text } = frame;
     if (seq !== undefined) {
       this.response.write(`id: ${seq}\ndata: ${text}\n\n`);
       return;
