@@ -21,5 +21,7 @@ describe('RouteCatalog.methodsFor', () => {
   it('matches nothing for other shapes', () => {
     expect(catalog.methodsFor('/api/v1/runs/abc/cancel/x')).toEqual([]);
     expect(catalog.methodsFor('/api/v2/runs')).toEqual([]);
+    expect(catalog.methodsFor('//api/v1/runs')).toEqual([]);
+    expect(catalog.methodsFor('/api/v1/runs/')).toEqual([]);
   });
 });

@@ -77,12 +77,13 @@ export class RouteCatalog {
 function splitPath(path: string): string[] {
   const q = path.indexOf('?');
   const bare = q === -1 ? path : path.slice(0, q);
-  return bare.split('/').filter((s) => s !== '');
+  // Empty segments are kept: //api/v1/runs is not /api/v1/runs (the router does not match it either).
+  return bare.split('/').slice(1);
 }
 
 function matchesPattern(pattern: string[], segments: string[]): boolean {
   if (pattern.length !== segments.length) return false;
-  return pattern.every((p, i) => p.startsWith(':') || p === segments[i]);
+  return pattern.every((p, i) => (p.startsWith(':') ? segments[i] !== '' : p === segments[i]));
 }
 
 function parseWith<S extends z.ZodType | undefined>(schema: S, value: unknown, where: 'params' | 'query' | 'body'): Out<S> {

@@ -27,6 +27,11 @@ export function authSuite(harness: () => Harness): void {
         expect(none.json()).toMatchObject({ type: 'https://baton.dev/problems/unauthorized', status: 401, instance: url });
         expect((await h.request({ method, url, key: 'bt_this-key-does-not-exist' })).statusCode).toBe(401);
       }
+      // A percent-encoded path routes to the same handler and is authenticated the same way.
+      const encoded = await h.request({ method: 'GET', url: '/%61pi/v1/runs', key: null });
+      expect(encoded.statusCode).toBe(401);
+      expect(encoded.json().detail).toMatch(/missing Authorization header/);
+      expect((await h.request({ method: 'GET', url: '/%61pi/v1/runs' })).statusCode).toBe(200);
       const basic = await h.request({ method: 'GET', url: '/api/v1/runs', key: null, headers: { authorization: 'Basic dXNlcjpwYXNz' } });
       expect(basic.statusCode).toBe(401);
       expect(basic.json().detail).toContain('Bearer');
