@@ -168,6 +168,7 @@ export const EXCEPTIONS: Record<string, string> = {
   '$ENV.HOME | type':
     'by design expressions see only the ENV variable the caller binds (default {}), never the host environment; jq-wasm has its own WASI HOME',
   'env.HOME | type': 'same as $ENV.HOME',
+  'input': 'error message: jq-wasm says "break" (its stdin shim); jq 1.8 says "No more inputs", as Baton does',
   'input_filename': 'jq-wasm reports its stdin file name; an expression has no input file (null)',
   'gsub(""; "-")?':
     'empty matches inside multi-byte characters: Oniguruma advances by byte and yields extra empty matches; Baton advances by code point',

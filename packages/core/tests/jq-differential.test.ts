@@ -86,6 +86,10 @@ describe('differential: Baton jq engine vs jq 1.8.2 (jq-wasm)', () => {
       if (!agree(actual, expected)) {
         mismatches.push(`${program}  on ${JSON.stringify(input).slice(0, 60)}\n    jq:    ${JSON.stringify(expected).slice(0, 300)}\n    baton: ${JSON.stringify(actual).slice(0, 300)}`);
       } else if (expected.kind === 'runtime-error' && actual.kind === 'runtime-error' && expected.message !== actual.message) {
+        if (Object.hasOwn(EXCEPTIONS, program)) {
+          exceptionsSeen.add(program);
+          continue;
+        }
         messageDiffs.push(`${program}: jq "${expected.message}" / baton "${actual.message}"`);
       }
     }
