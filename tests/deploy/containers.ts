@@ -55,6 +55,8 @@ export interface Container {
   name: string;
   service: NodeService;
   port: number;
+  /** The environment the process got (image ENV + compose environment). */
+  env: Record<string, string>;
   child: ChildProcess;
   output: string[];
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -83,7 +85,7 @@ export function startContainer(spec: ContainerSpec): Container {
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-  return { name: spec.name, service: spec.service, port: spec.port, child, output, exit };
+  return { name: spec.name, service: spec.service, port: spec.port, env, child, output, exit };
 }
 
 /** Like Docker's HEALTHCHECK then depends_on: service_healthy — /health answers, and /ready too. */
@@ -130,4 +132,14 @@ export async function assertPortFree(port: number): Promise<void> {
     socket.once('error', () => resolve(false));
   });
   if (taken) throw new Error(`port ${port} is in use on this machine; the deployment test runs the services on the guide's ports (stop what listens there, e.g. \`npm start\`)`);
+}
+
+/**
+ * The URL the image's HEALTHCHECK calls, expanded by a POSIX shell in the container's
+ * environment (as `/bin/sh -c` does in the container), so a wrong port variable shows here.
+ */
+export function healthcheckUrl(healthcheck: string, env: Record<string, string>): string {
+  const quoted = /wget .* "([^"]+)"/.exec(healthcheck)?.[1];
+  if (!quoted) throw new Error(`HEALTHCHECK does not call wget on a quoted URL: ${healthcheck}`);
+  return execFileSync('/bin/sh', ['-c', `printf '%s' "${quoted}"`], { env, encoding: 'utf8' });
 }

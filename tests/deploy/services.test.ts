@@ -15,8 +15,8 @@ import pg from 'pg';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, createTestRedis, freePort, startFakeOpenAI, startHttpTarget, type FakeOpenAI, type HttpTarget, type TestDatabase, type TestRedis } from '@baton/testkit';
-import { assertPortFree, buildBundles, imageFilesystem, processUid, serviceUser, startContainer, stopContainer, waitHealthy, type Container } from './containers.ts';
-import { GUIDE_PORTS, NODE_SERVICES, readDotenv, type NodeService } from './support.ts';
+import { assertPortFree, buildBundles, healthcheckUrl, imageFilesystem, processUid, serviceUser, startContainer, stopContainer, waitHealthy, type Container } from './containers.ts';
+import { GUIDE_PORTS, NODE_SERVICES, imageSettings, readDotenv, type NodeService } from './support.ts';
 
 const API = `http://127.0.0.1:${GUIDE_PORTS.orchestrator}`;
 const STREAM = `ws://127.0.0.1:${GUIDE_PORTS.fanout}/v1/stream`;
@@ -152,12 +152,22 @@ describe('the services as their images run them', () => {
       expect(uid, c.name).not.toBe(0);
       if (user) expect(uid, c.name).toBe(user.uid);
     }
+    for (const c of containers) {
+      // Each image's HEALTHCHECK, expanded in the container's environment, reaches its /health.
+      const url = healthcheckUrl(imageSettings(c.service).healthcheck!, c.env);
+      expect(url, c.name).toBe(`http://127.0.0.1:${c.port}/health`);
+      expect((await fetch(url)).status, c.name).toBe(200);
+    }
     for (const service of NODE_SERVICES) {
       const health = await fetch(`http://127.0.0.1:${GUIDE_PORTS[service]}/health`);
       expect(health.status, service).toBe(200);
       const metrics = await fetch(`http://127.0.0.1:${GUIDE_PORTS[service]}/metrics`);
       expect(metrics.status, service).toBe(200);
     }
+    // The dashboard ships inside the orchestrator's image.
+    const dashboard = await fetch(`${API}/`);
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.headers.get('content-type')).toMatch(/text\/html/);
     // The orchestrator applied the migrations: the guide's check works.
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
