@@ -15,7 +15,7 @@ describe('approval decisions', () => {
     await h.apply(approvalDoc('lenient', { approvers: ['alice'], onReject: 'continue' }));
     await h.apply(approvalDoc('quorum', { approvers: ['a', 'b', 'group:ops'], quorum: 2 }));
     await h.apply(approvalDoc('form', { approvers: ['alice'], form: FORM }));
-    await h.apply(approvalDoc('broken', { approvers: ['a'], quorum: 3 }));
+    await h.apply(approvalDoc('broken', { approvers: ['a'], quorum: '${ .quorum }' }));
   }, 60_000);
   afterAll(async () => {
     await h?.close();
@@ -153,8 +153,17 @@ describe('approval decisions', () => {
     expect(cancelled.status).toBe('cancelled');
   });
 
-  it('an invalid approval step fails the task with a configuration error', async () => {
-    const runId = await startRun(h.api, 'broken');
+  it('invalid approval arguments are refused at registration with their path', async () => {
+    const res = await h.api('POST', '/api/v1/workflows', approvalDoc('refused', { approvers: ['a', 'b'], quorum: 3, timeout: 'soon', onTimeout: 'escalate', notify: ['not a url'], approver: 'x' }));
+    expect(res.status).toBe(422);
+    const paths = res.body.problems.map((p: any) => p.path);
+    for (const path of ['/do/0/review/with/quorum', '/do/0/review/with/timeout', '/do/0/review/with/onTimeout', '/do/0/review/with/notify/0', '/do/0/review/with/approver']) expect(paths).toContain(path);
+    const missing = await h.api('POST', '/api/v1/workflows', approvalDoc('refused2', { title: 'no approvers' }));
+    expect(missing.body.problems.map((p: any) => p.path)).toEqual(['/do/0/review/with/approvers']);
+  });
+
+  it('arguments that only turn out invalid at run time fail the task with a configuration error', async () => {
+    const runId = await startRun(h.api, 'broken', { quorum: 3 });
     const run = await finishedRun(h.api, runId);
     expect(run.status).toBe('faulted');
     expect(run.error).toMatchObject({ type: 'https://serverlessworkflow.io/spec/1.0.0/errors/configuration', instance: '/do/0/review' });

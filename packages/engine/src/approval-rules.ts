@@ -6,6 +6,7 @@
 //   - rejected as soon as one of them rejects (a veto). With a veto a quorum can only become
 //     unreachable through a rejection, which already closes the approval; a quorum larger than
 //     the level's approvers is refused when the approval is opened.
+// An escalation level without its own quorum takes the step's, at most its approver count.
 // A deadline closes it by `onTimeout` (approve, reject → timed_out, escalate → the next level,
 // and past the last level → timed_out).
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -74,7 +75,7 @@ export function parseApprovalSpec(payload: unknown, taskName: string): { ok: tru
     return { ok: false, message: `invalid approval arguments at with.${issue.path.join('.') || '(root)'}: ${issue.message}` };
   }
   const w = parsed.data;
-  const levels = [{ approvers: w.approvers, quorum: w.quorum ?? 1, timeoutMs: w.timeout }, ...(w.escalation ?? []).map((e) => ({ approvers: e.approvers, quorum: e.quorum ?? w.quorum ?? 1, timeoutMs: e.timeout }))];
+  const levels = [{ approvers: w.approvers, quorum: w.quorum ?? 1, timeoutMs: w.timeout }, ...(w.escalation ?? []).map((e) => ({ approvers: e.approvers, quorum: e.quorum ?? Math.min(w.quorum ?? 1, e.approvers.length), timeoutMs: e.timeout }))];
   for (const [i, level] of levels.entries()) {
     if (new Set(level.approvers).size !== level.approvers.length) return { ok: false, message: `approvers of level ${i} contain duplicates` };
     if (level.quorum > level.approvers.length) return { ok: false, message: `quorum ${level.quorum} is larger than the ${level.approvers.length} approver(s) of level ${i}: it could never be reached` };
