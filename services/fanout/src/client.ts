@@ -213,6 +213,7 @@ export class StreamClient {
       behind: () => this.sink.buffered() > lowWater,
       room: () => this.waitForRoom(lowWater / 2),
       caughtUp: (feed) => this.control('caughtUp', { run: feed.run.id, seq: feed.lastSent }, id),
+      regressed: () => this.deps.metrics.gapReplays.inc(),
       failed: (feed, error) => {
         if (this.feeds.get(feed.run.id) === feed) this.dropFeed(feed);
         this.report(error, id, { run: feed.run.id });

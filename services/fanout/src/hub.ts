@@ -149,11 +149,7 @@ export class Hub {
         client.close(CloseCodes.idle, `no subscription for ${config.idleTimeoutMs} ms`, 'idle');
         continue;
       }
-      for (const feed of client.feeds.values()) {
-        const wasLive = feed.live;
-        feed.resyncIfQuiet(config.resyncAfterMs);
-        if (wasLive && !feed.live) this.deps.metrics.gapReplays.inc();
-      }
+      for (const feed of client.feeds.values()) feed.resyncIfQuiet(config.resyncAfterMs);
     }
     await this.closeRevoked();
   }

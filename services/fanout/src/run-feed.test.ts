@@ -39,7 +39,7 @@ function harness() {
   let open!: () => void;
   let gate = new Promise<void>((resolve) => (open = resolve));
   const sent: number[] = [];
-  const state = { held: 0, caughtUp: false, failure: undefined as unknown, reads: 0, answered: 0 };
+  const state = { held: 0, caughtUp: false, failure: undefined as unknown, reads: 0, answered: 0, regressions: 0 };
   const host: FeedHost = {
     store: {
       listEvents: async (runId, after, limit) => {
@@ -57,6 +57,7 @@ function harness() {
     behind: () => false,
     room: async () => undefined,
     caughtUp: () => void (state.caughtUp = true),
+    regressed: () => void (state.regressions += 1),
     failed: (_feed, error) => void (state.failure = error),
   };
   return {
@@ -110,6 +111,7 @@ describe('RunFeed', () => {
     await append(runId, 3, 6);
     offer(feed, runId, 5); // 3 and 4 were never published live
     expect(feed.live).toBe(false);
+    expect(h.state.regressions).toBe(1);
     offer(feed, runId, 6);
     expect(h.sent).toEqual([1, 2]);
     h.release();

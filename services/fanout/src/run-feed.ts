@@ -44,6 +44,8 @@ export interface FeedHost {
   /** Resolves once the connection's send buffer has room again (or it closed). */
   room(): Promise<void>;
   caughtUp(feed: RunFeed): void;
+  /** A live feed went back to the store (a gap in seq, or a quiet unfinished run). */
+  regressed(): void;
   failed(feed: RunFeed, error: unknown): void;
 }
 
@@ -100,6 +102,7 @@ export class RunFeed {
       if (seq <= this.lastSent) return;
       if (seq === this.lastSent + 1) return this.sendLive(seq, type, frame);
       this.state = 'replaying';
+      this.host.regressed();
       this.hold({ seq, type, frame });
       void this.replay();
       return;
@@ -111,6 +114,7 @@ export class RunFeed {
   resyncIfQuiet(quietMs: number): void {
     if (this.state !== 'live' || this.finished || this.now() - this.lastActivity < quietMs) return;
     this.state = 'replaying';
+    this.host.regressed();
     void this.replay();
   }
 
