@@ -11,6 +11,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { describe, expect, it } from 'vitest';
 import { GUIDE_PORTS, NODE_SERVICES, ROOT, bytes, composeConfig, cpus, readYamlDocuments } from './support.ts';
@@ -24,6 +25,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'apps/v1/StatefulSet': StatefulSet,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/Ingress': Ingress,
 };
 
 interface Kustomization {
@@ -166,5 +168,9 @@ describe('deploy/k8s', () => {
     expect(config.DB_HOST).toBe('postgres');
     expect(config.REDIS_URL).toBe('redis://redis:6379');
     expect(demo.filter((d) => d.kind === 'Service').map((s) => s.metadata.name)).toEqual(expect.arrayContaining(['postgres', 'redis']));
+    // Its Ingress sends the streams (/v1/…) to the fanout and the rest to the API.
+    const ingress = demo.find((d) => d.kind === 'Ingress');
+    const routes = ingress.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name, p.backend.service.port.name]);
+    expect(routes).toEqual([['/v1/', 'fanout', 'http'], ['/', 'orchestrator', 'http']]);
   });
 });
