@@ -153,6 +153,19 @@ describe('approval decisions', () => {
     expect(cancelled.status).toBe('cancelled');
   });
 
+  it('a key restricted to another namespace neither sees nor decides the approval', async () => {
+    const runId = await startRun(h.api, 'single', { service: 'ns' });
+    const approval = await openApprovalOf(h.api, runId);
+    const key = await h.api('POST', '/api/v1/keys', { name: 'other-team', role: 'user', namespace: 'other' });
+    const as = (method: string, path: string, body?: unknown) =>
+      fetch(`${h.baton.url}${path}`, { method, headers: { authorization: `Bearer ${key.body.secret}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    expect((await as('GET', `/api/v1/approvals/${approval.id}`)).status).toBe(403);
+    expect((await as('POST', `/api/v1/approvals/${approval.id}/decision`, { decision: 'approve' })).status).toBe(403);
+    expect((await as('GET', '/api/v1/approvals?status=pending')).body.items).toEqual([]);
+    expect((await h.api('GET', `/api/v1/approvals/${approval.id}`)).body.decisions).toEqual([]);
+    await h.api('POST', `/api/v1/runs/${runId}/cancel`);
+  });
+
   it('invalid approval arguments are refused at registration with their path', async () => {
     const res = await h.api('POST', '/api/v1/workflows', approvalDoc('refused', { approvers: ['a', 'b'], quorum: 3, timeout: 'soon', onTimeout: 'escalate', notify: ['not a url'], approver: 'x' }));
     expect(res.status).toBe(422);

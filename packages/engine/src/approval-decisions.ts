@@ -16,6 +16,8 @@ export interface DecisionInput {
   actor?: string;
   /** A link is signed for one level: after an escalation it no longer applies. */
   level?: number;
+  /** Throws to refuse the caller (e.g. an API key of another namespace), under the lock, before any check. */
+  authorize?: (approval: ApprovalRecord) => void;
 }
 
 export type DecisionRefusal =
@@ -46,6 +48,7 @@ export async function decideApproval(store: Store, input: DecisionInput, now = D
     return await store.transaction(async (tx) => {
       const approval = await tx.lockApproval(input.approvalId);
       if (!approval) throw new Refused('not-found', `no approval ${input.approvalId}`);
+      input.authorize?.(approval);
       const approver = checkDecision(approval, input);
       const decision: ApprovalDecision = { approvalId: approval.id, approver, level: approval.level, decision: input.decision, via: input.via, decidedAt: new Date(now).toISOString() };
       if (input.comment !== undefined && input.comment !== '') decision.comment = input.comment;

@@ -150,11 +150,15 @@ export async function overdueApprovals(db: Queryable, nowMs: number, graceMs: nu
   return withDecisions(db, rows);
 }
 
+/**
+ * Closed in the last day (the window keeps the sweep's cost flat as approvals accumulate; a
+ * result lost while every runner was down for longer than that needs the approval re-decided).
+ */
 export async function unresolvedApprovals(db: Queryable, olderThanMs: number, limit: number): Promise<ApprovalRecord[]> {
   const rows = await db.query(
     `SELECT ${COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')} FROM approvals a JOIN task_attempts t ON t.id = a.attempt_id
      WHERE a.status <> 'pending' AND a.status <> 'cancelled' AND a.result IS NOT NULL AND t.status = 'scheduled'
-       AND a.closed_at <= now() - $1::float8 * interval '1 millisecond'
+       AND a.closed_at <= now() - $1::float8 * interval '1 millisecond' AND a.closed_at > now() - interval '1 day'
      ORDER BY a.closed_at LIMIT $2`,
     [olderThanMs, clampLimit(limit)],
   );

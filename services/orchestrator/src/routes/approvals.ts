@@ -190,9 +190,10 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: ApiContext): v
       422: { description: 'the form data does not match the approval\'s form (`problems`)' },
     },
     handler: async ({ params, body, principal }) => {
-      await loadApproval(ctx, principal, params.id);
+      if (!APPROVAL_ID.test(params.id)) throw notFound(`no approval ${params.id}`);
       const result = await decideApproval(ctx.store, {
         approvalId: params.id,
+        authorize: (approval) => assertNamespace(principal, approval.namespace),
         decision: body.decision,
         via: 'api',
         actor: `key:${principal.name}`,
