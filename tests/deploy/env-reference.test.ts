@@ -154,7 +154,7 @@ describe('the variables deployment files use', () => {
   });
 
   it('the Kubernetes ConfigMap and Secret hold only documented variables', () => {
-    const keys = ['deploy/k8s/configmap.yaml', 'deploy/k8s/secret.yaml'].flatMap((file) => readYamlDocuments(file).flatMap((doc) => Object.keys(doc.data ?? doc.stringData ?? {})));
+    const keys = ['deploy/k8s/base/configmap.yaml', 'deploy/k8s/base/secret.yaml'].flatMap((file) => readYamlDocuments(file).flatMap((doc) => Object.keys(doc.data ?? doc.stringData ?? {})));
     expect(keys.length).toBeGreaterThan(5);
     expect(keys.filter((name) => !known(name))).toEqual([]);
   });

@@ -3,7 +3,7 @@
 // lists files that exist, and the Deployments keep the guide: ports, probes, limits equal to
 // docker-compose.yml's, non-root, secrets as files, service links off.
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Secret } from 'kubernetes-models/v1/Secret';
@@ -55,10 +55,15 @@ function objects(dir: string): { file: string; doc: any }[] {
 }
 
 describe('deploy/k8s', () => {
-  it('every kustomization lists only resources that exist', () => {
+  it('every kustomization lists only resources that exist, and none includes a folder that contains it', () => {
     for (const k of [...kustomizations('deploy/k8s'), ...kustomizations('deploy/k8s/demo')]) {
       expect(k.resources.length, k.dir).toBeGreaterThan(0);
-      for (const resource of k.resources) expect(existsSync(join(ROOT, k.dir, resource)), `${k.dir}: ${resource}`).toBe(true);
+      for (const resource of k.resources) {
+        expect(existsSync(join(ROOT, k.dir, resource)), `${k.dir}: ${resource}`).toBe(true);
+        // kustomize refuses such a base ("cycle detected: candidate root … contains visited root").
+        const base = relative(join(ROOT, k.dir, resource), join(ROOT, k.dir));
+        expect(base === '' || !base.startsWith('..'), `${k.dir}: ${resource} contains the kustomization itself`).toBe(false);
+      }
     }
   });
 
@@ -73,7 +78,7 @@ describe('deploy/k8s', () => {
   });
 
   it('the validation rejects what it should (a broken Deployment fails)', () => {
-    const [deployment] = readYamlDocuments('deploy/k8s/orchestrator.yaml');
+    const [deployment] = readYamlDocuments('deploy/k8s/base/orchestrator.yaml');
     const broken = structuredClone(deployment);
     broken.spec.template.spec.containers[0].ports[0].containerPort = 'eighty';
     expect(() => new Deployment(broken).validate()).toThrow(/containerPort/);
