@@ -94,6 +94,11 @@ describe('dashboard', () => {
     expect(await page.getByLabel('Input', { exact: true }).textContent()).toContain(HOSTILE);
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     await page.screenshot({ path: screenshotPath('run'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.locator('.entry-detail summary').last().click();
+    await page.screenshot({ path: screenshotPath('run-dark'), fullPage: true });
+    await page.setViewportSize({ width: 420, height: 900 });
+    await page.screenshot({ path: screenshotPath('run-narrow'), fullPage: true });
     expect(alerts).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
@@ -183,6 +188,21 @@ describe('dashboard', () => {
     await expect.poll(() => page.getByRole('textbox', { name: 'Agent ask · turn 2' }).inputValue()).toBe('Second turn');
     expect(await page.locator('textarea.agent-text').count()).toBe(2);
     await page.screenshot({ path: screenshotPath('run-live'), fullPage: true });
+    await page.close();
+  });
+
+  it('keeps the keyboard focus through auto-refreshes and opens a run with Enter', async () => {
+    const waiting = await call(baton, 'POST', '/api/v1/runs', { namespace: 'web', name: 'needs-ok', input: {} });
+    const { page } = await openDashboard(wsUrl());
+    const link = page.locator(`tr[data-run="${waiting.body.id}"] a.mono`);
+    await link.focus();
+    // Unfinished runs redraw each refresh (their durations move); the focus must come back.
+    await page.waitForTimeout(4500);
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.closest('tr')?.dataset.run)).toBe(waiting.body.id);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.url()).toContain(`#/runs/${waiting.body.id}`);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main');
+    await call(baton, 'POST', `/api/v1/runs/${waiting.body.id}/cancel`);
     await page.close();
   });
 

@@ -37,8 +37,9 @@ function route() {
   else if (section === 'approvals') leavePage = renderApprovals(main, query);
   else mount(main, emptyState('Page not found', h('a', { href: '#/runs' }, 'Go to the runs')));
   document.title = `${section[0].toUpperCase()}${section.slice(1)} · Baton`;
-  // Move focus to the new page's heading so keyboard and screen-reader users land on it.
-  if (routed) main.querySelector('h1')?.focus({ preventScroll: true });
+  // Keyboard and screen-reader users start on the new page, not on the link they left (the
+  // heading of some pages arrives later, with their data; <main> is there at once).
+  if (routed) main.focus({ preventScroll: true });
   routed = true;
 }
 let routed = false;

@@ -1,6 +1,6 @@
 // Runs: newest first, filtered by status / namespace / workflow, "Load more" with the API's
 // keyset cursor, refreshed every few seconds while the tab is visible.
-/* global document, setInterval, clearInterval, FormData, URLSearchParams */
+/* global document, setInterval, clearInterval, FormData, URLSearchParams, CSS */
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 import { RUN_STATUSES, formatDuration, isTerminal, runDuration, shortId } from '../format.js';
@@ -30,7 +30,20 @@ export function renderRuns(root, query) {
     draw();
   };
 
+  let drawn = '';
   const draw = () => {
+    // Redraw only when something changed (durations of unfinished runs change with time), and
+    // give the keyboard focus back to the same link afterwards.
+    const ticking = state.items.some((r) => !isTerminal(r.status)) ? Math.floor(Date.now() / 1000) : 0;
+    const signature = JSON.stringify([state.items, state.nextCursor, state.error?.status, ticking]);
+    if (signature === drawn) return;
+    drawn = signature;
+    const focused = list.contains(document.activeElement) ? focusKey(document.activeElement) : undefined;
+    render();
+    if (focused) list.querySelector(focused)?.focus();
+  };
+
+  const render = () => {
     if (state.error && state.items.length === 0) return mount(list, errorState(state.error));
     if (state.items.length === 0) {
       const filtered = filters.status || filters.namespace || filters.name;
@@ -58,6 +71,14 @@ export function renderRuns(root, query) {
     if (refreshToggle.checked && !document.hidden && state.loaded) void load();
   }, REFRESH_MS);
   return () => clearInterval(timer);
+}
+
+/** A selector that finds the focused run link again after a redraw. */
+function focusKey(element) {
+  const run = element.closest('tr')?.dataset.run;
+  if (!run) return element.matches('button') ? '.table-footer button' : undefined;
+  const cell = element.closest('td');
+  return `tr[data-run="${CSS.escape(run)}"] td:nth-child(${cell.cellIndex + 1}) a`;
 }
 
 function filterForm(filters, onsubmit) {
