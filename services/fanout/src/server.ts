@@ -1,6 +1,7 @@
 // The fanout's HTTP server (port 8085):
 //   GET /v1/stream                        WebSocket (upgrade); the protocol is docs/STREAMING.md
 //   GET /v1/runs/{id}/events/stream       Server-Sent Events of one run (Last-Event-ID resumes)
+//   GET /asyncapi.json                    the protocol as an AsyncAPI 3.0 document
 //   GET /health, /ready, /metrics         as every service
 // Authentication happens before the upgrade (or before the SSE response starts): a refused
 // client gets a plain HTTP problem response and never a byte of an event.
@@ -8,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { asyncApiDocument } from './asyncapi.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import { StreamClient, type ClientDeps } from './client.ts';
 import { ClientMessage, PROTOCOL, StreamProblemError, describeIssues, fail, problem, type StreamProblem } from './protocol.ts';
@@ -121,6 +123,10 @@ async function handleHttp(deps: ServerDeps, request: IncomingMessage, response: 
   if (path === '/metrics') {
     response.writeHead(200, { 'content-type': deps.registry.contentType });
     return void response.end(await deps.registry.metrics());
+  }
+  if (path === '/asyncapi.json') {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    return void response.end(asyncApiDocument());
   }
   if (path === '/v1/stream') return sendProblem(response, problem(426, 'this endpoint speaks WebSocket: send an Upgrade request (see docs/STREAMING.md)'), { upgrade: 'websocket' });
   const sse = SSE_PATH.exec(path);
