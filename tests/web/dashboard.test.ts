@@ -198,10 +198,10 @@ describe('dashboard', () => {
     await link.focus();
     // Unfinished runs redraw each refresh (their durations move); the focus must come back.
     await page.waitForTimeout(4500);
-    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.closest('tr')?.dataset.run)).toBe(waiting.body.id);
+    expect(await page.locator(':focus').getAttribute('href')).toBe(`#/runs/${waiting.body.id}`);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.url()).toContain(`#/runs/${waiting.body.id}`);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main');
+    await expect.poll(() => page.locator(':focus').getAttribute('id')).toBe('main');
     await call(baton, 'POST', `/api/v1/runs/${waiting.body.id}/cancel`);
     await page.close();
   });
