@@ -45,26 +45,38 @@ function zodObjectBodies(source: string): string[] {
 interface CodeVariables {
   /** Variable → files that read it. */
   names: Map<string, Set<string>>;
+  /** Variable → files that read it as a plain value, without the NAME_FILE convention. */
+  withoutFile: Map<string, Set<string>>;
   /** Prefixes of variable families (BATON_SECRET_<NAME>) → files. */
   families: Map<string, Set<string>>;
 }
 
 function variablesReadByCode(): CodeVariables {
   const names = new Map<string, Set<string>>();
+  const withoutFile = new Map<string, Set<string>>();
   const families = new Map<string, Set<string>>();
   const add = (map: Map<string, Set<string>>, name: string, file: string) => map.set(name, (map.get(name) ?? new Set()).add(file));
   const NAME = '([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,})';
-  const patterns = [
-    new RegExp(`\\b(?:readEnv|readInt|readBool)\\(\\s*[\\w.]+\\s*,\\s*['"]${NAME}['"]`, 'g'),
-    new RegExp(`\\benv\\.${NAME}\\b`, 'g'),
-    new RegExp(`\\benv\\[\\s*['"]${NAME}['"]\\s*\\]`, 'g'),
-  ];
-  for (const file of sourceFiles()) {
-    const source = readFileSync(join(ROOT, file), 'utf8');
-    for (const pattern of patterns) for (const m of source.matchAll(pattern)) add(names, m[1]!, file);
+  // readEnv and the helpers built on it honour NAME_FILE; the other ways read the plain value.
+  const helper = new RegExp(`\\b(?:readEnv|readInt|readBool)\\(\\s*[\\w.]+\\s*,\\s*['"]${NAME}['"]`, 'g');
+  const plain = [new RegExp(`\\benv\\.${NAME}\\b`, 'g'), new RegExp(`\\benv\\[\\s*['"]${NAME}['"]\\s*\\]`, 'g')];
+  const files = sourceFiles();
+  const sources = new Map(files.map((file) => [file, readFileSync(join(ROOT, file), 'utf8')]));
+  for (const [file, source] of sources) {
+    const readPlain = (name: string, at: number) => {
+      add(names, name, file);
+      // A plain read still honours the convention when the file also reads NAME_FILE itself, and
+      // it is no service's read when it sits in a function nothing calls (a library helper).
+      if (new RegExp(`\\b${name}_FILE\\b`).test(source)) return;
+      const enclosing = [...source.slice(0, at).matchAll(/\bfunction\s+(\w+)\s*\(/g)].at(-1)?.[1];
+      const called = enclosing === undefined || [...sources].some(([other, text]) => (text.match(new RegExp(`\\b${enclosing}\\b`, 'g'))?.length ?? 0) > (other === file ? 1 : 0));
+      if (called) add(withoutFile, name, file);
+    };
+    for (const m of source.matchAll(helper)) add(names, m[1]!, file);
+    for (const pattern of plain) for (const m of source.matchAll(pattern)) readPlain(m[1]!, m.index!);
     // Environment schemas validated with zod: `const EnvSchema = z.object({ DB_HOST: …, … })`.
     for (const body of zodObjectBodies(source)) {
-      for (const m of body.matchAll(new RegExp(`^\\s*${NAME}\\s*:`, 'gm'))) add(names, m[1]!, file);
+      for (const m of body.matchAll(new RegExp(`^\\s*${NAME}\\s*:`, 'gm'))) readPlain(m[1]!, source.indexOf(body));
     }
     // Families read by prefix (`const PREFIX = 'BATON_SECRET_'`, `key.startsWith('HTTP_WORKER_')`)
     // in files that read the environment (elsewhere such prefixes are error codes and the like).
@@ -72,7 +84,7 @@ function variablesReadByCode(): CodeVariables {
       for (const m of source.matchAll(/(?:PREFIX\s*=|startsWith\()\s*'([A-Z][A-Z0-9_]*_)'/g)) add(families, m[1]!, file);
     }
   }
-  return { names, families };
+  return { names, withoutFile, families };
 }
 
 /** Variables named in the first column of the tables of a DEPLOYMENT.md section. */
@@ -93,6 +105,7 @@ function documentedIn(section: string): Set<string> {
 
 const SERVICE_SECTION = '## Configuration reference';
 const COMPOSE_SECTION = '### Compose variables';
+const SECRETS_SECTION = '### Secrets as files';
 
 describe('the configuration reference (DEPLOYMENT.md) and the code', () => {
   const code = variablesReadByCode();
@@ -126,8 +139,13 @@ describe('the configuration reference (DEPLOYMENT.md) and the code', () => {
     expect(ignored).toEqual([]);
   });
 
-  it('says that every variable may be given as NAME_FILE', () => {
-    expect(readText('DEPLOYMENT.md')).toMatch(/Every variable .* `NAME_FILE`/);
+  it('every secret can be given as a file (NAME_FILE), wherever it is read', () => {
+    const secrets = documentedIn(SECRETS_SECTION);
+    for (const name of ['DB_PASSWORD', 'OPENAI_API_KEY', 'BATON_API_KEY', 'REDIS_URL']) expect([...secrets], name).toContain(name);
+    // The services' processes (the `baton` command is a client: its BATON_API_KEY is a plain value).
+    const inServices = (name: string) => [...(code.withoutFile.get(name) ?? [])].filter((file) => !file.startsWith('apps/'));
+    const plainOnly = [...secrets].filter((name) => inServices(name).length > 0).map((name) => `${name} (${inServices(name).join(', ')})`);
+    expect(plainOnly).toEqual([]);
   });
 });
 
