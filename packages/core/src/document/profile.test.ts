@@ -82,7 +82,7 @@ describe('validateWorkflow: the Baton profile', () => {
 
   it('accepts the default-catalog agent and approval functions and local functions', () => {
     const functions = { greet: { call: 'http', with: { method: 'get', endpoint: 'https://example.com' } } };
-    const tasks = [{ a: { call: 'agent:1.0.0@default' } }, { b: { call: 'approval:1.0.0@default', with: { title: 'ok?', approvers: ['ops'] } } }, { c: { call: 'greet' } }];
+    const tasks = [{ a: { call: 'agent:1.0.0@default', with: { model: 'm', prompt: 'hi' } } }, { b: { call: 'approval:1.0.0@default', with: { title: 'ok?', approvers: ['ops'] } } }, { c: { call: 'greet' } }];
     expect(validateWorkflow(workflow(tasks, { use: { functions } }))).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 // Baton's profile: constructs the spec allows but Baton does not execute yet. Each is rejected
 // at validation with a problem whose `feature` names it, so that a run never fails later for
 // want of an implementation (ARCHITECTURE.md §4). The list is in README.md.
+import { checkAgentArguments } from './agent-arguments.ts';
 import { checkApprovalArguments } from './approval-arguments.ts';
 import { classifyFunction, PROTOCOL_CALLS } from './functions.ts';
 import { isObject, pointer } from './problem.ts';
@@ -73,6 +74,7 @@ function checkCall(task: Record<string, any>, path: string, document: Record<str
   }
   if (ref.kind === 'uri') return [unsupported(path, 'call.function-uri', `call: ${call} (a function definition fetched from a URI)`, '; define the function in use.functions')];
   if (ref.kind === 'default-catalog' && call.startsWith('approval:')) return checkApprovalArguments(task, path);
+  if (ref.kind === 'default-catalog' && call.startsWith('agent:')) return checkAgentArguments(task, path);
   return [];
 }
 

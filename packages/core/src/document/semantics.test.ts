@@ -122,7 +122,7 @@ describe('validateWorkflow: semantic checks', () => {
       a: { call: 'b' },
       b: { do: [{ step: { call: 'a' } }] },
       c: { call: 'c' },
-      d: { call: 'agent:1.0.0@default' },
+      d: { call: 'agent:1.0.0@default', with: { model: 'm', prompt: 'hi' } },
     };
     expect(validateWorkflow(workflow([{ s: { call: 'd' } }], { use: { functions } }))).toEqual([
       { path: '/use/functions/a', message: "function 'a' calls itself (a → b → a)" },

@@ -47,7 +47,7 @@ export function compileAgent(task: CompiledTask, c: Compiler): CompiledAgent {
   const output = w.output as { schema?: unknown } | undefined;
   const schema = output?.schema;
   if (schema !== undefined && (schema === null || typeof schema !== 'object')) throw new CompileError('with.output.schema must be a JSON Schema object', `${ref}/output/schema`);
-  const validate = schema === undefined ? undefined : c.schema({ schema: { document: schema as object } } as never, `${ref}/output`);
+  const validate = schema === undefined ? undefined : compileSchema(c, schema, `${ref}/output/schema`);
   return {
     model: compileTemplate(w.model),
     ...(w.system !== undefined ? { system: compileTemplate(w.system) } : {}),
@@ -74,10 +74,20 @@ function compileTools(value: unknown, c: Compiler, path: string): CompiledTool[]
     if (names.has(raw.name)) throw new CompileError(`tool "${raw.name}" is declared twice`, at);
     names.add(raw.name);
     const parameters = (raw.parameters ?? { type: 'object', properties: {} }) as Record<string, unknown>;
-    const validate = c.schema({ schema: { document: parameters } } as never, `${at}/parameters`);
+    const validate = compileSchema(c, parameters, `${at}/parameters`);
     const spec: ToolSpec = { name: raw.name, parameters, ...(typeof raw.description === 'string' ? { description: raw.description } : {}) };
     return { spec, ...(validate ? { validate } : {}), binding: compileBinding(raw, at) };
   });
+}
+
+/** A JSON Schema written inline in `with` (not a DSL schema definition): errors name its own path. */
+function compileSchema(c: Compiler, document: unknown, path: string): ValidateFunction | undefined {
+  try {
+    return c.schema({ schema: { document } } as never, path);
+  } catch (error) {
+    if (!(error instanceof CompileError)) throw error;
+    throw new CompileError(error.message.replace(/ \(at [^)]*\)$/, ''), path);
+  }
 }
 
 function compileBinding(raw: Raw, at: string): ToolBinding {
