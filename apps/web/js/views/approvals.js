@@ -27,7 +27,7 @@ export function renderApprovals(root, query) {
   };
   mount(
     root,
-    pageHeader('Approvals', h('div', { class: 'field inline' }, h('label', { for: 'approval-status' }, 'Status'), select)),
+    pageHeader('Approvals', h('div', { class: 'field inline' }, h('label', { for: 'approval-status' }, 'Status'), select), h('button', { class: 'button', type: 'button', onclick: () => void load() }, 'Refresh')),
     runFilter && h('p', { class: 'muted' }, 'Approvals of run ', h('a', { href: `#/runs/${encodeURIComponent(runFilter)}`, class: 'mono' }, shortId(runFilter)), ' · ', h('a', { href: '#/approvals' }, 'show all')),
     list,
   );

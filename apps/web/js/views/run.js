@@ -77,8 +77,12 @@ export function renderRun(root, id) {
       onError: (error) => toast(problemText(error.problem ?? error), 'bad'),
     });
   });
-  // Durations of a running run move on even when no event arrives.
-  const ticker = setInterval(() => run && !isTerminal(run.status) && mount(header, runHeader(run, cancel)), 5000);
+  // Durations of a running run move on even when no event arrives (only that text changes, so
+  // the focus stays where it is).
+  const ticker = setInterval(() => {
+    const duration = header.querySelector('[data-duration]');
+    if (run && duration && !isTerminal(run.status)) duration.textContent = formatDuration(runDuration(run));
+  }, 1000);
   return () => {
     clearInterval(ticker);
     stopFeed?.();
@@ -99,7 +103,7 @@ function runHeader(run, cancel) {
       ['Created', formatTimestamp(run.createdAt)],
       ['Started', run.startedAt && formatTimestamp(run.startedAt)],
       ['Ended', run.endedAt && formatTimestamp(run.endedAt)],
-      ['Duration', formatDuration(runDuration(run))],
+      ['Duration', h('span', { 'data-duration': true }, formatDuration(runDuration(run)))],
       ['Idempotency key', run.idempotencyKey],
       ['Parent run', run.parentRunId && h('a', { href: `#/runs/${encodeURIComponent(run.parentRunId)}`, class: 'mono' }, run.parentRunId)],
     ]),
