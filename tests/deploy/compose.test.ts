@@ -3,8 +3,8 @@
 // interpolation); the invariants are then checked on what docker-compose would run.
 import { describe, expect, it } from 'vitest';
 import {
-  GUIDE_PORTS, NODE_SERVICES, ROOT, SCALED_SERVICES, bytes, composeConfig, imageSettings, parseDockerfile, publishedPorts, readDotenv, readText, volumeMounts,
-  type NodeService,
+  GUIDE_PORTS, NODE_SERVICES, ROOT, SCALED_SERVICES, SECRETS_AS_FILES, bytes, composeConfig, documentedIn, imageSettings, k8sSecretsOf, parseDockerfile, publishedPorts,
+  readDotenv, readText, readYamlDocuments, volumeMounts, type NodeService,
 } from './support.ts';
 
 const PROD_ENV = { BATON_VERSION: '1.2.3', DB_HOST: 'db.internal.example.com', BATON_PUBLIC_URL: 'https://baton.example.com' };
@@ -30,6 +30,7 @@ function healthcheckUrl(test: string[] | string): string {
 describe('docker-compose.yml (the guide)', () => {
   const config = composeConfig(['docker-compose.yml'], {}, ['--env-file', '.env.docker']);
   const services = config.services as Record<string, any>;
+  const rawServices = readYamlDocuments('docker-compose.yml')[0].services as Record<string, any>;
 
   it('has exactly the 8 services of the guide', () => {
     expect(Object.keys(services).sort()).toEqual(Object.keys(GUIDE_PORTS).sort());
@@ -87,6 +88,19 @@ describe('docker-compose.yml (the guide)', () => {
     }
   });
 
+  it('gives each service only the secrets it uses (the same as its Kubernetes Deployment mounts)', () => {
+    // The secrets: what the Kubernetes Secret holds (each documented as a secret DEPLOYMENT.md).
+    const secrets = Object.keys(readYamlDocuments('deploy/k8s/base/secret.yaml')[0].stringData);
+    expect(secrets.filter((name) => !documentedIn(SECRETS_AS_FILES).has(name))).toEqual([]);
+    expect(secrets.filter((name) => !(name in readDotenv('.env.docker')))).toEqual([]);
+    for (const name of NODE_SERVICES) {
+      const blanked = rawServices[name].environment ?? {};
+      for (const [key, value] of Object.entries(blanked)) expect([key, value], `${name} may only blank secrets`).toEqual([expect.toBeOneOf(secrets), '']);
+      const kept = secrets.filter((key) => !(key in blanked)).sort();
+      expect(kept, name).toEqual(k8sSecretsOf(name));
+    }
+  });
+
   it('runs 2 http-workers and 2 agent-runners by default, HTTP_WORKER_REPLICAS / AGENT_WORKER_REPLICAS change it', () => {
     expect(services['http-worker'].deploy.replicas).toBe(2);
     expect(services['agent-runner'].deploy.replicas).toBe(2);
@@ -100,7 +114,9 @@ describe('docker-compose.yml (the guide)', () => {
     for (const name of NODE_SERVICES) {
       expect(services[name].build, name).toMatchObject({ dockerfile: 'deploy/Dockerfile', target: name });
       expect(targets).toContain(name);
-      expect(services[name].environment, name).toMatchObject(readDotenv('.env.docker'));
+      const blanked = Object.keys(rawServices[name].environment ?? {});
+      const expected = { ...readDotenv('.env.docker'), ...Object.fromEntries(blanked.map((key) => [key, ''])) };
+      expect(services[name].environment, name).toEqual(expected);
       // Time for a graceful stop (finish or hand back in-flight tasks) before SIGKILL.
       expect(services[name].stop_grace_period, name).toBe('30s');
     }

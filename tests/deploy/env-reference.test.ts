@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, readDotenv, readText, readYamlDocuments } from './support.ts';
+import { ROOT, SECRETS_AS_FILES, documentedIn, readDotenv, readText, readYamlDocuments } from './support.ts';
 
 /** Where configuration is read: the services, the shared packages, the CLI (not the test kit). */
 const SOURCE_ROOTS = ['services', 'packages', 'apps'];
@@ -87,25 +87,9 @@ function variablesReadByCode(): CodeVariables {
   return { names, withoutFile, families };
 }
 
-/** Variables named in the first column of the tables of a DEPLOYMENT.md section. */
-function documentedIn(section: string): Set<string> {
-  const text = readText('DEPLOYMENT.md');
-  const start = text.indexOf(`\n${section}\n`);
-  if (start < 0) throw new Error(`DEPLOYMENT.md has no section '${section}'`);
-  const level = /^#+/.exec(section)![0].length;
-  const rest = text.slice(start + section.length + 2);
-  const end = rest.search(new RegExp(`\\n#{1,${level}} `));
-  const body = end < 0 ? rest : rest.slice(0, end);
-  const names = new Set<string>();
-  for (const row of body.matchAll(/^\| ([^|]+)\|/gm)) {
-    for (const m of row[1]!.matchAll(/`([A-Z][A-Z0-9_]*(?:<NAME>)?)`/g)) names.add(m[1]!);
-  }
-  return names;
-}
-
 const SERVICE_SECTION = '## Configuration reference';
 const COMPOSE_SECTION = '### Compose variables';
-const SECRETS_SECTION = '### Secrets as files';
+const SECRETS_SECTION = SECRETS_AS_FILES;
 
 describe('the configuration reference (DEPLOYMENT.md) and the code', () => {
   const code = variablesReadByCode();

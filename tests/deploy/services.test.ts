@@ -1,8 +1,8 @@
 // The distributed deployment, end to end, as the images run it: a fresh `npm run build`, each
-// service on the filesystem of its image target, with its image's ENV and CMD, the variables of
-// .env.docker (values pointed at this machine: PostgreSQL 127.0.0.1:5432 on a throwaway database,
-// Redis 127.0.0.1:6379 under a throwaway prefix, the fake OpenAI server), secrets given as
-// *_FILE, as a non-root user. Processes: the machine's PostgreSQL and Redis, then what
+// service on the filesystem of its image target, with its image's ENV and CMD, the environment
+// docker-compose.yml gives it from .env.docker (values pointed at this machine: PostgreSQL
+// 127.0.0.1:5432 on a throwaway database, Redis 127.0.0.1:6379 under a throwaway prefix, the fake
+// OpenAI server), its secrets as *_FILE, as a non-root user. Processes: the machine's PostgreSQL and Redis, then what
 // docker-compose.yml starts by default — orchestrator, workflow-runner, HTTP_WORKER_REPLICAS (2)
 // http-workers, hitl-worker, fanout, AGENT_WORKER_REPLICAS (2) agent-runners: 8 Node processes.
 // The first replica of each service listens on the guide's port (the image's ENV); further
@@ -16,7 +16,7 @@ import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, createTestRedis, freePort, startFakeOpenAI, startHttpTarget, type FakeOpenAI, type HttpTarget, type TestDatabase, type TestRedis } from '@baton/testkit';
 import { assertPortFree, buildBundles, healthcheckUrl, imageFilesystem, processUid, serviceUser, startContainer, stopContainer, waitHealthy, type Container } from './containers.ts';
-import { GUIDE_PORTS, NODE_SERVICES, imageSettings, readDotenv, type NodeService } from './support.ts';
+import { GUIDE_PORTS, NODE_SERVICES, composeConfig, imageSettings, k8sSecretsOf, type NodeService } from './support.ts';
 
 const API = `http://127.0.0.1:${GUIDE_PORTS.orchestrator}`;
 const STREAM = `ws://127.0.0.1:${GUIDE_PORTS.fanout}/v1/stream`;
@@ -31,32 +31,25 @@ let openai: FakeOpenAI;
 let hooks: { server: Server; url: string; received: { path: string; body: any }[] };
 const containers: Container[] = [];
 
-/** The environment docker-compose gives every container: .env.docker, pointed at this machine. */
-function composeEnvironment(secrets: string): Record<string, string> {
-  const file = (name: string, value: string) => {
-    const path = join(secrets, name);
-    writeFileSync(path, `${value}\n`, { mode: 0o444 });
-    return path;
-  };
-  const env = readDotenv('.env.docker');
-  const overrides: Record<string, string> = {
-    ...db.env,
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    LOG_LEVEL: 'info',
-    OPENAI_BASE_URL: openai.url,
-    BATON_PUBLIC_URL: API,
-    // Secrets as files, the way docker-compose.prod.yml and Kubernetes give them.
-    BATON_API_KEY: '',
-    BATON_API_KEY_FILE: file('baton_api_key', API_KEY),
-    OPENAI_API_KEY: '',
-    OPENAI_API_KEY_FILE: file('openai_api_key', OPENAI_KEY),
-    BATON_APPROVAL_SECRET: '',
-    BATON_APPROVAL_SECRET_FILE: file('approval_secret', randomBytes(24).toString('hex')),
-    BATON_STREAM_TOKEN_SECRET: '',
-    BATON_STREAM_TOKEN_SECRET_FILE: file('stream_token_secret', randomBytes(32).toString('hex')),
-  };
-  return { ...env, ...overrides };
+/**
+ * The environment docker-compose.yml gives `service` (.env.docker and the service's own
+ * `environment`, as `docker-compose config` resolves them), pointed at this machine; the secrets
+ * the service uses are given as files (*_FILE), the way docker-compose.prod.yml and Kubernetes do.
+ */
+function containerEnvironment(service: NodeService, compose: Record<string, any>, secrets: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = { ...compose[service].environment };
+  Object.assign(env, db.env, { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix, LOG_LEVEL: 'info', OPENAI_BASE_URL: openai.url, BATON_PUBLIC_URL: API });
+  for (const name of k8sSecretsOf(service)) {
+    if (secrets[name] === undefined) throw new Error(`no test value for the secret ${name}`);
+    env[name] = '';
+    env[`${name}_FILE`] = join(root, 'secrets', name);
+  }
+  return env;
+}
+
+function writeSecrets(values: Record<string, string>): void {
+  mkdirSync(join(root, 'secrets'), { mode: 0o755 });
+  for (const [name, value] of Object.entries(values)) writeFileSync(join(root, 'secrets', name), `${value}\n`, { mode: 0o444 });
 }
 
 async function startService(service: NodeService, env: Record<string, string>, dist: string, replicas = 1): Promise<Container[]> {
@@ -118,18 +111,26 @@ beforeAll(async () => {
   target = await startHttpTarget();
   openai = await startFakeOpenAI({ apiKey: OPENAI_KEY, reply: (request) => ({ content: `Summary: ${JSON.stringify(request.body.messages.at(-1).content)} looks fine.` }) });
   hooks = await startHooks();
-  const secrets = join(root, 'secrets');
-  mkdirSync(secrets, { mode: 0o755 });
-  const env = composeEnvironment(secrets);
+  const secrets = {
+    DB_PASSWORD: db.env.DB_PASSWORD ?? '',
+    BATON_API_KEY: API_KEY,
+    OPENAI_API_KEY: OPENAI_KEY,
+    BATON_APPROVAL_SECRET: randomBytes(24).toString('hex'),
+    BATON_STREAM_TOKEN_SECRET: randomBytes(32).toString('hex'),
+  };
+  writeSecrets(secrets);
+  const compose = composeConfig(['docker-compose.yml'], {}, ['--env-file', '.env.docker']).services;
+  const env = (service: NodeService) => containerEnvironment(service, compose, secrets);
+  const replicas = (service: 'http-worker' | 'agent-runner') => compose[service].deploy.replicas as number;
   // docker-compose.yml's order: the orchestrator (migrations) first; the runner and the fanout
   // after it is healthy; the workers need only Redis.
-  await startService('orchestrator', env, dist);
+  await startService('orchestrator', env('orchestrator'), dist);
   await Promise.all([
-    startService('workflow-runner', env, dist),
-    startService('fanout', env, dist),
-    startService('http-worker', env, dist, Number(env.HTTP_WORKER_REPLICAS)),
-    startService('hitl-worker', env, dist),
-    startService('agent-runner', env, dist, Number(env.AGENT_WORKER_REPLICAS)),
+    startService('workflow-runner', env('workflow-runner'), dist),
+    startService('fanout', env('fanout'), dist),
+    startService('http-worker', env('http-worker'), dist, replicas('http-worker')),
+    startService('hitl-worker', env('hitl-worker'), dist),
+    startService('agent-runner', env('agent-runner'), dist, replicas('agent-runner')),
   ]);
 }, 180_000);
 

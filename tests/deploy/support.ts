@@ -191,3 +191,29 @@ export function volumeMounts(service: any): { source: string; target: string }[]
     return { source: source!, target: target! };
   });
 }
+
+// ---- DEPLOYMENT.md ------------------------------------------------------------------------
+
+/** Variables named in the first column of the tables of a DEPLOYMENT.md section. */
+export function documentedIn(section: string): Set<string> {
+  const text = readText('DEPLOYMENT.md');
+  const start = text.indexOf(`\n${section}\n`);
+  if (start < 0) throw new Error(`DEPLOYMENT.md has no section '${section}'`);
+  const level = /^#+/.exec(section)![0].length;
+  const rest = text.slice(start + section.length + 2);
+  const end = rest.search(new RegExp(`\\n#{1,${level}} `));
+  const body = end < 0 ? rest : rest.slice(0, end);
+  const names = new Set<string>();
+  for (const row of body.matchAll(/^\| ([^|]+)\|/gm)) {
+    for (const m of row[1]!.matchAll(/`([A-Z][A-Z0-9_]*(?:<NAME>)?)`/g)) names.add(m[1]!);
+  }
+  return names;
+}
+
+export const SECRETS_AS_FILES = '### Secrets as files';
+
+/** The secrets a Deployment of deploy/k8s/base mounts (its *_FILE variables). */
+export function k8sSecretsOf(service: string): string[] {
+  const [deployment] = readYamlDocuments(`deploy/k8s/base/${service}.yaml`);
+  return (deployment.spec.template.spec.containers[0].env ?? []).map((e: { name: string }) => e.name.replace(/_FILE$/, '')).sort();
+}
