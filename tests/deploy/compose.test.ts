@@ -161,6 +161,9 @@ describe('docker-compose.prod.yml (external database, secrets, nginx)', () => {
         expect(key, `${name}: ${key} looks like a secret given by value`).not.toMatch(/PASSWORD$|_SECRET$|API_KEY$/);
         if (key.endsWith('_FILE')) expect(mounted.map((m: string) => `/run/secrets/${m}`), `${name}: ${key}`).toContain(value);
       }
+      // The same secrets as the service's Kubernetes Deployment mounts.
+      const asFiles = Object.keys(environment).filter((key) => key.endsWith('_FILE')).map((key) => key.slice(0, -'_FILE'.length)).sort();
+      expect(asFiles, name).toEqual(k8sSecretsOf(name));
     }
     expect(Object.keys(config.secrets).sort()).toEqual(['approval_secret', 'baton_api_key', 'db_password', 'openai_api_key', 'stream_token_secret']);
   });
