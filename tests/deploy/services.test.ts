@@ -175,7 +175,7 @@ describe('the services as their images run them', () => {
     const { rows } = await client.query('SELECT COUNT(*)::int AS n FROM runs');
     await client.end();
     expect(rows[0].n).toBe(0);
-  });
+  }, 90_000);
 
   it('runs a workflow with an HTTP step, an agent step and an approval, through the API (8081) and the stream (8085)', async () => {
     const document = {
@@ -222,7 +222,7 @@ describe('the services as their images run them', () => {
     expect(target.requests.size).toBe(1);
     expect(openai.requests).toHaveLength(1);
     expect(JSON.stringify(openai.requests[0]!.body.messages)).toContain('Check the stock of widgets');
-  });
+  }, 90_000);
 
   it('docker stop of the http-workers while a call is in flight: the call finishes, the workers exit 0, the run completes', async () => {
     const document = {
@@ -241,12 +241,12 @@ describe('the services as their images run them', () => {
       return ['completed', 'faulted', 'cancelled'].includes(body.status) ? body : undefined;
     });
     expect(run).toMatchObject({ status: 'completed', output: { path: '/slow' } });
-  });
+  }, 90_000);
 
   it('docker stop of every service: SIGTERM, and each exits 0 within the grace period', async () => {
     const running = containers.filter((c) => c.child.exitCode === null && c.child.signalCode === null);
     expect(running.length).toBe(6);
     const results = await Promise.all(running.map(async (c) => ({ name: c.name, ...(await stopContainer(c, 'SIGTERM')) })));
     expect(results).toEqual(running.map((c) => ({ name: c.name, code: 0, signal: null, killed: false })));
-  });
+  }, 90_000);
 });
