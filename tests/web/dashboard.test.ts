@@ -47,6 +47,11 @@ async function openDashboard(streamUrl: string, width = 1280): Promise<Watched> 
     void dialog.accept();
   });
   page.on('pageerror', (error) => watched.errors.push(error.message));
+  // Console errors include Content-Security-Policy violations; a refused WebSocket is expected
+  // where the test points the stream at a closed port.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('WebSocket connection to')) watched.errors.push(message.text());
+  });
   page.on('websocket', (ws) => watched.sockets.push(ws.url().split('?')[0]!));
   await page.goto(baton.url);
   const dialog = page.getByRole('dialog', { name: 'API key' });
