@@ -20,6 +20,9 @@ export interface Sink {
   buffered(): number;
   /** Sends a close (code and reason where the transport has them), then ends the connection. */
   close(code: number, reason: string): void;
+  /** Hold writes until uncork (one system call for all the events of a topic batch). */
+  cork(): void;
+  uncork(): void;
   /** Keep-alive: false when the previous probe got no answer (the connection is dead). */
   probe(): boolean;
   /** Drops the connection at once. */
@@ -43,10 +46,14 @@ export class StreamClient {
   readonly namespaces = new Set<string>();
   /** Dispatch number of the last event delivered (the hub's once-per-event check). */
   stamp = 0;
+  /** Topic batch in which the hub corked this client's socket. */
+  corkedIn = 0;
   closed = false;
   /** Since when the connection has had no subscription (idle reaping). */
   idleSince: number | undefined;
   private heldBytes = 0;
+  /** Inside a topic batch: the limit is checked once at its end, when the writes are flushed. */
+  private corked = false;
   /** Client messages are handled one after the other (a subscribe finishes before the next unsubscribe). */
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
@@ -70,6 +77,18 @@ export class StreamClient {
     const feed = this.feeds.get(runId);
     if (feed) feed.offer(seq, type, frame);
     else this.sendEvent(frame, seq, 'live');
+  }
+
+  /** The hub holds this client's writes for one topic batch (see Sink.cork). */
+  cork(): void {
+    this.corked = true;
+    this.sink.cork();
+  }
+
+  uncork(): void {
+    this.corked = false;
+    this.sink.uncork();
+    if (!this.closed) this.enforceLimit();
   }
 
   /** Handle a validated client message in order with the previous ones. */
@@ -185,7 +204,7 @@ export class StreamClient {
     if (this.closed) return;
     this.sink.write(frame, seq);
     (source === 'live' ? this.deps.metrics.liveDeliveries : this.deps.metrics.replayDeliveries).inc();
-    if (source === 'live') this.enforceLimit();
+    if (source === 'live' && !this.corked) this.enforceLimit();
   }
 
   /** The memory bound: unsent bytes plus live events held during a replay. */
@@ -204,7 +223,7 @@ export class StreamClient {
       send: (frame, seq, source) => this.sendEvent(frame, seq, source),
       hold: (bytes) => {
         this.heldBytes += bytes;
-        this.enforceLimit();
+        if (!this.corked) this.enforceLimit();
         return !this.closed;
       },
       release: (bytes) => {

@@ -49,6 +49,7 @@ export class Hub {
   private readonly byNamespace = new Map<string, Set<StreamClient>>();
   readonly clients = new Set<StreamClient>();
   private dispatches = 0;
+  private batches = 0;
   private unsubscribe: (() => Promise<void>) | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -108,6 +109,16 @@ export class Hub {
 
   /** One topic batch: each event is serialised once, for all its subscribers, or not at all. */
   dispatch(entries: readonly TopicEntry<unknown>[]): void {
+    const batch = ++this.batches;
+    const corked: StreamClient[] = [];
+    try {
+      this.dispatchBatch(entries, batch, corked);
+    } finally {
+      for (const client of corked) client.uncork();
+    }
+  }
+
+  private dispatchBatch(entries: readonly TopicEntry<unknown>[], batch: number, corked: StreamClient[]): void {
     const now = this.now();
     for (const { body } of entries) {
       if (!isTopicEvent(body)) {
@@ -128,6 +139,11 @@ export class Hub {
         for (const client of group) {
           if (client.stamp === stamp) continue; // matched by another of its subscriptions
           client.stamp = stamp;
+          if (client.corkedIn !== batch) {
+            client.corkedIn = batch;
+            client.cork();
+            corked.push(client);
+          }
           client.deliver(body.runId, body.seq, body.type, frame);
         }
       }

@@ -31,6 +31,16 @@ export class WebSocketSink implements Sink {
     return this.socket.bufferedAmount;
   }
 
+  // ws has no public cork; its frames are written to this net.Socket, whose cork nests (ws
+  // corks around each frame), so the outer cork coalesces a whole topic batch into one writev.
+  cork(): void {
+    (this.socket as unknown as { _socket?: { cork(): void } })._socket?.cork();
+  }
+
+  uncork(): void {
+    (this.socket as unknown as { _socket?: { uncork(): void } })._socket?.uncork();
+  }
+
   close(code: number, reason: string): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     this.socket.close(code, truncateReason(reason));
@@ -86,6 +96,14 @@ export class SseSink implements Sink {
 
   buffered(): number {
     return this.response.writableLength;
+  }
+
+  cork(): void {
+    this.response.cork();
+  }
+
+  uncork(): void {
+    this.response.uncork();
   }
 
   close(code: number, reason: string): void {
