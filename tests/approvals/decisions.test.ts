@@ -142,6 +142,8 @@ describe('approval decisions', () => {
       expect((await h.page('POST', `/approve/${token}`, { decision: 'approve', 'f.amount': '5' })).status).toBe(403);
     }
     expect((await h.page('GET', `/approve/${expired}`)).text).toContain('expired');
+    // Only the page takes form posts: the API still answers 415 to them.
+    expect((await h.api('POST', '/api/v1/runs', 'namespace=test&name=form', 'application/x-www-form-urlencoded')).status).toBe(415);
     expect((await h.api('GET', `/api/v1/approvals/${approval.id}`)).body).toMatchObject({ status: 'pending', decisions: [] });
     expect((await h.api('GET', `/api/v1/runs/${runId}`)).body.status).toBe('waiting');
     await h.api('POST', `/api/v1/runs/${runId}/cancel`);

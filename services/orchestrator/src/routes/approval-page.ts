@@ -30,6 +30,10 @@ const HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
+function unsupportedMediaType(): Error {
+  return Object.assign(new Error('unsupported media type'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 });
+}
+
 function send(reply: FastifyReply, status: number, html: string): FastifyReply {
   return reply.status(status).headers(HEADERS).send(html);
 }
@@ -65,66 +69,66 @@ function refusalPage(reply: FastifyReply, result: Extract<DecisionResult, { ok: 
 
 export function registerApprovalPageRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const secret = (ctx.config as ApprovalLinkSettings).approvalSecret ?? readEnv(process.env, 'BATON_APPROVAL_SECRET')?.trim();
-  // Browsers post forms urlencoded; the parser is scoped to these routes.
-  void app.register(async (scope) => {
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
+  // Browsers post forms urlencoded. Only the page accepts them: elsewhere the media type stays
+  // unsupported (415), as before this parser existed.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    if (!request.url.startsWith('/approve/')) return done(unsupportedMediaType(), undefined);
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
 
-    defineRoute(scope, ctx.catalog, {
-      method: 'GET',
-      url: '/approve/*',
-      summary: 'The approval page of a signed link (HTML, no API key)',
-      tag: 'approvals',
-      auth: 'none',
-      params: TokenParams,
-      responses: { 200: { description: 'the request and its form', contentType: 'text/html' }, 403: { description: 'forged or expired link', contentType: 'text/html' }, 404: { description: 'unknown approval', contentType: 'text/html' }, 409: { description: 'already decided, closed or escalated', contentType: 'text/html' } },
-      handler: async ({ reply, params }) => {
-        const checked = await check(ctx, secret, params['*']);
-        if (!checked.ok) return send(reply, checked.status, messagePage(checked.title, checked.message));
-        const viewed: RunnerMessage = { type: 'events', runId: checked.approval.runId, events: [{ type: ApprovalEventTypes.viewed, data: { approvalId: checked.approval.id, level: checked.claims.level, approver: checked.claims.approver, via: 'link' } }] };
-        await ctx.bus.enqueue(Queues.runner, [viewed]).catch(() => undefined); // the audit of a view is best effort
-        return send(reply, 200, approvalPage(checked.approval, checked.claims.approver));
-      },
-    });
+  defineRoute(app, ctx.catalog, {
+    method: 'GET',
+    url: '/approve/*',
+    summary: 'The approval page of a signed link (HTML, no API key)',
+    tag: 'approvals',
+    auth: 'none',
+    params: TokenParams,
+    responses: { 200: { description: 'the request and its form', contentType: 'text/html' }, 403: { description: 'forged or expired link', contentType: 'text/html' }, 404: { description: 'unknown approval', contentType: 'text/html' }, 409: { description: 'already decided, closed or escalated', contentType: 'text/html' } },
+    handler: async ({ reply, params }) => {
+      const checked = await check(ctx, secret, params['*']);
+      if (!checked.ok) return send(reply, checked.status, messagePage(checked.title, checked.message));
+      const viewed: RunnerMessage = { type: 'events', runId: checked.approval.runId, events: [{ type: ApprovalEventTypes.viewed, data: { approvalId: checked.approval.id, level: checked.claims.level, approver: checked.claims.approver, via: 'link' } }] };
+      await ctx.bus.enqueue(Queues.runner, [viewed]).catch(() => undefined); // the audit of a view is best effort
+      return send(reply, 200, approvalPage(checked.approval, checked.claims.approver));
+    },
+  });
 
-    defineRoute(scope, ctx.catalog, {
-      method: 'POST',
-      url: '/approve/*',
-      summary: 'Submit the approval page (application/x-www-form-urlencoded: decision, comment, f.<field>)',
-      tag: 'approvals',
-      auth: 'none',
-      params: TokenParams,
-      body: PageBody,
-      bodyRequired: false,
-      responses: { 200: { description: 'the decision was recorded', contentType: 'text/html' }, 403: { description: 'forged or expired link', contentType: 'text/html' }, 409: { description: 'already decided, closed or escalated', contentType: 'text/html' }, 422: { description: 'the form is invalid; the page again with the errors', contentType: 'text/html' } },
-      handler: async ({ reply, params, body }) => {
-        const checked = await check(ctx, secret, params['*']);
-        if (!checked.ok) return send(reply, checked.status, messagePage(checked.title, checked.message));
-        const fields = body ?? {};
-        const decision = fields.decision === 'reject' ? 'reject' : fields.decision === 'approve' ? 'approve' : undefined;
-        if (!decision) return send(reply, 422, approvalPage(checked.approval, checked.claims.approver, { values: fields, errors: ['choose Approve or Reject'] }));
-        const comment = (fields.comment ?? '').trim().slice(0, 5000);
-        const data = formValues(checked.approval.spec.form, fields);
-        const result = await decideApproval(ctx.store, {
-          approvalId: checked.approval.id,
-          approver: checked.claims.approver,
-          level: checked.claims.level,
-          decision,
-          via: 'link',
-          ...(comment !== '' && { comment }),
-          ...(Object.keys(data).length > 0 && { data }),
-        });
-        if (!result.ok && result.refusal === 'invalid-data') {
-          const errors = (result.problems ?? []).map((p) => `${p.path.replace(/^\/data\/?/, '') || 'form'}: ${p.message}`);
-          return send(reply, 422, approvalPage(checked.approval, checked.claims.approver, { values: fields, errors, comment }));
-        }
-        if (!result.ok) return refusalPage(reply, result);
-        await publishDecision(ctx.bus, result.messages);
-        const verdict = decision === 'approve' ? 'approved' : 'rejected';
-        const state = result.approval.status === 'pending' ? 'The approval waits for other approvers.' : `The approval is now ${result.approval.status.replace('_', ' ')}.`;
-        return send(reply, 200, messagePage('Thank you', `You ${verdict} "${checked.approval.spec.title}". ${state}`));
-      },
-    });
+  defineRoute(app, ctx.catalog, {
+    method: 'POST',
+    url: '/approve/*',
+    summary: 'Submit the approval page (application/x-www-form-urlencoded: decision, comment, f.<field>)',
+    tag: 'approvals',
+    auth: 'none',
+    params: TokenParams,
+    body: PageBody,
+    bodyRequired: false,
+    responses: { 200: { description: 'the decision was recorded', contentType: 'text/html' }, 403: { description: 'forged or expired link', contentType: 'text/html' }, 409: { description: 'already decided, closed or escalated', contentType: 'text/html' }, 422: { description: 'the form is invalid; the page again with the errors', contentType: 'text/html' } },
+    handler: async ({ reply, params, body }) => {
+      const checked = await check(ctx, secret, params['*']);
+      if (!checked.ok) return send(reply, checked.status, messagePage(checked.title, checked.message));
+      const fields = body ?? {};
+      const decision = fields.decision === 'reject' ? 'reject' : fields.decision === 'approve' ? 'approve' : undefined;
+      if (!decision) return send(reply, 422, approvalPage(checked.approval, checked.claims.approver, { values: fields, errors: ['choose Approve or Reject'] }));
+      const comment = (fields.comment ?? '').trim().slice(0, 5000);
+      const data = formValues(checked.approval.spec.form, fields);
+      const result = await decideApproval(ctx.store, {
+        approvalId: checked.approval.id,
+        approver: checked.claims.approver,
+        level: checked.claims.level,
+        decision,
+        via: 'link',
+        ...(comment !== '' && { comment }),
+        ...(Object.keys(data).length > 0 && { data }),
+      });
+      if (!result.ok && result.refusal === 'invalid-data') {
+        const errors = (result.problems ?? []).map((p) => `${p.path.replace(/^\/data\/?/, '') || 'form'}: ${p.message}`);
+        return send(reply, 422, approvalPage(checked.approval, checked.claims.approver, { values: fields, errors, comment }));
+      }
+      if (!result.ok) return refusalPage(reply, result);
+      await publishDecision(ctx.bus, result.messages);
+      const verdict = decision === 'approve' ? 'approved' : 'rejected';
+      const state = result.approval.status === 'pending' ? 'The approval waits for other approvers.' : `The approval is now ${result.approval.status.replace('_', ' ')}.`;
+      return send(reply, 200, messagePage('Thank you', `You ${verdict} "${checked.approval.spec.title}". ${state}`));
+    },
   });
 }
