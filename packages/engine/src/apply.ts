@@ -118,11 +118,12 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   outcome.tasks.push(...deadlines.tasks);
   outcome.runnerMessages.push(...deadlines.runnerMessages);
   for (const run of locked) {
-    const messagesOfRun = (byRun.get(run.id) ?? []).filter((m) => fresh.has(m));
-    const inputs = messagesOfRun.flatMap((m) => (m.type === 'events' || m.type === 'approval.deadline' ? [] : [toInput(m, startInputs)]));
-    if (inputs.length > 0) advanceRun(deps, run, inputs, writes, outcome);
-    const appended = messagesOfRun.flatMap((m) => (m.type === 'events' ? m.events : []));
-    if (appended.length > 0) appendWithoutDecision(deps, run, appended, writes);
+    // In arrival order: an audit event sent before a result is logged before what the result causes.
+    const steps = (byRun.get(run.id) ?? []).flatMap((m): Step[] => {
+      if (!fresh.has(m) || m.type === 'approval.deadline') return [];
+      return m.type === 'events' ? [{ append: m.events }] : [{ input: toInput(m, startInputs) }];
+    });
+    if (steps.length > 0) advanceRun(deps, run, steps, writes, outcome);
   }
   await write(tx, writes);
   outcome.attemptIds = writes.attempts.map((a) => a.id);
@@ -180,18 +181,8 @@ async function dedupe(tx: RunnerTx, messages: readonly RunnerMessage[]): Promise
   return fresh;
 }
 
-/** Events of a `type: 'events'` message: appended after whatever this batch appended for the run. */
-function appendWithoutDecision(deps: ApplyDeps, run: LockedRun, drafts: EventDraft[], writes: Writes): void {
-  const update = writes.updates.find((u) => u.id === run.id);
-  let seq = update?.eventSeq ?? run.eventSeq;
-  const time = new Date(deps.clock()).toISOString();
-  for (const draft of drafts) {
-    seq += 1;
-    writes.events.push({ runId: run.id, seq, id: `${run.id}.${seq}`, type: draft.type, time, data: draft.data, namespace: run.namespace, name: run.name, version: run.version });
-  }
-  if (update) update.eventSeq = seq;
-  else writes.seqOnly.push({ id: run.id, eventSeq: seq });
-}
+/** One thing to do to a run: decide on an input, or append events without a decision. */
+type Step = { input: Input } | { append: EventDraft[] };
 
 function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' }>, startInputs: Map<string, unknown>): Input {
   switch (message.type) {
@@ -214,17 +205,26 @@ function effectIdOf(attemptId: string): string {
   return attemptId.slice(attemptId.lastIndexOf(':') + 1);
 }
 
-function advanceRun(deps: ApplyDeps, run: LockedRun, inputs: Input[], writes: Writes, outcome: BatchOutcome): void {
-  if (TERMINAL_STATUSES.has(run.status)) return;
+function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writes, outcome: BatchOutcome): void {
   const now = deps.clock();
   let state = run.state;
   let seq = run.eventSeq;
   let changed = false;
   const usage: Record<string, number> = {};
-  const queue = [...inputs];
+  const append = (type: string, data: unknown) => {
+    seq += 1;
+    writes.events.push({ runId: run.id, seq, id: `${run.id}.${seq}`, type, time: new Date(now).toISOString(), data, namespace: run.namespace, name: run.name, version: run.version });
+  };
+  const queue = [...steps];
   while (queue.length > 0) {
-    const input = queue.shift()!;
-    if (state && TERMINAL_STATUSES.has(state.status)) break;
+    const step = queue.shift()!;
+    if ('append' in step) {
+      // Appended events are logged even after the run ended (a late audit entry).
+      for (const draft of step.append) append(draft.type, draft.data);
+      continue;
+    }
+    const { input } = step;
+    if (TERMINAL_STATUSES.has(state?.status ?? run.status)) continue;
     if (state && input.type === 'start') continue;
     if (!state && input.type !== 'start' && input.type !== 'cancel') continue;
     const decision = state || input.type === 'start' ? decideSafely(deps, run, state, input, now) : cancelBeforeStart(now);
@@ -232,13 +232,13 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, inputs: Input[], writes: Wr
     changed = true;
     for (const [key, value] of Object.entries(decision.usage ?? {})) usage[key] = (usage[key] ?? 0) + value;
     outcome.transitions += 1;
-    for (const draft of decision.events) {
-      seq += 1;
-      writes.events.push({ runId: run.id, seq, id: `${run.id}.${seq}`, type: draft.type, time: new Date(now).toISOString(), data: draft.data, namespace: run.namespace, name: run.name, version: run.version });
-    }
-    for (const failure of applyEffects(deps, run, decision, writes, outcome)) queue.push(failure);
+    for (const draft of decision.events) append(draft.type, draft.data);
+    for (const failure of applyEffects(deps, run, decision, writes, outcome)) queue.push({ input: failure });
   }
-  if (!changed || !state) return;
+  if (!changed || !state) {
+    if (seq !== run.eventSeq) writes.seqOnly.push({ id: run.id, eventSeq: seq });
+    return;
+  }
   const update: RunUpdate = { id: run.id, status: state.status, state, eventSeq: seq };
   if (Object.keys(usage).length > 0) update.usage = usage;
   if (run.status === 'pending' && state.status !== 'pending') {
