@@ -118,6 +118,8 @@ function registerBodyParsers(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json']);
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
+    // Kept for routes that store the text as submitted (workflow definitions).
+    request.rawBody = text;
     if (text.trim() === '') return done(null, undefined);
     void secureParse(request, text, (error: Error | null, value?: unknown) => {
       if (!error) return done(null, value);

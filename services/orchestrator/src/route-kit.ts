@@ -121,5 +121,7 @@ export function defineRoute<P extends z.ZodType | undefined = undefined, Q exten
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** The text of a JSON body as received. */
+    rawBody?: string;
   }
 }

@@ -40,6 +40,9 @@ interface Waiter {
   wake: () => void;
 }
 
+/** How long close() waits for the topic subscription to end. */
+const CLOSE_GRACE_MS = 1000;
+
 const isTerminal = (run: RunRecord) => TERMINAL_STATUSES.has(run.status);
 
 export class RunWaiters {
@@ -65,20 +68,16 @@ export class RunWaiters {
    * gone) or the server closes — with the run as it then stands.
    */
   async wait(runId: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome | undefined> {
-    try {
-      await this.ensureSubscribed();
-    } catch (error) {
-      // Without the topic the wait still ends on time and reads the run once more.
-      this.logger.warn({ err: error, runId }, 'cannot subscribe to run events; waiting without wake-ups');
-    }
     let wake!: () => void;
     const woken = new Promise<void>((resolve) => (wake = resolve));
     const waiter: Waiter = { wake };
-    this.add(runId, waiter);
     const timer = setTimeout(wake, timeoutMs);
     const onAbort = () => wake();
     signal?.addEventListener('abort', onAbort, { once: true });
+    this.add(runId, waiter);
     try {
+      // A transport that does not answer must not hold the request beyond its wait.
+      await Promise.race([this.subscribed(runId), woken]);
       const first = await this.store.getRun(runId);
       if (!first || isTerminal(first) || this.closed) return first && { run: first, finished: isTerminal(first) };
       await woken;
@@ -91,19 +90,31 @@ export class RunWaiters {
     }
   }
 
+  /** Resolves once the topic subscription is live, or (logged) when it cannot be made. */
+  private async subscribed(runId: string): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.ensureSubscribed();
+    } catch (error) {
+      // Without the topic the wait still ends on time and reads the run once more.
+      this.logger.warn({ err: error, runId }, 'cannot subscribe to run events; waiting without wake-ups');
+    }
+  }
+
   /** Wake every waiter (they answer with the run as it stands) and drop the subscription. */
   async close(): Promise<void> {
     this.closed = true;
     for (const set of this.waiters.values()) for (const waiter of set) waiter.wake();
     const subscription = this.subscription;
     this.subscription = undefined;
-    if (subscription) {
-      try {
-        await (await subscription)();
-      } catch (error) {
-        this.logger.warn({ err: error }, 'closing the events subscription failed');
-      }
-    }
+    if (!subscription) return;
+    const unsubscribed = subscription
+      .then((unsubscribe) => unsubscribe())
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'closing the events subscription failed'));
+    // A subscription that never established (transport down) must not hold shutdown.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([unsubscribed, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+    clearTimeout(timer);
   }
 
   private ensureSubscribed(): Promise<() => Promise<void>> {

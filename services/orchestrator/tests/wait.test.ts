@@ -1,5 +1,9 @@
 // RunWaiters through the app: one topic subscription per process, shared by every waiter.
+import type { Bus } from '@baton/core';
+import pino from 'pino';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { createOrchestratorApp, defaultOrchestratorConfig } from '../src/index.ts';
 import { advanceRun, eventually, openHarness, registerWorkflow, sleep, uniqueNamespace } from './harness.ts';
 
 describe('wait: one shared subscription', () => {
@@ -37,6 +41,24 @@ describe('wait: one shared subscription', () => {
       // One read after registering, one after waking: no polling.
       expect(reads).toHaveLength(10);
     } finally {
+      await h.close();
+    }
+  });
+
+  it('a subscription that never establishes does not outlast the wait', async () => {
+    const h = await openHarness('embedded');
+    // The real bus, except that subscribing hangs (a transport that does not answer).
+    const hangingBus: Bus = Object.assign(Object.create(h.bus) as Bus, { subscribe: () => new Promise<never>(() => undefined) });
+    const app = await createOrchestratorApp({ store: h.store, bus: hangingBus, logger: pino({ level: 'silent' }), metrics: new Registry(), config: defaultOrchestratorConfig() });
+    try {
+      await app.ready();
+      const ns = uniqueNamespace();
+      await registerWorkflow(h, ns);
+      const response = await app.inject({ method: 'POST', url: '/api/v1/runs', headers: { authorization: `Bearer ${h.adminKey}` }, payload: { namespace: ns, name: 'hello', wait: 'PT0.3S' } });
+      expect(response.statusCode).toBe(202);
+      expect(response.json().status).toBe('pending');
+    } finally {
+      await app.close();
       await h.close();
     }
   });

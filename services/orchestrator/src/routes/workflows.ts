@@ -70,16 +70,6 @@ function sendDefinition(request: FastifyRequest, reply: FastifyReply, record: De
 }
 
 export function registerWorkflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  // A scope of its own: here a JSON body stays text (it is stored as submitted) and only JSON
-  // and YAML are accepted.
-  void app.register(async (scope) => {
-    scope.removeContentTypeParser(['application/json', 'text/plain', 'application/cloudevents+json']);
-    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-    registerRoutes(scope, ctx);
-  });
-}
-
-function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   defineRoute(app, ctx.catalog, {
     method: 'POST',
     url: '/api/v1/workflows',
@@ -99,11 +89,17 @@ function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
       422: { description: 'not a valid (or not executable) workflow; `problems` lists each issue with its JSON Pointer' },
     },
     handler: async ({ request, reply, principal }) => {
-      const text = request.body;
+      const type = mediaType(request);
+      if (type === '') throw new ApiProblem(400, ProblemTypes.malformedBody, 'no workflow sent: send the document with Content-Type application/yaml or application/json');
+      if (type !== 'application/json' && !YAML_TYPES.includes(type)) {
+        throw new ApiProblem(415, ProblemTypes.unsupportedMediaType, `unsupported Content-Type "${type}": send the workflow as ${YAML_TYPES.join(', ')} or application/json`);
+      }
+      // JSON is stored as submitted, so the text rather than the parsed value.
+      const text = type === 'application/json' ? request.rawBody : request.body;
       if (typeof text !== 'string' || text.trim() === '') {
         throw new ApiProblem(400, ProblemTypes.malformedBody, 'the request body is empty: send a workflow document as application/yaml or application/json');
       }
-      const format = mediaType(request) === 'application/json' ? 'json' : 'yaml';
+      const format = type === 'application/json' ? 'json' : 'yaml';
       if (!isStorableText(text)) throw new ApiProblem(400, ProblemTypes.malformedBody, `the request body ${UNSTORABLE_TEXT_MESSAGE}`);
       assertWellFormed(text, format);
       const loaded = loadWorkflow(text, format);
