@@ -78,7 +78,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ORCHESTRATOR_HOST: '127.0.0.1',
   });
   const launch = async (p: ServiceProcess) => {
-    p.child = spawn(process.execPath, ['--import', 'tsx', MAINS[p.service]], { cwd: ROOT, env: envFor(p), stdio: ['ignore', 'pipe', 'pipe'] });
+    // BATON_PROFILE=<service> writes a V8 CPU profile of that service to BATON_PROFILE_DIR (benchmarks).
+    const profile = process.env.BATON_PROFILE === p.service ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATON_PROFILE_DIR ?? 'tmp/profiles'}`] : [];
+    p.child = spawn(process.execPath, [...profile, '--import', 'tsx', MAINS[p.service]], { cwd: ROOT, env: envFor(p), stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
       const text = chunk.toString();
       if (options.verbose) process.stderr.write(`[${p.name}] ${text}`);
