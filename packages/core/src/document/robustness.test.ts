@@ -82,3 +82,41 @@ describe('validateWorkflow on mutated examples', () => {
     }
   });
 });
+
+describe('validateWorkflow on deeply nested documents', () => {
+  const nest = (depth: number, wrap: (inner: object) => object) => {
+    let task: object = { leaf: { set: { deep: true } } };
+    for (let i = 0; i < depth; i++) task = { [`level${i}`]: wrap(task) };
+    return { document: { dsl: '1.0.0', namespace: 'test', name: 'deep', version: '1.0.0' }, do: [task] };
+  };
+
+  // The official schema's oneOf descends into `do` through doTask and forTask alike: one Ajv call
+  // on it costs 2^depth. 60 levels would take longer than the universe is old.
+  it.each([
+    ['do', (inner: object) => ({ do: [inner] })],
+    ['for', (inner: object) => ({ for: { in: '${ .items }' }, do: [inner] })],
+    ['try', (inner: object) => ({ try: [inner], catch: {} })],
+  ])('accepts 60 nested %s tasks, in time linear in the depth', (_kind, wrap) => {
+    expect(validateWorkflow(nest(60, wrap))).toEqual([]);
+  });
+
+  it('still finds a schema error in the innermost of 60 nested tasks', () => {
+    const document = nest(60, (inner) => ({ do: [inner] }));
+    let task: any = document.do[0];
+    for (let i = 59; i >= 0; i--) task = task[`level${i}`].do[0];
+    task.leaf.set = 'not an object or expression';
+    const problems = validateWorkflow(document);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]!.path).toMatch(/\/level0\/do\/0\/leaf/);
+  });
+
+  it('refuses a document nested deeper than it can walk, naming where, instead of overflowing the stack', () => {
+    const problems = validateWorkflow(nest(1000, (inner) => ({ do: [inner] })));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toMatch(/more than 256 levels deep/);
+    let value: unknown = 1;
+    for (let i = 0; i < 100_000; i++) value = [value];
+    const deepValue = { document: { dsl: '1.0.0', namespace: 'test', name: 'deep', version: '1.0.0' }, do: [{ x: { set: { value } } }] };
+    expect(validateWorkflow(deepValue)[0]!.path).toMatch(/^\/do\/0\/x\/set\/value\/0\/0/);
+  });
+});

@@ -23,6 +23,8 @@ export function validateWorkflow(document: unknown): Problem[] {
     const kind = document === null || document === undefined ? String(document) : Array.isArray(document) ? 'an array' : `a ${typeof document}`;
     return [{ path: '', message: `a workflow document must be an object (mapping) with document and do, not ${kind}` }];
   }
+  const deep = tooDeep(document);
+  if (deep) return [deep];
   const notJson = nonJsonValues(document); // cycles or class instances from a caller, not from text
   if (notJson.length > 0) return notJson;
   const problems = [...checkSchema(document), ...checkTopLevel(document), ...checkDslVersion(document), ...checkEvaluateShape(document)];
@@ -41,6 +43,29 @@ export function loadWorkflow(text: string, format?: SourceFormat): LoadResult {
   // In source order, as an editor would list them (the sort is stable for equal positions).
   located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   return { ok: false, problems: located };
+}
+
+/**
+ * How deeply objects and arrays may nest in a document (about 80 nested tasks). The checks that
+ * follow walk the document recursively: a deeper one would overflow the stack instead of being
+ * refused.
+ */
+export const MAX_DOCUMENT_DEPTH = 256;
+
+/** The first value nested deeper than MAX_DOCUMENT_DEPTH, found without recursion (cycles stop it too). */
+function tooDeep(document: object): Problem | undefined {
+  const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value: document, depth: 1, path: '' }];
+  const seen = new Set<object>();
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value, depth, path } = item;
+    if (typeof value !== 'object' || value === null || seen.has(value)) continue;
+    if (depth > MAX_DOCUMENT_DEPTH) {
+      return { path, message: `the document nests objects and arrays more than ${MAX_DOCUMENT_DEPTH} levels deep here; flatten it (move nested tasks into subflows or reusable functions)` };
+    }
+    seen.add(value);
+    for (const [key, child] of Object.entries(value)) stack.push({ value: child, depth: depth + 1, path: pointer(path, key) });
+  }
+  return undefined;
 }
 
 /** The workflow properties of the DSL reference ("Workflow"). */
