@@ -6,3 +6,4 @@ export * from './health.ts';
 export * from './config.ts';
 export * from './lifecycle.ts';
 export * from './context.ts';
+export * from './result-publisher.ts';

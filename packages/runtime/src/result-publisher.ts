@@ -1,6 +1,6 @@
-// Finished calls' results go to the `runner` queue in batches: one enqueue and one ack per
-// flush instead of two round trips per call. Enqueue happens before ack, so a crash in between
-// only redelivers the task (the runner applies a result once per attempt id).
+// Workers' results go to the `runner` queue in batches: one enqueue and one ack per flush
+// instead of two round trips per task. Enqueue happens before ack, so a crash in between only
+// redelivers the task (the runner applies a result once per attempt id).
 import type { Bus, RunnerMessage } from '@baton/core';
 import { Queues } from '@baton/core';
 import type { Logger } from 'pino';
@@ -47,7 +47,7 @@ export class ResultPublisher {
         await this.bus.ack(this.queue, batch.map((entry) => entry.messageId));
       } catch (error) {
         // Left unacked: the tasks are redelivered after their lease and executed again.
-        this.logger.error({ err: error, count: batch.length }, 'could not publish http results; tasks will be redelivered');
+        this.logger.error({ err: error, count: batch.length }, 'could not publish results; tasks will be redelivered');
       }
     }
   }

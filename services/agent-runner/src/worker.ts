@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CommitWatcher } from './commit-watcher.ts';
 import { createMetrics } from './metrics.ts';
 import type { AgentRunnerOptions } from './options.ts';
-import { ResultPublisher } from './result-publisher.ts';
+import { ResultPublisher } from '@baton/runtime';
 import { TokenStream } from './token-stream.ts';
 import { createClient, executeTurn } from './turn.ts';
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { executeHttpCall, closeAgent } from './execute.ts';
 import { createMetrics, outcomeLabel } from './metrics.ts';
 import type { HttpWorkerOptions } from './options.ts';
-import { ResultPublisher } from './result-publisher.ts';
+import { ResultPublisher } from '@baton/runtime';
 
 export const HTTP_TASK_QUEUE = Queues.tasks('http');
 const CONSUME_BATCH = 128;
