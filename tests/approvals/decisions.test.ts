@@ -160,7 +160,7 @@ describe('approval decisions', () => {
     const approval = await openApprovalOf(h.api, runId);
     const key = await h.api('POST', '/api/v1/keys', { name: 'other-team', role: 'user', namespace: 'other' });
     const as = (method: string, path: string, body?: unknown) =>
-      fetch(`${h.baton.url}${path}`, { method, headers: { authorization: `Bearer ${key.body.secret}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      fetch(`${h.baton.url}${path}`, { method, headers: { authorization: `Bearer ${key.body.secret}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
     expect((await as('GET', `/api/v1/approvals/${approval.id}`)).status).toBe(403);
     expect((await as('POST', `/api/v1/approvals/${approval.id}/decision`, { decision: 'approve' })).status).toBe(403);
     expect((await as('GET', '/api/v1/approvals?status=pending')).body.items).toEqual([]);
