@@ -12,12 +12,20 @@ function toListen(row: Row): ListenRecord {
   };
 }
 
+/**
+ * A type that a text column cannot hold (U+0000, unpaired surrogates). Such a listen is stored
+ * without the prefilter (event_types NULL: its filters decide), and an event of such a type can
+ * only meet those listens — instead of a database error that failed the runner's whole batch
+ * over and over and left the run pending for good.
+ */
+const UNSTORABLE_TYPE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** The types an event must have to match one of `filters`; undefined when any type may match. */
 export function requiredEventTypes(filters: readonly EventFilter[]): string[] | undefined {
   const types = new Set<string>();
   for (const filter of filters) {
     const type = filter.with?.type;
-    if (typeof type !== 'string') return undefined;
+    if (typeof type !== 'string' || UNSTORABLE_TYPE.test(type)) return undefined;
     types.add(type);
   }
   return types.size > 0 ? [...types].sort() : undefined;
@@ -50,11 +58,13 @@ export async function deleteListens(db: Queryable, ids: readonly string[]): Prom
 }
 
 export async function listensForType(db: Queryable, type: string): Promise<ListenRecord[]> {
-  const rows = await db.query(
-    `SELECT id, run_id, listen_id, filters FROM listens
-     WHERE event_types IS NULL OR event_types @> ARRAY[$1::text]
-     ORDER BY created_at, id`,
-    [type],
-  );
+  const rows = UNSTORABLE_TYPE.test(type)
+    ? await db.query('SELECT id, run_id, listen_id, filters FROM listens WHERE event_types IS NULL ORDER BY created_at, id')
+    : await db.query(
+        `SELECT id, run_id, listen_id, filters FROM listens
+         WHERE event_types IS NULL OR event_types @> ARRAY[$1::text]
+         ORDER BY created_at, id`,
+        [type],
+      );
   return rows.map(toListen);
 }

@@ -89,5 +89,19 @@ export function sweepConformance(h: StoreHarness): void {
       expect(await mine(typeA)).toEqual(['onlyA']);
       expect(await mine('com.example.other')).toEqual([]);
     });
+
+    it('keeps listens and looks up events whose type a text column cannot hold (U+0000, lone surrogates)', async () => {
+      const store = h.store();
+      const [runId] = await createRuns(store, uniqueNamespace(), 1);
+      const listens = [
+        { id: `${runId}:nul`, runId: runId!, listenId: 'nul', filters: [{ with: { type: `a\u0000${runId}` } }] },
+        { id: `${runId}:surrogate`, runId: runId!, listenId: 'surrogate', filters: [{ with: { type: `b\uD800${runId}` } }] },
+      ];
+      await store.transaction((tx) => tx.insertListens(listens));
+      const mine = async (type: string) => (await store.listensForType(type)).filter((l) => l.runId === runId);
+      expect((await mine(`a\u0000${runId}`)).map((l) => l.listenId).sort()).toEqual(['nul', 'surrogate']);
+      expect((await mine('\u0000')).find((l) => l.listenId === 'nul')).toEqual(listens[0]);
+      await store.transaction((tx) => tx.deleteListens(listens.map((l) => l.id)));
+    });
   });
 }
