@@ -3,6 +3,8 @@
 // approver. Delivered with retries (network errors, 408, 429, 5xx); every attempt is reported
 // for the audit trail, without the URL's path or query (webhook URLs are often secrets) and
 // without links (they are bearer tokens).
+import { AddressPolicy, createCheckedAgent } from '@baton/http-worker';
+import { fetch as undiciFetch } from 'undici';
 import { evaluateDeferred } from '@baton/core';
 import type { ApprovalNotice } from '@baton/engine';
 import { signApprovalLink } from './tokens.ts';
@@ -86,6 +88,13 @@ function hostOf(url: string): string {
   }
 }
 
+/**
+ * Webhooks go out through the same outbound address rules as `call: http` (defaults: link-local
+ * and cloud-metadata addresses refused, checked on the address actually dialled), so a workflow
+ * cannot make the hitl-worker post to the metadata service.
+ */
+const webhookAgent = createCheckedAgent({ policy: new AddressPolicy({ allowCidrs: [], denyCidrs: [], allowPrivate: true }), connectTimeoutMs: 10_000, timeoutMs: 60_000 });
+
 /** Delivers to every target (in parallel), retrying each; reports every attempt. */
 export async function deliverNotifications(notice: ApprovalNotice, options: NotifyOptions, secrets: Record<string, unknown>, report: (attempt: NotifyAttempt) => Promise<void>, signal: AbortSignal): Promise<void> {
   const links = linksFor(notice, options);
@@ -102,14 +111,16 @@ export async function deliverNotifications(notice: ApprovalNotice, options: Noti
         const base = { target: index, format: target.format, host: hostOf(url), attempt };
         let retry = false;
         try {
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'baton-hitl-worker' }, body, signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) });
+          const res = await undiciFetch(url, { dispatcher: webhookAgent, method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'baton-hitl-worker' }, body, signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) });
           await res.arrayBuffer().catch(() => undefined);
           retry = !res.ok && retryable(res.status) && attempt < options.attempts;
           await report({ ...base, ok: res.ok, status: res.status, final: !retry });
         } catch (error) {
           if (signal.aborted) return;
           retry = attempt < options.attempts;
-          await report({ ...base, ok: false, error: (error as Error).message.slice(0, 200), final: !retry });
+          // fetch wraps the reason (refused address, DNS, reset) in `cause`.
+          const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+          await report({ ...base, ok: false, error: reason.slice(0, 200), final: !retry });
         }
         if (!retry) return;
         await new Promise((resolve) => setTimeout(resolve, options.backoffMs * 3 ** (attempt - 1)));

@@ -3,3 +3,4 @@ export { executeHttpCall, closeAgent, type HttpCallContext, type HttpCallOutcome
 export { createHttpWorker, HTTP_TASK_QUEUE, type HttpWorker, type HttpWorkerDeps } from './worker.ts';
 export { httpWorkerOptionsFromEnv, httpWorkerOptions, DEFAULT_OPTIONS, HttpWorkerConfigError, type HttpWorkerOptions } from './options.ts';
 export { AddressPolicy, parseCidr, parseCidrList, type AddressDenial, type Cidr } from './address-policy.ts';
+export { createCheckedAgent, AddressDeniedError } from './connector.ts';
