@@ -18,14 +18,15 @@ function toListen(row: Row): ListenRecord {
  * only meet those listens — instead of a database error that failed the runner's whole batch
  * over and over and left the run pending for good.
  */
-const UNSTORABLE_TYPE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const unstorableType = (type: string) => type.includes('\u0000') || LONE_SURROGATE.test(type);
 
 /** The types an event must have to match one of `filters`; undefined when any type may match. */
 export function requiredEventTypes(filters: readonly EventFilter[]): string[] | undefined {
   const types = new Set<string>();
   for (const filter of filters) {
     const type = filter.with?.type;
-    if (typeof type !== 'string' || UNSTORABLE_TYPE.test(type)) return undefined;
+    if (typeof type !== 'string' || unstorableType(type)) return undefined;
     types.add(type);
   }
   return types.size > 0 ? [...types].sort() : undefined;
@@ -58,7 +59,7 @@ export async function deleteListens(db: Queryable, ids: readonly string[]): Prom
 }
 
 export async function listensForType(db: Queryable, type: string): Promise<ListenRecord[]> {
-  const rows = UNSTORABLE_TYPE.test(type)
+  const rows = unstorableType(type)
     ? await db.query('SELECT id, run_id, listen_id, filters FROM listens WHERE event_types IS NULL ORDER BY created_at, id')
     : await db.query(
         `SELECT id, run_id, listen_id, filters FROM listens
