@@ -322,4 +322,25 @@ describe('hostile input', () => {
     const cycle = await h.api('POST', '/api/v1/workflows', 'a: &a [*a]', 'application/yaml');
     expect(cycle.status).toBe(422);
   });
+
+  it('text Baton stores (an event type) with U+0000 is a 400 naming the attribute, not a 500', async () => {
+    const res = await h.api('POST', '/api/v1/events', { specversion: '1.0', id: 'nul', source: 's', type: 'bad\u0000type' }, 'application/cloudevents+json');
+    expect(res.status).toBe(400);
+    expect(res.body.problems?.[0]?.path).toBe('/body/type');
+  });
+
+  it('a run input nested 100,000 levels deep is a 400, not a 500', async () => {
+    await h.apply({ ...base('echo'), do: [{ keep: { set: { ok: true } } }] });
+    const input = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+    const res = await h.api('POST', '/api/v1/runs', `{"namespace":"hostile","name":"echo","input":${input}}`);
+    expect(res.status).toBe(400);
+    expect(res.body.problems?.[0]?.path).toMatch(/^\/body\/input/);
+  });
+
+  it('a number JSON cannot hold (1e400) in a run input is a 400, not silently null', async () => {
+    await h.apply({ ...base('echo'), do: [{ keep: { set: { ok: true } } }] });
+    const res = await h.api('POST', '/api/v1/runs', '{"namespace":"hostile","name":"echo","input":{"n":1e400}}');
+    expect(res.status).toBe(400);
+    expect(res.body.problems?.[0]?.path).toBe('/body/input/n');
+  });
 });

@@ -1,7 +1,7 @@
 // The API's wire shapes. Requests are validated with these schemas at the edge; the types the
 // handlers use are inferred from them, and /openapi.json is generated from the same schemas.
 import { z } from 'zod';
-import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './storable.ts';
+import { isStorableText, jsonValueIssue, UNSTORABLE_TEXT_MESSAGE } from './storable.ts';
 
 export const RUN_STATUSES = ['pending', 'running', 'waiting', 'completed', 'faulted', 'cancelled'] as const;
 export const MAX_PAGE_LIMIT = 500;
@@ -11,6 +11,13 @@ export const DEFAULT_EVENTS_LIMIT = 100;
 
 /** A string stored in a text column (see storable.ts). */
 const text = () => z.string().refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
+
+/** A JSON value the store can keep as it is (see jsonValueIssue). */
+const jsonValue = () =>
+  z.unknown().superRefine((value, ctx) => {
+    const issue = jsonValueIssue(value);
+    if (issue) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  });
 
 /** DSL 1.0 names and namespaces (`^[a-z0-9](-?[a-z0-9])*$`). */
 const dslName = z.string().regex(/^[a-z0-9](-?[a-z0-9])*$/, 'must be lowercase letters, digits and single dashes (e.g. "my-flow")').max(100);
@@ -111,7 +118,7 @@ export const CreateRunBody = z
     namespace: dslName,
     name: dslName,
     version: text().min(1).optional().describe('default: the highest semantic version'),
-    input: z.unknown().optional().describe('the workflow input (default {})'),
+    input: jsonValue().optional().describe('the workflow input (default {})'),
     idempotencyKey: text().min(1).max(200).optional().describe('unique per namespace; repeating it returns the first run'),
     wait: text().min(2).optional().describe('ISO 8601 duration, e.g. PT30S: answer when the run has finished, or when this time is up'),
   })
@@ -140,14 +147,14 @@ export const ListEventsQuery = z.object({
 export const CloudEventSchema = z
   .object({
     specversion: z.literal('1.0'),
-    id: z.string().min(1),
-    source: z.string().min(1),
-    type: z.string().min(1),
+    id: text().min(1),
+    source: text().min(1),
+    type: text().min(1),
     time: z.iso.datetime({ offset: true }).optional(),
     subject: z.string().optional(),
     datacontenttype: z.string().optional(),
     dataschema: z.string().optional(),
-    data: z.unknown().optional(),
+    data: jsonValue().optional(),
   })
   .catchall(z.unknown())
   .meta({ id: 'CloudEvent', description: 'CloudEvents 1.0, structured JSON mode' });
