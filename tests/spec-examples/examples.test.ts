@@ -329,6 +329,15 @@ describe('hostile input', () => {
     expect(res.body.problems?.[0]?.path).toBe('/body/type');
   });
 
+  it('a listen for an event type with U+0000 waits (no stuck pending run) and hears that very type', async () => {
+    await h.apply({ ...base('nul-listen'), do: [{ hear: { listen: { to: { one: { with: { type: 'odd\u0000type' } } } } } }] });
+    const started = await h.api('POST', '/api/v1/runs', { namespace: 'hostile', name: 'nul-listen', wait: 'PT0.3S' });
+    expect(started.body.status).toBe('waiting');
+    await h.apply({ ...base('nul-emit'), do: [{ say: { emit: { event: { with: { source: 'https://test.local', type: 'odd\u0000type', data: { ok: 1 } } } } } }] });
+    expect(await h.runToEnd('nul-emit', {}, 'hostile')).toMatchObject({ status: 'completed' });
+    expect(await settle(started.body.id)).toMatchObject({ status: 'completed', output: [{ ok: 1 }] });
+  });
+
   it('a run input nested 100,000 levels deep is a 400, not a 500', async () => {
     await h.apply({ ...base('echo'), do: [{ keep: { set: { ok: true } } }] });
     const input = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
