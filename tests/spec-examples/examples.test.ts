@@ -346,6 +346,13 @@ describe('hostile input', () => {
     expect(res.body.problems?.[0]?.path).toMatch(/^\/body\/input/);
   });
 
+  it('a run input with a "__proto__" member is refused saying so, not called invalid JSON', async () => {
+    const res = await h.api('POST', '/api/v1/runs', '{"namespace":"hostile","name":"echo","input":{"__proto__":{"x":1}}}');
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/__proto__/);
+    expect(res.body.detail).not.toMatch(/not valid JSON/);
+  });
+
   it('a number JSON cannot hold (1e400) in a run input is a 400, not silently null', async () => {
     await h.apply({ ...base('echo'), do: [{ keep: { set: { ok: true } } }] });
     const res = await h.api('POST', '/api/v1/runs', '{"namespace":"hostile","name":"echo","input":{"n":1e400}}');

@@ -123,21 +123,21 @@ function registerBodyParsers(app: FastifyInstance): void {
     if (text.trim() === '') return done(null, undefined);
     void secureParse(request, text, (error: Error | null, value?: unknown) => {
       if (!error) return done(null, value);
-      done(malformedJson(text, error), undefined);
+      done(malformedJson(text), undefined);
     });
   });
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body));
 }
 
-function malformedJson(text: string, fallback: Error): ApiProblem {
-  let reason = fallback.message;
+function malformedJson(text: string): ApiProblem {
   try {
     JSON.parse(text);
   } catch (error) {
-    reason = (error as Error).message;
+    return new ApiProblem(400, ProblemTypes.malformedBody, `the request body is not valid JSON: ${(error as Error).message}`);
   }
-  // JSON.parse succeeding means the secure parser rejected a __proto__/constructor key.
-  return new ApiProblem(400, ProblemTypes.malformedBody, `the request body is not valid JSON: ${reason}`);
+  // JSON.parse succeeding means the secure parser rejected a __proto__ key: valid JSON, so say
+  // what is refused rather than "not valid JSON".
+  return new ApiProblem(400, ProblemTypes.malformedBody, `the request body has a "__proto__" member, which Baton refuses in JSON bodies (prototype poisoning); rename it`);
 }
 
 function registerObservability(app: FastifyInstance, ctx: ApiContext): void {
