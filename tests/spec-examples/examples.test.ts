@@ -315,6 +315,12 @@ describe('hostile input', () => {
     expect((await fetch(`${h.baton.url}/health`)).status).toBe(200);
   }, 20_000);
 
+  it.each(['P1Y', { seconds: -1 }, { days: 1e15 }])('wait: %j is a 422 at registration, not a run that never starts', async (wait) => {
+    const res = await h.api('POST', '/api/v1/workflows', { ...base(`bad-wait-${Math.random().toString(36).slice(2, 8)}`), do: [{ nap: { wait } }] });
+    expect(res.status).toBe(422);
+    expect(res.body.problems[0].path).toBe('/do/0/nap/wait');
+  });
+
   it('a YAML alias bomb and a self-referencing alias are refused with a problem', async () => {
     const laughs = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(', ')}]`)].join('\n');
     const bomb = await h.api('POST', '/api/v1/workflows', laughs, 'application/yaml');

@@ -84,3 +84,21 @@ describe('WorkflowValidationError', () => {
     });
   });
 });
+
+describe('validateWorkflow: what the interpreter would refuse when a run starts', () => {
+  // These passed the schema and were registered, then every run stayed pending: compiling the
+  // workflow failed in the runner on each redelivery.
+  it.each([
+    ['P1Y', /invalid ISO 8601 duration "P1Y"/],
+    [{ seconds: -1 }, /non-negative/],
+    [{ days: 1e15 }, /longer than 100 years/],
+    ['P99999999999999999999D', /longer than 100 years/],
+  ])('refuses wait: %j at its path', (wait, message) => {
+    const problems = validateWorkflow({ document: header, do: [{ nap: { wait } }] });
+    expect(problems).toEqual([{ path: '/do/0/nap/wait', message: expect.stringMatching(message) }]);
+  });
+
+  it('accepts a duration given as an expression (checked when it is evaluated)', () => {
+    expect(validateWorkflow({ document: header, do: [{ nap: { wait: '${ .delay }' } }] })).toEqual([]);
+  });
+});

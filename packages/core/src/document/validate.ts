@@ -1,4 +1,6 @@
 // validateWorkflow / loadWorkflow: the entry points of this module.
+import { CompileError, compileWorkflow } from '../interpreter/compile.ts';
+import type { WorkflowDocument } from '../interpreter/document-types.ts';
 import { checkExpressions, checkVariableNames } from './expressions.ts';
 import { nonJsonValues, parseSource } from './parse.ts';
 import type { SourceFormat } from './parse.ts';
@@ -30,7 +32,22 @@ export function validateWorkflow(document: unknown): Problem[] {
   const problems = [...checkSchema(document), ...checkTopLevel(document), ...checkDslVersion(document), ...checkEvaluateShape(document)];
   problems.push(...checkProfile(document), ...checkSemantics(document));
   if (!usesOtherLanguage(document)) problems.push(...checkExpressions(document), ...checkVariableNames(document));
+  if (problems.length === 0) problems.push(...checkCompiles(document));
   return dedupeProblems(problems);
+}
+
+/**
+ * The interpreter compiles a document when its run starts; what it refuses (a `wait: P1Y`, a
+ * negative duration) must be refused here, or the run is accepted and then never starts.
+ */
+function checkCompiles(document: Record<string, any>): Problem[] {
+  try {
+    compileWorkflow(document as WorkflowDocument);
+    return [];
+  } catch (error) {
+    if (error instanceof CompileError) return [{ path: error.path, message: error.message.replace(/ \(at [^)]*\)$/, '') }];
+    return [{ path: '', message: `Baton cannot compile this workflow: ${(error as Error).message}` }];
+  }
 }
 
 /** Parses YAML or JSON text (YAML is a superset: the default reads both) and validates it. */

@@ -11,8 +11,20 @@ export class DurationError extends Error {
   override readonly name = 'DurationError';
 }
 
+/**
+ * The longest duration Baton accepts: 100 years. A timer's due time is stored as milliseconds in
+ * a bigint; `{ days: 1e15 }` overflowed it and failed the runner's batch on every redelivery.
+ */
+export const MAX_DURATION_MS = 100 * 365.25 * MS.D;
+
 /** Milliseconds of a DSL duration. Throws DurationError for an invalid one. */
 export function parseDuration(duration: Duration | unknown): number {
+  const ms = parseAnyLength(duration);
+  if (ms > MAX_DURATION_MS) throw new DurationError(`duration ${JSON.stringify(duration)} is longer than 100 years`);
+  return ms;
+}
+
+function parseAnyLength(duration: unknown): number {
   if (typeof duration === 'string') return parseIso(duration);
   if (duration !== null && typeof duration === 'object' && !Array.isArray(duration)) return parseInline(duration as Record<string, unknown>);
   throw new DurationError(`invalid duration ${JSON.stringify(duration)}: expected an ISO 8601 string or {days, hours, minutes, seconds, milliseconds}`);
