@@ -25,6 +25,7 @@ import {
   type WorkflowSummary,
 } from './schemas.ts';
 import { followRunEvents, type StreamEventsOptions } from './stream.ts';
+import { streamRunEventsOverWebSocket } from './ws-stream.ts';
 
 export interface BatonClientOptions {
   /** e.g. http://localhost:8081 (no /api/v1). */
@@ -33,6 +34,11 @@ export interface BatonClientOptions {
   apiKey?: string | undefined;
   /** Defaults to the global fetch (Node 20). */
   fetch?: FetchLike | undefined;
+  /**
+   * The fanout (e.g. http://localhost:8085). When set, streamEvents reads its WebSocket (live,
+   * resumed automatically after disconnects); without it, streamEvents pages the REST API.
+   */
+  streamUrl?: string | undefined;
 }
 
 export type WorkflowFormat = 'yaml' | 'json';
@@ -85,9 +91,13 @@ const NoContent = z.unknown();
 
 export class BatonClient {
   private readonly http: HttpTransport;
+  private readonly streamUrl: string | undefined;
+  private readonly apiKey: string | undefined;
 
   constructor(options: BatonClientOptions) {
     this.http = new HttpTransport(options);
+    this.streamUrl = options.streamUrl;
+    this.apiKey = options.apiKey;
   }
 
   get baseUrl(): string {
@@ -176,9 +186,13 @@ export class BatonClient {
   /**
    * Follows a run's events from `after` (default 0) until the run has finished and its last
    * event was yielded. Each event is yielded once, in seq order; breaking out of the loop stops
-   * the stream. Today it pages GET /runs/{id}/events; the signature stays when it moves to WebSocket.
+   * the stream. With `streamUrl` it reads the fanout's WebSocket and resumes by itself after a
+   * disconnect (pollIntervalMs and pageSize do not apply); without it, it pages GET /runs/{id}/events.
    */
   streamEvents(runId: string, options: StreamEventsOptions = {}): AsyncIterable<RunEvent> {
+    if (this.streamUrl !== undefined) {
+      return streamRunEventsOverWebSocket(runId, { fanoutUrl: this.streamUrl, apiKey: this.apiKey, after: options.after, signal: options.signal, maxRetries: options.maxRetries });
+    }
     return followRunEvents(
       {
         listEvents: (after, signal) => this.listEvents(runId, { after, signal, ...(options.pageSize !== undefined && { limit: options.pageSize }) }),

@@ -7,3 +7,4 @@ export type { FetchLike } from './http.ts';
 export { RUN_STATUSES, TERMINAL_EVENT_TYPES, isTerminalStatus } from './schemas.ts';
 export type { ApiKey, CreatedApiKey, EventAccepted, EventPage, Page, Problem, ProblemItem, Run, RunEvent, RunStatus, Workflow, WorkflowError, WorkflowSummary } from './schemas.ts';
 export type { StreamEventsOptions } from './stream.ts';
+export { streamRunEventsOverWebSocket, type WebSocketStreamOptions } from './ws-stream.ts';
