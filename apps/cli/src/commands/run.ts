@@ -5,18 +5,21 @@ import { isTerminalStatus, isoDurationFromMs, parseDuration, type BatonClient, t
 import { CONNECTION_HELP, Exit, UsageError, clientFor, connectionFrom, expectPositionals, parseCommandArgs, type Connection } from '../api/args.ts';
 import { eventLine, humanDuration, json, runDetails, workflowRef } from '../api/format.ts';
 import { readStdin } from '../api/stdin.ts';
+import { STREAM_OPTIONS, streamingClient } from './logs.ts';
 import { processIo, runApiCommand, type CommandIo } from '../api/report.ts';
 
 /** A bare --wait waits this long. */
 export const DEFAULT_WAIT_MS = 10 * 60_000;
 
-export const USAGE = `usage: baton run NAMESPACE/NAME[@VERSION] [--input JSON | --input-file FILE] [--wait [DURATION] | --follow] [--idempotency-key KEY]
+export const USAGE = `usage: baton run NAMESPACE/NAME[@VERSION] [--input JSON | --input-file FILE] [--wait [DURATION] | --follow | --watch] [--idempotency-key KEY]
 
 Starts a run of a registered workflow (the highest version unless @VERSION is given).
   --input JSON           the workflow input (default {})
   --input-file FILE      read the input from a JSON file (- for stdin)
   --wait [DURATION]      wait for the outcome: 30s, 5m, PT1M30S … (default ${humanDuration(DEFAULT_WAIT_MS)})
   -f, --follow           print the run's events as they happen, then the finished run
+  --watch                the same, live over the fanout's WebSocket (--stream-url URL; default
+                         $BATON_STREAM_URL, else the API host on port 8085)
   --idempotency-key KEY  starting again with the same key returns the first run
 exit: 0 started (with --wait/--follow: completed), 1 faulted/cancelled or error, 2 usage, 3 still running after the wait
 
@@ -84,6 +87,8 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
       'input-file': { type: 'string' },
       wait: { type: 'string' },
       follow: { type: 'boolean', short: 'f' },
+      watch: { type: 'boolean' },
+      ...STREAM_OPTIONS,
       'idempotency-key': { type: 'string' },
     });
     if (values.help) {
@@ -95,9 +100,9 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
     const request: StartRunRequest = { ...parseTarget(targetText), input: await readInput(values.input, values['input-file']) };
     if (values['idempotency-key'] !== undefined) request.idempotencyKey = values['idempotency-key'];
     const waitMs = waitMsOf(values.wait);
-    if (waitMs !== undefined && values.follow) throw new UsageError('give --wait or --follow, not both');
-    const client = clientFor(connection);
-    if (values.follow) return startAndFollow(client, request, connection, io);
+    if (waitMs !== undefined && (values.follow || values.watch)) throw new UsageError('give --wait or --follow/--watch, not both');
+    const client = values.watch ? streamingClient(connection, values['stream-url']) : clientFor(connection);
+    if (values.follow || values.watch) return startAndFollow(client, request, connection, io);
     if (waitMs !== undefined) return startAndReport(client, request, waitMs, connection, io);
     const { run, httpStatus } = await client.startRun(request);
     io.out(connection.output === 'json' ? json(run) : `${httpStatus === 201 ? 'started' : 'existing'} run ${run.id}  ${workflowRef(run)}  ${run.status}\n`);
