@@ -10,6 +10,7 @@ import { DefinitionCache } from './definitions.ts';
 import { createEngineMetrics } from './metrics.ts';
 import { routeCloudEvent } from './route-event.ts';
 import { parseRunnerMessage } from './validate.ts';
+import { faultStuckRun, groupByRun, POISON_DELIVERIES, type ParsedMessage } from './poison.ts';
 
 export interface RunnerOptions {
   /** Consumer name on the bus (unique per process). */
@@ -124,14 +125,15 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
         if (batch.length === 0) continue;
         const reclaimed = batch.filter((m) => m.deliveries > 1).length;
         if (reclaimed > 0) metrics.reclaimed.inc({ queue: Queues.runner }, reclaimed);
-        const messages: RunnerMessage[] = [];
+        const parsed: ParsedMessage[] = [];
         for (const m of batch) {
-          const parsed = parseRunnerMessage(m.body);
-          if (parsed) messages.push(parsed);
+          const message = parseRunnerMessage(m.body);
+          if (message) parsed.push({ bus: m, message });
           else logger.warn({ messageId: m.id }, 'dropping a malformed runner message');
         }
-        if (messages.length > 0) await process(messages);
-        await bus.ack(Queues.runner, batch.map((m) => m.id));
+        const done = await processIsolating(parsed);
+        const malformed = batch.filter((m) => !parsed.some((p) => p.bus === m)).map((m) => m.id);
+        if (done.length + malformed.length > 0) await bus.ack(Queues.runner, [...done, ...malformed]);
       } catch (error) {
         if (abort.signal.aborted) return;
         // Unacked messages come back after the visibility timeout; back off briefly meanwhile.
@@ -140,6 +142,39 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
       }
     }
   }
+
+  /**
+   * Applies a batch; if it fails, applies it again run by run so that one bad run does not hold
+   * back the others. Returns the bus ids to acknowledge (what failed stays for redelivery).
+   */
+  async function processIsolating(parsed: ParsedMessage[]): Promise<string[]> {
+    if (parsed.length === 0) return [];
+    try {
+      await process(parsed.map((p) => p.message));
+      return parsed.map((p) => p.bus.id);
+    } catch (error) {
+      if (abort.signal.aborted) throw error;
+      logger.warn({ err: error, batch: parsed.length }, 'runner batch failed; applying it run by run');
+    }
+    const done: string[] = [];
+    for (const group of groupByRun(parsed)) {
+      const runId = group[0]!.message.runId;
+      try {
+        await process(group.map((p) => p.message));
+        done.push(...group.map((p) => p.bus.id));
+      } catch (error) {
+        if (Math.max(...group.map((p) => p.bus.deliveries)) < POISON_DELIVERIES) {
+          logger.error({ err: error, runId }, 'could not apply the messages of a run; they will be redelivered');
+          continue;
+        }
+        logger.error({ err: error, runId }, 'messages of a run keep failing; faulting the run');
+        await faultStuckRun(store, runId, error, clock());
+        done.push(...group.map((p) => p.bus.id));
+      }
+    }
+    return done;
+  }
+
 
   async function timerLoop(): Promise<void> {
     while (!abort.signal.aborted) {
