@@ -1,6 +1,7 @@
 // Run events as CloudEvents 1.0 (structured JSON). The REST API (GET /runs/{id}/events) and the
 // fanout service (WebSocket) both format events with toCloudEvent, so clients see one shape.
-import type { CloudEvent, RunEventRecord, RunRecord } from '@baton/core';
+import type { CloudEvent } from './interpreter/types.ts';
+import type { RunEventRecord, RunRecord } from './ports/store.ts';
 
 /** A run event as served to clients: a CloudEvent with Baton's extension attributes. */
 export interface RunCloudEvent extends CloudEvent {

@@ -2,6 +2,6 @@
 export { createOrchestratorApp, type OrchestratorDeps } from './app.ts';
 export { orchestratorConfigFromEnv, defaultOrchestratorConfig, ConfigError, type OrchestratorConfig } from './config.ts';
 export { ensureBootstrapKey, BootstrapKeyError, type BootstrapResult } from './bootstrap.ts';
-export { toCloudEvent, runEventSource, type RunCloudEvent } from './cloudevents.ts';
+export { toCloudEvent, runEventSource, type RunCloudEvent } from '@baton/core';
 export { contentHash, canonicalJson } from './content-hash.ts';
 export { ProblemTypes, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problems.ts';

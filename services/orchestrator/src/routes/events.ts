@@ -6,7 +6,7 @@ import { matchEvent } from '@baton/core/interpreter';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../app.ts';
 import type { Principal } from '../auth.ts';
-import { toCloudEvent } from '../cloudevents.ts';
+import { toCloudEvent } from '@baton/core';
 import { defineRoute } from '../route-kit.ts';
 import { CloudEventSchema, EventAcceptedSchema, EventPageSchema, ListEventsQuery, RunParams } from '../schemas.ts';
 import { loadRun } from './runs.ts';
