@@ -33,7 +33,12 @@ describe('SDK stream and CLI over the fanout', () => {
 
   it('BatonClient.streamEvents follows a live run over the WebSocket, from any position', async () => {
     const runId = await h.start('ticker', { n: 20 });
-    const [all, resumed] = await Promise.all([collect(client.streamEvents(runId)), collect(client.streamEvents(runId, { after: 5 }))]);
+    // A position must be one the client has seen: the second stream starts once seq 5 exists.
+    let resuming: Promise<number[]> | undefined;
+    const all = await collect(client.streamEvents(runId), async (event) => {
+      if (event.seq === 5) resuming = collect(client.streamEvents(runId, { after: 5 }));
+    });
+    const resumed = await resuming!;
     const total = (await h.events(runId)).length;
     expect(all).toEqual(range(1, total));
     expect(resumed).toEqual(range(6, total));
