@@ -6,8 +6,7 @@
 //
 // A keep-alive tick also probes every connection (ping/pong), reaps dead and idle ones, closes
 // those whose key was revoked, and resyncs quiet run feeds.
-import { Topics, type Bus, type TopicEntry } from '@baton/core';
-import { toCloudEvent } from '@baton/orchestrator';
+import { Topics, toCloudEvent, type Bus, type TopicEntry } from '@baton/core';
 import type { Logger } from 'pino';
 import type { Authenticator } from './auth.ts';
 import { workflowKey, type StreamClient } from './client.ts';

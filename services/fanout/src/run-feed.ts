@@ -12,8 +12,7 @@
 //   replaying ──store exhausted, pending drained without gap──▶ live
 //   live ──gap in seq, or no event for FANOUT_RESYNC_MS (run not finished)──▶ replaying
 //   any ──unsubscribe / connection closed──▶ stopped
-import type { RunEventRecord, Store } from '@baton/core';
-import { toCloudEvent } from '@baton/orchestrator';
+import { toCloudEvent, type RunEventRecord, type Store } from '@baton/core';
 import { Frame } from './frame.ts';
 
 export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
