@@ -20,6 +20,7 @@ function banner(baton: Awaited<ReturnType<typeof startEmbedded>>): string {
   const lines = [
     '',
     `  Baton is running — API http://localhost:${baton.port}  (OpenAPI: /openapi.json)`,
+    `  dashboard: http://localhost:${baton.port}/ · live events: ${baton.fanoutUrl.replace('http://127.0.0.1', 'ws://localhost')}/v1/stream`,
     `  state: ${store.kind === 'pglite' ? `embedded PostgreSQL in ${store.dataDir}` : 'PostgreSQL (DB_HOST)'} · queues: ${bus.kind === 'memory' ? 'in-process' : 'Redis (REDIS_URL)'}`,
   ];
   if (baton.generatedKey) {
