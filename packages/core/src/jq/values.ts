@@ -133,9 +133,9 @@ export function formatNumber(n: number): string {
 const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\t': '\\t', '\r': '\\r', '\b': '\\b', '\f': '\\f' };
 
 export function quoteString(s: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- jq escapes control characters, so the pattern names them
   if (!/["\\\u0000-\u001f\u007f]/.test(s)) return `"${s}"`;
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- jq escapes control characters, so the pattern names them
   return `"${s.replace(/["\\\u0000-\u001f\u007f]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
 }
 

@@ -1,8 +1,7 @@
 // CloudEvents in (POST /api/v1/events, delivered to runs waiting in a `listen` task) and a run's
 // event log out (GET /api/v1/runs/{id}/events, CloudEvents with seq for resuming).
-import type { CloudEvent, ListenRecord, RunnerMessage } from '@baton/core';
-import { Queues } from '@baton/core';
-import { matchEvent } from '@baton/core/interpreter';
+import type { CloudEvent, ListenRecord } from '@baton/core';
+import { routeCloudEvent } from '@baton/engine';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../app.ts';
 import type { Principal } from '../auth.ts';
@@ -10,22 +9,6 @@ import { toCloudEvent } from '@baton/core';
 import { defineRoute } from '../route-kit.ts';
 import { CloudEventSchema, EventAcceptedSchema, EventPageSchema, ListEventsQuery, RunParams } from '../schemas.ts';
 import { loadRun } from './runs.ts';
-
-/**
- * Listens whose filters accept the event (a listen matches when any of its filters does). A filter
- * that cannot be evaluated on this event (a jq error on its data) does not match: one run's odd
- * filter must not fail the publisher's request.
- */
-export function matchingListens(listens: readonly ListenRecord[], event: CloudEvent): ListenRecord[] {
-  const matches = (filter: ListenRecord['filters'][number]) => {
-    try {
-      return matchEvent(filter, event);
-    } catch {
-      return false;
-    }
-  };
-  return listens.filter((listen) => listen.filters.some(matches));
-}
 
 /** A namespace-restricted key delivers only to runs of its namespace. */
 async function visibleTo(ctx: ApiContext, principal: Principal, listens: ListenRecord[]): Promise<ListenRecord[]> {
@@ -52,12 +35,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     },
     handler: async ({ reply, body, principal }) => {
       const event = body as CloudEvent;
-      const candidates = await ctx.store.listensForType(event.type);
-      const matched = await visibleTo(ctx, principal, matchingListens(candidates, event));
-      if (matched.length > 0) {
-        const messages: RunnerMessage[] = matched.map((listen) => ({ type: 'event', runId: listen.runId, listenId: listen.listenId, event }));
-        await ctx.bus.enqueue(Queues.runner, messages);
-      }
+      const matched = await routeCloudEvent(ctx.store, ctx.bus, event, (listens) => visibleTo(ctx, principal, listens));
       reply.status(202);
       return { matched: matched.length };
     },
