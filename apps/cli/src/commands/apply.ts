@@ -5,7 +5,7 @@ import { extname, join } from 'node:path';
 import { BatonApiError, BatonConnectionError, type BatonClient, type ProblemItem, type WorkflowFormat, type WorkflowSummary } from '@baton/sdk';
 import { CONNECTION_HELP, Exit, UsageError, clientFor, connectionFrom, parseCommandArgs } from '../api/args.ts';
 import { json } from '../api/format.ts';
-import { readStdin } from '../api/stdin.ts';
+import { readStdin } from '../io.ts';
 import { describeFailure, problemItemLine, processIo, runApiCommand, type CommandIo } from '../api/report.ts';
 
 export const USAGE = `usage: baton apply -f FILE|DIR|- [-f FILE|DIR …]

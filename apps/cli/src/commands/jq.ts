@@ -3,6 +3,7 @@
 // result (as `jq -c` does). Exit 0 on success, 2 on a usage or input error, 3 on a compile
 // error and 5 on a runtime error (as jq).
 import { compileJq, JqCompileError, jqToJson, JqRuntimeError, JqTimeoutError, parseJsonStream } from '@baton/core/jq';
+import { processIo, type CommandIo } from '../io.ts';
 
 export const USAGE = `usage: baton jq [options] FILTER
 
@@ -20,21 +21,7 @@ options:
 exit status: 0 ok, 2 usage or input error, 3 compile error, 5 runtime error
 `;
 
-export interface JqIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  readStdin: () => Promise<string>;
-}
-
-const processIo: JqIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-  readStdin: async () => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  },
-};
+export type JqIo = CommandIo;
 
 interface Options {
   filter: string;

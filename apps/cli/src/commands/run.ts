@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { isTerminalStatus, isoDurationFromMs, parseDuration, type BatonClient, type Run, type StartRunRequest } from '@baton/sdk';
 import { CONNECTION_HELP, Exit, UsageError, clientFor, connectionFrom, expectPositionals, parseCommandArgs, type Connection } from '../api/args.ts';
 import { eventLine, humanDuration, json, runDetails, workflowRef } from '../api/format.ts';
-import { readStdin } from '../api/stdin.ts';
+import { readStdin } from '../io.ts';
 import { STREAM_OPTIONS, streamingClient } from './logs.ts';
 import { processIo, runApiCommand, type CommandIo } from '../api/report.ts';
 

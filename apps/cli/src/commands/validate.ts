@@ -6,6 +6,7 @@ import { extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadWorkflow } from '@baton/core/document';
 import type { Problem, SourceFormat } from '@baton/core/document';
+import { processIo, type CommandIo } from '../io.ts';
 
 export const USAGE = `usage: baton validate [--json] FILE|DIR|- …
 
@@ -24,21 +25,7 @@ exit status: 0 all valid, 1 some document invalid, 2 usage error or unreadable f
 
 const DOCUMENT_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
-export interface ValidateIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  readStdin: () => Promise<string>;
-}
-
-const processIo: ValidateIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-  readStdin: async () => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  },
-};
+export type ValidateIo = CommandIo;
 
 interface FileReport {
   file: string;
