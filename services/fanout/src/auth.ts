@@ -81,7 +81,9 @@ export class Authenticator {
       if (error instanceof StreamTokenError) throw unauthorized(error.message);
       throw error;
     }
-    const key = (await this.keys()).get(claims.kid);
+    // A validly signed token names a real key; one missing from the cached list was created after
+    // the list was read, so the list is read again rather than the key taken for revoked.
+    const key = (await this.keys()).get(claims.kid) ?? (await this.keys(true)).get(claims.kid);
     if (!key || key.revokedAt !== undefined) throw unauthorized('the API key that issued this stream token has been revoked');
     if (key.namespace !== undefined && claims.ns !== key.namespace) throw fail(403, `the stream token's namespace does not match its key's restriction to "${key.namespace}"`);
     return { keyId: claims.kid, keyName: claims.knm, ...(claims.ns !== undefined && { namespace: claims.ns }), via: 'stream-token' };
@@ -100,8 +102,8 @@ export class Authenticator {
     return record;
   }
 
-  private async keys(): Promise<Map<string, ApiKeyRecord>> {
-    if (this.keyList && this.keyList.expiresAt > this.now()) return this.keyList.byId;
+  private async keys(refresh = false): Promise<Map<string, ApiKeyRecord>> {
+    if (!refresh && this.keyList && this.keyList.expiresAt > this.now()) return this.keyList.byId;
     this.keyListLoading ??= this.store
       .listApiKeys()
       .then((records) => {
