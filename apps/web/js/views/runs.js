@@ -1,5 +1,5 @@
-// Runs: newest first, filtered by status / namespace / workflow, "Load more" with the API's
-// keyset cursor, refreshed every few seconds while the tab is visible.
+// Runs: newest first, filtered by status / namespace / workflow, "Load more" a page at a time
+// (up to 500 rows), refreshed every few seconds while the tab is visible.
 /* global document, setInterval, clearInterval, FormData, URLSearchParams, CSS */
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
@@ -15,15 +15,23 @@ export function renderRuns(root, query) {
   const list = h('div', { class: 'card table-card' }, loading());
   const refreshToggle = h('input', { type: 'checkbox', id: 'auto-refresh', checked: true });
 
-  const load = async ({ append = false } = {}) => {
-    // A refresh re-reads as many rows as are shown, from the top, so "Load more" pages stay put.
-    const limit = append ? PAGE : Math.min(500, Math.max(PAGE, state.items.length));
+  // Every load reads from the top as many rows as are wanted ("Load more" asks for a page more),
+  // and only the newest load's answer is shown: an auto-refresh racing a "Load more" can neither
+  // drop the new page nor show rows twice.
+  const MAX_ROWS = 500;
+  let wanted = PAGE;
+  let generation = 0;
+  const load = async ({ more = false } = {}) => {
+    if (more) wanted = Math.min(MAX_ROWS, wanted + PAGE);
+    const mine = ++generation;
     try {
-      const page = await api('GET', '/api/v1/runs', { query: { ...filters, limit, cursor: append ? state.nextCursor : undefined } });
-      state.items = append ? [...state.items, ...page.items] : page.items;
+      const page = await api('GET', '/api/v1/runs', { query: { ...filters, limit: wanted } });
+      if (mine !== generation) return;
+      state.items = page.items;
       state.nextCursor = page.nextCursor;
       state.error = undefined;
     } catch (error) {
+      if (mine !== generation) return;
       state.error = error;
     }
     state.loaded = true;
@@ -49,7 +57,7 @@ export function renderRuns(root, query) {
       const filtered = filters.status || filters.namespace || filters.name;
       return mount(list, emptyState(filtered ? 'No runs match these filters' : 'No runs yet', filtered ? 'Clear the filters to see every run.' : 'Start one from the Workflows page, or with `npx baton run`.'));
     }
-    const more = state.nextCursor && h('button', { class: 'button', onclick: () => void load({ append: true }) }, 'Load more');
+    const more = state.nextCursor && wanted < MAX_ROWS && h('button', { class: 'button', onclick: () => void load({ more: true }) }, 'Load more');
     mount(list, runsTable(state.items), h('div', { class: 'table-footer' }, h('span', { class: 'muted' }, `${state.items.length} run${state.items.length === 1 ? '' : 's'} shown`), more));
   };
 
