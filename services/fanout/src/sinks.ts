@@ -1,5 +1,6 @@
 // The two transports under a StreamClient: a WebSocket (ws) and a Server-Sent Events response.
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { Sink } from './client.ts';
 import type { Frame } from './frame.ts';
@@ -7,11 +8,20 @@ import type { Frame } from './frame.ts';
 /** A close that the peer does not complete (it is not reading) is forced after this long. */
 const CLOSE_GRACE_MS = 10_000;
 
+/** The parts of ws's internals the sink writes through (ws has no API for a pre-made frame). */
+interface WsInternals {
+  _socket?: Socket;
+  /** ws's Sender: `_state` 0 means it holds no queued frame (no compression, no Blob read). */
+  _sender?: { _state?: number };
+}
+
 export class WebSocketSink implements Sink {
   readonly transport = 'websocket' as const;
   private answered = true;
+  private readonly internals: WsInternals;
 
   constructor(private readonly socket: WebSocket) {
+    this.internals = socket as unknown as WsInternals;
     socket.on('pong', () => {
       this.answered = true;
     });
@@ -23,22 +33,28 @@ export class WebSocketSink implements Sink {
   }
 
   write(frame: Frame): void {
-    // The shared bytes, sent as a text frame: no per-subscriber UTF-8 encoding.
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame.bytes, { binary: false });
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    // The frame every subscriber shares goes straight to the TCP socket (one buffered write, no
+    // per-subscriber header or encoding). ws writes its own frames (pings, closes) to the same
+    // socket synchronously, so frames cannot interleave — unless its sender is holding a frame
+    // back, which it never does without compression (off); then ws frames it, in order.
+    const { _socket: raw, _sender: sender } = this.internals;
+    if (raw && sender?._state === 0) raw.write(frame.webSocketFrame);
+    else this.socket.send(frame.text);
   }
 
   buffered(): number {
     return this.socket.bufferedAmount;
   }
 
-  // ws has no public cork; its frames are written to this net.Socket, whose cork nests (ws
-  // corks around each frame), so the outer cork coalesces a whole topic batch into one writev.
+  // ws has no public cork; every frame goes to this net.Socket, whose cork nests (ws corks
+  // around each of its own frames), so this cork coalesces a whole topic batch into one writev.
   cork(): void {
-    (this.socket as unknown as { _socket?: { cork(): void } })._socket?.cork();
+    this.internals._socket?.cork();
   }
 
   uncork(): void {
-    (this.socket as unknown as { _socket?: { uncork(): void } })._socket?.uncork();
+    this.internals._socket?.uncork();
   }
 
   close(code: number, reason: string): void {
