@@ -9,7 +9,7 @@ import { ApiKeyCache, authenticate } from './auth.ts';
 import type { OrchestratorConfig } from './config.ts';
 import { orchestratorMetrics, type OrchestratorMetrics } from './metrics.ts';
 import { ApiProblem, ProblemTypes, sendProblem } from './problems.ts';
-import { RouteCatalog } from './route-kit.ts';
+import { RouteCatalog, unsupportedMediaType } from './route-kit.ts';
 import { registerApprovalPageRoutes } from './routes/approval-page.ts';
 import { registerApprovalRoutes } from './routes/approvals.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
@@ -159,7 +159,8 @@ function toProblem(error: FastifyError, request: FastifyRequest, config: Orchest
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiProblem(413, ProblemTypes.payloadTooLarge, `the request body is larger than ${config.maxBodyBytes} bytes (BATON_MAX_BODY_BYTES)`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiProblem(415, ProblemTypes.unsupportedMediaType, `unsupported Content-Type "${request.headers['content-type'] ?? ''}": send ${[...JSON_TYPES, ...YAML_TYPES].join(', ')}`);
+      // A body without Content-Type, or one sent to a route that takes none (routes check the rest before parsing).
+      return unsupportedMediaType(request, request.routeOptions.config.bodyMediaTypes ?? []);
   }
   const status = error.statusCode;
   if (status !== undefined && status >= 400 && status < 500) return new ApiProblem(status, ProblemTypes.badRequest, error.message);

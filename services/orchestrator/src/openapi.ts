@@ -1,7 +1,7 @@
 // OpenAPI 3.1 generated from the route catalog: the zod schemas that validate requests are the
 // ones documented (z.toJSONSchema, JSON Schema 2020-12 as OpenAPI 3.1 uses).
 import { z } from 'zod';
-import type { RouteCatalog, RouteDoc } from './route-kit.ts';
+import { requestMediaTypes, type RouteCatalog, type RouteDoc } from './route-kit.ts';
 import { ProblemSchema } from './schemas.ts';
 import { PROBLEM_CONTENT_TYPE } from './problems.ts';
 
@@ -82,7 +82,10 @@ function operation(route: RouteDoc, components: Components): JsonSchema {
     op.requestBody = { required: route.bodyRequired ?? true, content };
   }
   const responses: Record<string, JsonSchema> = {};
-  for (const [status, doc] of Object.entries(route.responses)) {
+  // Every route that takes a body refuses other media types the same way (route-kit).
+  const accepted = requestMediaTypes(route);
+  const documented = accepted.length > 0 && route.responses[415] === undefined ? { ...route.responses, 415: { description: `Content-Type other than ${accepted.join(', ')}` } } : route.responses;
+  for (const [status, doc] of Object.entries(documented)) {
     const isError = Number(status) >= 400;
     const contentType = doc.contentType ?? (isError ? PROBLEM_CONTENT_TYPE : 'application/json');
     const schema = doc.schema ? toSchema(doc.schema, 'output', components) : isError ? { $ref: '#/components/schemas/Problem' } : undefined;

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { requireAdmin, type Principal } from './auth.ts';
-import { ApiProblem, ProblemTypes, validationProblem } from './problems.ts';
+import { ApiProblem, instanceOf, ProblemTypes, validationProblem } from './problems.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 /** none: public; user: any valid key; admin: a key with role admin. */
@@ -29,7 +29,10 @@ export interface RouteDoc {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
-  /** Request body media types → JSON Schema, when the body is not (only) a zod-validated JSON object. */
+  /**
+   * Request body media types → JSON Schema, when the body is not (only) a zod-validated JSON
+   * object. With `body` (which stands for application/json), the media types the route accepts.
+   */
   bodyContent?: Record<string, Record<string, unknown>>;
   bodyRequired?: boolean;
   responses: Record<number, ResponseDoc>;
@@ -86,6 +89,29 @@ function matchesPattern(pattern: string[], segments: string[]): boolean {
   return pattern.every((p, i) => (p.startsWith(':') ? segments[i] !== '' : p === segments[i]));
 }
 
+/** The media types a route's request body may have: what OpenAPI documents is what is accepted. */
+export function requestMediaTypes(route: Pick<RouteDoc, 'body' | 'bodyContent'>): string[] {
+  return [...(route.body ? ['application/json'] : []), ...Object.keys(route.bodyContent ?? {})];
+}
+
+/** The media type of a Content-Type header, without parameters, lower case ('' when absent). */
+export function mediaTypeOf(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/**
+ * 415 naming what the route takes. Checked before parsing, so a body the route cannot take is
+ * never parsed by a parser meant for another route (text/plain or YAML reaching a JSON route was
+ * a 400 "expected object, received string").
+ */
+export function unsupportedMediaType(request: FastifyRequest, accepted: readonly string[]): ApiProblem {
+  const sent = request.headers['content-type'] ?? '';
+  if (accepted.length === 0) return new ApiProblem(415, ProblemTypes.unsupportedMediaType, `unsupported Content-Type "${sent}": ${request.method} ${instanceOf(request)} takes no request body`);
+  return new ApiProblem(415, ProblemTypes.unsupportedMediaType, `unsupported Content-Type "${sent}": send the body as ${accepted.join(', ')}`, {
+    headers: request.method === 'POST' ? { 'accept-post': accepted.join(', ') } : {},
+  });
+}
+
 function parseWith<S extends z.ZodType | undefined>(schema: S, value: unknown, where: 'params' | 'query' | 'body'): Out<S> {
   if (schema === undefined) return undefined as Out<S>;
   const result = schema.safeParse(value);
@@ -100,9 +126,17 @@ export function defineRoute<P extends z.ZodType | undefined = undefined, Q exten
 ): void {
   const { handler, ...doc } = spec;
   catalog.add(doc as RouteDoc);
+  const accepted = requestMediaTypes(doc as RouteDoc);
   app.route({
     method: spec.method,
     url: spec.url,
+    config: { bodyMediaTypes: accepted },
+    // Any Content-Type sent is checked, even with an empty body; routes without a body ignore it
+    // (clients often send Content-Type: application/json on every request).
+    preParsing: async (request) => {
+      if (accepted.length === 0 || request.headers['content-type'] === undefined) return;
+      if (!accepted.includes(mediaTypeOf(request))) throw unsupportedMediaType(request, accepted);
+    },
     handler: async (request, reply) => {
       const principal = request.principal;
       if (spec.auth !== 'none' && principal === undefined) {
@@ -119,6 +153,10 @@ export function defineRoute<P extends z.ZodType | undefined = undefined, Q exten
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The media types the route's body may have (empty: it takes none). */
+    bodyMediaTypes?: string[];
+  }
   interface FastifyRequest {
     principal?: Principal;
     /** The text of a JSON body as received. */

@@ -30,10 +30,6 @@ const HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
-function unsupportedMediaType(): Error {
-  return Object.assign(new Error('unsupported media type'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 });
-}
-
 function send(reply: FastifyReply, status: number, html: string): FastifyReply {
   return reply.status(status).headers(HEADERS).send(html);
 }
@@ -69,10 +65,9 @@ function refusalPage(reply: FastifyReply, result: Extract<DecisionResult, { ok: 
 
 export function registerApprovalPageRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const secret = (ctx.config as ApprovalLinkSettings).approvalSecret ?? readEnv(process.env, 'BATON_APPROVAL_SECRET')?.trim();
-  // Browsers post forms urlencoded. Only the page accepts them: elsewhere the media type stays
-  // unsupported (415), as before this parser existed.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
-    if (!request.url.startsWith('/approve/')) return done(unsupportedMediaType(), undefined);
+  // Browsers post forms urlencoded. Only the page declares the type: every other route answers
+  // 415 to it before this parser runs.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
@@ -101,6 +96,7 @@ export function registerApprovalPageRoutes(app: FastifyInstance, ctx: ApiContext
     auth: 'none',
     params: TokenParams,
     body: PageBody,
+    bodyContent: { 'application/x-www-form-urlencoded': { type: 'object', additionalProperties: { type: 'string' }, description: 'decision (approve | reject), comment, f.<field>' } },
     bodyRequired: false,
     responses: { 200: { description: 'the decision was recorded', contentType: 'text/html' }, 403: { description: 'forged or expired link', contentType: 'text/html' }, 409: { description: 'already decided, closed or escalated', contentType: 'text/html' }, 422: { description: 'the form is invalid; the page again with the errors', contentType: 'text/html' } },
     handler: async ({ reply, params, body }) => {

@@ -9,7 +9,7 @@ import { YAML_TYPES, type ApiContext } from '../app.ts';
 import { assertNamespace, listingNamespace } from '../auth.ts';
 import { contentHash } from '../content-hash.ts';
 import { ApiProblem, ProblemTypes, conflict, notFound } from '../problems.ts';
-import { defineRoute } from '../route-kit.ts';
+import { defineRoute, mediaTypeOf } from '../route-kit.ts';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../storable.ts';
 import { DefinitionPageSchema, DefinitionSchema, DefinitionSummarySchema, ListWorkflowsQuery, WorkflowParams, WorkflowVersionParams } from '../schemas.ts';
 
@@ -20,10 +20,6 @@ const BODY_DOC = {
   'application/json': { type: 'object', description: 'a Serverless Workflow 1.0 document in JSON' },
 };
 const YAML_RESPONSE = { 'application/yaml': { jsonSchema: { type: 'string', description: 'the source text as registered' } } };
-
-function mediaType(request: FastifyRequest): string {
-  return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-}
 
 /** Syntax errors are the client's malformed body (400); a well-formed but invalid document is a 422. */
 function assertWellFormed(text: string, format: 'json' | 'yaml'): void {
@@ -89,11 +85,9 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: ApiContext): v
       422: { description: 'not a valid (or not executable) workflow; `problems` lists each issue with its JSON Pointer' },
     },
     handler: async ({ request, reply, principal }) => {
-      const type = mediaType(request);
+      // Other media types were refused (415) before parsing.
+      const type = mediaTypeOf(request);
       if (type === '') throw new ApiProblem(400, ProblemTypes.malformedBody, 'no workflow sent: send the document with Content-Type application/yaml or application/json');
-      if (type !== 'application/json' && !YAML_TYPES.includes(type)) {
-        throw new ApiProblem(415, ProblemTypes.unsupportedMediaType, `unsupported Content-Type "${type}": send the workflow as ${YAML_TYPES.join(', ')} or application/json`);
-      }
       // JSON is stored as submitted, so the text rather than the parsed value.
       const text = type === 'application/json' ? request.rawBody : request.body;
       if (typeof text !== 'string' || text.trim() === '') {

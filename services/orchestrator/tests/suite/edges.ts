@@ -90,6 +90,41 @@ export function edgeSuite(harness: () => Harness): void {
       expect(poisoned.statusCode).toBe(400);
     });
 
+    it('415 problem naming the accepted media types on every route that takes a body; GETs ignore Content-Type', async () => {
+      const h = harness();
+      const json = ['application/json'];
+      const bodyRoutes: Array<[string, string, string[]]> = [
+        ['/api/v1/events', '{"specversion":"1.0","id":"e","source":"s","type":"t"}', ['application/cloudevents+json', ...json]],
+        ['/api/v1/runs', '{"namespace":"a","name":"b"}', json],
+        ['/api/v1/runs/some-run/cancel', '', json],
+        ['/api/v1/keys', '{"name":"k","role":"user"}', json],
+        ['/api/v1/stream-tokens', '', json],
+        ['/api/v1/approvals/some-approval/decision', '{"decision":"approve"}', json],
+        ['/api/v1/workflows', 'document: {}', ['application/yaml', 'application/x-yaml', 'text/yaml', ...json]],
+      ];
+      for (const [url, payload, accepted] of bodyRoutes) {
+        for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/xml']) {
+          const response = await h.request({ method: 'POST', url, headers: { 'content-type': type }, payload });
+          expect(response.statusCode, `POST ${url} as ${type}: ${response.body}`).toBe(415);
+          expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+          expect(response.json()).toMatchObject({ type: 'https://baton.dev/problems/unsupported-media-type', title: 'Unsupported Media Type', status: 415, instance: url.split('?')[0] });
+          for (const media of accepted) expect(response.json().detail).toContain(media);
+          expect(response.headers['accept-post']?.toString().split(', ').sort()).toEqual([...accepted].sort());
+        }
+      }
+      // YAML is for workflow documents only; a batch of CloudEvents is not supported.
+      for (const [url, type] of [['/api/v1/runs', 'application/yaml'], ['/api/v1/events', 'application/cloudevents-batch+json'], ['/api/v1/events', 'text/yaml'], ['/api/v1/runs', 'application/cloudevents+json']]) {
+        expect((await h.request({ method: 'POST', url: url!, headers: { 'content-type': type! }, payload: '[]' })).statusCode, `${url} ${type}`).toBe(415);
+      }
+      // A key is still checked first.
+      expect((await h.request({ method: 'POST', url: '/api/v1/events', key: null, headers: { 'content-type': 'text/plain' }, payload: 'x' })).statusCode).toBe(401);
+      const event = '{"specversion":"1.0","id":"e1","source":"s","type":"t"}';
+      for (const type of ['application/cloudevents+json', 'application/json', 'Application/CloudEvents+JSON; charset=utf-8']) {
+        expect((await h.request({ method: 'POST', url: '/api/v1/events', headers: { 'content-type': type }, payload: event })).statusCode, type).toBe(202);
+      }
+      expect((await h.request({ method: 'GET', url: '/api/v1/runs', headers: { 'content-type': 'text/plain' } })).statusCode).toBe(200);
+    });
+
     it('never answers 5xx to hostile input: NUL, lone surrogates, odd params', async () => {
       const h = harness();
       const ns = uniqueNamespace();
@@ -177,6 +212,7 @@ export function edgeSuite(harness: () => Harness): void {
       expect(doc.components.schemas.Problem.properties.problems).toBeDefined();
       expect(doc.paths['/api/v1/runs'].post.requestBody.content['application/json'].schema.required).toEqual(['namespace', 'name']);
       expect(doc.paths['/api/v1/workflows'].post.requestBody.content['application/yaml']).toBeDefined();
+      expect(doc.paths['/api/v1/events'].post.responses['415'].content['application/problem+json']).toBeDefined();
       expect(doc.paths['/api/v1/runs'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'namespace', 'name', 'limit', 'cursor']);
     });
   });
