@@ -1,5 +1,8 @@
 // Entry point of the `baton` command: one module per sub-command under ./commands, loaded on use
 // so that `baton jq` does not pay for the HTTP client or the runtime.
+import { readFileSync } from 'node:fs';
+import { splitCommandLine } from './command-line.ts';
+
 export type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
@@ -17,20 +20,44 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
 
 function usage(): string {
   const lines = Object.entries(commands).map(([, c]) => `  ${c.summary}`);
-  return `usage: baton <command> [args]\n\ncommands:\n${lines.join('\n')}\n`;
+  return `usage: baton [--url URL] [--api-key KEY] [-o human|json] <command> [args]
+       baton --help | --version
+
+commands:
+${lines.join('\n')}
+
+The connection options (--url, --api-key, -o) may come before or after the command;
+\`baton <command> --help\` describes one command.
+`;
+}
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `baton ${manifest.version}\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (argv.length === 0) {
     process.stdout.write(usage());
-    return name ? 0 : 2;
+    return 2;
   }
-  const command = commands[name];
+  const line = splitCommandLine(argv);
+  switch (line.kind) {
+    case 'help':
+      process.stdout.write(usage());
+      return 0;
+    case 'version':
+      process.stdout.write(version());
+      return 0;
+    case 'usage-error':
+      process.stderr.write(`baton: ${line.message}\n\n${usage()}`);
+      return 2;
+  }
+  const command = commands[line.name];
   if (!command) {
-    process.stderr.write(`baton: unknown command '${name}'\n\n${usage()}`);
+    process.stderr.write(`baton: unknown command '${line.name}'\n\n${usage()}`);
     return 2;
   }
   const { run } = await command.load();
-  return run(rest);
+  return run(line.args);
 }

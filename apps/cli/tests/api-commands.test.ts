@@ -233,6 +233,39 @@ describe('baton keys', () => {
   });
 });
 
+describe('global options before the command', () => {
+  it('work as after it: --url, --api-key and -o before runs and keys', async () => {
+    const noEnv = { BATON_URL: undefined, BATON_API_KEY: undefined };
+    const listed = await baton(['--url', server.url, '--api-key', server.apiKey, '-o', 'json', 'runs', 'list', '--namespace', ns, '--name', 'hello', '--limit', '1'], { env: noEnv });
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(0);
+    const [run] = JSON.parse(listed.stdout).items as { id: string }[];
+    expect(run?.id).toMatch(RUN_ID);
+    const got = await baton([`--url=${server.url}`, '-ojson', 'runs', 'get', run!.id, '--api-key', server.apiKey], { env: noEnv });
+    expect(got.code).toBe(0);
+    expect(JSON.parse(got.stdout).id).toBe(run!.id);
+    // Checked the same way too: a bad -o before the command is the command's usage error.
+    const badOutput = await baton(['-o', 'yaml', 'keys', 'list'], { env });
+    expect(badOutput.code).toBe(2);
+    expect(badOutput.stderr).toMatch(/^baton: -o must be "human" or "json", got "yaml"\n\nusage: baton keys/);
+    const unknown = await baton(['--all', 'runs', 'list'], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^baton: unknown option '--all' before the command/);
+  });
+
+  it('--help and --version answer before any command', async () => {
+    const help = await baton(['--help'], { env });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: baton \[--url URL\] \[--api-key KEY\] \[-o human\|json\] <command>/);
+    const commandHelp = await baton(['--url', server.url, '--help', 'runs'], { env });
+    expect(commandHelp.code).toBe(0);
+    expect(commandHelp.stdout).toMatch(/^usage: baton runs get ID/);
+    const version = await baton(['--version'], { env });
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/^baton \d+\.\d+\.\d+\n$/);
+  });
+});
+
 describe('connection', () => {
   it('says how to start Baton when nothing listens', async () => {
     const port = await closedPort();

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BatonClient } from '@baton/sdk';
+import { CONNECTION_OPTIONS } from '../command-line.ts';
 
 export const DEFAULT_URL = 'http://localhost:8081';
 
@@ -25,14 +26,9 @@ export interface Connection {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-export const CONNECTION_OPTIONS = {
-  url: { type: 'string' },
-  'api-key': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies Options;
+export { CONNECTION_OPTIONS };
 
-export const CONNECTION_HELP = `connection:
+export const CONNECTION_HELP = `connection (before or after the command):
   --url URL          Baton API (default $BATON_URL or ${DEFAULT_URL})
   --api-key KEY      API key (default $BATON_API_KEY, else the key \`baton start\` saved in ./data)
   -o, --output FMT   human (default) or json`;
