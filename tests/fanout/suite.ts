@@ -116,7 +116,7 @@ export function fanoutSuite(backend: Backend): void {
       // A run subscription on the same connection takes over that run from where the client is.
       const c = await h.start('gate', {});
       await h.waiting(c);
-      await stream.waitFor((m) => m.runid === c && m.seq === 4); // the last event before the listen
+      await stream.waitFor((m) => m.runid === c && m.seq === 6); // the last event before the listen (workflow started; before created, started, completed; hold created, started)
       const seen = Math.max(...seqs(stream.events(c)));
       expect((await stream.subscribe({ run: c, after: seen })).subscribed).toEqual({ run: c, after: seen });
       await post('com.example.gate');

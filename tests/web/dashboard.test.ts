@@ -90,7 +90,7 @@ describe('dashboard', () => {
     await row.getByRole('link', { name: 'web/greet' }).click();
     await expect.poll(() => page.locator('.feed-status').textContent(), { timeout: 10_000 }).toBe('Finished');
     const titles = await page.locator('.entry-title').allTextContents();
-    expect(titles).toEqual(['Run started', 'Task prepare started', 'Task prepare completed', 'Task finish started', 'Task finish completed', 'Run completed']);
+    expect(titles).toEqual(['Run started', 'Task prepare created', 'Task prepare started', 'Task prepare completed', 'Task finish created', 'Task finish started', 'Task finish completed', 'Run completed']);
     expect(sockets).toEqual([wsUrl()]);
 
     // The hostile input is text in the input and the output, never an element.

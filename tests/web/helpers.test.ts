@@ -62,6 +62,11 @@ describe('timeline', () => {
     expect(t.entries.at(-1)).toMatchObject({ title: 'Run completed', detailLabel: 'output', detail: { ok: true } });
   });
 
+  it('shows a task created as a quiet entry without repeating the members in its title', () => {
+    const created = timeline.describeEvent({ type: `${TASK}created.v1`, data: { workflow: 'greet-r1.web', task: '/do/0/greet', name: 'greet', createdAt: '2026-11-27T12:00:00.000Z' } });
+    expect(created).toMatchObject({ kind: 'task', tone: 'muted', title: 'Task greet created', subtitle: '/do/0/greet', detail: undefined });
+  });
+
   it('folds the token events of one agent turn (and attempt) into one growing entry', () => {
     const t = timeline.createTimeline();
     const token = (seq: number, turn: number, text: string, attempt?: number) => event(seq, 'dev.baton.agent.token.v1', { task: '/do/0/ask', turn, index: seq, text, ...(attempt ? { attempt } : {}) });

@@ -6,7 +6,7 @@ const TASK = 'io.serverlessworkflow.task.';
 const AGENT = 'dev.baton.agent.';
 const APPROVAL = 'dev.baton.approval.';
 /** Members every task event carries, shown in the entry's title rather than in its details. */
-const TASK_KEYS = ['workflow', 'task', 'name', 'startedAt', 'completedAt', 'faultedAt', 'cancelledAt', 'retriedAt'];
+const TASK_KEYS = ['workflow', 'task', 'name', 'createdAt', 'startedAt', 'completedAt', 'faultedAt', 'cancelledAt', 'retriedAt'];
 
 export function createTimeline() {
   return { entries: [], tokenEntries: new Map(), lastSeq: 0, terminal: undefined };
@@ -89,7 +89,7 @@ function describeWorkflow(phase, data) {
 
 function describeTask(phase, data) {
   const label = taskLabel(data);
-  const tone = { started: 'info', completed: 'ok', faulted: 'bad', retried: 'warn', cancelled: 'warn' }[phase] ?? 'muted';
+  const tone = { created: 'muted', started: 'info', completed: 'ok', faulted: 'bad', retried: 'warn', cancelled: 'warn' }[phase] ?? 'muted';
   const rest = without(data, TASK_KEYS);
   const entry = { kind: 'task', tone, title: `Task ${label} ${phase}`, subtitle: data.task, detail: rest };
   if (phase === 'faulted' || phase === 'retried') entry.note = errorText(data.error);

@@ -12,6 +12,7 @@ export const LifecycleTypes = {
   workflowCompleted: `${WORKFLOW}.completed.v1`,
   workflowFaulted: `${WORKFLOW}.faulted.v1`,
   workflowCancelled: `${WORKFLOW}.cancelled.v1`,
+  taskCreated: `${TASK}.created.v1`,
   taskStarted: `${TASK}.started.v1`,
   taskCompleted: `${TASK}.completed.v1`,
   taskFaulted: `${TASK}.faulted.v1`,
@@ -42,8 +43,9 @@ export function workflowCancelled(wf: CompiledWorkflow, runId: string, now: numb
   return { type: LifecycleTypes.workflowCancelled, data: { name: qualifiedName(wf, runId), cancelledAt: iso(now), ...(reason !== undefined ? { reason } : {}) } };
 }
 
-type TaskPhase = 'started' | 'completed' | 'faulted' | 'cancelled' | 'retried';
+type TaskPhase = 'created' | 'started' | 'completed' | 'faulted' | 'cancelled' | 'retried';
 const TASK_TYPES: Record<TaskPhase, string> = {
+  created: LifecycleTypes.taskCreated,
   started: LifecycleTypes.taskStarted,
   completed: LifecycleTypes.taskCompleted,
   faulted: LifecycleTypes.taskFaulted,

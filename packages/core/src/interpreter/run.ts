@@ -175,10 +175,16 @@ export class Run {
       this.notifyParent(frame, raw, 'continue');
       return;
     }
-    this.events.push(taskEvent('started', this.workflowName, task, this.env.now));
+    // created: the task will run (its `if` passed) but has not taken its input yet; an input
+    // that fails its schema or `input.from` gives created → faulted, never started. Every frame
+    // is created once: a `for` iteration or a retried `try` body runs its tasks in new frames,
+    // so each attempt is a new task instance with its own created/started pair, while the `try`
+    // itself keeps its frame and emits task.retried (it is neither created nor started again).
+    this.events.push(taskEvent('created', this.workflowName, task, this.env.now));
     this.validate(task.inputSchema, raw, task.ref, 'input');
     if (task.inputFrom) this.update(f, { in: this.evaluate(f, task.inputFrom, raw), raw });
     if (task.timeoutMs !== undefined) this.update(f, { x: this.timer(f, 'timeout', task.timeoutMs) });
+    this.events.push(taskEvent('started', this.workflowName, task, this.env.now));
     this.handlers(task).start(this, f, task);
   }
 

@@ -65,7 +65,7 @@ export function runScenario(workflow: CompiledWorkflow | string, input: unknown,
     const decision = decide(wf, log.state.status === 'pending' && input.type === 'start' ? undefined : log.state, input, env);
     log.decisions.push(decision);
     log.state = JSON.parse(JSON.stringify(decision.state)) as RunState;
-    log.events.push(...decision.events);
+    for (const event of decision.events) log.events.push(event); // a spread overflows the stack on the 100 000-step loop guard
     for (const effect of decision.effects) handle(effect);
   };
 

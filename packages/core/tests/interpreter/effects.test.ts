@@ -224,7 +224,7 @@ describe('timeouts', () => {
 `, {}, { answer: () => 'never' });
     expect(log.state.error).toMatchObject({ type: ErrorTypes.timeout, instance: '/do/0/batch' });
     expect(log.effects.filter((e) => ['cancelTask', 'unlisten'].includes(e.kind))).toHaveLength(2);
-    expect(eventTypes(log)).toEqual(['workflow.started', 'task.started', 'task.started', 'task.started', 'task.cancelled', 'task.cancelled', 'task.faulted', 'workflow.faulted']);
+    expect(eventTypes(log)).toEqual(['workflow.started', 'task.created', 'task.started', 'task.created', 'task.started', 'task.created', 'task.started', 'task.cancelled', 'task.cancelled', 'task.faulted', 'workflow.faulted']);
   });
 
   it('a timeout of use.timeouts can be caught like any error', () => {
@@ -271,7 +271,7 @@ do:
 `, {});
     expect(log.state.error).toMatchObject({ type: ErrorTypes.timeout, status: 408, instance: '/' });
     expect(log.effects.some((e) => e.kind === 'unlisten')).toBe(true);
-    expect(eventTypes(log)).toEqual(['workflow.started', 'task.started', 'task.cancelled', 'workflow.faulted']);
+    expect(eventTypes(log)).toEqual(['workflow.started', 'task.created', 'task.started', 'task.cancelled', 'workflow.faulted']);
   });
 });
 

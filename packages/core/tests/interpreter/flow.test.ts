@@ -225,7 +225,7 @@ output:
 `, { a: { b: { c: 'not a number' } } });
     expect(log.state.status).toBe('faulted');
     expect(log.state.error).toMatchObject({ type: ErrorTypes.expression, status: 400, instance: '/do/0/outer/do/0/broken' });
-    expect(eventTypes(log)).toEqual(['workflow.started', 'task.started', 'task.started', 'task.faulted', 'task.faulted', 'workflow.faulted']);
+    expect(eventTypes(log)).toEqual(['workflow.started', 'task.created', 'task.started', 'task.created', 'task.started', 'task.faulted', 'task.faulted', 'workflow.faulted']);
   });
 });
 

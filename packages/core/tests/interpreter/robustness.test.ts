@@ -148,6 +148,10 @@ describe('state', () => {
       data: { name: 'robust-r1.test', definition: { namespace: 'test', name: 'robust', version: '0.1.0' }, startedAt: '2026-01-01T00:00:00.000Z' },
     });
     expect(first.events[1]).toEqual({
+      type: 'io.serverlessworkflow.task.created.v1',
+      data: { workflow: 'robust-r1.test', task: '/do/0/parallel', name: 'parallel', createdAt: '2026-01-01T00:00:00.000Z' },
+    });
+    expect(first.events[2]).toEqual({
       type: 'io.serverlessworkflow.task.started.v1',
       data: { workflow: 'robust-r1.test', task: '/do/0/parallel', name: 'parallel', startedAt: '2026-01-01T00:00:00.000Z' },
     });

@@ -126,6 +126,14 @@ ${policy}`);
     expect(eventTypes(log).filter((t) => t === 'task.retried')).toHaveLength(2);
   });
 
+  it('creates and starts the try once and its body once per attempt (each attempt is a new task instance)', () => {
+    const log = runScenario(retrying(`          delay: { seconds: 3 }
+          limit: { attempt: { count: 5 } }`), {}, { answer: flaky(2) });
+    const phases = (ref: string) => log.events.filter((e) => e.data.task === ref).map((e) => e.type.split('.').at(-2));
+    expect(phases('/do/0/attempt')).toEqual(['created', 'started', 'retried', 'retried', 'completed']);
+    expect(phases('/do/0/attempt/try/0/get')).toEqual(['created', 'started', 'faulted', 'created', 'started', 'faulted', 'created', 'started', 'completed']);
+  });
+
   it.each([
     ['constant', [3000, 6000, 9000]],
     ['linear', [3000, 3000 + 6000, 3000 + 6000 + 9000]],
