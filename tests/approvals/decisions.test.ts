@@ -81,6 +81,8 @@ describe('approval decisions', () => {
   it('2 of 3: stays pending after one approval, closes at the second; later deciders get 409', async () => {
     const runId = await startRun(h.api, 'quorum');
     const approval = await openApprovalOf(h.api, runId);
+    // Earlier tests opened approvals of other runs.
+    expect((await h.api('GET', `/api/v1/approvals?runId=${runId}`)).body.items.map((i: any) => i.id)).toEqual([approval.id]);
     const decide = (body: object) => h.api('POST', `/api/v1/approvals/${approval.id}/decision`, body);
     expect((await decide({ decision: 'approve' })).status).toBe(400); // several approvers: say on whose behalf
     expect((await decide({ decision: 'approve', approver: 'mallory' })).status).toBe(403);

@@ -133,7 +133,7 @@ export class SqlStore implements Store {
     return approvals.getApproval(this.#outside('getApproval'), id);
   }
 
-  async listApprovals(query: { status?: ApprovalStatus; approver?: string; namespace?: string; limit: number; cursor?: string }) {
+  async listApprovals(query: { status?: ApprovalStatus; approver?: string; namespace?: string; runId?: string; limit: number; cursor?: string }) {
     return approvals.listApprovals(this.#outside('listApprovals'), query);
   }
 

@@ -240,8 +240,8 @@ export interface Store {
   listensForType(type: string): Promise<ListenRecord[]>;
 
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
-  /** Newest first; keyset pagination on (createdAt, id); `approver` matches the current level's approvers. */
-  listApprovals(query: { status?: ApprovalStatus; approver?: string; namespace?: string; limit: number; cursor?: string }): Promise<Page<ApprovalRecord>>;
+  /** Newest first; keyset pagination on (createdAt, id); `approver` matches the current level's approvers; `runId` keeps one run's. */
+  listApprovals(query: { status?: ApprovalStatus; approver?: string; namespace?: string; runId?: string; limit: number; cursor?: string }): Promise<Page<ApprovalRecord>>;
   /** Pending approvals whose deadline passed more than `graceMs` ago (the Redis schedule lost them). */
   overdueApprovals(now: number, graceMs: number, limit: number): Promise<ApprovalRecord[]>;
   /** Closed approvals closed more than `olderThanMs` ago whose attempt still waits for the result. */

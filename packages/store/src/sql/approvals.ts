@@ -117,7 +117,7 @@ export async function getApproval(db: Queryable, id: string): Promise<ApprovalRe
 
 export async function listApprovals(
   db: Queryable,
-  query: { status?: ApprovalStatus; approver?: string; namespace?: string; limit: number; cursor?: string },
+  query: { status?: ApprovalStatus; approver?: string; namespace?: string; runId?: string; limit: number; cursor?: string },
 ): Promise<Page<ApprovalRecord>> {
   const limit = clampLimit(query.limit);
   const params: unknown[] = [];
@@ -125,6 +125,7 @@ export async function listApprovals(
   if (query.status !== undefined) where.push(`status = $${params.push(query.status)}`);
   if (query.approver !== undefined) where.push(`approvers @> ARRAY[$${params.push(query.approver)}::text]`);
   if (query.namespace !== undefined) where.push(`namespace = $${params.push(query.namespace)}`);
+  if (query.runId !== undefined) where.push(`run_id = $${params.push(query.runId)}`);
   if (query.cursor !== undefined) {
     const [createdAt, id] = decodeCursor('approvals', query.cursor, ['string', 'string']) as [string, string];
     if (Number.isNaN(Date.parse(createdAt))) throw new InvalidCursorError();

@@ -72,6 +72,9 @@ export function approvalConformance(h: StoreHarness): void {
       const second = await store.listApprovals({ namespace, limit: 2, cursor: first.nextCursor! });
       expect([...first.items, ...second.items].map((a) => a.id)).toEqual(approvals.map((a) => a.id).reverse());
       expect(second.nextCursor).toBeUndefined();
+      // One run's approvals (a run may hold several: a loop, parallel branches).
+      expect((await store.listApprovals({ runId: runIds[1]!, limit: 10 })).items.map((a) => a.id)).toEqual([approvals[1]!.id]);
+      expect((await store.listApprovals({ runId: runIds[1]!, namespace: 'elsewhere', limit: 10 })).items).toEqual([]);
 
       const overdue = (await store.overdueApprovals(Date.now(), 1_000, 1000)).map((a) => a.id);
       expect(overdue).toContain(approvals[0]!.id);

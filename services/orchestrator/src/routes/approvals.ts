@@ -19,6 +19,7 @@ const ListApprovalsQuery = z.object({
   status: z.enum(APPROVAL_STATUSES).optional(),
   approver: text().min(1).max(200).optional(),
   namespace: text().min(1).optional(),
+  runId: text().min(1).max(300).optional().describe("one run's approvals (a child run's approvals carry the child's id)"),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: text().min(1).optional(),
 });
@@ -145,14 +146,14 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: ApiContext): v
   defineRoute(app, ctx.catalog, {
     method: 'GET',
     url: '/api/v1/approvals',
-    summary: 'List approvals, newest first (filter by status, approver, namespace)',
+    summary: 'List approvals, newest first (filter by status, approver, namespace, run)',
     tag: 'approvals',
     auth: 'user',
     query: ListApprovalsQuery,
     responses: { 200: { description: 'a page of approvals', schema: ApprovalPageSchema }, 400: { description: 'bad filter, limit or cursor' }, 403: { description: 'the key is restricted to another namespace' } },
     handler: async ({ query, principal }) => {
       const namespace = listingNamespace(principal, query.namespace);
-      const page = await ctx.store.listApprovals({ status: query.status, approver: query.approver, namespace, limit: query.limit, cursor: query.cursor });
+      const page = await ctx.store.listApprovals({ status: query.status, approver: query.approver, namespace, runId: query.runId, limit: query.limit, cursor: query.cursor });
       const items = page.items.map(approvalView);
       return page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor };
     },
