@@ -5,6 +5,8 @@ import { isoDurationFromMs } from './duration.ts';
 import { HttpTransport, apiPath, type FetchLike } from './http.ts';
 import {
   ApiKeySchema,
+  ApprovalSchema,
+  ApprovalWithAuditSchema,
   CreatedApiKeySchema,
   EventAcceptedSchema,
   EventPageSchema,
@@ -14,6 +16,9 @@ import {
   WorkflowSummarySchema,
   pageSchema,
   type ApiKey,
+  type Approval,
+  type ApprovalStatus,
+  type ApprovalWithAudit,
   type CreatedApiKey,
   type EventAccepted,
   type EventPage,
@@ -78,6 +83,25 @@ export interface StartRunResult {
   httpStatus: number;
 }
 
+export interface ListApprovalsQuery {
+  status?: ApprovalStatus | undefined;
+  /** Approvals whose current level lists this approver (an inbox). */
+  approver?: string | undefined;
+  namespace?: string | undefined;
+  runId?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface DecisionRequest {
+  decision: 'approve' | 'reject';
+  comment?: string | undefined;
+  /** Form data, validated against the approval's form. */
+  data?: Record<string, unknown> | undefined;
+  /** On whose behalf: one of the current level's approvers (may be omitted when there is one). */
+  approver?: string | undefined;
+}
+
 export interface CreateKeyRequest {
   name: string;
   role: 'admin' | 'user';
@@ -86,6 +110,7 @@ export interface CreateKeyRequest {
 
 const RunPageSchema = pageSchema(RunSchema);
 const WorkflowPageSchema = pageSchema(WorkflowSummarySchema);
+const ApprovalPageSchema = pageSchema(ApprovalSchema);
 const KeyListSchema = z.looseObject({ items: z.array(ApiKeySchema) });
 const NoContent = z.unknown();
 
@@ -206,6 +231,29 @@ export class BatonClient {
   async postEvent(event: { specversion?: '1.0'; id: string; source: string; type: string; [attribute: string]: unknown }): Promise<EventAccepted> {
     const body = { json: { specversion: '1.0', ...event } };
     return (await this.http.request({ method: 'POST', path: apiPath('events'), body }, EventAcceptedSchema)).value;
+  }
+
+  // ---- approvals ------------------------------------------------------------------------------
+
+  /** One page of approvals, newest first. */
+  async listApprovals(query: ListApprovalsQuery = {}): Promise<Page<Approval>> {
+    return (await this.http.request({ method: 'GET', path: apiPath('approvals'), query: { ...query } }, ApprovalPageSchema)).value;
+  }
+
+  /** Every approval matching the query, newest first, page after page. */
+  iterateApprovals(query: Omit<ListApprovalsQuery, 'cursor'> = {}): AsyncIterable<Approval> {
+    return paginate((cursor) => this.listApprovals({ ...query, cursor }));
+  }
+
+  /** One approval with its decisions and audit trail. */
+  async getApproval(id: string): Promise<ApprovalWithAudit> {
+    return (await this.http.request({ method: 'GET', path: apiPath('approvals', id) }, ApprovalWithAuditSchema)).value;
+  }
+
+  /** Approves or rejects on behalf of one approver; answers with the approval as it stands. */
+  async decideApproval(id: string, request: DecisionRequest): Promise<Approval> {
+    const body = { json: dropUndefined({ ...request }) };
+    return (await this.http.request({ method: 'POST', path: apiPath('approvals', id, 'decision'), body }, ApprovalSchema)).value;
   }
 
   // ---- keys -----------------------------------------------------------------------------------

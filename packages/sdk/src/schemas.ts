@@ -110,6 +110,50 @@ export type ApiKey = z.infer<typeof ApiKeySchema>;
 export const CreatedApiKeySchema = ApiKeySchema.extend({ secret: z.string() });
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
 
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'timed_out', 'cancelled'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+export const ApprovalDecisionSchema = z.looseObject({
+  approver: z.string(),
+  level: z.number().int(),
+  decision: z.string(),
+  comment: z.string().optional(),
+  data: z.unknown().optional(),
+  via: z.string(),
+  actor: z.string().optional(),
+  decidedAt: z.string(),
+});
+export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
+
+/** A human approval (`call: approval:1.0.0@default`): who may decide now, and what was decided. */
+export const ApprovalSchema = z.looseObject({
+  id: z.string(),
+  runId: z.string(),
+  namespace: z.string(),
+  workflow: z.string(),
+  task: z.string(),
+  title: z.string(),
+  description: z.string().optional(),
+  status: z.union([z.enum(APPROVAL_STATUSES), z.string()]),
+  level: z.number().int(),
+  approvers: z.array(z.string()),
+  quorum: z.number().int(),
+  deadlineAt: z.string().optional(),
+  form: z.record(z.string(), z.unknown()).optional(),
+  decisions: z.array(ApprovalDecisionSchema),
+  outcome: z.record(z.string(), z.unknown()).optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  closedAt: z.string().optional(),
+});
+export type Approval = z.infer<typeof ApprovalSchema>;
+
+/** An approval with its `dev.baton.approval.*` events from the run's log. */
+export const ApprovalWithAuditSchema = ApprovalSchema.extend({
+  audit: z.array(z.looseObject({ seq: z.number().int(), type: z.string(), time: z.string(), data: z.unknown() })),
+});
+export type ApprovalWithAudit = z.infer<typeof ApprovalWithAuditSchema>;
+
 export const EventAcceptedSchema = z.looseObject({ matched: z.number().int() });
 export type EventAccepted = z.infer<typeof EventAcceptedSchema>;
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatonClient, TERMINAL_EVENT_TYPES, type RunEvent } from '../src/index.ts';
 import { startLiveServer, type LiveServer } from './live-server.ts';
-import { failingDocument, helloYaml, sleepyYaml, uniqueNamespace } from './workflows.ts';
+import { approvalYaml, failingDocument, helloYaml, sleepyYaml, uniqueNamespace } from './workflows.ts';
 
 let server: LiveServer;
 let client: BatonClient;
@@ -16,6 +16,7 @@ beforeAll(async () => {
   await client.applyWorkflow(helloYaml(ns));
   await client.applyWorkflow(failingDocument(ns));
   await client.applyWorkflow(sleepyYaml(ns));
+  await client.applyWorkflow(approvalYaml(ns));
 });
 afterAll(async () => {
   await server?.close();
@@ -66,5 +67,28 @@ describe('runs that advance', () => {
     expect(TERMINAL_EVENT_TYPES.has(events.at(-1)!.type)).toBe(true);
     expect(events.at(-1)!.type).toBe('io.serverlessworkflow.workflow.cancelled.v1');
     expect((await client.getRun(run.id)).status).toBe('cancelled');
+  });
+});
+
+describe('approvals', () => {
+  it("lists a run's approval, reads it, refuses a decision without approver, and decides it", async () => {
+    const { run } = await client.startRun({ namespace: ns, name: 'review', input: { service: 'billing' } });
+    let approvals = (await client.listApprovals({ runId: run.id })).items;
+    for (let tries = 0; approvals.length === 0 && tries < 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      approvals = (await client.listApprovals({ runId: run.id, status: 'pending' })).items;
+    }
+    expect(approvals).toEqual([expect.objectContaining({ runId: run.id, title: 'Ship billing?', status: 'pending', approvers: ['alice', 'bob'], decisions: [] })]);
+    const id = approvals[0]!.id;
+    expect((await client.getApproval(id)).audit).toEqual([]); // notices come from the hitl-worker, not running here
+    const refused = await client.decideApproval(id, { decision: 'approve' }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 400, detail: expect.stringContaining('alice, bob') });
+    const decided = await client.decideApproval(id, { decision: 'reject', approver: 'bob', comment: 'not today' });
+    expect(decided).toMatchObject({ status: 'rejected', decisions: [expect.objectContaining({ approver: 'bob', decision: 'reject', comment: 'not today', via: 'api' })] });
+    // A rejection fails the run (onReject: fail, the default).
+    const events = await collect(client.streamEvents(run.id, { pollIntervalMs: 50 }));
+    expect(events.at(-1)!.type).toBe('io.serverlessworkflow.workflow.faulted.v1');
+    const audit = (await client.getApproval(id)).audit;
+    expect(audit).toEqual([expect.objectContaining({ type: 'dev.baton.approval.decided.v1', seq: expect.any(Number), time: expect.any(String) })]);
   });
 });

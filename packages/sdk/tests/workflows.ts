@@ -33,6 +33,22 @@ do:
 `;
 }
 
+/** A run that waits for one decision by either of two approvers, then ends with it. */
+export function approvalYaml(namespace: string): string {
+  return `document:
+  dsl: '1.0.0'
+  namespace: ${namespace}
+  name: review
+  version: '1.0.0'
+do:
+  - review:
+      call: approval:1.0.0@default
+      with:
+        title: \${ "Ship " + .service + "?" }
+        approvers: [alice, bob]
+`;
+}
+
 /** Unique per test, valid as a DSL namespace. */
 export function uniqueNamespace(prefix: string): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;

@@ -97,6 +97,15 @@ export function positiveInt(value: string | undefined, option: string, min = 1):
   return n;
 }
 
+/** JSON given on the command line (or read from a file named by `where`), or UsageError naming where. */
+export function parseJsonArgument(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${where}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
 /** Exactly `count` positionals, or UsageError saying what is expected. */
 export function expectPositionals(positionals: string[], names: string[]): string[] {
   if (positionals.length < names.length) throw new UsageError(`missing ${names.slice(positionals.length).join(' ')}`);

@@ -1,6 +1,6 @@
-import type { Run, RunEvent } from '@baton/sdk';
+import type { ApprovalWithAudit, Run, RunEvent } from '@baton/sdk';
 import { describe, expect, it } from 'vitest';
-import { eventLine, humanDuration, keysTable, runDetails, runDuration, runsTable, shortEventType, shortJson, shortTime, table } from './format.ts';
+import { approvalDetails, approvalsTable, eventLine, humanDuration, keysTable, runDetails, runDuration, runsTable, shortEventType, shortJson, shortTime, table } from './format.ts';
 
 const NOW = Date.parse('2026-11-27T12:00:00.000Z');
 const run = (over: Partial<Run> = {}): Run => ({
@@ -97,5 +97,47 @@ describe('keys', () => {
     ]);
     expect(text).toMatch(/k1\s+ci\s+user\s+demo\s+bt_ab…\s+2026-11-27 10:00:00\s+active/);
     expect(text).toMatch(/k2\s+ops\s+admin\s+\*\s+bt_cd…\s+2026-11-27 10:00:00\s+revoked 2026-11-27 11:00:00/);
+  });
+});
+
+describe('approvals', () => {
+  const approval: ApprovalWithAudit = {
+    id: 'run-1:e2',
+    runId: 'run-1',
+    namespace: 'demo',
+    workflow: 'refund',
+    task: 'review',
+    title: 'Refund order 42',
+    description: 'Customer **Ada**\nasks for 120 EUR.',
+    status: 'approved',
+    level: 0,
+    approvers: ['alice'],
+    quorum: 1,
+    decisions: [{ approver: 'alice', level: 0, decision: 'approve', comment: 'ok', data: { amount: 120 }, via: 'link', decidedAt: '2026-11-27T11:00:00.000Z' }],
+    createdAt: '2026-11-27T10:00:00.000Z',
+    updatedAt: '2026-11-27T11:00:00.000Z',
+    closedAt: '2026-11-27T11:00:00.000Z',
+    audit: [{ seq: 4, type: 'dev.baton.approval.decided.v1', time: '2026-11-27T11:00:00.100Z', data: {} }],
+  };
+
+  it('tables approvals with their current approvers', () => {
+    expect(approvalsTable([approval, { ...approval, id: 'run-2:e1', status: 'pending', approvers: ['a', 'group:ops'], quorum: 2, title: 'Two' }])).toBe(
+      [
+        'ID        STATUS    WORKFLOW     TASK    APPROVERS              CREATED              TITLE',
+        'run-1:e2  approved  demo/refund  review  alice                  2026-11-27 10:00:00  Refund order 42',
+        'run-2:e1  pending   demo/refund  review  a, group:ops (2 of 2)  2026-11-27 10:00:00  Two',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('details one approval: fields, description, decisions, audit', () => {
+    const text = approvalDetails(approval);
+    expect(text).toContain('id:        run-1:e2\ntitle:     Refund order 42\nstatus:    approved\nrun:       run-1\n');
+    expect(text).toContain('closed:    2026-11-27 11:00:00\n');
+    expect(text).toContain('description:\n  Customer **Ada**\n  asks for 120 EUR.\n');
+    expect(text).toContain('decisions:\n  2026-11-27 11:00:00  approve  alice  "ok"  {"amount":120}  via link\n');
+    expect(text).toContain('audit:\n     4  2026-11-27 11:00:00  approval.decided\n');
+    expect(text).not.toContain('deadline');
   });
 });

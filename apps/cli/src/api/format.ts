@@ -1,6 +1,6 @@
 // Human-readable output of the API commands: tables, runs, events. Pure functions of their
 // arguments (the clock is passed in), so they are unit-tested without a server.
-import type { ApiKey, Run, RunEvent } from '@baton/sdk';
+import type { ApiKey, Approval, ApprovalWithAudit, Run, RunEvent } from '@baton/sdk';
 
 /** Columns padded to their widest cell; the last column is not padded. */
 export function table(header: string[], rows: string[][]): string {
@@ -102,6 +102,46 @@ export function eventLine(event: RunEvent, dataWidth = 100): string {
 export function keysTable(keys: ApiKey[]): string {
   const rows = keys.map((k) => [k.id, k.name, k.role, k.namespace ?? '*', `${k.prefix}…`, shortTime(k.createdAt), k.revokedAt ? `revoked ${shortTime(k.revokedAt)}` : 'active']);
   return table(['ID', 'NAME', 'ROLE', 'NAMESPACE', 'PREFIX', 'CREATED', 'STATE'], rows);
+}
+
+/** "alice, group:ops (2 of 3)": the approvers who may decide now, and how many must approve. */
+export function approversLine(approval: Pick<Approval, 'approvers' | 'quorum'>): string {
+  const who = approval.approvers.join(', ');
+  return approval.approvers.length > 1 ? `${who} (${approval.quorum} of ${approval.approvers.length})` : who;
+}
+
+export function approvalsTable(approvals: Approval[]): string {
+  const rows = approvals.map((a) => [a.id, a.status, `${a.namespace}/${a.workflow}`, a.task, approversLine(a), shortTime(a.createdAt), a.title]);
+  return table(['ID', 'STATUS', 'WORKFLOW', 'TASK', 'APPROVERS', 'CREATED', 'TITLE'], rows);
+}
+
+/** An approval in full: one field per line, its decisions, then its audit trail (events of the run's log). */
+export function approvalDetails(approval: ApprovalWithAudit): string {
+  const fields: [string, string | undefined][] = [
+    ['id', approval.id],
+    ['title', approval.title],
+    ['status', approval.status],
+    ['run', approval.runId],
+    ['workflow', `${approval.namespace}/${approval.workflow}`],
+    ['task', approval.task],
+    ['level', String(approval.level)],
+    ['approvers', approversLine(approval)],
+    ['deadline', approval.deadlineAt && shortTime(approval.deadlineAt)],
+    ['created', shortTime(approval.createdAt)],
+    ['closed', approval.closedAt && shortTime(approval.closedAt)],
+  ];
+  let text = fields
+    .filter((f): f is [string, string] => f[1] !== undefined)
+    .map(([k, v]) => `${`${k}:`.padEnd(11)}${v}\n`)
+    .join('');
+  if (approval.description !== undefined) text += `description:\n${approval.description.split('\n').map((l) => `  ${l}`.trimEnd()).join('\n')}\n`;
+  text += approval.decisions.length === 0 ? 'decisions: none yet\n' : 'decisions:\n';
+  for (const d of approval.decisions) {
+    const extra = [d.comment !== undefined && `"${d.comment}"`, d.data !== undefined && shortJson(d.data, 60), `via ${d.via}${d.actor ? ` by ${d.actor}` : ''}`].filter(Boolean).join('  ');
+    text += `  ${shortTime(d.decidedAt)}  ${d.decision.padEnd(7)}  ${d.approver}  ${extra}\n`;
+  }
+  if (approval.audit.length > 0) text += `audit:\n${approval.audit.map((e) => `  ${String(e.seq).padStart(4)}  ${shortTime(e.time)}  ${shortEventType(e.type)}\n`).join('')}`;
+  return text;
 }
 
 /** Pretty JSON with a trailing newline, for `-o json`. */

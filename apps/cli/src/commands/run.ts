@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isTerminalStatus, isoDurationFromMs, parseDuration, type BatonClient, type Run, type StartRunRequest } from '@baton/sdk';
-import { CONNECTION_HELP, Exit, UsageError, clientFor, connectionFrom, expectPositionals, parseCommandArgs, type Connection } from '../api/args.ts';
+import { CONNECTION_HELP, Exit, UsageError, clientFor, connectionFrom, expectPositionals, parseCommandArgs, parseJsonArgument, type Connection } from '../api/args.ts';
 import { eventLine, humanDuration, json, runDetails, workflowRef } from '../api/format.ts';
 import { readStdin } from '../io.ts';
 import { STREAM_OPTIONS, streamingClient } from './logs.ts';
@@ -65,11 +65,7 @@ export async function readInput(inline: string | undefined, file: string | undef
   if (inline !== undefined && file !== undefined) throw new UsageError('give --input or --input-file, not both');
   if (inline === undefined && file === undefined) return undefined;
   const [text, where] = inline !== undefined ? [inline, '--input'] : [file === '-' ? await stdin() : await readInputFile(file!), file!];
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${where}: not valid JSON (${(error as Error).message})`);
-  }
+  return parseJsonArgument(text, where);
 }
 
 async function readInputFile(file: string): Promise<string> {
