@@ -10,6 +10,7 @@ import type { Hub } from './hub.ts';
 import type { FanoutMetrics } from './metrics.ts';
 import { CloseCodes, StreamProblemError, controlMessage, fail, isRunSelector, isWorkflowSelector, problem, type RequestIdValue, type Selector } from './protocol.ts';
 import { RunFeed, type FeedHost, type FeedRun } from './run-feed.ts';
+import type { SharedReads } from './shared-reads.ts';
 
 /** The transport under a client. */
 export interface Sink {
@@ -31,6 +32,8 @@ export interface Sink {
 
 export interface ClientDeps {
   store: Pick<Store, 'getRun' | 'listEvents'>;
+  /** Replays of this replica's feeds share their store reads. */
+  reads: SharedReads;
   hub: Hub;
   config: FanoutConfig;
   metrics: FanoutMetrics;
@@ -218,8 +221,8 @@ export class StreamClient {
   private feedHost(id: RequestIdValue): FeedHost {
     const lowWater = this.deps.config.bufferLimitBytes / 2;
     return {
-      store: this.deps.store,
-      pageSize: this.deps.config.backfillPageSize,
+      mark: () => this.deps.reads.mark(),
+      page: (run, after, since) => this.deps.reads.page(run, after, since),
       send: (frame, seq, source) => this.sendEvent(frame, seq, source),
       hold: (bytes) => {
         this.heldBytes += bytes;

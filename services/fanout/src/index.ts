@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { Authenticator } from './auth.ts';
 import type { FanoutConfig } from './config.ts';
 import { Hub } from './hub.ts';
+import { SharedReads } from './shared-reads.ts';
 import { fanoutMetrics } from './metrics.ts';
 import { createFanoutServer } from './server.ts';
 
@@ -38,7 +39,7 @@ export async function startFanout(deps: FanoutDeps): Promise<Fanout> {
   const auth = new Authenticator(deps.store, config.authCacheMs, config.streamTokens);
   const hub = new Hub({ bus: deps.bus, config, metrics, logger, auth });
   await hub.start();
-  const { server, sockets } = createFanoutServer({ store: deps.store, hub, config, metrics, logger, auth, registry: deps.metrics, ready: deps.ready });
+  const { server, sockets } = createFanoutServer({ store: deps.store, reads: new SharedReads(deps.store, config.backfillPageSize), hub, config, metrics, logger, auth, registry: deps.metrics, ready: deps.ready });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -6,6 +6,7 @@ import type { RunEventRecord, Store } from '@baton/core';
 import { createStore } from '@baton/store';
 import { Frame } from './frame.ts';
 import { RunFeed, type FeedHost } from './run-feed.ts';
+import { SharedReads } from './shared-reads.ts';
 
 let store: Store;
 let counter = 0;
@@ -40,8 +41,8 @@ function harness() {
   let gate = new Promise<void>((resolve) => (open = resolve));
   const sent: number[] = [];
   const state = { held: 0, caughtUp: false, failure: undefined as unknown, reads: 0, answered: 0, regressions: 0 };
-  const host: FeedHost = {
-    store: {
+  const reads = new SharedReads(
+    {
       listEvents: async (runId, after, limit) => {
         state.reads += 1;
         const page = await store.listEvents(runId, after, limit);
@@ -50,7 +51,11 @@ function harness() {
         return page;
       },
     },
-    pageSize: 10,
+    10,
+  );
+  const host: FeedHost = {
+    mark: () => reads.mark(),
+    page: (run, after, since) => reads.page(run, after, since),
     send: (_text, seq) => void sent.push(seq),
     hold: (bytes) => ((state.held += bytes), true),
     release: (bytes) => void (state.held -= bytes),
@@ -154,5 +159,76 @@ describe('RunFeed', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(h.sent).toEqual([]);
     expect(h.state.caughtUp).toBe(false);
+  });
+});
+
+describe('SharedReads', () => {
+  const run = (id: string) => ({ id, namespace: 'fan', name: 'feed' });
+
+  function counting() {
+    const calls: number[] = [];
+    const reads = new SharedReads(
+      {
+        listEvents: async (runId, after, limit) => {
+          calls.push(after);
+          return store.listEvents(runId, after, limit);
+        },
+      },
+      10,
+      60_000, // a finished read stays shareable for the whole test
+    );
+    return { reads, calls };
+  }
+
+  it('serves the feeds of one run that fall back to the store together with one read and the same frames', async () => {
+    const runId = await runWithEvents(4);
+    const { reads, calls } = counting();
+    const since = reads.mark(); // ten feeds indexed, then all of them read from seq 0
+    const pages = await Promise.all(Array.from({ length: 10 }, () => reads.page(run(runId), 0, since)));
+    expect(calls).toEqual([0]);
+    expect(pages[0]!.events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    for (const page of pages) expect(page.events[0]!.frame).toBe(pages[0]!.events[0]!.frame);
+    expect(JSON.parse(pages[0]!.events[0]!.frame.text)).toMatchObject({ specversion: '1.0', runid: runId, seq: 1, source: expect.stringContaining('fan') });
+  });
+
+  it('never serves a feed with a read that started before the feed was indexed', async () => {
+    const runId = await runWithEvents(2);
+    const { reads, calls } = counting();
+    const early = reads.mark();
+    const first = reads.page(run(runId), 0, early);
+    const late = reads.mark(); // a feed indexed while the first read is in flight
+    await append(runId, 3, 3); // committed after the first read began: maybe not in it
+    const second = await reads.page(run(runId), 0, late);
+    expect(calls).toEqual([0, 0]);
+    expect(second.events.map((e) => e.seq)).toEqual([1, 2, 3]);
+    await first;
+  });
+
+  it('a feed that finds an announced event missing from a shared page reads again, not the same page', async () => {
+    const runId = await runWithEvents(2);
+    const { reads, calls } = counting();
+    const sent: number[] = [];
+    let caughtUp = false;
+    const host: FeedHost = {
+      mark: () => reads.mark(),
+      page: (r, after, since) => reads.page(r, after, since),
+      send: (_frame, seq) => void sent.push(seq),
+      hold: () => true,
+      release: () => undefined,
+      behind: () => false,
+      room: async () => undefined,
+      caughtUp: () => void (caughtUp = true),
+      regressed: () => undefined,
+      failed: (_feed, error) => {
+        throw error;
+      },
+    };
+    const feed = new RunFeed(host, run(runId), 0);
+    feed.start();
+    offer(feed, runId, 4); // announced live before it (and 3) are readable
+    await settle(() => calls.length >= 2);
+    await append(runId, 3, 4);
+    await settle(() => caughtUp);
+    expect(sent).toEqual([1, 2, 3, 4]);
   });
 });

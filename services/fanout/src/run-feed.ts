@@ -12,8 +12,8 @@
 //   replaying ──store exhausted, pending drained without gap──▶ live
 //   live ──gap in seq, or no event for FANOUT_RESYNC_MS (run not finished)──▶ replaying
 //   any ──unsubscribe / connection closed──▶ stopped
-import { toCloudEvent, type RunEventRecord, type Store } from '@baton/core';
-import { Frame } from './frame.ts';
+import type { Frame } from './frame.ts';
+import type { ReplayPage } from './shared-reads.ts';
 
 export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
   'io.serverlessworkflow.workflow.completed.v1',
@@ -32,8 +32,10 @@ export interface FeedRun {
 
 /** What a feed needs from its connection. */
 export interface FeedHost {
-  readonly store: Pick<Store, 'listEvents'>;
-  readonly pageSize: number;
+  /** A point in the order of store reads (SharedReads.mark), taken once the feed is indexed. */
+  mark(): number;
+  /** One page of the run's events after `after`, from a read that started after `since`. */
+  page(run: FeedRun, after: number, since: number): Promise<ReplayPage>;
   send(frame: Frame, seq: number, source: 'live' | 'replay'): void;
   /** Count bytes held in `pending` against the connection's limit; false = over the limit (the host closes). */
   hold(bytes: number): boolean;
@@ -63,6 +65,8 @@ export class RunFeed {
   finished = false;
   /** Last time a live event arrived or the store was read (for resync). */
   lastActivity: number;
+  /** When the feed was indexed, in the order of store reads: only later reads may serve it. */
+  private since = 0;
 
   constructor(
     private readonly host: FeedHost,
@@ -83,6 +87,7 @@ export class RunFeed {
 
   /** Call after the hub indexes the feed (live events are held from then on). */
   start(): void {
+    this.since = this.host.mark();
     void this.replay();
   }
 
@@ -139,7 +144,10 @@ export class RunFeed {
         // A live event is ahead of the store. It was published after its commit, so the store
         // has it: only a read that raced the commit can miss it. Retry briefly.
         if (!progressed && attempt >= GAP_RETRIES) throw new Error(`run ${this.run.id}: event ${this.lastSent + 1} was announced live but is not in the store`);
-        if (!progressed) await new Promise((resolve) => setTimeout(resolve, 50));
+        if (!progressed) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          this.since = this.host.mark(); // a fresh read, not the shared one that missed it
+        }
       }
       this.state = 'live';
       if (!this.announced) {
@@ -155,20 +163,20 @@ export class RunFeed {
   private async readStore(): Promise<boolean> {
     let progressed = false;
     while (true) {
-      const page: RunEventRecord[] = await this.host.store.listEvents(this.run.id, this.lastSent, this.host.pageSize);
+      const page = await this.host.page(this.run, this.lastSent, this.since);
       if (this.stopped) return progressed;
-      for (const record of page) {
-        if (record.seq <= this.lastSent) continue;
-        this.lastSent = record.seq;
-        if (TERMINAL_EVENT_TYPES.has(record.type)) this.finished = true;
-        this.host.send(new Frame(JSON.stringify(toCloudEvent(record, this.run))), record.seq, 'replay');
+      for (const event of page.events) {
+        if (event.seq <= this.lastSent) continue;
+        this.lastSent = event.seq;
+        if (TERMINAL_EVENT_TYPES.has(event.type)) this.finished = true;
+        this.host.send(event.frame, event.seq, 'replay');
         progressed = true;
         if (this.host.behind()) {
           await this.host.room();
           if (this.stopped) return progressed;
         }
       }
-      if (page.length < this.host.pageSize) return progressed;
+      if (!page.full) return progressed;
     }
   }
 
