@@ -2,7 +2,8 @@
 // 1 workflow-runner, 2 http-workers, 1 fanout) on the machine's PostgreSQL and Redis, running
 // the throughput workload of bench/runtime.ts (runs of a 50-call http loop, as many in flight as
 // the machine takes) while BENCH_FANOUT_CLIENTS WebSocket clients (default 1,000) each follow one
-// of BENCH_FANOUT_RUNS active runs (default 100: 10 clients per run).
+// of BENCH_FANOUT_RUNS active runs (default 100: 10 clients per run). The clients live in a
+// process of their own (bench/fanout-clients.ts), apart from the HTTP target and API calls.
 //
 // The watched runs are long-lived runs of the same http loop (an outer loop around it, so that
 // they outlast the window: the clients subscribe once, with after: 0, and stay live; they are
@@ -20,17 +21,21 @@
 //                    after its commit), joined after the run by event id; sampled on one client
 //                    per watched run. This is "commit to delivery".
 //                  - eventTimeToDelivery: client receive time − the event's `time` attribute,
-//                    on the same sampled clients (which also check that seqs arrive in order). `time` is stamped when the runner decides, before its
-//                    transaction commits: an upper bound that includes the runner's batch.
+//                    on the same sampled clients (which also check that seqs arrive in order).
+//                    `time` is stamped when the runner decides, before its transaction
+//                    commits: an upper bound that includes the runner's batch.
 //                  All processes and Redis share this machine's clock.
 //   benchTopicReadLag  XADD → read by a plain topic subscriber in the bench process: the
 //                  delay any Redis reader on this (shared, loaded) machine sees, for comparison.
 //   rss / cpu      the fanout process's resident memory (/proc/<pid>/status, sampled each
-//                  second) and CPU time over the window (/proc/<pid>/stat)
+//                  second) and CPU time over the window (/proc/<pid>/stat); the clients'
+//                  process's CPU time over the window
+import { fork, type ChildProcess, type Serializable } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { WebSocket } from 'ws';
+import { fileURLToPath } from 'node:url';
 import { createBus } from '@baton/bus';
 import { createTestDatabase, createTestRedis, startCluster, startHttpTarget, type Cluster } from '@baton/testkit';
+import type { ClientReport } from './fanout-clients.ts';
 import { api, log, summary } from './lib.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
@@ -56,95 +61,44 @@ function longLoopWorkflow(target: string): string {
   });
 }
 
-/** What every client adds to, in the measured window only. */
-class Tally {
-  measuring = false;
-  /** The watched runs are being cancelled: clients look for their terminal event. */
-  ending = false;
-  deliveries = 0;
-  replayed = 0;
-  delays: number[] = [];
-  /** [event id, receive time] of sampled live deliveries. */
-  samples: [string, number][] = [];
-  /** Event id → Redis XADD time (ms), from the bench's own topic reader. */
-  published = new Map<string, number>();
-  /** XADD → read by the bench's own topic reader: what any XREAD consumer on this machine sees. */
-  readLags: number[] = [];
-  errors: string[] = [];
-}
+/** The clients' process (bench/fanout-clients.ts), driven over its IPC channel. */
+class Clients {
+  private readonly child: ChildProcess;
+  private readonly waiting: ((message: Record<string, unknown>) => void)[] = [];
 
-const EVENT_PREFIX = Buffer.from('{"specversion"');
-
-/** One WebSocket client following one run. */
-class Watcher {
-  private live = false;
-  private lastSeq = 0;
-  private done: (() => void) | undefined;
-
-  /** Record (event id, receive time) and check seq order: one client per watched run. */
-  sampled = false;
-
-  constructor(
-    private readonly socket: WebSocket,
-    private readonly tally: Tally,
-  ) {
-    socket.on('message', (data: Buffer) => this.onMessage(data));
+  constructor() {
+    this.child = fork(fileURLToPath(new URL('./fanout-clients.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (message: Record<string, unknown>) => this.waiting.shift()?.(message));
   }
 
-  static open(url: string, key: string, tally: Tally): Promise<Watcher> {
-    // The bench trusts the server's UTF-8 (its own fanout): no validation pass per message.
-    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/stream`, { headers: { authorization: `Bearer ${key}` }, skipUTF8Validation: true, perMessageDeflate: false });
-    return new Promise((resolve, reject) => {
-      socket.once('open', () => resolve(new Watcher(socket, tally)));
-      socket.once('error', reject);
-    });
+  get pid(): number {
+    return this.child.pid!;
   }
 
-  /** Subscribes to a run; resolves when its terminal event has arrived. */
-  follow(runId: string): Promise<void> {
-    const ended = new Promise<void>((resolve) => (this.done = resolve));
-    this.socket.send(JSON.stringify({ subscribe: { run: runId, after: 0 } }));
-    return ended;
+  tell(message: unknown): void {
+    this.child.send(message as Serializable);
+  }
+
+  async ask<T>(message: unknown, answer: string): Promise<T> {
+    const reply = new Promise<Record<string, unknown>>((resolve) => this.waiting.push(resolve));
+    this.tell(message);
+    const got = await reply;
+    if (!(answer in got)) throw new Error(`the clients' process answered ${JSON.stringify(got)}`);
+    return got[answer] as T;
   }
 
   close(): void {
-    this.socket.terminate();
+    if (this.child.connected) this.child.disconnect();
   }
+}
 
-  // The hot path touches the bytes only on sampled clients (no decoding, no JSON.parse per
-  // event): this process shares two cores with every service.
-  private onMessage(data: Buffer): void {
-    if (data.compare(EVENT_PREFIX, 0, EVENT_PREFIX.length, 0, EVENT_PREFIX.length) !== 0) return this.onControl(data.toString());
-    const { tally } = this;
-    if (tally.measuring) {
-      if (this.live) tally.deliveries += 1;
-      else tally.replayed += 1;
-    }
-    if (this.sampled) {
-      const text = data.toString();
-      const seq = Number(text.slice(text.lastIndexOf('"seq":') + 6, -1));
-      if (seq !== this.lastSeq + 1 && tally.errors.length < 10) tally.errors.push(`seq ${seq} after ${this.lastSeq}`);
-      this.lastSeq = seq;
-      if (tally.measuring && this.live) {
-        const now = Date.now();
-        const timeAt = text.indexOf('"time":"') + 8;
-        tally.delays.push(now - Date.parse(text.slice(timeAt, timeAt + 24)));
-        const idAt = text.indexOf('"id":"') + 6;
-        tally.samples.push([text.slice(idAt, text.indexOf('"', idAt)), now]);
-      }
-    }
-    if (tally.ending && this.done && /"type":"io\.serverlessworkflow\.workflow\.(completed|faulted|cancelled)\.v1"/.test(data.toString())) {
-      const done = this.done;
-      this.done = undefined;
-      done();
-    }
-  }
-
-  private onControl(text: string): void {
-    const message = JSON.parse(text) as { caughtUp?: unknown; error?: { detail: string } };
-    if (message.caughtUp) this.live = true;
-    if (message.error && this.tally.errors.length < 10) this.tally.errors.push(message.error.detail);
-  }
+/** What the bench process itself records: XADD times, and its own topic read lag. */
+interface Topic {
+  /** Event id → Redis XADD time (ms). */
+  published: Map<string, number>;
+  /** XADD → read by the bench's own topic reader: what any XREAD consumer on this machine sees. */
+  readLags: number[];
+  measuring: boolean;
 }
 
 export async function benchFanout(): Promise<Record<string, unknown>> {
@@ -154,8 +108,8 @@ export async function benchFanout(): Promise<Record<string, unknown>> {
   const services = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2, fanout: 1 };
   const cluster = await startCluster({ env: { ...db.env, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }, services, verbose: process.env.BENCH_VERBOSE === '1' });
   const call = <T>(method: string, path: string, body?: unknown) => api<T>(cluster.apiUrl, cluster.apiKey, method, path, body);
-  const tally = new Tally();
-  const watchers: Watcher[] = [];
+  const clients = new Clients();
+  const topic: Topic = { published: new Map(), readLags: [], measuring: false };
   try {
     for (const doc of [loopWorkflow(target.url), longLoopWorkflow(target.url)]) {
       const res = await call('POST', '/api/v1/workflows', doc);
@@ -164,24 +118,24 @@ export async function benchFanout(): Promise<Record<string, unknown>> {
     const fanout = cluster.processes.find((p) => p.service === 'fanout')!;
     const fanoutUrl = `http://127.0.0.1:${fanout.port}`;
     log(`fanout: opening ${clientCount} WebSocket clients`);
-    for (let i = 0; i < clientCount; i += 1) watchers.push(await Watcher.open(fanoutUrl, cluster.apiKey, tally));
+    await clients.ask({ open: { url: fanoutUrl, key: cluster.apiKey, count: clientCount } }, 'opened');
     const bus = createBus({ kind: 'redis', url: redis.url, prefix: redis.prefix });
     const stopReading = await bus.subscribe<{ id: string }>('events', (entries) => {
       const now = Date.now();
       for (const entry of entries) {
         const at = Number(entry.id.split('-')[0]);
-        tally.published.set(entry.body.id, at);
-        if (tally.measuring) tally.readLags.push(now - at);
+        topic.published.set(entry.body.id, at);
+        if (topic.measuring) topic.readLags.push(now - at);
       }
     });
     try {
-      return await measure(call, cluster, fanoutUrl, watchers, tally, target);
+      return await measure(call, cluster, fanoutUrl, clients, topic, target);
     } finally {
       await stopReading();
       await bus.close();
     }
   } finally {
-    for (const watcher of watchers) watcher.close();
+    clients.close();
     await cluster.stop();
     await target.close();
     await redis.cleanup();
@@ -191,20 +145,20 @@ export async function benchFanout(): Promise<Record<string, unknown>> {
 
 type Call = <T>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }>;
 
-async function measure(call: Call, cluster: Cluster, fanoutUrl: string, watchers: Watcher[], tally: Tally, target: Awaited<ReturnType<typeof startHttpTarget>>) {
+async function measure(call: Call, cluster: Cluster, fanoutUrl: string, clients: Clients, topic: Topic, target: Awaited<ReturnType<typeof startHttpTarget>>) {
   const runsWatched = Math.min(watchedRuns, concurrency);
   log(`fanout: ${runsWatched} watched runs (${clientCount} clients) among ${concurrency} in flight, ${warmupSeconds}s warm-up + ${seconds}s measured`);
   const stopAt = Date.now() + (warmupSeconds + seconds) * 1000;
-  const groups = Array.from({ length: runsWatched }, (_, slot) => watchers.filter((_, i) => i % runsWatched === slot));
-  for (const group of groups) if (group[0]) group[0].sampled = true;
+  // Enough rounds to outlast the window at up to 40 calls/s per run; the loop's array is in the
+  // run's state, so it is kept short (a 50-call loop inside a loop of rounds).
+  const rounds = Math.ceil(((warmupSeconds + seconds) * 40) / CALLS_PER_RUN);
   const watched: string[] = [];
-  const following: Promise<void>[] = [];
-  for (const group of groups) {
-    const started = await call<{ id: string }>('POST', '/api/v1/runs', { namespace: 'bench', name: 'http-loop-long', input: { rounds: 1000 } });
+  for (let i = 0; i < runsWatched; i += 1) {
+    const started = await call<{ id: string }>('POST', '/api/v1/runs', { namespace: 'bench', name: 'http-loop-long', input: { rounds } });
     if (started.status >= 300) throw new Error(`starting a watched run failed: ${started.status} ${JSON.stringify(started.body)}`);
     watched.push(started.body.id);
-    for (const watcher of group) following.push(watcher.follow(started.body.id));
   }
+  clients.tell({ follow: watched });
   const unwatchedLoops = Array.from({ length: concurrency - runsWatched }, async () => {
     while (Date.now() < stopAt) await call('POST', '/api/v1/runs', { namespace: 'bench', name: 'http-loop', input: { n: CALLS_PER_RUN }, wait: 'PT60S' });
   });
@@ -215,20 +169,23 @@ async function measure(call: Call, cluster: Cluster, fanoutUrl: string, watchers
   const before = await fanoutCounters(fanoutUrl);
   const cpu0 = cpuSeconds(pid);
   const calls0 = target.total();
-  tally.measuring = true;
+  clients.tell({ measuring: true });
+  topic.measuring = true;
   const t0 = performance.now();
   await sleep(seconds * 1000);
-  tally.measuring = false;
+  clients.tell({ measuring: false });
+  topic.measuring = false;
   const elapsed = (performance.now() - t0) / 1000;
   const after = await fanoutCounters(fanoutUrl);
   const cpu = cpuSeconds(pid) - cpu0;
   const calls = target.total() - calls0;
   clearInterval(sampler);
-  tally.ending = true;
+  const ending = clients.ask<number>({ ending: true }, 'ended');
   for (const id of watched) await call('POST', `/api/v1/runs/${id}/cancel`);
-  await Promise.all([...following, ...unwatchedLoops]);
+  const [sawEnd] = await Promise.all([ending, ...unwatchedLoops]);
+  const tally = await clients.ask<ClientReport>({ report: true }, 'report');
   const publishDelays = tally.samples.flatMap(([id, at]) => {
-    const published = tally.published.get(id);
+    const published = topic.published.get(id);
     return published === undefined ? [] : [at - published];
   });
   const serverDeliveries = after.deliveries - before.deliveries;
@@ -244,9 +201,11 @@ async function measure(call: Call, cluster: Cluster, fanoutUrl: string, watchers
     httpTasksPerSecond: Math.round(calls / elapsed),
     delayMs: { publishToDelivery: summary(publishDelays, 1), eventTimeToDelivery: summary(tally.delays, 1) },
     fanoutDispatchLagP99Ms: histogramP99Ms(after.lagBuckets, before.lagBuckets),
-    benchTopicReadLagMs: summary(tally.readLags, 1),
+    benchTopicReadLagMs: summary(topic.readLags, 1),
     fanoutRssMiB: { max: Math.max(...rss), last: rss.at(-1) },
     fanoutCpu: { seconds: Number(cpu.toFixed(1)), share: Number((cpu / elapsed).toFixed(2)), deliveriesPerCpuSecond: Math.round(serverDeliveries / cpu) },
+    clientsCpu: { seconds: Number(tally.cpuSeconds.toFixed(1)), share: Number((tally.cpuSeconds / elapsed).toFixed(2)) },
+    clientsThatSawTheirRunEnd: sawEnd,
     errors: tally.errors,
   };
 }
