@@ -57,6 +57,8 @@ export class StreamClient {
   private heldBytes = 0;
   /** Inside a topic batch: the limit is checked once at its end, when the writes are flushed. */
   private corked = false;
+  /** Replay writes are held until the next tick. */
+  private replayCorked = false;
   /** Client messages are handled one after the other (a subscribe finishes before the next unsubscribe). */
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
@@ -205,9 +207,21 @@ export class StreamClient {
 
   private sendEvent(frame: Frame, seq: number | undefined, source: 'live' | 'replay'): void {
     if (this.closed) return;
+    if (source === 'replay') this.corkUntilNextTick();
     this.sink.write(frame, seq);
     (source === 'live' ? this.deps.metrics.liveDeliveries : this.deps.metrics.replayDeliveries).inc();
     if (source === 'live' && !this.corked) this.enforceLimit();
+  }
+
+  /** A replay page goes out in one system call, not one per event (live batches are corked by the hub). */
+  private corkUntilNextTick(): void {
+    if (this.replayCorked) return;
+    this.replayCorked = true;
+    this.sink.cork();
+    process.nextTick(() => {
+      this.replayCorked = false;
+      this.sink.uncork();
+    });
   }
 
   /** The memory bound: unsent bytes plus live events held during a replay. */

@@ -5,8 +5,10 @@
 // A page may serve a feed only if its read started after the feed was indexed by the hub (see
 // run-feed.ts): an event committed after such a read began is published after the feed was
 // indexed, so the feed receives it live. A read that started earlier could miss an event the
-// feed will never see live, so it is not shared with that feed. `mark()` and every read draw
-// from one counter, which orders them.
+// feed will never see live, so it is not shared with that feed: while it is in flight, such
+// feeds queue for ONE follow-up read that starts when it ends (ten clients subscribing to one run
+// one after the other make two reads, not ten). `mark()` and every read draw from one counter,
+// which orders them.
 import { toCloudEvent, type Store } from '@baton/core';
 import { Frame } from './frame.ts';
 
@@ -31,6 +33,9 @@ export interface PageRun {
 interface Read {
   started: number;
   page: Promise<ReplayPage>;
+  settled: boolean;
+  /** The read that follows this one, for feeds indexed after this one started. */
+  next?: Promise<ReplayPage>;
 }
 
 export class SharedReads {
@@ -52,14 +57,30 @@ export class SharedReads {
   /** The events of `run` after `after` (one page), from a read that started after `since`. */
   page(run: PageRun, after: number, since: number): Promise<ReplayPage> {
     const key = `${run.id}\u0000${after}`;
-    const shared = this.reads.get(key);
-    if (shared && shared.started > since) return shared.page;
-    const read: Read = { started: ++this.clock, page: this.fetch(run, after) };
+    const current = this.reads.get(key);
+    if (current && current.started > since) return current.page;
+    if (current && !current.settled) {
+      current.next ??= current.page.then(
+        () => this.page(run, after, since),
+        () => this.page(run, after, since),
+      );
+      return current.next;
+    }
+    const read: Read = { started: ++this.clock, page: this.fetch(run, after), settled: false };
     this.reads.set(key, read);
     const forget = () => {
       if (this.reads.get(key) === read) this.reads.delete(key);
     };
-    read.page.then(() => setTimeout(forget, this.keepMs).unref(), forget);
+    read.page.then(
+      () => {
+        read.settled = true;
+        setTimeout(forget, this.keepMs).unref();
+      },
+      () => {
+        read.settled = true;
+        forget();
+      },
+    );
     return read.page;
   }
 
