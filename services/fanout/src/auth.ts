@@ -16,6 +16,8 @@ export interface Principal {
   /** Restricts the connection to one namespace; undefined = all namespaces. */
   namespace?: string;
   via: 'api-key' | 'stream-token';
+  /** When the key was found active, in the order of key-list reads (Authenticator's clock). */
+  seenAt?: number;
 }
 
 export interface Credentials {
@@ -26,6 +28,13 @@ export interface Credentials {
 
 type KeyStore = Pick<Store, 'verifyApiKey' | 'listApiKeys'>;
 
+interface KeyList {
+  byId: Map<string, ApiKeyRecord>;
+  expiresAt: number;
+  /** When the read began, on the Authenticator's clock. */
+  startedAt: number;
+}
+
 /** Bounded so that a stream of random keys cannot grow memory without limit. */
 const MAX_CACHED_KEYS = 10_000;
 
@@ -33,8 +42,11 @@ const unauthorized = (detail: string) => fail(401, detail);
 
 export class Authenticator {
   private readonly verified = new Map<string, { record: ApiKeyRecord | undefined; expiresAt: number }>();
-  private keyList: { byId: Map<string, ApiKeyRecord>; expiresAt: number } | undefined;
-  private keyListLoading: Promise<Map<string, ApiKeyRecord>> | undefined;
+  private keyList: KeyList | undefined;
+  private keyListLoading: Promise<KeyList> | undefined;
+  /** Orders authentications and key-list reads: a list read before a key was seen may lack it. */
+  private clock = 0;
+  private keyListStartedAt = 0;
 
   constructor(
     private readonly store: KeyStore,
@@ -46,15 +58,21 @@ export class Authenticator {
   /** The principal, or a StreamProblemError (401/403) saying what to do. */
   async authenticate(credentials: Credentials): Promise<Principal> {
     const credential = this.credentialOf(credentials);
-    if (isStreamToken(credential)) return this.fromToken(credential);
+    if (isStreamToken(credential)) return { ...(await this.fromToken(credential)), seenAt: ++this.clock };
     const record = await this.verifyKey(credential);
     if (!record) throw unauthorized('the API key is unknown or has been revoked');
-    return { keyId: record.id, keyName: record.name, ...(record.namespace !== undefined && { namespace: record.namespace }), via: 'api-key' };
+    return { keyId: record.id, keyName: record.name, ...(record.namespace !== undefined && { namespace: record.namespace }), via: 'api-key', seenAt: ++this.clock };
   }
 
-  /** Whether the key behind a principal is still active (checked by the keep-alive tick). */
+  /**
+   * Whether the key behind a principal is still active (checked by the keep-alive tick). A key
+   * missing from a list read before it was seen is newer than the list: the list is read again.
+   */
   async stillActive(principal: Principal): Promise<boolean> {
-    const key = (await this.keys()).get(principal.keyId);
+    const seenAt = principal.seenAt ?? 0;
+    let list = await this.keys();
+    if (!list.byId.has(principal.keyId) && list.startedAt < seenAt) list = await this.keys(seenAt);
+    const key = list.byId.get(principal.keyId);
     return key !== undefined && key.revokedAt === undefined;
   }
 
@@ -83,7 +101,7 @@ export class Authenticator {
     }
     // A validly signed token names a real key; one missing from the cached list was created after
     // the list was read, so the list is read again rather than the key taken for revoked.
-    const key = (await this.keys()).get(claims.kid) ?? (await this.keys(true)).get(claims.kid);
+    const key = (await this.keys()).byId.get(claims.kid) ?? (await this.keys(++this.clock)).byId.get(claims.kid);
     if (!key || key.revokedAt !== undefined) throw unauthorized('the API key that issued this stream token has been revoked');
     if (key.namespace !== undefined && claims.ns !== key.namespace) throw fail(403, `the stream token's namespace does not match its key's restriction to "${key.namespace}"`);
     return { keyId: claims.kid, keyName: claims.knm, ...(claims.ns !== undefined && { namespace: claims.ns }), via: 'stream-token' };
@@ -102,19 +120,24 @@ export class Authenticator {
     return record;
   }
 
-  private async keys(refresh = false): Promise<Map<string, ApiKeyRecord>> {
-    if (!refresh && this.keyList && this.keyList.expiresAt > this.now()) return this.keyList.byId;
-    this.keyListLoading ??= this.store
-      .listApiKeys()
-      .then((records) => {
-        const byId = new Map(records.map((record) => [record.id, record]));
-        this.keyList = { byId, expiresAt: this.now() + this.cacheMs };
-        return byId;
-      })
-      .finally(() => {
-        this.keyListLoading = undefined;
-      });
-    return this.keyListLoading;
+  /** The key list, cached; with `after`, one whose read started after that point of the clock. */
+  private async keys(after?: number): Promise<KeyList> {
+    const fresh = (list: { startedAt: number }) => after === undefined || list.startedAt > after;
+    if (this.keyList && this.keyList.expiresAt > this.now() && fresh(this.keyList)) return this.keyList;
+    const loading = this.keyListLoading;
+    if (loading && (after === undefined || this.keyListStartedAt > after)) return loading;
+    const startedAt = ++this.clock;
+    this.keyListStartedAt = startedAt;
+    const load = this.store.listApiKeys().then((records) => {
+      const list: KeyList = { byId: new Map(records.map((record) => [record.id, record])), expiresAt: this.now() + this.cacheMs, startedAt };
+      if (!this.keyList || this.keyList.startedAt < startedAt) this.keyList = list;
+      return list;
+    });
+    this.keyListLoading = load;
+    void load.finally(() => {
+      if (this.keyListLoading === load) this.keyListLoading = undefined;
+    }).catch(() => undefined);
+    return load;
   }
 }
 
