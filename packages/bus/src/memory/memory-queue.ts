@@ -3,7 +3,7 @@ import { decodeBody } from '../codec.ts';
 import { formatStreamId, type StreamIdGenerator } from './stream-ids.ts';
 
 // One in-memory queue with the Redis adapter's semantics: FIFO, leases that expire after
-// `visibilityMs` (a timer per lease, no polling), reclaim of expired leases before new messages,
+// `visibilityMs` (one timer per consume, no polling), reclaim of expired leases before new messages,
 // and blocked consumers woken directly by enqueue or by an expiring lease.
 
 interface StoredMessage {
@@ -17,7 +17,11 @@ interface Lease {
   readonly message: StoredMessage;
   readonly consumer: string;
   readonly visibilityMs: number;
+  /** Shared by the leases of one consume (they expire together, as one XAUTOCLAIM takes them);
+   *  an extended lease gets a timer of its own. A lease is current while its timer is. */
   timer: NodeJS.Timeout;
+  /** The timer serves this lease alone (it may be cleared on ack or extend). */
+  own: boolean;
 }
 
 interface Waiter {
@@ -76,7 +80,7 @@ export class MemoryQueue {
   ack(ids: readonly string[]): void {
     for (const id of ids) {
       const lease = this.leases.get(id);
-      if (lease) clearTimeout(lease.timer);
+      if (lease?.own) clearTimeout(lease.timer);
       this.leases.delete(id);
       this.expired.delete(id);
       this.waiting.delete(id); // as XDEL would
@@ -88,8 +92,9 @@ export class MemoryQueue {
     for (const id of ids) {
       const lease = this.leases.get(id) ?? this.expired.get(id);
       if (!lease || lease.consumer !== consumer) continue;
-      clearTimeout(lease.timer);
-      lease.timer = this.expiryTimer(id, lease.visibilityMs);
+      if (lease.own) clearTimeout(lease.timer);
+      lease.timer = this.expiryTimer([id], lease.visibilityMs);
+      lease.own = true;
       this.expired.delete(id);
       this.leases.set(id, lease);
       renewed.push(id);
@@ -110,40 +115,43 @@ export class MemoryQueue {
   }
 
   private take(consumer: string, max: number, visibilityMs: number): BusMessage<unknown>[] {
-    const taken: BusMessage<unknown>[] = [];
+    const messages: StoredMessage[] = [];
     for (const { message } of this.expired.values()) {
-      if (taken.length >= max) return taken;
+      if (messages.length >= max) break;
       this.expired.delete(message.id);
       this.reclaimed += 1;
-      taken.push(this.lease(message, consumer, visibilityMs));
+      messages.push(message);
     }
     for (const message of this.waiting.values()) {
-      if (taken.length >= max) return taken;
+      if (messages.length >= max) break;
       this.waiting.delete(message.id);
-      taken.push(this.lease(message, consumer, visibilityMs));
+      messages.push(message);
     }
-    return taken;
+    if (messages.length === 0) return [];
+    const ids = messages.map((message) => message.id);
+    const timer = this.expiryTimer(ids, visibilityMs);
+    return messages.map((message) => {
+      message.deliveries += 1;
+      this.leases.set(message.id, { message, consumer, visibilityMs, timer, own: messages.length === 1 });
+      return { id: message.id, body: decodeBody(message.text), deliveries: message.deliveries };
+    });
   }
 
-  private lease(message: StoredMessage, consumer: string, visibilityMs: number): BusMessage<unknown> {
-    message.deliveries += 1;
-    const timer = this.expiryTimer(message.id, visibilityMs);
-    this.leases.set(message.id, { message, consumer, visibilityMs, timer });
-    return { id: message.id, body: decodeBody(message.text), deliveries: message.deliveries };
-  }
-
-  private expiryTimer(id: string, visibilityMs: number): NodeJS.Timeout {
+  private expiryTimer(ids: readonly string[], visibilityMs: number): NodeJS.Timeout {
     // Unref'd: a forgotten lease must not keep the process alive.
-    return setTimeout(() => this.expire(id), visibilityMs).unref();
+    const timer: NodeJS.Timeout = setTimeout(() => {
+      for (const id of ids) this.expire(id, timer);
+    }, visibilityMs).unref();
+    return timer;
   }
 
-  private expire(id: string): void {
+  private expire(id: string, timer: NodeJS.Timeout): void {
     const lease = this.leases.get(id);
-    if (!lease) return;
+    if (!lease || lease.timer !== timer) return; // acked, or re-leased / extended since
     this.leases.delete(id);
     this.expired.set(id, lease);
-    // Leases taken together expire in the same timers phase; serving blocked consumers after
-    // that phase hands them out together, as one XAUTOCLAIM would.
+    // Leases of one consume expire together; serving blocked consumers after the timers phase
+    // hands them out together, as one XAUTOCLAIM would.
     this.serveAfterExpiry ??= setImmediate(() => {
       this.serveAfterExpiry = undefined;
       this.serveWaiters();
