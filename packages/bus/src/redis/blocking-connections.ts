@@ -85,7 +85,7 @@ export class BlockingConnections {
   }
 
   private async open(): Promise<BlockingConnection> {
-    const redis = this.commands.duplicate({ connectionName: this.connectionName, socketTimeout: SOCKET_TIMEOUT_MS });
+    const redis = this.commands.duplicate({ connectionName: this.connectionName, socketTimeout: SOCKET_TIMEOUT_MS, enableAutoPipelining: false });
     const connection: BlockingConnection = { redis, clientId: undefined };
     this.all.add(connection);
     redis.on('error', (error: unknown) => this.onError(error, 'blocking connection'));

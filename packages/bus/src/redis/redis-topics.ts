@@ -52,7 +52,7 @@ export class RedisTopics {
     // missed, even while the handler is busy between two reads.
     const start = after === undefined || after === '$' ? await this.lastId(key) : after;
     if (this.closed) throw new BusClosedError(); // close() ran while the position was looked up
-    const subscription = new TopicSubscription<T>(this.commands.duplicate({ connectionName: this.connectionName, socketTimeout: SOCKET_TIMEOUT_MS }), key, start, handler, this.onError);
+    const subscription = new TopicSubscription<T>(this.commands.duplicate({ connectionName: this.connectionName, socketTimeout: SOCKET_TIMEOUT_MS, enableAutoPipelining: false }), key, start, handler, this.onError);
     this.subscriptions.add(subscription);
     subscription.start();
     return async () => {
