@@ -43,10 +43,9 @@ const unauthorized = (detail: string) => fail(401, detail);
 export class Authenticator {
   private readonly verified = new Map<string, { record: ApiKeyRecord | undefined; expiresAt: number }>();
   private keyList: KeyList | undefined;
-  private keyListLoading: Promise<KeyList> | undefined;
+  private keyListLoading: { startedAt: number; list: Promise<KeyList> } | undefined;
   /** Orders authentications and key-list reads: a list read before a key was seen may lack it. */
   private clock = 0;
-  private keyListStartedAt = 0;
 
   constructor(
     private readonly store: KeyStore,
@@ -58,10 +57,14 @@ export class Authenticator {
   /** The principal, or a StreamProblemError (401/403) saying what to do. */
   async authenticate(credentials: Credentials): Promise<Principal> {
     const credential = this.credentialOf(credentials);
-    if (isStreamToken(credential)) return { ...(await this.fromToken(credential)), seenAt: ++this.clock };
-    const record = await this.verifyKey(credential);
+    const principal = isStreamToken(credential) ? await this.fromToken(credential) : await this.fromKey(credential);
+    return { ...principal, seenAt: ++this.clock };
+  }
+
+  private async fromKey(secret: string): Promise<Principal> {
+    const record = await this.verifyKey(secret);
     if (!record) throw unauthorized('the API key is unknown or has been revoked');
-    return { keyId: record.id, keyName: record.name, ...(record.namespace !== undefined && { namespace: record.namespace }), via: 'api-key', seenAt: ++this.clock };
+    return { keyId: record.id, keyName: record.name, ...(record.namespace !== undefined && { namespace: record.namespace }), via: 'api-key' };
   }
 
   /**
@@ -121,23 +124,22 @@ export class Authenticator {
   }
 
   /** The key list, cached; with `after`, one whose read started after that point of the clock. */
-  private async keys(after?: number): Promise<KeyList> {
-    const fresh = (list: { startedAt: number }) => after === undefined || list.startedAt > after;
-    if (this.keyList && this.keyList.expiresAt > this.now() && fresh(this.keyList)) return this.keyList;
-    const loading = this.keyListLoading;
-    if (loading && (after === undefined || this.keyListStartedAt > after)) return loading;
+  private async keys(after = -1): Promise<KeyList> {
+    if (this.keyList && this.keyList.expiresAt > this.now() && this.keyList.startedAt > after) return this.keyList;
+    if (this.keyListLoading && this.keyListLoading.startedAt > after) return this.keyListLoading.list;
     const startedAt = ++this.clock;
-    this.keyListStartedAt = startedAt;
-    const load = this.store.listApiKeys().then((records) => {
-      const list: KeyList = { byId: new Map(records.map((record) => [record.id, record])), expiresAt: this.now() + this.cacheMs, startedAt };
-      if (!this.keyList || this.keyList.startedAt < startedAt) this.keyList = list;
-      return list;
+    const list = this.store.listApiKeys().then((records) => {
+      const read: KeyList = { byId: new Map(records.map((record) => [record.id, record])), expiresAt: this.now() + this.cacheMs, startedAt };
+      if (!this.keyList || this.keyList.startedAt < startedAt) this.keyList = read;
+      return read;
     });
-    this.keyListLoading = load;
-    void load.finally(() => {
-      if (this.keyListLoading === load) this.keyListLoading = undefined;
-    }).catch(() => undefined);
-    return load;
+    const loading = { startedAt, list };
+    this.keyListLoading = loading;
+    const done = () => {
+      if (this.keyListLoading === loading) this.keyListLoading = undefined;
+    };
+    list.then(done, done);
+    return list;
   }
 }
 

@@ -84,11 +84,6 @@ export class SharedReads {
     return read.page;
   }
 
-  /** Reads currently shareable (for tests). */
-  get size(): number {
-    return this.reads.size;
-  }
-
   private async fetch(run: PageRun, after: number): Promise<ReplayPage> {
     const records = await this.store.listEvents(run.id, after, this.pageSize);
     return {
