@@ -25,6 +25,8 @@ const TERMINAL = /"type":"io\.serverlessworkflow\.workflow\.(completed|faulted|c
 
 const report: ClientReport = { deliveries: 0, replayed: 0, delays: [], samples: [], errors: [], cpuSeconds: 0 };
 let measuring = false;
+/** CPU time of this process when the measured window began. */
+let cpuAtStart = 0;
 let ending = false;
 let ended = 0;
 let onEnded: (() => void) | undefined;
@@ -126,10 +128,10 @@ async function handle(message: Record<string, unknown>): Promise<void> {
     return;
   }
   if (typeof message.measuring === 'boolean') {
-    // CPU time of this process over the measured window only.
     const usage = process.cpuUsage();
     const seconds = (usage.user + usage.system) / 1e6;
-    report.cpuSeconds = message.measuring ? -seconds : report.cpuSeconds + seconds;
+    if (message.measuring) cpuAtStart = seconds;
+    else report.cpuSeconds = seconds - cpuAtStart;
     measuring = message.measuring;
     return;
   }
