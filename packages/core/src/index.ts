@@ -6,3 +6,4 @@ export * from './ports/messages.ts';
 export { compileWorkflow, CompileError, decide, initialState, matchEvent, evaluateDeferred, isDeferred, parseDuration, DurationError, LifecycleTypes } from './interpreter/index.ts';
 export type { CompiledWorkflow, InterpreterState, MatchOptions, WorkflowDocument } from './interpreter/index.ts';
 export * from './cloudevents.ts';
+export * from './secrets/index.ts';
