@@ -258,7 +258,7 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writ
 function decideSafely(deps: ApplyDeps, run: LockedRun, state: RunState | undefined, input: Input, now: number): Decision {
   const { compiled } = deps.definitions.peek(run.definitionId);
   try {
-    return decide(compiled, state, input, { now, runId: run.id, secrets: deps.secrets, runtime: deps.runtime });
+    return decide(compiled, state, input, { now, runId: run.id, namespace: run.namespace, runtime: deps.runtime });
   } catch (error) {
     // A decision that throws is a bug or a corrupt state; retrying would loop forever, so the
     // run is faulted with a runtime error that says what happened.

@@ -1,9 +1,12 @@
 // Runtime expressions (`${ … }`, jq) and value templates: objects/arrays whose strings may be
 // expressions. Templates are compiled once per definition (compile.ts); evaluation builds only the
 // `$variables` an expression mentions, so a big `$workflow.definition` costs nothing unless used.
+import { ErrorTypes, workflowError } from '../errors.ts';
 import { compileJq } from '../jq/index.ts';
+import { lookupSecrets } from '../secrets/grants.ts';
+import { secretUse } from '../secrets/references.ts';
 import type { DeferredExpression } from './types.ts';
-import { expressionFault } from './fault.ts';
+import { expressionFault, Fault } from './fault.ts';
 
 const WRAPPED = /^\s*\$\{([\s\S]*)\}\s*$/;
 const VARIABLE = /\$([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -70,7 +73,23 @@ export function compileTransform(value: unknown): Template {
   return typeof value === 'string' ? { k: 'expr', e: compileField(value) } : compileTemplate(value);
 }
 
+/**
+ * Evaluates an expression in the runner. `$secrets` is refused here (403): everything the runner
+ * computes is stored (state, events), and a transformed secret (`ascii_downcase`, `@base64`, one
+ * character at a time) would escape masking — so the runner never holds secret values at all.
+ * Only workers resolve `$secrets` (DeferredExpression, evaluateDeferred). docs/SECURITY.md.
+ */
 export function evalExpr(expr: Expr, data: unknown, resolve: VarResolver, options: EvalOptions): unknown {
+  if (expr.vars.includes('secrets') && secretUse(expr.src) !== undefined) throw secretsInRunnerFault(expr.src, options.instance);
+  return runJq(expr, data, resolve, options);
+}
+
+function secretsInRunnerFault(src: string, instance: string): Fault {
+  const detail = `$secrets can only be read where a worker resolves it — the with of call: http, use.authentications, approval notify URLs and agent tool bindings; here its value would be stored in the run (in expression "${src}")`;
+  return new Fault(workflowError(ErrorTypes.authorization, 403, detail, instance, 'Secret not available'));
+}
+
+function runJq(expr: Expr, data: unknown, resolve: VarResolver, options: EvalOptions): unknown {
   const vars: Record<string, unknown> = {};
   for (const name of expr.vars) {
     const value = resolve(name);
@@ -108,8 +127,23 @@ export function evalTemplate(template: Template, data: unknown, resolve: VarReso
   }
 }
 
+/** DeferredExpressions this module made: any other object with a `$deferred` member is forged (see scopeDeferred). */
+const made = new WeakSet<object>();
+
 function deferred(src: string, scope: { input: unknown; context: unknown }): DeferredExpression {
-  return { $deferred: src, input: scope.input, context: scope.context };
+  const expression: DeferredExpression = { $deferred: src, input: scope.input, context: scope.context };
+  made.add(expression);
+  return expression;
+}
+
+/** `$secrets["NAME"]`, deferred: a secret-based authentication policy ({ bearer: { use: NAME } }). */
+export function deferredSecret(name: string): DeferredExpression {
+  return deferred(`$secrets[${JSON.stringify(name)}]`, { input: null, context: null });
+}
+
+/** True for a DeferredExpression made by this interpreter (not one that came with data or the document). */
+export function isMadeDeferred(value: unknown): value is DeferredExpression {
+  return value !== null && typeof value === 'object' && made.has(value);
 }
 
 export function isDeferred(value: unknown): value is DeferredExpression {
@@ -118,13 +152,23 @@ export function isDeferred(value: unknown): value is DeferredExpression {
 
 /**
  * Resolves every DeferredExpression inside a task payload with the worker's secrets. Called by
- * workers right before they use the payload; the result must not be persisted.
+ * workers right before they use the payload; the result must not be persisted (nor published
+ * unmasked). `$secrets` holds only the secrets the expression names literally, each granted to
+ * the expression's namespace; anything else throws a Fault with the authorization error (403),
+ * and a failing expression a Fault with the expression error (400).
  */
-export function evaluateDeferred(value: unknown, secrets: Record<string, unknown>, timeoutMs = 1000): unknown {
+export function evaluateDeferred(value: unknown, secrets: Readonly<Record<string, unknown>>, timeoutMs = 1000): unknown {
   if (isDeferred(value)) {
-    const vars = { secrets, input: value.input, context: value.context };
-    const expr = compileExpr(value.$deferred);
-    return evalExpr(expr, value.input, (name) => (vars as Record<string, unknown>)[name], { instance: '', timeoutMs });
+    const use = secretUse(value.$deferred);
+    if (use?.dynamic) {
+      const detail = `name each secret an expression reads ($secrets.NAME or $secrets["NAME"]); other uses of $secrets are refused (in expression "${value.$deferred}")`;
+      throw new Fault(workflowError(ErrorTypes.authorization, 403, detail, undefined, 'Secret not available'));
+    }
+    const namespace = typeof value.namespace === 'string' ? value.namespace : undefined;
+    const lookup = lookupSecrets(secrets, use?.names ?? [], namespace);
+    if (!lookup.ok) throw new Fault(lookup.error);
+    const vars: Record<string, unknown> = { secrets: lookup.values, input: value.input, context: value.context };
+    return runJq(compileExpr(value.$deferred), value.input, (name) => vars[name], { instance: '', timeoutMs });
   }
   if (Array.isArray(value)) return value.map((item) => evaluateDeferred(item, secrets, timeoutMs));
   if (value !== null && typeof value === 'object') {

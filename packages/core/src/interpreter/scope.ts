@@ -21,7 +21,8 @@ export function resolverFor(run: Run, f: string, extra?: { rawOutput?: unknown; 
       case 'output':
         return extra && 'output' in extra ? extra.output : null;
       case 'secrets':
-        return run.env.secrets ?? {};
+        // The runner holds no secrets: evalExpr refuses `$secrets` (403) before asking for it.
+        return undefined;
       case 'runtime':
         return run.env.runtime ?? DEFAULT_RUNTIME;
       case 'authorization':

@@ -44,8 +44,12 @@ export interface Env {
   /** Epoch milliseconds: the only clock the interpreter sees. */
   now: number;
   runId: string;
-  /** Secrets for `$secrets`. Never copied into state, effects or events by Baton itself. */
-  secrets?: Record<string, unknown>;
+  /**
+   * The run's namespace, stamped on every DeferredExpression so that the worker resolving it reads
+   * only secrets granted to that namespace. The interpreter never holds secret values: `$secrets`
+   * is resolved by workers only (docs/SECURITY.md).
+   */
+  namespace?: string;
   runtime?: RuntimeDescriptor;
   /** Time limit of one jq evaluation. */
   jqTimeoutMs?: number;
@@ -74,6 +78,8 @@ export interface DeferredExpression {
   /** `.` and `$input` are `input`; `$context` is `context`. */
   input: unknown;
   context: unknown;
+  /** The run's namespace: only secrets granted to it are readable (absent: only those granted to `*`). */
+  namespace?: string;
 }
 
 export interface EventFilter {

@@ -17,6 +17,7 @@ import { evalTemplate, isExpression } from '../expressions.ts';
 import { configurationFault, Fault } from '../fault.ts';
 import type { Outcome, Run, TaskHandler } from '../run.ts';
 import { resolverFor } from '../scope.ts';
+import { scopeDeferred } from '../secret-scope.ts';
 import type { AgentProgress } from '../state.ts';
 import type { CompiledAgent, CompiledTool } from './agent-compile.ts';
 import { runBudget } from './agent-compile.ts';
@@ -181,7 +182,8 @@ function startTool(run: Run, f: string, task: CompiledTask, tool: CompiledTool, 
   const resolve = resolverFor(run, f, { vars: { args } });
   const options = { ...run.options(f), defer: { input: args, context: run.s.context } };
   if (binding.kind === 'http') {
-    const payload = evalTemplate(binding.with, args, resolve, options) as Record<string, unknown>;
+    // A copy: the endpoint is expanded in place below, and a template without expressions evaluates to the definition itself.
+    const payload = { ...(scopeDeferred(evalTemplate(binding.with, args, resolve, options), run.env.namespace, reference) as Record<string, unknown>) };
     if (typeof payload.endpoint === 'string' && !isExpression(binding.rawEndpoint)) payload.endpoint = expandUri(payload.endpoint, args, reference);
     run.wait(f, 'task', { kind: 'task', id, taskKind: 'http', reference, name: tool.spec.name, payload });
     return;

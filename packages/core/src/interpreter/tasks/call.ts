@@ -1,6 +1,7 @@
 // Tasks whose work happens outside: `call` (http, agent, approval → a worker task effect) and
 // `run: workflow` (a child run). Their outcome comes back as task.completed / task.failed.
 import { compileTemplate, isExpression } from '../expressions.ts';
+import { deferSecretPolicies, scopeDeferred } from '../secret-scope.ts';
 import { expressionFault } from '../fault.ts';
 import type { CompiledTask } from '../compile.ts';
 import type { Run, TaskHandler, Outcome } from '../run.ts';
@@ -17,6 +18,8 @@ export const callTask: TaskHandler = {
       const au = authorizationOf(payload.endpoint);
       if (au) run.update(f, { au });
     }
+    // Deferred expressions carry the run's namespace: the worker reads only secrets granted to it.
+    payload = scopeDeferred(payload, run.env.namespace, task.ref) as Record<string, unknown>;
     const id = run.nextId('e');
     run.wait(f, task.spec.target === 'approval' ? 'approval' : 'task', {
       kind: 'task',
@@ -72,6 +75,7 @@ function httpPayload(run: Run, f: string, task: CompiledTask, payload: Record<st
     const named = run.wf.document.use?.authentications?.[auth.use];
     object.authentication = run.evaluate(f, compileTemplate(named), input, undefined, true);
   }
+  if (object.authentication !== undefined) object.authentication = deferSecretPolicies(object.authentication);
   return { ...payload, endpoint: object };
 }
 
