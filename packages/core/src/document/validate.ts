@@ -9,6 +9,7 @@ import { unknownPropertyMessage } from './schema-messages.ts';
 import type { Problem } from './problem.ts';
 import { checkProfile } from './profile.ts';
 import { checkSchema } from './schema-check.ts';
+import { checkSecretSites } from './secret-sites.ts';
 import { checkSemantics } from './semantics.ts';
 
 export type LoadResult = { ok: true; document: Record<string, any> } | { ok: false; problems: Problem[] };
@@ -31,7 +32,7 @@ export function validateWorkflow(document: unknown): Problem[] {
   if (notJson.length > 0) return notJson;
   const problems = [...checkSchema(document), ...checkTopLevel(document), ...checkDslVersion(document), ...checkEvaluateShape(document)];
   problems.push(...checkProfile(document), ...checkSemantics(document));
-  if (!usesOtherLanguage(document)) problems.push(...checkExpressions(document), ...checkVariableNames(document));
+  if (!usesOtherLanguage(document)) problems.push(...checkExpressions(document), ...checkVariableNames(document), ...checkSecretSites(document));
   if (problems.length === 0) problems.push(...checkCompiles(document));
   return dedupeProblems(problems);
 }
