@@ -8,9 +8,9 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { busConfig, storeConfig, type BusConfig, type StoreConfig } from './config.ts';
 import type { Env } from './env.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, maskSecretsInLogs } from './logger.ts';
 import { createMetrics } from './metrics.ts';
-import { loadSecrets } from './secrets.ts';
+import { loadSecretStore } from './secrets.ts';
 
 /** What a worker needs: no database (http-worker, hitl-worker, agent-runner talk to Redis only). */
 export interface WorkerContext {
@@ -52,19 +52,30 @@ export interface ContextOptions {
 
 export async function openWorkerContext(service: string, env: Env, options: ContextOptions): Promise<WorkerContext> {
   const logger = createLogger(service, env.LOG_LEVEL ?? 'info');
+  const { secrets, warnings } = loadSecretStore(env);
+  maskSecretsInLogs(secrets);
+  for (const warning of warnings) warnOnce(logger, warning);
   const bus = options.bus ?? openBus(busConfig(env, options.embedded));
   return {
     service,
     env,
     logger,
     metrics: options.metrics ?? createMetrics(service),
-    secrets: loadSecrets(env),
+    secrets,
     bus,
     ready: () => bus.ping(),
     close: async () => {
       if (!options.bus) await bus.close();
     },
   };
+}
+
+// The all-in-one process opens a context per service from one environment: say it once.
+const warned = new Set<string>();
+function warnOnce(logger: Logger, warning: string): void {
+  if (warned.has(warning)) return;
+  warned.add(warning);
+  logger.warn(warning);
 }
 
 export async function openServiceContext(service: string, env: Env, options: ContextOptions): Promise<ServiceContext> {
