@@ -12,7 +12,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-it('isolates a run that keeps failing, faults it with the reason, and lets the others finish', async () => {
+it('isolates a run whose definition no longer compiles, faults it with the reason, and lets the others finish', async () => {
   await h.apply(doc('victim', [{ s: { set: { ok: true } } }]));
   await h.apply(doc('healthy', [{ s: { set: { ok: true } } }]));
   // A definition that no longer compiles (as after a bad upgrade): every decision on it throws.
@@ -31,8 +31,9 @@ it('isolates a run that keeps failing, faults it with the reason, and lets the o
     await new Promise((r) => setTimeout(r, 200));
   }
   expect(victim.status).toBe('faulted');
-  expect(victim.error).toMatchObject({ type: 'https://serverlessworkflow.io/spec/1.0.0/errors/runtime', status: 500 });
-  expect(victim.error.detail).toMatch(/could not apply/);
+  // Faulted at its first input with the reason, not after its messages failed again and again.
+  expect(victim.error).toMatchObject({ type: 'https://serverlessworkflow.io/spec/1.0.0/errors/configuration', status: 500, title: 'Workflow definition does not compile' });
+  expect(victim.error.detail).toMatch(/test\/victim@1\.0\.0 can no longer be compiled/);
   const events = await h.events(victimId);
   expect(events.at(-1)!.type).toBe('io.serverlessworkflow.workflow.faulted.v1');
 }, 60_000);

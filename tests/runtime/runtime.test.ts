@@ -141,9 +141,24 @@ describe.each<Backend>(['embedded', 'servers'])('runtime on %s backends', (backe
     await h.apply(doc('once', [{ call1: { call: 'http', with: { method: 'get', endpoint: `${h.target.url}/once` } } }, { mark: { set: { done: true } } }]));
     const run = await h.runToEnd('once');
     const before = await h.events(run.id);
-    await h.baton.bus.enqueue(Queues.runner, [{ type: 'result', runId: run.id, attemptId: `${run.id}:e1`, status: 'completed', output: { again: true } }]);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await h.events(run.id)).toHaveLength(before.length);
+    // The real attempt of call1, as the http-worker would deliver it again (a redelivered message).
+    const [attempt] = await h.baton.store.listAttempts(run.id);
+    expect(attempt).toMatchObject({ kind: 'http', status: 'completed' });
+    const firstResult = attempt!.result;
+    // The duplicate, then a marker appended to the same run, in one enqueue (one batch): once the
+    // marker is in the log, the duplicate went through the runner.
+    await h.baton.bus.enqueue(Queues.runner, [
+      { type: 'result', runId: run.id, attemptId: attempt!.id, status: 'completed', output: { again: true } },
+      { type: 'events', runId: run.id, events: [{ type: 'dev.baton.test.marker.v1', data: {} }] },
+    ]);
+    let events = await h.events(run.id);
+    for (const deadline = Date.now() + 10_000; !events.some((e) => e.type === 'dev.baton.test.marker.v1') && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 50));
+      events = await h.events(run.id);
+    }
+    expect(events.map((e) => e.type)).toEqual([...before.map((e) => e.type), 'dev.baton.test.marker.v1']);
+    // The attempt keeps its first outcome: the duplicate was dropped by the store, not overwritten.
+    expect((await h.baton.store.listAttempts(run.id))[0]!.result).toEqual(firstResult);
     expect((await h.api('GET', `/api/v1/runs/${run.id}`)).body.output).toEqual({ done: true });
   });
 });

@@ -1,34 +1,32 @@
 // One runner batch: lock the runs the messages concern, drop duplicates, apply the interpreter,
-// and write state, events and effects in ONE transaction. What must happen after the commit
-// (queues, topic, routing of emitted events) is returned, never done here: a crash between the
-// commit and the dispatch is repaired by the sweeper from the outbox (task_attempts).
+// and write state, events and every effect in ONE transaction — effects outside PostgreSQL as
+// outbox rows (outbox.ts). What the caller hands to the transport after the commit is returned in
+// `relay`; a crash before or during that hand-over is repaired from the outbox by a sweeper.
 import {
   BatonErrorTypes,
   ErrorTypes,
   TERMINAL_STATUSES,
-  type CloudEvent,
   type Decision,
   type EventDraft,
   type Input,
-  type ListenRecord,
   type LockedRun,
-  type NewApproval,
-  type NewAttempt,
-  type NewRun,
-  type RunEventRecord,
   type RunState,
   type RunUpdate,
   type RunnerMessage,
   type RunnerTx,
-  type TaskMessage,
-  type TimerRecord,
-  type WorkflowError,
   type RuntimeDescriptor,
   type Store,
+  type WorkflowError,
 } from '@baton/core';
 import { decide } from '@baton/core/interpreter';
-import { applyApprovalDeadlines, openApproval } from './approvals.ts';
+import { applyApprovalDeadlines } from './approvals.ts';
 import { MissingDefinitions, type DefinitionCache } from './definitions.ts';
+import { applyEffects, emptyWrites, write, type Writes } from './effects.ts';
+import { dedupe } from './dedupe.ts';
+import { emptyRelay, relayRow, runnerRows, type Relay } from './outbox.ts';
+import { matchingListens } from './route-event.ts';
+
+export { childRunId } from './effects.ts';
 
 export interface ApplyDeps {
   store: Store;
@@ -40,20 +38,15 @@ export interface ApplyDeps {
   onDecideError?: (runId: string, error: unknown) => void;
 }
 
-/** A run event as published on the events topic. */
-export interface PublishedEvent extends RunEventRecord {
-  namespace: string;
-  name: string;
-  version: string;
+/** A fault the engine raises on a run (a run whose messages cannot be applied, a broken definition). */
+export interface EngineFault {
+  runId: string;
+  error: WorkflowError;
 }
 
 export interface BatchOutcome {
-  tasks: TaskMessage[];
-  /** Attempts written in this batch (tasks and child runs), to mark dispatched after enqueueing. */
-  attemptIds: string[];
-  runnerMessages: RunnerMessage[];
-  events: PublishedEvent[];
-  emitted: CloudEvent[];
+  /** What to hand to the transport after the commit (also in the outbox). */
+  relay: Relay;
   finished: { runId: string; namespace: string; status: string }[];
   started: { runId: string; namespace: string }[];
   transitions: number;
@@ -61,37 +54,11 @@ export interface BatchOutcome {
   nextTimerAt?: number;
 }
 
-/** Child runs get ids derived from their parent, so a cancel can reach them without a lookup. */
-export function childRunId(parentRunId: string, effectId: string): string {
-  return `${parentRunId}.${effectId}`;
-}
-
-interface Writes {
-  updates: RunUpdate[];
-  events: PublishedEvent[];
-  attempts: NewAttempt[];
-  cancelAttempts: string[];
-  timers: TimerRecord[];
-  deleteTimers: string[];
-  listens: ListenRecord[];
-  deleteListens: string[];
-  childRuns: NewRun[];
-  approvals: NewApproval[];
-  /** Runs whose log grew without a decision (only their event seq changes). */
-  seqOnly: { id: string; eventSeq: number }[];
-}
-
-export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessage[]): Promise<BatchOutcome> {
-  const byRun = new Map<string, RunnerMessage[]>();
-  for (const message of messages) {
-    const list = byRun.get(message.runId);
-    if (list) list.push(message);
-    else byRun.set(message.runId, [message]);
-  }
+export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessage[], faults: readonly EngineFault[] = []): Promise<BatchOutcome> {
   const startInputs = await loadStartInputs(deps, messages);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await deps.store.transaction((tx) => applyInTransaction(deps, tx, messages, byRun, startInputs));
+      return await deps.store.transaction((tx) => applyInTransaction(deps, tx, messages, faults, startInputs));
     } catch (error) {
       // Definitions are loaded outside the transaction, then the batch is applied again.
       if (!(error instanceof MissingDefinitions) || attempt >= 3) throw error;
@@ -100,39 +67,46 @@ export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessa
   }
 }
 
-async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], byRun: Map<string, RunnerMessage[]>, startInputs: Map<string, unknown>): Promise<BatchOutcome> {
-  const locked = await tx.lockRuns([...byRun.keys()]);
-  const missing = [...new Set(locked.map((run) => run.definitionId))].filter((id) => {
-    try {
-      deps.definitions.peek(id);
-      return false;
-    } catch {
-      return true;
-    }
-  });
-  if (missing.length > 0) throw new MissingDefinitions(missing, []);
+/** One thing to do to a run: decide on an input, append events without a decision, or fault it. */
+type Step = { input: Input } | { append: EventDraft[] } | { fault: WorkflowError };
+
+async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], faults: readonly EngineFault[], startInputs: Map<string, unknown>): Promise<BatchOutcome> {
+  const steps = new Map<string, Step[]>();
+  const stepsOf = (runId: string) => steps.get(runId) ?? steps.set(runId, []).get(runId)!;
+  for (const m of messages) stepsOf(m.runId);
+  for (const f of faults) stepsOf(f.runId);
+  const locked = await tx.lockRuns([...steps.keys()]);
   const fresh = await dedupe(tx, messages);
-  const outcome: BatchOutcome = { tasks: [], attemptIds: [], runnerMessages: [], events: [], emitted: [], finished: [], started: [], transitions: 0 };
-  const writes: Writes = { updates: [], events: outcome.events, attempts: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [], approvals: [], seqOnly: [] };
-  const deadlines = await applyApprovalDeadlines(tx, messages, deps.clock());
-  outcome.tasks.push(...deadlines.tasks);
-  outcome.runnerMessages.push(...deadlines.runnerMessages);
-  for (const run of locked) {
-    // In arrival order: an audit event sent before a result is logged before what the result causes.
-    const steps = (byRun.get(run.id) ?? []).flatMap((m): Step[] => {
-      if (!fresh.has(m) || m.type === 'approval.deadline') return [];
-      return m.type === 'events' ? [{ append: m.events }] : [{ input: toInput(m, startInputs) }];
-    });
-    if (steps.length > 0) advanceRun(deps, run, steps, writes, outcome);
+  // In arrival order: an audit event sent before a result is logged before what the result causes.
+  for (const m of messages) {
+    const message = fresh.get(m);
+    if (message === undefined || message.type === 'approval.deadline') continue;
+    stepsOf(m.runId).push(message.type === 'events' ? { append: message.events } : { input: toInput(message, startInputs) });
   }
+  for (const f of faults) stepsOf(f.runId).push({ fault: f.error });
+  const deciding = locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s));
+  const missing = [...new Set(deciding.map((run) => run.definitionId))].filter((id) => !deps.definitions.has(id));
+  if (missing.length > 0) throw new MissingDefinitions(missing, []);
+
+  const outcome: BatchOutcome = { relay: emptyRelay(), finished: [], started: [], transitions: 0 };
+  const writes = emptyWrites();
+  const deadlines = await applyApprovalDeadlines(tx, messages.filter((m) => fresh.has(m)), deps.clock());
+  writes.runner.push(...deadlines.runnerMessages);
+  for (const run of locked) advanceRun(deps, run, steps.get(run.id)!, writes, outcome);
   await write(tx, writes);
-  outcome.attemptIds = writes.attempts.map((a) => a.id);
-  for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
-  if (writes.cancelAttempts.length > 0) {
-    // A task created and cancelled within this batch (a lost fork branch) is never dispatched.
-    const cancelled = new Set(writes.cancelAttempts);
-    outcome.tasks = outcome.tasks.filter((t) => !cancelled.has(t.attemptId));
+  for (const { namespace, event } of writes.emitted) {
+    for (const listen of matchingListens(await tx.listensForType(event.type, namespace), event)) {
+      writes.runner.push({ type: 'event', runId: listen.runId, listenId: listen.listenId, event });
+    }
   }
+  outcome.relay.tasks = [...writes.tasks, ...deadlines.tasks];
+  outcome.relay.events = writes.events;
+  const liveAttempts = new Set(writes.tasks.map((t) => t.attemptId));
+  const relayed = relayRow(outcome.relay, writes.attempts.filter((a) => liveAttempts.has(a.id)).map((a) => a.id), deadlines.tasks);
+  const rows = runnerRows(writes.runner, outcome.relay);
+  if (relayed) rows.push(relayed);
+  if (rows.length > 0) await tx.insertOutbox(rows);
+  for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
   return outcome;
 }
 
@@ -147,42 +121,10 @@ async function loadStartInputs(deps: ApplyDeps, messages: readonly RunnerMessage
     inputs.set(run.id, run.input);
     definitionIds.add(run.definitionId);
   }
-  const unknown = [...definitionIds].filter((id) => {
-    try {
-      deps.definitions.peek(id);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const unknown = [...definitionIds].filter((id) => !deps.definitions.has(id));
   if (unknown.length > 0) await deps.definitions.load(unknown, []);
   return inputs;
 }
-
-/** The messages that have not been applied before (results and timers are applied once). */
-async function dedupe(tx: RunnerTx, messages: readonly RunnerMessage[]): Promise<Set<RunnerMessage>> {
-  const results = messages.filter((m): m is Extract<RunnerMessage, { type: 'result' }> => m.type === 'result');
-  const timers = messages.filter((m): m is Extract<RunnerMessage, { type: 'timer' }> => m.type === 'timer');
-  const [appliedResults, firedTimers] = await Promise.all([
-    results.length === 0 ? [] : tx.completeAttempts(results.map((m) => (m.status === 'completed' ? { id: m.attemptId, status: 'completed' as const, result: m.output } : { id: m.attemptId, status: 'failed' as const, error: m.error }))),
-    timers.length === 0 ? [] : tx.takeTimers(timers.map((m) => `${m.runId}:${m.timerId}`)),
-  ]);
-  const resultIds = new Set(appliedResults);
-  const timerIds = new Set(firedTimers);
-  const fresh = new Set<RunnerMessage>();
-  for (const m of messages) {
-    if (m.type === 'result' && !resultIds.has(m.attemptId)) continue;
-    if (m.type === 'timer' && !timerIds.has(`${m.runId}:${m.timerId}`)) continue;
-    // A result or timer id is unique, but the same message may appear twice in one batch.
-    if (m.type === 'result') resultIds.delete(m.attemptId);
-    if (m.type === 'timer') timerIds.delete(`${m.runId}:${m.timerId}`);
-    fresh.add(m);
-  }
-  return fresh;
-}
-
-/** One thing to do to a run: decide on an input, or append events without a decision. */
-type Step = { input: Input } | { append: EventDraft[] };
 
 function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' }>, startInputs: Map<string, unknown>): Input {
   switch (message.type) {
@@ -198,6 +140,8 @@ function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.de
       return message.reason === undefined ? { type: 'cancel' } : { type: 'cancel', reason: message.reason };
     case 'event':
       return { type: 'event.received', listenId: message.listenId, event: message.event };
+    case 'continue':
+      return { type: 'continue' };
   }
 }
 
@@ -211,29 +155,34 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writ
   let seq = run.eventSeq;
   let changed = false;
   const usage: Record<string, number> = {};
-  const append = (type: string, data: unknown) => {
+  const append = (type: string, data: unknown, key?: string) => {
     seq += 1;
-    writes.events.push({ runId: run.id, seq, id: `${run.id}.${seq}`, type, time: new Date(now).toISOString(), data, namespace: run.namespace, name: run.name, version: run.version });
+    writes.events.push({ runId: run.id, seq, id: `${run.id}.${seq}`, type, time: new Date(now).toISOString(), data, namespace: run.namespace, name: run.name, version: run.version, ...(key !== undefined && { key }) });
   };
   const queue = [...steps];
   while (queue.length > 0) {
     const step = queue.shift()!;
     if ('append' in step) {
       // Appended events are logged even after the run ended (a late audit entry).
-      for (const draft of step.append) append(draft.type, draft.data);
+      for (const draft of step.append) append(draft.type, draft.data, draft.key);
       continue;
     }
-    const { input } = step;
     if (TERMINAL_STATUSES.has(state?.status ?? run.status)) continue;
-    if (state && input.type === 'start') continue;
-    if (!state && input.type !== 'start' && input.type !== 'cancel') continue;
-    const decision = state || input.type === 'start' ? decideSafely(deps, run, state, input, now) : cancelBeforeStart(now);
+    let decision: Decision;
+    if ('fault' in step) {
+      decision = engineFault(run, state, step.fault, now, writes);
+    } else {
+      const { input } = step;
+      if (state && input.type === 'start') continue;
+      if (!state && input.type !== 'start' && input.type !== 'cancel') continue;
+      decision = state || input.type === 'start' ? decideSafely(deps, run, state, input, now, writes) : cancelBeforeStart(now);
+    }
     state = decision.state;
     changed = true;
     for (const [key, value] of Object.entries(decision.usage ?? {})) usage[key] = (usage[key] ?? 0) + value;
     outcome.transitions += 1;
     for (const draft of decision.events) append(draft.type, draft.data);
-    for (const failure of applyEffects(deps, run, decision, writes, outcome)) queue.push({ input: failure });
+    for (const failure of applyEffects(deps.definitions, now, run, decision, writes)) queue.push({ input: failure });
   }
   if (!changed || !state) {
     if (seq !== run.eventSeq) writes.seqOnly.push({ id: run.id, eventSeq: seq });
@@ -250,26 +199,41 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writ
     if (state.output !== undefined) update.output = state.output;
     if (state.error !== undefined) update.error = state.error;
     outcome.finished.push({ runId: run.id, namespace: run.namespace, status: state.status });
-    if (run.parentRunId && run.parentEffectId) outcome.runnerMessages.push(resultForParent(run.parentRunId, run.parentEffectId, state));
+    if (run.parentRunId && run.parentEffectId) writes.runner.push(resultForParent(run.parentRunId, run.parentEffectId, state));
   }
   writes.updates.push(update);
 }
 
-function decideSafely(deps: ApplyDeps, run: LockedRun, state: RunState | undefined, input: Input, now: number): Decision {
-  const { compiled } = deps.definitions.peek(run.definitionId);
+function decideSafely(deps: ApplyDeps, run: LockedRun, state: RunState | undefined, input: Input, now: number, writes: Writes): Decision {
+  const cached = deps.definitions.peek(run.definitionId);
+  if ('broken' in cached) {
+    const detail = `the workflow definition ${run.namespace}/${run.name}@${run.version} can no longer be compiled: ${cached.broken}`;
+    return engineFault(run, state, { type: ErrorTypes.configuration, status: 500, title: 'Workflow definition does not compile', detail }, now, writes);
+  }
   try {
-    return decide(compiled, state, input, { now, runId: run.id, namespace: run.namespace, runtime: deps.runtime });
+    return decide(cached.compiled, state, input, { now, runId: run.id, namespace: run.namespace, runtime: deps.runtime });
   } catch (error) {
     // A decision that throws is a bug or a corrupt state; retrying would loop forever, so the
     // run is faulted with a runtime error that says what happened.
     deps.onDecideError?.(run.id, error);
     const detail = `the interpreter failed on ${input.type}: ${(error as Error).message}`;
-    return {
-      state: { ...(state ?? {}), status: 'faulted', error: { type: ErrorTypes.runtime, status: 500, title: 'Internal interpreter error', detail } },
-      effects: [],
-      events: [{ type: 'io.serverlessworkflow.workflow.faulted.v1', data: { name: run.name, faultedAt: new Date(now).toISOString(), error: { type: ErrorTypes.runtime, status: 500, detail } } }],
-    };
+    return engineFault(run, state, { type: ErrorTypes.runtime, status: 500, title: 'Internal interpreter error', detail }, now, writes);
   }
+}
+
+/**
+ * The run ends faulted outside the interpreter. Its state may be unreadable, so what it still
+ * holds is released from the tables (write() → releaseRuns): timers, listens, scheduled attempts
+ * and approvals, child runs — the same cleanup an interpreter fault does through its effects.
+ */
+function engineFault(run: LockedRun, state: RunState | undefined, error: WorkflowError, now: number, writes: Writes): Decision {
+  writes.release.push(run.id);
+  const faultedAt = new Date(now).toISOString();
+  return {
+    state: { ...(state ?? {}), status: 'faulted', error },
+    effects: [],
+    events: [{ type: 'io.serverlessworkflow.workflow.faulted.v1', data: { name: run.name, faultedAt, error } }],
+  };
 }
 
 function cancelBeforeStart(now: number): Decision {
@@ -286,76 +250,4 @@ function resultForParent(parentRunId: string, parentEffectId: string, state: Run
   if (state.status === 'completed') return { type: 'result', runId: parentRunId, attemptId, status: 'completed', output: state.output ?? null };
   const error = state.error ?? { type: BatonErrorTypes.cancelled, status: 499, title: 'Subflow cancelled' };
   return { type: 'result', runId: parentRunId, attemptId, status: 'failed', error };
-}
-
-/** Turns effects into writes and post-commit work; returns inputs to feed back (failed lookups). */
-function applyEffects(deps: ApplyDeps, run: LockedRun, decision: Decision, writes: Writes, outcome: BatchOutcome): Input[] {
-  const feedback: Input[] = [];
-  for (const effect of decision.effects) {
-    const key = `${run.id}:${'id' in effect ? effect.id : ''}`;
-    switch (effect.kind) {
-      case 'task': {
-        const message: TaskMessage = { attemptId: key, runId: run.id, effectId: effect.id, kind: effect.taskKind, namespace: run.namespace, reference: effect.reference, name: effect.name, payload: effect.payload };
-        if (effect.timeoutMs !== undefined) message.timeoutMs = effect.timeoutMs;
-        const invalid = effect.taskKind === 'approval' ? openApproval(run, message, deps.clock(), writes.approvals) : undefined;
-        if (invalid) {
-          feedback.push(invalid);
-          break;
-        }
-        writes.attempts.push({ id: key, runId: run.id, effectId: effect.id, kind: effect.taskKind, reference: effect.reference, payload: message });
-        outcome.tasks.push(message);
-        break;
-      }
-      case 'workflow': {
-        const definition = deps.definitions.peekByKey({ namespace: effect.namespace, name: effect.workflowName, version: effect.version })?.record;
-        if (!definition) {
-          const detail = `workflow ${effect.namespace}/${effect.workflowName}@${effect.version} is not registered`;
-          feedback.push({ type: 'task.failed', effectId: effect.id, error: { type: ErrorTypes.configuration, status: 404, title: 'Subflow not found', detail, instance: effect.reference } });
-          break;
-        }
-        const id = childRunId(run.id, effect.id);
-        writes.childRuns.push({ id, definitionId: definition.id, namespace: definition.namespace, name: definition.name, version: definition.version, input: effect.input, parentRunId: run.id, parentEffectId: effect.id });
-        writes.attempts.push({ id: key, runId: run.id, effectId: effect.id, kind: 'workflow', reference: effect.reference, payload: { childRunId: id } });
-        outcome.runnerMessages.push({ type: 'start', runId: id });
-        break;
-      }
-      case 'timer':
-        writes.timers.push({ id: key, runId: run.id, timerId: effect.id, fireAt: effect.fireAt });
-        break;
-      case 'cancelTimer':
-        writes.deleteTimers.push(key);
-        break;
-      case 'cancelTask':
-        writes.cancelAttempts.push(key);
-        writes.deleteListens.push(key);
-        // If the task was a child run, stop it too (unknown run ids are ignored by the runner).
-        outcome.runnerMessages.push({ type: 'cancel', runId: childRunId(run.id, effect.id), reason: 'the parent task was cancelled' });
-        break;
-      case 'emit':
-        outcome.emitted.push(effect.event);
-        break;
-      case 'listen':
-        writes.listens.push({ id: key, runId: run.id, listenId: effect.id, filters: effect.filters });
-        break;
-      case 'unlisten':
-        writes.deleteListens.push(key);
-        break;
-    }
-  }
-  return feedback;
-}
-
-async function write(tx: RunnerTx, w: Writes): Promise<void> {
-  // Child runs first: their rows exist before anything refers to them.
-  if (w.childRuns.length) await tx.createRuns(w.childRuns);
-  if (w.updates.length) await tx.saveRuns(w.updates);
-  if (w.seqOnly.length) await tx.setEventSeqs(w.seqOnly);
-  if (w.events.length) await tx.appendEvents(w.events.map(({ runId, seq, id, type, time, data }) => ({ runId, seq, id, type, time, data })));
-  if (w.attempts.length) await tx.insertAttempts(w.attempts);
-  if (w.approvals.length) await tx.insertApprovals(w.approvals);
-  if (w.cancelAttempts.length) await tx.cancelAttempts(w.cancelAttempts);
-  if (w.timers.length) await tx.insertTimers(w.timers);
-  if (w.deleteTimers.length) await tx.deleteTimers(w.deleteTimers);
-  if (w.listens.length) await tx.insertListens(w.listens);
-  if (w.deleteListens.length) await tx.deleteListens(w.deleteListens);
 }

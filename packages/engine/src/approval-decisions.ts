@@ -1,8 +1,10 @@
 // A person's decision on an approval, in one transaction under the approval's row lock: checks
 // (open, approver of the current level, not decided yet, form data valid), the decision row,
-// the outcome rule. The caller (the orchestrator) enqueues the returned runner messages after
-// the commit: the audit event and, when the approval closed, the attempt's result.
-import { Queues, type ApprovalDecision, type ApprovalRecord, type Bus, type RunnerMessage, type Store } from '@baton/core';
+// the outcome rule. The runner messages it causes (the audit event and, when the approval closed,
+// the attempt's result) are outbox rows of the same transaction; the caller (the orchestrator)
+// relays the returned copies after the commit, and the sweeper sends them if that fails.
+import type { ApprovalDecision, ApprovalRecord, Bus, RunnerMessage, Store } from '@baton/core';
+import { emptyRelay, runnerRows, send } from './outbox.ts';
 import { ApprovalEventTypes, checkFormData, outcomeOf, outputOf, resultFor } from './approval-rules.ts';
 
 export interface DecisionInput {
@@ -44,6 +46,7 @@ class Refused extends Error {
 }
 
 export async function decideApproval(store: Store, input: DecisionInput, now = Date.now()): Promise<DecisionResult> {
+  const pending = emptyRelay();
   try {
     return await store.transaction(async (tx) => {
       const approval = await tx.lockApproval(input.approvalId);
@@ -71,7 +74,8 @@ export async function decideApproval(store: Store, input: DecisionInput, now = D
         after.result = result;
         delete after.deadlineAt;
       }
-      return { ok: true as const, approval: after, decision, messages };
+      await tx.insertOutbox(runnerRows(messages, pending));
+      return { ok: true as const, approval: after, decision, messages: pending.runner };
     });
   } catch (error) {
     if (error instanceof Refused) return { ok: false, refusal: error.refusal, detail: error.message, ...(error.problems && { problems: error.problems }) };
@@ -97,7 +101,7 @@ function checkDecision(approval: ApprovalRecord, input: DecisionInput): string {
   return approver;
 }
 
-/** Enqueue a decision's runner messages (after the commit). */
+/** Relays a decision's runner messages after the commit; if that fails the outbox sweeper sends them. */
 export async function publishDecision(bus: Bus, messages: readonly RunnerMessage[]): Promise<void> {
-  if (messages.length > 0) await bus.enqueue(Queues.runner, messages);
+  if (messages.length > 0) await send(bus, { tasks: [], events: [], runner: [...messages] }).catch(() => undefined);
 }

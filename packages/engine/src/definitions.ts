@@ -17,6 +17,15 @@ export interface CachedDefinition {
   compiled: CompiledWorkflow;
 }
 
+/**
+ * A stored definition that no longer compiles (e.g. after an upgrade). Its runs are faulted with
+ * this message at their next input, instead of failing every batch they are in.
+ */
+export interface BrokenDefinition {
+  record: Pick<DefinitionRecord, 'id' | 'namespace' | 'name' | 'version'>;
+  broken: string;
+}
+
 export class MissingDefinitions extends Error {
   constructor(
     readonly ids: string[],
@@ -34,7 +43,7 @@ function keyOf(k: DefinitionKey): string {
 }
 
 export class DefinitionCache {
-  private readonly byId = new Map<string, CachedDefinition>();
+  private readonly byId = new Map<string, CachedDefinition | BrokenDefinition>();
   private readonly idByKey = new Map<string, string>();
   /** Keys looked up and not registered, with the time of the lookup. */
   private readonly absent = new Map<string, number>();
@@ -44,8 +53,12 @@ export class DefinitionCache {
     private readonly capacity = 500,
   ) {}
 
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
   /** The compiled definition, from memory only. */
-  peek(id: string): CachedDefinition {
+  peek(id: string): CachedDefinition | BrokenDefinition {
     const hit = this.byId.get(id);
     if (!hit) throw new MissingDefinitions([id], []);
     this.byId.delete(id);
@@ -54,9 +67,10 @@ export class DefinitionCache {
   }
 
   /** The definition registered under this key, undefined if it is known not to exist. */
-  peekByKey(key: DefinitionKey): CachedDefinition | undefined {
+  peekByKey(key: DefinitionKey): { record: CachedDefinition['record'] } | undefined {
     const k = keyOf(key);
     const id = this.idByKey.get(k);
+    // A subflow whose definition does not compile is started, then faulted like any run of it.
     if (id && this.byId.has(id)) return this.peek(id);
     const missingSince = this.absent.get(k);
     if (missingSince !== undefined && Date.now() - missingSince < NOT_FOUND_TTL_MS) return undefined;
@@ -77,8 +91,12 @@ export class DefinitionCache {
 
   private add(record: DefinitionRecord): void {
     if (!this.byId.has(record.id)) {
-      const compiled = compileWorkflow(record.document as never);
-      this.byId.set(record.id, { record: { id: record.id, namespace: record.namespace, name: record.name, version: record.version }, compiled });
+      const summary = { id: record.id, namespace: record.namespace, name: record.name, version: record.version };
+      try {
+        this.byId.set(record.id, { record: summary, compiled: compileWorkflow(record.document as never) });
+      } catch (error) {
+        this.byId.set(record.id, { record: summary, broken: (error as Error).message });
+      }
     }
     this.idByKey.set(keyOf(record), record.id);
     this.absent.delete(keyOf(record));

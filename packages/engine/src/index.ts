@@ -1,4 +1,5 @@
-export { applyBatch, childRunId, type ApplyDeps, type BatchOutcome, type PublishedEvent } from './apply.ts';
+export { applyBatch, childRunId, type ApplyDeps, type BatchOutcome, type EngineFault } from './apply.ts';
+export { enqueueDurably, relay, send, type Relay } from './outbox.ts';
 export { DefinitionCache } from './definitions.ts';
 export { createWorkflowRunner, defaultRunnerOptions, type RunnerOptions, type WorkflowRunner, type RunnerDeps } from './runner.ts';
 export { matchingListens, routeCloudEvent } from './route-event.ts';

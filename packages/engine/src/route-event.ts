@@ -1,8 +1,11 @@
 // Delivers a CloudEvent (posted to the API or emitted by a run) to the runs listening for it.
 // Matching is the interpreter's (matchEvent); consumption (one/any/all/until) is decided by the
-// run itself when the message reaches it.
-import { Queues, type Bus, type CloudEvent, type ListenRecord, type RunnerMessage, type Store } from '@baton/core';
+// run itself when the message reaches it. Deliveries are outbox rows written in one transaction
+// with the lookup, so a delivery the caller was told about is never lost.
+import type { Bus, CloudEvent, ListenRecord, RunnerMessage, Store } from '@baton/core';
 import { matchEvent } from '@baton/core/interpreter';
+import type { Logger } from 'pino';
+import { emptyRelay, runnerRows, send } from './outbox.ts';
 
 /**
  * Listens whose filters accept the event (a listen matches when any of its filters does). A filter
@@ -21,17 +24,18 @@ export function matchingListens(listens: readonly ListenRecord[], event: CloudEv
 }
 
 /**
- * Finds the matching listens, lets `visible` narrow them (e.g. to a key's namespace), and
- * enqueues one runner message per listen. Returns the listens the event was delivered to.
+ * Finds the matching listens (of runs in `namespace` when given: a namespace-restricted key
+ * delivers only to its own runs), records one runner message per listen in the outbox, and relays
+ * them. Returns the listens the event was delivered to.
  */
-export async function routeCloudEvent(
-  store: Store,
-  bus: Bus,
-  event: CloudEvent,
-  visible: (listens: ListenRecord[]) => Promise<ListenRecord[]> | ListenRecord[] = (listens) => listens,
-): Promise<ListenRecord[]> {
-  const matched = await visible(matchingListens(await store.listensForType(event.type), event));
-  const messages: RunnerMessage[] = matched.map((listen) => ({ type: 'event', runId: listen.runId, listenId: listen.listenId, event }));
-  if (messages.length > 0) await bus.enqueue(Queues.runner, messages);
+export async function routeCloudEvent(store: Store, bus: Bus, event: CloudEvent, namespace?: string, logger?: Logger): Promise<ListenRecord[]> {
+  const pending = emptyRelay();
+  const matched = await store.transaction(async (tx) => {
+    const listens = matchingListens(await tx.listensForType(event.type, namespace), event);
+    const messages: RunnerMessage[] = listens.map((listen) => ({ type: 'event', runId: listen.runId, listenId: listen.listenId, event }));
+    if (messages.length > 0) await tx.insertOutbox(runnerRows(messages, pending));
+    return listens;
+  });
+  if (pending.runner.length > 0) await send(bus, pending).catch((error: unknown) => logger?.warn({ err: error }, 'relaying event deliveries failed; the outbox sweeper will send them'));
   return matched;
 }

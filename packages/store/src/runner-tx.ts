@@ -2,16 +2,29 @@
 import type { RunnerTx } from '@baton/core';
 import type { Queryable } from './db/types.ts';
 import { cancelApprovalsOfAttempts, insertApprovalDecision, insertApprovals, lockApproval, updateApproval } from './sql/approvals.ts';
-import { cancelAttempts, completeAttempts, insertAttempts } from './sql/attempts.ts';
-import { appendEvents } from './sql/events.ts';
-import { deleteListens, insertListens } from './sql/listens.ts';
+import { cancelAttempts, cancelAttemptsOfRuns, completeAttempts, insertAttempts } from './sql/attempts.ts';
+import { appendEvents, existingEventKeys } from './sql/events.ts';
+import { deleteListens, deleteListensOfRuns, insertListens, listensForType } from './sql/listens.ts';
+import { insertOutbox, takeOutbox } from './sql/outbox.ts';
 import { lockRuns, saveRuns, setEventSeqs } from './sql/run-transitions.ts';
 import { insertRuns } from './sql/runs.ts';
-import { deleteTimers, insertTimers, takeTimers } from './sql/timers.ts';
+import { deleteTimers, deleteTimersOfRuns, insertTimers, takeDueTimers, takeTimers } from './sql/timers.ts';
 
 export function runnerTx(tx: Queryable): RunnerTx {
   return {
     lockRuns: (ids) => lockRuns(tx, ids),
+    insertOutbox: (rows) => insertOutbox(tx, rows),
+    takeOutbox: (ids) => takeOutbox(tx, ids),
+    existingEventKeys: (runIds, keys) => existingEventKeys(tx, runIds, keys),
+    listensForType: (type, namespace) => listensForType(tx, type, namespace),
+    takeDueTimers: (now, limit) => takeDueTimers(tx, now, limit),
+    releaseRuns: async (runIds) => {
+      await deleteTimersOfRuns(tx, runIds);
+      await deleteListensOfRuns(tx, runIds);
+      const cancelled = await cancelAttemptsOfRuns(tx, runIds);
+      await cancelApprovalsOfAttempts(tx, cancelled.map((a) => a.id));
+      return cancelled;
+    },
     completeAttempts: (outcomes) => completeAttempts(tx, outcomes),
     takeTimers: (ids) => takeTimers(tx, ids),
     saveRuns: (updates) => saveRuns(tx, updates),
@@ -21,7 +34,7 @@ export function runnerTx(tx: Queryable): RunnerTx {
     cancelAttempts: async (ids) => {
       const cancelled = await cancelAttempts(tx, ids);
       // An approval lives as long as its attempt (run cancelled, task timed out, fork lost).
-      await cancelApprovalsOfAttempts(tx, cancelled);
+      await cancelApprovalsOfAttempts(tx, cancelled.map((a) => a.id));
       return cancelled;
     },
     insertTimers: (timers) => insertTimers(tx, timers),

@@ -7,9 +7,12 @@ import { runnerTx } from './runner-tx.ts';
 import * as apiKeys from './sql/api-keys.ts';
 import * as approvals from './sql/approvals.ts';
 import * as attempts from './sql/attempts.ts';
+import type { Cutoff } from './sql/cutoff.ts';
 import * as definitions from './sql/definitions.ts';
+import * as epochs from './sql/epochs.ts';
 import * as events from './sql/events.ts';
 import * as listens from './sql/listens.ts';
+import * as outbox from './sql/outbox.ts';
 import * as runs from './sql/runs.ts';
 import * as timers from './sql/timers.ts';
 
@@ -101,32 +104,57 @@ export class SqlStore implements Store {
     return db.transaction((tx) => this.#inTransaction.run(true, () => fn(runnerTx(tx))));
   }
 
-  async undispatchedAttempts(olderThanMs: number, limit: number) {
-    return attempts.undispatchedAttempts(this.#outside('undispatchedAttempts'), olderThanMs, limit);
+  async deleteOutbox(ids: readonly string[]) {
+    return outbox.deleteOutbox(this.#outside('deleteOutbox'), ids);
   }
 
-  async markDispatched(ids: readonly string[]) {
-    return attempts.markDispatched(this.#outside('markDispatched'), ids);
+  async claimOutbox(limit: number) {
+    return outbox.claimOutbox(this.#outside('claimOutbox'), limit);
   }
 
-  async staleAttempts(kind: AttemptKind, olderThanMs: number, limit: number) {
-    return attempts.staleAttempts(this.#outside('staleAttempts'), kind, olderThanMs, limit);
+  async makeOutboxDue() {
+    return outbox.makeOutboxDue(this.#outside('makeOutboxDue'));
   }
 
-  async pendingRuns(olderThanMs: number, limit: number) {
-    return runs.pendingRuns(this.#outside('pendingRuns'), olderThanMs, limit);
+  async scheduledTaskPayloads(ids: readonly string[]) {
+    return attempts.scheduledTaskPayloads(this.#outside('scheduledTaskPayloads'), ids);
   }
 
-  async dueTimers(now: number, limit: number) {
-    return timers.dueTimers(this.#outside('dueTimers'), now, limit);
+  async eventsInRanges(ranges: readonly [string, number, number][]) {
+    return events.eventsInRanges(this.#outside('eventsInRanges'), ranges);
+  }
+
+  async claimStaleAttempts(kind: AttemptKind, cutoff: Cutoff, limit: number) {
+    return attempts.claimStaleAttempts(this.#outside('claimStaleAttempts'), kind, cutoff, limit);
+  }
+
+  async claimPendingRuns(cutoff: Cutoff, limit: number) {
+    return runs.claimPendingRuns(this.#outside('claimPendingRuns'), cutoff, limit);
+  }
+
+  async databaseNow() {
+    const rows = await this.#outside('databaseNow').query<{ now: unknown }>(`SELECT date_trunc('milliseconds', now()) AS now`);
+    return (rows[0]!.now as Date).toISOString();
+  }
+
+  async claimEpoch(epoch: string, claimant: string, leaseMs: number) {
+    return epochs.claimEpoch(this.#outside('claimEpoch'), epoch, claimant, leaseMs);
+  }
+
+  async markEpochRepaired(epoch: string) {
+    return epochs.markEpochRepaired(this.#outside('markEpochRepaired'), epoch);
+  }
+
+  async unfinishedChildren(runIds: readonly string[]) {
+    return runs.unfinishedChildren(this.#outside('unfinishedChildren'), runIds);
   }
 
   async nextTimerAt() {
     return timers.nextTimerAt(this.#outside('nextTimerAt'));
   }
 
-  async listensForType(type: string) {
-    return listens.listensForType(this.#outside('listensForType'), type);
+  async listensForType(type: string, namespace?: string) {
+    return listens.listensForType(this.#outside('listensForType'), type, namespace);
   }
 
   async getApproval(id: string) {
@@ -139,6 +167,10 @@ export class SqlStore implements Store {
 
   async overdueApprovals(now: number, graceMs: number, limit: number) {
     return approvals.overdueApprovals(this.#outside('overdueApprovals'), now, graceMs, limit);
+  }
+
+  async unnotifiedApprovals(before: string, afterId: string, limit: number) {
+    return approvals.unnotifiedApprovals(this.#outside('unnotifiedApprovals'), before, afterId, limit);
   }
 
   async unresolvedApprovals(olderThanMs: number, limit: number) {

@@ -4,6 +4,7 @@ import type { SqlStore } from '../src/index.ts';
 import { approvalConformance } from './conformance/approvals.ts';
 import { apiKeyConformance, definitionConformance, migrationConformance, runConformance } from './conformance/catalog.ts';
 import type { StoreHarness } from './conformance/harness.ts';
+import { outboxConformance } from './conformance/outbox.ts';
 import { runnerTxConformance } from './conformance/runner.ts';
 import { sweepConformance } from './conformance/sweeps.ts';
 
@@ -46,6 +47,7 @@ export function storeConformance(adapter: string, factory: StoreFactory): void {
     apiKeyConformance(harness);
     runnerTxConformance(harness);
     sweepConformance(harness);
+    outboxConformance(harness);
     approvalConformance(harness);
   });
 }

@@ -33,6 +33,7 @@ export interface OrchestratorDeps {
 export interface ApiContext {
   store: Store;
   bus: Bus;
+  logger: Logger;
   config: OrchestratorConfig;
   registry: Registry;
   metrics: OrchestratorMetrics;
@@ -65,6 +66,7 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   const ctx: ApiContext = {
     store,
     bus,
+    logger,
     config,
     registry: deps.metrics,
     metrics,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { BusMessage, ConsumeOptions, TopicEntry } from '@baton/core';
 import { encodeBody } from '../codec.ts';
 import { BusClosedError } from '../errors.ts';
@@ -24,6 +25,7 @@ export class InProcessBus implements ObservableBus {
   private readonly topicMaxLen: number;
   private readonly onError: BusErrorReporter;
   private closed = false;
+  private readonly epochId = `in-process:${randomUUID()}`;
 
   constructor(options: InProcessBusOptions = {}) {
     this.topicMaxLen = options.topicMaxLen ?? DEFAULT_TOPIC_MAX_LEN;
@@ -70,6 +72,12 @@ export class InProcessBus implements ObservableBus {
 
   async ping(): Promise<boolean> {
     return !this.closed;
+  }
+
+  /** Nothing outlives the process: every bus is an epoch of its own. */
+  async epoch(): Promise<string> {
+    this.assertOpen();
+    return this.epochId;
   }
 
   stats(): BusStats {

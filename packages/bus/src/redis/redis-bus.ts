@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { BusMessage, ConsumeOptions, TopicEntry } from '@baton/core';
 import { BusClosedError } from '../errors.ts';
@@ -101,6 +102,19 @@ export class RedisBus implements ObservableBus {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * `<run_id of the Redis process>/<marker>`: the run id changes when Redis restarts (its AOF may
+   * have lost the last second of writes), the marker key when the data was wiped (FLUSHALL).
+   */
+  async epoch(): Promise<string> {
+    this.assertOpen();
+    const key = `${this.prefix}epoch`;
+    const [, info] = (await this.commands.multi().set(key, randomUUID(), 'NX').info('server').exec()) ?? [];
+    const marker = await this.commands.get(key);
+    const runId = /run_id:(\w+)/.exec(String(info?.[1] ?? ''))?.[1] ?? 'unknown';
+    return `redis:${runId}/${marker ?? 'none'}`;
   }
 
   stats(): BusStats {

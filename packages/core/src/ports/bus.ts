@@ -64,5 +64,11 @@ export interface Bus {
 
   /** Whether the transport is reachable (for /ready). */
   ping(): Promise<boolean>;
+  /**
+   * The identity of the transport's current data: it changes when what was enqueued may have been
+   * lost (a Redis that restarted — its AOF may lack the last second — or was wiped; an in-process
+   * bus of a new process). The workflow-runner then re-sends what was in flight from PostgreSQL.
+   */
+  epoch(): Promise<string>;
   close(): Promise<void>;
 }

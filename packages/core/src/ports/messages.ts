@@ -18,8 +18,15 @@ export interface TaskMessage {
   timeoutMs?: number;
 }
 
-/** On queue `runner`: everything that advances a run. */
-export type RunnerMessage =
+/**
+ * On queue `runner`: everything that advances a run. A message relayed from the outbox carries
+ * the row's `outboxId`: the transaction that applies it deletes the row, and a copy whose row is
+ * already gone is a duplicate (dropped). Messages without one are deduplicated by what they name
+ * (a result by its attempt, appended events by their keys) or are idempotent by the run's state.
+ */
+export type RunnerMessage = RunnerMessageBody & { outboxId?: string };
+
+export type RunnerMessageBody =
   | { type: 'start'; runId: string }
   | { type: 'result'; runId: string; attemptId: string; status: 'completed'; output: unknown }
   | { type: 'result'; runId: string; attemptId: string; status: 'failed'; error: WorkflowError }
@@ -29,11 +36,14 @@ export type RunnerMessage =
   /**
    * Events to append to the run's log without a decision (approval audit trail, agent token
    * chunks…). The runner is the log's only writer: it appends them under the run lock with the
-   * next seqs, even after the run ended. Types are Baton's own (`dev.baton.*`).
+   * next seqs, even after the run ended. Types are Baton's own (`dev.baton.*`). A draft with a
+   * `key` is appended once per run and key, however often the message is delivered.
    */
   | { type: 'events'; runId: string; events: EventDraft[] }
   /** An approval's deadline at `level` passed (from the hitl-worker's schedule or the sweeper). */
-  | { type: 'approval.deadline'; runId: string; approvalId: string; level: number };
+  | { type: 'approval.deadline'; runId: string; approvalId: string; level: number }
+  /** The run's last decision yielded (its step budget ran out): go on where it stopped. */
+  | { type: 'continue'; runId: string };
 
 export const Queues = {
   runner: 'runner',

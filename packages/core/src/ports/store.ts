@@ -10,9 +10,15 @@
 //   event       an entry of a run's append-only log, with a per-run monotonic seq from 1
 //   timer       a durable wake-up for a run (wait, retry backoff, timeouts)
 //   listen      a run waiting for CloudEvents posted to the API
-//   outbox      attempts with dispatchedAt = null: committed but maybe not yet on a queue
+//   outbox      rows written in the transaction of a state change for each effect it has outside
+//               PostgreSQL: `runner` rows (one message each, deleted by the transaction that
+//               applies it) and `relay` rows (attempts to enqueue, events to publish; deleted
+//               once relayed). Sweepers re-send rows still there at `relayAt`.
+//   epoch       one life of the transport's data (a Redis that restarted or was wiped, an
+//               in-process bus of a new process); a new epoch means in-flight work is re-sent
 import type { WorkflowError } from '../errors.ts';
 import type { EventFilter, RunState, RunStatus, TaskKind } from '../interpreter/types.ts';
+import type { RunnerMessage, TaskMessage } from './messages.ts';
 
 export interface Page<T> {
   items: T[];
@@ -82,6 +88,37 @@ export interface RunEventRecord {
   /** ISO 8601. */
   time: string;
   data: unknown;
+  /** Unique within the run when set (events appended by workers' messages; see EventDraft.key). */
+  key?: string;
+}
+
+/** What a relay row hands to the transport: attempts to enqueue, run events to publish. */
+export interface RelayBody {
+  /** Attempt ids (their payload is the task message); only attempts still scheduled are sent. */
+  tasks: string[];
+  /** [runId, first seq, last seq] of events appended by the transaction. */
+  events: [string, number, number][];
+  /** Task messages for attempts that already exist (e.g. an approval's notice after an escalation). */
+  inline?: TaskMessage[];
+}
+
+export type OutboxRow =
+  | { id: string; kind: 'runner'; runId: string; body: RunnerMessage }
+  | { id: string; kind: 'relay'; body: RelayBody };
+
+export type NewOutboxRow = OutboxRow & {
+  /** When a sweeper sends the row if it is still there (ms from now). */
+  relayAfterMs: number;
+};
+
+/** A due outbox row claimed by one sweeper (its relayAt moved forward). */
+export type ClaimedOutboxRow = OutboxRow & { relays: number };
+
+/** A run event as published on the events topic. */
+export interface PublishedEvent extends RunEventRecord {
+  namespace: string;
+  name: string;
+  version: string;
 }
 
 export type AttemptKind = TaskKind | 'workflow';
@@ -164,6 +201,21 @@ export interface RunUpdate {
 export interface RunnerTx {
   /** SELECT … FOR UPDATE, in id order (no deadlocks between runners). Unknown ids are skipped. */
   lockRuns(ids: readonly string[]): Promise<LockedRun[]>;
+  /** Outbox rows, written with the state change that causes them. */
+  insertOutbox(rows: readonly NewOutboxRow[]): Promise<void>;
+  /** Deletes `runner` rows being applied; returns the ids that existed (the rest were applied before). */
+  takeOutbox(ids: readonly string[]): Promise<string[]>;
+  /** The keys among `keys` already in the logs of `runIds` (as `${runId} ${key}`). */
+  existingEventKeys(runIds: readonly string[], keys: readonly string[]): Promise<Set<string>>;
+  /** Listens that may match an event of `type` (see Store.listensForType), of runs in `namespace`. */
+  listensForType(type: string, namespace?: string): Promise<ListenRecord[]>;
+  /** Deletes timers due at `now` (each taken by one caller: SKIP LOCKED), earliest first. */
+  takeDueTimers(now: number, limit: number): Promise<TimerRecord[]>;
+  /**
+   * Everything a run that ended outside the interpreter still holds: deletes its timers and listens,
+   * cancels its scheduled attempts (and their approvals). Returns the cancelled attempts.
+   */
+  releaseRuns(runIds: readonly string[]): Promise<{ id: string; runId: string; effectId: string; kind: AttemptKind }[]>;
   /** Apply outcomes to attempts still `scheduled`; returns the ids that changed (the rest are duplicates). */
   completeAttempts(outcomes: readonly AttemptOutcome[]): Promise<string[]>;
   /** Delete timers; returns the ids that existed (a timer fires once). */
@@ -175,7 +227,7 @@ export interface RunnerTx {
   appendEvents(events: readonly RunEventRecord[]): Promise<void>;
   insertAttempts(attempts: readonly NewAttempt[]): Promise<void>;
   /** Mark attempts cancelled (if still scheduled); returns those that changed. */
-  cancelAttempts(ids: readonly string[]): Promise<string[]>;
+  cancelAttempts(ids: readonly string[]): Promise<{ id: string; kind: AttemptKind }[]>;
   insertTimers(timers: readonly TimerRecord[]): Promise<void>;
   deleteTimers(ids: readonly string[]): Promise<void>;
   insertListens(listens: readonly ListenRecord[]): Promise<void>;
@@ -225,25 +277,45 @@ export interface Store {
   /** Run `fn` in one transaction (BEGIN … COMMIT, ROLLBACK on throw). */
   transaction<T>(fn: (tx: RunnerTx) => Promise<T>): Promise<T>;
 
-  /** Outbox: attempts committed but not marked dispatched, created more than `olderThanMs` ago. */
-  undispatchedAttempts(olderThanMs: number, limit: number): Promise<AttemptRecord[]>;
-  markDispatched(ids: readonly string[]): Promise<void>;
-  /** Attempts dispatched more than `olderThanMs` ago that are still scheduled (lost with a transport). */
-  staleAttempts(kind: AttemptKind, olderThanMs: number, limit: number): Promise<AttemptRecord[]>;
-  /** Runs still `pending` (no first decision) created more than `olderThanMs` ago. */
-  pendingRuns(olderThanMs: number, limit: number): Promise<string[]>;
-  /** Timers with fireAt <= now, earliest first. */
-  dueTimers(now: number, limit: number): Promise<TimerRecord[]>;
+  /** Deletes relay rows that were relayed (and any row by id). */
+  deleteOutbox(ids: readonly string[]): Promise<void>;
+  /**
+   * Claims up to `limit` outbox rows whose relayAt has passed: each is returned to one caller only
+   * and its relayAt moves forward (backoff growing with `relays`).
+   */
+  claimOutbox(limit: number): Promise<ClaimedOutboxRow[]>;
+  /** Makes every outbox row due now (a new transport epoch: what was relayed may be lost). */
+  makeOutboxDue(): Promise<number>;
+  /** Task messages of the attempts among `ids` still scheduled (for a relay row sent by a sweeper). */
+  scheduledTaskPayloads(ids: readonly string[]): Promise<{ id: string; kind: AttemptKind; payload: unknown }[]>;
+  /** Events of the given [runId, first seq, last seq] ranges, with their run's names. */
+  eventsInRanges(ranges: readonly [string, number, number][]): Promise<PublishedEvent[]>;
+  /**
+   * Scheduled attempts of `kind` handed to the transport more than `olderThanMs` ago (or before the
+   * database time `before`), claimed: their dispatchedAt becomes now, so one sweeper takes each.
+   */
+  claimStaleAttempts(kind: AttemptKind, cutoff: { olderThanMs: number } | { before: string }, limit: number): Promise<AttemptRecord[]>;
+  /** Pending runs last touched more than `olderThanMs` ago (or before `before`), claimed the same way. */
+  claimPendingRuns(cutoff: { olderThanMs: number } | { before: string }, limit: number): Promise<string[]>;
+  /** The database's clock (ISO), for cutoffs that must not depend on this process's clock. */
+  databaseNow(): Promise<string>;
+  /** Claims the repair of a transport epoch: 'busy' while another runner holds it, 'done' once repaired. */
+  claimEpoch(epoch: string, claimant: string, leaseMs: number): Promise<'claimed' | 'busy' | 'done'>;
+  markEpochRepaired(epoch: string): Promise<void>;
+  /** Runs that are children of `runIds` and not finished (their ids). */
+  unfinishedChildren(runIds: readonly string[]): Promise<string[]>;
   /** fireAt of the earliest timer, if any. */
   nextTimerAt(): Promise<number | undefined>;
-  /** Listens of runs that may match an event of `type` (filters with no type, or this type). */
-  listensForType(type: string): Promise<ListenRecord[]>;
+  /** Listens of runs that may match an event of `type` (filters with no type, or this type); with `namespace`, of runs in it. */
+  listensForType(type: string, namespace?: string): Promise<ListenRecord[]>;
 
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
   /** Newest first; keyset pagination on (createdAt, id); `approver` matches the current level's approvers; `runId` keeps one run's. */
   listApprovals(query: { status?: ApprovalStatus; approver?: string; namespace?: string; runId?: string; limit: number; cursor?: string }): Promise<Page<ApprovalRecord>>;
   /** Pending approvals whose deadline passed more than `graceMs` ago (the Redis schedule lost them). */
   overdueApprovals(now: number, graceMs: number, limit: number): Promise<ApprovalRecord[]>;
+  /** Pending approvals last changed before `before` whose current level no hitl-worker handled (id > afterId, by id). */
+  unnotifiedApprovals(before: string, afterId: string, limit: number): Promise<ApprovalRecord[]>;
   /** Closed approvals closed more than `olderThanMs` ago whose attempt still waits for the result. */
   unresolvedApprovals(olderThanMs: number, limit: number): Promise<ApprovalRecord[]>;
 

@@ -165,3 +165,22 @@ export async function unresolvedApprovals(db: Queryable, olderThanMs: number, li
   );
   return withDecisions(db, rows);
 }
+
+/**
+ * Pending approvals created before `before` whose current level was never handled by a hitl-worker
+ * (no `requested`/`notified` audit event for it in the run's log), after `afterId`, by id: after a
+ * transport loss their notices are sent again.
+ */
+export async function unnotifiedApprovals(db: Queryable, before: string, afterId: string, limit: number): Promise<ApprovalRecord[]> {
+  const rows = await db.query(
+    `SELECT ${COLUMNS} FROM approvals a
+     WHERE a.status = 'pending' AND a.updated_at < $1::timestamptz AND a.id > $2
+       AND NOT EXISTS (SELECT 1 FROM run_events e
+                       WHERE e.run_id = a.run_id
+                         AND e.type IN ('dev.baton.approval.requested.v1', 'dev.baton.approval.notified.v1')
+                         AND e.data ->> 'approvalId' = a.id AND e.data ->> 'level' = a.level::text)
+     ORDER BY a.id LIMIT $3`,
+    [before, afterId, clampLimit(limit)],
+  );
+  return withDecisions(db, rows);
+}

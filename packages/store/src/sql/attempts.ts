@@ -1,7 +1,9 @@
-// task_attempts: one row per task effect, and the outbox (dispatched_at null = maybe not queued).
+// task_attempts: one row per task effect. dispatched_at is when it was last handed to the
+// transport (set when written: its relay row sends it); the stale sweep re-sends those lost there.
 import type { AttemptKind, AttemptOutcome, AttemptRecord, AttemptStatus, NewAttempt, WorkflowError } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { clampLimit, fromJson, iso, isoOrUndefined, jsonParam, withOptional } from './values.ts';
+import { cutoffSql, type Cutoff } from './cutoff.ts';
 
 const COLUMNS = 'id, run_id, effect_id, kind, reference, payload, status, result, error, created_at, dispatched_at, finished_at';
 const now = `date_trunc('milliseconds', now())`;
@@ -64,14 +66,14 @@ export async function completeAttempts(db: Queryable, outcomes: readonly Attempt
   return rows.map((row) => row.id);
 }
 
-export async function cancelAttempts(db: Queryable, ids: readonly string[]): Promise<string[]> {
+export async function cancelAttempts(db: Queryable, ids: readonly string[]): Promise<{ id: string; kind: AttemptKind }[]> {
   if (ids.length === 0) return [];
-  const rows = await db.query<{ id: string }>(
+  const rows = await db.query<{ id: string; kind: AttemptKind }>(
     `UPDATE task_attempts SET status = 'cancelled', finished_at = ${now}
-     WHERE id = ANY($1::text[]) AND status = 'scheduled' RETURNING id`,
+     WHERE id = ANY($1::text[]) AND status = 'scheduled' RETURNING id, kind`,
     [ids],
   );
-  return rows.map((row) => row.id);
+  return rows.map((row) => ({ id: row.id, kind: row.kind }));
 }
 
 export async function listAttempts(db: Queryable, runId: string): Promise<AttemptRecord[]> {
@@ -79,29 +81,38 @@ export async function listAttempts(db: Queryable, runId: string): Promise<Attemp
   return rows.map(toAttempt);
 }
 
-export async function undispatchedAttempts(db: Queryable, olderThanMs: number, limit: number): Promise<AttemptRecord[]> {
+/** Payloads of the attempts among `ids` still scheduled: what a relay row sent by a sweeper enqueues. */
+export async function scheduledTaskPayloads(db: Queryable, ids: readonly string[]): Promise<{ id: string; kind: AttemptKind; payload: unknown }[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query(`SELECT id, kind, payload FROM task_attempts WHERE id = ANY($1::text[]) AND status = 'scheduled' ORDER BY created_at, id`, [ids]);
+  return rows.map((row) => ({ id: row.id as string, kind: row.kind as AttemptKind, payload: fromJson(row.payload) ?? null }));
+}
+
+/**
+ * Scheduled attempts handed to the transport before the cutoff, claimed: dispatched_at becomes now
+ * in the same statement, and SKIP LOCKED keeps two sweepers from taking one attempt.
+ */
+export async function claimStaleAttempts(db: Queryable, kind: AttemptKind, cutoff: Cutoff, limit: number): Promise<AttemptRecord[]> {
+  const where = cutoffSql('dispatched_at', cutoff, 2);
   const rows = await db.query(
-    `SELECT ${COLUMNS} FROM task_attempts
-     WHERE dispatched_at IS NULL AND created_at <= now() - $1::float8 * interval '1 millisecond'
-     ORDER BY created_at, id LIMIT $2`,
-    [olderThanMs, clampLimit(limit)],
+    `UPDATE task_attempts a SET dispatched_at = ${now}
+     WHERE a.id IN (SELECT id FROM task_attempts
+                    WHERE kind = $1 AND status = 'scheduled' AND dispatched_at IS NOT NULL AND ${where.sql}
+                    ORDER BY dispatched_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       AND a.status = 'scheduled'
+     RETURNING ${COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}`,
+    [kind, where.param, clampLimit(limit)],
   );
   return rows.map(toAttempt);
 }
 
-/** Sets (or, for a re-dispatch of a stale attempt, refreshes) the time it was put on a queue. */
-export async function markDispatched(db: Queryable, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.query(`UPDATE task_attempts SET dispatched_at = ${now} WHERE id = ANY($1::text[])`, [ids]);
-}
-
-export async function staleAttempts(db: Queryable, kind: AttemptKind, olderThanMs: number, limit: number): Promise<AttemptRecord[]> {
+/** Cancels every scheduled attempt of the runs; returns them. */
+export async function cancelAttemptsOfRuns(db: Queryable, runIds: readonly string[]): Promise<{ id: string; runId: string; effectId: string; kind: AttemptKind }[]> {
+  if (runIds.length === 0) return [];
   const rows = await db.query(
-    `SELECT ${COLUMNS} FROM task_attempts
-     WHERE kind = $1 AND status = 'scheduled' AND dispatched_at IS NOT NULL
-       AND dispatched_at <= now() - $2::float8 * interval '1 millisecond'
-     ORDER BY dispatched_at, id LIMIT $3`,
-    [kind, olderThanMs, clampLimit(limit)],
+    `UPDATE task_attempts SET status = 'cancelled', finished_at = ${now}
+     WHERE run_id = ANY($1::text[]) AND status = 'scheduled' RETURNING id, run_id, effect_id, kind`,
+    [runIds],
   );
-  return rows.map(toAttempt);
+  return rows.map((row) => ({ id: row.id as string, runId: row.run_id as string, effectId: row.effect_id as string, kind: row.kind as AttemptKind }));
 }

@@ -1,5 +1,5 @@
 // run_events: each run's append-only log; seq is assigned by the runner holding the run's lock.
-import type { RunEventRecord } from '@baton/core';
+import type { PublishedEvent, RunEventRecord } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { clampLimit, fromJson, iso, jsonParam } from './values.ts';
 
@@ -14,12 +14,20 @@ function toEvent(row: Row): RunEventRecord {
   };
 }
 
-/** One statement for the whole batch. A (run_id, seq) already taken is an error: never overwrite the log. */
+/**
+ * One statement for the whole batch. A (run_id, seq) already taken is an error: never overwrite
+ * the log. A key already in the run's log is an error too: callers filter with existingEventKeys
+ * under the run's lock first.
+ */
 export async function appendEvents(db: Queryable, events: readonly RunEventRecord[]): Promise<void> {
   if (events.length === 0) return;
+  const keyed = events.some((e) => e.key !== undefined);
   await db.query(
-    `INSERT INTO run_events (run_id, seq, id, type, time, data)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]::json[])`,
+    keyed
+      ? `INSERT INTO run_events (run_id, seq, id, type, time, data, key)
+         SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]::json[], $7::text[])`
+      : `INSERT INTO run_events (run_id, seq, id, type, time, data)
+         SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]::json[])`,
     [
       events.map((e) => e.runId),
       events.map((e) => e.seq),
@@ -27,8 +35,33 @@ export async function appendEvents(db: Queryable, events: readonly RunEventRecor
       events.map((e) => e.type),
       events.map((e) => e.time),
       events.map((e) => jsonParam(e.data)),
+      ...(keyed ? [events.map((e) => e.key ?? null)] : []),
     ],
   );
+}
+
+/** The pairs (run, key) among these already logged, as `${runId} ${key}`. */
+export async function existingEventKeys(db: Queryable, runIds: readonly string[], keys: readonly string[]): Promise<Set<string>> {
+  if (runIds.length === 0 || keys.length === 0) return new Set();
+  const rows = await db.query<{ run_id: string; key: string }>(
+    'SELECT run_id, key FROM run_events WHERE run_id = ANY($1::text[]) AND key = ANY($2::text[])',
+    [runIds, keys],
+  );
+  return new Set(rows.map((row) => `${row.run_id} ${row.key}`));
+}
+
+/** Events of [runId, first, last] ranges with their run's names, in run and seq order. */
+export async function eventsInRanges(db: Queryable, ranges: readonly [string, number, number][]): Promise<PublishedEvent[]> {
+  if (ranges.length === 0) return [];
+  const rows = await db.query(
+    `SELECT e.run_id, e.seq, e.id, e.type, e.time, e.data, r.namespace, r.name, r.version
+     FROM unnest($1::text[], $2::int[], $3::int[]) AS g(run_id, first, last)
+     JOIN run_events e ON e.run_id = g.run_id AND e.seq BETWEEN g.first AND g.last
+     JOIN runs r ON r.id = g.run_id
+     ORDER BY e.run_id, e.seq`,
+    [ranges.map((r) => r[0]), ranges.map((r) => r[1]), ranges.map((r) => r[2])],
+  );
+  return rows.map((row) => ({ ...toEvent(row), namespace: row.namespace as string, name: row.name as string, version: row.version as string }));
 }
 
 export async function listEvents(db: Queryable, runId: string, afterSeq: number, limit: number): Promise<RunEventRecord[]> {

@@ -58,14 +58,27 @@ export async function deleteListens(db: Queryable, ids: readonly string[]): Prom
   await db.query('DELETE FROM listens WHERE id = ANY($1::text[])', [ids]);
 }
 
-export async function listensForType(db: Queryable, type: string): Promise<ListenRecord[]> {
-  const rows = unstorableType(type)
-    ? await db.query('SELECT id, run_id, listen_id, filters FROM listens WHERE event_types IS NULL ORDER BY created_at, id')
-    : await db.query(
-        `SELECT id, run_id, listen_id, filters FROM listens
-         WHERE event_types IS NULL OR event_types @> ARRAY[$1::text]
-         ORDER BY created_at, id`,
-        [type],
-      );
+export async function deleteListensOfRuns(db: Queryable, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  await db.query('DELETE FROM listens WHERE run_id = ANY($1::text[])', [runIds]);
+}
+
+/** Listens that may match an event of `type`; with `namespace`, only those of runs in it. */
+export async function listensForType(db: Queryable, type: string, namespace?: string): Promise<ListenRecord[]> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  if (unstorableType(type)) where.push('l.event_types IS NULL');
+  else {
+    params.push(type);
+    where.push(`(l.event_types IS NULL OR l.event_types @> ARRAY[$${params.length}::text])`);
+  }
+  if (namespace !== undefined) {
+    params.push(namespace);
+    where.push(`EXISTS (SELECT 1 FROM runs r WHERE r.id = l.run_id AND r.namespace = $${params.length})`);
+  }
+  const rows = await db.query(
+    `SELECT l.id, l.run_id, l.listen_id, l.filters FROM listens l WHERE ${where.join(' AND ')} ORDER BY l.created_at, l.id`,
+    params,
+  );
   return rows.map(toListen);
 }

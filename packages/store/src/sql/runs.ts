@@ -4,6 +4,7 @@ import { InvalidCursorError } from '@baton/core';
 import type { NewRun, Page, RunRecord, RunStatus, WorkflowError } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';
+import { cutoffSql, type Cutoff } from './cutoff.ts';
 
 const COLUMNS = `id, definition_id, namespace, name, version, status, input, output, error, idempotency_key,
   parent_run_id, parent_effect_id, usage, created_at, started_at, ended_at, updated_at`;
@@ -112,13 +113,28 @@ export async function listRuns(
   return rows.length > limit && last ? { items, nextCursor: encodeCursor('runs', [last.createdAt, last.id]) } : { items };
 }
 
-/** Runs still pending (no first decision) created more than `olderThanMs` ago, oldest first. */
-export async function pendingRuns(db: Queryable, olderThanMs: number, limit: number): Promise<string[]> {
+/**
+ * Runs still pending (no first decision) last touched before the cutoff, oldest first, claimed:
+ * updated_at becomes now, so each is re-sent by one sweeper and not again before the cutoff.
+ */
+export async function claimPendingRuns(db: Queryable, cutoff: Cutoff, limit: number): Promise<string[]> {
+  const where = cutoffSql('updated_at', cutoff, 1);
   const rows = await db.query<{ id: string }>(
-    `SELECT id FROM runs
-     WHERE status = 'pending' AND created_at <= now() - $1::float8 * interval '1 millisecond'
-     ORDER BY created_at, id LIMIT $2`,
-    [olderThanMs, clampLimit(limit)],
+    `UPDATE runs r SET updated_at = date_trunc('milliseconds', now())
+     WHERE r.id IN (SELECT id FROM runs WHERE status = 'pending' AND ${where.sql} ORDER BY updated_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       AND r.status = 'pending'
+     RETURNING r.id`,
+    [where.param, clampLimit(limit)],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** Children of these runs that have not finished. */
+export async function unfinishedChildren(db: Queryable, runIds: readonly string[]): Promise<string[]> {
+  if (runIds.length === 0) return [];
+  const rows = await db.query<{ id: string }>(
+    `SELECT id FROM runs WHERE parent_run_id = ANY($1::text[]) AND status NOT IN ('completed', 'faulted', 'cancelled') ORDER BY id`,
+    [runIds],
   );
   return rows.map((row) => row.id);
 }

@@ -30,12 +30,19 @@ export async function deleteTimers(db: Queryable, ids: readonly string[]): Promi
   await db.query('DELETE FROM timers WHERE id = ANY($1::text[])', [ids]);
 }
 
-export async function dueTimers(db: Queryable, now: number, limit: number): Promise<TimerRecord[]> {
+/** Deletes and returns timers due at `now`, earliest first; a timer another caller holds is skipped. */
+export async function takeDueTimers(db: Queryable, now: number, limit: number): Promise<TimerRecord[]> {
   const rows = await db.query(
-    'SELECT id, run_id, timer_id, fire_at FROM timers WHERE fire_at <= $1 ORDER BY fire_at, id LIMIT $2',
+    `DELETE FROM timers WHERE id IN (SELECT id FROM timers WHERE fire_at <= $1 ORDER BY fire_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+     RETURNING id, run_id, timer_id, fire_at`,
     [Math.trunc(now), clampLimit(limit)],
   );
-  return rows.map(toTimer);
+  return rows.map(toTimer).sort((a, b) => a.fireAt - b.fireAt || (a.id < b.id ? -1 : 1));
+}
+
+export async function deleteTimersOfRuns(db: Queryable, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  await db.query('DELETE FROM timers WHERE run_id = ANY($1::text[])', [runIds]);
 }
 
 export async function nextTimerAt(db: Queryable): Promise<number | undefined> {

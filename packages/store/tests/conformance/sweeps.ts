@@ -1,5 +1,5 @@
-// Conformance: what the sweepers read outside the runner's transactions — the outbox, stale
-// attempts, pending runs, due timers — and the listens an incoming event is matched against.
+// Conformance: what the sweepers claim — stale attempts, pending runs, due timers — and the
+// listens an incoming event is matched against.
 import { describe, expect, it } from 'vitest';
 import type { NewAttempt } from '@baton/core';
 import { createRuns, uniqueNamespace } from './harness.ts';
@@ -9,61 +9,61 @@ const HOUR = 3_600_000;
 
 export function sweepConformance(h: StoreHarness): void {
   describe('sweeps', () => {
-    it('outbox: undispatched until marked; stale when dispatched long ago and still scheduled', async () => {
+    it('claimStaleAttempts: scheduled attempts handed out before the cutoff, each claimed once', async () => {
       const store = h.store();
       const [runId] = await createRuns(store, uniqueNamespace(), 1);
       const attempts: NewAttempt[] = ['e1', 'e2', 'e3'].map((effectId) => ({
         id: `${runId}:${effectId}`, runId: runId!, effectId, kind: 'http', reference: `/do/${effectId}`, payload: { effectId },
       }));
+      const before = await store.databaseNow();
       await store.transaction((tx) => tx.insertAttempts(attempts));
       const ids = attempts.map((a) => a.id);
-      const mine = (list: { id: string }[]) => list.map((a) => a.id).filter((id) => ids.includes(id));
-
-      expect(mine(await store.undispatchedAttempts(0, 1000))).toEqual(ids);
-      expect(mine(await store.undispatchedAttempts(HOUR, 1000))).toEqual([]);
-      const [outboxEntry] = (await store.undispatchedAttempts(0, 1000)).filter((a) => a.id === ids[0]);
-      expect(outboxEntry).toMatchObject({ runId, effectId: 'e1', kind: 'http', status: 'scheduled', payload: { effectId: 'e1' } });
-      expect(outboxEntry).not.toHaveProperty('dispatchedAt');
-
-      await store.markDispatched([ids[0]!, ids[1]!]);
-      await store.markDispatched([]);
-      expect(mine(await store.undispatchedAttempts(0, 1000))).toEqual([ids[2]]);
+      const mine = (list: { id: string }[]) => list.map((a) => a.id).filter((id) => ids.includes(id)).sort();
       await store.transaction((tx) => tx.completeAttempts([{ id: ids[1]!, status: 'completed', result: 1 }]));
-
-      expect(mine(await store.staleAttempts('http', 0, 1000))).toEqual([ids[0]]);
-      expect(mine(await store.staleAttempts('agent', 0, 1000))).toEqual([]);
-      expect(mine(await store.staleAttempts('http', HOUR, 1000))).toEqual([]);
-      const [stale] = (await store.staleAttempts('http', 0, 1000)).filter((a) => a.id === ids[0]);
-      expect(stale?.dispatchedAt).toEqual(expect.any(String));
+      // Written now: not stale for an hour, nor before a cutoff taken before they were written.
+      expect(mine(await store.claimStaleAttempts('http', { olderThanMs: HOUR }, 1000))).toEqual([]);
+      expect(mine(await store.claimStaleAttempts('http', { before }, 1000))).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const claimed = await store.claimStaleAttempts('http', { olderThanMs: 0 }, 1000);
+      expect(mine(claimed)).toEqual([ids[0], ids[2]]);
+      expect(claimed.find((a) => a.id === ids[0])).toMatchObject({ runId, effectId: 'e1', kind: 'http', status: 'scheduled', payload: { effectId: 'e1' }, dispatchedAt: expect.any(String) });
+      expect(mine(await store.claimStaleAttempts('agent', { olderThanMs: 0 }, 1000))).toEqual([]);
+      // Claimed: dispatched again just now, so a second sweep with a window does not take them.
+      expect(mine(await store.claimStaleAttempts('http', { olderThanMs: 1_000 }, 1000))).toEqual([]);
+      const cutoff = await store.databaseNow();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(mine(await store.claimStaleAttempts('http', { before: new Date(Date.parse(cutoff) + 10_000).toISOString() }, 1000))).toEqual([ids[0], ids[2]]);
     });
 
-    it('pendingRuns lists runs without a first decision, oldest first', async () => {
+    it('claimPendingRuns: runs without a first decision, oldest first, each claimed once per window', async () => {
       const store = h.store();
       const ids = await createRuns(store, uniqueNamespace(), 3);
       const mine = (list: string[]) => list.filter((id) => ids.includes(id));
-      expect(mine(await store.pendingRuns(0, 10_000))).toEqual(ids);
-      expect(mine(await store.pendingRuns(HOUR, 10_000))).toEqual([]);
+      expect(mine(await store.claimPendingRuns({ olderThanMs: HOUR }, 10_000))).toEqual([]);
       await store.transaction((tx) => tx.saveRuns([{ id: ids[1]!, status: 'running', state: { status: 'running' }, eventSeq: 0 }]));
-      expect(mine(await store.pendingRuns(0, 10_000))).toEqual([ids[0], ids[2]]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(mine(await store.claimPendingRuns({ olderThanMs: 0 }, 10_000))).toEqual([ids[0], ids[2]]);
+      expect(mine(await store.claimPendingRuns({ olderThanMs: 1_000 }, 10_000))).toEqual([]);
     });
 
-    it('dueTimers returns timers due at `now`, earliest first; nextTimerAt the earliest', async () => {
+    it('takeDueTimers deletes and returns timers due at `now`, earliest first, each to one caller; nextTimerAt the earliest', async () => {
       const store = h.store();
       const [runId] = await createRuns(store, uniqueNamespace(), 1);
       // Times in 1970 so that no other test's timer is earlier.
-      const timers = [30, 10, 20].map((fireAt) => ({ id: `${runId}:t${fireAt}`, runId: runId!, timerId: `t${fireAt}`, fireAt }));
+      const timers = [30, 10, 20, 15].map((fireAt) => ({ id: `${runId}:t${fireAt}`, runId: runId!, timerId: `t${fireAt}`, fireAt }));
       await store.transaction((tx) => tx.insertTimers(timers));
       expect(await store.nextTimerAt()).toBe(10);
-      const due = await store.dueTimers(20, 1000);
-      expect(due).toEqual([
-        { id: `${runId}:t10`, runId, timerId: 't10', fireAt: 10 },
-        { id: `${runId}:t20`, runId, timerId: 't20', fireAt: 20 },
-      ]);
-      expect(await store.dueTimers(20, 1)).toHaveLength(1);
       // Re-arming a timer moves it.
-      await store.transaction((tx) => tx.insertTimers([{ ...timers[1]!, fireAt: 25 }]));
-      expect(await store.nextTimerAt()).toBe(20);
-      await store.transaction((tx) => tx.deleteTimers(timers.map((t) => t.id)));
+      await store.transaction((tx) => tx.insertTimers([{ ...timers[1]!, fireAt: 12 }]));
+      expect(await store.nextTimerAt()).toBe(12);
+      const [a, b] = await Promise.all([store.transaction((tx) => tx.takeDueTimers(20, 2)), store.transaction((tx) => tx.takeDueTimers(20, 2))]);
+      const taken = [...a, ...b].filter((t) => t.runId === runId);
+      expect(taken.map((t) => t.timerId).sort()).toEqual(['t10', 't15', 't20']);
+      expect(a.map((t) => t.fireAt)).toEqual([...a.map((t) => t.fireAt)].sort((x, y) => x - y));
+      expect(taken.find((t) => t.timerId === 't10')).toEqual({ id: `${runId}:t10`, runId, timerId: 't10', fireAt: 12 });
+      expect((await store.transaction((tx) => tx.takeDueTimers(20, 10))).filter((t) => t.runId === runId)).toEqual([]);
+      expect(await store.nextTimerAt()).toBe(30);
+      await store.transaction((tx) => tx.deleteTimers([timers[0]!.id]));
       const next = await store.nextTimerAt();
       expect(next === undefined || next > 30).toBe(true);
     });

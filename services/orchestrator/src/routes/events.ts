@@ -1,23 +1,13 @@
 // CloudEvents in (POST /api/v1/events, delivered to runs waiting in a `listen` task) and a run's
 // event log out (GET /api/v1/runs/{id}/events, CloudEvents with seq for resuming).
-import type { CloudEvent, ListenRecord } from '@baton/core';
+import type { CloudEvent } from '@baton/core';
 import { routeCloudEvent } from '@baton/engine';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../app.ts';
-import type { Principal } from '../auth.ts';
 import { toCloudEvent } from '@baton/core';
 import { defineRoute } from '../route-kit.ts';
 import { CloudEventSchema, EventAcceptedSchema, EventPageSchema, ListEventsQuery, RunParams } from '../schemas.ts';
 import { loadRun } from './runs.ts';
-
-/** A namespace-restricted key delivers only to runs of its namespace. */
-async function visibleTo(ctx: ApiContext, principal: Principal, listens: ListenRecord[]): Promise<ListenRecord[]> {
-  if (principal.namespace === undefined) return listens;
-  const runIds = [...new Set(listens.map((listen) => listen.runId))];
-  const runs = await Promise.all(runIds.map((id) => ctx.store.getRun(id)));
-  const allowed = new Set(runs.filter((run) => run?.namespace === principal.namespace).map((run) => run!.id));
-  return listens.filter((listen) => allowed.has(listen.runId));
-}
 
 export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void {
   defineRoute(app, ctx.catalog, {
@@ -35,7 +25,8 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     },
     handler: async ({ reply, body, principal }) => {
       const event = body as CloudEvent;
-      const matched = await routeCloudEvent(ctx.store, ctx.bus, event, (listens) => visibleTo(ctx, principal, listens));
+      // A namespace-restricted key delivers only to runs of its namespace.
+      const matched = await routeCloudEvent(ctx.store, ctx.bus, event, principal.namespace, ctx.logger);
       reply.status(202);
       return { matched: matched.length };
     },

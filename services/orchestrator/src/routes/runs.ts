@@ -3,6 +3,7 @@ import type { RunnerMessage, RunRecord } from '@baton/core';
 import { Queues, TERMINAL_STATUSES } from '@baton/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
+import { enqueueDurably } from '@baton/engine';
 import type { ApiContext } from '../app.ts';
 import { assertNamespace, listingNamespace, type Principal } from '../auth.ts';
 import { ApiProblem, ProblemTypes, conflict, notFound } from '../problems.ts';
@@ -157,8 +158,10 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (TERMINAL_STATUSES.has(run.status)) {
         throw conflict(`run ${run.id} has already finished (status ${run.status}); there is nothing to cancel`, { runStatus: run.status });
       }
+      // Recorded in PostgreSQL (the outbox) before the answer: a crash or a lost transport after
+      // the 202 cannot lose the cancellation.
       const cancel: RunnerMessage = { type: 'cancel', runId: run.id, ...(body?.reason !== undefined && { reason: body.reason }) };
-      await ctx.bus.enqueue(Queues.runner, [cancel]);
+      await enqueueDurably(ctx.store, ctx.bus, [cancel], ctx.logger);
       reply.status(202);
       return runView(run);
     },

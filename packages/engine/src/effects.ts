@@ -1,0 +1,122 @@
+// What a batch writes: the decisions' effects turned into rows of one transaction. Effects
+// outside PostgreSQL become outbox rows (outbox.ts) in the same transaction.
+import { ErrorTypes, type Decision, type Input, type ListenRecord, type LockedRun, type NewApproval, type NewAttempt, type NewRun, type PublishedEvent, type RunUpdate, type RunnerMessage, type RunnerTx, type TaskMessage, type TimerRecord, type CloudEvent } from '@baton/core';
+import { openApproval } from './approvals.ts';
+import type { DefinitionCache } from './definitions.ts';
+
+/** Child runs get ids derived from their parent, so a cancel can reach them without a lookup. */
+export function childRunId(parentRunId: string, effectId: string): string {
+  return `${parentRunId}.${effectId}`;
+}
+
+export interface Writes {
+  updates: RunUpdate[];
+  events: PublishedEvent[];
+  attempts: NewAttempt[];
+  /** Task messages of `attempts` (kinds handled by workers), in order. */
+  tasks: TaskMessage[];
+  cancelAttempts: string[];
+  timers: TimerRecord[];
+  deleteTimers: string[];
+  listens: ListenRecord[];
+  deleteListens: string[];
+  childRuns: NewRun[];
+  approvals: NewApproval[];
+  /** Runs whose log grew without a decision (only their event seq changes). */
+  seqOnly: { id: string; eventSeq: number }[];
+  /** Runs the engine ended outside the interpreter: their timers, listens, attempts, children are released. */
+  release: string[];
+  /** Messages for the runner (outbox rows). */
+  runner: RunnerMessage[];
+  /** CloudEvents emitted by runs, with the emitting run's namespace (routed in the transaction). */
+  emitted: { namespace: string; event: CloudEvent }[];
+}
+
+export function emptyWrites(): Writes {
+  return { updates: [], events: [], attempts: [], tasks: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [], approvals: [], seqOnly: [], release: [], runner: [], emitted: [] };
+}
+
+/** Turns a decision's effects into writes; returns inputs to feed back to the run (failed lookups). */
+export function applyEffects(definitions: DefinitionCache, now: number, run: LockedRun, decision: Decision, writes: Writes): Input[] {
+  const feedback: Input[] = [];
+  for (const effect of decision.effects) {
+    const key = `${run.id}:${'id' in effect ? effect.id : ''}`;
+    switch (effect.kind) {
+      case 'task': {
+        const message: TaskMessage = { attemptId: key, runId: run.id, effectId: effect.id, kind: effect.taskKind, namespace: run.namespace, reference: effect.reference, name: effect.name, payload: effect.payload };
+        if (effect.timeoutMs !== undefined) message.timeoutMs = effect.timeoutMs;
+        const invalid = effect.taskKind === 'approval' ? openApproval(run, message, now, writes.approvals) : undefined;
+        if (invalid) {
+          feedback.push(invalid);
+          break;
+        }
+        writes.attempts.push({ id: key, runId: run.id, effectId: effect.id, kind: effect.taskKind, reference: effect.reference, payload: message });
+        writes.tasks.push(message);
+        break;
+      }
+      case 'workflow': {
+        const definition = definitions.peekByKey({ namespace: effect.namespace, name: effect.workflowName, version: effect.version })?.record;
+        if (!definition) {
+          const detail = `workflow ${effect.namespace}/${effect.workflowName}@${effect.version} is not registered`;
+          feedback.push({ type: 'task.failed', effectId: effect.id, error: { type: ErrorTypes.configuration, status: 404, title: 'Subflow not found', detail, instance: effect.reference } });
+          break;
+        }
+        const id = childRunId(run.id, effect.id);
+        writes.childRuns.push({ id, definitionId: definition.id, namespace: definition.namespace, name: definition.name, version: definition.version, input: effect.input, parentRunId: run.id, parentEffectId: effect.id });
+        writes.attempts.push({ id: key, runId: run.id, effectId: effect.id, kind: 'workflow', reference: effect.reference, payload: { childRunId: id } });
+        writes.runner.push({ type: 'start', runId: id });
+        break;
+      }
+      case 'timer':
+        writes.timers.push({ id: key, runId: run.id, timerId: effect.id, fireAt: effect.fireAt });
+        break;
+      case 'cancelTimer':
+        writes.deleteTimers.push(key);
+        break;
+      case 'cancelTask':
+        // A child run is stopped too: write() sends it a cancel when the attempt was a subflow.
+        writes.cancelAttempts.push(key);
+        writes.deleteListens.push(key);
+        break;
+      case 'emit':
+        writes.emitted.push({ namespace: run.namespace, event: effect.event });
+        break;
+      case 'listen':
+        writes.listens.push({ id: key, runId: run.id, listenId: effect.id, filters: effect.filters });
+        break;
+      case 'unlisten':
+        writes.deleteListens.push(key);
+        break;
+      case 'continue':
+        writes.runner.push({ type: 'continue', runId: run.id });
+        break;
+    }
+  }
+  return feedback;
+}
+
+/** Writes everything but the outbox rows; adds cancels for the child runs of subflow attempts it cancelled. */
+export async function write(tx: RunnerTx, w: Writes): Promise<void> {
+  // Child runs first: their rows exist before anything refers to them.
+  if (w.childRuns.length) await tx.createRuns(w.childRuns);
+  if (w.updates.length) await tx.saveRuns(w.updates);
+  if (w.seqOnly.length) await tx.setEventSeqs(w.seqOnly);
+  if (w.events.length) await tx.appendEvents(w.events.map(({ runId, seq, id, type, time, data, key }) => ({ runId, seq, id, type, time, data, ...(key !== undefined && { key }) })));
+  if (w.attempts.length) await tx.insertAttempts(w.attempts);
+  if (w.approvals.length) await tx.insertApprovals(w.approvals);
+  const cancelled = w.cancelAttempts.length ? await tx.cancelAttempts(w.cancelAttempts) : [];
+  if (w.timers.length) await tx.insertTimers(w.timers);
+  if (w.deleteTimers.length) await tx.deleteTimers(w.deleteTimers);
+  if (w.listens.length) await tx.insertListens(w.listens);
+  if (w.deleteListens.length) await tx.deleteListens(w.deleteListens);
+  const released = w.release.length ? await tx.releaseRuns(w.release) : [];
+  const cancelledIds = new Set(cancelled.map((a) => a.id));
+  // A task created and cancelled within this batch (a lost fork branch) is never dispatched.
+  if (cancelledIds.size > 0 || released.length > 0) {
+    for (const a of released) cancelledIds.add(a.id);
+    w.tasks = w.tasks.filter((t) => !cancelledIds.has(t.attemptId));
+  }
+  const childOf = (attemptId: string) => childRunId(attemptId.slice(0, attemptId.lastIndexOf(':')), attemptId.slice(attemptId.lastIndexOf(':') + 1));
+  for (const a of cancelled) if (a.kind === 'workflow') w.runner.push({ type: 'cancel', runId: childOf(a.id), reason: 'the parent task was cancelled' });
+  for (const a of released) if (a.kind === 'workflow') w.runner.push({ type: 'cancel', runId: childOf(a.id), reason: 'the parent run ended' });
+}

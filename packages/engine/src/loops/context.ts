@@ -1,0 +1,58 @@
+// What the runner's loops share (one resources bag): ports, options, metrics, the apply
+// dependencies, and `commit` — what happens after every committed batch, whichever loop made it.
+import type { Bus, Store } from '@baton/core';
+import type { Logger } from 'pino';
+import type { ApplyDeps, BatchOutcome } from '../apply.ts';
+import type { EngineMetrics } from '../metrics.ts';
+import { relay } from '../outbox.ts';
+import type { RunnerOptions } from '../runner.ts';
+
+export interface LoopContext {
+  store: Store;
+  bus: Bus;
+  logger: Logger;
+  metrics: EngineMetrics;
+  options: RunnerOptions;
+  clock: () => number;
+  apply: ApplyDeps;
+  /** Aborted when the runner stops. */
+  signal: AbortSignal;
+  /** Keeps a background write (e.g. deleting a relayed outbox row) until stop() has waited for it. */
+  background(work: Promise<unknown>): void;
+  /** Wakes the timer loop when a batch wrote a timer earlier than the one it sleeps for. */
+  timerWritten(fireAt: number): void;
+}
+
+/**
+ * After a commit: hand the batch's effects to the transport, count, log. Never throws — the
+ * commit stands, and what could not be relayed is in the outbox for the sweeper.
+ */
+export async function afterCommit(ctx: LoopContext, outcome: BatchOutcome): Promise<void> {
+  await relay(ctx.bus, ctx.store, ctx.logger, outcome.relay, (work) => ctx.background(work));
+  ctx.metrics.transitions.inc(outcome.transitions);
+  for (const s of outcome.started) ctx.metrics.runsStarted.inc({ namespace: s.namespace });
+  for (const f of outcome.finished) {
+    ctx.metrics.runsFinished.inc({ namespace: f.namespace, status: f.status });
+    ctx.logger.info({ runId: f.runId, namespace: f.namespace, status: f.status }, 'run finished');
+  }
+  if (ctx.logger.isLevelEnabled('debug')) {
+    for (const e of outcome.relay.events) ctx.logger.debug({ runId: e.runId, seq: e.seq, type: e.type, task: (e.data as { task?: string } | null)?.task }, 'run event');
+    for (const t of outcome.relay.tasks) ctx.logger.debug({ runId: t.runId, task: t.reference, attemptId: t.attemptId, kind: t.kind }, 'task dispatched');
+  }
+  if (outcome.nextTimerAt !== undefined) ctx.timerWritten(outcome.nextTimerAt);
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,62 @@
+// Transport epochs: when the bus's data may have been lost (Redis restarted — its AOF may lack the
+// last second — or was wiped; the in-process bus of a new process), whatever was in flight is sent
+// again from PostgreSQL at once, instead of after the stale-attempt window (minutes). One runner
+// repairs each epoch (a claim with a lease in bus_epochs); the others see it claimed or done.
+//   re-sent: every outbox row (made due now), every scheduled http and agent attempt, the notices
+//   of approvals no hitl-worker handled yet, the start of every pending run — all that was handed
+//   to the transport before the repair began. Timers live in PostgreSQL and are not affected.
+import type { AttemptKind } from '@baton/core';
+import { noticeTask } from '../approvals.ts';
+import { send } from '../outbox.ts';
+import type { LoopContext } from './context.ts';
+import { redispatch, sweepOutbox, sweepPendingRuns } from './sweeper.ts';
+
+const PAGE = 500;
+const REPAIR_LEASE_MS = 120_000;
+const KINDS: AttemptKind[] = ['http', 'agent'];
+
+export class EpochWatch {
+  private repaired: string | undefined;
+
+  constructor(private readonly ctx: LoopContext) {}
+
+  async check(): Promise<void> {
+    const epoch = await this.ctx.bus.epoch();
+    if (epoch === this.repaired) return;
+    const claim = await this.ctx.store.claimEpoch(epoch, this.ctx.options.consumer, REPAIR_LEASE_MS);
+    if (claim === 'busy') return; // another runner repairs it; if it dies, its lease ends and we try again
+    if (claim === 'claimed') {
+      const started = Date.now();
+      const counts = await this.repair();
+      await this.ctx.store.markEpochRepaired(epoch);
+      this.ctx.logger.warn({ epoch, ...counts, ms: Date.now() - started }, 'the transport lost its data (new epoch); work in flight was sent again from PostgreSQL');
+    }
+    this.repaired = epoch;
+  }
+
+  private async repair(): Promise<Record<string, number>> {
+    const { store } = this.ctx;
+    const before = await store.databaseNow();
+    const counts: Record<string, number> = { outbox: await store.makeOutboxDue() };
+    for (const kind of KINDS) {
+      counts[kind] = 0;
+      for (;;) {
+        const attempts = await store.claimStaleAttempts(kind, { before }, PAGE);
+        counts[kind] += attempts.length;
+        if (attempts.length > 0) await redispatch(this.ctx, attempts);
+        if (attempts.length < PAGE) break;
+      }
+    }
+    counts.approvals = 0;
+    for (let after = ''; ; ) {
+      const approvals = await store.unnotifiedApprovals(before, after, PAGE);
+      if (approvals.length === 0) break;
+      counts.approvals += approvals.length;
+      await send(this.ctx.bus, { tasks: approvals.map(noticeTask), events: [], runner: [] });
+      after = approvals.at(-1)!.id;
+    }
+    await sweepPendingRuns(this.ctx, { before });
+    counts.relayed = await sweepOutbox(this.ctx);
+    return counts;
+  }
+}

@@ -1,0 +1,122 @@
+// The inbox loop: consumes the `runner` queue and applies batches. Its failure rule, the one every
+// input of a run goes through (timers and outbox messages included, since they arrive here):
+//   - a batch that fails is applied again run by run, so one bad run does not hold back the others;
+//   - a run whose messages fail POISON_DELIVERIES times is faulted by the engine (with cleanup)
+//     and its messages are acknowledged — it ends visibly instead of staying stuck;
+//   - what fails after the commit (the relay) never counts: the commit stands and the outbox
+//     sweeper relays what is missing; the messages are acknowledged.
+import { ErrorTypes, Queues, type BusMessage, type RunnerMessage, type WorkflowError } from '@baton/core';
+import { applyBatch } from '../apply.ts';
+import { parseRunnerMessage } from '../validate.ts';
+import { afterCommit, sleep, type LoopContext } from './context.ts';
+
+/** Deliveries after which a run whose messages still fail alone is faulted. */
+export const POISON_DELIVERIES = 3;
+
+interface Parsed {
+  bus: BusMessage;
+  message: RunnerMessage;
+}
+
+export async function inboxLoop(ctx: LoopContext): Promise<void> {
+  const { bus, options, logger, signal } = ctx;
+  while (!signal.aborted) {
+    let batch: BusMessage[] = [];
+    try {
+      batch = await bus.consume(Queues.runner, options.consumer, { max: options.batchSize, blockMs: 2_000, visibilityMs: options.visibilityMs, signal });
+      if (batch.length === 0) continue;
+      const reclaimed = batch.filter((m) => m.deliveries > 1).length;
+      if (reclaimed > 0) ctx.metrics.reclaimed.inc({ queue: Queues.runner }, reclaimed);
+      const parsed: Parsed[] = [];
+      const malformed: string[] = [];
+      for (const m of batch) {
+        const message = parseRunnerMessage(m.body);
+        if (message) parsed.push({ bus: m, message: withEventKeys(message, m.id) });
+        else {
+          logger.warn({ messageId: m.id }, 'dropping a malformed runner message');
+          malformed.push(m.id);
+        }
+      }
+      const done = await applyIsolating(ctx, parsed);
+      if (done.length + malformed.length > 0) await bus.ack(Queues.runner, [...done, ...malformed]);
+    } catch (error) {
+      if (signal.aborted) return;
+      // Unacked messages come back after the visibility timeout; back off briefly meanwhile.
+      logger.error({ err: error, batch: batch.length }, 'runner batch failed; messages will be redelivered');
+      await sleep(200, signal);
+    }
+  }
+}
+
+/**
+ * Appended events without a key get one from the transport's message id, which a redelivery of
+ * the same message keeps: a message applied, then delivered again (its runner died before the
+ * ack), appends its events once.
+ */
+function withEventKeys(message: RunnerMessage, busId: string): RunnerMessage {
+  if (message.type !== 'events' || message.events.every((e) => e.key !== undefined)) return message;
+  return { ...message, events: message.events.map((e, i) => (e.key === undefined ? { ...e, key: `bus:${busId}:${i}` } : e)) };
+}
+
+/** Applies a batch; if it fails, run by run. Returns the bus ids to acknowledge (what failed stays for redelivery). */
+async function applyIsolating(ctx: LoopContext, parsed: Parsed[]): Promise<string[]> {
+  if (parsed.length === 0) return [];
+  try {
+    await apply(ctx, parsed.map((p) => p.message));
+    return parsed.map((p) => p.bus.id);
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    ctx.logger.warn({ err: error, batch: parsed.length }, 'runner batch failed; applying it run by run');
+  }
+  const done: string[] = [];
+  for (const group of groupByRun(parsed)) {
+    const runId = group[0]!.message.runId;
+    try {
+      await apply(ctx, group.map((p) => p.message));
+      done.push(...group.map((p) => p.bus.id));
+    } catch (error) {
+      if (Math.max(...group.map((p) => p.bus.deliveries)) < POISON_DELIVERIES) {
+        ctx.logger.error({ err: error, runId }, 'could not apply the messages of a run; they will be redelivered');
+        continue;
+      }
+      ctx.logger.error({ err: error, runId }, 'messages of a run keep failing; faulting the run');
+      await faultStuckRun(ctx, runId, group.map((p) => p.message), error);
+      done.push(...group.map((p) => p.bus.id));
+    }
+  }
+  return done;
+}
+
+async function apply(ctx: LoopContext, messages: RunnerMessage[]): Promise<void> {
+  const end = ctx.metrics.batchSeconds.startTimer();
+  const outcome = await applyBatch(ctx.apply, messages);
+  await afterCommit(ctx, outcome);
+  end();
+}
+
+/**
+ * Faults a run that cannot be advanced (a row the database refuses, an interpreter bug): the same
+ * engine fault as any other (timers, listens, attempts, child runs released; the parent told), and
+ * the outbox rows of the failing messages are dropped with them.
+ */
+async function faultStuckRun(ctx: LoopContext, runId: string, messages: RunnerMessage[], cause: unknown): Promise<void> {
+  const detail = `the runner could not apply this run's messages after ${POISON_DELIVERIES} deliveries: ${(cause as Error)?.message ?? String(cause)}`;
+  const error: WorkflowError = { type: ErrorTypes.runtime, status: 500, title: 'Run could not be advanced', detail };
+  try {
+    await afterCommit(ctx, await applyBatch(ctx.apply, [], [{ runId, error }]));
+  } catch (failure) {
+    ctx.logger.error({ err: failure, runId }, 'could not fault a stuck run; its messages are dropped');
+  }
+  const rows = messages.flatMap((m) => (m.outboxId === undefined ? [] : [m.outboxId]));
+  if (rows.length > 0) ctx.background(ctx.store.deleteOutbox(rows));
+}
+
+function groupByRun(messages: readonly Parsed[]): Parsed[][] {
+  const groups = new Map<string, Parsed[]>();
+  for (const m of messages) {
+    const group = groups.get(m.message.runId);
+    if (group) group.push(m);
+    else groups.set(m.message.runId, [m]);
+  }
+  return [...groups.values()];
+}

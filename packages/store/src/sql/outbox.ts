@@ -1,0 +1,64 @@
+// outbox: the effects of committed state changes outside PostgreSQL (migration 0005).
+//   runner rows  one runner message each; deleted by the transaction that applies the message
+//   relay rows   attempts to enqueue and event ranges to publish; deleted once relayed
+// Sweepers claim due rows with FOR UPDATE SKIP LOCKED and move relay_at forward, so that N runners
+// never send one row at the same time, and a row that keeps coming back is sent less and less often.
+import type { ClaimedOutboxRow, NewOutboxRow, OutboxRow, RelayBody, RunnerMessage } from '@baton/core';
+import type { Queryable, Row } from '../db/types.ts';
+import { clampLimit, fromJson } from './values.ts';
+
+/** Seconds before a claimed row is due again: 5 s, 10 s, 20 s … up to 5 minutes. */
+const BACKOFF_SQL = `least(300, 5 * power(2, least(o.relays, 10)))`;
+
+function toRow(row: Row): ClaimedOutboxRow {
+  const base = { id: row.id as string, relays: Number(row.relays) };
+  return row.kind === 'runner'
+    ? { ...base, kind: 'runner', runId: row.run_id as string, body: fromJson(row.body) as RunnerMessage }
+    : { ...base, kind: 'relay', body: fromJson(row.body) as RelayBody };
+}
+
+function runIdOf(row: OutboxRow): string | null {
+  return row.kind === 'runner' ? row.runId : null;
+}
+
+export async function insertOutbox(db: Queryable, rows: readonly NewOutboxRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `INSERT INTO outbox (id, kind, run_id, body, relay_at)
+     SELECT u.id, u.kind, u.run_id, u.body, date_trunc('milliseconds', now()) + u.after_ms * interval '1 millisecond'
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]::json[], $5::float8[]) AS u(id, kind, run_id, body, after_ms)
+     ON CONFLICT (id) DO NOTHING`,
+    [rows.map((r) => r.id), rows.map((r) => r.kind), rows.map(runIdOf), rows.map((r) => JSON.stringify(r.body)), rows.map((r) => r.relayAfterMs)],
+  );
+}
+
+/** Deletes rows being applied; the ids returned existed (a message whose row is gone is a duplicate). */
+export async function takeOutbox(db: Queryable, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<{ id: string }>('DELETE FROM outbox WHERE id = ANY($1::text[]) RETURNING id', [ids]);
+  return rows.map((row) => row.id);
+}
+
+export async function deleteOutbox(db: Queryable, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('DELETE FROM outbox WHERE id = ANY($1::text[])', [ids]);
+}
+
+export async function claimOutbox(db: Queryable, limit: number): Promise<ClaimedOutboxRow[]> {
+  const rows = await db.query(
+    `UPDATE outbox o SET relays = o.relays + 1,
+       relay_at = date_trunc('milliseconds', now()) + ${BACKOFF_SQL} * interval '1 second'
+     WHERE o.id IN (SELECT id FROM outbox WHERE relay_at <= now() ORDER BY relay_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+     RETURNING o.id, o.kind, o.run_id, o.body, o.relays`,
+    [clampLimit(limit)],
+  );
+  return rows.map(toRow);
+}
+
+export async function makeOutboxDue(db: Queryable): Promise<number> {
+  const rows = await db.query<{ n: string }>(
+    `WITH due AS (UPDATE outbox SET relay_at = date_trunc('milliseconds', now()) WHERE relay_at > now() RETURNING 1)
+     SELECT count(*)::text AS n FROM due`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
