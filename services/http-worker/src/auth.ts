@@ -1,5 +1,11 @@
 // Authentication policies of an endpoint → the credentials to send. Basic and bearer go on the
 // first request; digest answers the server's 401 challenge (digest.ts).
+//
+// Secret-based policies ({ bearer: { use: NAME } }) arrive already resolved: the runner turns them
+// into deferred `$secrets["NAME"]` expressions, which evaluateDeferred checks against the grants
+// of the task's namespace. A `use` that still arrives here (a task queued by an older version)
+// can only read secrets granted to every namespace (`*`).
+import { lookupSecrets, type WorkflowError } from '@baton/core';
 import type { Authentication } from './payload.ts';
 
 export type Credentials =
@@ -7,7 +13,8 @@ export type Credentials =
   | { scheme: 'bearer'; token: string }
   | { scheme: 'digest'; username: string; password: string };
 
-export type CredentialsResult = { ok: true; credentials: Credentials | undefined } | { ok: false; problem: string };
+/** A failure is a configuration problem, or (`error`) the authorization error of a secret that may not be read. */
+export type CredentialsResult = { ok: true; credentials: Credentials | undefined } | { ok: false; problem: string; error?: WorkflowError };
 
 const unsupported = ['oauth2', 'oidc', 'certificate'] as const;
 
@@ -31,35 +38,41 @@ export function resolveCredentials(authentication: Authentication | undefined, s
  * policy ({ basic: {...} } …) is accepted; anything else is a configuration error.
  */
 function resolvePolicyReference(name: string, secrets: Record<string, unknown>): CredentialsResult {
-  const secret = secrets[name];
+  const read = readSecret(secrets, name);
+  const secret = read.ok ? read.value : undefined;
   if (isRecord(secret) && ('basic' in secret || 'bearer' in secret || 'digest' in secret)) {
     const { use: _ignored, ...policy } = secret;
     return resolveCredentials(policy as Authentication, secrets);
   }
-  return { ok: false, problem: `authentication policy "${name}" was not resolved: it is neither inlined by the runner nor a secret holding a policy` };
+  return { ok: false, problem: `authentication policy "${name}" was not resolved: it is neither inlined by the runner nor a secret holding a policy that this task may read` };
 }
 
 function userPassword(scheme: 'basic' | 'digest', config: { username: string; password: string } | { use: string }, secrets: Record<string, unknown>): CredentialsResult {
   if ('username' in config) return { ok: true, credentials: { scheme, username: config.username, password: config.password } };
-  const secret = secrets[config.use];
-  if (secret === undefined) return missingSecret(scheme, config.use);
+  const read = readSecret(secrets, config.use);
+  if (!read.ok) return read;
+  const secret = read.value;
   if (isRecord(secret) && typeof secret.username === 'string' && typeof secret.password === 'string') {
     return { ok: true, credentials: { scheme, username: secret.username, password: secret.password } };
   }
   return { ok: false, problem: `secret "${config.use}" used by ${scheme} authentication must hold { username, password }` };
 }
 
-function bearer(config: { token: string } | { use: string }, secrets: Record<string, unknown>): CredentialsResult {
+function bearer(config: string | { token: string } | { use: string }, secrets: Record<string, unknown>): CredentialsResult {
+  if (typeof config === 'string') return { ok: true, credentials: { scheme: 'bearer', token: config } };
   if ('token' in config) return { ok: true, credentials: { scheme: 'bearer', token: config.token } };
-  const secret = secrets[config.use];
-  if (secret === undefined) return missingSecret('bearer', config.use);
+  const read = readSecret(secrets, config.use);
+  if (!read.ok) return read;
+  const secret = read.value;
   if (typeof secret === 'string') return { ok: true, credentials: { scheme: 'bearer', token: secret } };
   if (isRecord(secret) && typeof secret.token === 'string') return { ok: true, credentials: { scheme: 'bearer', token: secret.token } };
   return { ok: false, problem: `secret "${config.use}" used by bearer authentication must hold a token string or { token }` };
 }
 
-function missingSecret(scheme: string, name: string): CredentialsResult {
-  return { ok: false, problem: `secret "${name}" used by ${scheme} authentication is not defined in this worker's secrets` };
+/** A secret named by a `use` that reached the worker unresolved: only grants to every namespace count. */
+function readSecret(secrets: Record<string, unknown>, name: string): { ok: true; value: unknown } | { ok: false; problem: string; error: WorkflowError } {
+  const lookup = lookupSecrets(secrets, [name], undefined);
+  return lookup.ok ? { ok: true, value: lookup.values[name] } : { ok: false, problem: lookup.error.detail ?? '', error: lookup.error };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -79,5 +92,6 @@ export function preemptiveAuthorization(credentials: Credentials | undefined): s
 export function credentialStrings(credentials: Credentials | undefined): string[] {
   if (!credentials) return [];
   if (credentials.scheme === 'bearer') return [credentials.token];
-  return [credentials.password];
+  // username:password is what basic auth sends (base64-encoded, which the masker recognises).
+  return [credentials.password, `${credentials.username}:${credentials.password}`];
 }

@@ -1,5 +1,7 @@
 // executeHttpCall: one `call: http` task attempt → its output or a WorkflowError. Never throws.
-import type { WorkflowError } from '@baton/core';
+// The outcome is masked before it is returned: no secret this worker holds (nor the call's
+// credentials) leaves it in an output, an error detail or an echoed `error.response`.
+import { ErrorTypes, Fault, type SecretMasker, type WorkflowError } from '@baton/core';
 import { evaluateDeferred } from '@baton/core/interpreter';
 import type { Agent } from 'undici';
 import { AddressPolicy } from './address-policy.ts';
@@ -8,7 +10,7 @@ import { createCheckedAgent } from './connector.ts';
 import { cancelledError, configurationError, expressionError, type HttpResponseSummary, responseTooLargeError, statusError, timeoutError, transportError } from './errors.ts';
 import type { HttpWorkerOptions } from './options.ts';
 import { type HttpCall, parseHttpCall, withQuery } from './payload.ts';
-import { createRedactor, type Redactor, redactHeaders } from './redact.ts';
+import { type Redactor, redactHeaders, secretMasker } from './redact.ts';
 import { type Exchange, initialRequest, performRequest, RedirectTargetError, TooManyRedirectsError } from './request.ts';
 import { decodeContent, flattenHeaders, readBodyBounded, ResponseTooLargeError } from './response.ts';
 
@@ -17,6 +19,7 @@ export type HttpCallOutcome = { ok: true; output: unknown } | { ok: false; error
 export interface HttpCallContext {
   /** The task attempt id; sent as Idempotency-Key. */
   attemptId: string;
+  /** The worker's secrets with their grants (loadSecrets); a deferred expression reads only those granted to its namespace. */
   secrets: Record<string, unknown>;
   options: HttpWorkerOptions;
   /** Aborting cancels the call (worker shutdown); the outcome is then a `cancelled` error. */
@@ -47,19 +50,38 @@ export async function closeAgent(options: HttpWorkerOptions): Promise<void> {
 
 class CallTimeout extends Error {}
 
+/** A $secrets expression that could not be resolved: the authorization error (403) as is, anything else an expression error. */
+function deferredError(error: unknown, redact: Redactor): WorkflowError {
+  if (error instanceof Fault && error.error.type === ErrorTypes.authorization) {
+    const { instance: _none, ...rest } = error.error;
+    return { ...rest, detail: redact(rest.detail ?? '') };
+  }
+  return expressionError(`could not resolve a $secrets expression: ${(error as Error).message ?? String(error)}`, redact);
+}
+
 export async function executeHttpCall(payload: unknown, ctx: HttpCallContext): Promise<HttpCallOutcome> {
-  let redact: Redactor = createRedactor(ctx.secrets);
+  const masking = { masker: secretMasker(ctx.secrets) };
+  const outcome = await attempt(payload, ctx, masking);
+  return masking.masker.value(outcome);
+}
+
+async function attempt(payload: unknown, ctx: HttpCallContext, masking: { masker: SecretMasker }): Promise<HttpCallOutcome> {
+  let redact: Redactor = masking.masker.text;
   let resolved: unknown;
   try {
-    resolved = await evaluateDeferred(payload, ctx.secrets);
+    resolved = evaluateDeferred(payload, ctx.secrets);
   } catch (error) {
-    return { ok: false, error: expressionError(`could not resolve a $secrets expression: ${(error as Error).message ?? String(error)}`, redact) };
+    return { ok: false, error: deferredError(error, redact) };
   }
   const parsed = parseHttpCall(resolved);
   if (!parsed.ok) return { ok: false, error: configurationError(parsed.problem, redact) };
   const resolvedCredentials = resolveCredentials(parsed.call.authentication, ctx.secrets);
-  if (!resolvedCredentials.ok) return { ok: false, error: configurationError(resolvedCredentials.problem, redact) };
-  redact = createRedactor(ctx.secrets, credentialStrings(resolvedCredentials.credentials));
+  if (!resolvedCredentials.ok) {
+    const error = resolvedCredentials.error ? { ...resolvedCredentials.error, detail: redact(resolvedCredentials.problem) } : configurationError(resolvedCredentials.problem, redact);
+    return { ok: false, error };
+  }
+  masking.masker = secretMasker(ctx.secrets, credentialStrings(resolvedCredentials.credentials));
+  redact = masking.masker.text;
 
   const timeoutMs = Math.min(ctx.options.timeoutMs, ctx.timeoutMs ?? Infinity);
   const controller = new AbortController();

@@ -9,7 +9,8 @@ const secretReference = z.object({ use: z.string().min(1) });
 
 export const AuthenticationSchema = z.union([
   z.object({ basic: z.union([credentials, secretReference]) }),
-  z.object({ bearer: z.union([z.object({ token: z.string() }), secretReference]) }),
+  // A string: the value of a secret-based policy ({ bearer: { use } }), resolved from a secret holding the token.
+  z.object({ bearer: z.union([z.string(), z.object({ token: z.string() }), secretReference]) }),
   z.object({ digest: z.union([credentials, secretReference]) }),
   z.object({ oauth2: z.unknown() }),
   z.object({ oidc: z.unknown() }),

@@ -1,40 +1,29 @@
 // Secrets must not leave the worker: not in logs, not in errors, not in the request echo of
-// `output: response`. Every secret string (and credential) is replaced wherever it appears.
+// `output: response`, not in a response that echoes them. The masker (@baton/core) replaces every
+// secret this worker holds — of any namespace — and the credentials of the call, wherever and
+// however commonly encoded they appear (docs/SECURITY.md, "Masking").
+import { combineMaskers, createSecretMasker, SECRET_MASK, type SecretMasker } from '@baton/core';
+
 export type Redactor = (text: string) => string;
 
-const MIN_SECRET_LENGTH = 4; // shorter values would redact ordinary words
-export const REDACTED = '[REDACTED]';
+export const REDACTED = SECRET_MASK;
 const SENSITIVE_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key']);
 
-function collectStrings(value: unknown, into: Set<string>, depth = 0): void {
-  if (depth > 16) return;
-  if (typeof value === 'string') {
-    if (value.length >= MIN_SECRET_LENGTH) into.add(value);
-  } else if (typeof value === 'number' && String(value).length >= MIN_SECRET_LENGTH) {
-    into.add(String(value));
-  } else if (Array.isArray(value)) {
-    for (const item of value) collectStrings(item, into, depth + 1);
-  } else if (typeof value === 'object' && value !== null) {
-    for (const item of Object.values(value)) collectStrings(item, into, depth + 1);
+// Building a masker compiles one regular expression from every secret: once per secrets record.
+const workerMaskers = new WeakMap<object, SecretMasker>();
+
+/** The masker of a worker's secrets, plus `extra` strings (one call's credentials). */
+export function secretMasker(secrets: Readonly<Record<string, unknown>>, extra: readonly string[] = []): SecretMasker {
+  let base = workerMaskers.get(secrets);
+  if (!base) {
+    base = createSecretMasker(secrets);
+    workerMaskers.set(secrets, base);
   }
+  return extra.length === 0 ? base : combineMaskers(base, createSecretMasker([], extra));
 }
 
-export function createRedactor(secrets: Record<string, unknown>, extra: readonly string[] = []): Redactor {
-  const values = new Set<string>();
-  collectStrings(secrets, values);
-  collectStrings(extra, values);
-  for (const value of [...values]) {
-    // Secrets also travel URL-encoded (query strings) and base64-encoded (basic auth).
-    values.add(encodeURIComponent(value));
-    values.add(new URLSearchParams({ v: value }).toString().slice(2));
-  }
-  const sorted = [...values].filter((value) => value.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
-  if (sorted.length === 0) return (text) => text;
-  return (text) => {
-    let result = text;
-    for (const value of sorted) if (result.includes(value)) result = result.split(value).join(REDACTED);
-    return result;
-  };
+export function createRedactor(secrets: Readonly<Record<string, unknown>>, extra: readonly string[] = []): Redactor {
+  return secretMasker(secrets, extra).text;
 }
 
 /** Request headers safe to echo: credentials-bearing headers masked, then secret values redacted. */

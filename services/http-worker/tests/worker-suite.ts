@@ -1,6 +1,6 @@
 // The worker loop against a real Bus adapter (in-process and Redis run the same suite).
 import { Writable } from 'node:stream';
-import { ErrorTypes, type Bus, type RunnerMessage, type TaskMessage } from '@baton/core';
+import { ErrorTypes, withGrants, type Bus, type RunnerMessage, type TaskMessage } from '@baton/core';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -62,7 +62,7 @@ export function workerSuite(name: string, createFixture: () => Promise<BusFixtur
     const logger = pino({ level: 'debug' }, new Writable({ write: (chunk: Buffer, _encoding, done) => (logLines.push(JSON.parse(chunk.toString())), done()) }));
     function startWorker(partial: Partial<HttpWorkerOptions>, registry = new Registry()): HttpWorker {
       const options = httpWorkerOptions({ visibilityMs: 5_000, shutdownGraceMs: 2_000, ...partial });
-      const worker = createHttpWorker({ bus: fixture.bus, logger, metrics: registry, options, secrets: { token: SECRET } });
+      const worker = createHttpWorker({ bus: fixture.bus, logger, metrics: registry, options, secrets: withGrants({ token: SECRET }, { token: ['*'] }) });
       workers.push(worker);
       void worker.start();
       return worker;
