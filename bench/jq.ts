@@ -2,7 +2,7 @@
 // in-process, and through the worker thread the fallback uses). Prints JSON: µs per evaluation,
 // median of BATCHES batches. Run: npx tsx bench/jq.ts
 import { loadJq } from 'jq-wasm';
-import { compileJqNative } from '../packages/core/src/jq/index.ts';
+import { compileJqNative, DEFAULT_MAX_VALUE_BYTES } from '../packages/core/src/jq/index.ts';
 import { runWasm } from '../packages/core/src/jq/wasm-fallback.ts';
 
 const INPUT = {
@@ -41,7 +41,7 @@ for (const [name, { filter, input }] of Object.entries(CASES)) {
   const baton = medianMicros(() => program.all(input), 20_000);
   const wasm = medianMicros(() => jq.json(input as object, filter, []), 200);
   // The fallback path as production uses it: jq-wasm in the worker thread, waited for synchronously.
-  const fallback = medianMicros(() => runWasm(filter, input, undefined, 5000), 100, 5);
+  const fallback = medianMicros(() => runWasm(filter, input, undefined, { timeoutMs: 5000, maxValueBytes: DEFAULT_MAX_VALUE_BYTES }), 100, 5);
   results[name] = { baton_us: baton, jq_wasm_us: wasm, fallback_worker_us: fallback, speedup: Math.round(wasm / baton) };
 }
 console.log(JSON.stringify({ unit: 'µs per evaluation (median)', node: process.version, results }, null, 2));

@@ -1,5 +1,6 @@
 // Combinators for the value-producing constructs (indexing, iteration, literals of objects and
 // strings, conditionals, `and`/`or`/`//`). They take compiled nodes; compile.ts resolves names.
+import { checkSize } from './budget.ts';
 import { JqRuntimeError } from './errors.ts';
 import { indexValue, sliceValue } from './paths.ts';
 import { oneNode, tick, valueNode, type Emit, type Env, type Node } from './runtime.ts';
@@ -13,7 +14,11 @@ export function compileString(format: string | undefined, compiled: (string | No
     if (i < 0) return emit(suffix);
     const part = compiled[i]!;
     if (typeof part === 'string') return build(i - 1, input, env, part + suffix, emit);
-    part.run(input, env, (v) => build(i - 1, input, env, (typeof v === 'string' && fmt === 'text' ? v : (formatValue(fmt, v) as string)) + suffix, emit));
+    part.run(input, env, (v) => {
+      const text = (typeof v === 'string' && fmt === 'text' ? v : formatValue(fmt, v)) + suffix;
+      checkSize(text.length, 'a string');
+      build(i - 1, input, env, text, emit);
+    });
   };
   if (compiled.every((p) => typeof p === 'string' || p.one)) {
     return oneNode((input, env) => {
@@ -25,6 +30,7 @@ export function compileString(format: string | undefined, compiled: (string | No
           s += typeof v === 'string' && fmt === 'text' ? v : formatValue(fmt, v);
         }
       }
+      checkSize(s.length, 'a string');
       return s;
     });
   }

@@ -3,12 +3,19 @@ import { parse } from './parser.ts';
 import { compile } from './compile.ts';
 import { getBuiltins } from './builtins/index.ts';
 import { JqRuntimeError, UnsupportedError } from './errors.ts';
-import { newBudget, withBudget, type Node } from './runtime.ts';
+import { budget, checkSize, MEMBER_BYTES, newBudget, SLOT_BYTES, withBudget } from './budget.ts';
+import type { Node } from './runtime.ts';
 import { copyObject, setKey } from './values.ts';
 
+/** The bounds of one evaluation. */
+export interface Limits {
+  timeoutMs: number;
+  maxValueBytes: number;
+}
+
 export interface NativeProgram {
-  all(input: unknown, vars: Record<string, unknown> | undefined, timeoutMs: number): unknown[];
-  first(input: unknown, vars: Record<string, unknown> | undefined, timeoutMs: number): unknown;
+  all(input: unknown, vars: Record<string, unknown> | undefined, limits: Limits): unknown[];
+  first(input: unknown, vars: Record<string, unknown> | undefined, limits: Limits): unknown;
 }
 
 const NO_VARS: Record<string, unknown> = {};
@@ -22,26 +29,27 @@ export function compileNative(src: string): NativeProgram {
   const node: Node = compile(parse(src), builtins.scope);
   const env = builtins.env;
   return {
-    all(input, vars, timeoutMs) {
+    all(input, vars, limits) {
       const one = node.one;
-      if (one) return evaluate(timeoutMs, vars, () => [jsonSafe(one(input === undefined ? null : input, env))]);
-      return evaluate(timeoutMs, vars, () => {
+      if (one) return evaluate(limits, vars, () => [output(one(input === undefined ? null : input, env))]);
+      return evaluate(limits, vars, () => {
         const out: unknown[] = [];
+        const size = { bytes: 0 };
         node.run(input === undefined ? null : input, env, (v) => {
-          out.push(jsonSafe(v));
+          out.push(output(v, size));
         });
         return out;
       });
     },
-    first(input, vars, timeoutMs) {
+    first(input, vars, limits) {
       const one = node.one;
-      if (one) return evaluate(timeoutMs, vars, () => jsonSafe(one(input === undefined ? null : input, env)));
-      return evaluate(timeoutMs, vars, () => {
+      if (one) return evaluate(limits, vars, () => output(one(input === undefined ? null : input, env)));
+      return evaluate(limits, vars, () => {
         const stop = {};
         let result: unknown;
         try {
           node.run(input === undefined ? null : input, env, (v) => {
-            result = jsonSafe(v);
+            result = output(v);
             throw stop;
           });
         } catch (e) {
@@ -54,11 +62,28 @@ export function compileNative(src: string): NativeProgram {
 }
 
 /**
+ * An output, checked against the size limit as a whole — counting shared parts every time they
+ * appear, as its JSON text would — together with the outputs before it (`size`). The walk stops
+ * as soon as the limit is passed, so a value of exponentially many shared parts
+ * (`reduce range(40) as $i (0; [., .])`) costs no more than the limit.
+ */
+function output(v: unknown, size = { bytes: 0 }): unknown {
+  const out = jsonSafe(v, size);
+  checkSize(size.bytes, 'its outputs have a size');
+  return out;
+}
+
+/**
  * Outputs are JSON values: jq prints nan as null and ±infinite as ±DBL_MAX, so that is what
  * callers get (JSON.stringify would otherwise turn infinities into null). Unchanged values are
- * returned as they are, without copying.
+ * returned as they are, without copying. `size` counts the value in the size model (budget.ts).
  */
-export function jsonSafe(v: unknown): unknown {
+export function jsonSafe(v: unknown, size = { bytes: 0 }): unknown {
+  if (typeof v === 'string') {
+    size.bytes += v.length;
+    return v;
+  }
+  size.bytes += SLOT_BYTES;
   if (typeof v === 'number') {
     if (Number.isFinite(v)) return v;
     return Number.isNaN(v) ? null : v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
@@ -67,15 +92,18 @@ export function jsonSafe(v: unknown): unknown {
   if (Array.isArray(v)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
-      const x = jsonSafe(v[i]);
+      if (size.bytes > budget.maxValueBytes) break;
+      const x = jsonSafe(v[i], size);
       if (x !== v[i]) (copy ??= v.slice())[i] = x;
     }
     return copy ?? v;
   }
   let copy: Record<string, unknown> | undefined;
   for (const k of Object.keys(v)) {
+    if (size.bytes > budget.maxValueBytes) break;
+    size.bytes += MEMBER_BYTES + k.length;
     const before = (v as Record<string, unknown>)[k];
-    const x = jsonSafe(before);
+    const x = jsonSafe(before, size);
     if (x !== before) {
       copy ??= copyObject(v as Record<string, unknown>);
       setKey(copy, k, x);
@@ -84,9 +112,9 @@ export function jsonSafe(v: unknown): unknown {
   return copy ?? v;
 }
 
-function evaluate<T>(timeoutMs: number, vars: Record<string, unknown> | undefined, fn: () => T): T {
+function evaluate<T>(limits: Limits, vars: Record<string, unknown> | undefined, fn: () => T): T {
   try {
-    return withBudget(newBudget(timeoutMs, vars ?? NO_VARS), fn);
+    return withBudget(newBudget(limits.timeoutMs, vars ?? NO_VARS, limits.maxValueBytes), fn);
   } catch (e) {
     if (e instanceof RangeError) {
       // Deeper recursion than the JavaScript stack allows: jq keeps its stack on the heap, so

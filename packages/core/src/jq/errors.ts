@@ -30,6 +30,27 @@ export class JqTimeoutError extends Error {
 }
 
 /**
+ * The evaluation built a value larger than its size limit (`maxValueBytes`, see budget.ts) and
+ * was stopped. Like a timeout, `try` does not catch it.
+ */
+export class JqLimitError extends Error {
+  override readonly name = 'JqLimitError';
+  readonly limitBytes: number;
+  readonly sizeBytes: number;
+  constructor(limitBytes: number, sizeBytes: number, what: string) {
+    super(`jq expression exceeded its value size limit of ${formatBytes(limitBytes)}: ${what} of ${formatBytes(sizeBytes)}`);
+    this.limitBytes = limitBytes;
+    this.sizeBytes = sizeBytes;
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${+(n / (1024 * 1024)).toFixed(1)} MiB`;
+  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}
+
+/**
  * Internal: the program needs something the TypeScript engine does not implement (found at
  * compile time, or at run time such as an Oniguruma-only regex). The program runs on jq-wasm.
  */

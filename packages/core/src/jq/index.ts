@@ -6,20 +6,28 @@
 //   JqProgram.first(input, vars, opts?) -> the first output value, or undefined when there is none
 //   JqRuntimeError            -> raised by error/1, type errors, etc. (message is jq's message)
 //   JqTimeoutError            -> the evaluation exceeded opts.timeoutMs (default 1000 ms)
+//   JqLimitError              -> the evaluation built a value larger than opts.maxValueBytes (default 16 MiB)
 //
 // Everything is synchronous: the interpreter is a pure, synchronous function.
 import { JqCompileError, UnsupportedError } from './errors.ts';
-import { compileNative, type NativeProgram } from './engine.ts';
+import { DEFAULT_MAX_VALUE_BYTES } from './budget.ts';
+import { compileNative, type Limits, type NativeProgram } from './engine.ts';
 import { checkWasm, runWasm } from './wasm-fallback.ts';
 
-export { JqCompileError, JqRuntimeError, JqTimeoutError } from './errors.ts';
+export { JqCompileError, JqLimitError, JqRuntimeError, JqTimeoutError } from './errors.ts';
+export { DEFAULT_MAX_VALUE_BYTES } from './budget.ts';
 /** jq's text forms, for tools that print like jq (the `baton jq` command). */
-export { toJson as jqToJson } from './values.ts';
+export { jsonText as jqToJson } from './values.ts';
 export { parseJsonStream } from './builtins/json-text.ts';
 
 export interface JqRunOptions {
   /** Wall-clock budget of one evaluation; default 1000 ms. */
   timeoutMs?: number;
+  /**
+   * The largest value the evaluation may build or output, in the size model of budget.ts
+   * (about its bytes: 1 per string character, 8 per array element…); default 16 MiB.
+   */
+  maxValueBytes?: number;
 }
 
 export interface JqProgram {
@@ -54,23 +62,27 @@ function tryNative(src: string): NativeProgram | undefined {
   }
 }
 
+function limitsOf(opts: JqRunOptions | undefined): Limits {
+  return { timeoutMs: opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxValueBytes: opts?.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES };
+}
+
 function nativeProgram(src: string, native: NativeProgram, fallback = true): JqProgram {
   /** Evaluation is pure, so a program that meets an unsupported feature mid-way can re-run on jq-wasm. */
-  const guard = <T>(opts: JqRunOptions | undefined, run: (timeoutMs: number) => T, onWasm: (timeoutMs: number) => T): T => {
-    const timeoutMs = opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const guard = <T>(opts: JqRunOptions | undefined, run: (limits: Limits) => T, onWasm: (limits: Limits) => T): T => {
+    const limits = limitsOf(opts);
     const started = Date.now();
     try {
-      return run(timeoutMs);
+      return run(limits);
     } catch (error) {
       if (!(error instanceof UnsupportedError) || !fallback) throw error;
-      return onWasm(Math.max(1, timeoutMs - (Date.now() - started)));
+      return onWasm({ ...limits, timeoutMs: Math.max(1, limits.timeoutMs - (Date.now() - started)) });
     }
   };
   return {
     source: src,
     engine: 'native',
-    all: (input, vars, opts) => guard(opts, (t) => native.all(input, vars, t), (t) => runWasm(src, input, vars, t)),
-    first: (input, vars, opts) => guard(opts, (t) => native.first(input, vars, t), (t) => runWasm(src, input, vars, t)[0]),
+    all: (input, vars, opts) => guard(opts, (l) => native.all(input, vars, l), (l) => runWasm(src, input, vars, l)),
+    first: (input, vars, opts) => guard(opts, (l) => native.first(input, vars, l), (l) => runWasm(src, input, vars, l)[0]),
   };
 }
 
@@ -80,8 +92,8 @@ function wasmProgram(src: string): JqProgram {
   return {
     source: src,
     engine: 'jq-wasm',
-    all: (input, vars, opts) => runWasm(src, input, vars, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-    first: (input, vars, opts) => runWasm(src, input, vars, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS)[0],
+    all: (input, vars, opts) => runWasm(src, input, vars, limitsOf(opts)),
+    first: (input, vars, opts) => runWasm(src, input, vars, limitsOf(opts))[0],
   };
 }
 

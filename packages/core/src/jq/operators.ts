@@ -1,5 +1,6 @@
 // jq's arithmetic and comparison operators on JSON values.
 import type { BinaryOp } from './ast.ts';
+import { build, charge, checkSize, SLOT_BYTES } from './budget.ts';
 import { JqRuntimeError } from './errors.ts';
 import { compare, copyObject, describe, equals, getKey, setKey, type JqObject } from './values.ts';
 
@@ -15,8 +16,16 @@ export function add(a: unknown, b: unknown): unknown {
   if (typeof a === 'number' && typeof b === 'number') return a + b;
   if (a === null || a === undefined) return b;
   if (b === null || b === undefined) return a;
-  if (typeof a === 'string' && typeof b === 'string') return a + b;
-  if (Array.isArray(a) && Array.isArray(b)) return a.concat(b);
+  if (typeof a === 'string' && typeof b === 'string') {
+    // V8 joins strings without copying them: only the added part is work.
+    checkSize(a.length + b.length, 'a string');
+    charge(b.length);
+    return a + b;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    build((a.length + b.length) * SLOT_BYTES, 'an array');
+    return a.concat(b);
+  }
   if (isObject(a) && isObject(b)) {
     const out = copyObject(a);
     for (const k of Object.keys(b)) setKey(out, k, b[k]);
@@ -34,7 +43,7 @@ function subtract(a: unknown, b: unknown): unknown {
 function repeatString(s: string, n: number): unknown {
   if (Number.isNaN(n) || n < 0) return null;
   const times = Math.trunc(Math.min(n, 2 ** 31 - 1));
-  if (s.length * times > 256 * 1024 * 1024) throw new JqRuntimeError('Repeat string result too long');
+  build(s.length * times, 'a string');
   return s.repeat(times);
 }
 

@@ -1,5 +1,6 @@
 // Indexing and the path primitives (getpath/setpath/delpaths) with jq's semantics and errors.
 // Values are never mutated: every update copies the containers along the path.
+import { build, SLOT_BYTES } from './budget.ts';
 import { JqRuntimeError } from './errors.ts';
 import { copyObject, describe, getKey, setKey, typeOf, type JqObject } from './values.ts';
 
@@ -63,12 +64,33 @@ function sliceBounds(length: number, from: unknown, to: unknown): [number, numbe
   return [start, Math.max(start, Math.min(end, length))];
 }
 
+/** Whether a surrogate pair (one code point) starts at i. */
+function pairAt(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdbff) return false;
+  const d = s.charCodeAt(i + 1);
+  return d >= 0xdc00 && d <= 0xdfff;
+}
+
+/** Code points as Array.from counts them (a lone surrogate is one), without building the array. */
+function codePointLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i += pairAt(s, i) ? 2 : 1) n++;
+  return n;
+}
+
+/** The UTF-16 index of the code point at `cp`. */
+function utf16Index(s: string, cp: number): number {
+  let i = 0;
+  for (let n = 0; n < cp && i < s.length; n++) i += pairAt(s, i) ? 2 : 1;
+  return i;
+}
+
 export function sliceValue(v: unknown, from: unknown, to: unknown): unknown {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') {
-    const cps = Array.from(v);
-    const [s, e] = sliceBounds(cps.length, from, to);
-    return cps.slice(s, e).join('');
+    const [s, e] = sliceBounds(codePointLength(v), from, to);
+    return v.slice(utf16Index(v, s), utf16Index(v, e));
   }
   if (Array.isArray(v)) {
     const [s, e] = sliceBounds(v.length, from, to);
@@ -97,12 +119,15 @@ export function setPath(root: unknown, path: unknown[], value: unknown, at = 0):
   }
   if (typeof key === 'number') {
     if (root !== null && root !== undefined && !Array.isArray(root)) throw cannotIndex(root, key);
-    const arr = root ? (root as unknown[]).slice() : [];
+    const length = root ? (root as unknown[]).length : 0;
     let i = Math.floor(key);
     if (i < 0) {
-      i += arr.length;
+      i += length;
       if (i < 0) throw new JqRuntimeError('Out of bounds negative array index');
     }
+    // `.[1e8] = 1` fills the array with nulls up to the index.
+    build((Math.max(i + 1, length) || 0) * SLOT_BYTES, 'an array');
+    const arr = root ? (root as unknown[]).slice() : [];
     const inner = setPath(i < arr.length ? arr[i] : null, path, value, at + 1);
     while (arr.length < i) arr.push(null);
     arr[i] = inner;
@@ -116,6 +141,7 @@ export function setPath(root: unknown, path: unknown[], value: unknown, at = 0):
     const [s, e] = sliceBounds(arr.length, start, end);
     const inner = setPath(arr.slice(s, e), path, value, at + 1);
     if (!Array.isArray(inner)) throw new JqRuntimeError('A slice of an array can only be assigned another array');
+    build((arr.length - (e - s) + inner.length) * SLOT_BYTES, 'an array');
     return [...arr.slice(0, s), ...inner, ...arr.slice(e)];
   }
   throw cannotIndex(root, key);
@@ -162,12 +188,14 @@ function deleteKey(root: unknown, key: unknown): unknown {
     let i = Math.floor(key);
     if (i < 0) i += root.length;
     if (i < 0 || i >= root.length) return root;
+    build(root.length * SLOT_BYTES, 'an array');
     return [...root.slice(0, i), ...root.slice(i + 1)];
   }
   if (key !== null && typeof key === 'object' && !Array.isArray(key)) {
     if (!Array.isArray(root)) throw new JqRuntimeError(`Cannot delete fields from ${typeOf(root)}`);
     const { start, end } = key as JqObject;
     const [s, e] = sliceBounds(root.length, start, end);
+    build(root.length * SLOT_BYTES, 'an array');
     return [...root.slice(0, s), ...root.slice(e)];
   }
   throw new JqRuntimeError(`Cannot delete field at index of ${typeOf(root)}`);

@@ -1,7 +1,12 @@
-// jq's regular expressions are Oniguruma (Perl-NT syntax); this translates the common subset
-// to JavaScript RegExp (with the 'u' and 'd' flags) and produces jq's match objects, whose
-// offsets and lengths count code points.
+// jq's regex builtins on a linear-time engine: patterns are translated from Oniguruma to RE2
+// syntax (regex-syntax.ts) and run on re2js, so no pattern and input can make matching slow.
+// A regex RE2 cannot express raises UnsupportedError: the program re-runs on the real jq
+// (jq-wasm, Oniguruma) in its worker thread, which is terminated at the evaluation's deadline —
+// a JavaScript RegExp could not be interrupted. Match offsets and lengths count code points.
+import { RE2JS } from 're2js';
 import { JqRuntimeError, UnsupportedError } from './errors.ts';
+import { NeedsBacktracking, stripExtended, toRe2 } from './regex-syntax.ts';
+import { tick } from './runtime.ts';
 import { describe } from './values.ts';
 
 export interface MatchObject {
@@ -11,161 +16,160 @@ export interface MatchObject {
   captures: { offset: number; length: number; string: string | null; name: string | null }[];
 }
 
-const cache = new Map<string, { re: RegExp; global: boolean; skipEmpty: boolean; names: (string | null)[] }>();
-
-/** Removes whitespace and `#` comments outside character classes (the 'x' flag). */
-function stripExtended(src: string): string {
-  let out = '';
-  let inClass = false;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i]!;
-    if (c === '\\') {
-      out += c + (src[i + 1] ?? '');
-      i++;
-    } else if (inClass) {
-      if (c === ']') inClass = false;
-      out += c;
-    } else if (c === '[') {
-      inClass = true;
-      out += c;
-    } else if (c === '#') {
-      while (i < src.length && src[i] !== '\n') i++;
-    } else if (!/\s/.test(c)) {
-      out += c;
-    }
-  }
-  return out;
+/** A match with its span in UTF-16 units, for slicing (sub, gsub, split). */
+export interface Found {
+  match: MatchObject;
+  start: number;
+  end: number;
 }
 
-// Oniguruma's \w, \d and \b are Unicode-aware; JavaScript's are ASCII-only even with 'u'.
-const WORD = '\\p{L}\\p{M}\\p{Nd}\\p{Pc}';
-const BOUNDARY = `(?:(?<=[${WORD}])(?![${WORD}])|(?<![${WORD}])(?=[${WORD}]))`;
-const NOT_BOUNDARY = `(?:(?<=[${WORD}])(?=[${WORD}])|(?<![${WORD}])(?![${WORD}]))`;
-
-/** Oniguruma escapes that JavaScript spells differently (inside and outside [classes]). */
-function translate(src: string): string {
-  let out = '';
-  let inClass = false;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i]!;
-    if (c !== '\\') {
-      if (c === '[' && !inClass) inClass = true;
-      else if (c === ']' && inClass) inClass = false;
-      out += c;
-      continue;
-    }
-    const e = src[++i] ?? '';
-    const inside: Record<string, string> = { w: WORD, d: '\\p{Nd}', h: '0-9a-fA-F' };
-    const outside: Record<string, string> = {
-      w: `[${WORD}]`, W: `[^${WORD}]`, d: '\\p{Nd}', D: '\\P{Nd}', h: '[0-9a-fA-F]', H: '[^0-9a-fA-F]',
-      b: BOUNDARY, B: NOT_BOUNDARY, A: '^', z: '$', Z: '(?=\\n?$)',
-    };
-    const replacement = inClass ? inside[e] : outside[e];
-    out += replacement ?? `\\${e}`;
-  }
-  return out;
+interface Compiled {
+  pattern: string;
+  /** Undefined when the regex needs a backtracking engine (`reason` says why). */
+  re: RE2JS | undefined;
+  reason: string;
+  global: boolean;
+  skipEmpty: boolean;
+  names: (string | null)[];
+  endSensitive: boolean;
+  asciiOnly: boolean;
 }
 
-/** The capture group names in order of their opening parenthesis (null for unnamed). */
-function groupNames(src: string): (string | null)[] {
-  const names: (string | null)[] = [];
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (c === '\\') { i++; continue; }
-    if (c === '[') {
-      for (i++; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
-      continue;
-    }
-    if (c !== '(') continue;
-    if (src[i + 1] !== '?') names.push(null);
-    else if (src[i + 2] === '<' && src[i + 3] !== '=' && src[i + 3] !== '!') names.push(/^\(\?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(src.slice(i))?.[1] ?? null);
-    else if (src[i + 2] === 'P' && src[i + 3] === '<') names.push(/^\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/.exec(src.slice(i))?.[1] ?? null);
-  }
-  return names;
+const CACHE_LIMIT = 500;
+const cache = new Map<string, Compiled>();
+
+interface Flags {
+  global: boolean;
+  skipEmpty: boolean;
+  extended: boolean;
+  prefix: string;
+  longest: boolean;
 }
 
-function compileRegex(pattern: unknown, flags: unknown) {
+/**
+ * jq's flags: g global, i case-insensitive, x extended, n skip empty matches, p dot matches
+ * newline (and s), s single line (Oniguruma's default in jq's syntax already), l longest match.
+ */
+function parseFlags(flags: string | null): Flags {
+  const f: Flags = { global: false, skipEmpty: false, extended: false, prefix: '', longest: false };
+  let insensitive = false;
+  let dotAll = false;
+  for (const c of flags ?? '') {
+    switch (c) {
+      case 'g': f.global = true; break;
+      case 'i': insensitive = true; break;
+      case 'x': f.extended = true; break;
+      case 'n': f.skipEmpty = true; break;
+      case 's': break;
+      case 'p': dotAll = true; break;
+      case 'l': f.longest = true; break;
+      default: throw new JqRuntimeError(`${flags} is not a valid modifier string`);
+    }
+  }
+  f.prefix = `${insensitive ? '(?i)' : ''}${dotAll ? '(?s)' : ''}`;
+  return f;
+}
+
+function compileRegex(pattern: unknown, flags: unknown): Compiled {
   if (typeof pattern !== 'string') throw new JqRuntimeError(`${describe(pattern)} cannot be matched, as it is not a string`);
   if (flags !== null && typeof flags !== 'string') throw new JqRuntimeError(`${describe(flags)} is not a string`);
   const key = `${flags ?? ''}/${pattern}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  let jsFlags = 'gud';
-  let global = false;
-  let skipEmpty = false;
-  let src = pattern;
-  for (const f of flags ?? '') {
-    switch (f) {
-      case 'g': global = true; break;
-      case 'i': jsFlags += 'i'; break;
-      case 'x': src = stripExtended(src); break;
-      case 'n': skipEmpty = true; break;
-      case 's': jsFlags += 's'; break;
-      case 'p': jsFlags += 's'; break;
-      case 'l': break; // longest match: JavaScript has no equivalent; leftmost match is used
-      default: throw new JqRuntimeError(`${flags} is not a valid modifier string`);
-    }
-  }
-  src = src.replace(/\(\?P</g, '(?<');
-  let re: RegExp;
+  const f = parseFlags(flags);
+  const entry: Compiled = {
+    pattern, re: undefined, reason: '', global: f.global, skipEmpty: f.skipEmpty, names: [], endSensitive: false, asciiOnly: false,
+  };
   try {
-    re = new RegExp(translate(src), jsFlags);
+    if (f.longest) throw new NeedsBacktracking('the flag l (longest match)');
+    const t = toRe2(f.extended ? stripExtended(pattern) : pattern);
+    Object.assign(entry, { names: t.names, endSensitive: t.endSensitive, asciiOnly: t.asciiOnly });
+    entry.re = RE2JS.compile(f.prefix + t.source);
   } catch (e) {
-    // Oniguruma accepts more than JavaScript (possessive quantifiers, atomic groups, \G…):
-    // let the real jq run this program rather than answer differently.
-    throw new UnsupportedError(`regex ${pattern}: ${(e as Error).message}`);
+    // Not RE2: either Oniguruma-only syntax or an invalid regex; the real jq tells which.
+    entry.reason = e instanceof NeedsBacktracking ? e.message : `RE2 does not take it: ${(e as Error).message}`;
   }
-  const entry = { re, global, skipEmpty, names: groupNames(src) };
-  if (cache.size > 500) cache.clear();
+  if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, entry);
   return entry;
 }
 
-/** Code-point offset of a UTF-16 index. */
-function cpOffset(s: string, index: number): number {
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** The RE2 program for this input, or UnsupportedError when only Oniguruma answers like jq. */
+function engineFor(c: Compiled, input: string): RE2JS {
+  let reason = c.reason;
+  if (c.re) {
+    if (c.endSensitive && input.endsWith('\n')) reason = '`$`, `\\Z` or multi-line `^` on a string ending in a newline';
+    else if (c.asciiOnly && !isAscii(input)) reason = '`\\b`, `\\B` or a POSIX bracket on non-ASCII text';
+    else return c.re;
+  }
+  throw new UnsupportedError(`regex ${c.pattern} needs a backtracking engine (${reason})`);
+}
+
+function needString(input: unknown): string {
+  if (typeof input !== 'string') throw new JqRuntimeError(`${describe(input)} cannot be matched, as it is not a string`);
+  return input;
+}
+
+/** Code points in s[from, to). */
+function codePoints(s: string, from: number, to: number): number {
   let n = 0;
-  for (let i = 0; i < index; i++) {
+  for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     if (c < 0xdc00 || c > 0xdfff) n++;
   }
   return n;
 }
 
-function cpLength(s: string): number {
-  return cpOffset(s, s.length);
-}
-
-export function matchAll(input: unknown, pattern: unknown, flags: unknown, forceGlobal = false): MatchObject[] {
-  if (typeof input !== 'string') throw new JqRuntimeError(`${describe(input)} cannot be matched, as it is not a string`);
-  const { re, global, skipEmpty, names } = compileRegex(pattern, flags);
-  const out: MatchObject[] = [];
-  re.lastIndex = 0;
-  for (;;) {
-    const m = re.exec(input);
-    if (!m) break;
-    if (m[0] === '') re.lastIndex = m.index + (input.codePointAt(m.index)! > 0xffff ? 2 : 1);
-    if (!(skipEmpty && m[0] === '')) out.push(toMatchObject(input, m, names));
-    if (!(global || forceGlobal) || m.index >= input.length) break;
+export function findMatches(input: unknown, pattern: unknown, flags: unknown, forceGlobal = false): Found[] {
+  const s = needString(input);
+  const c = compileRegex(pattern, flags);
+  const m = engineFor(c, s).matcher(s);
+  const out: Found[] = [];
+  // Match starts only move forward: their code-point offsets are counted incrementally.
+  let at = 0;
+  let atCp = 0;
+  let from = 0;
+  while (from <= s.length && m.find(from)) {
+    tick();
+    const start = m.start();
+    const end = m.end();
+    atCp += codePoints(s, at, start);
+    at = start;
+    if (!(c.skipEmpty && start === end)) out.push({ match: matchObject(s, m, c.names, start, end, atCp), start, end });
+    if (!(c.global || forceGlobal) || start >= s.length) break;
+    from = end > start ? end : start + (s.codePointAt(start)! > 0xffff ? 2 : 1);
   }
   return out;
 }
 
-function toMatchObject(input: string, m: RegExpExecArray, names: (string | null)[]): MatchObject {
+type Matcher = ReturnType<RE2JS['matcher']>;
+
+function matchObject(s: string, m: Matcher, names: (string | null)[], start: number, end: number, startCp: number): MatchObject {
   const captures: MatchObject['captures'] = [];
-  for (let g = 1; g < m.length; g++) {
-    const span = m.indices?.[g];
+  const groups = m.groupCount();
+  for (let g = 1; g <= groups; g++) {
     const name = names[g - 1] ?? null;
-    if (!span || m[g] === undefined) captures.push({ offset: -1, length: 0, string: null, name });
-    else captures.push({ offset: cpOffset(input, span[0]), length: cpLength(m[g]!), string: m[g]!, name });
+    const a = m.start(g);
+    const b = m.end(g);
+    // jq's key order for a group that did not take part in the match.
+    if (a < 0) captures.push({ offset: -1, string: null, length: 0, name } as MatchObject['captures'][number]);
+    else captures.push({ offset: startCp + codePoints(s, start, a), length: codePoints(s, a, b), string: s.slice(a, b), name });
   }
-  return { offset: cpOffset(input, m.index), length: cpLength(m[0]), string: m[0], captures };
+  return { offset: startCp, length: codePoints(s, start, end), string: s.slice(start, end), captures };
+}
+
+export function matchAll(input: unknown, pattern: unknown, flags: unknown, forceGlobal = false): MatchObject[] {
+  return findMatches(input, pattern, flags, forceGlobal).map((f) => f.match);
 }
 
 export function testRegex(input: unknown, pattern: unknown, flags: unknown): boolean {
-  if (typeof input !== 'string') throw new JqRuntimeError(`${describe(input)} cannot be matched, as it is not a string`);
-  const { re } = compileRegex(pattern, flags);
-  re.lastIndex = 0;
-  return re.test(input);
+  const s = needString(input);
+  return engineFor(compileRegex(pattern, flags), s).test(s);
 }
 
 /** The object of named captures that `capture` returns and `sub` passes to the replacement. */
@@ -173,10 +177,4 @@ export function captureObject(m: MatchObject): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const c of m.captures) if (c.name !== null) out[c.name] = c.string;
   return out;
-}
-
-/** String offsets of a match object in UTF-16 units, for slicing. */
-export function utf16Span(input: string, m: MatchObject): [number, number] {
-  const start = Array.from(input).slice(0, m.offset).join('').length;
-  return [start, start + m.string.length];
 }

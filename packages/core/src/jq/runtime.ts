@@ -1,8 +1,11 @@
 // The evaluation model. A compiled filter is a function that calls `emit` once per output
 // (continuation-passing style): backtracking is simply returning to the caller's loop, and
 // stopping early (first/limit/label-break) throws a signal object caught by its owner.
-import { JqRuntimeError, JqTimeoutError } from './errors.ts';
+import { JqRuntimeError } from './errors.ts';
 import { truncatedJson } from './values.ts';
+import { checkCollection, elementSize } from './budget.ts';
+
+export { budget, newBudget, tick, withBudget, type Budget } from './budget.ts';
 
 export type Emit = (value: unknown) => void;
 export type PathEmit = (value: unknown, path: unknown[]) => void;
@@ -46,54 +49,6 @@ export class StopSignal {
   constructor(readonly label = 'stop') {}
 }
 
-/** Budget of the running evaluation: steps are counted and the clock read every CHECK_EVERY steps. */
-const CHECK_EVERY = 4096;
-const STEPS_PER_MS = 5000;
-const MAX_STEPS = 50_000_000;
-
-export interface Budget {
-  steps: number;
-  checkAt: number;
-  maxSteps: number;
-  deadline: number;
-  timeoutMs: number;
-  vars: Record<string, unknown>;
-}
-
-export let budget: Budget = newBudget(1000, {});
-
-export function newBudget(timeoutMs: number, vars: Record<string, unknown>): Budget {
-  return {
-    steps: 0,
-    checkAt: CHECK_EVERY,
-    maxSteps: Math.min(MAX_STEPS, Math.max(1, timeoutMs) * STEPS_PER_MS),
-    deadline: Date.now() + timeoutMs,
-    timeoutMs,
-    vars,
-  };
-}
-
-/** Runs `fn` with its own budget, restoring the previous one (evaluations may nest). */
-export function withBudget<T>(b: Budget, fn: () => T): T {
-  const saved = budget;
-  budget = b;
-  try {
-    return fn();
-  } finally {
-    budget = saved;
-  }
-}
-
-/** Counts one unit of work; call it wherever a loop or recursion can run unboundedly. */
-export function tick(): void {
-  if (++budget.steps >= budget.checkAt) checkBudget();
-}
-
-function checkBudget(): void {
-  budget.checkAt = budget.steps + CHECK_EVERY;
-  if (Date.now() > budget.deadline || budget.steps > budget.maxSteps) throw new JqTimeoutError(budget.timeoutMs);
-}
-
 export function fail(message: string, value: unknown = message): never {
   throw new JqRuntimeError(message, value);
 }
@@ -101,7 +56,10 @@ export function fail(message: string, value: unknown = message): never {
 /** Collects every output of a filter. */
 export function collect(node: Node, input: unknown, env: Env | null): unknown[] {
   const out: unknown[] = [];
+  let bytes = 0;
   node.run(input, env, (v) => {
+    bytes += elementSize(v);
+    checkCollection(bytes);
     out.push(v);
   });
   return out;

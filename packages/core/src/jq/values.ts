@@ -1,7 +1,8 @@
 // jq values are plain JSON values (null, boolean, number, string, array, object). This module
 // holds jq's view of them: type names, the total order used by sort/comparisons, and the exact
 // text jq 1.8 prints for them (tojson, error messages).
-import { JqRuntimeError } from './errors.ts';
+import { budget, charge, checkSize, MEMBER_BYTES, tick } from './budget.ts';
+import { JqLimitError, JqRuntimeError } from './errors.ts';
 
 export type JqObject = Record<string, unknown>;
 
@@ -70,6 +71,7 @@ export function compare(a: unknown, b: unknown): number {
 function compareArrays(a: unknown[], b: unknown[]): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
+    tick(); // values of shared parts can be exponentially larger than their memory
     const c = compare(a[i], b[i]);
     if (c !== 0) return c;
   }
@@ -77,6 +79,7 @@ function compareArrays(a: unknown[], b: unknown[]): number {
 }
 
 function compareObjects(a: JqObject, b: JqObject): number {
+  tick();
   const ka = sortedKeys(a);
   const kb = sortedKeys(b);
   const c = compareArrays(ka, kb);
@@ -107,9 +110,13 @@ export function setKey(o: JqObject, k: string, v: unknown): void {
   else o[k] = v;
 }
 
-export function copyObject(o: JqObject): JqObject {
+export function copyObject(o: JqObject, adding = 0): JqObject {
   const out: JqObject = {};
-  for (const k of Object.keys(o)) setKey(out, k, o[k]);
+  const keys = Object.keys(o);
+  const bytes = (keys.length + adding) * MEMBER_BYTES;
+  checkSize(bytes, 'an object');
+  if (keys.length > 64) charge(bytes);
+  for (const k of keys) setKey(out, k, o[k]);
   return out;
 }
 
@@ -139,26 +146,78 @@ export function quoteString(s: string): string {
   return `"${s.replace(/["\\\u0000-\u001f\u007f]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
 }
 
-/** Compact JSON exactly as jq 1.8 prints it (`jq -c`, `tojson`). */
+/**
+ * A JSON text being written, stopped at `max` characters. Pieces are gathered in arrays and
+ * joined in chunks: adding characters one by one to a string would build a rope of millions of
+ * nodes, slow and far larger than the text.
+ */
+class JsonText {
+  length = 0;
+  private parts: string[] = [];
+  private chunks: string[] = [];
+  constructor(readonly max: number) {}
+
+  put(s: string): void {
+    this.parts.push(s);
+    this.length += s.length;
+    if (this.parts.length >= 4096) {
+      this.chunks.push(this.parts.join(''));
+      this.parts = [];
+    }
+  }
+
+  text(): string {
+    return this.chunks.join('') + this.parts.join('');
+  }
+}
+
+/**
+ * Writes compact JSON; returns false when the text passed `max` characters (the rest unwritten).
+ * Shared parts are written every time they appear, so the text of a value can be exponentially
+ * longer than its memory: the length is checked, and the steps counted, as the text grows.
+ */
+function writeJson(v: unknown, t: JsonText): boolean {
+  if (v === null || v === undefined) t.put('null');
+  else if (typeof v === 'boolean') t.put(v ? 'true' : 'false');
+  else if (typeof v === 'number') t.put(formatNumber(v));
+  else if (typeof v === 'string') t.put(quoteString(v));
+  else if (Array.isArray(v)) {
+    t.put('[');
+    for (let i = 0; i < v.length; i++) {
+      tick();
+      if (i) t.put(',');
+      if (!writeJson(v[i], t)) return false;
+    }
+    t.put(']');
+  } else {
+    t.put('{');
+    let first = true;
+    for (const k of Object.keys(v as JqObject)) {
+      tick();
+      t.put(first ? quoteString(k) : `,${quoteString(k)}`);
+      t.put(':');
+      first = false;
+      if (!writeJson((v as JqObject)[k], t)) return false;
+    }
+    t.put('}');
+  }
+  return t.length <= t.max;
+}
+
+/** Compact JSON of a value already built, for callers outside an evaluation (no size limit). */
+export function jsonText(v: unknown): string {
+  const t = new JsonText(Infinity);
+  writeJson(v, t);
+  return t.text();
+}
+
+/** Compact JSON exactly as jq 1.8 prints it (`jq -c`, `tojson`), within the value size limit. */
 export function toJson(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  switch (typeof v) {
-    case 'boolean': return v ? 'true' : 'false';
-    case 'number': return formatNumber(v);
-    case 'string': return quoteString(v);
-  }
-  if (Array.isArray(v)) {
-    let s = '[';
-    for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + toJson(v[i]);
-    return `${s}]`;
-  }
-  let s = '{';
-  let first = true;
-  for (const k of Object.keys(v as JqObject)) {
-    s += `${first ? '' : ','}${quoteString(k)}:${toJson((v as JqObject)[k])}`;
-    first = false;
-  }
-  return `${s}}`;
+  if (v === null || typeof v !== 'object') return scalarJson(v);
+  const t = new JsonText(budget.maxValueBytes);
+  if (!writeJson(v, t)) throw new JqLimitError(t.max, t.length, 'a JSON text (at least)');
+  charge(t.length);
+  return t.text();
 }
 
 /** Indented JSON (jq's default output, 2 spaces). */
@@ -181,8 +240,22 @@ export function describe(v: unknown): string {
 
 /** jq 1.8 cuts long values in messages to 25 characters, '...' and the closing character. */
 export function truncatedJson(v: unknown): string {
-  const text = toJson(v);
-  return text.length > 29 ? `${text.slice(0, 25)}...${text[text.length - 1]}` : text;
+  if (v === null || typeof v !== 'object') {
+    const text = scalarJson(v);
+    return text.length > 29 ? `${text.slice(0, 25)}...${text[text.length - 1]}` : text;
+  }
+  const t = new JsonText(64);
+  const whole = writeJson(v, t);
+  const text = t.text();
+  if (whole && text.length <= 29) return text;
+  return `${text.slice(0, 25)}...${Array.isArray(v) ? ']' : '}'}`;
+}
+
+function scalarJson(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') return formatNumber(v);
+  return quoteString(v as string);
 }
 
 export function typeError(v: unknown, what: string): JqRuntimeError {

@@ -1,9 +1,11 @@
 // Runs programs on the real jq (jq-wasm 1.8.2) for what the TypeScript engine does not cover.
 // jq-wasm runs in a worker thread; this thread blocks on Atomics.wait until the reply or the
-// deadline, and on timeout terminates the worker (a fresh one is started on next use). So a
-// runaway fallback program is stopped like a runaway native one, and everything stays synchronous.
+// deadline, and on timeout terminates the worker (a replacement starts at once, in the
+// background). So a runaway fallback program is stopped like a runaway native one, and
+// everything stays synchronous.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { JqCompileError, JqRuntimeError, JqTimeoutError } from './errors.ts';
+import type { Limits } from './engine.ts';
+import { JqCompileError, JqLimitError, JqRuntimeError, JqTimeoutError } from './errors.ts';
 import { compileMessage, errorFromJq, varFlags } from './wasm-messages.ts';
 
 interface JqReply {
@@ -17,12 +19,15 @@ interface WorkerHandle {
   worker: Worker;
   port: MessagePort;
   signal: Int32Array;
+  ready: boolean;
 }
 
 const STARTUP_TIMEOUT_MS = 15_000;
 let current: WorkerHandle | undefined;
+let started = false;
 
-function start(): WorkerHandle {
+/** Starts a worker without waiting for it: jq-wasm loads in its own thread. */
+function spawn(): WorkerHandle {
   const state = new SharedArrayBuffer(4);
   const signal = new Int32Array(state);
   const { port1, port2 } = new MessageChannel();
@@ -32,19 +37,34 @@ function start(): WorkerHandle {
   });
   worker.unref();
   port1.unref();
-  const handle = { worker, port: port1, signal };
-  if (Atomics.wait(signal, 0, 0, STARTUP_TIMEOUT_MS) === 'timed-out') {
-    void worker.terminate();
-    throw new JqRuntimeError('jq-wasm worker did not start');
-  }
-  receiveMessageOnPort(port1); // the ready message
-  return handle;
+  return { worker, port: port1, signal, ready: false };
 }
 
-function stop(handle: WorkerHandle): void {
+/**
+ * Waits until the worker has loaded jq-wasm. The process's first start may take its time; a
+ * replacement (started in the background when a runaway program was stopped) is waited for
+ * within the evaluation's own time limit, so stopping programs again and again cannot hold the
+ * thread longer than their limits.
+ */
+function awaitReady(handle: WorkerHandle, timeoutMs: number): void {
+  if (handle.ready) return;
+  const first = !started;
+  if (Atomics.wait(handle.signal, 0, 0, first ? Math.max(timeoutMs, STARTUP_TIMEOUT_MS) : timeoutMs) === 'timed-out') {
+    if (first) {
+      stop(handle);
+      throw new JqRuntimeError('jq-wasm worker did not start');
+    }
+    throw new JqTimeoutError(timeoutMs);
+  }
+  receiveMessageOnPort(handle.port); // the ready message
+  handle.ready = true;
+  started = true;
+}
+
+function stop(handle: WorkerHandle, replace = false): void {
   handle.port.close();
   void handle.worker.terminate();
-  if (current === handle) current = undefined;
+  if (current === handle) current = replace ? spawn() : undefined;
 }
 
 /**
@@ -52,23 +72,28 @@ function stop(handle: WorkerHandle): void {
  * options, so that a program such as `-1` is not taken for one.
  */
 export function callWasm(src: string, input: string, flags: string[], timeoutMs: number): JqReply {
-  const handle = (current ??= start());
+  const deadline = Date.now() + timeoutMs;
+  const handle = (current ??= spawn());
+  awaitReady(handle, timeoutMs);
+  const remaining = Math.max(1, deadline - Date.now());
   Atomics.store(handle.signal, 0, 0);
   handle.port.postMessage({ src, input, flags: [...flags, '--'] });
-  const outcome = Atomics.wait(handle.signal, 0, 0, timeoutMs);
+  const outcome = Atomics.wait(handle.signal, 0, 0, remaining);
   const message = receiveMessageOnPort(handle.port);
   if (outcome === 'timed-out' || !message) {
-    stop(handle);
+    stop(handle, true);
     throw new JqTimeoutError(timeoutMs);
   }
   const reply = message.message as JqReply;
-  if (reply.fatal) stop(handle);
+  if (reply.fatal) stop(handle, true);
   return reply;
 }
 
-export function runWasm(src: string, input: unknown, vars: Record<string, unknown> | undefined, timeoutMs: number): unknown[] {
-  const result = callWasm(src, JSON.stringify(input ?? null), ['-c', ...varFlags(vars)], timeoutMs);
+export function runWasm(src: string, input: unknown, vars: Record<string, unknown> | undefined, limits: Limits): unknown[] {
+  const result = callWasm(src, JSON.stringify(input ?? null), ['-c', ...varFlags(vars)], limits.timeoutMs);
   if (result.exitCode !== 0) throw errorFromJq(result.exitCode, result.stderr);
+  // jq-wasm's own memory is its worker's; what comes back is held to the same limit (its text).
+  if (result.stdout.length > limits.maxValueBytes) throw new JqLimitError(limits.maxValueBytes, result.stdout.length, 'its outputs have a size');
   return result.stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown);
 }
 

@@ -4,6 +4,7 @@ import { iterateValue } from '../compile.ts';
 import { add } from '../operators.ts';
 import { indexValue, indicesOf } from '../paths.ts';
 import { collect, StopSignal, valueNode, type Env, type Node } from '../runtime.ts';
+import { checkCollection, elementSize, SLOT_BYTES } from '../budget.ts';
 import { compare, describe, equals, getKey, isTruthy, typeOf, type JqObject } from '../values.ts';
 import { defineFunction, type Table } from './define.ts';
 import { lengthOf } from './core.ts';
@@ -67,17 +68,18 @@ function containsValue(a: unknown, b: unknown): boolean {
 function stringIndices(s: string, sub: string): number[] {
   const out: number[] = [];
   if (sub === '') return out;
-  for (let i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + 1)) out.push(codePoints(s, i));
-  return out;
-}
-
-function codePoints(s: string, end: number): number {
-  let n = 0;
-  for (let i = 0; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0xdc00 || c > 0xdfff) n++;
+  // Positions only move forward: their code-point offsets are counted incrementally.
+  let at = 0;
+  let cp = 0;
+  for (let i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + 1)) {
+    checkCollection((out.length + 1) * SLOT_BYTES);
+    for (; at < i; at++) {
+      const c = s.charCodeAt(at);
+      if (c < 0xdc00 || c > 0xdfff) cp++;
+    }
+    out.push(cp);
   }
-  return n;
+  return out;
 }
 
 export function indices(v: unknown, i: unknown): unknown {
@@ -92,8 +94,14 @@ function flatten(v: unknown, depth: unknown): unknown[] {
   if (typeof depth !== 'number') throw new JqRuntimeError('flatten depth must not be negative');
   if (depth < 0) throw new JqRuntimeError('flatten depth must not be negative');
   const out: unknown[] = [];
+  let bytes = 0;
   const walk = (x: unknown, d: number): void => {
-    iterateValue(x, (y) => (Array.isArray(y) && d > 0 ? walk(y, d - 1) : out.push(y)));
+    iterateValue(x, (y) => {
+      if (Array.isArray(y) && d > 0) return walk(y, d - 1);
+      bytes += elementSize(y);
+      checkCollection(bytes);
+      out.push(y);
+    });
   };
   walk(v, depth);
   return out;

@@ -1,5 +1,6 @@
 // The @format string formatters (@text @json @html @uri @csv @tsv @sh @base64 @base64d
 // @base32 @base32d).
+import { build } from '../budget.ts';
 import { JqRuntimeError } from '../errors.ts';
 import { describe, toJson, typeOf } from '../values.ts';
 
@@ -68,7 +69,14 @@ function base64Decode(s: string): string {
 
 const uriUnreserved = /[A-Za-z0-9\-_.~]/;
 
+/** `@name`: the text of `v` in that format, held to the value size limit. */
 export function formatValue(name: string, v: unknown): string {
+  const text = format(name, v);
+  if (name !== 'text' && name !== 'json') build(text.length, 'a string');
+  return text;
+}
+
+function format(name: string, v: unknown): string {
   switch (name) {
     case 'text': return toText(v);
     case 'json': return toJson(v);

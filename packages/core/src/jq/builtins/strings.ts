@@ -1,7 +1,8 @@
 // String builtins, JSON text conversion and the regular-expression functions.
+import { build, checkSize, SLOT_BYTES } from '../budget.ts';
 import { JqRuntimeError } from '../errors.ts';
 import { splitString } from '../operators.ts';
-import { captureObject, matchAll, testRegex, utf16Span, type MatchObject } from '../regex.ts';
+import { captureObject, findMatches, matchAll, testRegex, type MatchObject } from '../regex.ts';
 import { valueNode, type Emit, type Node as NodeLike } from '../runtime.ts';
 import { describe, formatNumber, toJson, typeOf } from '../values.ts';
 import { defineFunction, defineValueGenerator, type Table } from './define.ts';
@@ -19,12 +20,19 @@ function explodable(v: unknown): string {
   return v;
 }
 
-function trimWith(v: unknown, re: RegExp): string {
-  if (typeof v !== 'string') throw new JqRuntimeError('trim input must be a string');
-  return v.replace(re, '');
+/** jq's whitespace for trim: space, \t \n \v \f \r. A loop, not `\s+$`, which is quadratic. */
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
-const JQ_SPACE = '[ \\t\\n\\r\\f\\v]';
+function trimWith(v: unknown, left: boolean, right: boolean): string {
+  if (typeof v !== 'string') throw new JqRuntimeError('trim input must be a string');
+  let a = 0;
+  let b = v.length;
+  if (left) while (a < b && isSpace(v.charCodeAt(a))) a++;
+  if (right) while (b > a && isSpace(v.charCodeAt(b - 1))) b--;
+  return v.slice(a, b);
+}
 
 export function registerStrings(t: Table): void {
   defineFunction(t, 'tostring', 0, (v) => toText(v));
@@ -39,7 +47,11 @@ export function registerStrings(t: Table): void {
   });
   defineFunction(t, 'ascii_downcase', 0, (v) => explodable(v).replace(/[A-Z]/g, (c) => c.toLowerCase()));
   defineFunction(t, 'ascii_upcase', 0, (v) => explodable(v).replace(/[a-z]/g, (c) => c.toUpperCase()));
-  defineFunction(t, 'explode', 0, (v) => Array.from(needString(v, 'cannot be exploded')).map((c) => c.codePointAt(0)));
+  defineFunction(t, 'explode', 0, (v) => {
+    const s = needString(v, 'cannot be exploded');
+    build(s.length * SLOT_BYTES, 'an array');
+    return Array.from(s, (c) => c.codePointAt(0));
+  });
   defineFunction(t, 'implode', 0, implode);
   defineFunction(t, 'utf8bytelength', 0, (v) => Buffer.byteLength(needString(v, 'only strings have UTF-8 byte length'), 'utf8'));
   // jq 1.8.2 defines these with startswith/endswith, so non-strings raise their errors.
@@ -49,14 +61,17 @@ export function registerStrings(t: Table): void {
   defineFunction(t, 'ltrimstr', 1, ltrimstr);
   defineFunction(t, 'rtrimstr', 1, rtrimstr);
   defineFunction(t, 'trimstr', 1, (v, s) => rtrimstr(ltrimstr(v, s), s));
-  defineFunction(t, 'trim', 0, (v) => trimWith(v, new RegExp(`^${JQ_SPACE}+|${JQ_SPACE}+$`, 'g')));
-  defineFunction(t, 'ltrim', 0, (v) => trimWith(v, new RegExp(`^${JQ_SPACE}+`)));
-  defineFunction(t, 'rtrim', 0, (v) => trimWith(v, new RegExp(`${JQ_SPACE}+$`)));
+  defineFunction(t, 'trim', 0, (v) => trimWith(v, true, true));
+  defineFunction(t, 'ltrim', 0, (v) => trimWith(v, true, false));
+  defineFunction(t, 'rtrim', 0, (v) => trimWith(v, false, true));
   defineFunction(t, 'startswith', 1, startsWith);
   defineFunction(t, 'endswith', 1, endsWith);
   defineFunction(t, 'split', 1, (v, sep) => {
     if (typeof v !== 'string' || typeof sep !== 'string') throw new JqRuntimeError('split input and separator must be strings');
-    return splitString(v, sep);
+    if (sep === '') build(v.length * SLOT_BYTES, 'an array');
+    const parts = splitString(v, sep);
+    build(parts.length * SLOT_BYTES, 'an array');
+    return parts;
   });
   defineFunction(t, 'join', 1, join);
   defineFunction(t, 'format', 1, (v, name) => formatValue(needString(name, 'is not a valid format'), v));
@@ -75,7 +90,8 @@ function endsWith(v: unknown, s: unknown): boolean {
 
 function toNumber(v: unknown): number {
   if (typeof v === 'number') return v;
-  if (typeof v === 'string' && /^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/.test(v)) return Number(v);
+  // Unambiguous (no two ways to match a digit), so linear even on long strings of digits.
+  if (typeof v === 'string' && /^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/.test(v)) return Number(v);
   if (typeof v === 'string' && (v === 'nan' || v === '-nan')) return NaN;
   throw new JqRuntimeError(`${describe(v)} cannot be parsed as a number`);
 }
@@ -91,6 +107,7 @@ function implode(v: unknown): string {
     }
     out += String.fromCodePoint(cp);
   }
+  build(out.length, 'a string');
   return out;
 }
 
@@ -101,14 +118,17 @@ function join(v: unknown, sep: unknown): string {
     throw new JqRuntimeError(`${describe(sep)} and ${describe(typeof v[0] === 'string' ? v[0] : '')} cannot be added`);
   }
   let out = '';
+  build(v.length * sep.length, 'a string');
   v.forEach((x, i) => {
     if (i > 0) out += sep;
+    checkSize(out.length, 'a string');
     if (x === null) return;
     if (typeof x === 'string') out += x;
     else if (typeof x === 'number') out += formatNumber(x);
     else if (typeof x === 'boolean') out += String(x);
     else throw new JqRuntimeError(`Cannot join with ${typeOf(x)}`);
   });
+  build(out.length, 'a string');
   return out;
 }
 
@@ -147,10 +167,9 @@ function splitRegex(v: unknown, re: unknown, flags: unknown): string[] {
   const s = needString(v, 'cannot be matched, as it is not a string');
   const out: string[] = [];
   let prev = 0;
-  for (const m of matchAll(s, re, flags, true)) {
-    const [a, b] = utf16Span(s, m);
-    out.push(s.slice(prev, a));
-    prev = b;
+  for (const { start, end } of findMatches(s, re, flags, true)) {
+    out.push(s.slice(prev, start));
+    prev = end;
   }
   out.push(s.slice(prev));
   return out;
@@ -162,17 +181,17 @@ function subNode(re: NodeLike, str: NodeLike, flags: NodeLike | undefined, globa
       re.run(input, env, (pattern) => {
         const s = needString(input, 'cannot be matched, as it is not a string');
         const fl = global ? `g${typeof f === 'string' ? f : ''}` : f;
-        const matches = matchAll(s, pattern, fl);
-        const build = (i: number, prev: number, acc: string): void => {
+        const matches = findMatches(s, pattern, fl);
+        const next = (i: number, prev: number, acc: string): void => {
           if (i === matches.length) return emit(acc + s.slice(prev));
-          const m = matches[i]!;
-          const [a, b] = utf16Span(s, m);
+          const { match: m, start: a, end: b } = matches[i]!;
           str.run(captureObject(m), env, (rep) => {
             if (typeof rep !== 'string') throw new JqRuntimeError(`${describe(acc + s.slice(prev, a))} and ${describe(rep)} cannot be added`);
-            build(i + 1, b, acc + s.slice(prev, a) + rep);
+            checkSize(acc.length + (a - prev) + rep.length, 'a string');
+            next(i + 1, b, acc + s.slice(prev, a) + rep);
           });
         };
-        build(0, 0, '');
+        next(0, 0, '');
       });
     if (flags) flags.run(input, env, withFlags);
     else withFlags(null);
