@@ -7,3 +7,4 @@ export * from './config.ts';
 export * from './lifecycle.ts';
 export * from './context.ts';
 export * from './result-publisher.ts';
+export * from './queue-worker.ts';

@@ -1,10 +1,12 @@
-// The hitl-worker loop: consume `tasks.approval` (a notice per approval level, from the
-// workflow-runner), schedule the level's deadline, report the request, deliver notifications;
-// and claim due deadlines, turning each into an `approval.deadline` runner message. It never
-// decides anything: the runner checks every deadline against Postgres (still open, same level).
+// The hitl-worker: `tasks.approval` (a notice per approval level, from the workflow-runner)
+// through the shared queue-worker shell (packages/runtime/src/queue-worker.ts), whose handler
+// schedules the level's deadline, reports the request and delivers notifications; and a loop that
+// claims due deadlines, turning each into an `approval.deadline` runner message. It never decides
+// anything: the runner checks every deadline against Postgres (still open, same level).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queues, type Bus, type BusMessage, type EventDraft, type RunnerMessage } from '@baton/core';
+import { Queues, type Bus, type EventDraft, type RunnerMessage } from '@baton/core';
 import { ApprovalEventTypes, type ApprovalNotice } from '@baton/engine';
+import { createQueueWorker, type TaskContext, type TaskOutcome } from '@baton/runtime';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { z } from 'zod';
@@ -27,8 +29,11 @@ export interface HitlWorker {
   start(): Promise<void>;
   /** Stops consuming and polling; messages in hand are left unacked (redelivered elsewhere). */
   stop(): Promise<void>;
+  /** Notices being handled now. */
+  inFlight(): number;
 }
 
+type NoticeMessage = z.infer<typeof NoticeMessage>;
 const NoticeMessage = z.object({
   attemptId: z.string().min(1),
   runId: z.string().min(1),
@@ -52,26 +57,19 @@ export function createHitlWorker(deps: HitlWorkerDeps): HitlWorker {
   const handled = new Counter({ name: 'hitl_requests_total', help: 'Approval notices handled', labelNames: ['level'], registers: [deps.metrics] });
   const fired = new Counter({ name: 'hitl_deadlines_fired_total', help: 'Approval deadlines sent to the runner', registers: [deps.metrics] });
   const notified = new Counter({ name: 'hitl_notifications_total', help: 'Notification attempts', labelNames: ['outcome'], registers: [deps.metrics] });
-  const inHand = new Map<string, Promise<void>>();
   let abort = new AbortController();
-  let loops: Promise<void>[] = [];
-  let leaseTimer: NodeJS.Timeout | undefined;
+  let deadlineLoop: Promise<void> | undefined;
 
   const audit = (runId: string, events: EventDraft[]) => bus.enqueue(Queues.runner, [{ type: 'events', runId, events } satisfies RunnerMessage]);
 
-  async function handle(message: BusMessage): Promise<void> {
-    const parsed = NoticeMessage.safeParse(message.body);
-    if (!parsed.success) {
-      logger.error({ messageId: message.id, problem: parsed.error.message }, 'dropping an invalid tasks.approval message');
-      return bus.ack(APPROVAL_TASK_QUEUE, [message.id]);
-    }
-    const notice = parsed.data.payload.approval as unknown as ApprovalNotice;
+  async function handle(message: NoticeMessage, context: TaskContext): Promise<TaskOutcome> {
+    const notice = message.payload.approval as unknown as ApprovalNotice;
     const log = logger.child({ runId: notice.runId, approvalId: notice.approvalId, level: notice.level });
     if (notice.deadlineAt !== undefined) await deadlines.schedule({ runId: notice.runId, approvalId: notice.approvalId, level: notice.level, at: notice.deadlineAt });
     if (notice.level === 0) {
       const data: Record<string, unknown> = { approvalId: notice.approvalId, task: notice.taskName, title: notice.title, level: 0, approvers: notice.approvers, quorum: notice.quorum, notify: notice.notify.length };
       if (notice.deadlineAt !== undefined) data.deadlineAt = new Date(notice.deadlineAt).toISOString();
-      if (message.deliveries > 1) data.redelivered = true;
+      if (context.deliveries > 1) data.redelivered = true;
       await audit(notice.runId, [{ type: ApprovalEventTypes.requested, data }]);
     }
     handled.inc({ level: String(notice.level) });
@@ -79,36 +77,23 @@ export function createHitlWorker(deps: HitlWorkerDeps): HitlWorker {
       notified.inc({ outcome: attempt.ok ? 'ok' : 'failed' });
       if (!attempt.ok) log.warn({ target: attempt.target, host: attempt.host, attempt: attempt.attempt, status: attempt.status, error: attempt.error }, 'notification failed');
       await audit(notice.runId, [{ type: ApprovalEventTypes.notified, data: { approvalId: notice.approvalId, level: notice.level, ...attempt } }]);
-    }, abort.signal);
-    if (abort.signal.aborted) return; // left unacked: another worker notifies again
-    await bus.ack(APPROVAL_TASK_QUEUE, [message.id]);
+    }, context.signal);
+    if (context.signal.aborted) return 'abandon'; // another worker notifies again
     log.info({ approvers: notice.approvers.length, notify: notice.notify.length }, 'approval request handled');
+    return 'ack';
   }
 
-  async function consumeLoop(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      const free = options.concurrency - inHand.size;
-      try {
-        if (free <= 0) {
-          await Promise.race(inHand.values());
-          continue;
-        }
-        const batch = await bus.consume(APPROVAL_TASK_QUEUE, options.consumerName, { max: free, blockMs: 1_000, visibilityMs: options.visibilityMs, signal });
-        for (const message of batch) {
-          const work = handle(message)
-            .catch((error: unknown) => logger.error({ err: error, messageId: message.id }, 'approval notice failed; it will be redelivered'))
-            .finally(() => inHand.delete(message.id));
-          inHand.set(message.id, work);
-        }
-      } catch (error) {
-        if (signal.aborted) return;
-        logger.error({ err: error }, 'consuming tasks.approval failed; retrying');
-        await sleep(1_000, undefined, { signal }).catch(() => undefined);
-      }
-    }
-  }
+  // No grace period: a stop aborts the notices in hand at once (they are redelivered, and
+  // notifications are at least once anyway). An invalid notice is dropped: the approval itself is
+  // in Postgres and can still be decided through the API; failing the run would be wrong.
+  const shell = createQueueWorker(bus, logger, { ...options, queue: APPROVAL_TASK_QUEUE, shutdownGraceMs: 0 }, {
+    name: 'hitl worker',
+    schema: NoticeMessage,
+    handle,
+    onInvalid: 'drop',
+  });
 
-  async function deadlineLoop(signal: AbortSignal): Promise<void> {
+  async function pollDeadlines(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
         const due = await deadlines.claimDue(Date.now(), 256, options.claimMs);
@@ -127,28 +112,19 @@ export function createHitlWorker(deps: HitlWorkerDeps): HitlWorker {
     }
   }
 
-  async function renewLeases(): Promise<void> {
-    if (inHand.size === 0) return;
-    try {
-      await bus.extend(APPROVAL_TASK_QUEUE, options.consumerName, [...inHand.keys()]);
-    } catch (error) {
-      logger.warn({ err: error }, 'could not extend approval message leases');
-    }
-  }
-
   return {
+    inFlight: shell.inFlight,
     async start() {
+      if (deadlineLoop) return;
       abort = new AbortController();
-      loops = [consumeLoop(abort.signal), deadlineLoop(abort.signal)];
-      leaseTimer = setInterval(() => void renewLeases(), Math.max(100, Math.floor(options.visibilityMs / 3)));
+      await shell.start();
+      deadlineLoop = pollDeadlines(abort.signal);
       logger.info({ consumer: options.consumerName, links: options.secret !== undefined }, 'hitl worker started');
     },
     async stop() {
       abort.abort();
-      clearInterval(leaseTimer);
-      await Promise.allSettled(loops);
-      await Promise.allSettled(inHand.values());
-      logger.info('hitl worker stopped');
+      await Promise.allSettled([shell.stop(), deadlineLoop]);
+      deadlineLoop = undefined;
     },
   };
 }

@@ -1,0 +1,229 @@
+// The shell every task worker runs in (http-worker, agent-runner, hitl-worker): consume one queue
+// with up to `concurrency` handlers at once, validate each message with a zod schema, keep the
+// leases of long tasks alive (aborting a task whose lease was lost: it is another worker's now),
+// publish results through the ResultPublisher (enqueue before ack), fail or drop invalid messages,
+// and stop gracefully: in-flight tasks get `shutdownGraceMs`, then are aborted and left unacked
+// for another worker to reclaim. The services supply a schema and a handler; nothing else.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorTypes, type Bus, type RunnerMessage } from '@baton/core';
+import type { Logger } from 'pino';
+import type { Gauge } from 'prom-client';
+import { z } from 'zod';
+import { ResultPublisher } from './result-publisher.ts';
+
+/** What a handler asks the shell to do with its message. */
+export type TaskOutcome =
+  /** Publish this result to `runner`, then ack. */
+  | { result: RunnerMessage }
+  /** Done, nothing to publish: ack. */
+  | 'ack'
+  /** Leave it unacked: redelivered to some worker once its lease runs out. */
+  | 'abandon';
+
+export interface TaskContext {
+  messageId: string;
+  /** 1 on first delivery; more when reclaimed from a worker that died or lost the lease. */
+  deliveries: number;
+  /** Aborted when the lease was lost or the worker stops after its grace period (see `reason`). */
+  signal: AbortSignal;
+}
+
+export interface QueueWorkerOptions {
+  queue: string;
+  consumerName: string;
+  concurrency: number;
+  /** Lease of a consumed message; renewed every third of it while the task runs. */
+  visibilityMs: number;
+  /** How long stop() lets in-flight tasks finish before aborting them. */
+  shutdownGraceMs: number;
+  /** Most messages taken by one consume (default: as many as there are free slots). */
+  maxBatch?: number;
+  /** How long one consume waits for a first message (default 1 s). */
+  blockMs?: number;
+  /** Pause after a failed consume (default 1 s). */
+  retryMs?: number;
+}
+
+export interface QueueWorkerSpec<T> {
+  /** For logs, e.g. "http worker". */
+  name: string;
+  /** A message that fails it is invalid. */
+  schema: z.ZodType<T>;
+  handle(task: T, context: TaskContext): Promise<TaskOutcome>;
+  /**
+   * An invalid message that names its run and attempt: 'fail' sends the attempt a failed result
+   * (`runtime` error, so the run does not wait for ever), 'drop' acks it. Nameless ones are dropped.
+   */
+  onInvalid: 'fail' | 'drop';
+  /** Gauge of tasks executing now, if the service exposes one. */
+  inFlight?: Gauge;
+  /** Before the first consume (e.g. subscribe to a topic) and after the last task (close pools). */
+  beforeStart?(): Promise<void>;
+  afterStop?(): Promise<void>;
+}
+
+export interface QueueWorker {
+  start(): Promise<void>;
+  /** Stops consuming, lets in-flight tasks finish within the grace period, leaves the rest unacked. */
+  stop(): Promise<void>;
+  /** Tasks executing now. */
+  inFlight(): number;
+}
+
+interface RunningTask {
+  controller: AbortController;
+  startedAt: number;
+  done: Promise<void>;
+}
+
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  constructor() {
+    super('lease lost: another worker took this task over');
+  }
+}
+
+export class WorkerStoppingError extends Error {
+  override readonly name = 'WorkerStoppingError';
+  constructor() {
+    super('worker stopping: the task is left for another worker');
+  }
+}
+
+export function createQueueWorker<T>(bus: Bus, logger: Logger, options: QueueWorkerOptions, spec: QueueWorkerSpec<T>): QueueWorker {
+  const { queue } = options;
+  const publisher = new ResultPublisher(bus, queue, logger);
+  const tasks = new Map<string, RunningTask>();
+  let stopping = new AbortController();
+  let loop: Promise<void> | undefined;
+  let leaseTimer: NodeJS.Timeout | undefined;
+  let wakeLoop: (() => void) | undefined;
+
+  async function consumeLoop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const free = options.concurrency - tasks.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (wakeLoop = resolve));
+        continue;
+      }
+      try {
+        const max = Math.min(free, options.maxBatch ?? free);
+        const messages = await bus.consume(queue, options.consumerName, { max, blockMs: options.blockMs ?? 1_000, visibilityMs: options.visibilityMs, signal });
+        for (const message of messages) startTask(message.id, message.body, message.deliveries);
+      } catch (error) {
+        if (signal.aborted) break;
+        logger.error({ err: error }, `consuming ${queue} failed; retrying`);
+        await sleep(options.retryMs ?? 1_000, undefined, { signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  function startTask(messageId: string, body: unknown, deliveries: number): void {
+    const parsed = spec.schema.safeParse(body);
+    if (!parsed.success) return rejectMessage(messageId, body, parsed.error.message);
+    const controller = new AbortController();
+    const task: RunningTask = { controller, startedAt: Date.now(), done: Promise.resolve() };
+    tasks.set(messageId, task);
+    spec.inFlight?.inc();
+    task.done = runTask(parsed.data, { messageId, deliveries, signal: controller.signal })
+      .catch((error: unknown) => {
+        const log = { err: error, messageId, ...namesOf(body) };
+        if (controller.signal.aborted) logger.warn({ ...log, reason: String(controller.signal.reason) }, `${spec.name}: task abandoned; left unacked for redelivery`);
+        else logger.error(log, `${spec.name}: task crashed; left unacked for redelivery`);
+      })
+      .finally(() => {
+        tasks.delete(messageId);
+        spec.inFlight?.dec();
+        wakeLoop?.();
+        wakeLoop = undefined;
+      });
+  }
+
+  async function runTask(data: T, context: TaskContext): Promise<void> {
+    const outcome = await spec.handle(data, context);
+    if (outcome === 'abandon') return;
+    if (outcome === 'ack') {
+      // Unacked, the message is redelivered and handled again: at least once, as everywhere.
+      return bus.ack(queue, [context.messageId]).catch((err: unknown) => logger.error({ err, messageId: context.messageId }, `could not ack a ${queue} message; it will be redelivered`));
+    }
+    publisher.push(context.messageId, outcome.result);
+  }
+
+  /** A message the schema refuses: fail its attempt when it names one (and the spec says so), else drop it. */
+  function rejectMessage(messageId: string, body: unknown, problem: string): void {
+    const { runId, attemptId, task } = namesOf(body);
+    logger.error({ messageId, runId, attemptId, task, problem }, `invalid ${queue} message`);
+    if (spec.onInvalid === 'fail' && typeof runId === 'string' && typeof attemptId === 'string') {
+      const error = { type: ErrorTypes.runtime, status: 500, title: 'Invalid task message', detail: `the ${spec.name} could not read this task: ${problem}`, ...(typeof task === 'string' ? { instance: task } : {}) };
+      publisher.push(messageId, { type: 'result', runId, attemptId, status: 'failed', error });
+    } else {
+      bus.ack(queue, [messageId]).catch((err: unknown) => logger.error({ err, messageId }, 'could not ack an invalid message'));
+    }
+  }
+
+  /** Renews leases of tasks running longer than a third of the lease; aborts tasks whose lease was lost. */
+  async function renewLeases(): Promise<void> {
+    const threshold = Date.now() - options.visibilityMs / 3;
+    const ids = [...tasks].filter(([, task]) => task.startedAt <= threshold).map(([id]) => id).concat(publisher.pendingIds());
+    if (ids.length === 0) return;
+    try {
+      const held = new Set(await bus.extend(queue, options.consumerName, ids));
+      for (const id of ids) if (!held.has(id)) tasks.get(id)?.controller.abort(new LeaseLostError());
+    } catch (error) {
+      logger.error({ err: error }, `could not extend ${queue} leases`);
+    }
+  }
+
+  async function stop(): Promise<void> {
+    if (!loop) return;
+    stopping.abort();
+    wakeLoop?.();
+    await loop;
+    loop = undefined;
+    const finished = Promise.allSettled([...tasks.values()].map((task) => task.done));
+    const grace = new AbortController();
+    const graceOver = await Promise.race([finished.then(() => false), sleep(options.shutdownGraceMs, true, { signal: grace.signal }).catch(() => false)]);
+    grace.abort();
+    const abandoned = tasks.size;
+    for (const task of tasks.values()) task.controller.abort(new WorkerStoppingError());
+    await finished;
+    await publisher.drain();
+    clearInterval(leaseTimer);
+    await spec.afterStop?.();
+    logger.info({ consumer: options.consumerName, abandoned, graceOver }, `${spec.name} stopped`);
+  }
+
+  return {
+    inFlight: () => tasks.size,
+    async start() {
+      if (loop) return;
+      stopping = new AbortController();
+      await spec.beforeStart?.();
+      leaseTimer = setInterval(() => void renewLeases(), Math.max(100, Math.floor(options.visibilityMs / 3)));
+      loop = consumeLoop(stopping.signal);
+    },
+    stop,
+  };
+}
+
+/** The schema of a TaskMessage of `kind` (what the workflow-runner enqueues on `tasks.<kind>`). */
+export function taskMessageSchema<K extends string, P extends z.ZodType>(kind: K, payload: P) {
+  return z.object({
+    attemptId: z.string().min(1),
+    runId: z.string().min(1),
+    effectId: z.string(),
+    kind: z.literal(kind),
+    namespace: z.string(),
+    reference: z.string(),
+    name: z.string(),
+    payload,
+    timeoutMs: z.number().positive().optional(),
+  });
+}
+
+/** The ids a message names, whatever else is wrong with it (for logs and failed results). */
+function namesOf(body: unknown): { runId?: unknown; attemptId?: unknown; task?: unknown } {
+  if (typeof body !== 'object' || body === null) return {};
+  const { runId, attemptId, reference } = body as Record<string, unknown>;
+  return { runId, attemptId, task: reference };
+}
