@@ -36,6 +36,8 @@ export const BatonErrorTypes = {
   budgetExceeded: `${BATON_ERRORS}/budget-exceeded`,
   llm: `${BATON_ERRORS}/llm`,
   outputSchema: `${BATON_ERRORS}/output-schema`,
+  /** A run hit one of its limits (interpreter/limits.ts): `limit` names it, `max` is its value. */
+  limitExceeded: `${BATON_ERRORS}/limit-exceeded`,
 } as const;
 
 export function workflowError(type: string, status: number, detail?: string, instance?: string, title?: string): WorkflowError {

@@ -13,7 +13,7 @@ export function initialState(): InterpreterState {
   return { v: 1, status: 'pending', n: 0, context: {}, frames: {}, waits: {} };
 }
 
-const ACCEPTS: Record<Exclude<Input['type'], 'start' | 'cancel'>, readonly WaitKind[]> = {
+const ACCEPTS: Record<Exclude<Input['type'], 'start' | 'cancel' | 'continue'>, readonly WaitKind[]> = {
   'task.completed': ['task', 'approval', 'workflow'],
   'task.failed': ['task', 'approval', 'workflow'],
   'timer.fired': ['timer', 'retry', 'timeout', 'runTimeout'],
@@ -29,6 +29,13 @@ export function decide(workflow: CompiledWorkflow, state: RunState | undefined, 
   }
   if (TERMINAL_STATUSES.has(current.status) || current.status === 'pending') return unchanged(current);
   if (input.type === 'cancel') return settle(withRun(workflow, current, env, (run) => cancelWorkflow(run, input.reason)));
+  if (input.type === 'continue') {
+    if (current.yielded === undefined || (input.id !== undefined && input.id !== current.yielded)) return unchanged(current);
+    // The owed continue is here: if this decision yields again, it asks for a new one.
+    return settle(withRun(workflow, current, env, (run) => {
+      delete run.s.yielded;
+    }));
+  }
 
   const id = input.type === 'timer.fired' ? input.timerId : input.type === 'event.received' ? input.listenId : input.effectId;
   const wait = current.waits[id];
@@ -68,15 +75,21 @@ function withRun(workflow: CompiledWorkflow, state: InterpreterState, env: Env, 
   const run = new Run(workflow, state, env, handlerFor, rootHandler);
   act(run);
   run.drain();
+  run.close();
   return run;
 }
 
-/** Final status: running while calls or child runs are in flight, waiting when only timers, listens and approvals remain. */
+/**
+ * Final status: running while calls or child runs are in flight or a continue is owed, waiting
+ * when only timers, listens and approvals remain.
+ */
 function settle(run: Run): Decision {
   const s = run.s;
   if (!TERMINAL_STATUSES.has(s.status)) {
     const kinds = Object.values(s.waits).map((w) => w.k);
-    if (kinds.length === 0 && Object.keys(s.frames).length > 0) {
+    if (s.yielded !== undefined) {
+      s.status = 'running';
+    } else if (kinds.length === 0 && Object.keys(s.frames).length > 0) {
       faultWorkflow(run, { type: 'https://serverlessworkflow.io/spec/1.0.0/errors/runtime', status: 500, title: 'Runtime Error', detail: 'the run has tasks in progress but waits for nothing (interpreter bug)', instance: '/' });
     } else {
       s.status = kinds.some((k) => k === 'task' || k === 'workflow') ? 'running' : 'waiting';

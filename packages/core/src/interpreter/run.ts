@@ -1,25 +1,23 @@
 // One decision in progress: a working copy of the state, the effects and events it produces, and
 // an agenda of task starts/completions/faults processed in order. The agenda (instead of direct
-// recursion) keeps the stack flat however many inline tasks run in one decision.
+// recursion) keeps the stack flat however many inline tasks run in one decision, and lets a
+// decision stop after `stepsPerDecision` steps: the rest of the agenda is saved in the state and
+// the run asks for a `continue` (a yield), so one run never holds the runner for long.
 import type { WorkflowError } from '../errors.ts';
 import { ErrorTypes, workflowError } from '../errors.ts';
 import type { CompiledTask, CompiledWorkflow } from './compile.ts';
 import type { EvalOptions, Expr, Template } from './expressions.ts';
 import { evalTemplate } from './expressions.ts';
-import { Fault, runtimeFault, validationFault } from './fault.ts';
+import { Fault, validationFault } from './fault.ts';
 import { qualifiedName, taskEvent } from './lifecycle.ts';
+import type { LimitName, Limits } from './limits.ts';
+import { formatLimit, jsonSize, limitError, resolveLimits } from './limits.ts';
 import { resolverFor } from './scope.ts';
-import type { Frame, InterpreterState, Wait, WaitKind } from './state.ts';
+import type { AgendaMessage, Frame, InterpreterState, Wait, WaitKind } from './state.ts';
 import type { CloudEvent, Effect, Env, EventDraft } from './types.ts';
 import type { ValidateFunction } from 'ajv';
 
-/** Agenda steps (task starts, completions, faults) one decision may take before the run is faulted as an endless loop. */
-export const MAX_INLINE_STEPS = 100_000;
-
-type Message =
-  | { t: 'start'; f: string }
-  | { t: 'done'; f: string; out: unknown; dir: string | undefined }
-  | { t: 'fault'; f: string; err: WorkflowError };
+type WorkflowEffect = Extract<Effect, { kind: 'workflow' }>;
 
 /** What a task type does; `run.ts` owns the data flow around it (if, input, output, export, timeout). */
 export interface TaskHandler {
@@ -55,9 +53,15 @@ export class Run {
   /** Usage increments of this decision (Decision.usage). */
   readonly usage: Record<string, number> = {};
   readonly workflowName: string;
-  private readonly agenda: Message[] = [];
+  readonly limits: Limits;
+  private readonly agenda: AgendaMessage[];
   private head = 0;
+  /** Frames whose start is still on the agenda: never created, so never reported cancelled. */
+  private readonly unstarted = new Set<string>();
+  /** Consumption of this decision, and of the run before it (state.counts, Env.eventsSoFar). */
   private steps = 0;
+  private childRuns = 0;
+  private readonly before: { steps: number; events: number; runs: number };
 
   constructor(
     readonly wf: CompiledWorkflow,
@@ -67,7 +71,14 @@ export class Run {
     readonly root: RootHandler,
   ) {
     this.s = { ...state, frames: { ...state.frames }, waits: { ...state.waits } };
+    delete this.s.agenda;
+    // The agenda a yielded decision left comes first: its steps happened before this input.
+    this.agenda = state.agenda ? [...state.agenda] : [];
+    for (const message of this.agenda) if (message.t === 'start') this.unstarted.add(message.f);
     this.workflowName = qualifiedName(wf, env.runId);
+    this.limits = resolveLimits(env.limits);
+    const counts = state.counts ?? { steps: 0, events: 0, runs: 0 };
+    this.before = { ...counts, events: Math.max(counts.events, env.eventsSoFar ?? 0) };
   }
 
   get terminal(): boolean {
@@ -132,6 +143,7 @@ export class Run {
     const f = this.nextId('f');
     this.s.frames[f] = { p: parent, ref: task.ref, in: rawInput, at: this.env.now, ...extra };
     this.agenda.push({ t: 'start', f });
+    this.unstarted.add(f);
     return f;
   }
 
@@ -143,15 +155,17 @@ export class Run {
     this.agenda.push({ t: 'fault', f, err: error });
   }
 
-  /** Processes the agenda until it is empty or the run ended. */
+  /**
+   * Processes the agenda until it is empty, the run ended, or the decision's step budget is spent
+   * (then `close` saves the rest). The run-wide limits are checked before every step.
+   */
   drain(): void {
     for (let message = this.agenda[this.head]; message !== undefined; message = this.agenda[++this.head]) {
       if (this.terminal) return;
       if (this.s.frames[message.f] === undefined) continue; // cancelled meanwhile
-      if (++this.steps > MAX_INLINE_STEPS) {
-        this.root.fault(this, runtimeFault(`more than ${MAX_INLINE_STEPS} tasks ran without waiting for anything; is there an endless loop?`, this.s.frames[message.f]!.ref).error);
-        return;
-      }
+      if (this.steps >= this.limits.stepsPerDecision) return; // yield
+      if (this.overRunLimits(this.s.frames[message.f]!.ref || '/')) return;
+      this.steps += 1;
       try {
         if (message.t === 'start') this.begin(message.f);
         else if (message.t === 'done') this.finish(message.f, message.out, message.dir);
@@ -166,7 +180,78 @@ export class Run {
     this.head = 0;
   }
 
+  /**
+   * Ends the decision: saves what is left of the agenda and asks for a `continue` if none is owed
+   * yet, checks the limits measured on the whole state, and records what the run consumed.
+   */
+  close(): void {
+    const rest = this.terminal ? [] : this.agenda.slice(this.head);
+    if (rest.length > 0) this.s.agenda = rest;
+    if (!this.terminal && !this.overRunLimits('/')) this.checkStateSize();
+    if (this.terminal || rest.length === 0) {
+      delete this.s.agenda;
+      delete this.s.yielded;
+    } else if (this.s.yielded === undefined) {
+      this.s.yielded = this.nextId('e');
+      this.effects.push({ kind: 'continue', id: this.s.yielded });
+    }
+    const { steps, events, runs } = this.before;
+    this.s.counts = { steps: steps + this.steps, events: events + this.events.length, runs: runs + this.childRuns };
+  }
+
+  // ---- limits ----------------------------------------------------------------------------
+
+  /** A limit error naming this run's namespace in its advice. */
+  limitFault(name: LimitName, detail: string, instance: string): Fault {
+    return new Fault(limitError(name, this.limits[name], detail, instance, this.wf.definition.namespace));
+  }
+
+  /** Throws (faulting the task at hand) when `value` is larger than `valueBytes` as JSON. */
+  checkValue(value: unknown, what: string, instance: string): void {
+    const max = this.limits.valueBytes;
+    if (jsonSize(value, max) > max) throw this.limitFault('valueBytes', `${what} is larger than ${formatLimit('valueBytes', max)} as JSON`, instance);
+  }
+
+  /** Faults the run when it took its last step or wrote its last event. */
+  private overRunLimits(instance: string): boolean {
+    const steps = this.before.steps + this.steps;
+    const events = this.before.events + this.events.length;
+    let error: WorkflowError | undefined;
+    if (steps >= this.limits.stepsPerRun) {
+      error = this.limitFault('stepsPerRun', `the run took ${steps.toLocaleString('en-US')} steps (task starts, completions and faults); is there an endless loop?`, instance).error;
+    } else if (events >= this.limits.eventsPerRun) {
+      error = this.limitFault('eventsPerRun', `the run wrote ${events.toLocaleString('en-US')} events; is there an endless loop? (a long series of work belongs in child runs)`, instance).error;
+    }
+    if (error) this.root.fault(this, error);
+    return error !== undefined;
+  }
+
+  /** The state is measured after the decision, its saved agenda included: what the runtime stores. */
+  private checkStateSize(): void {
+    const max = this.limits.stateBytes;
+    if (jsonSize(this.s, max, false) <= max) return;
+    const detail = `the run's state (inputs of the tasks in progress, $context, fork outputs, listened events, agent conversations) is larger than ${formatLimit('stateBytes', max)} as JSON`;
+    this.root.fault(this, this.limitFault('stateBytes', detail, '/').error);
+  }
+
+  /** Starts a child run (`run: workflow`, an agent's workflow tool) within the depth and count limits. */
+  startChild(f: string, effect: WorkflowEffect): void {
+    const depth = this.env.depth ?? 0;
+    if (depth >= this.limits.subflowDepth) {
+      throw this.limitFault('subflowDepth', `this run is nested ${depth} levels deep (a child run of a child run …) and cannot start another child run`, effect.reference);
+    }
+    const runs = this.before.runs + this.childRuns;
+    if (runs >= this.limits.childRunsPerRun) throw this.limitFault('childRunsPerRun', `this run started ${runs.toLocaleString('en-US')} child runs already`, effect.reference);
+    this.checkValue(effect.input, 'the input of the child run', effect.reference);
+    this.childRuns += 1;
+    if (effect.await) this.wait(f, 'workflow', effect);
+    else this.effects.push(effect);
+  }
+
+  // ---- task lifecycle, continued -----------------------------------------------------------
+
   private begin(f: string): void {
+    this.unstarted.delete(f);
     const frame = this.frame(f);
     const task = this.task(frame);
     const raw = frame.in;
@@ -182,7 +267,11 @@ export class Run {
     // itself keeps its frame and emits task.retried (it is neither created nor started again).
     this.events.push(taskEvent('created', this.workflowName, task, this.env.now));
     this.validate(task.inputSchema, raw, task.ref, 'input');
-    if (task.inputFrom) this.update(f, { in: this.evaluate(f, task.inputFrom, raw), raw });
+    if (task.inputFrom) {
+      const input = this.evaluate(f, task.inputFrom, raw);
+      this.checkValue(input, 'the input of this task after input.from', task.ref);
+      this.update(f, { in: input, raw });
+    }
     if (task.timeoutMs !== undefined) this.update(f, { x: this.timer(f, 'timeout', task.timeoutMs) });
     this.events.push(taskEvent('started', this.workflowName, task, this.env.now));
     this.handlers(task).start(this, f, task);
@@ -193,9 +282,11 @@ export class Run {
     const task = this.task(frame);
     let output = rawOutput;
     if (task.outputAs) output = this.evaluate(f, task.outputAs, rawOutput, { rawOutput });
+    this.checkValue(output, task.outputAs ? 'the output of this task after output.as' : 'the output of this task', task.ref);
     this.validate(task.outputSchema, output, task.ref, 'output');
     if (task.exportAs) {
       const context = this.evaluate(f, task.exportAs, output, { rawOutput, output });
+      this.checkValue(context, '$context after export.as', task.ref);
       this.validate(task.exportSchema, context, task.ref, 'export');
       this.s.context = context;
     }
@@ -252,10 +343,14 @@ export class Run {
     if (doomed.size === 0) return;
     for (const [id, wait] of Object.entries(this.s.waits)) if (doomed.has(wait.f)) this.cancelWait(id);
     for (const id of doomed) {
-      const frame = this.s.frames[id]!;
-      this.events.push(taskEvent('cancelled', this.workflowName, this.task(frame), this.env.now));
+      this.cancelled(id, this.s.frames[id]!);
       delete this.s.frames[id];
     }
+  }
+
+  /** task.cancelled for a frame that was created (a frame whose start is still on the agenda was not). */
+  cancelled(id: string, frame: Frame): void {
+    if (frame.ref !== '' && !this.unstarted.has(id)) this.events.push(taskEvent('cancelled', this.workflowName, this.task(frame), this.env.now));
   }
 
   /** Cancels `f` and everything under it, e.g. a fork branch that lost the race. */
@@ -264,7 +359,7 @@ export class Run {
     this.release(f);
     const frame = this.s.frames[f];
     if (frame === undefined) return;
-    if (frame.ref !== '') this.events.push(taskEvent('cancelled', this.workflowName, this.task(frame), this.env.now));
+    this.cancelled(f, frame);
     delete this.s.frames[f];
   }
 

@@ -87,7 +87,26 @@ export interface InterpreterState extends RunState {
   error?: WorkflowError;
   /** Agent usage of the whole run so far (the run-level budget is checked against it). */
   usage?: { tokens: number; costUsd: number };
+  /** What the run consumed so far, for the run-wide limits (limits.ts). */
+  counts?: RunCounts;
+  /** What is left of the agenda of a decision that yielded (RunState.yielded is its continue id). */
+  agenda?: AgendaMessage[];
 }
+
+export interface RunCounts {
+  /** Agenda steps taken. */
+  steps: number;
+  /** Events in the run's log: the interpreter's, or Env.eventsSoFar when that was larger. */
+  events: number;
+  /** Child runs started. */
+  runs: number;
+}
+
+/** One entry of a decision's agenda (run.ts): start a frame, hand it its result, or fault it. */
+export type AgendaMessage =
+  | { t: 'start'; f: string }
+  | { t: 'done'; f: string; out: unknown; dir: string | undefined }
+  | { t: 'fault'; f: string; err: WorkflowError };
 
 /** An agent step in progress: the durable record of its conversation. */
 export interface AgentProgress {

@@ -53,6 +53,47 @@ export interface Env {
   runtime?: RuntimeDescriptor;
   /** Time limit of one jq evaluation. */
   jqTimeoutMs?: number;
+  /**
+   * What this run may consume (limits.ts, README "Limits"); every member is optional and falls
+   * back to DEFAULT_LIMITS. The runtime passes the limits of the run's namespace.
+   */
+  limits?: RunLimits;
+  /** Nesting of this run: 0 for a run started through the API, the parent's depth + 1 for a child run. */
+  depth?: number;
+  /**
+   * Events already in the run's log when this decision starts, those the runtime appended itself
+   * (worker messages, approval audit entries) included. The `eventsPerRun` limit counts from the
+   * larger of this and the interpreter's own count; without it, only the interpreter's events count.
+   */
+  eventsSoFar?: number;
+}
+
+/**
+ * Bounds on what one run may consume. A limit that a task hits faults that task (catchable with
+ * `try`); a limit on the whole run faults the run. Either way the error is
+ * `https://baton.dev/errors/limit-exceeded` with `limit` (the member name) and `max` (its value).
+ */
+export interface RunLimits {
+  /** Deepest nesting of child runs: a run at this depth cannot start one (`run: workflow`, agent tools). Task. */
+  subflowDepth?: number;
+  /** Child runs one run may start in its life. Task. */
+  childRunsPerRun?: number;
+  /** Runs in one tree (a top-level run and all its descendants). Enforced by the runtime, not here. */
+  runsPerTree?: number;
+  /** JSON size in bytes of any one value a task produces or hands over: input after input.from, output after output.as, $context, for.in, call arguments, child run input, emitted event, workflow output. Task (workflow output: run). */
+  valueBytes?: number;
+  /** JSON size in bytes of the run state after a decision. Run. */
+  stateBytes?: number;
+  /** Events in the run's log. Run. */
+  eventsPerRun?: number;
+  /** Agenda steps (task starts, completions, faults) in one decision before it yields (a `continue` effect); not an error. */
+  stepsPerDecision?: number;
+  /** Agenda steps over the whole run. Run. */
+  stepsPerRun?: number;
+  /** Items a `for` may enumerate. Task. */
+  forIterations?: number;
+  /** Branches of a `fork` (also refused when the document is validated). Task. */
+  forkBranches?: number;
 }
 
 /** What happens to a run. Outcomes of effects carry the effect id they answer. */
@@ -63,7 +104,13 @@ export type Input =
   | { type: 'timer.fired'; timerId: string }
   /** A CloudEvent that matched the filters of a `listen` effect (matching: matchEvent()). */
   | { type: 'event.received'; listenId: string; event: CloudEvent }
-  | { type: 'cancel'; reason?: string };
+  | { type: 'cancel'; reason?: string }
+  /**
+   * Resume a decision that yielded (its `continue` effect), delivered by the runtime through its
+   * queue so that other runs progress in between. `id` is the effect's; a continue whose id is
+   * not the one the run is owed (a duplicate) changes nothing. Without `id` it resumes whatever is left.
+   */
+  | { type: 'continue'; id?: string };
 
 /** The kinds of work that leave the interpreter for a worker queue. */
 export type TaskKind = 'http' | 'agent' | 'approval';
@@ -109,7 +156,13 @@ export type Effect =
   | { kind: 'emit'; event: CloudEvent }
   /** Wait for CloudEvents posted to the API that match any of `filters`. */
   | { kind: 'listen'; id: string; reference: string; filters: EventFilter[] }
-  | { kind: 'unlisten'; id: string };
+  | { kind: 'unlisten'; id: string }
+  /**
+   * The decision stopped at its step budget (`stepsPerDecision`) with work left: deliver
+   * `{ type: 'continue', id }` to the run later, through the queue. At most one is owed at a
+   * time; while it is (`RunState.yielded`), every other input is still accepted (see README).
+   */
+  | { kind: 'continue'; id: string };
 
 /** A lifecycle event without its envelope (the runtime adds id, source, time, seq). */
 export interface EventDraft {
@@ -122,6 +175,12 @@ export interface RunState {
   status: RunStatus;
   output?: unknown;
   error?: WorkflowError;
+  /**
+   * The id of the `continue` effect the run is owed, while a decision yielded with work left.
+   * A runtime that may lose queued messages re-sends `{ type: 'continue', id: yielded }` for a
+   * run whose stored state has it (the status is then `running`).
+   */
+  yielded?: string;
   [internal: string]: unknown;
 }
 

@@ -4,7 +4,7 @@
 import type { WorkflowError } from '../errors.ts';
 import { Fault } from './fault.ts';
 import { advanceList, runListFrom } from './flow.ts';
-import { taskEvent, workflowCancelled, workflowCompleted, workflowFaulted, workflowStarted } from './lifecycle.ts';
+import { workflowCancelled, workflowCompleted, workflowFaulted, workflowStarted } from './lifecycle.ts';
 import type { RootHandler, Run } from './run.ts';
 import { timeoutFault } from './run.ts';
 import { ROOT } from './state.ts';
@@ -26,6 +26,7 @@ export function startWorkflow(run: Run, input: unknown): void {
   try {
     run.validate(wf.inputSchema, input, '/input', 'workflow input');
     const transformed = wf.inputFrom ? run.evaluate(ROOT, wf.inputFrom, input) : input;
+    if (wf.inputFrom) run.checkValue(transformed, 'the workflow input after input.from', '/input/from');
     // dsl.md "Data Flow": the transformed workflow input is the initial $context.
     run.s.context = transformed;
     run.s.frames[ROOT] = { ref: '', in: transformed, at: env.now };
@@ -45,6 +46,7 @@ export function completeWorkflow(run: Run, output: unknown): void {
   let result = output;
   try {
     if (wf.outputAs) result = run.evaluate(ROOT, wf.outputAs, output);
+    run.checkValue(result, 'the workflow output', '/output');
     run.validate(wf.outputSchema, result, '/output', 'workflow output');
   } catch (error) {
     if (!(error instanceof Fault)) throw error;
@@ -74,8 +76,6 @@ export function timeOutWorkflow(run: Run): void {
 /** Cancels every pending effect and every task still in progress. */
 function stopEverything(run: Run): void {
   for (const id of Object.keys(run.s.waits)) run.cancelWait(id);
-  for (const [id, frame] of Object.entries(run.s.frames)) {
-    if (id !== ROOT) run.events.push(taskEvent('cancelled', run.workflowName, run.task(frame), run.env.now));
-  }
+  for (const [id, frame] of Object.entries(run.s.frames)) run.cancelled(id, frame);
   run.s.frames = {};
 }

@@ -1,7 +1,8 @@
 // A test driver for the interpreter: it plays the runtime. decide() runs in a loop on a virtual
 // clock; task and child-workflow effects are answered by a script, timers fire in time order,
-// posted CloudEvents reach the listens they match. Every state is round-tripped through JSON,
-// as the runtime stores it.
+// posted CloudEvents reach the listens they match, a `continue` is delivered after whatever is
+// already due (as through a queue). Every state is round-tripped through JSON, as the runtime
+// stores it, and Env.eventsSoFar is the length of the log, as the runtime passes it.
 import { parse } from 'yaml';
 import { compileWorkflow, decide, matchEvent } from '../../src/interpreter/index.ts';
 import type { CloudEvent, CompiledWorkflow, Decision, Effect, Env, EventDraft, EventFilter, Input, RunState, WorkflowDocument } from '../../src/interpreter/index.ts';
@@ -61,11 +62,11 @@ export function runScenario(workflow: CompiledWorkflow | string, input: unknown,
   };
 
   const apply = (input: Input) => {
-    const env: Env = { now: log.now, runId: 'run-1', ...script.env };
+    const env: Env = { now: log.now, runId: 'run-1', eventsSoFar: log.events.length, ...script.env };
     const decision = decide(wf, log.state.status === 'pending' && input.type === 'start' ? undefined : log.state, input, env);
     log.decisions.push(decision);
     log.state = JSON.parse(JSON.stringify(decision.state)) as RunState;
-    for (const event of decision.events) log.events.push(event); // a spread overflows the stack on the 100 000-step loop guard
+    for (const event of decision.events) log.events.push(event); // a spread overflows the stack on long logs
     for (const effect of decision.effects) handle(effect);
   };
 
@@ -98,6 +99,8 @@ export function runScenario(workflow: CompiledWorkflow | string, input: unknown,
       case 'emit':
         log.emitted.push(effect.event);
         return;
+      case 'continue':
+        return schedule(log.now, () => ({ type: 'continue', id: effect.id }), effect.id);
     }
   };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorTypes } from '../../src/errors.ts';
+import { BatonErrorTypes, ErrorTypes } from '../../src/errors.ts';
 import { compile, eventTypes, runScenario } from './driver.ts';
 
 const header = `document: { dsl: '1.0.3', namespace: test, name: flow, version: '0.1.0' }\n`;
@@ -85,14 +85,15 @@ describe('switch and flow directives', () => {
 `, { n: 0 });
     expect(log.state.output).toEqual({ n: 5, done: true });
   });
-  it('an endless loop is stopped with a runtime error', () => {
+  it('an endless loop yields between decisions and is stopped by a run limit (limits.test.ts has the details)', () => {
     const log = runScenario(`${header}do:
   - spin:
       set: {}
       then: spin
-`, {});
+`, {}, { env: { limits: { eventsPerRun: 3_000, stepsPerDecision: 200 } } });
     expect(log.state.status).toBe('faulted');
-    expect(log.state.error).toMatchObject({ type: ErrorTypes.runtime, status: 500 });
+    expect(log.state.error).toMatchObject({ type: BatonErrorTypes.limitExceeded, status: 429, limit: 'eventsPerRun', max: 3_000 });
+    expect(log.decisions.length).toBeGreaterThan(5);
   });
   it('rejects at compile time a directive that names no task of its list', () => {
     expect(() => compile(`${header}do:

@@ -185,11 +185,12 @@ function startTool(run: Run, f: string, task: CompiledTask, tool: CompiledTool, 
     // A copy: the endpoint is expanded in place below, and a template without expressions evaluates to the definition itself.
     const payload = { ...(scopeDeferred(evalTemplate(binding.with, args, resolve, options), run.env.namespace, reference) as Record<string, unknown>) };
     if (typeof payload.endpoint === 'string' && !isExpression(binding.rawEndpoint)) payload.endpoint = expandUri(payload.endpoint, args, reference);
+    run.checkValue(payload, 'the arguments of this tool call', reference);
     run.wait(f, 'task', { kind: 'task', id, taskKind: 'http', reference, name: tool.spec.name, payload });
     return;
   }
   const input = binding.input ? evalTemplate(binding.input, args, resolve, run.options(f)) : args;
-  run.wait(f, 'workflow', { kind: 'workflow', id, reference, name: tool.spec.name, namespace: binding.namespace, workflowName: binding.name, version: binding.version, input, await: true });
+  run.startChild(f, { kind: 'workflow', id, reference, name: tool.spec.name, namespace: binding.namespace, workflowName: binding.name, version: binding.version, input, await: true });
 }
 
 function toolOutcome(run: Run, f: string, task: CompiledTask, ag: AgentProgress, effectId: string, call: { id: string; n: string }, outcome: Extract<Outcome, { type: 'task.completed' | 'task.failed' }>): void {

@@ -20,6 +20,7 @@ export const callTask: TaskHandler = {
     }
     // Deferred expressions carry the run's namespace: the worker reads only secrets granted to it.
     payload = scopeDeferred(payload, run.env.namespace, task.ref) as Record<string, unknown>;
+    run.checkValue(payload, 'the arguments of this call (with)', task.ref);
     const id = run.nextId('e');
     run.wait(f, task.spec.target === 'approval' ? 'approval' : 'task', {
       kind: 'task',
@@ -44,11 +45,8 @@ export const runWorkflowTask: TaskHandler = {
     const childInput = task.def.run?.workflow?.input === undefined ? input : run.evaluate(f, spec.input, input);
     const id = run.nextId('e');
     const effect = { kind: 'workflow' as const, id, reference: task.ref, name: task.name, namespace: spec.namespace, workflowName: spec.name, version: spec.version, input: childInput, await: spec.await };
-    if (!spec.await) {
-      run.effects.push(effect);
-      return run.complete(f, input);
-    }
-    run.wait(f, 'workflow', effect);
+    run.startChild(f, effect); // subflowDepth, childRunsPerRun, valueBytes
+    if (!spec.await) return run.complete(f, input);
     run.update(f, { e: id });
   },
   outcome: effectOutcome,

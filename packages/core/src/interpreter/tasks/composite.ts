@@ -34,6 +34,9 @@ export const forTask: TaskHandler = {
     else if (collection === null) items = [];
     else if (typeof collection === 'object') items = Object.values(collection);
     else throw expressionFault(`for.in must produce an array, got ${typeof collection}`, task.ref);
+    const max = run.limits.forIterations;
+    if (items.length > max) throw run.limitFault('forIterations', `for.in gave ${items.length.toLocaleString('en-US')} items`, task.ref);
+    run.checkValue(items, 'the collection of for.in', task.ref);
     run.update(f, { items });
     iterate(run, f, task, 0, input);
   },
@@ -67,7 +70,10 @@ export const forkTask: TaskHandler = {
   start(run, f, task) {
     if (task.spec.type !== 'fork') return;
     const input = run.frame(f).in;
-    if (task.spec.branches.length === 0) return run.complete(f, task.spec.compete ? input : []);
+    // Also refused when the document is validated, but the namespace's limit may have been lowered since.
+    const count = task.spec.branches.length;
+    if (count > run.limits.forkBranches) throw run.limitFault('forkBranches', `this fork has ${count} branches`, task.ref);
+    if (count === 0) return run.complete(f, task.spec.compete ? input : []);
     const br = task.spec.branches.map((branch) => run.startTask(branch, f, input));
     run.update(f, { br, outs: br.map(() => null) });
   },

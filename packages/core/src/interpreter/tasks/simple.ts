@@ -84,6 +84,7 @@ export const emitTask: TaskHandler = {
       time: typeof attributes.time === 'string' ? attributes.time : iso(run.env.now),
     };
     if (event.data !== undefined && event.datacontenttype === undefined) event.datacontenttype = 'application/json';
+    run.checkValue(event, 'the emitted event', task.ref);
     run.effects.push({ kind: 'emit', event });
     run.complete(f, input);
   },
