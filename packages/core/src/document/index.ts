@@ -2,7 +2,7 @@
 // Baton's profile (what it does not execute yet) and the semantic checks. See README.md.
 export type { Problem } from './problem.ts';
 export { WorkflowValidationError, pointer, pointerTokens } from './problem.ts';
-export type { LoadResult } from './validate.ts';
+export type { LoadResult, ValidateOptions } from './validate.ts';
 export { loadWorkflow, validateWorkflow, SUPPORTED_DSL } from './validate.ts';
 export type { SourceFormat } from './parse.ts';
 export { isRuntimeExpression, expressionSource, implicitExpressions } from './expressions.ts';

@@ -1,7 +1,9 @@
 // validateWorkflow / loadWorkflow: the entry points of this module.
 import { CompileError, compileWorkflow } from '../interpreter/compile.ts';
 import type { WorkflowDocument } from '../interpreter/document-types.ts';
+import type { RunLimits } from '../interpreter/types.ts';
 import { checkExpressions, checkVariableNames } from './expressions.ts';
+import { checkLimits } from './limits.ts';
 import { nonJsonValues, parseSource } from './parse.ts';
 import type { SourceFormat } from './parse.ts';
 import { dedupeProblems, isObject, pointer } from './problem.ts';
@@ -14,14 +16,19 @@ import { checkSemantics } from './semantics.ts';
 
 export type LoadResult = { ok: true; document: Record<string, any> } | { ok: false; problems: Problem[] };
 
+export interface ValidateOptions {
+  /** The run limits of the namespace the document is registered in (default: DEFAULT_LIMITS). */
+  limits?: RunLimits;
+}
+
 /** DSL versions Baton runs (the schema bundled in ./schema is that of 1.0.3). */
 export const SUPPORTED_DSL = /^1\.0\.[0-3]$/;
 
 /**
- * Every problem of a parsed document: schema, DSL version, profile, semantics, expressions.
- * Returns [] when Baton can run it. Never throws.
+ * Every problem of a parsed document: schema, DSL version, profile, semantics, limits,
+ * expressions. Returns [] when Baton can run it. Never throws.
  */
-export function validateWorkflow(document: unknown): Problem[] {
+export function validateWorkflow(document: unknown, options: ValidateOptions = {}): Problem[] {
   if (!isObject(document)) {
     const kind = document === null || document === undefined ? String(document) : Array.isArray(document) ? 'an array' : `a ${typeof document}`;
     return [{ path: '', message: `a workflow document must be an object (mapping) with document and do, not ${kind}` }];
@@ -31,7 +38,7 @@ export function validateWorkflow(document: unknown): Problem[] {
   const notJson = nonJsonValues(document); // cycles or class instances from a caller, not from text
   if (notJson.length > 0) return notJson;
   const problems = [...checkSchema(document), ...checkTopLevel(document), ...checkDslVersion(document), ...checkEvaluateShape(document)];
-  problems.push(...checkProfile(document), ...checkSemantics(document));
+  problems.push(...checkProfile(document), ...checkSemantics(document), ...checkLimits(document, options.limits));
   if (!usesOtherLanguage(document)) problems.push(...checkExpressions(document), ...checkVariableNames(document), ...checkSecretSites(document));
   if (problems.length === 0) problems.push(...checkCompiles(document));
   return dedupeProblems(problems);
@@ -52,10 +59,10 @@ function checkCompiles(document: Record<string, any>): Problem[] {
 }
 
 /** Parses YAML or JSON text (YAML is a superset: the default reads both) and validates it. */
-export function loadWorkflow(text: string, format?: SourceFormat): LoadResult {
+export function loadWorkflow(text: string, format?: SourceFormat, options?: ValidateOptions): LoadResult {
   const parsed = parseSource(text, format);
   if (!parsed.ok) return parsed;
-  const problems = validateWorkflow(parsed.value);
+  const problems = validateWorkflow(parsed.value, options);
   if (problems.length === 0) return { ok: true, document: parsed.value as Record<string, any> };
   const located = problems.map((problem) => ({ ...problem, ...parsed.locate(problem.path) }));
   // In source order, as an editor would list them (the sort is stable for equal positions).
