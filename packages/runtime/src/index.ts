@@ -1,5 +1,6 @@
 export * from './env.ts';
 export * from './secrets.ts';
+export * from './limits.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
 export * from './health.ts';
