@@ -2,6 +2,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { outboundPolicyFromEnv } from '@baton/http-worker';
 import { ConfigError, readEnv, readInt, type Env } from '@baton/runtime';
 import type { NotifyOptions } from './notify.ts';
 import { generateApprovalSecret, MIN_SECRET_LENGTH } from './tokens.ts';
@@ -27,6 +28,8 @@ export const DEFAULT_HITL_OPTIONS: Omit<HitlWorkerOptions, 'consumerName' | 'pub
   attempts: 5,
   backoffMs: 500,
   timeoutMs: 10_000,
+  // The http-worker's defaults (DEFAULT_OPTIONS): built-in denials only; private ranges allowed.
+  outbound: { allowCidrs: [], denyCidrs: [], allowPrivate: true },
 };
 
 export function approvalSecretFromEnv(env: Env): string | undefined {
@@ -51,6 +54,8 @@ export function hitlWorkerOptionsFromEnv(env: Env, overrides: Partial<HitlWorker
     attempts: readInt(env, 'HITL_NOTIFY_ATTEMPTS', DEFAULT_HITL_OPTIONS.attempts, 1),
     backoffMs: readInt(env, 'HITL_NOTIFY_BACKOFF_MS', DEFAULT_HITL_OPTIONS.backoffMs, 0),
     timeoutMs: readInt(env, 'HITL_NOTIFY_TIMEOUT_MS', DEFAULT_HITL_OPTIONS.timeoutMs, 100),
+    // Webhooks obey the outbound address policy of call: http, from the same variables.
+    outbound: outboundPolicyFromEnv(env),
     consumerName: `hitl-${hostname()}-${process.pid}`,
     ...overrides,
   };

@@ -1,7 +1,7 @@
 // Worker configuration, read from the environment once at start (see README.md for each variable).
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { parseCidrList, type Cidr } from './address-policy.ts';
+import { parseCidrList, type AddressPolicyConfig, type Cidr } from './address-policy.ts';
 
 export interface HttpWorkerOptions {
   /** Most HTTP calls in flight in this process. */
@@ -82,19 +82,36 @@ const EnvSchema = z.object({
   HTTP_WORKER_CONSUMER_NAME: z.string().min(1).optional(),
 });
 
+/** The outbound address rules alone (HTTP_WORKER_ALLOW_PRIVATE, _ALLOW_CIDRS, _DENY_CIDRS). */
+const OutboundEnvSchema = EnvSchema.pick({ HTTP_WORKER_DENY_CIDRS: true, HTTP_WORKER_ALLOW_CIDRS: true, HTTP_WORKER_ALLOW_PRIVATE: true });
+
 export class HttpWorkerConfigError extends Error {
   override readonly name = 'HttpWorkerConfigError';
 }
 
-/** Reads HTTP_WORKER_* variables; empty strings count as unset. Throws HttpWorkerConfigError naming each bad variable. */
-export function httpWorkerOptionsFromEnv(env: Record<string, string | undefined>): HttpWorkerOptions {
+function parseEnv<T>(schema: z.ZodType<T>, env: Record<string, string | undefined>, what: string): T {
   const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => key.startsWith('HTTP_WORKER_') && value !== undefined && value.trim() !== ''));
-  const parsed = EnvSchema.safeParse(present);
+  const parsed = schema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new HttpWorkerConfigError(`invalid http-worker configuration: ${problems}`);
+    throw new HttpWorkerConfigError(`invalid ${what} configuration: ${problems}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * The outbound address policy of `call: http`, from the same variables. Every service that
+ * connects where a workflow says (the hitl-worker's approval webhooks too) reads it here, so one
+ * setting governs all outbound traffic a workflow can cause.
+ */
+export function outboundPolicyFromEnv(env: Record<string, string | undefined>): AddressPolicyConfig {
+  const e = parseEnv(OutboundEnvSchema, env, 'outbound address policy');
+  return { denyCidrs: e.HTTP_WORKER_DENY_CIDRS, allowCidrs: e.HTTP_WORKER_ALLOW_CIDRS, allowPrivate: e.HTTP_WORKER_ALLOW_PRIVATE };
+}
+
+/** Reads HTTP_WORKER_* variables; empty strings count as unset. Throws HttpWorkerConfigError naming each bad variable. */
+export function httpWorkerOptionsFromEnv(env: Record<string, string | undefined>): HttpWorkerOptions {
+  const e = parseEnv(EnvSchema, env, 'http-worker');
   return {
     concurrency: e.HTTP_WORKER_CONCURRENCY,
     connectTimeoutMs: e.HTTP_WORKER_CONNECT_TIMEOUT_MS,
