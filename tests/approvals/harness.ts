@@ -52,11 +52,12 @@ export interface ApprovalHarness {
   close(): Promise<void>;
 }
 
-export async function startApprovalHarness(): Promise<ApprovalHarness> {
+/** `extraEnv`: more variables for the process, which may name the webhook receiver's URL. */
+export async function startApprovalHarness(extraEnv: (webhooks: Webhooks) => Record<string, string> = () => ({})): Promise<ApprovalHarness> {
   const db = await createTestDatabase();
   const redis = await createTestRedis();
   const webhooks = await startWebhooks();
-  const env = { ORCHESTRATOR_PORT: '0', ORCHESTRATOR_HOST: '127.0.0.1', BATON_API_KEY: API_KEY, BATON_APPROVAL_SECRET: APPROVAL_SECRET, HITL_NOTIFY_BACKOFF_MS: '20', HITL_POLL_MS: '50', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' };
+  const env = { ORCHESTRATOR_PORT: '0', ORCHESTRATOR_HOST: '127.0.0.1', BATON_API_KEY: API_KEY, BATON_APPROVAL_SECRET: APPROVAL_SECRET, HITL_NOTIFY_BACKOFF_MS: '20', HITL_POLL_MS: '50', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...extraEnv(webhooks) };
   const u = new URL(db.url);
   const baton = await startEmbedded({
     env,
