@@ -11,6 +11,7 @@
 // and past the last level → timed_out).
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { BatonErrorTypes, ErrorTypes, isDeferred, parseDuration, type ApprovalDecision, type ApprovalRecord, type ApprovalSpec, type ApprovalStatus, type RunnerMessage, type WorkflowError } from '@baton/core';
+import { re2RegExp } from '@baton/core/jq';
 import { z } from 'zod';
 
 export const ApprovalEventTypes = {
@@ -53,7 +54,10 @@ export const ApprovalWith = z.strictObject({
   onReject: z.enum(['fail', 'continue']).optional(),
 });
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// `pattern` and `patternProperties` run on RE2 (linear time): form data is posted to a public
+// page, and a backtracking RegExp let one request stall the process (`^(a+)+$`). A pattern RE2
+// cannot run makes the form invalid, so the approval is refused when it opens.
+const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: re2RegExp } });
 const compiledForms = new Map<string, ValidateFunction>();
 
 function compileForm(form: Record<string, unknown>): ValidateFunction {

@@ -19,6 +19,8 @@ export { DEFAULT_MAX_VALUE_BYTES } from './budget.ts';
 /** jq's text forms, for tools that print like jq (the `baton jq` command). */
 export { jsonText as jqToJson } from './values.ts';
 export { parseJsonStream } from './builtins/json-text.ts';
+/** Linear-time (RE2) patterns for JSON Schema validation with Ajv (approval forms). */
+export { re2RegExp, schemaPatternProblems, UnsafePatternError } from './schema-regexp.ts';
 
 export interface JqRunOptions {
   /** Wall-clock budget of one evaluation; default 1000 ms. */
