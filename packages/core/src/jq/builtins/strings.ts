@@ -175,21 +175,36 @@ function splitRegex(v: unknown, re: unknown, flags: unknown): string[] {
   return out;
 }
 
+/** The text before a match plus its replacement, checked against the size limit. */
+function replaced(acc: string, s: string, prev: number, start: number, rep: unknown): string {
+  if (typeof rep !== 'string') throw new JqRuntimeError(`${describe(acc + s.slice(prev, start))} and ${describe(rep)} cannot be added`);
+  checkSize(acc.length + (start - prev) + rep.length, 'a string');
+  return acc + s.slice(prev, start) + rep;
+}
+
 function subNode(re: NodeLike, str: NodeLike, flags: NodeLike | undefined, global: boolean): NodeLike {
+  const one = str.one;
   return valueNode((input, env, emit) => {
     const withFlags = (f: unknown): void =>
       re.run(input, env, (pattern) => {
         const s = needString(input, 'cannot be matched, as it is not a string');
         const fl = global ? `g${typeof f === 'string' ? f : ''}` : f;
         const matches = findMatches(s, pattern, fl);
+        if (one) {
+          // One replacement per match (the usual case): a loop, however many matches there are.
+          let acc = '';
+          let prev = 0;
+          for (const { match, start, end } of matches) {
+            acc = replaced(acc, s, prev, start, one(captureObject(match), env));
+            prev = end;
+          }
+          return emit(acc + s.slice(prev));
+        }
+        // A replacement that yields several strings: every combination, as jq does.
         const next = (i: number, prev: number, acc: string): void => {
           if (i === matches.length) return emit(acc + s.slice(prev));
           const { match: m, start: a, end: b } = matches[i]!;
-          str.run(captureObject(m), env, (rep) => {
-            if (typeof rep !== 'string') throw new JqRuntimeError(`${describe(acc + s.slice(prev, a))} and ${describe(rep)} cannot be added`);
-            checkSize(acc.length + (a - prev) + rep.length, 'a string');
-            next(i + 1, b, acc + s.slice(prev, a) + rep);
-          });
+          str.run(captureObject(m), env, (rep) => next(i + 1, b, replaced(acc, s, prev, a, rep)));
         };
         next(0, 0, '');
       });
