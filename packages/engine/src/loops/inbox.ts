@@ -31,7 +31,7 @@ export async function inboxLoop(ctx: LoopContext): Promise<void> {
       const malformed: string[] = [];
       for (const m of batch) {
         const message = parseRunnerMessage(m.body);
-        if (message) parsed.push({ bus: m, message: withEventKeys(message, m.id) });
+        if (message) parsed.push({ bus: m, message: keyAppendedEvents(message, m.id) });
         else {
           logger.warn({ messageId: m.id }, 'dropping a malformed runner message');
           malformed.push(m.id);
@@ -53,7 +53,7 @@ export async function inboxLoop(ctx: LoopContext): Promise<void> {
  * the same message keeps: a message applied, then delivered again (its runner died before the
  * ack), appends its events once.
  */
-function withEventKeys(message: RunnerMessage, busId: string): RunnerMessage {
+export function keyAppendedEvents(message: RunnerMessage, busId: string): RunnerMessage {
   if (message.type !== 'events' || message.events.every((e) => e.key !== undefined)) return message;
   return { ...message, events: message.events.map((e, i) => (e.key === undefined ? { ...e, key: `bus:${busId}:${i}` } : e)) };
 }

@@ -1,0 +1,122 @@
+// The engine's test bench: a throwaway PostgreSQL database and a Redis prefix of its own (or a
+// Redis server of its own, for tests that kill or wipe it), runners started and stopped at will,
+// and direct access to applyBatch — a batch applied without its relay is exactly what a runner
+// leaves behind when it dies between its commit and the hand-over to the transport.
+import { createHash } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import type { Bus, RunEventRecord, RunRecord, RunnerMessage } from '@baton/core';
+import { createBus, type ObservableBus } from '@baton/bus';
+import { createStore, type SqlStore } from '@baton/store';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@baton/testkit';
+import { applyBatch, type ApplyDeps, type EngineFault } from '../src/apply.ts';
+import { DefinitionCache } from '../src/definitions.ts';
+import { createWorkflowRunner, defaultRunnerOptions, type RunnerOptions, type WorkflowRunner } from '../src/runner.ts';
+
+export const NAMESPACE = 'engine';
+export const RUNTIME = { name: 'baton', version: 'test' };
+export const silent = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+
+export interface EngineBench {
+  store: SqlStore;
+  bus: ObservableBus;
+  /** Registers a workflow (namespace `engine`, version 1.0.0) from its `do` list and extras. */
+  define(name: string, tasks: object[], extra?: object): Promise<void>;
+  /** Creates a pending run; `send` also enqueues its start message (as the API does). */
+  create(name: string, input?: unknown, send?: boolean): Promise<string>;
+  /** Applies messages (and engine faults) in one transaction and returns — nothing is relayed. */
+  commitOnly(messages: RunnerMessage[], faults?: EngineFault[]): Promise<void>;
+  /** Starts a runner (several may run at once); stopped by close() if not before. */
+  runner(options?: Partial<RunnerOptions>, bus?: Bus): Promise<WorkflowRunner>;
+  run(id: string): Promise<RunRecord>;
+  events(id: string): Promise<RunEventRecord[]>;
+  /** Polls until `check` holds (or fails the test with `what` after `timeoutMs`). */
+  until(what: string, check: () => Promise<boolean>, timeoutMs?: number): Promise<void>;
+  /** Waits until the run is in one of `statuses`. */
+  status(id: string, ...statuses: string[]): Promise<RunRecord>;
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Stops every runner started so far (each test starts its own: a runner's definition cache is its own). */
+  stopRunners(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BenchOptions {
+  /** A Redis of the test's own (e.g. startRedisServer().url) instead of a prefix on the machine's. */
+  redisUrl?: string;
+}
+
+export async function startBench(options: BenchOptions = {}): Promise<EngineBench> {
+  const db: TestDatabase = await createTestDatabase('baton_engine');
+  const redis: TestRedis | undefined = options.redisUrl ? undefined : await createTestRedis();
+  const url = new URL(db.url);
+  const store = await createStore({ kind: 'postgres', host: url.hostname, port: Number(url.port || 5432), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), database: db.name, poolSize: 10 });
+  await store.migrate();
+  const bus = createBus(options.redisUrl ? { kind: 'redis', url: options.redisUrl, prefix: 'baton:' } : { kind: 'redis', url: redis!.url, prefix: redis!.prefix }, () => undefined);
+  const runners: WorkflowRunner[] = [];
+  const definitions = new DefinitionCache(store);
+  const apply: ApplyDeps = { store, definitions, runtime: RUNTIME, clock: Date.now, secrets: {} } as ApplyDeps;
+  let consumers = 0;
+
+  const bench: EngineBench = {
+    store,
+    bus,
+    async define(name, tasks, extra = {}) {
+      const document = { document: { dsl: '1.0.0', namespace: NAMESPACE, name, version: '1.0.0' }, do: tasks, ...extra };
+      const source = JSON.stringify(document);
+      await store.putDefinition({ namespace: NAMESPACE, name, version: '1.0.0', document, source, contentHash: createHash('sha256').update(source).digest('hex') });
+    },
+    async create(name, input = {}, send = true) {
+      const definition = await store.getDefinition(NAMESPACE, name, '1.0.0');
+      if (!definition) throw new Error(`define ${name} first`);
+      const { run } = await store.createRun({ id: uuidv7(), definitionId: definition.id, namespace: NAMESPACE, name, version: '1.0.0', input });
+      if (send) await bus.enqueue('runner', [{ type: 'start', runId: run.id }]);
+      return run.id;
+    },
+    async commitOnly(messages, faults = []) {
+      await applyBatch(apply, messages, faults);
+    },
+    async runner(overrides = {}, runnerBus = bus) {
+      consumers += 1;
+      const options: RunnerOptions = { ...defaultRunnerOptions, consumer: `engine-test-${process.pid}-${consumers}`, timerPollMs: 50, sweepIntervalMs: 200, ...overrides };
+      const runner = createWorkflowRunner({ store, bus: runnerBus, logger: silent, metrics: new Registry(), secrets: {}, runtime: RUNTIME, options } as Parameters<typeof createWorkflowRunner>[0]);
+      await runner.start();
+      runners.push(runner);
+      return runner;
+    },
+    async run(id) {
+      const run = await store.getRun(id);
+      if (!run) throw new Error(`no run ${id}`);
+      return run;
+    },
+    events: (id) => store.listEvents(id, 0, 10_000),
+    async until(what, check, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+    async status(id, ...statuses) {
+      let run = await bench.run(id);
+      try {
+        await bench.until(`run ${id} to be ${statuses.join(' or ')}`, async () => statuses.includes((run = await bench.run(id)).status));
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; it is ${run.status}`);
+      }
+      return run;
+    },
+    sql: (text, params = []) => store.db.query(text, params) as never,
+    async stopRunners() {
+      await Promise.allSettled(runners.splice(0).map((r) => r.stop()));
+    },
+    async close() {
+      await Promise.allSettled(runners.map((r) => r.stop()));
+      await bus.close();
+      await store.close();
+      await redis?.cleanup();
+      await db.drop();
+    },
+  };
+  return bench;
+}

@@ -1,0 +1,101 @@
+// Two runners at once (issue "Durable effects", point 6), and a transport that loses its data:
+// a Redis of the test's own, wiped (FLUSHALL) or killed and restarted from its AOF. Work in flight
+// is sent again from PostgreSQL at once — not after the stale-attempt window, which these tests
+// set to an hour so that only the epoch repair can explain what they see.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Queues } from '@baton/core';
+import { startRedisServer, type RedisServer } from '@baton/testkit';
+import { NAMESPACE, startBench, type EngineBench } from './harness.ts';
+
+const HOUR = 3_600_000;
+const NO_SWEEP_REPAIRS = { pendingAgeMs: HOUR, redispatchAfterMs: { http: HOUR, agent: HOUR, workflow: HOUR } };
+
+let redis: RedisServer;
+let b: EngineBench;
+beforeAll(async () => {
+  redis = await startRedisServer();
+  b = await startBench({ redisUrl: redis.url });
+  await b.define('nap', [{ nap: { wait: { milliseconds: 100 } } }, { done: { set: { n: '${ .n }' } } }]);
+  await b.define('relay', [
+    { sub: { run: { workflow: { namespace: NAMESPACE, name: 'nap', version: '1.0.0', input: { n: '${ .n }' } } } } },
+    { tell: { emit: { event: { with: { source: 'https://example.com', type: 'com.example.napped', data: { n: '${ .n }' } } } } } },
+  ]);
+  await b.define('hear', [{ wait: { listen: { to: { one: { with: { type: 'com.example.napped' }, correlate: { n: { from: '${ .data.n }', expect: '${ .n }' } } } } } } }, { done: { set: { heard: '${ .[0].n }' } } }]);
+  await b.define('fetch', [{ get: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/never' } } }]);
+  await b.define('ask', [{ ask: { call: 'approval:1.0.0@default', with: { title: 'Ok?', approvers: ['alice'] } } }]);
+}, 60_000);
+afterEach(async () => {
+  await b?.stopRunners();
+});
+afterAll(async () => {
+  await b?.close();
+  await redis?.stop();
+});
+
+describe('two runners at once', () => {
+  it('apply every message once: subflows, timers and emitted events across 60 runs, each log gapless', async () => {
+    await Promise.all([b.runner(), b.runner()]);
+    const listeners = await Promise.all(Array.from({ length: 30 }, (_, n) => b.create('hear', { n })));
+    for (const id of listeners) await b.status(id, 'waiting');
+    const relays = await Promise.all(Array.from({ length: 30 }, (_, n) => b.create('relay', { n })));
+    for (const id of relays) expect((await b.status(id, 'completed', 'faulted')).status).toBe('completed');
+    for (const [n, id] of listeners.entries()) expect((await b.status(id, 'completed', 'faulted')).output).toEqual({ heard: n });
+    const runs = await b.sql<{ id: string }>('SELECT id FROM runs');
+    for (const { id } of runs) {
+      const events = await b.events(id);
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+      const completions = events.filter((e) => e.type === 'io.serverlessworkflow.task.completed.v1').map((e) => JSON.stringify((e.data as { task?: unknown }).task ?? e.data));
+      expect(new Set(completions).size).toBe(completions.length);
+    }
+    await b.until('every runner row to be applied', async () => (await b.sql(`SELECT 1 FROM outbox WHERE kind = 'runner'`)).length === 0);
+  });
+
+  it('their sweepers send a backlog once, not once per runner', async () => {
+    const runs = await Promise.all(Array.from({ length: 40 }, () => b.create('ask', {}, false)));
+    // Started and committed, never relayed (their runners died): 40 notices owed to the hitl-worker.
+    for (const id of runs) await b.commitOnly([{ type: 'start', runId: id }]);
+    const queued = async () => (await b.bus.depth(Queues.tasks('approval'))).waiting;
+    const before = await queued();
+    await b.store.makeOutboxDue();
+    await Promise.all([b.runner(), b.runner()]);
+    await b.until('the relay rows to be sent', async () => (await b.sql(`SELECT 1 FROM outbox WHERE kind = 'relay'`)).length === 0);
+    expect((await queued()) - before).toBe(40);
+  });
+});
+
+describe('a transport that loses its data', () => {
+  it('FLUSHALL: lost starts, task messages and notices are sent again at once', async () => {
+    const fetchRun = await b.create('fetch', {}, false);
+    const askRun = await b.create('ask', {}, false);
+    await b.commitOnly([{ type: 'start', runId: fetchRun }, { type: 'start', runId: askRun }]);
+    const pending = await Promise.all(Array.from({ length: 20 }, (_, n) => b.create('nap', { n })));
+    await b.runner(NO_SWEEP_REPAIRS);
+    await b.until('the task and the notice to be relayed', async () => (await b.sql(`SELECT 1 FROM outbox WHERE kind = 'relay'`)).length === 0, 30_000);
+    await b.stopRunners();
+    // Started and dispatched, and 20 new runs whose start messages are on the transport…
+    const more = await Promise.all(Array.from({ length: 20 }, (_, n) => b.create('nap', { n: 100 + n })));
+    expect((await b.bus.depth(Queues.tasks('http'))).waiting).toBeGreaterThanOrEqual(1);
+    await redis.flushAll(); // …and the transport forgets all of it.
+    expect((await b.bus.depth(Queues.tasks('http'))).waiting).toBe(0);
+    const back = Date.now();
+    await b.runner(NO_SWEEP_REPAIRS);
+    for (const id of [...pending, ...more]) expect((await b.status(id, 'completed', 'faulted')).status).toBe('completed');
+    expect(Date.now() - back).toBeLessThan(30_000);
+    await b.until('the http task to be queued again', async () => (await b.bus.depth(Queues.tasks('http'))).waiting === 1);
+    await b.until('the approval notice to be queued again', async () => (await b.bus.depth(Queues.tasks('approval'))).waiting >= 1);
+    expect((await b.run(fetchRun)).status).toBe('running');
+  });
+
+  it('SIGKILL and a restart from the AOF: a new epoch, repaired once although two runners see it', async () => {
+    const repairedBefore = (await b.sql('SELECT epoch FROM bus_epochs')).length;
+    // Start messages written in the last second before the kill: the AOF (everysec) may lack them.
+    const runs = await Promise.all(Array.from({ length: 10 }, (_, n) => b.create('nap', { n })));
+    await redis.kill();
+    await redis.restart();
+    await Promise.all([b.runner(NO_SWEEP_REPAIRS), b.runner(NO_SWEEP_REPAIRS)]);
+    for (const id of runs) expect((await b.status(id, 'completed', 'faulted')).status).toBe('completed');
+    const epochs = await b.sql<{ epoch: string; repaired_at: Date | null }>('SELECT epoch, repaired_at FROM bus_epochs ORDER BY created_at');
+    expect(epochs.length).toBe(repairedBefore + 1);
+    expect(epochs.every((e) => e.repaired_at !== null)).toBe(true);
+  });
+});
