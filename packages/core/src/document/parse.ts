@@ -1,7 +1,8 @@
 // Turns source text into a plain value and remembers where each node came from, so that
 // problems found later (by JSON Pointer) can be given a line and column.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, visit, YAMLParseError } from 'yaml';
+import type { CST, Document, Node as YamlNode } from 'yaml';
+import { expansionExcess, lexicalExcess, nestingExcess, type Excess } from './parse-bounds.ts';
 import { pointer, pointerTokens } from './problem.ts';
 import type { Problem } from './problem.ts';
 
@@ -13,12 +14,21 @@ export type ParseResult =
 
 const MAX_ALIAS_COUNT = 1000; // bounds "billion laughs" expansion of YAML aliases
 
-/** Parses YAML (a superset of JSON) or, when asked for, strict JSON. Never throws. */
+/**
+ * Parses YAML (a superset of JSON) or, when asked for, strict JSON. Never throws. What the text
+ * may cost is bounded before it is spent (parse-bounds.ts): values and nesting on the lexer's
+ * tokens, exact nesting on the parser's, the expanded size on the composed document.
+ */
 export function parseSource(text: string, format?: SourceFormat): ParseResult {
   if (typeof text !== 'string') return fail('', 'the document source must be a string');
   if (text.trim() === '') return fail('', 'the document is empty');
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lexical = lexicalExcess(text);
+  if (lexical) return beyond(text, lexical);
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const nesting = nestingExcess(tokens);
+  if (nesting) return beyond(text, nesting);
+  const doc = compose(tokens, text.length);
   const yamlProblems = doc.errors.map((error): Problem => {
     const { line, col } = lineCounter.linePos(error.pos[0]);
     const message = error.code === 'MULTIPLE_DOCS' ? 'a file must hold a single workflow document, found several (separated by ---)' : firstLine(error.message);
@@ -33,6 +43,10 @@ export function parseSource(text: string, format?: SourceFormat): ParseResult {
     return { ok: false, problems: yamlProblems };
   }
   if (doc.contents === null) return fail('', 'the document is empty');
+  const duplicate = duplicateKey(doc);
+  if (duplicate !== undefined) return beyond(text, { offset: duplicate, message: `${format === 'json' ? 'JSON' : 'YAML'} syntax error: Map keys must be unique` });
+  const expansion = expansionExcess(doc);
+  if (expansion) return beyond(text, expansion);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -68,6 +82,58 @@ export function nonJsonValues(value: unknown, path = '', ancestors = new Set<unk
 
 function fail(path: string, message: string): ParseResult {
   return { ok: false, problems: [{ path, message }] };
+}
+
+/** One document from the parser's tokens (what parseDocument does, minus its quadratic unique-key check). */
+function compose(tokens: CST.Token[], length: number): Document.Parsed {
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+      break;
+    }
+  }
+  return doc!;
+}
+
+/**
+ * The offset of the first key repeated in a mapping. The library's own check compares every key
+ * with every other (a 60,000-key JSON document took 20 s); this one keeps a set per mapping.
+ * Keys are compared as the JSON object would hold them (1 and "1" collide there).
+ */
+function duplicateKey(doc: Document.Parsed): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (seen.has(key)) {
+          found = rangeStart(pair.key) ?? 0;
+          return visit.BREAK;
+        }
+        seen.add(key);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** A bound or rule the text goes beyond, at its line and column. */
+function beyond(text: string, excess: Excess): ParseResult {
+  const { line, col } = linePos(text, excess.offset);
+  return { ok: false, problems: [{ path: '', message: excess.message, line, column: col }] };
+}
+
+function linePos(text: string, offset: number): { line: number; col: number } {
+  const counter = new LineCounter();
+  counter.addNewLine(0);
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) counter.addNewLine(i + 1);
+  return counter.linePos(offset);
 }
 
 function firstLine(message: string): string {
