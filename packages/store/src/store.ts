@@ -13,6 +13,7 @@ import * as epochs from './sql/epochs.ts';
 import * as events from './sql/events.ts';
 import * as listens from './sql/listens.ts';
 import * as outbox from './sql/outbox.ts';
+import * as retention from './sql/retention.ts';
 import * as runs from './sql/runs.ts';
 import * as timers from './sql/timers.ts';
 
@@ -145,16 +146,16 @@ export class SqlStore implements Store {
     return epochs.markEpochRepaired(this.#outside('markEpochRepaired'), epoch);
   }
 
-  async unfinishedChildren(runIds: readonly string[]) {
-    return runs.unfinishedChildren(this.#outside('unfinishedChildren'), runIds);
-  }
-
   async nextTimerAt() {
     return timers.nextTimerAt(this.#outside('nextTimerAt'));
   }
 
   async listensForType(type: string, namespace?: string) {
     return listens.listensForType(this.#outside('listensForType'), type, namespace);
+  }
+
+  async deleteExpiredRuns(olderThan: Date, limit: number) {
+    return retention.deleteExpiredRuns(this.#outside('deleteExpiredRuns'), olderThan, limit);
   }
 
   async getApproval(id: string) {

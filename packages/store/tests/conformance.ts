@@ -5,6 +5,7 @@ import { approvalConformance } from './conformance/approvals.ts';
 import { apiKeyConformance, definitionConformance, migrationConformance, runConformance } from './conformance/catalog.ts';
 import type { StoreHarness } from './conformance/harness.ts';
 import { outboxConformance } from './conformance/outbox.ts';
+import { retentionConformance } from './conformance/retention.ts';
 import { runnerTxConformance } from './conformance/runner.ts';
 import { sweepConformance } from './conformance/sweeps.ts';
 
@@ -49,5 +50,6 @@ export function storeConformance(adapter: string, factory: StoreFactory): void {
     sweepConformance(harness);
     outboxConformance(harness);
     approvalConformance(harness);
+    retentionConformance(harness);
   });
 }

@@ -209,6 +209,8 @@ export interface RunnerTx {
   existingEventKeys(runIds: readonly string[], keys: readonly string[]): Promise<Set<string>>;
   /** Listens that may match an event of `type` (see Store.listensForType), of runs in `namespace`. */
   listensForType(type: string, namespace?: string): Promise<ListenRecord[]>;
+  /** The number of runs under each top-level run (its child runs at any depth). */
+  countTreeRuns(roots: readonly string[]): Promise<Map<string, number>>;
   /** Deletes timers due at `now` (each taken by one caller: SKIP LOCKED), earliest first. */
   takeDueTimers(now: number, limit: number): Promise<TimerRecord[]>;
   /**
@@ -302,12 +304,19 @@ export interface Store {
   /** Claims the repair of a transport epoch: 'busy' while another runner holds it, 'done' once repaired. */
   claimEpoch(epoch: string, claimant: string, leaseMs: number): Promise<'claimed' | 'busy' | 'done'>;
   markEpochRepaired(epoch: string): Promise<void>;
-  /** Runs that are children of `runIds` and not finished (their ids). */
-  unfinishedChildren(runIds: readonly string[]): Promise<string[]>;
+
   /** fireAt of the earliest timer, if any. */
   nextTimerAt(): Promise<number | undefined>;
   /** Listens of runs that may match an event of `type` (filters with no type, or this type); with `namespace`, of runs in it. */
   listensForType(type: string, namespace?: string): Promise<ListenRecord[]>;
+  /**
+   * Retention: deletes up to `limit` terminal runs that ended before `olderThan`, with everything
+   * they own (events, attempts, timers, listens, approvals and their decisions, outbox rows), in one
+   * short transaction. A run whose parent or child is still live is kept; runs are claimed with
+   * SKIP LOCKED, so concurrent callers never take the same run (fewer than `limit`: nothing else
+   * was free to delete just now).
+   */
+  deleteExpiredRuns(olderThan: Date, limit: number): Promise<RetentionBatch>;
 
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
   /** Newest first; keyset pagination on (createdAt, id); `approver` matches the current level's approvers; `runId` keeps one run's. */
@@ -324,6 +333,13 @@ export interface Store {
   verifyApiKey(secret: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
   revokeApiKey(id: string): Promise<boolean>;
+}
+
+/** What one retention batch deleted. */
+export interface RetentionBatch {
+  runs: number;
+  /** Rows deleted per table (`runs` included); tables with none are absent. */
+  rows: Record<string, number>;
 }
 
 export class InvalidCursorError extends Error {
