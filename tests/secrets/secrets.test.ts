@@ -209,7 +209,7 @@ async function redisValues(): Promise<string[]> {
         if (type === 'stream') values.push(JSON.stringify(await client.xrange(key, '-', '+')));
         else if (type === 'string') values.push((await client.get(key)) ?? '');
         else if (type === 'hash') values.push(JSON.stringify(await client.hgetall(key)));
-        else if (type === 'zset') values.push(JSON.stringify(await client.zrange(key, 0, -1)));
+        else if (type === 'zset') values.push(JSON.stringify(await client.zrange(key, '0', '-1')));
         else if (type === 'list') values.push(JSON.stringify(await client.lrange(key, 0, -1)));
         else if (type === 'set') values.push(JSON.stringify(await client.smembers(key)));
       }
