@@ -2,6 +2,8 @@
 // counts requests per Idempotency-Key so tests can tell a retry from a duplicate.
 //   /status/<code>          answers with that status
 //   /flaky/<id>?fail=<n>    answers 503 to the first n requests for <id>, then 200
+// Every request is also logged (time, method, path, Idempotency-Key): the chaos harness tells a
+// retry of one attempt (same key) from a task executed twice (another key for the same path).
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 
@@ -10,12 +12,24 @@ export interface HttpTarget {
   server: Server;
   /** Requests seen, by Idempotency-Key. */
   requests: Map<string, number>;
+  /** Every request in arrival order. */
+  log: TargetRequest[];
   total(): number;
   close(): Promise<void>;
 }
 
+export interface TargetRequest {
+  /** Epoch ms when the request arrived. */
+  at: number;
+  method: string;
+  path: string;
+  /** The Idempotency-Key header, if any. */
+  key?: string;
+}
+
 export async function startHttpTarget(): Promise<HttpTarget> {
   const requests = new Map<string, number>();
+  const log: TargetRequest[] = [];
   const flakyCounts = new Map<string, number>();
   let total = 0;
   const server = createServer((req, res) => {
@@ -23,6 +37,7 @@ export async function startHttpTarget(): Promise<HttpTarget> {
     const key = req.headers['idempotency-key'];
     if (typeof key === 'string') requests.set(key, (requests.get(key) ?? 0) + 1);
     const url = new URL(req.url ?? '/', 'http://localhost');
+    log.push({ at: Date.now(), method: req.method ?? 'GET', path: url.pathname, ...(typeof key === 'string' ? { key } : {}) });
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -61,6 +76,7 @@ export async function startHttpTarget(): Promise<HttpTarget> {
     url: `http://127.0.0.1:${address.port}`,
     server,
     requests,
+    log,
     total: () => total,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };

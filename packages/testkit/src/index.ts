@@ -3,3 +3,4 @@ export * from './redis.ts';
 export * from './cluster.ts';
 export * from './http-target.ts';
 export * from './fake-openai.ts';
+export * from './redis-server.ts';
