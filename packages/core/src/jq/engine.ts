@@ -34,7 +34,7 @@ export function compileNative(src: string): NativeProgram {
       if (one) return evaluate(limits, vars, () => [output(one(input === undefined ? null : input, env))]);
       return evaluate(limits, vars, () => {
         const out: unknown[] = [];
-        const size = { bytes: 0 };
+        const size = { bytes: 0, max: budget.maxValueBytes };
         node.run(input === undefined ? null : input, env, (v) => {
           out.push(output(v, size));
         });
@@ -67,10 +67,26 @@ export function compileNative(src: string): NativeProgram {
  * as soon as the limit is passed, so a value of exponentially many shared parts
  * (`reduce range(40) as $i (0; [., .])`) costs no more than the limit.
  */
-function output(v: unknown, size = { bytes: 0 }): unknown {
-  const out = jsonSafe(v, size);
-  checkSize(size.bytes, 'its outputs have a size');
+function output(v: unknown, size?: Size): unknown {
+  // Strings are checked as they are built; only containers can hide shared parts.
+  if (typeof v === 'number') return safeNumber(v);
+  if (v === null || typeof v !== 'object') return v;
+  const counted = size ?? { bytes: 0, max: budget.maxValueBytes };
+  const out = jsonSafe(v, counted);
+  checkSize(counted.bytes, 'its outputs have a size');
   return out;
+}
+
+/** The running size of outputs, and the limit at which counting stops. */
+interface Size {
+  bytes: number;
+  max: number;
+}
+
+/** jq prints nan as null and ±infinite as ±DBL_MAX. */
+function safeNumber(n: number): number | null {
+  if (Number.isFinite(n)) return n;
+  return Number.isNaN(n) ? null : n > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
 }
 
 /**
@@ -78,21 +94,18 @@ function output(v: unknown, size = { bytes: 0 }): unknown {
  * callers get (JSON.stringify would otherwise turn infinities into null). Unchanged values are
  * returned as they are, without copying. `size` counts the value in the size model (budget.ts).
  */
-export function jsonSafe(v: unknown, size = { bytes: 0 }): unknown {
+export function jsonSafe(v: unknown, size: Size): unknown {
   if (typeof v === 'string') {
     size.bytes += v.length;
     return v;
   }
   size.bytes += SLOT_BYTES;
-  if (typeof v === 'number') {
-    if (Number.isFinite(v)) return v;
-    return Number.isNaN(v) ? null : v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
-  }
+  if (typeof v === 'number') return safeNumber(v);
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
-      if (size.bytes > budget.maxValueBytes) break;
+      if (size.bytes > size.max) break;
       const x = jsonSafe(v[i], size);
       if (x !== v[i]) (copy ??= v.slice())[i] = x;
     }
@@ -100,7 +113,7 @@ export function jsonSafe(v: unknown, size = { bytes: 0 }): unknown {
   }
   let copy: Record<string, unknown> | undefined;
   for (const k of Object.keys(v)) {
-    if (size.bytes > budget.maxValueBytes) break;
+    if (size.bytes > size.max) break;
     size.bytes += MEMBER_BYTES + k.length;
     const before = (v as Record<string, unknown>)[k];
     const x = jsonSafe(before, size);

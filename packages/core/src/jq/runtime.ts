@@ -3,7 +3,7 @@
 // stopping early (first/limit/label-break) throws a signal object caught by its owner.
 import { JqRuntimeError } from './errors.ts';
 import { truncatedJson } from './values.ts';
-import { checkCollection, elementSize } from './budget.ts';
+import { budget, checkCollection, elementSize } from './budget.ts';
 
 export { budget, newBudget, tick, withBudget, type Budget } from './budget.ts';
 
@@ -56,10 +56,10 @@ export function fail(message: string, value: unknown = message): never {
 /** Collects every output of a filter. */
 export function collect(node: Node, input: unknown, env: Env | null): unknown[] {
   const out: unknown[] = [];
+  const max = budget.maxValueBytes;
   let bytes = 0;
   node.run(input, env, (v) => {
-    bytes += elementSize(v);
-    checkCollection(bytes);
+    if ((bytes += elementSize(v)) > max) checkCollection(bytes);
     out.push(v);
   });
   return out;

@@ -3,7 +3,7 @@ import { JqRuntimeError } from '../errors.ts';
 import { envObject, iterateValue } from '../compile.ts';
 import { delPaths, getPath, indexValue, setPath } from '../paths.ts';
 import { StopSignal, tick, valueNode, type Emit, type Env, type Node } from '../runtime.ts';
-import { checkCollection, elementSize } from '../budget.ts';
+import { budget, checkCollection, elementSize } from '../budget.ts';
 import { compare, describe, getKey, isTruthy, setKey, sortedKeys, toJson, typeOf, type JqObject } from '../values.ts';
 import { defineFunction, defineSingle, type Table } from './define.ts';
 import { add } from '../operators.ts';
@@ -163,15 +163,21 @@ export function registerCore(t: Table): void {
   defineFunction(t, 'from_entries', 0, fromEntries);
   defineSingle(t, 'map', 1, (input, env, [f]) => {
     const out: unknown[] = [];
+    const max = budget.maxValueBytes;
     let bytes = 0;
-    const push = (y: unknown): void => {
-      bytes += elementSize(y);
-      checkCollection(bytes);
-      out.push(y);
-    };
     const one = f!.one;
-    if (one) iterateValue(input, (x) => push(one(x, env)));
-    else iterateValue(input, (x) => f!.run(x, env, push));
+    if (one) {
+      iterateValue(input, (x) => {
+        const y = one(x, env);
+        if ((bytes += elementSize(y)) > max) checkCollection(bytes);
+        out.push(y);
+      });
+    } else {
+      iterateValue(input, (x) => f!.run(x, env, (y) => {
+        if ((bytes += elementSize(y)) > max) checkCollection(bytes);
+        out.push(y);
+      }));
+    }
     return out;
   });
   t.set('limit/2', ([n, f]) => valueNode((input, env, emit) => forEachCount(n!, input, env, (count) => {
