@@ -8,7 +8,7 @@ import type { FanoutConfig } from './config.ts';
 import { Frame } from './frame.ts';
 import type { Hub } from './hub.ts';
 import type { FanoutMetrics } from './metrics.ts';
-import { CloseCodes, StreamProblemError, controlMessage, fail, isRunSelector, isWorkflowSelector, problem, type RequestIdValue, type Selector } from './protocol.ts';
+import { CloseCodes, MAX_SEQ, StreamProblemError, controlMessage, fail, isRunId, isRunSelector, isWorkflowSelector, problem, type RequestIdValue, type Selector } from './protocol.ts';
 import { RunFeed, type FeedHost, type FeedRun } from './run-feed.ts';
 import type { SharedReads } from './shared-reads.ts';
 
@@ -170,12 +170,15 @@ export class StreamClient {
 
   /** The run, if it exists, the principal may read it, and `after` is a position in its log. */
   async checkRun(runId: string, after: number): Promise<FeedRun> {
-    const run = await this.deps.store.getRun(runId);
-    if (!run) throw fail(404, `no run ${runId}`, { run: runId });
+    // A malformed id (U+0000, which PostgreSQL text refuses, or any other character no run id
+    // has) names no run: answered without a query.
+    const run = isRunId(runId) ? await this.deps.store.getRun(runId) : undefined;
+    if (!run) throw fail(404, `no run ${JSON.stringify(runId)}`, { run: runId });
     this.requireNamespace(run.namespace);
     // The position a client resumes from is the seq of an event it received: one past the
-    // run's last event cannot be, so it is refused rather than silently waiting forever.
-    if (after > 0 && (await this.deps.store.listEvents(run.id, after - 1, 1)).length === 0) {
+    // run's last event cannot be, so it is refused rather than silently waiting forever (and a
+    // seq beyond the store's integer range is beyond every run's end, without a query).
+    if (after > MAX_SEQ || (after > 0 && (await this.deps.store.listEvents(run.id, after - 1, 1)).length === 0)) {
       throw fail(400, `after=${after} is beyond the last event of run ${run.id}: resume with the seq of the last event you received (0 = from the start)`, { run: run.id, after });
     }
     return { id: run.id, namespace: run.namespace, name: run.name };

@@ -6,7 +6,15 @@ import { z } from 'zod';
 export const PROTOCOL = 'baton.stream.v1';
 
 const Id = z.string().min(1).max(300);
-const Name = z.string().min(1).max(200);
+// NUL would let two names meet in the hub's workflow index (namespace U+0000 name).
+const Name = z.string().min(1).max(200).refine((name) => !name.includes('\u0000'), 'must not contain U+0000');
+
+/** Run ids are UUIDv7 or `<parent id>.<effect id>`: anything else names no run and is never looked up. */
+const RUN_ID = /^[A-Za-z0-9._:-]{1,300}$/;
+export const isRunId = (id: string): boolean => RUN_ID.test(id);
+
+/** The largest seq the store holds (an int4 column): a larger `after` is beyond every run's end. */
+export const MAX_SEQ = 2_147_483_647;
 
 export const RunSelector = z.object({ run: Id, after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }).strict();
 export const WorkflowSelector = z.object({ workflow: z.object({ namespace: Name, name: Name }).strict() }).strict();

@@ -5,6 +5,10 @@
 //   GET /health, /ready, /metrics         as every service
 // Authentication happens before the upgrade (or before the SSE response starts): a refused
 // client gets a plain HTTP problem response and never a byte of an event.
+//
+// No request can end the process: every handler (HTTP, upgrade, WebSocket message and close,
+// SSE) ends in a catch that answers — a problem response, an `error` message, or close 1011 —
+// and logs what was unexpected. The request target is read by parseTarget, which never throws.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
@@ -12,7 +16,8 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { asyncApiDocument } from './asyncapi.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import { StreamClient, type ClientDeps } from './client.ts';
-import { ClientMessage, PROTOCOL, StreamProblemError, describeIssues, fail, problem, type StreamProblem } from './protocol.ts';
+import { CloseCodes, ClientMessage, PROTOCOL, StreamProblemError, describeIssues, fail, problem, type StreamProblem } from './protocol.ts';
+import { decodeSegment, parseTarget, type RequestTarget } from './request-target.ts';
 import { SseSink, WebSocketSink } from './sinks.ts';
 
 export interface ServerDeps extends ClientDeps {
@@ -32,25 +37,41 @@ export function createFanoutServer(deps: ServerDeps): { server: Server; sockets:
     handleProtocols: (offered) => (offered.has(PROTOCOL) ? PROTOCOL : false),
   });
   const server = createServer((request, response) => {
-    void handleHttp(deps, request, response).catch((error: unknown) => {
-      deps.logger.error({ err: error }, 'http request failed');
-      if (!response.headersSent) sendProblem(response, problem(500, 'internal error; the fanout log has the details'));
-      else response.destroy();
+    handleHttp(deps, request, response).catch((error: unknown) => {
+      deps.logger.error({ err: error, method: request.method, url: request.url }, 'http request failed');
+      guarded(deps, 'answering a failed request', () => {
+        if (!response.headersSent) sendProblem(response, problem(500, 'internal error; the fanout log has the details'));
+        else response.destroy();
+      });
     });
   });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    void upgrade(deps, sockets, request, socket, head);
+    upgrade(deps, sockets, request, socket, head).catch((error: unknown) => {
+      deps.logger.error({ err: error, url: request.url }, 'upgrade failed');
+      guarded(deps, 'refusing an upgrade', () => refuseUpgrade(socket, problem(500, 'internal error; the fanout log has the details')));
+    });
   });
   return { server, sockets };
 }
 
-async function upgrade(deps: ServerDeps, sockets: WebSocketServer, request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://fanout');
+/** Runs an event listener's body; what it throws is logged, never left to the emitter (an uncaught exception). */
+function guarded(deps: Pick<ServerDeps, 'logger'>, what: string, body: () => void): void {
   try {
-    if (url.pathname !== '/v1/stream') throw fail(404, `no WebSocket endpoint ${url.pathname}; connect to /v1/stream`);
+    body();
+  } catch (error) {
+    deps.logger.error({ err: error }, `failed while ${what}`);
+  }
+}
+
+async function upgrade(deps: ServerDeps, sockets: WebSocketServer, request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  try {
+    const target = parseTarget(request.url);
+    if (!target) throw fail(400, 'the request target is not a path; connect to /v1/stream');
+    if (target.path !== '/v1/stream') throw fail(404, `no WebSocket endpoint ${JSON.stringify(target.path)}; connect to /v1/stream`);
     if (deps.hub.clients.size >= deps.config.maxConnections) throw fail(503, 'this fanout replica is at FANOUT_MAX_CONNECTIONS; retry shortly (another replica may take you)');
-    const principal = await deps.auth.authenticate({ authorization: request.headers.authorization, queryToken: url.searchParams.get('token') ?? undefined });
+    const principal = await deps.auth.authenticate({ authorization: request.headers.authorization, queryToken: target.query.get('token') ?? undefined });
+    // ws answers a malformed handshake (no Sec-WebSocket-Key, wrong version) with 400 itself.
     sockets.handleUpgrade(request, socket, head, (ws) => accept(deps, ws, principal));
   } catch (error) {
     const details = error instanceof StreamProblemError ? error.problem : problem(500, 'internal error while authenticating; the fanout log has the details');
@@ -61,6 +82,7 @@ async function upgrade(deps: ServerDeps, sockets: WebSocketServer, request: Inco
 }
 
 function refuseUpgrade(socket: Duplex, details: StreamProblem): void {
+  if (socket.destroyed || !socket.writable) return;
   const body = JSON.stringify(details);
   const auth = details.status === 401 ? 'WWW-Authenticate: Bearer realm="baton"\r\n' : '';
   socket.end(
@@ -69,14 +91,29 @@ function refuseUpgrade(socket: Duplex, details: StreamProblem): void {
 }
 
 function accept(deps: ServerDeps, ws: WebSocket, principal: Principal): void {
+  try {
+    attach(deps, ws, principal);
+  } catch (error) {
+    deps.logger.error({ err: error, key: principal.keyName }, 'could not set up a stream connection');
+    ws.close(CloseCodes.internalError, 'internal error; reconnect');
+  }
+}
+
+function attach(deps: ServerDeps, ws: WebSocket, principal: Principal): void {
   const sink = new WebSocketSink(ws);
   const client = new StreamClient(deps, principal, sink);
   deps.hub.add(client);
   ws.on('message', (data: RawData, isBinary: boolean) => {
-    sink.touch();
-    onMessage(client, data, isBinary);
+    try {
+      sink.touch();
+      onMessage(client, data, isBinary);
+    } catch (error) {
+      // A message handler that throws would reach ws's receiver as an uncaught exception.
+      deps.logger.error({ err: error, key: principal.keyName }, 'stream message failed');
+      guarded(deps, 'closing a failed connection', () => client.close(CloseCodes.internalError, 'internal error; reconnect and resume with after', 'error'));
+    }
   });
-  ws.on('close', () => client.dispose());
+  ws.on('close', () => guarded(deps, 'closing a connection', () => client.dispose()));
   ws.on('error', (error) => deps.logger.debug({ err: error }, 'websocket error'));
   client.control('hello', {
     protocol: PROTOCOL,
@@ -112,8 +149,9 @@ function onMessage(client: StreamClient, data: RawData, isBinary: boolean): void
 }
 
 async function handleHttp(deps: ServerDeps, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://fanout');
-  const path = url.pathname;
+  const target = parseTarget(request.url);
+  if (!target) return sendProblem(response, problem(400, 'the request target is not a path'));
+  const path = target.path;
   if (request.method !== 'GET' && request.method !== 'HEAD') return sendProblem(response, problem(405, `${request.method} is not allowed; every fanout route is GET`), { allow: 'GET' });
   if (path === '/health') return sendJson(response, 200, { status: 'ok' });
   if (path === '/ready') {
@@ -130,16 +168,20 @@ async function handleHttp(deps: ServerDeps, request: IncomingMessage, response: 
   }
   if (path === '/v1/stream') return sendProblem(response, problem(426, 'this endpoint speaks WebSocket: send an Upgrade request (see docs/STREAMING.md)'), { upgrade: 'websocket' });
   const sse = SSE_PATH.exec(path);
-  if (sse) return serveSse(deps, request, response, decodeURIComponent(sse[1]!), url);
-  sendProblem(response, problem(404, `no route GET ${path}; the stream is GET /v1/stream (WebSocket) or GET /v1/runs/{id}/events/stream (SSE)`));
+  if (sse) {
+    const runId = decodeSegment(sse[1]!);
+    if (runId === undefined) return sendProblem(response, problem(400, `the run id in the path is not valid percent-encoding: ${JSON.stringify(sse[1])}`));
+    return serveSse(deps, request, response, runId, target);
+  }
+  sendProblem(response, problem(404, `no route GET ${JSON.stringify(path)}; the stream is GET /v1/stream (WebSocket) or GET /v1/runs/{id}/events/stream (SSE)`));
 }
 
-async function serveSse(deps: ServerDeps, request: IncomingMessage, response: ServerResponse, runId: string, url: URL): Promise<void> {
-  const lastEventId = header(request, 'last-event-id') ?? url.searchParams.get('after') ?? '0';
-  if (!/^\d{1,15}$/.test(lastEventId)) return sendProblem(response, problem(400, `Last-Event-ID (or after) must be the seq of the last event received, got "${lastEventId}"`));
+async function serveSse(deps: ServerDeps, request: IncomingMessage, response: ServerResponse, runId: string, target: RequestTarget): Promise<void> {
+  const lastEventId = header(request, 'last-event-id') ?? target.query.get('after') ?? '0';
+  if (!/^\d{1,15}$/.test(lastEventId)) return sendProblem(response, problem(400, `Last-Event-ID (or after) must be the seq of the last event received, got ${JSON.stringify(lastEventId)}`));
   let client: StreamClient | undefined;
   try {
-    const principal = await deps.auth.authenticate({ authorization: header(request, 'authorization'), queryToken: url.searchParams.get('token') ?? undefined });
+    const principal = await deps.auth.authenticate({ authorization: header(request, 'authorization'), queryToken: target.query.get('token') ?? undefined });
     client = new StreamClient(deps, principal, new SseSink(response));
     // Every check (run, namespace, position) happens before the 200: an EventSource does not
     // retry a refused stream, and does retry (with Last-Event-ID) a dropped one.
@@ -149,7 +191,7 @@ async function serveSse(deps: ServerDeps, request: IncomingMessage, response: Se
     response.write('retry: 2000\n\n');
     deps.hub.add(client);
     const subscribed = client;
-    response.on('close', () => subscribed.dispose());
+    response.on('close', () => guarded(deps, 'closing an SSE stream', () => subscribed.dispose()));
     client.startFeed(run, after);
   } catch (error) {
     client?.dispose();

@@ -1,5 +1,5 @@
 // orchestrator as its own process: REST API on :8081 (ORCHESTRATOR_PORT), owns migrations.
-import { onShutdown, openServiceContext } from '@baton/runtime';
+import { exitOnFatalError, onShutdown, openServiceContext } from '@baton/runtime';
 import { createOrchestratorApp, ensureBootstrapKey, orchestratorConfigFromEnv } from './index.ts';
 
 const config = orchestratorConfigFromEnv(process.env);
@@ -12,4 +12,7 @@ if (bootstrap.secret) {
 }
 const app = await createOrchestratorApp({ store: ctx.store, bus: ctx.bus, logger: ctx.logger, metrics: ctx.metrics, config });
 await app.listen({ port: config.port, host: config.host });
-onShutdown(ctx.logger, [ctx.close, () => app.close()]);
+const stops = [ctx.close, () => app.close()];
+onShutdown(ctx.logger, stops);
+// A bug that escaped every handler stops the process (README, "When a request fails").
+exitOnFatalError(ctx.logger, stops);
