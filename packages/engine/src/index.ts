@@ -2,6 +2,7 @@ export { applyBatch, childRunId, type ApplyDeps, type BatchOutcome, type EngineF
 export { enqueueDurably, relay, send, type Relay } from './outbox.ts';
 export { DefinitionCache } from './definitions.ts';
 export { createWorkflowRunner, defaultRunnerOptions, type RunnerOptions, type WorkflowRunner, type RunnerDeps } from './runner.ts';
+export { parseRetention, RetentionConfigError, startRetention, DEFAULT_RETENTION, type RetentionOptions } from './retention.ts';
 export { matchingListens, routeCloudEvent } from './route-event.ts';
 export { parseRunnerMessage } from './validate.ts';
 export { ApprovalEventTypes, ApprovalWith, checkFormData, outcomeOf, outputOf, parseApprovalSpec, resultFor, type ApprovalOutput } from './approval-rules.ts';

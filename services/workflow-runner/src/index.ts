@@ -1,7 +1,7 @@
 // Wires the engine's runner to a service context.
 import { hostname } from 'node:os';
-import { createWorkflowRunner, defaultRunnerOptions, type RunnerOptions, type WorkflowRunner } from '@baton/engine';
-import { readInt, type ServiceContext, type Env } from '@baton/runtime';
+import { createWorkflowRunner, defaultRunnerOptions, parseRetention, RetentionConfigError, startRetention, type RunnerOptions, type WorkflowRunner } from '@baton/engine';
+import { ConfigError, loadLimits, readEnv, readInt, type ServiceContext, type Env } from '@baton/runtime';
 
 export const RUNTIME = { name: 'baton', version: '0.1.0' } as const;
 
@@ -15,7 +15,18 @@ export function runnerOptionsFromEnv(env: Env): RunnerOptions {
   };
 }
 
+/** BATON_RETENTION (ISO 8601 duration, default P30D) in ms; undefined when `off`. */
+export function retentionFromEnv(env: Env): number | undefined {
+  try {
+    return parseRetention(readEnv(env, 'BATON_RETENTION'));
+  } catch (error) {
+    throw error instanceof RetentionConfigError ? new ConfigError(error.message) : error;
+  }
+}
+
+/** The runner and, unless BATON_RETENTION=off, the retention loop (stopped with it). */
 export async function startWorkflowRunner(ctx: ServiceContext): Promise<WorkflowRunner> {
+  const retentionMs = retentionFromEnv(ctx.env);
   const runner = createWorkflowRunner({
     store: ctx.store,
     bus: ctx.bus,
@@ -24,7 +35,19 @@ export async function startWorkflowRunner(ctx: ServiceContext): Promise<Workflow
     secrets: ctx.secrets,
     runtime: RUNTIME,
     options: runnerOptionsFromEnv(ctx.env),
+    limits: loadLimits(ctx.env).limitsFor,
   });
   await runner.start();
-  return runner;
+  if (retentionMs === undefined) {
+    ctx.logger.info('retention off (BATON_RETENTION=off): runs are kept for ever');
+    return runner;
+  }
+  const stopRetention = startRetention({ store: ctx.store, logger: ctx.logger, metrics: ctx.metrics, retentionMs });
+  return {
+    ...runner,
+    async stop() {
+      await stopRetention();
+      await runner.stop();
+    },
+  };
 }
