@@ -33,8 +33,8 @@ function cleanSnapshot(): { s: Snapshot; runs: DriverRun[] } {
   );
   const run: RunRow = { id: PARENT, status: 'completed', output: { k: 'r5', v: 20 }, error: undefined, parentRunId: null, eventSeq: events.length, endedAt: T0 + 5_000 };
   const attempts: AttemptRow[] = [
-    { id: `${PARENT}:e2`, runId: PARENT, kind: 'http', status: 'completed', reference: '/do/0/a', dispatched: true },
-    { id: `${PARENT}:e4`, runId: PARENT, kind: 'http', status: 'completed', reference: '/do/1/b', dispatched: true },
+    { id: `${PARENT}:e2`, runId: PARENT, kind: 'http', status: 'completed', reference: '/do/0/a', createdAt: T0 + 50, dispatched: true },
+    { id: `${PARENT}:e4`, runId: PARENT, kind: 'http', status: 'completed', reference: '/do/1/b', createdAt: T0 + 150, dispatched: true },
   ];
   const s: Snapshot = {
     runs: new Map([[PARENT, run]]),
@@ -44,6 +44,7 @@ function cleanSnapshot(): { s: Snapshot; runs: DriverRun[] } {
     approvals: new Map(),
     listens: new Map(),
     timers: new Map(),
+    outbox: new Map(),
     requests: new Map([
       ['/t/r5/a', [{ at: T0 + 100, method: 'POST', path: '/t/r5/a', key: `${PARENT}:e2` }]],
       ['/t/r5/b', [{ at: T0 + 200, method: 'POST', path: '/t/r5/b', key: `${PARENT}:e4` }]],
@@ -80,7 +81,7 @@ describe('chaos checks', () => {
     s.runs.get(PARENT)!.eventSeq += 1;
     expect(checkTasks(s).errors).toEqual([expect.stringContaining('task /do/1/b completed 2 times')]);
     expect(checkEvents(s).errors).toEqual([expect.stringContaining('task event completed.v1 /do/1/b logged 2 times')]);
-    s.attempts.get(PARENT)!.push({ id: `${PARENT}:e9`, runId: PARENT, kind: 'http', status: 'completed', reference: '/do/1/b', dispatched: true });
+    s.attempts.get(PARENT)!.push({ id: `${PARENT}:e9`, runId: PARENT, kind: 'http', status: 'completed', reference: '/do/1/b', createdAt: T0 + 8, dispatched: true });
     expect(checkTasks(s).errors).toContainEqual(expect.stringContaining('task /do/1/b has 2 attempts'));
   });
 
@@ -88,7 +89,9 @@ describe('chaos checks', () => {
     const { s, runs } = cleanSnapshot();
     const b = s.requests.get('/t/r5/b')!;
     b.push({ at: T0 + 9_000, method: 'POST', path: '/t/r5/b', key: `${PARENT}:e4` });
-    expect(checkHttp(s, runs, []).errors).toEqual([expect.stringContaining('with no fault injected in between')]);
+    expect(checkHttp(s, runs, []).errors).toEqual([expect.stringContaining('but no fault was injected since its attempt was created')]);
+    // A fault long before the attempt existed explains nothing; one while it was alive does.
+    expect(checkHttp(s, runs, [T0 - 5_000]).ok).toBe(false);
     const afterFault = checkHttp(s, runs, [T0 + 4_000]);
     expect(afterFault).toMatchObject({ ok: true, repeatedPaths: 1, extraRequests: 1 });
     b.push({ at: T0 + 9_500, method: 'POST', path: '/t/r5/b', key: `${PARENT}:e7` });

@@ -173,15 +173,17 @@ class LogCounts {
 
   add(service: string, line: string): void {
     if (!line.startsWith('{')) return;
-    let entry: { level?: unknown; msg?: unknown };
+    let entry: { level?: unknown; msg?: unknown; err?: { message?: unknown } };
     try {
-      entry = JSON.parse(line) as { level?: unknown; msg?: unknown };
+      entry = JSON.parse(line) as typeof entry;
     } catch {
       return;
     }
     if (entry.level !== 'warn' && entry.level !== 'error' && entry.level !== 'fatal') return;
     const byMessage = (this.counts[service] ??= {});
-    const key = `${entry.level}: ${String(entry.msg).slice(0, 120)}`;
+    // Lines without a message are named by their error's message, else by their beginning.
+    const text = entry.msg ?? (entry.err?.message !== undefined ? `(no msg) ${String(entry.err.message)}` : `(no msg) ${line}`);
+    const key = `${entry.level}: ${String(text).slice(0, 160)}`;
     if (byMessage[key] !== undefined || Object.keys(byMessage).length < 30) byMessage[key] = (byMessage[key] ?? 0) + 1;
   }
 }

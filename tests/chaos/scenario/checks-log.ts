@@ -50,12 +50,13 @@ export function checkTasks(s: Snapshot): CheckResult {
 /**
  * Per path at the target (one task instance): every request carries the Idempotency-Key of one
  * attempt of the run that owns the path; more than one request is a repeat, allowed only when a
- * fault was injected between the first request (less a margin for a dispatch already lost) and
- * the repeat; requests under two keys mean the task ran twice.
+ * fault was injected (or a service crashed) while that attempt was alive — after it was created
+ * (less a small margin) and before the repeat. Requests under two keys mean the task ran twice.
  */
-export function checkHttp(s: Snapshot, runs: DriverRun[], faultTimes: number[], origin = 0, marginMs = 5_000): CheckResult {
+export function checkHttp(s: Snapshot, runs: DriverRun[], faultTimes: number[], origin = 0, marginMs = 1_000): CheckResult {
   const t = (at: number) => `+${((at - origin) / 1000).toFixed(1)} s`;
   const errors: string[] = [];
+  const attemptsById = new Map([...s.attempts.values()].flat().map((a) => [a.id, a]));
   const runOfKey = new Map(runs.map((r) => [keyOf(r.n), r]));
   let requests = 0;
   let repeatedPaths = 0;
@@ -84,9 +85,12 @@ export function checkHttp(s: Snapshot, runs: DriverRun[], faultTimes: number[], 
       extraRequests += list.length - 1;
       const first = list[0]!.at;
       for (const repeat of list.slice(1)) {
-        if (faultTimes.some((at) => at >= first - marginMs && at <= repeat.at)) continue;
-        const before = faultTimes.filter((at) => at < first).at(-1);
-        errors.push(`${path}: requested at ${t(first)} and again at ${t(repeat.at)} under ${repeat.key}, with no fault injected in between or in the ${marginMs / 1000} s before (last fault before: ${before === undefined ? 'none' : t(before)})`);
+        const born = attemptsById.get(repeat.key ?? '')?.createdAt ?? first;
+        if (faultTimes.some((at) => at >= born - marginMs && at <= repeat.at)) continue;
+        const before = faultTimes.filter((at) => at < born).at(-1);
+        errors.push(
+          `${path}: requested at ${t(first)} and again at ${t(repeat.at)} under ${repeat.key}, but no fault was injected since its attempt was created at ${t(born)} (last fault before: ${before === undefined ? 'none' : t(before)})`,
+        );
       }
     }
   }

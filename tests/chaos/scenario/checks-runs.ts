@@ -182,6 +182,7 @@ export function diagnose(s: Snapshot, run: DriverRun): Record<string, unknown> {
       attempts: (s.attempts.get(r.id) ?? []).map((a) => `${a.id} ${a.kind} ${a.reference} ${a.status}${a.dispatched === false ? ' (not dispatched)' : ''}`),
       listens: s.listens.get(r.id) ?? 0,
       timers: s.timers.get(r.id) ?? 0,
+      outboxRows: s.outbox.get(r.id) ?? 0,
       approvals: s.approvals.get(r.id) ?? [],
     })),
   };

@@ -29,6 +29,8 @@ export interface AttemptRow {
   kind: string;
   status: string;
   reference: string;
+  /** Epoch ms of task_attempts.created_at. */
+  createdAt: number;
   /** From task_attempts.dispatched_at (undefined if the outbox no longer has that column). */
   dispatched?: boolean;
 }
@@ -41,6 +43,8 @@ export interface Snapshot {
   approvals: Map<string, { id: string; status: string; decisions: number }[]>;
   listens: Map<string, number>;
   timers: Map<string, number>;
+  /** Rows of the engine's outbox table per run, when the schema has one (diagnostics only). */
+  outbox: Map<string, number>;
   /** Target requests by path. */
   requests: Map<string, TargetRequest[]>;
 }
@@ -63,13 +67,15 @@ function countBy(rows: { run_id: string }[]): Map<string, number> {
 }
 
 export async function takeSnapshot(db: pg.Pool, log: TargetRequest[]): Promise<Snapshot> {
-  const [runs, events, attempts, approvals, listens, timers] = await Promise.all([
+  const hasOutbox = (await db.query("SELECT to_regclass('outbox') IS NOT NULL AS present")).rows[0].present as boolean;
+  const [runs, events, attempts, approvals, listens, timers, outbox] = await Promise.all([
     db.query('SELECT id, status, output::text AS output, error::text AS error, parent_run_id, event_seq, ended_at FROM runs'),
     db.query('SELECT run_id, seq, type, data::text AS data FROM run_events ORDER BY run_id, seq'),
     db.query('SELECT * FROM task_attempts'),
     db.query('SELECT a.id, a.run_id, a.status, (SELECT count(*)::int FROM approval_decisions d WHERE d.approval_id = a.id) AS decisions FROM approvals a'),
     db.query('SELECT run_id FROM listens'),
     db.query('SELECT run_id FROM timers'),
+    hasOutbox ? db.query('SELECT run_id FROM outbox WHERE run_id IS NOT NULL') : { rows: [] },
   ]);
   const runRows: RunRow[] = runs.rows.map((r) => ({
     id: r.id,
@@ -87,12 +93,13 @@ export async function takeSnapshot(db: pg.Pool, log: TargetRequest[]): Promise<S
     childrenOf,
     events: new Map([...eventRows].map(([id, rows]) => [id, rows.map((r) => ({ seq: r.seq, type: r.type, text: r.data ?? 'null', data: r.data === null ? null : JSON.parse(r.data) }))])),
     attempts: group(
-      attempts.rows.map((r) => ({ id: r.id, runId: r.run_id, kind: r.kind, status: r.status, reference: r.reference, ...('dispatched_at' in r ? { dispatched: r.dispatched_at !== null } : {}) })),
+      attempts.rows.map((r) => ({ id: r.id, runId: r.run_id, kind: r.kind, status: r.status, reference: r.reference, createdAt: new Date(r.created_at).getTime(), ...('dispatched_at' in r ? { dispatched: r.dispatched_at !== null } : {}) })),
       (a) => a.runId,
     ),
     approvals: group(approvals.rows.map((r) => ({ id: r.id, runId: r.run_id as string, status: r.status, decisions: r.decisions })), (a) => a.runId),
     listens: countBy(listens.rows),
     timers: countBy(timers.rows),
+    outbox: countBy(outbox.rows),
     requests: group(log, (r) => r.path),
   };
 }
