@@ -171,7 +171,11 @@ export class BatonClient {
 
   // ---- runs -----------------------------------------------------------------------------------
 
-  /** Starts a run. With `wait`, answers when the run finished (200) or the wait ended (202). */
+  /**
+   * Starts a run. With `wait`, answers when the run finished (200) or the wait ended (202). The
+   * same request again with its idempotencyKey answers the first run (200); another request with
+   * that key throws BatonApiError 409 (`problem.runId`, `problem.differs`).
+   */
   async startRun(request: StartRunRequest): Promise<StartRunResult> {
     const { wait, ...rest } = request;
     const body: Record<string, unknown> = dropUndefined(rest);

@@ -89,13 +89,16 @@ describe('runs', () => {
     await client.applyWorkflow(helloYaml(ns));
   });
 
-  it('starts a run (201) and returns the same run for the same idempotency key (200)', async () => {
+  it('starts a run (201), returns the same run for the same request with its idempotency key (200), refuses another with 409', async () => {
     const first = await client.startRun({ namespace: ns, name: 'hello', input: { name: 'ada' }, idempotencyKey: 'k-1' });
     expect(first.httpStatus).toBe(201);
     expect(first.run).toMatchObject({ namespace: ns, name: 'hello', version: '1.0.0', status: 'pending', input: { name: 'ada' }, idempotencyKey: 'k-1' });
-    const again = await client.startRun({ namespace: ns, name: 'hello', input: { name: 'other' }, idempotencyKey: 'k-1' });
+    const again = await client.startRun({ namespace: ns, name: 'hello', input: { name: 'ada' }, idempotencyKey: 'k-1' });
     expect(again.httpStatus).toBe(200);
     expect(again.run.id).toBe(first.run.id);
+    const other = await apiError(client.startRun({ namespace: ns, name: 'hello', input: { name: 'other' }, idempotencyKey: 'k-1' }));
+    expect(other.status).toBe(409);
+    expect(other.problem).toMatchObject({ runId: first.run.id, differs: ['input'] });
     expect(await client.getRun(first.run.id)).toMatchObject({ id: first.run.id, status: 'pending' });
   });
 

@@ -19,6 +19,7 @@ import { registerRunRoutes } from './routes/runs.ts';
 import { registerStreamTokenRoutes } from './routes/stream-tokens.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerWorkflowRoutes } from './routes/workflows.ts';
+import { jsonValueIssue, pointerUnder, type JsonValueIssue } from './storable.ts';
 import { RunWaiters } from './wait.ts';
 
 export interface OrchestratorDeps {
@@ -112,8 +113,11 @@ function headerRequestId(value: string | string[] | undefined): string | undefin
 
 /**
  * JSON bodies: empty → undefined (so optional bodies may be sent with a JSON content type);
- * malformed → 400 naming the parser's complaint. YAML bodies arrive as text (the workflow route
- * parses them). application/cloudevents+json is JSON.
+ * malformed → 400 naming the parser's complaint; a value the store cannot keep as sent (a number
+ * such as 1e400, which parses to Infinity and would be stored as null; nesting deeper than
+ * MAX_JSON_DEPTH, which overflowed the stack of every later recursive walk) → 400 naming its
+ * path, for every route at once. YAML bodies arrive as text (the workflow route parses them).
+ * application/cloudevents+json is JSON.
  */
 function registerBodyParsers(app: FastifyInstance): void {
   const secureParse = app.getDefaultJsonParser('error', 'remove');
@@ -124,8 +128,10 @@ function registerBodyParsers(app: FastifyInstance): void {
     request.rawBody = text;
     if (text.trim() === '') return done(null, undefined);
     void secureParse(request, text, (error: Error | null, value?: unknown) => {
-      if (!error) return done(null, value);
-      done(malformedJson(text), undefined);
+      if (error) return done(malformedJson(text), undefined);
+      const issue = jsonValueIssue(value);
+      if (issue) return done(unstorableJson(issue), undefined);
+      done(null, value);
     });
   });
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -140,6 +146,12 @@ function malformedJson(text: string): ApiProblem {
   // JSON.parse succeeding means the secure parser rejected a __proto__ key: valid JSON, so say
   // what is refused rather than "not valid JSON".
   return new ApiProblem(400, ProblemTypes.malformedBody, `the request body has a "__proto__" member, which Baton refuses in JSON bodies (prototype poisoning); rename it`);
+}
+
+function unstorableJson(issue: JsonValueIssue): ApiProblem {
+  const path = pointerUnder('body', issue.path);
+  const shown = path.length > 120 ? `${path.slice(0, 120)}…` : path;
+  return new ApiProblem(400, ProblemTypes.validation, `invalid request body: ${shown} ${issue.message}`, { problems: [{ path, message: issue.message }] });
 }
 
 function registerObservability(app: FastifyInstance, ctx: ApiContext): void {
@@ -166,8 +178,21 @@ function toProblem(error: FastifyError, request: FastifyRequest, config: Orchest
   }
   const status = error.statusCode;
   if (status !== undefined && status >= 400 && status < 500) return new ApiProblem(status, ProblemTypes.badRequest, error.message);
+  if (request.method === 'GET' && isDataException(error)) {
+    // A read's SQL is fixed: a value PostgreSQL refuses (SQLSTATE class 22: out of range, not a
+    // timestamp, U+0000 in text) came from the request. Inputs are validated before they reach
+    // a query; this is the net under that, so a check missed is a 400, still logged to be fixed.
+    request.log.warn({ err: error }, 'a request value reached a query and was refused by PostgreSQL');
+    return new ApiProblem(400, ProblemTypes.badRequest, `a value in the request is not one the store can read (${error.message}); check the query parameters and cursor`);
+  }
   request.log.error({ err: error }, 'unhandled error');
   return new ApiProblem(500, ProblemTypes.internal, `internal error (request id ${request.id}); the server log has the details`);
+}
+
+/** A PostgreSQL data exception (SQLSTATE class 22), from node-postgres or PGlite. */
+function isDataException(error: FastifyError): boolean {
+  const { code, severity } = error as FastifyError & { severity?: unknown };
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) && typeof severity === 'string';
 }
 
 function notFoundProblem(request: FastifyRequest, catalog: RouteCatalog): ApiProblem {

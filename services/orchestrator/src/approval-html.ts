@@ -3,6 +3,8 @@
 // text is escaped first, then a few constructs are turned into tags); the form is generated
 // from the approval's JSON Schema.
 import type { ApprovalRecord } from '@baton/core';
+import { unsafeIntegerIssue } from './form-numbers.ts';
+import { jsonValueIssue } from './storable.ts';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -97,10 +99,15 @@ export function renderForm(form: Schema | undefined, values: Record<string, stri
     .join('\n');
 }
 
-/** Form fields (`f.<name>`) to data typed by the schema; empty fields are left out. */
-export function formValues(form: Schema | undefined, fields: Record<string, string>): Record<string, unknown> {
+/**
+ * Form fields (`f.<name>`) to data typed by the schema; empty fields are left out. `errors` names
+ * the fields whose text is a number JSON cannot hold exactly (1e400; an integer beyond ±(2^53 − 1)
+ * in an integer field) or JSON nested too deeply: refused here, as the API refuses them.
+ */
+export function formValues(form: Schema | undefined, fields: Record<string, string>): { data: Record<string, unknown>; errors: string[] } {
   const properties: Record<string, Schema> = form && typeof form.properties === 'object' ? form.properties : {};
   const data: Record<string, unknown> = {};
+  const errors: string[] = [];
   for (const [name, schema] of Object.entries(properties)) {
     const raw = fields[`f.${name}`];
     if (schema.type === 'boolean') {
@@ -108,16 +115,24 @@ export function formValues(form: Schema | undefined, fields: Record<string, stri
       continue;
     }
     if (raw === undefined || raw === '') continue;
-    if (schema.type === 'number' || schema.type === 'integer') data[name] = Number.isNaN(Number(raw)) ? raw : Number(raw);
-    else if (schema.type === 'object' || schema.type === 'array') {
-      try {
-        data[name] = JSON.parse(raw);
-      } catch {
-        data[name] = raw;
-      }
-    } else data[name] = raw;
+    const value = fieldValue(schema, raw);
+    const issue = jsonValueIssue(value) ?? unsafeIntegerIssue(schema, value);
+    if (issue) errors.push(`${[name, ...issue.path].join('.')}: ${issue.message}`);
+    else data[name] = value;
   }
-  return data;
+  return { data, errors };
+}
+
+function fieldValue(schema: Schema, raw: string): unknown {
+  if (schema.type === 'number' || schema.type === 'integer') return Number.isNaN(Number(raw)) ? raw : Number(raw);
+  if (schema.type === 'object' || schema.type === 'array') {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
 }
 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1d2330}

@@ -137,8 +137,11 @@ export const RunParams = z.object({ id: text().min(1) });
 
 export const CancelRunBody = z.object({ reason: text().max(1000).optional() }).strict().optional();
 
+/** The largest seq the store holds (an int4 column). */
+export const MAX_SEQ = 2_147_483_647;
+
 export const ListEventsQuery = z.object({
-  after: z.coerce.number().int().min(0).default(0).describe('return events with seq greater than this (default 0)'),
+  after: z.coerce.number().int().min(0).max(MAX_SEQ).default(0).describe(`return events with seq greater than this (default 0, at most ${MAX_SEQ})`),
   limit: limitOf(MAX_EVENTS_LIMIT, DEFAULT_EVENTS_LIMIT),
 });
 

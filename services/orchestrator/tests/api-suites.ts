@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { type BackendKind, type Harness, openHarness } from './harness.ts';
 import { authSuite } from './suite/auth-keys.ts';
 import { edgeSuite } from './suite/edges.ts';
+import { hostileSuite } from './suite/hostile.ts';
 import { runSuite } from './suite/runs.ts';
 import { streamTokenSuite } from './suite/stream-tokens.ts';
 import { waitAndEventSuite } from './suite/wait-events.ts';
@@ -27,5 +28,6 @@ export function apiSuites(kind: BackendKind): void {
     runSuite(harness);
     waitAndEventSuite(harness);
     streamTokenSuite(harness);
+    hostileSuite(harness);
   });
 }

@@ -42,3 +42,21 @@ describe('clampLimit', () => {
     expect(clampLimit(Number.NaN)).toBe(1000);
   });
 });
+
+describe('forged cursors', () => {
+  const forged = (...key: unknown[]) => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+
+  it('refuse a timestamp PostgreSQL would not read, though Date.parse does ("1": a 500 before)', () => {
+    for (const stamp of ['1', '2024', 'Mon', '2024-01-01', '2024-01-01 00:00:00', '+275760-09-13T00:00:00.000Z']) {
+      expect(() => decodeCursor('runs', forged('runs', stamp, 'x'), ['timestamp', 'string']), stamp).toThrow(InvalidCursorError);
+    }
+    expect(decodeCursor('runs', forged('runs', '2026-01-01T00:00:00.123Z', 'x'), ['timestamp', 'string'])).toEqual(['2026-01-01T00:00:00.123Z', 'x']);
+  });
+
+  it('refuse strings PostgreSQL text cannot hold (U+0000, lone surrogates) and unsafe numbers', () => {
+    expect(() => decodeCursor('runs', forged('runs', '2026-01-01T00:00:00.000Z', 'a\u0000'), ['timestamp', 'string'])).toThrow(InvalidCursorError);
+    expect(() => decodeCursor('definitions', forged('definitions', 'ns', '\uD800', 'id'), ['string', 'string', 'string'])).toThrow(InvalidCursorError);
+    expect(() => decodeCursor('x', forged('x', 2 ** 60), ['number'])).toThrow(InvalidCursorError);
+    expect(() => decodeCursor('x', `${encodeCursor('x', [1])}\u0000`, ['number'])).toThrow(InvalidCursorError);
+  });
+});

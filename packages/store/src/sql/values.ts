@@ -36,8 +36,25 @@ export function encodeCursor(kind: string, key: readonly (string | number)[]): s
   return Buffer.from(JSON.stringify([kind, ...key]), 'utf8').toString('base64url');
 }
 
+/**
+ * The element types of a cursor's sort key. `timestamp` is an ISO 8601 UTC instant as
+ * encodeCursor writes it (PostgreSQL refuses some strings Date.parse takes, such as "1").
+ */
+export type CursorElement = 'string' | 'number' | 'timestamp';
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+// PostgreSQL text cannot hold U+0000 and lone surrogates are not text: a forged cursor carrying
+// them would reach the query as a parameter and fail there (a 500).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function fits(value: unknown, element: CursorElement): boolean {
+  if (element === 'number') return typeof value === 'number' && Number.isSafeInteger(value);
+  if (typeof value !== 'string' || value.length > 1000 || value.includes('\u0000') || LONE_SURROGATE.test(value)) return false;
+  return element === 'string' || (ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value)));
+}
+
 /** Decodes a cursor of `kind` whose key has the given element types; throws InvalidCursorError. */
-export function decodeCursor(kind: string, cursor: string, shape: readonly ('string' | 'number')[]): (string | number)[] {
+export function decodeCursor(kind: string, cursor: string, shape: readonly CursorElement[]): (string | number)[] {
   let parsed: unknown;
   try {
     if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
@@ -48,7 +65,7 @@ export function decodeCursor(kind: string, cursor: string, shape: readonly ('str
   if (!Array.isArray(parsed) || parsed.length !== shape.length + 1 || parsed[0] !== kind) throw new InvalidCursorError();
   const key = parsed.slice(1) as unknown[];
   key.forEach((value, i) => {
-    if (typeof value !== shape[i]) throw new InvalidCursorError();
+    if (!fits(value, shape[i]!)) throw new InvalidCursorError();
   });
   return key as (string | number)[];
 }

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { ApiContext } from '../app.ts';
 import { approvalPage, formValues, messagePage } from '../approval-html.ts';
 import { defineRoute } from '../route-kit.ts';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../storable.ts';
 
 /** The all-in-one process passes its secret in the config; a service main reads the environment. */
 export interface ApprovalLinkSettings {
@@ -19,7 +20,8 @@ export interface ApprovalLinkSettings {
 
 // A wildcard, not `:token`: tokens are longer than the router's 100-character parameter limit.
 const TokenParams = z.object({ '*': z.string().min(1).max(5000) });
-const PageBody = z.record(z.string(), z.string()).optional();
+// A U+0000 (%00) cannot be stored in the comment's text column: refused (400) before any work.
+const PageBody = z.record(z.string(), z.string().refine(isStorableText, UNSTORABLE_TEXT_MESSAGE)).optional();
 
 const HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -106,7 +108,8 @@ export function registerApprovalPageRoutes(app: FastifyInstance, ctx: ApiContext
       const decision = fields.decision === 'reject' ? 'reject' : fields.decision === 'approve' ? 'approve' : undefined;
       if (!decision) return send(reply, 422, approvalPage(checked.approval, checked.claims.approver, { values: fields, errors: ['choose Approve or Reject'] }));
       const comment = (fields.comment ?? '').trim().slice(0, 5000);
-      const data = formValues(checked.approval.spec.form, fields);
+      const { data, errors: unreadable } = formValues(checked.approval.spec.form, fields);
+      if (unreadable.length > 0) return send(reply, 422, approvalPage(checked.approval, checked.claims.approver, { values: fields, errors: unreadable, comment }));
       const result = await decideApproval(ctx.store, {
         approvalId: checked.approval.id,
         approver: checked.claims.approver,

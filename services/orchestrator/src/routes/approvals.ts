@@ -9,7 +9,8 @@ import type { ApiContext } from '../app.ts';
 import { assertNamespace, listingNamespace, type Principal } from '../auth.ts';
 import { ApiProblem, ProblemTypes, conflict, forbidden, notFound } from '../problems.ts';
 import { defineRoute } from '../route-kit.ts';
-import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../storable.ts';
+import { unsafeIntegerIssue } from '../form-numbers.ts';
+import { isStorableText, pointerUnder, UNSTORABLE_TEXT_MESSAGE } from '../storable.ts';
 
 const text = () => z.string().refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 const APPROVAL_ID = /^[A-Za-z0-9._:-]{1,300}$/;
@@ -142,6 +143,14 @@ export function refusalProblem(result: Extract<DecisionResult, { ok: false }>): 
   }
 }
 
+/** Integers the form types as integer must be ones a JSON number holds exactly (form-numbers.ts). */
+function assertExactNumbers(approval: ApprovalRecord, data: unknown): void {
+  const issue = data === undefined ? undefined : unsafeIntegerIssue(approval.spec.form, data);
+  if (!issue) return;
+  const path = pointerUnder('body', ['data', ...issue.path]);
+  throw new ApiProblem(422, ProblemTypes.validation, `the form data does not match the form: ${path} ${issue.message}`, { problems: [{ path, message: issue.message }] });
+}
+
 export function registerApprovalRoutes(app: FastifyInstance, ctx: ApiContext): void {
   defineRoute(app, ctx.catalog, {
     method: 'GET',
@@ -194,7 +203,10 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: ApiContext): v
       if (!APPROVAL_ID.test(params.id)) throw notFound(`no approval ${params.id}`);
       const result = await decideApproval(ctx.store, {
         approvalId: params.id,
-        authorize: (approval) => assertNamespace(principal, approval.namespace),
+        authorize: (approval) => {
+          assertNamespace(principal, approval.namespace);
+          assertExactNumbers(approval, body.data);
+        },
         decision: body.decision,
         via: 'api',
         actor: `key:${principal.name}`,

@@ -9,6 +9,7 @@ import { assertNamespace, listingNamespace, type Principal } from '../auth.ts';
 import { ApiProblem, ProblemTypes, conflict, notFound } from '../problems.ts';
 import { defineRoute } from '../route-kit.ts';
 import { CancelRunBody, CreateRunBody, ListRunsQuery, RunPageSchema, RunParams, RunSchema } from '../schemas.ts';
+import { canonicalJson } from '../content-hash.ts';
 import { parseIsoDuration } from '../wait.ts';
 
 /** Run ids: UUIDv7 for API-started runs, `<parent id>.<effect id>` for child runs. */
@@ -54,15 +55,17 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
   if (!definition) {
     throw notFound(`no workflow ${body.namespace}/${body.name}${body.version ? ` version ${body.version}` : ''}; register it with POST /api/v1/workflows`);
   }
+  const input = body.input === undefined ? {} : body.input;
   const result = await ctx.store.createRun({
     id: uuidv7(),
     definitionId: definition.id,
     namespace: definition.namespace,
     name: definition.name,
     version: definition.version,
-    input: body.input === undefined ? {} : body.input,
+    input,
     ...(body.idempotencyKey !== undefined && { idempotencyKey: body.idempotencyKey }),
   });
+  if (!result.created && body.idempotencyKey !== undefined) assertSameRequest(result.run, body, input);
   if (result.created) {
     // If this enqueue is lost (crash, transport down), the runner's pending-run sweep starts the run.
     const start: RunnerMessage = { type: 'start', runId: result.run.id };
@@ -70,6 +73,27 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
     ctx.metrics.runsStarted.inc({ namespace: definition.namespace });
   }
   return result;
+}
+
+/**
+ * A repeated idempotency key must come with the same request, or it is a 409 (silently returning
+ * the first run hid the client's bug: its second request never ran). The same request: the same
+ * name, the same version when the request names one (a request without one asks for whichever is
+ * the latest, which the first run's version answered), and the same input as canonical JSON (key
+ * order and number spelling do not matter). The run keeps its name, version and input, so nothing
+ * else needs storing.
+ */
+function assertSameRequest(run: RunRecord, body: CreateRunBody, input: unknown): void {
+  const differs = [
+    ...(run.name !== body.name ? ['name'] : []),
+    ...(body.version !== undefined && run.version !== body.version ? ['version'] : []),
+    ...(canonicalJson(run.input) !== canonicalJson(input) ? ['input'] : []),
+  ];
+  if (differs.length === 0) return;
+  throw conflict(
+    `idempotency key "${body.idempotencyKey}" already started run ${run.id} (${run.namespace}/${run.name} version ${run.version}) with another ${differs.join(' and ')}; repeat the same request to get that run, or use a new key for a new one`,
+    { runId: run.id, differs },
+  );
 }
 
 export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -82,11 +106,12 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
     body: CreateRunBody,
     responses: {
       201: { description: 'run created (without wait)', schema: RunSchema },
-      200: { description: 'the run of this idempotencyKey already existed, or (with wait) the run finished in time', schema: RunSchema },
+      200: { description: 'the run of this idempotencyKey already existed (same request), or (with wait) the run finished in time', schema: RunSchema },
       202: { description: '(with wait) the wait ended before the run finished; the run as it stands', schema: RunSchema },
       400: { description: 'invalid body or wait duration' },
       403: { description: 'the key is restricted to another namespace' },
       404: { description: 'no such workflow (or version)' },
+      409: { description: 'the idempotencyKey already started a run of another request (other name, version or input); members runId, differs' },
     },
     handler: async ({ reply, body, principal }) => {
       const timeoutMs = waitMs(ctx, body.wait);

@@ -1,9 +1,8 @@
 // Workflow definitions: register (YAML or JSON), list, read. A definition is immutable: the same
 // namespace/name/version may be registered again only with the same content.
 import type { DefinitionRecord } from '@baton/core';
-import { loadWorkflow } from '@baton/core/document';
+import { loadWorkflow, type Problem } from '@baton/core/document';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { YAML_TYPES, type ApiContext } from '../app.ts';
 import { assertNamespace, listingNamespace } from '../auth.ts';
@@ -21,21 +20,25 @@ const BODY_DOC = {
 };
 const YAML_RESPONSE = { 'application/yaml': { jsonSchema: { type: 'string', description: 'the source text as registered' } } };
 
-/** Syntax errors are the client's malformed body (400); a well-formed but invalid document is a 422. */
-function assertWellFormed(text: string, format: 'json' | 'yaml'): void {
-  if (format === 'json') {
-    try {
-      JSON.parse(text);
-    } catch (error) {
-      throw new ApiProblem(400, ProblemTypes.malformedBody, `the request body is not valid JSON: ${(error as Error).message}`);
-    }
-    return;
+const SYNTAX_ERROR = /^(YAML|JSON) syntax error: /;
+
+/**
+ * Syntax errors are the client's malformed body (400); a well-formed but invalid document is a
+ * 422, and so is one beyond the parser's bounds (values, nesting, size once its aliases are
+ * expanded: packages/core/src/document/README.md), whose problem names the bound. The document
+ * is parsed once, by loadWorkflow, whose parser bounds what a hostile text may cost.
+ */
+function documentProblem(problems: readonly Problem[]): ApiProblem {
+  if (problems.length > 0 && problems.every((p) => SYNTAX_ERROR.test(p.message))) {
+    const first = problems[0]!;
+    const format = first.message.startsWith('JSON') ? 'JSON' : 'YAML';
+    return new ApiProblem(400, ProblemTypes.malformedBody, `the request body is not valid ${format}: ${first.message.replace(SYNTAX_ERROR, '')}`, {
+      problems: problems.map((p) => ({ ...p })),
+    });
   }
-  const errors = parseDocument(text, { prettyErrors: true, uniqueKeys: true }).errors;
-  if (errors.length > 0) {
-    const problems = errors.map((e) => ({ path: '', message: e.message.split('\n')[0] ?? e.message, line: e.linePos?.[0].line, column: e.linePos?.[0].col }));
-    throw new ApiProblem(400, ProblemTypes.malformedBody, `the request body is not valid YAML: ${problems[0]?.message ?? ''}`, { problems });
-  }
+  const first = problems[0];
+  const detail = `the workflow is invalid: ${first ? `${first.path || '(root)'}: ${first.message}` : 'unknown problem'}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`;
+  return new ApiProblem(422, ProblemTypes.invalidWorkflow, detail, { problems: problems.map((p) => ({ ...p })) });
 }
 
 /** Whether the client asked for the YAML source rather than JSON (Accept, with q-values). */
@@ -95,13 +98,9 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: ApiContext): v
       }
       const format = type === 'application/json' ? 'json' : 'yaml';
       if (!isStorableText(text)) throw new ApiProblem(400, ProblemTypes.malformedBody, `the request body ${UNSTORABLE_TEXT_MESSAGE}`);
-      assertWellFormed(text, format);
-      const loaded = loadWorkflow(text, format);
-      if (!loaded.ok) {
-        const first = loaded.problems[0];
-        const detail = `the workflow is invalid: ${first ? `${first.path || '(root)'}: ${first.message}` : 'unknown problem'}${loaded.problems.length > 1 ? ` (and ${loaded.problems.length - 1} more)` : ''}`;
-        throw new ApiProblem(422, ProblemTypes.invalidWorkflow, detail, { problems: loaded.problems.map((p) => ({ ...p })) });
-      }
+      // The namespace's limits (BATON_LIMITS) refuse what they can see in the document (forks too wide).
+      const loaded = loadWorkflow(text, format, { limits: ctx.config.limits });
+      if (!loaded.ok) throw documentProblem(loaded.problems);
       const { namespace, name, version } = DocumentHeader.parse(loaded.document).document;
       assertNamespace(principal, namespace);
       const hash = contentHash(loaded.document);
