@@ -1,6 +1,5 @@
 // runs: creation (API and child runs), reads and the listing. The runner's row locks and
 // transitions are in run-transitions.ts.
-import { InvalidCursorError } from '@baton/core';
 import type { NewRun, Page, RunRecord, RunStatus, WorkflowError } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';
@@ -81,9 +80,7 @@ export async function getRun(db: Queryable, id: string): Promise<RunRecord | und
 }
 
 function decodeRunCursor(cursor: string): [string, string] {
-  const [createdAt, id] = decodeCursor('runs', cursor, ['string', 'string']) as [string, string];
-  if (Number.isNaN(Date.parse(createdAt))) throw new InvalidCursorError();
-  return [createdAt, id];
+  return decodeCursor('runs', cursor, ['timestamp', 'string']) as [string, string];
 }
 
 /** Newest first, keyset on (created_at, id). */
