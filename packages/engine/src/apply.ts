@@ -18,10 +18,10 @@ import {
   type Store,
   type WorkflowError,
 } from '@baton/core';
-import { decide } from '@baton/core/interpreter';
+import { DEFAULT_LIMITS, decide, limitError, type Limits } from '@baton/core/interpreter';
 import { applyApprovalDeadlines } from './approvals.ts';
 import { MissingDefinitions, type DefinitionCache } from './definitions.ts';
-import { applyEffects, emptyWrites, write, type Writes } from './effects.ts';
+import { applyEffects, depthOf, emptyWrites, rootOf, write, type Writes } from './effects.ts';
 import { dedupe } from './dedupe.ts';
 import { emptyRelay, relayRow, runnerRows, type Relay } from './outbox.ts';
 import { matchingListens } from './route-event.ts';
@@ -31,12 +31,16 @@ export { childRunId } from './effects.ts';
 export interface ApplyDeps {
   store: Store;
   definitions: DefinitionCache;
-  secrets: Record<string, unknown>;
   runtime: RuntimeDescriptor;
   clock: () => number;
   /** Called when a decision throws: the run is faulted instead of retried forever. */
   onDecideError?: (runId: string, error: unknown) => void;
+  /** What a run of a namespace may consume (BATON_LIMITS); Baton's defaults when absent. */
+  limits?: (namespace: string) => Limits;
 }
+
+/** The clock a decision reads to know when to yield (limits.decisionMs). */
+const monotonic = () => performance.now();
 
 /** A fault the engine raises on a run (a run whose messages cannot be applied, a broken definition). */
 export interface EngineFault {
@@ -76,7 +80,12 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   for (const m of messages) stepsOf(m.runId);
   for (const f of faults) stepsOf(f.runId);
   const locked = await tx.lockRuns([...steps.keys()]);
-  const fresh = await dedupe(tx, messages);
+  const limitsOf = (namespace: string) => deps.limits?.(namespace) ?? DEFAULT_LIMITS;
+  const namespaces = new Map(locked.map((run) => [run.id, run.namespace]));
+  const fresh = await dedupe(tx, messages, (runId) => {
+    const namespace = namespaces.get(runId);
+    return namespace === undefined ? undefined : { namespace, limits: limitsOf(namespace) };
+  });
   // In arrival order: an audit event sent before a result is logged before what the result causes.
   for (const m of messages) {
     const message = fresh.get(m);
@@ -90,9 +99,15 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
 
   const outcome: BatchOutcome = { relay: emptyRelay(), finished: [], started: [], transitions: 0 };
   const writes = emptyWrites();
+  // Runs that may start children: how many runs their trees hold already (runsPerTree).
+  const spawning = deciding.filter((run) => {
+    const cached = deps.definitions.peek(run.definitionId);
+    return 'spawns' in cached && cached.spawns;
+  });
+  if (spawning.length > 0) writes.treeRuns = await tx.countTreeRuns([...new Set(spawning.map((run) => rootOf(run.id)))]);
   const deadlines = await applyApprovalDeadlines(tx, messages.filter((m) => fresh.has(m)), deps.clock());
   writes.runner.push(...deadlines.runnerMessages);
-  for (const run of locked) advanceRun(deps, run, steps.get(run.id)!, writes, outcome);
+  for (const run of locked) advanceRun(deps, run, steps.get(run.id)!, writes, outcome, limitsOf(run.namespace));
   await write(tx, writes);
   for (const { namespace, event } of writes.emitted) {
     for (const listen of matchingListens(await tx.listensForType(event.type, namespace), event)) {
@@ -141,7 +156,7 @@ function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.de
     case 'event':
       return { type: 'event.received', listenId: message.listenId, event: message.event };
     case 'continue':
-      return { type: 'continue' };
+      return message.id === undefined ? { type: 'continue' } : { type: 'continue', id: message.id };
   }
 }
 
@@ -149,7 +164,7 @@ function effectIdOf(attemptId: string): string {
   return attemptId.slice(attemptId.lastIndexOf(':') + 1);
 }
 
-function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writes, outcome: BatchOutcome): void {
+function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writes, outcome: BatchOutcome, limits: Limits): void {
   const now = deps.clock();
   let state = run.state;
   let seq = run.eventSeq;
@@ -163,8 +178,18 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writ
   while (queue.length > 0) {
     const step = queue.shift()!;
     if ('append' in step) {
-      // Appended events are logged even after the run ended (a late audit entry).
-      for (const draft of step.append) append(draft.type, draft.data, draft.key);
+      // Appended events are logged even after the run ended (a late audit entry), up to the
+      // events limit; a run still going that reaches it is faulted with the limit's error.
+      for (const draft of step.append) {
+        if (seq >= limits.eventsPerRun) {
+          if (!TERMINAL_STATUSES.has(state?.status ?? run.status)) {
+            const error = limitError('eventsPerRun', limits.eventsPerRun, `the run's log holds ${seq.toLocaleString('en-US')} events`, '/', run.namespace);
+            queue.unshift({ fault: error });
+          }
+          break;
+        }
+        append(draft.type, draft.data, draft.key);
+      }
       continue;
     }
     if (TERMINAL_STATUSES.has(state?.status ?? run.status)) continue;
@@ -175,14 +200,14 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writ
       const { input } = step;
       if (state && input.type === 'start') continue;
       if (!state && input.type !== 'start' && input.type !== 'cancel') continue;
-      decision = state || input.type === 'start' ? decideSafely(deps, run, state, input, now, writes) : cancelBeforeStart(now);
+      decision = state || input.type === 'start' ? decideSafely(deps, run, state, input, now, writes, { limits, eventsSoFar: seq }) : cancelBeforeStart(now);
     }
     state = decision.state;
     changed = true;
     for (const [key, value] of Object.entries(decision.usage ?? {})) usage[key] = (usage[key] ?? 0) + value;
     outcome.transitions += 1;
     for (const draft of decision.events) append(draft.type, draft.data);
-    for (const failure of applyEffects(deps.definitions, now, run, decision, writes)) queue.push({ input: failure });
+    for (const failure of applyEffects(deps.definitions, now, run, decision, writes, limits)) queue.push({ input: failure });
   }
   if (!changed || !state) {
     if (seq !== run.eventSeq) writes.seqOnly.push({ id: run.id, eventSeq: seq });
@@ -204,14 +229,14 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writ
   writes.updates.push(update);
 }
 
-function decideSafely(deps: ApplyDeps, run: LockedRun, state: RunState | undefined, input: Input, now: number, writes: Writes): Decision {
+function decideSafely(deps: ApplyDeps, run: LockedRun, state: RunState | undefined, input: Input, now: number, writes: Writes, budget: { limits: Limits; eventsSoFar: number }): Decision {
   const cached = deps.definitions.peek(run.definitionId);
   if ('broken' in cached) {
     const detail = `the workflow definition ${run.namespace}/${run.name}@${run.version} can no longer be compiled: ${cached.broken}`;
     return engineFault(run, state, { type: ErrorTypes.configuration, status: 500, title: 'Workflow definition does not compile', detail }, now, writes);
   }
   try {
-    return decide(cached.compiled, state, input, { now, runId: run.id, namespace: run.namespace, runtime: deps.runtime });
+    return decide(cached.compiled, state, input, { now, runId: run.id, namespace: run.namespace, runtime: deps.runtime, limits: budget.limits, depth: depthOf(run.id), eventsSoFar: budget.eventsSoFar, clock: monotonic });
   } catch (error) {
     // A decision that throws is a bug or a corrupt state; retrying would loop forever, so the
     // run is faulted with a runtime error that says what happened.

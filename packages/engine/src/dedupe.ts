@@ -7,11 +7,20 @@
 //   - start, cancel, continue, approval deadlines: idempotent by the run's (or approval's) state.
 // Runs are locked before this is called, so no other runner applies the same message meanwhile.
 import type { EventDraft, RunnerMessage, RunnerTx } from '@baton/core';
+import { jsonSize, limitError, type Limits } from '@baton/core/interpreter';
 
-/** The messages to apply, each mapped to what is left of it (appended events without duplicates). */
-export async function dedupe(tx: RunnerTx, messages: readonly RunnerMessage[]): Promise<Map<RunnerMessage, RunnerMessage>> {
+/** The namespace and limits of a locked run (undefined: the run does not exist). */
+export type RunLimitsOf = (runId: string) => { namespace: string; limits: Limits } | undefined;
+
+/**
+ * The messages to apply, each mapped to what is left of it (appended events without duplicates;
+ * a task result larger than the run's valueBytes limit becomes that limit's error — stored and
+ * decided on instead of the value).
+ */
+export async function dedupe(tx: RunnerTx, messages: readonly RunnerMessage[], limitsOf: RunLimitsOf): Promise<Map<RunnerMessage, RunnerMessage>> {
   const outboxIds = [...new Set(messages.flatMap((m) => (m.outboxId === undefined ? [] : [m.outboxId])))];
-  const results = messages.filter((m): m is Extract<RunnerMessage, { type: 'result' }> => m.type === 'result');
+  const bounded = new Map<RunnerMessage, RunnerMessage>(messages.map((m) => [m, m.type === 'result' ? boundResult(m, limitsOf) : m]));
+  const results = [...bounded.values()].filter((m): m is Extract<RunnerMessage, { type: 'result' }> => m.type === 'result');
   const timers = messages.filter((m): m is Extract<RunnerMessage, { type: 'timer' }> => m.type === 'timer' && m.outboxId === undefined);
   const appended = messages.filter((m): m is Extract<RunnerMessage, { type: 'events' }> => m.type === 'events');
   const keys = [...new Set(appended.flatMap((m) => m.events.flatMap((e) => (e.key === undefined ? [] : [e.key]))))];
@@ -35,7 +44,7 @@ export async function dedupe(tx: RunnerTx, messages: readonly RunnerMessage[]): 
       if (events.length > 0) fresh.set(m, { ...m, events });
       continue;
     }
-    fresh.set(m, m);
+    fresh.set(m, bounded.get(m)!);
   }
   return fresh;
 }
@@ -47,4 +56,14 @@ function keep(event: EventDraft, runId: string, logged: Set<string>): boolean {
   if (logged.has(id)) return false;
   logged.add(id);
   return true;
+}
+
+/** A completed result whose output is larger than the run's valueBytes limit fails with the limit's error. */
+function boundResult(message: Extract<RunnerMessage, { type: 'result' }>, limitsOf: RunLimitsOf): RunnerMessage {
+  const run = message.status === 'completed' ? limitsOf(message.runId) : undefined;
+  if (message.status !== 'completed' || run === undefined) return message;
+  const max = run.limits.valueBytes;
+  if (jsonSize(message.output, max, false) <= max) return message;
+  const error = limitError('valueBytes', max, 'the result of this task is larger than a value may be', '/', run.namespace);
+  return { type: 'result', runId: message.runId, attemptId: message.attemptId, status: 'failed', error, ...(message.outboxId !== undefined && { outboxId: message.outboxId }) };
 }

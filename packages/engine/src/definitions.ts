@@ -15,6 +15,8 @@ export interface DefinitionKey {
 export interface CachedDefinition {
   record: Pick<DefinitionRecord, 'id' | 'namespace' | 'name' | 'version'>;
   compiled: CompiledWorkflow;
+  /** Whether its runs may start child runs (`run: workflow`, or an agent whose tools may). */
+  spawns: boolean;
 }
 
 /**
@@ -93,7 +95,9 @@ export class DefinitionCache {
     if (!this.byId.has(record.id)) {
       const summary = { id: record.id, namespace: record.namespace, name: record.name, version: record.version };
       try {
-        this.byId.set(record.id, { record: summary, compiled: compileWorkflow(record.document as never) });
+        const compiled = compileWorkflow(record.document as never);
+        const spawns = [...compiled.tasks.values()].some((task) => task.spec.type === 'workflow' || task.spec.type === 'agent');
+        this.byId.set(record.id, { record: summary, compiled, spawns });
       } catch (error) {
         this.byId.set(record.id, { record: summary, broken: (error as Error).message });
       }

@@ -1,12 +1,41 @@
 // What a batch writes: the decisions' effects turned into rows of one transaction. Effects
 // outside PostgreSQL become outbox rows (outbox.ts) in the same transaction.
-import { ErrorTypes, type Decision, type Input, type ListenRecord, type LockedRun, type NewApproval, type NewAttempt, type NewRun, type PublishedEvent, type RunUpdate, type RunnerMessage, type RunnerTx, type TaskMessage, type TimerRecord, type CloudEvent } from '@baton/core';
+import { limitError, type Limits } from '@baton/core/interpreter';
+import { ErrorTypes, type WorkflowError, type Decision, type Input, type ListenRecord, type LockedRun, type NewApproval, type NewAttempt, type NewRun, type PublishedEvent, type RunUpdate, type RunnerMessage, type RunnerTx, type TaskMessage, type TimerRecord, type CloudEvent } from '@baton/core';
 import { openApproval } from './approvals.ts';
 import type { DefinitionCache } from './definitions.ts';
 
 /** Child runs get ids derived from their parent, so a cancel can reach them without a lookup. */
 export function childRunId(parentRunId: string, effectId: string): string {
   return `${parentRunId}.${effectId}`;
+}
+
+/** The top-level run of a run's tree (API-started run ids have no '.'). */
+export function rootOf(runId: string): string {
+  const dot = runId.indexOf('.');
+  return dot < 0 ? runId : runId.slice(0, dot);
+}
+
+/** Nesting of a run: 0 for a run started through the API, one more per `run: workflow` level. */
+export function depthOf(runId: string): number {
+  let depth = 0;
+  for (let i = runId.indexOf('.'); i >= 0; i = runId.indexOf('.', i + 1)) depth += 1;
+  return depth;
+}
+
+/**
+ * Counts one more run in the tree of `run`, or returns the error of the runsPerTree limit. Depth
+ * and runs per run cannot stop a fork of self-calls (2^depth runs); a count per tree can.
+ */
+function countTreeRun(run: LockedRun, writes: Writes, limits: Limits, instance: string): WorkflowError | undefined {
+  const root = rootOf(run.id);
+  const count = writes.treeRuns.get(root);
+  if (count === undefined) return undefined; // counted for runs whose definition may start children
+  if (count >= limits.runsPerTree) {
+    return limitError('runsPerTree', limits.runsPerTree, `the run ${root} and the runs under it are ${(count + 1).toLocaleString('en-US')} runs already`, instance, run.namespace);
+  }
+  writes.treeRuns.set(root, count + 1);
+  return undefined;
 }
 
 export interface Writes {
@@ -30,14 +59,16 @@ export interface Writes {
   runner: RunnerMessage[];
   /** CloudEvents emitted by runs, with the emitting run's namespace (routed in the transaction). */
   emitted: { namespace: string; event: CloudEvent }[];
+  /** Runs under each top-level run of the batch's runs that may start children (runsPerTree). */
+  treeRuns: Map<string, number>;
 }
 
 export function emptyWrites(): Writes {
-  return { updates: [], events: [], attempts: [], tasks: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [], approvals: [], seqOnly: [], release: [], runner: [], emitted: [] };
+  return { updates: [], events: [], attempts: [], tasks: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [], approvals: [], seqOnly: [], release: [], runner: [], emitted: [], treeRuns: new Map() };
 }
 
 /** Turns a decision's effects into writes; returns inputs to feed back to the run (failed lookups). */
-export function applyEffects(definitions: DefinitionCache, now: number, run: LockedRun, decision: Decision, writes: Writes): Input[] {
+export function applyEffects(definitions: DefinitionCache, now: number, run: LockedRun, decision: Decision, writes: Writes, limits: Limits): Input[] {
   const feedback: Input[] = [];
   for (const effect of decision.effects) {
     const key = `${run.id}:${'id' in effect ? effect.id : ''}`;
@@ -59,6 +90,11 @@ export function applyEffects(definitions: DefinitionCache, now: number, run: Loc
         if (!definition) {
           const detail = `workflow ${effect.namespace}/${effect.workflowName}@${effect.version} is not registered`;
           feedback.push({ type: 'task.failed', effectId: effect.id, error: { type: ErrorTypes.configuration, status: 404, title: 'Subflow not found', detail, instance: effect.reference } });
+          break;
+        }
+        const tooMany = countTreeRun(run, writes, limits, effect.reference);
+        if (tooMany) {
+          feedback.push({ type: 'task.failed', effectId: effect.id, error: tooMany });
           break;
         }
         const id = childRunId(run.id, effect.id);
@@ -88,7 +124,7 @@ export function applyEffects(definitions: DefinitionCache, now: number, run: Loc
         writes.deleteListens.push(key);
         break;
       case 'continue':
-        writes.runner.push({ type: 'continue', runId: run.id });
+        writes.runner.push({ type: 'continue', runId: run.id, id: effect.id });
         break;
     }
   }

@@ -5,9 +5,9 @@
 //   runner rows  one runner message each, deleted by the transaction that applies the message;
 //                the message carries the row's id (`outboxId`) so that a copy is recognised
 //   relay rows   attempts to enqueue and events to publish, deleted once relayed
-import { randomUUID } from 'node:crypto';
 import { Queues, Topics, type Bus, type ClaimedOutboxRow, type NewOutboxRow, type PublishedEvent, type RunnerMessage, type Store, type TaskKind, type TaskMessage } from '@baton/core';
 import type { Logger } from 'pino';
+import { v7 as uuidv7 } from 'uuid';
 
 /** A runner row not applied this long after it was written is sent again (then with backoff). */
 export const RUNNER_ROW_RESEND_MS = 5_000;
@@ -31,7 +31,8 @@ export function emptyRelay(): Relay {
 /** Rows for runner messages; the messages get their `outboxId` (and go into `relay.runner`). */
 export function runnerRows(messages: readonly RunnerMessage[], relay: Relay): NewOutboxRow[] {
   return messages.map((message) => {
-    const id = randomUUID();
+    // Time-ordered ids: a sweeper sends the rows of one transaction in the order they were written.
+    const id = uuidv7();
     const body = { ...message, outboxId: id } as RunnerMessage;
     relay.runner.push(body);
     return { id, kind: 'runner', runId: message.runId, body, relayAfterMs: RUNNER_ROW_RESEND_MS };
@@ -47,7 +48,7 @@ export function relayRow(relay: Relay, attemptIds: readonly string[], inline: re
     if (range) range[2] = Math.max(range[2], event.seq);
     else ranges.set(event.runId, [event.runId, event.seq, event.seq]);
   }
-  relay.rowId = randomUUID();
+  relay.rowId = uuidv7();
   const body = { tasks: [...attemptIds], events: [...ranges.values()], ...(inline.length > 0 ? { inline: [...inline] } : {}) };
   return { id: relay.rowId, kind: 'relay', body, relayAfterMs: RELAY_ROW_RESEND_MS };
 }

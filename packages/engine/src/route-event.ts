@@ -7,6 +7,9 @@ import { matchEvent } from '@baton/core/interpreter';
 import type { Logger } from 'pino';
 import { emptyRelay, runnerRows, send } from './outbox.ts';
 
+/** Time limit of one filter expression evaluated on an incoming event. */
+const FILTER_JQ_TIMEOUT_MS = 100;
+
 /**
  * Listens whose filters accept the event (a listen matches when any of its filters does). A filter
  * that cannot be evaluated on this event (a jq error on its data) does not match: one run's odd
@@ -15,7 +18,8 @@ import { emptyRelay, runnerRows, send } from './outbox.ts';
 export function matchingListens(listens: readonly ListenRecord[], event: CloudEvent): ListenRecord[] {
   const matches = (filter: ListenRecord['filters'][number]) => {
     try {
-      return matchEvent(filter, event);
+      // A filter's jq runs for every event of its type, for whoever posted it: a short time limit.
+      return matchEvent(filter, event, { jqTimeoutMs: FILTER_JQ_TIMEOUT_MS });
     } catch {
       return false;
     }

@@ -6,6 +6,7 @@
 // Several runners may run at once: runs are serialised by row locks, every message is applied once
 // (dedupe.ts), and every loop claims its rows so that no two runners do the same work.
 import type { AttemptKind, Bus, RuntimeDescriptor, Store } from '@baton/core';
+import type { Limits } from '@baton/core/interpreter';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ApplyDeps } from './apply.ts';
@@ -47,10 +48,11 @@ export interface RunnerDeps {
   bus: Bus;
   logger: Logger;
   metrics: Registry;
-  secrets: Record<string, unknown>;
   runtime: RuntimeDescriptor;
   options: RunnerOptions;
   clock?: () => number;
+  /** What a run of a namespace may consume (BATON_LIMITS, see @baton/runtime loadLimits); defaults when absent. */
+  limits?: (namespace: string) => Limits;
 }
 
 export interface WorkflowRunner {
@@ -67,10 +69,10 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
   const apply: ApplyDeps = {
     store: deps.store,
     definitions: new DefinitionCache(deps.store),
-    secrets: deps.secrets,
     runtime: deps.runtime,
     clock,
     onDecideError: (runId, error) => logger.error({ runId, err: error }, 'interpreter error; run faulted'),
+    ...(deps.limits !== undefined && { limits: deps.limits }),
   };
   const ctx: LoopContext = {
     store: deps.store,

@@ -23,7 +23,7 @@ const runnerMessage = z.union([
   z.object({ type: z.literal('event'), runId, outboxId, listenId: z.string(), event: cloudEvent }),
   z.object({ type: z.literal('events'), runId, outboxId, events: z.array(eventDraft).min(1) }),
   z.object({ type: z.literal('approval.deadline'), runId, outboxId, approvalId: z.string(), level: z.number().int().min(0) }),
-  z.object({ type: z.literal('continue'), runId, outboxId }),
+  z.object({ type: z.literal('continue'), runId, outboxId, id: z.string().optional() }),
 ]);
 
 export function parseRunnerMessage(body: unknown): RunnerMessage | undefined {

@@ -55,7 +55,7 @@ export async function startBench(options: BenchOptions = {}): Promise<EngineBenc
   const bus = createBus(options.redisUrl ? { kind: 'redis', url: options.redisUrl, prefix: 'baton:' } : { kind: 'redis', url: redis!.url, prefix: redis!.prefix }, () => undefined);
   const runners: WorkflowRunner[] = [];
   const definitions = new DefinitionCache(store);
-  const apply: ApplyDeps = { store, definitions, runtime: RUNTIME, clock: Date.now, secrets: {} } as ApplyDeps;
+  const apply: ApplyDeps = { store, definitions, runtime: RUNTIME, clock: Date.now };
   let consumers = 0;
 
   const bench: EngineBench = {
@@ -79,7 +79,7 @@ export async function startBench(options: BenchOptions = {}): Promise<EngineBenc
     async runner(overrides = {}, runnerBus = bus) {
       consumers += 1;
       const options: RunnerOptions = { ...defaultRunnerOptions, consumer: `engine-test-${process.pid}-${consumers}`, timerPollMs: 50, sweepIntervalMs: 200, ...overrides };
-      const runner = createWorkflowRunner({ store, bus: runnerBus, logger: silent, metrics: new Registry(), secrets: {}, runtime: RUNTIME, options } as Parameters<typeof createWorkflowRunner>[0]);
+      const runner = createWorkflowRunner({ store, bus: runnerBus, logger: silent, metrics: new Registry(), runtime: RUNTIME, options });
       await runner.start();
       runners.push(runner);
       return runner;

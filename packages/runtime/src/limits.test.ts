@@ -39,7 +39,7 @@ describe('loadLimits', () => {
 
 describe('parseLimits: every mistake is a ConfigError that says where and what', () => {
   const cases: Array<[string, RegExp]> = [
-    ['{"default": {"valueByte": 3}}', /^BATON_LIMITS: default: unknown limit 'valueByte' \(limits: subflowDepth, .*forkBranches\)$/],
+    ['{"default": {"valueByte": 3}}', /^BATON_LIMITS: default: unknown limit 'valueByte' \(limits: subflowDepth, .*forkBranches, expressionMs, decisionMs\)$/],
     ['{"namespaces": {"a": {"eventsPerRun": -1}}}', /namespaces\.a\.eventsPerRun must be 0 or more/],
     ['{"namespaces": {"a": {"stepsPerRun": 1.5}}}', /namespaces\.a\.stepsPerRun must be a whole number/],
     ['{"default": {"stepsPerDecision": 0}}', /default\.stepsPerDecision must be 1 or more/],

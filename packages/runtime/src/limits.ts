@@ -28,7 +28,7 @@ const Size = z.union([Count, z.string()], { error: 'must be a whole number of by
 });
 
 /** A decision must take a step, or a run that yields would never move. */
-const schemaOf = (name: LimitName) => (name.endsWith('Bytes') ? Size : name === 'stepsPerDecision' ? Count.min(1, 'must be 1 or more') : Count);
+const schemaOf = (name: LimitName) => (name.endsWith('Bytes') ? Size : name === 'stepsPerDecision' || name === 'expressionMs' ? Count.min(1, 'must be 1 or more') : Count);
 
 const LimitsSchema = z.strictObject(Object.fromEntries(LIMIT_NAMES.map((name) => [name, schemaOf(name).optional()])) as Record<LimitName, z.ZodOptional<typeof Count>>);
 

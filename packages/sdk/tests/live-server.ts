@@ -32,7 +32,6 @@ export async function startLiveServer(options: { runner?: boolean; maxWaitMs?: n
       bus,
       logger,
       metrics,
-      secrets: {},
       runtime: { name: 'baton', version: 'test' },
       options: { ...defaultRunnerOptions, consumer: `sdk-test-${process.pid}`, timerPollMs: 50 },
     });

@@ -7,7 +7,7 @@ import { appendEvents, existingEventKeys } from './sql/events.ts';
 import { deleteListens, deleteListensOfRuns, insertListens, listensForType } from './sql/listens.ts';
 import { insertOutbox, takeOutbox } from './sql/outbox.ts';
 import { lockRuns, saveRuns, setEventSeqs } from './sql/run-transitions.ts';
-import { insertRuns } from './sql/runs.ts';
+import { countTreeRuns, insertRuns } from './sql/runs.ts';
 import { deleteTimers, deleteTimersOfRuns, insertTimers, takeDueTimers, takeTimers } from './sql/timers.ts';
 
 export function runnerTx(tx: Queryable): RunnerTx {
@@ -18,6 +18,7 @@ export function runnerTx(tx: Queryable): RunnerTx {
     existingEventKeys: (runIds, keys) => existingEventKeys(tx, runIds, keys),
     listensForType: (type, namespace) => listensForType(tx, type, namespace),
     takeDueTimers: (now, limit) => takeDueTimers(tx, now, limit),
+    countTreeRuns: (roots) => countTreeRuns(tx, roots),
     releaseRuns: async (runIds) => {
       await deleteTimersOfRuns(tx, runIds);
       await deleteListensOfRuns(tx, runIds);

@@ -1,6 +1,8 @@
 // Orchestrator configuration from environment variables, validated once at startup.
 import { readFileSync } from 'node:fs';
 import { streamTokenKeysFromValues, type StreamTokenKeys } from '@baton/fanout/tokens';
+import type { Limits } from '@baton/core/interpreter';
+import { loadLimits } from '@baton/runtime';
 import { z } from 'zod';
 import { parseIsoDuration } from './wait.ts';
 
@@ -22,6 +24,8 @@ export interface OrchestratorConfig {
    * BATON_STREAM_TOKEN_PREVIOUS_SECRET; each also as _FILE). Unset: POST /api/v1/stream-tokens → 503.
    */
   streamTokens?: StreamTokenKeys;
+  /** What a run of a namespace may consume (BATON_LIMITS / BATON_LIMITS_FILE); registration refuses what a document shows over them. */
+  limits: (namespace: string) => Limits;
 }
 
 export class ConfigError extends Error {
@@ -78,6 +82,7 @@ export function orchestratorConfigFromEnv(env: Record<string, string | undefined
     maxBodyBytes: e.BATON_MAX_BODY_BYTES,
     maxWaitMs: e.BATON_MAX_WAIT,
     authCacheMs: e.BATON_AUTH_CACHE_MS,
+    limits: limitsFromEnv(env),
   };
   const apiKey = secretFromEnv(e.BATON_API_KEY, e.BATON_API_KEY_FILE, 'BATON_API_KEY');
   if (apiKey !== undefined) config.apiKey = apiKey;
@@ -87,6 +92,14 @@ export function orchestratorConfigFromEnv(env: Record<string, string | undefined
   );
   if (streamTokens !== undefined) config.streamTokens = streamTokens;
   return config;
+}
+
+function limitsFromEnv(env: Record<string, string | undefined>): (namespace: string) => Limits {
+  try {
+    return loadLimits(env).limitsFor;
+  } catch (error) {
+    throw new ConfigError(`invalid orchestrator configuration: ${(error as Error).message}`);
+  }
 }
 
 function streamTokenKeys(current: string | undefined, previous: string | undefined): StreamTokenKeys | undefined {

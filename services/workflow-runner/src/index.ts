@@ -32,7 +32,6 @@ export async function startWorkflowRunner(ctx: ServiceContext): Promise<Workflow
     bus: ctx.bus,
     logger: ctx.logger,
     metrics: ctx.metrics,
-    secrets: ctx.secrets,
     runtime: RUNTIME,
     options: runnerOptionsFromEnv(ctx.env),
     limits: loadLimits(ctx.env).limitsFor,

@@ -17,8 +17,11 @@ import { checkSemantics } from './semantics.ts';
 export type LoadResult = { ok: true; document: Record<string, any> } | { ok: false; problems: Problem[] };
 
 export interface ValidateOptions {
-  /** The run limits of the namespace the document is registered in (default: DEFAULT_LIMITS). */
-  limits?: RunLimits;
+  /**
+   * The run limits of the namespace the document is registered in (default: DEFAULT_LIMITS), or
+   * the limits of each namespace (applied to the document's own `document.namespace`).
+   */
+  limits?: RunLimits | ((namespace: string) => RunLimits);
 }
 
 /** DSL versions Baton runs (the schema bundled in ./schema is that of 1.0.3). */
@@ -38,7 +41,7 @@ export function validateWorkflow(document: unknown, options: ValidateOptions = {
   const notJson = nonJsonValues(document); // cycles or class instances from a caller, not from text
   if (notJson.length > 0) return notJson;
   const problems = [...checkSchema(document), ...checkTopLevel(document), ...checkDslVersion(document), ...checkEvaluateShape(document)];
-  problems.push(...checkProfile(document), ...checkSemantics(document), ...checkLimits(document, options.limits));
+  problems.push(...checkProfile(document), ...checkSemantics(document), ...checkLimits(document, limitsOf(document, options.limits)));
   if (!usesOtherLanguage(document)) problems.push(...checkExpressions(document), ...checkVariableNames(document), ...checkSecretSites(document));
   if (problems.length === 0) problems.push(...checkCompiles(document));
   return dedupeProblems(problems);
@@ -132,4 +135,10 @@ function checkEvaluateShape(document: Record<string, any>): Problem[] {
 function usesOtherLanguage(document: Record<string, any>): boolean {
   const language = document.evaluate?.language;
   return language !== undefined && language !== 'jq';
+}
+
+function limitsOf(document: Record<string, unknown>, limits: ValidateOptions['limits']): RunLimits | undefined {
+  if (typeof limits !== 'function') return limits;
+  const namespace = (document.document as { namespace?: unknown } | undefined)?.namespace;
+  return limits(typeof namespace === 'string' ? namespace : '');
 }

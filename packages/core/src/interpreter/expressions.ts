@@ -31,6 +31,8 @@ export interface EvalOptions {
   /** Task reference: the `instance` of an expression error. */
   instance: string;
   timeoutMs?: number;
+  /** Largest value a jq evaluation may build (JqLimitError past it; the jq engine's default when absent). */
+  maxValueBytes?: number;
   /** Emit expressions that mention `$secrets` as DeferredExpression instead of evaluating them. */
   defer?: { input: unknown; context: unknown };
 }
@@ -96,7 +98,7 @@ function runJq(expr: Expr, data: unknown, resolve: VarResolver, options: EvalOpt
     if (value !== undefined) vars[name] = value;
   }
   try {
-    const result = compileJq(expr.src).first(data ?? null, vars, { timeoutMs: options.timeoutMs ?? 1000 });
+    const result = compileJq(expr.src).first(data ?? null, vars, { timeoutMs: options.timeoutMs ?? 1000, ...(options.maxValueBytes !== undefined && { maxValueBytes: options.maxValueBytes }) });
     return result === undefined ? null : result;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

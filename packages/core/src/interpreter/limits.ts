@@ -34,6 +34,10 @@ const MiB = 1024 * KiB;
  * - forIterations 10,000: consistent with the events limit (each iteration writes at least three).
  * - forkBranches 64: every branch starts at once and keeps its own copy of the input in the
  *   state; a fan-out over data belongs in a `for` or in child runs.
+ * - expressionMs 250: a jq expression over workflow data takes microseconds; a quarter of a
+ *   second is a runaway (the runner's event loop is shared by every run it advances).
+ * - decisionMs 50: with the step budget, bounds how long one decision holds the runner — 50 ms
+ *   of interpreter work, then the run yields and the others take their turn.
  */
 export const DEFAULT_LIMITS: Limits = Object.freeze({
   subflowDepth: 32,
@@ -46,6 +50,8 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   stepsPerRun: 200_000,
   forIterations: 10_000,
   forkBranches: 64,
+  expressionMs: 250,
+  decisionMs: 50,
 });
 
 export const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as LimitName[];
@@ -60,11 +66,13 @@ export function resolveLimits(limits: RunLimits | undefined): Limits {
   }
   // A decision must take at least one step, or a run that yields would never move.
   resolved.stepsPerDecision = Math.max(1, resolved.stepsPerDecision);
+  resolved.expressionMs = Math.max(1, resolved.expressionMs);
   return resolved;
 }
 
 /** "1 MiB", "512 KiB", "1000 bytes" for byte limits; the number itself for counts. */
 export function formatLimit(name: LimitName, value: number): string {
+  if (name.endsWith('Ms')) return `${value.toLocaleString('en-US')} ms`;
   if (!name.endsWith('Bytes')) return value.toLocaleString('en-US');
   if (value >= MiB && value % MiB === 0) return `${value / MiB} MiB`;
   if (value >= KiB && value % KiB === 0) return `${value / KiB} KiB`;

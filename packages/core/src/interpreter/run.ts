@@ -61,6 +61,8 @@ export class Run {
   /** Consumption of this decision, and of the run before it (state.counts, Env.eventsSoFar). */
   private steps = 0;
   private childRuns = 0;
+  /** Env.clock when the decision began (it yields decisionMs later). */
+  private readonly startedAt: number | undefined;
   private readonly before: { steps: number; events: number; runs: number };
 
   constructor(
@@ -77,6 +79,7 @@ export class Run {
     for (const message of this.agenda) if (message.t === 'start') this.unstarted.add(message.f);
     this.workflowName = qualifiedName(wf, env.runId);
     this.limits = resolveLimits(env.limits);
+    this.startedAt = env.clock?.();
     const counts = state.counts ?? { steps: 0, events: 0, runs: 0 };
     this.before = { ...counts, events: Math.max(counts.events, env.eventsSoFar ?? 0) };
   }
@@ -163,7 +166,7 @@ export class Run {
     for (let message = this.agenda[this.head]; message !== undefined; message = this.agenda[++this.head]) {
       if (this.terminal) return;
       if (this.s.frames[message.f] === undefined) continue; // cancelled meanwhile
-      if (this.steps >= this.limits.stepsPerDecision) return; // yield
+      if (this.steps >= this.limits.stepsPerDecision || this.overTime()) return; // yield
       if (this.overRunLimits(this.s.frames[message.f]!.ref || '/')) return;
       this.steps += 1;
       try {
@@ -380,9 +383,15 @@ export class Run {
 
   // ---- expressions -----------------------------------------------------------------------
 
+  /** Whether this decision has worked for decisionMs (it then yields after its current step). */
+  private overTime(): boolean {
+    if (this.env.clock === undefined || this.startedAt === undefined || this.steps === 0) return false;
+    return this.env.clock() - this.startedAt >= this.limits.decisionMs;
+  }
+
   options(f: string, defer?: boolean): EvalOptions {
     const frame = this.s.frames[f];
-    const options: EvalOptions = { instance: frame?.ref || '/', ...(this.env.jqTimeoutMs !== undefined ? { timeoutMs: this.env.jqTimeoutMs } : {}) };
+    const options: EvalOptions = { instance: frame?.ref || '/', timeoutMs: this.env.jqTimeoutMs ?? this.limits.expressionMs, maxValueBytes: this.limits.stateBytes };
     if (defer) options.defer = { input: frame?.in, context: this.s.context };
     return options;
   }

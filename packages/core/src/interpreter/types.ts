@@ -66,6 +66,11 @@ export interface Env {
    * larger of this and the interpreter's own count; without it, only the interpreter's events count.
    */
   eventsSoFar?: number;
+  /**
+   * A monotonic clock in ms (performance.now), read only to decide when a decision yields
+   * (limits.decisionMs): where a decision stops never changes what the run computes.
+   */
+  clock?: () => number;
 }
 
 /**
@@ -94,6 +99,10 @@ export interface RunLimits {
   forIterations?: number;
   /** Branches of a `fork` (also refused when the document is validated). Task. */
   forkBranches?: number;
+  /** Milliseconds one runtime expression (jq) may run; it then fails with an expression error. Task. */
+  expressionMs?: number;
+  /** Milliseconds of work after which a decision yields (read from Env.clock; not an error). */
+  decisionMs?: number;
 }
 
 /** What happens to a run. Outcomes of effects carry the effect id they answer. */
@@ -168,6 +177,8 @@ export type Effect =
 export interface EventDraft {
   type: string;
   data: Record<string, unknown>;
+  /** Appended once per run and key (events sent by workers, which may be delivered twice). */
+  key?: string;
 }
 
 /** The run state. Only the fields below are read by the runtime; the rest is the interpreter's. */

@@ -42,8 +42,8 @@ export type RunnerMessageBody =
   | { type: 'events'; runId: string; events: EventDraft[] }
   /** An approval's deadline at `level` passed (from the hitl-worker's schedule or the sweeper). */
   | { type: 'approval.deadline'; runId: string; approvalId: string; level: number }
-  /** The run's last decision yielded (its step budget ran out): go on where it stopped. */
-  | { type: 'continue'; runId: string };
+  /** The run's last decision yielded (its step budget ran out): go on where it stopped. `id` is the owed continue's. */
+  | { type: 'continue'; runId: string; id?: string };
 
 export const Queues = {
   runner: 'runner',

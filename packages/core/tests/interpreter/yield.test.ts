@@ -39,6 +39,29 @@ describe('yielding', () => {
     expect(yielding.state).not.toHaveProperty('agenda');
   });
 
+  it('a decision also yields after decisionMs on the runtime clock, and the run computes the same', () => {
+    const wf = compile(sumLoop);
+    let now = 0;
+    // Each reading of the clock moves it 1 ms: a decision sees 50 ms pass after ~50 steps.
+    const clock = () => (now += 1);
+    const timed: Env = { ...env({ stepsPerDecision: 1e9, decisionMs: 50 }), clock };
+    let decision = decide(wf, undefined, { type: 'start', input: { total: 0 } }, timed);
+    let decisions = 1;
+    const events = [...decision.events];
+    while (continueOf(decision).length > 0) {
+      const [owed] = continueOf(decision);
+      decision = decide(wf, roundTrip(decision.state), { type: 'continue', id: owed!.id }, timed);
+      events.push(...decision.events);
+      decisions += 1;
+    }
+    expect(decisions).toBeGreaterThan(100);
+    const inOne = runScenario(sumLoop, { total: 0 }, { env: { limits: { stepsPerDecision: 1e9 } } });
+    expect(decision.state).toMatchObject({ status: 'completed', output: { total: 49_995_000 } });
+    expect(events.map((e) => e.type)).toEqual(inOne.events.map((e) => e.type));
+    // Without a clock there is no time budget: the step budget alone decides.
+    expect(continueOf(decide(wf, undefined, { type: 'start', input: { total: 0 } }, env({ stepsPerDecision: 1e9, decisionMs: 0 })))).toEqual([]);
+  });
+
   it('a yielded run is running, owes one continue, and ignores a continue that is not the one owed', () => {
     const wf = compile(sumLoop);
     const first = decide(wf, undefined, { type: 'start', input: { total: 0 } }, env({ stepsPerDecision: 10 }));

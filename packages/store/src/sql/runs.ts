@@ -126,12 +126,16 @@ export async function claimPendingRuns(db: Queryable, cutoff: Cutoff, limit: num
   return rows.map((row) => row.id);
 }
 
-/** Children of these runs that have not finished. */
-export async function unfinishedChildren(db: Queryable, runIds: readonly string[]): Promise<string[]> {
-  if (runIds.length === 0) return [];
-  const rows = await db.query<{ id: string }>(
-    `SELECT id FROM runs WHERE parent_run_id = ANY($1::text[]) AND status NOT IN ('completed', 'faulted', 'cancelled') ORDER BY id`,
-    [runIds],
+/**
+ * Runs under each top-level run (its child runs at any depth: ids `<root>.…`), by the byte range
+ * 'root.' ≤ id < 'root/' on the runs_tree index (migration 0006).
+ */
+export async function countTreeRuns(db: Queryable, roots: readonly string[]): Promise<Map<string, number>> {
+  if (roots.length === 0) return new Map();
+  const rows = await db.query<{ root: string; n: number }>(
+    `SELECT g.root, (SELECT count(*) FROM runs r WHERE r.parent_run_id IS NOT NULL AND r.id ~>=~ (g.root || '.') AND r.id ~<~ (g.root || '/'))::int AS n
+     FROM unnest($1::text[]) AS g(root)`,
+    [roots],
   );
-  return rows.map((row) => row.id);
+  return new Map(rows.map((row) => [row.root, Number(row.n)]));
 }

@@ -131,10 +131,12 @@ export function runSuite(harness: () => Harness): void {
       expect(withReason.statusCode).toBe(202);
       const emptyJson = await h.request({ method: 'POST', url: `/api/v1/runs/${run.id}/cancel`, headers: { 'content-type': 'application/json' }, payload: '' });
       expect(emptyJson.statusCode).toBe(202);
+      // Each recorded in the outbox before the 202 (the outboxId of its row travels with it).
+      const outboxId = expect.any(String);
       expect(await drainRunnerQueue(h)).toEqual([
-        { type: 'cancel', runId: run.id },
-        { type: 'cancel', runId: run.id, reason: 'no longer needed' },
-        { type: 'cancel', runId: run.id },
+        { type: 'cancel', runId: run.id, outboxId },
+        { type: 'cancel', runId: run.id, reason: 'no longer needed', outboxId },
+        { type: 'cancel', runId: run.id, outboxId },
       ]);
 
       await advanceRun(h, run.id, 'cancelled');

@@ -155,7 +155,7 @@ export function waitAndEventSuite(harness: () => Harness): void {
       const matched = await h.request({ method: 'POST', url: '/api/v1/events', headers: { 'content-type': 'application/cloudevents+json' }, payload: JSON.stringify(event) });
       expect(matched.statusCode).toBe(202);
       expect(matched.json()).toEqual({ matched: 1 });
-      expect(await runnerMessages(h)).toEqual([{ type: 'event', runId: run.id, listenId: 'l1', event }]);
+      expect(await runnerMessages(h)).toEqual([{ type: 'event', runId: run.id, listenId: 'l1', event, outboxId: expect.any(String) }]);
 
       const otherSource = await h.request({ method: 'POST', url: '/api/v1/events', payload: { ...event, id: 'evt-2', source: 'https://elsewhere' } });
       expect(otherSource.statusCode).toBe(202);

@@ -66,7 +66,7 @@ export const listenTask: TaskHandler = {
 };
 
 function jq(run: Run) {
-  return run.env.jqTimeoutMs !== undefined ? { jqTimeoutMs: run.env.jqTimeoutMs } : {};
+  return { jqTimeoutMs: run.env.jqTimeoutMs ?? run.limits.expressionMs };
 }
 
 /**
