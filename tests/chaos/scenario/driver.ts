@@ -47,7 +47,7 @@ export interface Driver {
   started: Promise<void>;
   /** Stop acting (at the end of the settle phase). */
   stop(): Promise<void>;
-  /** Requests that failed (network error, 5xx) and were retried, by route. */
+  /** Requests that failed (no answer, 5xx) and were retried, by route and status. */
   retries: Record<string, number>;
 }
 
@@ -64,7 +64,8 @@ export function startDriver(api: Api, db: pg.Pool, options: DriverOptions, log: 
     for (let delay = 100; !stopped; delay = Math.min(delay * 2, 1_000)) {
       const res = await call().catch(() => ({ status: 0, body: undefined }));
       if (done(res.status)) return res;
-      retries[route] = (retries[route] ?? 0) + 1;
+      const key = `${route} ${res.status === 0 ? 'no answer' : res.status}`;
+      retries[key] = (retries[key] ?? 0) + 1;
       await sleep(delay);
     }
     return undefined;
