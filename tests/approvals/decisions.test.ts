@@ -1,6 +1,7 @@
 // Approvals end to end on PostgreSQL + Redis: decisions through the API and through signed
 // links, quorum, form validation, refusals that leave the run untouched, the audit trail.
-import { BatonErrorTypes } from '@baton/core';
+import { BatonErrorTypes, Queues } from '@baton/core';
+import { noticeTask } from '@baton/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPROVAL_SECRET, startApprovalHarness, type ApprovalHarness } from './harness.ts';
 import { approvalDoc, finishedRun, linkToken, openApprovalOf, startRun, until } from './helpers.ts';
@@ -41,6 +42,21 @@ describe('approval decisions', () => {
     expect(types).toContain('dev.baton.approval.notified.v1');
     // The audit trail never carries a link token or a webhook path.
     expect(JSON.stringify(detail.audit)).not.toMatch(/approve\/|\/hook|\/slack/);
+  });
+
+  it('a notice delivered again (a transport that lost it, a redelivery) notifies again but logs one request', async () => {
+    const runId = await startRun(h.api, 'single', { service: 'search' });
+    const approval = await openApprovalOf(h.api, runId);
+    const hooks = () => h.webhooks.received.filter((r) => r.path === '/hook' && JSON.stringify(r.body).includes(approval.id)).length;
+    await until('the first notification', async () => (hooks() >= 1 ? true : undefined));
+    const record = await h.baton.store.getApproval(approval.id);
+    await h.baton.bus.enqueue(Queues.tasks('approval'), [noticeTask(record!)]);
+    await until('the second notification', async () => (hooks() >= 2 ? true : undefined));
+    const audit = await until('the second notified entry', async () => {
+      const d = await h.api('GET', `/api/v1/approvals/${approval.id}`);
+      return d.body.audit.filter((e: any) => e.type === 'dev.baton.approval.notified.v1').length >= 4 ? d.body.audit : undefined;
+    });
+    expect(audit.filter((e: any) => e.type === 'dev.baton.approval.requested.v1')).toHaveLength(1);
   });
 
   it('notifies webhooks (JSON and Slack-compatible) with one working link per approver', async () => {

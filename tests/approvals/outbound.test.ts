@@ -47,7 +47,7 @@ describe('approval webhooks and the outbound address policy', () => {
     expect(JSON.stringify(events.body)).not.toContain(HOOK_PATH);
     // Counted (today as failed notifications; see docs/SECURITY.md).
     const metrics = await (await fetch(`${h.baton.url}/metrics`)).text();
-    expect(Number(/hitl_notifications_total\{[^}]*outcome="failed"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThanOrEqual(3);
+    expect(Number(/hitl_notifications_total\{[^}]*outcome="refused"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThanOrEqual(3);
     // The approval itself is unaffected: still open, decidable through the API.
     expect((await h.api('POST', `/api/v1/approvals/${approval.id}/decision`, { decision: 'approve' })).status).toBe(200);
   });

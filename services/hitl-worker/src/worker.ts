@@ -69,12 +69,13 @@ export function createHitlWorker(deps: HitlWorkerDeps): HitlWorker {
     if (notice.level === 0) {
       const data: Record<string, unknown> = { approvalId: notice.approvalId, task: notice.taskName, title: notice.title, level: 0, approvers: notice.approvers, quorum: notice.quorum, notify: notice.notify.length };
       if (notice.deadlineAt !== undefined) data.deadlineAt = new Date(notice.deadlineAt).toISOString();
-      if (context.deliveries > 1) data.redelivered = true;
-      await audit(notice.runId, [{ type: ApprovalEventTypes.requested, data }]);
+      // One `requested` entry per approval, however often its notice is delivered (a redelivery,
+      // a notice sent again after a transport loss): the key makes the runner log it once.
+      await audit(notice.runId, [{ type: ApprovalEventTypes.requested, data, key: `approval:${notice.approvalId}:requested` }]);
     }
     handled.inc({ level: String(notice.level) });
     await deliverNotifications(notice, options, deps.secrets, async (attempt) => {
-      notified.inc({ outcome: attempt.ok ? 'ok' : 'failed' });
+      notified.inc({ outcome: attempt.ok ? 'ok' : attempt.refused ? 'refused' : 'failed' });
       if (!attempt.ok) log.warn({ target: attempt.target, host: attempt.host, attempt: attempt.attempt, status: attempt.status, error: attempt.error }, 'notification failed');
       await audit(notice.runId, [{ type: ApprovalEventTypes.notified, data: { approvalId: notice.approvalId, level: notice.level, ...attempt } }]);
     }, context.signal);
