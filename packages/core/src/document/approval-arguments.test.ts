@@ -16,4 +16,10 @@ describe('approval arguments at registration', () => {
     expect(paths({ approvers: ['a'], escalation: [{ approvers: ['b', 'c'], quorum: 3, when: 1 }] })).toEqual(expect.arrayContaining(['/do/0/review/with/escalation/0/quorum', '/do/0/review/with/escalation/0/when']));
     expect(paths({ approvers: ['a'], notify: [{ url: 'https://x.io', format: 'teams' }] })).toEqual(['/do/0/review/with/notify/0/format']);
   });
+
+  it('refuses a form pattern the linear-time engine cannot run, naming where it is', () => {
+    const problems = validateWorkflow(doc({ approvers: ['a'], form: { type: 'object', properties: { code: { type: 'string', pattern: '^(a)\\1$' }, ok: { type: 'string', pattern: '^(a+)+$' } } } }));
+    expect(problems.map((p) => p.path)).toEqual(['/do/0/review/with/form/properties/code/pattern']);
+    expect(problems[0]!.message).toMatch(/\\1/);
+  });
 });

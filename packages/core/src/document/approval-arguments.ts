@@ -3,6 +3,7 @@
 // Any value may be a runtime expression (`${ … }`): those are checked again, evaluated, when the
 // step starts (packages/engine/src/approval-rules.ts, the same rules).
 import { parseDuration } from '../interpreter/duration.ts';
+import { schemaPatternProblems } from '../jq/schema-regexp.ts';
 import { isRuntimeExpression } from './expressions.ts';
 import { isObject, pointer, type Problem } from './problem.ts';
 
@@ -87,6 +88,8 @@ export function checkApprovalArguments(task: Record<string, any>, path: string):
     if (args[key] !== undefined && typeof args[key] !== 'string') problems.push({ path: pointer(at, key), message: 'must be a string' });
   }
   if (args.form !== undefined && !dynamic(args.form) && !isObject(args.form)) problems.push({ path: pointer(at, 'form'), message: 'must be a JSON Schema object' });
+  // Form patterns run on a linear-time engine (RE2): one it cannot run is refused here, not when the approval opens.
+  else if (isObject(args.form)) problems.push(...schemaPatternProblems(args.form, pointer(at, 'form')));
   if (args.escalation !== undefined && !dynamic(args.escalation)) {
     if (!Array.isArray(args.escalation)) problems.push({ path: pointer(at, 'escalation'), message: 'must be a list of {approvers, timeout?, quorum?}' });
     else {
