@@ -47,6 +47,15 @@ export async function deleteExpiredRuns(db: { transaction<T>(fn: (tx: Queryable)
     await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [LOCK_TIMEOUT]);
     const claimed = await tx.query<{ id: string }>(CLAIM, [olderThan.toISOString(), clampLimit(limit, 10_000)]);
     const rows: Record<string, number> = {};
+    // Transport epochs repaired before the cutoff are history too (one row per Redis restart or
+    // wipe) — but the newest, which runners started later would otherwise repair again.
+    const [epochs] = await tx.query<{ n: number }>(
+      `WITH gone AS (DELETE FROM bus_epochs WHERE repaired_at < $1::timestamptz
+                       AND epoch <> (SELECT epoch FROM bus_epochs ORDER BY created_at DESC LIMIT 1) RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [olderThan.toISOString()],
+    );
+    if (epochs && epochs.n > 0) rows.bus_epochs = epochs.n;
     if (claimed.length === 0) return { runs: 0, rows };
     const ids = claimed.map((row) => row.id);
     for (const { table, remove } of RUN_ROWS) {
