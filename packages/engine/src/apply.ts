@@ -41,6 +41,10 @@ export interface ApplyDeps {
 
 /** The clock a decision reads to know when to yield (limits.decisionMs). */
 const monotonic = () => performance.now();
+/** Decision time one batch may take in all (each decision still takes at least one step). */
+const BATCH_DECISION_MS = 200;
+/** Longest stretch of decisions between two turns of the event loop. */
+const EVENT_LOOP_TURN_MS = 20;
 
 /** A fault the engine raises on a run (a run whose messages cannot be applied, a broken definition). */
 export interface EngineFault {
@@ -107,7 +111,21 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   if (spawning.length > 0) writes.treeRuns = await tx.countTreeRuns([...new Set(spawning.map((run) => rootOf(run.id)))]);
   const deadlines = await applyApprovalDeadlines(tx, messages.filter((m) => fresh.has(m)), deps.clock());
   writes.runner.push(...deadlines.runnerMessages);
-  for (const run of locked) advanceRun(deps, run, steps.get(run.id)!, writes, outcome, limitsOf(run.namespace));
+  // The batch's decisions share one time budget: once it is spent, each further decision yields
+  // after its first step (its run goes on at its next `continue`), so a batch of many long runs
+  // holds the runner for about BATCH_DECISION_MS, not for the sum of their budgets; and the event
+  // loop gets a turn between runs (health checks, API requests of the same process).
+  const batchStart = monotonic();
+  let lastTurn = batchStart;
+  for (const run of locked) {
+    const limits = limitsOf(run.namespace);
+    const left = Math.max(1, BATCH_DECISION_MS - (monotonic() - batchStart));
+    advanceRun(deps, run, steps.get(run.id)!, writes, outcome, left < limits.decisionMs ? { ...limits, decisionMs: left } : limits);
+    if (monotonic() - lastTurn > EVENT_LOOP_TURN_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastTurn = monotonic();
+    }
+  }
   await write(tx, writes);
   for (const { namespace, event } of writes.emitted) {
     for (const listen of matchingListens(await tx.listensForType(event.type, namespace), event)) {
