@@ -166,6 +166,8 @@ export function diagnose(s: Snapshot, run: DriverRun): Record<string, unknown> {
     kind: run.kind,
     k: keyOf(run.n),
     stuckAt: stuckAt(s, run),
+    // Requests the target saw per step of this run (0 for a step whose task message was lost, ≥ 1 when its result was).
+    targetRequests: Object.fromEntries([...s.requests].filter(([path]) => path.startsWith(`/t/${keyOf(run.n)}/`)).map(([path, list]) => [path, list.length])),
     driver: {
       eventDelivered: run.eventDeliveredAt !== undefined,
       eventPosts: run.eventPosts,
