@@ -76,8 +76,8 @@ describe('parseSource: nesting and size', () => {
     expect(refused(text, 'json').message).toContain(`more than ${MAX_SOURCE_VALUES} values`);
   });
 
-  it('finds a repeated key among 20,000 in linear time (the library compared every pair: 20 s)', () => {
-    const keys = Array.from({ length: 20_000 }, (_, i) => `"k${i}": ${i}`);
+  it('finds a repeated key among 8,000 with a set per mapping (the library compared every pair: 20 s for 60,000)', () => {
+    const keys = Array.from({ length: 8_000 }, (_, i) => `"k${i}": ${i}`);
     const started = Date.now();
     expect(parseSource(`{${keys.join(',')}}`, 'json').ok).toBe(true);
     const problem = refused(`{${keys.join(',')}, "k7": 0}`, 'json');

@@ -13,8 +13,8 @@ import { CST, Lexer, isAlias, isCollection, isPair, isScalar, type Document, typ
 
 /** How deeply collections may nest in a source (the validator's own limit, 256, sits below it). */
 export const MAX_SOURCE_DEPTH = 300;
-/** Values (scalars, aliases, collections) in one source: a large workflow has ~10,000; the YAML library spends ~5 µs on each. */
-export const MAX_SOURCE_VALUES = 100_000;
+/** Values (scalars, aliases, collections) in one source: a large workflow has a few thousand; the YAML library spends ~5 µs on each, the validator as much again (100,000 held the API for ~1 s). */
+export const MAX_SOURCE_VALUES = 20_000;
 /** The JSON a document may expand to through its aliases. */
 export const MAX_EXPANDED_BYTES = 4 * 1024 * 1024;
 
