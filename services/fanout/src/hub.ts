@@ -60,7 +60,8 @@ export class Hub {
   /** Starts reading the topic from now on (replays come from the store, not the topic). */
   async start(): Promise<void> {
     this.unsubscribe = await this.deps.bus.subscribe<unknown>(Topics.events, (entries) => this.dispatch(entries));
-    this.ticker = setInterval(() => void this.tick(), this.deps.config.pingIntervalMs);
+    // A tick that fails is logged, never left as an unhandled rejection (which ends the process).
+    this.ticker = setInterval(() => void this.tick().catch((error: unknown) => this.deps.logger.error({ err: error }, 'keep-alive tick failed')), this.deps.config.pingIntervalMs);
     this.ticker.unref();
   }
 
@@ -143,9 +144,19 @@ export class Hub {
             client.cork();
             corked.push(client);
           }
-          client.deliver(body.runId, body.seq, body.type, frame);
+          this.deliverTo(client, body.runId, body.seq, body.type, frame);
         }
       }
+    }
+  }
+
+  /** One client's failure closes that client (1011), not the batch of every other subscriber. */
+  private deliverTo(client: StreamClient, runId: string, seq: number, type: string, frame: Frame): void {
+    try {
+      client.deliver(runId, seq, type, frame);
+    } catch (error) {
+      this.deps.logger.error({ err: error, key: client.principal.keyName, runId }, 'delivery failed; closing the connection');
+      client.close(CloseCodes.internalError, 'internal error; reconnect and resume with after', 'error');
     }
   }
 
