@@ -94,6 +94,13 @@ class PostgresDb implements Db {
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
+    // A checked-out client has no pool listener: without one, the server ending the session
+    // between two statements (pg_terminate_backend, a restart) is an unhandled 'error' event that
+    // ends the process. The next statement fails instead, and the client is destroyed on release.
+    const onError = (error: Error) => {
+      broken ??= error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(clientHandle(client));
@@ -104,6 +111,7 @@ class PostgresDb implements Db {
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
