@@ -6,7 +6,9 @@ import { ConfigError, orchestratorConfigFromEnv } from './config.ts';
 
 describe('orchestratorConfigFromEnv', () => {
   it('has the documented defaults', () => {
-    expect(orchestratorConfigFromEnv({})).toEqual({ port: 8081, host: '0.0.0.0', maxBodyBytes: 1_048_576, maxWaitMs: 60_000, authCacheMs: 5000 });
+    const config = orchestratorConfigFromEnv({});
+    expect(config).toEqual({ port: 8081, host: '0.0.0.0', maxBodyBytes: 1_048_576, maxWaitMs: 60_000, authCacheMs: 5000, limits: expect.any(Function) });
+    expect(config.limits('any').forkBranches).toBe(64);
   });
 
   it('reads every variable', () => {
@@ -17,8 +19,11 @@ describe('orchestratorConfigFromEnv', () => {
       BATON_MAX_WAIT: 'PT2M',
       BATON_AUTH_CACHE_MS: '0',
       BATON_API_KEY: 'bt_0123456789abcdef',
+      BATON_LIMITS: '{"namespaces": {"wide": {"forkBranches": 200}}}',
     });
-    expect(config).toEqual({ port: 9000, host: '127.0.0.1', maxBodyBytes: 2048, maxWaitMs: 120_000, authCacheMs: 0, apiKey: 'bt_0123456789abcdef' });
+    expect(config).toEqual({ port: 9000, host: '127.0.0.1', maxBodyBytes: 2048, maxWaitMs: 120_000, authCacheMs: 0, apiKey: 'bt_0123456789abcdef', limits: expect.any(Function) });
+    expect(config.limits('wide').forkBranches).toBe(200);
+    expect(config.limits('other').forkBranches).toBe(64);
   });
 
   it('reads BATON_API_KEY_FILE (Docker secrets); BATON_API_KEY wins', () => {
@@ -35,6 +40,10 @@ describe('orchestratorConfigFromEnv', () => {
     expect(orchestratorConfigFromEnv({ BATON_STREAM_TOKEN_SECRET: current }).streamTokens).toEqual({ current });
     expect(orchestratorConfigFromEnv({ BATON_STREAM_TOKEN_SECRET: current, BATON_STREAM_TOKEN_PREVIOUS_SECRET: previous }).streamTokens).toEqual({ current, previous });
     expect(() => orchestratorConfigFromEnv({ BATON_STREAM_TOKEN_SECRET: 'short' })).toThrow(ConfigError);
+  });
+
+  it('refuses an invalid BATON_LIMITS with a ConfigError naming the member', () => {
+    expect(() => orchestratorConfigFromEnv({ BATON_LIMITS: '{"default": {"forkBranch": 2}}' })).toThrow(/BATON_LIMITS: default: unknown limit 'forkBranch'/);
   });
 
   it('names every invalid variable', () => {
