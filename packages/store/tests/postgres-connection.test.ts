@@ -24,7 +24,8 @@ it('a session terminated between two statements of a transaction fails that tran
   process.on('uncaughtException', record);
   try {
     const attempt = store.db.transaction(async (tx) => {
-      const [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const [row] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const pid = row!.pid;
       await store.db.query('SELECT pg_terminate_backend($1)', [pid]);
       await new Promise((resolve) => setTimeout(resolve, 300)); // the client learns of it while idle
       await tx.query('SELECT 2');
@@ -32,7 +33,7 @@ it('a session terminated between two statements of a transaction fails that tran
     await expect(attempt).rejects.toThrow();
     expect(uncaught).toEqual([]);
     // The broken connection was not handed back to the pool: the next transactions work.
-    for (let i = 0; i < 6; i++) expect(await store.db.transaction((tx) => tx.query<{ n: number }>("SELECT 1 AS n"))).toEqual([{ n: 1 }]);
+    for (let i = 0; i < 6; i++) expect(await store.db.transaction((tx) => tx.query<{ n: number }>('SELECT 1 AS n'))).toEqual([{ n: 1 }]);
   } finally {
     process.off('uncaughtException', record);
   }

@@ -1,5 +1,5 @@
 // approvals and approval_decisions (migration 0004): human approval steps and their decisions.
-import { InvalidCursorError, type ApprovalDecision, type ApprovalRecord, type ApprovalSpec, type ApprovalStatus, type ApprovalUpdate, type NewApproval, type Page } from '@baton/core';
+import type { ApprovalDecision, ApprovalRecord, ApprovalSpec, ApprovalStatus, ApprovalUpdate, NewApproval, Page } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, jsonParam, textOrUndefined, withOptional } from './values.ts';
 
@@ -127,8 +127,7 @@ export async function listApprovals(
   if (query.namespace !== undefined) where.push(`namespace = $${params.push(query.namespace)}`);
   if (query.runId !== undefined) where.push(`run_id = $${params.push(query.runId)}`);
   if (query.cursor !== undefined) {
-    const [createdAt, id] = decodeCursor('approvals', query.cursor, ['string', 'string']) as [string, string];
-    if (Number.isNaN(Date.parse(createdAt))) throw new InvalidCursorError();
+    const [createdAt, id] = decodeCursor('approvals', query.cursor, ['timestamp', 'string']) as [string, string];
     where.push(`(created_at, id) < ($${params.push(createdAt)}::timestamptz, $${params.push(id)})`);
   }
   const rows = await db.query(

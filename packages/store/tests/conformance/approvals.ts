@@ -2,7 +2,7 @@
 // attempt, one decision per approver, updates, the listing filters, the sweeper's queries,
 // and cancellation following the attempt.
 import { describe, expect, it } from 'vitest';
-import type { ApprovalDecision, NewApproval } from '@baton/core';
+import { InvalidCursorError, type ApprovalDecision, type NewApproval } from '@baton/core';
 import { createRuns, uniqueNamespace } from './harness.ts';
 import type { StoreHarness } from './harness.ts';
 
@@ -72,6 +72,11 @@ export function approvalConformance(h: StoreHarness): void {
       const second = await store.listApprovals({ namespace, limit: 2, cursor: first.nextCursor! });
       expect([...first.items, ...second.items].map((a) => a.id)).toEqual(approvals.map((a) => a.id).reverse());
       expect(second.nextCursor).toBeUndefined();
+      // A forged cursor whose timestamp PostgreSQL cannot read is refused as such, not a database error.
+      for (const key of [['1', 'x'], ['2026-01-01T00:00:00.000Z\u0000', 'x'], ['not a time', 'x']]) {
+        const forged = Buffer.from(JSON.stringify(['approvals', ...key])).toString('base64url');
+        await expect(store.listApprovals({ namespace, limit: 2, cursor: forged })).rejects.toBeInstanceOf(InvalidCursorError);
+      }
       // One run's approvals (a run may hold several: a loop, parallel branches).
       expect((await store.listApprovals({ runId: runIds[1]!, limit: 10 })).items.map((a) => a.id)).toEqual([approvals[1]!.id]);
       expect((await store.listApprovals({ runId: runIds[1]!, namespace: 'elsewhere', limit: 10 })).items).toEqual([]);
