@@ -1,7 +1,7 @@
 // `baton start` (what `npm start` runs): every service in one process. Without DB_HOST the state
 // lives in embedded PostgreSQL (PGlite) under BATON_DATA_DIR (./data); without REDIS_URL the
 // queues are in-process. With them set, the same process uses the real servers.
-import { onShutdown, createLogger } from '@baton/runtime';
+import { createLogger, exitOnFatalError, onShutdown } from '@baton/runtime';
 import { startEmbedded } from '../embedded.ts';
 
 export async function run(args: string[]): Promise<number> {
@@ -11,7 +11,12 @@ export async function run(args: string[]): Promise<number> {
   }
   const baton = await startEmbedded({ env: process.env, rememberApiKey: true });
   process.stderr.write(banner(baton));
-  onShutdown(createLogger('baton'), [() => baton.stop()]);
+  const logger = createLogger('baton');
+  const stops = [() => baton.stop()];
+  onShutdown(logger, stops);
+  // A bug that escaped every handler is logged as fatal and stops the process (exit code 70)
+  // after a graceful stop, instead of serving on in a state nobody knows (@baton/runtime lifecycle.ts).
+  exitOnFatalError(logger, stops);
   return new Promise<number>(() => undefined);
 }
 
