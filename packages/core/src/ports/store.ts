@@ -301,8 +301,11 @@ export interface Store {
   claimPendingRuns(cutoff: { olderThanMs: number } | { before: string }, limit: number): Promise<string[]>;
   /** The database's clock (ISO), for cutoffs that must not depend on this process's clock. */
   databaseNow(): Promise<string>;
-  /** Claims the repair of a transport epoch: 'busy' while another runner holds it, 'done' once repaired. */
-  claimEpoch(epoch: string, claimant: string, leaseMs: number): Promise<'claimed' | 'busy' | 'done'>;
+  /**
+   * Claims (or, by the same claimant, renews) the repair of a transport epoch: 'busy' while another
+   * runner holds it, 'done' once repaired. `since`: when a runner first saw the epoch.
+   */
+  claimEpoch(epoch: string, claimant: string, leaseMs: number): Promise<{ claim: 'claimed' | 'busy' | 'done'; since: string }>;
   markEpochRepaired(epoch: string): Promise<void>;
 
   /** fireAt of the earliest timer, if any. */

@@ -4,7 +4,9 @@
 // repairs each epoch (a claim with a lease in bus_epochs); the others see it claimed or done.
 //   re-sent: every outbox row (made due now), every scheduled http and agent attempt, the notices
 //   of approvals no hitl-worker handled yet, the start of every pending run — all that was handed
-//   to the transport before the repair began. Timers live in PostgreSQL and are not affected.
+//   to the transport before a runner first saw the new epoch (what came after is on the new
+//   data). Timers live in PostgreSQL and are not affected. The claim is a short lease the
+//   repairing runner renews page by page: if it dies, another takes over within seconds.
 import type { AttemptKind } from '@baton/core';
 import { noticeTask } from '../approvals.ts';
 import { send } from '../outbox.ts';
@@ -12,7 +14,7 @@ import type { LoopContext } from './context.ts';
 import { redispatch, sweepOutbox, sweepPendingRuns } from './sweeper.ts';
 
 const PAGE = 500;
-const REPAIR_LEASE_MS = 120_000;
+const REPAIR_LEASE_MS = 15_000;
 const KINDS: AttemptKind[] = ['http', 'agent'];
 
 export class EpochWatch {
@@ -23,20 +25,22 @@ export class EpochWatch {
   async check(): Promise<void> {
     const epoch = await this.ctx.bus.epoch();
     if (epoch === this.repaired) return;
-    const claim = await this.ctx.store.claimEpoch(epoch, this.ctx.options.consumer, REPAIR_LEASE_MS);
+    const { claim, since } = await this.ctx.store.claimEpoch(epoch, this.ctx.options.consumer, REPAIR_LEASE_MS);
     if (claim === 'busy') return; // another runner repairs it; if it dies, its lease ends and we try again
     if (claim === 'claimed') {
       const started = Date.now();
-      const counts = await this.repair();
+      const renew = async () => {
+        if ((await this.ctx.store.claimEpoch(epoch, this.ctx.options.consumer, REPAIR_LEASE_MS)).claim !== 'claimed') throw new Error(`lost the repair of epoch ${epoch} to another runner`);
+      };
+      const counts = await this.repair(since, renew);
       await this.ctx.store.markEpochRepaired(epoch);
       this.ctx.logger.warn({ epoch, ...counts, ms: Date.now() - started }, 'the transport lost its data (new epoch); work in flight was sent again from PostgreSQL');
     }
     this.repaired = epoch;
   }
 
-  private async repair(): Promise<Record<string, number>> {
+  private async repair(before: string, renew: () => Promise<void>): Promise<Record<string, number>> {
     const { store } = this.ctx;
-    const before = await store.databaseNow();
     const counts: Record<string, number> = { outbox: await store.makeOutboxDue() };
     for (const kind of KINDS) {
       counts[kind] = 0;
@@ -45,6 +49,7 @@ export class EpochWatch {
         counts[kind] += attempts.length;
         if (attempts.length > 0) await redispatch(this.ctx, attempts);
         if (attempts.length < PAGE) break;
+        await renew();
       }
     }
     counts.approvals = 0;
@@ -54,6 +59,7 @@ export class EpochWatch {
       counts.approvals += approvals.length;
       await send(this.ctx.bus, { tasks: approvals.map(noticeTask), events: [], runner: [] });
       after = approvals.at(-1)!.id;
+      await renew();
     }
     await sweepPendingRuns(this.ctx, { before });
     counts.relayed = await sweepOutbox(this.ctx);

@@ -2,18 +2,22 @@
 // during the repair leaves it to another after `leaseMs`.
 import type { Queryable } from '../db/types.ts';
 
-export async function claimEpoch(db: Queryable, epoch: string, claimant: string, leaseMs: number): Promise<'claimed' | 'busy' | 'done'> {
-  const rows = await db.query(
+/**
+ * `since`: when a runner first saw the epoch (the row's creation) — what was handed to the
+ * transport before then may be lost with the old data; what came after is on the new one.
+ */
+export async function claimEpoch(db: Queryable, epoch: string, claimant: string, leaseMs: number): Promise<{ claim: 'claimed' | 'busy' | 'done'; since: string }> {
+  const rows = await db.query<{ created_at: Date }>(
     `INSERT INTO bus_epochs AS b (epoch, claimed_by, claimed_until)
      VALUES ($1, $2, now() + $3::float8 * interval '1 millisecond')
      ON CONFLICT (epoch) DO UPDATE SET claimed_by = excluded.claimed_by, claimed_until = excluded.claimed_until
        WHERE b.repaired_at IS NULL AND (b.claimed_until < now() OR b.claimed_by = excluded.claimed_by)
-     RETURNING epoch`,
+     RETURNING created_at`,
     [epoch, claimant, leaseMs],
   );
-  if (rows.length > 0) return 'claimed';
-  const state = await db.query<{ repaired_at: unknown }>('SELECT repaired_at FROM bus_epochs WHERE epoch = $1', [epoch]);
-  return state[0]?.repaired_at ? 'done' : 'busy';
+  if (rows[0]) return { claim: 'claimed', since: rows[0].created_at.toISOString() };
+  const [state] = await db.query<{ repaired_at: unknown; created_at: Date }>('SELECT repaired_at, created_at FROM bus_epochs WHERE epoch = $1', [epoch]);
+  return { claim: state?.repaired_at ? 'done' : 'busy', since: (state?.created_at ?? new Date()).toISOString() };
 }
 
 export async function markEpochRepaired(db: Queryable, epoch: string): Promise<void> {

@@ -127,26 +127,26 @@ export function outboxConformance(h: StoreHarness): void {
     it('claimEpoch: one claimant repairs an epoch; busy while its lease runs, done once repaired', async () => {
       const store = h.store();
       const epoch = `test:${randomUUID()}`;
-      expect(await store.claimEpoch(epoch, 'runner-a', HOUR)).toBe('claimed');
-      expect(await store.claimEpoch(epoch, 'runner-b', HOUR)).toBe('busy');
-      expect(await store.claimEpoch(epoch, 'runner-a', HOUR)).toBe('claimed');
+      expect((await store.claimEpoch(epoch, 'runner-a', HOUR)).claim).toBe('claimed');
+      expect((await store.claimEpoch(epoch, 'runner-b', HOUR)).claim).toBe('busy');
+      expect((await store.claimEpoch(epoch, 'runner-a', HOUR)).claim).toBe('claimed');
       await store.markEpochRepaired(epoch);
-      expect(await store.claimEpoch(epoch, 'runner-b', HOUR)).toBe('done');
+      expect((await store.claimEpoch(epoch, 'runner-b', HOUR)).claim).toBe('done');
       // Retention keeps the newest epoch (a runner started later would repair it again) and drops older ones.
       const newest = `test:${randomUUID()}`;
-      expect(await store.claimEpoch(newest, 'runner-a', HOUR)).toBe('claimed');
+      expect((await store.claimEpoch(newest, 'runner-a', HOUR)).claim).toBe('claimed');
       await store.markEpochRepaired(newest);
       // Both repaired long ago (an era no run of any test is in), the newest last.
       await store.db.query(`UPDATE bus_epochs SET repaired_at = '2001-01-02', created_at = CASE WHEN epoch = $2 THEN timestamptz '2001-01-02' ELSE '2001-01-01' END WHERE epoch IN ($1, $2)`, [epoch, newest]);
       const { rows } = await store.deleteExpiredRuns(new Date('2001-06-01'), 1);
       expect(rows.bus_epochs).toBe(1);
-      expect(await store.claimEpoch(epoch, 'runner-b', HOUR)).toBe('claimed');
-      expect(await store.claimEpoch(newest, 'runner-b', HOUR)).toBe('done');
+      expect((await store.claimEpoch(epoch, 'runner-b', HOUR)).claim).toBe('claimed');
+      expect((await store.claimEpoch(newest, 'runner-b', HOUR)).claim).toBe('done');
       await store.db.query('DELETE FROM bus_epochs WHERE epoch = $1', [newest]); // leave no history for retention's own tests
       const expiring = `test:${randomUUID()}`;
-      expect(await store.claimEpoch(expiring, 'runner-a', 1)).toBe('claimed');
+      expect((await store.claimEpoch(expiring, 'runner-a', 1)).claim).toBe('claimed');
       await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(await store.claimEpoch(expiring, 'runner-b', HOUR)).toBe('claimed');
+      expect((await store.claimEpoch(expiring, 'runner-b', HOUR)).claim).toBe('claimed');
     });
   });
 }
