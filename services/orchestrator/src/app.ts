@@ -185,8 +185,28 @@ function toProblem(error: FastifyError, request: FastifyRequest, config: Orchest
     request.log.warn({ err: error }, 'a request value reached a query and was refused by PostgreSQL');
     return new ApiProblem(400, ProblemTypes.badRequest, `a value in the request is not one the store can read (${error.message}); check the query parameters and cursor`);
   }
+  if (isUnavailable(error)) {
+    // PostgreSQL or Redis went away mid-request (restart, failover, dropped connection): nothing
+    // was half done — writes are transactions, and work is recorded before it is sent — so the
+    // caller may retry (with its idempotencyKey for a start).
+    request.log.warn({ err: error }, 'a dependency was unavailable; answered 503');
+    return new ApiProblem(503, ProblemTypes.notReady, `a dependency of the API is unavailable right now (${error.message}); retry shortly`, { headers: { 'retry-after': '1' } });
+  }
   request.log.error({ err: error }, 'unhandled error');
   return new ApiProblem(500, ProblemTypes.internal, `internal error (request id ${request.id}); the server log has the details`);
+}
+
+/**
+ * An error that means "not now": a lost or refused connection to PostgreSQL (SQLSTATE 08…,
+ * 57P01–57P03 shutdown, 53… out of resources, node-postgres' "Connection terminated", a pool
+ * timeout) or to Redis (connection closed, retries exhausted, a closed bus).
+ */
+function isUnavailable(error: Error): boolean {
+  const { code } = error as Error & { code?: unknown };
+  if (typeof code === 'string' && (/^(08|53)[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code))) return true;
+  if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'BUS_CLOSED'].includes(code)) return true;
+  if (code === '55000' && /is not currently accepting connections/.test(error.message)) return true; // ALLOW_CONNECTIONS false
+  return /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|Reached the max retries per request limit|Stream isn't writeable)/.test(error.message) || error.name === 'MaxRetriesPerRequestError';
 }
 
 /** A PostgreSQL data exception (SQLSTATE class 22), from node-postgres or PGlite. */

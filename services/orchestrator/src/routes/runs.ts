@@ -67,9 +67,10 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
   });
   if (!result.created && body.idempotencyKey !== undefined) assertSameRequest(result.run, body, input);
   if (result.created) {
-    // If this enqueue is lost (crash, transport down), the runner's pending-run sweep starts the run.
+    // The pending run is the start's durable record: if this enqueue fails or is lost (crash,
+    // transport down), the runner's pending-run sweep starts the run. The answer stands.
     const start: RunnerMessage = { type: 'start', runId: result.run.id };
-    await ctx.bus.enqueue(Queues.runner, [start]);
+    await ctx.bus.enqueue(Queues.runner, [start]).catch((error: unknown) => ctx.logger.warn({ err: error, runId: result.run.id }, 'start message not sent; the runner sweep starts the run'));
     ctx.metrics.runsStarted.inc({ namespace: definition.namespace });
   }
   return result;
