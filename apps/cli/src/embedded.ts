@@ -45,7 +45,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
   const busCfg = options.bus ?? busConfig(env, true);
   const store = await openStore(storeCfg, logger);
   await store.migrate();
-  const bus = openBus(busCfg);
+  const bus = openBus(busCfg, logger);
   const shared = { embedded: true, store, bus, metrics };
 
   const orchestrator = await openServiceContext('orchestrator', env, shared);

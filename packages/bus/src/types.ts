@@ -19,5 +19,5 @@ export const DEFAULT_TOPIC_MAX_LEN = 10_000;
 /** One JSON line on stderr; services pass their own logger instead. */
 export const reportToStderr: BusErrorReporter = (error, context) => {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${JSON.stringify({ level: 'error', component: 'bus', context, message })}\n`);
+  process.stderr.write(`${JSON.stringify({ level: 50, time: Date.now(), component: 'bus', context, msg: message })}\n`);
 };

@@ -37,8 +37,9 @@ export async function openStore(config: StoreConfig, logger: Logger): Promise<St
   return createStore({ ...config, onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost') });
 }
 
-export function openBus(config: BusConfig): Bus {
-  return createBus(config);
+/** With a logger, the transport's connection errors are log lines of the service (else JSON on stderr). */
+export function openBus(config: BusConfig, logger?: Logger): Bus {
+  return createBus(config, logger ? (error, context) => logger.warn({ err: error, component: 'bus', context }, 'bus connection error') : undefined);
 }
 
 export interface ContextOptions {
@@ -55,7 +56,7 @@ export async function openWorkerContext(service: string, env: Env, options: Cont
   const { secrets, warnings } = loadSecretStore(env);
   maskSecretsInLogs(secrets);
   for (const warning of warnings) warnOnce(logger, warning);
-  const bus = options.bus ?? openBus(busConfig(env, options.embedded));
+  const bus = options.bus ?? openBus(busConfig(env, options.embedded), logger);
   return {
     service,
     env,
