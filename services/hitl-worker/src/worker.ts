@@ -77,7 +77,11 @@ export function createHitlWorker(deps: HitlWorkerDeps): HitlWorker {
     await deliverNotifications(notice, options, deps.secrets, async (attempt) => {
       notified.inc({ outcome: attempt.ok ? 'ok' : attempt.refused ? 'refused' : 'failed' });
       if (!attempt.ok) log.warn({ target: attempt.target, host: attempt.host, attempt: attempt.attempt, status: attempt.status, error: attempt.error }, 'notification failed');
-      await audit(notice.runId, [{ type: ApprovalEventTypes.notified, data: { approvalId: notice.approvalId, level: notice.level, ...attempt } }]);
+      // Keyed by target and attempt: a notice handled again (its worker died before the ack, or
+      // it was sent again after a transport loss) notifies again — at least once — but its audit
+      // keeps one entry per target and attempt, as an HTTP call repeated under its key.
+      const key = `approval:${notice.approvalId}:notified:${notice.level}:${attempt.target}:${attempt.attempt}`;
+      await audit(notice.runId, [{ type: ApprovalEventTypes.notified, data: { approvalId: notice.approvalId, level: notice.level, ...attempt }, key }]);
     }, context.signal);
     if (context.signal.aborted) return 'abandon'; // another worker notifies again
     log.info({ approvers: notice.approvers.length, notify: notice.notify.length }, 'approval request handled');
