@@ -5,6 +5,7 @@
 //     and its messages are acknowledged — it ends visibly instead of staying stuck;
 //   - what fails after the commit (the relay) never counts: the commit stands and the outbox
 //     sweeper relays what is missing; the messages are acknowledged.
+import { setImmediate } from 'node:timers/promises';
 import { ErrorTypes, Queues, type BusMessage, type RunnerMessage, type WorkflowError } from '@baton/core';
 import { applyBatch } from '../apply.ts';
 import { parseRunnerMessage } from '../validate.ts';
@@ -21,6 +22,10 @@ interface Parsed {
 export async function inboxLoop(ctx: LoopContext): Promise<void> {
   const { bus, options, logger, signal } = ctx;
   while (!signal.aborted) {
+    // One turn of the event loop per batch: with the in-process bus and PGlite nothing is real
+    // I/O, and continue → enqueue → consume → apply would chain as one unbroken run of
+    // microtasks that starves HTTP, timers and signals (a `then:` loop held `npm start` for seconds).
+    await setImmediate();
     let batch: BusMessage[] = [];
     try {
       batch = await bus.consume(Queues.runner, options.consumer, { max: options.batchSize, blockMs: 2_000, visibilityMs: options.visibilityMs, signal });
