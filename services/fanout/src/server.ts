@@ -188,6 +188,12 @@ async function serveSse(deps: ServerDeps, request: IncomingMessage, response: Se
     const after = Number(lastEventId);
     const run = await client.checkRun(runId, after);
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+    // HEAD has no body, so a stream's writes never flush its headers: a HEAD that streamed was
+    // never answered and held a feed open until the client gave up (found by tests/fuzz).
+    if (request.method === 'HEAD') {
+      client.dispose();
+      return void response.end();
+    }
     response.write('retry: 2000\n\n');
     deps.hub.add(client);
     const subscribed = client;
