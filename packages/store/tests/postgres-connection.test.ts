@@ -38,3 +38,34 @@ it('a session terminated between two statements of a transaction fails that tran
     process.off('uncaughtException', record);
   }
 });
+
+it('sessions terminated again and again while transactions open new connections never end the process', async () => {
+  const uncaught: unknown[] = [];
+  const record = (error: unknown) => uncaught.push(error);
+  process.on('uncaughtException', record);
+  const until = Date.now() + 4_000;
+  let committed = 0;
+  let failed = 0;
+  try {
+    const work = async () => {
+      while (Date.now() < until) {
+        await store.db
+          .transaction((tx) => tx.query('SELECT 1'))
+          .then(() => (committed += 1), () => (failed += 1));
+      }
+    };
+    // A new connection's first packets and the server's termination can arrive in one read.
+    const terminate = async () => {
+      while (Date.now() < until) {
+        await store.db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()').catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+      }
+    };
+    await Promise.all([work(), work(), work(), work(), terminate()]);
+  } finally {
+    process.off('uncaughtException', record);
+  }
+  expect(uncaught).toEqual([]);
+  expect(failed).toBeGreaterThan(0); // the storm did reach the transactions
+  expect(committed).toBeGreaterThan(0);
+});

@@ -92,15 +92,7 @@ class PostgresDb implements Db {
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    // A checked-out client has no pool listener: without one, the server ending the session
-    // between two statements (pg_terminate_backend, a restart) is an unhandled 'error' event that
-    // ends the process. The next statement fails instead, and the client is destroyed on release.
-    const onError = (error: Error) => {
-      broken ??= error;
-    };
-    client.on('error', onError);
+    const { client, failure } = await this.#checkout();
     try {
       await client.query('BEGIN');
       const result = await fn(clientHandle(client));
@@ -108,12 +100,36 @@ class PostgresDb implements Db {
       return result;
     } catch (error) {
       // A failed ROLLBACK means the connection is unusable: destroy it instead of pooling it.
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (failure.error ??= rollbackError));
       throw error;
     } finally {
-      client.off('error', onError);
-      client.release(broken);
+      client.off('error', failure.listener);
+      client.release(failure.error);
     }
+  }
+
+  /**
+   * A client of its own, with an 'error' listener from the moment the pool hands it over. A
+   * checked-out client has no pool listener: without one, the server ending the session
+   * (pg_terminate_backend, a restart) is an unhandled 'error' event that ends the process. The
+   * listener is attached in the pool's callback, synchronously: a new connection's first packets
+   * (ReadyForQuery, then the server's termination in the same read) are parsed in one go, before
+   * the continuation of an awaited connect() would run.
+   */
+  #checkout(): Promise<{ client: PoolClient; failure: { error: Error | undefined; listener: (error: Error) => void } }> {
+    return new Promise((resolve, reject) => {
+      this.#pool.connect((error, client) => {
+        if (error || !client) return reject(error ?? new Error('the pool gave no client'));
+        const failure = {
+          error: undefined as Error | undefined,
+          listener: (cause: Error) => {
+            failure.error ??= cause;
+          },
+        };
+        client.on('error', failure.listener);
+        resolve({ client, failure });
+      });
+    });
   }
 
   close(): Promise<void> {
