@@ -1,0 +1,154 @@
+// The system under fuzz: `baton start` (what `npm start` runs) as a child process of its own, on
+// a throwaway BATON_DATA_DIR, listening on loopback only. A crash is seen as the process
+// exiting; its stdout and stderr are kept to look for what Node prints when an error escapes
+// every handler.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@baton/testkit';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export const FUZZ_API_KEY = 'bt_fuzz_admin_key_do_not_use_0123456789';
+export const FUZZ_APPROVAL_SECRET = 'fuzz-approval-secret-0123456789abcdef';
+export const FUZZ_STREAM_SECRET = 'fuzz-stream-token-secret-0123456789abcdef0123';
+
+/** What Node (or Baton's fatal handler) writes when an error escaped every handler. */
+const FATAL = [/uncaughtException/i, /unhandledRejection/i, /Unhandled promise rejection/i, /UnhandledPromiseRejection/, /^\s*at .+:\d+:\d+\)?\s*$/m, /"level":60/, /FATAL ERROR/, /JavaScript heap out of memory/];
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The process generation that exited (1 for the first start). */
+  generation: number;
+}
+
+export class BatonProcess {
+  apiUrl = '';
+  fanoutUrl = '';
+  /** Increments at every (re)start: lanes notice that the process they talked to has gone. */
+  generation = 0;
+  readonly exits: Exit[] = [];
+  private child: ChildProcess | undefined;
+  private output = '';
+  private outputBytes = 0;
+  private starting: Promise<void> | undefined;
+  private readonly dataDir = mkdtempSync(join(tmpdir(), 'baton-fuzz-'));
+
+  constructor(private readonly extraEnv: Record<string, string> = {}) {}
+
+  /** True while the current process runs (no exit seen). */
+  alive(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts the process, or restarts it after a crash (same data folder: the state survives). */
+  async ensureStarted(): Promise<void> {
+    if (this.alive()) return;
+    this.starting ??= this.start().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  /** Lines of the output that only an escaped error produces (empty when healthy). */
+  fatalLines(): string[] {
+    const lines = this.output.split('\n');
+    return lines.filter((line) => FATAL.some((pattern) => pattern.test(line))).slice(0, 20);
+  }
+
+  /** Structured log lines at level error (50) or above, for the summary. */
+  errorLogLines(): string[] {
+    return this.output.split('\n').filter((line) => /"level":(5\d|6\d)/.test(line));
+  }
+
+  tail(chars = 4000): string {
+    return this.output.slice(-chars);
+  }
+
+  /** SIGTERM, and the exit code of a clean shutdown (0) or what happened instead. */
+  async stop(timeoutMs = 20_000): Promise<{ code: number | null; signal: string | null; timedOut: boolean }> {
+    const child = this.child;
+    if (!child || !this.alive()) return { code: child?.exitCode ?? null, signal: child?.signalCode ?? null, timedOut: false };
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    child.kill('SIGTERM');
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+    const result = await Promise.race([exited, timer]);
+    if (result === 'timeout') {
+      child.kill('SIGKILL');
+      await exited;
+      return { code: null, signal: 'SIGKILL', timedOut: true };
+    }
+    return { code: result[0], signal: result[1], timedOut: false };
+  }
+
+  /** Kills whatever still runs and removes the data folder. */
+  async dispose(): Promise<void> {
+    if (this.alive()) {
+      const exited = once(this.child!, 'exit');
+      this.child!.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  private async start(): Promise<void> {
+    const apiPort = await freePort();
+    const fanoutPort = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      BATON_DATA_DIR: this.dataDir,
+      BATON_API_KEY: FUZZ_API_KEY,
+      BATON_APPROVAL_SECRET: FUZZ_APPROVAL_SECRET,
+      BATON_STREAM_TOKEN_SECRET: FUZZ_STREAM_SECRET,
+      ORCHESTRATOR_HOST: '127.0.0.1',
+      ORCHESTRATOR_PORT: String(apiPort),
+      FANOUT_HOST: '127.0.0.1',
+      FANOUT_PORT: String(fanoutPort),
+      // `wait` of POST /api/v1/runs is capped, so no request legitimately takes long.
+      BATON_MAX_WAIT: 'PT2S',
+      // Belt and braces: generated documents are never run when they call out, and even so no
+      // call may leave the machine (outbound address policy of the http-worker).
+      HTTP_WORKER_DENY_CIDRS: '0.0.0.0/0,::/0',
+      HTTP_WORKER_ALLOW_CIDRS: '127.0.0.0/8',
+      LOG_LEVEL: 'warn',
+      ...this.extraEnv,
+    };
+    for (const name of ['DB_HOST', 'REDIS_URL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'BATON_PUBLIC_URL']) delete env[name];
+    const child = spawn(process.execPath, ['apps/cli/bin/baton.mjs', 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const generation = ++this.generation;
+    const keep = (chunk: Buffer) => this.keep(chunk.toString());
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    child.on('exit', (code, signal) => this.exits.push({ code, signal, generation }));
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      if (!this.alive()) throw new Error(`baton start exited during startup: ${this.tail()}`);
+      if (this.output.includes('Baton is running') && (await this.answers(`http://127.0.0.1:${apiPort}/health`)) && (await this.answers(`http://127.0.0.1:${fanoutPort}/health`))) {
+        this.apiUrl = `http://127.0.0.1:${apiPort}`;
+        this.fanoutUrl = `http://127.0.0.1:${fanoutPort}`;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child.kill('SIGKILL');
+    throw new Error(`baton start did not come up within 120 s: ${this.tail()}`);
+  }
+
+  private async answers(url: string): Promise<boolean> {
+    try {
+      return (await fetch(url, { signal: AbortSignal.timeout(2_000) })).status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Keeps the output, bounded: the first 2 MB and then the last ones (a fatal error is at the end). */
+  private keep(text: string): void {
+    this.outputBytes += text.length;
+    this.output += text;
+    if (this.output.length > 4_000_000) this.output = this.output.slice(0, 1_000_000) + '\n[…]\n' + this.output.slice(-2_000_000);
+  }
+}

@@ -1,0 +1,134 @@
+// One fuzz run: start `baton start` as a child process, make the fixtures, run every target's
+// lane side by side within the time budget, shrink what failed, then check that the service
+// is still healthy — and say all of it in one summary.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BatonProcess } from './baton-process.ts';
+import { finalChecks, type HealthReport } from './health.ts';
+import { setUpFixtures, type Fixtures } from './fixtures.ts';
+import { RecentInputs, TargetStats, runLane, shrinkFailure, type LaneFailure, type LaneResult, type Target, type TargetEnv } from './lane.ts';
+import { buildTargets, TARGET_NAMES, type TargetName } from './targets/index.ts';
+
+export interface FuzzOptions {
+  /** Inputs in total, shared by the targets by weight. */
+  inputs: number;
+  /** Budget of the lanes (shrinking and final checks come on top, bounded too). */
+  timeLimitMs: number;
+  shrinkLimitMs: number;
+  seed: number;
+  targets: TargetName[];
+  /** Where failures are saved (a JSON file each); undefined: not saved. */
+  outDir?: string;
+  hangMs: number;
+  log: (line: string) => void;
+}
+
+/** The share of the inputs each target gets. */
+export const WEIGHTS: Record<TargetName, number> = { rest: 0.45, workflows: 0.15, jq: 0.22, 'jq-api': 0.03, websocket: 0.09, sse: 0.06 };
+
+export interface FuzzSummary {
+  ok: boolean;
+  seed: number;
+  requested: number;
+  inputs: number;
+  complete: boolean;
+  perTarget: Record<string, { requested: number; inputs: number; sent: number; interrupted: boolean; byClass: Record<string, number>; byStatus: Record<string, number>; maxMs: number; noAnswerSamples: string[] }>;
+  responses: Record<string, number>;
+  responses5xx: number;
+  crashes: number;
+  failures: Array<Omit<LaneFailure, 'recent'> & { file?: string }>;
+  health: HealthReport;
+  timeMs: { total: number; lanes: number; budget: number };
+}
+
+export function splitInputs(total: number, targets: TargetName[]): Record<TargetName, number> {
+  const weight = targets.reduce((sum, t) => sum + WEIGHTS[t], 0);
+  const counts = {} as Record<TargetName, number>;
+  let given = 0;
+  targets.forEach((t, i) => {
+    counts[t] = i === targets.length - 1 ? total - given : Math.round((total * WEIGHTS[t]) / weight);
+    given += counts[t];
+  });
+  return counts;
+}
+
+/** A lane's seed: the run's seed and the target's name (each target its own stream). */
+export function laneSeed(seed: number, name: string): number {
+  let h = seed | 0;
+  for (const c of name) h = (Math.imul(h, 31) + c.charCodeAt(0)) | 0;
+  return h;
+}
+
+export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
+  const started = Date.now();
+  const baton = new BatonProcess();
+  try {
+    options.log(`starting baton (seed ${options.seed})…`);
+    await baton.ensureStarted();
+    const fixtures = await setUpFixtures(baton.apiUrl);
+    const openapi = await (await fetch(`${baton.apiUrl}/openapi.json`)).json();
+    const targets = buildTargets(options.targets, { openapi, seed: options.seed });
+    const counts = splitInputs(options.inputs, options.targets);
+    const envs = new Map<string, TargetEnv>();
+    for (const target of targets) {
+      const env = { baton, fixtures, stats: new TargetStats(), hangMs: options.hangMs };
+      envs.set(target.name, env);
+      await target.prepare?.(env);
+    }
+    options.log(`fixtures ready; ${options.inputs} inputs: ${JSON.stringify(counts)}`);
+    const lanesStarted = Date.now();
+    const recent = new RecentInputs();
+    const results = await Promise.all(targets.map((target) => runLane(target as Target<unknown>, envs.get(target.name)!, { numRuns: counts[target.name as TargetName], seed: laneSeed(options.seed, target.name), timeLimitMs: options.timeLimitMs, recent })));
+    const lanesMs = Date.now() - lanesStarted;
+    const crashes = baton.exits.length;
+    options.log(`lanes done in ${Math.round(lanesMs / 1000)} s: ${results.map((r) => `${r.target} ${r.inputs}${r.failure ? ' FAILED' : ''}`).join(', ')}`);
+    const failures = await shrinkAll(targets, envs, results, options);
+    for (const target of targets) await target.dispose?.();
+    const health = await finalChecks(baton, fixtures);
+    return summarize(options, results, envs, failures, health, crashes, { total: Date.now() - started, lanes: lanesMs, budget: options.timeLimitMs });
+  } finally {
+    await baton.dispose();
+  }
+}
+
+async function shrinkAll(targets: Target<unknown>[], envs: Map<string, TargetEnv>, results: LaneResult[], options: FuzzOptions): Promise<FuzzSummary['failures']> {
+  const out: FuzzSummary['failures'] = [];
+  for (const result of results) {
+    const failure = result.failure;
+    if (!failure) continue;
+    const target = targets.find((t) => t.name === result.target)!;
+    options.log(`shrinking the ${failure.target} failure: ${failure.message.slice(0, 200)}`);
+    await shrinkFailure(target, envs.get(target.name)!, failure, options.shrinkLimitMs).catch((error: unknown) => {
+      failure.shrunkMessage = `shrinking failed: ${String(error)}`;
+    });
+    const file = options.outDir ? save(options.outDir, failure) : undefined;
+    const { recent: _recent, ...rest } = failure;
+    out.push({ ...rest, ...(file && { file }) });
+  }
+  return out;
+}
+
+function save(dir: string, failure: LaneFailure): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${failure.target}-${failure.seed}-${failure.path.replace(/:/g, '_')}.json`);
+  writeFileSync(file, `${JSON.stringify(failure, null, 2)}\n`);
+  return file;
+}
+
+function summarize(options: FuzzOptions, results: LaneResult[], envs: Map<string, TargetEnv>, failures: FuzzSummary['failures'], health: HealthReport, crashes: number, timeMs: FuzzSummary['timeMs']): FuzzSummary {
+  const perTarget: FuzzSummary['perTarget'] = {};
+  const responses: Record<string, number> = {};
+  for (const result of results) {
+    const stats = envs.get(result.target)!.stats;
+    perTarget[result.target] = { requested: result.requested, inputs: stats.inputs, sent: stats.sent, interrupted: result.interrupted, byClass: stats.byClass, byStatus: stats.byStatus, maxMs: stats.maxMs, noAnswerSamples: stats.noAnswerSamples };
+    for (const [cls, n] of Object.entries(stats.byClass)) responses[cls] = (responses[cls] ?? 0) + n;
+  }
+  const inputs = Object.values(perTarget).reduce((sum, t) => sum + t.inputs, 0);
+  const complete = results.every((r) => r.failure !== undefined || r.inputs >= r.requested);
+  const responses5xx = responses['5xx'] ?? 0;
+  const ok = failures.length === 0 && responses5xx === 0 && crashes === 0 && health.ok;
+  return { ok, seed: options.seed, requested: options.inputs, inputs, complete, perTarget, responses, responses5xx, crashes, failures, health, timeMs };
+}
+
+export { TARGET_NAMES };
+export type { Fixtures };
