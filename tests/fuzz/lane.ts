@@ -3,7 +3,7 @@
 // failure (endOnFailure); the failures are then shrunk one lane at a time, alone with the
 // process, so that a crash is pinned on the input that causes it and not on a neighbour's.
 import fc from 'fast-check';
-import type { BatonProcess } from './baton-process.ts';
+import type { Exit } from './baton-process.ts';
 import type { Fixtures } from './fixtures.ts';
 import type { HttpAnswer } from './wire.ts';
 
@@ -34,8 +34,20 @@ export class TargetStats {
   }
 }
 
+/** The process under fuzz, as lanes see it (BatonProcess; a stand-in in lane.test.ts). */
+export interface Supervised {
+  readonly apiUrl: string;
+  readonly fanoutUrl: string;
+  /** Increments at every (re)start. */
+  readonly generation: number;
+  readonly exits: Exit[];
+  alive(): boolean;
+  /** Starts the process, or restarts it after it exited. */
+  ensureStarted(): Promise<void>;
+}
+
 export interface TargetEnv {
-  baton: BatonProcess;
+  baton: Supervised;
   fixtures: Fixtures;
   stats: TargetStats;
   /** An answer slower than this is a hang. */
@@ -87,27 +99,43 @@ export class RecentInputs {
   }
 }
 
-async function checkOne<T>(target: Target<T>, input: T, env: TargetEnv, recent: RecentInputs): Promise<void> {
-  await env.baton.ensureStarted();
+/**
+ * Sends one input. A process found dead before the input was ended by an earlier one: while
+ * fuzzing that fails this input too (every lane stops; `recent` tells what was in flight), while
+ * shrinking the process is restarted. After an input that got no answer, the exit is given a
+ * moment to show: a crash closes the connection a little before the process is seen to exit.
+ */
+async function checkOne<T>(target: Target<T>, input: T, env: TargetEnv, recent: RecentInputs, restart: boolean): Promise<void> {
+  if (!env.baton.alive()) {
+    if (!restart) throw new Error(`CRASH: the process had already exited (${describeExit(env, env.baton.generation)}): an input sent just before this one ended it (see recent)`);
+    await env.baton.ensureStarted();
+  }
   const generation = env.baton.generation;
+  const silentBefore = env.stats.noAnswer;
   recent.push(target.name, input);
   env.stats.inputs++;
   const failure = await target.run(input, env);
-  if (failure !== undefined && !env.baton.alive()) await settle();
+  if (failure !== undefined || env.stats.noAnswer > silentBefore) await settle(env, generation);
   if (!env.baton.alive() || env.baton.generation !== generation) {
-    const exit = env.baton.exits.find((e) => e.generation === generation);
-    throw new Error(`CRASH: the process exited (code ${exit?.code ?? '?'}, signal ${exit?.signal ?? 'none'}) while this input was handled${failure ? `; ${failure}` : ''}`);
+    throw new Error(`CRASH: the process exited (${describeExit(env, generation)}) while this input was handled${failure ? `; ${failure}` : ''}`);
   }
   if (failure !== undefined) throw new Error(failure);
 }
 
-/** A crash may be a moment behind the broken connection that revealed it. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 300));
+function describeExit(env: TargetEnv, generation: number): string {
+  const exit = env.baton.exits.find((e) => e.generation === generation);
+  return `code ${exit?.code ?? '?'}, signal ${exit?.signal ?? 'none'}`;
+}
+
+/** Up to 300 ms for an exit to be seen. */
+async function settle(env: TargetEnv, generation: number): Promise<void> {
+  for (let waited = 0; waited < 300 && env.baton.alive() && env.baton.generation === generation; waited += 20) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export async function runLane<T>(target: Target<T>, env: TargetEnv, options: { numRuns: number; seed: number; timeLimitMs: number; recent: RecentInputs }): Promise<LaneResult> {
-  const property = fc.asyncProperty(target.arbitrary, (input) => checkOne(target, input, env, options.recent));
+  const property = fc.asyncProperty(target.arbitrary, (input) => checkOne(target, input, env, options.recent, false));
   const details = await fc.check(property, { numRuns: options.numRuns, seed: options.seed, endOnFailure: true, plugins: [fc.interruptAfterTimeLimit(Math.max(1, options.timeLimitMs))] });
   const result: LaneResult = { target: target.name, seed: options.seed, requested: options.numRuns, inputs: env.stats.inputs, interrupted: details.interrupted };
   if (details.failed && details.counterexample && details.counterexamplePath !== null) {
@@ -129,7 +157,7 @@ export async function runLane<T>(target: Target<T>, env: TargetEnv, options: { n
  */
 export async function shrinkFailure<T>(target: Target<T>, env: TargetEnv, failure: LaneFailure, timeLimitMs: number): Promise<void> {
   const quiet: TargetEnv = { ...env, stats: new TargetStats() };
-  const property = fc.asyncProperty(target.arbitrary, (input) => checkOne(target, input, quiet, new RecentInputs()));
+  const property = fc.asyncProperty(target.arbitrary, (input) => checkOne(target, input, quiet, new RecentInputs(), true));
   const details = await fc.check(property, { seed: failure.seed, path: failure.path, numRuns: 1, plugins: [fc.interruptAfterTimeLimit(timeLimitMs)] });
   failure.reproduced = details.failed;
   if (details.failed && details.counterexample) {

@@ -1,0 +1,106 @@
+// The fuzz suite can fail: a lane reports a 5xx and a crash with the input that caused it, and
+// shrinking replays that input alone. The server here is a stand-in written to be broken (a
+// 500 on a NUL in the body, an exit on a request without credentials), so the test is fast and
+// its outcome known; tests/fuzz/fuzz.test.ts runs the same lanes against `baton start`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@baton/testkit';
+import type { Exit } from './baton-process.ts';
+import { RecentInputs, TargetStats, runLane, shrinkFailure, type Supervised, type TargetEnv } from './lane.ts';
+import { restTarget } from './targets/rest.ts';
+import type { HttpInput } from './wire.ts';
+
+const OPENAPI = {
+  paths: {
+    '/things': { post: { requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { name: { type: 'string' } } } } } } } },
+    '/things/{id}': { get: { parameters: [{ name: 'id', in: 'path', schema: { type: 'string' } }] } },
+  },
+};
+
+/** Answers 500 to a body holding U+0000 (raw or escaped), 400 to other bodies, 200 otherwise. */
+function brokenServer(): Promise<Server> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
+      res.statusCode = /\u0000|\\u0000/.test(body) ? 500 : body ? 400 : 200;
+      res.end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  return once(server, 'listening').then(() => server);
+}
+
+/** A process that exits on a request without an Authorization header, restarted on demand. */
+class CrashingProcess implements Supervised {
+  apiUrl = '';
+  fanoutUrl = '';
+  generation = 0;
+  readonly exits: Exit[] = [];
+  private child: ChildProcess | undefined;
+
+  alive(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async ensureStarted(): Promise<void> {
+    if (this.alive()) return;
+    const port = await freePort();
+    const code = `require('http').createServer((q, s) => { if (!q.headers.authorization) process.exit(3); q.resume(); q.on('end', () => { s.statusCode = 404; s.end(); }); }).listen(${port}, '127.0.0.1', () => console.log('up'));`;
+    const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const generation = ++this.generation;
+    child.on('exit', (exitCode, signal) => this.exits.push({ code: exitCode, signal, generation }));
+    this.child = child;
+    await once(child.stdout!, 'data');
+    this.apiUrl = `http://127.0.0.1:${port}`;
+  }
+
+  stop(): void {
+    this.child?.kill('SIGKILL');
+  }
+}
+
+const envOf = (baton: Supervised): TargetEnv => ({ baton, fixtures: { 'key.admin': 'k', 'key.user': 'u', 'key.other': 'o', token: 't' }, stats: new TargetStats(), hangMs: 5_000 });
+
+describe('fuzz lanes', () => {
+  let server: Server;
+  const crashing = new CrashingProcess();
+
+  beforeAll(async () => {
+    server = await brokenServer();
+  });
+
+  afterAll(() => {
+    server?.close();
+    crashing.stop();
+  });
+
+  it('fail on a 5xx, and shrink the request to one that still gets it', async () => {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const env = envOf({ apiUrl: url, fanoutUrl: url, generation: 1, exits: [], alive: () => true, ensureStarted: async () => undefined });
+    const target = restTarget(OPENAPI);
+    const result = await runLane(target, env, { numRuns: 5_000, seed: 42, timeLimitMs: 60_000, recent: new RecentInputs() });
+    expect(result.failure?.message).toMatch(/^500 for (POST|GET) \/things/);
+    await shrinkFailure(target, env, result.failure!, 30_000);
+    expect(result.failure!.reproduced).toBe(true);
+    const shrunk = result.failure!.shrunk as HttpInput;
+    expect(String(shrunk.body)).toMatch(/\u0000|\\u0000/);
+    expect(JSON.stringify(shrunk).length).toBeLessThanOrEqual(JSON.stringify(result.failure!.original).length);
+  }, 90_000);
+
+  it('fail on a crash, name the input, and replay it alone on a restarted process', async () => {
+    await crashing.ensureStarted();
+    const env = envOf(crashing);
+    const target = restTarget(OPENAPI);
+    const result = await runLane(target, env, { numRuns: 2_000, seed: 7, timeLimitMs: 60_000, recent: new RecentInputs() });
+    expect(result.failure?.message).toMatch(/^CRASH: the process exited \(code 3/);
+    expect((result.failure!.original as HttpInput).headers.some(([name]) => name === 'authorization')).toBe(false);
+    await shrinkFailure(target, env, result.failure!, 30_000);
+    expect(result.failure!.reproduced).toBe(true);
+    expect(crashing.exits.length).toBeGreaterThanOrEqual(2); // the replay crashed the restarted process again
+  }, 90_000);
+});
