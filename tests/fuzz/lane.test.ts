@@ -20,6 +20,8 @@ const OPENAPI = {
   },
 };
 
+const hasNul = (text: string) => text.includes('\u0000') || text.includes('\\u0000');
+
 /** Answers 500 to a body holding U+0000 (raw or escaped), 400 to other bodies, 200 otherwise. */
 function brokenServer(): Promise<Server> {
   const server = createServer((req, res) => {
@@ -27,7 +29,7 @@ function brokenServer(): Promise<Server> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString();
-      res.statusCode = /\u0000|\\u0000/.test(body) ? 500 : body ? 400 : 200;
+      res.statusCode = hasNul(body) ? 500 : body ? 400 : 200;
       res.end();
     });
   });
@@ -88,7 +90,7 @@ describe('fuzz lanes', () => {
     await shrinkFailure(target, env, result.failure!, 30_000);
     expect(result.failure!.reproduced).toBe(true);
     const shrunk = result.failure!.shrunk as HttpInput;
-    expect(String(shrunk.body)).toMatch(/\u0000|\\u0000/);
+    expect(hasNul(String(shrunk.body))).toBe(true);
     expect(JSON.stringify(shrunk).length).toBeLessThanOrEqual(JSON.stringify(result.failure!.original).length);
   }, 90_000);
 
