@@ -1,6 +1,7 @@
 // PGlite adapter. PGlite is one Postgres backend behind one connection: statements of two
 // transactions must never interleave, so every statement and every transaction runs under one
-// in-process mutex (statements inside a transaction use the transaction's handle, not the mutex).
+// in-process mutex (statements inside a transaction use the transaction's handle, not the mutex);
+// a single statement waits for the transaction that holds it, not for those queued (mutex.ts).
 import { PGlite } from '@electric-sql/pglite';
 import type { Transaction } from '@electric-sql/pglite';
 import { Mutex } from './mutex.ts';
@@ -38,11 +39,11 @@ class PgliteDb implements Db {
   }
 
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-    return this.#mutex.run(() => this.#direct.query<R>(sql, params));
+    return this.#mutex.run(() => this.#direct.query<R>(sql, params), true);
   }
 
   exec(script: string): Promise<void> {
-    return this.#mutex.run(() => this.#direct.exec(script));
+    return this.#mutex.run(() => this.#direct.exec(script), true);
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
