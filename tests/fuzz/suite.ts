@@ -38,6 +38,8 @@ export interface FuzzSummary {
   crashes: number;
   failures: Array<Omit<LaneFailure, 'recent'> & { file?: string }>;
   health: HealthReport;
+  /** Errors of the fuzzer's own code or sockets (not of Baton): any fails the run. */
+  fuzzerErrors: string[];
   timeMs: { total: number; lanes: number; budget: number };
 }
 
@@ -59,9 +61,22 @@ export function laneSeed(seed: number, name: string): number {
   return h;
 }
 
+/**
+ * An error of the fuzzer's own sockets (a write the server reset) must not end the fuzzer: it is
+ * recorded and fails the run, since inputs may have gone unchecked.
+ */
+function watchOwnErrors(): { errors: string[]; stop(): void } {
+  const errors: string[] = [];
+  const record = (error: unknown) => errors.push(error instanceof Error ? `${error.stack ?? error.message} ${JSON.stringify({ code: (error as NodeJS.ErrnoException).code, syscall: (error as NodeJS.ErrnoException).syscall })}` : String(error));
+  process.on('uncaughtException', record);
+  process.on('unhandledRejection', record);
+  return { errors, stop: () => (process.off('uncaughtException', record), void process.off('unhandledRejection', record)) };
+}
+
 export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   const started = Date.now();
   const baton = new BatonProcess();
+  const own = watchOwnErrors();
   try {
     options.log(`starting baton (seed ${options.seed})…`);
     await baton.ensureStarted();
@@ -85,8 +100,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     const failures = await shrinkAll(targets, envs, results, options);
     for (const target of targets) await target.dispose?.();
     const health = await finalChecks(baton, fixtures);
-    return summarize(options, results, envs, failures, health, crashes, { total: Date.now() - started, lanes: lanesMs, budget: options.timeLimitMs });
+    return summarize(options, results, envs, failures, health, crashes, own.errors, { total: Date.now() - started, lanes: lanesMs, budget: options.timeLimitMs });
   } finally {
+    own.stop();
     await baton.dispose();
   }
 }
@@ -115,7 +131,7 @@ function save(dir: string, failure: LaneFailure): string {
   return file;
 }
 
-function summarize(options: FuzzOptions, results: LaneResult[], envs: Map<string, TargetEnv>, failures: FuzzSummary['failures'], health: HealthReport, crashes: number, timeMs: FuzzSummary['timeMs']): FuzzSummary {
+function summarize(options: FuzzOptions, results: LaneResult[], envs: Map<string, TargetEnv>, failures: FuzzSummary['failures'], health: HealthReport, crashes: number, fuzzerErrors: string[], timeMs: FuzzSummary['timeMs']): FuzzSummary {
   const perTarget: FuzzSummary['perTarget'] = {};
   const responses: Record<string, number> = {};
   for (const result of results) {
@@ -126,8 +142,8 @@ function summarize(options: FuzzOptions, results: LaneResult[], envs: Map<string
   const inputs = Object.values(perTarget).reduce((sum, t) => sum + t.inputs, 0);
   const complete = results.every((r) => r.failure !== undefined || r.inputs >= r.requested);
   const responses5xx = responses['5xx'] ?? 0;
-  const ok = failures.length === 0 && responses5xx === 0 && crashes === 0 && health.ok;
-  return { ok, seed: options.seed, requested: options.inputs, inputs, complete, perTarget, responses, responses5xx, crashes, failures, health, timeMs };
+  const ok = failures.length === 0 && responses5xx === 0 && crashes === 0 && health.ok && fuzzerErrors.length === 0;
+  return { ok, seed: options.seed, requested: options.inputs, inputs, complete, perTarget, responses, responses5xx, crashes, failures, health, fuzzerErrors: fuzzerErrors.slice(0, 10), timeMs };
 }
 
 export { TARGET_NAMES };

@@ -47,6 +47,8 @@ class EngineProcess {
       let stderr = '';
       child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
       this.child = child;
+      // A send to a process that just died (killed after a hang) is reported here; its exit settles the evaluation.
+      child.on('error', () => undefined);
       child.once('message', () => resolve());
       child.on('message', (reply: JqReply) => {
         this.pending.get(reply.id)?.(reply);

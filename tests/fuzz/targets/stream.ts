@@ -78,7 +78,8 @@ function open(url: string, headers: Record<string, string>, protocol: string | u
       done({ refused: res.statusCode ?? 0 });
       socket.terminate();
     });
-    socket.once('error', (error) => done({ failed: error.message }));
+    // Every error, not only the first: a second one (a write after the server closed) would be unhandled.
+    socket.on('error', (error) => done({ failed: error.message }));
   });
 }
 
