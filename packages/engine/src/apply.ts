@@ -41,8 +41,13 @@ export interface ApplyDeps {
 
 /** The clock a decision reads to know when to yield (limits.decisionMs). */
 const monotonic = () => performance.now();
-/** Decision time one batch may take in all (each decision still takes at least one step). */
-const BATCH_DECISION_MS = 200;
+/**
+ * Decision time one batch may take in all (each decision still takes at least one step): what
+ * one batch decides is also what it writes, relays and publishes at once — on PGlite, under the
+ * one connection every API read waits for. 50 ms (one decision's own budget): measured beside a
+ * looping run on `npm start`, the neighbours' p99 went from 0.3–1.4 s (200 ms) to 0.24–0.35 s.
+ */
+const BATCH_DECISION_MS = 50;
 /** Longest stretch of decisions between two turns of the event loop. */
 const EVENT_LOOP_TURN_MS = 20;
 
