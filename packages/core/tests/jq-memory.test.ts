@@ -64,6 +64,16 @@ describe('every way to build a big value fast is checked as it grows', () => {
     expect(outcome('[range(100000)] | map(tostring) | join(",") | length')).toEqual([588889]);
     expect(outcome('(" " * 1e6 + "x") | [rtrim, ltrim, trim] | map(length)')).toEqual([[1000001, 1, 1]]);
   });
+
+  // Found by tests/fuzz: tojson of a string was neither size-checked nor charged, and a string
+  // slice walked the string uncharged — 25 rounds built 33 MiB in 6.5 s under a 250 ms limit.
+  it('tojson of a string and string slices count against both limits', () => {
+    const started = Date.now();
+    expect(outcome('reduce range(25) as $i ([0, 1]; tojson | .[0:1e9])', { timeoutMs: 250 })).toBeInstanceOf(JqTimeoutError);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(outcome('reduce range(30) as $i ("\\\\"; tojson)', { timeoutMs: 60_000, ...limit })).toBeInstanceOf(JqLimitError);
+    expect(outcome('reduce range(3) as $i ("a"; tojson) | .[1:-1]')).toEqual([JSON.stringify(JSON.stringify(JSON.stringify('a'))).slice(1, -1)]);
+  });
 });
 
 describe('what a workflow sees', () => {

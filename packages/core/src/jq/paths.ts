@@ -1,6 +1,6 @@
 // Indexing and the path primitives (getpath/setpath/delpaths) with jq's semantics and errors.
 // Values are never mutated: every update copies the containers along the path.
-import { build, SLOT_BYTES } from './budget.ts';
+import { build, charge, SLOT_BYTES } from './budget.ts';
 import { JqRuntimeError } from './errors.ts';
 import { copyObject, describe, getKey, setKey, typeOf, type JqObject } from './values.ts';
 
@@ -89,6 +89,8 @@ function utf16Index(s: string, cp: number): number {
 export function sliceValue(v: unknown, from: unknown, to: unknown): unknown {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') {
+    // Counting code points walks the whole string: bulk work, charged against the time limit.
+    charge(v.length);
     const [s, e] = sliceBounds(codePointLength(v), from, to);
     return v.slice(utf16Index(v, s), utf16Index(v, e));
   }

@@ -1,7 +1,7 @@
 // jq values are plain JSON values (null, boolean, number, string, array, object). This module
 // holds jq's view of them: type names, the total order used by sort/comparisons, and the exact
 // text jq 1.8 prints for them (tojson, error messages).
-import { budget, charge, checkSize, MEMBER_BYTES, tick } from './budget.ts';
+import { budget, build, charge, checkSize, MEMBER_BYTES, tick } from './budget.ts';
 import { JqLimitError, JqRuntimeError } from './errors.ts';
 
 export type JqObject = Record<string, unknown>;
@@ -213,6 +213,13 @@ export function jsonText(v: unknown): string {
 
 /** Compact JSON exactly as jq 1.8 prints it (`jq -c`, `tojson`), within the value size limit. */
 export function toJson(v: unknown): string {
+  if (typeof v === 'string') {
+    // A string's JSON is longer than the string (quotes, escapes): `tojson` repeated grows it
+    // past any limit unless it is checked and charged like any other built value.
+    const text = scalarJson(v);
+    build(text.length, 'a JSON text');
+    return text;
+  }
   if (v === null || typeof v !== 'object') return scalarJson(v);
   const t = new JsonText(budget.maxValueBytes);
   if (!writeJson(v, t)) throw new JqLimitError(t.max, t.length, 'a JSON text (at least)');
