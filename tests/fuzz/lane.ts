@@ -14,6 +14,8 @@ export class TargetStats {
   readonly byClass: Record<string, number> = {};
   readonly byStatus: Record<string, number> = {};
   maxMs = 0;
+  /** The slowest answer and what it answered. */
+  slowest = '';
   /** Connections the server closed without answering (not a failure by itself: a malformed request may get none). */
   noAnswer = 0;
   /** A few inputs that got no answer, for the summary. */
@@ -25,6 +27,7 @@ export class TargetStats {
     this.byClass[cls] = (this.byClass[cls] ?? 0) + 1;
     this.byStatus[answer.status] = (this.byStatus[answer.status] ?? 0) + 1;
     if (answer.status === 0 && ++this.noAnswer <= 5) this.noAnswerSamples.push(`${what.slice(0, 200)}: ${answer.error ?? 'closed without an answer'}`);
+    if (answer.ms > this.maxMs) this.slowest = `${answer.ms} ms: ${what.slice(0, 300)}`;
     this.maxMs = Math.max(this.maxMs, answer.ms);
   }
 

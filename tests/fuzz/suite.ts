@@ -32,12 +32,14 @@ export interface FuzzSummary {
   requested: number;
   inputs: number;
   complete: boolean;
-  perTarget: Record<string, { requested: number; inputs: number; sent: number; interrupted: boolean; byClass: Record<string, number>; byStatus: Record<string, number>; maxMs: number; noAnswerSamples: string[] }>;
+  perTarget: Record<string, { requested: number; inputs: number; sent: number; interrupted: boolean; byClass: Record<string, number>; byStatus: Record<string, number>; maxMs: number; slowest: string; noAnswerSamples: string[] }>;
   responses: Record<string, number>;
   responses5xx: number;
   crashes: number;
   failures: Array<Omit<LaneFailure, 'recent'> & { file?: string }>;
   health: HealthReport;
+  /** GET /health once a second during the lanes: how long the service took to answer while fuzzed. */
+  responsiveness?: Responsiveness;
   /** Errors of the fuzzer's own code or sockets (not of Baton): any fails the run. */
   fuzzerErrors: string[];
   timeMs: { total: number; lanes: number; budget: number };
@@ -73,6 +75,44 @@ function watchOwnErrors(): { errors: string[]; stop(): void } {
   return { errors, stop: () => (process.off('uncaughtException', record), void process.off('unhandledRejection', record)) };
 }
 
+export interface Responsiveness {
+  probes: number;
+  maxMs: number;
+  p99Ms: number;
+  /** Probes slower than 1 s, with when (seconds into the lanes) and how slow. */
+  slow: Array<{ atS: number; ms: number }>;
+}
+
+/** Asks /health once a second while the lanes run: a stall of the process shows as a slow probe. */
+function startHeartbeat(baton: BatonProcess): { stop(): Promise<Responsiveness> } {
+  const started = Date.now();
+  const times: number[] = [];
+  const slow: Responsiveness['slow'] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const at = Date.now();
+      try {
+        await (await fetch(`${baton.apiUrl}/health`, { signal: AbortSignal.timeout(60_000) })).text();
+      } catch {
+        // a crash is the lanes' finding; the probe only measures
+      }
+      const ms = Date.now() - at;
+      times.push(ms);
+      if (ms > 1_000 && slow.length < 20) slow.push({ atS: Math.round((at - started) / 1000), ms });
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1_000 - ms)));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      const sorted = [...times].sort((a, b) => a - b);
+      return { probes: times.length, maxMs: sorted.at(-1) ?? 0, p99Ms: sorted[Math.floor(sorted.length * 0.99)] ?? 0, slow };
+    },
+  };
+}
+
 export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   const started = Date.now();
   const baton = new BatonProcess();
@@ -93,14 +133,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     options.log(`fixtures ready; ${options.inputs} inputs: ${JSON.stringify(counts)}`);
     const lanesStarted = Date.now();
     const recent = new RecentInputs();
+    const heartbeat = startHeartbeat(baton);
     const results = await Promise.all(targets.map((target) => runLane(target as Target<unknown>, envs.get(target.name)!, { numRuns: counts[target.name as TargetName], seed: laneSeed(options.seed, target.name), timeLimitMs: options.timeLimitMs, recent })));
     const lanesMs = Date.now() - lanesStarted;
+    const responsiveness = await heartbeat.stop();
     const crashes = baton.exits.length;
     options.log(`lanes done in ${Math.round(lanesMs / 1000)} s: ${results.map((r) => `${r.target} ${r.inputs}${r.failure ? ' FAILED' : ''}`).join(', ')}`);
     const failures = await shrinkAll(targets, envs, results, options);
     for (const target of targets) await target.dispose?.();
     const health = await finalChecks(baton, fixtures);
-    return summarize(options, results, envs, failures, health, crashes, own.errors, { total: Date.now() - started, lanes: lanesMs, budget: options.timeLimitMs });
+    return { ...summarize(options, results, envs, failures, health, crashes, own.errors, { total: Date.now() - started, lanes: lanesMs, budget: options.timeLimitMs }), responsiveness };
   } finally {
     own.stop();
     await baton.dispose();
@@ -136,7 +178,7 @@ function summarize(options: FuzzOptions, results: LaneResult[], envs: Map<string
   const responses: Record<string, number> = {};
   for (const result of results) {
     const stats = envs.get(result.target)!.stats;
-    perTarget[result.target] = { requested: result.requested, inputs: stats.inputs, sent: stats.sent, interrupted: result.interrupted, byClass: stats.byClass, byStatus: stats.byStatus, maxMs: stats.maxMs, noAnswerSamples: stats.noAnswerSamples };
+    perTarget[result.target] = { requested: result.requested, inputs: stats.inputs, sent: stats.sent, interrupted: result.interrupted, byClass: stats.byClass, byStatus: stats.byStatus, maxMs: stats.maxMs, slowest: stats.slowest, noAnswerSamples: stats.noAnswerSamples };
     for (const [cls, n] of Object.entries(stats.byClass)) responses[cls] = (responses[cls] ?? 0) + n;
   }
   const inputs = Object.values(perTarget).reduce((sum, t) => sum + t.inputs, 0);

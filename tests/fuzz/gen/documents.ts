@@ -118,15 +118,24 @@ function mutateAt(doc: unknown, at: number, how: string, replacement: unknown, k
   return JSON.parse(JSON.stringify(mutated, (_k, v: unknown) => (v === DELETE ? undefined : v)) ?? 'null');
 }
 
+const MUTATION = fc.tuple(fc.nat(), fc.constantFrom('replace', 'delete', 'rename', 'duplicate', 'wrap', 'expression'), fc.oneof(anyJson, nastyString, anyNumber, jqProgram), anyString);
+
 const exampleMutation = fc.record({
   example: fc.nat(EXAMPLES.length - 1),
   version: docVersion,
-  mutations: fc.array(fc.tuple(fc.nat(), fc.constantFrom('replace', 'delete', 'rename', 'duplicate', 'wrap', 'expression'), fc.oneof(anyJson, nastyString, anyNumber, jqProgram), anyString), { maxLength: 3 }),
+  mutations: fc.array(MUTATION, { maxLength: 3 }),
 }).map(({ example, version, mutations }) => {
   let doc: unknown = structuredClone(EXAMPLES[example]!);
   (doc as any).document = { ...(doc as any).document, namespace: WF_NS, version };
   for (const [at, how, replacement, key] of mutations) doc = mutateAt(doc, at, how, replacement, key);
   return doc;
+});
+
+/** A generated valid document changed at one or two paths (then run, when it still registers and calls nothing). */
+const validMutation = fc.tuple(validDocument, fc.array(MUTATION, { minLength: 1, maxLength: 2 })).map(([{ doc }, mutations]) => {
+  let mutated: unknown = doc;
+  for (const [at, how, replacement, key] of mutations) mutated = mutateAt(mutated, at, how, replacement, key);
+  return mutated;
 });
 
 /** YAML texts that try the parser's bounds: expansion, tags, merge keys, depth, repeats, bytes. */
@@ -162,5 +171,6 @@ function safeYaml(doc: unknown): string {
 export const documentInput: fc.Arbitrary<DocumentInput> = fc.oneof(
   { arbitrary: fc.tuple(validDocument, fc.boolean()).map(([{ doc, input }, yaml]) => ({ ...asBody(doc, yaml), ...(runnable(doc) && { run: { input } }) })), weight: 5 },
   { arbitrary: fc.tuple(exampleMutation, fc.boolean()).map(([doc, yaml]) => asBody(doc, yaml)), weight: 4 },
+  { arbitrary: fc.tuple(validMutation, fc.boolean()).map(([doc, yaml]) => ({ ...asBody(doc, yaml), ...(runnable(doc) && { run: { input: null } }) })), weight: 2 },
   { arbitrary: fc.tuple(yamlTrick, fc.constantFrom('application/yaml', 'text/yaml', 'application/x-yaml', 'application/json')).map(([body, contentType]) => ({ contentType, body })), weight: 2 },
 );

@@ -101,7 +101,12 @@ function bodyFor(op: Operation, components: Record<string, Schema>): fc.Arbitrar
   const declared = op.bodies.map(({ contentType, schema }) => {
     const value = mutatedValueOf(schema, components, BODY_HINTS);
     const text = contentType.includes('x-www-form-urlencoded') ? value.map(formEncode) : contentType.includes('yaml') ? value.map((v) => JSON.stringify(v) ?? 'null') : jsonTextOf(value);
-    return text.map((body) => ({ contentType, body }));
+    // A member nested deep inside an otherwise valid body (an event extension, decision data: issue 12, row 11).
+    const deepMember = fc.tuple(value, fc.constantFrom('ext', 'data', 'input', 'x'), deepJson).map(([v, key, deep]) => {
+      const json = JSON.stringify(v) ?? '{}';
+      return json.startsWith('{') && json.length > 2 ? `${json.slice(0, -1)},"${key}":${deep}}` : `{"${key}":${deep}}`;
+    });
+    return fc.oneof({ arbitrary: text, weight: 9 }, { arbitrary: deepMember, weight: 1 }).map((body) => ({ contentType, body }));
   });
   const hostile = fc.record({
     contentType: fc.oneof(fc.constantFrom(...CONTENT_TYPES), fc.constant(undefined), anyString),

@@ -10,7 +10,6 @@ import type { Target, TargetEnv } from '../lane.ts';
 import { exchange, viaSocket, type HttpInput } from '../wire.ts';
 import { describe, judge, resolveInput } from './rest.ts';
 
-const ANSWER_MS = 10_000;
 
 function credentials(credential: Credential, fixtures: Fixtures): { query: string; headers: Record<string, string> } {
   const bearer = (secret: string | undefined) => ({ query: '', headers: { authorization: `Bearer ${secret}` } });
@@ -54,9 +53,9 @@ interface Session {
 }
 
 /** Opens a connection; a refused handshake is its HTTP status. */
-function open(url: string, headers: Record<string, string>, protocol: string | undefined): Promise<Session | { refused: number } | { failed: string }> {
+function open(url: string, headers: Record<string, string>, protocol: string | undefined, timeoutMs: number): Promise<Session | { refused: number } | { failed: string }> {
   return new Promise((done) => {
-    const socket = new WebSocket(url, protocol ? protocol.split(',').map((p) => p.trim()) : [], { headers, handshakeTimeout: ANSWER_MS });
+    const socket = new WebSocket(url, protocol ? protocol.split(',').map((p) => p.trim()) : [], { headers, handshakeTimeout: timeoutMs });
     const session: Session = { socket, messages: [], wake: () => session.waiter?.() };
     socket.on('message', (data) => {
       let parsed: unknown;
@@ -107,7 +106,7 @@ const isAnswer = (m: any) => m && typeof m === 'object' && ('subscribed' in m ||
 async function runSession(input: Extract<WsInput, { kind: 'session' }>, env: TargetEnv): Promise<string | undefined> {
   const { query, headers } = credentials(input.credential, env.fixtures);
   const url = `${env.baton.fanoutUrl.replace(/^http/, 'ws')}/v1/stream${query}`;
-  const opened = await open(url, headers, input.protocol);
+  const opened = await open(url, headers, input.protocol, env.hangMs);
   if ('failed' in opened && /no subprotocol|Invalid Sec-WebSocket-Protocol/.test(opened.failed)) {
     // The server answered 101 without the protocol offered (it speaks baton.stream.v1 only): the ws client gives up.
     env.stats.record({ status: 101, ms: 0 });
@@ -123,19 +122,19 @@ async function runSession(input: Extract<WsInput, { kind: 'session' }>, env: Tar
   }
   const session = opened;
   try {
-    const hello = await next(session, (m) => m && 'hello' in m, ANSWER_MS);
-    if (!hello) return `no hello within ${ANSWER_MS} ms (closed: ${JSON.stringify(session.closed)})`;
+    const hello = await next(session, (m) => m && 'hello' in m, env.hangMs);
+    if (!hello) return `no hello within ${env.hangMs} ms (closed: ${JSON.stringify(session.closed)})`;
     for (const frame of input.frames) {
       const { data, binary, size } = frameBytes(frame, env.fixtures);
       env.stats.sent++;
       session.socket.send(data, { binary });
-      const answer = await next(session, isAnswer, ANSWER_MS);
+      const answer = await next(session, isAnswer, env.hangMs);
       if (size > MESSAGE_LIMIT) {
         env.stats.count(`close ${session.closed?.code ?? 'none'}`);
         if (answer === undefined && session.closed?.code !== 1009) return `a ${size}-byte message did not close the connection with 1009 (closed: ${JSON.stringify(session.closed)})`;
         break;
       }
-      if (answer === undefined) return session.closed ? `the server closed the connection (${JSON.stringify(session.closed)}) after a ${size}-byte message` : `HANG: no answer to a message within ${ANSWER_MS} ms`;
+      if (answer === undefined) return session.closed ? `the server closed the connection (${JSON.stringify(session.closed)}) after a ${size}-byte message` : `HANG: no answer to a message within ${env.hangMs} ms`;
       const status = answer.error?.status as number | undefined;
       env.stats.count(status !== undefined ? `error ${status}` : 'subscribed' in answer ? 'subscribed' : 'unsubscribed');
       if (status !== undefined && (typeof status !== 'number' || status >= 500)) return `an error message with status ${status}: ${JSON.stringify(answer.error).slice(0, 400)}`;
