@@ -39,6 +39,15 @@ describe('jq time and step budget', () => {
     expect(fib.all(20)).toEqual([6765]);
   });
 
+  // Found by tests/fuzz: `.[(. - .)]` on 50,000 numbers ran 5.9 s, contains(.) 8.4 s, under 250 ms.
+  it.each(['. - .', '.[(. - .)]', 'contains(.)', '. as $a | inside($a)'])('stops the pairwise comparisons of %s at the time limit', (src) => {
+    const input = Array.from({ length: 50_000 }, (_, i) => i);
+    const started = Date.now();
+    expect(() => compileJqNative(src).all(input, {}, { timeoutMs: 250 })).toThrow(JqTimeoutError);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(compileJqNative(src).all([1, 2, 3], {}, { timeoutMs: 250 })).toEqual([src.includes('-') ? [] : true]);
+  });
+
   it('re-runs recursion deeper than the JavaScript stack on jq-wasm instead of failing', () => {
     const src = 'def f: if . < 20000 then (. + 1 | f), empty else . end; f';
     expect(() => compileJqNative(src).all(0)).toThrow(/recursion deeper than the JavaScript stack/);

@@ -1,6 +1,6 @@
 // jq's arithmetic and comparison operators on JSON values.
 import type { BinaryOp } from './ast.ts';
-import { build, charge, checkSize, SLOT_BYTES } from './budget.ts';
+import { build, charge, checkSize, SLOT_BYTES, tick } from './budget.ts';
 import { JqRuntimeError } from './errors.ts';
 import { compare, copyObject, describe, equals, getKey, setKey, type JqObject } from './values.ts';
 
@@ -36,7 +36,8 @@ export function add(a: unknown, b: unknown): unknown {
 
 function subtract(a: unknown, b: unknown): unknown {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (Array.isArray(a) && Array.isArray(b)) return a.filter((x) => !b.some((y) => equals(x, y)));
+  // |a| × |b| comparisons: each one ticks, or two 50,000-element arrays held the runner for seconds.
+  if (Array.isArray(a) && Array.isArray(b)) return a.filter((x) => !b.some((y) => (tick(), equals(x, y))));
   throw cannot(a, b, 'cannot be subtracted');
 }
 

@@ -4,7 +4,7 @@ import { iterateValue } from '../compile.ts';
 import { add } from '../operators.ts';
 import { indexValue, indicesOf } from '../paths.ts';
 import { collect, StopSignal, valueNode, type Env, type Node } from '../runtime.ts';
-import { checkCollection, elementSize, SLOT_BYTES } from '../budget.ts';
+import { checkCollection, elementSize, SLOT_BYTES, tick } from '../budget.ts';
 import { compare, describe, equals, getKey, isTruthy, typeOf, type JqObject } from '../values.ts';
 import { defineFunction, type Table } from './define.ts';
 import { lengthOf } from './core.ts';
@@ -60,7 +60,8 @@ function containsValue(a: unknown, b: unknown): boolean {
   if (ta === 'object') {
     return Object.keys(b as JqObject).every((k) => Object.hasOwn(a as JqObject, k) && containsValue(getKey(a as JqObject, k), (b as JqObject)[k]));
   }
-  if (ta === 'array') return (b as unknown[]).every((y) => (a as unknown[]).some((x) => containsValue(x, y)));
+  // Every element of b against every element of a: each comparison ticks (the time limit).
+  if (ta === 'array') return (b as unknown[]).every((y) => (a as unknown[]).some((x) => (tick(), containsValue(x, y))));
   if (ta === 'string') return (a as string).includes(b as string);
   return equals(a, b);
 }
