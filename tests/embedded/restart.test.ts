@@ -2,7 +2,6 @@
 // (the call is made again with the same Idempotency-Key) instead of staying `running` until the
 // stale-attempt window (10 minutes) sends it again. The in-process bus of the new process is a new
 // transport epoch: the runner re-sends what was in flight from the embedded PostgreSQL.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,37 +9,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { freePort } from '@baton/testkit';
+import { freePort, startBatonProcess, type BatonProcess } from '@baton/testkit';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'baton-restart-'));
-const children: ChildProcess[] = [];
 const KEY = 'bt_restart_test_admin_key';
 /** Idempotency-Key of each request the target received; the first one never gets an answer. */
 const requests: string[] = [];
 let target: Server;
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   target?.closeAllConnections();
   target?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function start(port: number): Promise<ChildProcess> {
+async function start(port: number): Promise<BatonProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, BATON_DATA_DIR: dataDir, BATON_API_KEY: KEY, ORCHESTRATOR_PORT: String(port), FANOUT_PORT: String(await freePort()), LOG_LEVEL: 'warn', HTTP_WORKER_SHUTDOWN_GRACE_MS: '100' };
   delete env.DB_HOST;
   delete env.REDIS_URL;
-  const child = spawn(process.execPath, ['apps/cli/bin/baton.mjs', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
-    if (child.exitCode !== null) throw new Error(`baton start exited: ${output}`);
-    if (output.includes('Baton is running')) return child;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`baton start did not come up: ${output}`);
+  return startBatonProcess({ env, readyTimeoutMs: 60_000 });
 }
 
 it('resumes an HTTP call that was in flight when the embedded process stopped, at the next start', async () => {
@@ -64,9 +51,7 @@ it('resumes an HTTP call that was in flight when the embedded process stopped, a
   for (const deadline = Date.now() + 20_000; requests.length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
   expect(requests).toHaveLength(1);
 
-  const exited = once(first, 'exit');
-  first.kill('SIGTERM'); // Ctrl-C
-  expect((await exited)[0]).toBe(0);
+  expect(await first.stop()).toBe(0); // Ctrl-C
   expect((await api('GET', `/api/v1/runs/${run.id}`).catch(() => undefined))?.status).toBeUndefined(); // it is down
 
   await start(port);

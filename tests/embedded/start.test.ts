@@ -1,45 +1,27 @@
 // `npm start` as a newcomer runs it: one process, embedded PostgreSQL persisted in the data
 // folder, an admin key printed once and kept for the CLI, state that survives a restart.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { freePort } from '@baton/testkit';
+import { freePort, startBatonProcess, type BatonProcess } from '@baton/testkit';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'baton-start-'));
-const children: ChildProcess[] = [];
 
-afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function start(port: number): Promise<{ child: ChildProcess; output: () => string }> {
+async function start(port: number): Promise<BatonProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, BATON_DATA_DIR: dataDir, ORCHESTRATOR_PORT: String(port), FANOUT_PORT: String(await freePort()), LOG_LEVEL: 'warn' };
   delete env.BATON_API_KEY;
   delete env.DB_HOST;
   delete env.REDIS_URL;
-  const child = spawn(process.execPath, ['apps/cli/bin/baton.mjs', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`baton start exited: ${output}`);
-    if (output.includes('Baton is running')) return { child, output: () => output };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`baton start did not come up: ${output}`);
+  return startBatonProcess({ env, readyTimeoutMs: 60_000 });
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const [code] = await exited;
-  expect(code).toBe(0);
+async function stop(baton: BatonProcess): Promise<void> {
+  expect(await baton.stop()).toBe(0);
 }
 
 it('starts with one command, prints the admin key once, keeps state across a restart', async () => {
@@ -59,11 +41,11 @@ it('starts with one command, prints the admin key once, keeps state across a res
   expect(applied.status).toBe(201);
   const run = (await (await api('POST', '/api/v1/runs', { namespace: 'demo', name: 'persist', input: {}, wait: 'PT10S' })).json()) as { id: string; status: string };
   expect(run.status).toBe('completed');
-  await stop(first.child);
+  await stop(first);
 
   const second = await start(port);
   expect(second.output()).not.toContain('export BATON_API_KEY');
   const again = (await (await api('GET', `/api/v1/runs/${run.id}`)).json()) as { output: unknown };
   expect(again.output).toEqual({ kept: true });
-  await stop(second.child);
+  await stop(second);
 }, 180_000);

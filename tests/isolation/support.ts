@@ -2,13 +2,11 @@
 // the same data, and what the isolation tests measure against it from outside: the latency of
 // GET /health sampled every 100 ms, a steady stream of small runs of another namespace, the
 // process's CPU time, and the rows the database holds once the process is stopped.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { createTestDatabase, createTestRedis, freePort, type TestDatabase, type TestRedis } from '@baton/testkit';
+import { createTestDatabase, createTestRedis, freePort, startBatonProcess, type BatonProcess, type TestDatabase, type TestRedis } from '@baton/testkit';
 import pg from 'pg';
 
 export type Backend = 'embedded' | 'servers';
@@ -52,8 +50,7 @@ export async function startBaton(backend: Backend, options: StartOptions = {}): 
   if (backend === 'servers') [db, redis] = await Promise.all([createTestDatabase(), createTestRedis()]);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  let child: ChildProcess | undefined;
-  let output = '';
+  let process_: BatonProcess | undefined;
   let client: pg.Client | undefined;
 
   const start = async () => {
@@ -69,21 +66,14 @@ export async function startBaton(backend: Backend, options: StartOptions = {}): 
       ...options.env,
     };
     if (!db) for (const name of ['DB_HOST', 'REDIS_URL', 'REDIS_PREFIX']) delete env[name];
-    output = '';
-    const started = spawn(process.execPath, [...(options.nodeArgs ?? []), 'apps/cli/bin/baton.mjs', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = started;
-    started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    for (const deadline = Date.now() + 90_000; !output.includes('Baton is running'); ) {
-      if (started.exitCode !== null || Date.now() > deadline) throw new Error(`baton start did not come up: ${output}`);
-      await sleep(100);
-    }
+    process_ = await startBatonProcess({ env, ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}) });
   };
+  const running = () => process_ !== undefined && process_.child.exitCode === null && process_.child.signalCode === null;
 
   const baton: Baton = {
     url,
     backend,
-    output: () => output,
+    output: () => process_?.output() ?? '',
     async api(method, path, body) {
       const res = await fetch(`${url}${path}`, {
         method,
@@ -94,26 +84,18 @@ export async function startBaton(backend: Backend, options: StartOptions = {}): 
       return { status: res.status, body: (text ? parseMaybe(text) : undefined) as never };
     },
     cpuMs() {
-      if (!child?.pid) return 0;
+      const pid = process_?.child.pid;
+      if (!pid) return 0;
       // Fields 14 and 15 (utime, stime) after the command name, which is in parentheses.
-      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
     },
     async stop() {
-      const running = child;
-      if (!running || running.exitCode !== null) return 0;
+      if (!running()) return 0;
       const began = Date.now();
-      const exited = once(running, 'exit');
-      running.kill('SIGTERM');
-      const timeout = sleep(30_000).then(() => 'timeout' as const);
-      const result = await Promise.race([exited, timeout]);
-      if (result === 'timeout') {
-        running.kill('SIGKILL');
-        throw new Error(`baton did not stop within 30 s of SIGTERM: ${output.slice(-2000)}`);
-      }
-      const [code] = result as [number | null];
-      if (code !== 0) throw new Error(`baton exited with ${code} on SIGTERM: ${output.slice(-2000)}`);
+      const code = await process_!.stop(30_000);
+      if (code !== 0) throw new Error(`baton exited with ${code} on SIGTERM: ${process_!.output().slice(-2000)}`);
       return Date.now() - began;
     },
     start,
@@ -122,7 +104,7 @@ export async function startBaton(backend: Backend, options: StartOptions = {}): 
         client ??= await connect(db.url);
         return (await client.query(text, params)).rows;
       }
-      if (child && child.exitCode === null) throw new Error('stop the embedded process before reading its PGlite data');
+      if (running()) throw new Error('stop the embedded process before reading its PGlite data');
       const pglite = await PGlite.create({ dataDir: join(dataDir, 'pg') });
       try {
         return (await pglite.query(text, params)).rows as never;
@@ -131,11 +113,7 @@ export async function startBaton(backend: Backend, options: StartOptions = {}): 
       }
     },
     async dispose() {
-      if (child && child.exitCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGKILL');
-        await exited;
-      }
+      if (running()) await process_!.stop(5_000).catch(() => undefined);
       await client?.end();
       await redis?.cleanup();
       await db?.drop();

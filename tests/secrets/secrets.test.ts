@@ -4,11 +4,10 @@
 // (403 authorization), a server that echoes a secret back is masked in `error.response` and in the
 // output — and afterwards no secret value is anywhere: not in any table, not in Redis, not in the
 // process's logs, not in any API answer.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { ErrorTypes } from '@baton/core';
-import { createTestDatabase, createTestRedis, freePort, type TestDatabase, type TestRedis } from '@baton/testkit';
+import { createTestDatabase, createTestRedis, freePort, startBatonProcess, type BatonProcess, type TestDatabase, type TestRedis } from '@baton/testkit';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,8 +46,7 @@ async function startEcho(): Promise<Echo> {
 let db: TestDatabase;
 let redis: TestRedis;
 let echo: Echo;
-let child: ChildProcess;
-let output = '';
+let baton: BatonProcess;
 let base = '';
 
 async function api(key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
@@ -93,22 +91,11 @@ beforeAll(async () => {
     BATON_SECRET_B_KEY_NAMESPACES: 'team-b',
     BATON_SECRET_LEGACY: LEGACY,
   };
-  child = spawn(process.execPath, ['apps/cli/bin/baton.mjs', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('Baton is running')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`baton start did not come up: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  baton = await startBatonProcess({ env, readyTimeoutMs: 60_000 });
 }, 90_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await baton?.stop();
   await echo?.close();
   await redis?.cleanup();
   await db?.drop();
@@ -119,7 +106,7 @@ describe('secrets (issue #12, row 8)', () => {
   let keyB = '';
 
   it('warns at start about a secret without a grant, by name only', () => {
-    expect(output).toMatch(/secret\(s\) LEGACY have no grant, so no namespace can read them/);
+    expect(baton.output()).toMatch(/secret\(s\) LEGACY have no grant, so no namespace can read them/);
   });
 
   it('refuses set: {leaked: ${ $secrets.DEMO }} when the workflow is registered', async () => {
@@ -168,13 +155,13 @@ describe('secrets (issue #12, row 8)', () => {
     }
     const stored = [...(await tableRows()), ...(await redisValues())];
     expect(stored.length).toBeGreaterThan(20);
-    const everything = [...answers, ...stored, output].join('\n');
+    const everything = [...answers, ...stored, baton.output()].join('\n');
     for (const secret of SECRETS) {
       expect(everything).not.toContain(secret);
       expect(everything).not.toContain(Buffer.from(secret).toString('base64'));
     }
     // The logs did carry the masked failures (so the check above looked at real lines).
-    expect(output).toContain('http call failed');
+    expect(baton.output()).toContain('http call failed');
   });
 });
 

@@ -4,3 +4,4 @@ export * from './cluster.ts';
 export * from './http-target.ts';
 export * from './fake-openai.ts';
 export * from './redis-server.ts';
+export * from './baton-process.ts';
