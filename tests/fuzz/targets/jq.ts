@@ -1,7 +1,7 @@
 // jq expressions through the real engine with the interpreter's limits (250 ms, 16 MiB), in a
 // child process (jq-engine.ts). Fails when the engine throws anything but its documented errors
 // (compile, runtime, timeout, value limit), when an evaluation outlives its time limit by far
-// (a hang: no answer within the hang bound), or when the engine's process dies.
+// (a hang: more than 3 s), or when the engine's process dies.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { jqCase, type JqInput } from '../gen/jq.ts';
@@ -9,7 +9,7 @@ import type { Target } from '../lane.ts';
 import type { JqReply, JqRequest } from '../jq-engine.ts';
 
 /** An evaluation limited to 250 ms that takes longer than this was not stopped by its limit. */
-export const JQ_HANG_MS = 5_000;
+export const JQ_HANG_MS = 3_000;
 
 class EngineProcess {
   private child: ChildProcess | undefined;
@@ -92,6 +92,7 @@ export function jqTarget(): Target<JqInput> & { engine: EngineProcess } {
       env.stats.count(reply.outcome);
       env.stats.maxMs = Math.max(env.stats.maxMs, reply.ms);
       if (reply.outcome === 'unexpected') return `the jq engine threw an undocumented error (${reply.engine ?? 'compile'}): ${reply.error}`;
+      if (reply.ms > JQ_HANG_MS) return `HANG: the evaluation took ${Math.round(reply.ms)} ms under a 250 ms limit (${reply.engine}, ${reply.outcome})`;
       return undefined;
     },
   };
