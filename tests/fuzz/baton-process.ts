@@ -34,7 +34,6 @@ export class BatonProcess {
   readonly exits: Exit[] = [];
   private child: ChildProcess | undefined;
   private output = '';
-  private outputBytes = 0;
   private starting: Promise<void> | undefined;
   private readonly dataDir = mkdtempSync(join(tmpdir(), 'baton-fuzz-'));
 
@@ -145,9 +144,8 @@ export class BatonProcess {
     }
   }
 
-  /** Keeps the output, bounded: the first 2 MB and then the last ones (a fatal error is at the end). */
+  /** Keeps the output, bounded: the first 1 MB and the last 2 MB (a fatal error is at the end). */
   private keep(text: string): void {
-    this.outputBytes += text.length;
     this.output += text;
     if (this.output.length > 4_000_000) this.output = this.output.slice(0, 1_000_000) + '\n[…]\n' + this.output.slice(-2_000_000);
   }
