@@ -2,15 +2,12 @@
 // a throwaway BATON_DATA_DIR, listening on loopback only. A crash is seen as the process
 // exiting; its stdout and stderr are kept to look for what Node prints when an error escapes
 // every handler.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort } from '@baton/testkit';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { freePort, startBatonProcess } from '@baton/testkit';
 
 export const FUZZ_API_KEY = 'bt_fuzz_admin_key_do_not_use_0123456789';
 export const FUZZ_APPROVAL_SECRET = 'fuzz-approval-secret-0123456789abcdef';
@@ -33,7 +30,9 @@ export class BatonProcess {
   generation = 0;
   readonly exits: Exit[] = [];
   private child: ChildProcess | undefined;
-  private output = '';
+  /** The output of the processes before the current one (a crash's is kept). */
+  private earlier = '';
+  private current: () => string = () => '';
   private starting: Promise<void> | undefined;
   private readonly dataDir = mkdtempSync(join(tmpdir(), 'baton-fuzz-'));
 
@@ -53,17 +52,21 @@ export class BatonProcess {
 
   /** Lines of the output that only an escaped error produces (empty when healthy). */
   fatalLines(): string[] {
-    const lines = this.output.split('\n');
+    const lines = this.output().split('\n');
     return lines.filter((line) => FATAL.some((pattern) => pattern.test(line))).slice(0, 20);
   }
 
   /** Structured log lines at level error (50) or above, for the summary. */
   errorLogLines(): string[] {
-    return this.output.split('\n').filter((line) => /"level":(5\d|6\d)/.test(line));
+    return this.output().split('\n').filter((line) => /"level":(5\d|6\d)/.test(line));
   }
 
   tail(chars = 4000): string {
-    return this.output.slice(-chars);
+    return this.output().slice(-chars);
+  }
+
+  private output(): string {
+    return this.earlier + this.current();
   }
 
   /** SIGTERM, and the exit code of a clean shutdown (0) or what happened instead. */
@@ -115,17 +118,18 @@ export class BatonProcess {
       ...this.extraEnv,
     };
     for (const name of ['DB_HOST', 'REDIS_URL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'BATON_PUBLIC_URL']) delete env[name];
-    const child = spawn(process.execPath, ['apps/cli/bin/baton.mjs', 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.earlier = this.output();
+    // testkit's start kills the process should the fuzzer itself die: no orphan keeps a core busy.
+    const started = await startBatonProcess({ env, readyTimeoutMs: 120_000 });
+    const child = started.child;
     this.child = child;
+    this.current = started.output;
     const generation = ++this.generation;
-    const keep = (chunk: Buffer) => this.keep(chunk.toString());
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
     child.on('exit', (code, signal) => this.exits.push({ code, signal, generation }));
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (!this.alive()) throw new Error(`baton start exited during startup: ${this.tail()}`);
-      if (this.output.includes('Baton is running') && (await this.answers(`http://127.0.0.1:${apiPort}/health`)) && (await this.answers(`http://127.0.0.1:${fanoutPort}/health`))) {
+      if ((await this.answers(`http://127.0.0.1:${apiPort}/health`)) && (await this.answers(`http://127.0.0.1:${fanoutPort}/health`))) {
         this.apiUrl = `http://127.0.0.1:${apiPort}`;
         this.fanoutUrl = `http://127.0.0.1:${fanoutPort}`;
         return;
@@ -133,7 +137,7 @@ export class BatonProcess {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     child.kill('SIGKILL');
-    throw new Error(`baton start did not come up within 120 s: ${this.tail()}`);
+    throw new Error(`baton start did not answer /health within 60 s: ${this.tail()}`);
   }
 
   private async answers(url: string): Promise<boolean> {
@@ -142,11 +146,5 @@ export class BatonProcess {
     } catch {
       return false;
     }
-  }
-
-  /** Keeps the output, bounded: the first 1 MB and the last 2 MB (a fatal error is at the end). */
-  private keep(text: string): void {
-    this.output += text;
-    if (this.output.length > 4_000_000) this.output = this.output.slice(0, 1_000_000) + '\n[…]\n' + this.output.slice(-2_000_000);
   }
 }
