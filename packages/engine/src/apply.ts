@@ -99,7 +99,11 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   for (const m of messages) {
     const message = fresh.get(m);
     if (message === undefined || message.type === 'approval.deadline') continue;
-    stepsOf(m.runId).push(message.type === 'events' ? { append: message.events } : { input: toInput(message, startInputs) });
+    if (message.type === 'events') stepsOf(m.runId).push({ append: message.events });
+    else {
+      if (message.type === 'result' && message.events) stepsOf(m.runId).push({ append: message.events });
+      stepsOf(m.runId).push({ input: toInput(message, startInputs) });
+    }
   }
   for (const f of faults) stepsOf(f.runId).push({ fault: f.error });
   const deciding = locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s));

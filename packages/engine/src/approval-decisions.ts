@@ -63,16 +63,20 @@ export async function decideApproval(store: Store, input: DecisionInput, now = D
       const audit: Record<string, unknown> = { approvalId: approval.id, level: approval.level, approver, decision: input.decision, via: input.via, status };
       if (decision.comment !== undefined) audit.comment = decision.comment;
       if (decision.actor !== undefined) audit.actor = decision.actor;
-      const messages: RunnerMessage[] = [{ type: 'events', runId: approval.runId, events: [{ type: ApprovalEventTypes.decided, data: audit }] }];
+      const decided = { type: ApprovalEventTypes.decided, data: audit };
+      const messages: RunnerMessage[] = [];
       const after: ApprovalRecord = { ...approval, decisions, status };
       if (status !== 'pending') {
         const output = outputOf(status === 'approved' ? 'approved' : 'rejected', approval, decisions, decision.decidedAt);
         const result = resultFor(approval, output);
         await tx.updateApproval({ id: approval.id, status, level: approval.level, approvers: approval.approvers, outcome: output, result });
-        messages.push(result);
+        // The entry that closed the approval travels with its result: logged before what it causes.
+        messages.push({ ...result, events: [decided] } as RunnerMessage);
         after.outcome = output;
         after.result = result;
         delete after.deadlineAt;
+      } else {
+        messages.push({ type: 'events', runId: approval.runId, events: [decided] });
       }
       await tx.insertOutbox(runnerRows(messages, pending));
       return { ok: true as const, approval: after, decision, messages: pending.runner };

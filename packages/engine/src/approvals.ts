@@ -121,7 +121,7 @@ async function timeOut(tx: RunnerTx, approval: ApprovalRecord, now: number, outc
   const result = resultFor(approval, output);
   await tx.updateApproval({ id: approval.id, status, level: approval.level, approvers: approval.approvers, outcome: output, result });
   const event = { type: ApprovalEventTypes.timedOut, data: { approvalId: approval.id, level: approval.level, onTimeout: approval.spec.onTimeout, status } };
-  outcome.runnerMessages.push({ type: 'events', runId: approval.runId, events: [event] }, result);
+  outcome.runnerMessages.push({ ...result, events: [event] } as RunnerMessage);
 }
 
 /** The task message that tells the hitl-worker about the approval's current level. */

@@ -16,8 +16,8 @@ const eventDraft = z.object({
 
 const runnerMessage = z.union([
   z.object({ type: z.literal('start'), runId, outboxId }),
-  z.object({ type: z.literal('result'), runId, outboxId, attemptId: z.string(), status: z.literal('completed'), output: z.unknown() }),
-  z.object({ type: z.literal('result'), runId, outboxId, attemptId: z.string(), status: z.literal('failed'), error: workflowError }),
+  z.object({ type: z.literal('result'), runId, outboxId, attemptId: z.string(), status: z.literal('completed'), output: z.unknown(), events: z.array(eventDraft).min(1).optional() }),
+  z.object({ type: z.literal('result'), runId, outboxId, attemptId: z.string(), status: z.literal('failed'), error: workflowError, events: z.array(eventDraft).min(1).optional() }),
   z.object({ type: z.literal('timer'), runId, outboxId, timerId: z.string() }),
   z.object({ type: z.literal('cancel'), runId, outboxId, reason: z.string().optional() }),
   z.object({ type: z.literal('event'), runId, outboxId, listenId: z.string(), event: cloudEvent }),
@@ -32,5 +32,6 @@ export function parseRunnerMessage(body: unknown): RunnerMessage | undefined {
   // zod leaves optional keys it did not see absent; drop an explicit undefined too.
   const message = parsed.data as RunnerMessage;
   if (message.outboxId === undefined) delete message.outboxId;
+  if (message.type === 'result' && message.events === undefined) delete message.events;
   return message;
 }

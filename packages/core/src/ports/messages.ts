@@ -28,8 +28,13 @@ export type RunnerMessage = RunnerMessageBody & { outboxId?: string };
 
 export type RunnerMessageBody =
   | { type: 'start'; runId: string }
-  | { type: 'result'; runId: string; attemptId: string; status: 'completed'; output: unknown }
-  | { type: 'result'; runId: string; attemptId: string; status: 'failed'; error: WorkflowError }
+  /**
+   * A task's outcome. `events` (an approval's audit entry that closed it…) are appended just before
+   * the outcome is applied, in the same transaction — and only if the outcome is new: two messages
+   * could reach two runners and be applied in either order.
+   */
+  | { type: 'result'; runId: string; attemptId: string; status: 'completed'; output: unknown; events?: EventDraft[] }
+  | { type: 'result'; runId: string; attemptId: string; status: 'failed'; error: WorkflowError; events?: EventDraft[] }
   | { type: 'timer'; runId: string; timerId: string }
   | { type: 'cancel'; runId: string; reason?: string }
   | { type: 'event'; runId: string; listenId: string; event: CloudEvent }

@@ -52,7 +52,9 @@ export async function claimOutbox(db: Queryable, limit: number): Promise<Claimed
      RETURNING o.id, o.kind, o.run_id, o.body, o.relays`,
     [clampLimit(limit)],
   );
-  return rows.map(toRow);
+  // RETURNING comes in physical order: the rows of one transaction are sent in the order they were
+  // written (ids are time-ordered), e.g. an approval's audit entry before the result it explains.
+  return rows.map(toRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 export async function makeOutboxDue(db: Queryable): Promise<number> {
