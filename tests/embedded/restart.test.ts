@@ -16,8 +16,10 @@ const KEY = 'bt_restart_test_admin_key';
 /** Idempotency-Key of each request the target received; the first one never gets an answer. */
 const requests: string[] = [];
 let target: Server;
+const started: BatonProcess[] = [];
 
 afterAll(async () => {
+  for (const baton of started) await baton.stop().catch(() => undefined);
   target?.closeAllConnections();
   target?.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -27,7 +29,9 @@ async function start(port: number): Promise<BatonProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, BATON_DATA_DIR: dataDir, BATON_API_KEY: KEY, ORCHESTRATOR_PORT: String(port), FANOUT_PORT: String(await freePort()), LOG_LEVEL: 'warn', HTTP_WORKER_SHUTDOWN_GRACE_MS: '100' };
   delete env.DB_HOST;
   delete env.REDIS_URL;
-  return startBatonProcess({ env, readyTimeoutMs: 60_000 });
+  const baton = await startBatonProcess({ env, readyTimeoutMs: 60_000 });
+  started.push(baton);
+  return baton;
 }
 
 it('resumes an HTTP call that was in flight when the embedded process stopped, at the next start', async () => {
