@@ -1,8 +1,9 @@
-// The workflow-runner: three loops over one resources bag (loops/context.ts), each with its own
+// The workflow-runner: four loops over one resources bag (loops/context.ts), each with its own
 // module and failure rule (packages/engine/README.md):
 //   inbox    consumes the `runner` queue and applies batches       (loops/inbox.ts)
 //   timers   moves due timers into the durable inbox                (loops/timers.ts)
-//   sweeper  re-sends what the outbox, the transport or a crash left (loops/sweeper.ts, epochs.ts)
+//   sweeper  re-sends what the outbox or a crash left                (loops/sweeper.ts)
+//   epochs   re-sends what was in flight when the transport lost its data (loops/epochs.ts)
 // Several runners may run at once: runs are serialised by row locks, every message is applied once
 // (dedupe.ts), and every loop claims its rows so that no two runners do the same work.
 import type { AttemptKind, Bus, RuntimeDescriptor, Store } from '@baton/core';
@@ -14,6 +15,7 @@ import { DefinitionCache } from './definitions.ts';
 import { createEngineMetrics } from './metrics.ts';
 import type { LoopContext } from './loops/context.ts';
 import { inboxLoop } from './loops/inbox.ts';
+import { epochLoop } from './loops/epochs.ts';
 import { sweepLoop } from './loops/sweeper.ts';
 import { timerLoop } from './loops/timers.ts';
 
@@ -96,7 +98,7 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
   return {
     async start() {
       for (let i = 0; i < options.concurrency; i += 1) loops.push(inboxLoop(ctx));
-      loops.push(timers.run(), sweepLoop(ctx));
+      loops.push(timers.run(), sweepLoop(ctx), epochLoop(ctx));
       logger.info({ consumer: options.consumer, concurrency: options.concurrency }, 'workflow-runner started');
     },
     async stop() {

@@ -7,15 +7,27 @@
 //   to the transport before a runner first saw the new epoch (what came after is on the new
 //   data). Timers live in PostgreSQL and are not affected. The claim is a short lease the
 //   repairing runner renews page by page: if it dies, another takes over within seconds.
+// The epoch is asked for every EPOCH_CHECK_MS (one Redis round trip), not at the sweeper's pace:
+// everything handed to the new data before the first runner sees it is sent twice by the repair,
+// so the sooner it is seen, the fewer calls are repeated.
 import type { AttemptKind } from '@baton/core';
 import { noticeTask } from '../approvals.ts';
 import { send } from '../outbox.ts';
-import type { LoopContext } from './context.ts';
-import { redispatch, sweepOutbox, sweepPendingRuns } from './sweeper.ts';
+import { sleep, type LoopContext } from './context.ts';
+import { redispatch, step, sweepOutbox, sweepPendingRuns } from './sweeper.ts';
 
 const PAGE = 500;
+const EPOCH_CHECK_MS = 200;
 const REPAIR_LEASE_MS = 15_000;
 const KINDS: AttemptKind[] = ['http', 'agent'];
+
+export async function epochLoop(ctx: LoopContext): Promise<void> {
+  const watch = new EpochWatch(ctx);
+  while (!ctx.signal.aborted) {
+    await step(ctx, 'transport epoch', () => watch.check());
+    await sleep(Math.min(EPOCH_CHECK_MS, ctx.options.sweepIntervalMs), ctx.signal);
+  }
+}
 
 export class EpochWatch {
   private repaired: string | undefined;

@@ -6,19 +6,16 @@
 //   stale attempts   dispatched long ago and still scheduled (lost on the transport with a worker)
 //   pending runs     created but never started (their start message lost)
 //   approvals        deadlines Postgres knows have passed; results that never reached the run
-//   epoch            the transport lost its data: re-send everything in flight (epochs.ts)
+// (The transport's epoch is watched by a loop of its own, more often: epochs.ts.)
 import type { AttemptKind, RunnerMessage, TaskMessage } from '@baton/core';
 import { approvalRepairs } from '../approvals.ts';
 import { relayClaimed, send } from '../outbox.ts';
 import { sleep, type LoopContext } from './context.ts';
-import { EpochWatch } from './epochs.ts';
 
 const PAGE = 500;
 
 export async function sweepLoop(ctx: LoopContext): Promise<void> {
-  const epochs = new EpochWatch(ctx);
   while (!ctx.signal.aborted) {
-    await step(ctx, 'transport epoch', () => epochs.check());
     await step(ctx, 'outbox', () => sweepOutbox(ctx));
     await step(ctx, 'stale attempts', () => sweepStaleAttempts(ctx));
     await step(ctx, 'pending runs', () => sweepPendingRuns(ctx, { olderThanMs: ctx.options.pendingAgeMs }));
@@ -27,7 +24,7 @@ export async function sweepLoop(ctx: LoopContext): Promise<void> {
   }
 }
 
-async function step(ctx: LoopContext, name: string, work: () => Promise<unknown>): Promise<void> {
+export async function step(ctx: LoopContext, name: string, work: () => Promise<unknown>): Promise<void> {
   if (ctx.signal.aborted) return;
   try {
     await work();
