@@ -49,6 +49,7 @@ function cleanSnapshot(): { s: Snapshot; runs: DriverRun[] } {
       ['/t/r5/a', [{ at: T0 + 100, method: 'POST', path: '/t/r5/a', key: `${PARENT}:e2` }]],
       ['/t/r5/b', [{ at: T0 + 200, method: 'POST', path: '/t/r5/b', key: `${PARENT}:e4` }]],
     ]),
+    epochsSeenAt: [],
   };
   const runs: DriverRun[] = [{ n: 5, kind: 'pipeline', id: PARENT, startRequests: 1, eventPosts: 0, decisionRequests: 0, cancelRequests: 0 }];
   return { s, runs };

@@ -100,8 +100,9 @@ export async function runChaos(options: ChaosOptions): Promise<Record<string, un
     const checks: Record<string, CheckResult> = {
       runs: checkRuns(snapshot, driver.runs, lastFaultAt, options.boundSeconds * 1000),
       taskCompletions: checkTasks(snapshot),
-      // A service that crashed by itself explains a repeat too (the crash fails serviceCrashes).
-      httpRequests: checkHttp(snapshot, driver.runs, [...timeline.faultTimes, ...injector.crashes.map((c) => c.at)].sort((a, b) => a - b), timeline.origin),
+      // A service that crashed by itself explains a repeat too (the crash fails serviceCrashes), and
+      // so does an epoch repair, up to the moment a runner first saw the new epoch (snapshot.ts).
+      httpRequests: checkHttp(snapshot, driver.runs, [...timeline.faultTimes, ...injector.crashes.map((c) => c.at), ...snapshot.epochsSeenAt.filter((at) => at >= timeline.origin)].sort((a, b) => a - b), timeline.origin),
       events: checkEvents(snapshot),
       orphans: checkOrphans(snapshot),
       cancels: checkCancels(snapshot, driver.runs),

@@ -47,6 +47,12 @@ export interface Snapshot {
   outbox: Map<string, number>;
   /** Target requests by path. */
   requests: Map<string, TargetRequest[]>;
+  /**
+   * When a runner first saw each transport epoch (bus_epochs.created_at, ms), when the schema has
+   * them: its repair re-sends every attempt created before then, including any that reached the
+   * new data in between — a repeat that a Redis restart or wipe explains until that moment.
+   */
+  epochsSeenAt: number[];
 }
 
 function group<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
@@ -67,15 +73,16 @@ function countBy(rows: { run_id: string }[]): Map<string, number> {
 }
 
 export async function takeSnapshot(db: pg.Pool, log: TargetRequest[]): Promise<Snapshot> {
-  const hasOutbox = (await db.query("SELECT to_regclass('outbox') IS NOT NULL AS present")).rows[0].present as boolean;
-  const [runs, events, attempts, approvals, listens, timers, outbox] = await Promise.all([
+  const tables = (await db.query("SELECT to_regclass('outbox') IS NOT NULL AS outbox, to_regclass('bus_epochs') IS NOT NULL AS epochs")).rows[0] as { outbox: boolean; epochs: boolean };
+  const [runs, events, attempts, approvals, listens, timers, outbox, epochs] = await Promise.all([
     db.query('SELECT id, status, output::text AS output, error::text AS error, parent_run_id, event_seq, ended_at FROM runs'),
     db.query('SELECT run_id, seq, type, data::text AS data FROM run_events ORDER BY run_id, seq'),
     db.query('SELECT * FROM task_attempts'),
     db.query('SELECT a.id, a.run_id, a.status, (SELECT count(*)::int FROM approval_decisions d WHERE d.approval_id = a.id) AS decisions FROM approvals a'),
     db.query('SELECT run_id FROM listens'),
     db.query('SELECT run_id FROM timers'),
-    hasOutbox ? db.query('SELECT run_id FROM outbox WHERE run_id IS NOT NULL') : { rows: [] },
+    tables.outbox ? db.query('SELECT run_id FROM outbox WHERE run_id IS NOT NULL') : { rows: [] },
+    tables.epochs ? db.query('SELECT created_at FROM bus_epochs') : { rows: [] },
   ]);
   const runRows: RunRow[] = runs.rows.map((r) => ({
     id: r.id,
@@ -101,6 +108,7 @@ export async function takeSnapshot(db: pg.Pool, log: TargetRequest[]): Promise<S
     timers: countBy(timers.rows),
     outbox: countBy(outbox.rows),
     requests: group(log, (r) => r.path),
+    epochsSeenAt: epochs.rows.map((r) => new Date(r.created_at).getTime()),
   };
 }
 
