@@ -17,6 +17,16 @@ export function lifecycleConformance(pool: BusPool, target: BusUnderTest): void 
       expect(await bus.ping()).toBe(false);
     });
 
+    it('epoch: the same answer while the data lives (the runner repairs on a change), refused once closed', async () => {
+      const bus = pool.create();
+      const first = await bus.epoch();
+      expect(first).toMatch(/\S/);
+      await bus.enqueue(uniqueName('epoch'), [1]);
+      expect(await bus.epoch()).toBe(first);
+      await bus.close();
+      await expect(bus.epoch()).rejects.toBeInstanceOf(BusClosedError);
+    });
+
     it('close wakes blocked consumes with [] and refuses later calls', async () => {
       const bus = pool.create();
       const queue = uniqueName('closing');

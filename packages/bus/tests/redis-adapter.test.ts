@@ -67,6 +67,17 @@ describe('RedisBus on Redis', () => {
     expect(length).toBeLessThan(500);
   });
 
+  it('a new epoch when the data was wiped (the <prefix>epoch marker is gone, as after FLUSHALL); the same one again after', async () => {
+    const bus = openBus();
+    const before = await bus.epoch();
+    expect(before).toMatch(/^redis:\w+\/[0-9a-f-]{36}$/);
+    await redis().del(`${prefix}epoch`);
+    const after = await bus.epoch();
+    expect(after).not.toBe(before);
+    expect(after.split('/')[0]).toBe(before.split('/')[0]); // the same Redis process (run_id)
+    expect(await bus.epoch()).toBe(after);
+  });
+
   it('recreates the group when Redis lost the stream (NOGROUP)', async () => {
     const bus = openBus();
     const queue = uniqueName('lost');
