@@ -68,10 +68,11 @@ export async function decideApproval(store: Store, input: DecisionInput, now = D
       const after: ApprovalRecord = { ...approval, decisions, status };
       if (status !== 'pending') {
         const output = outputOf(status === 'approved' ? 'approved' : 'rejected', approval, decisions, decision.decidedAt);
-        const result = resultFor(approval, output);
+        // The entry that closed the approval travels with its result: logged before what it causes,
+        // and kept with it, so the sweeper's repair of a lost result logs it too.
+        const result = { ...resultFor(approval, output), events: [decided] } as RunnerMessage;
         await tx.updateApproval({ id: approval.id, status, level: approval.level, approvers: approval.approvers, outcome: output, result });
-        // The entry that closed the approval travels with its result: logged before what it causes.
-        messages.push({ ...result, events: [decided] } as RunnerMessage);
+        messages.push(result);
         after.outcome = output;
         after.result = result;
         delete after.deadlineAt;

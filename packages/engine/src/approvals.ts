@@ -118,10 +118,11 @@ async function escalate(tx: RunnerTx, approval: ApprovalRecord, now: number, out
 async function timeOut(tx: RunnerTx, approval: ApprovalRecord, now: number, outcome: DeadlineOutcome): Promise<void> {
   const status = approval.spec.onTimeout === 'approve' ? 'approved' : 'timed_out';
   const output = outputOf(status, approval, approval.decisions, new Date(now).toISOString());
-  const result = resultFor(approval, output);
-  await tx.updateApproval({ id: approval.id, status, level: approval.level, approvers: approval.approvers, outcome: output, result });
   const event = { type: ApprovalEventTypes.timedOut, data: { approvalId: approval.id, level: approval.level, onTimeout: approval.spec.onTimeout, status } };
-  outcome.runnerMessages.push({ ...result, events: [event] } as RunnerMessage);
+  // Kept with its closing audit entry, as a decision's result is (approval-decisions.ts).
+  const result = { ...resultFor(approval, output), events: [event] } as RunnerMessage;
+  await tx.updateApproval({ id: approval.id, status, level: approval.level, approvers: approval.approvers, outcome: output, result });
+  outcome.runnerMessages.push(result);
 }
 
 /** The task message that tells the hitl-worker about the approval's current level. */

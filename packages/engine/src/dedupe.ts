@@ -65,5 +65,5 @@ function boundResult(message: Extract<RunnerMessage, { type: 'result' }>, limits
   const max = run.limits.valueBytes;
   if (jsonSize(message.output, max, false) <= max) return message;
   const error = limitError('valueBytes', max, 'the result of this task is larger than a value may be', '/', run.namespace);
-  return { type: 'result', runId: message.runId, attemptId: message.attemptId, status: 'failed', error, ...(message.outboxId !== undefined && { outboxId: message.outboxId }) };
+  return { type: 'result', runId: message.runId, attemptId: message.attemptId, status: 'failed', error, ...(message.events !== undefined && { events: message.events }), ...(message.outboxId !== undefined && { outboxId: message.outboxId }) };
 }

@@ -4,6 +4,8 @@
 // and a run the engine faults leaves nothing behind.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Queues, type Bus, type RunnerMessage } from '@baton/core';
+import { decideApproval } from '../src/approval-decisions.ts';
+import { approvalRepairs } from '../src/approvals.ts';
 import { keyAppendedEvents } from '../src/loops/inbox.ts';
 import { relayClaimed } from '../src/outbox.ts';
 import { routeCloudEvent } from '../src/route-event.ts';
@@ -15,6 +17,7 @@ beforeAll(async () => {
   await b.define('fetch', [{ get: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/never' } } }]);
   await b.define('quick', [{ one: { set: { ok: true } } }]);
   await b.define('child', [{ hold: { listen: { to: { one: { with: { type: 'com.example.never' } } } } } }]);
+  await b.define('approve', [{ ask: { call: 'approval:1.0.0@default', with: { title: 'Ship it?', approvers: ['alice'] } } }]);
 }, 60_000);
 afterEach(async () => {
   await b?.stopRunners();
@@ -52,6 +55,25 @@ describe('point 3: every runner message is applied once', () => {
     await b.runner({ visibilityMs: 300 });
     await b.until('the message to be acknowledged', async () => (await b.bus.depth(Queues.runner)).inFlight + (await b.bus.depth(Queues.runner)).waiting === 0);
     expect((await b.events(run)).filter((e) => e.type === 'dev.baton.test.audit.v1')).toHaveLength(1);
+  });
+
+  it("a closed approval's result re-sent by the sweeper logs the audit entry that closed it, once", async () => {
+    await b.runner();
+    const run = await b.create('approve');
+    await b.status(run, 'waiting');
+    const [approval] = await b.sql<{ id: string }>('SELECT id FROM approvals WHERE run_id = $1', [run]);
+    expect((await decideApproval(b.store, { approvalId: approval!.id, decision: 'approve', via: 'api' })).ok).toBe(true);
+    // The decision's own message never arrives (its row gone, as if applied elsewhere); the
+    // sweeper finds the approval closed and its attempt still waiting, and sends what it stored.
+    await b.sql(`DELETE FROM outbox WHERE run_id = $1 AND kind = 'runner'`, [run]);
+    const repairs = await approvalRepairs(b.store, Date.now(), 0);
+    const mine = repairs.filter((m) => m.runId === run);
+    expect(mine).toHaveLength(1);
+    await b.bus.enqueue(Queues.runner, [...mine, ...mine]);
+    await b.status(run, 'completed');
+    const types = (await b.events(run)).map((e) => e.type);
+    expect(types.filter((t) => t === 'dev.baton.approval.decided.v1')).toHaveLength(1);
+    expect(types.indexOf('dev.baton.approval.decided.v1')).toBeLessThan(types.indexOf('io.serverlessworkflow.workflow.completed.v1'));
   });
 
   it('an outbox message delivered twice is applied once', async () => {

@@ -420,7 +420,10 @@ export interface ApprovalRecord extends NewApproval {
   status: ApprovalStatus;
   /** The task output once closed ({decision, by, comments, data, decidedAt}). */
   outcome?: Record<string, unknown>;
-  /** The runner message that resolves the attempt, kept so a lost one can be sent again. */
+  /**
+   * The runner message that resolves the attempt — with the audit entry that closed the approval
+   * (`events`) — kept so that a lost one is sent again exactly as it was.
+   */
   result?: unknown;
   decisions: ApprovalDecision[];
   createdAt: string;
