@@ -13,7 +13,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   runs: { summary: 'runs get ID | runs list [--status S] [--all] — show runs', load: () => import('./commands/runs.ts') },
   cancel: { summary: 'cancel ID — ask for a run to be cancelled', load: () => import('./commands/cancel.ts') },
   logs: { summary: 'logs [-f] ID [--after SEQ] — print a run\'s events; -f follows them live (fanout WebSocket) until the run ends', load: () => import('./commands/logs.ts') },
-  events: { summary: 'events ID [--after SEQ] [--follow] — print a run\'s events', load: () => import('./commands/events.ts') },
+  events: {
+    summary: 'events ID [--after SEQ] [--follow] — print a run\'s events\n  events send --type T --source S [--data JSON] — publish a CloudEvent to the runs listening for it',
+    load: () => import('./commands/events.ts'),
+  },
   approvals: { summary: 'approvals list [--status S] [--run ID] [--approver A] | approvals get ID — show the approvals runs wait for', load: () => import('./commands/approvals.ts') },
   approve: { summary: 'approve ID [--comment TEXT] [--approver A] [--data JSON] — approve on behalf of an approver', load: async () => ({ run: (await import('./commands/approvals.ts')).approve }) },
   reject: { summary: 'reject ID [--comment TEXT] [--approver A] — reject on behalf of an approver', load: async () => ({ run: (await import('./commands/approvals.ts')).reject }) },

@@ -208,6 +208,116 @@ describe('baton runs and events', () => {
   });
 });
 
+describe('baton events send', () => {
+  /** A workflow in the test's namespace whose run waits for one event of `type`, and ends with what it read. */
+  async function listener(name: string, type: string, read: 'data' | 'envelope'): Promise<void> {
+    const document = `document:\n  dsl: '1.0.0'\n  namespace: ${ns}\n  name: ${name}\n  version: '1.0.0'\ndo:\n  - await:\n      listen:\n        to:\n          one:\n            with:\n              type: ${type}\n        read: ${read}\n`;
+    await new BatonClient({ baseUrl: server.url, apiKey: server.apiKey }).applyWorkflow(document);
+  }
+
+  /** Starts a run with `baton run` and returns once it waits in its listen (its listen is stored by then). */
+  async function waitingRun(name: string): Promise<string> {
+    const started = await baton(['run', `${ns}/${name}`, '-o', 'json'], { env });
+    expect(started.code).toBe(0);
+    const id = (JSON.parse(started.stdout) as { id: string }).id;
+    await runReaching(id, 'waiting');
+    return id;
+  }
+
+  async function runReaching(id: string, status: string): Promise<{ status: string; output?: unknown }> {
+    const client = new BatonClient({ baseUrl: server.url, apiKey: server.apiKey });
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const run = await client.getRun(id);
+      if (run.status === status || Date.now() > deadline) return run;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('delivers an event to the run listening for it, which ends with the event as sent', async () => {
+    const type = `com.example.${ns}.order.paid`;
+    await listener('paid', type, 'envelope');
+    const runId = await waitingRun('paid');
+    const before = Date.now();
+    const sent = await baton(['events', 'send', '--type', type, '--source', 'https://shop.example/orders', '--subject', 'order-42', '--data', '{"orderId": 42}'], { env });
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    const match = new RegExp(`^sent event (${RUN_ID.source}) \\(${type.replaceAll('.', '\\.')}\\): delivered to 1 waiting listen\n$`).exec(sent.stdout);
+    expect(match, sent.stdout).not.toBeNull();
+
+    const run = await runReaching(runId, 'completed');
+    expect(run.status).toBe('completed');
+    const [event, ...more] = run.output as Array<Record<string, unknown>>;
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({
+      specversion: '1.0',
+      id: match![1],
+      type,
+      source: 'https://shop.example/orders',
+      subject: 'order-42',
+      datacontenttype: 'application/json',
+      data: { orderId: 42 },
+    });
+    const time = Date.parse(String(event!.time));
+    expect(time).toBeGreaterThanOrEqual(before - 1000);
+    expect(time).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('-o json prints the API\'s answer; --data - reads the data from stdin; --id is kept', async () => {
+    const type = `com.example.${ns}.shipped`;
+    await listener('shipped', type, 'data');
+    const runs = [await waitingRun('shipped'), await waitingRun('shipped')];
+    const sent = await baton(['-o', 'json', 'events', 'send', '--type', type, '--source', 'tests', '--id', 'evt-shipped-1', '--data', '-'], { env, stdin: '{"parcel": [1, 2]}\n' });
+    expect(sent.code).toBe(0);
+    expect(JSON.parse(sent.stdout)).toEqual({ matched: 2 });
+    for (const id of runs) expect(await runReaching(id, 'completed')).toMatchObject({ status: 'completed', output: [{ parcel: [1, 2] }] });
+  });
+
+  it('sends data of a non-JSON --content-type as text, from --data-file', async () => {
+    const type = `com.example.${ns}.note`;
+    await listener('note', type, 'envelope');
+    const runId = await waitingRun('note');
+    const file = join(mkdtempSync(join(tmpdir(), 'baton-event-')), 'note.txt');
+    writeFileSync(file, 'not {json}');
+    const sent = await baton(['events', 'send', '--type', type, '--source', 'tests', '--id', 'note-1', '--content-type', 'text/plain', '--data-file', file], { env });
+    expect(sent.stdout).toBe(`sent event note-1 (${type}): delivered to 1 waiting listen\n`);
+    const run = await runReaching(runId, 'completed');
+    expect(run.output).toEqual([expect.objectContaining({ id: 'note-1', datacontenttype: 'text/plain', data: 'not {json}' })]);
+  });
+
+  it('says so when no run waits for the event, with the global options before the command', async () => {
+    const noEnv = { BATON_URL: undefined, BATON_API_KEY: undefined };
+    const sent = await baton(['--url', server.url, '--api-key', server.apiKey, 'events', 'send', '--type', `com.example.${ns}.nobody`, '--source', 'tests', '--id', 'lonely'], { env: noEnv });
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toBe(`sent event lonely (com.example.${ns}.nobody): no run was waiting for it (it is not kept for later listens)\n`);
+  });
+
+  it('exits 2 on bad usage, naming the problem, and 1 when the API refuses the event', async () => {
+    const missingType = await baton(['events', 'send', '--source', 'tests'], { env });
+    expect(missingType.code).toBe(2);
+    expect(missingType.stderr).toMatch(/^baton: missing --type \(the event type, e\.g\. com\.example\.order\.paid\)\n\nusage: baton events send /);
+    const missingSource = await baton(['events', 'send', '--type', 'com.example.x'], { env });
+    expect(missingSource.code).toBe(2);
+    expect(missingSource.stderr).toMatch(/^baton: missing --source /);
+    const badData = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{nope'], { env });
+    expect(badData.code).toBe(2);
+    expect(badData.stderr).toMatch(/^baton: --data: not valid JSON \(.+\)\n\nusage: baton events send /);
+    const badStdin = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '-'], { env, stdin: 'plain text' });
+    expect(badStdin.code).toBe(2);
+    expect(badStdin.stderr).toMatch(/^baton: the data on stdin: not valid JSON/);
+    const both = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{}', '--data-file', 'x.json'], { env });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^baton: give --data or --data-file, not both\n/);
+    const readOption = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--follow'], { env });
+    expect(readOption.code).toBe(2);
+    expect(readOption.stderr).toMatch(/^baton: Unknown option '--follow'/);
+
+    const refused = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests'], { env: { BATON_URL: server.url } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^baton: Unauthorized: .*\(HTTP 401\)\n/);
+  });
+});
+
 describe('baton keys', () => {
   it('creates, lists and revokes a key', async () => {
     const created = await baton(['keys', 'create', 'ci-bot', '--namespace', ns, '-o', 'json'], { env });

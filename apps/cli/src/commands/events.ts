@@ -1,22 +1,30 @@
 // `baton events ID [--after SEQ] [--follow]`: a run's event log, one line per event.
+// `baton events send …` (events-send.ts) publishes a CloudEvent instead.
+import { parseArgs } from 'node:util';
 import type { BatonClient, RunEvent } from '@baton/sdk';
-import { CONNECTION_HELP, Exit, clientFor, connectionFrom, expectPositionals, parseCommandArgs, positiveInt } from '../api/args.ts';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, Exit, clientFor, connectionFrom, expectPositionals, parseCommandArgs, positiveInt } from '../api/args.ts';
 import { eventLine } from '../api/format.ts';
 import { processIo, runApiCommand, type CommandIo } from '../api/report.ts';
+import { SEND_OPTIONS, send } from './events-send.ts';
 
 export const USAGE = `usage: baton events ID [--after SEQ] [--follow]
+       baton events send --type T --source S [--data JSON] …   (see baton events send --help)
 
 Prints the run's events (seq, time, type, data), oldest first.
   --after SEQ   only events after this seq (resume where you left off)
   -f, --follow  keep printing new events until the run has finished
 With -o json, one CloudEvent per line (JSON Lines).
+\`send\` publishes a CloudEvent to the runs waiting for it in a \`listen\` task.
 
 ${CONNECTION_HELP}
 `;
 
+const READ_OPTIONS = { after: { type: 'string' }, follow: { type: 'boolean', short: 'f' } } as const;
+
 export async function run(args: string[], io: CommandIo = processIo): Promise<number> {
+  if (isSend(args)) return send(args, io);
   return runApiCommand(USAGE, io, async () => {
-    const { values, positionals } = parseCommandArgs(args, { after: { type: 'string' }, follow: { type: 'boolean', short: 'f' } });
+    const { values, positionals } = parseCommandArgs(args, READ_OPTIONS);
     if (values.help) {
       io.out(USAGE);
       return Exit.ok;
@@ -30,6 +38,17 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
     for await (const event of events) print(event);
     return Exit.ok;
   });
+}
+
+/**
+ * `send` as the first positional (run ids are UUIDs). Options may come before it (the global
+ * ones always do), so the arguments are read leniently with every option of both forms: an
+ * option's value is never taken for the sub-command.
+ */
+export function isSend(args: string[]): boolean {
+  const options = { ...CONNECTION_OPTIONS, ...READ_OPTIONS, ...SEND_OPTIONS };
+  const { positionals } = parseArgs({ args, options, allowPositionals: true, strict: false });
+  return positionals[0] === 'send';
 }
 
 /** The events logged so far, page after page. */
