@@ -68,9 +68,7 @@ export async function decideApproval(store: Store, input: DecisionInput, now = D
       const after: ApprovalRecord = { ...approval, decisions, status };
       if (status !== 'pending') {
         const output = outputOf(status === 'approved' ? 'approved' : 'rejected', approval, decisions, decision.decidedAt);
-        // The entry that closed the approval travels with its result: logged before what it causes,
-        // and kept with it, so the sweeper's repair of a lost result logs it too.
-        const result = { ...resultFor(approval, output), events: [decided] } as RunnerMessage;
+        const result = resultFor(approval, output, decided);
         await tx.updateApproval({ id: approval.id, status, level: approval.level, approvers: approval.approvers, outcome: output, result });
         messages.push(result);
         after.outcome = output;

@@ -10,7 +10,7 @@
 // A deadline closes it by `onTimeout` (approve, reject → timed_out, escalate → the next level,
 // and past the last level → timed_out).
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { BatonErrorTypes, ErrorTypes, isDeferred, parseDuration, type ApprovalDecision, type ApprovalRecord, type ApprovalSpec, type ApprovalStatus, type RunnerMessage, type WorkflowError } from '@baton/core';
+import { BatonErrorTypes, ErrorTypes, isDeferred, parseDuration, type ApprovalDecision, type ApprovalRecord, type ApprovalSpec, type ApprovalStatus, type EventDraft, type RunnerMessage, type WorkflowError } from '@baton/core';
 import { re2RegExp } from '@baton/core/jq';
 import { z } from 'zod';
 
@@ -146,9 +146,13 @@ export function outputOf(status: 'approved' | 'rejected' | 'timed_out', approval
   };
 }
 
-/** The runner message that resolves the approval's attempt. */
-export function resultFor(approval: Pick<ApprovalRecord, 'runId' | 'attemptId' | 'spec' | 'reference'>, output: ApprovalOutput): RunnerMessage {
-  const base = { type: 'result' as const, runId: approval.runId, attemptId: approval.attemptId };
+/**
+ * The runner message that resolves the approval's attempt, carrying the audit entry that closed
+ * the approval (`closing`): logged just before the result is applied, and stored with it so that
+ * the sweeper's repair of a lost result logs it too.
+ */
+export function resultFor(approval: Pick<ApprovalRecord, 'runId' | 'attemptId' | 'spec' | 'reference'>, output: ApprovalOutput, closing: EventDraft): RunnerMessage {
+  const base = { type: 'result' as const, runId: approval.runId, attemptId: approval.attemptId, events: [closing] };
   if (output.decision === 'approved' || approval.spec.onReject === 'continue') return { ...base, status: 'completed', output };
   return { ...base, status: 'failed', error: approvalError(approval.reference, output) };
 }

@@ -119,8 +119,7 @@ async function timeOut(tx: RunnerTx, approval: ApprovalRecord, now: number, outc
   const status = approval.spec.onTimeout === 'approve' ? 'approved' : 'timed_out';
   const output = outputOf(status, approval, approval.decisions, new Date(now).toISOString());
   const event = { type: ApprovalEventTypes.timedOut, data: { approvalId: approval.id, level: approval.level, onTimeout: approval.spec.onTimeout, status } };
-  // Kept with its closing audit entry, as a decision's result is (approval-decisions.ts).
-  const result = { ...resultFor(approval, output), events: [event] } as RunnerMessage;
+  const result = resultFor(approval, output, event);
   await tx.updateApproval({ id: approval.id, status, level: approval.level, approvers: approval.approvers, outcome: output, result });
   outcome.runnerMessages.push(result);
 }
