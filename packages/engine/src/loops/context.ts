@@ -42,6 +42,16 @@ export async function afterCommit(ctx: LoopContext, outcome: BatchOutcome): Prom
   if (outcome.nextTimerAt !== undefined) ctx.timerWritten(outcome.nextTimerAt);
 }
 
+/** One step of a repeating loop (sweeper, epoch watch): a failure is logged, and the next round tries again. */
+export async function step(ctx: LoopContext, name: string, work: () => Promise<unknown>): Promise<void> {
+  if (ctx.signal.aborted) return;
+  try {
+    await work();
+  } catch (error) {
+    if (!ctx.signal.aborted) ctx.logger.error({ err: error, step: name }, 'sweep step failed; the next sweep tries again');
+  }
+}
+
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();

@@ -13,8 +13,8 @@
 import type { AttemptKind } from '@baton/core';
 import { noticeTask } from '../approvals.ts';
 import { send } from '../outbox.ts';
-import { sleep, type LoopContext } from './context.ts';
-import { redispatch, step, sweepOutbox, sweepPendingRuns } from './sweeper.ts';
+import { sleep, step, type LoopContext } from './context.ts';
+import { redispatch, sweepOutbox, sweepPendingRuns } from './sweeper.ts';
 
 const PAGE = 500;
 const EPOCH_CHECK_MS = 200;

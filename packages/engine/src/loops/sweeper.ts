@@ -10,7 +10,7 @@
 import type { AttemptKind, RunnerMessage, TaskMessage } from '@baton/core';
 import { approvalRepairs } from '../approvals.ts';
 import { relayClaimed, send } from '../outbox.ts';
-import { sleep, type LoopContext } from './context.ts';
+import { sleep, step, type LoopContext } from './context.ts';
 
 const PAGE = 500;
 
@@ -21,15 +21,6 @@ export async function sweepLoop(ctx: LoopContext): Promise<void> {
     await step(ctx, 'pending runs', () => sweepPendingRuns(ctx, { olderThanMs: ctx.options.pendingAgeMs }));
     await step(ctx, 'approvals', async () => send(ctx.bus, { tasks: [], events: [], runner: await approvalRepairs(ctx.store, ctx.clock()) }));
     await sleep(ctx.options.sweepIntervalMs, ctx.signal);
-  }
-}
-
-export async function step(ctx: LoopContext, name: string, work: () => Promise<unknown>): Promise<void> {
-  if (ctx.signal.aborted) return;
-  try {
-    await work();
-  } catch (error) {
-    if (!ctx.signal.aborted) ctx.logger.error({ err: error, step: name }, 'sweep step failed; the next sweep tries again');
   }
 }
 
