@@ -88,11 +88,14 @@ const SCENARIOS: Record<string, Scenario[]> = {
   }],
   'do-single.yaml': [{ name: 'one call', input: { petId: 1 }, script: { answer: respond(pet) }, status: 'completed', output: pet }],
   'emit.yaml': [{
-    name: 'a CloudEvent is emitted', input: { order: 1 }, status: 'completed', output: { order: 1 },
-    check: (log) => expect(log.emitted).toEqual([{
-      specversion: '1.0', id: expect.any(String), source: 'https://petstore.com', type: 'com.petstore.order.placed.v1', time: new Date(T0).toISOString(), datacontenttype: 'application/json',
-      data: { client: { firstName: 'Cruella', lastName: 'de Vil' }, items: [{ breed: 'dalmatian', quantity: 101 }] },
-    }]),
+    name: 'a CloudEvent is emitted; the task outputs it', input: { order: 1 }, status: 'completed',
+    check: (log) => {
+      expect(log.emitted).toEqual([{
+        specversion: '1.0', id: expect.any(String), source: 'https://petstore.com', type: 'com.petstore.order.placed.v1', time: new Date(T0).toISOString(), datacontenttype: 'application/json',
+        data: { client: { firstName: 'Cruella', lastName: 'de Vil' }, items: [{ breed: 'dalmatian', quantity: 101 }] },
+      }]);
+      expect(log.state.output).toEqual(log.emitted[0]);
+    },
   }],
   'for.yaml': [
     {

@@ -39,7 +39,8 @@ describe('emit', () => {
       { specversion: '1.0', id: expect.stringMatching(/^run-1:e\d+$/), source: 'https://example.com', type: 'com.example.done.v1', subject: 'o-1', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json', data: { id: 'o-1', fixed: true } },
     ]);
     expect(runScenario(doc, { id: 'o-1' }).emitted[0]!.id).toBe(log.emitted[0]!.id);
-    expect(log.state.output).toEqual({ id: 'o-1' });
+    // The task's raw output is the emitted event, as it left (dsl-reference.md "Emit"; the spec's emit.feature).
+    expect(log.state.output).toEqual(log.emitted[0]);
   });
 });
 

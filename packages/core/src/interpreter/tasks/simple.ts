@@ -66,7 +66,12 @@ export const waitTask: TaskHandler = {
   },
 };
 
-/** `emit`: a full CloudEvent with a deterministic id; the task's output is its input. */
+/**
+ * `emit`: a full CloudEvent — `specversion`, a deterministic `id` and `time` filled in unless
+ * given, `datacontenttype` application/json for data — and the task's raw output is that event,
+ * as the spec's conformance scenarios check (output properties id, specversion, time, source,
+ * type, data).
+ */
 export const emitTask: TaskHandler = {
   start(run, f, task) {
     if (task.spec.type !== 'emit') return;
@@ -86,6 +91,6 @@ export const emitTask: TaskHandler = {
     if (event.data !== undefined && event.datacontenttype === undefined) event.datacontenttype = 'application/json';
     run.checkValue(event, 'the emitted event', task.ref);
     run.effects.push({ kind: 'emit', event });
-    run.complete(f, input);
+    run.complete(f, event);
   },
 };
