@@ -28,6 +28,33 @@ export const ErrorTypes = {
   runtime: `${SPEC_ERRORS}/runtime`,
 } as const;
 
+/**
+ * The other spelling of the standard types: the specification's text writes
+ * `https://serverlessworkflow.io/spec/1.0.0/errors/<kind>` (ErrorTypes, what Baton raises), while
+ * its conformance scenarios (ctk/features) catch `https://serverlessworkflow.io/dsl/errors/types/<kind>`.
+ * Both name the same standard type wherever error types are compared (sameErrorType).
+ */
+const DSL_ERRORS = 'https://serverlessworkflow.io/dsl/errors/types';
+
+export type StandardErrorKind = keyof typeof ErrorTypes;
+
+/** The kind of a standard error type in either spelling (`communication` …), undefined for any other type. */
+export function standardErrorKind(type: string): StandardErrorKind | undefined {
+  for (const prefix of [SPEC_ERRORS, DSL_ERRORS]) {
+    if (type.length <= prefix.length + 1 || !type.startsWith(prefix) || type[prefix.length] !== '/') continue;
+    const kind = type.slice(prefix.length + 1);
+    return Object.hasOwn(ErrorTypes, kind) ? (kind as StandardErrorKind) : undefined;
+  }
+  return undefined;
+}
+
+/** Whether two error types are the same: equal strings, or one standard type in its two spellings. */
+export function sameErrorType(a: string, b: string): boolean {
+  if (a === b) return true;
+  const kind = standardErrorKind(a);
+  return kind !== undefined && kind === standardErrorKind(b);
+}
+
 /** Baton's own error types (catalog functions, runtime limits). */
 const BATON_ERRORS = 'https://baton.dev/errors';
 export const BatonErrorTypes = {

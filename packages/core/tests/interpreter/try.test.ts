@@ -35,6 +35,28 @@ describe('try/catch', () => {
     expect(log.state.error).toMatchObject({ status: 503, instance: '/do/0/attempt/try/0/get' });
   });
 
+  it('matches a standard errors.with type in either spelling (spec text and conformance scenarios)', () => {
+    const catching = (type: string) => tryCall(`        errors: { with: { type: ${type}, status: 404 } }
+        as: err
+        do:
+          - keep: { set: { error: '\${ $err }' } }`);
+    for (const type of ['https://serverlessworkflow.io/dsl/errors/types/communication', ErrorTypes.communication]) {
+      const log = runScenario(catching(type), {}, { answer: flaky(1, notFound) });
+      // The caught error keeps the type it was raised with.
+      expect(log.state).toMatchObject({ status: 'completed', output: { after: { error: { ...notFound.error, instance: '/do/0/attempt/try/0/get' } } } });
+    }
+    const raised = (type: string) => `${header}do:
+  - attempt:
+      try:
+        - fail: { raise: { error: { type: '${type}', status: 400 } } }
+      catch:
+        errors: { with: { type: ${ErrorTypes.validation} } }
+`;
+    expect(runScenario(raised('https://serverlessworkflow.io/dsl/errors/types/validation'), { in: 1 }).state).toMatchObject({ status: 'completed', output: { in: 1 } });
+    expect(runScenario(raised('https://serverlessworkflow.io/dsl/errors/types/expression'), {}).state).toMatchObject({ status: 'faulted', error: { type: 'https://serverlessworkflow.io/dsl/errors/types/expression' } });
+    expect(runScenario(catching('https://serverlessworkflow.io/dsl/errors/types/timeout'), {}, { answer: flaky(1, notFound) }).state.status).toBe('faulted');
+  });
+
   it('runs catch.do with the error in scope under catch.as', () => {
     const log = runScenario(tryCall(`        errors: { with: { status: 404 } }
         as: failure

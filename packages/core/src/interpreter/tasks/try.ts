@@ -11,6 +11,7 @@
 //   (a retried error is never silently swallowed). A caught error without retry and without
 //   catch.do is swallowed: the try task outputs its input.
 import type { WorkflowError } from '../../errors.ts';
+import { sameErrorType } from '../../errors.ts';
 import type { CompiledTask } from '../compile.ts';
 import type { CompiledCatch, CompiledRetry } from '../compile-tasks.ts';
 import { advanceList, runListFrom } from '../flow.ts';
@@ -59,10 +60,17 @@ function handleError(run: Run, f: string, task: CompiledTask, spec: CompiledCatc
   run.complete(f, input);
 }
 
-/** `errors.with`: every property given must equal the error's. */
+/**
+ * `errors.with`: every property given must equal the error's; a standard `type` matches in either
+ * spelling (`…/spec/1.0.0/errors/<kind>` or `…/dsl/errors/types/<kind>`, errors.ts sameErrorType).
+ */
 export function matchesFilter(filter: Record<string, unknown> | undefined, error: WorkflowError): boolean {
   if (filter === undefined) return true;
-  return Object.entries(filter).every(([key, expected]) => expected === undefined || String(error[key]) === String(expected));
+  return Object.entries(filter).every(([key, expected]) => {
+    if (expected === undefined) return true;
+    if (key === 'type') return sameErrorType(String(error.type), String(expected));
+    return String(error[key]) === String(expected);
+  });
 }
 
 /** Arms the retry (or retries at once without a delay); false when the policy says stop. */
