@@ -62,7 +62,7 @@ export type TaskSpecifics =
   | { type: 'call'; target: CallTarget; with: Template }
   | { type: 'agent'; agent: CompiledAgent }
   | { type: 'function'; fn: CompiledTask; with: Template }
-  | { type: 'workflow'; namespace: string; name: string; version: string; input: Template; await: boolean };
+  | { type: 'workflow'; namespace: string; name: string; version: string; input: Template; await: boolean; returnNone: boolean };
 
 export function compileTaskSpecifics(task: CompiledTask, c: Compiler): TaskSpecifics {
   const { def, ref } = task;
@@ -241,6 +241,11 @@ function compileRun(task: CompiledTask): TaskSpecifics {
     const kind = ['container', 'script', 'shell'].find((k) => (run as Record<string, unknown>)[k] !== undefined) ?? 'unknown';
     throw new CompileError(`run: ${kind} is not supported by Baton (supported: run.workflow)`, `${ref}/run/${kind}`);
   }
+  // `return` picks among a process's stdout, stderr and exit code; a workflow has its output only.
+  const returns = run.return ?? 'stdout';
+  if (returns !== 'stdout' && returns !== 'none') {
+    throw new CompileError(`run.return: ${returns} applies to container, script and shell processes; a workflow has no ${returns === 'code' ? 'exit code' : returns === 'stderr' ? 'stderr' : 'exit code nor stderr'} (use stdout, the default: the child's output, or none)`, `${ref}/run/return`);
+  }
   return {
     type: 'workflow',
     namespace: workflow.namespace,
@@ -248,5 +253,6 @@ function compileRun(task: CompiledTask): TaskSpecifics {
     version: workflow.version ?? 'latest',
     input: compileTemplate(workflow.input ?? {}),
     await: run.await !== false,
+    returnNone: returns === 'none',
   };
 }

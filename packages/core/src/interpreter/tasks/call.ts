@@ -36,7 +36,10 @@ export const callTask: TaskHandler = {
   outcome: effectOutcome,
 };
 
-/** `run: workflow`: a child run; with `await: false` the task completes at once with its input. */
+/**
+ * `run: workflow`: a child run; the raw output is the child's output (`return: stdout`, the
+ * default), null with `return: none`; with `await: false` the task completes at once with its input.
+ */
 export const runWorkflowTask: TaskHandler = {
   start(run, f, task) {
     if (task.spec.type !== 'workflow') return;
@@ -49,7 +52,10 @@ export const runWorkflowTask: TaskHandler = {
     if (!spec.await) return run.complete(f, input);
     run.update(f, { e: id });
   },
-  outcome: effectOutcome,
+  outcome(run, f, task, wait, outcome) {
+    const discard = task.spec.type === 'workflow' && task.spec.returnNone && outcome.type === 'task.completed';
+    effectOutcome(run, f, task, wait, discard ? { ...outcome, output: null } : outcome);
+  },
 };
 
 function effectOutcome(run: Run, f: string, task: CompiledTask, _wait: Wait, outcome: Outcome): void {
