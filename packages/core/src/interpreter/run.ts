@@ -255,7 +255,8 @@ export class Run {
 
   private begin(f: string): void {
     this.unstarted.delete(f);
-    const frame = this.frame(f);
+    // $task.startedAt is when the task begins, which a yield may put in a later decision than the frame's creation.
+    const frame = this.frame(f).at === this.env.now ? this.frame(f) : this.update(f, { at: this.env.now });
     const task = this.task(frame);
     const raw = frame.in;
     if (task.if && !this.condition(f, task.if, raw)) {
