@@ -6,7 +6,9 @@
 // of the task's namespace. A `use` that still arrives here (a task queued by an older version)
 // can only read secrets granted to every namespace (`*`).
 import { lookupSecrets, type WorkflowError } from '@baton/core';
+import { configurationError } from './errors.ts';
 import type { Authentication } from './payload.ts';
+import type { Redactor } from './redact.ts';
 
 export type Credentials =
   | { scheme: 'basic'; username: string; password: string }
@@ -30,6 +32,11 @@ export function resolveCredentials(authentication: Authentication | undefined, s
   if ('digest' in authentication) return userPassword('digest', authentication.digest, secrets);
   if ('bearer' in authentication) return bearer(authentication.bearer, secrets);
   return { ok: false, problem: 'authentication policy names no scheme' };
+}
+
+/** The error of a policy that could not be resolved: the secret's authorization error, or a configuration error. */
+export function credentialsError(failure: { problem: string; error?: WorkflowError }, redact: Redactor): WorkflowError {
+  return failure.error ? { ...failure.error, detail: redact(failure.problem) } : configurationError(failure.problem, redact);
 }
 
 /**
