@@ -4,6 +4,7 @@
 //   <out>/<service>/schema/…        the official workflow schema (read at run time)
 //   <out>/<service>/wasm-worker.mjs jq's fallback worker (real jq in WebAssembly)
 //   <out>/orchestrator/web/…        the dashboard (apps/web)
+//   <out>/orchestrator/web/vendor/… its browser libraries from npm (apps/web/vendor.json)
 //   <out>/migrations/*.sql          the database migrations (the orchestrator applies them)
 //   <out>/package.json              what must be in node_modules at run time (exact versions)
 // Kept outside the bundle (installed in the image's node_modules): jq-wasm, which loads its
@@ -16,6 +17,7 @@
 // Usage: node scripts/build.mjs [--outdir DIR] [--no-sourcemap]   (default DIR: dist)
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -74,10 +76,21 @@ for (const service of SERVICES) {
   cpSync(join(ROOT, 'packages/core/src/document/schema'), join(out, 'schema'), { recursive: true });
   cpSync(join(ROOT, 'packages/core/src/jq/wasm-worker.mjs'), join(out, 'wasm-worker.mjs'));
   // The dashboard's static files (services/orchestrator/src/routes/dashboard.ts finds them here).
-  if (service === 'orchestrator') cpSync(join(ROOT, 'apps/web'), join(out, 'web'), { recursive: true, filter: (path) => !path.endsWith('README.md') });
+  if (service === 'orchestrator') {
+    cpSync(join(ROOT, 'apps/web'), join(out, 'web'), { recursive: true, filter: (path) => !path.endsWith('README.md') });
+    copyVendorFiles(join(out, 'web', 'vendor'));
+  }
   built.push(service);
 }
 process.stdout.write(`built ${built.join(', ')} into ${outdir}\n`);
+
+/** The dashboard's browser libraries (apps/web/vendor.json: file → file in node_modules), copied beside it. */
+function copyVendorFiles(dir) {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'apps/web/vendor.json'), 'utf8'));
+  const require = createRequire(join(ROOT, 'package.json'));
+  mkdirSync(dir, { recursive: true });
+  for (const [file, target] of Object.entries(manifest)) cpSync(require.resolve(target), join(dir, file));
+}
 
 /** The run-time dependencies with the exact versions of the root package.json (the lockfile's). */
 function runtimeManifest() {

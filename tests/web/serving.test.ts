@@ -1,12 +1,13 @@
 // How the orchestrator serves the dashboard's files: no key, content types, revalidation, no
 // way out of the web folder, problems for unknown files, and both folder layouts.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EmbeddedBaton } from '@baton/cli/embedded';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findWebRoot, resolveWebPath } from '../../services/orchestrator/src/routes/dashboard.ts';
+import { findWebRoot, resolveWebPath, vendorFile } from '../../services/orchestrator/src/routes/dashboard.ts';
 import { startBaton } from './browser.ts';
 
 let baton: EmbeddedBaton;
@@ -66,11 +67,22 @@ describe('dashboard files', () => {
     '/ui/..%5c..%5cpackage.json',
     '/ui/.hidden.js',
     '/ui/js//app.js',
+    '/ui/vendor/nope.js',
+    '/ui/vendor/constructor',
+    '/ui/vendor/../vendor.json/elk.js',
+    '/ui/vendor/%2e%2e%2fpackage.json',
   ])('refuses %s with a 404 problem', async (path) => {
     const res = await get(path);
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(JSON.parse(res.body)).toMatchObject({ status: 404, type: 'https://baton.dev/problems/not-found' });
+  });
+
+  it('serves the browser libraries from npm (vendor.json) on this origin', async () => {
+    const elk = await get('/ui/vendor/elk.js');
+    expect(elk.status).toBe(200);
+    expect(elk.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(elk.body).toBe(readFileSync(createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js'), 'utf8'));
   });
 
   it('keeps the API behind its key', async () => {
@@ -99,6 +111,20 @@ describe('findWebRoot', () => {
       expect(findWebRoot(pathToFileURL(join(dist, 'elsewhere/main.mjs')).href)).toBeUndefined();
     } finally {
       rmSync(dist, { recursive: true, force: true });
+    }
+  });
+  it('serves a vendored library from the web folder\'s copy (the bundle) before node_modules', () => {
+    const web = mkdtempSync(join(tmpdir(), 'baton-web-'));
+    try {
+      writeFileSync(join(web, 'vendor.json'), JSON.stringify({ 'elk.js': 'elkjs/lib/elk.bundled.js', 'gone.js': 'no-such-package/x.js' }));
+      expect(vendorFile(web, 'elk.js')).toBe(createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js'));
+      expect(vendorFile(web, 'gone.js')).toBeUndefined();
+      expect(vendorFile(web, 'toString')).toBeUndefined();
+      mkdirSync(join(web, 'vendor'));
+      writeFileSync(join(web, 'vendor/elk.js'), '/* copy */');
+      expect(vendorFile(web, 'elk.js')).toBe(join(web, 'vendor/elk.js'));
+    } finally {
+      rmSync(web, { recursive: true, force: true });
     }
   });
   it('finds apps/web from the route module in the source tree', () => {

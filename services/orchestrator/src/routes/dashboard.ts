@@ -1,9 +1,12 @@
 // The dashboard (apps/web): static files served without an API key — GET / is the page, GET
 // /ui/* its scripts and styles. The page itself calls /api with the key its user pastes.
 // Plain files, no build step: the folder is found beside the bundle (dist/orchestrator/web, copied
-// by scripts/build.mjs) or in the source tree (apps/web).
+// by scripts/build.mjs) or in the source tree (apps/web). Browser libraries from npm (apps/web/
+// vendor.json: file name → file in node_modules) are served as /ui/vendor/<file>: from the web
+// folder's vendor/ (the bundle's copy) or else from node_modules — never from a CDN.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +54,25 @@ export function resolveWebPath(root: string, relative: string): string | undefin
   return full.startsWith(root + sep) ? full : undefined;
 }
 
+/** /ui/vendor/<file> → the file on disk: the web folder's copy, else the npm package's (vendor.json). */
+export function vendorFile(root: string, file: string, moduleUrl: string = import.meta.url): string | undefined {
+  const copy = resolveWebPath(root, `vendor/${file}`);
+  if (copy && existsSync(copy)) return copy;
+  let manifest: Record<string, unknown>;
+  try {
+    manifest = JSON.parse(readFileSync(join(root, 'vendor.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const target = Object.hasOwn(manifest, file) ? manifest[file] : undefined;
+  if (typeof target !== 'string') return undefined;
+  try {
+    return createRequire(moduleUrl).resolve(target);
+  } catch {
+    return undefined;
+  }
+}
+
 interface CachedFile {
   body: Buffer;
   etag: string;
@@ -62,7 +84,8 @@ export function registerDashboardRoutes(app: FastifyInstance, _ctx: ApiContext):
   const cache = new Map<string, CachedFile>();
 
   const serve = async (request: FastifyRequest, reply: FastifyReply, relative: string) => {
-    const path = root ? resolveWebPath(root, relative) : undefined;
+    const vendored = relative.startsWith('vendor/') && !relative.slice(7).includes('/');
+    const path = root ? (vendored ? vendorFile(root, relative.slice(7)) : resolveWebPath(root, relative)) : undefined;
     const type = CONTENT_TYPES[extname(relative).toLowerCase()];
     const file = path && type ? await load(cache, path) : undefined;
     if (!file || !type) {
