@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmbedded, type EmbeddedBaton } from '@baton/cli/embedded';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const API_KEY = 'bt_dashboard_test_admin_key';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -40,4 +40,42 @@ export async function call<T = any>(baton: EmbeddedBaton, method: string, path: 
 
 export function workflow(name: string, tasks: object[]): object {
   return { document: { dsl: '1.0.0', namespace: 'web', name, version: '1.0.0' }, do: tasks };
+}
+
+/** What went wrong on a page: uncaught errors and console errors (CSP violations among them). */
+export interface WatchedPage {
+  page: Page;
+  errors: string[];
+}
+
+/**
+ * A page signed in as a person does it: the key dialog, then the page at `hash`. The event
+ * stream points at a closed port, so run pages poll (one less moving part in these tests).
+ */
+export async function openSignedIn(browser: Browser, baton: EmbeddedBaton, hash = '#/runs', width = 1280): Promise<WatchedPage> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('WebSocket connection to')) errors.push(message.text());
+  });
+  page.on('dialog', (dialog) => void dialog.accept());
+  await page.goto(`${baton.url}/${hash}`);
+  const dialog = page.getByRole('dialog', { name: 'API key' });
+  await dialog.getByLabel('Key', { exact: true }).fill(API_KEY);
+  await dialog.getByText('Advanced').click();
+  await dialog.getByLabel('Event stream URL').fill('ws://127.0.0.1:9/v1/stream');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  return { page, errors };
+}
+
+/** The page as it stands, at desktop width and at phone width (artefacts for people, not compared). */
+export async function screenshotBoth(page: Page, name: string): Promise<void> {
+  const viewport = page.viewportSize() ?? { width: 1280, height: 900 };
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: screenshotPath(`${name}-desktop`), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: screenshotPath(`${name}-phone`), fullPage: true });
+  await page.setViewportSize(viewport);
 }

@@ -6,6 +6,9 @@ const load = (file: string): Promise<any> => import(new URL(`../../apps/web/js/$
 const format = await load('format.js');
 const timeline = await load('timeline.js');
 const feed = await load('feed.js');
+const markdown = await load('shared/markdown.js');
+const schemaForm = await load('shared/schema-form.js');
+const tree = await load('shared/tree.js');
 
 const event = (seq: number, type: string, data: object = {}) => ({ seq, type, time: `2026-11-27T12:00:0${seq % 10}.000Z`, data });
 const TASK = 'io.serverlessworkflow.task.';
@@ -31,6 +34,16 @@ describe('format', () => {
     expect(format.relativeTime('2026-11-27T09:00:00.000Z', now)).toBe('3 h ago');
     expect(format.relativeTime('2026-11-20T09:00:00.000Z', now)).toBe('2026-11-20');
     expect(format.relativeTime('not a date', now)).toBe('—');
+  });
+
+  it('says how long until (deadlines)', () => {
+    const now = Date.parse('2026-11-27T12:00:00.000Z');
+    expect(format.relativeTime('2026-11-27T12:00:05.000Z', now)).toBe('in a few seconds');
+    expect(format.relativeTime('2026-11-27T12:00:40.000Z', now)).toBe('in 40 s');
+    expect(format.relativeTime('2026-11-27T12:05:00.000Z', now)).toBe('in 5 min');
+    expect(format.relativeTime('2026-11-27T14:00:00.000Z', now)).toBe('in 2 h');
+    expect(format.relativeTime('2026-11-30T12:00:00.000Z', now)).toBe('in 3 d');
+    expect(format.relativeTime('2027-03-01T12:00:00.000Z', now)).toBe('2027-03-01');
   });
 
   it('parses the input editor and explains JSON mistakes', () => {
@@ -94,5 +107,33 @@ describe('feed', () => {
     expect(feed.streamUrl({ protocol: 'http:', hostname: 'baton.local' })).toBe('ws://baton.local:8085/v1/stream');
     expect(feed.streamUrl({ protocol: 'https:', hostname: '::1' })).toBe('wss://[::1]:8085/v1/stream');
     expect(feed.streamUrl({ protocol: 'http:', hostname: 'x' }, 'wss://proxy.example/stream')).toBe('wss://proxy.example/stream');
+  });
+});
+
+describe('shared renderers (the inbox and the signed-link approval page)', () => {
+  it('draws markdown as a tree whose text stays text', () => {
+    const nodes = markdown.markdownTree('# Title\n\n**Reason:** see [the quote](https://example.com/q) and `x<y`\n\n- one\n- *two*\n\n<script>alert(1)</script>', { topHeading: 3 });
+    expect(nodes.map((n: any) => n.tag)).toEqual(['h3', 'p', 'ul', 'p']);
+    expect(tree.toHtml(nodes)).toBe(
+      '<h3>Title</h3><p><strong>Reason:</strong> see <a href="https://example.com/q" rel="noopener noreferrer">the quote</a> and <code>x&lt;y</code></p>' +
+        '<ul><li>one</li><li><em>two</em></li></ul><p>&lt;script&gt;alert(1)&lt;/script&gt;</p>',
+    );
+    // Only http(s) and mailto links become links.
+    expect(tree.toHtml(markdown.markdownTree('[x](javascript:alert(1))'))).toBe('<p>[x](javascript:alert(1))</p>');
+  });
+
+  it('refuses tags and attributes a tree must not hold', () => {
+    expect(() => tree.toHtml({ tag: 'script', children: [] })).toThrow(/cannot hold <script>/);
+    expect(tree.toHtml({ tag: 'a', attrs: { href: 'javascript:x', onclick: 'x', style: 'x', title: '"q"' }, children: ['a'] })).toBe('<a title="&quot;q&quot;">a</a>');
+  });
+
+  it('draws a form from a JSON Schema and reads the fields back as typed data', () => {
+    const form = { type: 'object', required: ['cc'], properties: { cc: { type: 'string', title: 'Cost center' }, n: { type: 'integer', minimum: 1 }, ok: { type: 'boolean' }, tags: { type: 'array' }, r: { enum: ['eu', 'us'] } } };
+    const html = tree.toHtml(schemaForm.formTree(form, { idPrefix: 'x-', values: { 'f.r': 'us' } }));
+    expect(html).toContain('<label for="x-cc">Cost center <span class="req" aria-hidden="true">*</span></label><input type="text" id="x-cc" name="f.cc" required value="">');
+    expect(html).toContain('<input type="number" step="1" min="1" id="x-n" name="f.n" value="">');
+    expect(html).toContain('<option value="us" selected>us</option>');
+    expect(html).toContain('<textarea id="x-tags" name="f.tags" placeholder="JSON"></textarea>');
+    expect(schemaForm.formData(form, { 'f.cc': 'A1', 'f.n': '3', 'f.tags': '["a"]', 'f.r': '' })).toEqual({ cc: 'A1', n: 3, ok: false, tags: ['a'] });
   });
 });

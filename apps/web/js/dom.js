@@ -2,6 +2,7 @@
 // (never markup), so run inputs, outputs, names and event data — all untrusted — cannot inject
 // elements or scripts. Nothing in the dashboard assigns innerHTML.
 /* global document */
+import { treeAttributes, treeTag } from './shared/tree.js';
 
 /**
  * h('a', { href: '#/runs', class: 'link', onclick: fn }, 'text', child, [more])
@@ -34,3 +35,14 @@ export function mount(parent, ...children) {
   return append(parent, children);
 }
 
+
+/** DOM nodes of a markup tree (js/shared/tree.js: the markdown and form renderers' output). */
+export function fromTree(nodes) {
+  return [nodes].flat(Infinity).filter((n) => n !== undefined && n !== null && n !== false).map((node) => {
+    if (typeof node !== 'object') return document.createTextNode(String(node));
+    const el = document.createElement(treeTag(node.tag));
+    for (const [name, value] of treeAttributes(node.attrs)) el.setAttribute(name, value);
+    el.append(...fromTree(node.children ?? []));
+    return el;
+  });
+}

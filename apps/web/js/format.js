@@ -27,16 +27,21 @@ export function runDuration(run, now = Date.now()) {
   return Number.isFinite(from) && Number.isFinite(to) ? Math.max(0, to - from) : NaN;
 }
 
-/** "just now", "5 min ago", "3 h ago", then a date. */
+/** "just now", "5 min ago", "3 h ago", "in 5 min", "in 2 d", then a date (deadlines are in the future). */
 export function relativeTime(iso, now = Date.now()) {
   const t = Date.parse(iso);
   if (!Number.isFinite(t)) return '—';
   const s = Math.round((now - t) / 1000);
-  if (s < 10) return 'just now';
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return new Date(t).toISOString().slice(0, 10);
+  const future = s < 0;
+  const a = Math.abs(s);
+  if (a < 10) return future ? 'in a few seconds' : 'just now';
+  let span;
+  if (a < 60) span = `${a} s`;
+  else if (a < 3600) span = `${Math.floor(a / 60)} min`;
+  else if (a < 86400) span = `${Math.floor(a / 3600)} h`;
+  else if (future && a < 30 * 86400) span = `${Math.floor(a / 86400)} d`;
+  else return new Date(t).toISOString().slice(0, 10);
+  return future ? `in ${span}` : `${span} ago`;
 }
 
 /** 2026-11-27 11:10:12.486 UTC (what an operator compares with logs). */

@@ -1,102 +1,26 @@
 // The approval page's HTML: self-contained (inline CSS, no script, no external asset), every
-// value escaped. The description is markdown rendered by a small, safe subset renderer (the
-// text is escaped first, then a few constructs are turned into tags); the form is generated
-// from the approval's JSON Schema.
+// value escaped. The description (markdown) and the form (from the approval's JSON Schema) come
+// from the renderers the dashboard's inbox uses too (apps/web/js/shared: one markup tree, written
+// here as HTML text, there as DOM nodes).
 import type { ApprovalRecord } from '@baton/core';
+import { markdownTree } from '../../../apps/web/js/shared/markdown.js';
+import { formData, formProperties, formTree } from '../../../apps/web/js/shared/schema-form.js';
+import { escapeHtml, toHtml } from '../../../apps/web/js/shared/tree.js';
 import { unsafeIntegerIssue } from './form-numbers.ts';
 import { jsonValueIssue } from './storable.ts';
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** Inline markdown on already-escaped text: code, bold, italic, http(s)/mailto links. */
-function inline(escaped: string): string {
-  return escaped
-    .replace(/`([^`]+)`/g, '<code>$1</code>')
-    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
-    .replace(/(^|[\s(])[*_]([^*_\s][^*_]*)[*_]/g, '$1<em>$2</em>')
-    .replace(/\[([^\]]+)\]\(((?:https?:\/\/|mailto:)[^\s)"]+)\)/g, '<a href="$2" rel="noopener noreferrer">$1</a>');
-}
-
-/** Markdown (headings, paragraphs, lists, fenced code, inline marks) to HTML. Raw HTML is shown as text. */
-export function renderMarkdown(markdown: string): string {
-  const out: string[] = [];
-  const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
-  let paragraph: string[] = [];
-  let list: { tag: 'ul' | 'ol'; items: string[] } | undefined;
-  const flush = () => {
-    if (paragraph.length > 0) out.push(`<p>${inline(escapeHtml(paragraph.join(' ')))}</p>`);
-    paragraph = [];
-    if (list) out.push(`<${list.tag}>${list.items.map((i) => `<li>${inline(escapeHtml(i))}</li>`).join('')}</${list.tag}>`);
-    list = undefined;
-  };
-  for (let i = 0; i < lines.length; i += 1) {
-    const line = lines[i]!;
-    if (line.startsWith('```')) {
-      flush();
-      const code: string[] = [];
-      for (i += 1; i < lines.length && !lines[i]!.startsWith('```'); i += 1) code.push(lines[i]!);
-      out.push(`<pre><code>${escapeHtml(code.join('\n'))}</code></pre>`);
-      continue;
-    }
-    const heading = /^(#{1,6})\s+(.*)$/.exec(line);
-    const bullet = /^\s*[-*+]\s+(.*)$/.exec(line);
-    const numbered = /^\s*\d+[.)]\s+(.*)$/.exec(line);
-    if (heading) {
-      flush();
-      const level = Math.min(6, heading[1]!.length + 1); // the page's title is the h1
-      out.push(`<h${level}>${inline(escapeHtml(heading[2]!))}</h${level}>`);
-    } else if (bullet || numbered) {
-      const tag = bullet ? 'ul' : 'ol';
-      if (paragraph.length > 0 || (list && list.tag !== tag)) flush();
-      list ??= { tag, items: [] };
-      list.items.push((bullet ?? numbered)![1]!);
-    } else if (line.trim() === '') {
-      flush();
-    } else {
-      if (list) flush();
-      paragraph.push(line.trim());
-    }
-  }
-  flush();
-  return out.join('\n');
-}
+export { escapeHtml };
 
 type Schema = Record<string, any>;
 
+/** Markdown (headings, paragraphs, lists, fenced code, inline marks) to HTML. Raw HTML is shown as text. */
+export function renderMarkdown(markdown: string): string {
+  return toHtml(markdownTree(markdown, { topHeading: 2 })); // the page's title is the h1
+}
+
 /** One input per top-level property of the form schema; values as submitted are kept on a re-render. */
 export function renderForm(form: Schema | undefined, values: Record<string, string> = {}): string {
-  const properties: Record<string, Schema> = form && typeof form.properties === 'object' ? form.properties : {};
-  const required = new Set<string>(Array.isArray(form?.required) ? form.required : []);
-  return Object.entries(properties)
-    .map(([name, schema]) => {
-      const id = `f-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-      const field = `f.${name}`;
-      const label = `<label for="${escapeHtml(id)}">${escapeHtml(String(schema.title ?? name))}${required.has(name) ? ' <span class="req">*</span>' : ''}</label>`;
-      const help = schema.description ? `<small>${escapeHtml(String(schema.description))}</small>` : '';
-      const value = values[field];
-      const attrs = `id="${escapeHtml(id)}" name="${escapeHtml(field)}"${required.has(name) && schema.type !== 'boolean' ? ' required' : ''}`;
-      let input: string;
-      if (Array.isArray(schema.enum)) {
-        const options = schema.enum.map((v: unknown) => `<option value="${escapeHtml(String(v))}"${value === String(v) ? ' selected' : ''}>${escapeHtml(String(v))}</option>`).join('');
-        input = `<select ${attrs}><option value=""></option>${options}</select>`;
-      } else if (schema.type === 'boolean') {
-        input = `<input type="checkbox" ${attrs}${value === 'on' ? ' checked' : ''}>`;
-      } else if (schema.type === 'number' || schema.type === 'integer') {
-        const bounds = `${schema.minimum !== undefined ? ` min="${Number(schema.minimum)}"` : ''}${schema.maximum !== undefined ? ` max="${Number(schema.maximum)}"` : ''}`;
-        input = `<input type="number" step="${schema.type === 'integer' ? '1' : 'any'}"${bounds} ${attrs} value="${escapeHtml(value ?? '')}">`;
-      } else if (schema.type === 'string' || schema.type === undefined) {
-        const type = schema.format === 'email' ? 'email' : schema.format === 'date' ? 'date' : 'text';
-        input = schema.maxLength !== undefined && schema.maxLength <= 200
-          ? `<input type="${type}" maxlength="${Number(schema.maxLength)}" ${attrs} value="${escapeHtml(value ?? '')}">`
-          : `<input type="${type}" ${attrs} value="${escapeHtml(value ?? '')}">`;
-      } else {
-        input = `<textarea ${attrs} placeholder="JSON">${escapeHtml(value ?? '')}</textarea>`;
-      }
-      return `<div class="field">${label}${input}${help}</div>`;
-    })
-    .join('\n');
+  return toHtml(formTree(form, { values, idPrefix: 'f-' }));
 }
 
 /**
@@ -105,34 +29,15 @@ export function renderForm(form: Schema | undefined, values: Record<string, stri
  * in an integer field) or JSON nested too deeply: refused here, as the API refuses them.
  */
 export function formValues(form: Schema | undefined, fields: Record<string, string>): { data: Record<string, unknown>; errors: string[] } {
-  const properties: Record<string, Schema> = form && typeof form.properties === 'object' ? form.properties : {};
+  const schemas = new Map(formProperties(form).properties);
   const data: Record<string, unknown> = {};
   const errors: string[] = [];
-  for (const [name, schema] of Object.entries(properties)) {
-    const raw = fields[`f.${name}`];
-    if (schema.type === 'boolean') {
-      data[name] = raw === 'on' || raw === 'true';
-      continue;
-    }
-    if (raw === undefined || raw === '') continue;
-    const value = fieldValue(schema, raw);
-    const issue = jsonValueIssue(value) ?? unsafeIntegerIssue(schema, value);
+  for (const [name, value] of Object.entries(formData(form, fields))) {
+    const issue = jsonValueIssue(value) ?? unsafeIntegerIssue(schemas.get(name), value);
     if (issue) errors.push(`${[name, ...issue.path].join('.')}: ${issue.message}`);
     else data[name] = value;
   }
   return { data, errors };
-}
-
-function fieldValue(schema: Schema, raw: string): unknown {
-  if (schema.type === 'number' || schema.type === 'integer') return Number.isNaN(Number(raw)) ? raw : Number(raw);
-  if (schema.type === 'object' || schema.type === 'array') {
-    try {
-      return JSON.parse(raw) as unknown;
-    } catch {
-      return raw;
-    }
-  }
-  return raw;
 }
 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
