@@ -57,10 +57,6 @@ const REFUSED: Record<string, [feature: string, path: string]> = {
   'mock-service-extension.yaml': ['use.extensions', '/use/extensions'],
   'run-script-with-stdin-and-arguments.yaml': ['run.script', '/do/0/runScript'],
   'run-shell-stdin-and-arguments.yaml': ['run.shell', '/do/1/runShell'],
-  'schedule-cron.yaml': ['schedule', '/schedule'],
-  'schedule-event-driven.yaml': ['schedule', '/schedule'],
-  'set-expression.yaml': ['schedule', '/schedule'],
-  'set.yaml': ['schedule', '/schedule'],
 };
 for (const file of FILES) {
   if (file.startsWith('run-container') || file.startsWith('run-return')) {

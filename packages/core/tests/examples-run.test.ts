@@ -31,7 +31,29 @@ const event = (at: number, type: string, data: unknown) => ({ at, event: { type,
 const temperature = (at: number, t: number) => event(at, 'com.fake-hospital.vitals.measurements.temperature', { temperature: t });
 const bpm = (at: number, b: number) => event(at, 'com.fake-hospital.vitals.measurements.bpm', { bpm: b });
 
+// A run started by an event schedule has the array of consumed CloudEvents as input (dsl.md,
+// "Input of event-driven scheduled workflows"); a clock schedule's run has the API's default {}.
+const trigger = { specversion: '1.0', id: 'e1', source: 'https://example.com', type: 'io.serverlessworkflow.samples.events.trigger.v1', data: { n: 1 } };
+const heartbeat = {
+  specversion: '1.0', id: 'h1', source: 'monitor', type: 'com.example.hospital.events.patients.heartbeat.low',
+  data: { patient: { id: 'p1', name: 'Ana', room: { number: 12 }, vitals: { bpm: 38 } }, timestamp: '2026-12-03T10:00:00Z' },
+};
+
 const SCENARIOS: Record<string, Scenario[]> = {
+  'schedule-cron.yaml': [{
+    name: 'a tick runs the backup call', input: {}, script: { answer: respond({ started: true }) }, status: 'completed', output: { started: true },
+    check: (log) => expect(payloads(log)).toEqual([{ method: 'post', endpoint: 'https://example.com/api/v1/backup/start' }]),
+  }],
+  'schedule-event-driven.yaml': [{
+    name: 'the triggering event is $workflow.input[0]', input: [heartbeat], script: { answer: respond({ notified: true }) }, status: 'completed', output: { notified: true },
+    check: (log) => expect(payloads(log)).toEqual([{
+      method: 'post',
+      endpoint: 'https://hospital.example.com/api/v1/notify',
+      body: { patientId: 'p1', patientName: 'Ana', roomNumber: 12, vitals: { heartRate: 38, timestamp: '2026-12-03T10:00:00Z' }, message: "Alert: Patient's heartbeat is critically low. Immediate attention required." },
+    }]),
+  }],
+  'set-expression.yaml': [{ name: 'the output is the triggering event', input: [trigger], status: 'completed', output: trigger }],
+  'set.yaml': [{ name: 'startEvent is the triggering event', input: [trigger], status: 'completed', output: { startEvent: trigger } }],
   'authentication-bearer-uri-format.yaml': [{
     name: 'bearer token from the input, URI template', input: { petId: 1, token: 'tok' }, script: { answer: respond(pet) }, status: 'completed', output: pet,
     check: (log) => expect(payloads(log)).toEqual([{ method: 'get', endpoint: { uri: 'https://petstore.swagger.io/v2/pet/1', authentication: { bearer: { token: 'tok' } } } }]),
@@ -249,10 +271,6 @@ const REJECTED: Record<string, string> = {
   'run-return-stderr.yaml': 'run: container',
   'run-script-with-stdin-and-arguments.yaml': 'run: script',
   'run-shell-stdin-and-arguments.yaml': 'run: shell',
-  'schedule-cron.yaml': 'schedule',
-  'schedule-event-driven.yaml': 'schedule',
-  'set-expression.yaml': 'schedule',
-  'set.yaml': 'schedule',
 };
 
 const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml') || f.endsWith('.json')).sort();

@@ -14,11 +14,12 @@ import {
   type RunUpdate,
   type RunnerMessage,
   type RunnerTx,
+  type RunTrigger,
   type RuntimeDescriptor,
   type Store,
   type WorkflowError,
 } from '@baton/core';
-import { DEFAULT_LIMITS, decide, limitError, type Limits } from '@baton/core/interpreter';
+import { DEFAULT_LIMITS, LifecycleTypes, decide, limitError, type Limits } from '@baton/core/interpreter';
 import { applyApprovalDeadlines } from './approvals.ts';
 import { MissingDefinitions, type DefinitionCache } from './definitions.ts';
 import { applyEffects, depthOf, emptyWrites, rootOf, write, type Writes } from './effects.ts';
@@ -81,9 +82,9 @@ export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessa
 }
 
 /** One thing to do to a run: decide on an input, append events without a decision, or fault it. */
-type Step = { input: Input } | { append: EventDraft[] } | { fault: WorkflowError };
+type Step = { input: Input; trigger?: RunTrigger } | { append: EventDraft[] } | { fault: WorkflowError };
 
-async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], faults: readonly EngineFault[], startInputs: Map<string, unknown>): Promise<BatchOutcome> {
+async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], faults: readonly EngineFault[], startInputs: Map<string, StartInput>): Promise<BatchOutcome> {
   const steps = new Map<string, Step[]>();
   const stepsOf = (runId: string) => steps.get(runId) ?? steps.set(runId, []).get(runId)!;
   for (const m of messages) stepsOf(m.runId);
@@ -102,7 +103,8 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
     if (message.type === 'events') stepsOf(m.runId).push({ append: message.events });
     else {
       if (message.type === 'result' && message.events) stepsOf(m.runId).push({ append: message.events });
-      stepsOf(m.runId).push({ input: toInput(message, startInputs) });
+      const trigger = message.type === 'start' ? startInputs.get(m.runId)?.trigger : undefined;
+      stepsOf(m.runId).push({ input: toInput(message, startInputs), ...(trigger && { trigger }) });
     }
   }
   for (const f of faults) stepsOf(f.runId).push({ fault: f.error });
@@ -152,15 +154,21 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   return outcome;
 }
 
+/** What a run starts with: its input, and what started it (for its workflow.started event). */
+interface StartInput {
+  input: unknown;
+  trigger?: RunTrigger;
+}
+
 /** Inputs of runs to start, read before the transaction; their definitions are loaded too. */
-async function loadStartInputs(deps: ApplyDeps, messages: readonly RunnerMessage[]): Promise<Map<string, unknown>> {
+async function loadStartInputs(deps: ApplyDeps, messages: readonly RunnerMessage[]): Promise<Map<string, StartInput>> {
   const starts = messages.filter((m) => m.type === 'start').map((m) => m.runId);
   const runs = await Promise.all(starts.map((id) => deps.store.getRun(id)));
-  const inputs = new Map<string, unknown>();
+  const inputs = new Map<string, StartInput>();
   const definitionIds = new Set<string>();
   for (const run of runs) {
     if (!run) continue;
-    inputs.set(run.id, run.input);
+    inputs.set(run.id, { input: run.input, ...(run.trigger && { trigger: run.trigger }) });
     definitionIds.add(run.definitionId);
   }
   const unknown = [...definitionIds].filter((id) => !deps.definitions.has(id));
@@ -168,10 +176,10 @@ async function loadStartInputs(deps: ApplyDeps, messages: readonly RunnerMessage
   return inputs;
 }
 
-function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' }>, startInputs: Map<string, unknown>): Input {
+function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' }>, startInputs: Map<string, StartInput>): Input {
   switch (message.type) {
     case 'start':
-      return { type: 'start', input: startInputs.get(message.runId) ?? null };
+      return { type: 'start', input: startInputs.get(message.runId)?.input ?? null };
     case 'result':
       return message.status === 'completed'
         ? { type: 'task.completed', effectId: effectIdOf(message.attemptId), output: message.output }
@@ -233,7 +241,9 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writ
     changed = true;
     for (const [key, value] of Object.entries(decision.usage ?? {})) usage[key] = (usage[key] ?? 0) + value;
     outcome.transitions += 1;
-    for (const draft of decision.events) append(draft.type, draft.data);
+    // What started the run is part of its workflow.started event (API, schedule, event, parent run).
+    const trigger = 'input' in step ? step.trigger : undefined;
+    for (const draft of decision.events) append(draft.type, trigger && draft.type === LifecycleTypes.workflowStarted ? { ...(draft.data as object), trigger } : draft.data);
     for (const failure of applyEffects(deps.definitions, now, run, decision, writes, limits)) queue.push({ input: failure });
   }
   if (!changed || !state) {

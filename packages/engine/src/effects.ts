@@ -98,7 +98,17 @@ export function applyEffects(definitions: DefinitionCache, now: number, run: Loc
           break;
         }
         const id = childRunId(run.id, effect.id);
-        writes.childRuns.push({ id, definitionId: definition.id, namespace: definition.namespace, name: definition.name, version: definition.version, input: effect.input, parentRunId: run.id, parentEffectId: effect.id });
+        writes.childRuns.push({
+          id,
+          definitionId: definition.id,
+          namespace: definition.namespace,
+          name: definition.name,
+          version: definition.version,
+          input: effect.input,
+          parentRunId: run.id,
+          parentEffectId: effect.id,
+          trigger: { kind: 'workflow', parentRunId: run.id },
+        });
         writes.attempts.push({ id: key, runId: run.id, effectId: effect.id, kind: 'workflow', reference: effect.reference, payload: { childRunId: id } });
         writes.runner.push({ type: 'start', runId: id });
         break;

@@ -6,6 +6,7 @@ import type { Bus, CloudEvent, ListenRecord, RunnerMessage, Store } from '@baton
 import { matchEvent } from '@baton/core/interpreter';
 import type { Logger } from 'pino';
 import { emptyRelay, runnerRows, send } from './outbox.ts';
+import { scheduleEvent } from './schedules.ts';
 
 /** Time limit of one filter expression evaluated on an incoming event. */
 const FILTER_JQ_TIMEOUT_MS = 100;
@@ -27,19 +28,27 @@ export function matchingListens(listens: readonly ListenRecord[], event: CloudEv
   return listens.filter((listen) => listen.filters.some(matches));
 }
 
+/** Where a posted event went: the listens it was delivered to, the runs `on` schedules started. */
+export interface EventRouting {
+  listens: ListenRecord[];
+  runs: string[];
+}
+
 /**
  * Finds the matching listens (of runs in `namespace` when given: a namespace-restricted key
- * delivers only to its own runs), records one runner message per listen in the outbox, and relays
- * them. Returns the listens the event was delivered to.
+ * delivers only to its own runs) and the `on` schedules that consume the event (schedules.ts),
+ * records one runner message per listen and the runs the schedules start in the outbox — one
+ * transaction — and relays them.
  */
-export async function routeCloudEvent(store: Store, bus: Bus, event: CloudEvent, namespace?: string, logger?: Logger): Promise<ListenRecord[]> {
+export async function routeCloudEvent(store: Store, bus: Bus, event: CloudEvent, namespace?: string, logger?: Logger): Promise<EventRouting> {
   const pending = emptyRelay();
-  const matched = await store.transaction(async (tx) => {
+  const routing = await store.transaction(async (tx) => {
     const listens = matchingListens(await tx.listensForType(event.type, namespace), event);
     const messages: RunnerMessage[] = listens.map((listen) => ({ type: 'event', runId: listen.runId, listenId: listen.listenId, event }));
     if (messages.length > 0) await tx.insertOutbox(runnerRows(messages, pending));
-    return listens;
+    const runs = await scheduleEvent(tx, event, namespace, pending);
+    return { listens, runs };
   });
   if (pending.runner.length > 0) await send(bus, pending).catch((error: unknown) => logger?.warn({ err: error }, 'relaying event deliveries failed; the outbox sweeper will send them'));
-  return matched;
+  return routing;
 }

@@ -4,6 +4,7 @@
 //   timers   moves due timers into the durable inbox                (loops/timers.ts)
 //   sweeper  re-sends what the outbox or a crash left                (loops/sweeper.ts)
 //   epochs   re-sends what was in flight when the transport lost its data (loops/epochs.ts)
+//   schedules starts the runs of due schedule ticks                   (loops/schedules.ts)
 // Several runners may run at once: runs are serialised by row locks, every message is applied once
 // (dedupe.ts), and every loop claims its rows so that no two runners do the same work.
 import type { AttemptKind, Bus, RuntimeDescriptor, Store } from '@baton/core';
@@ -18,6 +19,7 @@ import { inboxLoop } from './loops/inbox.ts';
 import { epochLoop } from './loops/epochs.ts';
 import { sweepLoop } from './loops/sweeper.ts';
 import { timerLoop } from './loops/timers.ts';
+import { scheduleLoop } from './loops/schedules.ts';
 
 export interface RunnerOptions {
   /** Consumer name on the bus (unique per process); also names this runner in epoch claims. */
@@ -28,6 +30,8 @@ export interface RunnerOptions {
   visibilityMs: number;
   /** Longest sleep of the timer loop when no timer is known to be due sooner. */
   timerPollMs: number;
+  /** Longest sleep of the schedule loop (how soon a schedule registered elsewhere is seen). */
+  schedulePollMs: number;
   sweepIntervalMs: number;
   /** Runs still pending after this long get their start message again. */
   pendingAgeMs: number;
@@ -40,6 +44,7 @@ export const defaultRunnerOptions: Omit<RunnerOptions, 'consumer'> = {
   concurrency: 4,
   visibilityMs: 30_000,
   timerPollMs: 250,
+  schedulePollMs: 250,
   sweepIntervalMs: 2_000,
   pendingAgeMs: 10_000,
   redispatchAfterMs: { http: 10 * 60_000, agent: 30 * 60_000, workflow: 30_000 },
@@ -98,7 +103,7 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
   return {
     async start() {
       for (let i = 0; i < options.concurrency; i += 1) loops.push(inboxLoop(ctx));
-      loops.push(timers.run(), sweepLoop(ctx), epochLoop(ctx));
+      loops.push(timers.run(), sweepLoop(ctx), epochLoop(ctx), scheduleLoop(ctx));
       logger.info({ consumer: options.consumer, concurrency: options.concurrency }, 'workflow-runner started');
     },
     async stop() {

@@ -90,7 +90,7 @@ describe('a request that triggers work is recorded before it answers', () => {
     const listener = await b.create('listener');
     await b.status(listener, 'waiting');
     const matched = await routeCloudEvent(b.store, down, { specversion: '1.0', id: 'ev-1', source: 'https://example.com', type: 'com.example.ready', data: { n: 3 } }, NAMESPACE);
-    expect(matched.map((l) => l.runId)).toEqual([listener]);
+    expect(matched.listens.map((l) => l.runId)).toEqual([listener]);
     expect((await b.status(listener, 'completed')).output).toEqual({ got: 3 });
   });
 
@@ -98,7 +98,7 @@ describe('a request that triggers work is recorded before it answers', () => {
     await b.runner();
     const listener = await b.create('listener');
     await b.status(listener, 'waiting');
-    expect(await routeCloudEvent(b.store, down, { specversion: '1.0', id: 'ev-2', source: 'https://example.com', type: 'com.example.ready' }, 'elsewhere')).toEqual([]);
+    expect(await routeCloudEvent(b.store, down, { specversion: '1.0', id: 'ev-2', source: 'https://example.com', type: 'com.example.ready' }, 'elsewhere')).toEqual({ listens: [], runs: [] });
     expect(await owed(listener)).toEqual([]);
     await routeCloudEvent(b.store, b.bus, { specversion: '1.0', id: 'ev-3', source: 'https://example.com', type: 'com.example.ready', data: { n: 4 } }, NAMESPACE);
     await b.status(listener, 'completed');

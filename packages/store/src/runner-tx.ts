@@ -8,6 +8,8 @@ import { deleteListens, deleteListensOfRuns, insertListens, listensForType } fro
 import { insertOutbox, takeOutbox } from './sql/outbox.ts';
 import { lockRuns, saveRuns, setEventSeqs } from './sql/run-transitions.ts';
 import { countTreeRuns, insertRuns } from './sql/runs.ts';
+import { latestVersion, putDefinition } from './sql/definitions.ts';
+import { deleteSchedule, insertScheduledRuns, liveRunsOf, lockDueSchedules, lockEventSchedules, lockSchedule, lockScheduleOf, putSchedule, updateSchedules } from './sql/schedules.ts';
 import { deleteTimers, deleteTimersOfRuns, insertTimers, takeDueTimers, takeTimers } from './sql/timers.ts';
 
 export function runnerTx(tx: Queryable): RunnerTx {
@@ -47,5 +49,16 @@ export function runnerTx(tx: Queryable): RunnerTx {
     lockApproval: (id) => lockApproval(tx, id),
     updateApproval: (update) => updateApproval(tx, update),
     insertApprovalDecision: (decision) => insertApprovalDecision(tx, decision),
+    putDefinition: (definition) => putDefinition(tx, definition),
+    latestVersion: (namespace, name) => latestVersion(tx, namespace, name),
+    lockScheduleOf: (namespace, name) => lockScheduleOf(tx, namespace, name),
+    lockSchedule: (id) => lockSchedule(tx, id),
+    putSchedule: (schedule) => putSchedule(tx, schedule),
+    deleteSchedule: (id) => deleteSchedule(tx, id),
+    lockDueSchedules: (now, limit) => lockDueSchedules(tx, now, limit),
+    lockEventSchedules: (type, namespace) => lockEventSchedules(tx, type, namespace),
+    liveRunsOf: (ids) => liveRunsOf(tx, ids),
+    insertScheduledRuns: (runs) => insertScheduledRuns(tx, runs),
+    updateSchedules: (updates) => updateSchedules(tx, updates),
   };
 }

@@ -15,6 +15,7 @@ import * as listens from './sql/listens.ts';
 import * as outbox from './sql/outbox.ts';
 import * as retention from './sql/retention.ts';
 import * as runs from './sql/runs.ts';
+import * as schedules from './sql/schedules.ts';
 import * as timers from './sql/timers.ts';
 
 /**
@@ -88,7 +89,7 @@ export class SqlStore implements Store {
     return runs.getRun(this.#outside('getRun'), id);
   }
 
-  async listRuns(query: { status?: RunStatus; namespace?: string; name?: string; limit: number; cursor?: string }) {
+  async listRuns(query: { status?: RunStatus; namespace?: string; name?: string; scheduleId?: string; limit: number; cursor?: string }) {
     return runs.listRuns(this.#outside('listRuns'), query);
   }
 
@@ -148,6 +149,22 @@ export class SqlStore implements Store {
 
   async nextTimerAt() {
     return timers.nextTimerAt(this.#outside('nextTimerAt'));
+  }
+
+  async listSchedules(query: { namespace?: string; name?: string; limit: number; cursor?: string }) {
+    return schedules.listSchedules(this.#outside('listSchedules'), query);
+  }
+
+  async getSchedule(id: string) {
+    return schedules.getSchedule(this.#outside('getSchedule'), id);
+  }
+
+  async nextScheduleAt() {
+    return schedules.nextScheduleAt(this.#outside('nextScheduleAt'));
+  }
+
+  async armAfterSchedules() {
+    return schedules.armAfterSchedules(this.#outside('armAfterSchedules'));
   }
 
   async listensForType(type: string, namespace?: string) {

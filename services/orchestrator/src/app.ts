@@ -16,6 +16,7 @@ import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerRunRoutes } from './routes/runs.ts';
+import { registerScheduleRoutes } from './routes/schedules.ts';
 import { registerStreamTokenRoutes } from './routes/stream-tokens.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerWorkflowRoutes } from './routes/workflows.ts';
@@ -94,6 +95,7 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   registerWorkflowRoutes(app, ctx);
   registerRunRoutes(app, ctx);
   registerEventRoutes(app, ctx);
+  registerScheduleRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerStreamTokenRoutes(app, ctx);
   registerApprovalRoutes(app, ctx);

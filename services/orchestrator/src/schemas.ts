@@ -89,6 +89,16 @@ export const WorkflowVersionParams = WorkflowParams.extend({ version: text().min
 
 export const RunStatusSchema = z.enum(RUN_STATUSES);
 
+export const RunTriggerSchema = z
+  .union([
+    z.object({ kind: z.literal('api') }),
+    z.object({ kind: z.literal('schedule'), scheduleId: z.string(), tick: z.string().describe('ISO time of the tick'), manual: z.literal(true).optional().describe('started by trigger now') }),
+    z.object({ kind: z.literal('event'), scheduleId: z.string(), eventId: z.string(), source: z.string(), eventIds: z.array(z.string()).optional() }),
+    z.object({ kind: z.literal('workflow'), parentRunId: z.string() }),
+  ])
+  .describe('what started the run')
+  .meta({ id: 'RunTrigger' });
+
 export const RunSchema = z
   .object({
     id: z.string().describe('UUIDv7'),
@@ -102,6 +112,8 @@ export const RunSchema = z
     error: WorkflowErrorSchema.optional(),
     idempotencyKey: z.string().optional(),
     parentRunId: z.string().optional(),
+    trigger: RunTriggerSchema.optional(),
+    scheduleId: z.string().optional().describe('the schedule whose tick or event started the run'),
     parentEffectId: z.string().optional(),
     usage: z.record(z.string(), z.unknown()).optional(),
     createdAt: z.string(),
@@ -129,6 +141,7 @@ export const ListRunsQuery = z.object({
   status: RunStatusSchema.optional(),
   namespace: text().min(1).optional(),
   name: text().min(1).optional(),
+  scheduleId: text().min(1).max(200).optional(),
   limit: limitOf(MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT),
   cursor: text().min(1).optional(),
 });
@@ -174,7 +187,10 @@ export const EventPageSchema = z
   .object({ items: z.array(RunEventSchema), nextAfter: z.number().int().describe('pass as `after` to continue') })
   .meta({ id: 'RunEventPage' });
 
-export const EventAcceptedSchema = z.object({ matched: z.number().int().describe('runs the event was delivered to') });
+export const EventAcceptedSchema = z.object({
+  matched: z.number().int().describe('runs the event was delivered to'),
+  runs: z.array(z.string()).describe('runs started by workflows whose schedule.on consumed the event'),
+});
 
 // ---- keys -------------------------------------------------------------------------------------
 

@@ -16,7 +16,6 @@ function rejections(document: unknown): Problem[] {
 describe('validateWorkflow: the Baton profile', () => {
   it.each([
     ['grpc', { proto: resource, service: { name: 'Greeter', host: 'localhost' }, method: 'SayHello' }],
-    ['openapi', { document: resource, operationId: 'findPets' }],
     ['asyncapi', { document: resource, operation: 'notify', message: { payload: {} } }],
     ['a2a', { method: 'message/send' }],
     ['mcp', { method: 'tools/list', transport: { http: { endpoint: 'https://example.com/mcp' } } }],
@@ -36,6 +35,13 @@ describe('validateWorkflow: the Baton profile', () => {
     ]);
   });
 
+  it('accepts call: openapi, with credentials for the document and for the call', () => {
+    const basic = { basic: { username: 'u', password: 'p' } };
+    const args = { document: { endpoint: { uri: 'https://example.com/spec.json', authentication: basic } }, operationId: 'findPets', parameters: { status: 'available' }, authentication: { use: 'api' }, output: 'response', redirect: true };
+    expect(validateWorkflow(workflow([{ step: { call: 'openapi', with: args } }], { use: { authentications: { api: { bearer: { token: 't' } } } } }))).toEqual([]);
+    expect(validateWorkflow(workflow([{ step: { call: 'openapi', with: { document: resource, operationId: 'findPets' } } }]))).toEqual([]);
+  });
+
   it('accepts run: workflow', () => {
     expect(validateWorkflow(workflow([{ step: { run: { workflow: { namespace: 'n', name: 'w', version: '1.0.0' } } } }]))).toEqual([]);
   });
@@ -50,7 +56,9 @@ describe('validateWorkflow: the Baton profile', () => {
     const reusable = rejections(workflow([{ step: call({ use: 'corp' }) }], { use: { authentications: { corp: { [scheme]: config } } } }));
     expect(reusable).toEqual([{ path: `/use/authentications/corp/${scheme}`, feature: `authentication.${scheme}`, message: expect.any(String) }]);
     const openapi = rejections(workflow([{ step: { call: 'openapi', with: { document: resource, operationId: 'x', authentication: { [scheme]: config } } } }]));
-    expect(openapi.map((p) => p.feature)).toEqual(['call.openapi', `authentication.${scheme}`]);
+    expect(openapi.map((p) => p.path)).toEqual([`/do/0/step/with/authentication/${scheme}`]);
+    const openapiDocument = rejections(workflow([{ step: { call: 'openapi', with: { document: { endpoint: { uri: 'https://example.com/spec.json', authentication: { [scheme]: config } } }, operationId: 'x' } } }]));
+    expect(openapiDocument.map((p) => p.path)).toEqual([`/do/0/step/with/document/endpoint/authentication/${scheme}`]);
     const catalog = rejections(workflow([{ step: { set: { x: 1 } } }], { use: { catalogs: { corp: { endpoint: { uri: 'https://c.example.com', authentication: { [scheme]: config } } } } } }));
     expect(catalog.map((p) => p.path)).toEqual([`/use/catalogs/corp/endpoint/authentication/${scheme}`]);
   });
@@ -60,10 +68,8 @@ describe('validateWorkflow: the Baton profile', () => {
     expect(validateWorkflow(workflow([{ s: { set: { x: 1 } } }], { use: { authentications: policies } }))).toEqual([]);
   });
 
-  it('rejects a schedule and use.extensions', () => {
-    expect(rejections(workflow([{ s: { set: { x: 1 } } }], { schedule: { every: 'PT1H' } }))).toEqual([
-      { path: '/schedule', feature: 'schedule', message: expect.stringContaining('a workflow schedule is not supported by Baton yet') },
-    ]);
+  it('accepts a schedule; rejects use.extensions', () => {
+    expect(rejections(workflow([{ s: { set: { x: 1 } } }], { schedule: { every: 'PT1H' } }))).toEqual([]);
     const extensions = [{ log: { extend: 'call', before: [{ note: { set: { x: 1 } } }] } }];
     expect(rejections(workflow([{ s: { set: { x: 1 } } }], { use: { extensions } }))).toEqual([
       { path: '/use/extensions', feature: 'use.extensions', message: 'use.extensions is not supported by Baton yet' },

@@ -9,7 +9,7 @@ import type { Problem } from './problem.ts';
 import { CALL_AUTHENTICATION_SITES, collectTasks } from './tasks.ts';
 import type { TaskEntry } from './tasks.ts';
 
-export const UNSUPPORTED_CALLS = ['grpc', 'openapi', 'asyncapi', 'a2a', 'mcp'] as const;
+export const UNSUPPORTED_CALLS = ['grpc', 'asyncapi', 'a2a', 'mcp'] as const;
 export const UNSUPPORTED_RUNS = ['container', 'script', 'shell'] as const;
 export const UNSUPPORTED_AUTHENTICATIONS = ['oauth2', 'oidc'] as const;
 
@@ -21,9 +21,6 @@ function unsupported(path: string, feature: string, what: string, advice = ''): 
 export function checkProfile(document: unknown): Problem[] {
   if (!isObject(document)) return [];
   const problems: Problem[] = [];
-  if (document.schedule !== undefined) {
-    problems.push(unsupported('/schedule', 'schedule', 'a workflow schedule', ' (start runs through the API instead)'));
-  }
   problems.push(...checkEvaluate(document.evaluate));
   const use = isObject(document.use) ? document.use : {};
   if (use.extensions !== undefined) problems.push(unsupported('/use/extensions', 'use.extensions', 'use.extensions'));

@@ -19,6 +19,7 @@
 import type { WorkflowError } from '../errors.ts';
 import type { EventFilter, RunState, RunStatus, TaskKind } from '../interpreter/types.ts';
 import type { RunnerMessage, TaskMessage } from './messages.ts';
+import type { Consumed, ScheduleKind, WorkflowSchedule } from '../document/schedule.ts';
 
 export interface Page<T> {
   items: T[];
@@ -56,7 +57,18 @@ export interface NewRun {
   idempotencyKey?: string;
   parentRunId?: string;
   parentEffectId?: string;
+  /** What started the run (API-started runs: `{ kind: 'api' }`). */
+  trigger?: RunTrigger;
+  /** The schedule whose tick or event started the run. */
+  scheduleId?: string;
 }
+
+/** What started a run; kept in its record and in its `workflow.started` event. */
+export type RunTrigger =
+  | { kind: 'api' }
+  | { kind: 'schedule'; scheduleId: string; /** ISO time of the tick */ tick: string; /** started by "trigger now" */ manual?: true }
+  | { kind: 'event'; scheduleId: string; /** the event that completed the consumption */ eventId: string; source: string; /** all consumed events, when more than one */ eventIds?: string[] }
+  | { kind: 'workflow'; parentRunId: string };
 
 export interface RunRecord {
   id: string;
@@ -73,6 +85,8 @@ export interface RunRecord {
   parentEffectId?: string;
   /** Token/cost totals and other counters the runtime keeps on the run. */
   usage?: Record<string, unknown>;
+  trigger?: RunTrigger;
+  scheduleId?: string;
   createdAt: string;
   startedAt?: string;
   endedAt?: string;
@@ -243,6 +257,86 @@ export interface RunnerTx {
   updateApproval(update: ApprovalUpdate): Promise<void>;
   /** false when this approver has already decided (one decision per approver). */
   insertApprovalDecision(decision: ApprovalDecision): Promise<boolean>;
+
+  // ---- schedules (see ScheduleRecord) ----
+  /** Store.putDefinition inside this transaction (a registration and its schedule commit together). */
+  putDefinition(definition: NewDefinition): Promise<{ outcome: 'created' | 'unchanged' | 'conflict'; definition: DefinitionRecord }>;
+  /** The id and version of the highest semantic version of a workflow. */
+  latestVersion(namespace: string, name: string): Promise<{ id: string; version: string } | undefined>;
+  /** SELECT … FOR UPDATE of a workflow's schedule. */
+  lockScheduleOf(namespace: string, name: string): Promise<ScheduleRecord | undefined>;
+  lockSchedule(id: string): Promise<ScheduleRecord | undefined>;
+  /** Inserts or replaces (by id) the schedule's definition, version, kind, spec and event types. */
+  putSchedule(schedule: NewSchedule): Promise<void>;
+  deleteSchedule(id: string): Promise<void>;
+  /** Schedules whose tick is due at `now` (not paused), claimed: FOR UPDATE SKIP LOCKED, earliest first. */
+  lockDueSchedules(now: number, limit: number): Promise<ScheduleRecord[]>;
+  /** `on` schedules (not paused) that may consume an event of `type`, locked (FOR UPDATE, by id); with `namespace`, only its own. */
+  lockEventSchedules(type: string, namespace?: string): Promise<ScheduleRecord[]>;
+  /** Runs of each schedule still pending, running or waiting. */
+  liveRunsOf(scheduleIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** Runs started by schedules; a run whose idempotency key exists already is not created. Returns the ids created. */
+  insertScheduledRuns(runs: readonly NewRun[]): Promise<string[]>;
+  updateSchedules(updates: readonly ScheduleUpdate[]): Promise<void>;
+}
+
+/**
+ * A workflow's schedule (`schedule:` in its latest version; one per namespace and name). A tick
+ * starts its run in the transaction that moves nextAt on, with the idempotency key
+ * `schedule:<id>:<tick>`: each tick starts one run, whichever runner takes it, however often.
+ */
+export interface ScheduleRecord {
+  id: string;
+  namespace: string;
+  name: string;
+  definitionId: string;
+  version: string;
+  kind: ScheduleKind;
+  spec: WorkflowSchedule;
+  paused: boolean;
+  /** Epoch ms of the next tick; undefined: none due (`on`, `after` while its run goes, a cron that ended). */
+  nextAt?: number;
+  /** Epoch ms `every` counts its ticks from. */
+  anchorAt: number;
+  /** `on`: what the consumption holds so far. */
+  consumed?: ScheduleConsumed;
+  lastTickAt?: number;
+  lastRunId?: string;
+  /** Runs started. */
+  ticks: number;
+  /** Ticks not started (catchUp, overlap skip, catchUpLimit). */
+  skipped: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An `on` schedule's consumption in progress (all, or any with until): events, matched filters. */
+export type ScheduleConsumed = Consumed;
+
+export interface NewSchedule {
+  id: string;
+  namespace: string;
+  name: string;
+  definitionId: string;
+  version: string;
+  spec: WorkflowSchedule;
+  nextAt?: number;
+  anchorAt: number;
+  /** undefined: any type (see eventTypesOf). */
+  eventTypes?: string[];
+}
+
+export interface ScheduleUpdate {
+  id: string;
+  /** null: no tick due. */
+  nextAt?: number | null;
+  paused?: boolean;
+  /** null: nothing consumed. */
+  consumed?: ScheduleConsumed | null;
+  lastTickAt?: number;
+  lastRunId?: string;
+  ticks?: number;
+  skipped?: number;
 }
 
 export interface ApiKeyRecord {
@@ -272,7 +366,7 @@ export interface Store {
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first; keyset pagination on (createdAt, id). A malformed cursor throws InvalidCursorError. */
-  listRuns(query: { status?: RunStatus; namespace?: string; name?: string; limit: number; cursor?: string }): Promise<Page<RunRecord>>;
+  listRuns(query: { status?: RunStatus; namespace?: string; name?: string; scheduleId?: string; limit: number; cursor?: string }): Promise<Page<RunRecord>>;
   listEvents(runId: string, afterSeq: number, limit: number): Promise<RunEventRecord[]>;
   listAttempts(runId: string): Promise<AttemptRecord[]>;
 
@@ -310,6 +404,14 @@ export interface Store {
 
   /** fireAt of the earliest timer, if any. */
   nextTimerAt(): Promise<number | undefined>;
+
+  /** By (namespace, name); keyset pages. */
+  listSchedules(query: { namespace?: string; name?: string; limit: number; cursor?: string }): Promise<Page<ScheduleRecord>>;
+  getSchedule(id: string): Promise<ScheduleRecord | undefined>;
+  /** The earliest tick due of schedules not paused, if any. */
+  nextScheduleAt(): Promise<number | undefined>;
+  /** `after` schedules whose run ended: their next tick becomes the run's end + after. Returns how many. */
+  armAfterSchedules(): Promise<number>;
   /** Listens of runs that may match an event of `type` (filters with no type, or this type); with `namespace`, of runs in it. */
   listensForType(type: string, namespace?: string): Promise<ListenRecord[]>;
   /**

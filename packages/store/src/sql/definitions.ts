@@ -58,12 +58,14 @@ export function compareVersionsDesc(a: string, b: string): number {
   return b.localeCompare(a);
 }
 
+/** The id and version of the highest semantic version of a workflow. */
+export async function latestVersion(db: Queryable, namespace: string, name: string): Promise<{ id: string; version: string } | undefined> {
+  const versions = await db.query<{ id: string; version: string }>('SELECT id, version FROM workflow_definitions WHERE namespace = $1 AND name = $2', [namespace, name]);
+  return versions.sort((a, b) => compareVersionsDesc(a.version, b.version))[0];
+}
+
 export async function getLatestDefinition(db: Queryable, namespace: string, name: string): Promise<DefinitionRecord | undefined> {
-  const versions = await db.query<{ id: string; version: string }>(
-    'SELECT id, version FROM workflow_definitions WHERE namespace = $1 AND name = $2',
-    [namespace, name],
-  );
-  const latest = versions.sort((a, b) => compareVersionsDesc(a.version, b.version))[0];
+  const latest = await latestVersion(db, namespace, name);
   return latest ? getDefinitionById(db, latest.id) : undefined;
 }
 

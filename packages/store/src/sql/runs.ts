@@ -1,12 +1,12 @@
 // runs: creation (API and child runs), reads and the listing. The runner's row locks and
 // transitions are in run-transitions.ts.
-import type { NewRun, Page, RunRecord, RunStatus, WorkflowError } from '@baton/core';
+import type { NewRun, Page, RunRecord, RunStatus, RunTrigger, WorkflowError } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';
 import { cutoffSql, type Cutoff } from './cutoff.ts';
 
 const COLUMNS = `id, definition_id, namespace, name, version, status, input, output, error, idempotency_key,
-  parent_run_id, parent_effect_id, usage, created_at, started_at, ended_at, updated_at`;
+  parent_run_id, parent_effect_id, usage, trigger, schedule_id, created_at, started_at, ended_at, updated_at`;
 
 export function toRun(row: Row): RunRecord {
   const run: RunRecord = {
@@ -26,6 +26,8 @@ export function toRun(row: Row): RunRecord {
   withOptional(run, 'parentRunId', textOrUndefined(row.parent_run_id));
   withOptional(run, 'parentEffectId', textOrUndefined(row.parent_effect_id));
   withOptional(run, 'usage', fromJson(row.usage) as Record<string, unknown> | undefined);
+  withOptional(run, 'trigger', fromJson(row.trigger) as RunTrigger | undefined);
+  withOptional(run, 'scheduleId', textOrUndefined(row.schedule_id));
   withOptional(run, 'startedAt', isoOrUndefined(row.started_at));
   withOptional(run, 'endedAt', isoOrUndefined(row.ended_at));
   return run;
@@ -43,16 +45,25 @@ function runColumns(runs: readonly NewRun[]): unknown[] {
     runs.map((r) => r.idempotencyKey ?? null),
     runs.map((r) => r.parentRunId ?? null),
     runs.map((r) => r.parentEffectId ?? null),
+    runs.map((r) => (r.trigger === undefined ? null : JSON.stringify(r.trigger))),
+    runs.map((r) => r.scheduleId ?? null),
   ];
 }
 
-const INSERT_RUNS = `INSERT INTO runs (id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[])`;
+const INSERT_RUNS = `INSERT INTO runs (id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[], $10::text[]::json[], $11::text[])`;
 
 /** Child runs created inside a runner transaction. A duplicate id or idempotency key is an error. */
 export async function insertRuns(db: Queryable, runs: readonly NewRun[]): Promise<void> {
   if (runs.length === 0) return;
   await db.query(INSERT_RUNS, runColumns(runs));
+}
+
+/** Runs whose id and idempotency key are new; a conflicting one is skipped. Returns the ids inserted. */
+export async function insertRunsReturning(db: Queryable, runs: readonly NewRun[]): Promise<string[]> {
+  if (runs.length === 0) return [];
+  const rows = await db.query<{ id: string }>(`${INSERT_RUNS} ON CONFLICT DO NOTHING RETURNING id`, runColumns(runs));
+  return rows.map((row) => row.id);
 }
 
 /**
@@ -86,7 +97,7 @@ function decodeRunCursor(cursor: string): [string, string] {
 /** Newest first, keyset on (created_at, id). */
 export async function listRuns(
   db: Queryable,
-  query: { status?: RunStatus; namespace?: string; name?: string; limit: number; cursor?: string },
+  query: { status?: RunStatus; namespace?: string; name?: string; scheduleId?: string; limit: number; cursor?: string },
 ): Promise<Page<RunRecord>> {
   const limit = clampLimit(query.limit);
   const params: unknown[] = [];
@@ -94,6 +105,7 @@ export async function listRuns(
   if (query.status !== undefined) where.push(`status = $${params.push(query.status)}`);
   if (query.namespace !== undefined) where.push(`namespace = $${params.push(query.namespace)}`);
   if (query.name !== undefined) where.push(`name = $${params.push(query.name)}`);
+  if (query.scheduleId !== undefined) where.push(`schedule_id = $${params.push(query.scheduleId)}`);
   if (query.cursor !== undefined) {
     const [createdAt, id] = decodeRunCursor(query.cursor);
     where.push(`(created_at, id) < ($${params.push(createdAt)}::timestamptz, $${params.push(id)})`);

@@ -13,22 +13,23 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
   defineRoute(app, ctx.catalog, {
     method: 'POST',
     url: '/api/v1/events',
-    summary: 'Publish a CloudEvent to the runs listening for it',
-    description: 'Structured JSON mode (application/cloudevents+json or application/json). Runs whose `listen` filters match receive the event.',
+    summary: 'Publish a CloudEvent to the runs listening for it and the workflows scheduled on it',
+    description:
+      'Structured JSON mode (application/cloudevents+json or application/json). Runs whose `listen` filters match receive the event; workflows whose `schedule.on` consumes it start runs (their ids in `runs`).',
     tag: 'events',
     auth: 'user',
     body: CloudEventSchema,
     bodyContent: { 'application/cloudevents+json': { $ref: '#/components/schemas/CloudEvent' } },
     responses: {
-      202: { description: 'accepted; `matched` listens will receive it', schema: EventAcceptedSchema },
+      202: { description: 'accepted; `matched` listens will receive it; `runs` were started by schedules', schema: EventAcceptedSchema },
       400: { description: 'not a CloudEvent 1.0 (specversion, id, source and type are required)' },
     },
     handler: async ({ reply, body, principal }) => {
       const event = body as CloudEvent;
       // A namespace-restricted key delivers only to runs of its namespace.
-      const matched = await routeCloudEvent(ctx.store, ctx.bus, event, principal.namespace, ctx.logger);
+      const routing = await routeCloudEvent(ctx.store, ctx.bus, event, principal.namespace, ctx.logger);
       reply.status(202);
-      return { matched: matched.length };
+      return { matched: routing.listens.length, runs: routing.runs };
     },
   });
 

@@ -64,6 +64,7 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
     version: definition.version,
     input,
     ...(body.idempotencyKey !== undefined && { idempotencyKey: body.idempotencyKey }),
+    trigger: { kind: 'api' },
   });
   if (!result.created && body.idempotencyKey !== undefined) assertSameRequest(result.run, body, input);
   if (result.created) {
@@ -143,7 +144,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     handler: async ({ query, principal }) => {
       const namespace = listingNamespace(principal, query.namespace);
-      const page = await ctx.store.listRuns({ status: query.status, namespace, name: query.name, limit: query.limit, cursor: query.cursor });
+      const page = await ctx.store.listRuns({ status: query.status, namespace, name: query.name, scheduleId: query.scheduleId, limit: query.limit, cursor: query.cursor });
       const items = page.items.map(runView);
       return page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor };
     },

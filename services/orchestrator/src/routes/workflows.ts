@@ -11,6 +11,10 @@ import { ApiProblem, ProblemTypes, conflict, notFound } from '../problems.ts';
 import { defineRoute, mediaTypeOf } from '../route-kit.ts';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../storable.ts';
 import { DefinitionPageSchema, DefinitionSchema, DefinitionSummarySchema, ListWorkflowsQuery, WorkflowParams, WorkflowVersionParams } from '../schemas.ts';
+import { registerWorkflow } from '@baton/engine';
+import { ScheduleSchema, scheduleView } from './schedules.ts';
+
+const RegisteredSchema = DefinitionSummarySchema.extend({ schedule: ScheduleSchema.optional().describe("the workflow's schedule, which follows its latest version") }).meta({ id: 'Registered' });
 
 const DocumentHeader = z.object({ document: z.object({ namespace: z.string(), name: z.string(), version: z.string() }) });
 
@@ -78,8 +82,8 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: ApiContext): v
     auth: 'user',
     bodyContent: { ...BODY_DOC, 'application/x-yaml': BODY_DOC['application/yaml'], 'text/yaml': BODY_DOC['application/yaml'] },
     responses: {
-      201: { description: 'registered', schema: DefinitionSummarySchema },
-      200: { description: 'already registered with the same content', schema: DefinitionSummarySchema },
+      201: { description: 'registered (with `schedule` when the workflow has one after this registration)', schema: RegisteredSchema },
+      200: { description: 'already registered with the same content', schema: RegisteredSchema },
       400: { description: 'empty body or malformed JSON/YAML' },
       403: { description: 'the key is restricted to another namespace' },
       409: { description: 'this version exists with other content' },
@@ -104,7 +108,8 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: ApiContext): v
       const { namespace, name, version } = DocumentHeader.parse(loaded.document).document;
       assertNamespace(principal, namespace);
       const hash = contentHash(loaded.document);
-      const { outcome, definition } = await ctx.store.putDefinition({ namespace, name, version, document: loaded.document, source: text, contentHash: hash });
+      // The workflow's schedule follows its latest version, in the registration's transaction.
+      const { outcome, definition, schedule } = await registerWorkflow(ctx.store, { namespace, name, version, document: loaded.document, source: text, contentHash: hash }, Date.now());
       if (outcome === 'conflict') {
         throw conflict(`${namespace}/${name} version ${version} is already registered with other content; definitions are immutable, register it under a new version`, {
           existingContentHash: definition.contentHash,
@@ -113,7 +118,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: ApiContext): v
       }
       reply.header('location', `/api/v1/workflows/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(version)}`);
       reply.status(outcome === 'created' ? 201 : 200);
-      return summary(definition);
+      return { ...summary(definition), ...(schedule && { schedule: scheduleView(schedule) }) };
     },
   });
 
