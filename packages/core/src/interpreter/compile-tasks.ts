@@ -8,9 +8,9 @@ import { compileField, compileTemplate, compileTransform, isExpression } from '.
 import type { AuthenticationPolicy, CatchDefinition, EventConsumptionStrategy, EventFilterDefinition, RetryPolicy } from './document-types.ts';
 import { compileAgent, type CompiledAgent } from './tasks/agent-compile.ts';
 
-export type CallTarget = 'http' | 'agent' | 'approval';
-export const CATALOG_CALLS: Record<string, CallTarget> = { http: 'http', 'agent:1.0.0@default': 'agent', 'approval:1.0.0@default': 'approval' };
-const UNSUPPORTED_CALLS = new Set(['grpc', 'openapi', 'asyncapi', 'a2a', 'mcp']);
+export type CallTarget = 'http' | 'openapi' | 'agent' | 'approval';
+export const CATALOG_CALLS: Record<string, CallTarget> = { http: 'http', openapi: 'openapi', 'agent:1.0.0@default': 'agent', 'approval:1.0.0@default': 'approval' };
+const UNSUPPORTED_CALLS = new Set(['grpc', 'asyncapi', 'a2a', 'mcp']);
 
 export interface CompiledRetry {
   when?: Expr;
@@ -210,9 +210,13 @@ function compileCall(task: CompiledTask, c: Compiler): TaskSpecifics {
   if (target !== undefined) {
     if (target === 'agent') return { type: 'agent', agent: compileAgent(task, c) };
     if (target === 'http') checkAuthentication(def.with?.endpoint, c, `${ref}/with/endpoint`);
+    if (target === 'openapi') {
+      checkAuthentication((def.with?.document as { endpoint?: unknown } | undefined)?.endpoint, c, `${ref}/with/document/endpoint`);
+      checkAuthentication(def.with, c, `${ref}/with`);
+    }
     return { type: 'call', target, with: withTemplate };
   }
-  if (UNSUPPORTED_CALLS.has(call)) throw new CompileError(`call: ${call} is not supported by Baton (supported: http, agent:1.0.0@default, approval:1.0.0@default, functions of use.functions)`, `${ref}/call`);
+  if (UNSUPPORTED_CALLS.has(call)) throw new CompileError(`call: ${call} is not supported by Baton (supported: http, openapi, agent:1.0.0@default, approval:1.0.0@default, functions of use.functions)`, `${ref}/call`);
   const fnDef = c.doc.use?.functions?.[call];
   if (fnDef === undefined) throw new CompileError(`call: ${call} is neither a supported call nor a function defined in use.functions`, `${ref}/call`);
   const fnRef = `/use/functions/${call}`;

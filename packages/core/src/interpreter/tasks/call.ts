@@ -1,4 +1,4 @@
-// Tasks whose work happens outside: `call` (http, agent, approval → a worker task effect) and
+// Tasks whose work happens outside: `call` (http, openapi, agent, approval → a worker task effect) and
 // `run: workflow` (a child run). Their outcome comes back as task.completed / task.failed.
 import { compileTemplate, isExpression } from '../expressions.ts';
 import { deferSecretPolicies, scopeDeferred } from '../secret-scope.ts';
@@ -13,9 +13,10 @@ export const callTask: TaskHandler = {
     const input = run.frame(f).in;
     // Expressions that use $secrets stay unevaluated (DeferredExpression): the worker resolves them.
     let payload = run.evaluate(f, task.spec.with, input, undefined, true) as Record<string, unknown>;
-    if (task.spec.target === 'http') {
-      payload = httpPayload(run, f, task, payload, input);
-      const au = authorizationOf(payload.endpoint);
+    if (task.spec.target === 'http' || task.spec.target === 'openapi') {
+      payload = task.spec.target === 'http' ? httpPayload(run, f, task, payload, input) : openApiPayload(run, f, task, payload, input);
+      // $authorization: the credentials of the request the task makes (for openapi, with.authentication).
+      const au = authorizationOf(task.spec.target === 'http' ? payload.endpoint : payload);
       if (au) run.update(f, { au });
     }
     // Deferred expressions carry the run's namespace: the worker reads only secrets granted to it.
@@ -25,7 +26,8 @@ export const callTask: TaskHandler = {
     run.wait(f, task.spec.target === 'approval' ? 'approval' : 'task', {
       kind: 'task',
       id,
-      taskKind: task.spec.target,
+      // An OpenAPI call is an HTTP request to the http worker, which reads the document.
+      taskKind: task.spec.target === 'openapi' ? 'http' : task.spec.target,
       reference: task.ref,
       name: task.name,
       payload,
@@ -65,22 +67,43 @@ function effectOutcome(run: Run, f: string, task: CompiledTask, _wait: Wait, out
 
 /** Resolves the endpoint's URI template and a referenced authentication policy. */
 function httpPayload(run: Run, f: string, task: CompiledTask, payload: Record<string, unknown>, input: unknown): Record<string, unknown> {
-  const raw = task.def.with?.endpoint;
-  const endpoint = payload.endpoint;
-  if (typeof endpoint === 'string') {
-    return { ...payload, endpoint: isExpression(raw) ? endpoint : expandUri(endpoint, input, task.ref) };
+  return { ...payload, endpoint: resolveEndpoint(run, f, task, payload.endpoint, task.def.with?.endpoint, input) };
+}
+
+/**
+ * `call: openapi` for the http worker (marked `call: 'openapi'`): the document endpoint resolved
+ * as an http endpoint is, and `with.authentication` (the operation's credentials) inlined.
+ */
+function openApiPayload(run: Run, f: string, task: CompiledTask, payload: Record<string, unknown>, input: unknown): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...payload, call: 'openapi' };
+  const document = payload.document;
+  if (document !== null && typeof document === 'object') {
+    const raw = (task.def.with?.document as { endpoint?: unknown } | undefined)?.endpoint;
+    result.document = { ...document, endpoint: resolveEndpoint(run, f, task, (document as Record<string, unknown>).endpoint, raw, input) };
   }
-  if (endpoint === null || typeof endpoint !== 'object') return payload;
+  if (payload.authentication !== undefined) result.authentication = resolvePolicy(run, f, payload.authentication, input);
+  return result;
+}
+
+function resolveEndpoint(run: Run, f: string, task: CompiledTask, endpoint: unknown, raw: unknown, input: unknown): unknown {
+  if (typeof endpoint === 'string') return isExpression(raw) ? endpoint : expandUri(endpoint, input, task.ref);
+  if (endpoint === null || typeof endpoint !== 'object') return endpoint;
   const rawUri = (raw as { uri?: unknown } | undefined)?.uri;
   const object = { ...(endpoint as Record<string, unknown>) };
   if (typeof object.uri === 'string' && !isExpression(rawUri)) object.uri = expandUri(object.uri, input, task.ref);
-  const auth = object.authentication as { use?: string } | undefined;
-  if (auth?.use !== undefined) {
-    const named = run.wf.document.use?.authentications?.[auth.use];
-    object.authentication = run.evaluate(f, compileTemplate(named), input, undefined, true);
+  if (object.authentication !== undefined) object.authentication = resolvePolicy(run, f, object.authentication, input);
+  return object;
+}
+
+/** A policy of `use.authentications` named by `use` inlined; secret-based schemes deferred. */
+function resolvePolicy(run: Run, f: string, authentication: unknown, input: unknown): unknown {
+  let policy = authentication;
+  const use = (policy as { use?: unknown } | null)?.use;
+  if (typeof use === 'string') {
+    const named = run.wf.document.use?.authentications?.[use];
+    policy = run.evaluate(f, compileTemplate(named), input, undefined, true);
   }
-  if (object.authentication !== undefined) object.authentication = deferSecretPolicies(object.authentication);
-  return { ...payload, endpoint: object };
+  return deferSecretPolicies(policy);
 }
 
 /**
