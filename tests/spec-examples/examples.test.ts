@@ -39,7 +39,6 @@ function example(file: string, namespace: string): Record<string, any> {
 
 /** What Baton does not run, by example: the feature and the JSON path of the first problem. */
 const REFUSED: Record<string, [feature: string, path: string]> = {
-  'accumulate-room-readings.yaml': ['call.openapi', '/do/1/logReading/do/0/callOrderService'],
   'authentication-oauth2-secret.yaml': ['authentication.oauth2', '/do/0/getPet/with/endpoint/authentication/oauth2'],
   'authentication-oauth2.yaml': ['authentication.oauth2', '/do/0/getPet/with/endpoint/authentication/oauth2'],
   'authentication-oidc-secret.yaml': ['authentication.oidc', '/do/0/getPet/with/endpoint/authentication/oidc'],
@@ -52,8 +51,6 @@ const REFUSED: Record<string, [feature: string, path: string]> = {
   'call-custom-function-cataloged.yaml': ['', '/do/0/log'],
   'call-grpc.yaml': ['call.grpc', '/do/0/greet'],
   'call-mcp.yaml': ['call.mcp', '/do/0/publishMessageToSlack'],
-  'call-openapi-redirect.yaml': ['call.openapi', '/do/0/findPet'],
-  'call-openapi.yaml': ['call.openapi', '/do/0/findPet'],
   'mock-service-extension.yaml': ['use.extensions', '/use/extensions'],
   'run-script-with-stdin-and-arguments.yaml': ['run.script', '/do/0/runScript'],
   'run-shell-stdin-and-arguments.yaml': ['run.shell', '/do/1/runShell'],
@@ -138,6 +135,17 @@ describe('running the examples Baton accepts', () => {
     expect(await runExample('star-wars-homeworld.yaml', { id: 1 })).toMatchObject({ status: 'completed', output: { name: 'Tatooine', climate: 'arid' } });
     const bad = await h.runToEnd('star-wars-homeworld', { id: 0 }, 'run');
     expect(bad).toMatchObject({ status: 'faulted', error: { type: 'https://serverlessworkflow.io/spec/1.0.0/errors/validation', status: 400, instance: '/input' } });
+  });
+
+  it.each(['call-openapi.yaml', 'call-openapi-redirect.yaml'])('%s reads the Swagger 2.0 petstore document, then finds the available pets', async (file) => {
+    const before = fake.seen.length;
+    const run = await runExample(file, {});
+    expect(run).toMatchObject({ status: 'completed', output: [PET_1, { id: 42, name: 'Fido', status: 'available' }] });
+    const seen = fake.seen.slice(before);
+    expect(seen.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['GET /v2/pet/findByStatus']));
+    const search = seen.find((r) => r.path === '/v2/pet/findByStatus')!;
+    expect(search.query).toEqual({ status: 'available' });
+    expect(search.headers['idempotency-key']).toMatch(/^.+:e\d+$/);
   });
 
   it('do-multiple gets the pet, then puts it back sold', async () => {

@@ -1,6 +1,7 @@
 // Local stand-ins for the internet services the specification's examples call (Swagger's
-// petstore, swapi.dev, the fake hospital/chat/race/casino APIs), on 127.0.0.1 only. Each request
-// is recorded so tests can check what Baton sent (method, path, query, headers, body).
+// petstore and its Swagger 2.0 document, swapi.dev, the fake hospital/chat/race/casino APIs),
+// on 127.0.0.1 only. Each request is recorded so tests can check what Baton sent (method, path,
+// query, headers, body).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { once } from 'node:events';
 
@@ -56,6 +57,11 @@ type Answer = [number, unknown, Record<string, string>?];
 
 function route(method: string, url: URL, body: unknown, base: string): Answer {
   const path = url.pathname;
+  if (path === '/v2/swagger.json') return [200, petstoreDocument(new URL(base).host), { 'cache-control': 'max-age=60' }];
+  if (path === '/v2/pet/findByStatus') {
+    const wanted = url.searchParams.getAll('status');
+    return [200, Object.values(PETS).filter((p) => wanted.includes((p as { status: string }).status))];
+  }
   const pet = /^\/v2\/pet\/([^/]+)$/.exec(path);
   if (pet) {
     const found = PETS[pet[1]!];
@@ -74,6 +80,37 @@ function route(method: string, url: URL, body: unknown, base: string): Answer {
   if (path === '/api/planets/1/') return [200, { name: 'Tatooine', climate: 'arid' }];
   if (path === '/api/v3/alert/nurses' || path === '/api/v3/alert/doctor') return [200, { alerted: path.split('/').pop(), request: body }];
   return [200, { ok: true, method, path, body }];
+}
+
+/** The petstore's Swagger 2.0 document, in its shape (host + basePath + schemes), trimmed to what the examples call. */
+function petstoreDocument(host: string): object {
+  const pet = { $ref: '#/definitions/Pet' };
+  return {
+    swagger: '2.0',
+    info: { title: 'Swagger Petstore', version: '1.0.7' },
+    host,
+    basePath: '/v2',
+    schemes: ['https', 'http'],
+    paths: {
+      '/pet/findByStatus': {
+        get: {
+          operationId: 'findPetsByStatus',
+          produces: ['application/json', 'application/xml'],
+          parameters: [{ name: 'status', in: 'query', required: true, type: 'array', items: { type: 'string', enum: ['available', 'pending', 'sold'] }, collectionFormat: 'multi' }],
+          responses: { 200: { description: 'successful operation', schema: { type: 'array', items: pet } } },
+        },
+      },
+      '/pet/{petId}': {
+        get: {
+          operationId: 'getPetById',
+          produces: ['application/json', 'application/xml'],
+          parameters: [{ name: 'petId', in: 'path', required: true, type: 'integer', format: 'int64' }],
+          responses: { 200: { description: 'successful operation', schema: pet } },
+        },
+      },
+    },
+    definitions: { Pet: { type: 'object', required: ['name'], properties: { id: { type: 'integer' }, name: { type: 'string' }, status: { type: 'string' } } } },
+  };
 }
 
 function parseJson(text: string): unknown {
