@@ -12,6 +12,7 @@ import {
   EventPageSchema,
   HealthSchema,
   RunSchema,
+  ServerInfoSchema,
   WorkflowSchema,
   WorkflowSummarySchema,
   pageSchema,
@@ -26,6 +27,7 @@ import {
   type Run,
   type RunEvent,
   type RunStatus,
+  type ServerInfo,
   type Workflow,
   type WorkflowSummary,
 } from './schemas.ts';
@@ -132,6 +134,11 @@ export class BatonClient {
   /** Liveness of the server (no key needed). */
   async health(): Promise<{ status: string }> {
     return (await this.http.request({ method: 'GET', path: '/health' }, HealthSchema)).value;
+  }
+
+  /** Facts about the deployment, such as the fanout's URL (any valid key). */
+  async info(): Promise<ServerInfo> {
+    return (await this.http.request({ method: 'GET', path: apiPath('info') }, ServerInfoSchema)).value;
   }
 
   // ---- workflows ------------------------------------------------------------------------------

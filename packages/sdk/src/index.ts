@@ -5,6 +5,6 @@ export { BatonApiError, BatonConnectionError, BatonResponseError } from './error
 export { isoDurationFromMs, parseDuration } from './duration.ts';
 export type { FetchLike } from './http.ts';
 export { APPROVAL_STATUSES, RUN_STATUSES, TERMINAL_EVENT_TYPES, isTerminalStatus } from './schemas.ts';
-export type { ApiKey, Approval, ApprovalDecision, ApprovalStatus, ApprovalWithAudit, CreatedApiKey, EventAccepted, EventPage, Page, Problem, ProblemItem, Run, RunEvent, RunStatus, Workflow, WorkflowError, WorkflowSummary } from './schemas.ts';
+export type { ApiKey, Approval, ApprovalDecision, ApprovalStatus, ApprovalWithAudit, CreatedApiKey, EventAccepted, EventPage, Page, Problem, ProblemItem, Run, RunEvent, RunStatus, ServerInfo, Workflow, WorkflowError, WorkflowSummary } from './schemas.ts';
 export type { StreamEventsOptions } from './stream.ts';
 export { streamRunEventsOverWebSocket, type WebSocketStreamOptions } from './ws-stream.ts';

@@ -167,3 +167,7 @@ export interface Page<T> {
 }
 
 export const HealthSchema = z.looseObject({ status: z.string() });
+
+/** GET /api/v1/info: where the deployment streams run events. */
+export const ServerInfoSchema = z.looseObject({ streamUrl: z.string() });
+export type ServerInfo = z.infer<typeof ServerInfoSchema>;

@@ -14,6 +14,7 @@ import { registerApprovalPageRoutes } from './routes/approval-page.ts';
 import { registerApprovalRoutes } from './routes/approvals.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerEventRoutes } from './routes/events.ts';
+import { registerInfoRoutes } from './routes/info.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerScheduleRoutes } from './routes/schedules.ts';
@@ -98,6 +99,7 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   registerScheduleRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerStreamTokenRoutes(app, ctx);
+  registerInfoRoutes(app, ctx);
   registerApprovalRoutes(app, ctx);
   registerApprovalPageRoutes(app, ctx);
   registerDashboardRoutes(app, ctx);

@@ -7,7 +7,7 @@ import { ConfigError, orchestratorConfigFromEnv } from './config.ts';
 describe('orchestratorConfigFromEnv', () => {
   it('has the documented defaults', () => {
     const config = orchestratorConfigFromEnv({});
-    expect(config).toEqual({ port: 8081, host: '0.0.0.0', maxBodyBytes: 1_048_576, maxWaitMs: 60_000, authCacheMs: 5000, limits: expect.any(Function) });
+    expect(config).toEqual({ port: 8081, host: '0.0.0.0', maxBodyBytes: 1_048_576, maxWaitMs: 60_000, authCacheMs: 5000, limits: expect.any(Function), stream: { port: 8085 } });
     expect(config.limits('any').forkBranches).toBe(64);
   });
 
@@ -20,8 +20,19 @@ describe('orchestratorConfigFromEnv', () => {
       BATON_AUTH_CACHE_MS: '0',
       BATON_API_KEY: 'bt_0123456789abcdef',
       BATON_LIMITS: '{"namespaces": {"wide": {"forkBranches": 200}}}',
+      FANOUT_PORT: '9005',
+      BATON_STREAM_PUBLIC_URL: 'https://stream.example.com/',
     });
-    expect(config).toEqual({ port: 9000, host: '127.0.0.1', maxBodyBytes: 2048, maxWaitMs: 120_000, authCacheMs: 0, apiKey: 'bt_0123456789abcdef', limits: expect.any(Function) });
+    expect(config).toEqual({
+      port: 9000,
+      host: '127.0.0.1',
+      maxBodyBytes: 2048,
+      maxWaitMs: 120_000,
+      authCacheMs: 0,
+      apiKey: 'bt_0123456789abcdef',
+      limits: expect.any(Function),
+      stream: { port: 9005, publicUrl: 'https://stream.example.com' },
+    });
     expect(config.limits('wide').forkBranches).toBe(200);
     expect(config.limits('other').forkBranches).toBe(64);
   });
@@ -44,6 +55,11 @@ describe('orchestratorConfigFromEnv', () => {
 
   it('refuses an invalid BATON_LIMITS with a ConfigError naming the member', () => {
     expect(() => orchestratorConfigFromEnv({ BATON_LIMITS: '{"default": {"forkBranch": 2}}' })).toThrow(/BATON_LIMITS: default: unknown limit 'forkBranch'/);
+  });
+
+  it('refuses a BATON_STREAM_PUBLIC_URL that is no absolute stream URL', () => {
+    expect(() => orchestratorConfigFromEnv({ BATON_STREAM_PUBLIC_URL: 'stream.example.com' })).toThrow(/BATON_STREAM_PUBLIC_URL must be an absolute http\(s\) or ws\(s\) URL/);
+    expect(() => orchestratorConfigFromEnv({ FANOUT_PORT: 'x' })).toThrow(/FANOUT_PORT must be an integer/);
   });
 
   it('names every invalid variable', () => {

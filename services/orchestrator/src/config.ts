@@ -26,6 +26,18 @@ export interface OrchestratorConfig {
   streamTokens?: StreamTokenKeys;
   /** What a run of a namespace may consume (BATON_LIMITS / BATON_LIMITS_FILE); registration refuses what a document shows over them. */
   limits: (namespace: string) => Limits;
+  /** Where clients reach the fanout, as GET /api/v1/info tells them (routes/info.ts). */
+  stream: StreamEndpoint;
+}
+
+/**
+ * BATON_STREAM_PUBLIC_URL when set (a proxy, another host); else the host a client used to reach
+ * this API on FANOUT_PORT (default 8085), which is right whenever both ports are published on
+ * one host (`npm start`, docker-compose).
+ */
+export interface StreamEndpoint {
+  publicUrl?: string;
+  port: number;
 }
 
 export class ConfigError extends Error {
@@ -69,7 +81,27 @@ const EnvSchema = z.object({
   BATON_STREAM_TOKEN_SECRET_FILE: z.string().optional(),
   BATON_STREAM_TOKEN_PREVIOUS_SECRET: z.string().optional(),
   BATON_STREAM_TOKEN_PREVIOUS_SECRET_FILE: z.string().optional(),
+  FANOUT_PORT: integer('FANOUT_PORT', 8085, 0, 65535),
+  BATON_STREAM_PUBLIC_URL: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      if (!isAbsoluteStreamUrl(raw.trim())) {
+        ctx.addIssue({ code: 'custom', message: `BATON_STREAM_PUBLIC_URL must be an absolute http(s) or ws(s) URL such as https://stream.example.com, got "${raw}"` });
+        return z.NEVER;
+      }
+      return raw.trim().replace(/\/+$/, '');
+    }),
 });
+
+function isAbsoluteStreamUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:', 'ws:', 'wss:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
 
 /** Throws ConfigError naming every invalid variable. */
 export function orchestratorConfigFromEnv(env: Record<string, string | undefined> = process.env): OrchestratorConfig {
@@ -83,6 +115,7 @@ export function orchestratorConfigFromEnv(env: Record<string, string | undefined
     maxWaitMs: e.BATON_MAX_WAIT,
     authCacheMs: e.BATON_AUTH_CACHE_MS,
     limits: limitsFromEnv(env),
+    stream: { port: e.FANOUT_PORT, ...(e.BATON_STREAM_PUBLIC_URL !== undefined && { publicUrl: e.BATON_STREAM_PUBLIC_URL }) },
   };
   const apiKey = secretFromEnv(e.BATON_API_KEY, e.BATON_API_KEY_FILE, 'BATON_API_KEY');
   if (apiKey !== undefined) config.apiKey = apiKey;
