@@ -1,7 +1,7 @@
 // Every Baton service in one process, sharing one store and one bus. `baton start` runs it;
 // integration tests start it too (with a throwaway database or PGlite in memory).
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Bus, Store } from '@baton/core';
 import { createOrchestratorApp, ensureBootstrapKey, orchestratorConfigFromEnv } from '@baton/orchestrator';
@@ -11,6 +11,8 @@ import { createDeadlineSchedule, createHitlWorker, hitlWorkerOptionsFromEnv, loa
 import { fanoutConfigFromEnv, generateTokenSecret, startFanout } from '@baton/fanout';
 import { busConfig, createLogger, createMetrics, dataDir, openBus, openServiceContext, openStore, openWorkerContext, storeConfig, type Env, type StoreConfig, type BusConfig } from '@baton/runtime';
 import { startWorkflowRunner } from '@baton/workflow-runner';
+import { lockDataFolder } from './data-lock.ts';
+import { assertPortsFree, portError, type WantedPort } from './port-check.ts';
 
 export interface EmbeddedOptions {
   env: Env;
@@ -19,6 +21,8 @@ export interface EmbeddedOptions {
   bus?: BusConfig;
   /** Keep the generated admin key in the data folder (the `baton start` behaviour). */
   rememberApiKey?: boolean;
+  /** Told what the start is doing, before each slow step (`baton start` prints it). */
+  onProgress?: (step: string) => void;
 }
 
 export interface EmbeddedBaton {
@@ -37,69 +41,128 @@ export interface EmbeddedBaton {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts every service. What can be refused without touching the data is checked first — the
+ * configuration, the data folder's lock (one process per PGlite folder), the ports — and fails
+ * with a StartupError; a step that fails later stops what the earlier ones started.
+ */
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedBaton> {
   const { env } = options;
+  const progress = options.onProgress ?? (() => undefined);
   const logger = createLogger('baton', env.LOG_LEVEL ?? 'info');
   const metrics = createMetrics('baton');
   const storeCfg = options.store ?? storeConfig(env, true);
   const busCfg = options.bus ?? busConfig(env, true);
-  const store = await openStore(storeCfg, logger);
-  await store.migrate();
-  const bus = openBus(busCfg, logger);
-  const shared = { embedded: true, store, bus, metrics };
-
-  const orchestrator = await openServiceContext('orchestrator', env, shared);
-  // Stream tokens are minted by the orchestrator and checked by the fanout: in one process a
-  // secret generated at start serves both when BATON_STREAM_TOKEN_SECRET is unset.
+  const orchestratorEnv = orchestratorConfigFromEnv(env);
   const fanoutConfig = fanoutConfigFromEnv(env);
-  const streamTokens = fanoutConfig.streamTokens ?? { current: generateTokenSecret() };
-  // Approval links are signed by the hitl-worker and checked by the orchestrator: one secret for both.
-  const approvalSecret = loadOrCreateApprovalSecret(env, options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'approval-secret') : undefined);
-  const config = { ...orchestratorConfigFromEnv(env), streamTokens, approvalSecret };
-  const app = await createOrchestratorApp({ store, bus, logger: orchestrator.logger, metrics, config });
-  const keyFile = options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'api-key') : undefined;
-  const { apiKey, generated } = await bootstrapKey(store, config.apiKey, keyFile);
-
-  const runner = await startWorkflowRunner(await openServiceContext('workflow-runner', env, shared));
-  const httpCtx = await openWorkerContext('http-worker', env, shared);
-  const httpWorker = createHttpWorker({ bus, logger: httpCtx.logger, metrics, options: httpWorkerOptionsFromEnv(env), secrets: httpCtx.secrets });
-  await httpWorker.start();
-  const agentCtx = await openWorkerContext('agent-runner', env, shared);
-  const agentRunner = createAgentRunner({ bus, logger: agentCtx.logger, metrics, options: agentRunnerOptionsFromEnv(env) });
-  await agentRunner.start();
-
-  await app.listen({ port: config.port, host: config.host });
   // FANOUT_PORT (default 8085; an ephemeral port when the API's is, as in tests).
-  const fanoutPort = env.FANOUT_PORT ? fanoutConfig.port : config.port === 0 ? 0 : 8085;
-  const fanoutCtx = await openServiceContext('fanout', env, shared);
-  const fanout = await startFanout({ store, bus, logger: fanoutCtx.logger, metrics, config: { ...fanoutConfig, port: fanoutPort, streamTokens }, ready: fanoutCtx.ready });
-  const port = (app.server.address() as AddressInfo).port;
-  const hitlCtx = await openWorkerContext('hitl-worker', env, shared);
-  const hitlOptions = hitlWorkerOptionsFromEnv(env, { secret: approvalSecret, ...(env.BATON_PUBLIC_URL ? {} : { publicUrl: `http://127.0.0.1:${port}` }) });
-  const hitlWorker = createHitlWorker({ bus, deadlines: createDeadlineSchedule(busCfg), logger: hitlCtx.logger, metrics, options: hitlOptions, secrets: hitlCtx.secrets });
-  await hitlWorker.start();
-  logger.info({ store: storeCfg.kind, bus: busCfg.kind, port }, 'baton started');
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    apiKey,
-    ...(generated ? { generatedKey: generated } : {}),
-    store,
-    bus,
-    storeConfig: storeCfg,
-    busConfig: busCfg,
-    fanoutUrl: fanout.url,
-    async stop() {
-      await fanout.stop();
-      await app.close();
-      await httpWorker.stop();
-      await agentRunner.stop();
-      await hitlWorker.stop();
-      await runner.stop();
-      await bus.close();
-      await store.close();
-    },
-  };
+  const fanoutPort = env.FANOUT_PORT ? fanoutConfig.port : orchestratorEnv.port === 0 ? 0 : 8085;
+  const apiPort: WantedPort = { port: orchestratorEnv.port, host: orchestratorEnv.host, variable: 'ORCHESTRATOR_PORT' };
+  const streamPort: WantedPort = { port: fanoutPort, host: fanoutConfig.host, variable: 'FANOUT_PORT' };
+
+  // Stopped in reverse order of starting, except the two servers: clients are let go first.
+  const stops: Stop[] = [];
+  const servers: Stop[] = [];
+  try {
+    if (storeCfg.kind === 'pglite' && storeCfg.dataDir) {
+      const folder = dirname(storeCfg.dataDir);
+      mkdirSync(folder, { recursive: true });
+      const lock = lockDataFolder(folder);
+      stops.push(() => lock.release());
+    }
+    await assertPortsFree([apiPort, streamPort]);
+
+    progress(storeStep(storeCfg));
+    const store = await openStore(storeCfg, logger);
+    stops.push(() => store.close());
+    progress('applying database migrations');
+    await store.migrate();
+    const bus = openBus(busCfg, logger);
+    stops.push(() => bus.close());
+    const shared = { embedded: true, store, bus, metrics };
+
+    progress('starting the services');
+    // Stream tokens are minted by the orchestrator and checked by the fanout: in one process a
+    // secret generated at start serves both when BATON_STREAM_TOKEN_SECRET is unset.
+    const streamTokens = fanoutConfig.streamTokens ?? { current: generateTokenSecret() };
+    const fanoutCtx = await openServiceContext('fanout', env, shared);
+    const fanout = await listening(streamPort, startFanout({ store, bus, logger: fanoutCtx.logger, metrics, config: { ...fanoutConfig, port: fanoutPort, streamTokens }, ready: fanoutCtx.ready }));
+    servers.push(() => fanout.stop());
+
+    const orchestrator = await openServiceContext('orchestrator', env, shared);
+    // Approval links are signed by the hitl-worker and checked by the orchestrator: one secret for both.
+    const approvalSecret = loadOrCreateApprovalSecret(env, options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'approval-secret') : undefined);
+    // GET /api/v1/info names the fanout's actual port (an ephemeral one in tests).
+    const config = { ...orchestratorEnv, streamTokens, approvalSecret, stream: { ...orchestratorEnv.stream, port: fanout.port } };
+    const app = await createOrchestratorApp({ store, bus, logger: orchestrator.logger, metrics, config });
+    servers.unshift(() => app.close());
+    const keyFile = options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'api-key') : undefined;
+    const { apiKey, generated } = await bootstrapKey(store, config.apiKey, keyFile);
+
+    const runner = await startWorkflowRunner(await openServiceContext('workflow-runner', env, shared));
+    stops.push(() => runner.stop());
+    const httpCtx = await openWorkerContext('http-worker', env, shared);
+    const httpWorker = createHttpWorker({ bus, logger: httpCtx.logger, metrics, options: httpWorkerOptionsFromEnv(env), secrets: httpCtx.secrets });
+    await httpWorker.start();
+    stops.push(() => httpWorker.stop());
+    const agentCtx = await openWorkerContext('agent-runner', env, shared);
+    const agentRunner = createAgentRunner({ bus, logger: agentCtx.logger, metrics, options: agentRunnerOptionsFromEnv(env) });
+    await agentRunner.start();
+    stops.push(() => agentRunner.stop());
+
+    await listening(apiPort, app.listen({ port: config.port, host: config.host }));
+    const port = (app.server.address() as AddressInfo).port;
+    const hitlCtx = await openWorkerContext('hitl-worker', env, shared);
+    const hitlOptions = hitlWorkerOptionsFromEnv(env, { secret: approvalSecret, ...(env.BATON_PUBLIC_URL ? {} : { publicUrl: `http://127.0.0.1:${port}` }) });
+    const hitlWorker = createHitlWorker({ bus, deadlines: createDeadlineSchedule(busCfg), logger: hitlCtx.logger, metrics, options: hitlOptions, secrets: hitlCtx.secrets });
+    await hitlWorker.start();
+    stops.push(() => hitlWorker.stop());
+    logger.info({ store: storeCfg.kind, bus: busCfg.kind, port }, 'baton started');
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      apiKey,
+      ...(generated ? { generatedKey: generated } : {}),
+      store,
+      bus,
+      storeConfig: storeCfg,
+      busConfig: busCfg,
+      fanoutUrl: fanout.url,
+      stop: () => stopAll([...servers.splice(0), ...stops.splice(0).reverse()], logger),
+    };
+  } catch (error) {
+    await stopAll([...servers.splice(0), ...stops.splice(0).reverse()], logger);
+    throw error;
+  }
+}
+
+type Stop = () => Promise<void> | void;
+
+/** Runs the stops in order; a failing one is logged and the others still run. */
+async function stopAll(stops: Stop[], logger: ReturnType<typeof createLogger>): Promise<void> {
+  for (const stop of stops) {
+    try {
+      await stop();
+    } catch (error) {
+      logger.warn({ err: error }, 'error while stopping');
+    }
+  }
+}
+
+/** A listen that lost a race for its port (checked free a moment ago) as the same one-line error. */
+async function listening<T>(wanted: WantedPort, started: Promise<T>): Promise<T> {
+  try {
+    return await started;
+  } catch (error) {
+    throw portError(wanted, error as NodeJS.ErrnoException);
+  }
+}
+
+function storeStep(store: StoreConfig): string {
+  if (store.kind !== 'pglite') return `connecting to PostgreSQL at ${store.host}:${store.port}`;
+  if (!store.dataDir) return 'opening embedded PostgreSQL (in memory)';
+  const fresh = !existsSync(store.dataDir) || readdirSync(store.dataDir).length === 0;
+  return fresh ? `creating embedded PostgreSQL in ${store.dataDir} (first start only; this can take a minute)` : `opening embedded PostgreSQL in ${store.dataDir}`;
 }
 
 /**

@@ -1,15 +1,31 @@
 // `baton start` (what `npm start` runs): every service in one process. Without DB_HOST the state
 // lives in embedded PostgreSQL (PGlite) under BATON_DATA_DIR (./data); without REDIS_URL the
 // queues are in-process. With them set, the same process uses the real servers.
-import { createLogger, exitOnFatalError, onShutdown } from '@baton/runtime';
-import { startEmbedded } from '../embedded.ts';
+//
+// Until the banner, stderr says what the start is doing (loading, creating the database, …): a
+// first start takes a while. What refuses the start (a data folder in use, a port taken, an
+// invalid variable) is one line on stderr and exit code 1.
+import type { EmbeddedBaton } from '../embedded.ts';
 
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write('usage: baton start\n\nStarts every Baton service in one process (API on :8081). See README.md for the environment variables.\n');
     return 0;
   }
-  const baton = await startEmbedded({ env: process.env, rememberApiKey: true });
+  const say = (step: string) => process.stderr.write(`baton: ${step}…\n`);
+  // The services' modules are loaded only now, after the first line: on a fresh clone, compiling
+  // them takes seconds.
+  say('loading the modules');
+  const [{ startEmbedded }, { createLogger, exitOnFatalError, onShutdown }] = await Promise.all([import('../embedded.ts'), import('@baton/runtime')]);
+  let baton: EmbeddedBaton;
+  try {
+    baton = await startEmbedded({ env: process.env, rememberApiKey: true, onProgress: say });
+  } catch (error) {
+    process.stderr.write(`baton: cannot start: ${(error as Error).message ?? String(error)}\n`);
+    if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+    // Whatever the failed start opened has been stopped; nothing else is worth waiting for.
+    process.exit(1);
+  }
   process.stderr.write(banner(baton));
   const logger = createLogger('baton');
   const stops = [() => baton.stop()];
@@ -20,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
   return new Promise<number>(() => undefined);
 }
 
-function banner(baton: Awaited<ReturnType<typeof startEmbedded>>): string {
+function banner(baton: EmbeddedBaton): string {
   const { storeConfig: store, busConfig: bus } = baton;
   const lines = [
     '',
