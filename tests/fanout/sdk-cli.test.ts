@@ -81,6 +81,25 @@ describe('SDK stream and CLI over the fanout', () => {
     expect(json.stdout.trim().split('\n').map((line) => JSON.parse(line).seq)).toEqual(range(3, total));
   });
 
+  it('with --url alone, the CLI streams from the fanout the API names (GET /api/v1/info), on any ports', async () => {
+    const info = await h.api<{ streamUrl: string }>('GET', '/api/v1/info');
+    expect(info.status).toBe(200);
+    expect(info.body.streamUrl).toBe(h.baton.fanoutUrl); // the fanout's ephemeral port, on the host the request named
+    const urlOnly = ['--url', h.baton.url, '--api-key', ADMIN_KEY];
+    const env = { BATON_STREAM_URL: undefined };
+    const watched = await baton(['run', ...urlOnly, 'fan/ticker', '--input', '{"n": 2}', '--watch'], { env });
+    expect(watched.stderr).toBe('');
+    expect(watched.code).toBe(0);
+    const runId = /run (\S+)/.exec(watched.stdout)![1]!;
+    const followed = await baton(['logs', ...urlOnly, '-f', runId], { env });
+    expect(followed.stderr).toBe('');
+    expect(followed.stdout.trim().split('\n')).toHaveLength((await h.events(runId)).length);
+    // An explicit stream URL still wins, and one that cannot be reached says which and from where.
+    const wrong = await baton(['logs', ...urlOnly, '-f', runId], { env: { BATON_STREAM_URL: 'http://127.0.0.1:1' } });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^baton: cannot reach the event stream at http:\/\/127\.0\.0\.1:1 \(from BATON_STREAM_URL\): .*ECONNREFUSED/);
+  });
+
   it('baton run --watch starts a run, prints its events live and exits with its outcome', async () => {
     const watched = await baton(['run', ...cliArgs(), 'fan/ticker', '--input', '{"n": 3}', '--watch']);
     expect(watched.stderr).toBe('');

@@ -1,7 +1,8 @@
 // `baton logs [-f] RUN [--after SEQ]`: a run's events, one line each; with -f, live from the
-// fanout's WebSocket (port 8085) until the run ends, resuming by itself after a disconnect.
-import { BatonClient, TERMINAL_EVENT_TYPES, type RunEvent } from '@baton/sdk';
-import { CONNECTION_HELP, Exit, UsageError, expectPositionals, connectionFrom, parseCommandArgs, positiveInt, type Connection } from '../api/args.ts';
+// fanout's WebSocket (the URL the API advertises) until the run ends, resuming by itself after a
+// disconnect.
+import { BatonApiError, BatonClient, BatonConnectionError, TERMINAL_EVENT_TYPES, type RunEvent, type StreamEventsOptions } from '@baton/sdk';
+import { CONNECTION_HELP, Exit, UsageError, clientFor, expectPositionals, connectionFrom, parseCommandArgs, positiveInt, type Connection } from '../api/args.ts';
 import { eventLine } from '../api/format.ts';
 import { processIo, runApiCommand, type CommandIo } from '../api/report.ts';
 
@@ -10,7 +11,7 @@ export const USAGE = `usage: baton logs [-f] RUN_ID [--after SEQ] [--stream-url 
 Prints the run's events (seq, time, type, data), oldest first.
   -f, --follow        stay connected and print new events live until the run has finished
   --after SEQ         only events after this seq (resume where you left off)
-  --stream-url URL    the fanout (default $BATON_STREAM_URL, else the API URL on port 8085)
+  --stream-url URL    the fanout (default $BATON_STREAM_URL, else the one the API names)
 With -o json, one CloudEvent per line (JSON Lines).
 
 ${CONNECTION_HELP}
@@ -28,9 +29,9 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
     const connection = connectionFrom(values);
     const [runId = ''] = expectPositionals(positionals, ['RUN_ID']);
     const after = positiveInt(values.after, '--after', 0) ?? 0;
-    const client = streamingClient(connection, values['stream-url']);
     const print = eventPrinter(connection, io);
     if (!values.follow) {
+      const client = clientFor(connection);
       for (let position = after; ; ) {
         const page = await client.listEvents(runId, { after: position });
         if (page.items.length === 0) return Exit.ok;
@@ -38,7 +39,7 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
         position = page.nextAfter;
       }
     }
-    await follow(client, runId, after, print);
+    await follow(await streamingClient(connection, values['stream-url']), runId, after, print);
     return Exit.ok;
   });
 }
@@ -48,22 +49,63 @@ export function eventPrinter(connection: Connection, io: CommandIo): (event: Run
   return (event) => io.out(connection.output === 'json' ? `${JSON.stringify(event)}\n` : eventLine(event));
 }
 
-/** A client whose streamEvents reads the fanout's WebSocket. */
-export function streamingClient(connection: Connection, explicitStreamUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): BatonClient {
-  return new BatonClient({ baseUrl: connection.url, apiKey: connection.apiKey, streamUrl: streamUrlFor(connection.url, explicitStreamUrl, env) });
+/** A client whose streamEvents reads the fanout's WebSocket (its URL: see resolveStreamUrl). */
+export async function streamingClient(connection: Connection, explicitStreamUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<BatonClient> {
+  const stream = await resolveStreamUrl(clientFor(connection), explicitStreamUrl, env);
+  return new StreamingClient({ baseUrl: connection.url, apiKey: connection.apiKey, streamUrl: stream.url }, stream);
 }
 
-/** --stream-url, else $BATON_STREAM_URL, else the API's host on the fanout's port (8085). */
-export function streamUrlFor(apiUrl: string, explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const chosen = explicit ?? (env.BATON_STREAM_URL || undefined);
-  if (chosen !== undefined) {
-    if (!/^(https?|wss?):\/\//.test(chosen)) throw new UsageError(`--stream-url: "${chosen}" is not an http(s) or ws(s) URL (e.g. http://localhost:8085)`);
-    return chosen;
+/** Says which stream could not be reached and where its URL came from (not "cannot reach Baton"). */
+class StreamingClient extends BatonClient {
+  constructor(
+    options: ConstructorParameters<typeof BatonClient>[0],
+    private readonly stream: StreamLocation,
+  ) {
+    super(options);
   }
-  const url = new URL(apiUrl);
-  url.port = '8085';
-  url.pathname = '/';
-  return url.toString().replace(/\/$/, '');
+
+  override streamEvents(runId: string, options?: StreamEventsOptions): AsyncIterable<RunEvent> {
+    return explainStreamFailure(super.streamEvents(runId, options), this.stream);
+  }
+}
+
+async function* explainStreamFailure(events: AsyncIterable<RunEvent>, stream: StreamLocation): AsyncGenerator<RunEvent> {
+  try {
+    yield* events;
+  } catch (error) {
+    if (!(error instanceof BatonConnectionError) || error.baseUrl !== stream.url) throw error;
+    throw new Error(`cannot reach the event stream at ${stream.url} (from ${stream.source}): ${error.reason} — is the fanout running? --stream-url names another one`, { cause: error });
+  }
+}
+
+export interface StreamLocation {
+  url: string;
+  /** Where the URL came from, for the message when it cannot be reached. */
+  source: '--stream-url' | 'BATON_STREAM_URL' | 'the API (GET /api/v1/info)' | 'the default port 8085';
+}
+
+/**
+ * --stream-url, else $BATON_STREAM_URL, else the URL the API advertises (GET /api/v1/info: its
+ * BATON_STREAM_PUBLIC_URL, or its host on its FANOUT_PORT) — so `--url` alone is enough on any
+ * ports. An API too old to advertise it (404): its host on port 8085.
+ */
+export async function resolveStreamUrl(api: Pick<BatonClient, 'info' | 'baseUrl'>, explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<StreamLocation> {
+  if (explicit !== undefined) return { url: checkedStreamUrl(explicit, '--stream-url'), source: '--stream-url' };
+  const fromEnv = env.BATON_STREAM_URL?.trim();
+  if (fromEnv) return { url: checkedStreamUrl(fromEnv, 'BATON_STREAM_URL'), source: 'BATON_STREAM_URL' };
+  try {
+    return { url: (await api.info()).streamUrl, source: 'the API (GET /api/v1/info)' };
+  } catch (error) {
+    if (!(error instanceof BatonApiError && error.status === 404)) throw error;
+    const url = new URL(api.baseUrl);
+    url.port = '8085';
+    return { url: url.origin, source: 'the default port 8085' };
+  }
+}
+
+function checkedStreamUrl(url: string, where: string): string {
+  if (!/^(https?|wss?):\/\//.test(url)) throw new UsageError(`${where}: "${url}" is not an http(s) or ws(s) URL (e.g. http://localhost:8085)`);
+  return url;
 }
 
 /**

@@ -19,7 +19,7 @@ Starts a run of a registered workflow (the highest version unless @VERSION is gi
   --wait [DURATION]      wait for the outcome: 30s, 5m, PT1M30S … (default ${humanDuration(DEFAULT_WAIT_MS)})
   -f, --follow           print the run's events as they happen, then the finished run
   --watch                the same, live over the fanout's WebSocket (--stream-url URL; default
-                         $BATON_STREAM_URL, else the API host on port 8085)
+                         $BATON_STREAM_URL, else the one the API names)
   --idempotency-key KEY  starting again with the same key returns the first run
 exit: 0 started (with --wait/--follow: completed), 1 faulted/cancelled or error, 2 usage, 3 still running after the wait
 
@@ -97,7 +97,7 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
     if (values['idempotency-key'] !== undefined) request.idempotencyKey = values['idempotency-key'];
     const waitMs = waitMsOf(values.wait);
     if (waitMs !== undefined && (values.follow || values.watch)) throw new UsageError('give --wait or --follow/--watch, not both');
-    const client = values.watch ? streamingClient(connection, values['stream-url']) : clientFor(connection);
+    const client = values.watch ? await streamingClient(connection, values['stream-url']) : clientFor(connection);
     if (values.follow || values.watch) return startAndFollow(client, request, connection, io);
     if (waitMs !== undefined) return startAndReport(client, request, waitMs, connection, io);
     const { run, httpStatus } = await client.startRun(request);
