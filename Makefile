@@ -1,6 +1,7 @@
 # Baton — container and local-development shortcuts. `make help` lists the targets.
 #
-# Containers (docker-compose.yml, settings in .env.docker):
+# Containers (docker-compose.yml; settings in .env, made from the template .env.docker on the first
+# `make up`, then yours to edit — bare docker-compose commands read the same .env):
 #   make build | up | down | logs | ps
 # Local development, each service on the host with reload, against PostgreSQL and Redis
 # from docker-compose.dev.yml:
@@ -9,8 +10,7 @@
 #   make start-workflow-runner start-http-worker start-hitl-worker start-agent-runner start-fanout
 
 COMPOSE     ?= docker-compose
-ENV_FILE    ?= .env.docker
-STACK       := $(COMPOSE) --env-file $(ENV_FILE) -f docker-compose.yml
+STACK       := $(COMPOSE) -f docker-compose.yml
 DEV_STACK   := $(COMPOSE) -p baton-dev -f docker-compose.dev.yml
 TSX_WATCH   := node_modules/.bin/tsx watch --clear-screen=false
 
@@ -33,19 +33,24 @@ help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-24s %s\n", $$1, $$2}'
 
 # --- containers -------------------------------------------------------------------------
-build: ## build the six service images (deploy/Dockerfile)
+# The guide's step 1 when it was skipped; never overwrites an existing .env (no prerequisite).
+.env:
+	cp .env.docker .env
+	@echo "created .env from .env.docker: the settings of every service (edit it, then make up again)"
+
+build: .env ## build the six service images (deploy/Dockerfile)
 	$(STACK) build
 
-up: ## start the 8 services in the background (builds missing images)
-	$(STACK) up -d
+up: .env ## (re)build the images and start the 8 services in the background
+	$(STACK) up -d --build
 
-down: ## stop and remove the containers (volumes are kept; `docker-compose down -v` drops them)
+down: .env ## stop and remove the containers (volumes are kept; `docker-compose down -v` drops them)
 	$(STACK) down
 
-logs: ## follow the logs of every service (make logs S=orchestrator for one)
+logs: .env ## follow the logs of every service (make logs S=orchestrator for one)
 	$(STACK) logs -f --tail=100 $(S)
 
-ps: ## the containers and their health
+ps: .env ## the containers and their health
 	$(STACK) ps
 
 dist: ## the bundles the images run (dist/<service>/main.mjs)
@@ -53,7 +58,7 @@ dist: ## the bundles the images run (dist/<service>/main.mjs)
 
 # --- local development ------------------------------------------------------------------
 dev-up: ## PostgreSQL and Redis for local development (localhost:5432, localhost:6379)
-	$(DEV_STACK) up -d
+	$(DEV_STACK) up -d --remove-orphans
 
 dev-down: ## stop the development infrastructure
 	$(DEV_STACK) down

@@ -1,24 +1,13 @@
 // The compose files and the Dockerfile against the deployment guide (ARCHITECTURE.md §1). Each
 // compose file is resolved by docker-compose itself (`docker-compose config`: schema, anchors,
-// interpolation); the invariants are then checked on what docker-compose would run.
+// interpolation, env_file), after the guide's step 1 (`cp .env.docker .env`); the invariants are
+// then checked on what docker-compose would run. The guide's command sequences themselves (edits
+// of .env, the production overlay, the development file) are in guide-commands.test.ts.
 import { describe, expect, it } from 'vitest';
 import {
-  GUIDE_PORTS, NODE_SERVICES, ROOT, SCALED_SERVICES, SECRETS_AS_FILES, bytes, composeConfig, documentedIn, imageSettings, k8sSecretsOf, parseDockerfile, publishedPorts,
-  readDotenv, readText, readYamlDocuments, volumeMounts, type NodeService,
+  GUIDE_LIMITS, GUIDE_PORTS, NODE_SERVICES, SCALED_SERVICES, SECRETS_AS_FILES, bytes, composeConfig, documentedIn, documentedLimits, guideConfig, imageSettings, k8sSecretsOf, parseDockerfile,
+  publishedPorts, readDotenv, readText, readYamlDocuments, volumeMounts, type NodeService,
 } from './support.ts';
-
-const PROD_ENV = { BATON_VERSION: '1.2.3', DB_HOST: 'db.internal.example.com', BATON_PUBLIC_URL: 'https://baton.example.com' };
-
-/** The guide's limits, as documented in DEPLOYMENT.md ("Resource limits"). */
-function documentedLimits(): Record<string, { cpus: number; memory: number }> {
-  const section = /## Resource limits\n([\s\S]*?)\n## /.exec(readText('DEPLOYMENT.md'))?.[1];
-  if (!section) throw new Error('DEPLOYMENT.md has no "## Resource limits" section');
-  const limits: Record<string, { cpus: number; memory: number }> = {};
-  for (const row of section.matchAll(/^\| `?([a-z-]+)`? \| ([\d.]+) \| (\d+[MG]) \|/gm)) {
-    limits[row[1]!] = { cpus: Number(row[2]), memory: bytes(row[3]!) };
-  }
-  return limits;
-}
 
 function healthcheckUrl(test: string[] | string): string {
   const text = Array.isArray(test) ? test.join(' ') : test;
@@ -28,7 +17,7 @@ function healthcheckUrl(test: string[] | string): string {
 }
 
 describe('docker-compose.yml (the guide)', () => {
-  const config = composeConfig(['docker-compose.yml'], {}, ['--env-file', '.env.docker']);
+  const config = guideConfig();
   const services = config.services as Record<string, any>;
   const rawServices = readYamlDocuments('docker-compose.yml')[0].services as Record<string, any>;
 
@@ -50,8 +39,11 @@ describe('docker-compose.yml (the guide)', () => {
     for (const name of NODE_SERVICES) expect(healthcheckUrl(services[name].healthcheck.test), name).toBe(String(GUIDE_PORTS[name]));
   });
 
-  it('keeps state in the volumes postgres_data and redis_data; Redis writes an append-only file', () => {
+  it('keeps state in the volumes postgres_data and redis_data, named as the guide\'s backups name them; Redis writes an append-only file', () => {
     expect(Object.keys(config.volumes).sort()).toEqual(['postgres_data', 'redis_data']);
+    // Fixed names: the compose project is named after the folder (a temporary one here).
+    expect(config.volumes.postgres_data.name).toBe('orchestrator_postgres_data');
+    expect(config.volumes.redis_data.name).toBe('orchestrator_redis_data');
     expect(volumeMounts(services.postgres)).toEqual([{ source: 'postgres_data', target: '/var/lib/postgresql/data' }]);
     expect(volumeMounts(services.redis)).toEqual([{ source: 'redis_data', target: '/data' }]);
     const command = services.redis.command.join(' ');
@@ -78,9 +70,10 @@ describe('docker-compose.yml (the guide)', () => {
     for (const worker of ['http-worker', 'hitl-worker', 'agent-runner']) expect(conditions(worker), worker).toEqual({ redis: 'service_healthy' });
   });
 
-  it('limits CPU and memory of every service as DEPLOYMENT.md documents', () => {
+  it('limits CPU and memory of every service as the guide\'s table, which DEPLOYMENT.md copies', () => {
     const documented = documentedLimits();
-    expect(Object.keys(documented).sort()).toEqual(Object.keys(GUIDE_PORTS).sort());
+    const guide = Object.fromEntries(Object.entries(GUIDE_LIMITS).map(([name, l]) => [name, { cpus: l.cpus, memory: bytes(l.memory) }]));
+    expect(documented).toEqual(guide);
     for (const [name, s] of Object.entries(services)) {
       const limits = s.deploy?.resources?.limits;
       expect(limits, `${name} has no deploy.resources.limits`).toBeDefined();
@@ -94,27 +87,26 @@ describe('docker-compose.yml (the guide)', () => {
     expect(secrets.filter((name) => !documentedIn(SECRETS_AS_FILES).has(name))).toEqual([]);
     expect(secrets.filter((name) => !(name in readDotenv('.env.docker')))).toEqual([]);
     for (const name of NODE_SERVICES) {
-      const blanked = rawServices[name].environment ?? {};
+      const blanked = Object.fromEntries(Object.entries(rawServices[name].environment ?? {}).filter(([key]) => key !== '<<'));
       for (const [key, value] of Object.entries(blanked)) expect([key, value], `${name} may only blank secrets`).toEqual([expect.toBeOneOf(secrets), '']);
       const kept = secrets.filter((key) => !(key in blanked)).sort();
       expect(kept, name).toEqual(k8sSecretsOf(name));
     }
   });
 
-  it('runs 2 http-workers and 2 agent-runners by default, HTTP_WORKER_REPLICAS / AGENT_WORKER_REPLICAS change it', () => {
-    expect(services['http-worker'].deploy.replicas).toBe(2);
-    expect(services['agent-runner'].deploy.replicas).toBe(2);
-    const scaled = composeConfig(['docker-compose.yml'], { HTTP_WORKER_REPLICAS: '5', AGENT_WORKER_REPLICAS: '3' }).services;
+  it('runs the guide\'s replicas by default (2 http-workers, 2 agent-runners); HTTP_WORKER_REPLICAS / AGENT_WORKER_REPLICAS in .env change them', () => {
+    for (const [name, { replicas }] of Object.entries(GUIDE_LIMITS)) expect(services[name].deploy.replicas ?? 1, name).toBe(replicas);
+    const scaled = guideConfig({ HTTP_WORKER_REPLICAS: '5', AGENT_WORKER_REPLICAS: '3' }).services;
     expect(scaled['http-worker'].deploy.replicas).toBe(5);
     expect(scaled['agent-runner'].deploy.replicas).toBe(3);
   });
 
-  it('builds each service from its own target of deploy/Dockerfile and gives it the settings of .env.docker', () => {
+  it('builds each service from its own target of deploy/Dockerfile and gives it the settings of .env (copied from .env.docker)', () => {
     const targets = parseDockerfile().stages.map((s) => s.name);
     for (const name of NODE_SERVICES) {
       expect(services[name].build, name).toMatchObject({ dockerfile: 'deploy/Dockerfile', target: name });
       expect(targets).toContain(name);
-      const blanked = Object.keys(rawServices[name].environment ?? {});
+      const blanked = Object.keys(rawServices[name].environment ?? {}).filter((key) => key !== '<<');
       const expected = { ...readDotenv('.env.docker'), ...Object.fromEntries(blanked.map((key) => [key, ''])) };
       expect(services[name].environment, name).toEqual(expected);
       // Time for a graceful stop (finish or hand back in-flight tasks) before SIGKILL.
@@ -127,71 +119,17 @@ describe('docker-compose.dev.yml (infrastructure for local development)', () => 
   const services = composeConfig(['docker-compose.dev.yml']).services as Record<string, any>;
 
   it('holds only PostgreSQL and Redis, on localhost ports the Makefile points at', () => {
-    expect(Object.keys(services).sort()).toEqual(['postgres', 'redis']);
-    expect(publishedPorts(services.postgres)).toEqual([{ ip: '127.0.0.1', published: 5432, target: 5432 }]);
-    expect(publishedPorts(services.redis)).toEqual([{ ip: '127.0.0.1', published: 6379, target: 6379 }]);
-    expect(services.redis.command.join(' ')).toMatch(/--appendonly yes/);
+    expect(Object.keys(services).sort()).toEqual(['dev-postgres', 'dev-redis']);
+    expect(publishedPorts(services['dev-postgres'])).toEqual([{ ip: '127.0.0.1', published: 5432, target: 5432 }]);
+    expect(publishedPorts(services['dev-redis'])).toEqual([{ ip: '127.0.0.1', published: 6379, target: 6379 }]);
+    expect(services['dev-postgres'].image).toMatch(/^postgres:15/);
+    expect(services['dev-redis'].command.join(' ')).toMatch(/--appendonly yes/);
     const makefile = readText('Makefile');
     expect(makefile).toMatch(/DB_HOST\s+\?= localhost/);
     expect(makefile).toMatch(/REDIS_URL\s+\?= redis:\/\/localhost:6379/);
     expect(makefile).toMatch(/^TSX_WATCH\s+:= node_modules\/\.bin\/tsx watch/m);
     for (const name of NODE_SERVICES) {
       expect(makefile).toMatch(new RegExp(`^start-${name}:[^\\n]*\\n\\t\\$\\(DEV_ENV\\) .*\\$\\(TSX_WATCH\\) services/${name}/src/main\\.ts$`, 'm'));
-    }
-  });
-});
-
-describe('docker-compose.prod.yml (external database, secrets, nginx)', () => {
-  const config = composeConfig(['docker-compose.prod.yml'], PROD_ENV);
-  const services = config.services as Record<string, any>;
-
-  it('runs no database and refuses to start without DB_HOST and a pinned version', () => {
-    expect(services.postgres).toBeUndefined();
-    expect(services.orchestrator.environment.DB_HOST).toBe(PROD_ENV.DB_HOST);
-    expect(() => composeConfig(['docker-compose.prod.yml'], { ...PROD_ENV, DB_HOST: '' })).toThrow(/set DB_HOST/);
-    expect(() => composeConfig(['docker-compose.prod.yml'], { ...PROD_ENV, BATON_VERSION: '' })).toThrow(/set BATON_VERSION/);
-    for (const name of NODE_SERVICES) expect(services[name].image, name).toMatch(/:1\.2\.3$/);
-  });
-
-  it('passes secrets as files (*_FILE → /run/secrets/…), never as values', () => {
-    for (const name of NODE_SERVICES) {
-      const environment = services[name].environment as Record<string, string>;
-      const mounted = (services[name].secrets ?? []).map((s: any) => s.source);
-      for (const [key, value] of Object.entries(environment)) {
-        expect(key, `${name}: ${key} looks like a secret given by value`).not.toMatch(/PASSWORD$|_SECRET$|API_KEY$/);
-        if (key.endsWith('_FILE')) expect(mounted.map((m: string) => `/run/secrets/${m}`), `${name}: ${key}`).toContain(value);
-      }
-      // The same secrets as the service's Kubernetes Deployment mounts.
-      const asFiles = Object.keys(environment).filter((key) => key.endsWith('_FILE')).map((key) => key.slice(0, -'_FILE'.length)).sort();
-      expect(asFiles, name).toEqual(k8sSecretsOf(name));
-    }
-    expect(Object.keys(config.secrets).sort()).toEqual(['approval_secret', 'baton_api_key', 'db_password', 'openai_api_key', 'stream_token_secret']);
-  });
-
-  it('publishes only nginx, which proxies the API and upgrades WebSockets to the fanout', () => {
-    const published = Object.entries(services).filter(([, s]) => publishedPorts(s).length > 0).map(([name]) => name);
-    expect(published).toEqual(['nginx']);
-    const conf = readText('deploy/nginx/baton.conf');
-    expect(volumeMounts(services.nginx)).toContainEqual({ source: `${ROOT}deploy/nginx/baton.conf`, target: '/etc/nginx/conf.d/default.conf' });
-    expect(conf).toMatch(/server orchestrator:8081;/);
-    expect(conf).toMatch(/server fanout:8085;/);
-    const streams = /location \/v1\/ \{([\s\S]*?)\n {4}\}/.exec(conf)?.[1] ?? '';
-    expect(streams).toMatch(/proxy_pass http:\/\/baton_fanout;/);
-    expect(streams).toMatch(/proxy_set_header Upgrade\s+\$http_upgrade;/);
-    expect(streams).toMatch(/proxy_set_header Connection \$connection_upgrade;/);
-    expect(streams).toMatch(/proxy_buffering off;/);
-    expect(conf).toMatch(/proxy_http_version 1\.1;/);
-  });
-
-  it('keeps the guide\'s names, limits and start order', () => {
-    expect(services.orchestrator.container_name).toBe('orchestrator-api');
-    expect(services['workflow-runner'].depends_on.orchestrator.condition).toBe('service_healthy');
-    expect(services.redis.command.join(' ')).toMatch(/--appendonly yes/);
-    const documented = documentedLimits();
-    for (const name of NODE_SERVICES) {
-      const limits = services[name].deploy.resources.limits;
-      expect({ cpus: Number(limits.cpus), memory: bytes(limits.memory) }, name).toEqual(documented[name]);
-      expect(healthcheckUrl(services[name].healthcheck.test), name).toBe(String(GUIDE_PORTS[name]));
     }
   });
 });

@@ -87,7 +87,7 @@ function variablesReadByCode(): CodeVariables {
   return { names, withoutFile, families };
 }
 
-const SERVICE_SECTION = '## Configuration reference';
+const SERVICE_SECTION = '## Environment';
 const COMPOSE_SECTION = '### Compose variables';
 const SECRETS_SECTION = SECRETS_AS_FILES;
 

@@ -14,7 +14,7 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/Horizo
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { describe, expect, it } from 'vitest';
-import { GUIDE_PORTS, NODE_SERVICES, ROOT, bytes, composeConfig, cpus, readYamlDocuments } from './support.ts';
+import { GUIDE_PORTS, NODE_SERVICES, ROOT, bytes, cpus, guideConfig, readYamlDocuments } from './support.ts';
 
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'v1/ConfigMap': ConfigMap,
@@ -88,7 +88,7 @@ describe('deploy/k8s', () => {
   const byKind = (kind: string) => all.filter((o) => o.doc.kind === kind).map((o) => o.doc);
   const deployments = Object.fromEntries(byKind('Deployment').map((d) => [d.metadata.name, d]));
   const services = Object.fromEntries(byKind('Service').map((s) => [s.metadata.name, s]));
-  const compose = composeConfig(['docker-compose.yml'], {}, ['--env-file', '.env.docker']).services;
+  const compose = guideConfig().services;
 
   it('has a Deployment and a Service for each of the six services, on the guide\'s ports', () => {
     expect(Object.keys(deployments).sort()).toEqual([...NODE_SERVICES].sort());
@@ -118,6 +118,15 @@ describe('deploy/k8s', () => {
       expect({ cpus: cpus(limits.cpu), memory: bytes(limits.memory) }, name).toEqual({ cpus: Number(composeLimits.cpus), memory: bytes(composeLimits.memory) });
       expect(cpus(requests.cpu)).toBeLessThanOrEqual(cpus(limits.cpu));
       expect(bytes(requests.memory)).toBeLessThanOrEqual(bytes(limits.memory));
+    }
+  });
+
+  it('limits the demo\'s PostgreSQL and Redis as docker-compose.yml does', () => {
+    const statefulSets = Object.fromEntries(objects('deploy/k8s/demo').filter((o) => o.doc.kind === 'StatefulSet').map((o) => [o.doc.metadata.name, o.doc]));
+    for (const name of ['postgres', 'redis']) {
+      const { limits } = statefulSets[name].spec.template.spec.containers[0].resources;
+      const composeLimits = compose[name].deploy.resources.limits;
+      expect({ cpus: cpus(limits.cpu), memory: bytes(limits.memory) }, name).toEqual({ cpus: Number(composeLimits.cpus), memory: bytes(composeLimits.memory) });
     }
   });
 

@@ -16,7 +16,7 @@ import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, createTestRedis, freePort, startFakeOpenAI, startHttpTarget, type FakeOpenAI, type HttpTarget, type TestDatabase, type TestRedis } from '@baton/testkit';
 import { assertPortFree, buildBundles, healthcheckUrl, imageFilesystem, processUid, serviceUser, startContainer, stopContainer, waitHealthy, type Container } from './containers.ts';
-import { GUIDE_PORTS, NODE_SERVICES, composeConfig, imageSettings, k8sSecretsOf, type NodeService } from './support.ts';
+import { GUIDE_PORTS, NODE_SERVICES, guideConfig, imageSettings, k8sSecretsOf, type NodeService } from './support.ts';
 
 const API = `http://127.0.0.1:${GUIDE_PORTS.orchestrator}`;
 const STREAM = `ws://127.0.0.1:${GUIDE_PORTS.fanout}/v1/stream`;
@@ -119,7 +119,7 @@ beforeAll(async () => {
     BATON_STREAM_TOKEN_SECRET: randomBytes(32).toString('hex'),
   };
   writeSecrets(secrets);
-  const compose = composeConfig(['docker-compose.yml'], {}, ['--env-file', '.env.docker']).services;
+  const compose = guideConfig().services;
   const env = (service: NodeService) => containerEnvironment(service, compose, secrets);
   const replicas = (service: 'http-worker' | 'agent-runner') => compose[service].deploy.replicas as number;
   // docker-compose.yml's order: the orchestrator (migrations) first; the runner and the fanout

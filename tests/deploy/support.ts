@@ -2,8 +2,9 @@
 // files resolved by `docker-compose config`, and YAML manifests. Nothing here needs a Docker
 // engine; a missing tool is an error (the test fails and says what to install), never a skip.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 
@@ -22,6 +23,18 @@ export const GUIDE_PORTS = {
 } as const;
 
 export type GuideService = keyof typeof GUIDE_PORTS;
+
+/** The guide's resource limits ("Resource Limits": CPU cores, memory, replicas), per service. */
+export const GUIDE_LIMITS: Record<GuideService, { cpus: number; memory: string; replicas: number }> = {
+  postgres: { cpus: 2, memory: '2G', replicas: 1 },
+  redis: { cpus: 2, memory: '2G', replicas: 1 },
+  orchestrator: { cpus: 2, memory: '1G', replicas: 1 },
+  'workflow-runner': { cpus: 2, memory: '1G', replicas: 1 },
+  'http-worker': { cpus: 1, memory: '512M', replicas: 2 },
+  'hitl-worker': { cpus: 1, memory: '512M', replicas: 1 },
+  'agent-runner': { cpus: 2, memory: '2G', replicas: 2 },
+  fanout: { cpus: 2, memory: '1G', replicas: 1 },
+};
 export const NODE_SERVICES = ['orchestrator', 'workflow-runner', 'http-worker', 'hitl-worker', 'fanout', 'agent-runner'] as const;
 export type NodeService = (typeof NODE_SERVICES)[number];
 /** Services the guide scales with --scale / replicas: no fixed container name, no published port. */
@@ -126,15 +139,9 @@ function parseEnvInstruction(args: string): Record<string, string> {
 
 // ---- compose --------------------------------------------------------------------------------
 
-/**
- * The compose file as docker-compose resolves it (interpolation, anchors, merges), from a clean
- * environment plus `env`. Throws docker-compose's own message when the file is invalid.
- */
-export function composeConfig(files: string[], env: Record<string, string> = {}, extraArgs: string[] = []): any {
-  const args = [...files.flatMap((file) => ['-f', file]), ...extraArgs, 'config'];
-  let stdout: string;
+function dockerCompose(args: string[], cwd: string, env: Record<string, string>): string {
   try {
-    stdout = execFileSync('docker-compose', args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('docker-compose', args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === 'ENOENT') {
@@ -142,7 +149,81 @@ export function composeConfig(files: string[], env: Record<string, string> = {},
     }
     throw new Error(`docker-compose ${args.join(' ')} failed:\n${e.stderr ?? e.message}`);
   }
-  return parseYaml(stdout);
+}
+
+/** The files an operator's checkout holds for the compose commands of the guide. */
+const DEPLOYMENT_FILES = ['docker-compose.yml', 'docker-compose.dev.yml', 'docker-compose.prod.yml', '.env.docker', 'Makefile', 'deploy/nginx/baton.conf'];
+
+/**
+ * A throwaway copy of the repository's deployment files in a folder of its own (so its compose
+ * project is named after no folder of ours, and the checkout's own .env plays no part), where the
+ * guide's commands run as a person types them.
+ */
+export interface ComposeProject {
+  dir: string;
+  /** A shell command in the folder (`cp .env.docker .env`), from a clean environment plus `env`. */
+  sh(command: string, env?: Record<string, string>): string;
+  /** `docker-compose [args] config`, parsed. */
+  config(args?: string[], env?: Record<string, string>): any;
+  /** Edits KEY=VALUE lines of a dotenv file as a person in an editor would (new keys are appended). */
+  editDotenv(path: string, values: Record<string, string>): void;
+  write(path: string, text: string): void;
+  remove(): void;
+}
+
+export function composeProject(): ComposeProject {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-compose-'));
+  for (const file of DEPLOYMENT_FILES) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    cpSync(join(ROOT, file), join(dir, file));
+  }
+  const cleanEnv = (env: Record<string, string>) => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', ...env });
+  return {
+    dir,
+    sh: (command, env = {}) => execFileSync('sh', ['-c', command], { cwd: dir, env: cleanEnv(env), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    config: (args = [], env = {}) => parseYaml(dockerCompose([...args, 'config'], dir, env)),
+    editDotenv(path, values) {
+      const pending = new Map(Object.entries(values));
+      const lines = readFileSync(join(dir, path), 'utf8').replace(/\n$/, '').split('\n').map((line) => {
+        const key = /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1];
+        if (key === undefined || !pending.has(key)) return line;
+        const value = pending.get(key)!;
+        pending.delete(key);
+        return `${key}=${value}`;
+      });
+      const added = [...pending].map(([key, value]) => `${key}=${value}`);
+      writeFileSync(join(dir, path), [...lines, ...added, ''].join('\n'));
+    },
+    write(path, text) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * docker-compose.yml as the guide's quick start resolves it: `cp .env.docker .env`, then
+ * `docker-compose config` (plus `args`, e.g. more -f files), with `edits` made to .env first.
+ */
+export function guideConfig(edits: Record<string, string> = {}, args: string[] = []): any {
+  const project = composeProject();
+  try {
+    project.sh('cp .env.docker .env');
+    project.editDotenv('.env', edits);
+    return project.config(args);
+  } finally {
+    project.remove();
+  }
+}
+
+/**
+ * The compose file as docker-compose resolves it (interpolation, anchors, merges) in the
+ * repository itself, from a clean environment plus `env`, for files that need no .env.
+ * Throws docker-compose's own message when the file is invalid.
+ */
+export function composeConfig(files: string[], env: Record<string, string> = {}, extraArgs: string[] = []): any {
+  return parseYaml(dockerCompose([...files.flatMap((file) => ['-f', file]), ...extraArgs, 'config'], ROOT, env));
 }
 
 /** Reads a dotenv file (KEY=VALUE lines, # comments) as docker-compose does. */
@@ -176,7 +257,7 @@ export function cpus(value: string | number): number {
 /** A service's published ports, whichever form docker-compose prints them in. */
 export function publishedPorts(service: any): { ip?: string; published: number; target: number }[] {
   return (service.ports ?? []).map((port: any) => {
-    if (typeof port === 'object') return { published: Number(port.published), target: Number(port.target) };
+    if (typeof port === 'object') return { ...(port.host_ip ? { ip: port.host_ip } : {}), published: Number(port.published), target: Number(port.target) };
     const parts = String(port).replace(/\/(tcp|udp)$/, '').split(':');
     const [target, published, ip] = parts.reverse();
     return { ...(ip ? { ip } : {}), published: Number(published), target: Number(target) };
@@ -208,6 +289,17 @@ export function documentedIn(section: string): Set<string> {
     for (const m of row[1]!.matchAll(/`([A-Z][A-Z0-9_]*(?:<NAME>)?)`/g)) names.add(m[1]!);
   }
   return names;
+}
+
+/** The limits DEPLOYMENT.md documents ("### Resource limits": service | CPUs | memory | replicas). */
+export function documentedLimits(): Record<string, { cpus: number; memory: number }> {
+  const section = /### Resource limits\n([\s\S]*?)\n##/.exec(readText('DEPLOYMENT.md'))?.[1];
+  if (!section) throw new Error('DEPLOYMENT.md has no "### Resource limits" section');
+  const limits: Record<string, { cpus: number; memory: number }> = {};
+  for (const row of section.matchAll(/^\| `?([a-z-]+)`? \| ([\d.]+) \| (\d+[MG]) \|/gm)) {
+    limits[row[1]!] = { cpus: Number(row[2]), memory: bytes(row[3]!) };
+  }
+  return limits;
 }
 
 export const SECRETS_AS_FILES = '### Secrets as files';
