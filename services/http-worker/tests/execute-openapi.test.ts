@@ -66,6 +66,12 @@ beforeAll(async () => {
         return sendJson(response, 200, petstore('169.254.169.254'));
       case '/not-openapi.json':
         return sendJson(response, 200, { hello: 'world' });
+      case '/deep.json':
+        response.writeHead(200, { 'content-type': 'application/json' });
+        return void response.end(`{"swagger": "2.0", "paths": {}, "x": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+      case '/deep.yaml':
+        response.writeHead(200, { 'content-type': 'application/yaml' });
+        return void response.end(`swagger: "2.0"\npaths: {}\nx:\n${Array.from({ length: 2_000 }, (_, i) => `${' '.repeat(i + 1)}- `).join('\n')}1\n`);
       case '/broken.json':
         response.writeHead(200, { 'content-type': 'application/json' });
         return void response.end('{"swagger": "2.0", ');
@@ -284,6 +290,9 @@ describe('errors', () => {
       error: { type: ErrorTypes.configuration, title: 'Invalid OpenAPI document', detail: expect.stringContaining('not Swagger 2.0 or OpenAPI 3.0/3.1') },
     });
     expect(await call({ document: { endpoint: `${docs.url}/broken.json` }, operationId: 'x' })).toMatchObject({ ok: false, error: { type: ErrorTypes.configuration, detail: expect.stringContaining('not valid JSON') } });
+    // Nesting that would make the parsers recurse is refused before parsing.
+    expect(await call({ document: { endpoint: `${docs.url}/deep.json` }, operationId: 'x' })).toMatchObject({ ok: false, error: { type: ErrorTypes.configuration, detail: expect.stringContaining('nests deeper than 200 levels') } });
+    expect(await call({ document: { endpoint: `${docs.url}/deep.yaml` }, operationId: 'x' })).toMatchObject({ ok: false, error: { type: ErrorTypes.configuration, detail: expect.stringContaining('indented deeper than 1000 columns') } });
   });
 
   it('invalid arguments are a configuration error', async () => {

@@ -37,6 +37,9 @@ export class OpenApiDocumentError extends Error {
 
 /** Bounds the parser's work on one document (its own check, between steps). */
 const DEREFERENCE_TIMEOUT_MS = 5_000;
+/** Nesting refused before parsing: the YAML parser and the dereferencer recurse (real documents nest a few dozen levels). */
+const MAX_NESTING = 200;
+const MAX_INDENT = 1_000;
 
 export async function loadDocument(text: string, contentType: string | undefined, url: URL): Promise<OpenApiDocument> {
   const parsed = parseText(text, contentType);
@@ -61,11 +64,41 @@ export async function loadDocument(text: string, contentType: string | undefined
 function parseText(text: string, contentType: string | undefined): unknown {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   const json = type === 'application/json' || type.endsWith('+json') || /^\s*\{/.test(text);
+  const excess = nestingExcess(text, json);
+  if (excess) throw new OpenApiDocumentError(excess);
   try {
     return json ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 1_000, prettyErrors: false });
   } catch (error) {
     throw new OpenApiDocumentError(`the document is not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
   }
+}
+
+/** Brackets opened and not closed (outside double-quoted strings) and, for YAML, indentation: cheap, before any recursion. */
+function nestingExcess(text: string, json: boolean): string | undefined {
+  let depth = 0;
+  let inString = false;
+  let indent = 0;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_NESTING) return `the document nests deeper than ${MAX_NESTING} levels`;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+    if (json) continue;
+    if (c === '\n') {
+      lineStart = true;
+      indent = 0;
+    } else if (lineStart && c === ' ') {
+      if (++indent > MAX_INDENT) return `the document is indented deeper than ${MAX_INDENT} columns`;
+    } else lineStart = false;
+  }
+  return undefined;
 }
 
 function indexOperations(api: Node): Map<string, Operation> {
