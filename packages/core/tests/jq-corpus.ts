@@ -173,3 +173,10 @@ export const EXCEPTIONS: Record<string, string> = {
   'gsub(""; "-")?':
     'empty matches inside multi-byte characters: Oniguruma advances by byte and yields extra empty matches; Baton advances by code point',
 };
+
+/**
+ * Generated family programs (jq-families*.ts) whose outcome may differ from jq-wasm, each for a
+ * documented reason.
+ */
+export const FAMILY_EXCEPTIONS: Record<string, string> = {
+};

@@ -8,8 +8,9 @@ import { compileJqNative, JqCompileError, JqRuntimeError } from '../src/jq/index
 import { JqTimeoutError } from '../src/jq/errors.ts';
 import { callWasm, checkWasm } from '../src/jq/wasm-fallback.ts';
 import { errorFromJq } from '../src/jq/wasm-messages.ts';
-import { EXCEPTIONS, INPUTS, PROGRAMS, SYNTAX } from './jq-corpus.ts';
+import { EXCEPTIONS, FAMILY_EXCEPTIONS, INPUTS, PROGRAMS, SYNTAX } from './jq-corpus.ts';
 import { readCases, sameJson } from './jq-cases.ts';
+import { families } from './jq-families.ts';
 
 
 type Outcome =
@@ -27,10 +28,22 @@ function realJq(program: string, input: unknown): Outcome {
     throw e;
   }
   if (result.exitCode === 0) {
-    return { kind: 'values', values: result.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown) };
+    return { kind: 'values', values: result.stdout.split('\n').filter((l) => l !== '').map((l) => doubleOnly(JSON.parse(l))) };
   }
   const error = errorFromJq(result.exitCode, result.stderr);
   return { kind: error instanceof JqCompileError ? 'compile-error' : 'runtime-error', message: error.message };
+}
+
+/**
+ * jq-wasm keeps number literals beyond the double range (`9E999999999`, decNumber); a jq without
+ * decNumber, like Baton, has ±DBL_MAX there.
+ */
+function doubleOnly(v: unknown): unknown {
+  if (v === Infinity) return Number.MAX_VALUE;
+  if (v === -Infinity) return -Number.MAX_VALUE;
+  if (Array.isArray(v)) return v.map(doubleOnly);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, doubleOnly(x)]));
+  return v;
 }
 
 function baton(program: string, input: unknown): Outcome {
@@ -102,6 +115,35 @@ describe('differential: Baton jq engine vs jq 1.8.2 (jq-wasm)', () => {
     expect(compared).toBeGreaterThan(3500);
     expect(mismatches).toEqual([]);
     expect(messageDiffs).toEqual([]);
+  });
+});
+
+describe('differential: generated programs of each family that parted ways with jq 1.8.2 (issue 15)', () => {
+  const cases = [...families()];
+  it('agrees on every output and every error message', { timeout: 600_000 }, () => {
+    const tally: Record<string, { evaluations: number; differ: number }> = {};
+    const differences: string[] = [];
+    const exceptionsSeen = new Set<string>();
+    for (const { family, program, input } of cases) {
+      const count = (tally[family] ??= { evaluations: 0, differ: 0 });
+      count.evaluations++;
+      const expected = realJq(program, input);
+      const actual = baton(program, input);
+      const same = actual.kind === 'unsupported'
+        ? expected.kind === 'compile-error'
+        : agree(actual, expected) && !(expected.kind === 'runtime-error' && actual.kind === 'runtime-error' && expected.message !== actual.message);
+      if (same) continue;
+      if (Object.hasOwn(FAMILY_EXCEPTIONS, program)) {
+        exceptionsSeen.add(program);
+        continue;
+      }
+      count.differ++;
+      differences.push(`[${family}] ${program}  on ${JSON.stringify(input).slice(0, 60)}\n    jq:    ${JSON.stringify(expected).slice(0, 300)}\n    baton: ${JSON.stringify(actual).slice(0, 300)}`);
+    }
+    console.log(`families: ${cases.length} evaluations; ${Object.entries(tally).map(([f, t]) => `${f} ${t.evaluations - t.differ}/${t.evaluations}`).join(', ')}`);
+    if (differences.length) console.log(differences.join('\n'));
+    expect(Object.keys(FAMILY_EXCEPTIONS).filter((p) => !exceptionsSeen.has(p))).toEqual([]);
+    expect(differences).toEqual([]);
   });
 });
 

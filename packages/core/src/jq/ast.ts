@@ -20,8 +20,8 @@ export type Ast =
   | { type: 'object'; entries: ObjectEntry[] }
   | { type: 'if'; cond: Ast; then: Ast; else: Ast | undefined }
   | { type: 'bind'; source: Ast; patterns: Pattern[]; body: Ast } // `src as $x ?// [$x] | body`
-  | { type: 'reduce'; source: Ast; pattern: Pattern; init: Ast; update: Ast }
-  | { type: 'foreach'; source: Ast; pattern: Pattern; init: Ast; update: Ast; extract: Ast | undefined }
+  | { type: 'reduce'; source: Ast; patterns: Pattern[]; init: Ast; update: Ast }
+  | { type: 'foreach'; source: Ast; patterns: Pattern[]; init: Ast; update: Ast; extract: Ast | undefined }
   | { type: 'label'; name: string; body: Ast }
   | { type: 'break'; name: string }
   | { type: 'funcDef'; def: FuncDef; rest: Ast }

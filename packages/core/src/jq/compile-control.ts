@@ -5,8 +5,8 @@ import { JqRuntimeError } from './errors.ts';
 import { binary } from './operators.ts';
 import { delPaths, getPath, setPath } from './paths.ts';
 import { compilePatterns, patternVariables } from './patterns.ts';
-import { invalidPath, oneNode, StopSignal, tick, valueNode, type Emit, type Env, type Node, type PathEmit } from './runtime.ts';
-import { compare, isTruthy } from './values.ts';
+import { detach, finalPath, notAPath, oneNode, StopSignal, tick, valueNode, type Emit, type Env, type Node } from './runtime.ts';
+import { isTruthy } from './values.ts';
 import { push, type CompileTools, type Scope } from './compile.ts';
 
 /**
@@ -47,9 +47,7 @@ export function compileTry(body: Node, handler: Node | undefined): Node {
       }),
     paths: (input, path, env, emit) =>
       guarded<[unknown, unknown[]]>((out) => body.paths(input, path, env, out), emit, (e) => {
-        if (handler) handler.run(e.value, env, () => {
-          throw invalidPath(e.value);
-        });
+        if (handler) handler.paths(e.value, detach(path, input), env, emit);
       }),
   };
 }
@@ -61,11 +59,11 @@ function isHaltSignal(e: JqRuntimeError): boolean {
 export function compileFold(ast: Extract<Ast, { type: 'reduce' | 'foreach' }>, scope: Scope | null, tools: CompileTools): Node {
   const source = tools.compile(ast.source, scope);
   const init = tools.compile(ast.init, scope);
-  const names = patternVariables([ast.pattern]);
+  const names = patternVariables(ast.patterns);
   let inner = scope;
   for (const n of names) inner = push(inner, { kind: 'var', name: n });
   const update = tools.compile(ast.update, inner);
-  const bind = compilePatterns([ast.pattern], names, scope, tools);
+  const bind = compilePatterns(ast.patterns, names, scope, tools);
   if (ast.type === 'reduce') {
     const fold = (input: unknown, env: Env | null, start: unknown): unknown => {
       let acc: unknown = start;
@@ -105,25 +103,33 @@ export function compileFold(ast: Extract<Ast, { type: 'reduce' | 'foreach' }>, s
     }));
 }
 
-function collectPaths(target: Node, input: unknown, env: Env | null): unknown[][] {
-  const paths: unknown[][] = [];
-  target.paths(input, [], env, (_v, p) => {
-    tick();
-    paths.push(p);
-  });
-  return paths;
-}
-
-/** `lhs |= f`: each path gets the first output of f; paths where f is empty are deleted. */
-export function modify(input: unknown, paths: unknown[][], env: Env | null, f: (current: unknown, env: Env | null) => { has: boolean; value: unknown }): unknown {
+/**
+ * `lhs |= f`, as jq 1.8 defines it (`reduce path(lhs) as $p (…)`): the paths of lhs are those of
+ * the original input, taken one at a time as the value is updated; each gets the first output of
+ * f, and the paths where f is empty are deleted at the end.
+ */
+export function modify(input: unknown, target: Node, env: Env | null, f: (current: unknown, env: Env | null) => { has: boolean; value: unknown }): unknown {
   let root = input;
   const deletions: unknown[][] = [];
-  for (const p of paths) {
+  target.paths(input, [], env, (v, path) => {
+    tick();
+    const p = finalPath(path, v);
     const result = f(getPath(root, p), env);
     if (result.has) root = setPath(root, p, result.value);
     else deletions.push(p);
-  }
-  return deletions.length ? delPaths(root, deletions, compare) : root;
+  });
+  return deletions.length ? delPaths(root, deletions) : root;
+}
+
+/** `lhs = $v` and `lhs op= $v`: each path of lhs (in the original input) is set in turn. */
+function assign(input: unknown, target: Node, env: Env | null, next: (current: unknown) => unknown): unknown {
+  let root = input;
+  target.paths(input, [], env, (v, path) => {
+    tick();
+    const p = finalPath(path, v);
+    root = setPath(root, p, next(getPath(root, p)));
+  });
+  return root;
 }
 
 function firstOutput(node: Node, input: unknown, env: Env | null): { has: boolean; value: unknown } {
@@ -144,31 +150,16 @@ function firstOutput(node: Node, input: unknown, env: Env | null): { has: boolea
 export function compileUpdate(op: UpdateOp, target: Node, value: Node): Node {
   let run: (input: unknown, env: Env | null, emit: Emit) => void;
   if (op === '|=') {
-    run = (input, env, emit) => emit(modify(input, collectPaths(target, input, env), env, (cur, e) => firstOutput(value, cur, e)));
+    run = (input, env, emit) => emit(modify(input, target, env, (cur, e) => firstOutput(value, cur, e)));
   } else if (op === '=') {
-    run = (input, env, emit) =>
-      value.run(input, env, ($v) => {
-        let root = input;
-        for (const p of collectPaths(target, input, env)) root = setPath(root, p, $v);
-        emit(root);
-      });
+    run = (input, env, emit) => value.run(input, env, ($v) => emit(assign(input, target, env, () => $v)));
   } else {
     const arith = op.slice(0, -1);
     run = (input, env, emit) =>
-      value.run(input, env, ($v) => {
-        let root = input;
-        for (const p of collectPaths(target, input, env)) {
-          const cur = getPath(root, p);
-          const next = arith === '//' ? (isTruthy(cur) ? cur : $v) : binary(arith as '+', cur, $v);
-          root = setPath(root, p, next);
-        }
-        emit(root);
-      });
+      value.run(input, env, ($v) =>
+        emit(assign(input, target, env, (cur) => (arith === '//' ? (isTruthy(cur) ? cur : $v) : binary(arith as '+', cur, $v)))));
   }
-  const paths = (input: unknown, _path: unknown[], env: Env | null, _emit: PathEmit): void =>
-    run(input, env, (v) => {
-      throw invalidPath(v);
-    });
+  const paths = notAPath(run);
   let one: ((input: unknown, env: Env | null) => unknown) | undefined;
   if (op === '|=' || value.one) {
     one = (input, env) => {

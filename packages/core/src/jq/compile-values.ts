@@ -3,7 +3,7 @@
 import { checkSize } from './budget.ts';
 import { JqRuntimeError } from './errors.ts';
 import { indexValue, sliceValue } from './paths.ts';
-import { oneNode, tick, valueNode, type Emit, type Env, type Node } from './runtime.ts';
+import { checkIndexPath, checkIteratePath, oneNode, tick, valueNode, type Emit, type Env, type Node } from './runtime.ts';
 import { formatValue } from './builtins/formats.ts';
 import { describe, isTruthy, setKey, type JqObject } from './values.ts';
 
@@ -53,6 +53,7 @@ export function compileIndex(target: Node, index: Node, opt: boolean): Node {
     })),
     paths: (input, path, env, emit) =>
       index.run(input, env, (k) => target.paths(input, path, env, (v, p) => {
+        checkIndexPath(p, v, k);
         const r = get(v, k);
         if (r !== SKIP) emit(r, [...p, k]);
       })),
@@ -84,6 +85,7 @@ export function compileSlice(target: Node, from: Node | undefined, to: Node | un
     })),
     paths: (input, path, env, emit) =>
       each(input, env, (f, t) => target.paths(input, path, env, (v, p) => {
+        checkIndexPath(p, v, { start: f, end: t });
         const r = get(v, f, t);
         if (r !== SKIP) emit(r, [...p, { start: f, end: t }]);
       })),
@@ -118,6 +120,7 @@ export function compileIterate(target: Node, opt: boolean): Node {
     }),
     paths: (input, path, env, emit) =>
       target.paths(input, path, env, (v, p) => {
+        checkIteratePath(p, v);
         if (opt && !isIterable(v)) return;
         iterateValue(v, (child, key) => emit(child, [...p, key]));
       }),

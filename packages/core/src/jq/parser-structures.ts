@@ -5,8 +5,6 @@ import { lineColumn } from './lexer.ts';
 import { TokenCursor } from './parser-cursor.ts';
 
 export abstract class StructureParser extends TokenCursor {
-  /** Object values may not contain `Term as $x | …` unless parenthesized (jq's grammar). */
-  protected allowBind = true;
   abstract parsePipe(): Ast;
   protected abstract parseAlternative(): Ast;
   protected abstract parseString(format: string | undefined): Ast;
@@ -24,15 +22,16 @@ export abstract class StructureParser extends TokenCursor {
 
   private parseObjectEntry(): ObjectEntry {
     const t = this.tok;
-    if (t.kind === 'var' || (t.kind === 'kw' && t.text === '$__loc__')) {
+    if (t.kind === 'kw' && t.text === '$__loc__') {
       this.i++;
-      const name = t.kind === 'var' ? t.text : '__loc__';
-      const value: Ast = t.kind === 'var' ? { type: 'var', name } : { type: 'loc', line: lineColumn(this.src, t.pos).line };
-      if (this.isOp(':')) {
-        this.i++;
-        return { key: { type: 'literal', value: name }, value: this.parseObjectValue() };
-      }
-      return { key: { type: 'literal', value: name }, value };
+      return { key: { type: 'literal', value: '__loc__' }, value: { type: 'loc', line: lineColumn(this.src, t.pos).line } };
+    }
+    if (t.kind === 'var') {
+      this.i++;
+      // `{$x}` is `{x: $x}`; `{$x: v}` takes its key from the value of $x (jq 1.8).
+      if (!this.isOp(':')) return { key: { type: 'literal', value: t.text }, value: { type: 'var', name: t.text } };
+      this.i++;
+      return { key: { type: 'var', name: t.text }, value: this.parseObjectValue() };
     }
     let key: Ast;
     if (t.kind === 'ident' || t.kind === 'kw') {
@@ -59,18 +58,22 @@ export abstract class StructureParser extends TokenCursor {
 
   /** Object values are pipes of alternatives: no ',' (it separates entries) and no `as`. */
   private parseObjectValue(): Ast {
-    const saved = this.allowBind;
-    this.allowBind = false;
-    try {
-      let value = this.parseAlternative();
-      while (this.isOp('|')) {
-        this.i++;
-        value = { type: 'pipe', left: value, right: this.parseAlternative() };
-      }
-      return value;
-    } finally {
-      this.allowBind = saved;
+    let value = this.parseAlternative();
+    while (this.isOp('|')) {
+      this.i++;
+      value = { type: 'pipe', left: value, right: this.parseAlternative() };
     }
+    return value;
+  }
+
+  /** `$p`, or alternatives `$p ?// [$p] ?// …` (destructuring alternatives). */
+  protected parsePatterns(): Pattern[] {
+    const patterns = [this.parsePattern()];
+    while (this.isOp('?//')) {
+      this.i++;
+      patterns.push(this.parsePattern());
+    }
+    return patterns;
   }
 
   protected parsePattern(): Pattern {

@@ -1,7 +1,10 @@
 // Recursive-descent parser for jq 1.8, following the precedence of jq's own grammar (parser.y):
 //   '|'  <  ','  <  '//' (right)  <  '=' '|=' '+=' … (nonassoc)  <  or  <  and
-//   <  == != < <= > >= (nonassoc)  <  + -  <  * / %  <  unary -  <  postfix (. [] ? as)
-// `try`, `reduce`, `foreach`, `if`, `label`, `def` are terms; `Term as $p | body` extends right.
+//   <  == != < <= > >= (nonassoc)  <  + -  <  * / %  <  unary -  <  postfix (. [] ?)
+// `try`, `reduce`, `foreach`, `if`, `label`, `def` are terms. A binding `E as $p | body` takes
+// as its source the whole expression E before it, up to the nearest ',' or '|' (jq 1.8:
+// `1 + 2 as $x | -$x` is -3), and its body extends right to the end of the pipe; `reduce` and
+// `foreach` take such an expression as their source too.
 import type { Ast, BinaryOp, FuncDef, UpdateOp } from './ast.ts';
 import { lineColumn, tokenize } from './lexer.ts';
 import { StructureParser } from './parser-structures.ts';
@@ -27,16 +30,6 @@ class Parser extends StructureParser {
 
   /** Exp at the lowest precedence: definitions, bindings, labels and '|'. */
   parsePipe(): Ast {
-    const saved = this.allowBind;
-    this.allowBind = true;
-    try {
-      return this.parsePipeInner();
-    } finally {
-      this.allowBind = saved;
-    }
-  }
-
-  private parsePipeInner(): Ast {
     if (this.isKw('def')) {
       const def = this.parseFuncDef();
       const rest = this.tok.kind === 'eof' ? { type: 'identity' as const } : this.parsePipe();
@@ -51,12 +44,22 @@ class Parser extends StructureParser {
   }
 
   private parseComma(): Ast {
-    let left = this.parseAlternative();
+    let left = this.parseBindable();
     while (this.isOp(',')) {
       this.i++;
-      left = { type: 'comma', left, right: this.parseAlternative() };
+      left = { type: 'comma', left, right: this.parseBindable() };
     }
     return left;
+  }
+
+  /** An operand of ',': an expression, or `expression as $p | body` (the body ends the pipe). */
+  private parseBindable(): Ast {
+    const source = this.parseAlternative();
+    if (!this.isKw('as')) return source;
+    this.i++;
+    const patterns = this.parsePatterns();
+    this.expectOp('|');
+    return { type: 'bind', source, patterns, body: this.parsePipe() };
   }
 
   protected parseAlternative(): Ast {
@@ -129,17 +132,7 @@ class Parser extends StructureParser {
       this.i++;
       return { type: 'neg', operand: this.parseUnary() };
     }
-    const term = this.parsePostfix();
-    if (!this.isKw('as')) return term;
-    if (!this.allowBind) this.fail();
-    this.i++;
-    const patterns = [this.parsePattern()];
-    while (this.isOp('?//')) {
-      this.i++;
-      patterns.push(this.parsePattern());
-    }
-    this.expectOp('|');
-    return { type: 'bind', source: term, patterns, body: this.parsePipe() };
+    return this.parsePostfix();
   }
 
   /** A term followed by any number of suffixes: `.a`, `."a"`, `[e]`, `[]`, `[a:b]`, `?`. */
@@ -323,9 +316,9 @@ class Parser extends StructureParser {
 
   private parseFold(kind: string): Ast {
     this.i++;
-    const source = this.parsePostfix();
+    const source = this.parseAlternative();
     this.expectKw('as');
-    const pattern = this.parsePattern();
+    const patterns = this.parsePatterns();
     this.expectOp('(');
     const init = this.parsePipe();
     this.expectOp(';');
@@ -336,8 +329,8 @@ class Parser extends StructureParser {
       extract = this.parsePipe();
     }
     this.expectOp(')');
-    if (kind === 'reduce') return { type: 'reduce', source, pattern, init, update };
-    return { type: 'foreach', source, pattern, init, update, extract };
+    if (kind === 'reduce') return { type: 'reduce', source, patterns, init, update };
+    return { type: 'foreach', source, patterns, init, update, extract };
   }
 
   private parseCall(): Ast {

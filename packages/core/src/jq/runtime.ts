@@ -80,12 +80,50 @@ export function firstOf<T>(node: Node, input: unknown, env: Env | null, none: T)
   return result;
 }
 
-/** A filter that has no path form: jq reports the value it produced instead of a path. */
+const AT = Symbol('valueAtPath');
+type Detached = unknown[] & { [AT]?: { value: unknown } };
+
+/**
+ * The "path" of a value that a non-path expression produced in path mode (`path(map(.) | …)`):
+ * its elements are the last real path, and it remembers the value found there. Like jq, the
+ * evaluation goes on with such a value and fails only when it is used as a path — indexed,
+ * iterated, or returned by path() — unless it is that very value (jq compares identity, so
+ * `path(.a | null)` on null is ["a"]).
+ */
+export function detach(path: unknown[], valueAtPath: unknown): unknown[] {
+  if ((path as Detached)[AT]) return path;
+  const detached: Detached = path.slice();
+  detached[AT] = { value: valueAtPath };
+  return detached;
+}
+
+/** jq's path_intact: whether `v`, reached by `path`, may be used as a path. */
+export function intact(path: unknown[], v: unknown): boolean {
+  const at = (path as Detached)[AT];
+  return at === undefined || Object.is(at.value, v);
+}
+
+/** Indexing `v` with `key` in path mode: raises jq's error when `v` is not at a path. */
+export function checkIndexPath(path: unknown[], v: unknown, key: unknown): void {
+  if (!intact(path, v)) throw new JqRuntimeError(`Invalid path expression near attempt to access element ${truncatedJson(key)} of ${truncatedJson(v)}`);
+}
+
+/** Iterating `v` in path mode: raises jq's error when `v` is not at a path. */
+export function checkIteratePath(path: unknown[], v: unknown): void {
+  if (!intact(path, v)) throw new JqRuntimeError(`Invalid path expression near attempt to iterate through ${truncatedJson(v)}`);
+}
+
+/** What path(f) outputs for a value `v` reached by `path`: the path, or jq's error. */
+export function finalPath(path: unknown[], v: unknown): unknown[] {
+  if (!intact(path, v)) throw invalidPath(v);
+  return (path as Detached)[AT] ? path.slice() : path;
+}
+
+/** A filter that has no path form: its outputs carry a detached path (see `detach`). */
 export function notAPath(run: Run): RunPaths {
-  return (input, _path, env) => {
-    run(input, env, (v) => {
-      throw invalidPath(v);
-    });
+  return (input, path, env, emit) => {
+    const detached = detach(path, input);
+    run(input, env, (v) => emit(v, detached));
   };
 }
 

@@ -2,7 +2,7 @@
 import { JqRuntimeError } from '../errors.ts';
 import { envObject, iterateValue } from '../compile.ts';
 import { delPaths, getPath, indexValue, setPath } from '../paths.ts';
-import { StopSignal, tick, valueNode, type Emit, type Env, type Node } from '../runtime.ts';
+import { checkIteratePath, finalPath, intact, StopSignal, tick, valueNode, type Emit, type Env, type Node } from '../runtime.ts';
 import { budget, checkCollection, elementSize } from '../budget.ts';
 import { compare, describe, getKey, isTruthy, setKey, sortedKeys, toJson, typeOf, type JqObject } from '../values.ts';
 import { defineFunction, defineSingle, type Table } from './define.ts';
@@ -41,6 +41,7 @@ export function lengthOf(v: unknown): number {
 function recurseDefault(v: unknown, path: unknown[], emit: (x: unknown, p: unknown[]) => void): void {
   tick();
   emit(v, path);
+  checkIteratePath(path, v);
   if (Array.isArray(v)) v.forEach((x, i) => recurseDefault(x, [...path, i], emit));
   else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) recurseDefault((v as JqObject)[k], [...path, k], emit);
 }
@@ -143,20 +144,21 @@ export function registerCore(t: Table): void {
   }));
   t.set('recurse/1', ([f]) => recurseWith(f!, undefined));
   t.set('recurse/2', ([f, cond]) => recurseWith(f!, cond));
-  t.set('path/1', ([f]) => valueNode((input, env, emit) => f!.paths(input, [], env, (_v, p) => emit(p))));
+  t.set('path/1', ([f]) => valueNode((input, env, emit) => f!.paths(input, [], env, (v, p) => emit(finalPath(p, v)))));
   t.set('getpath/1', ([p]) => ({
     run: (input, env, emit) => p!.run(input, env, (path) => emit(getPath(input, checkPath(path)))),
-    paths: (input, path, env, emit) => p!.run(input, env, (q) => emit(getPath(input, checkPath(q)), [...path, ...(q as unknown[])])),
+    // Off a path (`path(tostring | getpath(…))`), jq looks the value up and leaves the path as it is.
+    paths: (input, path, env, emit) => p!.run(input, env, (q) => {
+      const v = getPath(input, checkPath(q));
+      emit(v, intact(path, input) ? [...path, ...(q as unknown[])] : path);
+    }),
   }));
   defineFunction(t, 'setpath', 2, (input, p, v) => setPath(input, checkPath(p), v));
-  defineFunction(t, 'delpaths', 1, (input, ps) => {
-    if (!Array.isArray(ps)) throw new JqRuntimeError('Paths must be specified as an array');
-    return delPaths(input, ps.map(checkPath), compare);
-  });
+  defineFunction(t, 'delpaths', 1, delPaths);
   t.set('del/1', ([f]) => valueNode((input, env, emit) => {
     const paths: unknown[][] = [];
-    f!.paths(input, [], env, (_v, p) => paths.push(p));
-    emit(delPaths(input, paths, compare));
+    f!.paths(input, [], env, (v, p) => paths.push(finalPath(p, v)));
+    emit(delPaths(input, paths));
   }));
   t.set('paths/0', () => valueNode((input, _env, emit) => recurseDefault(input, [], (_v, p) => p.length > 0 && emit(p))));
   defineFunction(t, 'to_entries', 0, (v) => keysOf(v, false).map((k) => ({ key: k, value: indexValue(v, k) })));
@@ -180,17 +182,29 @@ export function registerCore(t: Table): void {
     }
     return out;
   });
-  t.set('limit/2', ([n, f]) => valueNode((input, env, emit) => forEachCount(n!, input, env, (count) => {
-    if (count < 0) throw new JqRuntimeError("limit doesn't support negative count");
-    stopAfter(f!, count).run(input, env, emit);
-  })));
-  t.set('skip/2', ([n, f]) => valueNode((input, env, emit) => forEachCount(n!, input, env, (count) => {
-    if (count < 0) throw new JqRuntimeError("skip doesn't support negative count");
-    let seen = 0;
-    f!.run(input, env, (v) => {
-      if (seen++ >= count) emit(v);
-    });
-  })));
+  t.set('limit/2', ([n, f]) => {
+    const limited = (count: number): Node => {
+      if (count < 0) throw new JqRuntimeError("limit doesn't support negative count");
+      return stopAfter(f!, count);
+    };
+    return {
+      run: (input, env, emit) => forEachCount(n!, input, env, (count) => limited(count).run(input, env, emit)),
+      paths: (input, path, env, emit) => forEachCount(n!, input, env, (count) => limited(count).paths(input, path, env, emit)),
+    };
+  });
+  t.set('skip/2', ([n, f]) => {
+    const skipping = <A extends unknown[]>(count: number, emit: (...a: A) => void): ((...a: A) => void) => {
+      if (count < 0) throw new JqRuntimeError("skip doesn't support negative count");
+      let seen = 0;
+      return (...a: A) => {
+        if (seen++ >= count) emit(...a);
+      };
+    };
+    return {
+      run: (input, env, emit) => forEachCount(n!, input, env, (count) => f!.run(input, env, skipping(count, emit))),
+      paths: (input, path, env, emit) => forEachCount(n!, input, env, (count) => f!.paths(input, path, env, skipping(count, emit))),
+    };
+  });
   t.set('first/1', ([f]) => stopAfter(f!, 1));
   t.set('last/1', ([f]) => valueNode((input, env, emit) => {
     let last: unknown;
