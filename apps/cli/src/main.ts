@@ -17,6 +17,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
     summary: 'events ID [--after SEQ] [--follow] — print a run\'s events\n  events send --type T --source S [--data JSON] — publish a CloudEvent to the runs listening for it',
     load: () => import('./commands/events.ts'),
   },
+  schedules: {
+    summary: 'schedules list | get ID | pause ID | resume ID | trigger ID | runs ID — workflows started on a clock or by events',
+    load: () => import('./commands/schedules.ts'),
+  },
   approvals: { summary: 'approvals list [--status S] [--run ID] [--approver A] | approvals get ID — show the approvals runs wait for', load: () => import('./commands/approvals.ts') },
   approve: { summary: 'approve ID [--comment TEXT] [--approver A] [--data JSON] — approve on behalf of an approver', load: async () => ({ run: (await import('./commands/approvals.ts')).approve }) },
   reject: { summary: 'reject ID [--comment TEXT] [--approver A] — reject on behalf of an approver', load: async () => ({ run: (await import('./commands/approvals.ts')).reject }) },

@@ -12,7 +12,9 @@ import {
   EventPageSchema,
   HealthSchema,
   RunSchema,
+  ScheduleSchema,
   ServerInfoSchema,
+  TriggeredScheduleSchema,
   WorkflowSchema,
   WorkflowSummarySchema,
   pageSchema,
@@ -27,7 +29,9 @@ import {
   type Run,
   type RunEvent,
   type RunStatus,
+  type Schedule,
   type ServerInfo,
+  type TriggeredSchedule,
   type Workflow,
   type WorkflowSummary,
 } from './schemas.ts';
@@ -65,6 +69,8 @@ export interface ListQuery {
 
 export interface ListRunsQuery extends ListQuery {
   status?: RunStatus | undefined;
+  /** The runs one schedule started. */
+  scheduleId?: string | undefined;
 }
 
 export interface StartRunRequest {
@@ -111,6 +117,7 @@ export interface CreateKeyRequest {
 }
 
 const RunPageSchema = pageSchema(RunSchema);
+const SchedulePageSchema = pageSchema(ScheduleSchema);
 const WorkflowPageSchema = pageSchema(WorkflowSummarySchema);
 const ApprovalPageSchema = pageSchema(ApprovalSchema);
 const KeyListSchema = z.looseObject({ items: z.array(ApiKeySchema) });
@@ -242,6 +249,31 @@ export class BatonClient {
   async postEvent(event: { specversion?: '1.0'; id: string; source: string; type: string; [attribute: string]: unknown }): Promise<EventAccepted> {
     const body = { json: { specversion: '1.0', ...event } };
     return (await this.http.request({ method: 'POST', path: apiPath('events'), body }, EventAcceptedSchema)).value;
+  }
+
+  // ---- schedules ------------------------------------------------------------------------------
+
+  /** One page of schedules, by namespace and workflow name. */
+  async listSchedules(query: ListQuery = {}): Promise<Page<Schedule>> {
+    return (await this.http.request({ method: 'GET', path: apiPath('schedules'), query: { ...query } }, SchedulePageSchema)).value;
+  }
+
+  iterateSchedules(query: Omit<ListQuery, 'cursor'> = {}): AsyncIterable<Schedule> {
+    return paginate((cursor) => this.listSchedules({ ...query, cursor }));
+  }
+
+  async getSchedule(id: string): Promise<Schedule> {
+    return (await this.http.request({ method: 'GET', path: apiPath('schedules', id) }, ScheduleSchema)).value;
+  }
+
+  /** Pause (no tick starts a run) or resume (from the next tick after now). */
+  async setSchedulePaused(id: string, paused: boolean): Promise<Schedule> {
+    return (await this.http.request({ method: 'POST', path: apiPath('schedules', id, paused ? 'pause' : 'resume') }, ScheduleSchema)).value;
+  }
+
+  /** Starts a run of the schedule now; `runId` is absent when its overlap policy `skip` kept it from starting. */
+  async triggerSchedule(id: string): Promise<TriggeredSchedule> {
+    return (await this.http.request({ method: 'POST', path: apiPath('schedules', id, 'trigger') }, TriggeredScheduleSchema)).value;
   }
 
   // ---- approvals ------------------------------------------------------------------------------

@@ -70,6 +70,9 @@ export const RunSchema = z.looseObject({
   error: WorkflowErrorSchema.optional(),
   idempotencyKey: z.string().optional(),
   parentRunId: z.string().optional(),
+  /** What started the run: {kind: api | schedule | event | workflow, …}. */
+  trigger: z.looseObject({ kind: z.string() }).optional(),
+  scheduleId: z.string().optional(),
   usage: z.record(z.string(), z.unknown()).optional(),
   createdAt: z.string(),
   startedAt: z.string().optional(),
@@ -154,7 +157,35 @@ export const ApprovalWithAuditSchema = ApprovalSchema.extend({
 });
 export type ApprovalWithAudit = z.infer<typeof ApprovalWithAuditSchema>;
 
-export const EventAcceptedSchema = z.looseObject({ matched: z.number().int() });
+export const EventAcceptedSchema = z.looseObject({ matched: z.number().int(), runs: z.array(z.string()).optional() });
+
+export const SCHEDULE_KINDS = ['every', 'cron', 'after', 'on'] as const;
+
+export const ScheduleSchema = z.looseObject({
+  id: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  version: z.string(),
+  definitionId: z.string(),
+  kind: z.union([z.enum(SCHEDULE_KINDS), z.string()]),
+  schedule: z.record(z.string(), z.unknown()),
+  timezone: z.string(),
+  overlap: z.string(),
+  catchUp: z.string(),
+  state: z.string(),
+  nextTicks: z.array(z.string()),
+  lastTickAt: z.string().optional(),
+  lastRunId: z.string().optional(),
+  ticks: z.number().int(),
+  skipped: z.number().int(),
+  consuming: z.number().int().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Schedule = z.infer<typeof ScheduleSchema>;
+
+export const TriggeredScheduleSchema = z.looseObject({ schedule: ScheduleSchema, runId: z.string().optional() });
+export type TriggeredSchedule = z.infer<typeof TriggeredScheduleSchema>;
 export type EventAccepted = z.infer<typeof EventAcceptedSchema>;
 
 export function pageSchema<T extends z.ZodType>(item: T) {

@@ -15,7 +15,7 @@ const spec = (schedule: unknown, options?: unknown): WorkflowSchedule => {
   return s!;
 };
 const at = (iso: string) => Date.parse(iso);
-const event = (id: string, type: string, data: unknown = {}) => ({ specversion: '1.0', id, source: 'test', type, data });
+const event = (id: string, type: string, data: unknown = {}) => ({ specversion: '1.0' as const, id, source: 'test', type, data });
 
 describe('readSchedule', () => {
   it('reads each form with the defaults', () => {
