@@ -1,7 +1,7 @@
 // Runs Baton's services the way their images do, without a Docker engine: each service gets the
 // filesystem its image target would hold (the Dockerfile's COPY lines applied to a fresh
 // `npm run build`), its image's ENV, WORKDIR and CMD, the environment docker-compose gives it
-// (.env.docker), and a non-root user; then it is started, probed and stopped like a container.
+// (.env, from .env.docker), and a non-root user; then it is started, probed and stopped like a container.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, cpSync, mkdirSync, readFileSync } from 'node:fs';

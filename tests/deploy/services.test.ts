@@ -1,6 +1,6 @@
 // The distributed deployment, end to end, as the images run it: a fresh `npm run build`, each
 // service on the filesystem of its image target, with its image's ENV and CMD, the environment
-// docker-compose.yml gives it from .env.docker (values pointed at this machine: PostgreSQL
+// docker-compose.yml gives it after `cp .env.docker .env` (values pointed at this machine: PostgreSQL
 // 127.0.0.1:5432 on a throwaway database, Redis 127.0.0.1:6379 under a throwaway prefix, the fake
 // OpenAI server), its secrets as *_FILE, as a non-root user. Processes: the machine's PostgreSQL and Redis, then what
 // docker-compose.yml starts by default — orchestrator, workflow-runner, HTTP_WORKER_REPLICAS (2)
@@ -32,8 +32,8 @@ let hooks: { server: Server; url: string; received: { path: string; body: any }[
 const containers: Container[] = [];
 
 /**
- * The environment docker-compose.yml gives `service` (.env.docker and the service's own
- * `environment`, as `docker-compose config` resolves them), pointed at this machine; the secrets
+ * The environment docker-compose.yml gives `service` (.env, copied from .env.docker, and the
+ * service's own `environment`, as `docker-compose config` resolves them), pointed at this machine; the secrets
  * the service uses are given as files (*_FILE), the way docker-compose.prod.yml and Kubernetes do.
  */
 function containerEnvironment(service: NodeService, compose: Record<string, any>, secrets: Record<string, string>): Record<string, string> {
