@@ -118,14 +118,17 @@ describe('baton run', () => {
     expect(JSON.parse(sleepyRuns.stdout).items.map((r: { id: string }) => r.id)).toEqual([id]);
 
     const follow = baton(['events', id!, '--follow'], { env });
-    const cancel = await baton(['cancel', id!], { env });
+    const cancel = await baton(['cancel', id!, '--reason', 'not needed any more'], { env });
     expect(cancel.code).toBe(0);
     expect(cancel.stdout).toBe(`cancellation requested for run ${id} (status was ${cancel.stdout.match(/status was (\w+)/)?.[1]})\n`);
     const events = await follow;
     expect(events.code).toBe(0);
     const lines = events.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ {3}1 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} {2}workflow\.started/);
-    expect(lines.at(-1)).toMatch(/workflow\.cancelled/);
+    expect(lines.at(-1)).toMatch(/workflow\.cancelled +reason: not needed any more$/);
+    // The run does not keep the reason; `runs get` finds it in the log.
+    const got = await baton(['runs', 'get', id!], { env });
+    expect(got.stdout).toMatch(/^status: +cancelled\ncancel reason: +not needed any more\n/m);
 
     const again = await baton(['cancel', id!], { env });
     expect(again.code).toBe(1);
@@ -147,6 +150,12 @@ describe('baton run', () => {
     const records = faulted.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { type?: string; status?: string });
     expect(records.at(-2)?.type).toBe('io.serverlessworkflow.workflow.faulted.v1');
     expect(records.at(-1)?.status).toBe('faulted');
+  });
+
+  it('an unknown workflow says how to register it with the CLI', async () => {
+    const result = await baton(['run', `${ns}/nope`], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`baton: Not Found: no workflow ${ns}/nope; register it with \`baton apply -f FILE\` (or POST /api/v1/workflows) (HTTP 404)\n`);
   });
 
   it('rejects bad usage with exit 2', async () => {
@@ -171,6 +180,7 @@ describe('baton runs and events', () => {
     expect(result.stdout).toContain(`id:              ${runId}\n`);
     expect(result.stdout).toContain(`workflow:        ${ns}/hello@1.0.0\n`);
     expect(result.stdout).toContain('"greeting": "hello cy"');
+    expect(result.stdout).toContain('input:\n  {\n    "name": "cy"\n  }\noutput:\n');
   });
 
   it('runs list prints a table, says when there are more, and --all -o json lists every run', async () => {

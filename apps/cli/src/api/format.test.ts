@@ -1,6 +1,6 @@
-import type { ApprovalWithAudit, Run, RunEvent } from '@baton/sdk';
+import type { ApprovalWithAudit, Run } from '@baton/sdk';
 import { describe, expect, it } from 'vitest';
-import { approvalDetails, approvalsTable, eventLine, humanDuration, keysTable, runDetails, runDuration, runsTable, shortEventType, shortJson, shortTime, table } from './format.ts';
+import { approvalDetails, approvalsTable, humanDuration, keysTable, runDetails, runDuration, runsTable, shortJson, shortTime, table } from './format.ts';
 
 const NOW = Date.parse('2026-11-27T12:00:00.000Z');
 const run = (over: Partial<Run> = {}): Run => ({
@@ -64,28 +64,11 @@ describe('runs', () => {
   });
 });
 
-describe('events', () => {
-  const e: RunEvent = {
-    specversion: '1.0',
-    id: 'e',
-    source: 's',
-    type: 'io.serverlessworkflow.task.started.v1',
-    time: '2026-11-27T11:59:03.123456Z',
-    runid: 'r',
-    seq: 7,
-    data: { task: '/do/0/greet' },
-  };
-
-  it('shortens types and data', () => {
-    expect(shortEventType('io.serverlessworkflow.workflow.completed.v1')).toBe('workflow.completed');
-    expect(shortEventType('com.example.custom')).toBe('com.example.custom');
+describe('shortJson', () => {
+  it('cuts compact JSON to a length', () => {
     expect(shortJson({ a: 'x'.repeat(100) }, 20)).toHaveLength(20);
     expect(shortJson({ a: 'x'.repeat(100) }, 20).endsWith('…')).toBe(true);
     expect(shortJson(undefined)).toBe('');
-  });
-
-  it('prints one line per event: seq, time, type, data', () => {
-    expect(eventLine(e)).toBe('   7  2026-11-27 11:59:03.123  task.started            {"task":"/do/0/greet"}\n');
   });
 });
 

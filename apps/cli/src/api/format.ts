@@ -1,6 +1,7 @@
-// Human-readable output of the API commands: tables, runs, events. Pure functions of their
-// arguments (the clock is passed in), so they are unit-tested without a server.
-import type { ApiKey, Approval, ApprovalWithAudit, Run, RunEvent } from '@baton/sdk';
+// Human-readable output of the API commands: tables, runs, approvals (events: event-line.ts).
+// Pure functions of their arguments (the clock is passed in), so they are unit-tested without a server.
+import type { ApiKey, Approval, ApprovalWithAudit, Run } from '@baton/sdk';
+import { shortEventType } from './event-line.ts';
 
 /** Columns padded to their widest cell; the last column is not padded. */
 export function table(header: string[], rows: string[][]): string {
@@ -48,12 +49,16 @@ export function runsTable(runs: Run[], now: number): string {
   return table(['ID', 'WORKFLOW', 'STATUS', 'CREATED', 'DURATION'], rows);
 }
 
-/** A run in full: one field per line, then its output or error as indented JSON. */
-export function runDetails(run: Run, now: number): string {
+/**
+ * A run in full: one field per line (with the reason it was cancelled, when known), then its
+ * input, and its output or error, as indented JSON.
+ */
+export function runDetails(run: Run, now: number, cancelReason?: string): string {
   const fields: [string, string | undefined][] = [
     ['id', run.id],
     ['workflow', workflowRef(run)],
     ['status', run.status],
+    ['cancel reason', run.status === 'cancelled' ? cancelReason : undefined],
     ['created', shortTime(run.createdAt)],
     ['started', run.startedAt && shortTime(run.startedAt)],
     ['ended', run.endedAt && shortTime(run.endedAt)],
@@ -65,6 +70,7 @@ export function runDetails(run: Run, now: number): string {
     .filter((f): f is [string, string] => f[1] !== undefined)
     .map(([k, v]) => `${`${k}:`.padEnd(17)}${v}\n`)
     .join('');
+  text += `input:\n${indentJson(run.input ?? null)}`;
   if (run.status === 'completed' || run.output !== undefined) text += `output:\n${indentJson(run.output ?? null)}`;
   if (run.error !== undefined) text += `error:\n${indentJson(run.error)}`;
   return text;
@@ -77,26 +83,11 @@ function indentJson(value: unknown): string {
     .join('\n')}\n`;
 }
 
-const TYPE_PREFIXES = ['io.serverlessworkflow.', 'dev.baton.', 'io.baton.'];
-
-/** `io.serverlessworkflow.task.started.v1` → `task.started`. */
-export function shortEventType(type: string): string {
-  let short = type;
-  for (const prefix of TYPE_PREFIXES) if (short.startsWith(prefix)) short = short.slice(prefix.length);
-  return short.replace(/\.v\d+$/, '');
-}
-
 /** Compact JSON cut to `max` characters. */
 export function shortJson(value: unknown, max = 80): string {
   if (value === undefined) return '';
   const text = JSON.stringify(value) ?? '';
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-/** "   3  2026-11-27 11:20:03.120  task.started  {…}" */
-export function eventLine(event: RunEvent, dataWidth = 100): string {
-  const time = event.time.length >= 23 ? event.time.slice(0, 23).replace('T', ' ') : event.time;
-  return `${String(event.seq).padStart(4)}  ${time}  ${shortEventType(event.type).padEnd(22)}  ${shortJson(event.data, dataWidth)}`.trimEnd() + '\n';
 }
 
 export function keysTable(keys: ApiKey[]): string {

@@ -6,11 +6,16 @@ import { Exit, UsageError } from './args.ts';
 export interface CommandIo {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** The terminal's width when the output is one (lines are fitted to it), else undefined. */
+  width?: number | undefined;
 }
 
 export const processIo: CommandIo = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  get width() {
+    return process.stdout.isTTY ? process.stdout.columns : undefined;
+  },
 };
 
 /** Runs a command body; usage errors exit 2 (with the usage text), API and I/O failures exit 1. */

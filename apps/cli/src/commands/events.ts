@@ -3,14 +3,15 @@
 import { parseArgs } from 'node:util';
 import type { BatonClient, RunEvent } from '@baton/sdk';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, Exit, clientFor, connectionFrom, expectPositionals, parseCommandArgs, positiveInt } from '../api/args.ts';
-import { eventLine } from '../api/format.ts';
 import { processIo, runApiCommand, type CommandIo } from '../api/report.ts';
 import { SEND_OPTIONS, send } from './events-send.ts';
+import { eventPrinter } from './logs.ts';
 
 export const USAGE = `usage: baton events ID [--after SEQ] [--follow]
        baton events send --type T --source S [--data JSON] …   (see baton events send --help)
 
-Prints the run's events (seq, time, type, data), oldest first.
+Prints the run's events, oldest first: seq, time (UTC), type, the task's position, then what
+happened (errors whole; outputs and other values cut to the terminal's width).
   --after SEQ   only events after this seq (resume where you left off)
   -f, --follow  keep printing new events until the run has finished
 With -o json, one CloudEvent per line (JSON Lines).
@@ -33,7 +34,7 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
     const [id = ''] = expectPositionals(positionals, ['ID']);
     const after = positiveInt(values.after, '--after', 0) ?? 0;
     const client = clientFor(connection);
-    const print = (event: RunEvent) => io.out(connection.output === 'json' ? `${JSON.stringify(event)}\n` : eventLine(event));
+    const print = eventPrinter(connection, io);
     const events = values.follow ? followWithInterrupt(client, id, after) : eventsSoFar(client, id, after);
     for await (const event of events) print(event);
     return Exit.ok;

@@ -3,12 +3,13 @@
 // disconnect.
 import { BatonApiError, BatonClient, BatonConnectionError, TERMINAL_EVENT_TYPES, type RunEvent, type StreamEventsOptions } from '@baton/sdk';
 import { CONNECTION_HELP, Exit, UsageError, clientFor, expectPositionals, connectionFrom, parseCommandArgs, positiveInt, type Connection } from '../api/args.ts';
-import { eventLine } from '../api/format.ts';
+import { eventLine } from '../api/event-line.ts';
 import { processIo, runApiCommand, type CommandIo } from '../api/report.ts';
 
 export const USAGE = `usage: baton logs [-f] RUN_ID [--after SEQ] [--stream-url URL]
 
-Prints the run's events (seq, time, type, data), oldest first.
+Prints the run's events, oldest first: seq, time (UTC), type, the task's position, then what
+happened (errors whole; outputs and other values cut to the terminal's width).
   -f, --follow        stay connected and print new events live until the run has finished
   --after SEQ         only events after this seq (resume where you left off)
   --stream-url URL    the fanout (default $BATON_STREAM_URL, else the one the API names)
@@ -44,9 +45,9 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
   });
 }
 
-/** One line per event (or one CloudEvent per line with -o json). */
-export function eventPrinter(connection: Connection, io: CommandIo): (event: RunEvent) => void {
-  return (event) => io.out(connection.output === 'json' ? `${JSON.stringify(event)}\n` : eventLine(event));
+/** One line per event, fitted to the terminal if it is one (or one CloudEvent per line with -o json). */
+export function eventPrinter(connection: Pick<Connection, 'output'>, io: CommandIo): (event: RunEvent) => void {
+  return (event) => io.out(connection.output === 'json' ? `${JSON.stringify(event)}\n` : eventLine(event, io.width));
 }
 
 /** A client whose streamEvents reads the fanout's WebSocket (its URL: see resolveStreamUrl). */

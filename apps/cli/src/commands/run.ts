@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isTerminalStatus, isoDurationFromMs, parseDuration, type BatonClient, type Run, type StartRunRequest } from '@baton/sdk';
 import { CONNECTION_HELP, Exit, UsageError, clientFor, connectionFrom, expectPositionals, parseCommandArgs, parseJsonArgument, type Connection } from '../api/args.ts';
-import { eventLine, humanDuration, json, runDetails, workflowRef } from '../api/format.ts';
+import { humanDuration, json, runDetails, workflowRef } from '../api/format.ts';
 import { readStdin } from '../io.ts';
-import { STREAM_OPTIONS, streamingClient } from './logs.ts';
+import { STREAM_OPTIONS, eventPrinter, streamingClient } from './logs.ts';
 import { processIo, runApiCommand, type CommandIo } from '../api/report.ts';
 
 /** A bare --wait waits this long. */
@@ -127,7 +127,8 @@ async function startAndFollow(client: BatonClient, request: StartRunRequest, con
   const { run: started } = await client.startRun(request);
   const asJson = connection.output === 'json';
   if (!asJson) io.out(`run ${started.id}  ${workflowRef(started)}\n`);
-  for await (const event of client.streamEvents(started.id)) io.out(asJson ? `${JSON.stringify(event)}\n` : eventLine(event));
+  const print = eventPrinter(connection, io);
+  for await (const event of client.streamEvents(started.id)) print(event);
   const run = await client.getRun(started.id);
   io.out(asJson ? `${JSON.stringify(run)}\n` : `\n${runDetails(run, Date.now())}`);
   return exitCodeOf(run);

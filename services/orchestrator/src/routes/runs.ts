@@ -53,7 +53,7 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
   assertNamespace(principal, body.namespace);
   const definition = await ctx.store.getDefinition(body.namespace, body.name, body.version);
   if (!definition) {
-    throw notFound(`no workflow ${body.namespace}/${body.name}${body.version ? ` version ${body.version}` : ''}; register it with POST /api/v1/workflows`);
+    throw notFound(`no workflow ${body.namespace}/${body.name}${body.version ? ` version ${body.version}` : ''}; register it with \`baton apply -f FILE\` (or POST /api/v1/workflows)`);
   }
   const input = body.input === undefined ? {} : body.input;
   const result = await ctx.store.createRun({
@@ -139,12 +139,21 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
     query: ListRunsQuery,
     responses: {
       200: { description: 'a page of runs', schema: RunPageSchema },
-      400: { description: 'bad status, limit or cursor' },
+      400: { description: 'bad status, limit, cursor or q' },
       403: { description: 'the key is restricted to another namespace' },
     },
     handler: async ({ query, principal }) => {
       const namespace = listingNamespace(principal, query.namespace);
-      const page = await ctx.store.listRuns({ status: query.status, namespace, name: query.name, scheduleId: query.scheduleId, limit: query.limit, cursor: query.cursor });
+      const page = await ctx.store.listRuns({
+        status: query.status,
+        namespace,
+        name: query.name,
+        scheduleId: query.scheduleId,
+        parentRunId: query.parentRunId,
+        search: query.q,
+        limit: query.limit,
+        cursor: query.cursor,
+      });
       const items = page.items.map(runView);
       return page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor };
     },
