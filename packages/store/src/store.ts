@@ -1,6 +1,6 @@
 // SqlStore: the Store port over a Db (node-postgres or PGlite); every method is one SQL module call.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ApprovalStatus, AttemptKind, NewDefinition, NewRun, RunStatus, RunnerTx, Store } from '@baton/core';
+import type { ApprovalStatus, AttemptKind, NewDefinition, NewRun, RunListQuery, RunnerTx, Store } from '@baton/core';
 import type { Db } from './db/types.ts';
 import { migrate } from './migrate.ts';
 import { runnerTx } from './runner-tx.ts';
@@ -14,6 +14,7 @@ import * as events from './sql/events.ts';
 import * as listens from './sql/listens.ts';
 import * as outbox from './sql/outbox.ts';
 import * as retention from './sql/retention.ts';
+import { searchRuns } from './sql/run-search.ts';
 import * as runs from './sql/runs.ts';
 import * as schedules from './sql/schedules.ts';
 import * as timers from './sql/timers.ts';
@@ -89,8 +90,9 @@ export class SqlStore implements Store {
     return runs.getRun(this.#outside('getRun'), id);
   }
 
-  async listRuns(query: { status?: RunStatus; namespace?: string; name?: string; scheduleId?: string; limit: number; cursor?: string }) {
-    return runs.listRuns(this.#outside('listRuns'), query);
+  async listRuns(query: RunListQuery) {
+    const db = this.#outside('listRuns');
+    return query.search !== undefined ? searchRuns(db, { ...query, search: query.search }) : runs.listRuns(db, query);
   }
 
   async listEvents(runId: string, afterSeq: number, limit: number) {

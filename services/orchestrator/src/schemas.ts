@@ -142,6 +142,15 @@ export const ListRunsQuery = z.object({
   namespace: text().min(1).optional(),
   name: text().min(1).optional(),
   scheduleId: text().min(1).max(200).optional(),
+  parentRunId: text().min(1).max(200).optional().describe('child runs of this run'),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+    .optional()
+    .describe('the run with this id, and runs whose input holds this value (a string containing it, case-insensitive, or a number equal to it); each page examines at most the newest 1,000 runs that pass the other filters — see nextCursor'),
   limit: limitOf(MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT),
   cursor: text().min(1).optional(),
 });

@@ -21,6 +21,20 @@ import type { EventFilter, RunState, RunStatus, TaskKind } from '../interpreter/
 import type { RunnerMessage, TaskMessage } from './messages.ts';
 import type { Consumed, ScheduleKind, WorkflowSchedule } from '../document/schedule.ts';
 
+/** A runs listing: newest first, filtered, a page at a time (keyset cursor). */
+export interface RunListQuery {
+  status?: RunStatus;
+  namespace?: string;
+  name?: string;
+  scheduleId?: string;
+  /** Child runs of this run. */
+  parentRunId?: string;
+  /** The run with this id, and runs whose input holds this value (a bounded window per page: store sql/run-search.ts). */
+  search?: string;
+  limit: number;
+  cursor?: string;
+}
+
 export interface Page<T> {
   items: T[];
   /** Opaque; absent on the last page. */
@@ -366,7 +380,7 @@ export interface Store {
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first; keyset pagination on (createdAt, id). A malformed cursor throws InvalidCursorError. */
-  listRuns(query: { status?: RunStatus; namespace?: string; name?: string; scheduleId?: string; limit: number; cursor?: string }): Promise<Page<RunRecord>>;
+  listRuns(query: RunListQuery): Promise<Page<RunRecord>>;
   listEvents(runId: string, afterSeq: number, limit: number): Promise<RunEventRecord[]>;
   listAttempts(runId: string): Promise<AttemptRecord[]>;
 

@@ -1,11 +1,11 @@
 // runs: creation (API and child runs), reads and the listing. The runner's row locks and
 // transitions are in run-transitions.ts.
-import type { NewRun, Page, RunRecord, RunStatus, RunTrigger, WorkflowError } from '@baton/core';
+import type { NewRun, Page, RunListQuery, RunRecord, RunStatus, RunTrigger, WorkflowError } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';
 import { cutoffSql, type Cutoff } from './cutoff.ts';
 
-const COLUMNS = `id, definition_id, namespace, name, version, status, input, output, error, idempotency_key,
+export const COLUMNS = `id, definition_id, namespace, name, version, status, input, output, error, idempotency_key,
   parent_run_id, parent_effect_id, usage, trigger, schedule_id, created_at, started_at, ended_at, updated_at`;
 
 export function toRun(row: Row): RunRecord {
@@ -94,22 +94,26 @@ function decodeRunCursor(cursor: string): [string, string] {
   return decodeCursor('runs', cursor, ['timestamp', 'string']) as [string, string];
 }
 
-/** Newest first, keyset on (created_at, id). */
-export async function listRuns(
-  db: Queryable,
-  query: { status?: RunStatus; namespace?: string; name?: string; scheduleId?: string; limit: number; cursor?: string },
-): Promise<Page<RunRecord>> {
-  const limit = clampLimit(query.limit);
-  const params: unknown[] = [];
+/** The WHERE terms of a listing (filters and the keyset cursor), their values pushed onto params. */
+export function runFilters(query: RunListQuery, params: unknown[]): string[] {
   const where: string[] = [];
   if (query.status !== undefined) where.push(`status = $${params.push(query.status)}`);
   if (query.namespace !== undefined) where.push(`namespace = $${params.push(query.namespace)}`);
   if (query.name !== undefined) where.push(`name = $${params.push(query.name)}`);
   if (query.scheduleId !== undefined) where.push(`schedule_id = $${params.push(query.scheduleId)}`);
+  if (query.parentRunId !== undefined) where.push(`parent_run_id = $${params.push(query.parentRunId)}`);
   if (query.cursor !== undefined) {
     const [createdAt, id] = decodeRunCursor(query.cursor);
     where.push(`(created_at, id) < ($${params.push(createdAt)}::timestamptz, $${params.push(id)})`);
   }
+  return where;
+}
+
+/** Newest first, keyset on (created_at, id). A search (`search`) is run-search.ts. */
+export async function listRuns(db: Queryable, query: RunListQuery): Promise<Page<RunRecord>> {
+  const limit = clampLimit(query.limit);
+  const params: unknown[] = [];
+  const where = runFilters(query, params);
   const rows = await db.query(
     `SELECT ${COLUMNS} FROM runs
      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}

@@ -1,8 +1,9 @@
 // Conformance: migrations, definitions, runs (creation, reads, listing) and API keys.
 import { describe, expect, it } from 'vitest';
 import { InvalidCursorError } from '@baton/core';
-import type { RunRecord } from '@baton/core';
+import type { NewRun, RunRecord } from '@baton/core';
 import { loadMigrations } from '../../src/index.ts';
+import { SEARCH_WINDOW } from '../../src/sql/run-search.ts';
 import { createRuns, definedRun, definitionFixture, newId, uniqueNamespace } from './harness.ts';
 import type { StoreHarness } from './harness.ts';
 
@@ -160,6 +161,55 @@ export function runConformance(h: StoreHarness): void {
       expect((await store.listRuns({ namespace: ns, status: 'running', limit: 100 })).items).toHaveLength(0);
       expect((await store.listRuns({ namespace: ns, name: 'greet', limit: 100 })).items).toHaveLength(7);
       expect((await store.listRuns({ namespace: ns, name: 'other', limit: 100 })).items).toHaveLength(0);
+    });
+
+    it('finds runs by id and by a value in their input (strings contain it, numbers equal it; keys do not count), a bounded window at a time', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const template = await definedRun(store, ns);
+      const make = async (input: unknown, extra: Partial<NewRun> = {}) => (await store.createRun({ ...template, id: newId(), input, ...extra })).run.id;
+      const acme = await make({ customer: { name: 'ACME Corp', orders: [{ total: 1200 }] } });
+      const other = await make({ customer: { name: 'Globex' }, note: 'AC ME, not it' });
+      const keyOnly = await make({ acme: true });
+      const withNul = await make({ text: 'acme\u0000' });
+      const quoted = await make({ path: 'C:\\temp\\"x".*' });
+      const child = await make({ from: acme }, { parentRunId: acme, parentEffectId: 'e1' });
+      const ids = (page: { items: RunRecord[] }) => page.items.map((r) => r.id);
+      expect(ids(await store.listRuns({ namespace: ns, search: 'acme', limit: 100 }))).toEqual([acme]);
+      expect(ids(await store.listRuns({ namespace: ns, search: '1200', limit: 100 }))).toEqual([acme]);
+      expect(ids(await store.listRuns({ namespace: ns, search: '"x".*', limit: 100 }))).toEqual([quoted]);
+      expect(ids(await store.listRuns({ namespace: ns, search: 'nothing like it', limit: 100 }))).toEqual([]);
+      // By id: that run first, then runs whose input holds the id (the child names its parent).
+      expect(ids(await store.listRuns({ namespace: ns, search: acme, limit: 100 }))).toEqual([acme, child]);
+      expect(ids(await store.listRuns({ namespace: ns, search: other, status: 'running', limit: 100 }))).toEqual([]);
+      expect(ids(await store.listRuns({ namespace: ns, parentRunId: acme, limit: 100 }))).toEqual([child]);
+      expect(keyOnly && withNul).toBeTruthy();
+      // Pages: keyset on the matches.
+      const many: string[] = [];
+      for (let i = 0; i < 5; i += 1) many.push(await make({ tag: 'paged' }));
+      const first = await store.listRuns({ namespace: ns, search: 'PAGED', limit: 3 });
+      expect(ids(first)).toEqual(many.slice(2).reverse());
+      const second = await store.listRuns({ namespace: ns, search: 'PAGED', limit: 3, cursor: first.nextCursor! });
+      expect(ids(second)).toEqual(many.slice(0, 2).reverse());
+    });
+
+    it('searches a bounded window per page and continues below it with nextCursor', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const template = await definedRun(store, ns);
+      const needle = (await store.createRun({ ...template, id: newId(), input: { find: 'needle' } })).run.id;
+      for (let i = 0; i < SEARCH_WINDOW; i += 50) {
+        await Promise.all(Array.from({ length: 50 }, () => store.createRun({ ...template, id: newId(), input: { hay: true } })));
+      }
+      // The newest runs fill the window: the first page finds nothing and says where to go on.
+      const first = await store.listRuns({ namespace: ns, search: 'needle', limit: 10 });
+      expect(first.items).toEqual([]);
+      expect(first.nextCursor).toBeDefined();
+      const second = await store.listRuns({ namespace: ns, search: 'needle', limit: 10, cursor: first.nextCursor! });
+      expect(second.items.map((r) => r.id)).toEqual([needle]);
+      expect(second.nextCursor).toBeUndefined();
+      // The id is found whatever the window.
+      expect((await store.listRuns({ namespace: ns, search: needle, limit: 10 })).items.map((r) => r.id)).toEqual([needle]);
     });
 
     it('rejects a malformed cursor with InvalidCursorError', async () => {
