@@ -6,6 +6,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   approvals: async () => (await import('./approvals.ts')).benchApprovals(),
   fanout: async () => (await import('./fanout.ts')).benchFanout(),
   agents: async () => (await import('./agents.ts')).benchAgents(),
+  schedules: async () => (await import('./schedules.ts')).benchSchedules(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
