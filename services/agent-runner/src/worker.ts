@@ -14,6 +14,10 @@ import { TokenStream } from './token-stream.ts';
 import { createClient, executeTurn } from './turn.ts';
 
 export const AGENT_TASK_QUEUE = Queues.tasks('agent');
+
+/** Logged at start without a key: what it means for agent steps, and what to set. */
+export const MISSING_KEY =
+  'OPENAI_API_KEY is not set: every agent step (call: agent) faults with a configuration error ("LLM not configured") until it is; set OPENAI_API_KEY or OPENAI_API_KEY_FILE (any value for a server that needs none, such as a local Ollama at OPENAI_BASE_URL) and restart';
 const CONSUME_BATCH = 64;
 
 export interface AgentRunnerDeps {
@@ -63,7 +67,10 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     ...shell,
     async start() {
       await shell.start();
-      logger.info({ consumer: options.consumerName, concurrency: options.concurrency, baseUrl: options.baseUrl ?? 'https://api.openai.com/v1', apiKey: options.apiKey ? 'set' : 'missing', pricedModels: Object.keys(options.prices).length }, 'agent-runner started');
+      const baseUrl = options.baseUrl ?? 'https://api.openai.com/v1';
+      // Not `apiKey: 'set'`: the logger redacts every `apiKey` member, which made a missing key read "[redacted]".
+      logger.info({ consumer: options.consumerName, concurrency: options.concurrency, baseUrl, credentials: options.apiKey ? 'OPENAI_API_KEY set' : 'none', pricedModels: Object.keys(options.prices).length }, 'agent-runner started');
+      if (!options.apiKey) logger.warn({ baseUrl }, MISSING_KEY);
     },
   };
 }
