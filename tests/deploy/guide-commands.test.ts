@@ -22,6 +22,20 @@ function secretsSeen(services: Record<string, any>, name: string): Record<string
   return Object.fromEntries(SECRETS.map((key) => [key, services[name].environment[key]]));
 }
 
+describe('DEPLOYMENT.md follows the guide', () => {
+  it('walks the guide\'s sections in its order', () => {
+    const sections = [...readText('DEPLOYMENT.md').matchAll(/^## (.+)$/gm)].map((m) => m[1]!.toLowerCase());
+    expect(sections).toEqual(['quick start', 'services', 'environment', 'health checks', 'scaling', 'logs and monitoring', 'backups', 'troubleshooting', 'production']);
+  });
+
+  it('gives the guide\'s quick start: copy, edit, build, start, check, logs, stop', () => {
+    const block = /## Quick start\n+```sh\n([\s\S]*?)```/.exec(readText('DEPLOYMENT.md'))?.[1] ?? '';
+    const commands = block.split('\n').map((line) => line.replace(/\s+#.*$/, '').trim()).filter((line) => line && !line.startsWith('#'));
+    const steps = ['cp .env.docker .env', '$EDITOR .env', 'docker-compose build', 'docker-compose up -d', 'docker-compose ps', 'docker-compose logs -f', 'docker-compose down'];
+    expect(commands.filter((command) => steps.includes(command))).toEqual(steps);
+  });
+});
+
 describe('quick start: cp .env.docker .env, edit .env, docker-compose up -d', () => {
   it('gives PostgreSQL and every service the values edited in .env', () => {
     project = composeProject();
