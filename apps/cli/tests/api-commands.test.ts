@@ -1,6 +1,6 @@
 // The API commands as a user runs them: the real `baton` process against the real orchestrator
 // and workflow runner (PGlite + in-process bus) listening on 127.0.0.1.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -405,5 +405,16 @@ describe('connection', () => {
     const result = await baton(['runs', 'list'], { env: { BATON_URL: server.url } });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^baton: Unauthorized: missing Authorization header.*\(HTTP 401\)\n.*BATON_API_KEY/);
+  });
+
+  it('finds the key `baton start` saved from any subfolder of where it runs', async () => {
+    const checkout = mkdtempSync(join(tmpdir(), 'baton-checkout-'));
+    mkdirSync(join(checkout, 'data'));
+    writeFileSync(join(checkout, 'data', 'api-key'), `${server.apiKey}\n`, { mode: 0o600 });
+    const sub = join(checkout, 'examples', 'nested');
+    mkdirSync(sub, { recursive: true });
+    const result = await baton(['runs', 'list', '--limit', '1'], { env: { BATON_URL: server.url, BATON_DATA_DIR: undefined }, cwd: sub });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
   });
 });

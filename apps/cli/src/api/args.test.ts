@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_URL, UsageError, connectionFrom, expectPositionals, parseCommandArgs, positiveInt } from './args.ts';
+import { DEFAULT_URL, UsageError, connectionFrom, expectPositionals, parseCommandArgs, positiveInt, savedApiKeyFile } from './args.ts';
 
 describe('connectionFrom', () => {
   it('prefers flags, then the environment, then defaults', () => {
-    expect(connectionFrom({}, {})).toEqual({ url: DEFAULT_URL, apiKey: undefined, output: 'human' });
+    expect(connectionFrom({}, {}, mkdtempSync(join(tmpdir(), 'baton-nowhere-')))).toEqual({ url: DEFAULT_URL, apiKey: undefined, output: 'human' });
     expect(connectionFrom({}, { BATON_URL: 'http://h:1', BATON_API_KEY: 'env-key' })).toEqual({ url: 'http://h:1', apiKey: 'env-key', output: 'human' });
     expect(connectionFrom({ url: 'http://f:2', 'api-key': 'flag-key', output: 'json' }, { BATON_URL: 'http://h:1', BATON_API_KEY: 'env-key' })).toEqual({
       url: 'http://f:2',
@@ -26,6 +26,17 @@ describe('connectionFrom', () => {
     expect(connectionFrom({}, { BATON_DATA_DIR: dir }).apiKey).toBe('saved-key');
     expect(connectionFrom({ url: 'http://127.0.0.1:9' }, { BATON_DATA_DIR: dir }).apiKey).toBe('saved-key');
     expect(connectionFrom({ url: 'https://baton.example.com' }, { BATON_DATA_DIR: dir }).apiKey).toBeUndefined();
+  });
+
+  it('finds the saved key from a subfolder, as git finds .git; BATON_DATA_DIR is relative to the working folder', () => {
+    const checkout = mkdtempSync(join(tmpdir(), 'baton-checkout-'));
+    mkdirSync(join(checkout, 'data'));
+    writeFileSync(join(checkout, 'data', 'api-key'), 'saved-key\n');
+    const deep = join(checkout, 'examples', 'more');
+    mkdirSync(deep, { recursive: true });
+    expect(connectionFrom({}, {}, deep).apiKey).toBe('saved-key');
+    expect(savedApiKeyFile({}, deep)).toBe(join(checkout, 'data', 'api-key'));
+    expect(savedApiKeyFile({ BATON_DATA_DIR: 'elsewhere' }, deep)).toBe(join(deep, 'elsewhere', 'api-key'));
   });
 });
 

@@ -1,7 +1,7 @@
 // Argument parsing for the API commands (node:util parseArgs), the connection options they share
 // (--url, --api-key, -o) and the usage error that maps to exit code 2.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BatonClient } from '@baton/sdk';
 import { CONNECTION_OPTIONS } from '../command-line.ts';
@@ -42,12 +42,12 @@ export function parseCommandArgs<O extends Options>(args: string[], options: O) 
   }
 }
 
-export function connectionFrom(values: { url?: unknown; 'api-key'?: unknown; output?: unknown }, env: NodeJS.ProcessEnv = process.env): Connection {
+export function connectionFrom(values: { url?: unknown; 'api-key'?: unknown; output?: unknown }, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Connection {
   const output = values.output === undefined ? 'human' : String(values.output);
   if (output !== 'human' && output !== 'json') throw new UsageError(`-o must be "human" or "json", got "${output}"`);
   const url = stringValue(values.url) ?? nonEmpty(env.BATON_URL) ?? DEFAULT_URL;
   if (!isHttpUrl(url)) throw new UsageError(`--url: "${url}" is not an http(s) URL (e.g. ${DEFAULT_URL})`);
-  const apiKey = stringValue(values['api-key']) ?? nonEmpty(env.BATON_API_KEY) ?? (isLocal(url) ? savedApiKey(env) : undefined);
+  const apiKey = stringValue(values['api-key']) ?? nonEmpty(env.BATON_API_KEY) ?? (isLocal(url) ? savedApiKey(env, cwd) : undefined);
   return { url, apiKey, output };
 }
 
@@ -71,13 +71,28 @@ function isLocal(url: string): boolean {
 }
 
 /** The admin key `baton start` keeps in its data folder, so the CLI works on the same machine. */
-function savedApiKey(env: NodeJS.ProcessEnv): string | undefined {
-  const file = join(resolve(nonEmpty(env.BATON_DATA_DIR) ?? 'data'), 'api-key');
-  if (!existsSync(file)) return undefined;
+function savedApiKey(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+  const file = savedApiKeyFile(env, cwd);
+  if (file === undefined || !existsSync(file)) return undefined;
   try {
     return nonEmpty(readFileSync(file, 'utf8').trim());
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Where that key is: in BATON_DATA_DIR when it is set; else in the nearest `data` folder holding
+ * one, in this folder or a parent (as git finds .git), so the CLI finds it from any subfolder of
+ * the checkout where `npm start` runs.
+ */
+export function savedApiKeyFile(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+  const configured = nonEmpty(env.BATON_DATA_DIR);
+  if (configured !== undefined) return join(resolve(cwd, configured), 'api-key');
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const file = join(dir, 'data', 'api-key');
+    if (existsSync(file)) return file;
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
