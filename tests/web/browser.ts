@@ -73,6 +73,7 @@ export async function openSignedIn(browser: Browser, baton: EmbeddedBaton, hash 
 /** The page as it stands, at desktop width and at phone width (artefacts for people, not compared). */
 export async function screenshotBoth(page: Page, name: string): Promise<void> {
   const viewport = page.viewportSize() ?? { width: 1280, height: 900 };
+  await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.screenshot({ path: screenshotPath(`${name}-desktop`), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });

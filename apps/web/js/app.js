@@ -1,4 +1,4 @@
-// The dashboard shell: hash routes (#/runs, #/runs/ID, #/workflows[/NS/NAME/VERSION], #/approvals),
+// The dashboard shell: hash routes (#/runs, #/runs/ID[/graph|/timeline], #/workflows[/NS/NAME/VERSION], #/approvals),
 // the navigation, and the API key dialog. Pages render into <main>; leaving a page stops its timers.
 /* global document, window, URLSearchParams */
 import { ApiError, api, settings } from './api.js';
@@ -12,15 +12,31 @@ import { renderWorkflow, renderWorkflows } from './views/workflows.js';
 
 const main = document.getElementById('main');
 const dialog = document.getElementById('key-dialog');
-let leavePage;
+
+/**
+ * The pages: the first route whose section matches (and `when`, if given) draws into <main>. A page
+ * returns nothing, a function that stops it, or { leave(), reroute(parts, query) → boolean } to
+ * take a new hash of its own without being drawn again (the run page's tabs). A new page (e.g.
+ * schedules) is one entry here and one link in index.html's navigation.
+ */
+const ROUTES = [
+  { section: 'runs', when: (parts) => parts.length >= 2, render: (parts) => renderRun(main, parts[1], parts[2]) },
+  { section: 'runs', render: (_parts, query) => renderRuns(main, query) },
+  { section: 'workflows', when: (parts) => parts.length >= 3, render: (parts) => renderWorkflow(main, parts[1], parts[2], parts[3]) },
+  { section: 'workflows', render: () => renderWorkflows(main) },
+  { section: 'approvals', render: (_parts, query) => renderApprovals(main, query) },
+];
+
+let page;
 
 function route() {
-  leavePage?.();
-  leavePage = undefined;
   const [path, search = ''] = window.location.hash.replace(/^#/, '').split('?');
   const query = new URLSearchParams(search);
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const section = parts[0] ?? 'runs';
+  if (settings.apiKey && page?.reroute?.(parts.length > 0 ? parts : ['runs'], query)) return;
+  page?.leave?.();
+  page = undefined;
   for (const link of document.querySelectorAll('[data-nav]')) {
     if (link.dataset.nav === section) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
@@ -30,12 +46,9 @@ function route() {
     openKeyDialog();
     return;
   }
-  if (section === 'runs' && parts[1]) leavePage = renderRun(main, parts[1]);
-  else if (section === 'runs') leavePage = renderRuns(main, query);
-  else if (section === 'workflows' && parts.length >= 3) leavePage = renderWorkflow(main, parts[1], parts[2], parts[3]);
-  else if (section === 'workflows') leavePage = renderWorkflows(main);
-  else if (section === 'approvals') leavePage = renderApprovals(main, query);
-  else mount(main, emptyState('Page not found', h('a', { href: '#/runs' }, 'Go to the runs')));
+  const target = ROUTES.find((r) => r.section === section && (!r.when || r.when(parts)));
+  const shown = target ? target.render(parts, query) : mount(main, emptyState('Page not found', h('a', { href: '#/runs' }, 'Go to the runs')));
+  page = typeof shown === 'function' ? { leave: shown } : shown && typeof shown.leave === 'function' ? shown : undefined;
   document.title = `${section[0].toUpperCase()}${section.slice(1)} · Baton`;
   // Keyboard and screen-reader users start on the new page, not on the link they left (the
   // heading of some pages arrives later, with their data; <main> is there at once).

@@ -46,3 +46,17 @@ export function fromTree(nodes) {
     return el;
   });
 }
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Like h(), for SVG elements (attributes only; text children become text nodes). */
+export function s(tag, props = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value);
+    else el.setAttribute(name, value === true ? '' : String(value));
+  }
+  append(el, children);
+  return el;
+}
