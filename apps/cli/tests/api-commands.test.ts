@@ -279,7 +279,7 @@ describe('baton events send', () => {
     const runs = [await waitingRun('shipped'), await waitingRun('shipped')];
     const sent = await baton(['-o', 'json', 'events', 'send', '--type', type, '--source', 'tests', '--id', 'evt-shipped-1', '--data', '-'], { env, stdin: '{"parcel": [1, 2]}\n' });
     expect(sent.code).toBe(0);
-    expect(JSON.parse(sent.stdout)).toEqual({ matched: 2 });
+    expect(JSON.parse(sent.stdout)).toEqual({ matched: 2, runs: [] });
     for (const id of runs) expect(await runReaching(id, 'completed')).toMatchObject({ status: 'completed', output: [{ parcel: [1, 2] }] });
   });
 

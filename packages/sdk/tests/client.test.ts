@@ -138,7 +138,7 @@ describe('runs', () => {
   });
 
   it('publishes a CloudEvent nobody listens to', async () => {
-    expect(await client.postEvent({ id: 'e-1', source: 'tests', type: 'com.example.nobody.listens' })).toEqual({ matched: 0 });
+    expect(await client.postEvent({ id: 'e-1', source: 'tests', type: 'com.example.nobody.listens' })).toEqual({ matched: 0, runs: [] });
   });
 });
 

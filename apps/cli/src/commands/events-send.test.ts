@@ -62,5 +62,7 @@ describe('sentLine', () => {
     expect(sentLine({ id: 'e', type: 't' }, { matched: 0 })).toBe('sent event e (t): no run was waiting for it (it is not kept for later listens)\n');
     expect(sentLine({ id: 'e', type: 't' }, { matched: 1 })).toBe('sent event e (t): delivered to 1 waiting listen\n');
     expect(sentLine({ id: 'e', type: 't' }, { matched: 3 })).toBe('sent event e (t): delivered to 3 waiting listens\n');
+    expect(sentLine({ id: 'e', type: 't' }, { matched: 0, runs: ['r1'] })).toBe('sent event e (t): started run r1 (scheduled on it)\n');
+    expect(sentLine({ id: 'e', type: 't' }, { matched: 1, runs: ['r1', 'r2'] })).toBe('sent event e (t): delivered to 1 waiting listen; started 2 runs r1, r2 (scheduled on it)\n');
   });
 });

@@ -113,9 +113,13 @@ function required(value: string | undefined, option: string, what: string): stri
 
 /** "sent event ID (TYPE): delivered to N waiting listens". */
 export function sentLine(event: Pick<OutgoingEvent, 'id' | 'type'>, accepted: EventAccepted): string {
-  const outcome =
+  const started = accepted.runs ?? [];
+  const delivered =
     accepted.matched === 0
-      ? 'no run was waiting for it (it is not kept for later listens)'
+      ? started.length === 0
+        ? 'no run was waiting for it (it is not kept for later listens)'
+        : undefined
       : `delivered to ${accepted.matched} waiting listen${accepted.matched === 1 ? '' : 's'}`;
-  return `sent event ${event.id} (${event.type}): ${outcome}\n`;
+  const runs = started.length === 0 ? undefined : `started ${started.length === 1 ? 'run' : `${started.length} runs`} ${started.join(', ')} (scheduled on it)`;
+  return `sent event ${event.id} (${event.type}): ${[delivered, runs].filter(Boolean).join('; ')}\n`;
 }

@@ -100,9 +100,9 @@ export function authSuite(harness: () => Harness): void {
       const key = (await createKey(h, { name: 'scoped-events', role: 'user', namespace: mine })).secret;
       const event = { specversion: '1.0', id: 'e1', source: 'test', type };
       const scoped = await h.request({ method: 'POST', url: '/api/v1/events', key, payload: event });
-      expect(scoped.json()).toEqual({ matched: 1 });
+      expect(scoped.json()).toEqual({ matched: 1, runs: [] });
       const unrestricted = await h.request({ method: 'POST', url: '/api/v1/events', payload: { ...event, id: 'e2' } });
-      expect(unrestricted.json()).toEqual({ matched: 2 });
+      expect(unrestricted.json()).toEqual({ matched: 2, runs: [] });
     });
 
     it('a revoked key is refused at once here and, after the cache window, by another process', async () => {

@@ -154,12 +154,12 @@ export function waitAndEventSuite(harness: () => Harness): void {
       const event = { specversion: '1.0', id: 'evt-1', source: 'https://shop.example', type, data: { orderId: 42 }, traceparent: 'x' };
       const matched = await h.request({ method: 'POST', url: '/api/v1/events', headers: { 'content-type': 'application/cloudevents+json' }, payload: JSON.stringify(event) });
       expect(matched.statusCode).toBe(202);
-      expect(matched.json()).toEqual({ matched: 1 });
+      expect(matched.json()).toEqual({ matched: 1, runs: [] });
       expect(await runnerMessages(h)).toEqual([{ type: 'event', runId: run.id, listenId: 'l1', event, outboxId: expect.any(String) }]);
 
       const otherSource = await h.request({ method: 'POST', url: '/api/v1/events', payload: { ...event, id: 'evt-2', source: 'https://elsewhere' } });
       expect(otherSource.statusCode).toBe(202);
-      expect(otherSource.json()).toEqual({ matched: 0 });
+      expect(otherSource.json()).toEqual({ matched: 0, runs: [] });
       expect(await runnerMessages(h)).toEqual([]);
     });
 
