@@ -10,7 +10,7 @@
 // A deadline closes it by `onTimeout` (approve, reject → timed_out, escalate → the next level,
 // and past the last level → timed_out).
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { BatonErrorTypes, ErrorTypes, isDeferred, parseDuration, type ApprovalDecision, type ApprovalRecord, type ApprovalSpec, type ApprovalStatus, type EventDraft, type RunnerMessage, type WorkflowError } from '@baton/core';
+import { BatonErrorTypes, ErrorTypes, isDeferred, parseDuration, valueErrorMessage, type ApprovalDecision, type ApprovalRecord, type ApprovalSpec, type ApprovalStatus, type EventDraft, type RunnerMessage, type WorkflowError } from '@baton/core';
 import { re2RegExp } from '@baton/core/jq';
 import { z } from 'zod';
 
@@ -109,7 +109,7 @@ export function checkFormData(spec: ApprovalSpec, data: unknown): { path: string
   if (spec.form === undefined) return [];
   const validate = compileForm(spec.form);
   if (validate(data ?? {})) return [];
-  return (validate.errors ?? []).map((e: ErrorObject) => ({ path: `/data${e.instancePath}`, message: e.message ?? 'invalid' }));
+  return (validate.errors ?? []).map((e: ErrorObject) => ({ path: `/data${e.instancePath}`, message: valueErrorMessage(e, data ?? {}) }));
 }
 
 export interface ApprovalOutput {

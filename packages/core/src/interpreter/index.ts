@@ -11,5 +11,6 @@ export { LifecycleTypes } from './lifecycle.ts';
 export { DEFAULT_LIMITS, LIMIT_NAMES, formatLimit, jsonSize, limitError, resolveLimits } from './limits.ts';
 export type { LimitName, Limits } from './limits.ts';
 export type { InterpreterState, Frame, Wait, WaitKind } from './state.ts';
+export { valueErrorMessage, valueErrorText, valueErrorsText } from './value-errors.ts';
 export type * from './document-types.ts';
 export * from './types.ts';

@@ -13,6 +13,7 @@ import { qualifiedName, taskEvent } from './lifecycle.ts';
 import type { LimitName, Limits } from './limits.ts';
 import { formatLimit, jsonSize, limitError, resolveLimits } from './limits.ts';
 import { resolverFor } from './scope.ts';
+import { valueErrorsText } from './value-errors.ts';
 import type { AgendaMessage, Frame, InterpreterState, Wait, WaitKind } from './state.ts';
 import type { CloudEvent, Effect, Env, EventDraft } from './types.ts';
 import type { ValidateFunction } from 'ajv';
@@ -409,7 +410,7 @@ export class Run {
 
   validate(validator: ValidateFunction | undefined, value: unknown, instance: string, what: string): void {
     if (validator === undefined || validator(value)) return;
-    const detail = (validator.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; ');
+    const detail = valueErrorsText(validator.errors, value);
     throw validationFault(`${what} does not match its schema: ${detail}`, instance || '/');
   }
 }

@@ -62,6 +62,14 @@ describe('task lifecycle events', () => {
     expect(taskEvents(log)).toEqual(['created /do/0/a', 'faulted /do/0/a']);
   });
 
+  it('a workflow input outside an enum of its schema says which values are allowed', () => {
+    const log = runScenario(`${header}input: { schema: { format: json, document: { type: object, properties: { tier: { enum: [free, pro] } } } } }
+do:
+  - a: { set: { n: 1 } }
+`, { tier: 'gold' });
+    expect(log.state).toMatchObject({ status: 'faulted', error: { detail: 'workflow input does not match its schema: /tier must be one of "free", "pro" (got "gold")' } });
+  });
+
   it('a task whose input.from fails is created and faulted, never started', () => {
     const log = runScenario(`${header}do:
   - a:

@@ -22,6 +22,7 @@ import type { AgentProgress } from '../state.ts';
 import type { CompiledAgent, CompiledTool } from './agent-compile.ts';
 import { runBudget } from './agent-compile.ts';
 import { expandUri } from './call.ts';
+import { valueErrorsText } from '../value-errors.ts';
 
 /** Longest tool result text kept in a tool.result event (the conversation keeps all of it). */
 const EVENT_TEXT_LIMIT = 2_000;
@@ -169,7 +170,7 @@ function parseArguments(call: ToolCall, tool: CompiledTool | undefined, agent: C
     return { ok: false, problem: `error: the arguments are not valid JSON (${(error as Error).message})` };
   }
   if (tool.validate && !tool.validate(args)) {
-    const detail = (tool.validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; ');
+    const detail = valueErrorsText(tool.validate.errors, args);
     return { ok: false, problem: `error: the arguments do not match the tool's parameters: ${detail}` };
   }
   return { ok: true, args };
@@ -244,5 +245,5 @@ function checkStructured(validate: NonNullable<CompiledAgent['outputSchema']>['v
     return { ok: false, problem: `it is not valid JSON (${(error as Error).message})` };
   }
   if (validate(value)) return { ok: true, value };
-  return { ok: false, problem: (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; ') };
+  return { ok: false, problem: valueErrorsText(validate.errors, value) };
 }
