@@ -101,9 +101,16 @@ export const badRequest = (detail: string) => new ApiProblem(400, ProblemTypes.b
 export function zodProblems(error: z.ZodError, where: string): ProblemItem[] {
   return error.issues.map((issue) => ({
     path: `/${[where, ...issue.path.map(String)].map(escapePointerToken).join('/')}`,
-    message: issue.message,
+    message: issueMessage(issue),
     code: issue.code,
   }));
+}
+
+/** An enum or literal names its allowed values in the words the run-time schema checks use. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'invalid_value') return issue.message;
+  const values = issue.values.map((v) => JSON.stringify(v));
+  return values.length === 1 ? `must be ${values[0]}` : `must be one of ${values.join(', ')}`;
 }
 
 export function validationProblem(error: z.ZodError, where: 'body' | 'query' | 'params'): ApiProblem {
