@@ -108,6 +108,12 @@ describe('feed', () => {
     expect(feed.streamUrl({ protocol: 'https:', hostname: '::1' })).toBe('wss://[::1]:8085/v1/stream');
     expect(feed.streamUrl({ protocol: 'http:', hostname: 'x' }, 'wss://proxy.example/stream')).toBe('wss://proxy.example/stream');
   });
+
+  it('takes the fanout the API names (GET /api/v1/info) before port 8085; the dialog\'s URL still wins', () => {
+    expect(feed.streamUrl({ protocol: 'http:', hostname: 'x' }, '', 'http://x:18485')).toBe('ws://x:18485/v1/stream');
+    expect(feed.streamUrl({ protocol: 'https:', hostname: 'x' }, '', 'https://stream.example/')).toBe('wss://stream.example/v1/stream');
+    expect(feed.streamUrl({ protocol: 'http:', hostname: 'x' }, 'wss://proxy.example/stream', 'http://x:18485')).toBe('wss://proxy.example/stream');
+  });
 });
 
 describe('shared renderers (the inbox and the signed-link approval page)', () => {

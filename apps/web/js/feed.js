@@ -10,11 +10,28 @@ const POLL_MS = 1000;
 const CONNECT_TIMEOUT_MS = 4000;
 const PROTOCOL = 'baton.stream.v1';
 
-/** ws(s)://<page host>:8085/v1/stream, or the URL set in the key dialog. */
-export function streamUrl(location, override) {
+/**
+ * The URL set in the key dialog; else the fanout the API names (GET /api/v1/info: streamUrl, an
+ * http(s) base URL) at /v1/stream; else ws(s)://<page host>:8085/v1/stream.
+ */
+export function streamUrl(location, override, advertised) {
   if (override) return override;
+  if (advertised) return `${advertised.replace(/^http/, 'ws').replace(/\/+$/, '')}/v1/stream`;
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname}:8085/v1/stream`;
+}
+
+/** The API's streamUrl, asked once per page (undefined from an API without GET /api/v1/info). */
+let advertisedStream;
+function advertisedStreamUrl() {
+  advertisedStream ??= api('GET', '/api/v1/info').then(
+    (info) => (typeof info?.streamUrl === 'string' ? info.streamUrl : undefined),
+    () => {
+      advertisedStream = undefined; // ask again next time (a key entered later, the API back up)
+      return undefined;
+    },
+  );
+  return advertisedStream;
 }
 
 /**
@@ -78,8 +95,9 @@ export function followRun(runId, after, handlers) {
     } catch (error) {
       return fallBack(`no stream token (${error.message})`);
     }
+    const advertised = settings.streamUrl ? undefined : await advertisedStreamUrl();
     if (stopped) return;
-    const url = new URL(streamUrl(window.location, settings.streamUrl));
+    const url = new URL(streamUrl(window.location, settings.streamUrl, advertised));
     url.searchParams.set('token', token);
     openSocket(url.toString());
   };
