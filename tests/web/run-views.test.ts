@@ -25,13 +25,14 @@ const SHAPES = workflow('shapes', [
     },
   },
 ]);
+const LOOP = workflow('loop-then-wait', [{ each: { for: { each: 'item', in: '.items' }, do: [{ one: { set: { v: '${ $item }' } } }] } }, { hold: { wait: { minutes: 5 } } }, { after: { set: { done: true } } }]);
 const CHILD = workflow('child-steps', [{ greet: { set: { hello: '${ .who }' } } }, { shout: { set: { loud: true } } }]);
 const PARENT = workflow('parent', [{ prepare: { set: { who: 'ada' } } }, { sub: { run: { workflow: { namespace: 'web', name: 'child-steps', version: '1.0.0', input: { who: '${ .who }' } } } } }]);
 
 beforeAll(async () => {
   baton = await startBaton();
   browser = await launchBrowser();
-  for (const doc of [SHAPES, CHILD, PARENT]) expect((await call(baton, 'POST', '/api/v1/workflows', doc)).status).toBe(201);
+  for (const doc of [SHAPES, LOOP, CHILD, PARENT]) expect((await call(baton, 'POST', '/api/v1/workflows', doc)).status).toBe(201);
   const run = await call(baton, 'POST', '/api/v1/runs', { namespace: 'web', name: 'shapes', input: { n: 3 }, wait: 'PT30S' });
   expect(run.body.status).toBe('completed');
   shapes = run.body;
@@ -100,6 +101,23 @@ describe('run graph', () => {
     // A task the run did not reach.
     await page.getByRole('button', { name: 'large: not reached' }).click();
     await expect.poll(() => page.getByRole('region', { name: 'Task large' }).textContent()).toContain('Not reached in this run.');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('follows a live run: a loop done three times, a wait waiting, the rest not reached; cancelled from the page', async () => {
+    const run = (await call(baton, 'POST', '/api/v1/runs', { namespace: 'web', name: 'loop-then-wait', input: { items: [1, 2, 3] } })).body;
+    const { page, errors } = await openSignedIn(browser, baton, `#/runs/${run.id}/graph`);
+    await expect.poll(() => node(page, '/do/1/hold').getAttribute('data-status'), { timeout: 10_000 }).toBe('waiting');
+    expect(await node(page, '/do/0/each').getAttribute('data-status')).toBe('done');
+    expect(await node(page, '/do/0/each').textContent()).toContain('for each item in .items');
+    expect(await node(page, '/do/0/each/do/0/one').getAttribute('data-status')).toBe('done');
+    expect(await node(page, '/do/0/each/do/0/one').textContent()).toContain('×3');
+    expect(await node(page, '/do/2/after').getAttribute('data-status')).toBe('not-reached');
+    await screenshotBoth(page, 'run-graph-live');
+    await page.getByRole('button', { name: 'Cancel run' }).click(); // the confirm dialog is accepted
+    await expect.poll(() => node(page, '/do/1/hold').getAttribute('data-status'), { timeout: 10_000 }).toBe('cancelled');
+    await expect.poll(() => page.locator('.run-header .badge').textContent()).toBe('cancelled');
     expect(errors).toEqual([]);
     await page.close();
   });
