@@ -13,7 +13,7 @@ export type Fixtures = Record<string, string>;
 /** Placeholders a generator may use; every one is defined by setUpFixtures. */
 export const PLACEHOLDERS = [
   'run.done', 'run.waiting', 'run.child', 'run.parent', 'run.approval', 'approval', 'approval.link', 'approval.link.bob',
-  'key.admin', 'key.user', 'key.other', 'key.revocable', 'key.user.id', 'token', 'token.other', 'ns', 'wf', 'wf.version',
+  'key.admin', 'key.user', 'key.other', 'key.revocable', 'key.user.id', 'token', 'token.other', 'ns', 'wf', 'wf.version', 'schedule',
 ] as const;
 
 export type Placeholder = (typeof PLACEHOLDERS)[number];
@@ -41,6 +41,10 @@ export const WORKFLOWS = {
     document: { dsl: '1.0.0', namespace: NS, name: 'parent', version: '1.0.0' },
     do: [{ child: { run: { workflow: { namespace: NS, name: 'gate', version: '1.0.0' } } } }],
   },
+  // A schedule for the schedule routes (yearly: its ticks do not run during a fuzz; trigger does),
+  // and one started by the gate's events.
+  yearly: { document: { dsl: '1.0.0', namespace: NS, name: 'yearly', version: '1.0.0' }, schedule: { cron: '0 0 1 1 *' }, do: [{ note: { set: { at: '${ $workflow.input }' } } }] },
+  triggered: { document: { dsl: '1.0.0', namespace: NS, name: 'triggered', version: '1.0.0' }, schedule: { on: { one: { with: { type: GATE_EVENT } } } }, do: [{ note: { set: { events: '${ length }' } } }] },
 };
 
 type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
@@ -101,8 +105,10 @@ export async function setUpFixtures(apiUrl: string): Promise<Fixtures> {
   const revocable = await expectStatus('key.revocable', api('POST', '/api/v1/keys', { name: 'fuzz-revocable', role: 'user' }), 201);
   const token = await expectStatus('token', api('POST', '/api/v1/stream-tokens', { ttlSeconds: 3600 }), 201);
   const tokenOther = await expectStatus('token.other', apiClient(apiUrl, other.secret)('POST', '/api/v1/stream-tokens', { ttlSeconds: 3600 }), 201);
+  const schedules = await expectStatus('schedule', api('GET', `/api/v1/schedules?namespace=${NS}&name=yearly`), 200);
   const exp = Math.floor(Date.now() / 1000) + 24 * 3600;
   return {
+    schedule: schedules.items[0].id,
     'run.done': done.id,
     'run.waiting': waiting.id,
     'run.child': child,

@@ -32,7 +32,8 @@ export function operationsOf(openapi: any): Operation[] {
 }
 
 const PARAM_VALUES: Record<string, string[]> = {
-  id: [ref('run.done'), ref('run.waiting'), ref('run.child'), ref('run.parent'), ref('run.approval'), ref('approval'), ref('key.revocable'), `${ref('run.done')}.e1`, `${ref('run.parent')}.`, '01a21cb2-d806-71be-bbf0-ce5b7b04d866', `${ref('run.approval')}:e9`],
+  id: [ref('run.done'), ref('run.waiting'), ref('run.child'), ref('run.parent'), ref('run.approval'), ref('approval'), ref('key.revocable'), ref('schedule'), `${ref('run.done')}.e1`, `${ref('run.parent')}.`, '01a21cb2-d806-71be-bbf0-ce5b7b04d866', `${ref('run.approval')}:e9`],
+  scheduleId: [ref('schedule'), '01a21cb2-d806-71be-bbf0-ce5b7b04d866', '%00', 'x'],
   namespace: [NS, 'other', 'test', 'a', 'x-y'],
   name: ['hello', 'gate', 'approve', 'parent', 'nope'],
   version: ['1.0.0', '1.0', 'latest', '0.0.0-rc.1+b', '99999999999999999999.0.0'],
