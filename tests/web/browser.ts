@@ -42,7 +42,7 @@ export function workflow(name: string, tasks: object[]): object {
   return { document: { dsl: '1.0.0', namespace: 'web', name, version: '1.0.0' }, do: tasks };
 }
 
-/** What went wrong on a page: uncaught errors and console errors (CSP violations among them). */
+/** What went wrong on a page: uncaught errors, console errors (CSP violations among them), requests to other origins. */
 export interface WatchedPage {
   page: Page;
   errors: string[];
@@ -60,6 +60,10 @@ export async function openSignedIn(browser: Browser, baton: EmbeddedBaton, hash 
     if (message.type() === 'error' && !message.text().startsWith('WebSocket connection to')) errors.push(message.text());
   });
   page.on('dialog', (dialog) => void dialog.accept());
+  // Every page works without a network: nothing is fetched from another origin (no CDN).
+  page.on('request', (request) => {
+    if (!request.url().startsWith(`${baton.url}/`) && !request.url().startsWith('data:')) errors.push(`request to another origin: ${request.url()}`);
+  });
   await page.goto(`${baton.url}/${hash}`);
   const dialog = page.getByRole('dialog', { name: 'API key' });
   await dialog.getByLabel('Key', { exact: true }).fill(API_KEY);
