@@ -8,7 +8,7 @@
 //   events         `on` schedules consume posted events (scheduleEvent, in the event's transaction)
 //   operators      pause, resume, trigger now
 import { createHash } from 'node:crypto';
-import type { CloudEvent, DefinitionRecord, NewDefinition, NewRun, RunTrigger, RunnerMessage, RunnerTx, ScheduleRecord, ScheduleUpdate, Store, Bus } from '@baton/core';
+import type { Bus, CloudEvent, DefinitionRecord, NewDefinition, NewRun, RunTrigger, RunnerMessage, RunnerTx, ScheduleConsumed, ScheduleRecord, ScheduleUpdate, Store } from '@baton/core';
 import { consumeEvent, eventTypesOf, nextTick, planTicks, readSchedule, type WorkflowSchedule } from '@baton/core/document';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
@@ -126,6 +126,9 @@ function startTicks(schedule: ScheduleRecord, ticks: number[], live: readonly st
   return { started, skipped: 0 };
 }
 
+/** Runs one tick transaction may start; schedules past it stay due for the next round. */
+const RUNS_PER_TRANSACTION = 1_000;
+
 /**
  * Fires the due ticks of up to `limit` schedules (claimed with SKIP LOCKED) in one transaction
  * and relays the runs' start messages. Returns how many schedules it took.
@@ -133,8 +136,15 @@ function startTicks(schedule: ScheduleRecord, ticks: number[], live: readonly st
 export async function fireDueSchedules(store: Store, bus: Bus, now: number, limit: number, logger: Logger): Promise<number> {
   const relay = emptyRelay();
   const taken = await store.transaction(async (tx) => {
-    const due = await tx.lockDueSchedules(now, limit);
-    if (due.length === 0) return 0;
+    const claimed = await tx.lockDueSchedules(now, limit);
+    if (claimed.length === 0) return 0;
+    // Catch-ups may start up to catchUpLimit runs each: a transaction stays bounded.
+    let budget = RUNS_PER_TRANSACTION;
+    const due = claimed.filter((s, i) => {
+      if (i > 0 && budget <= 0) return false;
+      budget -= s.kind === 'every' || s.kind === 'cron' ? Math.min(s.spec.catchUpLimit, 1 + Math.floor((now - s.nextAt!) / 1000)) : 1;
+      return true;
+    });
     const overlapping = due.filter((s) => s.spec.overlap !== 'allow' && (s.kind === 'every' || s.kind === 'cron')).map((s) => s.id);
     const live = await tx.liveRunsOf(overlapping);
     const writes = emptyScheduleWrites();
@@ -160,7 +170,7 @@ export async function fireDueSchedules(store: Store, bus: Bus, now: number, limi
       if (run && !created.has(run.id)) delete update.lastRunId;
     }
     await tx.updateSchedules(updates);
-    return due.length;
+    return due.length < claimed.length ? limit : due.length;
   });
   if (relay.runner.length > 0) await send(bus, relay).catch((error: unknown) => logger.warn({ err: error }, 'relaying scheduled starts failed; the outbox sweeper will send them'));
   return taken;
@@ -187,7 +197,7 @@ export async function scheduleEvent(tx: RunnerTx, event: CloudEvent, namespace: 
     const outcome = consumeEvent(schedule.spec.on!, schedule.consumed, event);
     if (outcome.ignored) continue;
     if (!outcome.complete) {
-      updates.push({ id: schedule.id, consumed: outcome.consumed ?? null });
+      updates.push({ id: schedule.id, consumed: outcome.consumed ? bounded(outcome.consumed) : null });
       continue;
     }
     const events = outcome.complete;
@@ -205,6 +215,18 @@ export async function scheduleEvent(tx: RunnerTx, event: CloudEvent, namespace: 
   }
   await tx.updateSchedules(updates);
   return writes.runs.filter((r) => created.has(r.id)).map((r) => r.id);
+}
+
+/** Events an `on` schedule gathers toward one run (any with until, all): the newest are kept. */
+const MAX_CONSUMED_EVENTS = 100;
+const MAX_CONSUMED_BYTES = 1024 * 1024;
+
+function bounded(consumed: ScheduleConsumed): ScheduleConsumed {
+  let events = consumed.events.slice(-MAX_CONSUMED_EVENTS);
+  while (events.length > 1 && JSON.stringify(events).length > MAX_CONSUMED_BYTES) events = events.slice(1);
+  if (events.length === consumed.events.length) return consumed;
+  // `all` counts filters by the events kept: dropping one forgets which filter it matched.
+  return { events, ...(consumed.uh && { uh: consumed.uh }), ...(consumed.hit && { hit: consumed.hit.slice(-events.length) }) };
 }
 
 // ---- operators ---------------------------------------------------------------------------------
