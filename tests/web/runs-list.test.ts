@@ -27,7 +27,7 @@ const rowIds = (page: Page) => page.locator('tbody tr').evaluateAll((rows) => ro
 async function search(page: Page, text: string): Promise<void> {
   await page.getByLabel('Search').fill(text);
   await page.getByRole('button', { name: 'Apply' }).click();
-  await page.waitForFunction((q) => globalThis.location.hash.includes(`q=${encodeURIComponent(q)}`), text);
+  await page.waitForFunction((q) => (globalThis as unknown as { location: { hash: string } }).location.hash.includes(`q=${encodeURIComponent(q)}`), text);
 }
 
 describe('runs list', () => {
@@ -77,7 +77,7 @@ describe('runs list', () => {
   });
 
   it('cancels the selected runs at once, and only those', async () => {
-    const runs = [];
+    const runs: any[] = [];
     for (let i = 0; i < 3; i += 1) runs.push((await call(baton, 'POST', '/api/v1/runs', { namespace: 'web', name: 'nap', input: { i } })).body);
     const { page, errors } = await openSignedIn(browser, baton, '#/runs?name=nap');
     await expect.poll(() => page.locator('tbody tr').count()).toBe(3);
