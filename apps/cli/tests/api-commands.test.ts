@@ -413,8 +413,9 @@ describe('connection', () => {
     writeFileSync(join(checkout, 'data', 'api-key'), `${server.apiKey}\n`, { mode: 0o600 });
     const sub = join(checkout, 'examples', 'nested');
     mkdirSync(sub, { recursive: true });
-    const result = await baton(['runs', 'list', '--limit', '1'], { env: { BATON_URL: server.url, BATON_DATA_DIR: undefined }, cwd: sub });
+    const result = await baton(['keys', 'list', '-o', 'json'], { env: { BATON_URL: server.url, BATON_DATA_DIR: undefined }, cwd: sub });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(expect.any(Array));
   });
 });
