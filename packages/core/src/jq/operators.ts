@@ -44,6 +44,8 @@ function subtract(a: unknown, b: unknown): unknown {
 function repeatString(s: string, n: number): unknown {
   if (Number.isNaN(n) || n < 0) return null;
   const times = Math.trunc(Math.min(n, 2 ** 31 - 1));
+  // jq's own limit (a C int of bytes), before Baton's value size limit.
+  if (times > 0 && s !== '' && Buffer.byteLength(s) * times > 2 ** 31 - 1) throw new JqRuntimeError('Repeat string result too long');
   build(s.length * times, 'a string');
   return s.repeat(times);
 }
@@ -81,18 +83,31 @@ export function splitString(s: string, sep: string): string[] {
   return s.split(sep);
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+const TWO_63 = 2 ** 63;
+const SAFE = 2 ** 53;
+
+/** C's conversion of a double to intmax_t as jq does it, clamped at the int64 range. */
+function toInt64(n: number): bigint {
+  if (n >= TWO_63) return INT64_MAX;
+  if (n <= -TWO_63) return INT64_MIN;
+  return BigInt(Math.trunc(n));
+}
+
+/** jq 1.8: both operands truncated to int64 (±infinite clamp to its bounds); nan gives nan. */
 function modulo(a: unknown, b: unknown): unknown {
-  if (typeof a === 'number' && typeof b === 'number') {
-    const x = Math.trunc(a);
+  if (typeof a !== 'number' || typeof b !== 'number') throw cannot(a, b, 'cannot be divided (remainder)');
+  if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
+  if (Math.abs(a) < SAFE && Math.abs(b) < SAFE) {
     const y = Math.trunc(b);
-    if (y === 0 || Number.isNaN(y)) {
-      if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
-      throw cannot(a, b, 'cannot be divided (remainder) because the divisor is zero');
-    }
-    const r = x % y;
+    if (y === 0) throw cannot(a, b, 'cannot be divided (remainder) because the divisor is zero');
+    const r = Math.trunc(a) % y;
     return r === 0 ? 0 : r;
   }
-  throw cannot(a, b, 'cannot be divided (remainder)');
+  const y = toInt64(b);
+  if (y === 0n) throw cannot(a, b, 'cannot be divided (remainder) because the divisor is zero');
+  return y === -1n ? 0 : Number(toInt64(a) % y);
 }
 
 export function binary(op: BinaryOp, a: unknown, b: unknown): unknown {

@@ -120,21 +120,29 @@ export function copyObject(o: JqObject, adding = 0): JqObject {
   return out;
 }
 
-/** The number as jq 1.8 prints it: shortest round-trip digits, `%.17g` layout. */
+/**
+ * The number as jq 1.8 prints it (jvp_dtoa_fmt): the shortest digits that read back as the same
+ * double (at most 17), written out in full unless the exponent is below -4 or more than 15
+ * places past the last digit (`1e+17`, `1234567890987654400`, `1e-05`, `0.0001`).
+ */
 export function formatNumber(n: number): string {
   if (Number.isNaN(n)) return 'null';
   if (!Number.isFinite(n)) return n > 0 ? '1.7976931348623157e+308' : '-1.7976931348623157e+308';
   if (n === 0) return Object.is(n, -0) ? '-0' : '0';
-  if (Number.isInteger(n) && Math.abs(n) < 1e17) return String(n);
-  const exp = n.toExponential(); // shortest digits, e.g. "1.5e-7"
+  if (Number.isInteger(n) && Math.abs(n) < 1e16) return String(n);
+  const exp = Math.abs(n).toExponential(); // shortest digits, e.g. "1.5e-7"
   const e = exp.indexOf('e');
-  const power = Number(exp.slice(e + 1));
-  if (power < -4 || power >= 17) {
-    const sign = power < 0 ? '-' : '+';
-    const digits = String(Math.abs(power)).padStart(2, '0');
-    return `${exp.slice(0, e)}e${sign}${digits}`;
+  const digits = exp.slice(0, e).replace('.', '');
+  const point = Number(exp.slice(e + 1)) + 1; // digits × 10^(point - length)
+  const sign = n < 0 ? '-' : '';
+  if (point <= -4 || point > digits.length + 15) {
+    const power = point - 1;
+    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${mantissa}e${power < 0 ? '-' : '+'}${String(Math.abs(power)).padStart(2, '0')}`;
   }
-  return String(n);
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
 const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\t': '\\t', '\r': '\\r', '\b': '\\b', '\f': '\\f' };
@@ -245,17 +253,59 @@ export function describe(v: unknown): string {
   return `${typeOf(v)} (${truncatedJson(v)})`;
 }
 
-/** jq 1.8 cuts long values in messages to 25 characters, '...' and the closing character. */
+/**
+ * A value as jq 1.8 shows it in messages: its JSON, cut when longer than 29 bytes of UTF-8 to its
+ * first 25 bytes (26 for a number), on a character boundary, then '...' and the closing quote or
+ * bracket.
+ */
 export function truncatedJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') {
-    const text = scalarJson(v);
-    return text.length > 29 ? `${text.slice(0, 25)}...${text[text.length - 1]}` : text;
+  let text: string;
+  let whole = true;
+  if (v === null || typeof v !== 'object') text = scalarJson(v);
+  else {
+    const t = new JsonText(64);
+    whole = writeJson(v, t);
+    text = t.text();
   }
-  const t = new JsonText(64);
-  const whole = writeJson(v, t);
-  const text = t.text();
-  if (whole && text.length <= 29) return text;
-  return `${text.slice(0, 25)}...${Array.isArray(v) ? ']' : '}'}`;
+  if (whole && utf8Length(text, 30) <= 29) return text;
+  const close = typeof v === 'string' ? '"' : Array.isArray(v) ? ']' : v !== null && typeof v === 'object' ? '}' : '';
+  return `${utf8Prefix(text, close ? 25 : 26)}...${close}`;
+}
+
+/** UTF-8 length of `s`, counted up to `stop`. */
+function utf8Length(s: string, stop: number): number {
+  let bytes = 0;
+  for (let i = 0; i < s.length && bytes < stop; i++) bytes += utf8Width(s, i);
+  return bytes;
+}
+
+function utf8Width(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c < 0x80) return 1;
+  if (c < 0x800) return 2;
+  if (c >= 0xd800 && c <= 0xdbff) {
+    const d = s.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return 4;
+  }
+  if (c >= 0xdc00 && c <= 0xdfff && i > 0) {
+    const h = s.charCodeAt(i - 1);
+    if (h >= 0xd800 && h <= 0xdbff) return 0; // counted with its high half
+  }
+  return 3;
+}
+
+/** The longest prefix of `s` of at most `max` UTF-8 bytes that does not split a character. */
+function utf8Prefix(s: string, max: number): string {
+  let bytes = 0;
+  let i = 0;
+  while (i < s.length) {
+    const w = utf8Width(s, i);
+    const units = w === 4 ? 2 : 1;
+    if (bytes + w > max) break;
+    bytes += w;
+    i += units;
+  }
+  return s.slice(0, i);
 }
 
 function scalarJson(v: unknown): string {

@@ -280,21 +280,17 @@ function checkPath(p: unknown): unknown[] {
   return p;
 }
 
-/** jq 1.8: key from key/k/name/Name/K/Key (first non-null/false), value from value or v. */
+/** jq 1.8.2: the key is `.key // .Key // .name // .Name`, the value `.value` if present, else `.Value`. */
 function fromEntries(v: unknown): unknown {
   const out: JqObject = {};
   iterateValue(v, (entry) => {
-    const e = entry as JqObject | null;
-    const field = (name: string): unknown => indexValue(e, name);
+    const field = (name: string): unknown => indexValue(entry, name);
     let k = field('key');
-    if (k === null) {
-      for (const name of ['k', 'name', 'Name', 'K', 'Key']) {
-        k = field(name);
-        if (isTruthy(k)) break;
-      }
-    }
+    if (!isTruthy(k)) k = field('Key');
+    if (!isTruthy(k)) k = field('name');
+    if (!isTruthy(k)) k = field('Name');
     if (typeof k !== 'string') throw new JqRuntimeError(`Cannot use ${describe(k)} as object key`);
-    const value = e !== null && Object.hasOwn(e, 'value') ? getKey(e, 'value') : field('v');
+    const value = entry !== null && typeof entry === 'object' && Object.hasOwn(entry, 'value') ? getKey(entry as JqObject, 'value') : field('Value');
     setKey(out, k, value);
   });
   return out;

@@ -68,6 +68,31 @@ function base64Decode(s: string): string {
 }
 
 const uriUnreserved = /[A-Za-z0-9\-_.~]/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** `@urid`: %XX escapes decoded, which must make valid UTF-8 (jq 1.8). */
+function uriDecode(s: string): string {
+  if (!s.includes('%')) return s;
+  const bytes: number[] = [];
+  const invalid = (): JqRuntimeError => new JqRuntimeError(`${describe(s)} is not a valid uri encoding`);
+  for (const b of Buffer.from(s, 'utf8')) bytes.push(b);
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== 0x25) {
+      out.push(bytes[i]!);
+      continue;
+    }
+    const hex = String.fromCharCode(bytes[i + 1] ?? 0, bytes[i + 2] ?? 0);
+    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw invalid();
+    out.push(parseInt(hex, 16));
+    i += 2;
+  }
+  try {
+    return utf8.decode(Uint8Array.from(out));
+  } catch {
+    throw invalid();
+  }
+}
 
 /** `@name`: the text of `v` in that format, held to the value size limit. */
 export function formatValue(name: string, v: unknown): string {
@@ -89,6 +114,7 @@ function format(name: string, v: unknown): string {
       }
       return out;
     }
+    case 'urid': return uriDecode(toText(v));
     case 'csv':
       return eachScalar(v, 'csv', (x) => (typeof x === 'string' ? `"${x.replace(/"/g, '""')}"` : scalarText(x))).join(',');
     case 'tsv':

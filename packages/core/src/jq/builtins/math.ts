@@ -55,9 +55,10 @@ export function registerMath(t: Table): void {
   });
   defineFunction(t, 'infinite', 0, () => Infinity);
   defineFunction(t, 'nan', 0, () => NaN);
-  defineFunction(t, 'isinfinite', 0, (v) => { const x = num(v); return x === Infinity || x === -Infinity; });
-  defineFunction(t, 'isnan', 0, (v) => Number.isNaN(num(v)));
-  defineFunction(t, 'isnormal', 0, (v) => { const x = num(v); return Number.isFinite(x) && x !== 0 && Math.abs(x) >= 2.2250738585072014e-308; });
+  // jq 1.8.2 answers false for values that are not numbers.
+  defineFunction(t, 'isinfinite', 0, (v) => v === Infinity || v === -Infinity);
+  defineFunction(t, 'isnan', 0, (v) => typeof v === 'number' && Number.isNaN(v));
+  defineFunction(t, 'isnormal', 0, (v) => typeof v === 'number' && Number.isFinite(v) && v !== 0 && Math.abs(v) >= 2.2250738585072014e-308);
   // jq 1.8.2: def abs: if . < 0 then - . else . end;  (so null and false raise, strings pass)
   defineFunction(t, 'abs', 0, (v) => {
     if (compare(v, 0) >= 0) return v;

@@ -1,7 +1,8 @@
 // String builtins, JSON text conversion and the regular-expression functions.
 import { build, checkSize, SLOT_BYTES } from '../budget.ts';
 import { JqRuntimeError } from '../errors.ts';
-import { splitString } from '../operators.ts';
+import { add, splitString } from '../operators.ts';
+import { iterateValue } from '../compile-values.ts';
 import { captureObject, findMatches, matchAll, testRegex, type MatchObject } from '../regex.ts';
 import { valueNode, type Emit, type Node as NodeLike } from '../runtime.ts';
 import { describe, formatNumber, toJson, typeOf } from '../values.ts';
@@ -20,9 +21,11 @@ function explodable(v: unknown): string {
   return v;
 }
 
-/** jq's whitespace for trim: space, \t \n \v \f \r. A loop, not `\s+$`, which is quadratic. */
+/** jq 1.8's whitespace for trim: Unicode White_Space. A loop, not `\s+$`, which is quadratic. */
 function isSpace(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029
+    || c === 0x202f || c === 0x205f || c === 0x3000;
 }
 
 function trimWith(v: unknown, left: boolean, right: boolean): string {
@@ -48,7 +51,7 @@ export function registerStrings(t: Table): void {
   defineFunction(t, 'ascii_downcase', 0, (v) => explodable(v).replace(/[A-Z]/g, (c) => c.toLowerCase()));
   defineFunction(t, 'ascii_upcase', 0, (v) => explodable(v).replace(/[a-z]/g, (c) => c.toUpperCase()));
   defineFunction(t, 'explode', 0, (v) => {
-    const s = needString(v, 'cannot be exploded');
+    const s = explodable(v);
     build(s.length * SLOT_BYTES, 'an array');
     return Array.from(s, (c) => c.codePointAt(0));
   });
@@ -88,48 +91,52 @@ function endsWith(v: unknown, s: unknown): boolean {
   return v.endsWith(s);
 }
 
+/**
+ * jq 1.8 reads numbers as decNumber does: an optional sign, then digits with an optional
+ * fraction and exponent, or inf/infinity/nan/snan in any case. Unambiguous, so linear even on
+ * long strings of digits.
+ */
+const NUMBER_TEXT = /^[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?|s?nan)$/i;
+
 function toNumber(v: unknown): number {
   if (typeof v === 'number') return v;
-  // Unambiguous (no two ways to match a digit), so linear even on long strings of digits.
-  if (typeof v === 'string' && /^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/.test(v)) return Number(v);
-  if (typeof v === 'string' && (v === 'nan' || v === '-nan')) return NaN;
-  throw new JqRuntimeError(`${describe(v)} cannot be parsed as a number`);
+  if (typeof v !== 'string' || !NUMBER_TEXT.test(v)) throw new JqRuntimeError(`${describe(v)} cannot be parsed as a number`);
+  const unsigned = v.replace(/^[+-]/, '').toLowerCase();
+  if (unsigned.endsWith('nan')) return NaN;
+  if (unsigned.startsWith('inf')) return v.startsWith('-') ? -Infinity : Infinity;
+  return Number(v);
 }
 
+/** jq 1.8: codepoints are truncated to integers; invalid ones become U+FFFD. */
 function implode(v: unknown): string {
   if (!Array.isArray(v)) throw new JqRuntimeError('implode input must be an array');
   let out = '';
   for (const c of v) {
-    if (typeof c !== 'number') throw new JqRuntimeError(`${describe(c)} can't be imploded, unicode codepoint needs to be numeric`);
+    if (typeof c !== 'number' || Number.isNaN(c)) throw new JqRuntimeError(`${describe(c)} can't be imploded, unicode codepoint needs to be numeric`);
     const cp = Math.trunc(c);
-    if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      throw new JqRuntimeError(`${describe(c)} can't be imploded, invalid codepoint (${cp})`);
-    }
-    out += String.fromCodePoint(cp);
+    out += cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? '\ufffd' : String.fromCodePoint(cp);
   }
   build(out.length, 'a string');
   return out;
 }
 
-function join(v: unknown, sep: unknown): string {
-  if (!Array.isArray(v)) throw new JqRuntimeError(`Cannot iterate over ${describe(v)}`);
-  if (v.length === 0) return '';
-  if (typeof sep !== 'string') {
-    throw new JqRuntimeError(`${describe(sep)} and ${describe(typeof v[0] === 'string' ? v[0] : '')} cannot be added`);
-  }
-  let out = '';
-  build(v.length * sep.length, 'a string');
-  v.forEach((x, i) => {
-    if (i > 0) out += sep;
-    checkSize(out.length, 'a string');
-    if (x === null) return;
-    if (typeof x === 'string') out += x;
-    else if (typeof x === 'number') out += formatNumber(x);
-    else if (typeof x === 'boolean') out += String(x);
-    else throw new JqRuntimeError(`Cannot join with ${typeOf(x)}`);
+/**
+ * jq 1.8.2: `reduce .[] as $i (null; (if . == null then "" else . + $x end) + ($i | if . == null
+ * then "" elif type == "string" then . elif type is number or boolean then tojson else . end))
+ * // ""` — so a non-string separator or an array element fails as jq's `+` does.
+ */
+function join(v: unknown, sep: unknown): unknown {
+  let acc: unknown = null;
+  iterateValue(v, (x) => {
+    const head = acc === null ? '' : add(acc, sep);
+    const piece = x === null ? '' : typeof x === 'number' || typeof x === 'boolean' ? formatNumberOrBoolean(x) : x;
+    acc = add(head, piece);
   });
-  build(out.length, 'a string');
-  return out;
+  return acc ?? '';
+}
+
+function formatNumberOrBoolean(x: number | boolean): string {
+  return typeof x === 'number' ? formatNumber(x) : String(x);
 }
 
 /** `match($val)`, `test($val)` … accept a regex string or a [regex, flags] array. */
