@@ -1,4 +1,4 @@
-// The dashboard shell: hash routes (#/runs, #/runs/ID[/graph|/timeline], #/workflows[/NS/NAME/VERSION], #/approvals),
+// The dashboard shell: hash routes (#/runs, #/runs/ID[/graph|/timeline], #/workflows[/NS/NAME/VERSION], #/schedules[/ID], #/approvals),
 // the navigation, and the API key dialog. Pages render into <main>; leaving a page stops its timers.
 /* global document, window, URLSearchParams */
 import { ApiError, api, settings } from './api.js';
@@ -8,6 +8,7 @@ import { emptyState } from './ui.js';
 import { renderApprovals } from './views/approvals.js';
 import { renderRun } from './views/run.js';
 import { renderRuns } from './views/runs.js';
+import { renderSchedule, renderSchedules } from './views/schedules.js';
 import { renderWorkflow, renderWorkflows } from './views/workflows.js';
 
 const main = document.getElementById('main');
@@ -24,6 +25,8 @@ const ROUTES = [
   { section: 'runs', render: (_parts, query) => renderRuns(main, query) },
   { section: 'workflows', when: (parts) => parts.length >= 3, render: (parts) => renderWorkflow(main, parts[1], parts[2], parts[3]) },
   { section: 'workflows', render: () => renderWorkflows(main) },
+  { section: 'schedules', when: (parts) => parts.length >= 2, render: (parts) => renderSchedule(main, parts[1]) },
+  { section: 'schedules', render: (_parts, query) => renderSchedules(main, query) },
   { section: 'approvals', render: (_parts, query) => renderApprovals(main, query) },
 ];
 
