@@ -13,6 +13,7 @@ import { addProgress, createProgress } from '../progress.js';
 import { addEvents, createTimeline, errorText } from '../timeline.js';
 import { errorState, facts, jsonBlock, loading, statusBadge, toast } from '../ui.js';
 import { RUN_ACTIONS } from './run-actions.js';
+import { runTrigger } from './run-trigger.js';
 import { graphView } from './run-graph.js';
 import { timelineEntry, updateTokens } from './timeline-view.js';
 import { timelineView } from './run-timeline.js';
@@ -162,6 +163,7 @@ function runHeader(run, act) {
     ),
     facts([
       ['Created', formatTimestamp(run.createdAt)],
+      ['Started by', runTrigger(run)],
       ['Started', run.startedAt && formatTimestamp(run.startedAt)],
       ['Ended', run.endedAt && formatTimestamp(run.endedAt)],
       ['Duration', h('span', { 'data-duration': true }, formatDuration(runDuration(run)))],
