@@ -7,6 +7,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   fanout: async () => (await import('./fanout.ts')).benchFanout(),
   agents: async () => (await import('./agents.ts')).benchAgents(),
   schedules: async () => (await import('./schedules.ts')).benchSchedules(),
+  peer: async () => (await import('./peer.ts')).benchPeer(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

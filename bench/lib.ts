@@ -1,4 +1,7 @@
 // Small helpers shared by the benchmark scenarios.
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, Server } from 'node:http';
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -22,3 +25,88 @@ export async function api<T = unknown>(base: string, key: string, method: string
 }
 
 export const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+/** Epoch milliseconds with sub-millisecond precision (the same clock as Date.now()). */
+export const epochMs = (): number => performance.timeOrigin + performance.now();
+
+/** The machine a figure was measured on; the load average says whether it was shared. */
+export async function machine(): Promise<{ cores: number; cpu: string; node: string; loadAverage: number[] }> {
+  const os = await import('node:os');
+  return { cores: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage: os.loadavg().map((x) => Number(x.toFixed(1))) };
+}
+
+/** utime + stime of a process, in seconds (clock ticks of 1/100 s on Linux); NaN once it is gone. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Prometheus counters summed over several /metrics endpoints, by `name` or `name{label="x"}`
+ * (each series under its full label set too): a benchmark subtracts two of these.
+ */
+export async function scrapeCounters(urls: string[], names: string[]): Promise<Map<string, number>> {
+  const totals = new Map<string, number>();
+  const add = (key: string, value: number) => totals.set(key, (totals.get(key) ?? 0) + value);
+  for (const url of urls) {
+    const text = await fetch(url).then((res) => res.text(), () => '');
+    for (const line of text.split('\n')) {
+      const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? ([^ ]+)/.exec(line);
+      if (!match || !names.includes(match[1]!)) continue;
+      add(match[1]!, Number(match[3]));
+      if (match[2]) add(`${match[1]}${match[2]}`, Number(match[3]));
+    }
+  }
+  return totals;
+}
+
+/** What each series grew by between two scrapes (series that did not move are left out). */
+export function counterDelta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const [key, value] of after) {
+    const grown = value - (before.get(key) ?? 0);
+    if (grown !== 0) delta[key] = grown;
+  }
+  return delta;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface Arrival {
+  /** Epoch ms (sub-ms precision) when the request reached the target. */
+  at: number;
+  path: string;
+  /** The Idempotency-Key: `<runId>:<effectId>`, one per task attempt. */
+  key: string;
+}
+
+/**
+ * Records every request reaching a local HTTP target under the run id its Idempotency-Key names,
+ * with a sub-millisecond arrival time (the target's own log has whole milliseconds). Requests
+ * are not touched: this is a second 'request' listener beside the target's.
+ */
+export function recordArrivals(server: Server): { byRun: Map<string, Arrival[]>; stop(): void } {
+  const byRun = new Map<string, Arrival[]>();
+  const listener = (req: IncomingMessage) => {
+    const at = epochMs();
+    const key = req.headers['idempotency-key'];
+    if (typeof key !== 'string') return;
+    const runId = key.slice(0, key.indexOf(':'));
+    const list = byRun.get(runId) ?? [];
+    list.push({ at, path: (req.url ?? '').split('?')[0]!, key });
+    byRun.set(runId, list);
+  };
+  server.on('request', listener);
+  return { byRun, stop: () => void server.off('request', listener) };
+}
+
+/** Requests beyond the first per Idempotency-Key: the same attempt executed again. */
+export function duplicateRequests(arrivals: readonly Arrival[]): number {
+  return arrivals.length - new Set(arrivals.map((a) => a.key)).size;
+}

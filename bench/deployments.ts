@@ -1,0 +1,89 @@
+// The two ways Baton runs, started for a benchmark as a user runs them:
+//   embedded   `baton start` (what `npm start` runs) as a child process: one process, PGlite in a
+//              fresh data folder, the in-process bus
+//   services   each service its own process (startCluster) on the machine's PostgreSQL and Redis
+//              (a throwaway database and key prefix)
+// Both hand back the API, the Baton processes (for CPU time and /metrics) and a stop that
+// removes what was created.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, createTestRedis, freePort, startBatonProcess, startCluster, type ServiceName } from '@baton/testkit';
+
+export type Mode = 'embedded' | 'services';
+
+export interface BenchProcess {
+  name: string;
+  pid: number | undefined;
+  metricsUrl: string;
+}
+
+export interface Deployment {
+  mode: Mode;
+  apiUrl: string;
+  apiKey: string;
+  processes: BenchProcess[];
+  stop(): Promise<void>;
+}
+
+export async function startDeployment(mode: Mode, services: Partial<Record<ServiceName, number>>): Promise<Deployment> {
+  return mode === 'embedded' ? startEmbedded() : startServices(services);
+}
+
+async function startEmbedded(): Promise<Deployment> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
+  const apiKey = `bt_bench_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BATON_DATA_DIR: dataDir,
+    BATON_API_KEY: apiKey,
+    ORCHESTRATOR_PORT: String(port),
+    ORCHESTRATOR_HOST: '127.0.0.1',
+    FANOUT_PORT: String(await freePort()),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
+  // PGlite and the in-process bus: nothing may point it at a server.
+  for (const name of ['DB_HOST', 'DB_HOST_FILE', 'REDIS_URL', 'REDIS_URL_FILE', 'REDIS_PREFIX']) delete env[name];
+  const baton = await startBatonProcess({ env, readyTimeoutMs: 180_000 });
+  const apiUrl = `http://127.0.0.1:${port}`;
+  return {
+    mode: 'embedded',
+    apiUrl,
+    apiKey,
+    processes: [{ name: 'baton', pid: baton.child.pid, metricsUrl: `${apiUrl}/metrics` }],
+    async stop() {
+      try {
+        await baton.stop();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+async function startServices(services: Partial<Record<ServiceName, number>>): Promise<Deployment> {
+  const db = await createTestDatabase('baton_bench');
+  const redis = await createTestRedis();
+  try {
+    const cluster = await startCluster({ env: { ...db.env, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }, services, verbose: process.env.BENCH_VERBOSE === '1' });
+    return {
+      mode: 'services',
+      apiUrl: cluster.apiUrl,
+      apiKey: cluster.apiKey,
+      processes: cluster.processes.map((p) => ({ name: p.name, pid: p.child.pid, metricsUrl: `http://127.0.0.1:${p.port}/metrics` })),
+      async stop() {
+        try {
+          await cluster.stop();
+        } finally {
+          await redis.cleanup();
+          await db.drop();
+        }
+      },
+    };
+  } catch (error) {
+    await redis.cleanup();
+    await db.drop();
+    throw error;
+  }
+}
