@@ -16,6 +16,9 @@ export type BusErrorReporter = (error: unknown, context: string) => void;
 
 export const DEFAULT_TOPIC_MAX_LEN = 10_000;
 
+/** Held messages Bus.inspect lists per consumer unless told otherwise. */
+export const DEFAULT_HELD_LIMIT = 10;
+
 /** One JSON line on stderr; services pass their own logger instead. */
 export const reportToStderr: BusErrorReporter = (error, context) => {
   const message = error instanceof Error ? error.message : String(error);

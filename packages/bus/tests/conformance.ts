@@ -3,6 +3,7 @@ import type { BusMessage, ConsumeOptions } from '@baton/core';
 import { BusPool, compareIds, range, sleep, uniqueName, type BusUnderTest } from './support.ts';
 import { lifecycleConformance } from './conformance-lifecycle.ts';
 import { topicConformance } from './conformance-topics.ts';
+import { inspectConformance } from './conformance-inspect.ts';
 
 export type { BusUnderTest } from './support.ts';
 
@@ -25,6 +26,7 @@ export function busConformance(target: BusUnderTest): void {
 
     queueConformance(pool);
     topicConformance(pool);
+    inspectConformance(pool);
     lifecycleConformance(pool, target);
   });
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { BusMessage, ConsumeOptions, TopicEntry } from '@baton/core';
+import type { BusMessage, ConsumeOptions, QueueInspection, TopicEntry } from '@baton/core';
 import { encodeBody } from '../codec.ts';
 import { BusClosedError } from '../errors.ts';
-import { DEFAULT_TOPIC_MAX_LEN, reportToStderr, type BusErrorReporter, type BusStats, type ObservableBus } from '../types.ts';
+import { DEFAULT_HELD_LIMIT, DEFAULT_TOPIC_MAX_LEN, reportToStderr, type BusErrorReporter, type BusStats, type ObservableBus } from '../types.ts';
 import { MemoryQueue } from './memory-queue.ts';
 import { MemoryTopic } from './memory-topic.ts';
 import { StreamIdGenerator } from './stream-ids.ts';
@@ -57,6 +57,12 @@ export class InProcessBus implements ObservableBus {
   async depth(queue: string): Promise<{ waiting: number; inFlight: number }> {
     this.assertOpen();
     return this.queues.get(queue)?.depth() ?? { waiting: 0, inFlight: 0 };
+  }
+
+  async inspect(queue: string, options: { heldLimit?: number } = {}): Promise<QueueInspection> {
+    this.assertOpen();
+    const heldLimit = options.heldLimit ?? DEFAULT_HELD_LIMIT;
+    return this.queues.get(queue)?.inspect(queue, heldLimit) ?? { queue, waiting: 0, inFlight: 0, consumers: [] };
   }
 
   async publish(topic: string, bodies: readonly unknown[]): Promise<void> {

@@ -1,6 +1,6 @@
-import type { BusMessage, ConsumeOptions } from '@baton/core';
+import type { BusMessage, ConsumeOptions, ConsumerInspection, HeldMessage, QueueInspection } from '@baton/core';
 import { decodeBody } from '../codec.ts';
-import { formatStreamId, type StreamIdGenerator } from './stream-ids.ts';
+import { compareStreamIds, formatStreamId, parseStreamId, type StreamIdGenerator } from './stream-ids.ts';
 
 // One in-memory queue with the Redis adapter's semantics: FIFO, leases that expire after
 // `visibilityMs` (one timer per consume, no polling), reclaim of expired leases before new messages,
@@ -22,6 +22,8 @@ interface Lease {
   timer: NodeJS.Timeout;
   /** The timer serves this lease alone (it may be cleared on ack or extend). */
   own: boolean;
+  /** When it was delivered or last renewed (Redis: the pending entry's idle time starts). */
+  leasedAt: number;
 }
 
 interface Waiter {
@@ -42,6 +44,8 @@ export class MemoryQueue {
   /** Set while expired leases wait to be handed to blocked consumers (see expire()). */
   private serveAfterExpiry: NodeJS.Immediate | undefined;
   reclaimed = 0;
+  /** When each consumer last consumed or renewed (Redis keeps a consumer's seen-time the same way). */
+  private readonly seen = new Map<string, number>();
 
   constructor(private readonly ids: StreamIdGenerator) {}
 
@@ -54,6 +58,7 @@ export class MemoryQueue {
   }
 
   consume<T>(consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
+    this.seen.set(consumer, Date.now());
     const ready = this.take(consumer, options.max, options.visibilityMs);
     const { signal, blockMs } = options;
     if (ready.length > 0 || blockMs <= 0 || signal?.aborted) return Promise.resolve(ready as BusMessage<T>[]);
@@ -88,6 +93,7 @@ export class MemoryQueue {
   }
 
   extend(consumer: string, ids: readonly string[]): string[] {
+    if (ids.length > 0) this.seen.set(consumer, Date.now());
     const renewed: string[] = [];
     for (const id of ids) {
       const lease = this.leases.get(id) ?? this.expired.get(id);
@@ -95,6 +101,7 @@ export class MemoryQueue {
       if (lease.own) clearTimeout(lease.timer);
       lease.timer = this.expiryTimer([id], lease.visibilityMs);
       lease.own = true;
+      lease.leasedAt = Date.now();
       this.expired.delete(id);
       this.leases.set(id, lease);
       renewed.push(id);
@@ -105,6 +112,33 @@ export class MemoryQueue {
   /** Expired-but-not-yet-reclaimed messages count as in flight, as in Redis' pending list. */
   depth(): { waiting: number; inFlight: number } {
     return { waiting: this.waiting.size, inFlight: this.leases.size + this.expired.size };
+  }
+
+  /** The same report as the Redis adapter's: see Bus.inspect. */
+  inspect(queue: string, heldLimit: number): QueueInspection {
+    const now = Date.now();
+    const held = [...this.leases.values(), ...this.expired.values()];
+    const ageOf = (id: string) => now - (parseStreamId(id)?.ms ?? now);
+    const firstWaiting = this.waiting.values().next().value;
+    const inspection: QueueInspection = { queue, ...this.depth(), consumers: [] };
+    if (firstWaiting) inspection.oldestWaitingAgeMs = ageOf(firstWaiting.id);
+    const oldest = Math.max(inspection.oldestWaitingAgeMs ?? -1, ...held.map((lease) => ageOf(lease.message.id)));
+    if (oldest >= 0) inspection.oldestAgeMs = oldest;
+    const byConsumer = new Map<string, Lease[]>();
+    for (const lease of held) byConsumer.set(lease.consumer, [...(byConsumer.get(lease.consumer) ?? []), lease]);
+    for (const [name, seenAt] of [...this.seen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const leases = (byConsumer.get(name) ?? []).sort((a, b) => compareStreamIds(parseStreamId(a.message.id)!, parseStreamId(b.message.id)!));
+      const messages: HeldMessage[] = leases.slice(0, heldLimit).map(({ message, leasedAt }) => ({
+        id: message.id,
+        body: decodeBody(message.text),
+        deliveries: message.deliveries,
+        ageMs: ageOf(message.id),
+        idleMs: now - leasedAt,
+      }));
+      const consumer: ConsumerInspection = { name, pending: leases.length, idleMs: now - seenAt, held: messages };
+      inspection.consumers.push(consumer);
+    }
+    return inspection;
   }
 
   /** Wake every blocked consume with nothing and drop all timers. */
@@ -132,7 +166,7 @@ export class MemoryQueue {
     const timer = this.expiryTimer(ids, visibilityMs);
     return messages.map((message) => {
       message.deliveries += 1;
-      this.leases.set(message.id, { message, consumer, visibilityMs, timer, own: messages.length === 1 });
+      this.leases.set(message.id, { message, consumer, visibilityMs, timer, own: messages.length === 1, leasedAt: Date.now() });
       return { id: message.id, body: decodeBody(message.text), deliveries: message.deliveries };
     });
   }
@@ -161,6 +195,7 @@ export class MemoryQueue {
   private serveWaiters(): void {
     while (this.waiters.length > 0 && this.waiting.size + this.expired.size > 0) {
       const waiter = this.waiters[0]!;
+      this.seen.set(waiter.consumer, Date.now());
       waiter.finish(this.take(waiter.consumer, waiter.max, waiter.visibilityMs));
     }
   }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { BusMessage, ConsumeOptions, TopicEntry } from '@baton/core';
+import type { BusMessage, ConsumeOptions, QueueInspection, TopicEntry } from '@baton/core';
 import { BusClosedError } from '../errors.ts';
-import { DEFAULT_TOPIC_MAX_LEN, reportToStderr, type BusErrorReporter, type BusStats, type ObservableBus } from '../types.ts';
+import { DEFAULT_HELD_LIMIT, DEFAULT_TOPIC_MAX_LEN, reportToStderr, type BusErrorReporter, type BusStats, type ObservableBus } from '../types.ts';
 import { RedisQueues } from './redis-queues.ts';
 import { RedisTopics } from './redis-topics.ts';
 
@@ -44,7 +44,7 @@ export class RedisBus implements ObservableBus {
     // duplicates) opt out: each holds one command at a time.
     this.commands = new Redis(options.url, { protocol: 2, connectionName: connectionName(this.prefix, 'commands'), socketTimeout: COMMAND_SOCKET_TIMEOUT_MS, enableAutoPipelining: true });
     this.commands.on('error', (error: unknown) => onError(error, 'command connection'));
-    this.queues = new RedisQueues(this.commands, (queue) => `${this.prefix}q:${queue}`, connectionName(this.prefix, 'consume'), onError);
+    this.queues = new RedisQueues(this.commands, (queue) => `${this.prefix}q:${queue}`, (queue) => `${this.prefix}seen:${queue}`, connectionName(this.prefix, 'consume'), onError);
     const topicMaxLen = options.topicMaxLen ?? DEFAULT_TOPIC_MAX_LEN;
     this.topics = new RedisTopics(this.commands, (topic) => `${this.prefix}t:${topic}`, topicMaxLen, connectionName(this.prefix, 'subscribe'), onError);
   }
@@ -78,6 +78,11 @@ export class RedisBus implements ObservableBus {
   async depth(queue: string): Promise<{ waiting: number; inFlight: number }> {
     this.assertOpen();
     return this.queues.depth(queue);
+  }
+
+  async inspect(queue: string, options: { heldLimit?: number } = {}): Promise<QueueInspection> {
+    this.assertOpen();
+    return this.queues.inspect(queue, options.heldLimit ?? DEFAULT_HELD_LIMIT);
   }
 
   async publish(topic: string, bodies: readonly unknown[]): Promise<void> {

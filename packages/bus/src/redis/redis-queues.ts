@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { BusMessage, ConsumeOptions } from '@baton/core';
+import type { BusMessage, ConsumeOptions, QueueInspection } from '@baton/core';
 import { decodeBody, encodeBody } from '../codec.ts';
 import { BLOCK_SLICE_MS, BlockingConnections } from './blocking-connections.ts';
+import { inspectStream } from './redis-inspect.ts';
 import { BODY_FIELD, bodyText, entriesOfRead, isBusyGroupError, isNoGroupError, pendingCount, type RawEntry } from './replies.ts';
 import { EXTEND_SCRIPT, TAKE_SCRIPT } from './scripts.ts';
 
@@ -12,8 +13,8 @@ export const GROUP = 'baton';
 
 type TakeReply = [cursor: string, claimed: RawEntry[], deliveries: number[], fresh: RawEntry[]];
 type WithScripts = Redis & {
-  batonTake(key: string, group: string, consumer: string, minIdleMs: number, cursor: string, max: number): Promise<TakeReply>;
-  batonExtend(key: string, group: string, consumer: string, ...ids: string[]): Promise<string[]>;
+  batonTake(key: string, seenKey: string, group: string, consumer: string, minIdleMs: number, cursor: string, max: number): Promise<TakeReply>;
+  batonExtend(key: string, seenKey: string, group: string, consumer: string, ...ids: string[]): Promise<string[]>;
 };
 
 export class RedisQueues {
@@ -27,12 +28,14 @@ export class RedisQueues {
   constructor(
     private readonly commands: Redis,
     private readonly keyOf: (queue: string) => string,
+    /** The sorted set of the queue's consumers by last-seen time (scripts.ts SEEN). */
+    private readonly seenKeyOf: (queue: string) => string,
     connectionName: string,
     onError: (error: unknown, context: string) => void,
   ) {
     this.blocking = new BlockingConnections(commands, connectionName, onError);
-    commands.defineCommand('batonTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
-    commands.defineCommand('batonExtend', { numberOfKeys: 1, lua: EXTEND_SCRIPT });
+    commands.defineCommand('batonTake', { numberOfKeys: 2, lua: TAKE_SCRIPT });
+    commands.defineCommand('batonExtend', { numberOfKeys: 2, lua: EXTEND_SCRIPT });
   }
 
   async enqueue(queue: string, bodies: readonly unknown[]): Promise<void> {
@@ -47,7 +50,7 @@ export class RedisQueues {
   /** One round trip takes reclaimed and new messages; only if there are none does it block. */
   async consume<T>(queue: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
     const key = this.keyOf(queue);
-    const { reclaimed, fresh } = await this.withGroup(key, () => this.take<T>(key, consumer, options));
+    const { reclaimed, fresh } = await this.withGroup(key, () => this.take<T>(key, this.seenKeyOf(queue), consumer, options));
     if (reclaimed.length > 0) this.reclaimedByQueue.set(queue, (this.reclaimedByQueue.get(queue) ?? 0) + reclaimed.length);
     const messages = reclaimed.length === 0 ? fresh : reclaimed.concat(fresh);
     if (messages.length > 0 || options.blockMs <= 0 || options.signal?.aborted) return messages;
@@ -66,7 +69,7 @@ export class RedisQueues {
     if (ids.length === 0) return [];
     const key = this.keyOf(queue);
     try {
-      return await (this.commands as WithScripts).batonExtend(key, GROUP, consumer, ...ids);
+      return await (this.commands as WithScripts).batonExtend(key, this.seenKeyOf(queue), GROUP, consumer, ...ids);
     } catch (error) {
       if (isNoGroupError(error)) return [];
       throw error;
@@ -84,6 +87,11 @@ export class RedisQueues {
     });
   }
 
+  async inspect(queue: string, heldLimit: number): Promise<QueueInspection> {
+    const key = this.keyOf(queue);
+    return this.withGroup(key, () => inspectStream(this.commands, { stream: key, seen: this.seenKeyOf(queue) }, GROUP, queue, heldLimit));
+  }
+
   reclaimedCounts(): Record<string, number> {
     return Object.fromEntries(this.reclaimedByQueue);
   }
@@ -92,10 +100,10 @@ export class RedisQueues {
     this.blocking.closeAll();
   }
 
-  private async take<T>(key: string, consumer: string, options: ConsumeOptions): Promise<{ reclaimed: BusMessage<T>[]; fresh: BusMessage<T>[] }> {
+  private async take<T>(key: string, seenKey: string, consumer: string, options: ConsumeOptions): Promise<{ reclaimed: BusMessage<T>[]; fresh: BusMessage<T>[] }> {
     // The reclaim scan resumes where the last one stopped, so a long pending list is covered.
     const cursor = this.reclaimCursors.get(key) ?? '0-0';
-    const reply = await (this.commands as WithScripts).batonTake(key, GROUP, consumer, Math.ceil(options.visibilityMs), cursor, Math.floor(options.max));
+    const reply = await (this.commands as WithScripts).batonTake(key, seenKey, GROUP, consumer, Math.ceil(options.visibilityMs), cursor, Math.floor(options.max));
     const [nextCursor, claimed, deliveries, fresh] = reply;
     this.reclaimCursors.set(key, nextCursor);
     return {

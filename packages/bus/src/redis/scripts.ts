@@ -1,12 +1,22 @@
 // Lua scripts of the Redis adapter. Each runs atomically in one round trip.
 
 /**
+ * Every consume and renewal stamps its consumer in a sorted set (score = Redis time in ms), so
+ * Bus.inspect can tell a live consumer from a gone one: XINFO CONSUMERS' idle time (before Redis
+ * 7.2) moves only when a consumer gets messages, so an idle worker on an empty queue looks dead.
+ */
+const SEEN = `
+local now = redis.call('TIME')
+redis.call('ZADD', KEYS[2], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), ARGV[2])`;
+
+/**
  * The non-blocking part of consume: reclaim expired leases (XAUTOCLAIM), look up their delivery
  * counts (XAUTOCLAIM does not report them), then fill the rest of `max` with new entries.
- * KEYS[1] stream; ARGV group, consumer, minIdleMs, cursor, max.
+ * KEYS[1] stream, KEYS[2] the consumers' last-seen times; ARGV group, consumer, minIdleMs, cursor, max.
  * Returns { nextCursor, claimedEntries, claimedDeliveries, newEntries }.
  */
 export const TAKE_SCRIPT = `
+${SEEN}
 local claim = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], 'COUNT', ARGV[5])
 local claimed = {}
 local deliveries = {}
@@ -28,9 +38,10 @@ return { claim[1], claimed, deliveries, fresh }`;
 /**
  * Renew leases only while `consumer` still owns them: a plain XCLAIM would take a message back
  * from a consumer that has already reclaimed it. JUSTID leaves the delivery count unchanged.
- * KEYS[1] stream; ARGV group, consumer, id… Returns the ids renewed.
+ * KEYS[1] stream, KEYS[2] the consumers' last-seen times; ARGV group, consumer, id… Returns the ids renewed.
  */
 export const EXTEND_SCRIPT = `
+${SEEN}
 local renewed = {}
 for i = 3, #ARGV do
   local id = ARGV[i]

@@ -37,6 +37,43 @@ export interface TopicEntry<T = unknown> {
   body: T;
 }
 
+/** A message a consumer holds (delivered, not acked), as Bus.inspect reports it. */
+export interface HeldMessage {
+  id: string;
+  body: unknown;
+  deliveries: number;
+  /** Milliseconds since it was enqueued. */
+  ageMs: number;
+  /** Milliseconds since it was last delivered or its lease renewed (Redis: XPENDING idle). */
+  idleMs: number;
+}
+
+/** One consumer of a queue (Redis: an entry of XINFO CONSUMERS). */
+export interface ConsumerInspection {
+  name: string;
+  /** Messages it holds: delivered to it and not acked (an expired lease stays its own until reclaimed). */
+  pending: number;
+  /** Milliseconds since it last consumed (even nothing), reclaimed or renewed a lease. */
+  idleMs: number;
+  /** Up to `heldLimit` of the messages it holds, in queue order (oldest enqueued first). */
+  held: HeldMessage[];
+}
+
+/** What a queue holds and who consumes it (for operators: GET /api/v1/system/queues). */
+export interface QueueInspection {
+  queue: string;
+  /** Never delivered yet. */
+  waiting: number;
+  /** Delivered and not acked. */
+  inFlight: number;
+  /** Age in ms of the oldest message in the queue, waiting or in flight; absent when empty. */
+  oldestAgeMs?: number;
+  /** Age in ms of the oldest message not delivered yet; absent when none waits. */
+  oldestWaitingAgeMs?: number;
+  /** Every consumer that ever read the queue (dead ones too: their idleMs keeps growing), by name. */
+  consumers: ConsumerInspection[];
+}
+
 export interface Bus {
   /** Append messages to a queue (one round trip for the whole batch). */
   enqueue(queue: string, bodies: readonly unknown[]): Promise<void>;
@@ -52,6 +89,11 @@ export interface Bus {
   extend(queue: string, consumer: string, ids: readonly string[]): Promise<string[]>;
   /** Messages waiting or in flight (for metrics and benchmarks). */
   depth(queue: string): Promise<{ waiting: number; inFlight: number }>;
+  /**
+   * Depth, ages and consumers of a queue, with up to `heldLimit` (default 10) held messages per
+   * consumer. Reads only; for operators, not for hot paths (Redis: XINFO, XPENDING, XRANGE).
+   */
+  inspect(queue: string, options?: { heldLimit?: number }): Promise<QueueInspection>;
 
   /** Broadcast to a topic; the topic keeps roughly the last `maxLen` entries. */
   publish(topic: string, bodies: readonly unknown[]): Promise<void>;
