@@ -1,19 +1,28 @@
 // The runtime benchmark of the durable-runtime issue: services as separate processes
 // (1 orchestrator, 1 workflow-runner, 2 http-workers) on the machine's PostgreSQL and Redis,
 // calling a local HTTP target.
-//   1. throughput: `call: http` tasks per second sustained for BENCH_SECONDS (default 60), with
+//   1. idle latency: per-transition latency of a 100-task sequential run, over
+//      BENCH_LATENCY_RUNS runs (default 5, after one that warms the caches) on an idle system.
+//   2. throughput: `call: http` tasks per second sustained for BENCH_SECONDS (default 60), with
 //      BENCH_CONCURRENCY runs (default 200) in flight, each a `for` loop of 50 calls.
-//   2. latency: per-transition latency of a 100-task sequential run (time between consecutive
-//      task completions as seen on the event stream), over BENCH_LATENCY_RUNS runs (default 5).
-import { createBus } from '@baton/bus';
-import { createTestDatabase, createTestRedis, startCluster, startHttpTarget } from '@baton/testkit';
-import { api, log, summary } from './lib.ts';
+//   3. latency under load: the same 100-task sequential runs, one after another, for the whole
+//      load phase; the transitions that fall inside the measured window.
+// A transition is the time between two consecutive requests of one sequential run at the target
+// (sub-millisecond, recorded in this process): the target answers, the http-worker publishes the
+// result, the runner commits it and dispatches the next task, an http-worker sends it.
+// Nothing is left out: every run's outcome is counted (completed, timed out, finished otherwise,
+// errors) and repeated work is reported (a task attempt's request seen twice at the target,
+// messages reclaimed after a lease ran out).
+import { createTestDatabase, createTestRedis, startCluster, startHttpTarget, type Cluster } from '@baton/testkit';
+import { counterDelta, duplicateRequests, epochMs, log, machine, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const latencyRuns = Number(process.env.BENCH_LATENCY_RUNS ?? 5);
 const CALLS_PER_RUN = 50;
+const SEQUENTIAL_TASKS = 100;
+const COUNTERS = ['baton_messages_reclaimed_total', 'http_worker_requests_total'];
 
 function loopWorkflow(target: string): string {
   return JSON.stringify({
@@ -40,26 +49,28 @@ export async function benchRuntime(): Promise<Record<string, unknown>> {
   const db = await createTestDatabase('baton_bench');
   const redis = await createTestRedis();
   const target = await startHttpTarget();
-  const cluster = await startCluster({
-    env: { ...db.env, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix },
-    services: { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2 },
-    verbose: process.env.BENCH_VERBOSE === '1',
-  });
-  const call = <T>(method: string, path: string, body?: unknown) => api<T>(cluster.apiUrl, cluster.apiKey, method, path, body);
-  try {
-    for (const doc of [loopWorkflow(target.url), sequentialWorkflow(target.url, 100)]) {
-      const res = await call('POST', '/api/v1/workflows', doc);
-      if (res.status >= 300) throw new Error(`registering a workflow failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const arrivals = recordArrivals(target.server);
+  const services = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2 };
+  const cluster = await startCluster({ env: { ...db.env, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }, services, verbose: process.env.BENCH_VERBOSE === '1' });
+  const call = async <T>(body: unknown): Promise<Outcome<T>> => {
+    try {
+      const res = await fetch(`${cluster.apiUrl}/api/v1/runs`, { method: 'POST', headers: { authorization: `Bearer ${cluster.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const text = await res.text();
+      return { status: res.status, body: JSON.parse(text) as T };
+    } catch (error) {
+      return { status: 'exception', error: String(error) };
     }
-    const latency = await measureLatency(call, redis);
-    const throughput = await measureThroughput(call, target);
-    return {
-      machine: { cores: (await import('node:os')).cpus().length, node: process.version },
-      services: { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2 },
-      throughput,
-      latency,
-    };
+  };
+  try {
+    for (const doc of [loopWorkflow(target.url), sequentialWorkflow(target.url, SEQUENTIAL_TASKS)]) {
+      const res = await fetch(`${cluster.apiUrl}/api/v1/workflows`, { method: 'POST', headers: { authorization: `Bearer ${cluster.apiKey}`, 'content-type': 'application/json' }, body: doc });
+      if (res.status >= 300) throw new Error(`registering a workflow failed: ${res.status} ${await res.text()}`);
+    }
+    const idle = await measureIdleLatency(call, arrivals.byRun);
+    const loaded = await measureUnderLoad(call, cluster, arrivals.byRun);
+    return { machine: await machine(), services, latencyIdle: idle, ...loaded };
   } finally {
+    arrivals.stop();
     await cluster.stop();
     await target.close();
     await redis.cleanup();
@@ -67,64 +78,124 @@ export async function benchRuntime(): Promise<Record<string, unknown>> {
   }
 }
 
-type Call = <T>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }>;
+type Outcome<T> = { status: number; body: T } | { status: 'exception'; error: string };
+type Call = <T>(body: unknown) => Promise<Outcome<T>>;
+type RunAnswer = { id: string; status: string };
 
-async function measureThroughput(call: Call, target: Awaited<ReturnType<typeof startHttpTarget>>) {
-  log(`throughput: ${concurrency} runs in flight, ${warmupSeconds}s warm-up + ${seconds}s measured`);
+/** Every answer to POST /api/v1/runs counted once, by what became of the run. */
+class Tally {
+  completed = 0;
+  timedOut = 0;
+  notCompleted = 0;
+  httpErrors = 0;
+  exceptions = 0;
+  readonly samples: string[] = [];
+
+  add(outcome: Outcome<RunAnswer>): boolean {
+    if (outcome.status === 200 && outcome.body.status === 'completed') {
+      this.completed += 1;
+      return true;
+    }
+    if (outcome.status === 202) this.timedOut += 1;
+    else if (outcome.status === 200) this.notCompleted += 1;
+    else if (outcome.status === 'exception') this.exceptions += 1;
+    else this.httpErrors += 1;
+    if (this.samples.length < 3) this.samples.push(outcome.status === 'exception' ? outcome.error : `${outcome.status}: ${JSON.stringify(outcome.body).slice(0, 200)}`);
+    return false;
+  }
+
+  report() {
+    const { completed, timedOut, notCompleted, httpErrors, exceptions, samples } = this;
+    return { completed, timedOut, notCompleted, httpErrors, exceptions, errorSamples: samples };
+  }
+}
+
+/** Consecutive request times of one sequential run at the target (by step), within [from, to]. */
+function transitions(list: readonly Arrival[], from = -Infinity, to = Infinity): number[] {
+  const firstAt = new Map<number, number>();
+  for (const a of list) {
+    const step = Number(a.path.slice('/step/'.length));
+    if (!firstAt.has(step)) firstAt.set(step, a.at);
+  }
+  const gaps: number[] = [];
+  for (let i = 1; i < SEQUENTIAL_TASKS; i += 1) {
+    const before = firstAt.get(i - 1);
+    const after = firstAt.get(i);
+    if (before !== undefined && after !== undefined && before >= from && after <= to) gaps.push(after - before);
+  }
+  return gaps;
+}
+
+const sequentialRun = { namespace: 'bench', name: 'sequential', input: {}, wait: 'PT60S' };
+
+async function measureIdleLatency(call: Call, byRun: Map<string, Arrival[]>) {
+  log(`latency (idle): ${latencyRuns} sequential runs of ${SEQUENTIAL_TASKS} http tasks`);
+  const tally = new Tally();
+  const gaps: number[] = [];
+  const totals: number[] = [];
+  for (let i = 0; i < latencyRuns + 1; i += 1) {
+    const t0 = performance.now();
+    const res = await call<RunAnswer>(sequentialRun);
+    const total = performance.now() - t0;
+    if (i === 0) continue; // the first run warms the caches
+    if (!tally.add(res) || !('body' in res)) continue;
+    totals.push(total);
+    gaps.push(...transitions(byRun.get(res.body.id) ?? []));
+  }
+  return { runs: latencyRuns, tasksPerRun: SEQUENTIAL_TASKS, perTransitionMs: summary(gaps), runDurationMs: summary(totals, 1), outcomes: tally.report() };
+}
+
+async function measureUnderLoad(call: Call, cluster: Cluster, byRun: Map<string, Arrival[]>) {
+  log(`throughput: ${concurrency} runs in flight, ${warmupSeconds}s warm-up + ${seconds}s measured, sequential runs sampling transitions all along`);
   const stopAt = Date.now() + (warmupSeconds + seconds) * 1000 + 5_000;
-  let completed = 0;
-  let failed = 0;
+  const loops = new Tally();
+  const loopRuns: string[] = [];
   const workers = Array.from({ length: concurrency }, async () => {
     while (Date.now() < stopAt) {
-      const res = await call<{ status: string }>('POST', '/api/v1/runs', { namespace: 'bench', name: 'http-loop', input: { n: CALLS_PER_RUN }, wait: 'PT60S' });
-      if (res.status === 200 && res.body.status === 'completed') completed += 1;
-      else failed += 1;
+      const res = await call<RunAnswer>({ namespace: 'bench', name: 'http-loop', input: { n: CALLS_PER_RUN }, wait: 'PT60S' });
+      if (loops.add(res) && 'body' in res) loopRuns.push(res.body.id);
     }
   });
+  const sampled = new Tally();
+  const sampledRuns: string[] = [];
+  const sampler = (async () => {
+    while (Date.now() < stopAt) {
+      const res = await call<RunAnswer>(sequentialRun);
+      if ('body' in res && res.body.id) sampledRuns.push(res.body.id);
+      sampled.add(res);
+    }
+  })();
   await sleep(warmupSeconds * 1000);
-  const start = target.total();
+  const metricsUrls = cluster.processes.map((p) => `http://127.0.0.1:${p.port}/metrics`);
+  const countersBefore = await scrapeCounters(metricsUrls, COUNTERS);
+  const requestsBefore = totalArrivals(byRun);
+  const from = epochMs();
   const t0 = performance.now();
   await sleep(seconds * 1000);
-  const calls = target.total() - start;
+  const calls = totalArrivals(byRun) - requestsBefore;
+  const to = epochMs();
   const elapsed = (performance.now() - t0) / 1000;
-  await Promise.all(workers);
-  return { seconds: Number(elapsed.toFixed(1)), httpTasks: calls, httpTasksPerSecond: Math.round(calls / elapsed), runsCompleted: completed, runsNotCompleted: failed };
+  const counters = counterDelta(countersBefore, await scrapeCounters(metricsUrls, COUNTERS));
+  await Promise.all([...workers, sampler]);
+
+  const gaps = sampledRuns.flatMap((id) => transitions(byRun.get(id) ?? [], from, to));
+  let duplicates = 0;
+  for (const list of byRun.values()) duplicates += duplicateRequests(list.filter((a) => a.at >= from && a.at <= to));
+  const beyond = loopRuns.reduce((sum, id) => sum + Math.max(0, (byRun.get(id)?.length ?? 0) - CALLS_PER_RUN), 0);
+  return {
+    throughput: { seconds: Number(elapsed.toFixed(1)), httpTasks: calls, httpTasksPerSecond: Math.round(calls / elapsed), runs: loops.report() },
+    latencyUnderLoad: { tasksPerRun: SEQUENTIAL_TASKS, sampledRuns: sampledRuns.length, perTransitionMs: summary(gaps), outcomes: sampled.report() },
+    repeatedWork: {
+      duplicateRequestsInWindow: duplicates,
+      requestsBeyond50PerCompletedLoopRun: beyond,
+      messagesReclaimed: counters.baton_messages_reclaimed_total ?? 0,
+      httpWorkerRequests: Object.fromEntries(Object.entries(counters).filter(([key]) => key.startsWith('http_worker_requests_total{')).map(([key, value]) => [key.slice(key.indexOf('{')), value])),
+    },
+  };
 }
 
-async function measureLatency(call: Call, redis: { url: string; prefix: string }) {
-  log(`latency: ${latencyRuns} sequential runs of 100 http tasks`);
-  const bus = createBus({ kind: 'redis', url: redis.url, prefix: redis.prefix });
-  const arrivals = new Map<string, number[]>();
-  const unsubscribe = await bus.subscribe<{ runId: string; type: string }>('events', (entries) => {
-    const now = performance.now();
-    for (const { body } of entries) {
-      if (body.type !== 'io.serverlessworkflow.task.completed.v1') continue;
-      const list = arrivals.get(body.runId) ?? [];
-      list.push(now);
-      arrivals.set(body.runId, list);
-    }
-  });
-  const transitions: number[] = [];
-  const totals: number[] = [];
-  try {
-    for (let i = 0; i < latencyRuns + 1; i += 1) {
-      const t0 = performance.now();
-      const res = await call<{ id: string; status: string }>('POST', '/api/v1/runs', { namespace: 'bench', name: 'sequential', input: {}, wait: 'PT60S' });
-      const total = performance.now() - t0;
-      if (res.body.status !== 'completed') throw new Error(`sequential run ended ${res.body.status}`);
-      await sleep(100);
-      const times = (arrivals.get(res.body.id) ?? []).sort((a, b) => a - b);
-      if (i === 0) continue; // the first run warms the caches
-      totals.push(total);
-      for (let j = 1; j < times.length; j += 1) transitions.push(times[j]! - times[j - 1]!);
-    }
-  } finally {
-    await unsubscribe();
-    await bus.close();
-  }
-  return { runs: latencyRuns, tasksPerRun: 100, perTransitionMs: summary(transitions), runDurationMs: summary(totals, 1) };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function totalArrivals(byRun: Map<string, Arrival[]>): number {
+  let total = 0;
+  for (const list of byRun.values()) total += list.length;
+  return total;
 }
