@@ -17,6 +17,7 @@ import * as retention from './sql/retention.ts';
 import { searchRuns } from './sql/run-search.ts';
 import * as runs from './sql/runs.ts';
 import * as schedules from './sql/schedules.ts';
+import { systemBacklog } from './sql/system.ts';
 import * as timers from './sql/timers.ts';
 
 /**
@@ -134,6 +135,10 @@ export class SqlStore implements Store {
 
   async claimPendingRuns(cutoff: Cutoff, limit: number) {
     return runs.claimPendingRuns(this.#outside('claimPendingRuns'), cutoff, limit);
+  }
+
+  async systemBacklog() {
+    return systemBacklog(this.#outside('systemBacklog'));
   }
 
   async databaseNow() {

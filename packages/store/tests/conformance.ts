@@ -8,6 +8,7 @@ import { outboxConformance } from './conformance/outbox.ts';
 import { retentionConformance } from './conformance/retention.ts';
 import { runnerTxConformance } from './conformance/runner.ts';
 import { sweepConformance } from './conformance/sweeps.ts';
+import { systemConformance } from './conformance/system.ts';
 
 export interface StoreFactory {
   /** A store on a database of its own (not migrated yet); closed by the suite. */
@@ -51,5 +52,6 @@ export function storeConformance(adapter: string, factory: StoreFactory): void {
     outboxConformance(harness);
     approvalConformance(harness);
     retentionConformance(harness);
+    systemConformance(harness);
   });
 }

@@ -437,6 +437,9 @@ export interface Store {
    */
   deleteExpiredRuns(olderThan: Date, limit: number): Promise<RetentionBatch>;
 
+  /** What waits for the machinery, for operators (not a hot path). */
+  systemBacklog(): Promise<SystemBacklog>;
+
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
   /** Newest first; keyset pagination on (createdAt, id); `approver` matches the current level's approvers; `runId` keeps one run's. */
   listApprovals(query: { status?: ApprovalStatus; approver?: string; namespace?: string; runId?: string; limit: number; cursor?: string }): Promise<Page<ApprovalRecord>>;
@@ -452,6 +455,32 @@ export interface Store {
   verifyApiKey(secret: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
   revokeApiKey(id: string): Promise<boolean>;
+}
+
+/** How many rows wait, and for how long the oldest has (ms); no `oldestMs` when none waits. */
+export interface BacklogCount {
+  count: number;
+  oldestMs?: number;
+}
+
+/**
+ * What PostgreSQL holds that waits for the machinery, at one instant of the database's clock
+ * (GET /api/v1/system/backlog). Counts stop at `countCap`.
+ */
+export interface SystemBacklog {
+  /** The database's time of the reading (ISO). */
+  at: string;
+  countCap: number;
+  /** Runs created and not started yet (oldestMs: since created). */
+  pendingRuns: BacklogCount;
+  /** Attempts handed to the transport and not finished, per kind (oldestMs: since created). */
+  scheduledAttempts: (BacklogCount & { kind: AttemptKind })[];
+  /** Outbox rows whose relay time passed: effects not confirmed sent (oldestMs: overdue by). */
+  outboxDue: BacklogCount;
+  /** Timers whose time passed and that have not fired (oldestMs: overdue by). */
+  timersDue: BacklogCount;
+  /** Schedules (not paused) whose next tick passed without starting its run (oldestMs: overdue by). */
+  schedulesDue: BacklogCount;
 }
 
 /** What one retention batch deleted. */
