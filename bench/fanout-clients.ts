@@ -3,6 +3,7 @@
 // calls, and their CPU is measured apart. Driven over the IPC channel:
 //   parent → { open: { url, key, count } }      ← { opened: count }
 //   parent → { follow: runIds }                  client i follows runIds[i % runIds.length]
+//                                                (its subscriber slot: i / runIds.length)
 //   parent → { measuring: boolean }
 //   parent → { ending: true }                    ← { ended: clients that saw their run's end }
 //   parent → { report: true }                    ← { report: ClientReport }
@@ -11,10 +12,18 @@ import { WebSocket } from 'ws';
 export interface ClientReport {
   deliveries: number;
   replayed: number;
-  /** Receive time − the event's `time` attribute (ms), sampled clients, live events. */
+  /**
+   * Live deliveries are sampled over all clients: a run's client in slot s (of the run's k
+   * clients) samples the events whose seq ≡ s (mod k), so each event is sampled about once, at
+   * every position in the fanout's send order alike (not only the first client of each run).
+   */
+  /** Receive time − the event's `time` attribute (ms), sampled live deliveries. */
   delays: number[];
-  /** [event id, receive time] of sampled live deliveries. */
-  samples: [string, number][];
+  /** [event id, receive time, subscriber slot] of sampled live deliveries. */
+  samples: [string, number, number][];
+  /** Every client checks that seqs arrive in order: a seq skipped, or one received again. */
+  seqGaps: number;
+  seqRepeats: number;
   errors: string[];
   /** CPU time of the clients' process over the measured window. */
   cpuSeconds: number;
@@ -23,7 +32,7 @@ export interface ClientReport {
 const EVENT_PREFIX = Buffer.from('{"specversion"');
 const TERMINAL = /"type":"io\.serverlessworkflow\.workflow\.(completed|faulted|cancelled)\.v1"/;
 
-const report: ClientReport = { deliveries: 0, replayed: 0, delays: [], samples: [], errors: [], cpuSeconds: 0 };
+const report: ClientReport = { deliveries: 0, replayed: 0, delays: [], samples: [], seqGaps: 0, seqRepeats: 0, errors: [], cpuSeconds: 0 };
 let measuring = false;
 /** CPU time of this process when the measured window began. */
 let cpuAtStart = 0;
@@ -40,8 +49,9 @@ class Watcher {
   private live = false;
   private lastSeq = 0;
   private done = false;
-  /** Record (event id, receive time, delay) and check seq order: one client per watched run. */
-  sampled = false;
+  /** This client's position among its run's clients, and how many the run has. */
+  private slot = 0;
+  private perRun = 1;
 
   constructor(private readonly socket: WebSocket) {
     socket.on('message', (data: Buffer) => this.onMessage(data));
@@ -56,7 +66,9 @@ class Watcher {
     });
   }
 
-  follow(runId: string): void {
+  follow(runId: string, slot: number, perRun: number): void {
+    this.slot = slot;
+    this.perRun = perRun;
     this.socket.send(JSON.stringify({ subscribe: { run: runId, after: 0 } }));
   }
 
@@ -64,26 +76,30 @@ class Watcher {
     this.socket.terminate();
   }
 
-  // The hot path touches the bytes only on sampled clients (no decoding, no JSON.parse per
-  // event): this process shares two cores with every service.
+  // The hot path reads the seq from the last bytes and decodes the text only of sampled
+  // events (no JSON.parse per event): this process shares two cores with every service.
   private onMessage(data: Buffer): void {
     if (data.compare(EVENT_PREFIX, 0, EVENT_PREFIX.length, 0, EVENT_PREFIX.length) !== 0) return this.onControl(data.toString());
+    const now = Date.now();
     if (measuring) {
       if (this.live) report.deliveries += 1;
       else report.replayed += 1;
     }
-    if (this.sampled) {
-      const now = Date.now();
+    const seq = trailingSeq(data);
+    if (seq <= this.lastSeq) {
+      report.seqRepeats += 1;
+      error(`seq ${seq} again after ${this.lastSeq}`);
+    } else if (seq !== this.lastSeq + 1) {
+      report.seqGaps += 1;
+      error(`seq ${seq} after ${this.lastSeq}`);
+    }
+    this.lastSeq = Math.max(this.lastSeq, seq);
+    if (measuring && this.live && (seq + this.slot) % this.perRun === 0) {
       const text = data.toString();
-      const seq = Number(text.slice(text.lastIndexOf('"seq":') + 6, -1));
-      if (seq !== this.lastSeq + 1) error(`seq ${seq} after ${this.lastSeq}`);
-      this.lastSeq = seq;
-      if (measuring && this.live) {
-        const timeAt = text.indexOf('"time":"') + 8;
-        report.delays.push(now - Date.parse(text.slice(timeAt, timeAt + 24)));
-        const idAt = text.indexOf('"id":"') + 6;
-        report.samples.push([text.slice(idAt, text.indexOf('"', idAt)), now]);
-      }
+      const timeAt = text.indexOf('"time":"') + 8;
+      report.delays.push(now - Date.parse(text.slice(timeAt, timeAt + 24)));
+      const idAt = text.indexOf('"id":"') + 6;
+      report.samples.push([text.slice(idAt, text.indexOf('"', idAt)), now, this.slot]);
     }
     if (ending && !this.done && TERMINAL.test(data.toString())) {
       this.done = true;
@@ -97,6 +113,19 @@ class Watcher {
     if (message.caughtUp) this.live = true;
     if (message.error) error(message.error.detail);
   }
+}
+
+/** The seq of an event: the number before its closing brace (`…,"seq":42}`, toCloudEvent's order). */
+function trailingSeq(data: Buffer): number {
+  let seq = 0;
+  let scale = 1;
+  for (let i = data.length - 2; i >= 0; i -= 1) {
+    const digit = data[i]! - 48;
+    if (digit < 0 || digit > 9) break;
+    seq += digit * scale;
+    scale *= 10;
+  }
+  return seq;
 }
 
 const watchers: Watcher[] = [];
@@ -121,10 +150,8 @@ async function handle(message: Record<string, unknown>): Promise<void> {
   }
   if (message.follow) {
     const runs = message.follow as string[];
-    watchers.forEach((watcher, i) => {
-      watcher.sampled = i < runs.length;
-      watcher.follow(runs[i % runs.length]!);
-    });
+    const perRun = Math.ceil(watchers.length / runs.length);
+    watchers.forEach((watcher, i) => watcher.follow(runs[i % runs.length]!, Math.floor(i / runs.length), perRun));
     return;
   }
   if (typeof message.measuring === 'boolean') {

@@ -18,10 +18,13 @@
 //   delay          for live events (after the subscription's caughtUp), two clocks:
 //                  - publishToDelivery: client receive time − the Redis stream entry id of the
 //                    event on the topic (Redis stamps it at XADD; the runner publishes right
-//                    after its commit), joined after the run by event id; sampled on one client
-//                    per watched run. This is "commit to delivery".
+//                    after its commit), joined after the run by event id; sampled over all
+//                    clients (each event about once, at a rotating position among its run's
+//                    clients — bench/fanout-clients.ts), and its p99 per subscriber slot (the
+//                    k-th client of each run). This is "commit to delivery".
 //                  - eventTimeToDelivery: client receive time − the event's `time` attribute,
-//                    on the same sampled clients (which also check that seqs arrive in order).
+//                    on the same samples.
+//                  Every client checks that seqs arrive in order: gaps and repeats are counted.
 //                    `time` is stamped when the runner decides, before its transaction
 //                    commits: an upper bound that includes the runner's batch.
 //                  All processes and Redis share this machine's clock.
@@ -159,8 +162,14 @@ async function measure(call: Call, cluster: Cluster, fanoutUrl: string, clients:
     watched.push(started.body.id);
   }
   clients.tell({ follow: watched });
+  const loopRuns = { completed: 0, notCompleted: 0, failedCalls: 0 };
   const unwatchedLoops = Array.from({ length: concurrency - runsWatched }, async () => {
-    while (Date.now() < stopAt) await call('POST', '/api/v1/runs', { namespace: 'bench', name: 'http-loop', input: { n: CALLS_PER_RUN }, wait: 'PT60S' });
+    while (Date.now() < stopAt) {
+      const res = await call<{ status: string }>('POST', '/api/v1/runs', { namespace: 'bench', name: 'http-loop', input: { n: CALLS_PER_RUN }, wait: 'PT60S' }).catch(() => undefined);
+      if (res?.status === 200 && res.body.status === 'completed') loopRuns.completed += 1;
+      else if (res?.status === 200 || res?.status === 202) loopRuns.notCompleted += 1;
+      else loopRuns.failedCalls += 1;
+    }
   });
   const pid = cluster.processes.find((p) => p.service === 'fanout')!.child.pid!;
   const rss: number[] = [];
@@ -184,9 +193,16 @@ async function measure(call: Call, cluster: Cluster, fanoutUrl: string, clients:
   for (const id of watched) await call('POST', `/api/v1/runs/${id}/cancel`);
   const [sawEnd] = await Promise.all([ending, ...unwatchedLoops]);
   const tally = await clients.ask<ClientReport>({ report: true }, 'report');
-  const publishDelays = tally.samples.flatMap(([id, at]) => {
+  const bySlot: number[][] = [];
+  let unjoined = 0;
+  const publishDelays = tally.samples.flatMap(([id, at, slot]) => {
     const published = topic.published.get(id);
-    return published === undefined ? [] : [at - published];
+    if (published === undefined) {
+      unjoined += 1;
+      return [];
+    }
+    (bySlot[slot] ??= []).push(at - published);
+    return [at - published];
   });
   const serverDeliveries = after.deliveries - before.deliveries;
   return {
@@ -199,23 +215,32 @@ async function measure(call: Call, cluster: Cluster, fanoutUrl: string, clients:
     deliveriesPerSecond: { clientLive: Math.round(tally.deliveries / elapsed), clientReplayed: Math.round(tally.replayed / elapsed), server: Math.round(serverDeliveries / elapsed) },
     topicEventsPerSecond: Math.round((after.topicEvents - before.topicEvents) / elapsed),
     httpTasksPerSecond: Math.round(calls / elapsed),
-    delayMs: { publishToDelivery: summary(publishDelays, 1), eventTimeToDelivery: summary(tally.delays, 1) },
+    delayMs: {
+      publishToDelivery: summary(publishDelays, 1),
+      publishToDeliveryP99BySubscriberSlot: bySlot.map((samples) => summary(samples, 1).p99),
+      eventTimeToDelivery: summary(tally.delays, 1),
+      samplesWithoutPublishTime: unjoined,
+    },
     fanoutDispatchLagP99Ms: histogramP99Ms(after.lagBuckets, before.lagBuckets),
     benchTopicReadLagMs: summary(topic.readLags, 1),
     fanoutRssMiB: { max: Math.max(...rss), last: rss.at(-1) },
     fanoutCpu: { seconds: Number(cpu.toFixed(1)), share: Number((cpu / elapsed).toFixed(2)), deliveriesPerCpuSecond: Math.round(serverDeliveries / cpu) },
     clientsCpu: { seconds: Number(tally.cpuSeconds.toFixed(1)), share: Number((tally.cpuSeconds / elapsed).toFixed(2)) },
     clientsThatSawTheirRunEnd: sawEnd,
+    seqGaps: tally.seqGaps,
+    seqRepeats: tally.seqRepeats,
+    fanoutGapReplays: after.gapReplays - before.gapReplays,
+    unwatchedLoopRuns: loopRuns,
     errors: tally.errors,
   };
 }
 
-async function fanoutCounters(url: string): Promise<{ deliveries: number; topicEvents: number; lagBuckets: Map<number, number> }> {
+async function fanoutCounters(url: string): Promise<{ deliveries: number; topicEvents: number; gapReplays: number; lagBuckets: Map<number, number> }> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
   const lagBuckets = new Map<number, number>();
   for (const match of text.matchAll(/fanout_dispatch_lag_seconds_bucket\{le="([^"]+)"[^}]*\} (\d+)/g)) lagBuckets.set(match[1] === '+Inf' ? Infinity : Number(match[1]), Number(match[2]));
-  return { deliveries: sum(/fanout_deliveries_total\{[^}]*\} (\d+)/g), topicEvents: sum(/fanout_topic_events_total(?:\{[^}]*\})? (\d+)/g), lagBuckets };
+  return { deliveries: sum(/fanout_deliveries_total\{[^}]*\} (\d+)/g), topicEvents: sum(/fanout_topic_events_total(?:\{[^}]*\})? (\d+)/g), gapReplays: sum(/fanout_gap_replays_total(?:\{[^}]*\})? (\d+)/g), lagBuckets };
 }
 
 /** The upper bound of the histogram bucket holding the 99th percentile of the window. */
