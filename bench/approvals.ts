@@ -5,9 +5,11 @@
 // Reported: per run, the time from sending its decision to the next task's
 // `task.started` event on the events topic (p50/p90/p99), the decision API latency, the time
 // from the API's answer to that event (the runner's share), and the burst's wall-clock time.
+// Nothing is left out: runs that failed to start, decisions refused, runs that never went on or
+// did not complete, a next task started twice, and messages reclaimed after a lease ran out.
 import { createBus } from '@baton/bus';
 import { createTestDatabase, createTestRedis, startCluster } from '@baton/testkit';
-import { api, log, summary } from './lib.ts';
+import { api, counterDelta, log, scrapeCounters, summary } from './lib.ts';
 
 const runs = Number(process.env.BENCH_APPROVAL_RUNS ?? 1000);
 const concurrency = Number(process.env.BENCH_APPROVAL_CONCURRENCY ?? 100);
@@ -39,40 +41,55 @@ export async function benchApprovals(): Promise<Record<string, unknown>> {
   const call = <T>(method: string, path: string, body?: unknown) => api<T>(cluster.apiUrl, cluster.apiKey, method, path, body);
   const bus = createBus({ kind: 'redis', url: redis.url, prefix: redis.prefix });
   const nextTaskAt = new Map<string, number>();
+  let nextTaskStartedAgain = 0;
+  const ended = new Map<string, string>();
   const unsubscribe = await bus.subscribe<{ runId: string; type: string; data: { name?: string } }>('events', (entries) => {
     const now = performance.now();
     for (const { body } of entries) {
-      if (body.type === 'io.serverlessworkflow.task.started.v1' && body.data.name === 'after') nextTaskAt.set(body.runId, now);
+      if (body.type === 'io.serverlessworkflow.task.started.v1' && body.data.name === 'after') {
+        if (nextTaskAt.has(body.runId)) nextTaskStartedAgain += 1;
+        else nextTaskAt.set(body.runId, now);
+      }
+      const end = /^io\.serverlessworkflow\.workflow\.(completed|faulted|cancelled)\.v1$/.exec(body.type);
+      if (end) ended.set(body.runId, end[1]!);
     }
   });
+  const metricsUrls = cluster.processes.map((p) => `http://127.0.0.1:${p.port}/metrics`);
+  const countersBefore = await scrapeCounters(metricsUrls, ['baton_messages_reclaimed_total']);
   try {
     const registered = await call('POST', '/api/v1/workflows', workflow);
     if (registered.status >= 300) throw new Error(`registering the workflow failed: ${registered.status} ${JSON.stringify(registered.body)}`);
     log(`parking ${runs} runs on an approval`);
     const runIds: string[] = [];
+    const startFailures: string[] = [];
     await inParallel(Array.from({ length: runs }, (_, n) => n), 50, async (n) => {
-      const res = await call<{ id: string }>('POST', '/api/v1/runs', { namespace: 'bench', name: 'approval', input: { n } });
-      if (res.status !== 201) throw new Error(`starting a run failed: ${res.status}`);
-      runIds.push(res.body.id);
+      const res = await call<{ id: string }>('POST', '/api/v1/runs', { namespace: 'bench', name: 'approval', input: { n } }).catch((e: unknown) => ({ status: String(e), body: undefined }));
+      if (res.status === 201 && res.body) runIds.push(res.body.id);
+      else startFailures.push(`${res.status}`);
     });
-    const approvals = await waitForPending(call, runs);
+    const approvals = await waitForPending(call, runIds.length);
     log(`${approvals.length} approvals pending; deciding them in a burst (${concurrency} in flight)`);
     const decidedAt = new Map<string, number>();
     const apiMs: number[] = [];
     const answeredAt = new Map<string, number>();
+    const decisionFailures: string[] = [];
     const burstStart = performance.now();
     await inParallel(approvals, concurrency, async (a) => {
       const t0 = performance.now();
       decidedAt.set(a.runId, t0);
-      const res = await call('POST', `/api/v1/approvals/${encodeURIComponent(a.id)}/decision`, { decision: 'approve', comment: 'bench' });
+      const res = await call('POST', `/api/v1/approvals/${encodeURIComponent(a.id)}/decision`, { decision: 'approve', comment: 'bench' }).catch((e: unknown) => ({ status: String(e), body: undefined }));
       const t1 = performance.now();
+      if (res.status !== 200) {
+        decisionFailures.push(`${res.status} ${JSON.stringify(res.body)}`.slice(0, 200));
+        decidedAt.delete(a.runId);
+        return;
+      }
       apiMs.push(t1 - t0);
       answeredAt.set(a.runId, t1);
-      if (res.status !== 200) throw new Error(`a decision failed: ${res.status} ${JSON.stringify(res.body)}`);
     });
     const burstMs = performance.now() - burstStart;
     const deadline = Date.now() + 120_000;
-    while (nextTaskAt.size < approvals.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while ((nextTaskAt.size < decidedAt.size || ended.size < decidedAt.size) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     const latencies = [...decidedAt].flatMap(([runId, t0]) => (nextTaskAt.has(runId) ? [nextTaskAt.get(runId)! - t0] : []));
     const allDoneMs = Math.max(...nextTaskAt.values()) - burstStart;
     return {
@@ -85,6 +102,17 @@ export async function benchApprovals(): Promise<Record<string, unknown>> {
       // The runner's share: from the API's answer (decision committed) to the next task's start.
       answerToNextTaskMs: summary([...answeredAt].flatMap(([runId, t1]) => (nextTaskAt.has(runId) ? [nextTaskAt.get(runId)! - t1] : []))),
       burst: { decisionsSeconds: Number((burstMs / 1000).toFixed(2)), decisionsPerSecond: Math.round(approvals.length / (burstMs / 1000)), lastNextTaskAfterMs: Math.round(allDoneMs), nextTasksSeen: nextTaskAt.size },
+      failures: {
+        runsNotStarted: startFailures.length,
+        decisionsRefused: decisionFailures.length,
+        samples: [...startFailures, ...decisionFailures].slice(0, 3),
+        decidedRunsWithoutNextTask: [...decidedAt.keys()].filter((id) => !nextTaskAt.has(id)).length,
+        decidedRunsNotCompleted: [...decidedAt.keys()].filter((id) => ended.get(id) !== 'completed').length,
+      },
+      repeatedWork: {
+        nextTaskStartedAgain,
+        messagesReclaimed: counterDelta(countersBefore, await scrapeCounters(metricsUrls, ['baton_messages_reclaimed_total'])).baton_messages_reclaimed_total ?? 0,
+      },
     };
   } finally {
     await unsubscribe();
