@@ -128,7 +128,7 @@ function streams(): FamilyCase[] {
   const programs = ['try input catch .', '[inputs]', 'try (first(inputs) // "none") catch .', '[limit(3; .[])]', 'try limit(-1; error) catch .',
     '[skip(0, 2, 3, 4; .[])]', 'try skip(-1; error) catch .', 'nth(1; 0, 1, error("foo"))', '[add(null), add(range(range(10))), add(empty), add(10, range(10))]',
     '.sum = add(.arr[]?)?', 'ltrimstr("a"), rtrimstr("a")', '[splits("a")]?', 'tojson | fromjson', '[.[]? | tojson | fromjson]',
-    'have_decnum', 'have_literal_numbers', 'try (. * 1000000000) catch .', '[. * (nan, -nan)]?', 'try ("abc" * 1e9) catch .', '"" * 1e9'];
+    'have_decnum', 'have_literal_numbers', '[(true, false) as $a | (true, false, [true]) | try contains($a) catch .]', 'try (. * 1000000000) catch .', '[. * (nan, -nan)]?', 'try ("abc" * 1e9) catch .', '"" * 1e9'];
   const json = ['nan', 'NaN', '-NaN', 'NaN1', 'NaN10', 'Infinity', '-Infinity', 'infinity', 'nan1', '[1,2', '{"a":1,}', 'tru', '1 2', '', '"\\x"',
     '[1] x', "{'a': 123}", '{"a" 1}', '[1 2]', '{"a":1 "b":2}', '"\\u12"', '"\\ud800"', '01', '1.', '-', '.5', '[,1]', '{,}', ']', '}', '{"a":}',
     '"a', '\u0000', '[1,]', 'true false', 'nul', 'NAN', '[nan]', '{"a":nan}', ' 1 ', '"\\t\\u00e9"', '1e1000', '[[[]]]'];

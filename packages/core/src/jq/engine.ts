@@ -5,7 +5,7 @@ import { getBuiltins } from './builtins/index.ts';
 import { JqRuntimeError, UnsupportedError } from './errors.ts';
 import { budget, checkSize, MEMBER_BYTES, newBudget, SLOT_BYTES, withBudget } from './budget.ts';
 import type { Node } from './runtime.ts';
-import { copyObject, setKey } from './values.ts';
+import { setKey } from './values.ts';
 
 /** The bounds of one evaluation. */
 export interface Limits {
@@ -91,38 +91,58 @@ function safeNumber(n: number): number | null {
 
 /**
  * Outputs are JSON values: jq prints nan as null and ±infinite as ±DBL_MAX, so that is what
- * callers get (JSON.stringify would otherwise turn infinities into null). Unchanged values are
- * returned as they are, without copying. `size` counts the value in the size model (budget.ts).
+ * callers get (JSON.stringify would otherwise turn infinities into null). Values without such
+ * numbers are returned as they are, without copying. `size` counts the value in the size model
+ * (budget.ts), stopping at its limit. Loops with stacks: outputs may be nested 10,000 deep.
  */
 export function jsonSafe(v: unknown, size: Size): unknown {
-  if (typeof v === 'string') {
-    size.bytes += v.length;
-    return v;
-  }
-  size.bytes += SLOT_BYTES;
-  if (typeof v === 'number') return safeNumber(v);
-  if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) {
-    let copy: unknown[] | undefined;
-    for (let i = 0; i < v.length; i++) {
-      if (size.bytes > size.max) break;
-      const x = jsonSafe(v[i], size);
-      if (x !== v[i]) (copy ??= v.slice())[i] = x;
+  let unsafe = false;
+  const stack = [v];
+  while (stack.length && size.bytes <= size.max) {
+    const x = stack.pop();
+    if (typeof x === 'string') {
+      size.bytes += x.length;
+      continue;
     }
-    return copy ?? v;
-  }
-  let copy: Record<string, unknown> | undefined;
-  for (const k of Object.keys(v)) {
-    if (size.bytes > size.max) break;
-    size.bytes += MEMBER_BYTES + k.length;
-    const before = (v as Record<string, unknown>)[k];
-    const x = jsonSafe(before, size);
-    if (x !== before) {
-      copy ??= copyObject(v as Record<string, unknown>);
-      setKey(copy, k, x);
+    size.bytes += SLOT_BYTES;
+    if (typeof x === 'number') unsafe ||= !Number.isFinite(x);
+    else if (Array.isArray(x)) for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]);
+    else if (x !== null && typeof x === 'object') {
+      for (const k of Object.keys(x)) {
+        size.bytes += MEMBER_BYTES + k.length;
+        stack.push((x as Record<string, unknown>)[k]);
+      }
     }
   }
-  return copy ?? v;
+  return unsafe && size.bytes <= size.max ? withSafeNumbers(v) : v;
+}
+
+/** A copy of `root` with nan and ±infinite replaced; shared parts stay shared. */
+function withSafeNumbers(root: unknown): unknown {
+  const copies = new Map<object, unknown>();
+  const safe = (x: unknown): unknown =>
+    (typeof x === 'number' ? safeNumber(x) : x !== null && typeof x === 'object' ? (copies.get(x) ?? x) : x);
+  const stack: { node: object; ready: boolean }[] = [];
+  if (root !== null && typeof root === 'object') stack.push({ node: root, ready: false });
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const children = Object.values(top.node) as unknown[];
+    if (!top.ready) {
+      top.ready = true;
+      for (const c of children) if (c !== null && typeof c === 'object' && !copies.has(c)) stack.push({ node: c, ready: false });
+      continue;
+    }
+    stack.pop();
+    if (copies.has(top.node)) continue;
+    if (Array.isArray(top.node)) {
+      copies.set(top.node, top.node.map(safe));
+    } else {
+      const copy: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(top.node)) setKey(copy, k, safe(x));
+      copies.set(top.node, copy);
+    }
+  }
+  return safe(root);
 }
 
 function evaluate<T>(limits: Limits, vars: Record<string, unknown> | undefined, fn: () => T): T {

@@ -2,6 +2,7 @@
 import type { BinaryOp } from './ast.ts';
 import { build, charge, checkSize, SLOT_BYTES, tick } from './budget.ts';
 import { JqRuntimeError } from './errors.ts';
+import { MAX_DEPTH, trampoline } from './deep.ts';
 import { compare, copyObject, describe, equals, getKey, setKey, type JqObject } from './values.ts';
 
 function isObject(v: unknown): v is JqObject {
@@ -51,11 +52,17 @@ function repeatString(s: string, n: number): unknown {
 }
 
 export function deepMerge(a: JqObject, b: JqObject): JqObject {
+  return trampoline(mergeStep, a, b, 0);
+}
+
+/** `*` on objects, written for the trampoline; deeper than jq's limit: "Object merge too deep". */
+function* mergeStep(a: JqObject, b: JqObject, depth: number): Generator<[JqObject, JqObject, number], JqObject, JqObject> {
+  if (depth > MAX_DEPTH) throw new JqRuntimeError('Object merge too deep');
   const out = copyObject(a);
   for (const k of Object.keys(b)) {
     const x = getKey(out, k);
     const y = b[k];
-    setKey(out, k, isObject(x) && isObject(y) ? deepMerge(x, y) : y);
+    setKey(out, k, isObject(x) && isObject(y) ? yield [x, y, depth + 1] : y);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // text jq 1.8 prints for them (tojson, error messages).
 import { budget, build, charge, checkSize, MEMBER_BYTES, tick } from './budget.ts';
 import { JqLimitError, JqRuntimeError } from './errors.ts';
+import { trampoline } from './deep.ts';
 
 export type JqObject = Record<string, unknown>;
 
@@ -49,6 +50,10 @@ export function sortedKeys(o: JqObject): string[] {
 
 /** jq's total order: null < false < true < numbers < strings < arrays < objects. */
 export function compare(a: unknown, b: unknown): number {
+  return compareAt(a, b, 0);
+}
+
+function compareAt(a: unknown, b: unknown, depth: number): number {
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
@@ -62,33 +67,75 @@ export function compare(a: unknown, b: unknown): number {
       return 1;
     }
     case 4: return compareStrings(a as string, b as string);
-    case 5: return compareArrays(a as unknown[], b as unknown[]);
-    case 6: return compareObjects(a as JqObject, b as JqObject);
+    case 5:
+    case 6: return depth < SHALLOW ? compareContainers(a, b, ra, depth) : trampoline(compareStep, a, b);
     default: return 0;
   }
 }
 
-function compareArrays(a: unknown[], b: unknown[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    tick(); // values of shared parts can be exponentially larger than their memory
-    const c = compare(a[i], b[i]);
-    if (c !== 0) return c;
-  }
-  return a.length - b.length;
-}
+/** Nesting up to which compare recurses on the JavaScript stack (deeper: see deep.ts). */
+const SHALLOW = 200;
 
-function compareObjects(a: JqObject, b: JqObject): number {
+function compareContainers(a: unknown, b: unknown, kind: number, depth: number): number {
+  if (kind === 5) {
+    const x = a as unknown[];
+    const y = b as unknown[];
+    const n = Math.min(x.length, y.length);
+    for (let i = 0; i < n; i++) {
+      tick(); // values of shared parts can be exponentially larger than their memory
+      const c = compareAt(x[i], y[i], depth + 1);
+      if (c !== 0) return c;
+    }
+    return x.length - y.length;
+  }
   tick();
-  const ka = sortedKeys(a);
-  const kb = sortedKeys(b);
-  const c = compareArrays(ka, kb);
+  const keys = sortedKeys(a as JqObject);
+  const c = compareKeys(keys, sortedKeys(b as JqObject));
   if (c !== 0) return c;
-  for (const k of ka) {
-    const d = compare(a[k], b[k]);
+  for (const k of keys) {
+    const d = compareAt((a as JqObject)[k], (b as JqObject)[k], depth + 1);
     if (d !== 0) return d;
   }
   return 0;
+}
+
+/** compare written for the trampoline: the same order, for values of any depth. */
+function* compareStep(a: unknown, b: unknown): Generator<[unknown, unknown], number, number> {
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  if (ra === 5) {
+    const x = a as unknown[];
+    const y = b as unknown[];
+    const n = Math.min(x.length, y.length);
+    for (let i = 0; i < n; i++) {
+      tick();
+      const c = yield [x[i], y[i]];
+      if (c !== 0) return c;
+    }
+    return x.length - y.length;
+  }
+  if (ra === 6) {
+    tick();
+    const keys = sortedKeys(a as JqObject);
+    const c = compareKeys(keys, sortedKeys(b as JqObject));
+    if (c !== 0) return c;
+    for (const k of keys) {
+      const d = yield [(a as JqObject)[k], (b as JqObject)[k]];
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+  return compareAt(a, b, 0);
+}
+
+function compareKeys(a: string[], b: string[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const c = compareStrings(a[i]!, b[i]!);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
 }
 
 export function equals(a: unknown, b: unknown): boolean {
@@ -179,43 +226,67 @@ class JsonText {
   }
 }
 
+/** Values nested deeper than this print as `<skipped: too deep>` (jq's MAX_PRINT_DEPTH). */
+const MAX_PRINT_DEPTH = 10_000;
+
+type Open = { array: unknown[]; i: number } | { object: JqObject; keys: string[]; i: number };
+
 /**
  * Writes compact JSON; returns false when the text passed `max` characters (the rest unwritten).
  * Shared parts are written every time they appear, so the text of a value can be exponentially
- * longer than its memory: the length is checked, and the steps counted, as the text grows.
+ * longer than its memory: the length is checked, and the steps counted, as the text grows. A
+ * loop with a stack of the open arrays and objects, so that any depth can be written.
  */
-function writeJson(v: unknown, t: JsonText): boolean {
-  if (v === null || v === undefined) t.put('null');
-  else if (typeof v === 'boolean') t.put(v ? 'true' : 'false');
-  else if (typeof v === 'number') t.put(formatNumber(v));
-  else if (typeof v === 'string') t.put(quoteString(v));
-  else if (Array.isArray(v)) {
-    t.put('[');
-    for (let i = 0; i < v.length; i++) {
-      tick();
-      if (i) t.put(',');
-      if (!writeJson(v[i], t)) return false;
+function writeJson(root: unknown, t: JsonText, count = true): boolean {
+  const open: Open[] = [];
+  let value: unknown = root;
+  let pending = true;
+  for (;;) {
+    if (pending) {
+      pending = false;
+      const v = value;
+      if (open.length > MAX_PRINT_DEPTH) t.put('<skipped: too deep>');
+      else if (v === null || v === undefined) t.put('null');
+      else if (typeof v === 'boolean') t.put(v ? 'true' : 'false');
+      else if (typeof v === 'number') t.put(formatNumber(v));
+      else if (typeof v === 'string') t.put(quoteString(v));
+      else if (Array.isArray(v)) {
+        t.put('[');
+        open.push({ array: v, i: 0 });
+      } else {
+        t.put('{');
+        open.push({ object: v as JqObject, keys: Object.keys(v), i: 0 });
+      }
+      if (t.length > t.max) return false;
     }
-    t.put(']');
-  } else {
-    t.put('{');
-    let first = true;
-    for (const k of Object.keys(v as JqObject)) {
-      tick();
-      t.put(first ? quoteString(k) : `,${quoteString(k)}`);
-      t.put(':');
-      first = false;
-      if (!writeJson((v as JqObject)[k], t)) return false;
+    const top = open[open.length - 1];
+    if (!top) return t.length <= t.max;
+    if (count) tick();
+    if ('array' in top) {
+      if (top.i < top.array.length) {
+        if (top.i) t.put(',');
+        value = top.array[top.i++];
+        pending = true;
+      } else {
+        t.put(']');
+        open.pop();
+      }
+    } else if (top.i < top.keys.length) {
+      const k = top.keys[top.i++]!;
+      t.put(top.i > 1 ? `,${quoteString(k)}:` : `${quoteString(k)}:`);
+      value = top.object[k];
+      pending = true;
+    } else {
+      t.put('}');
+      open.pop();
     }
-    t.put('}');
   }
-  return t.length <= t.max;
 }
 
 /** Compact JSON of a value already built, for callers outside an evaluation (no size limit). */
 export function jsonText(v: unknown): string {
   const t = new JsonText(Infinity);
-  writeJson(v, t);
+  writeJson(v, t, false);
   return t.text();
 }
 
@@ -233,19 +304,6 @@ export function toJson(v: unknown): string {
   if (!writeJson(v, t)) throw new JqLimitError(t.max, t.length, 'a JSON text (at least)');
   charge(t.length);
   return t.text();
-}
-
-/** Indented JSON (jq's default output, 2 spaces). */
-export function toJsonPretty(v: unknown, indent = ''): string {
-  if (v === null || typeof v !== 'object') return toJson(v);
-  const inner = `${indent}  `;
-  if (Array.isArray(v)) {
-    if (v.length === 0) return '[]';
-    return `[\n${v.map((x) => inner + toJsonPretty(x, inner)).join(',\n')}\n${indent}]`;
-  }
-  const keys = Object.keys(v);
-  if (keys.length === 0) return '{}';
-  return `{\n${keys.map((k) => `${inner}${quoteString(k)}: ${toJsonPretty((v as JqObject)[k], inner)}`).join(',\n')}\n${indent}}`;
 }
 
 /** A value inside an error message: `type (json)`, the JSON cut like jq does. */

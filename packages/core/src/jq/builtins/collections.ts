@@ -6,6 +6,7 @@ import { indexValue, indicesOf } from '../paths.ts';
 import { collect, StopSignal, valueNode, type Env, type Node } from '../runtime.ts';
 import { checkCollection, elementSize, SLOT_BYTES, tick } from '../budget.ts';
 import { compare, describe, equals, getKey, isTruthy, typeOf, type JqObject } from '../values.ts';
+import { MAX_DEPTH, trampoline } from '../deep.ts';
 import { defineFunction, type Table } from './define.ts';
 import { lengthOf } from './core.ts';
 
@@ -48,21 +49,55 @@ function extreme(items: { key: unknown; value: unknown }[], max: boolean): unkno
   return best ? best.value : null;
 }
 
-export function contains(a: unknown, b: unknown): boolean {
-  if (typeOf(a) !== typeOf(b)) throw new JqRuntimeError(`${describe(a)} and ${describe(b)} cannot have their containment checked`);
-  return containsValue(a, b);
+/** jq's kinds: true and false are two (so `true | contains(false)` is a type error). */
+function kindOf(v: unknown): string {
+  return typeof v === 'boolean' ? String(v) : typeOf(v);
 }
 
-/** Nested values of different types are simply not contained (only the top level raises). */
-function containsValue(a: unknown, b: unknown): boolean {
-  const ta = typeOf(a);
-  if (ta !== typeOf(b)) return false;
-  if (ta === 'object') {
-    return Object.keys(b as JqObject).every((k) => Object.hasOwn(a as JqObject, k) && containsValue(getKey(a as JqObject, k), (b as JqObject)[k]));
+export function contains(a: unknown, b: unknown): boolean {
+  if (kindOf(a) !== kindOf(b)) throw new JqRuntimeError(`${describe(a)} and ${describe(b)} cannot have their containment checked`);
+  return trampoline(containsStep, a, b, 0);
+}
+
+/**
+ * Nested values of different kinds are simply not contained (only the top level raises); values
+ * nested deeper than jq's limit raise "Containment check too deep". Written for the trampoline.
+ */
+function* containsStep(a: unknown, b: unknown, depth: number): Generator<[unknown, unknown, number], boolean, boolean> {
+  if (depth > MAX_DEPTH) throw new JqRuntimeError('Containment check too deep');
+  const kind = kindOf(a);
+  if (kind !== kindOf(b)) return false;
+  if (kind === 'object') {
+    for (const k of Object.keys(b as JqObject)) {
+      if (!Object.hasOwn(a as JqObject, k)) return false;
+      if (!(yield [getKey(a as JqObject, k), (b as JqObject)[k], depth + 1])) return false;
+    }
+    return true;
   }
-  // Every element of b against every element of a: each comparison ticks (the time limit).
-  if (ta === 'array') return (b as unknown[]).every((y) => (a as unknown[]).some((x) => (tick(), containsValue(x, y))));
-  if (ta === 'string') return (a as string).includes(b as string);
+  if (kind === 'array') {
+    // Every element of b against every element of a: each comparison ticks (the time limit).
+    for (const y of b as unknown[]) {
+      let found = false;
+      for (const x of a as unknown[]) {
+        tick();
+        const scalar = scalarContains(x, y);
+        if (scalar ?? (yield [x, y, depth + 1])) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) return false;
+    }
+    return true;
+  }
+  return scalarContains(a, b)!;
+}
+
+/** Containment of scalars (strings contain substrings); undefined for arrays and objects. */
+function scalarContains(a: unknown, b: unknown): boolean | undefined {
+  if (a !== null && typeof a === 'object') return undefined;
+  if (kindOf(a) !== kindOf(b)) return false;
+  if (typeof a === 'string') return a.includes(b as string);
   return equals(a, b);
 }
 
@@ -91,20 +126,31 @@ export function indices(v: unknown, i: unknown): unknown {
   return indexValue(v, i);
 }
 
+/** A loop with a stack of the arrays being flattened (values may be nested 10,000 deep). */
 function flatten(v: unknown, depth: unknown): unknown[] {
   if (typeof depth !== 'number') throw new JqRuntimeError('flatten depth must not be negative');
   if (depth < 0) throw new JqRuntimeError('flatten depth must not be negative');
+  const top: unknown[] = [];
+  iterateValue(v, (x) => top.push(x));
   const out: unknown[] = [];
   let bytes = 0;
-  const walk = (x: unknown, d: number): void => {
-    iterateValue(x, (y) => {
-      if (Array.isArray(y) && d > 0) return walk(y, d - 1);
-      bytes += elementSize(y);
-      checkCollection(bytes);
-      out.push(y);
-    });
-  };
-  walk(v, depth);
+  const stack = [{ items: top, i: 0, depth }];
+  while (stack.length) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.i >= frame.items.length) {
+      stack.pop();
+      continue;
+    }
+    tick();
+    const y = frame.items[frame.i++];
+    if (Array.isArray(y) && frame.depth > 0) {
+      stack.push({ items: y, i: 0, depth: frame.depth - 1 });
+      continue;
+    }
+    bytes += elementSize(y);
+    checkCollection(bytes);
+    out.push(y);
+  }
   return out;
 }
 

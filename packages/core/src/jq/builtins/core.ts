@@ -37,13 +37,35 @@ export function lengthOf(v: unknown): number {
   return Object.keys(v).length;
 }
 
-/** Pre-order walk of every value under `v` with its path (`..`, recurse). */
+/** Pre-order walk of every value under `v` (`..`): a loop with a stack, for any depth. */
+function recurseValues(v: unknown, emit: Emit): void {
+  const stack = [v];
+  while (stack.length) {
+    tick();
+    const x = stack.pop();
+    emit(x);
+    if (Array.isArray(x)) for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]);
+    else if (x !== null && typeof x === 'object') {
+      const keys = Object.keys(x);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push((x as JqObject)[keys[i]!]);
+    }
+  }
+}
+
+/** The same walk with each value's path (path mode, `paths`). */
 function recurseDefault(v: unknown, path: unknown[], emit: (x: unknown, p: unknown[]) => void): void {
-  tick();
-  emit(v, path);
-  checkIteratePath(path, v);
-  if (Array.isArray(v)) v.forEach((x, i) => recurseDefault(x, [...path, i], emit));
-  else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) recurseDefault((v as JqObject)[k], [...path, k], emit);
+  const stack: [unknown, unknown[]][] = [[v, path]];
+  while (stack.length) {
+    tick();
+    const [x, p] = stack.pop()!;
+    emit(x, p);
+    checkIteratePath(p, x);
+    if (Array.isArray(x)) for (let i = x.length - 1; i >= 0; i--) stack.push([x[i], [...p, i]]);
+    else if (x !== null && typeof x === 'object') {
+      const keys = Object.keys(x);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push([(x as JqObject)[keys[i]!], [...p, keys[i]]]);
+    }
+  }
 }
 
 type Step = { emit: boolean; value: unknown };
@@ -139,7 +161,7 @@ export function registerCore(t: Table): void {
     paths: (input, path, env, emit) => cond!.run(input, env, (c) => isTruthy(c) && emit(input, path)),
   }));
   t.set('recurse/0', () => ({
-    run: (input, _env, emit) => recurseDefault(input, [], (v) => emit(v)),
+    run: (input, _env, emit) => recurseValues(input, emit),
     paths: (input, path, _env, emit) => recurseDefault(input, path, emit),
   }));
   t.set('recurse/1', ([f]) => recurseWith(f!, undefined));
