@@ -15,8 +15,11 @@
 //                 arriving: commit -> queue -> agent-runner -> provider.
 //   turnCommitMs  model answer fully sent -> turn committed (time of the turn.completed event):
 //                 stream end -> result message -> runner transaction.
+// Nothing is left out: runs not completed (by status, with the wait's timeouts and errors),
+// model and tool requests beyond the workload's count (a turn or a tool call done again), tool
+// requests repeated under one Idempotency-Key, and messages reclaimed after a lease ran out.
 import { createTestDatabase, createTestRedis, startCluster, startFakeOpenAI, startHttpTarget, type RecordedRequest, type ScriptedReply } from '@baton/testkit';
-import { api, log, summary } from './lib.ts';
+import { api, counterDelta, log, scrapeCounters, summary } from './lib.ts';
 
 const steps = Number(process.env.BENCH_AGENT_STEPS ?? 100);
 const toolCalls = Number(process.env.BENCH_AGENT_TOOL_CALLS ?? 5);
@@ -61,13 +64,24 @@ export async function benchAgents(): Promise<Record<string, unknown>> {
     if (registered.status >= 300) throw new Error(`registering the workflow failed: ${registered.status} ${JSON.stringify(registered.body)}`);
 
     log(`${steps} agent steps x ${toolCalls} tool calls, all at once`);
+    const metricsUrls = cluster.processes.map((p) => `http://127.0.0.1:${p.port}/metrics`);
+    const countersBefore = await scrapeCounters(metricsUrls, ['baton_messages_reclaimed_total']);
     const started = performance.now();
     const runs = await Promise.all(
-      Array.from({ length: steps }, (_, n) => call<{ id: string; status: string; usage?: Record<string, number> }>('POST', '/api/v1/runs', { namespace: 'bench', name: 'agent', input: { n }, wait: 'PT300S' })),
+      Array.from({ length: steps }, (_, n) =>
+        call<{ id: string; status: string; usage?: Record<string, number> }>('POST', '/api/v1/runs', { namespace: 'bench', name: 'agent', input: { n }, wait: 'PT300S' }).catch((e: unknown) => ({ status: 0, body: { id: '', status: `exception: ${String(e)}` } as { id: string; status: string; usage?: Record<string, number> } })),
+      ),
     );
     const wallSeconds = (performance.now() - started) / 1000;
-    const completed = runs.filter((r) => r.body.status === 'completed').length;
+    const completed = runs.filter((r) => r.status === 200 && r.body.status === 'completed').length;
     if (completed !== steps) log(`only ${completed}/${steps} runs completed`);
+    const notCompleted: Record<string, number> = {};
+    for (const r of runs) {
+      if (r.status === 200 && r.body.status === 'completed') continue;
+      const why = r.status === 200 ? r.body.status : r.status === 202 ? 'timed out (202)' : r.status === 0 ? 'exception' : `HTTP ${r.status}`;
+      notCompleted[why] = (notCompleted[why] ?? 0) + 1;
+    }
+    const reclaimed = counterDelta(countersBefore, await scrapeCounters(metricsUrls, ['baton_messages_reclaimed_total'])).baton_messages_reclaimed_total ?? 0;
 
     const turns = fake.requests.map((request): Turn => ({ ...identify(request), request }));
     const byStep = new Map<number, Turn[]>();
@@ -77,6 +91,7 @@ export async function benchAgents(): Promise<Record<string, unknown>> {
     const turnCommit: number[] = [];
     for (const [n, list] of byStep) {
       list.sort((a, b) => a.turn - b.turn);
+      if (!runs[n]?.body.id) continue;
       const events = await eventTimes(call, runs[n]!.body.id);
       for (let i = 1; i < list.length; i += 1) {
         const previous = list[i - 1]!;
@@ -97,6 +112,13 @@ export async function benchAgents(): Promise<Record<string, unknown>> {
       services,
       workload: { agentSteps: steps, toolCallsPerStep: toolCalls, modelTurnsPerStep: toolCalls + 1, modelLatencyMs: 0, toolLatencyMs: 0 },
       completed,
+      notCompleted,
+      repeatedWork: {
+        modelRequestsBeyondWorkload: Math.max(0, turns.length - steps * (toolCalls + 1)),
+        toolRequestsBeyondWorkload: Math.max(0, target.total() - steps * toolCalls),
+        toolRequestsRepeatedPerKey: [...target.requests.values()].reduce((sum, count) => sum + count - 1, 0),
+        messagesReclaimed: reclaimed,
+      },
       wallSeconds: Number(wallSeconds.toFixed(2)),
       modelTurnsPerSecond: Number((turns.length / wallSeconds).toFixed(1)),
       modelRequests: turns.length,
