@@ -20,6 +20,7 @@ import { registerRunRoutes } from './routes/runs.ts';
 import { registerScheduleRoutes } from './routes/schedules.ts';
 import { registerStreamTokenRoutes } from './routes/stream-tokens.ts';
 import { registerSystemRoutes } from './routes/system.ts';
+import { registerSystemViewRoutes } from './routes/system-view.ts';
 import { registerWorkflowRoutes } from './routes/workflows.ts';
 import { jsonValueIssue, pointerUnder, type JsonValueIssue } from './storable.ts';
 import { RunWaiters } from './wait.ts';
@@ -93,6 +94,7 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   app.addHook('preClose', async () => ctx.waiters.close());
 
   registerSystemRoutes(app, ctx);
+  registerSystemViewRoutes(app, ctx);
   registerWorkflowRoutes(app, ctx);
   registerRunRoutes(app, ctx);
   registerEventRoutes(app, ctx);
