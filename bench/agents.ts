@@ -19,7 +19,7 @@
 // model and tool requests beyond the workload's count (a turn or a tool call done again), tool
 // requests repeated under one Idempotency-Key, and messages reclaimed after a lease ran out.
 import { createTestDatabase, createTestRedis, startCluster, startFakeOpenAI, startHttpTarget, type RecordedRequest, type ScriptedReply } from '@baton/testkit';
-import { api, counterDelta, log, scrapeCounters, summary } from './lib.ts';
+import { api, counterDelta, log, machine, scrapeCounters, summary } from './lib.ts';
 
 const steps = Number(process.env.BENCH_AGENT_STEPS ?? 100);
 const toolCalls = Number(process.env.BENCH_AGENT_TOOL_CALLS ?? 5);
@@ -108,7 +108,7 @@ export async function benchAgents(): Promise<Record<string, unknown>> {
     }
     const usage = runs.reduce((sum, r) => sum + (r.body.usage?.totalTokens ?? 0), 0);
     return {
-      machine: { cores: (await import('node:os')).cpus().length, node: process.version },
+      machine: await machine(),
       services,
       workload: { agentSteps: steps, toolCallsPerStep: toolCalls, modelTurnsPerStep: toolCalls + 1, modelLatencyMs: 0, toolLatencyMs: 0 },
       completed,

@@ -9,7 +9,7 @@
 // did not complete, a next task started twice, and messages reclaimed after a lease ran out.
 import { createBus } from '@baton/bus';
 import { createTestDatabase, createTestRedis, startCluster } from '@baton/testkit';
-import { api, counterDelta, log, scrapeCounters, summary } from './lib.ts';
+import { api, counterDelta, log, machine, scrapeCounters, summary } from './lib.ts';
 
 const runs = Number(process.env.BENCH_APPROVAL_RUNS ?? 1000);
 const concurrency = Number(process.env.BENCH_APPROVAL_CONCURRENCY ?? 100);
@@ -93,7 +93,7 @@ export async function benchApprovals(): Promise<Record<string, unknown>> {
     const latencies = [...decidedAt].flatMap(([runId, t0]) => (nextTaskAt.has(runId) ? [nextTaskAt.get(runId)! - t0] : []));
     const allDoneMs = Math.max(...nextTaskAt.values()) - burstStart;
     return {
-      machine: { cores: (await import('node:os')).cpus().length, node: process.version },
+      machine: await machine(),
       services,
       runs: runIds.length,
       concurrency,

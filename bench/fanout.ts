@@ -39,7 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { createBus } from '@baton/bus';
 import { createTestDatabase, createTestRedis, startCluster, startHttpTarget, type Cluster } from '@baton/testkit';
 import type { ClientReport } from './fanout-clients.ts';
-import { api, log, summary } from './lib.ts';
+import { api, cpuSeconds, log, machine, summary } from './lib.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
@@ -206,7 +206,7 @@ async function measure(call: Call, cluster: Cluster, fanoutUrl: string, clients:
   });
   const serverDeliveries = after.deliveries - before.deliveries;
   return {
-    machine: { cores: (await import('node:os')).cpus().length, node: process.version, loadAverage: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(1))) },
+    machine: await machine(),
     services: { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2, fanout: 1 },
     clients: clientCount,
     watchedRuns: runsWatched,
@@ -253,15 +253,6 @@ function histogramP99Ms(after: Map<number, number>, before: Map<number, number>)
   return Number.NaN;
 }
 
-/** utime + stime of a process, in seconds (clock ticks of 1/100 s on Linux). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 function rssMiB(pid: number): number {
   try {

@@ -9,10 +9,9 @@
 //                 runs not completed — nothing is left out
 //   cpu           CPU seconds per wall second of the runners and the orchestrator over the window
 // 10,000 schedules every minute: BENCH_SCHEDULES=10000 BENCH_EVERY=PT1M.
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createTestDatabase, createTestRedis, startCluster } from '@baton/testkit';
-import { api, log, summary } from './lib.ts';
+import { api, cpuSeconds, log, machine, summary } from './lib.ts';
 
 const SCHEDULES = Number(process.env.BENCH_SCHEDULES ?? 1000);
 const EVERY = process.env.BENCH_EVERY ?? 'PT6S';
@@ -25,15 +24,6 @@ function everyMs(iso: string): number {
   return (Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0)) * 1000;
 }
 
-/** utime + stime of a process, in seconds (clock ticks of 1/100 s on Linux). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 export async function benchSchedules(): Promise<Record<string, unknown>> {
   const period = everyMs(EVERY);
@@ -111,7 +101,7 @@ export async function benchSchedules(): Promise<Record<string, unknown>> {
     const { rows: counters } = await sql.query<{ skipped: string }>("SELECT COALESCE(sum(skipped), 0) AS skipped FROM schedules WHERE namespace = 'bench'");
     const windowSeconds = (windowEnd - windowStart) / 1000;
     return {
-      machine: { cores: (await import('node:os')).cpus().length, node: process.version },
+      machine: await machine(),
       services: { orchestrator: 1, 'workflow-runner': RUNNERS },
       schedules: SCHEDULES,
       every: EVERY,
