@@ -1,4 +1,4 @@
-// The dashboard shell: hash routes (#/runs, #/runs/ID[/graph|/timeline], #/workflows[/NS/NAME/VERSION], #/schedules[/ID], #/approvals),
+// The dashboard shell: hash routes (#/runs, #/runs/ID[/graph|/timeline], #/workflows[/NS/NAME/VERSION], #/schedules[/ID], #/approvals, #/system),
 // the navigation, and the API key dialog. Pages render into <main>; leaving a page stops its timers.
 /* global document, window, URLSearchParams */
 import { ApiError, api, settings } from './api.js';
@@ -9,6 +9,7 @@ import { renderApprovals } from './views/approvals.js';
 import { renderRun } from './views/run.js';
 import { renderRuns } from './views/runs.js';
 import { renderSchedule, renderSchedules } from './views/schedules.js';
+import { renderSystem } from './views/system.js';
 import { renderWorkflow, renderWorkflows } from './views/workflows.js';
 
 const main = document.getElementById('main');
@@ -28,6 +29,7 @@ const ROUTES = [
   { section: 'schedules', when: (parts) => parts.length >= 2, render: (parts) => renderSchedule(main, parts[1]) },
   { section: 'schedules', render: (_parts, query) => renderSchedules(main, query) },
   { section: 'approvals', render: (_parts, query) => renderApprovals(main, query) },
+  { section: 'system', render: () => renderSystem(main) },
 ];
 
 let page;
