@@ -19,6 +19,8 @@
 //                  (PostgreSQL and Redis are not counted: other agents' databases share them)
 //   hops           the per-hop breakdown (bench/hops.ts) of up to BENCH_PEER_HOP_SAMPLES runs
 //                  (default 200) spread over the phase: the sequential phase is the idle one
+// Before the sequential phase, idleCpu: each Baton process's CPU share over BENCH_PEER_IDLE_SECONDS
+// (default 5) with no requests at all — what its background loops cost.
 // BENCH_PEER_MODES (default "embedded,services") picks the modes.
 import { startHttpTarget, type HttpTarget } from '@baton/testkit';
 import { startDeployment, type Deployment, type Mode } from './deployments.ts';
@@ -30,6 +32,7 @@ const SEQUENTIAL = Number(process.env.BENCH_PEER_SEQUENTIAL ?? 200);
 const RUNS = Number(process.env.BENCH_PEER_RUNS ?? 2000);
 const CALLERS = (process.env.BENCH_PEER_CALLERS ?? '20,200').split(',').map(Number);
 const HOP_SAMPLES = Number(process.env.BENCH_PEER_HOP_SAMPLES ?? 200);
+const IDLE_SECONDS = Number(process.env.BENCH_PEER_IDLE_SECONDS ?? 5);
 const MODES = (process.env.BENCH_PEER_MODES ?? 'embedded,services').split(',') as Mode[];
 const SERVICES = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2 } as const;
 const WAIT = 'PT60S';
@@ -101,17 +104,26 @@ async function benchMode(mode: Mode, target: HttpTarget, byRun: Map<string, Arri
       return measurePhase(deployment, byRun, first, runs, callers);
     };
     await phase('warm-up', WARMUP, 1);
+    const idleCpu = await idleCpuShare(deployment);
     const sequential = await phase('sequential', SEQUENTIAL, 1);
     const concurrent: PhaseReport[] = [];
     for (const callers of CALLERS) concurrent.push(await phase('concurrent', RUNS, callers));
     return {
       deployment: mode === 'embedded' ? 'baton start: one process, PGlite, in-process bus' : { ...SERVICES, store: 'PostgreSQL', bus: 'Redis' },
+      idleCpu,
       sequential,
       concurrent,
     };
   } finally {
     await deployment.stop();
   }
+}
+
+/** CPU seconds per second of each process while nothing is asked of it. */
+async function idleCpuShare(d: Deployment): Promise<Record<string, number>> {
+  const before = d.processes.map((p) => cpuSeconds(p.pid));
+  await sleep(IDLE_SECONDS * 1000);
+  return Object.fromEntries(d.processes.map((p, i) => [p.name, Number(((cpuSeconds(p.pid) - before[i]!) / IDLE_SECONDS).toFixed(3))]));
 }
 
 const headers = (d: Deployment) => ({ authorization: `Bearer ${d.apiKey}`, 'content-type': 'application/json' });
