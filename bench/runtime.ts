@@ -10,6 +10,9 @@
 // A transition is the time between two consecutive requests of one sequential run at the target
 // (sub-millisecond, recorded in this process): the target answers, the http-worker publishes the
 // result, the runner commits it and dispatches the next task, an http-worker sends it.
+// Under load a run's transition includes its wait behind every other run's tasks: with N runs in
+// flight served fairly at T tasks/s, each waits N / T on average (Little's law) —
+// latencyUnderLoad.fairShareMs, for reading the measured figure against.
 // Nothing is left out: every run's outcome is counted (completed, timed out, finished otherwise,
 // errors) and repeated work is reported (a task attempt's request seen twice at the target,
 // messages reclaimed after a lease ran out).
@@ -184,7 +187,13 @@ async function measureUnderLoad(call: Call, cluster: Cluster, byRun: Map<string,
   const beyond = loopRuns.reduce((sum, id) => sum + Math.max(0, (byRun.get(id)?.length ?? 0) - CALLS_PER_RUN), 0);
   return {
     throughput: { seconds: Number(elapsed.toFixed(1)), httpTasks: calls, httpTasksPerSecond: Math.round(calls / elapsed), runs: loops.report() },
-    latencyUnderLoad: { tasksPerRun: SEQUENTIAL_TASKS, sampledRuns: sampledRuns.length, perTransitionMs: summary(gaps), outcomes: sampled.report() },
+    latencyUnderLoad: {
+      tasksPerRun: SEQUENTIAL_TASKS,
+      sampledRuns: sampledRuns.length,
+      perTransitionMs: summary(gaps),
+      fairShareMs: Number((((concurrency + 1) / (calls / elapsed)) * 1000).toFixed(1)),
+      outcomes: sampled.report(),
+    },
     repeatedWork: {
       duplicateRequestsInWindow: duplicates,
       requestsBeyond50PerCompletedLoopRun: beyond,
