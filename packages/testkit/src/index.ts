@@ -5,3 +5,4 @@ export * from './http-target.ts';
 export * from './fake-openai.ts';
 export * from './redis-server.ts';
 export * from './baton-process.ts';
+export * from './otlp-receiver.ts';
