@@ -2,12 +2,12 @@
 import type { RunnerTx } from '@baton/core';
 import type { Queryable } from './db/types.ts';
 import { cancelApprovalsOfAttempts, insertApprovalDecision, insertApprovals, lockApproval, updateApproval } from './sql/approvals.ts';
-import { cancelAttempts, cancelAttemptsOfRuns, completeAttempts, insertAttempts } from './sql/attempts.ts';
+import { cancelAttempts, cancelAttemptsOfRuns, cancelHeldAttempts, completeAttempts, heldAttempts, insertAttempts, releaseAttempts } from './sql/attempts.ts';
 import { appendEvents, existingEventKeys } from './sql/events.ts';
 import { deleteListens, deleteListensOfRuns, insertListens, listensForType } from './sql/listens.ts';
-import { insertOutbox, takeOutbox } from './sql/outbox.ts';
+import { dropSupersededControls, insertOutbox, takeOutbox } from './sql/outbox.ts';
 import { lockRuns, saveRuns, setEventSeqs } from './sql/run-transitions.ts';
-import { countTreeRuns, insertRuns } from './sql/runs.ts';
+import { countTreeRuns, insertRuns, liveChildRuns } from './sql/runs.ts';
 import { latestVersion, putDefinition } from './sql/definitions.ts';
 import { deleteSchedule, insertScheduledRuns, liveRunsOf, lockDueSchedules, lockEventSchedules, lockSchedule, lockScheduleOf, putSchedule, updateSchedules } from './sql/schedules.ts';
 import { deleteTimers, deleteTimersOfRuns, insertTimers, takeDueTimers, takeTimers } from './sql/timers.ts';
@@ -17,6 +17,7 @@ export function runnerTx(tx: Queryable): RunnerTx {
     lockRuns: (ids) => lockRuns(tx, ids),
     insertOutbox: (rows) => insertOutbox(tx, rows),
     takeOutbox: (ids) => takeOutbox(tx, ids),
+    dropSupersededControls: (ids) => dropSupersededControls(tx, ids),
     existingEventKeys: (runIds, keys) => existingEventKeys(tx, runIds, keys),
     listensForType: (type, namespace) => listensForType(tx, type, namespace),
     takeDueTimers: (now, limit) => takeDueTimers(tx, now, limit),
@@ -40,6 +41,10 @@ export function runnerTx(tx: Queryable): RunnerTx {
       await cancelApprovalsOfAttempts(tx, cancelled.map((a) => a.id));
       return cancelled;
     },
+    heldAttempts: (runIds) => heldAttempts(tx, runIds),
+    releaseAttempts: (attempts) => releaseAttempts(tx, attempts),
+    cancelHeldAttempts: (runIds) => cancelHeldAttempts(tx, runIds),
+    liveChildRuns: (runIds) => liveChildRuns(tx, runIds),
     insertTimers: (timers) => insertTimers(tx, timers),
     deleteTimers: (ids) => deleteTimers(tx, ids),
     insertListens: (listens) => insertListens(tx, listens),

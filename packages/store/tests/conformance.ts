@@ -4,6 +4,7 @@ import type { SqlStore } from '../src/index.ts';
 import { approvalConformance } from './conformance/approvals.ts';
 import { apiKeyConformance, definitionConformance, migrationConformance, runConformance } from './conformance/catalog.ts';
 import type { StoreHarness } from './conformance/harness.ts';
+import { operationsConformance } from './conformance/operations.ts';
 import { outboxConformance } from './conformance/outbox.ts';
 import { retentionConformance } from './conformance/retention.ts';
 import { runnerTxConformance } from './conformance/runner.ts';
@@ -52,6 +53,7 @@ export function storeConformance(adapter: string, factory: StoreFactory): void {
     outboxConformance(harness);
     approvalConformance(harness);
     retentionConformance(harness);
+    operationsConformance(harness);
     systemConformance(harness);
   });
 }

@@ -12,6 +12,8 @@ export const LifecycleTypes = {
   workflowCompleted: `${WORKFLOW}.completed.v1`,
   workflowFaulted: `${WORKFLOW}.faulted.v1`,
   workflowCancelled: `${WORKFLOW}.cancelled.v1`,
+  workflowSuspended: `${WORKFLOW}.suspended.v1`,
+  workflowResumed: `${WORKFLOW}.resumed.v1`,
   taskCreated: `${TASK}.created.v1`,
   taskStarted: `${TASK}.started.v1`,
   taskCompleted: `${TASK}.completed.v1`,
@@ -24,7 +26,12 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The spec's "qualified name" of a workflow instance: `{name}-{runId}.{namespace}`. */
 export function qualifiedName(wf: CompiledWorkflow, runId: string): string {
-  return `${wf.definition.name}-${runId}.${wf.definition.namespace}`;
+  return qualifiedRunName(wf.definition.name, runId, wf.definition.namespace);
+}
+
+/** qualifiedName from a run's names (for events the runtime writes: suspended, resumed). */
+export function qualifiedRunName(name: string, runId: string, namespace: string): string {
+  return `${name}-${runId}.${namespace}`;
 }
 
 export function workflowStarted(wf: CompiledWorkflow, runId: string, now: number): EventDraft {

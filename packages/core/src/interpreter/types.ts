@@ -15,7 +15,11 @@
 //               time, subject and the per-run seq when it appends it to the run's event log
 import type { WorkflowError } from '../errors.ts';
 
-export type RunStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'faulted' | 'cancelled';
+/**
+ * The spec's status phases (dsl.md, "Status Phases"). `suspended` is the runtime's alone: an
+ * operator suspended the run, and its stored state keeps the phase the interpreter gave it.
+ */
+export type RunStatus = 'pending' | 'running' | 'waiting' | 'suspended' | 'completed' | 'faulted' | 'cancelled';
 
 export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['completed', 'faulted', 'cancelled']);
 

@@ -37,6 +37,13 @@ export type RunnerMessageBody =
   | { type: 'result'; runId: string; attemptId: string; status: 'failed'; error: WorkflowError; events?: EventDraft[] }
   | { type: 'timer'; runId: string; timerId: string }
   | { type: 'cancel'; runId: string; reason?: string }
+  /**
+   * An operator suspends the run: it dispatches nothing new (task attempts, child runs and
+   * approvals it decides are held) until `resume`, which dispatches what was held, in order.
+   * Idempotent by the run's status; passed on to its live child runs.
+   */
+  | { type: 'suspend'; runId: string; reason?: string }
+  | { type: 'resume'; runId: string; reason?: string }
   | { type: 'event'; runId: string; listenId: string; event: CloudEvent }
   /**
    * Events to append to the run's log without a decision (approval audit trail, agent token

@@ -29,6 +29,8 @@ export interface RunListQuery {
   scheduleId?: string;
   /** Child runs of this run. */
   parentRunId?: string;
+  /** Reruns of this run. */
+  rerunOf?: string;
   /** The run with this id, and runs whose input holds this value (a bounded window per page: store sql/run-search.ts). */
   search?: string;
   limit: number;
@@ -75,6 +77,8 @@ export interface NewRun {
   trigger?: RunTrigger;
   /** The schedule whose tick or event started the run. */
   scheduleId?: string;
+  /** The run this one reruns (POST /runs/{id}/rerun). */
+  rerunOf?: string;
 }
 
 /** What started a run; kept in its record and in its `workflow.started` event. */
@@ -82,7 +86,8 @@ export type RunTrigger =
   | { kind: 'api' }
   | { kind: 'schedule'; scheduleId: string; /** ISO time of the tick */ tick: string; /** started by "trigger now" */ manual?: true }
   | { kind: 'event'; scheduleId: string; /** the event that completed the consumption */ eventId: string; source: string; /** all consumed events, when more than one */ eventIds?: string[] }
-  | { kind: 'workflow'; parentRunId: string };
+  | { kind: 'workflow'; parentRunId: string }
+  | { kind: 'rerun'; /** the run rerun */ runId: string };
 
 export interface RunRecord {
   id: string;
@@ -101,6 +106,7 @@ export interface RunRecord {
   usage?: Record<string, unknown>;
   trigger?: RunTrigger;
   scheduleId?: string;
+  rerunOf?: string;
   createdAt: string;
   startedAt?: string;
   endedAt?: string;
@@ -150,7 +156,11 @@ export interface PublishedEvent extends RunEventRecord {
 }
 
 export type AttemptKind = TaskKind | 'workflow';
-export type AttemptStatus = 'scheduled' | 'completed' | 'failed' | 'cancelled';
+/**
+ * `held`: decided while its run was suspended — written, not dispatched; the transaction that
+ * resumes the run makes it `scheduled` (and dispatches it). No sweep re-sends a held attempt.
+ */
+export type AttemptStatus = 'held' | 'scheduled' | 'completed' | 'failed' | 'cancelled';
 
 export interface NewAttempt {
   /** `${runId}:${effectId}` */
@@ -160,6 +170,8 @@ export interface NewAttempt {
   kind: AttemptKind;
   reference: string;
   payload: unknown;
+  /** Written `held` (its run is suspended) instead of `scheduled`. */
+  held?: boolean;
 }
 
 export interface AttemptRecord extends NewAttempt {
@@ -169,6 +181,16 @@ export interface AttemptRecord extends NewAttempt {
   createdAt: string;
   dispatchedAt?: string;
   finishedAt?: string;
+}
+
+/** An attempt a suspended run decided and did not dispatch (see AttemptStatus). */
+export interface HeldAttempt {
+  id: string;
+  runId: string;
+  effectId: string;
+  kind: AttemptKind;
+  reference: string;
+  payload: unknown;
 }
 
 export interface AttemptOutcome {
@@ -213,7 +235,8 @@ export interface LockedRun {
 export interface RunUpdate {
   id: string;
   status: RunStatus;
-  state: RunState;
+  /** Absent: the state stays as it is (a run suspended or resumed before its first decision). */
+  state?: RunState;
   output?: unknown;
   error?: WorkflowError;
   eventSeq: number;
@@ -233,6 +256,11 @@ export interface RunnerTx {
   insertOutbox(rows: readonly NewOutboxRow[]): Promise<void>;
   /** Deletes `runner` rows being applied; returns the ids that existed (the rest were applied before). */
   takeOutbox(ids: readonly string[]): Promise<string[]>;
+  /**
+   * For suspend / resume rows about to be applied (runs locked): deletes the older suspend / resume
+   * rows of the same runs still waiting — superseded by the later request. Returns the ids deleted.
+   */
+  dropSupersededControls(ids: readonly string[]): Promise<string[]>;
   /** The keys among `keys` already in the logs of `runIds` (as `${runId} ${key}`). */
   existingEventKeys(runIds: readonly string[], keys: readonly string[]): Promise<Set<string>>;
   /** Listens that may match an event of `type` (see Store.listensForType), of runs in `namespace`. */
@@ -245,7 +273,7 @@ export interface RunnerTx {
    * Everything a run that ended outside the interpreter still holds: deletes its timers and listens,
    * cancels its scheduled attempts (and their approvals). Returns the cancelled attempts.
    */
-  releaseRuns(runIds: readonly string[]): Promise<{ id: string; runId: string; effectId: string; kind: AttemptKind }[]>;
+  releaseRuns(runIds: readonly string[]): Promise<{ id: string; runId: string; effectId: string; kind: AttemptKind; held: boolean }[]>;
   /** Apply outcomes to attempts still `scheduled`; returns the ids that changed (the rest are duplicates). */
   completeAttempts(outcomes: readonly AttemptOutcome[]): Promise<string[]>;
   /** Delete timers; returns the ids that existed (a timer fires once). */
@@ -256,8 +284,16 @@ export interface RunnerTx {
   /** Append events whose seq the caller assigned from LockedRun.eventSeq. */
   appendEvents(events: readonly RunEventRecord[]): Promise<void>;
   insertAttempts(attempts: readonly NewAttempt[]): Promise<void>;
-  /** Mark attempts cancelled (if still scheduled); returns those that changed. */
-  cancelAttempts(ids: readonly string[]): Promise<{ id: string; kind: AttemptKind }[]>;
+  /** Mark attempts cancelled (if still scheduled or held); returns those that changed (`held`: never dispatched). */
+  cancelAttempts(ids: readonly string[]): Promise<{ id: string; kind: AttemptKind; held: boolean }[]>;
+  /** The held attempts of the runs (suspended runs' undispatched work), in effect order per run. */
+  heldAttempts(runIds: readonly string[]): Promise<HeldAttempt[]>;
+  /** Held attempts become scheduled (dispatched now) with their payload as sent; returns the ids that changed. */
+  releaseAttempts(attempts: readonly { id: string; payload: unknown }[]): Promise<string[]>;
+  /** Cancels the held attempts of the runs (runs that ended while suspended). */
+  cancelHeldAttempts(runIds: readonly string[]): Promise<void>;
+  /** Child runs of the runs that have not ended (`suspend` and `resume` are passed on to them). */
+  liveChildRuns(runIds: readonly string[]): Promise<{ id: string; parentRunId: string }[]>;
   insertTimers(timers: readonly TimerRecord[]): Promise<void>;
   deleteTimers(ids: readonly string[]): Promise<void>;
   insertListens(listens: readonly ListenRecord[]): Promise<void>;

@@ -1,6 +1,6 @@
 // task_attempts: one row per task effect. dispatched_at is when it was last handed to the
 // transport (set when written: its relay row sends it); the stale sweep re-sends those lost there.
-import type { AttemptKind, AttemptOutcome, AttemptRecord, AttemptStatus, NewAttempt, WorkflowError } from '@baton/core';
+import type { AttemptKind, AttemptOutcome, AttemptRecord, AttemptStatus, HeldAttempt, NewAttempt, WorkflowError } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { clampLimit, fromJson, iso, isoOrUndefined, jsonParam, withOptional } from './values.ts';
 import { cutoffSql, type Cutoff } from './cutoff.ts';
@@ -29,8 +29,8 @@ function toAttempt(row: Row): AttemptRecord {
 export async function insertAttempts(db: Queryable, attempts: readonly NewAttempt[]): Promise<void> {
   if (attempts.length === 0) return;
   await db.query(
-    `INSERT INTO task_attempts (id, run_id, effect_id, kind, reference, payload)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[])`,
+    `INSERT INTO task_attempts (id, run_id, effect_id, kind, reference, payload, status)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[])`,
     [
       attempts.map((a) => a.id),
       attempts.map((a) => a.runId),
@@ -38,6 +38,7 @@ export async function insertAttempts(db: Queryable, attempts: readonly NewAttemp
       attempts.map((a) => a.kind),
       attempts.map((a) => a.reference),
       attempts.map((a) => JSON.stringify(a.payload ?? null)),
+      attempts.map((a): AttemptStatus => (a.held ? 'held' : 'scheduled')),
     ],
   );
 }
@@ -66,14 +67,45 @@ export async function completeAttempts(db: Queryable, outcomes: readonly Attempt
   return rows.map((row) => row.id);
 }
 
-export async function cancelAttempts(db: Queryable, ids: readonly string[]): Promise<{ id: string; kind: AttemptKind }[]> {
+/** Scheduled and held attempts among the ids become cancelled; `held` says which were never dispatched. */
+export async function cancelAttempts(db: Queryable, ids: readonly string[]): Promise<{ id: string; kind: AttemptKind; held: boolean }[]> {
   if (ids.length === 0) return [];
-  const rows = await db.query<{ id: string; kind: AttemptKind }>(
-    `UPDATE task_attempts SET status = 'cancelled', finished_at = ${now}
-     WHERE id = ANY($1::text[]) AND status = 'scheduled' RETURNING id, kind`,
+  const rows = await db.query<{ id: string; kind: AttemptKind; was: string }>(
+    `UPDATE task_attempts a SET status = 'cancelled', finished_at = ${now}
+     FROM (SELECT id, status FROM task_attempts WHERE id = ANY($1::text[]) AND status IN ('scheduled', 'held') FOR UPDATE) o
+     WHERE a.id = ANY($1::text[]) AND a.id = o.id AND a.status IN ('scheduled', 'held') RETURNING a.id, a.kind, o.status AS was`,
     [ids],
   );
-  return rows.map((row) => ({ id: row.id, kind: row.kind }));
+  return rows.map((row) => ({ id: row.id, kind: row.kind, held: row.was === 'held' }));
+}
+
+/** Held attempts of the runs, in effect order per run ("e2" before "e10"). */
+export async function heldAttempts(db: Queryable, runIds: readonly string[]): Promise<HeldAttempt[]> {
+  if (runIds.length === 0) return [];
+  const rows = await db.query(
+    `SELECT id, run_id, effect_id, kind, reference, payload FROM task_attempts
+     WHERE run_id = ANY($1::text[]) AND status = 'held' ORDER BY run_id, length(effect_id), effect_id`,
+    [runIds],
+  );
+  return rows.map((row) => ({ id: row.id as string, runId: row.run_id as string, effectId: row.effect_id as string, kind: row.kind as AttemptKind, reference: row.reference as string, payload: fromJson(row.payload) ?? null }));
+}
+
+/** Held attempts become scheduled, handed to the transport now, with the payload sent. */
+export async function releaseAttempts(db: Queryable, attempts: readonly { id: string; payload: unknown }[]): Promise<string[]> {
+  if (attempts.length === 0) return [];
+  const rows = await db.query<{ id: string }>(
+    `UPDATE task_attempts a SET status = 'scheduled', payload = u.payload, dispatched_at = ${now}
+     FROM unnest($1::text[], $2::text[]::json[]) AS u(id, payload)
+     WHERE a.id = ANY($1::text[]) AND a.id = u.id AND a.status = 'held'
+     RETURNING a.id`,
+    [attempts.map((a) => a.id), attempts.map((a) => JSON.stringify(a.payload ?? null))],
+  );
+  return rows.map((row) => row.id);
+}
+
+export async function cancelHeldAttempts(db: Queryable, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  await db.query(`UPDATE task_attempts SET status = 'cancelled', finished_at = ${now} WHERE run_id = ANY($1::text[]) AND status = 'held'`, [runIds]);
 }
 
 export async function listAttempts(db: Queryable, runId: string): Promise<AttemptRecord[]> {
@@ -106,13 +138,14 @@ export async function claimStaleAttempts(db: Queryable, kind: AttemptKind, cutof
   return rows.map(toAttempt);
 }
 
-/** Cancels every scheduled attempt of the runs; returns them. */
-export async function cancelAttemptsOfRuns(db: Queryable, runIds: readonly string[]): Promise<{ id: string; runId: string; effectId: string; kind: AttemptKind }[]> {
+/** Cancels every scheduled or held attempt of the runs; returns them (`held`: never dispatched). */
+export async function cancelAttemptsOfRuns(db: Queryable, runIds: readonly string[]): Promise<{ id: string; runId: string; effectId: string; kind: AttemptKind; held: boolean }[]> {
   if (runIds.length === 0) return [];
   const rows = await db.query(
-    `UPDATE task_attempts SET status = 'cancelled', finished_at = ${now}
-     WHERE run_id = ANY($1::text[]) AND status = 'scheduled' RETURNING id, run_id, effect_id, kind`,
+    `UPDATE task_attempts a SET status = 'cancelled', finished_at = ${now}
+     FROM (SELECT id, status FROM task_attempts WHERE run_id = ANY($1::text[]) AND status IN ('scheduled', 'held') FOR UPDATE) o
+     WHERE a.run_id = ANY($1::text[]) AND a.id = o.id AND a.status IN ('scheduled', 'held') RETURNING a.id, a.run_id, a.effect_id, a.kind, o.status AS was`,
     [runIds],
   );
-  return rows.map((row) => ({ id: row.id as string, runId: row.run_id as string, effectId: row.effect_id as string, kind: row.kind as AttemptKind }));
+  return rows.map((row) => ({ id: row.id as string, runId: row.run_id as string, effectId: row.effect_id as string, kind: row.kind as AttemptKind, held: row.was === 'held' }));
 }

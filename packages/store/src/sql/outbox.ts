@@ -39,6 +39,25 @@ export async function takeOutbox(db: Queryable, ids: readonly string[]): Promise
   return rows.map((row) => row.id);
 }
 
+/**
+ * Suspend and resume requests are applied in the order they were made: before the rows `ids`
+ * (suspend / resume messages being applied, their runs locked) are taken, the older suspend /
+ * resume rows of the same runs still waiting are deleted — superseded, so a runner that reaches
+ * them later drops them as applied. Order: the row's transaction time (one clock, the database's),
+ * then its time-ordered id. Returns the ids deleted.
+ */
+export async function dropSupersededControls(db: Queryable, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<{ id: string }>(
+    `DELETE FROM outbox o USING outbox me
+     WHERE me.id = ANY($1::text[]) AND o.run_id = me.run_id AND o.kind = 'runner' AND o.id <> me.id
+       AND o.body ->> 'type' IN ('suspend', 'resume') AND (o.created_at, o.id) < (me.created_at, me.id)
+     RETURNING o.id`,
+    [ids],
+  );
+  return [...new Set(rows.map((row) => row.id))];
+}
+
 export async function deleteOutbox(db: Queryable, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await db.query('DELETE FROM outbox WHERE id = ANY($1::text[])', [ids]);

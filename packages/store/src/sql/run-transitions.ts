@@ -54,7 +54,7 @@ export function collapseUpdates(updates: readonly RunUpdate[]): RunUpdate[] {
 // `r.id = ANY($1)`: rows are fetched by primary key, never by a scan of runs (see completeAttempts).
 const SAVE_RUNS_SQL = `UPDATE runs r SET
     status = u.status,
-    state = u.state,
+    state = coalesce(u.state, r.state),
     output = u.output,
     error = u.error,
     event_seq = u.event_seq,
@@ -78,7 +78,7 @@ export async function saveRuns(db: Queryable, updates: readonly RunUpdate[]): Pr
   await db.query(SAVE_RUNS_SQL, [
     rows.map((u) => u.id),
     rows.map((u) => u.status),
-    rows.map((u) => JSON.stringify(u.state)),
+    rows.map((u) => (u.state === undefined ? null : JSON.stringify(u.state))),
     rows.map((u) => jsonParam(u.output)),
     rows.map((u) => jsonParam(u.error)),
     rows.map((u) => u.eventSeq),

@@ -6,7 +6,7 @@ import { clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, 
 import { cutoffSql, type Cutoff } from './cutoff.ts';
 
 export const COLUMNS = `id, definition_id, namespace, name, version, status, input, output, error, idempotency_key,
-  parent_run_id, parent_effect_id, usage, trigger, schedule_id, created_at, started_at, ended_at, updated_at`;
+  parent_run_id, parent_effect_id, usage, trigger, schedule_id, rerun_of, created_at, started_at, ended_at, updated_at`;
 
 export function toRun(row: Row): RunRecord {
   const run: RunRecord = {
@@ -28,6 +28,7 @@ export function toRun(row: Row): RunRecord {
   withOptional(run, 'usage', fromJson(row.usage) as Record<string, unknown> | undefined);
   withOptional(run, 'trigger', fromJson(row.trigger) as RunTrigger | undefined);
   withOptional(run, 'scheduleId', textOrUndefined(row.schedule_id));
+  withOptional(run, 'rerunOf', textOrUndefined(row.rerun_of));
   withOptional(run, 'startedAt', isoOrUndefined(row.started_at));
   withOptional(run, 'endedAt', isoOrUndefined(row.ended_at));
   return run;
@@ -47,11 +48,12 @@ function runColumns(runs: readonly NewRun[]): unknown[] {
     runs.map((r) => r.parentEffectId ?? null),
     runs.map((r) => (r.trigger === undefined ? null : JSON.stringify(r.trigger))),
     runs.map((r) => r.scheduleId ?? null),
+    runs.map((r) => r.rerunOf ?? null),
   ];
 }
 
-const INSERT_RUNS = `INSERT INTO runs (id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[], $10::text[]::json[], $11::text[])`;
+const INSERT_RUNS = `INSERT INTO runs (id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id, rerun_of)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[], $10::text[]::json[], $11::text[], $12::text[])`;
 
 /** Child runs created inside a runner transaction. A duplicate id or idempotency key is an error. */
 export async function insertRuns(db: Queryable, runs: readonly NewRun[]): Promise<void> {
@@ -102,6 +104,7 @@ export function runFilters(query: RunListQuery, params: unknown[]): string[] {
   if (query.name !== undefined) where.push(`name = $${params.push(query.name)}`);
   if (query.scheduleId !== undefined) where.push(`schedule_id = $${params.push(query.scheduleId)}`);
   if (query.parentRunId !== undefined) where.push(`parent_run_id = $${params.push(query.parentRunId)}`);
+  if (query.rerunOf !== undefined) where.push(`rerun_of = $${params.push(query.rerunOf)}`);
   if (query.cursor !== undefined) {
     const [createdAt, id] = decodeRunCursor(query.cursor);
     where.push(`(created_at, id) < ($${params.push(createdAt)}::timestamptz, $${params.push(id)})`);
@@ -132,11 +135,12 @@ export async function listRuns(db: Queryable, query: RunListQuery): Promise<Page
  */
 export async function claimPendingRuns(db: Queryable, cutoff: Cutoff, limit: number): Promise<string[]> {
   const where = cutoffSql('updated_at', cutoff, 1);
+  // RETURNING comes in physical order: the claim is sorted again by the time it was last touched.
   const rows = await db.query<{ id: string }>(
-    `UPDATE runs r SET updated_at = date_trunc('milliseconds', now())
-     WHERE r.id IN (SELECT id FROM runs WHERE status = 'pending' AND ${where.sql} ORDER BY updated_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-       AND r.status = 'pending'
-     RETURNING r.id`,
+    `WITH due AS (SELECT id, updated_at FROM runs WHERE status = 'pending' AND ${where.sql} ORDER BY updated_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),
+     claimed AS (UPDATE runs r SET updated_at = date_trunc('milliseconds', now()) FROM due
+                 WHERE r.id = due.id AND r.status = 'pending' RETURNING r.id, due.updated_at AS touched)
+     SELECT id FROM claimed ORDER BY touched, id`,
     [where.param, clampLimit(limit)],
   );
   return rows.map((row) => row.id);
@@ -154,4 +158,14 @@ export async function countTreeRuns(db: Queryable, roots: readonly string[]): Pr
     [roots],
   );
   return new Map(rows.map((row) => [row.root, Number(row.n)]));
+}
+
+/** Child runs of the runs that have not ended. */
+export async function liveChildRuns(db: Queryable, runIds: readonly string[]): Promise<{ id: string; parentRunId: string }[]> {
+  if (runIds.length === 0) return [];
+  const rows = await db.query<{ id: string; parent_run_id: string }>(
+    `SELECT id, parent_run_id FROM runs WHERE parent_run_id = ANY($1::text[]) AND status NOT IN ('completed', 'faulted', 'cancelled') ORDER BY id`,
+    [runIds],
+  );
+  return rows.map((row) => ({ id: row.id, parentRunId: row.parent_run_id }));
 }

@@ -90,7 +90,7 @@ export async function liveRunsOf(db: Queryable, scheduleIds: readonly string[]):
   const live = new Map<string, string[]>();
   if (scheduleIds.length === 0) return live;
   const rows = await db.query<{ schedule_id: string; id: string }>(
-    `SELECT schedule_id, id FROM runs WHERE schedule_id = ANY($1::text[]) AND status IN ('pending', 'running', 'waiting') ORDER BY created_at, id`,
+    `SELECT schedule_id, id FROM runs WHERE schedule_id = ANY($1::text[]) AND status IN ('pending', 'running', 'waiting', 'suspended') ORDER BY created_at, id`,
     [scheduleIds],
   );
   for (const row of rows) (live.get(row.schedule_id) ?? live.set(row.schedule_id, []).get(row.schedule_id)!).push(row.id);

@@ -99,8 +99,8 @@ export function outboxConformance(h: StoreHarness): void {
       }
       const released = await store.transaction((tx) => tx.releaseRuns([runId!]));
       expect(released.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
-        { id: `${runId}:e1`, runId, effectId: 'e1', kind: 'http' },
-        { id: `${runId}:e2`, runId, effectId: 'e2', kind: 'workflow' },
+        { id: `${runId}:e1`, runId, effectId: 'e1', kind: 'http', held: false },
+        { id: `${runId}:e2`, runId, effectId: 'e2', kind: 'workflow', held: false },
       ]);
       const status = async (id: string) => (await store.listAttempts(id)).map((a) => a.status);
       expect(await status(runId!)).toEqual(['cancelled', 'cancelled', 'completed']);

@@ -136,7 +136,7 @@ export function runnerTxConformance(h: StoreHarness): void {
       );
       expect(first.sort()).toEqual([e1, e2].sort());
       expect(await store.transaction((tx) => tx.completeAttempts([{ id: e1, status: 'failed', error }]))).toEqual([]);
-      expect(await store.transaction((tx) => tx.cancelAttempts([e1, e3]))).toEqual([{ id: e3, kind: 'http' }]);
+      expect(await store.transaction((tx) => tx.cancelAttempts([e1, e3]))).toEqual([{ id: e3, kind: 'http', held: false }]);
       expect(await store.transaction((tx) => tx.cancelAttempts([e3]))).toEqual([]);
       const byId = new Map((await store.listAttempts(runId!)).map((a) => [a.id, a]));
       expect(byId.get(e1)).toMatchObject({ status: 'completed', result: { body: 'ok' }, payload: { url: 'http://x', n: 'e1' }, kind: 'http' });
