@@ -8,6 +8,7 @@ import {
   TERMINAL_STATUSES,
   type Decision,
   type EventDraft,
+  type HeldAttempt,
   type Input,
   type LockedRun,
   type RunState,
@@ -26,6 +27,7 @@ import { applyEffects, depthOf, emptyWrites, rootOf, write, type Writes } from '
 import { dedupe } from './dedupe.ts';
 import { emptyRelay, relayRow, runnerRows, type Relay } from './outbox.ts';
 import { matchingListens } from './route-event.ts';
+import { cascadeReason, controlEvent, releaseHeld, type Control } from './suspension.ts';
 
 export { childRunId } from './effects.ts';
 
@@ -81,8 +83,8 @@ export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessa
   }
 }
 
-/** One thing to do to a run: decide on an input, append events without a decision, or fault it. */
-type Step = { input: Input; trigger?: RunTrigger } | { append: EventDraft[] } | { fault: WorkflowError };
+/** One thing to do to a run: decide on an input, append events without a decision, fault, suspend or resume it. */
+type Step = { input: Input; trigger?: RunTrigger } | { append: EventDraft[] } | { fault: WorkflowError } | Control;
 
 async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], faults: readonly EngineFault[], startInputs: Map<string, StartInput>): Promise<BatchOutcome> {
   const steps = new Map<string, Step[]>();
@@ -101,6 +103,7 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
     const message = fresh.get(m);
     if (message === undefined || message.type === 'approval.deadline') continue;
     if (message.type === 'events') stepsOf(m.runId).push({ append: message.events });
+    else if (message.type === 'suspend' || message.type === 'resume') stepsOf(m.runId).push({ control: message.type, ...(message.reason !== undefined && { reason: message.reason }) });
     else {
       if (message.type === 'result' && message.events) stepsOf(m.runId).push({ append: message.events });
       const trigger = message.type === 'start' ? startInputs.get(m.runId)?.trigger : undefined;
@@ -114,12 +117,17 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
 
   const outcome: BatchOutcome = { relay: emptyRelay(), finished: [], started: [], transitions: 0 };
   const writes = emptyWrites();
+  // What suspended runs resumed in this batch held, to dispatch.
+  const resuming = locked.filter((run) => run.status === 'suspended' && steps.get(run.id)!.some((s) => 'control' in s && s.control === 'resume'));
+  const held = groupByRun(resuming.length > 0 ? await tx.heldAttempts(resuming.map((run) => run.id)) : []);
   // Runs that may start children: how many runs their trees hold already (runsPerTree).
   const spawning = deciding.filter((run) => {
     const cached = deps.definitions.peek(run.definitionId);
     return 'spawns' in cached && cached.spawns;
   });
-  if (spawning.length > 0) writes.treeRuns = await tx.countTreeRuns([...new Set(spawning.map((run) => rootOf(run.id)))]);
+  const releasingChildren = resuming.filter((run) => held.get(run.id)?.some((a) => a.kind === 'workflow'));
+  const roots = new Set([...spawning, ...releasingChildren].map((run) => rootOf(run.id)));
+  if (roots.size > 0) writes.treeRuns = await tx.countTreeRuns([...roots]);
   const deadlines = await applyApprovalDeadlines(tx, messages.filter((m) => fresh.has(m)), deps.clock());
   writes.runner.push(...deadlines.runnerMessages);
   // The batch's decisions share one time budget: once it is spent, each further decision yields
@@ -131,13 +139,19 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   for (const run of locked) {
     const limits = limitsOf(run.namespace);
     const left = Math.max(1, BATCH_DECISION_MS - (monotonic() - batchStart));
-    advanceRun(deps, run, steps.get(run.id)!, writes, outcome, left < limits.decisionMs ? { ...limits, decisionMs: left } : limits);
+    advanceRun(deps, run, steps.get(run.id)!, held.get(run.id) ?? [], writes, outcome, left < limits.decisionMs ? { ...limits, decisionMs: left } : limits);
     if (monotonic() - lastTurn > EVENT_LOOP_TURN_MS) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       lastTurn = monotonic();
     }
   }
   await write(tx, writes);
+  if (writes.cascade.length > 0) {
+    const children = await tx.liveChildRuns([...new Set(writes.cascade.map((c) => c.parentRunId))]);
+    for (const { type, parentRunId, reason } of writes.cascade) {
+      for (const child of children) if (child.parentRunId === parentRunId) writes.runner.push({ type, runId: child.id, reason });
+    }
+  }
   for (const { namespace, event } of writes.emitted) {
     for (const listen of matchingListens(await tx.listensForType(event.type, namespace), event)) {
       writes.runner.push({ type: 'event', runId: listen.runId, listenId: listen.listenId, event });
@@ -145,8 +159,8 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   }
   outcome.relay.tasks = [...writes.tasks, ...deadlines.tasks];
   outcome.relay.events = writes.events;
-  const liveAttempts = new Set(writes.tasks.map((t) => t.attemptId));
-  const relayed = relayRow(outcome.relay, writes.attempts.filter((a) => liveAttempts.has(a.id)).map((a) => a.id), deadlines.tasks);
+  // The attempts dispatched: new ones, and held ones a resume released (none cancelled meanwhile).
+  const relayed = relayRow(outcome.relay, writes.tasks.map((t) => t.attemptId), deadlines.tasks);
   const rows = runnerRows(writes.runner, outcome.relay);
   if (relayed) rows.push(relayed);
   if (rows.length > 0) await tx.insertOutbox(rows);
@@ -176,7 +190,7 @@ async function loadStartInputs(deps: ApplyDeps, messages: readonly RunnerMessage
   return inputs;
 }
 
-function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' }>, startInputs: Map<string, StartInput>): Input {
+function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' }>, startInputs: Map<string, StartInput>): Input {
   switch (message.type) {
     case 'start':
       return { type: 'start', input: startInputs.get(message.runId)?.input ?? null };
@@ -199,16 +213,20 @@ function effectIdOf(attemptId: string): string {
   return attemptId.slice(attemptId.lastIndexOf(':') + 1);
 }
 
-function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writes, outcome: BatchOutcome, limits: Limits): void {
+function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readonly HeldAttempt[], writes: Writes, outcome: BatchOutcome, limits: Limits): void {
   const now = deps.clock();
   let state = run.state;
   let seq = run.eventSeq;
   let changed = false;
+  // Suspension is the row's status, not the interpreter's: its state keeps the phase it decided.
+  let suspended = run.status === 'suspended';
+  let wasSuspended = suspended;
   const usage: Record<string, number> = {};
   const append = (type: string, data: unknown, key?: string) => {
     seq += 1;
     writes.events.push({ runId: run.id, seq, id: `${run.id}.${seq}`, type, time: new Date(now).toISOString(), data, namespace: run.namespace, name: run.name, version: run.version, ...(key !== undefined && { key }) });
   };
+  const logFull = () => limitError('eventsPerRun', limits.eventsPerRun, `the run's log holds ${seq.toLocaleString('en-US')} events`, '/', run.namespace);
   const queue = [...steps];
   while (queue.length > 0) {
     const step = queue.shift()!;
@@ -217,10 +235,7 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writ
       // events limit; a run still going that reaches it is faulted with the limit's error.
       for (const draft of step.append) {
         if (seq >= limits.eventsPerRun) {
-          if (!TERMINAL_STATUSES.has(state?.status ?? run.status)) {
-            const error = limitError('eventsPerRun', limits.eventsPerRun, `the run's log holds ${seq.toLocaleString('en-US')} events`, '/', run.namespace);
-            queue.unshift({ fault: error });
-          }
+          if (!TERMINAL_STATUSES.has(state?.status ?? run.status)) queue.unshift({ fault: logFull() });
           break;
         }
         append(draft.type, draft.data, draft.key);
@@ -228,12 +243,32 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writ
       continue;
     }
     if (TERMINAL_STATUSES.has(state?.status ?? run.status)) continue;
+    if ('control' in step) {
+      // Idempotent by status: suspending a suspended run, resuming a running one, change nothing.
+      if (suspended === (step.control === 'suspend')) continue;
+      if (seq >= limits.eventsPerRun) {
+        queue.unshift({ fault: logFull() });
+        continue;
+      }
+      suspended = step.control === 'suspend';
+      wasSuspended ||= suspended;
+      changed = true;
+      outcome.transitions += 1;
+      const event = controlEvent(run, step, now);
+      append(event.type, event.data);
+      writes.cascade.push({ type: step.control, parentRunId: run.id, reason: cascadeReason(step.control, run.id) });
+      if (step.control === 'resume') for (const failure of releaseHeld(run, held, state, writes, now, limits)) queue.push({ input: failure });
+      continue;
+    }
     let decision: Decision;
     if ('fault' in step) {
       decision = engineFault(run, state, step.fault, now, writes);
     } else {
       const { input } = step;
       if (state && input.type === 'start') continue;
+      // Suspended: a run not started yet is started on resume; an owed continue is sent on resume.
+      if (suspended && !state && input.type === 'start') continue;
+      if (suspended && input.type === 'continue') continue;
       if (!state && input.type !== 'start' && input.type !== 'cancel') continue;
       decision = state || input.type === 'start' ? decideSafely(deps, run, state, input, now, writes, { limits, eventsSoFar: seq }) : cancelBeforeStart(now);
     }
@@ -244,26 +279,41 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], writes: Writ
     // What started the run is part of its workflow.started event (API, schedule, event, parent run).
     const trigger = 'input' in step ? step.trigger : undefined;
     for (const draft of decision.events) append(draft.type, trigger && draft.type === LifecycleTypes.workflowStarted ? { ...(draft.data as object), trigger } : draft.data);
-    for (const failure of applyEffects(deps.definitions, now, run, decision, writes, limits)) queue.push({ input: failure });
+    for (const failure of applyEffects(deps.definitions, now, run, decision, writes, limits, suspended)) queue.push({ input: failure });
   }
-  if (!changed || !state) {
+  if (!changed) {
     if (seq !== run.eventSeq) writes.seqOnly.push({ id: run.id, eventSeq: seq });
     return;
   }
-  const update: RunUpdate = { id: run.id, status: state.status, state, eventSeq: seq };
+  const ended = state !== undefined && TERMINAL_STATUSES.has(state.status);
+  const status = ended || !suspended ? (state?.status ?? 'pending') : 'suspended';
+  const update: RunUpdate = { id: run.id, status, eventSeq: seq, ...(state !== undefined && { state }) };
   if (Object.keys(usage).length > 0) update.usage = usage;
-  if (run.status === 'pending' && state.status !== 'pending') {
+  if (run.state === undefined && state !== undefined) {
     update.startedAt = new Date(now).toISOString();
     outcome.started.push({ runId: run.id, namespace: run.namespace });
   }
-  if (TERMINAL_STATUSES.has(state.status)) {
+  if (ended && state) {
     update.endedAt = new Date(now).toISOString();
     if (state.output !== undefined) update.output = state.output;
     if (state.error !== undefined) update.error = state.error;
     outcome.finished.push({ runId: run.id, namespace: run.namespace, status: state.status });
     if (run.parentRunId && run.parentEffectId) writes.runner.push(resultForParent(run.parentRunId, run.parentEffectId, state));
+    // Ended while suspended (cancelled, a timer's fault…): what it held is never dispatched.
+    if (wasSuspended) writes.dropHeld.push(run.id);
   }
   writes.updates.push(update);
+}
+
+/** Held attempts by run. */
+function groupByRun(attempts: readonly HeldAttempt[]): Map<string, HeldAttempt[]> {
+  const byRun = new Map<string, HeldAttempt[]>();
+  for (const attempt of attempts) {
+    const list = byRun.get(attempt.runId);
+    if (list) list.push(attempt);
+    else byRun.set(attempt.runId, [attempt]);
+  }
+  return byRun;
 }
 
 function decideSafely(deps: ApplyDeps, run: LockedRun, state: RunState | undefined, input: Input, now: number, writes: Writes, budget: { limits: Limits; eventsSoFar: number }): Decision {

@@ -4,7 +4,8 @@
 //   - a task result: only an attempt still `scheduled` takes it (completeAttempts);
 //   - a timer without an outbox row (sent before the outbox existed): the timer row is taken once;
 //   - appended events with a key: a key already in the run's log is not appended again;
-//   - start, cancel, continue, approval deadlines: idempotent by the run's (or approval's) state.
+//   - start, cancel, continue, approval deadlines, suspend, resume: idempotent by the run's (or
+//     approval's) state; of several suspend / resume requests for a run, the latest wins.
 // Runs are locked before this is called, so no other runner applies the same message meanwhile.
 import type { EventDraft, RunnerMessage, RunnerTx } from '@baton/core';
 import { jsonSize, limitError, type Limits } from '@baton/core/interpreter';
@@ -24,6 +25,10 @@ export async function dedupe(tx: RunnerTx, messages: readonly RunnerMessage[], l
   const timers = messages.filter((m): m is Extract<RunnerMessage, { type: 'timer' }> => m.type === 'timer' && m.outboxId === undefined);
   const appended = messages.filter((m): m is Extract<RunnerMessage, { type: 'events' }> => m.type === 'events');
   const keys = [...new Set(appended.flatMap((m) => m.events.flatMap((e) => (e.key === undefined ? [] : [e.key]))))];
+  // Suspend / resume: the latest request wins — older ones still waiting are dropped first (their
+  // rows deleted, so a copy here or at another runner is a duplicate).
+  const controls = messages.flatMap((m) => ((m.type === 'suspend' || m.type === 'resume') && m.outboxId !== undefined ? [m.outboxId] : []));
+  if (controls.length > 0) await tx.dropSupersededControls(controls);
   const [taken, appliedResults, firedTimers, loggedKeys] = await Promise.all([
     outboxIds.length === 0 ? [] : tx.takeOutbox(outboxIds),
     results.length === 0 ? [] : tx.completeAttempts(results.map((m) => (m.status === 'completed' ? { id: m.attemptId, status: 'completed' as const, result: m.output } : { id: m.attemptId, status: 'failed' as const, error: m.error }))),

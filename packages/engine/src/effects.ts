@@ -27,7 +27,7 @@ export function depthOf(runId: string): number {
  * Counts one more run in the tree of `run`, or returns the error of the runsPerTree limit. Depth
  * and runs per run cannot stop a fork of self-calls (2^depth runs); a count per tree can.
  */
-function countTreeRun(run: LockedRun, writes: Writes, limits: Limits, instance: string): WorkflowError | undefined {
+export function countTreeRun(run: LockedRun, writes: Writes, limits: Limits, instance: string): WorkflowError | undefined {
   const root = rootOf(run.id);
   const count = writes.treeRuns.get(root);
   if (count === undefined) return undefined; // counted for runs whose definition may start children
@@ -61,14 +61,25 @@ export interface Writes {
   emitted: { namespace: string; event: CloudEvent }[];
   /** Runs under each top-level run of the batch's runs that may start children (runsPerTree). */
   treeRuns: Map<string, number>;
+  /** Held attempts a resume dispatches (status scheduled, payload as sent). */
+  releaseAttempts: { id: string; payload: unknown }[];
+  /** Runs that ended while suspended: what they still hold is cancelled. */
+  dropHeld: string[];
+  /** `suspend` / `resume` passed on to the live child runs of these runs. */
+  cascade: { type: 'suspend' | 'resume'; parentRunId: string; reason: string }[];
 }
 
 export function emptyWrites(): Writes {
-  return { updates: [], events: [], attempts: [], tasks: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [], approvals: [], seqOnly: [], release: [], runner: [], emitted: [], treeRuns: new Map() };
+  return { updates: [], events: [], attempts: [], tasks: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [], approvals: [], seqOnly: [], release: [], runner: [], emitted: [], treeRuns: new Map(), releaseAttempts: [], dropHeld: [], cascade: [] };
 }
 
-/** Turns a decision's effects into writes; returns inputs to feed back to the run (failed lookups). */
-export function applyEffects(definitions: DefinitionCache, now: number, run: LockedRun, decision: Decision, writes: Writes, limits: Limits): Input[] {
+/**
+ * Turns a decision's effects into writes; returns inputs to feed back to the run (failed lookups).
+ * `hold` (the run is suspended): task attempts are written held — not dispatched, an approval not
+ * opened, a child run not created (its record waits in the attempt's payload) — and a `continue`
+ * is not sent (the state's `yielded` keeps it owed); resuming the run dispatches them (suspension.ts).
+ */
+export function applyEffects(definitions: DefinitionCache, now: number, run: LockedRun, decision: Decision, writes: Writes, limits: Limits, hold = false): Input[] {
   const feedback: Input[] = [];
   for (const effect of decision.effects) {
     const key = `${run.id}:${'id' in effect ? effect.id : ''}`;
@@ -76,13 +87,14 @@ export function applyEffects(definitions: DefinitionCache, now: number, run: Loc
       case 'task': {
         const message: TaskMessage = { attemptId: key, runId: run.id, effectId: effect.id, kind: effect.taskKind, namespace: run.namespace, reference: effect.reference, name: effect.name, payload: effect.payload };
         if (effect.timeoutMs !== undefined) message.timeoutMs = effect.timeoutMs;
-        const invalid = effect.taskKind === 'approval' ? openApproval(run, message, now, writes.approvals) : undefined;
+        // A held approval is checked now (a bad `with:` fails the task at once) and opened on resume.
+        const invalid = effect.taskKind !== 'approval' ? undefined : hold ? openApproval(run, { ...message }, now, []) : openApproval(run, message, now, writes.approvals);
         if (invalid) {
           feedback.push(invalid);
           break;
         }
-        writes.attempts.push({ id: key, runId: run.id, effectId: effect.id, kind: effect.taskKind, reference: effect.reference, payload: message });
-        writes.tasks.push(message);
+        writes.attempts.push({ id: key, runId: run.id, effectId: effect.id, kind: effect.taskKind, reference: effect.reference, payload: message, ...(hold && { held: true }) });
+        if (!hold) writes.tasks.push(message);
         break;
       }
       case 'workflow': {
@@ -98,7 +110,7 @@ export function applyEffects(definitions: DefinitionCache, now: number, run: Loc
           break;
         }
         const id = childRunId(run.id, effect.id);
-        writes.childRuns.push({
+        const child: NewRun = {
           id,
           definitionId: definition.id,
           namespace: definition.namespace,
@@ -108,7 +120,12 @@ export function applyEffects(definitions: DefinitionCache, now: number, run: Loc
           parentRunId: run.id,
           parentEffectId: effect.id,
           trigger: { kind: 'workflow', parentRunId: run.id },
-        });
+        };
+        if (hold) {
+          writes.attempts.push({ id: key, runId: run.id, effectId: effect.id, kind: 'workflow', reference: effect.reference, payload: { childRunId: id, held: child }, held: true });
+          break;
+        }
+        writes.childRuns.push(child);
         writes.attempts.push({ id: key, runId: run.id, effectId: effect.id, kind: 'workflow', reference: effect.reference, payload: { childRunId: id } });
         writes.runner.push({ type: 'start', runId: id });
         break;
@@ -134,7 +151,7 @@ export function applyEffects(definitions: DefinitionCache, now: number, run: Loc
         writes.deleteListens.push(key);
         break;
       case 'continue':
-        writes.runner.push({ type: 'continue', runId: run.id, id: effect.id });
+        if (!hold) writes.runner.push({ type: 'continue', runId: run.id, id: effect.id });
         break;
     }
   }
@@ -149,6 +166,8 @@ export async function write(tx: RunnerTx, w: Writes): Promise<void> {
   if (w.seqOnly.length) await tx.setEventSeqs(w.seqOnly);
   if (w.events.length) await tx.appendEvents(w.events.map(({ runId, seq, id, type, time, data, key }) => ({ runId, seq, id, type, time, data, ...(key !== undefined && { key }) })));
   if (w.attempts.length) await tx.insertAttempts(w.attempts);
+  // Held attempts a resume dispatches, before any cancel of this batch can reach them.
+  if (w.releaseAttempts.length) await tx.releaseAttempts(w.releaseAttempts);
   if (w.approvals.length) await tx.insertApprovals(w.approvals);
   const cancelled = w.cancelAttempts.length ? await tx.cancelAttempts(w.cancelAttempts) : [];
   if (w.timers.length) await tx.insertTimers(w.timers);
@@ -156,6 +175,7 @@ export async function write(tx: RunnerTx, w: Writes): Promise<void> {
   if (w.listens.length) await tx.insertListens(w.listens);
   if (w.deleteListens.length) await tx.deleteListens(w.deleteListens);
   const released = w.release.length ? await tx.releaseRuns(w.release) : [];
+  if (w.dropHeld.length) await tx.cancelHeldAttempts(w.dropHeld);
   const cancelledIds = new Set(cancelled.map((a) => a.id));
   // A task created and cancelled within this batch (a lost fork branch) is never dispatched.
   if (cancelledIds.size > 0 || released.length > 0) {
@@ -163,6 +183,7 @@ export async function write(tx: RunnerTx, w: Writes): Promise<void> {
     w.tasks = w.tasks.filter((t) => !cancelledIds.has(t.attemptId));
   }
   const childOf = (attemptId: string) => childRunId(attemptId.slice(0, attemptId.lastIndexOf(':')), attemptId.slice(attemptId.lastIndexOf(':') + 1));
-  for (const a of cancelled) if (a.kind === 'workflow') w.runner.push({ type: 'cancel', runId: childOf(a.id), reason: 'the parent task was cancelled' });
-  for (const a of released) if (a.kind === 'workflow') w.runner.push({ type: 'cancel', runId: childOf(a.id), reason: 'the parent run ended' });
+  // A held child run was never created: nothing to cancel.
+  for (const a of cancelled) if (a.kind === 'workflow' && !a.held) w.runner.push({ type: 'cancel', runId: childOf(a.id), reason: 'the parent task was cancelled' });
+  for (const a of released) if (a.kind === 'workflow' && !a.held) w.runner.push({ type: 'cancel', runId: childOf(a.id), reason: 'the parent run ended' });
 }

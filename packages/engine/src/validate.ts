@@ -20,6 +20,8 @@ const runnerMessage = z.union([
   z.object({ type: z.literal('result'), runId, outboxId, attemptId: z.string(), status: z.literal('failed'), error: workflowError, events: z.array(eventDraft).min(1).optional() }),
   z.object({ type: z.literal('timer'), runId, outboxId, timerId: z.string() }),
   z.object({ type: z.literal('cancel'), runId, outboxId, reason: z.string().optional() }),
+  z.object({ type: z.literal('suspend'), runId, outboxId, reason: z.string().optional() }),
+  z.object({ type: z.literal('resume'), runId, outboxId, reason: z.string().optional() }),
   z.object({ type: z.literal('event'), runId, outboxId, listenId: z.string(), event: cloudEvent }),
   z.object({ type: z.literal('events'), runId, outboxId, events: z.array(eventDraft).min(1) }),
   z.object({ type: z.literal('approval.deadline'), runId, outboxId, approvalId: z.string(), level: z.number().int().min(0) }),
