@@ -16,6 +16,7 @@ import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerInfoRoutes } from './routes/info.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
+import { registerRunActionRoutes } from './routes/run-actions.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerScheduleRoutes } from './routes/schedules.ts';
 import { registerStreamTokenRoutes } from './routes/stream-tokens.ts';
@@ -97,6 +98,7 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   registerSystemViewRoutes(app, ctx);
   registerWorkflowRoutes(app, ctx);
   registerRunRoutes(app, ctx);
+  registerRunActionRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
   registerKeyRoutes(app, ctx);

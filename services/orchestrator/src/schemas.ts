@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { isStorableText, jsonValueIssue, UNSTORABLE_TEXT_MESSAGE } from './storable.ts';
 
-export const RUN_STATUSES = ['pending', 'running', 'waiting', 'completed', 'faulted', 'cancelled'] as const;
+export const RUN_STATUSES = ['pending', 'running', 'waiting', 'suspended', 'completed', 'faulted', 'cancelled'] as const;
 export const MAX_PAGE_LIMIT = 500;
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_EVENTS_LIMIT = 1000;
@@ -95,6 +95,7 @@ export const RunTriggerSchema = z
     z.object({ kind: z.literal('schedule'), scheduleId: z.string(), tick: z.string().describe('ISO time of the tick'), manual: z.literal(true).optional().describe('started by trigger now') }),
     z.object({ kind: z.literal('event'), scheduleId: z.string(), eventId: z.string(), source: z.string(), eventIds: z.array(z.string()).optional() }),
     z.object({ kind: z.literal('workflow'), parentRunId: z.string() }),
+    z.object({ kind: z.literal('rerun'), runId: z.string().describe('the run rerun') }),
   ])
   .describe('what started the run')
   .meta({ id: 'RunTrigger' });
@@ -114,6 +115,7 @@ export const RunSchema = z
     parentRunId: z.string().optional(),
     trigger: RunTriggerSchema.optional(),
     scheduleId: z.string().optional().describe('the schedule whose tick or event started the run'),
+    rerunOf: z.string().optional().describe('the run this one reruns (POST /api/v1/runs/{id}/rerun)'),
     parentEffectId: z.string().optional(),
     usage: z.record(z.string(), z.unknown()).optional(),
     createdAt: z.string(),
@@ -143,6 +145,7 @@ export const ListRunsQuery = z.object({
   name: text().min(1).optional(),
   scheduleId: text().min(1).max(200).optional(),
   parentRunId: text().min(1).max(200).optional().describe('child runs of this run'),
+  rerunOf: text().min(1).max(200).optional().describe('reruns of this run'),
   q: z
     .string()
     .trim()
@@ -158,6 +161,18 @@ export const ListRunsQuery = z.object({
 export const RunParams = z.object({ id: text().min(1) });
 
 export const CancelRunBody = z.object({ reason: text().max(1000).optional() }).strict().optional();
+
+export const SuspendRunBody = z.object({ reason: text().max(1000).optional().describe('kept in the workflow.suspended / resumed event') }).strict().optional();
+
+export const RerunBody = z
+  .object({
+    input: jsonValue().optional().describe("the new run's input (default: the input of the run rerun)"),
+    version: z.enum(['same', 'latest']).optional().describe('the version of the run rerun (same, the default) or the highest registered (latest)'),
+    idempotencyKey: text().min(1).max(200).optional().describe('unique per namespace; repeating the same request returns the first rerun'),
+  })
+  .strict()
+  .optional();
+export type RerunBody = z.infer<typeof RerunBody>;
 
 /** The largest seq the store holds (an int4 column). */
 export const MAX_SEQ = 2_147_483_647;

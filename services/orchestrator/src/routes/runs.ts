@@ -1,4 +1,5 @@
-// Runs: start (idempotent, optionally waiting for the outcome), read, list, cancel.
+// Runs: start (idempotent, optionally waiting for the outcome), read, list, cancel; rerun,
+// suspend and resume are in run-actions.ts.
 import type { RunnerMessage, RunRecord } from '@baton/core';
 import { Queues, TERMINAL_STATUSES } from '@baton/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -150,6 +151,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
         name: query.name,
         scheduleId: query.scheduleId,
         parentRunId: query.parentRunId,
+        rerunOf: query.rerunOf,
         search: query.q,
         limit: query.limit,
         cursor: query.cursor,
