@@ -74,7 +74,9 @@ function objectKeys(): FamilyCase[] {
     `1 as $${k} | $${k}`, `[label $${k} | 1, break $${k}]`, `def f($${k}): $${k}; f(7)`, `. as [$${k}] | $${k}`, `1 as $${k} | {$${k}}`]);
   const vars = ['"k" as $y | {$y: 4}', '1 as $y | {$y: 4}', '"k" as $y | {$y}', '"k" as $y | {($y): 5}', '{$__loc__}',
     '1 as $x | "2" as $y | "3" as $z | {$x, as, $y: 4, ($z): 5, if: 6, foo: 7}', '{"a\\(1)": 2, @base64 "k": 3, (1, 2 | tostring): 4}',
-    '. as {as: $kw, "str": $str, ("e" + "x"): $exp} | [$kw, $str, $exp]', '{$__loc__: 1}', '[.[] as $x | {$x: 1}]', '{"a": 1, b: 2, $__loc__, c: 3}'];
+    '. as {as: $kw, "str": $str, ("e" + "x"): $exp} | [$kw, $str, $exp]', '{$__loc__: 1}', '[.[] as $x | {$x: 1}]', '{"a": 1, b: 2, $__loc__, c: 3}',
+    '{(0): 1}', '{([1]): 1}', '{({}): 1}', '{(1 + 1): 1}', '{("a" + "b"): 1}', '. as {(true): $foo} | $foo', '{(-1): 1}', '{(1, 2): 1}',
+    '{non_const: ., (0): 1}', '{(null): 1}'];
   return [...cases('object-keys', programs, [input]), ...cases('object-keys', vars, [{ as: 8, str: 2, ex: 3 }, ['a', 'b']])];
 }
 

@@ -29,11 +29,13 @@ export interface Budget {
   timeoutMs: number;
   maxValueBytes: number;
   vars: Record<string, unknown>;
+  /** What `input`/`inputs` read: the `baton jq` command's further inputs; none in workflows. */
+  inputs: Iterator<unknown> | undefined;
 }
 
 export let budget: Budget = newBudget(1000, {});
 
-export function newBudget(timeoutMs: number, vars: Record<string, unknown>, maxValueBytes = DEFAULT_MAX_VALUE_BYTES): Budget {
+export function newBudget(timeoutMs: number, vars: Record<string, unknown>, maxValueBytes = DEFAULT_MAX_VALUE_BYTES, inputs?: Iterator<unknown>): Budget {
   return {
     steps: 0,
     checkAt: CHECK_EVERY,
@@ -42,6 +44,7 @@ export function newBudget(timeoutMs: number, vars: Record<string, unknown>, maxV
     timeoutMs,
     maxValueBytes,
     vars,
+    inputs,
   };
 }
 

@@ -7,10 +7,11 @@ import { budget, checkSize, MEMBER_BYTES, newBudget, SLOT_BYTES, withBudget } fr
 import type { Node } from './runtime.ts';
 import { setKey } from './values.ts';
 
-/** The bounds of one evaluation. */
+/** The bounds of one evaluation (and the further inputs `input` reads, if any). */
 export interface Limits {
   timeoutMs: number;
   maxValueBytes: number;
+  inputs?: Iterator<unknown>;
 }
 
 export interface NativeProgram {
@@ -147,7 +148,7 @@ function withSafeNumbers(root: unknown): unknown {
 
 function evaluate<T>(limits: Limits, vars: Record<string, unknown> | undefined, fn: () => T): T {
   try {
-    return withBudget(newBudget(limits.timeoutMs, vars ?? NO_VARS, limits.maxValueBytes), fn);
+    return withBudget(newBudget(limits.timeoutMs, vars ?? NO_VARS, limits.maxValueBytes, limits.inputs), fn);
   } catch (e) {
     if (e instanceof RangeError) {
       // Deeper recursion than the JavaScript stack allows: jq keeps its stack on the heap, so

@@ -9,7 +9,7 @@
 //   JqLimitError              -> the evaluation built a value larger than opts.maxValueBytes (default 16 MiB)
 //
 // Everything is synchronous: the interpreter is a pure, synchronous function.
-import { JqCompileError, UnsupportedError } from './errors.ts';
+import { JqCompileError, JqTimeoutError, UnsupportedError } from './errors.ts';
 import { DEFAULT_MAX_VALUE_BYTES } from './budget.ts';
 import { compileNative, type Limits, type NativeProgram } from './engine.ts';
 import { checkWasm, runWasm } from './wasm-fallback.ts';
@@ -30,6 +30,11 @@ export interface JqRunOptions {
    * (about its bytes: 1 per string character, 8 per array element…); default 16 MiB.
    */
   maxValueBytes?: number;
+  /**
+   * The further inputs that `input` and `inputs` read (the `baton jq` command's stdin). A
+   * workflow expression has none: `input` fails with "No more inputs".
+   */
+  inputs?: Iterator<unknown>;
 }
 
 export interface JqProgram {
@@ -65,7 +70,7 @@ function tryNative(src: string): NativeProgram | undefined {
 }
 
 function limitsOf(opts: JqRunOptions | undefined): Limits {
-  return { timeoutMs: opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxValueBytes: opts?.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES };
+  return { timeoutMs: opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxValueBytes: opts?.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, inputs: opts?.inputs };
 }
 
 function nativeProgram(src: string, native: NativeProgram, fallback = true): JqProgram {
@@ -77,7 +82,13 @@ function nativeProgram(src: string, native: NativeProgram, fallback = true): JqP
       return run(limits);
     } catch (error) {
       if (!(error instanceof UnsupportedError) || !fallback) throw error;
-      return onWasm({ ...limits, timeoutMs: Math.max(1, limits.timeoutMs - (Date.now() - started)) });
+      try {
+        return onWasm({ ...limits, timeoutMs: Math.max(1, limits.timeoutMs - (Date.now() - started)) });
+      } catch (wasmError) {
+        // The time limit is the caller's, not what was left of it for the second engine.
+        if (wasmError instanceof JqTimeoutError) throw new JqTimeoutError(limits.timeoutMs);
+        throw wasmError;
+      }
     }
   };
   return {

@@ -1,8 +1,51 @@
 // Object construction `{…}` and destructuring patterns (`$x`, `[…]`, `{…}`), the parts of the
 // grammar that only the parser's terms use.
 import type { Ast, ObjectEntry, Pattern } from './ast.ts';
+import { JqCompileError } from './errors.ts';
 import { lineColumn } from './lexer.ts';
+import { binary } from './operators.ts';
 import { TokenCursor } from './parser-cursor.ts';
+import { describe } from './values.ts';
+
+/** The value of an expression jq folds at compile time (literals, [..], {}, arithmetic on them). */
+function constant(ast: Ast): { value: unknown } | undefined {
+  switch (ast.type) {
+    case 'literal':
+      return { value: ast.value };
+    case 'array': {
+      if (!ast.body) return { value: [] };
+      const items: unknown[] = [];
+      const collect = (a: Ast): boolean => {
+        if (a.type === 'comma') return collect(a.left) && collect(a.right);
+        const c = constant(a);
+        if (c) items.push(c.value);
+        return c !== undefined;
+      };
+      return collect(ast.body) ? { value: items } : undefined;
+    }
+    case 'object':
+      return ast.entries.length === 0 ? { value: {} } : undefined;
+    case 'binary': {
+      const l = constant(ast.left);
+      const r = constant(ast.right);
+      if (!l || !r) return undefined;
+      try {
+        return { value: binary(ast.op, l.value, r.value) };
+      } catch {
+        return undefined;
+      }
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** jq refuses a constant object key that is not a string when it compiles the program. */
+function checkKey(key: Ast): Ast {
+  const c = constant(key);
+  if (c && typeof c.value !== 'string') throw new JqCompileError(`Cannot use ${describe(c.value)} as object key`);
+  return key;
+}
 
 export abstract class StructureParser extends TokenCursor {
   abstract parsePipe(): Ast;
@@ -44,7 +87,7 @@ export abstract class StructureParser extends TokenCursor {
       key = this.parseString(t.text);
     } else if (this.isOp('(')) {
       this.i++;
-      key = this.parsePipe();
+      key = checkKey(this.parsePipe());
       this.expectOp(')');
       this.expectOp(':');
       return { key, value: this.parseObjectValue() };
@@ -118,7 +161,7 @@ export abstract class StructureParser extends TokenCursor {
           key = this.parseString(undefined);
         } else if (this.isOp('(')) {
           this.i++;
-          key = this.parsePipe();
+          key = checkKey(this.parsePipe());
           this.expectOp(')');
         } else {
           return this.fail();

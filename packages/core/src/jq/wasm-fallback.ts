@@ -102,12 +102,34 @@ export function checkWasm(src: string): string | undefined {
     if (result.exitCode === 0) return undefined;
     const error = errorFromJq(result.exitCode, result.stderr);
     if (!(error instanceof JqCompileError)) return undefined;
-    const message = shiftLines(compileMessage(result.stderr));
-    const undefinedVar = UNDEFINED_VARIABLE.exec(message);
-    if (!undefinedVar?.[1]) return message;
-    bound[undefinedVar[1]] = null;
+    const message = compileMessage(result.stderr);
+    const undefinedVar = UNDEFINED_VARIABLE.exec(shiftLines(message));
+    if (undefinedVar?.[1]) {
+      bound[undefinedVar[1]] = null;
+      continue;
+    }
+    return ownMessage(src, bound);
   }
   return undefined;
+}
+
+/**
+ * The compile error of the program as the user wrote it, so that its lines and columns are the
+ * user's (inside the check's wrapper, `.a | map(` would end on a line it does not have). A
+ * program that does not compile never runs; one that compiles only unwrapped (definitions
+ * alone) is valid.
+ */
+function ownMessage(src: string, bound: Record<string, unknown>): string | undefined {
+  let result;
+  try {
+    result = callWasm(src, 'null', ['-n', ...varFlags(bound)], CHECK_TIMEOUT_MS);
+  } catch (e) {
+    if (e instanceof JqTimeoutError) return undefined;
+    throw e;
+  }
+  if (result.exitCode === 0) return undefined;
+  const error = errorFromJq(result.exitCode, result.stderr);
+  return error instanceof JqCompileError ? compileMessage(result.stderr) : undefined;
 }
 
 /** Undoes the one line the check wrapper adds before the program. */

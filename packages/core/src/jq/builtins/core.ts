@@ -322,9 +322,16 @@ function registerMisc(t: Table): void {
   defineFunction(t, 'env', 0, () => envObject());
   defineFunction(t, 'builtins', 0, () => [...t.keys()]);
   defineFunction(t, 'input', 0, () => {
-    throw new JqRuntimeError('No more inputs');
+    const next = budget.inputs?.next();
+    if (!next || next.done) throw new JqRuntimeError('No more inputs');
+    return next.value;
   });
-  t.set('inputs/0', () => valueNode(() => {}));
+  t.set('inputs/0', () => valueNode((_input, _env, emit) => {
+    for (let next = budget.inputs?.next(); next && !next.done; next = budget.inputs?.next()) {
+      tick();
+      emit(next.value);
+    }
+  }));
   t.set('debug/0', () => valueNode((input, _env, emit) => emit(input)));
   t.set('debug/1', () => valueNode((input, _env, emit) => emit(input)));
   t.set('stderr/0', () => valueNode((input, _env, emit) => emit(input)));
