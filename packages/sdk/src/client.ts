@@ -71,6 +71,17 @@ export interface ListRunsQuery extends ListQuery {
   status?: RunStatus | undefined;
   /** The runs one schedule started. */
   scheduleId?: string | undefined;
+  /** The reruns of one run. */
+  rerunOf?: string | undefined;
+}
+
+export interface RerunRequest {
+  /** Default: the input of the run rerun. */
+  input?: unknown;
+  /** `same` (default): the version of the run rerun; `latest`: the highest registered. */
+  version?: 'same' | 'latest' | undefined;
+  /** Unique per namespace: the same rerun again with the same key returns the first one. */
+  idempotencyKey?: string | undefined;
 }
 
 export interface StartRunRequest {
@@ -216,6 +227,31 @@ export class BatonClient {
   async cancelRun(id: string, options: { reason?: string } = {}): Promise<Run> {
     const body = options.reason === undefined ? undefined : { json: { reason: options.reason } };
     return (await this.http.request({ method: 'POST', path: apiPath('runs', id, 'cancel'), body }, RunSchema)).value;
+  }
+
+  /**
+   * Starts a new run of the run's workflow — same version unless `version: 'latest'`, same input
+   * unless `input` — linked to it (`rerunOf`). 201 created, 200 the rerun of this idempotencyKey.
+   */
+  async rerunRun(id: string, request: RerunRequest = {}): Promise<StartRunResult> {
+    const body = dropUndefined({ ...request });
+    const { status, value } = await this.http.request({ method: 'POST', path: apiPath('runs', id, 'rerun'), body: { json: body } }, RunSchema);
+    return { run: value, httpStatus: status };
+  }
+
+  /**
+   * Asks for the run to be suspended: it dispatches nothing new (tasks in flight finish) until
+   * resumed. Asynchronous: answers with the run as it stands; its status becomes `suspended`.
+   */
+  async suspendRun(id: string, options: { reason?: string } = {}): Promise<Run> {
+    const body = options.reason === undefined ? undefined : { json: { reason: options.reason } };
+    return (await this.http.request({ method: 'POST', path: apiPath('runs', id, 'suspend'), body }, RunSchema)).value;
+  }
+
+  /** Asks for a suspended run to be resumed: what it held is dispatched, in order. Asynchronous. */
+  async resumeRun(id: string, options: { reason?: string } = {}): Promise<Run> {
+    const body = options.reason === undefined ? undefined : { json: { reason: options.reason } };
+    return (await this.http.request({ method: 'POST', path: apiPath('runs', id, 'resume'), body }, RunSchema)).value;
   }
 
   // ---- events ---------------------------------------------------------------------------------

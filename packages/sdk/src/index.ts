@@ -1,6 +1,6 @@
 // @baton/sdk: typed client for Baton's REST API. See README.md.
 export { BatonClient } from './client.ts';
-export type { ApplyResult, BatonClientOptions, CreateKeyRequest, DecisionRequest, ListApprovalsQuery, ListQuery, ListRunsQuery, StartRunRequest, StartRunResult, WorkflowFormat } from './client.ts';
+export type { ApplyResult, BatonClientOptions, CreateKeyRequest, DecisionRequest, ListApprovalsQuery, ListQuery, ListRunsQuery, RerunRequest, StartRunRequest, StartRunResult, WorkflowFormat } from './client.ts';
 export { BatonApiError, BatonConnectionError, BatonResponseError } from './errors.ts';
 export { isoDurationFromMs, parseDuration } from './duration.ts';
 export type { FetchLike } from './http.ts';

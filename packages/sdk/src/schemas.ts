@@ -3,7 +3,7 @@
 // client relies on are checked. Types are inferred from these schemas.
 import { z } from 'zod';
 
-export const RUN_STATUSES = ['pending', 'running', 'waiting', 'completed', 'faulted', 'cancelled'] as const;
+export const RUN_STATUSES = ['pending', 'running', 'waiting', 'suspended', 'completed', 'faulted', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 const TERMINAL: ReadonlySet<string> = new Set<RunStatus>(['completed', 'faulted', 'cancelled']);
@@ -70,9 +70,11 @@ export const RunSchema = z.looseObject({
   error: WorkflowErrorSchema.optional(),
   idempotencyKey: z.string().optional(),
   parentRunId: z.string().optional(),
-  /** What started the run: {kind: api | schedule | event | workflow, …}. */
+  /** What started the run: {kind: api | schedule | event | workflow | rerun, …}. */
   trigger: z.looseObject({ kind: z.string() }).optional(),
   scheduleId: z.string().optional(),
+  /** The run this one reruns. */
+  rerunOf: z.string().optional(),
   usage: z.record(z.string(), z.unknown()).optional(),
   createdAt: z.string(),
   startedAt: z.string().optional(),

@@ -65,6 +65,7 @@ export function runDetails(run: Run, now: number, cancelReason?: string): string
     ['duration', runDuration(run, now)],
     ['idempotency key', run.idempotencyKey],
     ['parent run', run.parentRunId],
+    ['rerun of', run.rerunOf],
   ];
   let text = fields
     .filter((f): f is [string, string] => f[1] !== undefined)
