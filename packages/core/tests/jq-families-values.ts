@@ -26,6 +26,15 @@ function uris(): FamilyCase[] {
   return cases('uri', ['.[] | try @urid catch .', '.[] | @uri', '.[] | @uri | @urid', '.[] | try (@urid | @uri) catch .', '@uri "x=\\(.[])"'], [strings]);
 }
 
+function formats(): FamilyCase[] {
+  const values: unknown[] = ["!()<>&'\"\t", 'a b\\c\n', 'é☆👋', '', 'Zm/Ds2Jhcgo=', 'Zm9v', 'YQ', '!!', 'MFRGG===', 'mfrgg', 1.5, null, true,
+    [1, 'a,b', null, true, 'x"y', 'tab\there'], [[1]], [{}], { a: 1 }];
+  // Not @base32 and @base32d: jq's manual has them, jq-wasm 1.8.2 says they are not valid formats.
+  const names = ['text', 'json', 'html', 'uri', 'urid', 'csv', 'tsv', 'sh', 'base64', 'base64d'];
+  const programs = names.flatMap((f) => [`[.[] | try @${f} catch .]`, `[.[] | try @${f} "<\\(.)>" catch .]`]);
+  return cases('formats', programs, [values]);
+}
+
 function entries(): FamilyCase[] {
   const keyNames = ['key', 'k', 'name', 'Name', 'K', 'Key', 'KEY', 'n'];
   const valueNames = ['value', 'v', 'Value', 'V', 'val'];
@@ -136,6 +145,6 @@ function streams(): FamilyCase[] {
 }
 
 export function valueFamilies(): FamilyCase[] {
-  return [...trims(), ...uris(), ...entries(), ...codepoints(), ...dates(), ...joins(), ...numbersFromText(), ...numberFormatting(),
+  return [...trims(), ...uris(), ...formats(), ...entries(), ...codepoints(), ...dates(), ...joins(), ...numbersFromText(), ...numberFormatting(),
     ...modulo(), ...truncation(), ...streams()];
 }

@@ -8,10 +8,10 @@ export function toText(v: unknown): string {
   return typeof v === 'string' ? v : toJson(v);
 }
 
-const HTML: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' };
+const HTML: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' };
 
 function eachScalar(v: unknown, name: string, fn: (x: unknown) => string): string[] {
-  if (!Array.isArray(v)) throw new JqRuntimeError(`${describe(v)} cannot be ${name}-formatted, only an array can be`);
+  if (!Array.isArray(v)) throw new JqRuntimeError(`${describe(v)} cannot be ${name}-formatted, only array`);
   return v.map((x) => {
     if (x !== null && typeof x === 'object') throw new JqRuntimeError(`${describe(x)} is not valid in a csv row`);
     return fn(x);
@@ -56,15 +56,61 @@ function base32Decode(s: string): string {
       bits -= 8;
     }
   }
-  return Buffer.from(bytes).toString('utf8');
+  return decodeUtf8(bytes);
 }
 
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** jq 1.8.2's decoder: stops at the first '=', refuses other characters and a lone last one. */
 function base64Decode(s: string): string {
-  const trimmed = s.replace(/=+$/, '');
-  if (/[^A-Za-z0-9+/]/.test(trimmed) || trimmed.length % 4 === 1) {
-    throw new JqRuntimeError(`${describe(s)} is not valid base64 data`);
+  const bytes: number[] = [];
+  let code = 0;
+  let count = 0;
+  for (const c of s) {
+    if (c === '=') break;
+    const i = BASE64.indexOf(c);
+    if (i < 0) throw new JqRuntimeError(`${describe(s)} is not valid base64 data`);
+    code = (code << 6) | i;
+    if (++count === 4) {
+      bytes.push((code >> 16) & 0xff, (code >> 8) & 0xff, code & 0xff);
+      code = 0;
+      count = 0;
+    }
   }
-  return Buffer.from(trimmed, 'base64').toString('utf8');
+  if (count === 3) bytes.push((code >> 10) & 0xff, (code >> 2) & 0xff);
+  else if (count === 2) bytes.push((code >> 4) & 0xff);
+  else if (count === 1) throw new JqRuntimeError(`${describe(s)} trailing base64 byte found`);
+  return decodeUtf8(bytes);
+}
+
+/** Bytes as a jq string: each invalid UTF-8 sequence (as jq's jvp_utf8_next cuts it) becomes U+FFFD. */
+export function decodeUtf8(bytes: number[]): string {
+  let out = '';
+  for (let i = 0; i < bytes.length;) {
+    const first = bytes[i]!;
+    let length = first < 0x80 ? 1 : first < 0xc2 ? 0 : first < 0xe0 ? 2 : first < 0xf0 ? 3 : first < 0xf5 ? 4 : 0;
+    let cp = -1;
+    if (length === 1) cp = first;
+    else if (length === 0) length = 1;
+    else if (i + length > bytes.length) length = bytes.length - i;
+    else {
+      cp = first & (0xff >> (length + 1));
+      for (let k = 1; k < length; k++) {
+        const b = bytes[i + k]!;
+        if ((b & 0xc0) !== 0x80) {
+          cp = -1;
+          length = k;
+          break;
+        }
+        cp = (cp << 6) | (b & 0x3f);
+      }
+      const min = [0, 0, 0x80, 0x800, 0x10000][length]!;
+      if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) cp = -1;
+    }
+    out += cp < 0 ? '\ufffd' : String.fromCodePoint(cp);
+    i += length;
+  }
+  return out;
 }
 
 const uriUnreserved = /[A-Za-z0-9\-_.~]/;
