@@ -10,6 +10,7 @@ import { agentRunnerOptionsFromEnv, createAgentRunner } from '@baton/agent-runne
 import { createDeadlineSchedule, createHitlWorker, hitlWorkerOptionsFromEnv, loadOrCreateApprovalSecret } from '@baton/hitl-worker';
 import { fanoutConfigFromEnv, generateTokenSecret, startFanout } from '@baton/fanout';
 import { busConfig, createLogger, createMetrics, dataDir, openBus, openServiceContext, openStore, openWorkerContext, storeConfig, type Env, type StoreConfig, type BusConfig } from '@baton/runtime';
+import { shutdownTracing } from '@baton/tracing';
 import { startWorkflowRunner } from '@baton/workflow-runner';
 import { lockDataFolder } from './data-lock.ts';
 import { assertPortsFree, portError, type WantedPort } from './port-check.ts';
@@ -64,6 +65,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
   const stops: Stop[] = [];
   const servers: Stop[] = [];
   try {
+    // Last to stop: the spans of everything stopped before are exported.
+    stops.push(() => shutdownTracing());
     if (storeCfg.kind === 'pglite' && storeCfg.dataDir) {
       const folder = dirname(storeCfg.dataDir);
       mkdirSync(folder, { recursive: true });

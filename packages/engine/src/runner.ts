@@ -20,6 +20,8 @@ import { epochLoop } from './loops/epochs.ts';
 import { sweepLoop } from './loops/sweeper.ts';
 import { timerLoop } from './loops/timers.ts';
 import { scheduleLoop } from './loops/schedules.ts';
+import { createRunTracing } from './tracing.ts';
+import type { Tracer } from '@baton/tracing';
 
 export interface RunnerOptions {
   /** Consumer name on the bus (unique per process); also names this runner in epoch claims. */
@@ -60,6 +62,8 @@ export interface RunnerDeps {
   clock?: () => number;
   /** What a run of a namespace may consume (BATON_LIMITS, see @baton/runtime loadLimits); defaults when absent. */
   limits?: (namespace: string) => Limits;
+  /** Spans of runs, decisions and inline tasks, and the traceparent of task messages (tracing.ts). */
+  tracer?: Tracer;
 }
 
 export interface WorkflowRunner {
@@ -81,9 +85,10 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
     onDecideError: (runId, error) => logger.error({ runId, err: error }, 'interpreter error; run faulted'),
     ...(deps.limits !== undefined && { limits: deps.limits }),
   };
+  const tracing = deps.tracer ? createRunTracing(deps.tracer, deps.store, logger) : undefined;
   const ctx: LoopContext = {
     store: deps.store,
-    bus: deps.bus,
+    bus: tracing ? tracing.wrap(deps.bus) : deps.bus,
     logger,
     metrics: createEngineMetrics(deps.metrics, deps.bus),
     options,
@@ -96,6 +101,7 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
       void tracked.finally(() => background.delete(tracked));
     },
     timerWritten: (fireAt) => timers.written(fireAt),
+    ...(tracing && { tracing }),
   };
   const timers = timerLoop(ctx);
   const loops: Promise<void>[] = [];

@@ -4,10 +4,11 @@ import { mkdirSync } from 'node:fs';
 import type { Bus, Store } from '@baton/core';
 import { createBus } from '@baton/bus';
 import { createStore } from '@baton/store';
+import { startTracing, TracingConfigError, type Tracer } from '@baton/tracing';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { busConfig, storeConfig, type BusConfig, type StoreConfig } from './config.ts';
-import type { Env } from './env.ts';
+import { ConfigError, type Env } from './env.ts';
 import { createLogger, maskSecretsInLogs } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { loadSecretStore } from './secrets.ts';
@@ -20,6 +21,8 @@ export interface WorkerContext {
   metrics: Registry;
   secrets: Record<string, unknown>;
   bus: Bus;
+  /** OpenTelemetry spans of this service (a no-op tracer unless OTEL_EXPORTER_OTLP_ENDPOINT is set; @baton/tracing). */
+  tracer: Tracer;
   /** Dependencies reachable (for /ready). */
   ready: () => Promise<boolean>;
   close: () => Promise<void>;
@@ -56,6 +59,9 @@ export async function openWorkerContext(service: string, env: Env, options: Cont
   const { secrets, warnings } = loadSecretStore(env);
   maskSecretsInLogs(secrets);
   for (const warning of warnings) warnOnce(logger, warning);
+  const tracer = await startTracing(service, env, (message) => warnOnce(logger, message)).catch((error: unknown) => {
+    throw error instanceof TracingConfigError ? new ConfigError(error.message) : error;
+  });
   const bus = options.bus ?? openBus(busConfig(env, options.embedded), logger);
   return {
     service,
@@ -64,9 +70,11 @@ export async function openWorkerContext(service: string, env: Env, options: Cont
     metrics: options.metrics ?? createMetrics(service),
     secrets,
     bus,
+    tracer,
     ready: () => bus.ping(),
     close: async () => {
       if (!options.bus) await bus.close();
+      await tracer.shutdown();
     },
   };
 }

@@ -8,7 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorTypes, type Bus, type RunnerMessage } from '@baton/core';
 import type { Logger } from 'pino';
 import type { Gauge } from 'prom-client';
+import type { Tracer } from '@baton/tracing';
 import { z } from 'zod';
+import { attemptSpan } from './attempt-span.ts';
 import { ResultPublisher } from './result-publisher.ts';
 
 /** What a handler asks the shell to do with its message. */
@@ -26,6 +28,8 @@ export interface TaskContext {
   deliveries: number;
   /** Aborted when the lease was lost or the worker stops after its grace period (see `reason`). */
   signal: AbortSignal;
+  /** The attempt's span as a W3C traceparent, for outgoing requests; absent when tracing is off. */
+  traceparent?: string;
 }
 
 export interface QueueWorkerOptions {
@@ -57,6 +61,8 @@ export interface QueueWorkerSpec<T> {
   onInvalid: 'fail' | 'drop';
   /** Gauge of tasks executing now, if the service exposes one. */
   inFlight?: Gauge;
+  /** Each task message's attempt becomes a span of this tracer (see attempt-span.ts). */
+  tracer?: Tracer;
   /** Before the first consume (e.g. subscribe to a topic) and after the last task (close pools). */
   beforeStart?(): Promise<void>;
   afterStop?(): Promise<void>;
@@ -125,8 +131,11 @@ export function createQueueWorker<T>(bus: Bus, logger: Logger, options: QueueWor
     const task: RunningTask = { controller, startedAt: Date.now(), done: Promise.resolve() };
     tasks.set(messageId, task);
     spec.inFlight?.inc();
-    task.done = runTask(parsed.data, { messageId, deliveries, signal: controller.signal })
+    const span = attemptSpan(spec.tracer, body, deliveries);
+    task.done = runTask(parsed.data, { messageId, deliveries, signal: controller.signal, ...(span.traceparent && { traceparent: span.traceparent }) })
+      .then((outcome) => span.finish(outcome))
       .catch((error: unknown) => {
+        span.finish(controller.signal.aborted ? 'abandon' : error);
         const log = { err: error, messageId, ...namesOf(body) };
         if (controller.signal.aborted) logger.warn({ ...log, reason: String(controller.signal.reason) }, `${spec.name}: task abandoned; left unacked for redelivery`);
         else logger.error(log, `${spec.name}: task crashed; left unacked for redelivery`);
@@ -139,14 +148,16 @@ export function createQueueWorker<T>(bus: Bus, logger: Logger, options: QueueWor
       });
   }
 
-  async function runTask(data: T, context: TaskContext): Promise<void> {
+  async function runTask(data: T, context: TaskContext): Promise<TaskOutcome> {
     const outcome = await spec.handle(data, context);
-    if (outcome === 'abandon') return;
+    if (outcome === 'abandon') return outcome;
     if (outcome === 'ack') {
       // Unacked, the message is redelivered and handled again: at least once, as everywhere.
-      return bus.ack(queue, [context.messageId]).catch((err: unknown) => logger.error({ err, messageId: context.messageId }, `could not ack a ${queue} message; it will be redelivered`));
+      await bus.ack(queue, [context.messageId]).catch((err: unknown) => logger.error({ err, messageId: context.messageId }, `could not ack a ${queue} message; it will be redelivered`));
+      return outcome;
     }
     publisher.push(context.messageId, outcome.result);
+    return outcome;
   }
 
   /** A message the schema refuses: fail its attempt when it names one (and the spec says so), else drop it. */
@@ -218,6 +229,8 @@ export function taskMessageSchema<K extends string, P extends z.ZodType>(kind: K
     name: z.string(),
     payload,
     timeoutMs: z.number().positive().optional(),
+    /** The run's span (W3C traceparent), stamped by the runner when tracing is on. */
+    traceparent: z.string().optional(),
   });
 }
 

@@ -4,6 +4,7 @@
 import { Queues, type Bus, type RunnerMessage, type TaskMessage } from '@baton/core';
 import type { AgentTurnRequest } from '@baton/core/agent';
 import { createQueueWorker, taskMessageSchema, type QueueWorker, type TaskContext, type TaskOutcome } from '@baton/runtime';
+import { serviceTracer } from '@baton/tracing';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
@@ -60,6 +61,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     handle: (task, context) => runTurn(task, context, turnDeps),
     onInvalid: 'fail',
     inFlight: counters.inFlight,
+    tracer: serviceTracer('agent-runner'),
     beforeStart: () => watcher.start(),
     afterStop: () => watcher.stop(),
   });

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queues, type Bus, type EventDraft, type RunnerMessage } from '@baton/core';
 import { ApprovalEventTypes, type ApprovalNotice } from '@baton/engine';
 import { createQueueWorker, type TaskContext, type TaskOutcome } from '@baton/runtime';
+import { serviceTracer } from '@baton/tracing';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { z } from 'zod';
@@ -96,6 +97,7 @@ export function createHitlWorker(deps: HitlWorkerDeps): HitlWorker {
     schema: NoticeMessage,
     handle,
     onInvalid: 'drop',
+    tracer: serviceTracer('hitl-worker'),
   });
 
   async function pollDeadlines(signal: AbortSignal): Promise<void> {

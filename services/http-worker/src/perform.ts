@@ -26,6 +26,8 @@ export interface HttpCallContext {
   signal?: AbortSignal;
   /** The task's own timeout; the smaller of it and options.timeoutMs applies. */
   timeoutMs?: number;
+  /** The attempt's span (W3C trace context), sent as `traceparent` unless the call sets its own. */
+  traceparent?: string;
 }
 
 // One pooled Agent per options object, so every call of a worker shares keep-alive sockets.
@@ -89,6 +91,7 @@ export function describeCall(call: HttpCall): { method: string; uri: string } {
 /** Sends the call (redirects, digest) and turns the response into the output of `call.output`. */
 export async function performCall(call: HttpCall, credentials: Credentials | undefined, ctx: HttpCallContext, signal: AbortSignal, redact: Redactor): Promise<HttpCallOutcome> {
   const first = initialRequest(call.method, withQuery(call.uri, call.query), call.headers, call.body, ctx.attemptId, credentials);
+  if (ctx.traceparent && !Object.keys(first.headers).some((name) => name.toLowerCase() === 'traceparent')) first.headers.traceparent = ctx.traceparent;
   const exchange = await performRequest(agentFor(ctx.options), first, {
     credentials,
     followRedirects: call.redirect,

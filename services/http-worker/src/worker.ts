@@ -3,6 +3,7 @@
 // handler: execute the call, turn its outcome into a result, count and log it.
 import { Queues, type Bus, type RunnerMessage, type TaskMessage } from '@baton/core';
 import { createQueueWorker, taskMessageSchema, type QueueWorker, type TaskContext, type TaskOutcome } from '@baton/runtime';
+import { serviceTracer } from '@baton/tracing';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
@@ -36,6 +37,7 @@ export function createHttpWorker(deps: HttpWorkerDeps): HttpWorker {
     handle,
     onInvalid: 'fail',
     inFlight: metrics.inFlight,
+    tracer: serviceTracer('http-worker'),
     afterStop: () => closeAgent(options),
   });
   return {
@@ -51,7 +53,7 @@ async function runCall(task: TaskMessage, context: TaskContext, deps: Omit<HttpW
   const { options, secrets, metrics } = deps;
   const log = deps.logger.child({ runId: task.runId, attemptId: task.attemptId, task: task.reference });
   const started = performance.now();
-  const outcome = await executeHttpCall(task.payload, { attemptId: task.attemptId, secrets, options, signal: context.signal, ...(task.timeoutMs ? { timeoutMs: task.timeoutMs } : {}) });
+  const outcome = await executeHttpCall(task.payload, { attemptId: task.attemptId, secrets, options, signal: context.signal, ...(task.timeoutMs ? { timeoutMs: task.timeoutMs } : {}), ...(context.traceparent && { traceparent: context.traceparent }) });
   const seconds = (performance.now() - started) / 1000;
   const durationMs = Math.round(seconds * 1000);
   if (context.signal.aborted && !outcome.ok) {

@@ -35,6 +35,7 @@ export async function startWorkflowRunner(ctx: ServiceContext): Promise<Workflow
     runtime: RUNTIME,
     options: runnerOptionsFromEnv(ctx.env),
     limits: loadLimits(ctx.env).limitsFor,
+    tracer: ctx.tracer,
   });
   await runner.start();
   if (retentionMs === undefined) {

@@ -16,6 +16,8 @@ export interface TaskMessage {
   /** The task's evaluated arguments (may contain DeferredExpression objects). */
   payload: unknown;
   timeoutMs?: number;
+  /** The run's span (W3C traceparent), stamped by the runner as it sends the message when tracing is on (@baton/tracing). */
+  traceparent?: string;
 }
 
 /**

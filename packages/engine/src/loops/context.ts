@@ -6,6 +6,7 @@ import type { ApplyDeps, BatchOutcome } from '../apply.ts';
 import type { EngineMetrics } from '../metrics.ts';
 import { relay } from '../outbox.ts';
 import type { RunnerOptions } from '../runner.ts';
+import type { RunTracing } from '../tracing.ts';
 
 export interface LoopContext {
   store: Store;
@@ -21,6 +22,8 @@ export interface LoopContext {
   background(work: Promise<unknown>): void;
   /** Wakes the timer loop when a batch wrote a timer earlier than the one it sleeps for. */
   timerWritten(fireAt: number): void;
+  /** Spans of the runs' decisions (tracing.ts); absent when tracing is off. */
+  tracing?: RunTracing;
 }
 
 /**
@@ -28,6 +31,7 @@ export interface LoopContext {
  * commit stands, and what could not be relayed is in the outbox for the sweeper.
  */
 export async function afterCommit(ctx: LoopContext, outcome: BatchOutcome): Promise<void> {
+  ctx.tracing?.observe(outcome, ctx.clock());
   await relay(ctx.bus, ctx.store, ctx.logger, outcome.relay, (work) => ctx.background(work));
   ctx.metrics.transitions.inc(outcome.transitions);
   for (const s of outcome.started) ctx.metrics.runsStarted.inc({ namespace: s.namespace });
