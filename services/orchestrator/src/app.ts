@@ -18,6 +18,7 @@ import { registerInfoRoutes } from './routes/info.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerRunActionRoutes } from './routes/run-actions.ts';
 import { registerRunRoutes } from './routes/runs.ts';
+import { registerRunTraceRoutes } from './routes/run-trace.ts';
 import { registerScheduleRoutes } from './routes/schedules.ts';
 import { registerStreamTokenRoutes } from './routes/stream-tokens.ts';
 import { registerSystemRoutes } from './routes/system.ts';
@@ -98,6 +99,7 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   registerSystemViewRoutes(app, ctx);
   registerWorkflowRoutes(app, ctx);
   registerRunRoutes(app, ctx);
+  registerRunTraceRoutes(app, ctx);
   registerRunActionRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);

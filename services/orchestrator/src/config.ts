@@ -28,6 +28,8 @@ export interface OrchestratorConfig {
   limits: (namespace: string) => Limits;
   /** Where clients reach the fanout, as GET /api/v1/info tells them (routes/info.ts). */
   stream: StreamEndpoint;
+  /** A trace UI's page of one trace, `{traceId}` standing for the id (BATON_TRACE_URL); the run page links to it. */
+  traceUrl?: string;
 }
 
 /**
@@ -93,6 +95,17 @@ const EnvSchema = z.object({
       }
       return raw.trim().replace(/\/+$/, '');
     }),
+  BATON_TRACE_URL: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      if (!raw.includes('{traceId}') || !isAbsoluteStreamUrl(raw.trim().replaceAll('{traceId}', '0af7651916cd43dd8448eb211c80319c')) || raw.trim().startsWith('ws')) {
+        ctx.addIssue({ code: 'custom', message: `BATON_TRACE_URL must be an http(s) URL with {traceId} where the trace id goes, such as http://jaeger:16686/trace/{traceId}, got "${raw}"` });
+        return z.NEVER;
+      }
+      return raw.trim();
+    }),
 });
 
 function isAbsoluteStreamUrl(text: string): boolean {
@@ -116,6 +129,7 @@ export function orchestratorConfigFromEnv(env: Record<string, string | undefined
     authCacheMs: e.BATON_AUTH_CACHE_MS,
     limits: limitsFromEnv(env),
     stream: { port: e.FANOUT_PORT, ...(e.BATON_STREAM_PUBLIC_URL !== undefined && { publicUrl: e.BATON_STREAM_PUBLIC_URL }) },
+    ...(e.BATON_TRACE_URL !== undefined && { traceUrl: e.BATON_TRACE_URL }),
   };
   const apiKey = secretFromEnv(e.BATON_API_KEY, e.BATON_API_KEY_FILE, 'BATON_API_KEY');
   if (apiKey !== undefined) config.apiKey = apiKey;

@@ -91,7 +91,7 @@ export const RunStatusSchema = z.enum(RUN_STATUSES);
 
 export const RunTriggerSchema = z
   .union([
-    z.object({ kind: z.literal('api') }),
+    z.object({ kind: z.literal('api'), traceparent: z.string().optional().describe("the W3C traceparent the request carried: the run's trace continues it") }),
     z.object({ kind: z.literal('schedule'), scheduleId: z.string(), tick: z.string().describe('ISO time of the tick'), manual: z.literal(true).optional().describe('started by trigger now') }),
     z.object({ kind: z.literal('event'), scheduleId: z.string(), eventId: z.string(), source: z.string(), eventIds: z.array(z.string()).optional() }),
     z.object({ kind: z.literal('workflow'), parentRunId: z.string() }),

@@ -83,7 +83,7 @@ export interface NewRun {
 
 /** What started a run; kept in its record and in its `workflow.started` event. */
 export type RunTrigger =
-  | { kind: 'api' }
+  | { kind: 'api'; /** The W3C traceparent POST /api/v1/runs carried: the run's trace continues it. */ traceparent?: string }
   | { kind: 'schedule'; scheduleId: string; /** ISO time of the tick */ tick: string; /** started by "trigger now" */ manual?: true }
   | { kind: 'event'; scheduleId: string; /** the event that completed the consumption */ eventId: string; source: string; /** all consumed events, when more than one */ eventIds?: string[] }
   | { kind: 'workflow'; parentRunId: string }

@@ -5,6 +5,7 @@ import { Queues, TERMINAL_STATUSES } from '@baton/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import { enqueueDurably } from '@baton/engine';
+import { formatTraceparent, parseTraceparent } from '@baton/tracing';
 import type { ApiContext } from '../app.ts';
 import { assertNamespace, listingNamespace, type Principal } from '../auth.ts';
 import { ApiProblem, ProblemTypes, conflict, notFound } from '../problems.ts';
@@ -50,7 +51,13 @@ function clientGone(reply: FastifyReply): AbortSignal {
   return controller.signal;
 }
 
-async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBody): Promise<{ run: RunRecord; created: boolean }> {
+/** A valid W3C `traceparent` header, normalised; an invalid one is ignored, as the W3C says. */
+function callerTrace(header: string | string[] | undefined): string | undefined {
+  const context = parseTraceparent(Array.isArray(header) ? undefined : header);
+  return context ? formatTraceparent(context) : undefined;
+}
+
+async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBody, traceparent?: string): Promise<{ run: RunRecord; created: boolean }> {
   assertNamespace(principal, body.namespace);
   const definition = await ctx.store.getDefinition(body.namespace, body.name, body.version);
   if (!definition) {
@@ -65,7 +72,8 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
     version: definition.version,
     input,
     ...(body.idempotencyKey !== undefined && { idempotencyKey: body.idempotencyKey }),
-    trigger: { kind: 'api' },
+    // The run's trace continues the caller's (@baton/tracing runTrace): kept with the run.
+    trigger: traceparent === undefined ? { kind: 'api' } : { kind: 'api', traceparent },
   });
   if (!result.created && body.idempotencyKey !== undefined) assertSameRequest(result.run, body, input);
   if (result.created) {
@@ -116,9 +124,9 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
       404: { description: 'no such workflow (or version)' },
       409: { description: 'the idempotencyKey already started a run of another request (other name, version or input); members runId, differs' },
     },
-    handler: async ({ reply, body, principal }) => {
+    handler: async ({ request, reply, body, principal }) => {
       const timeoutMs = waitMs(ctx, body.wait);
-      const { run, created } = await startRun(ctx, principal, body);
+      const { run, created } = await startRun(ctx, principal, body, callerTrace(request.headers.traceparent));
       reply.header('location', `/api/v1/runs/${run.id}`);
       if (timeoutMs === undefined) {
         reply.status(created ? 201 : 200);
