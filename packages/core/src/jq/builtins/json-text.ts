@@ -3,7 +3,7 @@
 // error messages and positions (line and byte column), same depth limit (10,000 open arrays
 // and objects). A loop over the characters with an explicit stack: no recursion.
 import { JqRuntimeError } from '../errors.ts';
-import { tick } from '../budget.ts';
+import { charge } from '../budget.ts';
 import { setKey, type JqObject } from '../values.ts';
 
 const MAX_PARSING_DEPTH = 10_000;
@@ -41,7 +41,6 @@ class Parser {
   value(): unknown {
     if (this.pos === 0 && this.text.charCodeAt(0) === 0xfeff) this.pos = 1; // a byte order mark
     while (this.pos < this.text.length) {
-      tick();
       const c = this.text[this.pos++]!;
       const code = c.charCodeAt(0);
       this.column += code < 0x80 ? 1 : code < 0x800 ? 2 : code >= 0xd800 && code <= 0xdbff ? 4 : code >= 0xdc00 && code <= 0xdfff ? 0 : 3;
@@ -231,8 +230,29 @@ function shown(text: string): string {
   return nul < 0 ? text : text.slice(0, nul);
 }
 
-/** `fromjson`: exactly one value. */
+/**
+ * Standard JSON that JavaScript's parser reads the way jq does: not too deep for jq, and no
+ * \\uD800-\\uDFFF escapes (jq pairs or replaces them). Everything else goes to the scanner.
+ */
+function fastParse(s: string): { value: unknown } | undefined {
+  if (/\\u[dD][89a-fA-F]/.test(s)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+  let open = 0;
+  for (let i = s.indexOf('['); i >= 0 && open <= MAX_PARSING_DEPTH; i = s.indexOf('[', i + 1)) open++;
+  for (let i = s.indexOf('{'); i >= 0 && open <= MAX_PARSING_DEPTH; i = s.indexOf('{', i + 1)) open++;
+  return open <= MAX_PARSING_DEPTH ? { value } : undefined;
+}
+
+/** `fromjson`: exactly one value. Parsing is charged to the evaluation as bulk work. */
 export function parseJsonText(s: string): unknown {
+  charge(s.length);
+  const fast = fastParse(s);
+  if (fast) return fast.value;
   const parser = new Parser(s);
   let message: string;
   try {
@@ -247,8 +267,10 @@ export function parseJsonText(s: string): unknown {
   throw new JqRuntimeError(`${message} (while parsing '${shown(s)}')`);
 }
 
-/** Every JSON value of a stream (`1 [2] {"a":3}`), as jq reads its input. */
+/** Every JSON value of a stream (`1 [2] {"a":3}`), as jq reads its input (outside any evaluation). */
 export function parseJsonStream(text: string): unknown[] {
+  const fast = fastParse(text);
+  if (fast) return [fast.value];
   const parser = new Parser(text);
   const out: unknown[] = [];
   try {
