@@ -13,6 +13,7 @@ import { addProgress, createProgress } from '../progress.js';
 import { addEvents, createTimeline, errorText } from '../timeline.js';
 import { errorState, facts, jsonBlock, loading, statusBadge, toast } from '../ui.js';
 import { RUN_ACTIONS } from './run-actions.js';
+import { traceLink } from './run-trace.js';
 import { runTrigger } from './run-trigger.js';
 import { graphView } from './run-graph.js';
 import { timelineEntry, updateTokens } from './timeline-view.js';
@@ -159,7 +160,7 @@ function runHeader(run, act) {
       'div',
       { class: 'run-title' },
       h('div', {}, h('h1', { tabindex: '-1' }, `${run.namespace}/${run.name}`, h('span', { class: 'version' }, run.version)), h('p', { class: 'mono muted small' }, run.id)),
-      h('div', { class: 'actions run-actions' }, statusBadge(run.status), actions),
+      h('div', { class: 'actions run-actions' }, statusBadge(run.status), actions, traceLink(run)),
     ),
     facts([
       ['Created', formatTimestamp(run.createdAt)],
