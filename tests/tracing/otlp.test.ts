@@ -120,7 +120,7 @@ it('derives the trace of a run started without a traceparent from its id, and ke
   // The task message a worker holds names the run's span: a redelivery after a crash, or a
   // re-dispatch by the sweeper (stamped again from the run id), continues the same trace.
   await expect.poll(async () => (await baton.bus.inspect(Queues.tasks('http'))).consumers.flatMap((c) => c.held).find((m) => (m.body as { runId?: string }).runId === runId)?.body, { timeout: 10_000 }).toMatchObject({ traceparent: trace.traceparent });
-  await expect.poll(() => seen.filter((h) => h.traceparent?.startsWith(`00-${trace.traceId}-`)).length, { timeout: 10_000 }).toBe(1);
+  await expect.poll(() => seen.filter((h) => String(h.traceparent ?? "").startsWith(`00-${trace.traceId}-`)).length, { timeout: 10_000 }).toBe(1);
   // Its decisions are already in that trace, under the run span that will close when it ends.
   await expect.poll(() => spansOfRun(runId).filter((s) => s.name === 'decide tracing/held').map((s) => [s.traceId, s.parentSpanId]), { timeout: 10_000 }).toEqual([[trace.traceId, trace.spanId]]);
   expect((await api('POST', `/api/v1/runs/${runId}/cancel`, {})).status).toBe(202);

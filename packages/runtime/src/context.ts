@@ -8,7 +8,7 @@ import { startTracing, TracingConfigError, type Tracer } from '@baton/tracing';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { busConfig, storeConfig, type BusConfig, type StoreConfig } from './config.ts';
-import { ConfigError, type Env } from './env.ts';
+import { ConfigError, readEnv, type Env } from './env.ts';
 import { createLogger, maskSecretsInLogs } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { loadSecretStore } from './secrets.ts';
@@ -59,7 +59,9 @@ export async function openWorkerContext(service: string, env: Env, options: Cont
   const { secrets, warnings } = loadSecretStore(env);
   maskSecretsInLogs(secrets);
   for (const warning of warnings) warnOnce(logger, warning);
-  const tracer = await startTracing(service, env, (message) => warnOnce(logger, message)).catch((error: unknown) => {
+  // Export headers may hold a collector's credentials: they may come from files (NAME_FILE) too.
+  const tracingEnv = { ...env, OTEL_EXPORTER_OTLP_HEADERS: readEnv(env, 'OTEL_EXPORTER_OTLP_HEADERS'), OTEL_EXPORTER_OTLP_TRACES_HEADERS: readEnv(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') };
+  const tracer = await startTracing(service, tracingEnv, (message) => warnOnce(logger, message)).catch((error: unknown) => {
     throw error instanceof TracingConfigError ? new ConfigError(error.message) : error;
   });
   const bus = options.bus ?? openBus(busConfig(env, options.embedded), logger);
