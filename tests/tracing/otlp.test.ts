@@ -6,7 +6,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { once } from 'node:events';
 import { startEmbedded, type EmbeddedBaton } from '@baton/cli/embedded';
 import { Queues } from '@baton/core';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@baton/testkit';
+import { startFakeOpenAI, startOtlpReceiver, type FakeOpenAI, type OtlpReceiver, type ReceivedSpan } from '@baton/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const KEY = 'bt_tracing_test_admin_key';
@@ -14,6 +14,7 @@ const CALLER = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 let receiver: OtlpReceiver;
+let fake: FakeOpenAI;
 let baton: EmbeddedBaton;
 let target: Server;
 let targetUrl: string;
@@ -22,6 +23,8 @@ let holdNext = false;
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
+  fake = await startFakeOpenAI({ apiKey: 'sk-trace' });
+  fake.setReply(() => ({ content: 'ship it' }));
   target = createServer((req, res) => {
     seen.push(req.headers);
     if (holdNext && req.url === '/hold') return; // never answers: the task stays in flight
@@ -40,6 +43,8 @@ beforeAll(async () => {
       OTEL_BSP_SCHEDULE_DELAY: '100',
       BATON_TRACE_URL: 'http://jaeger.example:16686/trace/{traceId}',
       HTTP_WORKER_TIMEOUT_MS: '2000',
+      OPENAI_API_KEY: 'sk-trace',
+      OPENAI_BASE_URL: fake.url,
     },
     store: { kind: 'pglite' },
     bus: { kind: 'memory' },
@@ -53,7 +58,11 @@ beforeAll(async () => {
     ],
   };
   const held = { document: { dsl: '1.0.0', namespace: 'tracing', name: 'held', version: '1.0.0' }, do: [{ hang: { call: 'http', with: { method: 'get', endpoint: `${targetUrl}/hold` } } }] };
-  for (const doc of [workflow, held]) expect((await api('POST', '/api/v1/workflows', doc)).status).toBe(201);
+  const people = {
+    document: { dsl: '1.0.0', namespace: 'tracing', name: 'people', version: '1.0.0' },
+    do: [{ think: { call: 'agent:1.0.0@default', with: { model: 'test-model', prompt: 'Ship?' } } }, { approve: { call: 'approval:1.0.0@default', with: { title: 'Ship?', approvers: ['ada'] } } }],
+  };
+  for (const doc of [workflow, held, people]) expect((await api('POST', '/api/v1/workflows', doc)).status).toBe(201);
 }, 60_000);
 
 afterAll(async () => {
@@ -61,6 +70,7 @@ afterAll(async () => {
   target?.closeAllConnections();
   target?.close();
   await receiver?.close();
+  await fake?.close();
 });
 
 async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
@@ -131,4 +141,14 @@ it('ignores a traceparent that is not one', async () => {
   const started = await api('POST', '/api/v1/runs', { namespace: 'tracing', name: 'pipeline', input: { n: 2 } }, { traceparent: 'not-a-trace' });
   expect(started.status).toBe(201);
   expect(started.body.trigger).toEqual({ kind: 'api' });
+});
+
+it('records the agent step in the agent-runner and the approval notice in the hitl-worker, in the run\'s trace', async () => {
+  const started = await api('POST', '/api/v1/runs', { namespace: 'tracing', name: 'people', input: {} });
+  expect(started.status).toBe(201);
+  const runId: string = started.body.id;
+  const trace = (await api('GET', `/api/v1/runs/${runId}/trace`)).body;
+  await expect.poll(() => spansOfRun(runId).filter((s) => s.name.startsWith('task ')).map((s) => `${s.name} @${s.service}`).sort(), { timeout: 15_000 }).toEqual(['task approve @hitl-worker', 'task think @agent-runner']);
+  for (const span of spansOfRun(runId)) expect([span.traceId, span.parentSpanId]).toEqual([trace.traceId, trace.spanId]);
+  expect((await api('POST', `/api/v1/runs/${runId}/cancel`, {})).status).toBe(202);
 });
