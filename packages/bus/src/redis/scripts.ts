@@ -4,10 +4,13 @@
  * Every consume and renewal stamps its consumer in a sorted set (score = Redis time in ms), so
  * Bus.inspect can tell a live consumer from a gone one: XINFO CONSUMERS' idle time (before Redis
  * 7.2) moves only when a consumer gets messages, so an idle worker on an empty queue looks dead.
+ * Names unseen for a day are dropped (each restart of a worker brings a new name).
  */
 const SEEN = `
 local now = redis.call('TIME')
-redis.call('ZADD', KEYS[2], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), ARGV[2])`;
+local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZADD', KEYS[2], nowMs, ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', nowMs - 86400000)`;
 
 /**
  * The non-blocking part of consume: reclaim expired leases (XAUTOCLAIM), look up their delivery
