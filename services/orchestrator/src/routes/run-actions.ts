@@ -4,7 +4,7 @@
 //   suspend  recorded in PostgreSQL (the outbox) before the answer, applied by a workflow-runner:
 //   resume   the run's status becomes suspended / what it was, and what it held is dispatched
 import type { RunnerMessage, RunRecord } from '@baton/core';
-import { Queues, TERMINAL_STATUSES } from '@baton/core';
+import { TERMINAL_STATUSES } from '@baton/core';
 import { enqueueDurably } from '@baton/engine';
 import type { FastifyInstance } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
@@ -14,7 +14,7 @@ import { canonicalJson } from '../content-hash.ts';
 import { conflict, notFound } from '../problems.ts';
 import { defineRoute } from '../route-kit.ts';
 import { RerunBody, RunParams, RunSchema, SuspendRunBody } from '../schemas.ts';
-import { loadRun, runView } from './runs.ts';
+import { createAndStart, loadRun, runView } from './runs.ts';
 
 export function registerRunActionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   defineRoute(app, ctx.catalog, {
@@ -87,7 +87,7 @@ async function rerun(ctx: ApiContext, principal: Principal, id: string, body: No
   const definition = latest ? await ctx.store.getDefinition(original.namespace, original.name) : await ctx.store.getDefinitionById(original.definitionId);
   if (!definition) throw notFound(`workflow ${original.namespace}/${original.name}${latest ? '' : ` version ${original.version}`} is no longer registered; register it again with \`baton apply -f FILE\``);
   const input = body.input === undefined ? original.input : body.input;
-  const result = await ctx.store.createRun({
+  const result = await createAndStart(ctx, {
     id: uuidv7(),
     definitionId: definition.id,
     namespace: definition.namespace,
@@ -99,12 +99,6 @@ async function rerun(ctx: ApiContext, principal: Principal, id: string, body: No
     rerunOf: original.id,
   });
   if (!result.created && body.idempotencyKey !== undefined) assertSameRerun(result.run, original, body, input);
-  if (result.created) {
-    // As POST /runs: the pending run is the start's durable record (the runner's sweep re-sends it).
-    const start: RunnerMessage = { type: 'start', runId: result.run.id };
-    await ctx.bus.enqueue(Queues.runner, [start]).catch((error: unknown) => ctx.logger.warn({ err: error, runId: result.run.id }, 'start message not sent; the runner sweep starts the run'));
-    ctx.metrics.runsStarted.inc({ namespace: definition.namespace });
-  }
   return result;
 }
 

@@ -1,6 +1,6 @@
 // Runs: start (idempotent, optionally waiting for the outcome), read, list, cancel; rerun,
 // suspend and resume are in run-actions.ts.
-import type { RunnerMessage, RunRecord } from '@baton/core';
+import type { NewRun, RunnerMessage, RunRecord } from '@baton/core';
 import { Queues, TERMINAL_STATUSES } from '@baton/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
@@ -64,7 +64,7 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
     throw notFound(`no workflow ${body.namespace}/${body.name}${body.version ? ` version ${body.version}` : ''}; register it with \`baton apply -f FILE\` (or POST /api/v1/workflows)`);
   }
   const input = body.input === undefined ? {} : body.input;
-  const result = await ctx.store.createRun({
+  const result = await createAndStart(ctx, {
     id: uuidv7(),
     definitionId: definition.id,
     namespace: definition.namespace,
@@ -76,12 +76,20 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
     trigger: traceparent === undefined ? { kind: 'api' } : { kind: 'api', traceparent },
   });
   if (!result.created && body.idempotencyKey !== undefined) assertSameRequest(result.run, body, input);
+  return result;
+}
+
+/**
+ * Creates a run (idempotent on its key) and, when it is new, sends its start. The pending run is
+ * the start's durable record: if this enqueue fails or is lost (crash, transport down), the
+ * runner's pending-run sweep starts the run. The answer stands.
+ */
+export async function createAndStart(ctx: ApiContext, newRun: NewRun): Promise<{ run: RunRecord; created: boolean }> {
+  const result = await ctx.store.createRun(newRun);
   if (result.created) {
-    // The pending run is the start's durable record: if this enqueue fails or is lost (crash,
-    // transport down), the runner's pending-run sweep starts the run. The answer stands.
     const start: RunnerMessage = { type: 'start', runId: result.run.id };
     await ctx.bus.enqueue(Queues.runner, [start]).catch((error: unknown) => ctx.logger.warn({ err: error, runId: result.run.id }, 'start message not sent; the runner sweep starts the run'));
-    ctx.metrics.runsStarted.inc({ namespace: definition.namespace });
+    ctx.metrics.runsStarted.inc({ namespace: newRun.namespace });
   }
   return result;
 }
