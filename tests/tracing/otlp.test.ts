@@ -92,8 +92,11 @@ it("follows a run in one trace that continues the caller's: run span, decisions,
   const trace = (await api('GET', `/api/v1/runs/${runId}/trace`)).body;
   expect(trace).toMatchObject({ runId, traceId: CALLER_TRACE, parentSpanId: '00f067aa0ba902b7', url: `http://jaeger.example:16686/trace/${CALLER_TRACE}` });
 
-  // The run span comes when the run ends; the batch processor exports within 100 ms.
+  // The run span comes when the run ends; each service's batch processor exports within 100 ms,
+  // each on its own schedule, so the http-worker's task span may arrive after the run's.
+  const taskNames = (): string[] => spansOfRun(runId).filter((s) => s.name.startsWith('task ')).map((s) => `${s.name} @${s.service}`).sort();
   await expect.poll(() => spansOfRun(runId).some((s) => s.name === 'run tracing/pipeline'), { timeout: 10_000 }).toBe(true);
+  await expect.poll(taskNames, { timeout: 10_000 }).toEqual(['task fetch @http-worker', 'task finish @workflow-runner', 'task prepare @workflow-runner']);
   const spans = spansOfRun(runId);
   expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([CALLER_TRACE]));
   expect(receiver.rejected).toEqual([]);

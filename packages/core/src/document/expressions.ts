@@ -47,13 +47,15 @@ export function checkExpressions(document: unknown): Problem[] {
 
 /**
  * jq's message on one line. jq reports a filter that ends too early ('.a +') as an unexpected
- * token on a line after the last one of the source; say what it means instead.
+ * end of file (or token on a line after the last one of the source); say what it means instead.
  */
 export function describeJqError(source: string, message: string): string {
   const first = message.split('\n')[0]!.trim().replace(/:$/, '');
   const position = /^(.*) at <top-level>, line (\d+), column (\d+)$/.exec(first);
   if (!position) return first;
   const [, what, line, column] = position;
+  // The source is an expression, not a file, and its end is the only place the error can be.
+  if (what!.includes('unexpected end of file')) return what!.replace('unexpected end of file', 'unexpected end of the expression');
   if (Number(line) > source.split('\n').length) return `${what!.replace(/unexpected .*$/, 'unexpected end of the expression')}`;
   return `${what} (line ${line}, column ${column})`;
 }
