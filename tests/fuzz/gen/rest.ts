@@ -38,7 +38,7 @@ const PARAM_VALUES: Record<string, string[]> = {
   name: ['hello', 'gate', 'approve', 'parent', 'nope'],
   version: ['1.0.0', '1.0', 'latest', '0.0.0-rc.1+b', '99999999999999999999.0.0'],
   '*': [ref('approval.link'), ref('approval.link.bob'), 'e30.AAAA', `${ref('approval.link')}x`, ref('token')],
-  status: ['pending', 'running', 'waiting', 'completed', 'faulted', 'cancelled', 'approved', 'rejected', 'timed_out'],
+  status: ['pending', 'running', 'waiting', 'suspended', 'completed', 'faulted', 'cancelled', 'approved', 'rejected', 'timed_out'],
   cursor: [cursor('runs', '2026-01-01T00:00:00.000Z', 'x'), cursor('runs', '1', 'x'), cursor('approvals', '2026-01-01T00:00:00.000Z', 'a\u0000b'), cursor('definitions', 'a', '\udc00', 'b'), cursor(), cursor('runs', null, Infinity), '%00', 'AAAA', 'eyJ9'],
   approver: ['alice', 'bob', 'group:finance'],
   runId: [ref('run.approval'), ref('run.done'), '%00'],
