@@ -1,6 +1,7 @@
 // Pure formatting helpers (no DOM): durations, times, statuses, JSON. Unit-tested in tests/web.
 
-export const RUN_STATUSES = ['pending', 'running', 'waiting', 'completed', 'faulted', 'cancelled'];
+/** Every run status, in the order of the runs list's filter; `suspended`: paused by an operator until resumed. */
+export const RUN_STATUSES = ['pending', 'running', 'waiting', 'suspended', 'completed', 'faulted', 'cancelled'];
 const TERMINAL = new Set(['completed', 'faulted', 'cancelled']);
 
 export function isTerminal(status) {

@@ -15,8 +15,9 @@ export function depthOf(ref) {
 
 /**
  * ganttOf(progress, { now, kinds }) → { t0, t1, rows }
- * rows: [{ ref, name, depth, bars: [{ kind: 'run' | 'queued' | 'retry', outcome, start, end, open, attempt, wait? }] }]
+ * rows: [{ ref, name, depth, bars: [{ kind: 'run' | 'queued' | 'retry', outcome, start, end, open, attempt, wait?, replayed? }] }]
  * `wait`: the execution of a wait, listen or approval (time spent waiting by design).
+ * `replayed`: an execution a reset replayed from the run it reset (not executed again).
  * `kinds` maps a reference to its node's kind and summary (wait, listen and approvals draw as waits).
  */
 export function ganttOf(progress, { now = Date.now(), kinds = new Map() } = {}) {
@@ -39,7 +40,7 @@ export function ganttOf(progress, { now = Date.now(), kinds = new Map() } = {}) 
       }
       if (started !== undefined && started > created) bars.push({ kind: 'queued', outcome: 'queued', start: created, end: started, open: false, attempt: i + 1 });
       const outcome = ex.outcome === 'running' || ex.outcome === 'created' ? (waits ? 'waiting' : 'running') : ex.outcome;
-      bars.push({ kind: 'run', outcome, start: started ?? created, end, open, attempt: i + 1, wait: waits });
+      bars.push({ kind: 'run', outcome, start: started ?? created, end, open, attempt: i + 1, wait: waits, ...(ex.replayed ? { replayed: true } : {}) });
       times.push(created, end);
     });
     return { ref, name: task.name, depth: depthOf(ref), kind: kind?.kind, bars, attempts: task.executions.length };

@@ -2,7 +2,9 @@
 // task (created, started, ended, outcome, output or error), the retries of try tasks, the path the
 // run took through the definition, and the input each execution received. The run graph colours
 // its nodes and edges with it; the timeline draws its executions as bars. Unit-tested in
-// tests/web/run-model.test.ts.
+// tests/web/run-model.test.ts. An execution a reset replayed from the run it reset (its events'
+// `replayedFrom`) is marked `replayed`.
+import { replayedFrom } from './run-ops.js';
 
 const TASK = 'io.serverlessworkflow.task.';
 const WORKFLOW = 'io.serverlessworkflow.workflow.';
@@ -51,6 +53,7 @@ export function addProgress(progress, events) {
     const current = task.executions.at(-1);
     if (!current) continue;
     current.events.push(event);
+    if (replayedFrom(data)) current.replayed = true;
     if (phase === 'started') Object.assign(current, { startedAt: event.time, startedSeq: event.seq, outcome: 'running' });
     else if (phase === 'completed') Object.assign(current, { endedAt: event.time, endSeq: event.seq, outcome: 'completed', output: data.output });
     else if (phase === 'faulted') Object.assign(current, { endedAt: event.time, endSeq: event.seq, outcome: 'faulted', error: data.error });

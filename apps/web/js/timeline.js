@@ -1,5 +1,7 @@
 // The run's event log as timeline entries (pure, no DOM). Agent token events of one turn fold into
-// a single entry whose text grows; every other event is one entry. Unit-tested in tests/web.
+// a single entry whose text grows; every other event is one entry. An event whose data has
+// `replayedFrom` (a reset's record of what the run reset did) carries `replayed`. Unit-tested in tests/web.
+import { replayedFrom } from './run-ops.js';
 
 const WF = 'io.serverlessworkflow.workflow.';
 const TASK = 'io.serverlessworkflow.task.';
@@ -30,6 +32,8 @@ export function addEvents(timeline, events) {
       continue;
     }
     const entry = { seq: event.seq, time: event.time, type: event.type, ...describeEvent(event) };
+    const replayed = replayedFrom(event.data);
+    if (replayed) entry.replayed = replayed;
     timeline.entries.push(entry);
     added.push(entry);
   }
@@ -82,6 +86,10 @@ function describeWorkflow(phase, data) {
       return { kind: 'workflow', tone: 'bad', title: 'Run faulted', note: errorText(data.error), detailLabel: 'error', detail: data.error };
     case 'cancelled':
       return { kind: 'workflow', tone: 'warn', title: 'Run cancelled', note: data.reason };
+    case 'suspended':
+      return { kind: 'workflow', tone: 'warn', title: 'Run suspended', note: data.reason ? `reason: ${data.reason}` : 'nothing new is dispatched until it is resumed' };
+    case 'resumed':
+      return { kind: 'workflow', tone: 'info', title: 'Run resumed', note: data.reason ? `reason: ${data.reason}` : undefined };
     default:
       return { kind: 'workflow', tone: 'muted', title: `Run ${phase}`, detail: data };
   }

@@ -14,7 +14,7 @@ const BAR_TEXT = { run: '', queued: 'queued', retry: 'waiting to retry' };
 export function timelineView(ctx) {
   const chart = h('div', { class: 'gantt', role: 'group', 'aria-label': 'Tasks on a time axis' });
   const detail = h('div', { class: 'gantt-detail', hidden: true });
-  const node = h('div', { class: 'timeline-view' }, h('p', { class: 'muted small gantt-help' }, 'One bar per execution of a task, from its start to its end. Hatched: waiting (a wait, a listen, an approval, a retry delay); pale: created but not started yet.'), chart, detail);
+  const node = h('div', { class: 'timeline-view' }, h('p', { class: 'muted small gantt-help' }, 'One bar per execution of a task, from its start to its end. Hatched: waiting (a wait, a listen, an approval, a retry delay); pale: created but not started yet; outlined: replayed by a reset (not executed again).'), chart, detail);
   let kinds = new Map();
   let selected;
 
@@ -30,12 +30,12 @@ export function timelineView(ctx) {
       const label = h('div', { class: 'gantt-label', title: row.ref }, h('span', { class: 'name' }, row.name), row.attempts > 1 && h('span', { class: 'muted small' }, ` ×${row.attempts}`));
       label.style.paddingLeft = `${0.5 + row.depth * 0.9}rem`;
       const bars = row.bars.map((bar) => {
-        const text = `${row.name}${BAR_TEXT[bar.kind] ? ` ${BAR_TEXT[bar.kind]}` : ''} · attempt ${bar.attempt} · ${bar.outcome} · ${formatDuration(bar.end - bar.start)}${bar.open ? ' so far' : ''} · from ${formatTimestamp(new Date(bar.start).toISOString())}`;
+        const text = `${row.name}${BAR_TEXT[bar.kind] ? ` ${BAR_TEXT[bar.kind]}` : ''} · attempt ${bar.attempt} · ${bar.outcome}${bar.replayed ? ' (replayed)' : ''} · ${formatDuration(bar.end - bar.start)}${bar.open ? ' so far' : ''} · from ${formatTimestamp(new Date(bar.start).toISOString())}`;
         const el = h(
           'button',
           {
             type: 'button',
-            class: `gantt-bar kind-${bar.kind} outcome-${bar.outcome}${bar.wait ? ' is-wait' : ''}${bar.open ? ' open' : ''}`,
+            class: `gantt-bar kind-${bar.kind} outcome-${bar.outcome}${bar.wait ? ' is-wait' : ''}${bar.open ? ' open' : ''}${bar.replayed ? ' replayed' : ''}`,
             'data-start': new Date(bar.start).toISOString(),
             'data-end': new Date(bar.end).toISOString(),
             'data-attempt': bar.attempt,

@@ -13,6 +13,7 @@ export function timelineEntry(entry, runId) {
     h('span', { class: `entry-icon tone-${entry.tone}`, 'aria-hidden': 'true' }, ICONS[entry.tone] ?? '•'),
     h('span', { class: 'entry-title' }, entry.title),
     entry.subtitle && h('span', { class: 'entry-sub mono' }, entry.subtitle),
+    entry.replayed && replayedChip(entry.replayed),
     h('span', { class: 'entry-meta' }, time, h('span', { class: 'seq' }, `#${entry.seq}`)),
   );
   const body = [];
@@ -27,6 +28,12 @@ export function timelineEntry(entry, runId) {
     body.push(h('details', { class: 'entry-detail' }, h('summary', {}, entry.detailLabel ?? 'details'), h('pre', { class: 'code' }, h('code', {}, typeof entry.detail === 'string' ? entry.detail : prettyJson(entry.detail)))));
   }
   return h('li', { class: `entry kind-${entry.kind}`, 'data-seq': entry.seq, 'data-type': entry.type }, head, body);
+}
+
+/** "replayed": the result was recorded by the run reset and not executed again. */
+export function replayedChip(replayed) {
+  const from = replayed.runId ? `run ${replayed.runId}` : (replayed.source ?? 'the run reset');
+  return h('span', { class: 'chip replayed', title: `replayed from ${from}: recorded there, not executed again` }, 'replayed');
 }
 
 export function updateTokens(node, entry) {
