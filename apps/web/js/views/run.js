@@ -3,16 +3,19 @@
 // definition with the run's path) and Timeline (tasks on a time axis). The log is read once and
 // followed live (fanout WebSocket, or polling when the fanout is out of reach); every tab draws
 // from the same state, and switching tabs (#/runs/ID/graph) keeps it.
-/* global window, setInterval, clearInterval */
+/* global window, setInterval, clearInterval, setTimeout, clearTimeout */
 import { api, runPath, workflowPath } from '../api.js';
 import { h, mount } from '../dom.js';
 import { formatDuration, formatTimestamp, formatUsage, isTerminal, problemText, runDuration } from '../format.js';
+import { queueInfo, queueText } from '../run-ops.js';
 import { followRun } from '../feed.js';
 import { buildGraph } from '../graph-model.js';
 import { addProgress, createProgress } from '../progress.js';
 import { addEvents, createTimeline, errorText } from '../timeline.js';
 import { errorState, facts, jsonBlock, loading, statusBadge, toast } from '../ui.js';
+import { openActionDialog } from './run-action-dialog.js';
 import { RUN_ACTIONS } from './run-actions.js';
+import { relatedRuns } from './run-lineage.js';
 import { traceLink } from './run-trace.js';
 import { runTrigger } from './run-trigger.js';
 import { graphView } from './run-graph.js';
@@ -51,22 +54,45 @@ export function renderRun(root, id, tabId) {
   let view;
   let tab;
   let stopFeed;
+  let statusWatch;
+  const related = relatedRuns(id);
 
+  const drawHeader = () => mount(header, runHeader(ctx.run, act, related.node));
   const refreshRun = async () => {
     try {
       ctx.run = await api('GET', runPath(id));
-      mount(header, runHeader(ctx.run, act));
+      drawHeader();
       view?.update?.();
     } catch (error) {
       mount(header, errorState(error));
     }
   };
+  /** After a suspend or resume (applied by a runner moments later): read the run until its status moves. */
+  const watchStatus = (before, tries = 20) => {
+    clearTimeout(statusWatch);
+    statusWatch = setTimeout(async () => {
+      await refreshRun();
+      if (ctx.run?.status === before && tries > 1) watchStatus(before, tries - 1);
+    }, 500);
+  };
+  const finish = (action, result) => {
+    toast(action.done(1, result), 'ok');
+    if (action.opensRun && result?.id) {
+      window.location.hash = `#/runs/${encodeURIComponent(result.id)}`;
+      return;
+    }
+    const before = ctx.run.status;
+    ctx.run = result ?? ctx.run;
+    drawHeader();
+    if (action.watchStatus) watchStatus(before);
+  };
   const act = async (action) => {
+    if (action.form) return void openActionDialog(action, ctx, (result) => finish(action, result));
     if (!window.confirm(action.confirm([ctx.run]))) return;
     try {
       ctx.run = (await action.perform(ctx.run)) ?? ctx.run;
       toast(action.done(1));
-      mount(header, runHeader(ctx.run, act));
+      drawHeader();
     } catch (error) {
       toast(problemText(error.problem ?? error), 'bad');
     }
@@ -98,6 +124,7 @@ export function renderRun(root, id, tabId) {
 
   void refreshRun().then(() => {
     if (!ctx.run) return;
+    void related.load();
     showTab(tab?.id);
     stopFeed = followRun(id, 0, {
       onEvents,
@@ -121,6 +148,7 @@ export function renderRun(root, id, tabId) {
   return {
     leave() {
       clearInterval(ticker);
+      clearTimeout(statusWatch);
       view?.destroy?.();
       stopFeed?.();
     },
@@ -151,16 +179,17 @@ function eventsView(ctx) {
   };
 }
 
-function runHeader(run, act) {
+function runHeader(run, act, related) {
   const terminal = isTerminal(run.status);
   const usage = run.usage && Object.keys(run.usage).length > 0 ? run.usage : undefined;
-  const actions = RUN_ACTIONS.filter((a) => a.applies(run)).map((a) => h('button', { class: `button ${a.tone ?? ''}`, 'data-action': a.id, onclick: () => void act(a) }, a.label));
+  const actions = RUN_ACTIONS.filter((a) => a.applies(run)).map((a) => h('button', { class: `button ${a.tone ?? ''}`, 'data-action': a.id, 'aria-haspopup': a.form ? 'dialog' : undefined, onclick: () => void act(a) }, a.label));
+  const queued = queueInfo(run);
   return [
     h(
       'div',
       { class: 'run-title' },
       h('div', {}, h('h1', { tabindex: '-1' }, `${run.namespace}/${run.name}`, h('span', { class: 'version' }, run.version)), h('p', { class: 'mono muted small' }, run.id)),
-      h('div', { class: 'actions run-actions' }, statusBadge(run.status), actions, traceLink(run)),
+      h('div', { class: 'actions run-actions' }, statusBadge(run.status), queued && h('span', { class: 'chip queued', 'data-queued': queued.key ?? '' }, queueText(queued)), actions, traceLink(run)),
     ),
     facts([
       ['Created', formatTimestamp(run.createdAt)],
@@ -171,6 +200,7 @@ function runHeader(run, act) {
       ['Idempotency key', run.idempotencyKey],
       ['Parent run', run.parentRunId && h('a', { href: `#/runs/${encodeURIComponent(run.parentRunId)}`, class: 'mono' }, run.parentRunId)],
     ]),
+    related,
     usage && h('div', { class: 'usage' }, h('h2', {}, 'Usage'), facts(Object.entries(usage).map(([k, v]) => [k, formatUsage(k, v)]))),
     h(
       'div',

@@ -5,6 +5,7 @@
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 import { RUN_STATUSES, formatDuration, isTerminal, problemText, runDuration, shortId } from '../format.js';
+import { queueInfo, queueText } from '../run-ops.js';
 import { errorText } from '../timeline.js';
 import { emptyState, errorState, loading, pageHeader, statusBadge, timeAgo, toast } from '../ui.js';
 import { RUN_ACTIONS, performOnRuns } from './run-actions.js';
@@ -157,6 +158,12 @@ function errorSummary(run) {
   return h('span', { class: 'error-summary', title: line }, line.length > 90 ? `${line.slice(0, 89)}…` : line);
 }
 
+/** "queued on key K" under the status of a run waiting for a concurrency slot. */
+function queuedChip(run) {
+  const queued = queueInfo(run);
+  return queued && h('span', { class: 'chip queued', 'data-queued': queued.key ?? '' }, queueText(queued));
+}
+
 function runsTable(runs, selected, toggle) {
   const now = Date.now();
   const all = runs.length > 0 && runs.every((r) => selected.has(r.id));
@@ -177,7 +184,7 @@ function runsTable(runs, selected, toggle) {
           'tr',
           { 'data-run': run.id, class: selected.has(run.id) ? 'selected' : undefined },
           h('td', { class: 'select' }, h('input', { type: 'checkbox', 'aria-label': `Select run ${run.id}`, checked: selected.has(run.id), onchange: (e) => toggle(run.id, e.target.checked) })),
-          h('td', {}, statusBadge(run.status)),
+          h('td', {}, statusBadge(run.status), queuedChip(run)),
           h('td', {}, h('a', { href, class: 'strong' }, `${run.namespace}/${run.name}`), h('span', { class: 'muted small' }, ` ${run.version}`)),
           h('td', {}, h('a', { href, class: 'mono', title: run.id }, shortId(run.id))),
           h('td', {}, timeAgo(run.createdAt)),
