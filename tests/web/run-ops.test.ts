@@ -47,15 +47,25 @@ describe('where a run came from', () => {
 
 describe('concurrency queues', () => {
   it('says which key a queued run waits on, from any of the shapes a record may use', () => {
-    expect(ops.queueText(ops.queueInfo({ status: 'pending', queued: { key: 'acme', position: 2 } }))).toBe('queued on key acme (3rd in line)');
+    expect(ops.queueText(ops.queueInfo({ status: 'pending', concurrency: { key: 'acme', state: 'queued', position: 3 } }))).toBe('queued on key acme (3rd in line)');
+    expect(ops.queueText(ops.queueInfo({ status: 'pending', concurrency: { key: 42, state: 'queued', position: 1 } }))).toBe('queued on key 42 (next in line)');
+    expect(ops.queueText(ops.queueInfo({ status: 'pending', concurrency: { key: null, state: 'queued', position: 12 } }))).toBe('queued (12th in line)');
+    expect(ops.queueText(ops.queueInfo({ status: 'pending', queued: { key: 'acme', position: 2 } }))).toBe('queued on key acme (2nd in line)');
     expect(ops.queueText(ops.queueInfo({ status: 'pending', queued: true, concurrencyKey: 'k1' }))).toBe('queued on key k1');
-    expect(ops.queueText(ops.queueInfo({ status: 'pending', concurrency: { key: 'k2', status: 'queued' } }))).toBe('queued on key k2');
     expect(ops.queueText(ops.queueInfo({ status: 'pending', queued: 'k3' }))).toBe('queued on key k3');
     expect(ops.queueText(ops.queueInfo({ status: 'pending', queued: true }))).toBe('queued');
   });
 
+  it('says on the run page which key a run holds a slot of', () => {
+    expect(ops.concurrencyText({ status: 'running', concurrency: { key: 'acme', state: 'running' } })).toBe('holds a slot on key acme');
+    expect(ops.concurrencyText({ status: 'suspended', concurrency: { key: null, state: 'running' } })).toBe('holds a slot');
+    expect(ops.concurrencyText({ status: 'pending', concurrency: { key: 'acme', state: 'queued', position: 2 } })).toBe('queued on key acme (2nd in line)');
+    expect(ops.concurrencyText({ status: 'completed', concurrency: { key: 'acme', state: 'running' } })).toBeUndefined();
+    expect(ops.concurrencyText({ status: 'running' })).toBeUndefined();
+  });
+
   it('says nothing for a run that is not queued or has finished', () => {
-    expect(ops.queueInfo({ status: 'running', concurrency: { key: 'k', status: 'running' } })).toBeUndefined();
+    expect(ops.queueInfo({ status: 'running', concurrency: { key: 'k', state: 'running' } })).toBeUndefined();
     expect(ops.queueInfo({ status: 'pending' })).toBeUndefined();
     expect(ops.queueInfo({ status: 'cancelled', queued: { key: 'k' } })).toBeUndefined();
   });

@@ -39,26 +39,43 @@ export function originText(origin) {
 
 /**
  * A run waiting for a slot of its concurrency key: { key?, position?, since? }, or undefined. The
- * record may say so as `queued` (true, the key, or { key, position, since }) or as
- * `concurrency: { key, queued | status/state: 'queued', position }`; a finished run is never queued.
+ * record says so as `concurrency: { key, state: 'queued', position }` (position 1: the next to
+ * start; key null when the workflow has one key for all its runs); older shapes (`queued`: true,
+ * the key, or { key, position }) are read too. A finished run is never queued.
  */
 export function queueInfo(run) {
   if (!run || isTerminal(run.status)) return undefined;
   const queued = run.queued;
   const concurrency = object(run.concurrency);
   const q = object(queued);
-  const isQueued = queued === true || q !== undefined || text(queued) !== undefined || concurrency?.queued === true || concurrency?.status === 'queued' || concurrency?.state === 'queued';
+  const isQueued = queued === true || q !== undefined || text(queued) !== undefined || concurrency?.state === 'queued' || concurrency?.status === 'queued' || concurrency?.queued === true;
   if (!isQueued) return undefined;
-  const key = text(q?.key) ?? text(queued) ?? text(concurrency?.key) ?? text(run.concurrencyKey);
-  const position = [q?.position, concurrency?.position].find((p) => Number.isInteger(p) && p >= 0);
+  const key = keyText(q?.key) ?? text(queued) ?? keyText(concurrency?.key) ?? text(run.concurrencyKey);
+  const position = [concurrency?.position, q?.position].find((p) => Number.isInteger(p) && p >= 1);
   return { key, position, since: text(q?.since) ?? text(q?.queuedAt) ?? text(concurrency?.queuedAt) };
+}
+
+/** A key's value as text: a string as is, another JSON value as JSON; undefined for none (null). */
+export function keyText(key) {
+  if (key === undefined || key === null || key === '') return undefined;
+  return typeof key === 'string' ? key : JSON.stringify(key);
 }
 
 /** "queued on key acme (3rd in line)", "queued". */
 export function queueText(info) {
   if (!info) return '';
-  const place = info.position !== undefined ? ` (${ordinal(info.position + 1)} in line)` : '';
+  const place = info.position !== undefined ? ` (${info.position === 1 ? 'next' : `${ordinal(info.position)}`} in line)` : '';
   return `${info.key !== undefined ? `queued on key ${info.key}` : 'queued'}${place}`;
+}
+
+/** The run's place on its concurrency key for the run page: queued (queueText) or "holds a slot on key K". */
+export function concurrencyText(run) {
+  const queued = queueInfo(run);
+  if (queued) return queueText(queued);
+  const concurrency = object(run?.concurrency);
+  if (concurrency?.state !== 'running' || isTerminal(run.status)) return undefined;
+  const key = keyText(concurrency.key);
+  return key !== undefined ? `holds a slot on key ${key}` : 'holds a slot';
 }
 
 function ordinal(n) {

@@ -7,7 +7,7 @@
 import { api, runPath, workflowPath } from '../api.js';
 import { h, mount } from '../dom.js';
 import { formatDuration, formatTimestamp, formatUsage, isTerminal, problemText, runDuration } from '../format.js';
-import { queueInfo, queueText } from '../run-ops.js';
+import { concurrencyText, queueInfo, queueText } from '../run-ops.js';
 import { followRun } from '../feed.js';
 import { buildGraph } from '../graph-model.js';
 import { addProgress, createProgress } from '../progress.js';
@@ -198,6 +198,7 @@ function runHeader(run, act, related) {
       ['Ended', run.endedAt && formatTimestamp(run.endedAt)],
       ['Duration', h('span', { 'data-duration': true }, formatDuration(runDuration(run)))],
       ['Idempotency key', run.idempotencyKey],
+      ['Concurrency', concurrencyText(run)],
       ['Parent run', run.parentRunId && h('a', { href: `#/runs/${encodeURIComponent(run.parentRunId)}`, class: 'mono' }, run.parentRunId)],
     ]),
     related,
