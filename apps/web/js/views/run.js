@@ -199,6 +199,7 @@ function runHeader(run, act, related) {
       ['Duration', h('span', { 'data-duration': true }, formatDuration(runDuration(run)))],
       ['Idempotency key', run.idempotencyKey],
       ['Concurrency', concurrencyText(run)],
+      ['Priority', run.priority],
       ['Parent run', run.parentRunId && h('a', { href: `#/runs/${encodeURIComponent(run.parentRunId)}`, class: 'mono' }, run.parentRunId)],
     ]),
     related,
