@@ -26,6 +26,7 @@ import { MissingDefinitions, type DefinitionCache } from './definitions.ts';
 import { applyEffects, depthOf, emptyWrites, rootOf, write, type Writes } from './effects.ts';
 import { dedupe } from './dedupe.ts';
 import { emptyRelay, relayRow, runnerRows, type Relay } from './outbox.ts';
+import { ledgersOf, markReplayed, type ReplayLedger, type ReplayMark } from './replay.ts';
 import { matchingListens } from './route-event.ts';
 import { cascadeReason, controlEvent, releaseHeld, type Control } from './suspension.ts';
 
@@ -84,7 +85,7 @@ export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessa
 }
 
 /** One thing to do to a run: decide on an input, append events without a decision, fault, suspend or resume it. */
-type Step = { input: Input; trigger?: RunTrigger } | { append: EventDraft[] } | { fault: WorkflowError } | Control;
+type Step = { input: Input; trigger?: RunTrigger; /** the attempt whose outcome it is */ attemptId?: string; replayed?: ReplayMark } | { append: EventDraft[] } | { fault: WorkflowError } | Control;
 
 async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], faults: readonly EngineFault[], startInputs: Map<string, StartInput>): Promise<BatchOutcome> {
   const steps = new Map<string, Step[]>();
@@ -107,13 +108,16 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
     else {
       if (message.type === 'result' && message.events) stepsOf(m.runId).push({ append: message.events });
       const trigger = message.type === 'start' ? startInputs.get(m.runId)?.trigger : undefined;
-      stepsOf(m.runId).push({ input: toInput(message, startInputs), ...(trigger && { trigger }) });
+      stepsOf(m.runId).push({ input: toInput(message, startInputs), ...(trigger && { trigger }), ...(message.type === 'result' && { attemptId: message.attemptId }) });
     }
   }
   for (const f of faults) stepsOf(f.runId).push({ fault: f.error });
   const deciding = locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s));
   const missing = [...new Set(deciding.map((run) => run.definitionId))].filter((id) => !deps.definitions.has(id));
   if (missing.length > 0) throw new MissingDefinitions(missing, []);
+  // Reset runs deciding in this batch: the recorded outcomes they may still replay (replay.ts).
+  const resetRuns = deciding.filter((run) => run.resetOf !== undefined);
+  const ledgers = resetRuns.length === 0 ? new Map<string, ReplayLedger>() : ledgersOf(new Map(resetRuns.map((run) => [run.id, run.resetOf!])), await tx.openReplays(resetRuns.map((run) => run.id)));
 
   const outcome: BatchOutcome = { relay: emptyRelay(), finished: [], started: [], transitions: 0 };
   const writes = emptyWrites();
@@ -139,7 +143,7 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   for (const run of locked) {
     const limits = limitsOf(run.namespace);
     const left = Math.max(1, BATCH_DECISION_MS - (monotonic() - batchStart));
-    advanceRun(deps, run, steps.get(run.id)!, held.get(run.id) ?? [], writes, outcome, left < limits.decisionMs ? { ...limits, decisionMs: left } : limits);
+    advanceRun(deps, run, steps.get(run.id)!, held.get(run.id) ?? [], writes, outcome, left < limits.decisionMs ? { ...limits, decisionMs: left } : limits, ledgers.get(run.id));
     if (monotonic() - lastTurn > EVENT_LOOP_TURN_MS) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       lastTurn = monotonic();
@@ -213,7 +217,7 @@ function effectIdOf(attemptId: string): string {
   return attemptId.slice(attemptId.lastIndexOf(':') + 1);
 }
 
-function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readonly HeldAttempt[], writes: Writes, outcome: BatchOutcome, limits: Limits): void {
+function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readonly HeldAttempt[], writes: Writes, outcome: BatchOutcome, limits: Limits, ledger?: ReplayLedger): void {
   const now = deps.clock();
   let state = run.state;
   let seq = run.eventSeq;
@@ -270,6 +274,7 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
       if (suspended && !state && input.type === 'start') continue;
       if (suspended && input.type === 'continue') continue;
       if (!state && input.type !== 'start' && input.type !== 'cancel') continue;
+      if (step.attemptId !== undefined && (input.type === 'task.completed' || input.type === 'task.failed')) writes.applied.push({ id: step.attemptId, seq });
       decision = state || input.type === 'start' ? decideSafely(deps, run, state, input, now, writes, { limits, eventsSoFar: seq }) : cancelBeforeStart(now);
     }
     state = decision.state;
@@ -278,9 +283,10 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
     outcome.transitions += 1;
     // What started the run is part of its workflow.started event (API, schedule, event, parent run).
     const trigger = 'input' in step ? step.trigger : undefined;
-    for (const draft of decision.events) append(draft.type, trigger && draft.type === LifecycleTypes.workflowStarted ? { ...(draft.data as object), trigger } : draft.data);
-    for (const failure of applyEffects(deps.definitions, now, run, decision, writes, limits, suspended)) queue.push({ input: failure });
+    for (const draft of markReplayed(decision.events, 'input' in step ? step.replayed : undefined)) append(draft.type, trigger && draft.type === LifecycleTypes.workflowStarted ? { ...(draft.data as object), trigger } : draft.data);
+    queue.push(...applyEffects(deps.definitions, now, run, decision, writes, limits, suspended, ledger));
   }
+  if (ledger) writes.consumed.push(...ledger.consumed);
   if (!changed) {
     if (seq !== run.eventSeq) writes.seqOnly.push({ id: run.id, eventSeq: seq });
     return;

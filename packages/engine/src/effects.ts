@@ -1,9 +1,10 @@
 // What a batch writes: the decisions' effects turned into rows of one transaction. Effects
 // outside PostgreSQL become outbox rows (outbox.ts) in the same transaction.
 import { limitError, type Limits } from '@baton/core/interpreter';
-import { ErrorTypes, type WorkflowError, type Decision, type Input, type ListenRecord, type LockedRun, type NewApproval, type NewAttempt, type NewRun, type PublishedEvent, type RunUpdate, type RunnerMessage, type RunnerTx, type TaskMessage, type TimerRecord, type CloudEvent } from '@baton/core';
+import { ErrorTypes, type WorkflowError, type Decision, type ListenRecord, type ReplayedAttempt, type LockedRun, type NewApproval, type NewAttempt, type NewRun, type PublishedEvent, type RunUpdate, type RunnerMessage, type RunnerTx, type TaskMessage, type TimerRecord, type CloudEvent } from '@baton/core';
 import { openApproval } from './approvals.ts';
 import type { DefinitionCache } from './definitions.ts';
+import { replayEffect, type Feedback, type ReplayLedger } from './replay.ts';
 
 /** Child runs get ids derived from their parent, so a cancel can reach them without a lookup. */
 export function childRunId(parentRunId: string, effectId: string): string {
@@ -67,10 +68,15 @@ export interface Writes {
   dropHeld: string[];
   /** `suspend` / `resume` passed on to the live child runs of these runs. */
   cascade: { type: 'suspend' | 'resume'; parentRunId: string; reason: string }[];
+  /** Reset runs: attempts that took a recorded outcome, and the ledger entries they consumed (replay.ts). */
+  replayed: ReplayedAttempt[];
+  consumed: { runId: string; ord: number; by: string }[];
+  /** Attempts whose outcome a decision applied, with the log seq before it (task_attempts.applied_seq). */
+  applied: { id: string; seq: number }[];
 }
 
 export function emptyWrites(): Writes {
-  return { updates: [], events: [], attempts: [], tasks: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [], approvals: [], seqOnly: [], release: [], runner: [], emitted: [], treeRuns: new Map(), releaseAttempts: [], dropHeld: [], cascade: [] };
+  return { updates: [], events: [], attempts: [], tasks: [], cancelAttempts: [], timers: [], deleteTimers: [], listens: [], deleteListens: [], childRuns: [], approvals: [], seqOnly: [], release: [], runner: [], emitted: [], treeRuns: new Map(), releaseAttempts: [], dropHeld: [], cascade: [], replayed: [], consumed: [], applied: [] };
 }
 
 /**
@@ -78,11 +84,17 @@ export function emptyWrites(): Writes {
  * `hold` (the run is suspended): task attempts are written held — not dispatched, an approval not
  * opened, a child run not created (its record waits in the attempt's payload) — and a `continue`
  * is not sent (the state's `yielded` keeps it owed); resuming the run dispatches them (suspension.ts).
+ * `ledger` (a reset run): an effect with a recorded outcome is replayed instead (replay.ts).
  */
-export function applyEffects(definitions: DefinitionCache, now: number, run: LockedRun, decision: Decision, writes: Writes, limits: Limits, hold = false): Input[] {
-  const feedback: Input[] = [];
+export function applyEffects(definitions: DefinitionCache, now: number, run: LockedRun, decision: Decision, writes: Writes, limits: Limits, hold = false, ledger?: ReplayLedger): Feedback[] {
+  const feedback: Feedback[] = [];
   for (const effect of decision.effects) {
     const key = `${run.id}:${'id' in effect ? effect.id : ''}`;
+    const replay = replayEffect(ledger, effect, run.id, writes.replayed);
+    if (replay !== undefined) {
+      if (replay) feedback.push(replay);
+      continue;
+    }
     switch (effect.kind) {
       case 'task': {
         const message: TaskMessage = { attemptId: key, runId: run.id, effectId: effect.id, kind: effect.taskKind, namespace: run.namespace, reference: effect.reference, name: effect.name, payload: effect.payload };
@@ -90,7 +102,7 @@ export function applyEffects(definitions: DefinitionCache, now: number, run: Loc
         // A held approval is checked now (a bad `with:` fails the task at once) and opened on resume.
         const invalid = effect.taskKind !== 'approval' ? undefined : hold ? openApproval(run, { ...message }, now, []) : openApproval(run, message, now, writes.approvals);
         if (invalid) {
-          feedback.push(invalid);
+          feedback.push({ input: invalid });
           break;
         }
         writes.attempts.push({ id: key, runId: run.id, effectId: effect.id, kind: effect.taskKind, reference: effect.reference, payload: message, ...(hold && { held: true }) });
@@ -101,12 +113,12 @@ export function applyEffects(definitions: DefinitionCache, now: number, run: Loc
         const definition = definitions.peekByKey({ namespace: effect.namespace, name: effect.workflowName, version: effect.version })?.record;
         if (!definition) {
           const detail = `workflow ${effect.namespace}/${effect.workflowName}@${effect.version} is not registered`;
-          feedback.push({ type: 'task.failed', effectId: effect.id, error: { type: ErrorTypes.configuration, status: 404, title: 'Subflow not found', detail, instance: effect.reference } });
+          feedback.push({ input: { type: 'task.failed', effectId: effect.id, error: { type: ErrorTypes.configuration, status: 404, title: 'Subflow not found', detail, instance: effect.reference } } });
           break;
         }
         const tooMany = countTreeRun(run, writes, limits, effect.reference);
         if (tooMany) {
-          feedback.push({ type: 'task.failed', effectId: effect.id, error: tooMany });
+          feedback.push({ input: { type: 'task.failed', effectId: effect.id, error: tooMany } });
           break;
         }
         const id = childRunId(run.id, effect.id);
@@ -166,6 +178,9 @@ export async function write(tx: RunnerTx, w: Writes): Promise<void> {
   if (w.seqOnly.length) await tx.setEventSeqs(w.seqOnly);
   if (w.events.length) await tx.appendEvents(w.events.map(({ runId, seq, id, type, time, data, key }) => ({ runId, seq, id, type, time, data, ...(key !== undefined && { key }) })));
   if (w.attempts.length) await tx.insertAttempts(w.attempts);
+  if (w.replayed.length) await tx.insertReplayedAttempts(w.replayed);
+  if (w.consumed.length) await tx.consumeReplays(w.consumed);
+  if (w.applied.length) await tx.setAppliedSeqs(w.applied);
   // Held attempts a resume dispatches, before any cancel of this batch can reach them.
   if (w.releaseAttempts.length) await tx.releaseAttempts(w.releaseAttempts);
   if (w.approvals.length) await tx.insertApprovals(w.approvals);

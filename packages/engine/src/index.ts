@@ -9,3 +9,4 @@ export { parseRunnerMessage } from './validate.ts';
 export { ApprovalEventTypes, ApprovalWith, checkFormData, outcomeOf, outputOf, parseApprovalSpec, resultFor, type ApprovalOutput } from './approval-rules.ts';
 export { decideApproval, publishDecision, type DecisionInput, type DecisionRefusal, type DecisionResult } from './approval-decisions.ts';
 export { noticeOf, noticeTask, type ApprovalNotice } from './approvals.ts';
+export { planReset, ResetRefused, type ResetPlan } from './reset.ts';

@@ -8,6 +8,7 @@ import { deleteListens, deleteListensOfRuns, insertListens, listensForType } fro
 import { dropSupersededControls, insertOutbox, takeOutbox } from './sql/outbox.ts';
 import { lockRuns, saveRuns, setEventSeqs } from './sql/run-transitions.ts';
 import { countTreeRuns, insertRuns, liveChildRuns } from './sql/runs.ts';
+import { consumeReplays, insertReplayedAttempts, openReplays, setAppliedSeqs } from './sql/replays.ts';
 import { latestVersion, putDefinition } from './sql/definitions.ts';
 import { deleteSchedule, insertScheduledRuns, liveRunsOf, lockDueSchedules, lockEventSchedules, lockSchedule, lockScheduleOf, putSchedule, updateSchedules } from './sql/schedules.ts';
 import { deleteTimers, deleteTimersOfRuns, insertTimers, takeDueTimers, takeTimers } from './sql/timers.ts';
@@ -65,5 +66,9 @@ export function runnerTx(tx: Queryable): RunnerTx {
     liveRunsOf: (ids) => liveRunsOf(tx, ids),
     insertScheduledRuns: (runs) => insertScheduledRuns(tx, runs),
     updateSchedules: (updates) => updateSchedules(tx, updates),
+    openReplays: (runIds) => openReplays(tx, runIds),
+    consumeReplays: (consumed) => consumeReplays(tx, consumed),
+    insertReplayedAttempts: (attempts) => insertReplayedAttempts(tx, attempts),
+    setAppliedSeqs: (applied) => setAppliedSeqs(tx, applied),
   };
 }

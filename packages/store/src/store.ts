@@ -1,6 +1,6 @@
 // SqlStore: the Store port over a Db (node-postgres or PGlite); every method is one SQL module call.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ApprovalStatus, AttemptKind, NewDefinition, NewRun, RunListQuery, RunnerTx, Store } from '@baton/core';
+import type { ApprovalStatus, AttemptKind, NewDefinition, NewReplayEntry, NewRun, RunListQuery, RunnerTx, Store } from '@baton/core';
 import type { Db } from './db/types.ts';
 import { migrate } from './migrate.ts';
 import { runnerTx } from './runner-tx.ts';
@@ -16,6 +16,7 @@ import * as outbox from './sql/outbox.ts';
 import * as retention from './sql/retention.ts';
 import { searchRuns } from './sql/run-search.ts';
 import * as runs from './sql/runs.ts';
+import { createResetRun } from './sql/replays.ts';
 import * as schedules from './sql/schedules.ts';
 import { systemBacklog } from './sql/system.ts';
 import * as timers from './sql/timers.ts';
@@ -85,6 +86,10 @@ export class SqlStore implements Store {
 
   async createRun(run: NewRun) {
     return runs.createRun(this.#outside('createRun'), run);
+  }
+
+  async createResetRun(run: NewRun, ledger: readonly NewReplayEntry[]) {
+    return this.#outside('createResetRun').transaction((tx) => createResetRun(tx, run, ledger));
   }
 
   async getRun(id: string) {

@@ -17,6 +17,7 @@ import { registerEventRoutes } from './routes/events.ts';
 import { registerInfoRoutes } from './routes/info.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerRunActionRoutes } from './routes/run-actions.ts';
+import { registerRunResetRoutes } from './routes/run-reset.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerRunTraceRoutes } from './routes/run-trace.ts';
 import { registerScheduleRoutes } from './routes/schedules.ts';
@@ -101,6 +102,7 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   registerRunRoutes(app, ctx);
   registerRunTraceRoutes(app, ctx);
   registerRunActionRoutes(app, ctx);
+  registerRunResetRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
   registerKeyRoutes(app, ctx);

@@ -96,6 +96,7 @@ export const RunTriggerSchema = z
     z.object({ kind: z.literal('event'), scheduleId: z.string(), eventId: z.string(), source: z.string(), eventIds: z.array(z.string()).optional() }),
     z.object({ kind: z.literal('workflow'), parentRunId: z.string() }),
     z.object({ kind: z.literal('rerun'), runId: z.string().describe('the run rerun') }),
+    z.object({ kind: z.literal('reset'), runId: z.string().describe('the run reset'), from: z.string().describe('the task pointer the reset starts from') }),
   ])
   .describe('what started the run')
   .meta({ id: 'RunTrigger' });
@@ -116,6 +117,10 @@ export const RunSchema = z
     trigger: RunTriggerSchema.optional(),
     scheduleId: z.string().optional().describe('the schedule whose tick or event started the run'),
     rerunOf: z.string().optional().describe('the run this one reruns (POST /api/v1/runs/{id}/rerun)'),
+    resetOf: z
+      .object({ runId: z.string(), from: z.string().describe('the task pointer it executes from (failed resolved)') })
+      .optional()
+      .describe('the run this one resets (POST /api/v1/runs/{id}/reset): its recorded outcomes before `from` replay'),
     parentEffectId: z.string().optional(),
     usage: z.record(z.string(), z.unknown()).optional(),
     createdAt: z.string(),
@@ -146,6 +151,7 @@ export const ListRunsQuery = z.object({
   scheduleId: text().min(1).max(200).optional(),
   parentRunId: text().min(1).max(200).optional().describe('child runs of this run'),
   rerunOf: text().min(1).max(200).optional().describe('reruns of this run'),
+  resetOf: text().min(1).max(200).optional().describe('resets of this run'),
   q: z
     .string()
     .trim()
@@ -173,6 +179,47 @@ export const RerunBody = z
   .strict()
   .optional();
 export type RerunBody = z.infer<typeof RerunBody>;
+
+/** `failed`, or a task's JSON pointer (as in events' `task`). */
+const resetFrom = () =>
+  text()
+    .min(1)
+    .max(1000)
+    .refine((from) => from === 'failed' || from.startsWith('/'), 'must be "failed" or a task\'s JSON pointer such as /do/2/charge')
+    .describe('"failed" (the task that failed) or a task\'s JSON pointer, as in the `task` field of the run\'s events');
+
+export const ResetBody = z
+  .object({
+    from: resetFrom(),
+    idempotencyKey: text().min(1).max(200).optional().describe('unique per namespace; repeating the same request returns the first reset'),
+  })
+  .strict();
+export type ResetBody = z.infer<typeof ResetBody>;
+
+export const BulkResetBody = z
+  .object({
+    filter: z
+      .object({
+        namespace: text().min(1).optional(),
+        name: text().min(1).optional(),
+        version: text().min(1).optional(),
+        status: z.enum(['completed', 'faulted', 'cancelled']).optional().describe('default faulted'),
+        createdAfter: z.iso.datetime({ offset: true }).optional(),
+        createdBefore: z.iso.datetime({ offset: true }).optional(),
+      })
+      .strict(),
+    from: resetFrom(),
+    limit: z.number().int().min(1).max(1000).describe('most runs to reset in this request'),
+  })
+  .strict();
+export type BulkResetBody = z.infer<typeof BulkResetBody>;
+
+export const BulkResetResultSchema = z
+  .object({
+    reset: z.array(z.object({ runId: z.string(), newRunId: z.string() })),
+    skipped: z.array(z.object({ runId: z.string(), reason: z.string(), newRunId: z.string().optional() })),
+  })
+  .meta({ id: 'BulkResetResult' });
 
 /** The largest seq the store holds (an int4 column). */
 export const MAX_SEQ = 2_147_483_647;

@@ -126,7 +126,8 @@ export class Run {
 
   timer(f: string, kind: WaitKind, delayMs: number): string {
     const id = this.nextId('e');
-    this.wait(f, kind, { kind: 'timer', id, fireAt: this.env.now + Math.max(0, delayMs) });
+    const ref = this.s.frames[f]?.ref;
+    this.wait(f, kind, { kind: 'timer', id, fireAt: this.env.now + Math.max(0, delayMs), ...(ref && { reference: ref }), ...(isTimerWait(kind) && { wait: kind }) });
     return id;
   }
 
@@ -413,6 +414,11 @@ export class Run {
     const detail = valueErrorsText(validator.errors, value);
     throw validationFault(`${what} does not match its schema: ${detail}`, instance || '/');
   }
+}
+
+/** The wait kinds a timer effect stands for. */
+function isTimerWait(kind: WaitKind): kind is 'timer' | 'retry' | 'timeout' | 'runTimeout' {
+  return kind === 'timer' || kind === 'retry' || kind === 'timeout' || kind === 'runTimeout';
 }
 
 export function timeoutFault(instance: string, ms: number): WorkflowError {

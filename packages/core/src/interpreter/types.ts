@@ -162,7 +162,11 @@ export type Effect =
     }
   /** Start a child run (`run: workflow`); its outcome comes back as task.completed/failed. */
   | { kind: 'workflow'; id: string; reference: string; name: string; namespace: string; workflowName: string; version: string; input: unknown; await: boolean }
-  | { kind: 'timer'; id: string; fireAt: number }
+  /**
+   * A durable wake-up. `reference` (the task waiting) and `wait` (why: a `wait` task, a retry
+   * delay, a task or the run's timeout) let a reset run tell which timers elapsed in the original.
+   */
+  | { kind: 'timer'; id: string; fireAt: number; reference?: string; wait?: 'timer' | 'retry' | 'timeout' | 'runTimeout' }
   | { kind: 'cancelTimer'; id: string }
   /** Stop a task, a child run or a listen that is no longer wanted (fork lost, timeout, cancellation). */
   | { kind: 'cancelTask'; id: string }

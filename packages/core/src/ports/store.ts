@@ -20,6 +20,7 @@ import type { WorkflowError } from '../errors.ts';
 import type { EventFilter, RunState, RunStatus, TaskKind } from '../interpreter/types.ts';
 import type { RunnerMessage, TaskMessage } from './messages.ts';
 import type { NewSchedule, ScheduleRecord, ScheduleUpdate } from './schedules.ts';
+import type { NewReplayEntry, ReplayTx, ResetOf } from './replays.ts';
 
 /** A runs listing: newest first, filtered, a page at a time (keyset cursor). */
 export interface RunListQuery {
@@ -31,6 +32,8 @@ export interface RunListQuery {
   parentRunId?: string;
   /** Reruns of this run. */
   rerunOf?: string;
+  /** Resets of this run. */
+  resetOf?: string;
   /** The run with this id, and runs whose input holds this value (a bounded window per page: store sql/run-search.ts). */
   search?: string;
   limit: number;
@@ -79,6 +82,8 @@ export interface NewRun {
   scheduleId?: string;
   /** The run this one reruns (POST /runs/{id}/rerun). */
   rerunOf?: string;
+  /** The run this one resets, and from which task (POST /runs/{id}/reset; written by createResetRun). */
+  resetOf?: ResetOf;
 }
 
 /** What started a run; kept in its record and in its `workflow.started` event. */
@@ -87,7 +92,8 @@ export type RunTrigger =
   | { kind: 'schedule'; scheduleId: string; /** ISO time of the tick */ tick: string; /** started by "trigger now" */ manual?: true }
   | { kind: 'event'; scheduleId: string; /** the event that completed the consumption */ eventId: string; source: string; /** all consumed events, when more than one */ eventIds?: string[] }
   | { kind: 'workflow'; parentRunId: string }
-  | { kind: 'rerun'; /** the run rerun */ runId: string };
+  | { kind: 'rerun'; /** the run rerun */ runId: string }
+  | { kind: 'reset'; /** the run reset */ runId: string; /** the task pointer it resets from */ from: string };
 
 export interface RunRecord {
   id: string;
@@ -107,6 +113,7 @@ export interface RunRecord {
   trigger?: RunTrigger;
   scheduleId?: string;
   rerunOf?: string;
+  resetOf?: ResetOf;
   createdAt: string;
   startedAt?: string;
   endedAt?: string;
@@ -181,6 +188,10 @@ export interface AttemptRecord extends NewAttempt {
   createdAt: string;
   dispatchedAt?: string;
   finishedAt?: string;
+  /** The run's log seq before the decision that applied the outcome (a reset's boundary is compared with it). */
+  appliedSeq?: number;
+  /** A reset run's attempt that took this attempt's recorded outcome of the original instead of running. */
+  replayedFrom?: string;
 }
 
 /** An attempt a suspended run decided and did not dispatch (see AttemptStatus). */
@@ -230,6 +241,8 @@ export interface LockedRun {
   eventSeq: number;
   parentRunId?: string;
   parentEffectId?: string;
+  /** A reset run: the run it resets (it may hold a replay ledger, ReplayTx.openReplays). */
+  resetOf?: string;
 }
 
 export interface RunUpdate {
@@ -249,7 +262,7 @@ export interface RunUpdate {
 }
 
 /** The statements of one runner batch, all inside one transaction. */
-export interface RunnerTx {
+export interface RunnerTx extends ReplayTx {
   /** SELECT … FOR UPDATE, in id order (no deadlocks between runners). Unknown ids are skipped. */
   lockRuns(ids: readonly string[]): Promise<LockedRun[]>;
   /** Outbox rows, written with the state change that causes them. */
@@ -356,6 +369,8 @@ export interface Store {
   listDefinitions(query: { namespace?: string; name?: string; limit: number; cursor?: string }): Promise<Page<DefinitionSummary>>;
 
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
+  /** createRun (idempotent the same way) of a reset run (`resetOf` set), with its replay ledger, in one transaction. */
+  createResetRun(run: NewRun, ledger: readonly NewReplayEntry[]): Promise<{ run: RunRecord; created: boolean }>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first; keyset pagination on (createdAt, id). A malformed cursor throws InvalidCursorError. */
   listRuns(query: RunListQuery): Promise<Page<RunRecord>>;

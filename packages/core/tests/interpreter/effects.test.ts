@@ -14,7 +14,7 @@ describe('wait', () => {
       wait: ${duration.startsWith('$') ? `'${duration}'` : duration}
 `, { s: 30 });
     expect(log.decisions[0]!.state.status).toBe('waiting');
-    expect(log.decisions[0]!.effects).toEqual([{ kind: 'timer', id: expect.any(String), fireAt: T0 + 30_000 }]);
+    expect(log.decisions[0]!.effects).toEqual([{ kind: 'timer', id: expect.any(String), fireAt: T0 + 30_000, reference: '/do/0/pause', wait: 'timer' }]);
     expect(log.state).toMatchObject({ status: 'completed', output: { s: 30 } });
     expect(log.now).toBe(T0 + 30_000);
   });

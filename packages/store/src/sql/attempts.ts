@@ -2,10 +2,10 @@
 // transport (set when written: its relay row sends it); the stale sweep re-sends those lost there.
 import type { AttemptKind, AttemptOutcome, AttemptRecord, AttemptStatus, HeldAttempt, NewAttempt, WorkflowError } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
-import { clampLimit, fromJson, iso, isoOrUndefined, jsonParam, withOptional } from './values.ts';
+import { clampLimit, fromJson, iso, isoOrUndefined, jsonParam, textOrUndefined, withOptional } from './values.ts';
 import { cutoffSql, type Cutoff } from './cutoff.ts';
 
-const COLUMNS = 'id, run_id, effect_id, kind, reference, payload, status, result, error, created_at, dispatched_at, finished_at';
+const COLUMNS = 'id, run_id, effect_id, kind, reference, payload, status, result, error, created_at, dispatched_at, finished_at, applied_seq, replayed_from';
 const now = `date_trunc('milliseconds', now())`;
 
 function toAttempt(row: Row): AttemptRecord {
@@ -23,6 +23,8 @@ function toAttempt(row: Row): AttemptRecord {
   withOptional(attempt, 'error', fromJson(row.error) as WorkflowError | undefined);
   withOptional(attempt, 'dispatchedAt', isoOrUndefined(row.dispatched_at));
   withOptional(attempt, 'finishedAt', isoOrUndefined(row.finished_at));
+  if (row.applied_seq !== null && row.applied_seq !== undefined) attempt.appliedSeq = Number(row.applied_seq);
+  withOptional(attempt, 'replayedFrom', textOrUndefined(row.replayed_from));
   return attempt;
 }
 

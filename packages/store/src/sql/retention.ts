@@ -36,6 +36,7 @@ export const RUN_ROWS: readonly { table: string; remove: string }[] = [
   { table: 'approval_decisions', remove: 'DELETE FROM approval_decisions WHERE approval_id IN (SELECT id FROM approvals WHERE run_id = ANY($1::text[]))' },
   { table: 'approvals', remove: byRun('approvals') },
   { table: 'outbox', remove: byRun('outbox') },
+  { table: 'run_replays', remove: byRun('run_replays') },
   { table: 'runs', remove: 'DELETE FROM runs WHERE id = ANY($1::text[])' },
 ];
 

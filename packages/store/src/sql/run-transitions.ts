@@ -16,6 +16,7 @@ function toLockedRun(row: Row): LockedRun {
   withOptional(run, 'state', fromJson(row.state) as RunState | undefined);
   withOptional(run, 'parentRunId', textOrUndefined(row.parent_run_id));
   withOptional(run, 'parentEffectId', textOrUndefined(row.parent_effect_id));
+  withOptional(run, 'resetOf', textOrUndefined(row.reset_of_run));
   return run;
 }
 
@@ -23,7 +24,7 @@ function toLockedRun(row: Row): LockedRun {
 export async function lockRuns(db: Queryable, ids: readonly string[]): Promise<LockedRun[]> {
   if (ids.length === 0) return [];
   const rows = await db.query(
-    `SELECT id, definition_id, namespace, name, version, status, state, event_seq, parent_run_id, parent_effect_id
+    `SELECT id, definition_id, namespace, name, version, status, state, event_seq, parent_run_id, parent_effect_id, reset_of ->> 'runId' AS reset_of_run
      FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
     [ids],
   );

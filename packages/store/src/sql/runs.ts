@@ -1,12 +1,12 @@
 // runs: creation (API and child runs), reads and the listing. The runner's row locks and
 // transitions are in run-transitions.ts.
-import type { NewRun, Page, RunListQuery, RunRecord, RunStatus, RunTrigger, WorkflowError } from '@baton/core';
+import type { NewRun, Page, ResetOf, RunListQuery, RunRecord, RunStatus, RunTrigger, WorkflowError } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';
 import { cutoffSql, type Cutoff } from './cutoff.ts';
 
 export const COLUMNS = `id, definition_id, namespace, name, version, status, input, output, error, idempotency_key,
-  parent_run_id, parent_effect_id, usage, trigger, schedule_id, rerun_of, created_at, started_at, ended_at, updated_at`;
+  parent_run_id, parent_effect_id, usage, trigger, schedule_id, rerun_of, reset_of, created_at, started_at, ended_at, updated_at`;
 
 export function toRun(row: Row): RunRecord {
   const run: RunRecord = {
@@ -29,6 +29,7 @@ export function toRun(row: Row): RunRecord {
   withOptional(run, 'trigger', fromJson(row.trigger) as RunTrigger | undefined);
   withOptional(run, 'scheduleId', textOrUndefined(row.schedule_id));
   withOptional(run, 'rerunOf', textOrUndefined(row.rerun_of));
+  withOptional(run, 'resetOf', fromJson(row.reset_of) as ResetOf | undefined);
   withOptional(run, 'startedAt', isoOrUndefined(row.started_at));
   withOptional(run, 'endedAt', isoOrUndefined(row.ended_at));
   return run;
@@ -105,6 +106,7 @@ export function runFilters(query: RunListQuery, params: unknown[]): string[] {
   if (query.scheduleId !== undefined) where.push(`schedule_id = $${params.push(query.scheduleId)}`);
   if (query.parentRunId !== undefined) where.push(`parent_run_id = $${params.push(query.parentRunId)}`);
   if (query.rerunOf !== undefined) where.push(`rerun_of = $${params.push(query.rerunOf)}`);
+  if (query.resetOf !== undefined) where.push(`reset_of ->> 'runId' = $${params.push(query.resetOf)}`);
   if (query.cursor !== undefined) {
     const [createdAt, id] = decodeRunCursor(query.cursor);
     where.push(`(created_at, id) < ($${params.push(createdAt)}::timestamptz, $${params.push(id)})`);

@@ -82,10 +82,11 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
 /**
  * Creates a run (idempotent on its key) and, when it is new, sends its start. The pending run is
  * the start's durable record: if this enqueue fails or is lost (crash, transport down), the
- * runner's pending-run sweep starts the run. The answer stands.
+ * runner's pending-run sweep starts the run. The answer stands. `create` writes the run (a reset
+ * run is written with its replay ledger).
  */
-export async function createAndStart(ctx: ApiContext, newRun: NewRun): Promise<{ run: RunRecord; created: boolean }> {
-  const result = await ctx.store.createRun(newRun);
+export async function createAndStart(ctx: ApiContext, newRun: NewRun, create = (run: NewRun) => ctx.store.createRun(run)): Promise<{ run: RunRecord; created: boolean }> {
+  const result = await create(newRun);
   if (result.created) {
     const start: RunnerMessage = { type: 'start', runId: result.run.id };
     await ctx.bus.enqueue(Queues.runner, [start]).catch((error: unknown) => ctx.logger.warn({ err: error, runId: result.run.id }, 'start message not sent; the runner sweep starts the run'));
@@ -168,6 +169,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
         scheduleId: query.scheduleId,
         parentRunId: query.parentRunId,
         rerunOf: query.rerunOf,
+        resetOf: query.resetOf,
         search: query.q,
         limit: query.limit,
         cursor: query.cursor,

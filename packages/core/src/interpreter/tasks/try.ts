@@ -90,7 +90,7 @@ function scheduleRetry(run: Run, f: string, task: CompiledTask, retry: CompiledR
     retryNow(run, f, task);
     return true;
   }
-  run.wait(f, 'retry', { kind: 'timer', id: timerId, fireAt: now + delay });
+  run.wait(f, 'retry', { kind: 'timer', id: timerId, fireAt: now + delay, reference: task.ref, wait: 'retry' });
   return true;
 }
 
