@@ -59,6 +59,7 @@ function attemptList(task) {
       { class: `attempt outcome-${ex.outcome}`, 'data-attempt': i + 1 },
       h('strong', {}, `#${i + 1} ${outcome}`),
       h('span', { class: 'muted small' }, ` · ${formatDuration(end - start)}`),
+      ex.replayed && [' ', h('span', { class: 'chip replayed', title: 'replayed by a reset from the run it reset: recorded there, not executed again' }, 'replayed')],
       h('br'),
       h('time', { datetime: ex.startedAt ?? ex.createdAt, class: 'mono small' }, formatTimestamp(ex.startedAt ?? ex.createdAt)),
       ex.error && h('p', { class: 'error-line small' }, errorText(ex.error)),
