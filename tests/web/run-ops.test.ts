@@ -120,6 +120,13 @@ describe('suspended runs and replayed events', () => {
     expect(t.terminal).toBeUndefined();
   });
 
+  it('describes a run queued on its concurrency key and a task held back by a rate limit', () => {
+    expect(timeline.describeEvent({ type: 'dev.baton.run.queued.v1', data: { key: 'acme', limit: 2, running: 2, strategy: 'queue', position: 3 } })).toMatchObject({ kind: 'workflow', tone: 'warn', title: 'Run queued', note: 'concurrency key acme: 2 of 2 running · number 3 in the queue' });
+    expect(timeline.describeEvent({ type: 'dev.baton.run.queued.v1', data: { key: null, limit: 1, running: 1 } }).note).toBe('concurrency key (one for the workflow): 1 of 1 running');
+    const limited = timeline.describeEvent({ type: 'dev.baton.task.rate-limited.v1', data: { task: '/do/1/ask', attemptId: 'a1', limit: 'gpt-tpm', until: '2026-12-04T06:00:12.500Z', waitMs: 12_500 } });
+    expect(limited).toMatchObject({ kind: 'task', tone: 'warn', title: 'Task ask rate-limited', subtitle: '/do/1/ask', note: 'limit gpt-tpm: waits 13 s until 06:00:12.500' });
+  });
+
   it('marks events and executions replayed from the run reset', () => {
     const events = [
       event(1, `${TASK}started.v1`, { task: '/do/0/fetch', name: 'fetch', replayedFrom: { runId: ORIGINAL } }),

@@ -1,12 +1,16 @@
 // The run's event log as timeline entries (pure, no DOM). Agent token events of one turn fold into
 // a single entry whose text grows; every other event is one entry. An event whose data has
 // `replayedFrom` (a reset's record of what the run reset did) carries `replayed`. Unit-tested in tests/web.
-import { replayedFrom } from './run-ops.js';
+import { formatDuration } from './format.js';
+import { keyText, replayedFrom } from './run-ops.js';
 
 const WF = 'io.serverlessworkflow.workflow.';
 const TASK = 'io.serverlessworkflow.task.';
 const AGENT = 'dev.baton.agent.';
 const APPROVAL = 'dev.baton.approval.';
+/** A run waiting for a slot of its concurrency key; a task attempt held back by a rate limit (docs/OPERATIONS.md). */
+const RUN_QUEUED = 'dev.baton.run.queued.v1';
+const RATE_LIMITED = 'dev.baton.task.rate-limited.v1';
 /** Members every task event carries, shown in the entry's title rather than in its details. */
 const TASK_KEYS = ['workflow', 'task', 'name', 'createdAt', 'startedAt', 'completedAt', 'faultedAt', 'cancelledAt', 'retriedAt'];
 
@@ -73,6 +77,8 @@ export function describeEvent(event) {
   if (type.startsWith(TASK)) return describeTask(type.slice(TASK.length).replace(/\.v1$/, ''), data);
   if (type.startsWith(AGENT)) return describeAgent(type.slice(AGENT.length).replace(/\.v1$/, ''), data);
   if (type.startsWith(APPROVAL)) return describeApproval(type.slice(APPROVAL.length).replace(/\.v1$/, ''), data);
+  if (type === RUN_QUEUED) return describeQueued(data);
+  if (type === RATE_LIMITED) return describeRateLimited(data);
   return { kind: 'other', tone: 'muted', title: type, detail: data };
 }
 
@@ -119,6 +125,19 @@ function describeAgent(what, data) {
     default:
       return { kind: 'agent', tone: 'muted', title: `Agent ${what}`, detail: data };
   }
+}
+
+function describeQueued(data) {
+  const key = keyText(data.key);
+  const load = Number.isInteger(data.running) && Number.isInteger(data.limit) ? `: ${data.running} of ${data.limit} running` : '';
+  const place = Number.isInteger(data.position) ? ` · number ${data.position} in the queue` : '';
+  return { kind: 'workflow', tone: 'warn', title: 'Run queued', note: `concurrency key ${key ?? '(one for the workflow)'}${load}${place}`, detail: data };
+}
+
+function describeRateLimited(data) {
+  const until = typeof data.until === 'string' ? ` until ${data.until.slice(11, 23)}` : '';
+  const wait = Number.isFinite(data.waitMs) ? `waits ${formatDuration(data.waitMs)}` : 'waits';
+  return { kind: 'task', tone: 'warn', title: `Task ${taskLabel(data)} rate-limited`, subtitle: data.task, note: `limit ${data.limit ?? '?'}: ${wait}${until}`, detail: without(data, TASK_KEYS) };
 }
 
 function describeApproval(what, data) {
