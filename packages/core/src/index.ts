@@ -3,6 +3,7 @@ export * from './interpreter/types.ts';
 export type * from './ports/bus.ts';
 export * from './ports/store.ts';
 export * from './ports/schedules.ts';
+export * from './ports/concurrency.ts';
 export * from './ports/replays.ts';
 export * from './ports/messages.ts';
 export { compileWorkflow, CompileError, decide, initialState, matchEvent, evaluateDeferred, isDeferred, Fault, parseDuration, DurationError, LifecycleTypes, valueErrorMessage } from './interpreter/index.ts';

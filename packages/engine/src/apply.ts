@@ -22,6 +22,7 @@ import {
 } from '@baton/core';
 import { DEFAULT_LIMITS, LifecycleTypes, decide, limitError, type Limits } from '@baton/core/interpreter';
 import { applyApprovalDeadlines } from './approvals.ts';
+import { gateStarts, type StartVerdict } from './concurrency.ts';
 import { MissingDefinitions, type DefinitionCache } from './definitions.ts';
 import { applyEffects, depthOf, emptyWrites, rootOf, write, type Writes } from './effects.ts';
 import { dedupe } from './dedupe.ts';
@@ -121,6 +122,10 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
 
   const outcome: BatchOutcome = { relay: emptyRelay(), finished: [], started: [], transitions: 0 };
   const writes = emptyWrites();
+  // Concurrency keys: starts over a key's limit wait, are cancelled or make room (concurrency.ts).
+  const starting = new Set(locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s && s.input.type === 'start')).map((run) => run.id));
+  const gate = await gateStarts(tx, deps.definitions, locked, starting, (runId) => startInputs.get(runId)?.input ?? null, writes);
+  for (const [runId, verdict] of gate.verdicts) steps.set(runId, replaceStart(steps.get(runId)!, verdict));
   // What suspended runs resumed in this batch held, to dispatch.
   const resuming = locked.filter((run) => run.status === 'suspended' && steps.get(run.id)!.some((s) => 'control' in s && s.control === 'resume'));
   const held = groupByRun(resuming.length > 0 ? await tx.heldAttempts(resuming.map((run) => run.id)) : []);
@@ -149,6 +154,7 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
       lastTurn = monotonic();
     }
   }
+  await gate.finish(outcome.finished, writes);
   await write(tx, writes);
   if (writes.cascade.length > 0) {
     const children = await tx.liveChildRuns([...new Set(writes.cascade.map((c) => c.parentRunId))]);
@@ -275,7 +281,7 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
       if (suspended && input.type === 'continue') continue;
       if (!state && input.type !== 'start' && input.type !== 'cancel') continue;
       if (step.attemptId !== undefined && (input.type === 'task.completed' || input.type === 'task.failed')) writes.applied.push({ id: step.attemptId, seq });
-      decision = state || input.type === 'start' ? decideSafely(deps, run, state, input, now, writes, { limits, eventsSoFar: seq }) : cancelBeforeStart(now);
+      decision = state || input.type === 'start' ? decideSafely(deps, run, state, input, now, writes, { limits, eventsSoFar: seq }) : cancelBeforeStart(now, input.type === 'cancel' ? input.reason : undefined);
     }
     state = decision.state;
     changed = true;
@@ -309,6 +315,15 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
     if (wasSuspended) writes.dropHeld.push(run.id);
   }
   writes.updates.push(update);
+}
+
+/** A run's start steps replaced by what the concurrency gate decided instead. */
+function replaceStart(steps: Step[], verdict: StartVerdict): Step[] {
+  const at = steps.findIndex((s) => 'input' in s && s.input.type === 'start');
+  const rest = steps.filter((s) => !('input' in s && s.input.type === 'start'));
+  const instead: Step[] = 'fault' in verdict ? [{ fault: verdict.fault }] : 'cancel' in verdict ? [{ input: { type: 'cancel', reason: verdict.cancel } }] : verdict.queued ? [{ append: [verdict.queued] }] : [];
+  rest.splice(Math.max(0, Math.min(at, rest.length)), 0, ...instead);
+  return rest;
 }
 
 /** Held attempts by run. */
@@ -354,12 +369,12 @@ function engineFault(run: LockedRun, state: RunState | undefined, error: Workflo
   };
 }
 
-function cancelBeforeStart(now: number): Decision {
-  const error: WorkflowError = { type: BatonErrorTypes.cancelled, status: 499, title: 'Cancelled', detail: 'the run was cancelled before it started' };
+function cancelBeforeStart(now: number, reason?: string): Decision {
+  const error: WorkflowError = { type: BatonErrorTypes.cancelled, status: 499, title: 'Cancelled', detail: reason === undefined ? 'the run was cancelled before it started' : `the run was cancelled before it started: ${reason}` };
   return {
     state: { status: 'cancelled', error },
     effects: [],
-    events: [{ type: 'io.serverlessworkflow.workflow.cancelled.v1', data: { cancelledAt: new Date(now).toISOString() } }],
+    events: [{ type: 'io.serverlessworkflow.workflow.cancelled.v1', data: { cancelledAt: new Date(now).toISOString(), ...(reason !== undefined && { reason }) } }],
   };
 }
 

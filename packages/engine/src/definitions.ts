@@ -4,6 +4,7 @@
 // one connection is busy with the transaction): `peek*` answers from memory or throws
 // MissingDefinitions, and the batch is retried after `load` outside the transaction.
 import type { DefinitionRecord, Store } from '@baton/core';
+import { readConcurrency, type WorkflowConcurrency } from '@baton/core/document';
 import { compileWorkflow, type CompiledWorkflow } from '@baton/core/interpreter';
 
 export interface DefinitionKey {
@@ -17,6 +18,8 @@ export interface CachedDefinition {
   compiled: CompiledWorkflow;
   /** Whether its runs may start child runs (`run: workflow`, or an agent whose tools may). */
   spawns: boolean;
+  /** `metadata.baton.concurrency` (concurrency.ts gates its runs' starts). */
+  concurrency?: WorkflowConcurrency;
 }
 
 /**
@@ -97,7 +100,8 @@ export class DefinitionCache {
       try {
         const compiled = compileWorkflow(record.document as never);
         const spawns = [...compiled.tasks.values()].some((task) => task.spec.type === 'workflow' || task.spec.type === 'agent');
-        this.byId.set(record.id, { record: summary, compiled, spawns });
+        const { concurrency } = readConcurrency(record.document);
+        this.byId.set(record.id, { record: summary, compiled, spawns, ...(concurrency && { concurrency }) });
       } catch (error) {
         this.byId.set(record.id, { record: summary, broken: (error as Error).message });
       }

@@ -92,6 +92,8 @@ export interface StartRunRequest {
   input?: unknown;
   /** Unique per namespace: starting again with the same key returns the first run. */
   idempotencyKey?: string | undefined;
+  /** Among runs queued on the workflow's concurrency key, higher starts first (default 0). */
+  priority?: number | undefined;
   /** Hold the answer until the run finishes or this time is up: ISO 8601 (PT30S) or milliseconds. */
   wait?: string | number | undefined;
 }

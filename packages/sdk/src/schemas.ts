@@ -76,6 +76,10 @@ export const RunSchema = z.looseObject({
   /** The run this one reruns. */
   rerunOf: z.string().optional(),
   usage: z.record(z.string(), z.unknown()).optional(),
+  /** Its priority among runs queued on a concurrency key (one run's record; absent when 0). */
+  priority: z.number().optional(),
+  /** Its place on the workflow's concurrency key until it ends: queued (position 1 = next) or running. */
+  concurrency: z.looseObject({ key: z.unknown(), state: z.string(), position: z.number().optional() }).optional(),
   createdAt: z.string(),
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),

@@ -6,6 +6,7 @@ import { cancelAttempts, cancelAttemptsOfRuns, cancelHeldAttempts, completeAttem
 import { appendEvents, existingEventKeys } from './sql/events.ts';
 import { deleteListens, deleteListensOfRuns, insertListens, listensForType } from './sql/listens.ts';
 import { dropSupersededControls, insertOutbox, takeOutbox } from './sql/outbox.ts';
+import { concurrencyTx } from './sql/concurrency.ts';
 import { lockRuns, saveRuns, setEventSeqs } from './sql/run-transitions.ts';
 import { countTreeRuns, insertRuns, liveChildRuns } from './sql/runs.ts';
 import { consumeReplays, insertReplayedAttempts, openReplays, setAppliedSeqs } from './sql/replays.ts';
@@ -16,6 +17,7 @@ import { deleteTimers, deleteTimersOfRuns, insertTimers, takeDueTimers, takeTime
 export function runnerTx(tx: Queryable): RunnerTx {
   return {
     lockRuns: (ids) => lockRuns(tx, ids),
+    concurrency: concurrencyTx(tx),
     insertOutbox: (rows) => insertOutbox(tx, rows),
     takeOutbox: (ids) => takeOutbox(tx, ids),
     dropSupersededControls: (ids) => dropSupersededControls(tx, ids),

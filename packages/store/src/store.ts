@@ -12,6 +12,7 @@ import * as definitions from './sql/definitions.ts';
 import * as epochs from './sql/epochs.ts';
 import * as events from './sql/events.ts';
 import * as listens from './sql/listens.ts';
+import * as concurrency from './sql/concurrency.ts';
 import * as outbox from './sql/outbox.ts';
 import * as retention from './sql/retention.ts';
 import { searchRuns } from './sql/run-search.ts';
@@ -85,7 +86,8 @@ export class SqlStore implements Store {
   }
 
   async createRun(run: NewRun) {
-    return runs.createRun(this.#outside('createRun'), run);
+    const result = await runs.createRun(this.#outside('createRun'), run);
+    return result.created && run.priority ? { ...result, run: { ...result.run, priority: run.priority } } : result;
   }
 
   async createResetRun(run: NewRun, ledger: readonly NewReplayEntry[]) {
@@ -93,7 +95,12 @@ export class SqlStore implements Store {
   }
 
   async getRun(id: string) {
-    return runs.getRun(this.#outside('getRun'), id);
+    const db = this.#outside('getRun');
+    const run = await runs.getRun(db, id);
+    if (!run) return run;
+    // Its priority and its place on a concurrency key (a slot exists until the run ends).
+    const { priority, concurrency: place } = await concurrency.runConcurrency(db, id);
+    return { ...run, ...(priority !== 0 && { priority }), ...(place && { concurrency: place }) };
   }
 
   async listRuns(query: RunListQuery) {

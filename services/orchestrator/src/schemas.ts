@@ -123,6 +123,15 @@ export const RunSchema = z
       .describe('the run this one resets (POST /api/v1/runs/{id}/reset): its recorded outcomes before `from` replay'),
     parentEffectId: z.string().optional(),
     usage: z.record(z.string(), z.unknown()).optional(),
+    priority: z.number().int().optional().describe('its priority among runs queued on a concurrency key (one run only; absent when 0)'),
+    concurrency: z
+      .object({
+        key: z.unknown().describe("the key's value (null: one key for the whole workflow)"),
+        state: z.enum(['queued', 'running']).describe('queued: waits for a slot (status pending); running: holds one'),
+        position: z.number().int().optional().describe('queued: its place in the queue, 1 = next'),
+      })
+      .optional()
+      .describe("its place on the workflow's concurrency key until it ends (GET of one run only; docs/OPERATIONS.md, Concurrency)"),
     createdAt: z.string(),
     startedAt: z.string().optional(),
     endedAt: z.string().optional(),
@@ -139,6 +148,7 @@ export const CreateRunBody = z
     version: text().min(1).optional().describe('default: the highest semantic version'),
     input: jsonValue().optional().describe('the workflow input (default {})'),
     idempotencyKey: text().min(1).max(200).optional().describe('unique per namespace; repeating it returns the first run'),
+    priority: z.number().int().min(-1_000_000).max(1_000_000).optional().describe('among runs queued on a concurrency key, higher starts first (default 0); equal priorities start in order of creation'),
     wait: text().min(2).optional().describe('ISO 8601 duration, e.g. PT30S: answer when the run has finished, or when this time is up'),
   })
   .strict();

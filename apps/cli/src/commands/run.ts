@@ -11,7 +11,7 @@ import { processIo, runApiCommand, type CommandIo } from '../api/report.ts';
 /** A bare --wait waits this long. */
 export const DEFAULT_WAIT_MS = 10 * 60_000;
 
-export const USAGE = `usage: baton run NAMESPACE/NAME[@VERSION] [--input JSON | --input-file FILE] [--wait [DURATION] | --follow | --watch] [--idempotency-key KEY]
+export const USAGE = `usage: baton run NAMESPACE/NAME[@VERSION] [--input JSON | --input-file FILE] [--wait [DURATION] | --follow | --watch] [--idempotency-key KEY] [--priority N]
 
 Starts a run of a registered workflow (the highest version unless @VERSION is given).
   --input JSON           the workflow input (default {})
@@ -21,6 +21,7 @@ Starts a run of a registered workflow (the highest version unless @VERSION is gi
   --watch                the same, live over the fanout's WebSocket (--stream-url URL; default
                          $BATON_STREAM_URL, else the one the API names)
   --idempotency-key KEY  starting again with the same key returns the first run
+  --priority N           among runs queued on a concurrency key, higher starts first (default 0)
 exit: 0 started (with --wait/--follow: completed), 1 faulted/cancelled or error, 2 usage, 3 still running after the wait
 
 ${CONNECTION_HELP}
@@ -51,6 +52,12 @@ export function normalizeWaitFlag(args: string[]): string[] {
     const next = args[i + 1];
     return next !== undefined && parseDuration(next) !== undefined ? [arg] : [`--wait=${WAIT_DEFAULT}`];
   });
+}
+
+/** `--priority N`: an integer (the API bounds it). */
+export function priorityOf(value: string): number {
+  if (!/^[+-]?\d{1,7}$/.test(value.trim())) throw new UsageError(`--priority: "${value}" is not an integer (e.g. 10, -5)`);
+  return Number(value);
 }
 
 export function waitMsOf(value: string | undefined): number | undefined {
@@ -86,6 +93,7 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
       watch: { type: 'boolean' },
       ...STREAM_OPTIONS,
       'idempotency-key': { type: 'string' },
+      priority: { type: 'string' },
     });
     if (values.help) {
       io.out(USAGE);
@@ -95,6 +103,7 @@ export async function run(args: string[], io: CommandIo = processIo): Promise<nu
     const [targetText = ''] = expectPositionals(positionals, ['NAMESPACE/NAME[@VERSION]']);
     const request: StartRunRequest = { ...parseTarget(targetText), input: await readInput(values.input, values['input-file']) };
     if (values['idempotency-key'] !== undefined) request.idempotencyKey = values['idempotency-key'];
+    if (values.priority !== undefined) request.priority = priorityOf(values.priority);
     const waitMs = waitMsOf(values.wait);
     if (waitMs !== undefined && (values.follow || values.watch)) throw new UsageError('give --wait or --follow/--watch, not both');
     const client = values.watch ? await streamingClient(connection, values['stream-url']) : clientFor(connection);

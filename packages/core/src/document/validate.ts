@@ -10,6 +10,7 @@ import { dedupeProblems, isObject, pointer } from './problem.ts';
 import { unknownPropertyMessage } from './schema-messages.ts';
 import type { Problem } from './problem.ts';
 import { checkProfile } from './profile.ts';
+import { readConcurrency } from './concurrency.ts';
 import { readSchedule } from './schedule.ts';
 import { checkSchema } from './schema-check.ts';
 import { checkSecretSites } from './secret-sites.ts';
@@ -42,7 +43,7 @@ export function validateWorkflow(document: unknown, options: ValidateOptions = {
   const notJson = nonJsonValues(document); // cycles or class instances from a caller, not from text
   if (notJson.length > 0) return notJson;
   const problems = [...checkSchema(document), ...checkTopLevel(document), ...checkDslVersion(document), ...checkEvaluateShape(document)];
-  problems.push(...checkProfile(document), ...readSchedule(document).problems, ...checkSemantics(document), ...checkLimits(document, limitsOf(document, options.limits)));
+  problems.push(...checkProfile(document), ...readSchedule(document).problems, ...readConcurrency(document).problems, ...checkSemantics(document), ...checkLimits(document, limitsOf(document, options.limits)));
   if (!usesOtherLanguage(document)) problems.push(...checkExpressions(document), ...checkVariableNames(document), ...checkSecretSites(document));
   if (problems.length === 0) problems.push(...checkCompiles(document));
   return dedupeProblems(problems);

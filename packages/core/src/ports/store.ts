@@ -20,6 +20,7 @@ import type { WorkflowError } from '../errors.ts';
 import type { EventFilter, RunState, RunStatus, TaskKind } from '../interpreter/types.ts';
 import type { RunnerMessage, TaskMessage } from './messages.ts';
 import type { NewSchedule, ScheduleRecord, ScheduleUpdate } from './schedules.ts';
+import type { ConcurrencyTx, RunConcurrency } from './concurrency.ts';
 import type { NewReplayEntry, ReplayTx, ResetOf } from './replays.ts';
 
 /** A runs listing: newest first, filtered, a page at a time (keyset cursor). */
@@ -72,6 +73,8 @@ export interface NewRun {
   name: string;
   version: string;
   input: unknown;
+  /** Among runs queued on a concurrency key: higher starts first (default 0). */
+  priority?: number;
   /** Unique per namespace; a second createRun with the same key returns the first run. */
   idempotencyKey?: string;
   parentRunId?: string;
@@ -110,6 +113,10 @@ export interface RunRecord {
   parentEffectId?: string;
   /** Token/cost totals and other counters the runtime keeps on the run. */
   usage?: Record<string, unknown>;
+  /** Its priority on a concurrency key (one run's record only; absent when 0). */
+  priority?: number;
+  /** Its place on its workflow's concurrency key while it has one (one run's record only). */
+  concurrency?: RunConcurrency;
   trigger?: RunTrigger;
   scheduleId?: string;
   rerunOf?: string;
@@ -265,6 +272,8 @@ export interface RunUpdate {
 export interface RunnerTx extends ReplayTx {
   /** SELECT … FOR UPDATE, in id order (no deadlocks between runners). Unknown ids are skipped. */
   lockRuns(ids: readonly string[]): Promise<LockedRun[]>;
+  /** Concurrency keys: slots and queues (ports/concurrency.ts). */
+  concurrency: ConcurrencyTx;
   /** Outbox rows, written with the state change that causes them. */
   insertOutbox(rows: readonly NewOutboxRow[]): Promise<void>;
   /** Deletes `runner` rows being applied; returns the ids that existed (the rest were applied before). */

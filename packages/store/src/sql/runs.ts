@@ -50,11 +50,12 @@ function runColumns(runs: readonly NewRun[]): unknown[] {
     runs.map((r) => (r.trigger === undefined ? null : JSON.stringify(r.trigger))),
     runs.map((r) => r.scheduleId ?? null),
     runs.map((r) => r.rerunOf ?? null),
+    runs.map((r) => r.priority ?? 0),
   ];
 }
 
-const INSERT_RUNS = `INSERT INTO runs (id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id, rerun_of)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[], $10::text[]::json[], $11::text[], $12::text[])`;
+const INSERT_RUNS = `INSERT INTO runs (id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id, rerun_of, priority)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[], $10::text[]::json[], $11::text[], $12::text[], $13::int[])`;
 
 /** Child runs created inside a runner transaction. A duplicate id or idempotency key is an error. */
 export async function insertRuns(db: Queryable, runs: readonly NewRun[]): Promise<void> {
@@ -139,7 +140,10 @@ export async function claimPendingRuns(db: Queryable, cutoff: Cutoff, limit: num
   const where = cutoffSql('updated_at', cutoff, 1);
   // RETURNING comes in physical order: the claim is sorted again by the time it was last touched.
   const rows = await db.query<{ id: string }>(
-    `WITH due AS (SELECT id, updated_at FROM runs WHERE status = 'pending' AND ${where.sql} ORDER BY updated_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),
+    // A run queued on a concurrency key is not lost: the transaction that admits it writes its start.
+    `WITH due AS (SELECT id, updated_at FROM runs WHERE status = 'pending' AND ${where.sql}
+                    AND NOT EXISTS (SELECT 1 FROM concurrency_slots s WHERE s.run_id = runs.id AND s.state = 'queued')
+                  ORDER BY updated_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),
      claimed AS (UPDATE runs r SET updated_at = date_trunc('milliseconds', now()) FROM due
                  WHERE r.id = due.id AND r.status = 'pending' RETURNING r.id, due.updated_at AS touched)
      SELECT id FROM claimed ORDER BY touched, id`,

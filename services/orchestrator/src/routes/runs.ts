@@ -72,6 +72,7 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
     version: definition.version,
     input,
     ...(body.idempotencyKey !== undefined && { idempotencyKey: body.idempotencyKey }),
+    ...(body.priority !== undefined && body.priority !== 0 && { priority: body.priority }),
     // The run's trace continues the caller's (@baton/tracing runTrace): kept with the run.
     trigger: traceparent === undefined ? { kind: 'api' } : { kind: 'api', traceparent },
   });
