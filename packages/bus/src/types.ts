@@ -1,4 +1,4 @@
-import type { Bus } from '@baton/core';
+import type { Bus, RateLimiter } from '@baton/core';
 
 /** Counters an adapter keeps for metrics (monotonic since the bus was created). */
 export interface BusStats {
@@ -9,6 +9,8 @@ export interface BusStats {
 /** A Bus that also reports its counters; both adapters are one. */
 export interface ObservableBus extends Bus {
   stats(): BusStats;
+  /** The rate limiter shared by every worker on this transport (Redis: exact across processes; in-process: within the process). */
+  rateLimiter(): RateLimiter;
 }
 
 /** Called for failures that have no caller to throw to (a topic handler, a lost connection). */

@@ -6,6 +6,7 @@ export * from './ports/schedules.ts';
 export * from './ports/concurrency.ts';
 export * from './ports/replays.ts';
 export * from './ports/messages.ts';
+export * from './ports/rate-limits.ts';
 export { compileWorkflow, CompileError, decide, initialState, matchEvent, evaluateDeferred, isDeferred, Fault, parseDuration, DurationError, LifecycleTypes, valueErrorMessage } from './interpreter/index.ts';
 export type { CompiledWorkflow, InterpreterState, MatchOptions, WorkflowDocument } from './interpreter/index.ts';
 export * from './cloudevents.ts';

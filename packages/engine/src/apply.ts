@@ -7,6 +7,7 @@ import {
   ErrorTypes,
   TERMINAL_STATUSES,
   type Decision,
+  type DeferredAttempt,
   type EventDraft,
   type HeldAttempt,
   type Input,
@@ -30,6 +31,7 @@ import { emptyRelay, relayRow, runnerRows, type Relay } from './outbox.ts';
 import { ledgersOf, markReplayed, type ReplayLedger, type ReplayMark } from './replay.ts';
 import { matchingListens } from './route-event.ts';
 import { cascadeReason, controlEvent, releaseHeld, type Control } from './suspension.ts';
+import { applyDeferrals, attachRateLimits } from './rate-limits.ts';
 
 export { childRunId } from './effects.ts';
 
@@ -70,6 +72,8 @@ export interface BatchOutcome {
   transitions: number;
   /** The earliest timer written in this batch, to wake the timer loop early. */
   nextTimerAt?: number;
+  /** The earliest re-dispatch of a rate-limited attempt written, to wake the sweeper then. */
+  nextDeferredAt?: number;
 }
 
 export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessage[], faults: readonly EngineFault[] = []): Promise<BatchOutcome> {
@@ -100,11 +104,13 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
     const namespace = namespaces.get(runId);
     return namespace === undefined ? undefined : { namespace, limits: limitsOf(namespace) };
   });
+  const deferrals: DeferredAttempt[] = [];
   // In arrival order: an audit event sent before a result is logged before what the result causes.
   for (const m of messages) {
     const message = fresh.get(m);
     if (message === undefined || message.type === 'approval.deadline') continue;
     if (message.type === 'events') stepsOf(m.runId).push({ append: message.events });
+    else if (message.type === 'deferred') deferrals.push(message);
     else if (message.type === 'suspend' || message.type === 'resume') stepsOf(m.runId).push({ control: message.type, ...(message.reason !== undefined && { reason: message.reason }) });
     else {
       if (message.type === 'result' && message.events) stepsOf(m.runId).push({ append: message.events });
@@ -139,6 +145,8 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   if (roots.size > 0) writes.treeRuns = await tx.countTreeRuns([...roots]);
   const deadlines = await applyApprovalDeadlines(tx, messages.filter((m) => fresh.has(m)), deps.clock());
   writes.runner.push(...deadlines.runnerMessages);
+  const deferred = await applyDeferrals(tx, deferrals, deps.clock());
+  for (const [runId, events] of deferred.events) steps.get(runId)?.push({ append: events });
   // The batch's decisions share one time budget: once it is spent, each further decision yields
   // after its first step (its run goes on at its next `continue`), so a batch of many long runs
   // holds the runner for about BATCH_DECISION_MS, not for the sum of their budgets; and the event
@@ -154,6 +162,7 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
       lastTurn = monotonic();
     }
   }
+  await attachRateLimits(tx, writes.attempts, (runId, reference) => namedRateLimit(deps, locked, runId, reference));
   await gate.finish(outcome.finished, writes);
   await write(tx, writes);
   if (writes.cascade.length > 0) {
@@ -174,6 +183,8 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   const rows = runnerRows(writes.runner, outcome.relay);
   if (relayed) rows.push(relayed);
   if (rows.length > 0) await tx.insertOutbox(rows);
+  if (deferred.rows.length > 0) await tx.insertOutbox(deferred.rows);
+  if (deferred.nextAt !== undefined) outcome.nextDeferredAt = deferred.nextAt;
   for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
   return outcome;
 }
@@ -200,7 +211,7 @@ async function loadStartInputs(deps: ApplyDeps, messages: readonly RunnerMessage
   return inputs;
 }
 
-function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' }>, startInputs: Map<string, StartInput>): Input {
+function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' | 'deferred' }>, startInputs: Map<string, StartInput>): Input {
   switch (message.type) {
     case 'start':
       return { type: 'start', input: startInputs.get(message.runId)?.input ?? null };
@@ -217,6 +228,15 @@ function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.de
     case 'continue':
       return message.id === undefined ? { type: 'continue' } : { type: 'continue', id: message.id };
   }
+}
+
+/** The rate limit a task names in its definition (`metadata.baton.rateLimit`). */
+function namedRateLimit(deps: ApplyDeps, locked: readonly LockedRun[], runId: string, reference: string): string | undefined {
+  const run = locked.find((r) => r.id === runId);
+  const cached = run && deps.definitions.peek(run.definitionId);
+  if (!cached || !('compiled' in cached)) return undefined;
+  const name = (cached.compiled.tasks.get(reference)?.def as { metadata?: { baton?: { rateLimit?: unknown } } } | undefined)?.metadata?.baton?.rateLimit;
+  return typeof name === 'string' ? name : undefined;
 }
 
 function effectIdOf(attemptId: string): string {

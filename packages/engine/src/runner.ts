@@ -19,6 +19,7 @@ import { inboxLoop } from './loops/inbox.ts';
 import { epochLoop } from './loops/epochs.ts';
 import { sweepLoop } from './loops/sweeper.ts';
 import { timerLoop } from './loops/timers.ts';
+import { deferredWakeups } from './loops/deferred.ts';
 import { scheduleLoop } from './loops/schedules.ts';
 import { createRunTracing } from './tracing.ts';
 import type { Tracer } from '@baton/tracing';
@@ -101,9 +102,11 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
       void tracked.finally(() => background.delete(tracked));
     },
     timerWritten: (fireAt) => timers.written(fireAt),
+    deferredWritten: (at) => deferred.written(at),
     ...(tracing && { tracing }),
   };
   const timers = timerLoop(ctx);
+  const deferred = deferredWakeups(ctx);
   const loops: Promise<void>[] = [];
 
   return {
@@ -114,6 +117,7 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
     },
     async stop() {
       abort.abort();
+      deferred.stop();
       await Promise.allSettled(loops);
       await Promise.allSettled([...background]);
       logger.info('workflow-runner stopped');

@@ -26,6 +26,7 @@ const runnerMessage = z.union([
   z.object({ type: z.literal('events'), runId, outboxId, events: z.array(eventDraft).min(1) }),
   z.object({ type: z.literal('approval.deadline'), runId, outboxId, approvalId: z.string(), level: z.number().int().min(0) }),
   z.object({ type: z.literal('continue'), runId, outboxId, id: z.string().optional() }),
+  z.object({ type: z.literal('deferred'), runId, outboxId, attemptId: z.string(), until: z.number().finite(), limit: z.string(), deferral: z.number().int().min(0), reserved: z.array(z.string()), task: z.string() }),
 ]);
 
 export function parseRunnerMessage(body: unknown): RunnerMessage | undefined {

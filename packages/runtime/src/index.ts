@@ -9,3 +9,4 @@ export * from './lifecycle.ts';
 export * from './context.ts';
 export * from './result-publisher.ts';
 export * from './queue-worker.ts';
+export * from './rate-gate.ts';

@@ -231,8 +231,26 @@ export function taskMessageSchema<K extends string, P extends z.ZodType>(kind: K
     timeoutMs: z.number().positive().optional(),
     /** The run's span (W3C traceparent), stamped by the runner when tracing is on. */
     traceparent: z.string().optional(),
+    /** Rate limits to apply (the runner's copy of the namespace's; rate-gate.ts). */
+    rateLimit: TaskRateLimitsSchema.optional(),
   });
 }
+
+const RateLimitSpecSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  kind: z.enum(['requests', 'tokens']),
+  per: z.enum(['second', 'minute']),
+  limit: z.number().positive(),
+  host: z.string().optional(),
+  model: z.string().optional(),
+});
+const TaskRateLimitsSchema = z.object({
+  limits: z.array(RateLimitSpecSchema),
+  ref: z.string().optional(),
+  deferrals: z.number().int().min(0).optional(),
+  reserved: z.object({ until: z.number(), names: z.array(z.string()) }).optional(),
+});
 
 /** The ids a message names, whatever else is wrong with it (for logs and failed results). */
 function namesOf(body: unknown): { runId?: unknown; attemptId?: unknown; task?: unknown } {

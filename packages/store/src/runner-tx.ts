@@ -13,11 +13,14 @@ import { consumeReplays, insertReplayedAttempts, openReplays, setAppliedSeqs } f
 import { latestVersion, putDefinition } from './sql/definitions.ts';
 import { deleteSchedule, insertScheduledRuns, liveRunsOf, lockDueSchedules, lockEventSchedules, lockSchedule, lockScheduleOf, putSchedule, updateSchedules } from './sql/schedules.ts';
 import { deleteTimers, deleteTimersOfRuns, insertTimers, takeDueTimers, takeTimers } from './sql/timers.ts';
+import { deferAttempts, rateLimitsOf } from './sql/rate-limits.ts';
 
 export function runnerTx(tx: Queryable): RunnerTx {
   return {
     lockRuns: (ids) => lockRuns(tx, ids),
     concurrency: concurrencyTx(tx),
+    rateLimitsOf: (namespaces) => rateLimitsOf(tx, namespaces),
+    deferAttempts: (deferrals) => deferAttempts(tx, deferrals),
     insertOutbox: (rows) => insertOutbox(tx, rows),
     takeOutbox: (ids) => takeOutbox(tx, ids),
     dropSupersededControls: (ids) => dropSupersededControls(tx, ids),

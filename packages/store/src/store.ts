@@ -1,6 +1,7 @@
 // SqlStore: the Store port over a Db (node-postgres or PGlite); every method is one SQL module call.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ApprovalStatus, AttemptKind, NewDefinition, NewReplayEntry, NewRun, RunListQuery, RunnerTx, Store } from '@baton/core';
+import type { RateLimitSpec } from '@baton/core';
 import type { Db } from './db/types.ts';
 import { migrate } from './migrate.ts';
 import { runnerTx } from './runner-tx.ts';
@@ -18,6 +19,7 @@ import * as retention from './sql/retention.ts';
 import { searchRuns } from './sql/run-search.ts';
 import * as runs from './sql/runs.ts';
 import { createResetRun } from './sql/replays.ts';
+import * as rateLimits from './sql/rate-limits.ts';
 import * as schedules from './sql/schedules.ts';
 import { systemBacklog } from './sql/system.ts';
 import * as timers from './sql/timers.ts';
@@ -184,6 +186,22 @@ export class SqlStore implements Store {
 
   async armAfterSchedules() {
     return schedules.armAfterSchedules(this.#outside('armAfterSchedules'));
+  }
+
+  async listRateLimits(namespace?: string) {
+    return rateLimits.listRateLimits(this.#outside('listRateLimits'), namespace);
+  }
+
+  async getRateLimit(namespace: string, name: string) {
+    return rateLimits.getRateLimit(this.#outside('getRateLimit'), namespace, name);
+  }
+
+  async putRateLimit(spec: RateLimitSpec) {
+    return rateLimits.putRateLimit(this.#outside('putRateLimit'), spec);
+  }
+
+  async deleteRateLimit(namespace: string, name: string) {
+    return rateLimits.deleteRateLimit(this.#outside('deleteRateLimit'), namespace, name);
   }
 
   async listensForType(type: string, namespace?: string) {

@@ -3,7 +3,7 @@
 // handler: run one model turn, stream its tokens, turn its outcome into a result.
 import { Queues, type Bus, type RunnerMessage, type TaskMessage } from '@baton/core';
 import type { AgentTurnRequest } from '@baton/core/agent';
-import { createQueueWorker, taskMessageSchema, type QueueWorker, type TaskContext, type TaskOutcome } from '@baton/runtime';
+import { admit, applicableLimits, chargeTokens, createQueueWorker, namedLimit, rateLimiterOf, rateLimitWaits, taskMessageSchema, type QueueWorker, type RateGate, type TaskContext, type TaskOutcome } from '@baton/runtime';
 import { serviceTracer } from '@baton/tracing';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -48,13 +48,14 @@ interface TurnDeps extends AgentRunnerDeps {
   client: ReturnType<typeof createClient>;
   watcher: CommitWatcher;
   counters: AgentRunnerMetrics;
+  gate: RateGate;
 }
 
 export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
   const { bus, logger, options } = deps;
   const counters = createMetrics(deps.metrics);
   const watcher = new CommitWatcher(bus, logger);
-  const turnDeps: TurnDeps = { ...deps, client: createClient(options), watcher, counters };
+  const turnDeps: TurnDeps = { ...deps, client: createClient(options), watcher, counters, gate: { limiter: rateLimiterOf(bus), waits: rateLimitWaits(deps.metrics) } };
   const shell = createQueueWorker(bus, logger, { ...options, queue: AGENT_TASK_QUEUE, maxBatch: CONSUME_BATCH }, {
     name: 'agent-runner',
     schema: TaskMessageSchema,
@@ -82,6 +83,17 @@ async function runTurn(task: TurnTask, context: TaskContext, deps: TurnDeps): Pr
   const { bus, options, counters: metrics } = deps;
   const request = task.payload;
   const log = deps.logger.child({ runId: task.runId, attemptId: task.attemptId, task: task.reference, turn: request.turn });
+  const base = { type: 'result', runId: task.runId, attemptId: task.attemptId } as const;
+  // Rate limits (rate-gate.ts): before the turn, room in the limits it names or its model has;
+  // after it, its tokens are charged. A deferred turn is this attempt, not yet run: no paid turn is lost.
+  const named = namedLimit(task);
+  if ('error' in named) return { result: { ...base, status: 'failed', error: named.error } };
+  const limits = applicableLimits(task, named.spec, { model: request.model });
+  const deferred = await admit(deps.gate, task, limits, context.signal);
+  if (deferred) {
+    log.info({ limit: deferred.limit, until: new Date(deferred.until).toISOString() }, 'model turn over its rate limit; handed back until then');
+    return { result: { type: 'deferred', ...deferred } };
+  }
   const tokens = new TokenStream(bus, deps.watcher, { runId: task.runId, task: task.reference, turn: request.turn }, options.tokenFlushMs, log);
   const started = performance.now();
   let outcome;
@@ -98,7 +110,7 @@ async function runTurn(task: TurnTask, context: TaskContext, deps: TurnDeps): Pr
     await tokens.close();
   }
   const durationMs = Math.round(performance.now() - started);
-  const base = { type: 'result', runId: task.runId, attemptId: task.attemptId } as const;
+  if (outcome.ok) await chargeTokens(deps.gate, limits, outcome.result.usage.totalTokens).catch((err: unknown) => log.warn({ err }, 'could not charge the turn\'s tokens to its rate limits'));
   let result: RunnerMessage;
   if (outcome.ok) {
     const { usage, model, finishReason } = outcome.result;

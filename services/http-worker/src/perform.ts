@@ -28,7 +28,15 @@ export interface HttpCallContext {
   timeoutMs?: number;
   /** The attempt's span (W3C trace context), sent as `traceparent` unless the call sets its own. */
   traceparent?: string;
+  /**
+   * Asked with the request's URL just before it is sent: false when a rate limit makes the
+   * attempt wait (the worker hands it back; the outcome returned then is not used).
+   */
+  admit?: (uri: URL) => Promise<boolean>;
 }
+
+/** The outcome of a call a rate limit kept from being sent (the worker hands the attempt back instead). */
+export const NOT_ADMITTED: HttpCallOutcome = { ok: false, error: { type: 'https://baton.dev/errors/rate-limited', status: 429, title: 'Rate limited', detail: 'handed back to wait for a rate limit' } };
 
 // One pooled Agent per options object, so every call of a worker shares keep-alive sockets.
 const agents = new WeakMap<HttpWorkerOptions, Agent>();
@@ -90,6 +98,7 @@ export function describeCall(call: HttpCall): { method: string; uri: string } {
 
 /** Sends the call (redirects, digest) and turns the response into the output of `call.output`. */
 export async function performCall(call: HttpCall, credentials: Credentials | undefined, ctx: HttpCallContext, signal: AbortSignal, redact: Redactor): Promise<HttpCallOutcome> {
+  if (ctx.admit && !(await ctx.admit(call.uri))) return NOT_ADMITTED;
   const first = initialRequest(call.method, withQuery(call.uri, call.query), call.headers, call.body, ctx.attemptId, credentials);
   if (ctx.traceparent && !Object.keys(first.headers).some((name) => name.toLowerCase() === 'traceparent')) first.headers.traceparent = ctx.traceparent;
   const exchange = await performRequest(agentFor(ctx.options), first, {

@@ -1,8 +1,8 @@
 // The http worker: `tasks.http` through the shared queue-worker shell (consume, concurrency,
 // leases, results, graceful stop; packages/runtime/src/queue-worker.ts); this file is the
 // handler: execute the call, turn its outcome into a result, count and log it.
-import { Queues, type Bus, type RunnerMessage, type TaskMessage } from '@baton/core';
-import { createQueueWorker, taskMessageSchema, type QueueWorker, type TaskContext, type TaskOutcome } from '@baton/runtime';
+import { Queues, type Bus, type DeferredAttempt, type RunnerMessage, type TaskMessage } from '@baton/core';
+import { admit, applicableLimits, createQueueWorker, namedLimit, rateLimiterOf, rateLimitWaits, taskMessageSchema, type QueueWorker, type RateGate, type TaskContext, type TaskOutcome } from '@baton/runtime';
 import { serviceTracer } from '@baton/tracing';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -30,7 +30,8 @@ const TaskMessageSchema = taskMessageSchema('http', z.unknown());
 export function createHttpWorker(deps: HttpWorkerDeps): HttpWorker {
   const { bus, logger, options } = deps;
   const metrics = createMetrics(deps.metrics);
-  const handle = (task: TaskMessage, context: TaskContext) => runCall(task, context, { ...deps, metrics });
+  const gate: RateGate = { limiter: rateLimiterOf(bus), waits: rateLimitWaits(deps.metrics) };
+  const handle = (task: TaskMessage, context: TaskContext) => runCall(task, context, { ...deps, metrics, gate });
   const shell = createQueueWorker(bus, logger, { ...options, queue: HTTP_TASK_QUEUE, maxBatch: CONSUME_BATCH }, {
     name: 'http worker',
     schema: TaskMessageSchema as z.ZodType<TaskMessage>,
@@ -49,11 +50,26 @@ export function createHttpWorker(deps: HttpWorkerDeps): HttpWorker {
   };
 }
 
-async function runCall(task: TaskMessage, context: TaskContext, deps: Omit<HttpWorkerDeps, 'metrics'> & { metrics: HttpWorkerMetrics }): Promise<TaskOutcome> {
+async function runCall(task: TaskMessage, context: TaskContext, deps: Omit<HttpWorkerDeps, 'metrics'> & { metrics: HttpWorkerMetrics; gate: RateGate }): Promise<TaskOutcome> {
   const { options, secrets, metrics } = deps;
   const log = deps.logger.child({ runId: task.runId, attemptId: task.attemptId, task: task.reference });
+  const base = { type: 'result', runId: task.runId, attemptId: task.attemptId } as const;
+  // Rate limits (rate-gate.ts): the one the task names, and its host's, asked just before the request.
+  const named = namedLimit(task);
+  if ('error' in named) return { result: { ...base, status: 'failed', error: named.error } };
+  let deferred: DeferredAttempt | undefined;
+  const gated = task.rateLimit && {
+    admit: async (uri: URL) => {
+      deferred = await admit(deps.gate, task, applicableLimits(task, named.spec, { host: uri.host }), context.signal);
+      return deferred === undefined;
+    },
+  };
   const started = performance.now();
-  const outcome = await executeHttpCall(task.payload, { attemptId: task.attemptId, secrets, options, signal: context.signal, ...(task.timeoutMs ? { timeoutMs: task.timeoutMs } : {}), ...(context.traceparent && { traceparent: context.traceparent }) });
+  const outcome = await executeHttpCall(task.payload, { attemptId: task.attemptId, secrets, options, signal: context.signal, ...(task.timeoutMs ? { timeoutMs: task.timeoutMs } : {}), ...(context.traceparent && { traceparent: context.traceparent }), ...gated });
+  if (deferred) {
+    log.info({ limit: deferred.limit, until: new Date(deferred.until).toISOString() }, 'http call over its rate limit; handed back until then');
+    return { result: { type: 'deferred', ...deferred } };
+  }
   const seconds = (performance.now() - started) / 1000;
   const durationMs = Math.round(seconds * 1000);
   if (context.signal.aborted && !outcome.ok) {
@@ -63,7 +79,6 @@ async function runCall(task: TaskMessage, context: TaskContext, deps: Omit<HttpW
   const label = outcomeLabel(outcome.ok ? undefined : outcome.error.type);
   metrics.requests.inc({ outcome: label });
   metrics.duration.observe({ outcome: label }, seconds);
-  const base = { type: 'result', runId: task.runId, attemptId: task.attemptId } as const;
   let result: RunnerMessage;
   if (outcome.ok) {
     result = { ...base, status: 'completed', output: outcome.output };

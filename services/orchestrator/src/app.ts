@@ -20,6 +20,7 @@ import { registerRunActionRoutes } from './routes/run-actions.ts';
 import { registerRunResetRoutes } from './routes/run-reset.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerRunTraceRoutes } from './routes/run-trace.ts';
+import { registerRateLimitRoutes } from './routes/rate-limits.ts';
 import { registerScheduleRoutes } from './routes/schedules.ts';
 import { registerStreamTokenRoutes } from './routes/stream-tokens.ts';
 import { registerSystemRoutes } from './routes/system.ts';
@@ -105,6 +106,7 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   registerRunResetRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
+  registerRateLimitRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerStreamTokenRoutes(app, ctx);
   registerInfoRoutes(app, ctx);

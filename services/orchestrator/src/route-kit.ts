@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { requireAdmin, type Principal } from './auth.ts';
 import { ApiProblem, instanceOf, ProblemTypes, validationProblem } from './problems.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 /** none: public; user: any valid key; admin: a key with role admin. */
 export type AuthLevel = 'none' | 'user' | 'admin';
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { BusMessage, ConsumeOptions, QueueInspection, TopicEntry } from '@baton/core';
+import type { BusMessage, ConsumeOptions, QueueInspection, RateLimiter, TopicEntry } from '@baton/core';
+import { MemoryRateLimiter } from '../limiter/memory-limiter.ts';
 import { encodeBody } from '../codec.ts';
 import { BusClosedError } from '../errors.ts';
 import { DEFAULT_HELD_LIMIT, DEFAULT_TOPIC_MAX_LEN, reportToStderr, type BusErrorReporter, type BusStats, type ObservableBus } from '../types.ts';
@@ -25,7 +26,12 @@ export class InProcessBus implements ObservableBus {
   private readonly topicMaxLen: number;
   private readonly onError: BusErrorReporter;
   private closed = false;
+  private readonly limiter = new MemoryRateLimiter();
   private readonly epochId = `in-process:${randomUUID()}`;
+
+  rateLimiter(): RateLimiter {
+    return this.limiter;
+  }
 
   constructor(options: InProcessBusOptions = {}) {
     this.topicMaxLen = options.topicMaxLen ?? DEFAULT_TOPIC_MAX_LEN;

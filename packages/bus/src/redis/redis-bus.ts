@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RateLimiter } from '@baton/core';
+import { RedisRateLimiter } from '../limiter/redis-limiter.ts';
 import type { BusMessage, ConsumeOptions, QueueInspection, TopicEntry } from '@baton/core';
 import { BusClosedError } from '../errors.ts';
 import { DEFAULT_HELD_LIMIT, DEFAULT_TOPIC_MAX_LEN, reportToStderr, type BusErrorReporter, type BusStats, type ObservableBus } from '../types.ts';
@@ -31,6 +33,7 @@ export class RedisBus implements ObservableBus {
   private readonly queues: RedisQueues;
   private readonly topics: RedisTopics;
   private closed = false;
+  private limiter: RateLimiter | undefined;
 
   constructor(options: RedisBusOptions) {
     this.prefix = options.prefix ?? 'baton:';
@@ -124,6 +127,11 @@ export class RedisBus implements ObservableBus {
 
   stats(): BusStats {
     return { reclaimed: this.queues.reclaimedCounts() };
+  }
+
+  rateLimiter(): RateLimiter {
+    this.limiter ??= new RedisRateLimiter(this.commands, (key) => `${this.prefix}rl:${key}`);
+    return this.limiter;
   }
 
   /** Stops subscriptions, wakes blocked consumes (they return []), closes every connection. */

@@ -12,6 +12,7 @@ export type { TaskKind, TaskEntry, TaskList, DocumentTasks } from './tasks.ts';
 export { classifyFunction, DEFAULT_CATALOG_FUNCTIONS, PROTOCOL_CALLS } from './functions.ts';
 export type { FunctionRef } from './functions.ts';
 export { UNSUPPORTED_CALLS, UNSUPPORTED_RUNS, UNSUPPORTED_AUTHENTICATIONS } from './profile.ts';
+export { checkRateLimitRefs, RATE_LIMIT_NAME } from './rate-limit.ts';
 export { readConcurrency, concurrencyKey, CONCURRENCY_STRATEGIES, MAX_CONCURRENCY_LIMIT } from './concurrency.ts';
 export type { WorkflowConcurrency, ConcurrencyStrategy } from './concurrency.ts';
 export { readSchedule, consumeEvent, planTicks, nextTick, nextTicks, eventTypesOf, SCHEDULE_KINDS, CATCH_UP_POLICIES, OVERLAP_POLICIES } from './schedule.ts';

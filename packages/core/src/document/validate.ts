@@ -11,6 +11,7 @@ import { unknownPropertyMessage } from './schema-messages.ts';
 import type { Problem } from './problem.ts';
 import { checkProfile } from './profile.ts';
 import { readConcurrency } from './concurrency.ts';
+import { checkRateLimitRefs } from './rate-limit.ts';
 import { readSchedule } from './schedule.ts';
 import { checkSchema } from './schema-check.ts';
 import { checkSecretSites } from './secret-sites.ts';
@@ -44,6 +45,7 @@ export function validateWorkflow(document: unknown, options: ValidateOptions = {
   if (notJson.length > 0) return notJson;
   const problems = [...checkSchema(document), ...checkTopLevel(document), ...checkDslVersion(document), ...checkEvaluateShape(document)];
   problems.push(...checkProfile(document), ...readSchedule(document).problems, ...readConcurrency(document).problems, ...checkSemantics(document), ...checkLimits(document, limitsOf(document, options.limits)));
+  problems.push(...checkRateLimitRefs(document));
   if (!usesOtherLanguage(document)) problems.push(...checkExpressions(document), ...checkVariableNames(document), ...checkSecretSites(document));
   if (problems.length === 0) problems.push(...checkCompiles(document));
   return dedupeProblems(problems);

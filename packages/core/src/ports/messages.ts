@@ -1,6 +1,7 @@
 // Messages carried on the Bus queues (validated at each consumer).
 import type { WorkflowError } from '../errors.ts';
 import type { CloudEvent, EventDraft, TaskKind } from '../interpreter/types.ts';
+import type { DeferredAttempt, TaskRateLimits } from './rate-limits.ts';
 
 /** On queue `tasks.<kind>`: one task attempt for a worker. */
 export interface TaskMessage {
@@ -18,6 +19,8 @@ export interface TaskMessage {
   timeoutMs?: number;
   /** The run's span (W3C traceparent), stamped by the runner as it sends the message when tracing is on (@baton/tracing). */
   traceparent?: string;
+  /** Rate limits the worker applies (ports/rate-limits.ts); absent when the namespace has none and the task names none. */
+  rateLimit?: TaskRateLimits;
 }
 
 /**
@@ -57,7 +60,13 @@ export type RunnerMessageBody =
   /** An approval's deadline at `level` passed (from the hitl-worker's schedule or the sweeper). */
   | { type: 'approval.deadline'; runId: string; approvalId: string; level: number }
   /** The run's last decision yielded (its step budget ran out): go on where it stopped. `id` is the owed continue's. */
-  | { type: 'continue'; runId: string; id?: string };
+  | { type: 'continue'; runId: string; id?: string }
+  /**
+   * A worker hands an attempt back: over a rate limit until `until`. Applied once per deferral
+   * count; the runner logs `dev.baton.task.rate-limited.v1` and re-dispatches the attempt then
+   * (an outbox relay row due at `until`).
+   */
+  | ({ type: 'deferred' } & DeferredAttempt);
 
 export const Queues = {
   runner: 'runner',

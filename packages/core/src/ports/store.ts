@@ -22,6 +22,7 @@ import type { RunnerMessage, TaskMessage } from './messages.ts';
 import type { NewSchedule, ScheduleRecord, ScheduleUpdate } from './schedules.ts';
 import type { ConcurrencyTx, RunConcurrency } from './concurrency.ts';
 import type { NewReplayEntry, ReplayTx, ResetOf } from './replays.ts';
+import type { RateLimitStore, RateLimitTx } from './rate-limits.ts';
 
 /** A runs listing: newest first, filtered, a page at a time (keyset cursor). */
 export interface RunListQuery {
@@ -269,7 +270,7 @@ export interface RunUpdate {
 }
 
 /** The statements of one runner batch, all inside one transaction. */
-export interface RunnerTx extends ReplayTx {
+export interface RunnerTx extends ReplayTx, RateLimitTx {
   /** SELECT … FOR UPDATE, in id order (no deadlocks between runners). Unknown ids are skipped. */
   lockRuns(ids: readonly string[]): Promise<LockedRun[]>;
   /** Concurrency keys: slots and queues (ports/concurrency.ts). */
@@ -365,7 +366,7 @@ export interface ApiKeyRecord {
   revokedAt?: string;
 }
 
-export interface Store {
+export interface Store extends RateLimitStore {
   /** Apply pending numbered migrations; idempotent and safe when several processes start at once. */
   migrate(): Promise<void>;
   ping(): Promise<boolean>;

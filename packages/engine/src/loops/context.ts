@@ -22,6 +22,8 @@ export interface LoopContext {
   background(work: Promise<unknown>): void;
   /** Wakes the timer loop when a batch wrote a timer earlier than the one it sleeps for. */
   timerWritten(fireAt: number): void;
+  /** A batch deferred a rate-limited attempt until `at`: sweep the outbox then (loops/deferred.ts). */
+  deferredWritten?(at: number): void;
   /** Spans of the runs' decisions (tracing.ts); absent when tracing is off. */
   tracing?: RunTracing;
 }
@@ -44,6 +46,7 @@ export async function afterCommit(ctx: LoopContext, outcome: BatchOutcome): Prom
     for (const t of outcome.relay.tasks) ctx.logger.debug({ runId: t.runId, task: t.reference, attemptId: t.attemptId, kind: t.kind }, 'task dispatched');
   }
   if (outcome.nextTimerAt !== undefined) ctx.timerWritten(outcome.nextTimerAt);
+  if (outcome.nextDeferredAt !== undefined) ctx.deferredWritten?.(outcome.nextDeferredAt);
 }
 
 /** One step of a repeating loop (sweeper, epoch watch): a failure is logged, and the next round tries again. */
