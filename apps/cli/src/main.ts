@@ -13,6 +13,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   runs: { summary: 'runs get ID | runs list [--status S] [--all] — show runs', load: () => import('./commands/runs.ts') },
   cancel: { summary: 'cancel ID — ask for a run to be cancelled', load: () => import('./commands/cancel.ts') },
   rerun: { summary: 'rerun ID [--input JSON] [--latest] — start a new run of a run\'s workflow (same input unless given), linked to it', load: () => import('./commands/rerun.ts') },
+  reset: { summary: 'reset ID --from POINTER|failed — start a new run that replays what a run did before a task and executes from it on', load: () => import('./commands/reset.ts') },
   suspend: { summary: 'suspend ID — ask for a run to be suspended: it starts nothing new until resumed', load: () => import('./commands/suspend.ts') },
   resume: { summary: 'resume ID — ask for a suspended run to go on', load: async () => ({ run: (await import('./commands/suspend.ts')).resume }) },
   logs: { summary: 'logs [-f] ID [--after SEQ] — print a run\'s events; -f follows them live (fanout WebSocket) until the run ends', load: () => import('./commands/logs.ts') },

@@ -7,6 +7,7 @@ import {
   ApiKeySchema,
   ApprovalSchema,
   ApprovalWithAuditSchema,
+  BulkResetResultSchema,
   CreatedApiKeySchema,
   EventAcceptedSchema,
   EventPageSchema,
@@ -22,6 +23,7 @@ import {
   type Approval,
   type ApprovalStatus,
   type ApprovalWithAudit,
+  type BulkResetResult,
   type CreatedApiKey,
   type EventAccepted,
   type EventPage,
@@ -73,6 +75,22 @@ export interface ListRunsQuery extends ListQuery {
   scheduleId?: string | undefined;
   /** The reruns of one run. */
   rerunOf?: string | undefined;
+  /** The resets of one run. */
+  resetOf?: string | undefined;
+}
+
+export interface ResetRequest {
+  /** `failed` (the task that failed) or a task's JSON pointer, as in the `task` field of the run's events. */
+  from: string;
+  /** Unique per namespace: the same reset again with the same key returns the first one. */
+  idempotencyKey?: string | undefined;
+}
+
+export interface BulkResetRequest {
+  filter: { namespace?: string; name?: string; version?: string; status?: 'completed' | 'faulted' | 'cancelled'; createdAfter?: string; createdBefore?: string };
+  from: string;
+  /** Most runs to reset (at most 1000). */
+  limit: number;
 }
 
 export interface RerunRequest {
@@ -239,6 +257,22 @@ export class BatonClient {
     const body = dropUndefined({ ...request });
     const { status, value } = await this.http.request({ method: 'POST', path: apiPath('runs', id, 'rerun'), body: { json: body } }, RunSchema);
     return { run: value, httpStatus: status };
+  }
+
+  /**
+   * Starts a new run of the same version and input that replays what the run did before `from`
+   * (recorded HTTP responses, agent turns, approvals, child runs, elapsed timers) and executes from
+   * `from` on; it records `resetOf`. 201 created, 200 the reset of this idempotencyKey.
+   */
+  async resetRun(id: string, request: ResetRequest): Promise<StartRunResult> {
+    const body = dropUndefined({ ...request });
+    const { status, value } = await this.http.request({ method: 'POST', path: apiPath('runs', id, 'reset'), body: { json: body } }, RunSchema);
+    return { run: value, httpStatus: status };
+  }
+
+  /** Resets the runs a filter selects (default: faulted), at most `limit`; a run already reset from the same task is skipped. */
+  async resetRuns(request: BulkResetRequest): Promise<BulkResetResult> {
+    return (await this.http.request({ method: 'POST', path: apiPath('runs', 'reset'), body: { json: request } }, BulkResetResultSchema)).value;
   }
 
   /**

@@ -75,6 +75,8 @@ export const RunSchema = z.looseObject({
   scheduleId: z.string().optional(),
   /** The run this one reruns. */
   rerunOf: z.string().optional(),
+  /** The run this one resets, and the task pointer it executes from. */
+  resetOf: z.looseObject({ runId: z.string(), from: z.string() }).optional(),
   usage: z.record(z.string(), z.unknown()).optional(),
   /** Its priority among runs queued on a concurrency key (one run's record; absent when 0). */
   priority: z.number().optional(),
@@ -86,6 +88,12 @@ export const RunSchema = z.looseObject({
   updatedAt: z.string(),
 });
 export type Run = z.infer<typeof RunSchema>;
+
+export const BulkResetResultSchema = z.looseObject({
+  reset: z.array(z.looseObject({ runId: z.string(), newRunId: z.string() })),
+  skipped: z.array(z.looseObject({ runId: z.string(), reason: z.string(), newRunId: z.string().optional() })),
+});
+export type BulkResetResult = z.infer<typeof BulkResetResultSchema>;
 
 /** A run event: a CloudEvent 1.0 with Baton's extension attributes `runid` and `seq`. */
 export const RunEventSchema = z.looseObject({

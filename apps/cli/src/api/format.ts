@@ -66,6 +66,7 @@ export function runDetails(run: Run, now: number, cancelReason?: string): string
     ['idempotency key', run.idempotencyKey],
     ['parent run', run.parentRunId],
     ['rerun of', run.rerunOf],
+    ['reset of', run.resetOf && `${run.resetOf.runId} from ${run.resetOf.from}`],
   ];
   let text = fields
     .filter((f): f is [string, string] => f[1] !== undefined)
