@@ -7,6 +7,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   fanout: async () => (await import('./fanout.ts')).benchFanout(),
   agents: async () => (await import('./agents.ts')).benchAgents(),
   schedules: async () => (await import('./schedules.ts')).benchSchedules(),
+  concurrency: async () => (await import('./concurrency.ts')).benchConcurrency(),
   peer: async () => (await import('./peer.ts')).benchPeer(),
 };
 
