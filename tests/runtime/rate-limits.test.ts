@@ -4,7 +4,7 @@
 // and a tokens limit spacing agent turns (the fake OpenAI server's clock) — each wait in the log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '@baton/testkit';
-import { doc, startHarness, type Backend, type Harness } from './harness.ts';
+import { startHarness, type Backend, type Harness } from './harness.ts';
 
 const AGENT = 'agent:1.0.0@default';
 const RATE_LIMITED = 'dev.baton.task.rate-limited.v1';
