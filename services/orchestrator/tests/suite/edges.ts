@@ -213,7 +213,7 @@ export function edgeSuite(harness: () => Harness): void {
       expect(doc.paths['/api/v1/runs'].post.requestBody.content['application/json'].schema.required).toEqual(['namespace', 'name']);
       expect(doc.paths['/api/v1/workflows'].post.requestBody.content['application/yaml']).toBeDefined();
       expect(doc.paths['/api/v1/events'].post.responses['415'].content['application/problem+json']).toBeDefined();
-      expect(doc.paths['/api/v1/runs'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'namespace', 'name', 'scheduleId', 'parentRunId', 'rerunOf', 'q', 'limit', 'cursor']);
+      expect(doc.paths['/api/v1/runs'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'namespace', 'name', 'scheduleId', 'parentRunId', 'rerunOf', 'resetOf', 'q', 'limit', 'cursor']);
     });
   });
 }
