@@ -25,6 +25,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
     summary: 'schedules list | get ID | pause ID | resume ID | trigger ID | runs ID — workflows started on a clock or by events',
     load: () => import('./commands/schedules.ts'),
   },
+  'rate-limits': {
+    summary: 'rate-limits list | get NS/NAME | set NS/NAME --requests N|--tokens N [--per second|minute] [--host H|--model M] | delete NS/NAME — limits tasks wait for',
+    load: () => import('./commands/rate-limits.ts'),
+  },
   approvals: { summary: 'approvals list [--status S] [--run ID] [--approver A] | approvals get ID — show the approvals runs wait for', load: () => import('./commands/approvals.ts') },
   approve: { summary: 'approve ID [--comment TEXT] [--approver A] [--data JSON] — approve on behalf of an approver', load: async () => ({ run: (await import('./commands/approvals.ts')).approve }) },
   reject: { summary: 'reject ID [--comment TEXT] [--approver A] — reject on behalf of an approver', load: async () => ({ run: (await import('./commands/approvals.ts')).reject }) },

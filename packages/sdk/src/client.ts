@@ -12,6 +12,8 @@ import {
   EventAcceptedSchema,
   EventPageSchema,
   HealthSchema,
+  RateLimitListSchema,
+  RateLimitSchema,
   RunSchema,
   ScheduleSchema,
   ServerInfoSchema,
@@ -28,6 +30,7 @@ import {
   type EventAccepted,
   type EventPage,
   type Page,
+  type RateLimit,
   type Run,
   type RunEvent,
   type RunStatus,
@@ -139,6 +142,17 @@ export interface DecisionRequest {
   data?: Record<string, unknown> | undefined;
   /** On whose behalf: one of the current level's approvers (may be omitted when there is one). */
   approver?: string | undefined;
+}
+
+/** A rate limit as declared (POST / PUT /api/v1/rate-limits). */
+export interface RateLimitRequest {
+  kind: 'requests' | 'tokens';
+  per: 'second' | 'minute';
+  limit: number;
+  /** requests: every call: http / openapi of the namespace to this host. */
+  host?: string;
+  /** tokens: every agent step of the namespace on this model. */
+  model?: string;
 }
 
 export interface CreateKeyRequest {
@@ -346,6 +360,31 @@ export class BatonClient {
   /** Starts a run of the schedule now; `runId` is absent when its overlap policy `skip` kept it from starting. */
   async triggerSchedule(id: string): Promise<TriggeredSchedule> {
     return (await this.http.request({ method: 'POST', path: apiPath('schedules', id, 'trigger') }, TriggeredScheduleSchema)).value;
+  }
+
+  // ---- rate limits ----------------------------------------------------------------------------
+
+  /** The rate limits of a namespace (or of every namespace the key may see). */
+  async listRateLimits(query: { namespace?: string } = {}): Promise<RateLimit[]> {
+    return (await this.http.request({ method: 'GET', path: apiPath('rate-limits'), query: { ...query } }, RateLimitListSchema)).value.items;
+  }
+
+  async getRateLimit(namespace: string, name: string): Promise<RateLimit> {
+    return (await this.http.request({ method: 'GET', path: apiPath('rate-limits', namespace, name) }, RateLimitSchema)).value;
+  }
+
+  /** Declares a limit; a 409 BatonApiError when the namespace already has one of that name (use setRateLimit). */
+  async createRateLimit(limit: RateLimitRequest & { namespace: string; name: string }): Promise<RateLimit> {
+    return (await this.http.request({ method: 'POST', path: apiPath('rate-limits'), body: { json: dropUndefined({ ...limit }) } }, RateLimitSchema)).value;
+  }
+
+  /** Declares or replaces a limit. */
+  async setRateLimit(namespace: string, name: string, limit: RateLimitRequest): Promise<RateLimit> {
+    return (await this.http.request({ method: 'PUT', path: apiPath('rate-limits', namespace, name), body: { json: dropUndefined({ ...limit }) } }, RateLimitSchema)).value;
+  }
+
+  async deleteRateLimit(namespace: string, name: string): Promise<void> {
+    await this.http.request({ method: 'DELETE', path: apiPath('rate-limits', namespace, name) }, NoContent);
   }
 
   // ---- approvals ------------------------------------------------------------------------------

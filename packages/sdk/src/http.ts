@@ -6,7 +6,7 @@ import { BatonApiError, BatonConnectionError, BatonResponseError, problemFromRes
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface RequestOptions {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   query?: Record<string, string | number | undefined> | undefined;
   /** A JSON value, or raw text with its content type. */

@@ -198,6 +198,21 @@ export const ScheduleSchema = z.looseObject({
 });
 export type Schedule = z.infer<typeof ScheduleSchema>;
 
+/** A named rate limit of a namespace (docs/OPERATIONS.md, "Rate limits"). */
+export const RateLimitSchema = z.looseObject({
+  namespace: z.string(),
+  name: z.string(),
+  kind: z.enum(['requests', 'tokens']),
+  per: z.enum(['second', 'minute']),
+  limit: z.number(),
+  host: z.string().optional(),
+  model: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type RateLimit = z.infer<typeof RateLimitSchema>;
+export const RateLimitListSchema = z.looseObject({ items: z.array(RateLimitSchema) });
+
 export const TriggeredScheduleSchema = z.looseObject({ schedule: ScheduleSchema, runId: z.string().optional() });
 export type TriggeredSchedule = z.infer<typeof TriggeredScheduleSchema>;
 export type EventAccepted = z.infer<typeof EventAcceptedSchema>;
