@@ -97,12 +97,8 @@ export class SqlStore implements Store {
   }
 
   async getRun(id: string) {
-    const db = this.#outside('getRun');
-    const run = await runs.getRun(db, id);
-    if (!run) return run;
-    // Its priority and its place on a concurrency key (a slot exists until the run ends).
-    const { priority, concurrency: place } = await concurrency.runConcurrency(db, id);
-    return { ...run, ...(priority !== 0 && { priority }), ...(place && { concurrency: place }) };
+    // With its priority and its place on a concurrency key (a slot exists until the run ends).
+    return concurrency.getRunWithConcurrency(this.#outside('getRun'), id);
   }
 
   async listRuns(query: RunListQuery) {

@@ -1,8 +1,9 @@
 // Concurrency keys and slots (migration 0010; the port in core ports/concurrency.ts). Every write
 // here is made by a runner transaction holding the key rows concerned (lockConcurrencyKeys).
-import { concurrencyKeyId, type ConcurrencyKeyRow, type ConcurrencySlot, type ConcurrencySlotState, type ConcurrencyTx, type RunConcurrency, type UngatedRun } from '@baton/core';
+import { concurrencyKeyId, type ConcurrencyKeyRow, type ConcurrencySlot, type ConcurrencySlotState, type ConcurrencyTx, type RunConcurrency, type RunRecord, type UngatedRun } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { fromJson } from './values.ts';
+import { COLUMNS, toRun } from './runs.ts';
 
 function toSlot(row: Row): ConcurrencySlot {
   const slot: ConcurrencySlot = { runId: row.run_id as string, scope: row.scope as string, key: row.key as string, state: row.state as ConcurrencySlotState, announced: row.announced !== false };
@@ -141,20 +142,31 @@ export async function saveConcurrencyKeys(db: Queryable, rows: readonly Concurre
   );
 }
 
-/** What a run's record says about its key (null key: the workflow has one key for all its runs). */
-export async function runConcurrency(db: Queryable, runId: string): Promise<{ priority: number; concurrency?: RunConcurrency }> {
-  const rows = await db.query(`SELECT r.priority, s.key, s.state FROM runs r LEFT JOIN concurrency_slots s ON s.run_id = r.id WHERE r.id = $1`, [runId]);
+/**
+ * A run with its priority and its place on a concurrency key (one round trip; the queue position
+ * only for a queued run).
+ */
+export async function getRunWithConcurrency(db: Queryable, runId: string): Promise<RunRecord | undefined> {
+  const rows = await db.query(
+    `SELECT ${COLUMNS}, priority AS run_priority, (SELECT json_build_object('key', s.key, 'state', s.state) FROM concurrency_slots s WHERE s.run_id = runs.id) AS slot
+     FROM runs WHERE id = $1`,
+    [runId],
+  );
   const row = rows[0];
-  if (!row) return { priority: 0 };
-  const priority = Number(row.priority ?? 0);
-  if (row.state === null || row.state === undefined) return { priority };
-  const key = row.key === '' ? null : (JSON.parse(row.key as string) as unknown);
-  const concurrency: RunConcurrency = { key, state: row.state as ConcurrencySlotState };
-  if (row.state === 'queued') {
-    const position = (await queuePositions(db, [runId])).get(runId);
-    if (position !== undefined) concurrency.position = position;
+  if (!row) return undefined;
+  const run = toRun(row);
+  const priority = Number(row.run_priority ?? 0);
+  if (priority !== 0) run.priority = priority;
+  const slot = fromJson(row.slot) as { key: string; state: ConcurrencySlotState } | undefined;
+  if (slot) {
+    const concurrency: RunConcurrency = { key: slot.key === '' ? null : (JSON.parse(slot.key) as unknown), state: slot.state };
+    if (slot.state === 'queued') {
+      const position = (await queuePositions(db, [runId])).get(runId);
+      if (position !== undefined) concurrency.position = position;
+    }
+    run.concurrency = concurrency;
   }
-  return { priority, concurrency };
+  return run;
 }
 
 export function concurrencyTx(db: Queryable): ConcurrencyTx {
