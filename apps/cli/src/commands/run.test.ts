@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../api/args.ts';
 import { listQuery } from './runs.ts';
-import { DEFAULT_WAIT_MS, exitCodeOf, normalizeWaitFlag, parseTarget, readInput, waitMsOf } from './run.ts';
+import { DEFAULT_WAIT_MS, exitCodeOf, normalizeWaitFlag, parseTarget, priorityOf, readInput, waitMsOf } from './run.ts';
 
 describe('parseTarget', () => {
   it('reads NAMESPACE/NAME and an optional @VERSION', () => {
@@ -69,4 +69,14 @@ describe('exit codes of a waited run', () => {
   it('0 completed, 1 faulted or cancelled, 3 not finished', () => {
     expect(['completed', 'faulted', 'cancelled', 'running', 'waiting', 'pending'].map((status) => exitCodeOf({ status }))).toEqual([0, 1, 1, 3, 3, 3]);
   });
+});
+
+describe('--priority', () => {
+  it('takes an integer, negative or positive', () => {
+    expect(priorityOf('10')).toBe(10);
+    expect(priorityOf('-5')).toBe(-5);
+    expect(priorityOf('+3')).toBe(3);
+  });
+
+  it.each(['', 'high', '1.5', '1e3', '99999999'])('rejects %j', (text) => expect(() => priorityOf(text)).toThrow(UsageError));
 });
