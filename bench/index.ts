@@ -8,6 +8,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   agents: async () => (await import('./agents.ts')).benchAgents(),
   schedules: async () => (await import('./schedules.ts')).benchSchedules(),
   concurrency: async () => (await import('./concurrency.ts')).benchConcurrency(),
+  'rate-limits': async () => (await import('./rate-limits.ts')).benchRateLimits(),
   peer: async () => (await import('./peer.ts')).benchPeer(),
 };
 
