@@ -93,6 +93,11 @@ describe.each<Backend>(['embedded', 'servers'])('rate limits on %s backends', (b
     const own = (await (await as('GET', '/api/v1/rate-limits')).json()) as { items: unknown[] };
     expect(own.items).toEqual([]);
     expect((await h.api('DELETE', `/api/v1/rate-limits/${ns}/api`)).status).toBe(204);
+
+    const openapi = (await h.api('GET', '/openapi.json')).body;
+    expect(Object.keys(openapi.paths['/api/v1/rate-limits/{namespace}/{name}']).sort()).toEqual(['delete', 'get', 'put']);
+    expect(Object.keys(openapi.paths['/api/v1/rate-limits']).sort()).toEqual(['get', 'post']);
+    expect(openapi.components.schemas.RateLimit.properties.kind.enum).toEqual(['requests', 'tokens']);
   });
 
   it('checks metadata.baton.rateLimit when the workflow is registered', async () => {
