@@ -123,14 +123,16 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   const missing = [...new Set(deciding.map((run) => run.definitionId))].filter((id) => !deps.definitions.has(id));
   if (missing.length > 0) throw new MissingDefinitions(missing, []);
   // Reset runs deciding in this batch: the recorded outcomes they may still replay (replay.ts).
-  const resetRuns = deciding.filter((run) => run.resetOf !== undefined);
+  // (a resume decides too: on what it held that fails at once)
+  const resetRuns = locked.filter((run) => run.resetOf !== undefined && steps.get(run.id)!.some((s) => 'input' in s || 'control' in s));
   const ledgers = resetRuns.length === 0 ? new Map<string, ReplayLedger>() : ledgersOf(new Map(resetRuns.map((run) => [run.id, run.resetOf!])), await tx.openReplays(resetRuns.map((run) => run.id)));
 
   const outcome: BatchOutcome = { relay: emptyRelay(), finished: [], started: [], transitions: 0 };
   const writes = emptyWrites();
   // Concurrency keys: starts over a key's limit wait, are cancelled or make room (concurrency.ts).
   const starting = new Set(locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s && s.input.type === 'start')).map((run) => run.id));
-  const gate = await gateStarts(tx, deps.definitions, locked, starting, (runId) => startInputs.get(runId)?.input ?? null, writes);
+  const mayEnd = new Set(locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s || 'fault' in s)).map((run) => run.id));
+  const gate = await gateStarts(tx, deps.definitions, locked, starting, mayEnd, (runId) => startInputs.get(runId)?.input ?? null, writes);
   for (const [runId, verdict] of gate.verdicts) steps.set(runId, replaceStart(steps.get(runId)!, verdict));
   // What suspended runs resumed in this batch held, to dispatch.
   const resuming = locked.filter((run) => run.status === 'suspended' && steps.get(run.id)!.some((s) => 'control' in s && s.control === 'resume'));
