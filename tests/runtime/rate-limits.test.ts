@@ -165,4 +165,31 @@ describe.each<Backend>(['embedded', 'servers'])('rate limits on %s backends', (b
     expect(waits.length).toBeGreaterThanOrEqual(turns - 3);
     expect(waits.every((e) => e.data.limit === 'llm' && e.data.task === '/do/0/ask')).toBe(true);
   }, 40_000);
+
+  // The issue's case as written, on one backend pair (it takes 20 s): 600 tokens a minute, turns
+  // of 200 tokens — four turns go at once (the fourth finds the bucket not yet empty), the fifth
+  // waits until the first turn's 200 tokens have drained, 20 s after it.
+  it.runIf(backend === 'servers')('spaces the turns of a 600-tokens-a-minute limit: the turn after the burst waits 20 s', async () => {
+    const model = 'tpm-600';
+    let turn = 0;
+    fake.setReply((request) => {
+      if (request.body.model !== model) return { status: 404, message: 'unknown model' };
+      turn += 1;
+      const usage = { prompt_tokens: 120, completion_tokens: 80 };
+      return turn < 5 ? { toolCalls: [{ id: `t${turn}`, name: 'echo', arguments: { n: turn } }], usage } : { content: 'done', usage };
+    });
+    expect((await h.api('PUT', `/api/v1/rate-limits/${ns}/tpm`, { kind: 'tokens', per: 'minute', limit: 600, model })).status).toBe(201);
+    const tool = { name: 'echo', description: 'echo', parameters: { type: 'object', properties: { n: { type: 'number' } } }, call: 'http', with: { method: 'post', endpoint: `${h.target.url}/echo`, body: { n: '${ $args.n }' } } };
+    await h.apply({ document: { dsl: '1.0.0', namespace: ns, name: 'agent-tpm', version: '1.0.0' }, do: [{ ask: { call: AGENT, with: { model, prompt: 'go', tools: [tool], maxTurns: 10 } } }] });
+    const started = await h.api('POST', '/api/v1/runs', { namespace: ns, name: 'agent-tpm', input: {} });
+    await expect.poll(async () => (await h.api('GET', `/api/v1/runs/${started.body.id}`)).body.status, { timeout: 40_000, interval: 500 }).toBe('completed');
+    const times = fake.requests.filter((r) => r.body.model === model).map((r) => r.at);
+    expect(times).toHaveLength(5);
+    expect(times[3]! - times[0]!).toBeLessThan(10_000);
+    expect(times[4]! - times[0]!).toBeGreaterThanOrEqual(20_000 - JITTER_MS);
+    expect(times[4]! - times[0]!).toBeLessThan(25_000);
+    const waits = (await h.events(started.body.id)).filter((e) => e.type === RATE_LIMITED);
+    expect(waits.map((e) => e.data.limit)).toEqual(['tpm']);
+    expect(waits[0]!.data.waitMs).toBeGreaterThan(10_000);
+  }, 60_000);
 });
