@@ -65,7 +65,7 @@ export async function benchConcurrency(): Promise<Record<string, unknown>> {
       while ((await live()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
       const cpu = runnerCpu() - cpuStart;
       const { rows } = await sql.query<{ status: string; created_at: Date; started_at: Date | null; ended_at: Date | null }>(
-        `SELECT status, created_at, started_at, ended_at FROM runs WHERE name = $1 AND input ? 'i'`,
+        `SELECT status, created_at, started_at, ended_at FROM runs WHERE name = $1 AND input::jsonb ? 'i'`,
         [variant.name],
       );
       const completed = rows.filter((r) => r.status === 'completed');

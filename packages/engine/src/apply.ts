@@ -131,7 +131,8 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   const writes = emptyWrites();
   // Concurrency keys: starts over a key's limit wait, are cancelled or make room (concurrency.ts).
   const starting = new Set(locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s && s.input.type === 'start')).map((run) => run.id));
-  const gate = await gateStarts(tx, deps.definitions, locked, starting, (runId) => startInputs.get(runId)?.input ?? null, writes);
+  const mayEnd = new Set(locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s || 'fault' in s)).map((run) => run.id));
+  const gate = await gateStarts(tx, deps.definitions, locked, starting, mayEnd, (runId) => startInputs.get(runId)?.input ?? null, writes);
   for (const [runId, verdict] of gate.verdicts) steps.set(runId, replaceStart(steps.get(runId)!, verdict));
   // What suspended runs resumed in this batch held, to dispatch.
   const resuming = locked.filter((run) => run.status === 'suspended' && steps.get(run.id)!.some((s) => 'control' in s && s.control === 'resume'));

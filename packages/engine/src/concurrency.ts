@@ -87,12 +87,7 @@ class KeyBook {
     const joining = older.filter((run) => {
       const cached = this.definitions.peek(run.definitionId);
       const concurrency = 'compiled' in cached ? cached.concurrency : undefined;
-      if (!concurrency) return false;
-      try {
-        return concurrencyKey(concurrency, run.input) === row.key;
-      } catch {
-        return false; // its own start faults it
-      }
+      return concurrency !== undefined && keyOfRun(run.id, concurrency, run.input) === row.key;
     });
     await this.tx.concurrency.insertConcurrencySlots(joining.map((run) => ({ runId: run.id, scope: row.scope, key: row.key, announced: false })));
   }
@@ -123,6 +118,27 @@ class KeyBook {
   }
 }
 
+/**
+ * Keys of runs seen waiting for their start, by run id (a run's input and definition never change):
+ * each batch that admits looks at the older runs of the workflow not gated yet, and evaluates each
+ * once per process, not once per batch. undefined: the key fails (its own start faults the run).
+ */
+const olderKeys = new Map<string, string | undefined>();
+const OLDER_KEYS_KEPT = 20_000;
+
+function keyOfRun(runId: string, concurrency: WorkflowConcurrency, input: unknown): string | undefined {
+  if (olderKeys.has(runId)) return olderKeys.get(runId);
+  let key: string | undefined;
+  try {
+    key = concurrencyKey(concurrency, input);
+  } catch {
+    key = undefined;
+  }
+  if (olderKeys.size >= OLDER_KEYS_KEPT) olderKeys.delete(olderKeys.keys().next().value as string);
+  olderKeys.set(runId, key);
+  return key;
+}
+
 /** The key's value as the run record and events show it (null: one key for the whole workflow). */
 export function keyValue(key: string): unknown {
   return key === '' ? null : (JSON.parse(key) as unknown);
@@ -140,10 +156,11 @@ function concurrencyOf(definitions: DefinitionCache, run: LockedRun): WorkflowCo
 }
 
 /**
- * Gates the starts of a batch. `starting`: runs with a start to decide; `inputOf`: a run's input.
+ * Gates the starts of a batch. `starting`: runs with a start to decide; `deciding`: runs with an
+ * input to decide or a fault (they may end); `inputOf`: a run's input.
  * Runs whose definition has no concurrency (and that hold no slot) cost nothing here.
  */
-export async function gateStarts(tx: RunnerTx, definitions: DefinitionCache, locked: readonly LockedRun[], starting: ReadonlySet<string>, inputOf: (runId: string) => unknown, writes: Writes): Promise<StartGate> {
+export async function gateStarts(tx: RunnerTx, definitions: DefinitionCache, locked: readonly LockedRun[], starting: ReadonlySet<string>, deciding: ReadonlySet<string>, inputOf: (runId: string) => unknown, writes: Writes): Promise<StartGate> {
   const relevant = new Map<string, { run: LockedRun; concurrency: WorkflowConcurrency | 'unknown' }>();
   for (const run of locked) {
     const concurrency = concurrencyOf(definitions, run);
@@ -165,9 +182,10 @@ export async function gateStarts(tx: RunnerTx, definitions: DefinitionCache, loc
       verdicts.set(run.id, { fault: keyError(error) });
     }
   }
-  // Only the keys of starting runs are locked here: a batch of results for running runs does not
-  // wait on its key unless a run ends (finish locks the key then).
-  const held = [...slots.values()].filter((slot) => eligible.has(slot.runId));
+  // The keys of every run that may start or end in this batch are locked now, in one ordered
+  // statement with the newcomers' keys: locking more of them later, when a run has ended, could
+  // deadlock two batches (finish still does, for a run ended by appended events alone).
+  const held = [...slots.values()].filter((slot) => eligible.has(slot.runId) || deciding.has(slot.runId));
   const book = new KeyBook(tx, definitions);
   const locks = [...held.map((s) => ({ scope: s.scope, key: s.key })), ...newcomers.map((n) => ({ scope: n.scope, key: n.key, limit: n.concurrency.limit }))];
   for (const row of await tx.concurrency.lockConcurrencyKeys(locks)) book.rows.set(concurrencyKeyId(row.scope, row.key), row);
