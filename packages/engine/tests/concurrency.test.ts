@@ -51,6 +51,9 @@ beforeAll(async () => {
   await define('oldest', HOLD, { limit: 1, key: '${ .customer }', strategy: 'cancel-oldest' });
   await define('lined', HOLD, { limit: 1 });
   await define('broken-key', HOLD, { limit: 1, key: '${ .a.b }' });
+  await define('child', [{ nap: { wait: { milliseconds: 150 } } }], { limit: 1 });
+  const sub = { run: { workflow: { namespace: NAMESPACE, name: 'child', version: '1.0.0' } } };
+  await b.define('parent', [{ all: { fork: { branches: [{ a: sub }, { b: sub }, { c: sub }] } } }]);
 }, 60_000);
 afterEach(async () => {
   await b?.stopRunners();
@@ -187,6 +190,38 @@ describe('the key', () => {
     await b.status(fine, 'waiting');
     await cancel(fine);
     await noKeysLeft('broken-key');
+  }, 30_000);
+});
+
+describe('other starts', () => {
+  it('child runs pass the same gate: three children of a limit-1 workflow run one after the other', async () => {
+    await b.runner();
+    const parent = await b.create('parent');
+    await b.status(parent, 'completed');
+    const children = await b.sql<{ id: string }>(`SELECT id FROM runs WHERE parent_run_id = $1`, [parent]);
+    expect(children).toHaveLength(3);
+    const spans = await Promise.all(children.map(async ({ id }) => {
+      const log = await b.events(id);
+      return [Date.parse(started(log)!.time), Date.parse(log.at(-1)!.time)] as const;
+    }));
+    spans.sort((x, y) => x[0] - y[0]);
+    for (let i = 1; i < spans.length; i += 1) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+    await noKeysLeft('child');
+  }, 30_000);
+
+  it('a suspended run keeps its slot; the queued run starts once it ended', async () => {
+    await b.runner();
+    const holder = await create('lined');
+    await b.status(holder, 'waiting');
+    await enqueueDurably(b.store, b.bus, [{ type: 'suspend', runId: holder }]);
+    await b.status(holder, 'suspended');
+    const next = await create('lined');
+    await b.until('queued behind the suspended run', async () => (await slot(next)) === 'queued');
+    expect(await slot(holder)).toBe('running');
+    await cancel(holder);
+    await b.status(next, 'waiting');
+    await cancel(next);
+    await noKeysLeft('lined');
   }, 30_000);
 });
 
