@@ -5,6 +5,7 @@ import { approvalConformance } from './conformance/approvals.ts';
 import { apiKeyConformance, definitionConformance, migrationConformance, runConformance } from './conformance/catalog.ts';
 import type { StoreHarness } from './conformance/harness.ts';
 import { operationsConformance } from './conformance/operations.ts';
+import { replayConformance } from './conformance/replays.ts';
 import { outboxConformance } from './conformance/outbox.ts';
 import { retentionConformance } from './conformance/retention.ts';
 import { runnerTxConformance } from './conformance/runner.ts';
@@ -54,6 +55,7 @@ export function storeConformance(adapter: string, factory: StoreFactory): void {
     approvalConformance(harness);
     retentionConformance(harness);
     operationsConformance(harness);
+    replayConformance(harness);
     systemConformance(harness);
   });
 }

@@ -65,8 +65,9 @@ export async function consumeReplays(db: Queryable, consumed: readonly { runId: 
 export async function insertReplayedAttempts(db: Queryable, attempts: readonly ReplayedAttempt[]): Promise<void> {
   if (attempts.length === 0) return;
   await db.query(
-    `INSERT INTO task_attempts (id, run_id, effect_id, kind, reference, payload, status, result, error, replayed_from, finished_at)
-     SELECT u.*, ${now} FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[]::json[], $9::text[]::json[], $10::text[]) AS u`,
+    // Never dispatched: dispatched_at stays null (its default is the time of writing).
+    `INSERT INTO task_attempts (id, run_id, effect_id, kind, reference, payload, status, result, error, replayed_from, finished_at, dispatched_at)
+     SELECT u.*, ${now}, NULL FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[]::json[], $9::text[]::json[], $10::text[]) AS u`,
     [
       attempts.map((a) => a.id),
       attempts.map((a) => a.runId),
