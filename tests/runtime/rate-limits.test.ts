@@ -43,7 +43,7 @@ describe.each<Backend>(['embedded', 'servers'])('rate limits on %s backends', (b
   let h: Harness;
   const ns = `rl-${backend}`;
   beforeAll(async () => {
-    h = await startHarness(backend, { OPENAI_API_KEY: 'sk-limits', OPENAI_BASE_URL: fake.url, HTTP_WORKER_REPLICAS: '2', AGENT_TOKEN_FLUSH_MS: '5' });
+    h = await startHarness(backend, { OPENAI_API_KEY: 'sk-limits', OPENAI_BASE_URL: fake.url, AGENT_TOKEN_FLUSH_MS: '5' });
   }, 60_000);
   afterAll(() => h?.close());
 
