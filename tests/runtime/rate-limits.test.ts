@@ -2,6 +2,8 @@
 // PostgreSQL + Redis): the routes and their 4xx, the registration check of metadata.baton.rateLimit,
 // an unknown name at run time, a requests limit on a host spacing HTTP calls (the target's clock),
 // and a tokens limit spacing agent turns (the fake OpenAI server's clock) — each wait in the log.
+import { createServer } from 'node:http';
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '@baton/testkit';
 import { startHarness, type Backend, type Harness } from './harness.ts';
@@ -137,6 +139,32 @@ describe.each<Backend>(['embedded', 'servers'])('rate limits on %s backends', (b
     const metrics = (await (await fetch(`${h.baton.url}/metrics`)).text()).split('\n').filter((line) => line.startsWith('baton_rate_limit_waits_total{')).join('\n');
     expect(metrics).toMatch(new RegExp(`baton_rate_limit_waits_total\\{namespace="${ns}",limit="target",kind="requests"[^}]*\\} [1-9]\\d*`));
     expect((await h.api('DELETE', `/api/v1/rate-limits/${ns}/target`)).status).toBe(204);
+  }, 40_000);
+
+  it('applies a host limit to call: openapi too (the operation\'s request, not the document read)', async () => {
+    // The document comes from another server; its operation goes to the target, whose host is limited.
+    const docs = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ openapi: '3.1.0', info: { title: 'Ping', version: '1.0.0' }, servers: [{ url: h.target.url }], paths: { [`/ping-${backend}`]: { get: { operationId: 'ping', responses: { 200: { description: 'ok' } } } } } }));
+    });
+    docs.listen(0, '127.0.0.1');
+    await once(docs, 'listening');
+    try {
+      const host = new URL(h.target.url).host;
+      expect((await h.api('PUT', `/api/v1/rate-limits/${ns}/api-host`, { kind: 'requests', per: 'second', limit: 2, host })).status).toBe(201);
+      const document = { endpoint: `http://127.0.0.1:${(docs.address() as { port: number }).port}/ping.json` };
+      await h.apply({ document: { dsl: '1.0.0', namespace: ns, name: 'call-openapi', version: '1.0.0' }, do: [{ ping: { call: 'openapi', with: { document, operationId: 'ping' } } }] });
+      const started = await Promise.all(Array.from({ length: 6 }, () => h.api('POST', '/api/v1/runs', { namespace: ns, name: 'call-openapi', input: {} })));
+      const ids = started.map((r) => r.body.id as string);
+      await expect.poll(async () => (await Promise.all(ids.map((id) => h.api('GET', `/api/v1/runs/${id}`)))).map((r) => r.body.status).filter((st) => st === 'completed').length, { timeout: 20_000, interval: 200 }).toBe(ids.length);
+      const calls = h.target.log.filter((r) => r.path === `/ping-${backend}`);
+      expect(calls).toHaveLength(ids.length);
+      expect(new Set(calls.map((c) => c.key)).size).toBe(ids.length);
+      expectWithinLimit(calls.map((c) => c.at), 2, 500);
+    } finally {
+      docs.close();
+      await h.api('DELETE', `/api/v1/rate-limits/${ns}/api-host`);
+    }
   }, 40_000);
 
   it('spaces the agent turns of a tokens limit by the tokens each turn reports', async () => {
