@@ -128,6 +128,27 @@ describe.each<Backend>(['embedded', 'servers'])('reset from a step on %s backend
     expect(events.filter((e) => e.type.endsWith('task.faulted.v1') && e.data.task === '/do/0/guarded/try/0/flaky')[0]?.data.replayedFrom).toMatchObject({ runId: original.id });
   });
 
+  it("replays a child run's result: no child run is created again", async () => {
+    const name = `child-${backend}`;
+    await h.apply(doc(`${name}-sub`, [{ get: { call: 'http', with: { method: 'get', endpoint: `${h.target.url}/${name}/sub` } } }]));
+    await h.apply(
+      doc(name, [
+        { sub: { run: { workflow: { namespace: 'test', name: `${name}-sub`, version: '1.0.0', input: { x: '${ .x }' } } } } },
+        { last: { call: 'http', with: { method: 'get', endpoint: `${h.target.url}/flaky/${name}?fail=1` } } },
+      ]),
+    );
+    const { body: original } = await h.api('POST', '/api/v1/runs', { namespace: 'test', name, input: { x: 1 }, wait: 'PT20S' });
+    expect(original.status).toBe('faulted');
+    const res = await h.api('POST', `/api/v1/runs/${original.id}/reset`, { from: 'failed' });
+    const reset = await finished(res.body.id);
+    expect(reset.status).toBe('completed');
+    expect(hits(`/${name}/sub`)).toBe(1);
+    expect((await h.api('GET', `/api/v1/runs?parentRunId=${reset.id}`)).body.items).toEqual([]);
+    const completed = (await h.events(reset.id)).find((e) => e.type === 'io.serverlessworkflow.task.completed.v1' && e.data.task === '/do/0/sub');
+    expect(completed?.data.replayedFrom).toMatchObject({ runId: original.id });
+    expect((await h.baton.store.listAttempts(reset.id)).find((a) => a.kind === 'workflow')).toMatchObject({ status: 'completed', replayedFrom: expect.stringMatching(/:e\d+$/) });
+  });
+
   it('refuses a from the run does not allow, naming it', async () => {
     const name = `refuse-${backend}`;
     await h.apply(doc(name, [{ one: { set: { a: 1 } } }, { two: { switch: [{ never: { when: '${ false }', then: 'end' } }] } }, { three: { raise: { error: { type: 'https://example.com/boom', status: 500 } } } }, { four: { set: { b: 2 } } }]));
