@@ -89,7 +89,15 @@ async function runTurn(task: TurnTask, context: TaskContext, deps: TurnDeps): Pr
   const named = namedLimit(task);
   if ('error' in named) return { result: { ...base, status: 'failed', error: named.error } };
   const limits = applicableLimits(task, named.spec, { model: request.model });
-  const deferred = await admit(deps.gate, task, limits, context.signal);
+  let deferred;
+  try {
+    deferred = await admit(deps.gate, task, limits, context.signal);
+  } catch (error) {
+    if (context.signal.aborted) throw error;
+    // The limiter (Redis) did not answer: no turn was run; another delivery tries again.
+    log.error({ err: error }, 'rate limiter unavailable; task left unacked for redelivery');
+    return 'abandon';
+  }
   if (deferred) {
     log.info({ limit: deferred.limit, until: new Date(deferred.until).toISOString() }, 'model turn over its rate limit; handed back until then');
     return { result: { type: 'deferred', ...deferred } };

@@ -58,14 +58,25 @@ async function runCall(task: TaskMessage, context: TaskContext, deps: Omit<HttpW
   const named = namedLimit(task);
   if ('error' in named) return { result: { ...base, status: 'failed', error: named.error } };
   let deferred: DeferredAttempt | undefined;
+  let limiterFailure: unknown;
   const gated = task.rateLimit && {
     admit: async (uri: URL) => {
-      deferred = await admit(deps.gate, task, applicableLimits(task, named.spec, { host: uri.host }), context.signal);
+      try {
+        deferred = await admit(deps.gate, task, applicableLimits(task, named.spec, { host: uri.host }), context.signal);
+      } catch (error) {
+        if (!context.signal.aborted) limiterFailure = error;
+        throw error;
+      }
       return deferred === undefined;
     },
   };
   const started = performance.now();
   const outcome = await executeHttpCall(task.payload, { attemptId: task.attemptId, secrets, options, signal: context.signal, ...(task.timeoutMs ? { timeoutMs: task.timeoutMs } : {}), ...(context.traceparent && { traceparent: context.traceparent }), ...gated });
+  if (limiterFailure !== undefined) {
+    // The limiter (Redis) did not answer: no request was sent; another delivery tries again.
+    log.error({ err: limiterFailure }, 'rate limiter unavailable; task left unacked for redelivery');
+    return 'abandon';
+  }
   if (deferred) {
     log.info({ limit: deferred.limit, until: new Date(deferred.until).toISOString() }, 'http call over its rate limit; handed back until then');
     return { result: { type: 'deferred', ...deferred } };
