@@ -149,6 +149,27 @@ describe.each<Backend>(['embedded', 'servers'])('reset from a step on %s backend
     expect((await h.baton.store.listAttempts(reset.id)).find((a) => a.kind === 'workflow')).toMatchObject({ status: 'completed', replayedFrom: expect.stringMatching(/:e\d+$/) });
   });
 
+  it('replays an approval decision: nobody is asked again', async () => {
+    const name = `approval-${backend}`;
+    await h.apply(
+      doc(name, [
+        { review: { call: 'approval:1.0.0@default', with: { approvers: ['alice'] } } },
+        { last: { call: 'http', with: { method: 'get', endpoint: `${h.target.url}/flaky/${name}?fail=1` } } },
+      ]),
+    );
+    const { body: started } = await h.api('POST', '/api/v1/runs', { namespace: 'test', name, input: {} });
+    const approval = await until('the approval', async () => (await h.api('GET', '/api/v1/approvals?status=pending&limit=500')).body.items.find((a: { runId: string }) => a.runId === started.id));
+    expect((await h.api('POST', `/api/v1/approvals/${approval.id}/decision`, { decision: 'approve', comment: 'ok' })).status).toBe(200);
+    expect((await finished(started.id)).status).toBe('faulted');
+    const resetRes = await h.api('POST', `/api/v1/runs/${started.id}/reset`, { from: 'failed' });
+    const reset = await finished(resetRes.body.id);
+    expect(reset.status).toBe('completed');
+    const approvals = (await h.api('GET', '/api/v1/approvals?limit=500')).body.items.filter((a: { runId: string }) => a.runId === reset.id);
+    expect(approvals).toEqual([]);
+    const completed = (await h.events(reset.id)).find((e) => e.type === 'io.serverlessworkflow.task.completed.v1' && e.data.task === '/do/0/review');
+    expect(completed?.data).toMatchObject({ replayedFrom: { runId: started.id }, output: { decision: 'approved' } });
+  });
+
   it('refuses a from the run does not allow, naming it', async () => {
     const name = `refuse-${backend}`;
     await h.apply(doc(name, [{ one: { set: { a: 1 } } }, { two: { switch: [{ never: { when: '${ false }', then: 'end' } }] } }, { three: { raise: { error: { type: 'https://example.com/boom', status: 500 } } } }, { four: { set: { b: 2 } } }]));

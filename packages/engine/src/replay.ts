@@ -15,6 +15,7 @@
 import type { Effect, EventDraft, Input, ReplayedAttempt, ReplayEntry, ReplayKind } from '@baton/core';
 import { AgentEventTypes } from '@baton/core/agent';
 import { LifecycleTypes } from '@baton/core/interpreter';
+import { parseApprovalSpec } from './approval-rules.ts';
 
 /** Where a replayed outcome came from, as its events carry it (`replayedFrom`). */
 export interface ReplayMark {
@@ -47,11 +48,16 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * What a task's payload must equal. An agent turn's conversation holds tool results as JSON text;
- * a recorded result read back from jsonb has its keys in another order than the worker's, so the
- * text of tool messages is compared as canonical JSON too (the same value, whatever the order).
+ * What a task's payload must equal. An approval compares its parsed spec (what its row keeps: the
+ * attempt's own payload becomes the notice, with run-specific ids). An agent turn's conversation
+ * holds tool results as JSON text; a recorded result read back from jsonb has its keys in another
+ * order than the worker's, so the text of tool messages is compared as canonical JSON too.
  */
-export function taskMatch(kind: string, payload: unknown): string {
+export function taskMatch(kind: string, payload: unknown, name = ''): string {
+  if (kind === 'approval') {
+    const parsed = parseApprovalSpec(payload, name);
+    return parsed.ok ? approvalMatch(parsed.spec) : canonicalJson(payload);
+  }
   if (kind !== 'agent' || payload === null || typeof payload !== 'object' || !Array.isArray((payload as { messages?: unknown }).messages)) return canonicalJson(payload);
   const messages = ((payload as { messages: unknown[] }).messages).map((message) => {
     const m = message as { role?: unknown; content?: unknown };
@@ -65,9 +71,14 @@ export function taskMatch(kind: string, payload: unknown): string {
   return canonicalJson({ ...(payload as object), messages });
 }
 
+/** What an approval must equal: its spec (an approval row's `spec`, or a parsed `with:`). */
+export function approvalMatch(spec: unknown): string {
+  return `approval:${canonicalJson(spec)}`;
+}
+
 /** The key of an effect that may replay, or undefined (timeouts, listens, emits…). */
 export function replayKeyOf(effect: Effect): ReplayKey | undefined {
-  if (effect.kind === 'task') return { kind: 'task', reference: effect.reference, match: taskMatch(effect.taskKind, effect.payload) };
+  if (effect.kind === 'task') return { kind: 'task', reference: effect.reference, match: taskMatch(effect.taskKind, effect.payload, effect.name) };
   if (effect.kind === 'workflow') return { kind: 'workflow', reference: effect.reference, match: canonicalJson(effect.input) };
   if (effect.kind === 'timer' && effect.reference !== undefined && (effect.wait === 'timer' || effect.wait === 'retry')) {
     return { kind: 'timer', reference: effect.reference, match: effect.wait };

@@ -4,7 +4,7 @@
 // in one transaction (Store.createResetRun) and the runner replays it (replay.ts).
 import type { AttemptRecord, NewReplayEntry, RunEventRecord, RunRecord, Store, WorkflowDocument } from '@baton/core';
 import { TERMINAL_STATUSES, compileWorkflow, LifecycleTypes } from '@baton/core';
-import { canonicalJson, taskMatch } from './replay.ts';
+import { approvalMatch, canonicalJson, taskMatch } from './replay.ts';
 
 /** A reset the original run does not allow; `status` is the HTTP status to answer with (409 or 422). */
 export class ResetRefused extends Error {
@@ -100,6 +100,12 @@ async function attemptEntries(store: Store, runId: string, boundary: number): Pr
     const outcome = attempt.status === 'completed' ? { status: 'completed' as const, result: attempt.result ?? null } : { status: 'failed' as const, error: attempt.error! };
     const base = { ord: 0, reference: attempt.reference, sourceAttemptId: attempt.id, outcome };
     const payload = attempt.payload as { payload?: unknown; childRunId?: string; input?: unknown } | null;
+    if (attempt.kind === 'approval') {
+      // Its payload became the notice; the row keeps the spec parsed from `with:`.
+      const approval = await store.getApproval(attempt.id);
+      if (approval) entries.push({ ...base, kind: 'task', match: approvalMatch(approval.spec) });
+      continue;
+    }
     if (attempt.kind !== 'workflow') {
       entries.push({ ...base, kind: 'task', match: taskMatch(attempt.kind, payload?.payload ?? null) });
       continue;
