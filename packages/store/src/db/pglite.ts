@@ -22,6 +22,10 @@ function handle(target: PGlite | Transaction): Queryable {
       const result = await target.query<R>(sql, params as unknown[]);
       return result.rows;
     },
+    // One backend in this process: nothing to pipeline, the statement runs before this resolves.
+    async write(sql: string, params: readonly unknown[] = []): Promise<void> {
+      await target.query(sql, params as unknown[]);
+    },
     async exec(script: string): Promise<void> {
       await target.exec(script);
     },
@@ -40,6 +44,10 @@ class PgliteDb implements Db {
 
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
     return this.#mutex.run(() => this.#direct.query<R>(sql, params), true);
+  }
+
+  write(sql: string, params?: readonly unknown[]): Promise<void> {
+    return this.#mutex.run(() => this.#direct.write(sql, params), true);
   }
 
   exec(script: string): Promise<void> {

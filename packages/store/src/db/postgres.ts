@@ -1,6 +1,9 @@
 // node-postgres adapter: a Pool; a transaction holds one client from BEGIN to COMMIT/ROLLBACK.
 // Parameterised statements are sent as named prepared statements (one name per SQL text), so the
 // server parses and plans each hot statement once per connection instead of once per call.
+// Clients run in pipeline mode: inside a transaction, statements whose rows nobody reads
+// (`write`) are sent without waiting for their answer, and the statements after them — the
+// COMMIT too — follow on the wire, so a batch of writes and its commit cost one round trip.
 import pg from 'pg';
 import type { PoolClient, PoolConfig } from 'pg';
 import { JSON_OIDS } from './types.ts';
@@ -46,19 +49,69 @@ async function run<R extends Row>(client: pg.Pool | PoolClient, sql: string, par
   return result.rows;
 }
 
-function clientHandle(client: PoolClient): Queryable {
-  return {
-    query: <R extends Row>(sql: string, params: readonly unknown[] = []) => run<R>(client, sql, params),
-    async exec(script: string) {
-      await client.query(script);
-    },
-  };
+/**
+ * The statements of one transaction on its client. Writes are not waited for; the first one that
+ * fails is what the next awaited statement and the commit throw (PostgreSQL has aborted the
+ * transaction by then: the statements behind it only say "current transaction is aborted").
+ */
+class TransactionHandle implements Queryable {
+  readonly #client: PoolClient;
+  /** Writes on the wire, each settled without rejecting (a failure is kept in #failure). */
+  readonly #writes: Promise<void>[] = [];
+  #failure: { error: unknown } | undefined;
+
+  constructor(client: PoolClient) {
+    this.#client = client;
+  }
+
+  async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    try {
+      return await run<R>(this.#client, sql, params);
+    } catch (error) {
+      throw await this.#firstFailure(error);
+    }
+  }
+
+  write(sql: string, params: readonly unknown[] = []): Promise<void> {
+    const sent = run(this.#client, sql, params).then(
+      () => undefined,
+      (error: unknown) => {
+        this.#failure ??= { error };
+      },
+    );
+    this.#writes.push(sent);
+    return Promise.resolve();
+  }
+
+  async exec(script: string): Promise<void> {
+    try {
+      await this.#client.query(script);
+    } catch (error) {
+      throw await this.#firstFailure(error);
+    }
+  }
+
+  /** COMMIT behind the writes still on the wire. Throws when any write failed (the COMMIT of an aborted transaction rolls it back). */
+  async commit(): Promise<void> {
+    const committed = this.#client.query('COMMIT');
+    await Promise.all(this.#writes);
+    const result = await committed;
+    if (this.#failure) throw this.#failure.error;
+    if (result.command !== 'COMMIT') throw new Error(`the transaction was not committed (the server answered ${result.command})`);
+  }
+
+  /** The first write's failure if there was one (it came first on the wire), else `error`. */
+  async #firstFailure(error: unknown): Promise<unknown> {
+    await Promise.all(this.#writes);
+    return this.#failure?.error ?? error;
+  }
 }
 
 export function openPostgres(connection: PostgresConnection): Db {
   const config: PoolConfig = {
     max: connection.poolSize ?? 10,
     types,
+    pipeline: true,
     application_name: 'baton',
     idle_in_transaction_session_timeout: connection.idleInTransactionTimeoutMs ?? 60_000,
     ...(connection.connectionString !== undefined
@@ -87,6 +140,10 @@ class PostgresDb implements Db {
     return run<R>(this.#pool, sql, params);
   }
 
+  async write(sql: string, params: readonly unknown[] = []): Promise<void> {
+    await run(this.#pool, sql, params);
+  }
+
   async exec(script: string): Promise<void> {
     await this.#pool.query(script);
   }
@@ -95,8 +152,9 @@ class PostgresDb implements Db {
     const { client, failure } = await this.#checkout();
     try {
       await client.query('BEGIN');
-      const result = await fn(clientHandle(client));
-      await client.query('COMMIT');
+      const tx = new TransactionHandle(client);
+      const result = await fn(tx);
+      await tx.commit();
       return result;
     } catch (error) {
       // A failed ROLLBACK means the connection is unusable: destroy it instead of pooling it.

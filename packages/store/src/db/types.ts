@@ -12,6 +12,15 @@ export type Row = Record<string, unknown>;
 export interface Queryable {
   /** One parameterised statement. */
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * One parameterised statement whose rows nobody reads (an INSERT or UPDATE without RETURNING).
+   * Inside a PostgreSQL transaction it is sent at once and not waited for: what follows it — the
+   * next statements, the COMMIT — goes out behind it on the same connection, so a batch of writes
+   * and its commit cost one round trip (pipelining). Its failure fails the next statement awaited,
+   * or the commit (the transaction rolls back either way). Elsewhere (PGlite, outside a
+   * transaction) it is `query` without the rows.
+   */
+  write(sql: string, params?: readonly unknown[]): Promise<void>;
   /** A script of several statements without parameters (migrations). */
   exec(script: string): Promise<void>;
 }

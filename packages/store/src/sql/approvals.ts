@@ -65,7 +65,7 @@ const toTimestamp = (ms: number | undefined) => (ms === undefined ? null : new D
 
 export async function insertApprovals(db: Queryable, approvals: readonly NewApproval[]): Promise<void> {
   for (const a of approvals) {
-    await db.query(
+    await db.write(
       `INSERT INTO approvals (id, run_id, attempt_id, namespace, workflow_name, task_name, reference, spec, level, approvers, deadline_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::json, $9, $10::text[], $11::timestamptz)
        ON CONFLICT (id) DO NOTHING`,
@@ -81,7 +81,7 @@ export async function lockApproval(db: Queryable, id: string): Promise<ApprovalR
 
 export async function updateApproval(db: Queryable, u: ApprovalUpdate): Promise<void> {
   const closing = u.status !== 'pending';
-  await db.query(
+  await db.write(
     `UPDATE approvals SET status = $2, level = $3, approvers = $4::text[], deadline_at = $5::timestamptz,
        outcome = $6::text::json, result = $7::text::json, updated_at = ${now},
        closed_at = CASE WHEN $8 THEN COALESCE(closed_at, ${now}) ELSE NULL END
@@ -103,7 +103,7 @@ export async function insertApprovalDecision(db: Queryable, d: ApprovalDecision)
 /** Approvals of attempts that were cancelled (run cancelled, task timed out, fork lost). */
 export async function cancelApprovalsOfAttempts(db: Queryable, attemptIds: readonly string[]): Promise<void> {
   if (attemptIds.length === 0) return;
-  await db.query(
+  await db.write(
     `UPDATE approvals SET status = 'cancelled', deadline_at = NULL, updated_at = ${now}, closed_at = ${now}
      WHERE attempt_id = ANY($1::text[]) AND status = 'pending'`,
     [attemptIds],

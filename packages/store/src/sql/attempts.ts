@@ -30,7 +30,7 @@ function toAttempt(row: Row): AttemptRecord {
 
 export async function insertAttempts(db: Queryable, attempts: readonly NewAttempt[]): Promise<void> {
   if (attempts.length === 0) return;
-  await db.query(
+  await db.write(
     `INSERT INTO task_attempts (id, run_id, effect_id, kind, reference, payload, status)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[])`,
     [
@@ -107,7 +107,7 @@ export async function releaseAttempts(db: Queryable, attempts: readonly { id: st
 
 export async function cancelHeldAttempts(db: Queryable, runIds: readonly string[]): Promise<void> {
   if (runIds.length === 0) return;
-  await db.query(`UPDATE task_attempts SET status = 'cancelled', finished_at = ${now} WHERE run_id = ANY($1::text[]) AND status = 'held'`, [runIds]);
+  await db.write(`UPDATE task_attempts SET status = 'cancelled', finished_at = ${now} WHERE run_id = ANY($1::text[]) AND status = 'held'`, [runIds]);
 }
 
 export async function listAttempts(db: Queryable, runId: string): Promise<AttemptRecord[]> {

@@ -45,7 +45,7 @@ export async function lockConcurrencyKeys(db: Queryable, keys: readonly { scope:
 
 export async function insertConcurrencySlots(db: Queryable, slots: readonly { runId: string; scope: string; key: string; announced?: boolean }[]): Promise<void> {
   if (slots.length === 0) return;
-  await db.query(
+  await db.write(
     `INSERT INTO concurrency_slots (run_id, scope, key, state, priority, created_at, announced)
      SELECT s.run_id, s.scope, s.key, 'queued', r.priority, r.created_at, s.announced
      FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[]) AS s(run_id, scope, key, announced)
@@ -57,7 +57,7 @@ export async function insertConcurrencySlots(db: Queryable, slots: readonly { ru
 
 export async function announceSlots(db: Queryable, runIds: readonly string[]): Promise<void> {
   if (runIds.length === 0) return;
-  await db.query(`UPDATE concurrency_slots SET announced = true WHERE run_id = ANY($1::text[]) AND NOT announced`, [runIds]);
+  await db.write(`UPDATE concurrency_slots SET announced = true WHERE run_id = ANY($1::text[]) AND NOT announced`, [runIds]);
 }
 
 export async function ungatedBefore(db: Queryable, namespace: string, name: string, scope: string, key: string, limit: number): Promise<UngatedRun[]> {
@@ -127,14 +127,14 @@ export async function oldestRunning(db: Queryable, scope: string, key: string, n
 export async function saveConcurrencyKeys(db: Queryable, rows: readonly ConcurrencyKeyRow[]): Promise<void> {
   if (rows.length === 0) return;
   const params = [rows.map((r) => r.scope), rows.map((r) => r.key), rows.map((r) => r.running), rows.map((r) => r.admitted), rows.map((r) => JSON.stringify(r.evicting))];
-  await db.query(
+  await db.write(
     `UPDATE concurrency_keys c SET running = u.running, admitted = u.admitted, evicting = ARRAY(SELECT json_array_elements_text(u.evicting))
      FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[]::json[]) AS u(scope, key, running, admitted, evicting)
      WHERE c.scope = u.scope AND c.key = u.key`,
     params,
   );
   // A key with no slot left has nothing to remember (its admission count starts again at 1).
-  await db.query(
+  await db.write(
     `DELETE FROM concurrency_keys c USING unnest($1::text[], $2::text[]) AS u(scope, key)
      WHERE c.scope = u.scope AND c.key = u.key AND c.running = 0
        AND NOT EXISTS (SELECT 1 FROM concurrency_slots s WHERE s.scope = c.scope AND s.key = c.key)`,

@@ -21,5 +21,5 @@ export async function claimEpoch(db: Queryable, epoch: string, claimant: string,
 }
 
 export async function markEpochRepaired(db: Queryable, epoch: string): Promise<void> {
-  await db.query('UPDATE bus_epochs SET repaired_at = date_trunc(\'milliseconds\', now()) WHERE epoch = $1', [epoch]);
+  await db.write('UPDATE bus_epochs SET repaired_at = date_trunc(\'milliseconds\', now()) WHERE epoch = $1', [epoch]);
 }

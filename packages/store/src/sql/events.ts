@@ -22,7 +22,7 @@ function toEvent(row: Row): RunEventRecord {
 export async function appendEvents(db: Queryable, events: readonly RunEventRecord[]): Promise<void> {
   if (events.length === 0) return;
   const keyed = events.some((e) => e.key !== undefined);
-  await db.query(
+  await db.write(
     keyed
       ? `INSERT INTO run_events (run_id, seq, id, type, time, data, key)
          SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]::json[], $7::text[])`

@@ -35,7 +35,7 @@ export function requiredEventTypes(filters: readonly EventFilter[]): string[] | 
 export async function insertListens(db: Queryable, listens: readonly ListenRecord[]): Promise<void> {
   if (listens.length === 0) return;
   // A text[] column cannot be built from unnest of a 2-D array (ragged); the types travel as JSON.
-  await db.query(
+  await db.write(
     `INSERT INTO listens (id, run_id, listen_id, filters, event_types)
      SELECT u.id, u.run_id, u.listen_id, u.filters,
             CASE WHEN u.types IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.types)) END
@@ -55,12 +55,12 @@ export async function insertListens(db: Queryable, listens: readonly ListenRecor
 
 export async function deleteListens(db: Queryable, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.query('DELETE FROM listens WHERE id = ANY($1::text[])', [ids]);
+  await db.write('DELETE FROM listens WHERE id = ANY($1::text[])', [ids]);
 }
 
 export async function deleteListensOfRuns(db: Queryable, runIds: readonly string[]): Promise<void> {
   if (runIds.length === 0) return;
-  await db.query('DELETE FROM listens WHERE run_id = ANY($1::text[])', [runIds]);
+  await db.write('DELETE FROM listens WHERE run_id = ANY($1::text[])', [runIds]);
 }
 
 /** Listens that may match an event of `type`; with `namespace`, only those of runs in it. */

@@ -23,7 +23,7 @@ function runIdOf(row: OutboxRow): string | null {
 
 export async function insertOutbox(db: Queryable, rows: readonly NewOutboxRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await db.query(
+  await db.write(
     `INSERT INTO outbox (id, kind, run_id, body, relay_at)
      SELECT u.id, u.kind, u.run_id, u.body, date_trunc('milliseconds', now()) + u.after_ms * interval '1 millisecond'
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]::json[], $5::float8[]) AS u(id, kind, run_id, body, after_ms)
@@ -60,7 +60,7 @@ export async function dropSupersededControls(db: Queryable, ids: readonly string
 
 export async function deleteOutbox(db: Queryable, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.query('DELETE FROM outbox WHERE id = ANY($1::text[])', [ids]);
+  await db.write('DELETE FROM outbox WHERE id = ANY($1::text[])', [ids]);
 }
 
 export async function claimOutbox(db: Queryable, limit: number): Promise<ClaimedOutboxRow[]> {

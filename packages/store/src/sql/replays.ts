@@ -54,7 +54,7 @@ export async function openReplays(db: Queryable, runIds: readonly string[]): Pro
 
 export async function consumeReplays(db: Queryable, consumed: readonly { runId: string; ord: number; by: string }[]): Promise<void> {
   if (consumed.length === 0) return;
-  await db.query(
+  await db.write(
     `UPDATE run_replays r SET consumed_by = u.by
      FROM unnest($1::text[], $2::int[], $3::text[]) AS u(run_id, ord, by)
      WHERE r.run_id = u.run_id AND r.ord = u.ord AND r.consumed_by IS NULL`,
@@ -64,7 +64,7 @@ export async function consumeReplays(db: Queryable, consumed: readonly { runId: 
 
 export async function insertReplayedAttempts(db: Queryable, attempts: readonly ReplayedAttempt[]): Promise<void> {
   if (attempts.length === 0) return;
-  await db.query(
+  await db.write(
     // Never dispatched: dispatched_at stays null (its default is the time of writing).
     `INSERT INTO task_attempts (id, run_id, effect_id, kind, reference, payload, status, result, error, replayed_from, finished_at, dispatched_at)
      SELECT u.*, ${now}, NULL FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[]::json[], $9::text[]::json[], $10::text[]) AS u`,
@@ -85,7 +85,7 @@ export async function insertReplayedAttempts(db: Queryable, attempts: readonly R
 
 export async function setAppliedSeqs(db: Queryable, applied: readonly { id: string; seq: number }[]): Promise<void> {
   if (applied.length === 0) return;
-  await db.query(
+  await db.write(
     `UPDATE task_attempts a SET applied_seq = u.seq
      FROM unnest($1::text[], $2::bigint[]) AS u(id, seq)
      WHERE a.id = ANY($1::text[]) AND a.id = u.id`,

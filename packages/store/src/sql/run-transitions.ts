@@ -76,7 +76,7 @@ const SAVE_RUNS_SQL = `UPDATE runs r SET
 export async function saveRuns(db: Queryable, updates: readonly RunUpdate[]): Promise<void> {
   if (updates.length === 0) return;
   const rows = collapseUpdates(updates);
-  await db.query(SAVE_RUNS_SQL, [
+  await db.write(SAVE_RUNS_SQL, [
     rows.map((u) => u.id),
     rows.map((u) => u.status),
     rows.map((u) => (u.state === undefined ? null : JSON.stringify(u.state))),
@@ -97,5 +97,5 @@ WHERE r.id = ANY($1::text[]) AND r.id = u.id`;
 /** Runs whose log grew without a decision: only event_seq moves (never backwards). */
 export async function setEventSeqs(db: Queryable, updates: readonly { id: string; eventSeq: number }[]): Promise<void> {
   if (updates.length === 0) return;
-  await db.query(SET_EVENT_SEQS_SQL, [updates.map((u) => u.id), updates.map((u) => u.eventSeq)]);
+  await db.write(SET_EVENT_SEQS_SQL, [updates.map((u) => u.id), updates.map((u) => u.eventSeq)]);
 }

@@ -60,7 +60,7 @@ const INSERT_RUNS = `INSERT INTO runs (id, definition_id, namespace, name, versi
 /** Child runs created inside a runner transaction. A duplicate id or idempotency key is an error. */
 export async function insertRuns(db: Queryable, runs: readonly NewRun[]): Promise<void> {
   if (runs.length === 0) return;
-  await db.query(INSERT_RUNS, runColumns(runs));
+  await db.write(INSERT_RUNS, runColumns(runs));
 }
 
 /** Runs whose id and idempotency key are new; a conflicting one is skipped. Returns the ids inserted. */

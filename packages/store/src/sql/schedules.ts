@@ -52,7 +52,7 @@ export async function getSchedule(db: Queryable, id: string): Promise<ScheduleRe
 
 /** A new schedule, or the same id moved to another version (its counters, pause and phase stay). */
 export async function putSchedule(db: Queryable, s: NewSchedule): Promise<void> {
-  await db.query(
+  await db.write(
     `INSERT INTO schedules (id, namespace, name, definition_id, version, kind, spec, next_at, anchor_at, event_types)
      VALUES ($1, $2, $3, $4, $5, $6, $7::text::json, $8, $9, $10::text[])
      ON CONFLICT (id) DO UPDATE SET definition_id = excluded.definition_id, version = excluded.version, kind = excluded.kind,
@@ -63,7 +63,7 @@ export async function putSchedule(db: Queryable, s: NewSchedule): Promise<void> 
 }
 
 export async function deleteSchedule(db: Queryable, id: string): Promise<void> {
-  await db.query('DELETE FROM schedules WHERE id = $1', [id]);
+  await db.write('DELETE FROM schedules WHERE id = $1', [id]);
 }
 
 export async function lockDueSchedules(db: Queryable, now: number, limit: number): Promise<ScheduleRecord[]> {
@@ -112,7 +112,7 @@ export async function updateSchedules(db: Queryable, updates: readonly ScheduleU
     if (u.lastRunId !== undefined) sets.push(`last_run_id = $${params.push(u.lastRunId)}`);
     if (u.ticks) sets.push(`ticks = ticks + $${params.push(u.ticks)}`);
     if (u.skipped) sets.push(`skipped = skipped + $${params.push(u.skipped)}`);
-    await db.query(`UPDATE schedules SET ${sets.join(', ')} WHERE id = $1`, params);
+    await db.write(`UPDATE schedules SET ${sets.join(', ')} WHERE id = $1`, params);
   }
 }
 

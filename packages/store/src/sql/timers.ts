@@ -10,7 +10,7 @@ function toTimer(row: Row): TimerRecord {
 /** Re-arming a timer with the same id moves it (fire_at is replaced). */
 export async function insertTimers(db: Queryable, timers: readonly TimerRecord[]): Promise<void> {
   if (timers.length === 0) return;
-  await db.query(
+  await db.write(
     `INSERT INTO timers (id, run_id, timer_id, fire_at)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
      ON CONFLICT (id) DO UPDATE SET fire_at = excluded.fire_at`,
@@ -27,7 +27,7 @@ export async function takeTimers(db: Queryable, ids: readonly string[]): Promise
 
 export async function deleteTimers(db: Queryable, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.query('DELETE FROM timers WHERE id = ANY($1::text[])', [ids]);
+  await db.write('DELETE FROM timers WHERE id = ANY($1::text[])', [ids]);
 }
 
 /** Deletes and returns timers due at `now`, earliest first; a timer another caller holds is skipped. */
@@ -42,7 +42,7 @@ export async function takeDueTimers(db: Queryable, now: number, limit: number): 
 
 export async function deleteTimersOfRuns(db: Queryable, runIds: readonly string[]): Promise<void> {
   if (runIds.length === 0) return;
-  await db.query('DELETE FROM timers WHERE run_id = ANY($1::text[])', [runIds]);
+  await db.write('DELETE FROM timers WHERE run_id = ANY($1::text[])', [runIds]);
 }
 
 export async function nextTimerAt(db: Queryable): Promise<number | undefined> {

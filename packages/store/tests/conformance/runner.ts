@@ -29,6 +29,33 @@ export function runnerTxConformance(h: StoreHarness): void {
       expect(await store.transaction((tx) => tx.lockRuns([]))).toEqual([]);
     });
 
+    it('a write that fails rolls its transaction back: the next statement and the commit throw its error, nothing before or after it stays', async () => {
+      const store = h.store();
+      const [id] = await createRuns(store, uniqueNamespace(), 1);
+      const attempt = { id: `${id}:e1`, runId: id!, effectId: 'e1', kind: 'http' as const, reference: '/do/0', payload: {} };
+      await store.transaction((tx) => tx.insertAttempts([attempt]));
+      const duplicate = (error: unknown) => /duplicate key|unique/i.test((error as Error).message);
+      // The failing write is followed by a statement whose rows are read: that one reports the write's error.
+      const read = store.transaction(async (tx) => {
+        await tx.saveRuns([update(id!, { eventSeq: 7 })]);
+        await tx.insertAttempts([attempt]);
+        await tx.lockRuns([id!]);
+      });
+      await expect(read).rejects.toSatisfy(duplicate);
+      // The failing write is the last statement: the commit reports it.
+      const last = store.transaction(async (tx) => {
+        await tx.saveRuns([update(id!, { eventSeq: 8 })]);
+        await tx.insertAttempts([attempt]);
+      });
+      await expect(last).rejects.toSatisfy(duplicate);
+      const [locked] = await store.transaction((tx) => tx.lockRuns([id!]));
+      expect(locked).toMatchObject({ status: 'pending', eventSeq: 0 });
+      expect((await store.listAttempts(id!)).map((a) => a.id)).toEqual([attempt.id]);
+      // The connection is usable again: a transaction after the failures commits.
+      await store.transaction((tx) => tx.saveRuns([update(id!, { eventSeq: 9 })]));
+      expect((await store.transaction((tx) => tx.lockRuns([id!])))[0]).toMatchObject({ status: 'running', eventSeq: 9 });
+    });
+
     it('a second transaction locking the same run waits for the first to commit', async () => {
       const store = h.store();
       const [id] = await createRuns(store, uniqueNamespace(), 1);
