@@ -77,10 +77,9 @@ export interface BatchOutcome {
 }
 
 export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessage[], faults: readonly EngineFault[] = []): Promise<BatchOutcome> {
-  const startInputs = await loadStartInputs(deps, messages);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await deps.store.transaction((tx) => applyInTransaction(deps, tx, messages, faults, startInputs));
+      return await deps.store.transaction((tx) => applyInTransaction(deps, tx, messages, faults));
     } catch (error) {
       // Definitions are loaded outside the transaction, then the batch is applied again.
       if (!(error instanceof MissingDefinitions) || attempt >= 3) throw error;
@@ -92,12 +91,14 @@ export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessa
 /** One thing to do to a run: decide on an input, append events without a decision, fault, suspend or resume it. */
 type Step = { input: Input; trigger?: RunTrigger; /** the attempt whose outcome it is */ attemptId?: string; replayed?: ReplayMark } | { append: EventDraft[] } | { fault: WorkflowError } | Control;
 
-async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], faults: readonly EngineFault[], startInputs: Map<string, StartInput>): Promise<BatchOutcome> {
+async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], faults: readonly EngineFault[]): Promise<BatchOutcome> {
   const steps = new Map<string, Step[]>();
   const stepsOf = (runId: string) => steps.get(runId) ?? steps.set(runId, []).get(runId)!;
   for (const m of messages) stepsOf(m.runId);
   for (const f of faults) stepsOf(f.runId);
   const locked = await tx.lockRuns([...steps.keys()]);
+  // What a run starts with (its input, and what started it, for its workflow.started event) comes with its lock.
+  const starts = new Map(locked.flatMap((run) => (run.start ? [[run.id, run.start] as const] : [])));
   const limitsOf = (namespace: string) => deps.limits?.(namespace) ?? DEFAULT_LIMITS;
   const namespaces = new Map(locked.map((run) => [run.id, run.namespace]));
   const fresh = await dedupe(tx, messages, (runId) => {
@@ -114,8 +115,8 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
     else if (message.type === 'suspend' || message.type === 'resume') stepsOf(m.runId).push({ control: message.type, ...(message.reason !== undefined && { reason: message.reason }) });
     else {
       if (message.type === 'result' && message.events) stepsOf(m.runId).push({ append: message.events });
-      const trigger = message.type === 'start' ? startInputs.get(m.runId)?.trigger : undefined;
-      stepsOf(m.runId).push({ input: toInput(message, startInputs), ...(trigger && { trigger }), ...(message.type === 'result' && { attemptId: message.attemptId }) });
+      const trigger = message.type === 'start' ? starts.get(m.runId)?.trigger : undefined;
+      stepsOf(m.runId).push({ input: toInput(message, starts), ...(trigger && { trigger }), ...(message.type === 'result' && { attemptId: message.attemptId }) });
     }
   }
   for (const f of faults) stepsOf(f.runId).push({ fault: f.error });
@@ -132,7 +133,7 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   // Concurrency keys: starts over a key's limit wait, are cancelled or make room (concurrency.ts).
   const starting = new Set(locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s && s.input.type === 'start')).map((run) => run.id));
   const mayEnd = new Set(locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s || 'fault' in s)).map((run) => run.id));
-  const gate = await gateStarts(tx, deps.definitions, locked, starting, mayEnd, (runId) => startInputs.get(runId)?.input ?? null, writes);
+  const gate = await gateStarts(tx, deps.definitions, locked, starting, mayEnd, (runId) => starts.get(runId)?.input ?? null, writes);
   for (const [runId, verdict] of gate.verdicts) steps.set(runId, replaceStart(steps.get(runId)!, verdict));
   // What suspended runs resumed in this batch held, to dispatch.
   const resuming = locked.filter((run) => run.status === 'suspended' && steps.get(run.id)!.some((s) => 'control' in s && s.control === 'resume'));
@@ -191,32 +192,10 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   return outcome;
 }
 
-/** What a run starts with: its input, and what started it (for its workflow.started event). */
-interface StartInput {
-  input: unknown;
-  trigger?: RunTrigger;
-}
-
-/** Inputs of runs to start, read before the transaction; their definitions are loaded too. */
-async function loadStartInputs(deps: ApplyDeps, messages: readonly RunnerMessage[]): Promise<Map<string, StartInput>> {
-  const starts = messages.filter((m) => m.type === 'start').map((m) => m.runId);
-  const runs = await Promise.all(starts.map((id) => deps.store.getRun(id)));
-  const inputs = new Map<string, StartInput>();
-  const definitionIds = new Set<string>();
-  for (const run of runs) {
-    if (!run) continue;
-    inputs.set(run.id, { input: run.input, ...(run.trigger && { trigger: run.trigger }) });
-    definitionIds.add(run.definitionId);
-  }
-  const unknown = [...definitionIds].filter((id) => !deps.definitions.has(id));
-  if (unknown.length > 0) await deps.definitions.load(unknown, []);
-  return inputs;
-}
-
-function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' | 'deferred' }>, startInputs: Map<string, StartInput>): Input {
+function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' | 'deferred' }>, starts: ReadonlyMap<string, { input: unknown }>): Input {
   switch (message.type) {
     case 'start':
-      return { type: 'start', input: startInputs.get(message.runId)?.input ?? null };
+      return { type: 'start', input: starts.get(message.runId)?.input ?? null };
     case 'result':
       return message.status === 'completed'
         ? { type: 'task.completed', effectId: effectIdOf(message.attemptId), output: message.output }

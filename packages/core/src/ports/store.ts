@@ -251,6 +251,8 @@ export interface LockedRun {
   parentEffectId?: string;
   /** A reset run: the run it resets (it may hold a replay ledger, ReplayTx.openReplays). */
   resetOf?: string;
+  /** What its start decides on — its input and what started it — read while it has no state yet. */
+  start?: { input: unknown; trigger?: RunTrigger };
 }
 
 export interface RunUpdate {

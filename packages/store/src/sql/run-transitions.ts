@@ -1,5 +1,5 @@
 // The runner's side of runs: lock a batch of runs, then write their new state in one statement.
-import type { LockedRun, RunState, RunStatus, RunUpdate } from '@baton/core';
+import type { LockedRun, RunState, RunStatus, RunTrigger, RunUpdate } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { fromJson, jsonParam, textOrUndefined, withOptional } from './values.ts';
 
@@ -17,14 +17,23 @@ function toLockedRun(row: Row): LockedRun {
   withOptional(run, 'parentRunId', textOrUndefined(row.parent_run_id));
   withOptional(run, 'parentEffectId', textOrUndefined(row.parent_effect_id));
   withOptional(run, 'resetOf', textOrUndefined(row.reset_of_run));
+  if (run.state === undefined) {
+    const start: NonNullable<LockedRun['start']> = { input: fromJson(row.start_input) ?? null };
+    withOptional(start, 'trigger', fromJson(row.start_trigger) as RunTrigger | undefined);
+    run.start = start;
+  }
   return run;
 }
 
-/** Rows are locked in id order, the same order in every runner, so two batches cannot deadlock. */
+/**
+ * Rows are locked in id order, the same order in every runner, so two batches cannot deadlock.
+ * A run without a state yet comes with its input and trigger: its start needs nothing more.
+ */
 export async function lockRuns(db: Queryable, ids: readonly string[]): Promise<LockedRun[]> {
   if (ids.length === 0) return [];
   const rows = await db.query(
-    `SELECT id, definition_id, namespace, name, version, status, state, event_seq, parent_run_id, parent_effect_id, reset_of ->> 'runId' AS reset_of_run
+    `SELECT id, definition_id, namespace, name, version, status, state, event_seq, parent_run_id, parent_effect_id, reset_of ->> 'runId' AS reset_of_run,
+       CASE WHEN state IS NULL THEN input END AS start_input, CASE WHEN state IS NULL THEN trigger END AS start_trigger
      FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
     [ids],
   );

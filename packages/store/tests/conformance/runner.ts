@@ -56,6 +56,20 @@ export function runnerTxConformance(h: StoreHarness): void {
       expect((await store.transaction((tx) => tx.lockRuns([id!])))[0]).toMatchObject({ status: 'running', eventSeq: 9 });
     });
 
+    it('lockRuns hands a run without a state what its start decides on (input, trigger), and a started run nothing of it', async () => {
+      const store = h.store();
+      const template = await definedRun(store, uniqueNamespace());
+      const { run: triggered } = await store.createRun({ ...template, id: newId(), input: { a: [1, null] }, trigger: { kind: 'api', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
+      const { run: nulled } = await store.createRun({ ...template, id: newId(), input: null });
+      const { run: started } = await store.createRun({ ...template, id: newId() });
+      await store.transaction((tx) => tx.saveRuns([update(started.id)]));
+      const locked = await store.transaction((tx) => tx.lockRuns([triggered.id, nulled.id, started.id]));
+      const byId = new Map(locked.map((run) => [run.id, run]));
+      expect(byId.get(triggered.id)?.start).toEqual({ input: { a: [1, null] }, trigger: { kind: 'api', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
+      expect(byId.get(nulled.id)?.start).toEqual({ input: null });
+      expect(byId.get(started.id)).not.toHaveProperty('start');
+    });
+
     it('a second transaction locking the same run waits for the first to commit', async () => {
       const store = h.store();
       const [id] = await createRuns(store, uniqueNamespace(), 1);
