@@ -79,6 +79,10 @@ export class SqlStore implements Store {
       : definitions.getDefinitionVersion(this.#outside('getDefinition'), namespace, name, version);
   }
 
+  async findDefinition(namespace: string, name: string, version?: string) {
+    return definitions.findDefinition(this.#outside('findDefinition'), namespace, name, version);
+  }
+
   async getDefinitionById(id: string) {
     return definitions.getDefinitionById(this.#outside('getDefinitionById'), id);
   }

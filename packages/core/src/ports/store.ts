@@ -377,6 +377,8 @@ export interface Store extends RateLimitStore {
   putDefinition(definition: NewDefinition): Promise<{ outcome: 'created' | 'unchanged' | 'conflict'; definition: DefinitionRecord }>;
   /** Without a version: the highest semantic version. */
   getDefinition(namespace: string, name: string, version?: string): Promise<DefinitionRecord | undefined>;
+  /** As getDefinition, without the document and source: one query (what a run is created from). */
+  findDefinition(namespace: string, name: string, version?: string): Promise<DefinitionSummary | undefined>;
   getDefinitionById(id: string): Promise<DefinitionRecord | undefined>;
   listDefinitions(query: { namespace?: string; name?: string; limit: number; cursor?: string }): Promise<Page<DefinitionSummary>>;
 

@@ -58,6 +58,18 @@ export function compareVersionsDesc(a: string, b: string): number {
   return b.localeCompare(a);
 }
 
+/**
+ * What a run is created from — id, name, version, no document — in one query: the version asked
+ * for, or without one the highest semantic version (getDefinition reads the document too).
+ */
+export async function findDefinition(db: Queryable, namespace: string, name: string, version?: string): Promise<DefinitionSummary | undefined> {
+  const rows =
+    version === undefined
+      ? await db.query(`SELECT ${SUMMARY_COLUMNS} FROM workflow_definitions WHERE namespace = $1 AND name = $2`, [namespace, name])
+      : await db.query(`SELECT ${SUMMARY_COLUMNS} FROM workflow_definitions WHERE namespace = $1 AND name = $2 AND version = $3`, [namespace, name, version]);
+  return rows.map(toSummary).sort((a, b) => compareVersionsDesc(a.version, b.version))[0];
+}
+
 /** The id and version of the highest semantic version of a workflow. */
 export async function latestVersion(db: Queryable, namespace: string, name: string): Promise<{ id: string; version: string } | undefined> {
   const versions = await db.query<{ id: string; version: string }>('SELECT id, version FROM workflow_definitions WHERE namespace = $1 AND name = $2', [namespace, name]);

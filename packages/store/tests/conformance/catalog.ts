@@ -68,6 +68,12 @@ export function definitionConformance(h: StoreHarness): void {
       expect(await store.getDefinition(ns, 'w', '7.0.0')).toBeUndefined();
       expect(await store.getDefinition(ns, 'missing')).toBeUndefined();
       expect(await store.getDefinitionById(newId())).toBeUndefined();
+      const latest = await store.findDefinition(ns, 'w');
+      expect(latest).toEqual({ id: (await store.getDefinition(ns, 'w'))!.id, namespace: ns, name: 'w', version: '1.10.0', contentHash: expect.any(String), createdAt: expect.any(String) });
+      expect(latest).not.toHaveProperty('document');
+      expect((await store.findDefinition(ns, 'w', '1.9.3'))?.version).toBe('1.9.3');
+      expect(await store.findDefinition(ns, 'w', '7.0.0')).toBeUndefined();
+      expect(await store.findDefinition(ns, 'missing')).toBeUndefined();
     });
 
     it('lists with filters and keyset pagination', async () => {

@@ -59,7 +59,7 @@ function callerTrace(header: string | string[] | undefined): string | undefined 
 
 async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBody, traceparent?: string): Promise<{ run: RunRecord; created: boolean }> {
   assertNamespace(principal, body.namespace);
-  const definition = await ctx.store.getDefinition(body.namespace, body.name, body.version);
+  const definition = await ctx.store.findDefinition(body.namespace, body.name, body.version);
   if (!definition) {
     throw notFound(`no workflow ${body.namespace}/${body.name}${body.version ? ` version ${body.version}` : ''}; register it with \`baton apply -f FILE\` (or POST /api/v1/workflows)`);
   }
