@@ -24,14 +24,14 @@ import {
 import { DEFAULT_LIMITS, LifecycleTypes, decide, limitError, type Limits } from '@baton/core/interpreter';
 import { applyApprovalDeadlines } from './approvals.ts';
 import { gateStarts, type StartVerdict } from './concurrency.ts';
-import { MissingDefinitions, type DefinitionCache } from './definitions.ts';
+import { MissingDefinitions, type BrokenDefinition, type CachedDefinition, type DefinitionCache } from './definitions.ts';
 import { applyEffects, depthOf, emptyWrites, rootOf, write, type Writes } from './effects.ts';
 import { dedupe } from './dedupe.ts';
 import { emptyRelay, relayRow, runnerRows, type Relay } from './outbox.ts';
 import { ledgersOf, markReplayed, type ReplayLedger, type ReplayMark } from './replay.ts';
 import { matchingListens } from './route-event.ts';
 import { cascadeReason, controlEvent, releaseHeld, type Control } from './suspension.ts';
-import { applyDeferrals, attachRateLimits } from './rate-limits.ts';
+import { applyDeferrals, attachRateLimits, prefetchRateLimits } from './rate-limits.ts';
 
 export { childRunId } from './effects.ts';
 
@@ -99,6 +99,7 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   const locked = await tx.lockRuns([...steps.keys()]);
   // What a run starts with (its input, and what started it, for its workflow.started event) comes with its lock.
   const starts = new Map(locked.flatMap((run) => (run.start ? [[run.id, run.start] as const] : [])));
+  const limits = prefetchRateLimits(tx, locked.flatMap((run) => (deps.definitions.has(run.definitionId) ? [{ namespace: run.namespace, calls: callsOf(deps.definitions.peek(run.definitionId)) }] : [])));
   const limitsOf = (namespace: string) => deps.limits?.(namespace) ?? DEFAULT_LIMITS;
   const namespaces = new Map(locked.map((run) => [run.id, run.namespace]));
   const fresh = await dedupe(tx, messages, (runId) => {
@@ -165,7 +166,7 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
       lastTurn = monotonic();
     }
   }
-  await attachRateLimits(tx, writes.attempts, (runId, reference) => namedRateLimit(deps, locked, runId, reference));
+  await attachRateLimits(tx, writes.attempts, (runId, reference) => namedRateLimit(deps, locked, runId, reference), limits);
   await gate.finish(outcome.finished, writes);
   await write(tx, writes);
   if (writes.cascade.length > 0) {
@@ -209,6 +210,10 @@ function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.de
     case 'continue':
       return message.id === undefined ? { type: 'continue' } : { type: 'continue', id: message.id };
   }
+}
+
+function callsOf(cached: CachedDefinition | BrokenDefinition): boolean {
+  return 'calls' in cached && cached.calls;
 }
 
 /** The rate limit a task names in its definition (`metadata.baton.rateLimit`). */

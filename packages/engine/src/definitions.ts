@@ -18,6 +18,8 @@ export interface CachedDefinition {
   compiled: CompiledWorkflow;
   /** Whether its runs may start child runs (`run: workflow`, or an agent whose tools may). */
   spawns: boolean;
+  /** Whether its runs may dispatch calls (http, openapi, agent, functions): their batches read the namespace's rate limits. */
+  calls: boolean;
   /** `metadata.baton.concurrency` (concurrency.ts gates its runs' starts). */
   concurrency?: WorkflowConcurrency;
 }
@@ -99,9 +101,11 @@ export class DefinitionCache {
       const summary = { id: record.id, namespace: record.namespace, name: record.name, version: record.version };
       try {
         const compiled = compileWorkflow(record.document as never);
-        const spawns = [...compiled.tasks.values()].some((task) => task.spec.type === 'workflow' || task.spec.type === 'agent');
+        const types = new Set([...compiled.tasks.values()].map((task) => task.spec.type));
+        const spawns = types.has('workflow') || types.has('agent');
+        const calls = types.has('call') || types.has('agent') || types.has('function');
         const { concurrency } = readConcurrency(record.document);
-        this.byId.set(record.id, { record: summary, compiled, spawns, ...(concurrency && { concurrency }) });
+        this.byId.set(record.id, { record: summary, compiled, spawns, calls, ...(concurrency && { concurrency }) });
       } catch (error) {
         this.byId.set(record.id, { record: summary, broken: (error as Error).message });
       }

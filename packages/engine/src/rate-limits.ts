@@ -15,11 +15,33 @@ export const RATE_LIMITED_EVENT = 'dev.baton.task.rate-limited.v1';
 /** The limit a task names in its definition, by run id and task reference. */
 export type NamedLimitOf = (runId: string, reference: string) => string | undefined;
 
+/** The limits of some namespaces, asked before the batch knows whether it needs them. */
+export interface PrefetchedLimits {
+  namespaces: ReadonlySet<string>;
+  limits: Promise<RateLimitSpec[]>;
+}
+
+/**
+ * The limits of the namespaces whose locked runs may dispatch calls, asked at once when the
+ * transaction is pipelined (PostgreSQL): the question goes out behind the lock and the answer is
+ * there when the decisions need it, instead of costing a round trip after them. Its failure fails the batch's
+ * transaction (the statements after it then fail).
+ */
+export function prefetchRateLimits(tx: RunnerTx, runs: readonly { namespace: string; calls: boolean }[]): PrefetchedLimits | undefined {
+  if (!tx.pipelined) return undefined; // no round trip to save: ask only if a call is dispatched
+  const namespaces = new Set(runs.filter((run) => run.calls).map((run) => run.namespace));
+  if (namespaces.size === 0) return undefined;
+  const limits = tx.rateLimitsOf([...namespaces]);
+  limits.catch(() => undefined); // awaited only if the batch dispatches a call
+  return { namespaces, limits };
+}
+
 /** Adds `rateLimit` to the task messages of new http / agent attempts (their payloads) that have limits to apply. */
-export async function attachRateLimits(tx: RunnerTx, attempts: readonly NewAttempt[], namedOf: NamedLimitOf): Promise<void> {
+export async function attachRateLimits(tx: RunnerTx, attempts: readonly NewAttempt[], namedOf: NamedLimitOf, prefetched?: PrefetchedLimits): Promise<void> {
   const tasks = attempts.filter((a) => a.kind === 'http' || a.kind === 'agent').map((a) => a.payload as TaskMessage);
   if (tasks.length === 0) return;
-  const limits = await tx.rateLimitsOf([...new Set(tasks.map((t) => t.namespace))]);
+  const namespaces = [...new Set(tasks.map((t) => t.namespace))];
+  const limits = prefetched && namespaces.every((ns) => prefetched.namespaces.has(ns)) ? await prefetched.limits : await tx.rateLimitsOf(namespaces);
   const byNamespace = new Map<string, RateLimitSpec[]>();
   for (const spec of limits) byNamespace.set(spec.namespace, [...(byNamespace.get(spec.namespace) ?? []), spec]);
   for (const task of tasks) {

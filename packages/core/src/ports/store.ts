@@ -273,6 +273,11 @@ export interface RunUpdate {
 
 /** The statements of one runner batch, all inside one transaction. */
 export interface RunnerTx extends ReplayTx, RateLimitTx {
+  /**
+   * Statements are pipelined (PostgreSQL): one asked before the answer of the last is needed
+   * costs no round trip of its own. False on PGlite, where every statement costs its full time.
+   */
+  readonly pipelined: boolean;
   /** SELECT … FOR UPDATE, in id order (no deadlocks between runners). Unknown ids are skipped. */
   lockRuns(ids: readonly string[]): Promise<LockedRun[]>;
   /** Concurrency keys: slots and queues (ports/concurrency.ts). */
