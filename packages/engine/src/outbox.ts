@@ -13,6 +13,11 @@ import { v7 as uuidv7 } from 'uuid';
 export const RUNNER_ROW_RESEND_MS = 5_000;
 /** A relay row still there this long after its commit was not relayed (the process died): send it. */
 export const RELAY_ROW_RESEND_MS = 3_000;
+/**
+ * Relay rows relayed within this window are deleted by one statement. Far below RELAY_ROW_RESEND_MS,
+ * so no sweeper sends them again meanwhile; it saves a commit (and its fsync) per batch.
+ */
+export const RELAYED_DELETE_WINDOW_MS = 50;
 
 /** What one committed transaction hands to the transport. */
 export interface Relay {
@@ -73,15 +78,46 @@ export async function send(bus: Bus, relay: Omit<Relay, 'rowId'>): Promise<void>
  * could not be sent stays in the outbox and a sweeper sends it (the commit stands either way, so a
  * transport failure here must not make the caller retry the messages it applied).
  */
-export async function relay(bus: Bus, store: Store, logger: Logger, relay: Relay, background: (work: Promise<unknown>) => void): Promise<boolean> {
+export async function relay(bus: Bus, logger: Logger, relay: Relay, relayed: RelayedRows): Promise<boolean> {
   try {
     await send(bus, relay);
   } catch (error) {
     logger.warn({ err: error, tasks: relay.tasks.length, runner: relay.runner.length, events: relay.events.length }, 'relay after commit failed; the outbox sweeper will send it');
     return false;
   }
-  if (relay.rowId !== undefined) background(store.deleteOutbox([relay.rowId]));
+  if (relay.rowId !== undefined) relayed.add(relay.rowId);
   return true;
+}
+
+/**
+ * Relay rows whose messages are on the transport, deleted together: the first one relayed opens a
+ * window of RELAYED_DELETE_WINDOW_MS, and one statement deletes what it gathered (not on any run's
+ * path: the messages are sent already). A row whose delete is lost with the process is sent again
+ * by a sweeper — at least once, as any relay.
+ */
+export class RelayedRows {
+  #ids: string[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Pick<Store, 'deleteOutbox'>,
+    /** Keeps the delete until the runner's stop() has waited for it. */
+    private readonly background: (work: Promise<unknown>) => void,
+  ) {}
+
+  add(rowId: string): void {
+    this.#ids.push(rowId);
+    this.#timer ??= setTimeout(() => this.flush(), RELAYED_DELETE_WINDOW_MS);
+  }
+
+  /** Deletes what was gathered now (the window's end, or the runner stopping). */
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const ids = this.#ids;
+    this.#ids = [];
+    if (ids.length > 0) this.background(this.store.deleteOutbox(ids));
+  }
 }
 
 /** A sweeper's relay of rows it claimed (claimOutbox): reads what relay rows refer to, sends, deletes them. */

@@ -14,6 +14,7 @@ import type { Registry } from 'prom-client';
 import type { ApplyDeps } from './apply.ts';
 import { DefinitionCache } from './definitions.ts';
 import { createEngineMetrics } from './metrics.ts';
+import { RelayedRows } from './outbox.ts';
 import type { LoopContext } from './loops/context.ts';
 import { inboxLoop } from './loops/inbox.ts';
 import { epochLoop } from './loops/epochs.ts';
@@ -87,6 +88,11 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
     ...(deps.limits !== undefined && { limits: deps.limits }),
   };
   const tracing = deps.tracer ? createRunTracing(deps.tracer, deps.store, logger) : undefined;
+  const keep = (work: Promise<unknown>): void => {
+    const tracked = work.catch((error: unknown) => logger.warn({ err: error }, 'background write failed; the sweeper will repair it'));
+    background.add(tracked);
+    void tracked.finally(() => background.delete(tracked));
+  };
   const ctx: LoopContext = {
     store: deps.store,
     bus: tracing ? tracing.wrap(deps.bus) : deps.bus,
@@ -96,11 +102,8 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
     clock,
     apply,
     signal: abort.signal,
-    background(work) {
-      const tracked = work.catch((error: unknown) => logger.warn({ err: error }, 'background write failed; the sweeper will repair it'));
-      background.add(tracked);
-      void tracked.finally(() => background.delete(tracked));
-    },
+    background: keep,
+    relayed: new RelayedRows(deps.store, keep),
     timerWritten: (fireAt) => timers.written(fireAt),
     deferredWritten: (at) => deferred.written(at),
     ...(tracing && { tracing }),
@@ -119,6 +122,7 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
       abort.abort();
       deferred.stop();
       await Promise.allSettled(loops);
+      ctx.relayed.flush();
       await Promise.allSettled([...background]);
       logger.info('workflow-runner stopped');
     },

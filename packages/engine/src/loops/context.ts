@@ -4,7 +4,7 @@ import type { Bus, Store } from '@baton/core';
 import type { Logger } from 'pino';
 import type { ApplyDeps, BatchOutcome } from '../apply.ts';
 import type { EngineMetrics } from '../metrics.ts';
-import { relay } from '../outbox.ts';
+import { relay, type RelayedRows } from '../outbox.ts';
 import type { RunnerOptions } from '../runner.ts';
 import type { RunTracing } from '../tracing.ts';
 
@@ -18,8 +18,10 @@ export interface LoopContext {
   apply: ApplyDeps;
   /** Aborted when the runner stops. */
   signal: AbortSignal;
-  /** Keeps a background write (e.g. deleting a relayed outbox row) until stop() has waited for it. */
+  /** Keeps a background write (e.g. deleting relayed outbox rows) until stop() has waited for it. */
   background(work: Promise<unknown>): void;
+  /** Relay rows relayed, deleted together (outbox.ts RelayedRows). */
+  relayed: RelayedRows;
   /** Wakes the timer loop when a batch wrote a timer earlier than the one it sleeps for. */
   timerWritten(fireAt: number): void;
   /** A batch deferred a rate-limited attempt until `at`: sweep the outbox then (loops/deferred.ts). */
@@ -34,7 +36,7 @@ export interface LoopContext {
  */
 export async function afterCommit(ctx: LoopContext, outcome: BatchOutcome): Promise<void> {
   ctx.tracing?.observe(outcome, ctx.clock());
-  await relay(ctx.bus, ctx.store, ctx.logger, outcome.relay, (work) => ctx.background(work));
+  await relay(ctx.bus, ctx.logger, outcome.relay, ctx.relayed);
   ctx.metrics.transitions.inc(outcome.transitions);
   for (const s of outcome.started) ctx.metrics.runsStarted.inc({ namespace: s.namespace });
   for (const f of outcome.finished) {
