@@ -1,6 +1,8 @@
 // Workers' results go to the `runner` queue in batches: one enqueue and one ack per flush
 // instead of two round trips per task. Enqueue happens before ack, so a crash in between only
-// redelivers the task (the runner applies a result once per attempt id).
+// redelivers the task (the runner applies a result once per attempt id). A result is sent at once
+// when no flush is under way; those that come while one is form the next batch (no window: an idle
+// worker's result does not wait, a busy worker's results still go in batches).
 import type { Bus, RunnerMessage } from '@baton/core';
 import { Queues } from '@baton/core';
 import type { Logger } from 'pino';
@@ -9,7 +11,7 @@ const MAX_BATCH = 512;
 
 export class ResultPublisher {
   private pending: Array<{ messageId: string; result: RunnerMessage }> = [];
-  private scheduled = false;
+  private flushing = false;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -25,30 +27,37 @@ export class ResultPublisher {
 
   push(messageId: string, result: RunnerMessage): void {
     this.pending.push({ messageId, result });
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.chain = this.chain.then(() => this.flushAll());
-    });
+    if (this.flushing) return; // the flush under way takes it next
+    this.flushing = true;
+    this.chain = this.flushAll();
   }
 
   /** Resolves when everything pushed so far was published (or failed and logged). */
   async drain(): Promise<void> {
-    this.chain = this.chain.then(() => this.flushAll());
-    await this.chain;
+    while (this.flushing || this.pending.length > 0) {
+      if (!this.flushing) {
+        this.flushing = true;
+        this.chain = this.flushAll();
+      }
+      await this.chain;
+    }
   }
 
   private async flushAll(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, MAX_BATCH);
-      try {
-        await this.bus.enqueue(Queues.runner, batch.map((entry) => entry.result));
-        await this.bus.ack(this.queue, batch.map((entry) => entry.messageId));
-      } catch (error) {
-        // Left unacked: the tasks are redelivered after their lease and executed again.
-        this.logger.error({ err: error, count: batch.length }, 'could not publish results; tasks will be redelivered');
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, MAX_BATCH);
+        try {
+          await this.bus.enqueue(Queues.runner, batch.map((entry) => entry.result));
+          await this.bus.ack(this.queue, batch.map((entry) => entry.messageId));
+        } catch (error) {
+          // Left unacked: the tasks are redelivered after their lease and executed again.
+          this.logger.error({ err: error, count: batch.length }, 'could not publish results; tasks will be redelivered');
+        }
       }
+    } finally {
+      // In the same turn as the last look at `pending`: a push after it starts a flush of its own.
+      this.flushing = false;
     }
   }
 }
