@@ -7,7 +7,7 @@ import { appendEvents, existingEventKeys } from './sql/events.ts';
 import { deleteListens, deleteListensOfRuns, insertListens, listensForType } from './sql/listens.ts';
 import { dropSupersededControls, insertOutbox, takeOutbox } from './sql/outbox.ts';
 import { concurrencyTx } from './sql/concurrency.ts';
-import { lockRuns, saveRuns, setEventSeqs } from './sql/run-transitions.ts';
+import { lockRuns, saveRuns, saveTransitions, setEventSeqs } from './sql/run-transitions.ts';
 import { countTreeRuns, insertRuns, liveChildRuns } from './sql/runs.ts';
 import { consumeReplays, insertReplayedAttempts, openReplays, setAppliedSeqs } from './sql/replays.ts';
 import { latestVersion, putDefinition } from './sql/definitions.ts';
@@ -39,6 +39,7 @@ export function runnerTx(tx: Queryable): RunnerTx {
     completeAttempts: (outcomes) => completeAttempts(tx, outcomes),
     takeTimers: (ids) => takeTimers(tx, ids),
     saveRuns: (updates) => saveRuns(tx, updates),
+    saveTransitions: (transitions) => saveTransitions(tx, transitions),
     setEventSeqs: (updates) => setEventSeqs(tx, updates),
     appendEvents: (events) => appendEvents(tx, events),
     insertAttempts: (attempts) => insertAttempts(tx, attempts),

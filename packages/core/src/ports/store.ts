@@ -309,6 +309,11 @@ export interface RunnerTx extends ReplayTx, RateLimitTx {
   /** Delete timers; returns the ids that existed (a timer fires once). */
   takeTimers(ids: readonly string[]): Promise<string[]>;
   saveRuns(updates: readonly RunUpdate[]): Promise<void>;
+  /**
+   * saveRuns, appendEvents, insertAttempts and setAppliedSeqs in one statement: what a batch's
+   * decisions write. The attempts of `applied` must exist before it (not be among `attempts`).
+   */
+  saveTransitions(transitions: { updates: readonly RunUpdate[]; events: readonly RunEventRecord[]; attempts: readonly NewAttempt[]; applied: readonly { id: string; seq: number }[] }): Promise<void>;
   /** Runs whose log grew without a decision (appended events): only event_seq changes. */
   setEventSeqs(updates: readonly { id: string; eventSeq: number }[]): Promise<void>;
   /** Append events whose seq the caller assigned from LockedRun.eventSeq. */

@@ -163,6 +163,39 @@ export function runnerTxConformance(h: StoreHarness): void {
       expect(await store.listEvents(id!, 0, 100)).toHaveLength(4);
     });
 
+    it('saveTransitions writes states, events, new attempts and applied seqs in one call, each part as its own statement would', async () => {
+      const store = h.store();
+      const [a, b] = await createRuns(store, uniqueNamespace(), 2);
+      const attempt = (runId: string, effectId: string, held = false) => ({ id: `${runId}:${effectId}`, runId, effectId, kind: 'http' as const, reference: '/do/0', payload: { effectId }, ...(held && { held: true }) });
+      await store.transaction((tx) => tx.insertAttempts([attempt(a!, 'e1')]));
+      await store.transaction((tx) => tx.completeAttempts([{ id: `${a}:e1`, status: 'completed', result: { ok: 1 } }]));
+      const events = [eventFixture(a!, 1), { ...eventFixture(a!, 2, null), key: 'k-1' }, eventFixture(b!, 1, 'text')];
+      await store.transaction((tx) =>
+        tx.saveTransitions({
+          updates: [update(a!, { eventSeq: 2, output: { done: true } }), update(b!, { eventSeq: 1 })],
+          events,
+          attempts: [attempt(a!, 'e2'), attempt(b!, 'e3', true)],
+          applied: [{ id: `${a}:e1`, seq: 0 }],
+        }),
+      );
+      const locked = await store.transaction((tx) => tx.lockRuns([a!, b!]));
+      expect(locked.map((r) => [r.status, r.eventSeq])).toEqual([...[a!, b!]].sort().map((id) => (id === a ? ['running', 2] : ['running', 1])));
+      expect((await store.getRun(a!))?.output).toEqual({ done: true });
+      expect(await store.listEvents(a!, 0, 10)).toEqual(events.slice(0, 2).map(({ key: _key, ...e }) => e));
+      expect(await store.listEvents(b!, 0, 10)).toEqual([events[2]]);
+      expect(await store.transaction((tx) => tx.existingEventKeys([a!], ['k-1']))).toEqual(new Set([`${a} k-1`]));
+      const attempts = [...(await store.listAttempts(a!)), ...(await store.listAttempts(b!))];
+      expect(attempts.map((x) => [x.effectId, x.status, x.appliedSeq])).toEqual([
+        ['e1', 'completed', 0],
+        ['e2', 'scheduled', undefined],
+        ['e3', 'held', undefined],
+      ]);
+      // Empty parts write nothing; a taken seq fails the statement and its transaction.
+      await store.transaction((tx) => tx.saveTransitions({ updates: [], events: [], attempts: [], applied: [] }));
+      await expect(store.transaction((tx) => tx.saveTransitions({ updates: [update(b!, { eventSeq: 5 })], events: [eventFixture(a!, 2)], attempts: [], applied: [] }))).rejects.toThrow();
+      expect((await store.transaction((tx) => tx.lockRuns([b!])))[0]?.eventSeq).toBe(1);
+    });
+
     it('completeAttempts applies an outcome once; cancelAttempts only cancels scheduled attempts', async () => {
       const store = h.store();
       const [runId] = await createRuns(store, uniqueNamespace(), 1);
