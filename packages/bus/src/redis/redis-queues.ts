@@ -11,6 +11,13 @@ import { EXTEND_SCRIPT, TAKE_SCRIPT } from './scripts.ts';
 
 export const GROUP = 'baton';
 
+/**
+ * How often a consumer scans for expired leases (the take script) at most: a tenth of the lease,
+ * at most once a second. In between, a consume that finds nothing waiting goes straight to the
+ * blocking read (which answers at once when there are new messages): one round trip, not two.
+ */
+const RECLAIM_SCAN_MAX_MS = 1_000;
+
 type TakeReply = [cursor: string, claimed: RawEntry[], deliveries: number[], fresh: RawEntry[]];
 type WithScripts = Redis & {
   batonTake(key: string, seenKey: string, group: string, consumer: string, minIdleMs: number, cursor: string, max: number): Promise<TakeReply>;
@@ -23,6 +30,8 @@ export class RedisQueues {
   /** Where the next XAUTOCLAIM scan of each stream starts, so long pending lists are covered. */
   private readonly reclaimCursors = new Map<string, string>();
   private readonly reclaimedByQueue = new Map<string, number>();
+  /** When each consumer of each stream last ran the take script (reclaim scan, seen time). */
+  private readonly lastTake = new Map<string, number>();
   private readonly blocking: BlockingConnections;
 
   constructor(
@@ -47,9 +56,21 @@ export class RedisQueues {
     throwFirstError(await pipeline.exec());
   }
 
-  /** One round trip takes reclaimed and new messages; only if there are none does it block. */
+  /**
+   * One round trip takes reclaimed and new messages; only if there are none does it block. Between
+   * two reclaim scans (see RECLAIM_SCAN_MAX_MS) only new messages can be there: the blocking read
+   * alone takes them.
+   */
   async consume<T>(queue: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
     const key = this.keyOf(queue);
+    const scan = `${key}\n${consumer}`;
+    const now = Date.now();
+    const scanned = this.lastTake.get(scan);
+    const blocking = options.blockMs > 0 && Math.floor(options.max) >= 1 && !options.signal?.aborted;
+    if (blocking && scanned !== undefined && now - scanned < Math.min(RECLAIM_SCAN_MAX_MS, options.visibilityMs / 10)) {
+      return this.withGroup(key, () => this.waitForNew<T>(key, consumer, options));
+    }
+    this.lastTake.set(scan, now);
     const { reclaimed, fresh } = await this.withGroup(key, () => this.take<T>(key, this.seenKeyOf(queue), consumer, options));
     if (reclaimed.length > 0) this.reclaimedByQueue.set(queue, (this.reclaimedByQueue.get(queue) ?? 0) + reclaimed.length);
     const messages = reclaimed.length === 0 ? fresh : reclaimed.concat(fresh);
