@@ -5,7 +5,7 @@
 //   runner rows  one runner message each, deleted by the transaction that applies the message;
 //                the message carries the row's id (`outboxId`) so that a copy is recognised
 //   relay rows   attempts to enqueue and events to publish, deleted once relayed
-import { Queues, Topics, type Bus, type ClaimedOutboxRow, type NewOutboxRow, type PublishedEvent, type RunnerMessage, type Store, type TaskKind, type TaskMessage } from '@baton/core';
+import { Queues, RUN_ENDED_TYPES, Topics, type Bus, type ClaimedOutboxRow, type NewOutboxRow, type PublishedEvent, type RunnerMessage, type Store, type TaskKind, type TaskMessage } from '@baton/core';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -58,8 +58,9 @@ export function relayRow(relay: Relay, attemptIds: readonly string[], inline: re
   return { id: relay.rowId, kind: 'relay', body, relayAfterMs: RELAY_ROW_RESEND_MS };
 }
 
-/** Enqueue tasks by kind, runner messages, publish events — one round trip each, in parallel. */
+/** Enqueue tasks by kind, runner messages, publish events (and the ends of runs) — one round trip each, in parallel. */
 export async function send(bus: Bus, relay: Omit<Relay, 'rowId'>): Promise<void> {
+  const ended = relay.events.filter((event) => RUN_ENDED_TYPES.has(event.type)).map((event) => ({ runId: event.runId, type: event.type }));
   const byKind = new Map<TaskKind, TaskMessage[]>();
   for (const task of relay.tasks) {
     const list = byKind.get(task.kind);
@@ -70,6 +71,7 @@ export async function send(bus: Bus, relay: Omit<Relay, 'rowId'>): Promise<void>
     ...[...byKind].map(([kind, tasks]) => bus.enqueue(Queues.tasks(kind), tasks)),
     relay.runner.length > 0 ? bus.enqueue(Queues.runner, relay.runner) : undefined,
     relay.events.length > 0 ? bus.publish(Topics.events, relay.events) : undefined,
+    ended.length > 0 ? bus.publish(Topics.ended, ended) : undefined,
   ]);
 }
 

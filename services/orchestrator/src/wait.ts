@@ -1,18 +1,14 @@
 // `POST /api/v1/runs` with `wait`: hold the request until the run finishes or the wait ends.
 //
-// No polling. One subscription per process to the Bus topic `events` dispatches terminal run
-// events to the waiters of that run. A waiter is registered BEFORE the run is read from the store,
+// No polling. One subscription per process to the Bus topic `runs.ended` (the runner publishes
+// there the event that ends each run, beside the topic of all events) wakes the waiters of that run. A waiter is registered BEFORE the run is read from the store,
 // so a run that finishes between the read and the wait still wakes it; when the wait ends the run
 // is read once more, so an event lost with the transport (Redis restart) costs at most the wait.
 import type { Bus, RunRecord, Store } from '@baton/core';
-import { TERMINAL_STATUSES, Topics } from '@baton/core';
+import { RUN_ENDED_TYPES, TERMINAL_STATUSES, Topics } from '@baton/core';
 import type { Logger } from 'pino';
 
-export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
-  'io.serverlessworkflow.workflow.completed.v1',
-  'io.serverlessworkflow.workflow.faulted.v1',
-  'io.serverlessworkflow.workflow.cancelled.v1',
-]);
+export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = RUN_ENDED_TYPES;
 
 const UNIT_MS = { W: 604_800_000, D: 86_400_000, H: 3_600_000, M: 60_000, S: 1_000 } as const;
 const ISO_DURATION = /^P(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/;
@@ -119,7 +115,7 @@ export class RunWaiters {
 
   private ensureSubscribed(): Promise<() => Promise<void>> {
     if (!this.subscription) {
-      const subscribing = this.bus.subscribe<unknown>(Topics.events, (entries) => {
+      const subscribing = this.bus.subscribe<unknown>(Topics.ended, (entries) => {
         for (const entry of entries) this.dispatch(entry.body);
       });
       // A failed subscribe is retried by the next waiter instead of poisoning the process.

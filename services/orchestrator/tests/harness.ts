@@ -3,8 +3,8 @@
 // baton_t_<random> + Redis with a unique key prefix). Unreachable services fail the tests.
 import { Writable } from 'node:stream';
 import type { Bus, RunEventRecord, RunRecord, RunStatus, Store } from '@baton/core';
-import { Topics } from '@baton/core';
 import { createBus } from '@baton/bus';
+import { send } from '@baton/engine';
 import { createStore } from '@baton/store';
 import { createTestDatabase, createTestRedis } from '@baton/testkit';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -157,12 +157,8 @@ export async function advanceRun(
     await tx.appendEvents(records);
     return { events: records, run: locked };
   });
-  if (options.publish !== false) {
-    await h.bus.publish(
-      Topics.events,
-      events.map((event) => ({ ...event, namespace: run.namespace, name: run.name })),
-    );
-  }
+  // Published as the runner's relay does (send): the events, and the end of the run if it ended.
+  if (options.publish !== false) await send(h.bus, { tasks: [], runner: [], events: events.map((event) => ({ ...event, namespace: run.namespace, name: run.name, version: run.version })) });
   return events;
 }
 

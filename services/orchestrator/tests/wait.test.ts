@@ -1,5 +1,5 @@
 // RunWaiters through the app: one topic subscription per process, shared by every waiter.
-import type { Bus } from '@baton/core';
+import { Topics, type Bus } from '@baton/core';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ describe('wait: one shared subscription', () => {
       if (!responses) throw new Error('the terminal events did not wake the waiters');
       expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
       expect(new Set(responses.map((r) => r.json().id))).toEqual(new Set(ids));
-      expect(topics).toEqual(['events']);
+      expect(topics).toEqual([Topics.ended]);
       // One read after registering, one after waking: no polling.
       expect(reads).toHaveLength(10);
     } finally {

@@ -76,4 +76,17 @@ export const Queues = {
 export const Topics = {
   /** Every appended run event, as RunEventRecord & { namespace, name }. */
   events: 'events',
+  /**
+   * The events that end a run (RUN_ENDED_TYPES), as { runId, type }, published beside `events`:
+   * what the waiters of `POST /api/v1/runs` with `wait` listen to, so they are not woken (and do
+   * not decode) every event of every run.
+   */
+  ended: 'runs.ended',
 } as const;
+
+/** The event types that end a run. */
+export const RUN_ENDED_TYPES: ReadonlySet<string> = new Set([
+  'io.serverlessworkflow.workflow.completed.v1',
+  'io.serverlessworkflow.workflow.faulted.v1',
+  'io.serverlessworkflow.workflow.cancelled.v1',
+]);

@@ -1,6 +1,7 @@
 // POST /api/v1/runs with wait; GET /api/v1/runs/{id}/events; POST /api/v1/events.
 import type { RunnerMessage, RunRecord, Store } from '@baton/core';
 import type { LightMyRequestResponse } from 'fastify';
+import { send } from '@baton/engine';
 import { describe, expect, it } from 'vitest';
 import { advanceRun, eventually, type Harness, registerWorkflow, sleep, startRun, uniqueNamespace } from '../harness.ts';
 
@@ -39,7 +40,7 @@ export function waitAndEventSuite(harness: () => Harness): void {
         await sleep(300);
         expect(answered).toBeUndefined();
         expect(counter.calls).toHaveLength(1);
-        await h.bus.publish('events', [{ runId, seq: 99, id: 'x', type: 'io.serverlessworkflow.workflow.completed.v1', time: new Date().toISOString(), data: {}, namespace: ns, name: 'hello' }]);
+        await send(h.bus, { tasks: [], runner: [], events: [{ runId, seq: 99, id: 'x', type: 'io.serverlessworkflow.workflow.completed.v1', time: new Date().toISOString(), data: {}, namespace: ns, name: 'hello', version: '1.0.0' }] });
         // Woken by the event, not by the end of the wait (PT60S, beyond the test's timeout).
         const response = (await Promise.race([pending, sleep(10_000)])) as LightMyRequestResponse | undefined;
         expect(response, 'the terminal event did not wake the waiter').toBeDefined();
