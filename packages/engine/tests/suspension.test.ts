@@ -19,6 +19,9 @@ beforeAll(async () => {
   b = await startBench();
   // A wait, then three calls at once (a fork): what a suspended run decides when its timer fires.
   await b.define('fan', [{ nap: { wait: { milliseconds: 300 } } }, { calls: { fork: { branches: [{ x: http('x') }, { y: http('y') }, { z: http('z') }] } } }]);
+  // The same for 20 runs at once: their naps must outlast reading 20 runs' statuses one by one on a
+  // loaded machine (with 300 ms, a run polled late was already running its fork, not waiting).
+  await b.define('fan-slow', [{ nap: { wait: { seconds: 3 } } }, { calls: { fork: { branches: [{ x: http('x') }, { y: http('y') }, { z: http('z') }] } } }]);
   await b.define('leaf', [{ done: { set: { leaf: true } } }]);
   await b.define('mixed', [{ nap: { wait: { milliseconds: 300 } } }, { both: { fork: { branches: [{ child: sub('leaf') }, { ask: { call: 'approval:1.0.0@default', with: { title: 'Go?', approvers: ['alice'] } } }] } } }]);
   await b.define('holder', [{ hold: { listen: { to: { one: { with: { type: 'com.example.release' } } } } } }]);
@@ -221,7 +224,7 @@ describe('suspend and resume are exactly once and crash-safe', () => {
   it('twice is once: one event each, and two runners dispatch every held attempt of 20 runs once', async () => {
     await b.runner();
     await b.runner();
-    const runs = await Promise.all(Array.from({ length: 20 }, () => b.create('fan')));
+    const runs = await Promise.all(Array.from({ length: 20 }, () => b.create('fan-slow')));
     for (const run of runs) await b.status(run, 'waiting');
     await Promise.all(runs.flatMap((run) => [control('suspend', run), control('suspend', run)]));
     for (const run of runs) await b.until(`3 held attempts of ${run}`, async () => (await attempts(run)).filter((a) => a.status === 'held').length === 3);
