@@ -10,4 +10,5 @@ export * from './ports/rate-limits.ts';
 export { compileWorkflow, CompileError, decide, initialState, matchEvent, evaluateDeferred, isDeferred, Fault, parseDuration, DurationError, LifecycleTypes, valueErrorMessage } from './interpreter/index.ts';
 export type { CompiledWorkflow, InterpreterState, MatchOptions, WorkflowDocument } from './interpreter/index.ts';
 export * from './cloudevents.ts';
+export { canonicalJson } from './canonical-json.ts';
 export * from './secrets/index.ts';

@@ -2,7 +2,8 @@
 // effect id; each entry taken once, in the original's order.
 import type { Effect, ReplayedAttempt, ReplayEntry } from '@baton/core';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, markReplayed, ReplayLedger, replayEffect, taskMatch } from './replay.ts';
+import { canonicalJson } from '@baton/core';
+import { markReplayed, ReplayLedger, replayEffect, taskMatch } from './replay.ts';
 
 const ORIGINAL = 'orig';
 const RUN = 'reset';

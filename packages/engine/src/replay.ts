@@ -12,7 +12,7 @@
 //   timer     (reference, wait kind) for `wait` tasks and retry delays; timeouts never replay
 // Each entry is taken once, in the original's order (a retried task gets its recorded failure,
 // then its recorded success).
-import type { Effect, EventDraft, Input, ReplayedAttempt, ReplayEntry, ReplayKind } from '@baton/core';
+import { canonicalJson, type Effect, type EventDraft, type Input, type ReplayedAttempt, type ReplayEntry, type ReplayKind } from '@baton/core';
 import { AgentEventTypes } from '@baton/core/agent';
 import { LifecycleTypes } from '@baton/core/interpreter';
 import { parseApprovalSpec } from './approval-rules.ts';
@@ -35,16 +35,6 @@ export interface ReplayKey {
   kind: ReplayKind;
   reference: string;
   match: string;
-}
-
-/** JSON with object keys sorted at every level: payloads read back from jsonb compare equal. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, item]) => item !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
 }
 
 /**

@@ -3,8 +3,8 @@
 // before the boundary, in its order. Read-only; the orchestrator creates the run with the ledger
 // in one transaction (Store.createResetRun) and the runner replays it (replay.ts).
 import type { AttemptRecord, NewReplayEntry, RunEventRecord, RunRecord, Store, WorkflowDocument } from '@baton/core';
-import { TERMINAL_STATUSES, compileWorkflow, LifecycleTypes } from '@baton/core';
-import { approvalMatch, canonicalJson, taskMatch } from './replay.ts';
+import { TERMINAL_STATUSES, canonicalJson, compileWorkflow, LifecycleTypes } from '@baton/core';
+import { approvalMatch, taskMatch } from './replay.ts';
 
 /** A reset the original run does not allow; `status` is the HTTP status to answer with (409 or 422). */
 export class ResetRefused extends Error {
