@@ -48,6 +48,15 @@ describe('jq time and step budget', () => {
     expect(compileJqNative(src).all([1, 2, 3], {}, { timeoutMs: 250 })).toEqual([src.includes('-') ? [] : true]);
   });
 
+  // Found by tests/fuzz: listing or sorting a big object's keys is bulk work; in a loop that stops at
+  // the first member (an error caught by `?`) it ran 1.8 s (`map(.v)?`) and 4.5 s (`keys`) under 250 ms.
+  it.each(['.[] as $x | map(.v)?', '(.[] == nan) as $x | map(.v)? | add / length', '.[] as $x | keys | length', '.[] as $x | keys_unsorted | length', '.[] as $x | length', '[.[]] as $a | .[] as $x | $a | sort | length'])('charges the keys of a 10,000-member object in %s', (src) => {
+    const input = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, i]));
+    const started = Date.now();
+    expect(() => compileJqNative(src).all(input, {}, { timeoutMs: 250 })).toThrow(JqTimeoutError);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
   it('re-runs recursion deeper than the JavaScript stack on jq-wasm instead of failing', () => {
     const src = 'def f: if . < 20000 then (. + 1 | f), empty else . end; f';
     expect(() => compileJqNative(src).all(0)).toThrow(/recursion deeper than the JavaScript stack/);

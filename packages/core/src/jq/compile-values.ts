@@ -1,6 +1,6 @@
 // Combinators for the value-producing constructs (indexing, iteration, literals of objects and
 // strings, conditionals, `and`/`or`/`//`). They take compiled nodes; compile.ts resolves names.
-import { checkSize } from './budget.ts';
+import { MEMBER_BYTES, charge, checkSize } from './budget.ts';
 import { JqRuntimeError } from './errors.ts';
 import { indexValue, sliceValue } from './paths.ts';
 import { checkIndexPath, checkIteratePath, oneNode, tick, valueNode, type Emit, type Env, type Node } from './runtime.ts';
@@ -99,7 +99,11 @@ export function iterateValue(v: unknown, emit: (child: unknown, key: unknown) =>
       emit(v[i], i);
     }
   } else if (v !== null && typeof v === 'object') {
-    for (const k of Object.keys(v)) {
+    // Listing the keys is bulk work before the first member: charged, or a loop that stops at its
+    // first member (an error caught by `?`) would repeat it unbounded by the clock.
+    const keys = Object.keys(v);
+    charge(keys.length * MEMBER_BYTES);
+    for (const k of keys) {
       tick();
       emit((v as JqObject)[k], k);
     }

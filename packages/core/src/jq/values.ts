@@ -44,8 +44,15 @@ export function compareStrings(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Charges sorting n items (each `bytes` in the size model): n·log2(n) of them, as bulk work. */
+export function chargeSort(n: number, bytes: number): void {
+  if (n > 1) charge(n * bytes * Math.ceil(Math.log2(n)));
+}
+
 export function sortedKeys(o: JqObject): string[] {
-  return Object.keys(o).sort(compareStrings);
+  const keys = Object.keys(o);
+  chargeSort(keys.length, MEMBER_BYTES);
+  return keys.sort(compareStrings);
 }
 
 /** jq's total order: null < false < true < numbers < strings < arrays < objects. */

@@ -5,7 +5,7 @@ import { add } from '../operators.ts';
 import { indexValue, indicesOf } from '../paths.ts';
 import { collect, StopSignal, valueNode, type Env, type Node } from '../runtime.ts';
 import { checkCollection, elementSize, SLOT_BYTES, tick } from '../budget.ts';
-import { compare, describe, equals, getKey, isTruthy, typeOf, type JqObject } from '../values.ts';
+import { chargeSort, compare, describe, equals, getKey, isTruthy, typeOf, type JqObject } from '../values.ts';
 import { MAX_DEPTH, trampoline } from '../deep.ts';
 import { defineFunction, type Table } from './define.ts';
 import { lengthOf } from './core.ts';
@@ -24,6 +24,7 @@ function keyed(v: unknown, f: Node, env: Env | null, what: string): { key: unkno
 }
 
 function sortKeyed(items: { key: unknown[]; value: unknown }[]): { key: unknown[]; value: unknown }[] {
+  chargeSort(items.length, SLOT_BYTES);
   return items.sort((a, b) => compare(a.key, b.key));
 }
 
@@ -174,12 +175,18 @@ function anyAll(t: Table, name: 'any' | 'all'): void {
 }
 
 export function registerCollections(t: Table): void {
-  defineFunction(t, 'sort', 0, (v) => needArray(v, 'cannot be sorted, as it is not an array').slice().sort(compare));
+  defineFunction(t, 'sort', 0, (v) => {
+    const items = needArray(v, 'cannot be sorted, as it is not an array');
+    chargeSort(items.length, SLOT_BYTES);
+    return items.slice().sort(compare);
+  });
   t.set('sort_by/1', ([f]) => valueNode((input, env, emit) => emit(sortKeyed(keyed(input, f!, env, 'cannot be sorted, as they are not both arrays')).map((x) => x.value))));
   t.set('group_by/1', ([f]) => valueNode((input, env, emit) => emit(groups(input, f!, env))));
   t.set('unique_by/1', ([f]) => valueNode((input, env, emit) => emit(groups(input, f!, env).map((g) => g[0]))));
   defineFunction(t, 'unique', 0, (v) => {
-    const sorted = needArray(v, 'cannot be sorted, as it is not an array').slice().sort(compare);
+    const items = needArray(v, 'cannot be sorted, as it is not an array');
+    chargeSort(items.length, SLOT_BYTES);
+    const sorted = items.slice().sort(compare);
     return sorted.filter((x, i) => i === 0 || compare(sorted[i - 1], x) !== 0);
   });
   const plain = (v: unknown) => {

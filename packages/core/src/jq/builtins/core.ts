@@ -3,14 +3,21 @@ import { JqRuntimeError } from '../errors.ts';
 import { envObject, iterateValue } from '../compile.ts';
 import { delPaths, getPath, indexValue, setPath } from '../paths.ts';
 import { checkIteratePath, finalPath, intact, StopSignal, tick, valueNode, type Emit, type Env, type Node } from '../runtime.ts';
-import { budget, checkCollection, elementSize } from '../budget.ts';
+import { budget, charge, checkCollection, elementSize, MEMBER_BYTES } from '../budget.ts';
 import { compare, describe, getKey, isTruthy, setKey, sortedKeys, toJson, typeOf, type JqObject } from '../values.ts';
 import { defineFunction, defineSingle, type Table } from './define.ts';
 import { add } from '../operators.ts';
 
+/** An object's keys, listing them charged as bulk work (a loop may ask for them again and again). */
+function chargedKeys(o: JqObject): string[] {
+  const keys = Object.keys(o);
+  charge(keys.length * MEMBER_BYTES);
+  return keys;
+}
+
 function keysOf(v: unknown, sorted: boolean): unknown[] {
   if (Array.isArray(v)) return v.map((_x, i) => i);
-  if (v !== null && typeof v === 'object') return sorted ? sortedKeys(v as JqObject) : Object.keys(v);
+  if (v !== null && typeof v === 'object') return sorted ? sortedKeys(v as JqObject) : chargedKeys(v as JqObject);
   throw new JqRuntimeError(`${describe(v)} has no keys`);
 }
 
@@ -26,6 +33,7 @@ export function lengthOf(v: unknown): number {
   if (typeof v === 'boolean') throw new JqRuntimeError(`${describe(v)} has no length`);
   if (typeof v === 'number') return Math.abs(v);
   if (typeof v === 'string') {
+    charge(v.length);
     let n = 0;
     for (let i = 0; i < v.length; i++) {
       const c = v.charCodeAt(i);
@@ -34,7 +42,7 @@ export function lengthOf(v: unknown): number {
     return n;
   }
   if (Array.isArray(v)) return v.length;
-  return Object.keys(v).length;
+  return chargedKeys(v as JqObject).length;
 }
 
 /** Pre-order walk of every value under `v` (`..`): a loop with a stack, for any depth. */
