@@ -3,6 +3,8 @@ export * from './interpreter/types.ts';
 export type * from './ports/bus.ts';
 export * from './ports/store.ts';
 export * from './ports/schedules.ts';
+export * from './ports/approvals.ts';
+export * from './ports/outbox.ts';
 export * from './ports/concurrency.ts';
 export * from './ports/replays.ts';
 export * from './ports/messages.ts';
