@@ -72,8 +72,8 @@ export async function findDefinition(db: Queryable, namespace: string, name: str
 
 /** The id and version of the highest semantic version of a workflow. */
 export async function latestVersion(db: Queryable, namespace: string, name: string): Promise<{ id: string; version: string } | undefined> {
-  const versions = await db.query<{ id: string; version: string }>('SELECT id, version FROM workflow_definitions WHERE namespace = $1 AND name = $2', [namespace, name]);
-  return versions.sort((a, b) => compareVersionsDesc(a.version, b.version))[0];
+  const latest = await findDefinition(db, namespace, name);
+  return latest && { id: latest.id, version: latest.version };
 }
 
 export async function getLatestDefinition(db: Queryable, namespace: string, name: string): Promise<DefinitionRecord | undefined> {
