@@ -12,14 +12,10 @@
 //   replaying ──store exhausted, pending drained without gap──▶ live
 //   live ──gap in seq, or no event for FANOUT_RESYNC_MS (run not finished)──▶ replaying
 //   any ──unsubscribe / connection closed──▶ stopped
+import { RUN_ENDED_TYPES } from '@baton/core';
 import type { Frame } from './frame.ts';
 import type { ReplayPage } from './shared-reads.ts';
 
-export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
-  'io.serverlessworkflow.workflow.completed.v1',
-  'io.serverlessworkflow.workflow.faulted.v1',
-  'io.serverlessworkflow.workflow.cancelled.v1',
-]);
 
 /** A store that lacks an event announced live is retried this many times, 50 ms apart. */
 const GAP_RETRIES = 40;
@@ -124,7 +120,7 @@ export class RunFeed {
 
   private sendLive(seq: number, type: string, frame: Frame): void {
     this.lastSent = seq;
-    if (TERMINAL_EVENT_TYPES.has(type)) this.finished = true;
+    if (RUN_ENDED_TYPES.has(type)) this.finished = true;
     this.host.send(frame, seq, 'live');
   }
 
@@ -168,7 +164,7 @@ export class RunFeed {
       for (const event of page.events) {
         if (event.seq <= this.lastSent) continue;
         this.lastSent = event.seq;
-        if (TERMINAL_EVENT_TYPES.has(event.type)) this.finished = true;
+        if (RUN_ENDED_TYPES.has(event.type)) this.finished = true;
         this.host.send(event.frame, event.seq, 'replay');
         progressed = true;
         if (this.host.behind()) {

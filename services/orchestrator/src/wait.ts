@@ -8,7 +8,6 @@ import type { Bus, RunRecord, Store } from '@baton/core';
 import { RUN_ENDED_TYPES, TERMINAL_STATUSES, Topics } from '@baton/core';
 import type { Logger } from 'pino';
 
-export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = RUN_ENDED_TYPES;
 
 const UNIT_MS = { W: 604_800_000, D: 86_400_000, H: 3_600_000, M: 60_000, S: 1_000 } as const;
 const ISO_DURATION = /^P(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/;
@@ -130,7 +129,7 @@ export class RunWaiters {
   private dispatch(body: unknown): void {
     if (body === null || typeof body !== 'object') return;
     const { runId, type } = body as { runId?: unknown; type?: unknown };
-    if (typeof runId !== 'string' || typeof type !== 'string' || !TERMINAL_EVENT_TYPES.has(type)) return;
+    if (typeof runId !== 'string' || typeof type !== 'string' || !RUN_ENDED_TYPES.has(type)) return;
     const set = this.waiters.get(runId);
     if (set) for (const waiter of set) waiter.wake();
   }
