@@ -175,20 +175,12 @@ export async function write(tx: RunnerTx, w: Writes): Promise<void> {
   // Child runs first: their rows exist before anything refers to them.
   if (w.childRuns.length) await tx.createRuns(w.childRuns);
   const events = w.events.map(({ runId, seq, id, type, time, data, key }) => ({ runId, seq, id, type, time, data, ...(key !== undefined && { key }) }));
-  if (w.replayed.length === 0 && w.consumed.length === 0) {
-    // The usual batch: one statement (a replayed attempt is written and applied in the same batch,
-    // so its applied seq must follow its insert: the statements one by one below).
-    await tx.saveTransitions({ updates: w.updates, events, attempts: w.attempts, applied: w.applied });
-    if (w.seqOnly.length) await tx.setEventSeqs(w.seqOnly);
-  } else {
-    if (w.updates.length) await tx.saveRuns(w.updates);
-    if (w.seqOnly.length) await tx.setEventSeqs(w.seqOnly);
-    if (events.length) await tx.appendEvents(events);
-    if (w.attempts.length) await tx.insertAttempts(w.attempts);
-    if (w.replayed.length) await tx.insertReplayedAttempts(w.replayed);
-    if (w.consumed.length) await tx.consumeReplays(w.consumed);
-    if (w.applied.length) await tx.setAppliedSeqs(w.applied);
-  }
+  // Replayed attempts are written and applied in the same batch: they exist before the statement
+  // that sets applied seqs (saveTransitions needs the attempts of `applied` written already).
+  if (w.replayed.length) await tx.insertReplayedAttempts(w.replayed);
+  if (w.consumed.length) await tx.consumeReplays(w.consumed);
+  await tx.saveTransitions({ updates: w.updates, events, attempts: w.attempts, applied: w.applied });
+  if (w.seqOnly.length) await tx.setEventSeqs(w.seqOnly);
   // Held attempts a resume dispatches, before any cancel of this batch can reach them.
   if (w.releaseAttempts.length) await tx.releaseAttempts(w.releaseAttempts);
   if (w.approvals.length) await tx.insertApprovals(w.approvals);
