@@ -46,12 +46,27 @@ function spawn(): WorkerHandle {
  */
 function awaitReady(handle: WorkerHandle): void {
   if (handle.ready) return;
-  if (Atomics.wait(handle.signal, 0, 0, STARTUP_TIMEOUT_MS) === 'timed-out') {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  if (Atomics.wait(handle.signal, 0, 0, STARTUP_TIMEOUT_MS) === 'timed-out' || !receiveBy(handle.port, deadline)) {
     stop(handle);
     throw new JqRuntimeError('jq-wasm worker did not start');
   }
-  receiveMessageOnPort(handle.port); // the ready message
-  handle.ready = true;
+  handle.ready = true; // the ready message is taken
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The worker's message, once its signal is set: the signal can be seen a moment before the message
+ * it follows is receivable on this side, so a message not there yet is waited for (until
+ * `deadline`) rather than taken for a missing reply.
+ */
+function receiveBy(port: MessagePort, deadline: number): { message: unknown } | undefined {
+  for (;;) {
+    const received = receiveMessageOnPort(port);
+    if (received || Date.now() > deadline) return received;
+    Atomics.wait(pause, 0, 0, 1);
+  }
 }
 
 function stop(handle: WorkerHandle, replace = false): void {
@@ -69,9 +84,10 @@ export function callWasm(src: string, input: string, flags: string[], timeoutMs:
   awaitReady(handle);
   Atomics.store(handle.signal, 0, 0);
   handle.port.postMessage({ src, input, flags: [...flags, '--'] });
+  const deadline = Date.now() + timeoutMs;
   const outcome = Atomics.wait(handle.signal, 0, 0, timeoutMs);
-  const message = receiveMessageOnPort(handle.port);
-  if (outcome === 'timed-out' || !message) {
+  const message = outcome === 'timed-out' ? undefined : receiveBy(handle.port, deadline);
+  if (!message) {
     stop(handle, true);
     throw new JqTimeoutError(timeoutMs);
   }
