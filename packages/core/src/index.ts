@@ -14,3 +14,4 @@ export type { CompiledWorkflow, InterpreterState, MatchOptions, WorkflowDocument
 export * from './cloudevents.ts';
 export { canonicalJson } from './canonical-json.ts';
 export * from './secrets/index.ts';
+export { corkUntilImmediate } from './coalesce-writes.ts';

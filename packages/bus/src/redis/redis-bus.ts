@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { RateLimiter } from '@baton/core';
+import { corkUntilImmediate, type RateLimiter } from '@baton/core';
 import { RedisRateLimiter } from '../limiter/redis-limiter.ts';
 import type { BusMessage, ConsumeOptions, QueueInspection, TopicEntry } from '@baton/core';
 import { BusClosedError } from '../errors.ts';
@@ -54,7 +54,14 @@ export class RedisBus implements ObservableBus {
 
   async enqueue(queue: string, bodies: readonly unknown[]): Promise<void> {
     this.assertOpen();
+    this.cork();
     return this.queues.enqueue(queue, bodies);
+  }
+
+  async enqueueAndAck(to: string, bodies: readonly unknown[], queue: string, ids: readonly string[]): Promise<void> {
+    this.assertOpen();
+    this.cork();
+    return this.queues.enqueueAndAck(to, bodies, queue, ids);
   }
 
   async consume<T = unknown>(queue: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
@@ -70,6 +77,7 @@ export class RedisBus implements ObservableBus {
 
   async ack(queue: string, ids: readonly string[]): Promise<void> {
     this.assertOpen();
+    this.cork();
     return this.queues.ack(queue, ids);
   }
 
@@ -90,6 +98,7 @@ export class RedisBus implements ObservableBus {
 
   async publish(topic: string, bodies: readonly unknown[]): Promise<void> {
     this.assertOpen();
+    this.cork();
     return this.topics.publish(topic, bodies);
   }
 
@@ -141,6 +150,15 @@ export class RedisBus implements ObservableBus {
     this.queues.close();
     await this.topics.closeAll();
     await this.commands.quit().catch(() => this.commands.disconnect());
+  }
+
+  /**
+   * The command connection's pipelines of this turn (a runner's enqueues, publishes and ack after
+   * a commit; a worker's results) go out in one write (corkUntilImmediate). ioredis's own
+   * autopipelining covers single commands only, not pipelines.
+   */
+  private cork(): void {
+    if (this.commands.status === 'ready') corkUntilImmediate(this.commands.stream);
   }
 
   private assertOpen(): void {

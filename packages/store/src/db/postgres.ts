@@ -3,8 +3,12 @@
 // server parses and plans each hot statement once per connection instead of once per call.
 // Clients run in pipeline mode: inside a transaction, statements whose rows nobody reads
 // (`write`) are sent without waiting for their answer, and the statements after them — the
-// COMMIT too — follow on the wire, so a batch of writes and its commit cost one round trip.
+// COMMIT too — follow on the wire, so a batch of writes and its commit cost one round trip. BEGIN
+// is not waited for either, and the socket is corked for the rest of the turn (corkUntilImmediate):
+// BEGIN with the transaction's first reads, and its writes with the COMMIT, each go as one write.
 import pg from 'pg';
+import type { Writable } from 'node:stream';
+import { corkUntilImmediate } from '@baton/core';
 import type { PoolClient, PoolConfig } from 'pg';
 import { JSON_OIDS } from './types.ts';
 import type { Db, Queryable, Row } from './types.ts';
@@ -65,7 +69,13 @@ class TransactionHandle implements Queryable {
     this.#client = client;
   }
 
+  /** BEGIN, not waited for: the statements behind it go in the same write. */
+  begin(): void {
+    this.write('BEGIN');
+  }
+
   async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    this.#cork();
     try {
       return await run<R>(this.#client, sql, params);
     } catch (error) {
@@ -74,6 +84,7 @@ class TransactionHandle implements Queryable {
   }
 
   write(sql: string, params: readonly unknown[] = []): Promise<void> {
+    this.#cork();
     const sent = run(this.#client, sql, params).then(
       () => undefined,
       (error: unknown) => {
@@ -85,6 +96,7 @@ class TransactionHandle implements Queryable {
   }
 
   async exec(script: string): Promise<void> {
+    this.#cork();
     try {
       await this.#client.query(script);
     } catch (error) {
@@ -94,11 +106,16 @@ class TransactionHandle implements Queryable {
 
   /** COMMIT behind the writes still on the wire. Throws when any write failed (the COMMIT of an aborted transaction rolls it back). */
   async commit(): Promise<void> {
+    this.#cork();
     const committed = this.#client.query('COMMIT');
     await Promise.all(this.#writes);
     const result = await committed;
     if (this.#failure) throw this.#failure.error;
     if (result.command !== 'COMMIT') throw new Error(`the transaction was not committed (the server answered ${result.command})`);
+  }
+
+  #cork(): void {
+    corkUntilImmediate((this.#client as unknown as { connection?: { stream?: Writable } }).connection?.stream);
   }
 
   /** The first write's failure if there was one (it came first on the wire), else `error`. */
@@ -152,8 +169,8 @@ class PostgresDb implements Db {
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const { client, failure } = await this.#checkout();
     try {
-      await client.query('BEGIN');
       const tx = new TransactionHandle(client);
+      tx.begin();
       const result = await fn(tx);
       await tx.commit();
       return result;
