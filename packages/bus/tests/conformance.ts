@@ -130,6 +130,22 @@ function queueConformance(pool: BusPool): void {
       expect(await bus.depth(queue)).toEqual({ waiting: 0, inFlight: 0 });
     });
 
+    it('enqueueAndAck enqueues the bodies and acks the ids; a body that cannot be encoded acks nothing', async () => {
+      const bus = pool.create();
+      const tasks = uniqueName('tasks');
+      const results = uniqueName('results');
+      await bus.enqueue(tasks, ['t1', 't2']);
+      const taken = await bus.consume(tasks, 'w', take(2, { visibilityMs: 100 }));
+      await expect(bus.enqueueAndAck(results, [{ r: 1 }, 2n], tasks, [taken[0]!.id])).rejects.toThrow();
+      expect(await bus.depth(results)).toEqual({ waiting: 0, inFlight: 0 });
+      expect(await bus.depth(tasks)).toEqual({ waiting: 0, inFlight: 2 });
+      await bus.enqueueAndAck(results, [{ r: 1 }, { r: 2 }], tasks, taken.map((m) => m.id));
+      expect(bodies(await bus.consume(results, 'r', take(10)))).toEqual([{ r: 1 }, { r: 2 }]);
+      await sleep(200);
+      expect(await bus.consume(tasks, 'w2', take(10, { visibilityMs: 100 }))).toEqual([]);
+      expect(await bus.depth(tasks)).toEqual({ waiting: 0, inFlight: 0 });
+    });
+
     it("reclaims a dead consumer's messages after visibilityMs, with deliveries = 2", async () => {
       const bus = pool.create();
       const queue = uniqueName('reclaim');

@@ -94,6 +94,7 @@ export function createRunTracing(tracer: Tracer, store: Store, logger: Logger): 
         enqueue: async (queue, bodies) => bus.enqueue(queue, queue.startsWith(TASK_QUEUE_PREFIX) ? await stamp(bodies) : bodies),
         consume: (queue, consumer, options) => bus.consume(queue, consumer, options),
         ack: (queue, ids) => bus.ack(queue, ids),
+        enqueueAndAck: async (to, bodies, queue, ids) => bus.enqueueAndAck(to, to.startsWith(TASK_QUEUE_PREFIX) ? await stamp(bodies) : bodies, queue, ids),
         extend: (queue, consumer, ids) => bus.extend(queue, consumer, ids),
         depth: (queue) => bus.depth(queue),
         inspect: (queue, options) => bus.inspect(queue, options),

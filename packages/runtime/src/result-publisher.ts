@@ -1,6 +1,7 @@
-// Workers' results go to the `runner` queue in batches: one enqueue and one ack per flush
-// instead of two round trips per task. Enqueue happens before ack, so a crash in between only
-// redelivers the task (the runner applies a result once per attempt id). A result is sent at once
+// Workers' results go to the `runner` queue in batches: the results are enqueued and their tasks
+// acked in one round trip per flush (Bus.enqueueAndAck: all or nothing, so a task is never acked
+// without its result; a crash before it only redelivers the task, and the runner applies a result
+// once per attempt id). A result is sent at once
 // when no flush is under way; those that come while one is form the next batch (no window: an idle
 // worker's result does not wait, a busy worker's results still go in batches).
 import type { Bus, RunnerMessage } from '@baton/core';
@@ -48,8 +49,7 @@ export class ResultPublisher {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, MAX_BATCH);
         try {
-          await this.bus.enqueue(Queues.runner, batch.map((entry) => entry.result));
-          await this.bus.ack(this.queue, batch.map((entry) => entry.messageId));
+          await this.bus.enqueueAndAck(Queues.runner, batch.map((entry) => entry.result), this.queue, batch.map((entry) => entry.messageId));
         } catch (error) {
           // Left unacked: the tasks are redelivered after their lease and executed again.
           this.logger.error({ err: error, count: batch.length }, 'could not publish results; tasks will be redelivered');

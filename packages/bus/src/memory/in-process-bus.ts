@@ -55,6 +55,11 @@ export class InProcessBus implements ObservableBus {
     this.queues.get(queue)?.ack(ids);
   }
 
+  async enqueueAndAck(to: string, bodies: readonly unknown[], queue: string, ids: readonly string[]): Promise<void> {
+    await this.enqueue(to, bodies); // throws before the ack when a body cannot be encoded
+    await this.ack(queue, ids);
+  }
+
   async extend(queue: string, consumer: string, ids: readonly string[]): Promise<string[]> {
     this.assertOpen();
     return this.queues.get(queue)?.extend(consumer, ids) ?? [];

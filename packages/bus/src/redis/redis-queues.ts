@@ -57,6 +57,22 @@ export class RedisQueues {
   }
 
   /**
+   * MULTI/EXEC: a command Redis refuses while queueing (out of memory) aborts the whole
+   * transaction, so the ids are acked only with their bodies enqueued.
+   */
+  async enqueueAndAck(to: string, bodies: readonly unknown[], queue: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return this.enqueue(to, bodies);
+    const toKey = this.keyOf(to);
+    const key = this.keyOf(queue);
+    const texts = bodies.map(encodeBody);
+    const transaction = this.commands.multi();
+    for (const text of texts) transaction.xadd(toKey, '*', BODY_FIELD, text);
+    transaction.xack(key, GROUP, ...ids).xdel(key, ...ids);
+    // NOGROUP: the acked stream is gone (Redis lost it); there is nothing left to acknowledge.
+    throwFirstError(await transaction.exec(), isNoGroupError);
+  }
+
+  /**
    * One round trip takes reclaimed and new messages; only if there are none does it block. Between
    * two reclaim scans (see RECLAIM_SCAN_MAX_MS) only new messages can be there: the blocking read
    * alone takes them.

@@ -82,6 +82,12 @@ export interface Bus {
   /** Acknowledge (and delete) processed messages. */
   ack(queue: string, ids: readonly string[]): Promise<void>;
   /**
+   * Enqueue `bodies` on `to` and acknowledge `ids` on `queue`, in one round trip and all or
+   * nothing: the ids stay unacked when the bodies could not be enqueued (a worker's results and
+   * the task messages they finish).
+   */
+  enqueueAndAck(to: string, bodies: readonly unknown[], queue: string, ids: readonly string[]): Promise<void>;
+  /**
    * Renew the lease of messages still being worked on. Returns the ids renewed; an id missing
    * from the result is no longer this consumer's (its lease expired and another consumer
    * reclaimed it, or it was acked): stop working on it, it will be finished elsewhere.
