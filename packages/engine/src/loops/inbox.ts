@@ -42,8 +42,7 @@ export async function inboxLoop(ctx: LoopContext): Promise<void> {
           malformed.push(m.id);
         }
       }
-      const done = await applyIsolating(ctx, parsed);
-      if (done.length + malformed.length > 0) await bus.ack(Queues.runner, [...done, ...malformed]);
+      await applyIsolating(ctx, parsed, malformed);
     } catch (error) {
       if (signal.aborted) return;
       // Unacked messages come back after the visibility timeout; back off briefly meanwhile.
@@ -63,22 +62,25 @@ export function keyAppendedEvents(message: RunnerMessage, busId: string): Runner
   return { ...message, events: message.events.map((e, i) => (e.key === undefined ? { ...e, key: `bus:${busId}:${i}` } : e)) };
 }
 
-/** Applies a batch; if it fails, run by run. Returns the bus ids to acknowledge (what failed stays for redelivery). */
-async function applyIsolating(ctx: LoopContext, parsed: Parsed[]): Promise<string[]> {
-  if (parsed.length === 0) return [];
+/**
+ * Applies a batch and acks it (with the malformed messages); if it fails, run by run, each run's
+ * messages acked once applied (what failed stays for redelivery).
+ */
+async function applyIsolating(ctx: LoopContext, parsed: Parsed[], malformed: string[]): Promise<void> {
+  if (parsed.length === 0) return acknowledge(ctx, malformed);
   try {
-    await apply(ctx, parsed.map((p) => p.message));
-    return parsed.map((p) => p.bus.id);
+    await apply(ctx, parsed.map((p) => p.message), [...parsed.map((p) => p.bus.id), ...malformed]);
+    return;
   } catch (error) {
     if (ctx.signal.aborted) throw error;
     ctx.logger.warn({ err: error, batch: parsed.length }, 'runner batch failed; applying it run by run');
   }
-  const done: string[] = [];
+  await acknowledge(ctx, malformed);
   for (const group of groupByRun(parsed)) {
     const runId = group[0]!.message.runId;
+    const ids = group.map((p) => p.bus.id);
     try {
-      await apply(ctx, group.map((p) => p.message));
-      done.push(...group.map((p) => p.bus.id));
+      await apply(ctx, group.map((p) => p.message), ids);
     } catch (error) {
       if (Math.max(...group.map((p) => p.bus.deliveries)) < POISON_DELIVERIES) {
         ctx.logger.error({ err: error, runId }, 'could not apply the messages of a run; they will be redelivered');
@@ -86,17 +88,29 @@ async function applyIsolating(ctx: LoopContext, parsed: Parsed[]): Promise<strin
       }
       ctx.logger.error({ err: error, runId }, 'messages of a run keep failing; faulting the run');
       await faultStuckRun(ctx, runId, group.map((p) => p.message), error);
-      done.push(...group.map((p) => p.bus.id));
+      await acknowledge(ctx, ids);
     }
   }
-  return done;
 }
 
-async function apply(ctx: LoopContext, messages: RunnerMessage[]): Promise<void> {
+/**
+ * Commits a batch, then relays its effects and acks its messages at once: the commit stands
+ * whatever follows (a copy delivered again is applied once, dedupe.ts), and the relay's writes and
+ * the ack leave in the same turn — one write to the transport.
+ */
+async function apply(ctx: LoopContext, messages: RunnerMessage[], ids: string[]): Promise<void> {
   const end = ctx.metrics.batchSeconds.startTimer();
   const outcome = await applyBatch(ctx.apply, messages);
-  await afterCommit(ctx, outcome);
+  await Promise.all([afterCommit(ctx, outcome), acknowledge(ctx, ids)]);
   end();
+}
+
+/** Acks applied messages. A failed ack is only logged: the messages come back and are applied once. */
+function acknowledge(ctx: LoopContext, ids: string[]): Promise<void> {
+  if (ids.length === 0) return Promise.resolve();
+  return ctx.bus.ack(Queues.runner, ids).catch((error: unknown) => {
+    if (!ctx.signal.aborted) ctx.logger.warn({ err: error, messages: ids.length }, 'could not ack applied runner messages; they will be redelivered and applied once');
+  });
 }
 
 /**
