@@ -59,10 +59,26 @@ export class RunWaiters {
   }
 
   /**
+   * Resolve when run `runId` is terminal, or after `timeoutMs`, or when `signal` aborts — for a run
+   * that `create` makes: the waiter is registered before the run exists, so the run as `create`
+   * returns it is the first read (a new run cannot have ended before its start was sent). Returns
+   * undefined without waiting when `create` returns nothing (the run it found is another's, e.g.
+   * an idempotency key's earlier run: wait for that one with wait()).
+   */
+  waitForNew(runId: string, timeoutMs: number, signal: AbortSignal | undefined, create: () => Promise<RunRecord | undefined>): Promise<WaitOutcome | undefined> {
+    let created = false;
+    return this.wait(runId, timeoutMs, signal, async (id) => {
+      if (created) return this.store.getRun(id);
+      created = true;
+      return create();
+    });
+  }
+
+  /**
    * Resolve when run `runId` is terminal, or after `timeoutMs`, or when `signal` aborts (client
    * gone) or the server closes — with the run as it then stands.
    */
-  async wait(runId: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome | undefined> {
+  async wait(runId: string, timeoutMs: number, signal?: AbortSignal, read: (runId: string) => Promise<RunRecord | undefined> = (id) => this.store.getRun(id)): Promise<WaitOutcome | undefined> {
     let wake!: () => void;
     const woken = new Promise<void>((resolve) => (wake = resolve));
     const waiter: Waiter = { wake };
@@ -73,7 +89,7 @@ export class RunWaiters {
     try {
       // A transport that does not answer must not hold the request beyond its wait.
       await Promise.race([this.subscribed(runId), woken]);
-      const first = await this.store.getRun(runId);
+      const first = await read(runId);
       if (!first || isTerminal(first) || this.closed) return first && { run: first, finished: isTerminal(first) };
       await woken;
       const last = await this.store.getRun(runId);

@@ -1,6 +1,6 @@
 // App lifecycle: readiness when a dependency is gone, the wait cap, close releasing held waits.
 import { describe, expect, it } from 'vitest';
-import { eventually, openHarness, registerWorkflow, uniqueNamespace } from './harness.ts';
+import { openHarness, registerWorkflow, sleep, uniqueNamespace } from './harness.ts';
 
 describe('orchestrator lifecycle (embedded)', () => {
   it('/ready answers 503 naming the unreachable dependency', async () => {
@@ -35,11 +35,12 @@ describe('orchestrator lifecycle (embedded)', () => {
     const h = await openHarness('embedded');
     const ns = uniqueNamespace();
     await registerWorkflow(h, ns);
-    const getRun = h.store.getRun.bind(h.store);
-    let reads = 0;
-    h.store.getRun = (id) => ((reads += 1), getRun(id));
     const pending = h.request({ method: 'POST', url: '/api/v1/runs', payload: { namespace: ns, name: 'hello', wait: 'PT60S' } });
-    await eventually(() => reads === 1); // the waiter is registered and has read the run
+    // The waiter is registered before the run is created: once the run exists, it waits.
+    for (let i = 0; (await h.store.listRuns({ namespace: ns, limit: 1 })).items.length === 0; i += 1) {
+      if (i > 1000) throw new Error('the run was not created');
+      await sleep(5);
+    }
     await h.close().catch(() => undefined);
     const response = await pending;
     expect(response.statusCode).toBe(202);

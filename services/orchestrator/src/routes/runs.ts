@@ -57,7 +57,7 @@ function callerTrace(header: string | string[] | undefined): string | undefined 
   return context ? formatTraceparent(context) : undefined;
 }
 
-async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBody, traceparent?: string): Promise<{ run: RunRecord; created: boolean }> {
+async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBody, traceparent: string | undefined, id = uuidv7()): Promise<{ run: RunRecord; created: boolean }> {
   assertNamespace(principal, body.namespace);
   const definition = await ctx.store.findDefinition(body.namespace, body.name, body.version);
   if (!definition) {
@@ -65,7 +65,7 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
   }
   const input = body.input === undefined ? {} : body.input;
   const result = await createAndStart(ctx, {
-    id: uuidv7(),
+    id,
     definitionId: definition.id,
     namespace: definition.namespace,
     name: definition.name,
@@ -136,13 +136,24 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     handler: async ({ request, reply, body, principal }) => {
       const timeoutMs = waitMs(ctx, body.wait);
-      const { run, created } = await startRun(ctx, principal, body, callerTrace(request.headers.traceparent));
-      reply.header('location', `/api/v1/runs/${run.id}`);
+      const traceparent = callerTrace(request.headers.traceparent);
       if (timeoutMs === undefined) {
+        const { run, created } = await startRun(ctx, principal, body, traceparent);
+        reply.header('location', `/api/v1/runs/${run.id}`);
         reply.status(created ? 201 : 200);
         return runView(run);
       }
-      const outcome = await ctx.waiters.wait(run.id, timeoutMs, clientGone(reply));
+      // The waiter is there before the run is: its end wakes it, with no read of the run between.
+      const gone = clientGone(reply);
+      let started: { run: RunRecord; created: boolean } | undefined;
+      const id = uuidv7();
+      let outcome = await ctx.waiters.waitForNew(id, timeoutMs, gone, async () => {
+        started = await startRun(ctx, principal, body, traceparent, id);
+        return started.created ? started.run : undefined;
+      });
+      const { run } = started!;
+      if (run.id !== id) outcome = await ctx.waiters.wait(run.id, timeoutMs, gone);
+      reply.header('location', `/api/v1/runs/${run.id}`);
       const current = outcome?.run ?? run;
       reply.status(outcome?.finished ? 200 : 202);
       return runView(current);
