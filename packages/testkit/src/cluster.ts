@@ -111,7 +111,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   });
   const launch = async (p: ServiceProcess) => {
     // BATON_PROFILE=<service> writes a V8 CPU profile of that service to BATON_PROFILE_DIR (benchmarks).
-    const profile = process.env.BATON_PROFILE === p.service ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATON_PROFILE_DIR ?? 'tmp/profiles'}`] : [];
+    const profile = (process.env.BATON_PROFILE ?? '').split(',').includes(p.service) ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATON_PROFILE_DIR ?? 'tmp/profiles'}`] : [];
     const main = options.bundles ? [join(options.bundles, p.service, 'main.mjs')] : ['--import', 'tsx', MAINS[p.service]];
     p.child = spawn(process.execPath, [...profile, ...main], { cwd: ROOT, env: envFor(p), stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
