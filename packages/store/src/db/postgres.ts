@@ -71,7 +71,7 @@ class TransactionHandle implements Queryable {
 
   /** BEGIN, not waited for: the statements behind it go in the same write. */
   begin(): void {
-    this.write('BEGIN');
+    void this.write('BEGIN');
   }
 
   async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
