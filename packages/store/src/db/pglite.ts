@@ -2,13 +2,22 @@
 // transactions must never interleave, so every statement and every transaction runs under one
 // in-process mutex (statements inside a transaction use the transaction's handle, not the mutex);
 // a single statement waits for the transaction that holds it, not for those queued (mutex.ts).
-import { PGlite } from '@electric-sql/pglite';
-import type { Transaction } from '@electric-sql/pglite';
+//
+// Statements go to the backend as wire-protocol messages (PGlite's execProtocol), not through
+// PGlite's query(): that one parses, plans and describes every statement anew and crosses into
+// the WASM backend six times per statement. Here each SQL text is prepared once per backend (a
+// named statement, as node-postgres does) and a statement is one crossing: Bind, Describe,
+// Execute, Sync. Inside a transaction, writes (`write`) are held and go with the next statement
+// that returns rows or with the COMMIT — BEGIN with the first — so a runner batch is a handful of
+// crossings, not dozens. Rows are parsed by PGlite's own parseResults with its parsers, so they
+// look exactly as query() returned them; errors are PGlite's DatabaseError (SQLSTATE in `code`).
+import { PGlite, parse, protocol } from '@electric-sql/pglite';
 import { Mutex } from './mutex.ts';
 import { JSON_OIDS } from './types.ts';
 import type { Db, Queryable, Row } from './types.ts';
 
 const rawText = (text: string): string => text;
+const { serialize } = protocol;
 
 export async function openPglite(dataDir?: string): Promise<Db> {
   const parsers = Object.fromEntries(JSON_OIDS.map((oid) => [oid, rawText]));
@@ -16,30 +25,138 @@ export async function openPglite(dataDir?: string): Promise<Db> {
   return new PgliteDb(pg);
 }
 
-function handle(target: PGlite | Transaction): Queryable {
+interface Prepared {
+  name: string;
+  /** The parameters' type oids, as the backend inferred them (how each value is serialised). */
+  types: number[];
+}
+
+/** The one backend session: its prepared statements, and the protocol round trips into it. */
+class Session {
+  readonly #statements = new Map<string, Prepared>();
+
+  constructor(readonly pg: PGlite) {}
+
+  /** Bind, Describe and Execute of `sql` with `params` (prepared on first use). */
+  async statement(sql: string, params: readonly unknown[]): Promise<Uint8Array[]> {
+    const prepared = this.#statements.get(sql) ?? (await this.#prepare(sql));
+    const values = params.map((param, i) => this.#serialize(param, prepared.types[i]));
+    return [serialize.bind({ statement: prepared.name, values }), serialize.describe({ type: 'P' }), serialize.execute({})];
+  }
+
+  /** Sends `messages` and a Sync; the rows of the last statement. Throws the first error. */
+  async send(messages: Uint8Array[], syncToFs: boolean): Promise<Row[]> {
+    const { messages: replies } = await this.pg.execProtocol(concat([...messages, serialize.sync()]), { syncToFs });
+    const results = parse.parseResults(replies, this.pg.parsers);
+    return (results[results.length - 1]?.rows ?? []) as Row[];
+  }
+
+  /** A script of statements without parameters (simple query protocol), after `before`; the last command's tag. */
+  async script(before: Uint8Array[], script: string, syncToFs: boolean): Promise<string | undefined> {
+    const head = before.length > 0 ? [...before, serialize.sync()] : [];
+    const { messages: replies } = await this.pg.execProtocol(concat([...head, serialize.query(script)]), { syncToFs });
+    return parse.parseResults(replies, this.pg.parsers).at(-1)?.command;
+  }
+
+  async #prepare(sql: string): Promise<Prepared> {
+    const name = `baton_${this.#statements.size + 1}`;
+    const { messages } = await this.pg.execProtocol(concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]), { syncToFs: false });
+    const prepared = { name, types: parse.parseDescribeStatementResults(messages) };
+    this.#statements.set(sql, prepared);
+    return prepared;
+  }
+
+  /** As PGlite's query() serialises a parameter: by the type the backend gave it. */
+  #serialize(value: unknown, oid: number | undefined): string | null {
+    if (value === null || value === undefined) return null;
+    const serializer = oid === undefined ? undefined : this.pg.serializers[oid];
+    return serializer ? serializer(value) : String(value);
+  }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Statements outside a transaction: each its own round trip, synced to the data folder. */
+function direct(session: Session): Queryable {
   return {
     async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-      const result = await target.query<R>(sql, params as unknown[]);
-      return result.rows;
+      return (await session.send(await session.statement(sql, params), true)) as R[];
     },
-    // One backend in this process: nothing to pipeline, the statement runs before this resolves.
     async write(sql: string, params: readonly unknown[] = []): Promise<void> {
-      await target.query(sql, params as unknown[]);
+      await session.send(await session.statement(sql, params), true);
     },
     async exec(script: string): Promise<void> {
-      await target.exec(script);
+      await session.script([], script, true);
     },
   };
 }
 
+/**
+ * The statements of one transaction. Writes are held and sent with what follows them (the next
+ * query, exec or the commit); the first one that fails is what that throws (PostgreSQL has
+ * aborted the transaction by then), as in the node-postgres adapter's pipeline.
+ */
+class TransactionHandle implements Queryable {
+  #held: Uint8Array[] = [serialize.query('BEGIN')];
+  /** Whether anything (BEGIN first) went to the backend yet. */
+  #sent = false;
+
+  constructor(private readonly session: Session) {}
+
+  async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    const statement = await this.session.statement(sql, params);
+    return (await this.session.send(this.#take(statement), false)) as R[];
+  }
+
+  async write(sql: string, params: readonly unknown[] = []): Promise<void> {
+    this.#held.push(...(await this.session.statement(sql, params)));
+  }
+
+  async exec(script: string): Promise<void> {
+    await this.session.script(this.#take([]), script, false);
+  }
+
+  /** COMMIT behind what is held. Throws when a statement failed (PostgreSQL answers an aborted transaction's COMMIT with ROLLBACK). */
+  async commit(): Promise<void> {
+    const command = await this.session.script(this.#take([]), 'COMMIT', true);
+    if (command !== 'COMMIT') throw new Error(`the transaction was not committed (the server answered ${command ?? 'nothing'})`);
+  }
+
+  /** Rolls back; what was held is dropped unsent (BEGIN too, when nothing was sent yet). */
+  async rollback(): Promise<void> {
+    this.#held = [];
+    if (this.#sent) await this.session.script([], 'ROLLBACK', true);
+  }
+
+  #take(statement: Uint8Array[]): Uint8Array[] {
+    const messages = this.#held.concat(statement);
+    this.#held = [];
+    this.#sent = true;
+    return messages;
+  }
+}
+
 class PgliteDb implements Db {
   readonly #pg: PGlite;
+  readonly #session: Session;
   readonly #direct: Queryable;
   readonly #mutex = new Mutex();
 
   constructor(pg: PGlite) {
     this.#pg = pg;
-    this.#direct = handle(pg);
+    this.#session = new Session(pg);
+    this.#direct = direct(this.#session);
   }
 
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
@@ -55,7 +172,18 @@ class PgliteDb implements Db {
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.#mutex.run(() => this.#pg.transaction((tx) => fn(handle(tx))));
+    return this.#mutex.run(async () => {
+      const tx = new TransactionHandle(this.#session);
+      try {
+        const result = await fn(tx);
+        await tx.commit();
+        return result;
+      } catch (error) {
+        // A failed ROLLBACK leaves the original error the one to report.
+        await tx.rollback().catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   close(): Promise<void> {
