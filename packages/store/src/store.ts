@@ -118,9 +118,25 @@ export class SqlStore implements Store {
     return attempts.listAttempts(this.#outside('listAttempts'), runId);
   }
 
+  /**
+   * A runner transaction. Its statements find rows by key (runs, attempts, outbox rows by id), and
+   * they are prepared statements whose generic plan is made once per connection: made while a
+   * table was small (a new database, the first minute of a deployment), it scanned the whole
+   * table, and kept doing so as the table grew until autovacuum's next ANALYZE — a batch read
+   * every run and attempt there was (in bench/peer.ts, 30 % of the throughput at 200 callers).
+   * Sequential scans are off inside these transactions (set_config is_local): their plans use the
+   * keys. JIT is off with them: a plan that has no way around a sequential scan is costed past
+   * the JIT threshold by that setting, and compiling it took 100 ms per execution (a concurrency
+   * key's cleanup); no statement of a runner batch gains from JIT.
+   */
   async transaction<T>(fn: (tx: RunnerTx) => Promise<T>): Promise<T> {
     const db = this.#outside('transaction');
-    return db.transaction((tx) => this.#inTransaction.run(true, () => fn(runnerTx(tx))));
+    return db.transaction((tx) =>
+      this.#inTransaction.run(true, async () => {
+        await tx.write(`SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)`);
+        return fn(runnerTx(tx));
+      }),
+    );
   }
 
   async deleteOutbox(ids: readonly string[]) {
