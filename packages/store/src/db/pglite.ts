@@ -31,22 +31,28 @@ interface Prepared {
   types: number[];
 }
 
-/** The one backend session: its prepared statements, and the protocol round trips into it. */
+/**
+ * The one backend session: its prepared statements, and the protocol round trips into it, one at a
+ * time (statements of one transaction may be issued together; their round trips must not interleave).
+ */
 class Session {
-  readonly #statements = new Map<string, Prepared>();
+  /** SQL text → its prepared statement (named when asked for first, so two callers share one). */
+  readonly #statements = new Map<string, Promise<Prepared>>();
+  #named = 0;
+  #chain: Promise<unknown> = Promise.resolve();
 
   constructor(readonly pg: PGlite) {}
 
   /** Bind, Describe and Execute of `sql` with `params` (prepared on first use). */
   async statement(sql: string, params: readonly unknown[]): Promise<Uint8Array[]> {
-    const prepared = this.#statements.get(sql) ?? (await this.#prepare(sql));
+    const prepared = await this.#prepared(sql);
     const values = params.map((param, i) => this.#serialize(param, prepared.types[i]));
     return [serialize.bind({ statement: prepared.name, values }), serialize.describe({ type: 'P' }), serialize.execute({})];
   }
 
   /** Sends `messages` and a Sync; the rows of the last statement. Throws the first error. */
   async send(messages: Uint8Array[], syncToFs: boolean): Promise<Row[]> {
-    const { messages: replies } = await this.pg.execProtocol(concat([...messages, serialize.sync()]), { syncToFs });
+    const replies = await this.#exec([...messages, serialize.sync()], syncToFs);
     const results = parse.parseResults(replies, this.pg.parsers);
     return (results[results.length - 1]?.rows ?? []) as Row[];
   }
@@ -54,15 +60,28 @@ class Session {
   /** A script of statements without parameters (simple query protocol), after `before`; the last command's tag. */
   async script(before: Uint8Array[], script: string, syncToFs: boolean): Promise<string | undefined> {
     const head = before.length > 0 ? [...before, serialize.sync()] : [];
-    const { messages: replies } = await this.pg.execProtocol(concat([...head, serialize.query(script)]), { syncToFs });
+    const replies = await this.#exec([...head, serialize.query(script)], syncToFs);
     return parse.parseResults(replies, this.pg.parsers).at(-1)?.command;
   }
 
-  async #prepare(sql: string): Promise<Prepared> {
-    const name = `baton_${this.#statements.size + 1}`;
-    const { messages } = await this.pg.execProtocol(concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]), { syncToFs: false });
-    const prepared = { name, types: parse.parseDescribeStatementResults(messages) };
-    this.#statements.set(sql, prepared);
+  #exec(messages: Uint8Array[], syncToFs: boolean): Promise<Awaited<ReturnType<PGlite['execProtocol']>>['messages']> {
+    const run = this.#chain.then(async () => (await this.pg.execProtocol(concat(messages), { syncToFs })).messages);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  #prepared(sql: string): Promise<Prepared> {
+    let prepared = this.#statements.get(sql);
+    if (prepared === undefined) {
+      const name = `baton_${(this.#named += 1)}`;
+      prepared = this.#exec([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()], false).then((messages) => ({
+        name,
+        types: parse.parseDescribeStatementResults(messages),
+      }));
+      this.#statements.set(sql, prepared);
+      // A statement the backend refused is not kept: the next use reports its error again.
+      prepared.catch(() => this.#statements.delete(sql));
+    }
     return prepared;
   }
 
@@ -103,33 +122,37 @@ function direct(session: Session): Queryable {
 }
 
 /**
- * The statements of one transaction. Writes are held and sent with what follows them (the next
- * query, exec or the commit); the first one that fails is what that throws (PostgreSQL has
- * aborted the transaction by then), as in the node-postgres adapter's pipeline.
+ * The statements of one transaction. Writes are held — in the order they were issued, even while
+ * a new statement is being prepared — and sent with what follows them (the next query, exec or the
+ * commit); the first one that fails is what that throws (PostgreSQL has aborted the transaction by
+ * then), as in the node-postgres adapter's pipeline.
  */
 class TransactionHandle implements Queryable {
-  #held: Uint8Array[] = [serialize.query('BEGIN')];
+  #held: Promise<Uint8Array[]>[] = [Promise.resolve([serialize.query('BEGIN')])];
   /** Whether anything (BEGIN first) went to the backend yet. */
   #sent = false;
 
   constructor(private readonly session: Session) {}
 
   async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    const statement = await this.session.statement(sql, params);
-    return (await this.session.send(this.#take(statement), false)) as R[];
+    const messages = await this.#take(this.session.statement(sql, params));
+    return (await this.session.send(messages, false)) as R[];
   }
 
-  async write(sql: string, params: readonly unknown[] = []): Promise<void> {
-    this.#held.push(...(await this.session.statement(sql, params)));
+  write(sql: string, params: readonly unknown[] = []): Promise<void> {
+    const statement = this.session.statement(sql, params);
+    statement.catch(() => undefined); // reported by the send that takes it
+    this.#held.push(statement);
+    return Promise.resolve();
   }
 
   async exec(script: string): Promise<void> {
-    await this.session.script(this.#take([]), script, false);
+    await this.session.script(await this.#take(), script, false);
   }
 
   /** COMMIT behind what is held. Throws when a statement failed (PostgreSQL answers an aborted transaction's COMMIT with ROLLBACK). */
   async commit(): Promise<void> {
-    const command = await this.session.script(this.#take([]), 'COMMIT', true);
+    const command = await this.session.script(await this.#take(), 'COMMIT', true);
     if (command !== 'COMMIT') throw new Error(`the transaction was not committed (the server answered ${command ?? 'nothing'})`);
   }
 
@@ -139,10 +162,13 @@ class TransactionHandle implements Queryable {
     if (this.#sent) await this.session.script([], 'ROLLBACK', true);
   }
 
-  #take(statement: Uint8Array[]): Uint8Array[] {
-    const messages = this.#held.concat(statement);
+  /** What is held and then `statement`, in order; throws the first that could not be prepared. */
+  async #take(statement?: Promise<Uint8Array[]>): Promise<Uint8Array[]> {
+    const parts = statement ? [...this.#held, statement] : this.#held;
     this.#held = [];
     this.#sent = true;
+    const messages: Uint8Array[] = [];
+    for (const part of parts) messages.push(...(await part));
     return messages;
   }
 }

@@ -1,0 +1,93 @@
+// The two SQL adapters (db/postgres.ts, db/pglite.ts) behind the Store: what a transaction's
+// pipelined statements must keep on both — order, each statement's own parameters, and the first
+// failure reported — however the adapter batches them on the wire.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPglite, openPostgres } from '../src/index.ts';
+import type { Db } from '../src/db/types.ts';
+import { createTestDatabase, type TestDatabase } from './postgres-database.ts';
+
+const adapters: { name: string; open: () => Promise<{ db: Db; close: () => Promise<void> }> }[] = [
+  {
+    name: 'pglite',
+    async open() {
+      const db = await openPglite();
+      return { db, close: () => db.close() };
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      const database: TestDatabase = await createTestDatabase();
+      const db = openPostgres({ connectionString: database.url, poolSize: 2 });
+      return {
+        db,
+        async close() {
+          await db.close();
+          await database.drop();
+        },
+      };
+    },
+  },
+];
+
+for (const adapter of adapters) {
+  describe(`SQL adapter: ${adapter.name}`, () => {
+    let db: Db;
+    let close: () => Promise<void>;
+    beforeAll(async () => {
+      ({ db, close } = await adapter.open());
+      await db.exec('CREATE TABLE t (n int PRIMARY KEY, a text[], j json)');
+    });
+    afterAll(async () => close());
+
+    it('writes issued together, each a statement never seen before, run in the order issued with their own parameters', async () => {
+      const rows = await db.transaction(async (tx) => {
+        // Not awaited one by one: the runner issues a batch's writes this way.
+        void tx.write('INSERT INTO t (n, a, j) SELECT u.n, u.a::text[], u.j FROM unnest($1::int[], $2::text[], $3::text[]::json[]) AS u(n, a, j)', [[1, 2], ['{x,y}', '{z}'], ['{"k":1}', 'null']]);
+        void tx.write('UPDATE t SET a = a || $2::text WHERE n = $1', [1, 'w']);
+        void tx.write('DELETE FROM t WHERE n = ANY($1::int[])', [[2]]);
+        void tx.write('INSERT INTO t (n, a) VALUES ($1, $2)', [3, ['only']]);
+        return tx.query<{ n: number; a: string[]; j: string | null }>('SELECT n, a, j FROM t WHERE n = ANY($1::int[]) ORDER BY n', [[1, 2, 3]]);
+      });
+      expect(rows).toEqual([
+        { n: 1, a: ['x', 'y', 'w'], j: '{"k":1}' },
+        { n: 3, a: ['only'], j: null },
+      ]);
+    });
+
+    it('the first write that fails is what the next statement throws, and nothing of the transaction stays', async () => {
+      const error = await db
+        .transaction(async (tx) => {
+          void tx.write('INSERT INTO t (n) VALUES ($1)', [10]);
+          void tx.write('INSERT INTO t (n) VALUES ($1)', [10]); // duplicate key
+          void tx.write('INSERT INTO t (n) VALUES ($1)', [11]);
+          return tx.query('SELECT 1 AS one');
+        })
+        .catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: '23505' });
+      expect(await db.query('SELECT n FROM t WHERE n >= 10')).toEqual([]);
+      // The session is usable afterwards.
+      expect(await db.query<{ n: number }>('SELECT count(*)::int AS n FROM t')).toEqual([{ n: 2 }]);
+    });
+
+    it('a statement the server refuses fails its transaction once, and is refused again next time', async () => {
+      for (let i = 0; i < 2; i += 1) {
+        const error = await db.transaction((tx) => tx.query('SELECT no_such_column FROM t')).catch((caught: unknown) => caught);
+        expect(error).toMatchObject({ code: '42703' });
+      }
+      expect(await db.query<{ n: number }>('SELECT count(*)::int AS n FROM t WHERE n = $1', [1])).toEqual([{ n: 1 }]);
+    });
+
+    it('a commit after a swallowed failure throws instead of reporting the rolled-back transaction as committed', async () => {
+      const error = await db
+        .transaction(async (tx) => {
+          await tx.query('INSERT INTO t (n) VALUES ($1)', [20]);
+          await tx.query('INSERT INTO t (n) VALUES ($1)', [20]).catch(() => undefined);
+          return 'ok';
+        })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(Error);
+      expect(await db.query('SELECT n FROM t WHERE n = 20')).toEqual([]);
+    });
+  });
+}
