@@ -45,7 +45,7 @@ export interface RunnerOptions {
 
 export const defaultRunnerOptions: Omit<RunnerOptions, 'consumer'> = {
   batchSize: 256,
-  concurrency: 4,
+  concurrency: 2,
   visibilityMs: 30_000,
   timerPollMs: 250,
   schedulePollMs: 250,
