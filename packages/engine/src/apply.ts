@@ -44,6 +44,23 @@ export interface ApplyDeps {
   onDecideError?: (runId: string, error: unknown) => void;
   /** What a run of a namespace may consume (BATON_LIMITS); Baton's defaults when absent. */
   limits?: (namespace: string) => Limits;
+  /** The namespaces of runs this runner locked before (a run's namespace never changes); see knownNamespaces. */
+  namespaces?: RunNamespaces;
+}
+
+/** Run id → namespace, as locked runs told it; forgotten in whole when it grows past its bound. */
+export class RunNamespaces {
+  readonly #byRun = new Map<string, string>();
+  constructor(private readonly bound = 100_000) {}
+
+  get(runId: string): string | undefined {
+    return this.#byRun.get(runId);
+  }
+
+  remember(runs: readonly { id: string; namespace: string }[]): void {
+    if (this.#byRun.size + runs.length > this.bound) this.#byRun.clear();
+    for (const run of runs) this.#byRun.set(run.id, run.namespace);
+  }
 }
 
 /** The clock a decision reads to know when to yield (limits.decisionMs). */
@@ -96,16 +113,25 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   const stepsOf = (runId: string) => steps.get(runId) ?? steps.set(runId, []).get(runId)!;
   for (const m of messages) stepsOf(m.runId);
   for (const f of faults) stepsOf(f.runId);
-  const locked = await tx.lockRuns([...steps.keys()]);
+  const limitsOf = (namespace: string) => deps.limits?.(namespace) ?? DEFAULT_LIMITS;
+  const runLimitsOf = (namespaces: ReadonlyMap<string, string>) => (runId: string) => {
+    const namespace = namespaces.get(runId);
+    return namespace === undefined ? undefined : { namespace, limits: limitsOf(namespace) };
+  };
+  const locking = tx.lockRuns([...steps.keys()]);
+  // When every run of the batch was locked here before, its namespace is known and the duplicate
+  // checks go out behind the lock, in the same round trip: PostgreSQL runs a transaction's
+  // statements in order, so the rows are locked before the checks read them, as when waited for.
+  const known = knownNamespaces(deps.namespaces, steps.keys());
+  const early = known && dedupe(tx, messages, runLimitsOf(known));
+  early?.catch(() => undefined); // a lock that fails fails these too: the lock's error is the one thrown
+  const locked = await locking;
+  deps.namespaces?.remember(locked);
   // What a run starts with (its input, and what started it, for its workflow.started event) comes with its lock.
   const starts = new Map(locked.flatMap((run) => (run.start ? [[run.id, run.start] as const] : [])));
   const limits = prefetchRateLimits(tx, locked.flatMap((run) => (deps.definitions.has(run.definitionId) ? [{ namespace: run.namespace, calls: callsOf(deps.definitions.peek(run.definitionId)) }] : [])));
-  const limitsOf = (namespace: string) => deps.limits?.(namespace) ?? DEFAULT_LIMITS;
   const namespaces = new Map(locked.map((run) => [run.id, run.namespace]));
-  const fresh = await dedupe(tx, messages, (runId) => {
-    const namespace = namespaces.get(runId);
-    return namespace === undefined ? undefined : { namespace, limits: limitsOf(namespace) };
-  });
+  const fresh = await (early || dedupe(tx, messages, runLimitsOf(namespaces)));
   const deferrals: DeferredAttempt[] = [];
   // In arrival order: an audit event sent before a result is logged before what the result causes.
   for (const m of messages) {
@@ -191,6 +217,18 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   if (deferred.nextAt !== undefined) outcome.nextDeferredAt = deferred.nextAt;
   for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
   return outcome;
+}
+
+/** The namespace of every run, when all are known; otherwise undefined. */
+function knownNamespaces(cache: RunNamespaces | undefined, runIds: Iterable<string>): Map<string, string> | undefined {
+  if (cache === undefined) return undefined;
+  const known = new Map<string, string>();
+  for (const runId of runIds) {
+    const namespace = cache.get(runId);
+    if (namespace === undefined) return undefined;
+    known.set(runId, namespace);
+  }
+  return known;
 }
 
 function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' | 'deferred' }>, starts: ReadonlyMap<string, { input: unknown }>): Input {

@@ -11,7 +11,7 @@ import type { AttemptKind, Bus, RuntimeDescriptor, Store } from '@baton/core';
 import type { Limits } from '@baton/core/interpreter';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { ApplyDeps } from './apply.ts';
+import { RunNamespaces, type ApplyDeps } from './apply.ts';
 import { DefinitionCache } from './definitions.ts';
 import { createEngineMetrics } from './metrics.ts';
 import { RelayedRows } from './outbox.ts';
@@ -84,6 +84,7 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
     definitions: new DefinitionCache(deps.store),
     runtime: deps.runtime,
     clock,
+    namespaces: new RunNamespaces(),
     onDecideError: (runId, error) => logger.error({ runId, err: error }, 'interpreter error; run faulted'),
     ...(deps.limits !== undefined && { limits: deps.limits }),
   };
