@@ -125,11 +125,13 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   const known = knownNamespaces(deps.namespaces, steps.keys());
   const early = known && dedupe(tx, messages, runLimitsOf(known));
   early?.catch(() => undefined); // a lock that fails fails these too: the lock's error is the one thrown
+  // The rate limits of those namespaces go with them (asked whether or not a call follows).
+  const earlyLimits = known && prefetchRateLimits(tx, [...new Set(known.values())].map((namespace) => ({ namespace, calls: true })));
   const locked = await locking;
   deps.namespaces?.remember(locked);
   // What a run starts with (its input, and what started it, for its workflow.started event) comes with its lock.
   const starts = new Map(locked.flatMap((run) => (run.start ? [[run.id, run.start] as const] : [])));
-  const limits = prefetchRateLimits(tx, locked.flatMap((run) => (deps.definitions.has(run.definitionId) ? [{ namespace: run.namespace, calls: callsOf(deps.definitions.peek(run.definitionId)) }] : [])));
+  const limits = earlyLimits || prefetchRateLimits(tx, locked.flatMap((run) => (deps.definitions.has(run.definitionId) ? [{ namespace: run.namespace, calls: callsOf(deps.definitions.peek(run.definitionId)) }] : [])));
   const namespaces = new Map(locked.map((run) => [run.id, run.namespace]));
   const fresh = await (early || dedupe(tx, messages, runLimitsOf(namespaces)));
   const deferrals: DeferredAttempt[] = [];
