@@ -36,9 +36,13 @@ const embeddedOnly = {
     b.onResolve({ filter: /^@electric-sql\/pglite$/ }, (args) => ({ path: args.path, namespace: 'embedded-only' }));
     b.onLoad({ filter: /.*/, namespace: 'embedded-only' }, () => ({
       loader: 'js',
+      // The names the store's PGlite adapter imports (packages/store/src/db/pglite.ts); only
+      // PGlite.create is ever reached, and it says why it cannot run here.
       contents: `export class PGlite {
         static async create() { throw new Error('PGlite (embedded mode) is not part of the service bundles: set DB_HOST (and DB_PORT DB_USER DB_PASSWORD DB_NAME) to use PostgreSQL'); }
-      }`,
+      }
+      export const parse = {};
+      export const protocol = { serialize: {} };`,
     }));
   },
 };
