@@ -55,6 +55,25 @@ for (const adapter of adapters) {
       ]);
     });
 
+    it('queries issued together run in the order issued and inside the transaction, whichever needs preparing first', async () => {
+      await db.query('SELECT count(*)::int AS n FROM t WHERE n = $1', [30]); // prepared already
+      const error = await db
+        .transaction(async (tx) => {
+          // The first statement is new (it is prepared first), the second is not: not awaited in between.
+          const inserted = tx.query<{ n: number }>('INSERT INTO t (n) VALUES ($1) RETURNING n /* new text */', [30]);
+          const counted = tx.query<{ n: number }>('SELECT count(*)::int AS n FROM t WHERE n = $1', [30]);
+          expect(await Promise.all([inserted, counted])).toEqual([[{ n: 30 }], [{ n: 1 }]]);
+          const deleted = tx.query('DELETE FROM t WHERE n = $1 RETURNING n /* another new text */', [1]);
+          const left = tx.query<{ n: number }>('SELECT count(*)::int AS n FROM t WHERE n = $1', [1]);
+          expect(await Promise.all([deleted, left])).toEqual([[{ n: 1 }], [{ n: 0 }]]);
+          throw new Error('roll back');
+        })
+        .catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ message: 'roll back' });
+      // Nothing ran outside the transaction: the insert and the delete are both rolled back.
+      expect(await db.query<{ n: number }>('SELECT n FROM t WHERE n IN (1, 30) ORDER BY n')).toEqual([{ n: 1 }]);
+    });
+
     it('the first write that fails is what the next statement throws, and nothing of the transaction stays', async () => {
       const error = await db
         .transaction(async (tx) => {

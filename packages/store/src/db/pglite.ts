@@ -122,21 +122,24 @@ function direct(session: Session): Queryable {
 }
 
 /**
- * The statements of one transaction. Writes are held — in the order they were issued, even while
- * a new statement is being prepared — and sent with what follows them (the next query, exec or the
- * commit); the first one that fails is what that throws (PostgreSQL has aborted the transaction by
- * then), as in the node-postgres adapter's pipeline.
+ * The statements of one transaction, sent in the order they were issued — however long a new
+ * statement takes to prepare, and whether or not the caller waits for one before issuing the next
+ * (the runner issues a batch's checks together). Writes are held and go with what follows them
+ * (the next query, exec or the commit); the first statement that fails is what that throws
+ * (PostgreSQL has aborted the transaction by then), as in the node-postgres adapter's pipeline.
  */
 class TransactionHandle implements Queryable {
   #held: Promise<Uint8Array[]>[] = [Promise.resolve([serialize.query('BEGIN')])];
-  /** Whether anything (BEGIN first) went to the backend yet. */
+  /** The last send issued: the next one goes after it. */
+  #order: Promise<unknown> = Promise.resolve();
+  /** Whether anything (BEGIN first) was handed on to be sent. */
   #sent = false;
 
   constructor(private readonly session: Session) {}
 
-  async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    const messages = await this.#take(this.session.statement(sql, params));
-    return (await this.session.send(messages, false)) as R[];
+  query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    const parts = this.#take(this.session.statement(sql, params));
+    return this.#inTurn(async () => (await this.session.send(await messagesOf(parts), false)) as R[]);
   }
 
   write(sql: string, params: readonly unknown[] = []): Promise<void> {
@@ -147,30 +150,43 @@ class TransactionHandle implements Queryable {
   }
 
   async exec(script: string): Promise<void> {
-    await this.session.script(await this.#take(), script, false);
+    const parts = this.#take();
+    await this.#inTurn(async () => this.session.script(await messagesOf(parts), script, false));
   }
 
   /** COMMIT behind what is held. Throws when a statement failed (PostgreSQL answers an aborted transaction's COMMIT with ROLLBACK). */
   async commit(): Promise<void> {
-    const command = await this.session.script(await this.#take(), 'COMMIT', true);
+    const parts = this.#take();
+    const command = await this.#inTurn(async () => this.session.script(await messagesOf(parts), 'COMMIT', true));
     if (command !== 'COMMIT') throw new Error(`the transaction was not committed (the server answered ${command ?? 'nothing'})`);
   }
 
-  /** Rolls back; what was held is dropped unsent (BEGIN too, when nothing was sent yet). */
+  /** Rolls back once what was sent is done; what was held is dropped unsent (BEGIN too, when nothing was sent yet). */
   async rollback(): Promise<void> {
     this.#held = [];
-    if (this.#sent) await this.session.script([], 'ROLLBACK', true);
+    if (this.#sent) await this.#inTurn(() => this.session.script([], 'ROLLBACK', true));
   }
 
-  /** What is held and then `statement`, in order; throws the first that could not be prepared. */
-  async #take(statement?: Promise<Uint8Array[]>): Promise<Uint8Array[]> {
+  /** What is held and then `statement`, taken now (in issue order). */
+  #take(statement?: Promise<Uint8Array[]>): Promise<Uint8Array[]>[] {
     const parts = statement ? [...this.#held, statement] : this.#held;
     this.#held = [];
     this.#sent = true;
-    const messages: Uint8Array[] = [];
-    for (const part of parts) messages.push(...(await part));
-    return messages;
+    return parts;
   }
+
+  #inTurn<T>(send: () => Promise<T>): Promise<T> {
+    const turn = this.#order.then(send);
+    this.#order = turn.catch(() => undefined);
+    return turn;
+  }
+}
+
+/** The messages of held statements, in order; throws the first that could not be prepared. */
+async function messagesOf(parts: readonly Promise<Uint8Array[]>[]): Promise<Uint8Array[]> {
+  const messages: Uint8Array[] = [];
+  for (const part of parts) messages.push(...(await part));
+  return messages;
 }
 
 class PgliteDb implements Db {
