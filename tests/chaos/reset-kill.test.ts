@@ -1,6 +1,6 @@
 // A reset survives a kill -9 of the workflow-runner mid-replay (issue 14): the services run as
 // separate processes on the machine's PostgreSQL and Redis. The original run calls an HTTP step
-// for each of 30 items, an agent step (a local OpenAI-protocol server) and an HTTP step that fails.
+// for each of 200 items, an agent step (a local OpenAI-protocol server) and an HTTP step that fails.
 // Decisions are cut into 2-step slices (BATON_LIMITS stepsPerDecision), so the reset run's
 // replay spans many runner transactions; the runner is SIGKILLed once some of the ledger is
 // consumed and some is not (checked in run_replays — else the test proves nothing). A new runner
@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, createTestRedis, startCluster, startFakeOpenAI, startHttpTarget, type Cluster, type FakeOpenAI, type HttpTarget, type TestDatabase, type TestRedis } from '@baton/testkit';
 
-const ITEMS = 30;
+const ITEMS = 200;
 let db: TestDatabase;
 let redis: TestRedis;
 let target: HttpTarget;
