@@ -91,11 +91,12 @@ async function findStuckRuns(baton: BatonProcess, report: HealthReport): Promise
     const unfinished: Array<{ id: string; name: string; namespace: string; parentRunId?: string }> = [];
     const parents = new Set<string | undefined>();
     for (const namespace of [NS, ...FUZZ_NAMESPACES]) {
-      for (const status of ['pending', 'running', 'waiting']) {
+      for (const status of ['pending', 'running', 'waiting', 'suspended']) {
         for (const run of await list(namespace, status)) {
-          // A parent runs while its child (of any namespace) waits for an event or an approval: it is not stuck.
+          // A parent runs while its child (of any namespace) waits for an event or an approval, or
+          // was suspended (the fuzz suspends runs; one stays so until resumed): it is not stuck.
           parents.add(run.parentRunId);
-          if (status !== 'waiting') unfinished.push({ ...run, namespace });
+          if (status === 'pending' || status === 'running') unfinished.push({ ...run, namespace });
         }
       }
     }
@@ -110,7 +111,14 @@ async function findStuckRuns(baton: BatonProcess, report: HealthReport): Promise
     const run = (await api('GET', `/api/v1/runs/${id}`)).body;
     const events = (await api('GET', `/api/v1/runs/${id}/events?limit=1000`)).body?.items ?? [];
     const definition = (await api('GET', `/api/v1/workflows/${run?.namespace}/${run?.name}/${run?.version}`)).body?.document;
-    report.stuckDetails.push({ run, lastEvents: (events as Array<{ seq: number; type: string; data?: unknown }>).slice(-5).map((e) => ({ seq: e.seq, type: e.type, data: JSON.stringify(e.data)?.slice(0, 300) })), definition });
+    // A parent's child runs, whatever became of them (what the parent waits on).
+    const children = ((await api('GET', `/api/v1/runs?parentRunId=${encodeURIComponent(id)}&limit=5`)).body?.items ?? []) as Array<{ id: string; status: string; trigger?: unknown }>;
+    const childRuns = [];
+    for (const child of children) {
+      const childEvents = (await api('GET', `/api/v1/runs/${child.id}/events?limit=1000`)).body?.items ?? [];
+      childRuns.push({ id: child.id, status: child.status, lastEvents: (childEvents as Array<{ seq: number; type: string; data?: unknown }>).slice(-6).map((e) => ({ seq: e.seq, type: e.type, data: JSON.stringify(e.data)?.slice(0, 200) })) });
+    }
+    report.stuckDetails.push({ run, lastEvents: (events as Array<{ seq: number; type: string; data?: unknown }>).slice(-5).map((e) => ({ seq: e.seq, type: e.type, data: JSON.stringify(e.data)?.slice(0, 300) })), definition, childRuns });
   }
 }
 
