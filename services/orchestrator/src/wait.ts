@@ -66,19 +66,14 @@ export class RunWaiters {
    * an idempotency key's earlier run: wait for that one with wait()).
    */
   waitForNew(runId: string, timeoutMs: number, signal: AbortSignal | undefined, create: () => Promise<RunRecord | undefined>): Promise<WaitOutcome | undefined> {
-    let created = false;
-    return this.wait(runId, timeoutMs, signal, async (id) => {
-      if (created) return this.store.getRun(id);
-      created = true;
-      return create();
-    });
+    return this.wait(runId, timeoutMs, signal, create);
   }
 
   /**
    * Resolve when run `runId` is terminal, or after `timeoutMs`, or when `signal` aborts (client
    * gone) or the server closes — with the run as it then stands.
    */
-  async wait(runId: string, timeoutMs: number, signal?: AbortSignal, read: (runId: string) => Promise<RunRecord | undefined> = (id) => this.store.getRun(id)): Promise<WaitOutcome | undefined> {
+  async wait(runId: string, timeoutMs: number, signal?: AbortSignal, firstRead: () => Promise<RunRecord | undefined> = () => this.store.getRun(runId)): Promise<WaitOutcome | undefined> {
     let wake!: () => void;
     const woken = new Promise<void>((resolve) => (wake = resolve));
     const waiter: Waiter = { wake };
@@ -89,7 +84,7 @@ export class RunWaiters {
     try {
       // A transport that does not answer must not hold the request beyond its wait.
       await Promise.race([this.subscribed(runId), woken]);
-      const first = await read(runId);
+      const first = await firstRead();
       if (!first || isTerminal(first) || this.closed) return first && { run: first, finished: isTerminal(first) };
       await woken;
       const last = await this.store.getRun(runId);
