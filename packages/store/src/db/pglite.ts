@@ -65,7 +65,7 @@ class Session {
   }
 
   #exec(messages: Uint8Array[], syncToFs: boolean): Promise<Awaited<ReturnType<PGlite['execProtocol']>>['messages']> {
-    const run = this.#chain.then(async () => (await this.pg.execProtocol(concat(messages), { syncToFs })).messages);
+    const run = this.#chain.then(async () => (await this.pg.execProtocol(Buffer.concat(messages), { syncToFs })).messages);
     this.#chain = run.catch(() => undefined);
     return run;
   }
@@ -93,19 +93,6 @@ class Session {
   }
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** Statements outside a transaction: each its own round trip, synced to the data folder. */
 function direct(session: Session): Queryable {
   return {
@@ -113,7 +100,7 @@ function direct(session: Session): Queryable {
       return (await session.send(await session.statement(sql, params), true)) as R[];
     },
     async write(sql: string, params: readonly unknown[] = []): Promise<void> {
-      await session.send(await session.statement(sql, params), true);
+      await this.query(sql, params);
     },
     async exec(script: string): Promise<void> {
       await session.script([], script, true);
