@@ -44,7 +44,7 @@ export interface ApplyDeps {
   onDecideError?: (runId: string, error: unknown) => void;
   /** What a run of a namespace may consume (BATON_LIMITS); Baton's defaults when absent. */
   limits?: (namespace: string) => Limits;
-  /** The namespaces of runs this runner locked before (a run's namespace never changes); see knownNamespaces. */
+  /** The namespaces of runs this runner locked before (a run's namespace never changes). */
   namespaces?: RunNamespaces;
 }
 
@@ -53,8 +53,15 @@ export class RunNamespaces {
   readonly #byRun = new Map<string, string>();
   constructor(private readonly bound = 100_000) {}
 
-  get(runId: string): string | undefined {
-    return this.#byRun.get(runId);
+  /** The namespace of every run, when all are known; otherwise undefined. */
+  allOf(runIds: Iterable<string>): Map<string, string> | undefined {
+    const known = new Map<string, string>();
+    for (const runId of runIds) {
+      const namespace = this.#byRun.get(runId);
+      if (namespace === undefined) return undefined;
+      known.set(runId, namespace);
+    }
+    return known;
   }
 
   remember(runs: readonly { id: string; namespace: string }[]): void {
@@ -122,7 +129,7 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   // When every run of the batch was locked here before, its namespace is known and the duplicate
   // checks go out behind the lock, in the same round trip: PostgreSQL runs a transaction's
   // statements in order, so the rows are locked before the checks read them, as when waited for.
-  const known = knownNamespaces(deps.namespaces, steps.keys());
+  const known = deps.namespaces?.allOf(steps.keys());
   const early = known && dedupe(tx, messages, runLimitsOf(known));
   early?.catch(() => undefined); // a lock that fails fails these too: the lock's error is the one thrown
   // The rate limits of those namespaces go with them (asked whether or not a call follows).
@@ -219,18 +226,6 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   if (deferred.nextAt !== undefined) outcome.nextDeferredAt = deferred.nextAt;
   for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
   return outcome;
-}
-
-/** The namespace of every run, when all are known; otherwise undefined. */
-function knownNamespaces(cache: RunNamespaces | undefined, runIds: Iterable<string>): Map<string, string> | undefined {
-  if (cache === undefined) return undefined;
-  const known = new Map<string, string>();
-  for (const runId of runIds) {
-    const namespace = cache.get(runId);
-    if (namespace === undefined) return undefined;
-    known.set(runId, namespace);
-  }
-  return known;
 }
 
 function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' | 'deferred' }>, starts: ReadonlyMap<string, { input: unknown }>): Input {
