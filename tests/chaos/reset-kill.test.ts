@@ -1,16 +1,19 @@
 // A reset survives a kill -9 of the workflow-runner mid-replay (issue 14): the services run as
 // separate processes on the machine's PostgreSQL and Redis. The original run calls an HTTP step
-// for each of 200 items, an agent step (a local OpenAI-protocol server) and an HTTP step that fails.
+// for each of 30 items, an agent step (a local OpenAI-protocol server) and an HTTP step that fails.
 // Decisions are cut into 2-step slices (BATON_LIMITS stepsPerDecision), so the reset run's
-// replay spans many runner transactions; the runner is SIGKILLed once some of the ledger is
-// consumed and some is not (checked in run_replays — else the test proves nothing). A new runner
+// replay spans more than one runner transaction (the loop's entries, then the agent's after a
+// yield); the runner is SIGKILLed once some of the ledger is consumed and some is not (checked in
+// run_replays — else the test proves nothing). To land the kill there whatever the machine's
+// speed, the runner is frozen (SIGSTOP) before the reset and let run a millisecond at a time, the
+// ledger read while it is frozen; if a slice took the whole replay, the run is reset again. A new runner
 // finishes the replay: zero new requests to the target and the model for the steps before
 // `from`, the failing step succeeds, the run completes, every ledger entry consumed once.
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, createTestRedis, startCluster, startFakeOpenAI, startHttpTarget, type Cluster, type FakeOpenAI, type HttpTarget, type TestDatabase, type TestRedis } from '@baton/testkit';
 
-const ITEMS = 200;
+const ITEMS = 30;
 let db: TestDatabase;
 let redis: TestRedis;
 let target: HttpTarget;
@@ -90,28 +93,51 @@ it('a runner SIGKILLed mid-replay: a new runner finishes the reset with zero new
   const items = () => target.log.filter((r) => r.path.startsWith('/item/')).length;
   expect({ items: items(), model: fake.requests.length }).toEqual({ items: ITEMS, model: 1 });
 
-  const reset = await api('POST', `/api/v1/runs/${original.id}/reset`, { from: 'failed' });
-  expect(reset.status).toBe(201);
-  const ledger = async () => (await sql.query<{ open: number; consumed: number }>(`SELECT count(*) FILTER (WHERE consumed_by IS NULL)::int AS open, count(*) FILTER (WHERE consumed_by IS NOT NULL)::int AS consumed FROM run_replays WHERE run_id = $1`, [reset.body.id])).rows[0]!;
-  expect(await ledger()).toMatchObject({ open: ITEMS + 1 });
-  await waitFor('the replay to be under way', async () => (await ledger()).consumed >= 3, 30_000, 5);
+  const ledgerOf = async (runId: string) => (await sql.query<{ open: number; consumed: number }>(`SELECT count(*) FILTER (WHERE consumed_by IS NULL)::int AS open, count(*) FILTER (WHERE consumed_by IS NOT NULL)::int AS consumed FROM run_replays WHERE run_id = $1`, [runId])).rows[0]!;
+  const runner = cluster.processes.find((p) => p.name === 'workflow-runner-0')!.child.pid!;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  let reset: { status: number; body: any } | undefined;
+  let completedResets = 0;
+  for (let attempt = 1; ; attempt++) {
+    process.kill(runner, 'SIGSTOP');
+    const tried = await api('POST', `/api/v1/runs/${original.id}/reset`, { from: 'failed' });
+    expect(tried.status).toBe(201);
+    expect(await ledgerOf(tried.body.id)).toMatchObject({ open: ITEMS + 1, consumed: 0 });
+    let now = { open: ITEMS + 1, consumed: 0 };
+    for (const deadline = Date.now() + 60_000; now.consumed === 0 && Date.now() < deadline; ) {
+      process.kill(runner, 'SIGCONT');
+      await sleep(1);
+      process.kill(runner, 'SIGSTOP');
+      await sleep(20); // a COMMIT already sent lands before the read
+      now = await ledgerOf(tried.body.id);
+    }
+    if (now.open > 0 || attempt === 5) {
+      reset = tried;
+      break;
+    }
+    // One slice took the whole replay: let this reset finish, and reset the original again.
+    process.kill(runner, 'SIGCONT');
+    expect((await finished(tried.body.id)).status).toBe('completed');
+    completedResets += 1;
+  }
   await cluster.kill('workflow-runner-0');
+  const ledger = () => ledgerOf(reset!.body.id);
   const atKill = await ledger();
   // The kill landed mid-replay: some entries taken, some still open.
   expect(atKill.consumed).toBeGreaterThan(0);
   expect(atKill.open).toBeGreaterThan(0);
 
   await cluster.restart('workflow-runner-0');
-  const done = await finished(reset.body.id);
+  const done = await finished(reset!.body.id);
   expect(done.status).toBe('completed');
   expect({ items: items(), model: fake.requests.length }).toEqual({ items: ITEMS, model: 1 });
-  expect(target.log.filter((r) => r.path === '/flaky/charge')).toHaveLength(2);
+  expect(target.log.filter((r) => r.path === '/flaky/charge')).toHaveLength(2 + completedResets);
   expect(await ledger()).toEqual({ open: 0, consumed: ITEMS + 1 });
   // Each entry taken once: one replayed attempt per original attempt before `from`.
-  const attempts = await sql.query<{ replayed_from: string; n: number }>(`SELECT replayed_from, count(*)::int AS n FROM task_attempts WHERE run_id = $1 AND replayed_from IS NOT NULL GROUP BY replayed_from`, [reset.body.id]);
+  const attempts = await sql.query<{ replayed_from: string; n: number }>(`SELECT replayed_from, count(*)::int AS n FROM task_attempts WHERE run_id = $1 AND replayed_from IS NOT NULL GROUP BY replayed_from`, [reset!.body.id]);
   expect(attempts.rows).toHaveLength(ITEMS + 1);
   for (const row of attempts.rows) expect(row.n).toBe(1);
-  const events = (await api('GET', `/api/v1/runs/${reset.body.id}/events?after=0&limit=1000`)).body.items as { type: string; data: any }[];
+  const events = (await api('GET', `/api/v1/runs/${reset!.body.id}/events?after=0&limit=1000`)).body.items as { type: string; data: any }[];
   const replayedGets = events.filter((e) => e.type === 'io.serverlessworkflow.task.completed.v1' && e.data.task === '/do/0/items/do/0/get' && e.data.replayedFrom);
   expect(replayedGets).toHaveLength(ITEMS);
 }, 240_000);
