@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { readEnv, readInt, type Env } from './env.ts';
 
 export type StoreConfig =
-  | { kind: 'postgres'; host: string; port: number; user: string; password: string; database: string; poolSize: number }
+  | { kind: 'postgres'; host: string; port: number; user: string; password: string; database: string; poolSize: number; keyLookups?: boolean }
   | { kind: 'pglite'; dataDir?: string };
 
 export type BusConfig = { kind: 'redis'; url: string; prefix?: string } | { kind: 'memory' };

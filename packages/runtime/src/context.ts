@@ -91,7 +91,9 @@ function warnOnce(logger: Logger, warning: string): void {
 
 export async function openServiceContext(service: string, env: Env, options: ContextOptions): Promise<ServiceContext> {
   const worker = await openWorkerContext(service, env, options);
-  const store = options.store ?? (await openStore(storeConfig(env, options.embedded), worker.logger));
+  const config = storeConfig(env, options.embedded);
+  // The workflow-runner's statements all find rows by key: its sessions plan for that (keyLookups).
+  const store = options.store ?? (await openStore(config.kind === 'postgres' && service === 'workflow-runner' ? { ...config, keyLookups: true } : config, worker.logger));
   return {
     ...worker,
     store,

@@ -2,7 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ApprovalStatus, AttemptKind, NewDefinition, NewReplayEntry, NewRun, RunListQuery, RunnerTx, Store } from '@baton/core';
 import type { RateLimitSpec } from '@baton/core';
-import type { Db } from './db/types.ts';
+import { KEY_LOOKUP_SETTINGS, type Db } from './db/types.ts';
 import { migrate } from './migrate.ts';
 import { runnerTx } from './runner-tx.ts';
 import * as apiKeys from './sql/api-keys.ts';
@@ -23,6 +23,9 @@ import * as rateLimits from './sql/rate-limits.ts';
 import * as schedules from './sql/schedules.ts';
 import { systemBacklog } from './sql/system.ts';
 import * as timers from './sql/timers.ts';
+
+/** KEY_LOOKUP_SETTINGS for the rest of one transaction (set_config is_local). */
+const SET_KEY_LOOKUPS = `SELECT ${Object.entries(KEY_LOOKUP_SETTINGS).map(([name, value]) => `set_config('${name}', '${value}', true)`).join(', ')}`;
 
 /**
  * A Store method was called from inside `store.transaction(fn)`. On PGlite (one connection) it
@@ -127,13 +130,14 @@ export class SqlStore implements Store {
    * Sequential scans are off inside these transactions (set_config is_local): their plans use the
    * keys. JIT is off with them: a plan that has no way around a sequential scan is costed past
    * the JIT threshold by that setting, and compiling it took 100 ms per execution (a concurrency
-   * key's cleanup); no statement of a runner batch gains from JIT.
+   * key's cleanup); no statement of a runner batch gains from JIT. A pool opened with
+   * `keyLookups` (the workflow-runner's) has them for the whole session: one statement less here.
    */
   async transaction<T>(fn: (tx: RunnerTx) => Promise<T>): Promise<T> {
     const db = this.#outside('transaction');
     return db.transaction((tx) =>
       this.#inTransaction.run(true, async () => {
-        await tx.write(`SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)`);
+        if (!db.keyLookups) await tx.write(SET_KEY_LOOKUPS);
         return fn(runnerTx(tx));
       }),
     );

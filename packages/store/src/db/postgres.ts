@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Writable } from 'node:stream';
 import { corkUntilImmediate } from '@baton/core';
 import type { PoolClient, PoolConfig } from 'pg';
-import { JSON_OIDS } from './types.ts';
+import { JSON_OIDS, KEY_LOOKUP_SETTINGS } from './types.ts';
 import type { Db, Queryable, Row } from './types.ts';
 
 export interface PostgresConnection {
@@ -28,6 +28,12 @@ export interface PostgresConnection {
   idleInTransactionTimeoutMs?: number;
   /** Errors of idle pooled connections (server restart, network); the pool replaces them. */
   onIdleError?: (error: Error) => void;
+  /**
+   * Every session of the pool plans for key lookups — sequential scans and JIT off (SqlStore's
+   * transaction explains why) — instead of each transaction saying so: for a process whose
+   * statements all find rows by key (the workflow-runner), not one that also serves listings.
+   */
+  keyLookups?: boolean;
 }
 
 const jsonOids: ReadonlySet<number> = new Set(JSON_OIDS);
@@ -132,6 +138,7 @@ export function openPostgres(connection: PostgresConnection): Db {
     pipeline: true,
     application_name: 'baton',
     idle_in_transaction_session_timeout: connection.idleInTransactionTimeoutMs ?? 60_000,
+    ...(connection.keyLookups && { options: KEY_LOOKUP_OPTIONS }),
     ...(connection.connectionString !== undefined
       ? { connectionString: connection.connectionString }
       : {
@@ -144,14 +151,19 @@ export function openPostgres(connection: PostgresConnection): Db {
   };
   const pool = new pg.Pool(config);
   pool.on('error', connection.onIdleError ?? (() => undefined));
-  return new PostgresDb(pool);
+  return new PostgresDb(pool, connection.keyLookups === true);
 }
+
+/** The settings of KEY_LOOKUP_SETTINGS as a session's startup options. */
+const KEY_LOOKUP_OPTIONS = Object.entries(KEY_LOOKUP_SETTINGS).map(([name, value]) => `-c ${name}=${value}`).join(' ');
 
 class PostgresDb implements Db {
   readonly #pool: pg.Pool;
+  readonly keyLookups: boolean;
 
-  constructor(pool: pg.Pool) {
+  constructor(pool: pg.Pool, keyLookups: boolean) {
     this.#pool = pool;
+    this.keyLookups = keyLookups;
   }
 
   query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {

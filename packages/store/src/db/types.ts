@@ -27,7 +27,12 @@ export interface Queryable {
   exec(script: string): Promise<void>;
 }
 
+/** How a runner transaction plans (SqlStore's transaction explains why). */
+export const KEY_LOOKUP_SETTINGS = { enable_seqscan: 'off', jit: 'off' } as const;
+
 export interface Db extends Queryable {
+  /** Every session plans with KEY_LOOKUP_SETTINGS already (a transaction need not set them). */
+  readonly keyLookups?: boolean;
   /** BEGIN … COMMIT around `fn`; ROLLBACK (and rethrow) when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
