@@ -1,6 +1,6 @@
 // SqlStore: the Store port over a Db (node-postgres or PGlite); every method is one SQL module call.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ApprovalStatus, AttemptKind, NewDefinition, NewReplayEntry, NewRun, RunListQuery, RunnerTx, Store } from '@baton/core';
+import type { ApprovalStatus, AttemptKind, DefinitionPick, NewDefinition, NewReplayEntry, NewRun, RunListQuery, RunnerTx, Store } from '@baton/core';
 import type { RateLimitSpec } from '@baton/core';
 import { KEY_LOOKUP_SETTINGS, type Db } from './db/types.ts';
 import { migrate } from './migrate.ts';
@@ -97,6 +97,11 @@ export class SqlStore implements Store {
   async createRun(run: NewRun) {
     const result = await runs.createRun(this.#outside('createRun'), run);
     return result.created && run.priority ? { ...result, run: { ...result.run, priority: run.priority } } : result;
+  }
+
+  async createPickedRun(run: NewRun, pick: DefinitionPick) {
+    const created = await runs.createPickedRun(this.#outside('createPickedRun'), run, pick);
+    return created && run.priority ? { ...created, priority: run.priority } : created;
   }
 
   async createResetRun(run: NewRun, ledger: readonly NewReplayEntry[]) {

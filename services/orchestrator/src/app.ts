@@ -27,6 +27,7 @@ import { registerSystemRoutes } from './routes/system.ts';
 import { registerSystemViewRoutes } from './routes/system-view.ts';
 import { registerWorkflowRoutes } from './routes/workflows.ts';
 import { jsonValueIssue, pointerUnder, type JsonValueIssue } from './storable.ts';
+import { DefinitionPicks } from './definition-picks.ts';
 import { RunWaiters } from './wait.ts';
 
 export interface OrchestratorDeps {
@@ -46,6 +47,8 @@ export interface ApiContext {
   registry: Registry;
   metrics: OrchestratorMetrics;
   keys: ApiKeyCache;
+  /** The definitions runs were last created from (createPickedRun). */
+  picks: DefinitionPicks;
   waiters: RunWaiters;
   catalog: RouteCatalog;
 }
@@ -79,6 +82,7 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
     registry: deps.metrics,
     metrics,
     keys: new ApiKeyCache(store, config.authCacheMs),
+    picks: new DefinitionPicks(),
     waiters: new RunWaiters(store, bus, logger),
     catalog: new RouteCatalog(),
   };

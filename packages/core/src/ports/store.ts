@@ -68,6 +68,14 @@ export interface DefinitionRecord extends NewDefinition {
 
 export type DefinitionSummary = Omit<DefinitionRecord, 'document' | 'source'>;
 
+/** What findDefinition chose, and among what: enough for createPickedRun to create later runs of the same request. */
+export interface DefinitionPick extends DefinitionSummary {
+  /** Asked without a version (the highest semantic version was chosen). */
+  latest: boolean;
+  /** A fingerprint of the versions chosen among (the name's, or the one asked for). */
+  versions: string;
+}
+
 export interface NewRun {
   id: string;
   definitionId: string;
@@ -367,11 +375,19 @@ export interface Store extends RateLimitStore {
   /** Without a version: the highest semantic version. */
   getDefinition(namespace: string, name: string, version?: string): Promise<DefinitionRecord | undefined>;
   /** As getDefinition, without the document and source: one query (what a run is created from). */
-  findDefinition(namespace: string, name: string, version?: string): Promise<DefinitionSummary | undefined>;
+  findDefinition(namespace: string, name: string, version?: string): Promise<DefinitionPick | undefined>;
   getDefinitionById(id: string): Promise<DefinitionRecord | undefined>;
   listDefinitions(query: { namespace?: string; name?: string; limit: number; cursor?: string }): Promise<Page<DefinitionSummary>>;
 
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
+  /**
+   * createRun in one statement, for a run of a definition an earlier findDefinition picked (the
+   * same namespace, name and version asked): created only while that pick still holds — no
+   * version added or removed among those it chose from. Undefined when it no longer holds or the
+   * run conflicts with an existing one (its id or idempotency key): find the definition again
+   * and call createRun.
+   */
+  createPickedRun(run: NewRun, pick: DefinitionPick): Promise<RunRecord | undefined>;
   /** createRun (idempotent the same way) of a reset run (`resetOf` set), with its replay ledger, in one transaction. */
   createResetRun(run: NewRun, ledger: readonly NewReplayEntry[]): Promise<{ run: RunRecord; created: boolean }>;
   getRun(id: string): Promise<RunRecord | undefined>;

@@ -1,7 +1,7 @@
 // workflow_definitions: immutable (namespace, name, version) documents.
 import semver from 'semver';
 import { v7 as uuidv7 } from 'uuid';
-import type { DefinitionRecord, DefinitionSummary, NewDefinition, Page } from '@baton/core';
+import type { DefinitionPick, DefinitionRecord, DefinitionSummary, NewDefinition, Page } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { clampLimit, decodeCursor, encodeCursor, fromJson, iso } from './values.ts';
 
@@ -59,15 +59,27 @@ export function compareVersionsDesc(a: string, b: string): number {
 }
 
 /**
- * What a run is created from — id, name, version, no document — in one query: the version asked
- * for, or without one the highest semantic version (getDefinition reads the document too).
+ * A fingerprint of the versions a lookup chooses among — the name's versions, or the one asked
+ * for — with the parameters ($n, $n+1, $n+2) namespace, name and version (null: every version).
+ * The same text in findDefinition and in createPickedRun's guard, so that they agree.
  */
-export async function findDefinition(db: Queryable, namespace: string, name: string, version?: string): Promise<DefinitionSummary | undefined> {
-  const rows =
-    version === undefined
-      ? await db.query(`SELECT ${SUMMARY_COLUMNS} FROM workflow_definitions WHERE namespace = $1 AND name = $2`, [namespace, name])
-      : await db.query(`SELECT ${SUMMARY_COLUMNS} FROM workflow_definitions WHERE namespace = $1 AND name = $2 AND version = $3`, [namespace, name, version]);
-  return rows.map(toSummary).sort((a, b) => compareVersionsDesc(a.version, b.version))[0];
+export const versionsFingerprint = (n: number) =>
+  `(SELECT md5(string_agg(id, ',' ORDER BY id COLLATE "C")) FROM workflow_definitions
+    WHERE namespace = $${n} AND name = $${n + 1} AND ($${n + 2}::text IS NULL OR version = $${n + 2}))`;
+
+/**
+ * What a run is created from — id, name, version, no document — in one query: the version asked
+ * for, or without one the highest semantic version (getDefinition reads the document too). With
+ * the pick's fingerprint of the versions it chose among (DefinitionPick, store.createPickedRun).
+ */
+export async function findDefinition(db: Queryable, namespace: string, name: string, version?: string): Promise<DefinitionPick | undefined> {
+  const rows = await db.query(
+    `SELECT ${SUMMARY_COLUMNS}, ${versionsFingerprint(1)} AS versions FROM workflow_definitions
+     WHERE namespace = $1 AND name = $2 AND ($3::text IS NULL OR version = $3)`,
+    [namespace, name, version ?? null],
+  );
+  const best = rows.sort((a, b) => compareVersionsDesc(a.version as string, b.version as string))[0];
+  return best && { ...toSummary(best), latest: version === undefined, versions: best.versions as string };
 }
 
 /** The id and version of the highest semantic version of a workflow. */

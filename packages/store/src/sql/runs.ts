@@ -1,9 +1,10 @@
 // runs: creation (API and child runs), reads and the listing. The runner's row locks and
 // transitions are in run-transitions.ts.
-import type { NewRun, Page, ResetOf, RunListQuery, RunRecord, RunStatus, RunTrigger, WorkflowError } from '@baton/core';
+import type { DefinitionPick, NewRun, Page, ResetOf, RunListQuery, RunRecord, RunStatus, RunTrigger, WorkflowError } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';
 import { cutoffSql, type Cutoff } from './cutoff.ts';
+import { versionsFingerprint } from './definitions.ts';
 
 export const COLUMNS = `id, definition_id, namespace, name, version, status, input, output, error, idempotency_key,
   parent_run_id, parent_effect_id, usage, trigger, schedule_id, rerun_of, reset_of, created_at, started_at, ended_at, updated_at`;
@@ -75,6 +76,19 @@ export async function insertRunsReturning(db: Queryable, runs: readonly NewRun[]
  * key); the run that won is then read back. Under READ COMMITTED the conflicting insert waits
  * for the winner's commit, so the read that follows sees it.
  */
+/**
+ * createRun in one statement for a run whose definition is a pick of an earlier lookup: inserted
+ * only while the pick holds (the versions it chose among are the same). Undefined when it no
+ * longer holds or the run conflicts with another (id or idempotency key).
+ */
+export async function createPickedRun(db: Queryable, run: NewRun, pick: DefinitionPick): Promise<RunRecord | undefined> {
+  const rows = await db.query(
+    `${INSERT_RUNS} WHERE ${versionsFingerprint(14)} = $17 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+    [...runColumns([run]), pick.namespace, pick.name, pick.latest ? null : pick.version, pick.versions],
+  );
+  return rows[0] && toRun(rows[0]);
+}
+
 export async function createRun(db: Queryable, run: NewRun): Promise<{ run: RunRecord; created: boolean }> {
   const inserted = await db.query(`${INSERT_RUNS} ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`, runColumns([run]));
   if (inserted[0]) return { run: toRun(inserted[0]), created: true };

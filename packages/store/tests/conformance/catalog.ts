@@ -69,11 +69,42 @@ export function definitionConformance(h: StoreHarness): void {
       expect(await store.getDefinition(ns, 'missing')).toBeUndefined();
       expect(await store.getDefinitionById(newId())).toBeUndefined();
       const latest = await store.findDefinition(ns, 'w');
-      expect(latest).toEqual({ id: (await store.getDefinition(ns, 'w'))!.id, namespace: ns, name: 'w', version: '1.10.0', contentHash: expect.any(String), createdAt: expect.any(String) });
+      expect(latest).toEqual({ id: (await store.getDefinition(ns, 'w'))!.id, namespace: ns, name: 'w', version: '1.10.0', contentHash: expect.any(String), createdAt: expect.any(String), latest: true, versions: expect.any(String) });
       expect(latest).not.toHaveProperty('document');
       expect((await store.findDefinition(ns, 'w', '1.9.3'))?.version).toBe('1.9.3');
       expect(await store.findDefinition(ns, 'w', '7.0.0')).toBeUndefined();
       expect(await store.findDefinition(ns, 'missing')).toBeUndefined();
+    });
+
+    it('createPickedRun creates a run of a picked definition only while the pick holds', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      await store.putDefinition(definitionFixture(ns, 'w', '1.0.0'));
+      const latest = (await store.findDefinition(ns, 'w'))!;
+      const exact = (await store.findDefinition(ns, 'w', '1.0.0'))!;
+      expect(exact).toMatchObject({ version: '1.0.0', latest: false });
+      const runOf = (pick: typeof latest, overrides: Partial<NewRun> = {}): NewRun => ({ id: newId(), definitionId: pick.id, namespace: ns, name: 'w', version: pick.version, input: { n: 1 }, ...overrides });
+      const first = await store.createPickedRun(runOf(latest, { priority: 3 }), latest);
+      expect(first).toMatchObject({ status: 'pending', version: '1.0.0', definitionId: latest.id, input: { n: 1 }, priority: 3 });
+      expect(await store.getRun(first!.id)).toMatchObject({ id: first!.id, version: '1.0.0' });
+      // A run that conflicts (its idempotency key) is not created: undefined, the first run stands.
+      const keyed = await store.createPickedRun(runOf(latest, { idempotencyKey: 'k' }), latest);
+      expect(keyed).toBeDefined();
+      expect(await store.createPickedRun(runOf(latest, { idempotencyKey: 'k' }), latest)).toBeUndefined();
+      // A version applied since (by any process): the latest pick no longer holds; the exact one does.
+      await store.putDefinition(definitionFixture(ns, 'w', '1.1.0'));
+      const stale = runOf(latest);
+      expect(await store.createPickedRun(stale, latest)).toBeUndefined();
+      expect(await store.getRun(stale.id)).toBeUndefined();
+      expect(await store.createPickedRun(runOf(exact), exact)).toMatchObject({ version: '1.0.0' });
+      const fresh = (await store.findDefinition(ns, 'w'))!;
+      expect(fresh).toMatchObject({ version: '1.1.0', latest: true });
+      expect(fresh.versions).not.toBe(latest.versions);
+      expect(await store.createPickedRun(runOf(fresh), fresh)).toMatchObject({ version: '1.1.0', definitionId: fresh.id });
+      // A pick of another name's versions does not hold for this one.
+      await store.putDefinition(definitionFixture(ns, 'other', '1.0.0'));
+      const other = (await store.findDefinition(ns, 'other'))!;
+      expect(await store.createPickedRun(runOf(fresh), { ...fresh, versions: other.versions })).toBeUndefined();
     });
 
     it('lists with filters and keyset pagination', async () => {

@@ -1,6 +1,6 @@
 // Runs: start (idempotent, optionally waiting for the outcome), read, list, cancel; rerun,
 // suspend and resume are in run-actions.ts.
-import type { NewRun, RunnerMessage, RunRecord } from '@baton/core';
+import type { DefinitionSummary, NewRun, RunnerMessage, RunRecord } from '@baton/core';
 import { Queues, TERMINAL_STATUSES } from '@baton/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
@@ -59,12 +59,8 @@ function callerTrace(header: string | string[] | undefined): string | undefined 
 
 async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBody, traceparent: string | undefined, id = uuidv7()): Promise<{ run: RunRecord; created: boolean }> {
   assertNamespace(principal, body.namespace);
-  const definition = await ctx.store.findDefinition(body.namespace, body.name, body.version);
-  if (!definition) {
-    throw notFound(`no workflow ${body.namespace}/${body.name}${body.version ? ` version ${body.version}` : ''}; register it with \`baton apply -f FILE\` (or POST /api/v1/workflows)`);
-  }
   const input = body.input === undefined ? {} : body.input;
-  const result = await createAndStart(ctx, {
+  const runOf = (definition: DefinitionSummary): NewRun => ({
     id,
     definitionId: definition.id,
     namespace: definition.namespace,
@@ -76,24 +72,44 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
     // The run's trace continues the caller's (@baton/tracing runTrace): kept with the run.
     trigger: traceparent === undefined ? { kind: 'api' } : { kind: 'api', traceparent },
   });
+  // The definition the same request was last created from: one statement, while it still holds.
+  const pick = ctx.picks.get(body.namespace, body.name, body.version);
+  if (pick) {
+    const created = await ctx.store.createPickedRun(runOf(pick), pick);
+    if (created) {
+      await sendStart(ctx, created);
+      return { run: created, created: true };
+    }
+    ctx.picks.delete(body.namespace, body.name, body.version);
+  }
+  const definition = await ctx.store.findDefinition(body.namespace, body.name, body.version);
+  if (!definition) {
+    throw notFound(`no workflow ${body.namespace}/${body.name}${body.version ? ` version ${body.version}` : ''}; register it with \`baton apply -f FILE\` (or POST /api/v1/workflows)`);
+  }
+  ctx.picks.set(body.namespace, body.name, body.version, definition);
+  const result = await createAndStart(ctx, runOf(definition));
   if (!result.created && body.idempotencyKey !== undefined) assertSameRequest(result.run, body, input);
   return result;
 }
 
 /**
- * Creates a run (idempotent on its key) and, when it is new, sends its start. The pending run is
- * the start's durable record: if this enqueue fails or is lost (crash, transport down), the
- * runner's pending-run sweep starts the run. The answer stands. `create` writes the run (a reset
- * run is written with its replay ledger).
+ * Creates a run (idempotent on its key) and, when it is new, sends its start. `create` writes the
+ * run (a reset run is written with its replay ledger).
  */
 export async function createAndStart(ctx: ApiContext, newRun: NewRun, create = (run: NewRun) => ctx.store.createRun(run)): Promise<{ run: RunRecord; created: boolean }> {
   const result = await create(newRun);
-  if (result.created) {
-    const start: RunnerMessage = { type: 'start', runId: result.run.id };
-    await ctx.bus.enqueue(Queues.runner, [start]).catch((error: unknown) => ctx.logger.warn({ err: error, runId: result.run.id }, 'start message not sent; the runner sweep starts the run'));
-    ctx.metrics.runsStarted.inc({ namespace: newRun.namespace });
-  }
+  if (result.created) await sendStart(ctx, result.run);
   return result;
+}
+
+/**
+ * The start of a new run. The pending run is the start's durable record: if this enqueue fails or
+ * is lost (crash, transport down), the runner's pending-run sweep starts the run. The answer stands.
+ */
+async function sendStart(ctx: ApiContext, run: RunRecord): Promise<void> {
+  const start: RunnerMessage = { type: 'start', runId: run.id };
+  await ctx.bus.enqueue(Queues.runner, [start]).catch((error: unknown) => ctx.logger.warn({ err: error, runId: run.id }, 'start message not sent; the runner sweep starts the run'));
+  ctx.metrics.runsStarted.inc({ namespace: run.namespace });
 }
 
 /**

@@ -37,6 +37,22 @@ export function runSuite(harness: () => Harness): void {
       expect(defaultInput.input).toEqual({});
     });
 
+    it('a run without a version is of the latest version, also right after a new version is applied', async () => {
+      const h = harness();
+      const ns = uniqueNamespace();
+      await registerWorkflow(h, ns, 'hello', '1.0.0');
+      // The second run of a request is created in one statement from the first's pick (createPickedRun).
+      expect((await startRun(h, ns)).version).toBe('1.0.0');
+      expect((await startRun(h, ns)).version).toBe('1.0.0');
+      expect((await startRun(h, ns, 'hello', { version: '1.0.0' })).version).toBe('1.0.0');
+      await registerWorkflow(h, ns, 'hello', '1.2.0');
+      await registerWorkflow(h, ns, 'hello', '1.1.0');
+      const [latest, again, pinned] = [await startRun(h, ns), await startRun(h, ns), await startRun(h, ns, 'hello', { version: '1.0.0' })];
+      expect([latest.version, again.version, pinned.version]).toEqual(['1.2.0', '1.2.0', '1.0.0']);
+      expect(await h.store.getRun(latest.id)).toMatchObject({ version: '1.2.0', definitionId: (await h.store.getDefinition(ns, 'hello', '1.2.0'))!.id });
+      await drainRunnerQueue(h);
+    });
+
     it('404 for an unknown workflow or version; 400 for invalid bodies with the zod issues', async () => {
       const h = harness();
       const ns = uniqueNamespace();
