@@ -1,10 +1,11 @@
 // SqlStore: the Store port over a Db (node-postgres or PGlite); every method is one SQL module call.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ApprovalStatus, AttemptKind, DefinitionPick, NewDefinition, NewReplayEntry, NewRun, RunListQuery, RunnerTx, Store } from '@baton/core';
+import type { ApprovalStatus, AttemptKind, DefinitionPick, NewDefinition, NewReplayEntry, NewRun, RunListQuery, RunnerTx, RunRecord, Store } from '@baton/core';
 import type { RateLimitSpec } from '@baton/core';
 import { KEY_LOOKUP_SETTINGS, type Db } from './db/types.ts';
 import { migrate } from './migrate.ts';
 import { runnerTx } from './runner-tx.ts';
+import { TurnBatch } from './turn-batch.ts';
 import * as apiKeys from './sql/api-keys.ts';
 import * as approvals from './sql/approvals.ts';
 import * as attempts from './sql/attempts.ts';
@@ -45,8 +46,11 @@ export class SqlStore implements Store {
 
   readonly #inTransaction = new AsyncLocalStorage<true>();
 
+  readonly #runReads: TurnBatch<string, RunRecord>;
+
   constructor(db: Db) {
     this.db = db;
+    this.#runReads = new TurnBatch((ids) => concurrency.getRunsWithConcurrency(db, ids));
   }
 
   /** The Db, once we know we are not inside one of this store's transactions. */
@@ -108,9 +112,10 @@ export class SqlStore implements Store {
     return this.#outside('createResetRun').transaction((tx) => createResetRun(tx, run, ledger));
   }
 
+  /** With its priority and its place on a concurrency key (a slot exists until the run ends); the reads of one turn in one query. */
   async getRun(id: string) {
-    // With its priority and its place on a concurrency key (a slot exists until the run ends).
-    return concurrency.getRunWithConcurrency(this.#outside('getRun'), id);
+    this.#outside('getRun');
+    return this.#runReads.get(id);
   }
 
   async listRuns(query: RunListQuery) {

@@ -35,13 +35,15 @@ interface Waiter {
   wake: () => void;
 }
 
-/** How long close() waits for the topic subscription to end. */
+/** How long close() waits for the topic subscription to end and the woken waits to answer. */
 const CLOSE_GRACE_MS = 1000;
 
 const isTerminal = (run: RunRecord) => TERMINAL_STATUSES.has(run.status);
 
 export class RunWaiters {
   private readonly waiters = new Map<string, Set<Waiter>>();
+  /** The waits not answered yet (close() lets the woken ones read their run). */
+  private readonly active = new Set<Promise<WaitOutcome | undefined>>();
   private subscription: Promise<() => Promise<void>> | undefined;
   private closed = false;
 
@@ -73,7 +75,15 @@ export class RunWaiters {
    * Resolve when run `runId` is terminal, or after `timeoutMs`, or when `signal` aborts (client
    * gone) or the server closes — with the run as it then stands.
    */
-  async wait(runId: string, timeoutMs: number, signal?: AbortSignal, firstRead: () => Promise<RunRecord | undefined> = () => this.store.getRun(runId)): Promise<WaitOutcome | undefined> {
+  wait(runId: string, timeoutMs: number, signal?: AbortSignal, firstRead: () => Promise<RunRecord | undefined> = () => this.store.getRun(runId)): Promise<WaitOutcome | undefined> {
+    const waiting = this.#wait(runId, timeoutMs, signal, firstRead);
+    this.active.add(waiting);
+    const settled = () => this.active.delete(waiting);
+    waiting.then(settled, settled);
+    return waiting;
+  }
+
+  async #wait(runId: string, timeoutMs: number, signal: AbortSignal | undefined, firstRead: () => Promise<RunRecord | undefined>): Promise<WaitOutcome | undefined> {
     let wake!: () => void;
     const woken = new Promise<void>((resolve) => (wake = resolve));
     const waiter: Waiter = { wake };
@@ -107,19 +117,21 @@ export class RunWaiters {
     }
   }
 
-  /** Wake every waiter (they answer with the run as it stands) and drop the subscription. */
+  /**
+   * Wake every waiter and drop the subscription. Resolves once the woken waits have read their
+   * run as it stands (before the store they read closes), or after CLOSE_GRACE_MS.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const set of this.waiters.values()) for (const waiter of set) waiter.wake();
     const subscription = this.subscription;
     this.subscription = undefined;
-    if (!subscription) return;
     const unsubscribed = subscription
-      .then((unsubscribe) => unsubscribe())
+      ?.then((unsubscribe) => unsubscribe())
       .catch((error: unknown) => this.logger.warn({ err: error }, 'closing the events subscription failed'));
     // A subscription that never established (transport down) must not hold shutdown.
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([unsubscribed, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+    await Promise.race([Promise.all([unsubscribed, Promise.allSettled(this.active)]), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
     clearTimeout(timer);
   }
 

@@ -146,27 +146,28 @@ export async function saveConcurrencyKeys(db: Queryable, rows: readonly Concurre
  * A run with its priority and its place on a concurrency key (one round trip; the queue position
  * only for a queued run).
  */
-export async function getRunWithConcurrency(db: Queryable, runId: string): Promise<RunRecord | undefined> {
+/** Runs with their priority and their place on a concurrency key (a slot exists until the run ends), in one query (two when some are queued). */
+export async function getRunsWithConcurrency(db: Queryable, runIds: readonly string[]): Promise<Map<string, RunRecord>> {
   const rows = await db.query(
     `SELECT ${COLUMNS}, priority AS run_priority, (SELECT json_build_object('key', s.key, 'state', s.state) FROM concurrency_slots s WHERE s.run_id = runs.id) AS slot
-     FROM runs WHERE id = $1`,
-    [runId],
+     FROM runs WHERE id = ANY($1::text[])`,
+    [runIds],
   );
-  const row = rows[0];
-  if (!row) return undefined;
-  const run = toRun(row);
-  const priority = Number(row.run_priority ?? 0);
-  if (priority !== 0) run.priority = priority;
-  const slot = fromJson(row.slot) as { key: string; state: ConcurrencySlotState } | undefined;
-  if (slot) {
-    const concurrency: RunConcurrency = { key: slot.key === '' ? null : (JSON.parse(slot.key) as unknown), state: slot.state };
-    if (slot.state === 'queued') {
-      const position = (await queuePositions(db, [runId])).get(runId);
-      if (position !== undefined) concurrency.position = position;
+  const runs = new Map<string, RunRecord>();
+  const queued: string[] = [];
+  for (const row of rows) {
+    const run = toRun(row);
+    const priority = Number(row.run_priority ?? 0);
+    if (priority !== 0) run.priority = priority;
+    const slot = fromJson(row.slot) as { key: string; state: ConcurrencySlotState } | undefined;
+    if (slot) {
+      run.concurrency = { key: slot.key === '' ? null : (JSON.parse(slot.key) as unknown), state: slot.state };
+      if (slot.state === 'queued') queued.push(run.id);
     }
-    run.concurrency = concurrency;
+    runs.set(run.id, run);
   }
-  return run;
+  for (const [runId, position] of await queuePositions(db, queued)) runs.get(runId)!.concurrency!.position = position;
+  return runs;
 }
 
 export function concurrencyTx(db: Queryable): ConcurrencyTx {
