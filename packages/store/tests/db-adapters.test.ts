@@ -74,6 +74,22 @@ for (const adapter of adapters) {
       expect(await db.query<{ n: number }>('SELECT n FROM t WHERE n IN (1, 30) ORDER BY n')).toEqual([{ n: 1 }]);
     });
 
+    it('queries and writes issued together: each query answers its own rows, seeing the writes issued before it only', async () => {
+      const counts = await db.transaction(async (tx) => {
+        const count = (label: string) => tx.query<{ n: number; label: string }>('SELECT count(*)::int AS n, $2::text AS label FROM t WHERE n = $1', [40, label]);
+        const before = count('before');
+        void tx.write('INSERT INTO t (n) VALUES ($1)', [40]);
+        const between = count('between');
+        void tx.write('DELETE FROM t WHERE n = $1', [40]);
+        void tx.write('INSERT INTO t (n, a) VALUES ($1, $2)', [41, ['kept']]);
+        const after = count('after');
+        const kept = tx.query<{ a: string[] }>('SELECT a FROM t WHERE n = $1', [41]);
+        return Promise.all([before, between, after, kept]);
+      });
+      expect(counts).toEqual([[{ n: 0, label: 'before' }], [{ n: 1, label: 'between' }], [{ n: 0, label: 'after' }], [{ a: ['kept'] }]]);
+      await db.query('DELETE FROM t WHERE n = $1', [41]);
+    });
+
     it('the first write that fails is what the next statement throws, and nothing of the transaction stays', async () => {
       const error = await db
         .transaction(async (tx) => {
