@@ -36,36 +36,33 @@ describe('key-lookup planning of runner transactions', () => {
     await database?.drop();
   });
 
-  it('a default pool: each runner transaction turns sequential scans and JIT off for itself only', async () => {
-    const { db, sql, handles } = recording(openPostgres({ connectionString: database.url, poolSize: 1 }));
+  /** A runner transaction on a one-connection pool: the settings inside it, the set_config statements sent, the settings after it. */
+  async function runnerTransaction(keyLookups: boolean) {
+    const { db, sql, handles } = recording(openPostgres({ connectionString: database.url, poolSize: 1, keyLookups }));
     const store = new SqlStore(db);
     try {
       let inside: unknown;
       await store.transaction(async () => {
         inside = await settings(handles[0]!);
       });
-      expect(inside).toEqual({ seqscan: 'off', jit: 'off' });
-      expect(sql.filter((text) => text.includes('set_config'))).toHaveLength(1);
-      // The same (only) session, after the transaction: the server's own planning again.
-      expect(await settings(db)).toEqual({ seqscan: 'on', jit: 'on' });
+      // The same (only) session, after the transaction.
+      return { inside, sent: sql.filter((text) => text.includes('set_config')), after: await settings(db) };
     } finally {
       await store.close();
     }
+  }
+
+  it('a default pool: each runner transaction turns sequential scans and JIT off for itself only', async () => {
+    const { inside, sent, after } = await runnerTransaction(false);
+    expect(inside).toEqual({ seqscan: 'off', jit: 'off' });
+    expect(sent).toHaveLength(1);
+    expect(after).toEqual({ seqscan: 'on', jit: 'on' });
   });
 
   it('a keyLookups pool: every session plans so, and a transaction sends no settings', async () => {
-    const { db, sql, handles } = recording(openPostgres({ connectionString: database.url, poolSize: 1, keyLookups: true }));
-    const store = new SqlStore(db);
-    try {
-      let inside: unknown;
-      await store.transaction(async () => {
-        inside = await settings(handles[0]!);
-      });
-      expect(inside).toEqual({ seqscan: 'off', jit: 'off' });
-      expect(sql.filter((text) => text.includes('set_config'))).toEqual([]);
-      expect(await settings(db)).toEqual({ seqscan: 'off', jit: 'off' });
-    } finally {
-      await store.close();
-    }
+    const { inside, sent, after } = await runnerTransaction(true);
+    expect(inside).toEqual({ seqscan: 'off', jit: 'off' });
+    expect(sent).toEqual([]);
+    expect(after).toEqual({ seqscan: 'off', jit: 'off' });
   });
 });

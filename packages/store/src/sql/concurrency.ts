@@ -1,6 +1,6 @@
 // Concurrency keys and slots (migration 0010; the port in core ports/concurrency.ts). Every write
 // here is made by a runner transaction holding the key rows concerned (lockConcurrencyKeys).
-import { concurrencyKeyId, type ConcurrencyKeyRow, type ConcurrencySlot, type ConcurrencySlotState, type ConcurrencyTx, type RunConcurrency, type RunRecord, type UngatedRun } from '@baton/core';
+import { concurrencyKeyId, type ConcurrencyKeyRow, type ConcurrencySlot, type ConcurrencySlotState, type ConcurrencyTx, type RunRecord, type UngatedRun } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { fromJson } from './values.ts';
 import { COLUMNS, toRun } from './runs.ts';
