@@ -24,6 +24,7 @@ import type { ConcurrencyTx, RunConcurrency } from './concurrency.ts';
 import type { NewReplayEntry, ReplayTx, ResetOf } from './replays.ts';
 import type { RateLimitStore, RateLimitTx } from './rate-limits.ts';
 import type { ApprovalStatus, NewApproval, ApprovalDecision, ApprovalRecord, ApprovalUpdate } from './approvals.ts';
+import type { DefinitionPick, DefinitionRecord, DefinitionSummary, NewDefinition } from './definitions.ts';
 
 /** A runs listing: newest first, filtered, a page at a time (keyset cursor). */
 export interface RunListQuery {
@@ -47,33 +48,6 @@ export interface Page<T> {
   items: T[];
   /** Opaque; absent on the last page. */
   nextCursor?: string;
-}
-
-export interface NewDefinition {
-  namespace: string;
-  name: string;
-  version: string;
-  /** The parsed document (JSON). */
-  document: unknown;
-  /** The text as submitted (YAML or JSON). */
-  source: string;
-  /** sha256 of the canonical JSON of `document`; same hash = same content. */
-  contentHash: string;
-}
-
-export interface DefinitionRecord extends NewDefinition {
-  id: string;
-  createdAt: string;
-}
-
-export type DefinitionSummary = Omit<DefinitionRecord, 'document' | 'source'>;
-
-/** What findDefinition chose, and among what: enough for createPickedRun to create later runs of the same request. */
-export interface DefinitionPick extends DefinitionSummary {
-  /** Asked without a version (the highest semantic version was chosen). */
-  latest: boolean;
-  /** A fingerprint of the versions chosen among (the name's, or the one asked for). */
-  versions: string;
 }
 
 export interface NewRun {
