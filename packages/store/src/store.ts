@@ -99,13 +99,11 @@ export class SqlStore implements Store {
   }
 
   async createRun(run: NewRun) {
-    const result = await runs.createRun(this.#outside('createRun'), run);
-    return result.created && run.priority ? { ...result, run: { ...result.run, priority: run.priority } } : result;
+    return runs.createRun(this.#outside('createRun'), run);
   }
 
   async createPickedRun(run: NewRun, pick: DefinitionPick) {
-    const created = await runs.createPickedRun(this.#outside('createPickedRun'), run, pick);
-    return created && run.priority ? { ...created, priority: run.priority } : created;
+    return runs.createPickedRun(this.#outside('createPickedRun'), run, pick);
   }
 
   async createResetRun(run: NewRun, ledger: readonly NewReplayEntry[]) {

@@ -10,8 +10,9 @@
 // Execute, Sync. Inside a transaction, writes (`write`) are held and go with the next statement
 // that returns rows or with the COMMIT — BEGIN with the first — and queries issued before that
 // crossing's turn (the runner's lock and its checks) go in it too, so a runner batch is two or
-// three crossings, not dozens (each costs ~0.7 ms of this thread, whatever it carries). Rows are parsed by PGlite's own parseResults with its parsers, so they
-// look exactly as query() returned them; errors are PGlite's DatabaseError (SQLSTATE in `code`).
+// three crossings, not dozens (each costs ~0.7 ms of this thread, whatever it carries). Rows are
+// parsed by PGlite's own parseResults with its parsers, so they look exactly as query() returned
+// them; errors are PGlite's DatabaseError (SQLSTATE in `code`).
 import { PGlite, parse, protocol } from '@electric-sql/pglite';
 import { Mutex } from './mutex.ts';
 import { JSON_OIDS } from './types.ts';
@@ -49,13 +50,6 @@ class Session {
     const prepared = await this.#prepared(sql);
     const values = params.map((param, i) => this.#serialize(param, prepared.types[i]));
     return [serialize.bind({ statement: prepared.name, values }), serialize.describe({ type: 'P' }), serialize.execute({})];
-  }
-
-  /** Sends `messages` and a Sync; the rows of the last statement. Throws the first error. */
-  async send(messages: Uint8Array[], syncToFs: boolean): Promise<Row[]> {
-    const replies = await this.#exec([...messages, serialize.sync()], syncToFs);
-    const results = parse.parseResults(replies, this.pg.parsers);
-    return (results[results.length - 1]?.rows ?? []) as Row[];
   }
 
   /** Sends `messages` and a Sync; the rows of each statement, in order. Throws the first error. */
@@ -104,7 +98,7 @@ class Session {
 function direct(session: Session): Queryable {
   return {
     async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-      return (await session.send(await session.statement(sql, params), true)) as R[];
+      return ((await session.sendAll(await session.statement(sql, params), true))[0] ?? []) as R[];
     },
     async write(sql: string, params: readonly unknown[] = []): Promise<void> {
       await this.query(sql, params);

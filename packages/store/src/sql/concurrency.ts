@@ -143,10 +143,9 @@ export async function saveConcurrencyKeys(db: Queryable, rows: readonly Concurre
 }
 
 /**
- * A run with its priority and its place on a concurrency key (one round trip; the queue position
- * only for a queued run).
+ * Runs with their priority and their place on a concurrency key (a slot exists until the run
+ * ends): one round trip, a second for the queue positions of the runs that are queued.
  */
-/** Runs with their priority and their place on a concurrency key (a slot exists until the run ends), in one query (two when some are queued). */
 export async function getRunsWithConcurrency(db: Queryable, runIds: readonly string[]): Promise<Map<string, RunRecord>> {
   const rows = await db.query(
     `SELECT ${COLUMNS}, priority AS run_priority, (SELECT json_build_object('key', s.key, 'state', s.state) FROM concurrency_slots s WHERE s.run_id = runs.id) AS slot

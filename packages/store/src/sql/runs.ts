@@ -76,6 +76,20 @@ export async function insertRunsReturning(db: Queryable, runs: readonly NewRun[]
  * key); the run that won is then read back. Under READ COMMITTED the conflicting insert waits
  * for the winner's commit, so the read that follows sees it.
  */
+export async function createRun(db: Queryable, run: NewRun): Promise<{ run: RunRecord; created: boolean }> {
+  const inserted = await db.query(`${INSERT_RUNS} ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`, runColumns([run]));
+  if (inserted[0]) return { run: newRunRecord(inserted[0], run), created: true };
+  // The run holding the key wins; without a key (or if the conflict was on the id) the same id.
+  const existing = await db.query(
+    `SELECT ${COLUMNS} FROM runs
+     WHERE (namespace = $1 AND idempotency_key = $2) OR id = $3
+     ORDER BY (idempotency_key IS NOT DISTINCT FROM $2) DESC LIMIT 1`,
+    [run.namespace, run.idempotencyKey ?? null, run.id],
+  );
+  if (!existing[0]) throw new Error(`run ${run.id} conflicted with a run that cannot be read back`);
+  return { run: toRun(existing[0]), created: false };
+}
+
 /**
  * createRun in one statement for a run whose definition is a pick of an earlier lookup: inserted
  * only while the pick holds (the versions it chose among are the same). Undefined when it no
@@ -86,21 +100,14 @@ export async function createPickedRun(db: Queryable, run: NewRun, pick: Definiti
     `${INSERT_RUNS} WHERE ${versionsFingerprint(14)} = $17 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
     [...runColumns([run]), pick.namespace, pick.name, pick.latest ? null : pick.version, pick.versions],
   );
-  return rows[0] && toRun(rows[0]);
+  return rows[0] && newRunRecord(rows[0], run);
 }
 
-export async function createRun(db: Queryable, run: NewRun): Promise<{ run: RunRecord; created: boolean }> {
-  const inserted = await db.query(`${INSERT_RUNS} ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`, runColumns([run]));
-  if (inserted[0]) return { run: toRun(inserted[0]), created: true };
-  // The run holding the key wins; without a key (or if the conflict was on the id) the same id.
-  const existing = await db.query(
-    `SELECT ${COLUMNS} FROM runs
-     WHERE (namespace = $1 AND idempotency_key = $2) OR id = $3
-     ORDER BY (idempotency_key IS NOT DISTINCT FROM $2) DESC LIMIT 1`,
-    [run.namespace, run.idempotencyKey ?? null, run.id],
-  );
-  if (!existing[0]) throw new Error(`run ${run.id} conflicted with a run that cannot be read back`);
-  return { run: toRun(existing[0]), created: false };
+/** A run just inserted, as read back — with its priority (not among COLUMNS: a listing does not show it). */
+function newRunRecord(row: Row, run: NewRun): RunRecord {
+  const record = toRun(row);
+  if (run.priority) record.priority = run.priority;
+  return record;
 }
 
 export async function getRun(db: Queryable, id: string): Promise<RunRecord | undefined> {
