@@ -116,9 +116,9 @@ async function findStuckRuns(baton: BatonProcess, report: HealthReport): Promise
     const childRuns = [];
     for (const child of children) {
       const childEvents = (await api('GET', `/api/v1/runs/${child.id}/events?limit=1000`)).body?.items ?? [];
-      childRuns.push({ id: child.id, status: child.status, lastEvents: (childEvents as Array<{ seq: number; type: string; data?: unknown }>).slice(-6).map((e) => ({ seq: e.seq, type: e.type, data: JSON.stringify(e.data)?.slice(0, 200) })) });
+      childRuns.push({ id: child.id, status: child.status, lastEvents: lastEvents(childEvents, 6, 200) });
     }
-    report.stuckDetails.push({ run, lastEvents: (events as Array<{ seq: number; type: string; data?: unknown }>).slice(-5).map((e) => ({ seq: e.seq, type: e.type, data: JSON.stringify(e.data)?.slice(0, 300) })), definition, childRuns });
+    report.stuckDetails.push({ run, lastEvents: lastEvents(events, 5, 300), definition, childRuns });
   }
 }
 
@@ -145,4 +145,9 @@ export async function finalChecks(baton: BatonProcess, _fixtures: Fixtures): Pro
   report.errorLogSample = errors.slice(0, 5).map((line) => line.slice(0, 400));
   report.ok = report.problems.length === 0;
   return report;
+}
+
+/** The last `count` events of a run's log, each with its data cut to `chars` characters. */
+function lastEvents(events: unknown, count: number, chars: number): { seq: number; type: string; data: string | undefined }[] {
+  return (events as Array<{ seq: number; type: string; data?: unknown }>).slice(-count).map((e) => ({ seq: e.seq, type: e.type, data: JSON.stringify(e.data)?.slice(0, chars) }));
 }
