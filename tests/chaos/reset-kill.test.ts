@@ -2,8 +2,8 @@
 // separate processes on the machine's PostgreSQL and Redis. The original run calls an HTTP step
 // for each of 30 items, an agent step (a local OpenAI-protocol server) and an HTTP step that fails.
 // Decisions are cut into 2-step slices (BATON_LIMITS stepsPerDecision), so the reset run's
-// replay spans more than one runner transaction (the loop's entries, then the agent's after a
-// yield); the runner is SIGKILLed once some of the ledger is consumed and some is not (checked in
+// replay spans many runner transactions (two decisions of replayed outcomes each, the rest sent on
+// as `feedback` messages through the outbox); the runner is SIGKILLed once some of the ledger is consumed and some is not (checked in
 // run_replays — else the test proves nothing). To land the kill there whatever the machine's
 // speed, the runner is frozen (SIGSTOP) before the reset and let run a millisecond at a time, the
 // ledger read while it is frozen; if a slice took the whole replay, the run is reset again. A new runner

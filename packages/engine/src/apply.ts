@@ -15,6 +15,7 @@ import {
   type RunState,
   type RunUpdate,
   type RunnerMessage,
+  type ReplayedFrom,
   type RunnerTx,
   type RunTrigger,
   type RuntimeDescriptor,
@@ -28,7 +29,7 @@ import { MissingDefinitions, type BrokenDefinition, type CachedDefinition, type 
 import { applyEffects, depthOf, emptyWrites, rootOf, write, type Writes } from './effects.ts';
 import { dedupe } from './dedupe.ts';
 import { emptyRelay, relayRow, runnerRows, type Relay } from './outbox.ts';
-import { ledgersOf, markReplayed, type ReplayLedger, type ReplayMark } from './replay.ts';
+import { ledgersOf, markReplayed, type Feedback, type ReplayLedger } from './replay.ts';
 import { matchingListens } from './route-event.ts';
 import { cascadeReason, controlEvent, releaseHeld, type Control } from './suspension.ts';
 import { applyDeferrals, attachRateLimits, prefetchRateLimits } from './rate-limits.ts';
@@ -113,7 +114,7 @@ export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessa
 }
 
 /** One thing to do to a run: decide on an input, append events without a decision, fault, suspend or resume it. */
-type Step = { input: Input; trigger?: RunTrigger; /** the attempt whose outcome it is */ attemptId?: string; replayed?: ReplayMark } | { append: EventDraft[] } | { fault: WorkflowError } | Control;
+type Step = { input: Input; trigger?: RunTrigger; /** the attempt whose outcome it is */ attemptId?: string; replayed?: ReplayedFrom } | { append: EventDraft[] } | { fault: WorkflowError } | Control;
 
 async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], faults: readonly EngineFault[]): Promise<BatchOutcome> {
   const steps = new Map<string, Step[]>();
@@ -149,6 +150,7 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
     if (message.type === 'events') stepsOf(m.runId).push({ append: message.events });
     else if (message.type === 'deferred') deferrals.push(message);
     else if (message.type === 'suspend' || message.type === 'resume') stepsOf(m.runId).push({ control: message.type, ...(message.reason !== undefined && { reason: message.reason }) });
+    else if (message.type === 'feedback') stepsOf(m.runId).push(feedbackStep(message));
     else {
       if (message.type === 'result' && message.events) stepsOf(m.runId).push({ append: message.events });
       const trigger = message.type === 'start' ? starts.get(m.runId)?.trigger : undefined;
@@ -228,7 +230,7 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   return outcome;
 }
 
-function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' | 'deferred' }>, starts: ReadonlyMap<string, { input: unknown }>): Input {
+function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' | 'deferred' | 'feedback' }>, starts: ReadonlyMap<string, { input: unknown }>): Input {
   switch (message.type) {
     case 'start':
       return { type: 'start', input: starts.get(message.runId)?.input ?? null };
@@ -278,6 +280,13 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
     writes.events.push({ runId: run.id, seq, id: `${run.id}.${seq}`, type, time: new Date(now).toISOString(), data, namespace: run.namespace, name: run.name, version: run.version, ...(key !== undefined && { key }) });
   };
   const logFull = () => limitError('eventsPerRun', limits.eventsPerRun, `the run's log holds ${seq.toLocaleString('en-US')} events`, '/', run.namespace);
+  // The run's budget in this batch: `stepsPerDecision` decisions or `decisionMs` (no more than the
+  // batch has left) over all of them. A decision's effects may feed inputs back at once (a reset
+  // run's replayed outcomes, tasks refused at dispatch), and each of those is another decision:
+  // once the budget is spent they go out as `feedback` runner messages instead, so a reset of a
+  // run with a long ledger holds the runner for one budget at a time, as a long decision does.
+  const began = monotonic();
+  let decisions = 0;
   const queue = [...steps];
   while (queue.length > 0) {
     const step = queue.shift()!;
@@ -322,7 +331,8 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
       if (suspended && input.type === 'continue') continue;
       if (!state && input.type !== 'start' && input.type !== 'cancel') continue;
       if (step.attemptId !== undefined && (input.type === 'task.completed' || input.type === 'task.failed')) writes.applied.push({ id: step.attemptId, seq });
-      decision = state || input.type === 'start' ? decideSafely(deps, run, state, input, now, writes, { limits, eventsSoFar: seq }) : cancelBeforeStart(now, input.type === 'cancel' ? input.reason : undefined);
+      const budget = decisions === 0 ? limits : { ...limits, decisionMs: Math.max(1, limits.decisionMs - (monotonic() - began)) };
+      decision = state || input.type === 'start' ? decideSafely(deps, run, state, input, now, writes, { limits: budget, eventsSoFar: seq }) : cancelBeforeStart(now, input.type === 'cancel' ? input.reason : undefined);
     }
     state = decision.state;
     changed = true;
@@ -331,7 +341,11 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
     // What started the run is part of its workflow.started event (API, schedule, event, parent run).
     const trigger = 'input' in step ? step.trigger : undefined;
     for (const draft of markReplayed(decision.events, 'input' in step ? step.replayed : undefined)) append(draft.type, trigger && draft.type === LifecycleTypes.workflowStarted ? { ...(draft.data as object), trigger } : draft.data);
-    queue.push(...applyEffects(deps.definitions, now, run, decision, writes, limits, suspended, ledger));
+    decisions += 1;
+    const feedback = applyEffects(deps.definitions, now, run, decision, writes, limits, suspended, ledger);
+    if (feedback.length === 0) continue;
+    if (decisions < limits.stepsPerDecision && monotonic() - began < limits.decisionMs) queue.push(...feedback);
+    else for (const fed of feedback) writes.runner.push(feedbackMessage(run.id, fed));
   }
   if (ledger) writes.consumed.push(...ledger.consumed);
   if (!changed) {
@@ -356,6 +370,16 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
     if (wasSuspended) writes.dropHeld.push(run.id);
   }
   writes.updates.push(update);
+}
+
+/** An input fed back to a run, sent to be decided in a later batch (the run's budget here is spent). */
+function feedbackMessage(runId: string, fed: Feedback): RunnerMessage {
+  return { type: 'feedback', runId, input: fed.input, ...(fed.attemptId !== undefined && { attemptId: fed.attemptId }), ...(fed.replayed && { replayed: fed.replayed }) };
+}
+
+/** A `feedback` message as the step it was sent for. */
+function feedbackStep(message: Extract<RunnerMessage, { type: 'feedback' }>): Step {
+  return { input: message.input, ...(message.attemptId !== undefined && { attemptId: message.attemptId }), ...(message.replayed && { replayed: message.replayed }) };
 }
 
 /** A run's start steps replaced by what the concurrency gate decided instead. */

@@ -4,7 +4,7 @@
 //   - applyApprovalDeadlines: `approval.deadline` messages (from the hitl-worker's schedule or
 //     the sweeper) escalate or close the approval, under its row lock, in the batch transaction;
 //   - approvalRepairs: what the sweeper sends again when Redis or a process lost it.
-import { ErrorTypes, type ApprovalRecord, type ApprovalSpec, type Input, type LockedRun, type NewApproval, type RunnerMessage, type RunnerTx, type Store, type TaskMessage } from '@baton/core';
+import { ErrorTypes, type ApprovalRecord, type ApprovalSpec, type FedBackInput, type LockedRun, type NewApproval, type RunnerMessage, type RunnerTx, type Store, type TaskMessage } from '@baton/core';
 import { ApprovalEventTypes, outputOf, parseApprovalSpec, resultFor } from './approval-rules.ts';
 
 /** What the hitl-worker receives on `tasks.approval` (the TaskMessage's payload is `{ approval }`). */
@@ -53,7 +53,7 @@ export function noticeOf(approval: Pick<ApprovalRecord, 'id' | 'runId' | 'namesp
  * Validates the task's `with:` and prepares the approval row; the message's payload becomes the
  * notice. An invalid `with:` fails the task with a configuration error instead (no attempt).
  */
-export function openApproval(run: LockedRun, message: TaskMessage, now: number, approvals: NewApproval[]): Input | undefined {
+export function openApproval(run: LockedRun, message: TaskMessage, now: number, approvals: NewApproval[]): FedBackInput | undefined {
   const parsed = parseApprovalSpec(message.payload, message.name);
   if (!parsed.ok) {
     return { type: 'task.failed', effectId: message.effectId, error: { type: ErrorTypes.configuration, status: 400, title: 'Invalid approval step', detail: parsed.message, instance: message.reference } };

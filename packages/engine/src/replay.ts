@@ -12,22 +12,20 @@
 //   timer     (reference, wait kind) for `wait` tasks and retry delays; timeouts never replay
 // Each entry is taken once, in the original's order (a retried task gets its recorded failure,
 // then its recorded success).
-import { canonicalJson, type Effect, type EventDraft, type Input, type ReplayedAttempt, type ReplayEntry, type ReplayKind } from '@baton/core';
+import { canonicalJson, type Effect, type EventDraft, type FedBackInput, type ReplayedAttempt, type ReplayedFrom, type ReplayEntry, type ReplayKind } from '@baton/core';
 import { AgentEventTypes } from '@baton/core/agent';
 import { LifecycleTypes } from '@baton/core/interpreter';
 import { parseApprovalSpec } from './approval-rules.ts';
 
-/** Where a replayed outcome came from, as its events carry it (`replayedFrom`). */
-export interface ReplayMark {
-  reference: string;
-  from: { runId: string; attemptId?: string };
-}
-
-/** An input the runner feeds back to a run in the same batch; `attemptId` is the attempt whose outcome it applies. */
+/**
+ * An input the runner feeds back to a run — in the same batch while the run's decision budget
+ * lasts, else as a `feedback` runner message (apply.ts); `attemptId` is the attempt whose outcome
+ * it applies, `replayed` where a replayed outcome came from (its events carry it as `replayedFrom`).
+ */
 export interface Feedback {
-  input: Input;
+  input: FedBackInput;
   attemptId?: string;
-  replayed?: ReplayMark;
+  replayed?: ReplayedFrom;
 }
 
 /** What an effect must equal to take an entry. */
@@ -136,7 +134,7 @@ export function replayEffect(ledger: ReplayLedger | undefined, effect: Effect, r
   replayed.push({ id, runId, effectId: effect.id, kind: effect.kind === 'task' ? effect.taskKind : 'workflow', reference: effect.reference, payload, outcome, replayedFrom: source });
   // A child run not awaited (`await: false`) is not replayed to the run: nobody waits for it.
   if (effect.kind === 'workflow' && !effect.await) return null;
-  const input: Input =
+  const input: FedBackInput =
     outcome.status === 'completed' ? { type: 'task.completed', effectId: effect.id, output: outcome.result } : { type: 'task.failed', effectId: effect.id, error: outcome.error };
   return { input, attemptId: id, replayed: { reference: key.reference, from: { runId: source.slice(0, source.lastIndexOf(':')), attemptId: source } } };
 }
@@ -145,7 +143,7 @@ export function replayEffect(ledger: ReplayLedger | undefined, effect: Effect, r
 const OUTCOME_TYPES: ReadonlySet<string> = new Set([LifecycleTypes.taskCompleted, LifecycleTypes.taskFaulted, LifecycleTypes.taskRetried, AgentEventTypes.turnCompleted]);
 
 /** The decision's events about the replayed task's outcome, with `replayedFrom` in their data. */
-export function markReplayed(events: readonly EventDraft[], mark: ReplayMark | undefined): readonly EventDraft[] {
+export function markReplayed(events: readonly EventDraft[], mark: ReplayedFrom | undefined): readonly EventDraft[] {
   if (mark === undefined) return events;
   return events.map((event) => (OUTCOME_TYPES.has(event.type) && event.data.task === mark.reference ? { ...event, data: { ...event.data, replayedFrom: mark.from } } : event));
 }

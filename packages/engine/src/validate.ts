@@ -14,6 +14,13 @@ const eventDraft = z.object({
   key: z.string().min(1).max(500).optional(),
 });
 
+const fedBackInput = z.union([
+  z.object({ type: z.literal('task.completed'), effectId: z.string(), output: z.unknown() }),
+  z.object({ type: z.literal('task.failed'), effectId: z.string(), error: workflowError }),
+  z.object({ type: z.literal('timer.fired'), timerId: z.string() }),
+]);
+const replayedFrom = z.object({ reference: z.string(), from: z.object({ runId: z.string(), attemptId: z.string().optional() }) });
+
 const runnerMessage = z.union([
   z.object({ type: z.literal('start'), runId, outboxId }),
   z.object({ type: z.literal('result'), runId, outboxId, attemptId: z.string(), status: z.literal('completed'), output: z.unknown(), events: z.array(eventDraft).min(1).optional() }),
@@ -26,6 +33,8 @@ const runnerMessage = z.union([
   z.object({ type: z.literal('events'), runId, outboxId, events: z.array(eventDraft).min(1) }),
   z.object({ type: z.literal('approval.deadline'), runId, outboxId, approvalId: z.string(), level: z.number().int().min(0) }),
   z.object({ type: z.literal('continue'), runId, outboxId, id: z.string().optional() }),
+  // Written by a runner only, always through the outbox: its row makes it applied once.
+  z.object({ type: z.literal('feedback'), runId, outboxId: z.string().min(1), input: fedBackInput, attemptId: z.string().optional(), replayed: replayedFrom.optional() }),
   z.object({ type: z.literal('deferred'), runId, outboxId, attemptId: z.string(), until: z.number().finite(), limit: z.string(), deferral: z.number().int().min(0), reserved: z.array(z.string()), task: z.string() }),
 ]);
 

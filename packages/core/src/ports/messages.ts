@@ -1,6 +1,6 @@
 // Messages carried on the Bus queues (validated at each consumer).
 import type { WorkflowError } from '../errors.ts';
-import type { CloudEvent, EventDraft, TaskKind } from '../interpreter/types.ts';
+import type { CloudEvent, EventDraft, Input, TaskKind } from '../interpreter/types.ts';
 import type { DeferredAttempt, TaskRateLimits } from './rate-limits.ts';
 
 /** On queue `tasks.<kind>`: one task attempt for a worker. */
@@ -66,7 +66,23 @@ export type RunnerMessageBody =
    * count; the runner logs `dev.baton.task.rate-limited.v1` and re-dispatches the attempt then
    * (an outbox relay row due at `until`).
    */
-  | ({ type: 'deferred' } & DeferredAttempt);
+  | ({ type: 'deferred' } & DeferredAttempt)
+  /**
+   * An input the runner owes a run and did not decide in the batch that produced it, because the
+   * run had spent its decision budget there (`stepsPerDecision` decisions or `decisionMs`): a
+   * reset run's replayed outcome, or a task refused at dispatch. Only ever written to the outbox
+   * by the runner: relayed with its `outboxId` (required), which makes it applied once.
+   */
+  | { type: 'feedback'; runId: string; input: FedBackInput; attemptId?: string; replayed?: ReplayedFrom };
+
+/** The inputs a runner feeds back to a run: outcomes it knows without a worker. */
+export type FedBackInput = Extract<Input, { type: 'task.completed' | 'task.failed' | 'timer.fired' }>;
+
+/** Where a replayed outcome came from (a reset run's `replayedFrom`): the task, the original run and attempt. */
+export interface ReplayedFrom {
+  reference: string;
+  from: { runId: string; attemptId?: string };
+}
 
 export const Queues = {
   runner: 'runner',
