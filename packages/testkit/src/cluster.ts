@@ -40,8 +40,10 @@ export interface ClusterOptions {
   verbose?: boolean;
   /**
    * Run the services from bundles built by buildServiceBundles (what the images run) instead of
-   * their TypeScript sources through tsx: a process is ready in a third of the time, which
-   * matters when services are killed and restarted every second or two.
+   * their TypeScript sources through tsx: a process is ready in a quarter of the time, which
+   * matters when services are killed and restarted every second or two, and in a test suite that
+   * starts dozens of clusters. Default: BATON_SERVICE_BUNDLES (the test suite's global setup
+   * builds them once per `vitest run`), else the sources.
    */
   bundles?: string;
   /** Called with every complete line a process writes (stdout and stderr). */
@@ -109,10 +111,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ORCHESTRATOR_PORT: String(p.port),
     ORCHESTRATOR_HOST: '127.0.0.1',
   });
+  const bundles = options.bundles ?? (process.env.BATON_SERVICE_BUNDLES || undefined);
   const launch = async (p: ServiceProcess) => {
     // BATON_PROFILE=<service> writes a V8 CPU profile of that service to BATON_PROFILE_DIR (benchmarks).
     const profile = (process.env.BATON_PROFILE ?? '').split(',').includes(p.service) ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATON_PROFILE_DIR ?? 'tmp/profiles'}`] : [];
-    const main = options.bundles ? [join(options.bundles, p.service, 'main.mjs')] : ['--import', 'tsx', MAINS[p.service]];
+    const main = bundles ? [join(bundles, p.service, 'main.mjs')] : ['--import', 'tsx', MAINS[p.service]];
     p.child = spawn(process.execPath, [...profile, ...main], { cwd: ROOT, env: envFor(p), stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
       const text = chunk.toString();
@@ -136,8 +139,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     p.child.once('exit', (code, signal) => options.onExit?.(p, code, signal));
     await waitReady(p);
   };
-  // The orchestrator owns migrations: it must be ready before the others start.
-  for (const p of processes) await launch(p);
+  // The orchestrator owns migrations: it must be ready before the others start (together).
+  try {
+    for (const p of processes) if (p.service === 'orchestrator') await launch(p);
+    const launched = await Promise.allSettled(processes.filter((p) => p.service !== 'orchestrator').map(launch));
+    const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  } catch (error) {
+    // Nothing is left running behind a cluster that did not start.
+    for (const p of processes) if (alive(p)) p.child.kill('SIGKILL');
+    throw error;
+  }
   const orchestrator = processes.find((p) => p.service === 'orchestrator');
   const byName = (name: string) => {
     const p = processes.find((x) => x.name === name);
