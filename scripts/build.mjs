@@ -9,8 +9,10 @@
 //   <out>/package.json              what must be in node_modules at run time (exact versions)
 // Kept outside the bundle (installed in the image's node_modules): jq-wasm, which loads its
 // .wasm file from its own package folder. PGlite (embedded mode only) is never used by a service
-// process; the store imports it statically, so the bundles get a stand-in that says so if it is
-// ever called (shipping PGlite would add ≈ 20 MB to every image). pg-native stays external: pg
+// process; the store imports its adapter statically, so the bundles get a stand-in for the adapter
+// that says so if it is ever called (shipping PGlite would add ≈ 20 MB to every image; its
+// thread's file, db/pglite-worker.mjs, is not copied either), and a build that would bundle
+// PGlite through another import fails. pg-native stays external: pg
 // requires it only when asked for its native binding, which Baton never does.
 // Run a service with `node <out>/<service>/main.mjs`.
 //
@@ -29,20 +31,21 @@ const RUNTIME_DEPENDENCIES = ['jq-wasm'];
 /** Required lazily by pg, never by Baton: left out of the bundles and the images. */
 const NOT_SHIPPED = ['pg-native'];
 
-/** The embedded database, replaced in the bundles by a stand-in that refuses to start. */
+/** The embedded database's adapter, replaced in the bundles by a stand-in that refuses to start. */
+const PGLITE_ADAPTER = join(ROOT, 'packages/store/src/db/pglite.ts');
 const embeddedOnly = {
   name: 'embedded-only',
   setup(b) {
-    b.onResolve({ filter: /^@electric-sql\/pglite$/ }, (args) => ({ path: args.path, namespace: 'embedded-only' }));
+    b.onResolve({ filter: /[\\/]pglite\.ts$/ }, (args) => (resolve(args.resolveDir, args.path) === PGLITE_ADAPTER ? { path: args.path, namespace: 'embedded-only' } : undefined));
+    b.onResolve({ filter: /^@electric-sql\/pglite(\/|$)/ }, (args) => ({
+      errors: [{ text: `${args.path} (imported by ${args.importer}) must not be bundled: PGlite is for embedded mode only, and only packages/store/src/db/pglite.ts may import it` }],
+    }));
     b.onLoad({ filter: /.*/, namespace: 'embedded-only' }, () => ({
       loader: 'js',
-      // The names the store's PGlite adapter imports (packages/store/src/db/pglite.ts); only
-      // PGlite.create is ever reached, and it says why it cannot run here.
-      contents: `export class PGlite {
-        static async create() { throw new Error('PGlite (embedded mode) is not part of the service bundles: set DB_HOST (and DB_PORT DB_USER DB_PASSWORD DB_NAME) to use PostgreSQL'); }
-      }
-      export const parse = {};
-      export const protocol = { serialize: {} };`,
+      // The name the store imports from its PGlite adapter (packages/store/src/index.ts).
+      contents: `export async function openPglite() {
+        throw new Error('PGlite (embedded mode) is not part of the service bundles: set DB_HOST (and DB_PORT DB_USER DB_PASSWORD DB_NAME) to use PostgreSQL');
+      }`,
     }));
   },
 };

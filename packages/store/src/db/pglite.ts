@@ -3,28 +3,174 @@
 // in-process mutex (statements inside a transaction use the transaction's handle, not the mutex);
 // a single statement waits for the transaction that holds it, not for those queued (mutex.ts).
 //
-// Statements go to the backend as wire-protocol messages (PGlite's execProtocol), not through
+// The backend runs in a worker thread (pglite-worker.mjs): each crossing into it costs ~0.7 ms of
+// the thread it runs on, and on the main thread that time lengthened every turn of the event loop
+// (libuv accepts one new connection per turn, so a burst of new connections waited seconds). The
+// worker only executes: it answers wire-protocol bytes with the backend's raw answer (transferred,
+// not copied), and everything else stays here — prepared statements, serialising parameters,
+// parsing the answer with PGlite's protocol parser and its parseResults.
+//
+// Statements go to the backend as wire-protocol messages (as PGlite's execProtocol), not through
 // PGlite's query(): that one parses, plans and describes every statement anew and crosses into
 // the WASM backend six times per statement. Here each SQL text is prepared once per backend (a
 // named statement, as node-postgres does) and a statement is one crossing: Bind, Describe,
 // Execute, Sync. Inside a transaction, writes (`write`) are held and go with the next statement
 // that returns rows or with the COMMIT — BEGIN with the first — and queries issued before that
 // crossing's turn (the runner's lock and its checks) go in it too, so a runner batch is two or
-// three crossings, not dozens (each costs ~0.7 ms of this thread, whatever it carries). Rows are
-// parsed by PGlite's own parseResults with its parsers, so they look exactly as query() returned
-// them; errors are PGlite's DatabaseError (SQLSTATE in `code`).
-import { PGlite, parse, protocol } from '@electric-sql/pglite';
+// three crossings, not dozens (each costs ~0.7 ms of the backend's thread, whatever it carries).
+// Rows are parsed by PGlite's own parseResults with its parsers (its array types' too), so they
+// look exactly as query() returned them; errors are PGlite's DatabaseError (SQLSTATE in `code`),
+// the first one of a crossing, as execProtocol throws it.
+import { Worker } from 'node:worker_threads';
+import { parse, protocol, types } from '@electric-sql/pglite';
 import { Mutex } from './mutex.ts';
 import { JSON_OIDS } from './types.ts';
 import type { Db, Queryable, Row } from './types.ts';
+
+type BackendMessage = Parameters<typeof parse.parseResults>[0][number];
+type Parsers = Parameters<typeof parse.parseResults>[1];
+type Serializers = Record<number, (value: any) => string>;
 
 const rawText = (text: string): string => text;
 const { serialize } = protocol;
 
 export async function openPglite(dataDir?: string): Promise<Db> {
-  const parsers = Object.fromEntries(JSON_OIDS.map((oid) => [oid, rawText]));
-  const pg = await PGlite.create({ ...(dataDir === undefined ? {} : { dataDir }), parsers });
-  return new PgliteDb(pg);
+  const { backend, arrayTypes } = await Backend.start(dataDir);
+  // As PGlite builds its own: the default parsers and serializers, the adapter's (JSON as raw
+  // text), then one for each array type, by its element's (_initArrayTypes).
+  const parsers: Parsers = { ...types.parsers, ...Object.fromEntries(JSON_OIDS.map((oid) => [oid, rawText])) };
+  const serializers: Serializers = { ...types.serializers };
+  for (const { oid, typarray } of arrayTypes) {
+    serializers[typarray] = (value) => types.arraySerializer(value, serializers[oid], typarray);
+    // arrayParser takes an element type without a parser too (its text as is), as in PGlite.
+    parsers[typarray] = (text) => types.arrayParser(text, parsers[oid] as types.Parser, typarray);
+  }
+  return new PgliteDb(backend, new Session(backend, parsers, serializers));
+}
+
+interface Reply {
+  id: number;
+  bytes?: ArrayBuffer;
+  arrayTypes?: { oid: number; typarray: number }[];
+  error?: { message: string; code?: string };
+}
+
+interface Pending {
+  resolve: (reply: Reply) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * The worker thread that runs the backend, and the requests it has not answered yet (answered in
+ * the order sent). A worker that stops (it crashed, was terminated, or the database was closed)
+ * fails what is pending and every later request with why; it never leaves one waiting. The thread
+ * keeps the process alive only while a request is pending, as an open PGlite on this thread did
+ * not at all.
+ */
+class Backend {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #sent = 0;
+  #stopped: Error | undefined;
+
+  private constructor(dataDir: string | undefined) {
+    // Not the process's own flags (a loader, --eval, a profiler): the thread runs one plain ES module.
+    this.#worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir }, execArgv: [] });
+    this.#worker.on('message', (reply: Reply) => this.#answered(reply));
+    this.#worker.on('error', (error) => this.#stop(new Error(`the embedded database's thread (PGlite) failed: ${error.message}`)));
+    this.#worker.on('messageerror', (error) => this.#stop(new Error(`the embedded database's thread (PGlite) sent an unreadable answer: ${error.message}`)));
+    this.#worker.on('exit', (code) => this.#stop(new Error(`the embedded database's thread (PGlite) stopped (exit code ${code})`)));
+  }
+
+  /** A started backend and its array types; rejects as PGlite.create did (the thread is ended). */
+  static async start(dataDir: string | undefined): Promise<{ backend: Backend; arrayTypes: { oid: number; typarray: number }[] }> {
+    const backend = new Backend(dataDir);
+    try {
+      const { arrayTypes } = await backend.#request(0);
+      return { backend, arrayTypes: arrayTypes ?? [] };
+    } catch (error) {
+      await backend.#worker.terminate();
+      throw error;
+    }
+  }
+
+  /** The worker, for tests. */
+  get worker(): Worker {
+    return this.#worker;
+  }
+
+  /** One crossing: `bytes` (handed over: not usable after) in, the backend's raw answer out. */
+  async exec(bytes: Uint8Array<ArrayBuffer>, syncToFs: boolean): Promise<ArrayBuffer> {
+    const id = (this.#sent += 1);
+    const reply = this.#request(id);
+    if (this.#stopped === undefined) this.#worker.postMessage({ id, bytes: bytes.buffer, syncToFs }, [bytes.buffer]);
+    return (await reply).bytes ?? new ArrayBuffer(0);
+  }
+
+  /** Closes PGlite, then ends the thread (whatever the close answered). */
+  async close(): Promise<void> {
+    if (this.#stopped !== undefined) {
+      await this.#worker.terminate();
+      return;
+    }
+    const id = (this.#sent += 1);
+    const reply = this.#request(id);
+    this.#worker.postMessage({ id, close: true });
+    try {
+      await reply;
+    } finally {
+      this.#stop(new Error('the embedded database (PGlite) is closed'));
+      await this.#worker.terminate();
+    }
+  }
+
+  #request(id: number): Promise<Reply> {
+    if (this.#stopped !== undefined) return Promise.reject(this.#stopped);
+    return new Promise<Reply>((resolve, reject) => {
+      if (this.#pending.size === 0) this.#worker.ref();
+      this.#pending.set(id, { resolve, reject });
+    });
+  }
+
+  #answered(reply: Reply): void {
+    const pending = this.#pending.get(reply.id);
+    if (pending === undefined) return;
+    this.#pending.delete(reply.id);
+    if (this.#pending.size === 0) this.#worker.unref();
+    if (reply.error === undefined) pending.resolve(reply);
+    else pending.reject(Object.assign(new Error(reply.error.message), reply.error.code === undefined ? {} : { code: reply.error.code }));
+  }
+
+  #stop(reason: Error): void {
+    this.#stopped ??= reason;
+    this.#worker.unref();
+    for (const pending of this.#pending.values()) pending.reject(this.#stopped);
+    this.#pending.clear();
+  }
+}
+
+/** The backend's answer as PGlite's execProtocol gives it: its messages, or its first error thrown. */
+function answerOf(answer: ArrayBuffer): BackendMessage[] {
+  const messages: BackendMessage[] = [];
+  let error: Error | undefined;
+  new protocol.Parser().parse(answer, (message) => {
+    if (error !== undefined) return;
+    if (message instanceof protocol.messages.DatabaseError) error = message;
+    else messages.push(message);
+  });
+  if (error !== undefined) throw error;
+  return messages;
+}
+
+/** `parts` as one array that owns its whole buffer (so that the buffer can be transferred). */
+function joined(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const all = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    all.set(part, offset);
+    offset += part.length;
+  }
+  return all;
 }
 
 interface Prepared {
@@ -41,9 +187,12 @@ class Session {
   /** SQL text → its prepared statement (named when asked for first, so two callers share one). */
   readonly #statements = new Map<string, Promise<Prepared>>();
   #named = 0;
-  #chain: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly pg: PGlite) {}
+  constructor(
+    readonly backend: Backend,
+    readonly parsers: Parsers,
+    readonly serializers: Serializers,
+  ) {}
 
   /** Bind, Describe and Execute of `sql` with `params` (prepared on first use). */
   async statement(sql: string, params: readonly unknown[]): Promise<Uint8Array[]> {
@@ -55,20 +204,19 @@ class Session {
   /** Sends `messages` and a Sync; the rows of each statement, in order. Throws the first error. */
   async sendAll(messages: Uint8Array[], syncToFs: boolean): Promise<Row[][]> {
     const replies = await this.#exec([...messages, serialize.sync()], syncToFs);
-    return parse.parseResults(replies, this.pg.parsers).map((result) => result.rows as Row[]);
+    return parse.parseResults(replies, this.parsers).map((result) => result.rows as Row[]);
   }
 
   /** A script of statements without parameters (simple query protocol), after `before`; the last command's tag. */
   async script(before: Uint8Array[], script: string, syncToFs: boolean): Promise<string | undefined> {
     const head = before.length > 0 ? [...before, serialize.sync()] : [];
     const replies = await this.#exec([...head, serialize.query(script)], syncToFs);
-    return parse.parseResults(replies, this.pg.parsers).at(-1)?.command;
+    return parse.parseResults(replies, this.parsers).at(-1)?.command;
   }
 
-  #exec(messages: Uint8Array[], syncToFs: boolean): Promise<Awaited<ReturnType<PGlite['execProtocol']>>['messages']> {
-    const run = this.#chain.then(async () => (await this.pg.execProtocol(Buffer.concat(messages), { syncToFs })).messages);
-    this.#chain = run.catch(() => undefined);
-    return run;
+  /** One crossing; the backend answers crossings in the order they are sent (this one after those sent before). */
+  async #exec(messages: Uint8Array[], syncToFs: boolean): Promise<BackendMessage[]> {
+    return answerOf(await this.backend.exec(joined(messages), syncToFs));
   }
 
   #prepared(sql: string): Promise<Prepared> {
@@ -89,7 +237,7 @@ class Session {
   /** As PGlite's query() serialises a parameter: by the type the backend gave it. */
   #serialize(value: unknown, oid: number | undefined): string | null {
     if (value === null || value === undefined) return null;
-    const serializer = oid === undefined ? undefined : this.pg.serializers[oid];
+    const serializer = oid === undefined ? undefined : this.serializers[oid];
     return serializer ? serializer(value) : String(value);
   }
 }
@@ -190,15 +338,16 @@ async function messagesOf(parts: readonly Promise<Uint8Array[]>[]): Promise<Uint
 }
 
 class PgliteDb implements Db {
-  readonly #pg: PGlite;
+  readonly #backend: Backend;
   readonly #session: Session;
   readonly #direct: Queryable;
   readonly #mutex = new Mutex();
 
-  constructor(pg: PGlite) {
-    this.#pg = pg;
-    this.#session = new Session(pg);
-    this.#direct = direct(this.#session);
+  constructor(backend: Backend, session: Session) {
+    this.#backend = backend;
+    this.#session = session;
+    this.#direct = direct(session);
+    workers.set(this, backend.worker);
   }
 
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
@@ -229,6 +378,13 @@ class PgliteDb implements Db {
   }
 
   close(): Promise<void> {
-    return this.#mutex.run(() => this.#pg.close());
+    return this.#mutex.run(() => this.#backend.close());
   }
+}
+
+const workers = new WeakMap<Db, Worker>();
+
+/** The thread that runs a database opened by openPglite (tests end it to see what callers get). */
+export function pgliteWorker(db: Db): Worker | undefined {
+  return workers.get(db);
 }
