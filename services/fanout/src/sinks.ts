@@ -19,6 +19,11 @@ export class WebSocketSink implements Sink {
   readonly transport = 'websocket' as const;
   private answered = true;
   private readonly internals: WsInternals;
+  /** cork() depth: the hub's topic batch and a replay page may overlap. */
+  private corks = 0;
+  /** While corked: the frames written, in order, sent as ONE buffer at the last uncork. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
 
   constructor(private readonly socket: WebSocket) {
     this.internals = socket as unknown as WsInternals;
@@ -34,31 +39,58 @@ export class WebSocketSink implements Sink {
 
   write(frame: Frame): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    // The frame every subscriber shares goes straight to the TCP socket (one buffered write, no
-    // per-subscriber header or encoding). ws writes its own frames (pings, closes) to the same
-    // socket synchronously, so frames cannot interleave — unless its sender is holding a frame
-    // back, which it never does without compression (off); then ws frames it, in order.
+    // The frame every subscriber shares goes straight to the TCP socket (no per-subscriber
+    // header or encoding). ws writes its own frames (pings, closes) to the same socket
+    // synchronously; every path here that lets ws write flushes the held frames first, so
+    // frames cannot interleave — unless ws's sender is holding a frame back, which it never does
+    // without compression (off); then ws frames it, in order, after what is held.
     const { _socket: raw, _sender: sender } = this.internals;
-    if (raw && sender?._state === 0) raw.write(frame.webSocketFrame);
-    else this.socket.send(frame.text);
+    if (!raw || sender?._state !== 0) {
+      this.flush();
+      this.socket.send(frame.text);
+      return;
+    }
+    const data = frame.webSocketFrame;
+    if (this.corks === 0) {
+      raw.write(data);
+      return;
+    }
+    this.held.push(data);
+    this.heldBytes += data.length;
   }
 
+  /** Bytes not yet written to the socket: ws's and the socket's queues, and the held frames. */
   buffered(): number {
-    return this.socket.bufferedAmount;
+    return this.socket.bufferedAmount + this.heldBytes;
   }
 
-  // ws has no public cork; every frame goes to this net.Socket, whose cork nests (ws corks
-  // around each of its own frames), so this cork coalesces a whole topic batch into one writev.
+  // A topic batch (or a replay page) leaves in one write of one buffer: the held frames joined
+  // (a copy of a few kB) cost less than the socket's cork, whose writev keeps a request object
+  // per frame. Several WebSocket frames in one TCP write is ordinary framing (RFC 6455 §5).
   cork(): void {
-    this.internals._socket?.cork();
+    this.corks += 1;
   }
 
   uncork(): void {
-    this.internals._socket?.uncork();
+    if (this.corks === 0) return;
+    this.corks -= 1;
+    if (this.corks === 0) this.flush();
+  }
+
+  /** Writes the held frames, in order, as one buffer (dropped if the socket is no longer open). */
+  private flush(): void {
+    const count = this.held.length;
+    if (count === 0) return;
+    const data = count === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
+    this.held = [];
+    this.heldBytes = 0;
+    const raw = this.internals._socket;
+    if (raw && this.socket.readyState === WebSocket.OPEN) raw.write(data);
   }
 
   close(code: number, reason: string): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.flush(); // the close frame follows the events already written
     this.socket.close(code, truncateReason(reason));
     // The close frame waits behind whatever the client has not read yet; a client that never
     // reads would keep that memory forever.
@@ -68,11 +100,16 @@ export class WebSocketSink implements Sink {
   probe(): boolean {
     if (!this.answered) return false;
     this.answered = false;
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.ping();
+    if (this.socket.readyState === WebSocket.OPEN) {
+      this.flush();
+      this.socket.ping();
+    }
     return true;
   }
 
   terminate(): void {
+    this.held = [];
+    this.heldBytes = 0;
     this.socket.terminate();
   }
 }
