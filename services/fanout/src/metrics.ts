@@ -7,9 +7,10 @@ export interface FanoutMetrics {
   subscriptions: Gauge<'kind'>;
   topicEvents: Counter;
   deliveries: Counter<'source'>;
-  /** Pre-bound children: no label hashing per delivery. */
-  liveDeliveries: Counter.Internal;
-  replayDeliveries: Counter.Internal;
+  /** Plain tallies, added to `deliveries` when it is collected (a scrape): prom-client's
+   *  labels().inc() hashes and validates the labels on every call, once per delivery. */
+  liveDeliveries: Tally;
+  replayDeliveries: Tally;
   closes: Counter<'reason'>;
   rejected: Counter<'status'>;
   gapReplays: Counter;
@@ -17,16 +18,38 @@ export interface FanoutMetrics {
   dispatchLag: Histogram;
 }
 
+/** A count kept as a number and flushed into a Counter at collection. */
+export class Tally {
+  count = 0;
+  inc(): void {
+    this.count += 1;
+  }
+}
+
 export function fanoutMetrics(registry: Registry): FanoutMetrics {
   const registers = [registry];
-  const deliveries = new Counter({ name: 'fanout_deliveries_total', help: 'Events sent to clients (live: from the topic; replay: from the store)', labelNames: ['source'] as const, registers });
+  const live = new Tally();
+  const replay = new Tally();
+  const deliveries = new Counter({
+    name: 'fanout_deliveries_total',
+    help: 'Events sent to clients (live: from the topic; replay: from the store)',
+    labelNames: ['source'] as const,
+    registers,
+    collect() {
+      for (const [source, tally] of [['live', live], ['replay', replay]] as const) {
+        if (tally.count === 0) continue;
+        this.inc({ source }, tally.count);
+        tally.count = 0;
+      }
+    },
+  });
   return {
     connections: new Gauge({ name: 'fanout_connections', help: 'Open stream connections', labelNames: ['transport'], registers }),
     subscriptions: new Gauge({ name: 'fanout_subscriptions', help: 'Active subscriptions', labelNames: ['kind'], registers }),
     topicEvents: new Counter({ name: 'fanout_topic_events_total', help: 'Run events read from the events topic', registers }),
     deliveries,
-    liveDeliveries: deliveries.labels({ source: 'live' }),
-    replayDeliveries: deliveries.labels({ source: 'replay' }),
+    liveDeliveries: live,
+    replayDeliveries: replay,
     closes: new Counter({ name: 'fanout_closes_total', help: 'Connections closed by the server, by reason', labelNames: ['reason'], registers }),
     rejected: new Counter({ name: 'fanout_rejected_connections_total', help: 'Connections refused before the handshake, by HTTP status', labelNames: ['status'], registers }),
     gapReplays: new Counter({ name: 'fanout_gap_replays_total', help: 'Live run feeds sent back to the store by a gap in seq or a quiet period', registers }),
