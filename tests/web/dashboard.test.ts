@@ -114,7 +114,7 @@ describe('dashboard', () => {
     const started = await call(baton, 'POST', '/api/v1/runs', { namespace: 'web', name: 'slow', input: {} });
     await page.goto(`${baton.url}/#/runs/${started.body.id}`);
     await expect.poll(() => page.locator('.feed-status').textContent(), { timeout: 10_000 }).toBe('Live (polling)');
-    await expect.poll(() => page.locator('.entry-title').allTextContents()).toContain('Task nap started');
+    await expect.poll(() => page.locator('.entry-title').allTextContents(), { timeout: 10_000 }).toContain('Task nap started');
     await expect.poll(() => page.locator('.entry-title').allTextContents(), { timeout: 10_000 }).toContain('Run completed');
     await expect.poll(() => page.locator('.feed-status').textContent()).toBe('Finished');
     await expect.poll(() => page.locator('.run-header .badge').textContent()).toBe('completed');

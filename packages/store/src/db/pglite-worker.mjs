@@ -31,8 +31,9 @@ parentPort.on('message', (request) => {
 });
 
 try {
-  const { dataDir } = workerData;
-  pg = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  // The compiled modules and the file-system bundle come from the main thread (db/pglite.ts).
+  const { dataDir, pgliteWasmModule, initdbWasmModule, fsBundle } = workerData;
+  pg = await PGlite.create({ ...(dataDir === undefined ? {} : { dataDir }), pgliteWasmModule, initdbWasmModule, fsBundle });
   const { rows } = await pg.query(ARRAY_TYPES);
   parentPort.postMessage({ id: 0, arrayTypes: rows });
 } catch (error) {

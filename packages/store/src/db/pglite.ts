@@ -21,6 +21,9 @@
 // Rows are parsed by PGlite's own parseResults with its parsers (its array types' too), so they
 // look exactly as query() returned them; errors are PGlite's DatabaseError (SQLSTATE in `code`),
 // the first one of a crossing, as execProtocol throws it.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parse, protocol, types } from '@electric-sql/pglite';
 import { Mutex } from './mutex.ts';
@@ -73,9 +76,9 @@ class Backend {
   #sent = 0;
   #stopped: Error | undefined;
 
-  private constructor(dataDir: string | undefined) {
+  private constructor(dataDir: string | undefined, assets: PgliteAssets) {
     // Not the process's own flags (a loader, --eval, a profiler): the thread runs one plain ES module.
-    this.#worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir }, execArgv: [] });
+    this.#worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir, ...assets }, execArgv: [] });
     this.#worker.on('message', (reply: Reply) => this.#answered(reply));
     this.#worker.on('error', (error) => this.#stop(new Error(`the embedded database's thread (PGlite) failed: ${error.message}`)));
     this.#worker.on('messageerror', (error) => this.#stop(new Error(`the embedded database's thread (PGlite) sent an unreadable answer: ${error.message}`)));
@@ -84,7 +87,7 @@ class Backend {
 
   /** A started backend and its array types; rejects as PGlite.create did (the thread is ended). */
   static async start(dataDir: string | undefined): Promise<{ backend: Backend; arrayTypes: { oid: number; typarray: number }[] }> {
-    const backend = new Backend(dataDir);
+    const backend = new Backend(dataDir, await pgliteAssets());
     try {
       const { arrayTypes } = await backend.#request(0);
       return { backend, arrayTypes: arrayTypes ?? [] };
@@ -147,6 +150,33 @@ class Backend {
     for (const pending of this.#pending.values()) pending.reject(this.#stopped);
     this.#pending.clear();
   }
+}
+
+/** What PGlite loads at each start, loaded and compiled once per process and handed to every thread. */
+interface PgliteAssets {
+  pgliteWasmModule: WebAssembly.Module;
+  initdbWasmModule: WebAssembly.Module;
+  fsBundle: Blob;
+}
+
+let assets: Promise<PgliteAssets> | undefined;
+/** WebAssembly.compile (the TypeScript libraries here declare WebAssembly's types, not its functions). */
+const compileWasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } }).WebAssembly.compile;
+
+/**
+ * PGlite's WebAssembly modules and file-system bundle: a thread of its own would otherwise compile
+ * the 9 MB backend again at every start (~2 s of CPU; the test suite opens hundreds of databases).
+ */
+function pgliteAssets(): Promise<PgliteAssets> {
+  assets ??= (async () => {
+    const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+    const [pglite, initdb, bundle] = await Promise.all(['pglite.wasm', 'initdb.wasm', 'pglite.data'].map((file) => readFile(join(dist, file))));
+    const [pgliteWasmModule, initdbWasmModule] = await Promise.all([compileWasm(pglite!), compileWasm(initdb!)]);
+    return { pgliteWasmModule, initdbWasmModule, fsBundle: new Blob([bundle!]) };
+  })();
+  // A failed load is not kept: the next open tries again (and reports its own error).
+  assets.catch(() => (assets = undefined));
+  return assets;
 }
 
 /** The backend's answer as PGlite's execProtocol gives it: its messages, or its first error thrown. */
