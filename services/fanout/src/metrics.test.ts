@@ -6,6 +6,8 @@ describe('fanout metrics', () => {
   it('adds the delivery tallies to fanout_deliveries_total at each scrape, once', async () => {
     const registry = new Registry();
     const metrics = fanoutMetrics(registry);
+    // Both series are there from the first scrape, at 0.
+    expect(await registry.metrics()).toContain('fanout_deliveries_total{source="replay"} 0');
     for (let i = 0; i < 3; i += 1) metrics.liveDeliveries.inc();
     metrics.replayDeliveries.inc();
     const first = await registry.metrics();

@@ -36,8 +36,8 @@ export function fanoutMetrics(registry: Registry): FanoutMetrics {
     labelNames: ['source'] as const,
     registers,
     collect() {
+      // Both series from the first scrape on, at 0 until something was delivered (as before).
       for (const [source, tally] of [['live', live], ['replay', replay]] as const) {
-        if (tally.count === 0) continue;
         this.inc({ source }, tally.count);
         tally.count = 0;
       }
