@@ -41,7 +41,8 @@ export const DEFAULT_SERVICES: Partial<Record<ServiceName, number>> = { orchestr
 const log = (message: string) => process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 23)}] ${message}\n`);
 
 export async function runChaos(options: ChaosOptions): Promise<Record<string, unknown>> {
-  const bundles = options.bundles ? await buildServiceBundles() : undefined;
+  // Under vitest the suite's global setup built them already (BATON_SERVICE_BUNDLES): use those.
+  const bundles = options.bundles && !process.env.BATON_SERVICE_BUNDLES ? await buildServiceBundles() : undefined;
   const timeline = new Timeline(Date.now());
   // The harness's own delays (a starved harness injects fewer faults than planned): reported.
   const lag = monitorEventLoopDelay({ resolution: 20 });
