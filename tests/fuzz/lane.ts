@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import type { Exit } from './baton-process.ts';
 import type { Fixtures } from './fixtures.ts';
-import type { HttpAnswer } from './wire.ts';
+import { inFlight, type HttpAnswer } from './wire.ts';
 
 export class TargetStats {
   inputs = 0;
@@ -117,7 +117,8 @@ async function checkOne<T>(target: Target<T>, input: T, env: TargetEnv, recent: 
   const silentBefore = env.stats.noAnswer;
   recent.push(target.name, input);
   env.stats.inputs++;
-  const failure = await target.run(input, env);
+  // Tagged: an error escaping the fuzzer's own sockets names the lane and the input (suite.ts).
+  const failure = await inFlight.run({ target: target.name, input }, () => target.run(input, env));
   if (failure !== undefined || env.stats.noAnswer > silentBefore) await settle(env, generation);
   if (!env.baton.alive() || env.baton.generation !== generation) {
     throw new Error(`CRASH: the process exited (${describeExit(env, generation)}) while this input was handled${failure ? `; ${failure}` : ''}`);

@@ -8,6 +8,7 @@ import { finalChecks, type HealthReport } from './health.ts';
 import { setUpFixtures, type Fixtures } from './fixtures.ts';
 import { RecentInputs, TargetStats, runLane, shrinkFailure, type LaneFailure, type LaneResult, type Target, type TargetEnv } from './lane.ts';
 import { buildTargets, TARGET_NAMES, type TargetName } from './targets/index.ts';
+import { describeInFlight, straySocketErrors } from './wire.ts';
 
 export interface FuzzOptions {
   /** Inputs in total, shared by the targets by weight. */
@@ -42,6 +43,11 @@ export interface FuzzSummary {
   responsiveness?: Responsiveness;
   /** Errors of the fuzzer's own code or sockets (not of Baton): any fails the run. */
   fuzzerErrors: string[];
+  /**
+   * Errors of the fuzzer's HTTP sockets after their answer had come and been judged (the server
+   * closed a connection the fuzzer was still writing a body on), by socket and error: expected, not a failure.
+   */
+  straySocketErrors: Record<string, number>;
   timeMs: { total: number; lanes: number; budget: number };
 }
 
@@ -64,12 +70,14 @@ export function laneSeed(seed: number, name: string): number {
 }
 
 /**
- * An error of the fuzzer's own sockets (a write the server reset) must not end the fuzzer: it is
- * recorded and fails the run, since inputs may have gone unchecked.
+ * An error of the fuzzer's own sockets or code that escaped every handler must not end the
+ * fuzzer: it is recorded and fails the run, since inputs may have gone unchecked (and a socket
+ * without a listener is a bug of the fuzzer). It is tagged with where it happened: the lane, its
+ * input and the kind of socket (wire.ts inFlight) — a socket error's stack names none of them.
  */
 function watchOwnErrors(): { errors: string[]; stop(): void } {
   const errors: string[] = [];
-  const record = (error: unknown) => errors.push(error instanceof Error ? `${error.stack ?? error.message} ${JSON.stringify({ code: (error as NodeJS.ErrnoException).code, syscall: (error as NodeJS.ErrnoException).syscall })}` : String(error));
+  const record = (error: unknown) => errors.push(`[${describeInFlight()}] ${error instanceof Error ? `${error.stack ?? error.message} ${JSON.stringify({ code: (error as NodeJS.ErrnoException).code, syscall: (error as NodeJS.ErrnoException).syscall })}` : String(error)}`);
   process.on('uncaughtException', record);
   process.on('unhandledRejection', record);
   return { errors, stop: () => (process.off('uncaughtException', record), void process.off('unhandledRejection', record)) };
@@ -185,7 +193,7 @@ function summarize(options: FuzzOptions, results: LaneResult[], envs: Map<string
   const complete = results.every((r) => r.failure !== undefined || r.inputs >= r.requested);
   const responses5xx = responses['5xx'] ?? 0;
   const ok = failures.length === 0 && responses5xx === 0 && crashes === 0 && health.ok && fuzzerErrors.length === 0;
-  return { ok, seed: options.seed, requested: options.inputs, inputs, complete, perTarget, responses, responses5xx, crashes, failures, health, fuzzerErrors: fuzzerErrors.slice(0, 10), timeMs };
+  return { ok, seed: options.seed, requested: options.inputs, inputs, complete, perTarget, responses, responses5xx, crashes, failures, health, fuzzerErrors: fuzzerErrors.slice(0, 10), straySocketErrors: { ...straySocketErrors }, timeMs };
 }
 
 export { TARGET_NAMES };

@@ -2,8 +2,36 @@
 // socket for what it refuses to send (a method or header with odd bytes, a target with spaces
 // or `//`, invalid UTF-8). Inputs are plain data, so a counterexample can be saved as JSON and
 // sent again.
-import { request as httpRequest, Agent } from 'node:http';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { request as httpRequest, Agent, type AgentOptions, type ClientRequestArgs } from 'node:http';
 import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/**
+ * What the fuzzer is doing in an async context: the lane's target and input (lane.ts), and which
+ * kind of socket is being written. An error that escapes every handler is reported with it
+ * (suite.ts): the context of a socket's failed write is the one the write was made in.
+ */
+export interface InFlight {
+  target?: string;
+  input?: unknown;
+  socket?: string;
+}
+
+export const inFlight = new AsyncLocalStorage<InFlight>();
+
+/** Runs `fn` (which creates or writes a socket) tagged with the kind of socket. */
+export function onSocket<T>(socket: string, fn: () => T): T {
+  return inFlight.run({ ...inFlight.getStore(), socket }, fn);
+}
+
+/** The current context in words, for an error report: `rest input {…} on node:http keep-alive`. */
+export function describeInFlight(): string {
+  const where = inFlight.getStore();
+  if (!where?.target && !where?.socket) return 'outside any target input (fixtures, heartbeat, final checks)';
+  const input = where.input === undefined ? '' : ` input ${JSON.stringify(where.input)?.slice(0, 300)}`;
+  return `${where.target ?? '?'}${input} on ${where.socket ?? 'an untagged socket'}`;
+}
 
 /** Bytes that are not a JavaScript string (invalid UTF-8): base64. */
 export interface Bytes {
@@ -31,7 +59,45 @@ export interface HttpAnswer {
   timedOut?: boolean;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+/**
+ * Errors of the agents' sockets that neither a request nor the agent's pool listened to (see
+ * GuardedAgent), by socket and `syscall code`: counted in the summary, not a failure — the answer
+ * of the request had come and been judged before.
+ */
+export const straySocketErrors: Record<string, number> = {};
+
+/**
+ * node's http client leaves a socket without any 'error' listener when the server answered
+ * (keep-alive) before the request's body was all written and then closed the connection: the
+ * failed write still ends in the request's 'finish', which hands the socket back to the agent
+ * (responseKeepAlive removes the request's socket listener) and the agent destroys it on 'free'
+ * without a listener of its own, so the write's ECONNRESET / EPIPE was an uncaught exception
+ * (node 20's own TODOs in _http_client.js responseKeepAlive and _http_agent.js 'free'). Each
+ * socket of these agents has an 'error' listener of its own from its creation to its end.
+ */
+class GuardedAgent extends Agent {
+  readonly kind: string;
+
+  constructor(kind: string, options: AgentOptions) {
+    super(options);
+    this.kind = kind;
+  }
+
+  override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    const socket = super.createConnection(options, callback);
+    socket?.on('error', (error: NodeJS.ErrnoException) => {
+      // Alone: nobody else heard it (while a request or the pool holds the socket, they do).
+      if (socket.listenerCount('error') > 1) return;
+      const key = `${this.kind}: ${error.syscall ?? ''} ${error.code ?? error.message}`.replace(/ +/g, ' ');
+      straySocketErrors[key] = (straySocketErrors[key] ?? 0) + 1;
+    });
+    return socket;
+  }
+}
+
+const agent = new GuardedAgent('node:http keep-alive', { keepAlive: true, maxSockets: 8 });
+/** For the retry of a request whose kept-alive socket was stale: a connection of its own, closed after it. */
+const closingAgent = new GuardedAgent('node:http Connection: close', { keepAlive: false });
 
 export function bodyBytes(body: HttpInput['body']): Buffer | undefined {
   if (body === undefined) return undefined;
@@ -55,7 +121,8 @@ function viaNode(base: string, input: HttpInput, timeoutMs: number, keepAlive = 
   const started = Date.now();
   const { hostname, port } = new URL(base);
   const body = bodyBytes(input.body);
-  return new Promise((resolve) => {
+  const via = keepAlive ? agent : closingAgent;
+  return onSocket(via.kind, () => new Promise((resolve) => {
     let settled = false;
     const finish = (answer: HttpAnswer) => {
       if (settled) return;
@@ -71,7 +138,7 @@ function viaNode(base: string, input: HttpInput, timeoutMs: number, keepAlive = 
         headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
       }
       if (body !== undefined && !input.headers.some(([name]) => name.toLowerCase() === 'content-length')) headers['content-length'] = String(body.length);
-      req = httpRequest({ host: hostname, port: Number(port), method: input.method, path: input.target, headers, agent: keepAlive ? agent : false, setHost: true });
+      req = httpRequest({ host: hostname, port: Number(port), method: input.method, path: input.target, headers, agent: via, setHost: true });
     } catch {
       return resolve('refused'); // node's own validation (method token, header bytes, path characters)
     }
@@ -102,7 +169,7 @@ function viaNode(base: string, input: HttpInput, timeoutMs: number, keepAlive = 
     });
     if (body !== undefined) req.end(body);
     else req.end();
-  });
+  }));
 }
 
 /** The request's bytes as given: no validation, `Connection: close`; a chunked body is framed as chunks. */
@@ -133,7 +200,7 @@ export function viaSocket(base: string, input: HttpInput, timeoutMs: number, unt
 /** Writes bytes on a fresh connection and reads the answer until the server closes (or `until`). */
 export function exchange(host: string, port: number, bytes: Buffer, options: RawOptions): Promise<HttpAnswer> {
   const started = Date.now();
-  return new Promise((resolve) => {
+  return onSocket('raw net socket', () => new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -161,7 +228,8 @@ export function exchange(host: string, port: number, bytes: Buffer, options: Raw
       size += chunk.length;
       if (options.until?.(Buffer.concat(chunks).toString('utf8'))) finish();
     });
+    // Attached at creation and never removed: a reset after the answer (or after finish) is heard here.
     socket.on('error', (error) => finish(chunks.length ? {} : { error: `${(error as NodeJS.ErrnoException).code ?? ''} ${error.message}` }));
     socket.on('close', () => finish());
-  });
+  }));
 }

@@ -7,7 +7,7 @@ import { WebSocket } from 'ws';
 import { resolve, type Fixtures } from '../fixtures.ts';
 import { MESSAGE_LIMIT, sseInput, wsInput, type Credential, type Frame, type WsInput } from '../gen/stream.ts';
 import type { Target, TargetEnv } from '../lane.ts';
-import { exchange, viaSocket, type HttpInput } from '../wire.ts';
+import { exchange, onSocket, viaSocket, type HttpInput } from '../wire.ts';
 import { describe, judge, resolveInput } from './rest.ts';
 
 
@@ -54,7 +54,7 @@ interface Session {
 
 /** Opens a connection; a refused handshake is its HTTP status. */
 function open(url: string, headers: Record<string, string>, protocol: string | undefined, timeoutMs: number): Promise<Session | { refused: number } | { failed: string }> {
-  return new Promise((done) => {
+  return onSocket('ws WebSocket', () => new Promise((done) => {
     const socket = new WebSocket(url, protocol ? protocol.split(',').map((p) => p.trim()) : [], { headers, handshakeTimeout: timeoutMs });
     const session: Session = { socket, messages: [], wake: () => session.waiter?.() };
     socket.on('message', (data) => {
@@ -78,8 +78,9 @@ function open(url: string, headers: Record<string, string>, protocol: string | u
       socket.terminate();
     });
     // Every error, not only the first: a second one (a write after the server closed) would be unhandled.
+    // ws itself keeps a listener on its TCP socket from the handshake's request to the end (socketOnError).
     socket.on('error', (error) => done({ failed: error.message }));
-  });
+  }));
 }
 
 /** The next message matching `pick` (removed from the queue), the close, or undefined after the timeout. */
@@ -127,7 +128,7 @@ async function runSession(input: Extract<WsInput, { kind: 'session' }>, env: Tar
     for (const frame of input.frames) {
       const { data, binary, size } = frameBytes(frame, env.fixtures);
       env.stats.sent++;
-      session.socket.send(data, { binary });
+      onSocket('ws WebSocket', () => session.socket.send(data, { binary }));
       const answer = await next(session, isAnswer, env.hangMs);
       if (size > MESSAGE_LIMIT) {
         env.stats.count(`close ${session.closed?.code ?? 'none'}`);
