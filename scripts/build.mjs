@@ -42,10 +42,15 @@ const embeddedOnly = {
     }));
     b.onLoad({ filter: /.*/, namespace: 'embedded-only' }, () => ({
       loader: 'js',
-      // The name the store imports from its PGlite adapter (packages/store/src/index.ts).
-      contents: `export async function openPglite() {
-        throw new Error('PGlite (embedded mode) is not part of the service bundles: set DB_HOST (and DB_PORT DB_USER DB_PASSWORD DB_NAME) to use PostgreSQL');
-      }`,
+      // The names the store imports from its PGlite adapter (packages/store/src/index.ts).
+      contents: `const embeddedOnly = () => new Error('PGlite (embedded mode) is not part of the service bundles: set DB_HOST (and DB_PORT DB_USER DB_PASSWORD DB_NAME) to use PostgreSQL');
+      export async function openPglite() {
+        throw embeddedOnly();
+      }
+      export async function writePgliteTemplate() {
+        throw embeddedOnly();
+      }
+      export const PGLITE_TEMPLATE_ENV = 'BATON_PGLITE_TEMPLATE';`,
     }));
   },
 };

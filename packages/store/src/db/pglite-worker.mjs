@@ -5,6 +5,7 @@
 //   { id, bytes: ArrayBuffer, syncToFs }  wire-protocol messages → { id, bytes: ArrayBuffer } (the
 //                                          backend's raw answer, transferred, not copied)
 //   { id, close: true }                    PGlite's close() → { id }
+//   { id, dump: true }                     the data folder as a tarball (dumpDataDir) → { id, bytes }
 // A request that throws (not a statement error: those are ErrorResponse messages in the answer)
 // is answered { id, error: { message, name, code } }. The first message sent is the start's
 // answer, id 0: { id: 0, arrayTypes } (what PGlite's _initArrayTypes reads, so that the main
@@ -32,20 +33,26 @@ parentPort.on('message', (request) => {
 
 try {
   // The compiled modules and the file-system bundle come from the main thread (db/pglite.ts).
-  const { dataDir, pgliteWasmModule, initdbWasmModule, fsBundle } = workerData;
-  pg = await PGlite.create({ ...(dataDir === undefined ? {} : { dataDir }), pgliteWasmModule, initdbWasmModule, fsBundle });
+  // A new database starts from `template` (a tarball of a data folder) instead of initdb when given.
+  const { dataDir, pgliteWasmModule, initdbWasmModule, fsBundle, template } = workerData;
+  pg = await PGlite.create({ ...(dataDir === undefined ? {} : { dataDir }), ...(template === undefined ? {} : { loadDataDir: template }), pgliteWasmModule, initdbWasmModule, fsBundle });
   const { rows } = await pg.query(ARRAY_TYPES);
   parentPort.postMessage({ id: 0, arrayTypes: rows });
 } catch (error) {
   parentPort.postMessage({ id: 0, error: describe(error) });
 }
 
-async function answer({ id, bytes, syncToFs, close }) {
+async function answer({ id, bytes, syncToFs, close, dump }) {
   try {
     if (pg === undefined) throw new Error('PGlite did not start');
     if (close) {
       await pg.close();
       parentPort.postMessage({ id });
+      return;
+    }
+    if (dump) {
+      const tarball = await (await pg.dumpDataDir('none')).arrayBuffer();
+      parentPort.postMessage({ id, bytes: tarball }, [tarball]);
       return;
     }
     // Streamed, not execProtocolRaw: that one also parses the answer into PGlite's current
