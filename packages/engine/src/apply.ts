@@ -25,7 +25,7 @@ import {
 import { DEFAULT_LIMITS, LifecycleTypes, decide, limitError, type Limits } from '@baton/core/interpreter';
 import { applyApprovalDeadlines } from './approvals.ts';
 import { gateStarts, type StartVerdict } from './concurrency.ts';
-import { MissingDefinitions, type BrokenDefinition, type CachedDefinition, type DefinitionCache } from './definitions.ts';
+import { MissingDefinitions, type DefinitionCache } from './definitions.ts';
 import { applyEffects, depthOf, emptyWrites, rootOf, write, type Writes } from './effects.ts';
 import { dedupe } from './dedupe.ts';
 import { emptyRelay, relayRow, runnerRows, type Relay } from './outbox.ts';
@@ -126,20 +126,23 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
     const namespace = namespaces.get(runId);
     return namespace === undefined ? undefined : { namespace, limits: limitsOf(namespace) };
   };
-  const locking = tx.lockRuns([...steps.keys()]);
-  // When every run of the batch was locked here before, its namespace is known and the duplicate
-  // checks go out behind the lock, in the same round trip: PostgreSQL runs a transaction's
-  // statements in order, so the rows are locked before the checks read them, as when waited for.
-  const known = deps.namespaces?.allOf(steps.keys());
+  const runIds = [...steps.keys()];
+  const locking = tx.lockRuns(runIds);
+  // The duplicate checks need a run's namespace only to bound its task results (valueBytes): when
+  // every run with a result in the batch was locked here before, its namespace is known and the
+  // checks go out behind the lock, in the same round trip (a batch of new runs' starts too):
+  // PostgreSQL runs a transaction's statements in order, so the rows are locked before the checks
+  // read them, as when waited for.
+  const known = deps.namespaces?.allOf(new Set(messages.flatMap((m) => (m.type === 'result' ? [m.runId] : []))));
   const early = known && dedupe(tx, messages, runLimitsOf(known));
   early?.catch(() => undefined); // a lock that fails fails these too: the lock's error is the one thrown
-  // The rate limits of those namespaces go with them (asked whether or not a call follows).
-  const earlyLimits = known && prefetchRateLimits(tx, [...new Set(known.values())].map((namespace) => ({ namespace, calls: true })));
+  // The rate limits of the runs' namespaces go with them.
+  const prefetched = prefetchRateLimits(tx, runIds);
   const locked = await locking;
   deps.namespaces?.remember(locked);
   // What a run starts with (its input, and what started it, for its workflow.started event) comes with its lock.
   const starts = new Map(locked.flatMap((run) => (run.start ? [[run.id, run.start] as const] : [])));
-  const limits = earlyLimits || prefetchRateLimits(tx, locked.flatMap((run) => (deps.definitions.has(run.definitionId) ? [{ namespace: run.namespace, calls: callsOf(deps.definitions.peek(run.definitionId)) }] : [])));
+  const limits = prefetched && { namespaces: new Set(locked.map((run) => run.namespace)), limits: prefetched };
   const namespaces = new Map(locked.map((run) => [run.id, run.namespace]));
   const fresh = await (early || dedupe(tx, messages, runLimitsOf(namespaces)));
   const deferrals: DeferredAttempt[] = [];
@@ -247,10 +250,6 @@ function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.de
     case 'continue':
       return message.id === undefined ? { type: 'continue' } : { type: 'continue', id: message.id };
   }
-}
-
-function callsOf(cached: CachedDefinition | BrokenDefinition): boolean {
-  return 'calls' in cached && cached.calls;
 }
 
 /** The rate limit a task names in its definition (`metadata.baton.rateLimit`). */

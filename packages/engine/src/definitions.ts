@@ -18,8 +18,6 @@ export interface CachedDefinition {
   compiled: CompiledWorkflow;
   /** Whether its runs may start child runs (`run: workflow`, or an agent whose tools may). */
   spawns: boolean;
-  /** Whether its runs may dispatch calls (http, openapi, agent, functions): their batches read the namespace's rate limits. */
-  calls: boolean;
   /** `metadata.baton.concurrency` (concurrency.ts gates its runs' starts). */
   concurrency?: WorkflowConcurrency;
 }
@@ -103,9 +101,8 @@ export class DefinitionCache {
         const compiled = compileWorkflow(record.document as never);
         const types = new Set([...compiled.tasks.values()].map((task) => task.spec.type));
         const spawns = types.has('workflow') || types.has('agent');
-        const calls = types.has('call') || types.has('agent') || types.has('function');
         const { concurrency } = readConcurrency(record.document);
-        this.byId.set(record.id, { record: summary, compiled, spawns, calls, ...(concurrency && { concurrency }) });
+        this.byId.set(record.id, { record: summary, compiled, spawns, ...(concurrency && { concurrency }) });
       } catch (error) {
         this.byId.set(record.id, { record: summary, broken: (error as Error).message });
       }

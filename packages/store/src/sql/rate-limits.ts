@@ -51,6 +51,13 @@ export async function rateLimitsOf(db: Queryable, namespaces: readonly string[])
   return rows.map(toSpec);
 }
 
+/** The limits of the namespaces of these runs: asked with their lock, before the runner knows their namespaces. */
+export async function rateLimitsOfRuns(db: Queryable, runIds: readonly string[]): Promise<RateLimitSpec[]> {
+  if (runIds.length === 0) return [];
+  const rows = await db.query(`SELECT ${COLUMNS} FROM rate_limits WHERE namespace IN (SELECT namespace FROM runs WHERE id = ANY($1::text[])) ORDER BY namespace, name`, [runIds]);
+  return rows.map(toSpec);
+}
+
 /**
  * Deferrals still current (the attempt scheduled, its deferral count the worker's): the count moves
  * on, the reservation is recorded, and dispatched_at becomes `until` — no stale-attempt sweep sends

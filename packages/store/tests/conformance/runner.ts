@@ -29,6 +29,32 @@ export function runnerTxConformance(h: StoreHarness): void {
       expect(await store.transaction((tx) => tx.lockRuns([]))).toEqual([]);
     });
 
+    it("rateLimitsOfRuns gives the limits of the runs' namespaces (asked behind their lock, in the same round trip), rateLimitsOf those of namespaces", async () => {
+      const store = h.store();
+      const [ns1, ns2, ns3] = [uniqueNamespace(), uniqueNamespace(), uniqueNamespace()];
+      const [a] = await createRuns(store, ns1, 1);
+      const [b, c] = await createRuns(store, ns2, 2);
+      await createRuns(store, ns3, 1);
+      await store.putRateLimit({ namespace: ns1, name: 'api', kind: 'requests', per: 'second', limit: 5, host: 'api.example.com' });
+      await store.putRateLimit({ namespace: ns2, name: 'llm', kind: 'tokens', per: 'minute', limit: 1000, model: 'gpt' });
+      await store.putRateLimit({ namespace: ns2, name: 'all', kind: 'requests', per: 'minute', limit: 60 });
+      await store.putRateLimit({ namespace: ns3, name: 'other', kind: 'requests', per: 'second', limit: 1 });
+      const [locked, limits, none, byNamespace] = await store.transaction(async (tx) => {
+        const locking = tx.lockRuns([c!, a!, b!, newId()]);
+        const asked = tx.rateLimitsOfRuns([c!, a!, b!, newId()]);
+        return Promise.all([locking, asked, tx.rateLimitsOfRuns([]), tx.rateLimitsOf([ns2])]);
+      });
+      expect(locked.map((run) => run.id)).toEqual([a, b, c].sort());
+      expect(limits).toEqual([
+        { namespace: ns1, name: 'api', kind: 'requests', per: 'second', limit: 5, host: 'api.example.com' },
+        { namespace: ns2, name: 'all', kind: 'requests', per: 'minute', limit: 60 },
+        { namespace: ns2, name: 'llm', kind: 'tokens', per: 'minute', limit: 1000, model: 'gpt' },
+      ].sort((x, y) => (x.namespace === y.namespace ? x.name.localeCompare(y.name) : x.namespace < y.namespace ? -1 : 1)));
+      expect(none).toEqual([]);
+      expect(byNamespace.map((spec) => spec.name)).toEqual(['all', 'llm']);
+      expect(await store.transaction((tx) => tx.rateLimitsOfRuns([newId()]))).toEqual([]);
+    });
+
     it('a write that fails rolls its transaction back: the next statement and the commit throw its error, nothing before or after it stays', async () => {
       const store = h.store();
       const [id] = await createRuns(store, uniqueNamespace(), 1);
