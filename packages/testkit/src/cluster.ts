@@ -3,7 +3,7 @@
 // the machine's PostgreSQL and Redis. Used by the chaos tests and the benchmarks.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,7 +65,20 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/**
+ * A port free to listen on, below the kernel's range of local ports for outgoing connections
+ * (ip_local_port_range): a service killed and started again on its port (the chaos tests) cannot
+ * find it taken meanwhile by some connection's ephemeral port — a hitl-worker restarted 18 times
+ * on EADDRINUSE in a CI run when the kernel had handed its port (listen(0): from that range) to
+ * an outgoing connection. The kernel's own choice when that range leaves no room below it.
+ */
 export async function freePort(): Promise<number> {
+  const first = 10_000;
+  const last = ephemeralPortsStart() - 1;
+  for (let tries = 0; last - first > 1_000 && tries < 50; tries += 1) {
+    const port = first + Math.floor(Math.random() * (last - first + 1));
+    if (await listenable(port)) return port;
+  }
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -73,6 +86,27 @@ export async function freePort(): Promise<number> {
   server.close();
   if (!address || typeof address === 'string') throw new Error('no port');
   return address.port;
+}
+
+/** The first port of the kernel's range for outgoing connections (Linux's default when unknown). */
+function ephemeralPortsStart(): number {
+  try {
+    const start = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(start) && start > 0 ? start : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Whether a server can listen on `port` on every address (as the services do), released before it returns. */
+async function listenable(port: number): Promise<boolean> {
+  const server = createServer();
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '0.0.0.0', () => resolve(true));
+  });
+  if (listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+  return listening;
 }
 
 export interface ServiceBundles {
