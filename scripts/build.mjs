@@ -49,8 +49,7 @@ const embeddedOnly = {
       }
       export async function writePgliteTemplate() {
         throw embeddedOnly();
-      }
-      export const PGLITE_TEMPLATE_ENV = 'BATON_PGLITE_TEMPLATE';`,
+      }`,
     }));
   },
 };

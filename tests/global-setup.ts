@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildServiceBundles } from '@baton/testkit';
-import { PGLITE_TEMPLATE_ENV, writePgliteTemplate } from '@baton/store';
+import { writePgliteTemplate } from '@baton/store';
 
 export default async function setup(): Promise<() => void> {
   const [bundles, template] = await Promise.all([serviceBundles(), pgliteTemplate()]);
@@ -33,10 +33,10 @@ async function serviceBundles(): Promise<(() => void) | undefined> {
 }
 
 async function pgliteTemplate(): Promise<(() => void) | undefined> {
-  if (process.env[PGLITE_TEMPLATE_ENV] !== undefined) return undefined;
+  if (process.env.BATON_PGLITE_TEMPLATE !== undefined) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'baton-pglite-template-'));
   const file = join(dir, 'template.tar');
   await writePgliteTemplate(file);
-  process.env[PGLITE_TEMPLATE_ENV] = file;
+  process.env.BATON_PGLITE_TEMPLATE = file;
   return () => rmSync(dir, { recursive: true, force: true });
 }

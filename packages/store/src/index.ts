@@ -35,6 +35,6 @@ export { migrate, loadMigrations } from './migrate.ts';
 export type { Migration } from './migrate.ts';
 export type { Db, Queryable, Row } from './db/types.ts';
 export type { PostgresConnection } from './db/postgres.ts';
-export { openPglite, writePgliteTemplate, PGLITE_TEMPLATE_ENV } from './db/pglite.ts';
+export { openPglite, writePgliteTemplate } from './db/pglite.ts';
 export { openPostgres } from './db/postgres.ts';
 export { hashSecret } from './sql/api-keys.ts';

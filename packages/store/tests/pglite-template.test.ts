@@ -6,18 +6,18 @@ import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, PGLITE_TEMPLATE_ENV, writePgliteTemplate } from '../src/index.ts';
+import { createStore, writePgliteTemplate } from '../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-pglite-template-test-'));
 const template = join(dir, 'template.tar');
-const before = process.env[PGLITE_TEMPLATE_ENV];
+const before = process.env.BATON_PGLITE_TEMPLATE;
 
 beforeAll(async () => {
   await writePgliteTemplate(template);
 }, 60_000);
 afterEach(() => {
-  if (before === undefined) delete process.env[PGLITE_TEMPLATE_ENV];
-  else process.env[PGLITE_TEMPLATE_ENV] = before;
+  if (before === undefined) delete process.env.BATON_PGLITE_TEMPLATE;
+  else process.env.BATON_PGLITE_TEMPLATE = before;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -33,7 +33,7 @@ const definitionNamed = (name: string) => ({
 describe('PGlite template', () => {
   it('is a new database: an in-memory store opened from it migrates from nothing and works', async () => {
     expect(statSync(template).size).toBeGreaterThan(1_000_000);
-    process.env[PGLITE_TEMPLATE_ENV] = template;
+    process.env.BATON_PGLITE_TEMPLATE = template;
     const store = await createStore({ kind: 'pglite' });
     try {
       // No Baton table yet: the template is what initdb makes, nothing more.
@@ -47,7 +47,7 @@ describe('PGlite template', () => {
   });
 
   it('starts a new data folder, which then opens as itself (the template is not loaded over it)', async () => {
-    process.env[PGLITE_TEMPLATE_ENV] = template;
+    process.env.BATON_PGLITE_TEMPLATE = template;
     const dataDir = join(dir, 'data');
     const first = await createStore({ kind: 'pglite', dataDir });
     await first.migrate();
@@ -68,7 +68,7 @@ describe('PGlite template', () => {
     await source.exec(`CREATE TABLE template_marker (note text); INSERT INTO template_marker VALUES ('from the template')`);
     await writeFile(marked, new Uint8Array(await (await source.dumpDataDir('none')).arrayBuffer()));
     await source.close();
-    process.env[PGLITE_TEMPLATE_ENV] = marked;
+    process.env.BATON_PGLITE_TEMPLATE = marked;
     const store = await createStore({ kind: 'pglite' });
     try {
       expect(await store.db.query('SELECT note FROM template_marker')).toEqual([{ note: 'from the template' }]);
@@ -78,12 +78,12 @@ describe('PGlite template', () => {
   }, 60_000);
 
   it('refuses a template it cannot read, naming the variable and the file', async () => {
-    process.env[PGLITE_TEMPLATE_ENV] = join(dir, 'missing.tar');
+    process.env.BATON_PGLITE_TEMPLATE = join(dir, 'missing.tar');
     await expect(createStore({ kind: 'pglite' })).rejects.toThrow(/BATON_PGLITE_TEMPLATE names .*missing\.tar, which cannot be read/);
   });
 
   it('initialises a database as before when the variable is empty', async () => {
-    process.env[PGLITE_TEMPLATE_ENV] = '';
+    process.env.BATON_PGLITE_TEMPLATE = '';
     const store = await createStore({ kind: 'pglite' });
     try {
       await store.migrate();

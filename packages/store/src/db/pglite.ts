@@ -105,18 +105,12 @@ class Backend {
 
   /** One crossing: `bytes` (handed over: not usable after) in, the backend's raw answer out. */
   async exec(bytes: Uint8Array<ArrayBuffer>, syncToFs: boolean): Promise<ArrayBuffer> {
-    const id = (this.#sent += 1);
-    const reply = this.#request(id);
-    if (this.#stopped === undefined) this.#worker.postMessage({ id, bytes: bytes.buffer, syncToFs }, [bytes.buffer]);
-    return (await reply).bytes ?? new ArrayBuffer(0);
+    return (await this.#send({ bytes: bytes.buffer, syncToFs }, [bytes.buffer])).bytes ?? new ArrayBuffer(0);
   }
 
   /** The data folder as a tarball (PGlite's dumpDataDir, uncompressed). */
   async dump(): Promise<Uint8Array> {
-    const id = (this.#sent += 1);
-    const reply = this.#request(id);
-    if (this.#stopped === undefined) this.#worker.postMessage({ id, dump: true });
-    return new Uint8Array((await reply).bytes ?? new ArrayBuffer(0));
+    return new Uint8Array((await this.#send({ dump: true })).bytes ?? new ArrayBuffer(0));
   }
 
   /** Closes PGlite, then ends the thread (whatever the close answered). */
@@ -125,15 +119,20 @@ class Backend {
       await this.#worker.terminate();
       return;
     }
-    const id = (this.#sent += 1);
-    const reply = this.#request(id);
-    this.#worker.postMessage({ id, close: true });
     try {
-      await reply;
+      await this.#send({ close: true });
     } finally {
       this.#stop(new Error('the embedded database (PGlite) is closed'));
       await this.#worker.terminate();
     }
+  }
+
+  /** Posts a request under a new id (not when the thread is stopped); its reply. */
+  #send(request: object, transfer: ArrayBuffer[] = []): Promise<Reply> {
+    const id = (this.#sent += 1);
+    const reply = this.#request(id);
+    if (this.#stopped === undefined) this.#worker.postMessage({ id, ...request }, transfer);
+    return reply;
   }
 
   #request(id: number): Promise<Reply> {
@@ -188,8 +187,6 @@ function pgliteAssets(): Promise<PgliteAssets> {
   return assets;
 }
 
-/** Names a tarball of a data folder (PGlite's dumpDataDir) that a new database starts from instead of initdb. */
-export const PGLITE_TEMPLATE_ENV = 'BATON_PGLITE_TEMPLATE';
 const templates = new Map<string, Promise<Blob>>();
 
 /**
@@ -207,7 +204,7 @@ async function templateFor(dataDir: string | undefined): Promise<Blob | undefine
       (bytes) => new Blob([bytes]),
       (error: Error) => {
         templates.delete(file);
-        throw new Error(`${PGLITE_TEMPLATE_ENV} names ${file}, which cannot be read: ${error.message}`);
+        throw new Error(`BATON_PGLITE_TEMPLATE names ${file}, which cannot be read: ${error.message}`);
       },
     );
     templates.set(file, template);
