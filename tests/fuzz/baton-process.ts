@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startBatonProcess } from '@baton/testkit';
+import WebSocket from 'ws';
 
 export const FUZZ_API_KEY = 'bt_fuzz_admin_key_do_not_use_0123456789';
 export const FUZZ_APPROVAL_SECRET = 'fuzz-approval-secret-0123456789abcdef';
@@ -85,6 +86,20 @@ export class BatonProcess {
     return { code: result[0], signal: result[1], timedOut: false };
   }
 
+  /**
+   * What the process's main thread is doing, for a process that stopped answering: the process
+   * runs with the inspector on a loopback port (--inspect=127.0.0.1:0), which pauses the main
+   * thread even inside a loop that never yields (the inspector has a thread of its own), and the
+   * paused call stack is returned with the last lines of the output. Undefined when no stack
+   * came within 10 s (the process is gone, or blocked outside JavaScript).
+   */
+  async diagnose(): Promise<string | undefined> {
+    const url = /Debugger listening on (ws:\/\/\S+)/.exec(this.current())?.[1];
+    if (!url || !this.alive()) return undefined;
+    const stack = await pausedStack(url, 10_000);
+    return stack && `main thread's call stack (paused by the inspector):\n  ${stack.join('\n  ')}\noutput tail: ${this.tail(1500)}`;
+  }
+
   /** Kills whatever still runs and removes the data folder. */
   async dispose(): Promise<void> {
     if (this.alive()) {
@@ -120,7 +135,8 @@ export class BatonProcess {
     for (const name of ['DB_HOST', 'REDIS_URL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'BATON_PUBLIC_URL']) delete env[name];
     this.earlier = this.output();
     // testkit's start kills the process should the fuzzer itself die: no orphan keeps a core busy.
-    const started = await startBatonProcess({ env, readyTimeoutMs: 120_000 });
+    // The inspector, on loopback, so that a hung process can say where it is (diagnose()).
+    const started = await startBatonProcess({ env, readyTimeoutMs: 120_000, nodeArgs: ['--inspect=127.0.0.1:0'] });
     const child = started.child;
     this.child = child;
     this.current = started.output;
@@ -147,4 +163,34 @@ export class BatonProcess {
       return false;
     }
   }
+}
+
+/**
+ * Connects to a Node inspector (its ws:// URL), pauses the main thread and returns the paused
+ * call stack, innermost first (`function url:line:column`), then lets it run again.
+ */
+export async function pausedStack(url: string, timeoutMs: number): Promise<string[] | undefined> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url);
+    const finish = (stack: string[] | undefined) => {
+      clearTimeout(timer);
+      resolve(stack);
+      if (stack && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ id: 3, method: 'Debugger.resume' }), () => socket.close());
+      else socket.terminate();
+    };
+    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    socket.on('error', () => finish(undefined));
+    socket.on('open', () => {
+      socket.send(JSON.stringify({ id: 1, method: 'Debugger.enable' }));
+      socket.send(JSON.stringify({ id: 2, method: 'Debugger.pause' }));
+    });
+    // A frame's url is empty for code a loader compiled (tsx): the script's own url comes with Debugger.enable.
+    const scripts = new Map<string, string>();
+    socket.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as { method?: string; params?: { scriptId?: string; url?: string; callFrames?: Array<{ functionName: string; url: string; location: { scriptId: string; lineNumber: number; columnNumber: number } }> } };
+      if (message.method === 'Debugger.scriptParsed' && message.params?.scriptId) scripts.set(message.params.scriptId, message.params.url ?? '');
+      if (message.method !== 'Debugger.paused') return;
+      finish((message.params?.callFrames ?? []).slice(0, 30).map((f) => `${f.functionName || '(anonymous)'} ${f.url || scripts.get(f.location.scriptId) || '?'}:${f.location.lineNumber + 1}:${f.location.columnNumber + 1}`));
+    });
+  });
 }

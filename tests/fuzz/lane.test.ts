@@ -8,8 +8,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@baton/testkit';
-import type { Exit } from './baton-process.ts';
-import { RecentInputs, TargetStats, runLane, shrinkFailure, type Supervised, type TargetEnv } from './lane.ts';
+import { pausedStack, type Exit } from './baton-process.ts';
+import { HUNG, RecentInputs, TargetStats, runLane, shrinkFailure, type Supervised, type TargetEnv } from './lane.ts';
+import { startHeartbeat } from './suite.ts';
 import { restTarget } from './targets/rest.ts';
 import type { HttpInput } from './wire.ts';
 
@@ -66,6 +67,40 @@ class CrashingProcess implements Supervised {
   }
 }
 
+/** A process that answers until GET /hang, after which its main thread loops for ever (spinForever); run with the inspector on. */
+class HangingProcess implements Supervised {
+  apiUrl = '';
+  fanoutUrl = '';
+  generation = 1;
+  readonly exits: Exit[] = [];
+  private child: ChildProcess | undefined;
+  private stderr = '';
+
+  alive(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async ensureStarted(): Promise<void> {
+    if (this.child) return;
+    const port = await freePort();
+    const code = `require('http').createServer((q, s) => { if (q.url === '/hang') setImmediate(function spinForever() { for (;;); }); s.end('{}'); }).listen(${port}, '127.0.0.1', () => console.log('up'));`;
+    const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.child = child;
+    await once(child.stdout!, 'data');
+    this.apiUrl = `http://127.0.0.1:${port}`;
+  }
+
+  async diagnose(): Promise<string | undefined> {
+    const url = /Debugger listening on (ws:\/\/\S+)/.exec(this.stderr)?.[1];
+    return url && (await pausedStack(url, 10_000))?.join('\n');
+  }
+
+  stop(): void {
+    this.child?.kill('SIGKILL');
+  }
+}
+
 const envOf = (baton: Supervised): TargetEnv => ({ baton, fixtures: { 'key.admin': 'k', 'key.user': 'u', 'key.other': 'o', token: 't' }, stats: new TargetStats(), hangMs: 5_000 });
 
 describe('fuzz lanes', () => {
@@ -76,9 +111,12 @@ describe('fuzz lanes', () => {
     server = await brokenServer();
   });
 
+  const hanging = new HangingProcess();
+
   afterAll(() => {
     server?.close();
     crashing.stop();
+    hanging.stop();
   });
 
   it('fail on a 5xx, and shrink the request to one that still gets it', async () => {
@@ -104,5 +142,23 @@ describe('fuzz lanes', () => {
     await shrinkFailure(target, env, result.failure!, 30_000);
     expect(result.failure!.reproduced).toBe(true);
     expect(crashing.exits.length).toBeGreaterThanOrEqual(2); // the replay crashed the restarted process again
+  }, 90_000);
+
+  it('stop every lane once the process hangs, with where its main thread is', async () => {
+    await hanging.ensureStarted();
+    const heartbeat = startHeartbeat(hanging, 2_000, () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(heartbeat.hung()).toBeUndefined();
+    await fetch(`${hanging.apiUrl}/hang`);
+    for (let waited = 0; waited < 30_000 && heartbeat.hung() === undefined; waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
+    const hung = heartbeat.hung();
+    expect(hung).toMatch(/^the process stopped answering: GET \/ready not 200 for [2-9] s/);
+    expect(hung).toMatch(/spinForever/);
+    const env: TargetEnv = { ...envOf(hanging), hung: heartbeat.hung };
+    const result = await runLane(restTarget(OPENAPI), env, { numRuns: 100, seed: 1, timeLimitMs: 60_000, recent: new RecentInputs() });
+    expect(result.failure?.message.startsWith(HUNG)).toBe(true);
+    expect(env.stats.inputs).toBe(0); // stopped before sending anything to the hung process
+    hanging.stop();
+    expect((await heartbeat.stop()).probes).toBeGreaterThan(1);
   }, 90_000);
 });

@@ -55,7 +55,12 @@ export interface TargetEnv {
   stats: TargetStats;
   /** An answer slower than this is a hang. */
   hangMs: number;
+  /** Why the process counts as hung (it stopped answering its health probe), once it does. */
+  hung?: () => string | undefined;
 }
+
+/** How the failure of an input sent to a hung process begins. */
+export const HUNG = 'HANG: the process was hung before this input: ';
 
 export interface Target<T> {
   name: string;
@@ -109,6 +114,8 @@ export class RecentInputs {
  * moment to show: a crash closes the connection a little before the process is seen to exit.
  */
 async function checkOne<T>(target: Target<T>, input: T, env: TargetEnv, recent: RecentInputs, restart: boolean): Promise<void> {
+  const hung = env.hung?.();
+  if (hung !== undefined) throw new Error(`${HUNG}${hung}`);
   if (!env.baton.alive()) {
     if (!restart) throw new Error(`CRASH: the process had already exited (${describeExit(env, env.baton.generation)}): an input sent just before this one ended it (see recent)`);
     await env.baton.ensureStarted();

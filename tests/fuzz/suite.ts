@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { BatonProcess } from './baton-process.ts';
 import { finalChecks, type HealthReport } from './health.ts';
 import { setUpFixtures, type Fixtures } from './fixtures.ts';
-import { RecentInputs, TargetStats, runLane, shrinkFailure, type LaneFailure, type LaneResult, type Target, type TargetEnv } from './lane.ts';
+import { HUNG, RecentInputs, TargetStats, runLane, shrinkFailure, type LaneFailure, type LaneResult, type Target, type TargetEnv } from './lane.ts';
 import { buildTargets, TARGET_NAMES, type TargetName } from './targets/index.ts';
 import { describeInFlight, straySocketErrors } from './wire.ts';
 
@@ -91,27 +91,45 @@ export interface Responsiveness {
   slow: Array<{ atS: number; ms: number }>;
 }
 
-/** Asks /health once a second while the lanes run: a stall of the process shows as a slow probe. */
-function startHeartbeat(baton: BatonProcess): { stop(): Promise<Responsiveness> } {
+/**
+ * Asks /health once a second while the lanes run: a stall of the process shows as a slow probe.
+ * A process that is alive but has not answered /ready with 200 (it, its store and its bus
+ * answering) for `hangMs` has hung: `hung()` then says so (the
+ * lanes stop at their next input: every answer after it would only be another time-out) with
+ * Node's diagnostic report of what its main thread is doing.
+ */
+export function startHeartbeat(baton: Pick<BatonProcess, 'apiUrl' | 'alive' | 'diagnose'>, hangMs: number, log: (line: string) => void): { stop(): Promise<Responsiveness>; hung(): string | undefined } {
   const started = Date.now();
   const times: number[] = [];
   const slow: Responsiveness['slow'] = [];
   let running = true;
+  let answered = Date.now();
+  let hung: string | undefined;
   const loop = (async () => {
     while (running) {
       const at = Date.now();
       try {
-        await (await fetch(`${baton.apiUrl}/health`, { signal: AbortSignal.timeout(60_000) })).text();
+        await (await fetch(`${baton.apiUrl}/health`, { signal: AbortSignal.timeout(Math.min(60_000, hangMs)) })).text();
       } catch {
         // a crash is the lanes' finding; the probe only measures
       }
       const ms = Date.now() - at;
+      // Ready: the process answers and so do its store and bus (each within 2 s).
+      if (await fetch(`${baton.apiUrl}/ready`, { signal: AbortSignal.timeout(Math.min(60_000, hangMs)) }).then(async (res) => (await res.text(), res.status === 200), () => false)) answered = Date.now();
       times.push(ms);
       if (ms > 1_000 && slow.length < 20) slow.push({ atS: Math.round((at - started) / 1000), ms });
+      if (!baton.alive()) answered = Date.now();
+      else if (hung === undefined && Date.now() - answered >= hangMs) {
+        hung = `the process stopped answering: GET /ready not 200 for ${Math.round((Date.now() - answered) / 1000)} s (from ${Math.round((answered - started) / 1000)} s into the lanes)`;
+        log(`HANG: ${hung}; asking its inspector where the main thread is`);
+        hung += `\n${(await baton.diagnose()) ?? 'no call stack from the inspector within 10 s'}`;
+        log(hung);
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1_000 - ms)));
     }
   })();
   return {
+    hung: () => hung,
     async stop() {
       running = false;
       await loop;
@@ -133,22 +151,27 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     const targets = buildTargets(options.targets, { openapi, seed: options.seed });
     const counts = splitInputs(options.inputs, options.targets);
     const envs = new Map<string, TargetEnv>();
+    let heartbeat: ReturnType<typeof startHeartbeat> | undefined;
     for (const target of targets) {
-      const env = { baton, fixtures, stats: new TargetStats(), hangMs: options.hangMs };
+      const env: TargetEnv = { baton, fixtures, stats: new TargetStats(), hangMs: options.hangMs, hung: () => heartbeat?.hung() };
       envs.set(target.name, env);
       await target.prepare?.(env);
     }
     options.log(`fixtures ready; ${options.inputs} inputs: ${JSON.stringify(counts)}`);
     const lanesStarted = Date.now();
     const recent = new RecentInputs();
-    const heartbeat = startHeartbeat(baton);
+    heartbeat = startHeartbeat(baton, options.hangMs, options.log);
+    // Where the lanes are, every 30 s: what a run cut short by an outer time-out leaves behind.
+    const progress = setInterval(() => options.log(`lanes at ${Math.round((Date.now() - lanesStarted) / 1000)} s: ${targets.map((t) => `${t.name} ${envs.get(t.name)!.stats.inputs}`).join(', ')}`), 30_000);
     const results = await Promise.all(targets.map((target) => runLane(target as Target<unknown>, envs.get(target.name)!, { numRuns: counts[target.name as TargetName], seed: laneSeed(options.seed, target.name), timeLimitMs: options.timeLimitMs, recent })));
+    clearInterval(progress);
     const lanesMs = Date.now() - lanesStarted;
     const responsiveness = await heartbeat.stop();
     const crashes = baton.exits.length;
     options.log(`lanes done in ${Math.round(lanesMs / 1000)} s: ${results.map((r) => `${r.target} ${r.inputs}${r.failure ? ' FAILED' : ''}`).join(', ')}`);
     const failures = await shrinkAll(targets, envs, results, options);
     for (const target of targets) await target.dispose?.();
+    options.log('final checks…');
     const health = await finalChecks(baton, fixtures);
     return { ...summarize(options, results, envs, failures, health, crashes, own.errors, { total: Date.now() - started, lanes: lanesMs, budget: options.timeLimitMs }), responsiveness };
   } finally {
@@ -163,10 +186,15 @@ async function shrinkAll(targets: Target<unknown>[], envs: Map<string, TargetEnv
     const failure = result.failure;
     if (!failure) continue;
     const target = targets.find((t) => t.name === result.target)!;
-    options.log(`shrinking the ${failure.target} failure: ${failure.message.slice(0, 200)}`);
-    await shrinkFailure(target, envs.get(target.name)!, failure, options.shrinkLimitMs).catch((error: unknown) => {
-      failure.shrunkMessage = `shrinking failed: ${String(error)}`;
-    });
+    if (failure.message.startsWith(HUNG)) {
+      // Each try alone would wait out the hang; any input in flight before it may be the cause.
+      failure.shrunkMessage = `not shrunk: the process hung; the inputs in flight before it: ${JSON.stringify(failure.recent).slice(0, 4000)}`;
+    } else {
+      options.log(`shrinking the ${failure.target} failure: ${failure.message.slice(0, 200)}`);
+      await shrinkFailure(target, envs.get(target.name)!, failure, options.shrinkLimitMs).catch((error: unknown) => {
+        failure.shrunkMessage = `shrinking failed: ${String(error)}`;
+      });
+    }
     const file = options.outDir ? save(options.outDir, failure) : undefined;
     const { recent: _recent, ...rest } = failure;
     out.push({ ...rest, ...(file && { file }) });
