@@ -151,16 +151,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     const targets = buildTargets(options.targets, { openapi, seed: options.seed });
     const counts = splitInputs(options.inputs, options.targets);
     const envs = new Map<string, TargetEnv>();
-    let heartbeat: ReturnType<typeof startHeartbeat> | undefined;
+    const watch: { heartbeat?: ReturnType<typeof startHeartbeat> } = {};
     for (const target of targets) {
-      const env: TargetEnv = { baton, fixtures, stats: new TargetStats(), hangMs: options.hangMs, hung: () => heartbeat?.hung() };
+      const env: TargetEnv = { baton, fixtures, stats: new TargetStats(), hangMs: options.hangMs, hung: () => watch.heartbeat?.hung() };
       envs.set(target.name, env);
       await target.prepare?.(env);
     }
     options.log(`fixtures ready; ${options.inputs} inputs: ${JSON.stringify(counts)}`);
     const lanesStarted = Date.now();
     const recent = new RecentInputs();
-    heartbeat = startHeartbeat(baton, options.hangMs, options.log);
+    const heartbeat = (watch.heartbeat = startHeartbeat(baton, options.hangMs, options.log));
     // Where the lanes are, every 30 s: what a run cut short by an outer time-out leaves behind.
     const progress = setInterval(() => options.log(`lanes at ${Math.round((Date.now() - lanesStarted) / 1000)} s: ${targets.map((t) => `${t.name} ${envs.get(t.name)!.stats.inputs}`).join(', ')}`), 30_000);
     const results = await Promise.all(targets.map((target) => runLane(target as Target<unknown>, envs.get(target.name)!, { numRuns: counts[target.name as TargetName], seed: laneSeed(options.seed, target.name), timeLimitMs: options.timeLimitMs, recent })));
