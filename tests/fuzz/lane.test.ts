@@ -89,6 +89,7 @@ class HangingProcess implements Supervised {
     this.child = child;
     await once(child.stdout!, 'data');
     this.apiUrl = `http://127.0.0.1:${port}`;
+    this.fanoutUrl = this.apiUrl;
   }
 
   async diagnose(): Promise<string | undefined> {
@@ -152,7 +153,7 @@ describe('fuzz lanes', () => {
     await fetch(`${hanging.apiUrl}/hang`);
     for (let waited = 0; waited < 30_000 && heartbeat.hung() === undefined; waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
     const hung = heartbeat.hung();
-    expect(hung).toMatch(/^the process stopped answering: GET \/ready not 200 for [2-9] s/);
+    expect(hung).toMatch(/^the process stopped answering: GET http:\/\/127\.0\.0\.1:\d+\/ready not 200 for [2-9] s/);
     expect(hung).toMatch(/spinForever/);
     const env: TargetEnv = { ...envOf(hanging), hung: heartbeat.hung };
     const result = await runLane(restTarget(OPENAPI), env, { numRuns: 100, seed: 1, timeLimitMs: 60_000, recent: new RecentInputs() });

@@ -3,7 +3,7 @@
 // out before every input was sent. Environment:
 //   FUZZ_INPUTS (100000)        inputs in total, shared by the targets (tests/fuzz/README.md)
 //   FUZZ_SECONDS (1800)         time budget of the lanes; shrinking and final checks come on top
-//   FUZZ_SHRINK_SECONDS (120)   time to shrink each failure
+//   FUZZ_SHRINK_SECONDS (120)   time to shrink the failures (all together)
 //   FUZZ_SEED (random)          the seed (printed; the same seed, the same inputs)
 //   FUZZ_TARGETS (all)          comma-separated: rest, workflows, jq, jq-api, websocket, sse
 //   FUZZ_OUT (tests/fuzz/failures)  where failures are saved as JSON, for `npx tsx tests/fuzz/replay.ts FILE`

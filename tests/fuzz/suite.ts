@@ -15,6 +15,7 @@ export interface FuzzOptions {
   inputs: number;
   /** Budget of the lanes (shrinking and final checks come on top, bounded too). */
   timeLimitMs: number;
+  /** Time to shrink the failures, all of them together. */
   shrinkLimitMs: number;
   seed: number;
   targets: TargetName[];
@@ -93,18 +94,20 @@ export interface Responsiveness {
 
 /**
  * Asks /health once a second while the lanes run: a stall of the process shows as a slow probe.
- * A process that is alive but has not answered /ready with 200 (it, its store and its bus
- * answering) for `hangMs` has hung: `hung()` then says so (the
+ * A process that is alive but has not answered /ready with 200 for `hangMs` (the API: it, its
+ * store and its bus answering; or the fanout) has hung: `hung()` then says so (the
  * lanes stop at their next input: every answer after it would only be another time-out) with
  * Node's diagnostic report of what its main thread is doing.
  */
-export function startHeartbeat(baton: Pick<BatonProcess, 'apiUrl' | 'alive' | 'diagnose'>, hangMs: number, log: (line: string) => void): { stop(): Promise<Responsiveness>; hung(): string | undefined } {
+export function startHeartbeat(baton: Pick<BatonProcess, 'apiUrl' | 'fanoutUrl' | 'alive' | 'diagnose'>, hangMs: number, log: (line: string) => void): { stop(): Promise<Responsiveness>; hung(): string | undefined } {
   const started = Date.now();
   const times: number[] = [];
   const slow: Responsiveness['slow'] = [];
   let running = true;
-  let answered = Date.now();
   let hung: string | undefined;
+  // Ready: the API with its store and bus, and the fanout (each 200 within 2 s); when each last was.
+  const ready = [`${baton.apiUrl}/ready`, `${baton.fanoutUrl}/ready`].map((url) => ({ url, at: Date.now() }));
+  const probe = (url: string) => fetch(url, { signal: AbortSignal.timeout(Math.min(60_000, hangMs)) }).then(async (res) => (await res.text(), res.status === 200), () => false);
   const loop = (async () => {
     while (running) {
       const at = Date.now();
@@ -114,18 +117,18 @@ export function startHeartbeat(baton: Pick<BatonProcess, 'apiUrl' | 'alive' | 'd
         // a crash is the lanes' finding; the probe only measures
       }
       const ms = Date.now() - at;
-      // Ready: the process answers and so do its store and bus (each within 2 s).
-      if (await fetch(`${baton.apiUrl}/ready`, { signal: AbortSignal.timeout(Math.min(60_000, hangMs)) }).then(async (res) => (await res.text(), res.status === 200), () => false)) answered = Date.now();
       times.push(ms);
       if (ms > 1_000 && slow.length < 20) slow.push({ atS: Math.round((at - started) / 1000), ms });
-      if (!baton.alive()) answered = Date.now();
-      else if (hung === undefined && Date.now() - answered >= hangMs) {
-        hung = `the process stopped answering: GET /ready not 200 for ${Math.round((Date.now() - answered) / 1000)} s (from ${Math.round((answered - started) / 1000)} s into the lanes)`;
+      const answers = await Promise.all(ready.map((r) => probe(r.url)));
+      ready.forEach((r, i) => (answers[i] || !baton.alive()) && (r.at = Date.now()));
+      const silent = ready.find((r) => Date.now() - r.at >= hangMs);
+      if (hung === undefined && silent) {
+        hung = `the process stopped answering: GET ${silent.url} not 200 for ${Math.round((Date.now() - silent.at) / 1000)} s (from ${Math.round((silent.at - started) / 1000)} s into the lanes)`;
         log(`HANG: ${hung}; asking its inspector where the main thread is`);
         hung += `\n${(await baton.diagnose()) ?? 'no call stack from the inspector within 10 s'}`;
         log(hung);
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1_000 - ms)));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1_000 - (Date.now() - at))));
     }
   })();
   return {
@@ -182,6 +185,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
 
 async function shrinkAll(targets: Target<unknown>[], envs: Map<string, TargetEnv>, results: LaneResult[], options: FuzzOptions): Promise<FuzzSummary['failures']> {
   const out: FuzzSummary['failures'] = [];
+  // One budget for all the lanes' failures: a fault that fails several lanes (each try of a hang
+  // waits out the hang bound) must not multiply the time the run takes.
+  const deadline = Date.now() + options.shrinkLimitMs;
   for (const result of results) {
     const failure = result.failure;
     if (!failure) continue;
@@ -191,7 +197,7 @@ async function shrinkAll(targets: Target<unknown>[], envs: Map<string, TargetEnv
       failure.shrunkMessage = `not shrunk: the process hung; the inputs in flight before it: ${JSON.stringify(failure.recent).slice(0, 4000)}`;
     } else {
       options.log(`shrinking the ${failure.target} failure: ${failure.message.slice(0, 200)}`);
-      await shrinkFailure(target, envs.get(target.name)!, failure, options.shrinkLimitMs).catch((error: unknown) => {
+      await shrinkFailure(target, envs.get(target.name)!, failure, Math.max(1, deadline - Date.now())).catch((error: unknown) => {
         failure.shrunkMessage = `shrinking failed: ${String(error)}`;
       });
     }
