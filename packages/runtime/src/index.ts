@@ -1,3 +1,4 @@
+import './v8-tuning.ts';
 export * from './env.ts';
 export * from './secrets.ts';
 export * from './limits.ts';
