@@ -97,7 +97,7 @@ export interface Responsiveness {
  * A process that is alive but has not answered /ready with 200 for `hangMs` (the API: it, its
  * store and its bus answering; or the fanout) has hung: `hung()` then says so (the
  * lanes stop at their next input: every answer after it would only be another time-out) with
- * Node's diagnostic report of what its main thread is doing.
+ * where its main thread is (BatonProcess.diagnose: the call stack the inspector paused).
  */
 export function startHeartbeat(baton: Pick<BatonProcess, 'apiUrl' | 'fanoutUrl' | 'alive' | 'diagnose'>, hangMs: number, log: (line: string) => void): { stop(): Promise<Responsiveness>; hung(): string | undefined } {
   const started = Date.now();
