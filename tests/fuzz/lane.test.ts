@@ -38,18 +38,27 @@ function brokenServer(): Promise<Server> {
   return once(server, 'listening').then(() => server);
 }
 
-/** A process that exits on a request without an Authorization header, restarted on demand. */
-class CrashingProcess implements Supervised {
+/** A child process standing in for `baton start`. */
+abstract class StandIn implements Supervised {
   apiUrl = '';
   fanoutUrl = '';
   generation = 0;
   readonly exits: Exit[] = [];
-  private child: ChildProcess | undefined;
+  protected child: ChildProcess | undefined;
 
   alive(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  abstract ensureStarted(): Promise<void>;
+
+  stop(): void {
+    this.child?.kill('SIGKILL');
+  }
+}
+
+/** A process that exits on a request without an Authorization header, restarted on demand. */
+class CrashingProcess extends StandIn {
   async ensureStarted(): Promise<void> {
     if (this.alive()) return;
     const port = await freePort();
@@ -61,27 +70,15 @@ class CrashingProcess implements Supervised {
     await once(child.stdout!, 'data');
     this.apiUrl = `http://127.0.0.1:${port}`;
   }
-
-  stop(): void {
-    this.child?.kill('SIGKILL');
-  }
 }
 
 /** A process that answers until GET /hang, after which its main thread loops for ever (spinForever); run with the inspector on. */
-class HangingProcess implements Supervised {
-  apiUrl = '';
-  fanoutUrl = '';
-  generation = 1;
-  readonly exits: Exit[] = [];
-  private child: ChildProcess | undefined;
+class HangingProcess extends StandIn {
   private stderr = '';
-
-  alive(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
-  }
 
   async ensureStarted(): Promise<void> {
     if (this.child) return;
+    this.generation = 1;
     const port = await freePort();
     const code = `require('http').createServer((q, s) => { if (q.url === '/hang') setImmediate(function spinForever() { for (;;); }); s.end('{}'); }).listen(${port}, '127.0.0.1', () => console.log('up'));`;
     const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -95,10 +92,6 @@ class HangingProcess implements Supervised {
   async diagnose(): Promise<string | undefined> {
     const url = /Debugger listening on (ws:\/\/\S+)/.exec(this.stderr)?.[1];
     return url && (await pausedStack(url, 10_000))?.join('\n');
-  }
-
-  stop(): void {
-    this.child?.kill('SIGKILL');
   }
 }
 
