@@ -94,9 +94,8 @@ export class BatonProcess {
    * came within 10 s (the process is gone, or blocked outside JavaScript).
    */
   async diagnose(): Promise<string | undefined> {
-    const url = /Debugger listening on (ws:\/\/\S+)/.exec(this.current())?.[1];
-    if (!url || !this.alive()) return undefined;
-    const stack = await pausedStack(url, 10_000);
+    if (!this.alive()) return undefined;
+    const stack = await pausedStack(this.current(), 10_000);
     return stack && `main thread's call stack (paused by the inspector):\n  ${stack.join('\n  ')}\noutput tail: ${this.tail(1500)}`;
   }
 
@@ -166,10 +165,13 @@ export class BatonProcess {
 }
 
 /**
- * Connects to a Node inspector (its ws:// URL), pauses the main thread and returns the paused
- * call stack, innermost first (`function url:line:column`), then lets it run again.
+ * Connects to the Node inspector a process announced in its output (`Debugger listening on
+ * ws://…`), pauses the main thread and returns the paused call stack, innermost first
+ * (`function url:line:column`), then lets it run again. Undefined without an inspector.
  */
-export async function pausedStack(url: string, timeoutMs: number): Promise<string[] | undefined> {
+export async function pausedStack(output: string, timeoutMs: number): Promise<string[] | undefined> {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1];
+  if (!url) return undefined;
   return new Promise((resolve) => {
     const socket = new WebSocket(url);
     const finish = (stack: string[] | undefined) => {

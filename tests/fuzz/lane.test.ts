@@ -90,8 +90,7 @@ class HangingProcess extends StandIn {
   }
 
   async diagnose(): Promise<string | undefined> {
-    const url = /Debugger listening on (ws:\/\/\S+)/.exec(this.stderr)?.[1];
-    return url && (await pausedStack(url, 10_000))?.join('\n');
+    return (await pausedStack(this.stderr, 10_000))?.join('\n');
   }
 }
 

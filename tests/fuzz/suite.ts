@@ -107,12 +107,13 @@ export function startHeartbeat(baton: Pick<BatonProcess, 'apiUrl' | 'fanoutUrl' 
   let hung: string | undefined;
   // Ready: the API with its store and bus, and the fanout (each 200 within 2 s); when each last was.
   const ready = [`${baton.apiUrl}/ready`, `${baton.fanoutUrl}/ready`].map((url) => ({ url, at: Date.now() }));
-  const probe = (url: string) => fetch(url, { signal: AbortSignal.timeout(Math.min(60_000, hangMs)) }).then(async (res) => (await res.text(), res.status === 200), () => false);
+  const probeMs = Math.min(60_000, hangMs);
+  const probe = (url: string) => fetch(url, { signal: AbortSignal.timeout(probeMs) }).then(async (res) => (await res.text(), res.status === 200), () => false);
   const loop = (async () => {
     while (running) {
       const at = Date.now();
       try {
-        await (await fetch(`${baton.apiUrl}/health`, { signal: AbortSignal.timeout(Math.min(60_000, hangMs)) })).text();
+        await (await fetch(`${baton.apiUrl}/health`, { signal: AbortSignal.timeout(probeMs) })).text();
       } catch {
         // a crash is the lanes' finding; the probe only measures
       }

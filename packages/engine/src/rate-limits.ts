@@ -23,13 +23,15 @@ export interface PrefetchedLimits {
 
 /**
  * The limits of the namespaces of a batch's runs, asked with their lock when the transaction is
- * pipelined (PostgreSQL): the question goes out behind the lock — by run id, before the runner knows a new run's namespace —
- * and the answer is there when the decisions need it, instead of costing a round trip after them.
+ * pipelined (PostgreSQL): the question goes out behind the lock — by run id, before the runner
+ * knows a new run's namespace — and the answer is there when the decisions need it, instead of
+ * costing a round trip after them.
  * Asked whether or not a call follows (one small statement in a round trip made anyway). Its
  * failure fails the batch's transaction (the statements after it then fail).
  */
 export function prefetchRateLimits(tx: RunnerTx, runIds: readonly string[]): Promise<RateLimitSpec[]> | undefined {
-  if (!tx.pipelined || runIds.length === 0) return undefined; // no round trip to save: ask only if a call is dispatched
+  // Not pipelined: no round trip to save; the limits are asked only if a call is dispatched.
+  if (!tx.pipelined || runIds.length === 0) return undefined;
   const limits = tx.rateLimitsOfRuns(runIds);
   limits.catch(() => undefined); // awaited only if the batch dispatches a call
   return limits;
