@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { protocol } from '@electric-sql/pglite';
+import { DatabaseError } from 'pg-protocol';
 import { describe, expect, it } from 'vitest';
 import { openPglite, pgliteWorker } from '../src/db/pglite.ts';
 
@@ -47,14 +47,14 @@ describe('pglite worker thread', () => {
     await db.close();
   });
 
-  it('reports a statement error as PGlite does (DatabaseError, SQLSTATE in code) and goes on; close() ends the thread', async () => {
+  it('reports a statement error as node-postgres does on PostgreSQL (DatabaseError, SQLSTATE in code) and goes on; close() ends the thread', async () => {
     const db = await openPglite();
     const worker = pgliteWorker(db)!;
     const exited = once(worker, 'exit');
     await db.exec('CREATE TABLE u (n int PRIMARY KEY)');
     await db.write('INSERT INTO u VALUES ($1)', [1]);
     const error = await db.write('INSERT INTO u VALUES ($1)', [1]).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(protocol.messages.DatabaseError);
+    expect(error).toBeInstanceOf(DatabaseError);
     expect(error).toMatchObject({ code: '23505', constraint: 'u_pkey' });
     expect(await db.query('SELECT n FROM u')).toEqual([{ n: 1 }]);
 
