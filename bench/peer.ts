@@ -28,7 +28,7 @@
 import { startHttpTarget, type HttpTarget } from '@baton/testkit';
 import { startDeployment, type Deployment, type Mode } from './deployments.ts';
 import { hopTable, milestones, spread, type RunEvent, type TaskSpec } from './hops.ts';
-import { counterDelta, cpuSeconds, duplicateRequests, epochMs, log, machine, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
+import { counterDelta, cpuSeconds, duplicateRequests, epochMs, httpText, log, machine, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
 
 const WARMUP = Number(process.env.BENCH_PEER_WARMUP ?? 1000);
 const WARMUP_CALLERS = Number(process.env.BENCH_PEER_WARMUP_CALLERS ?? 20);
@@ -137,13 +137,12 @@ const headers = (d: Deployment) => ({ authorization: `Bearer ${d.apiKey}`, 'cont
 async function startRun(d: Deployment, n: number): Promise<CallRecord> {
   const sentAt = epochMs();
   try {
-    const res = await fetch(`${d.apiUrl}/api/v1/runs`, { method: 'POST', headers: headers(d), body: JSON.stringify({ namespace: 'bench', name: 'peer', input: { n }, wait: WAIT }) });
-    const text = await res.text();
+    const { status, text } = await httpText(`${d.apiUrl}/api/v1/runs`, { method: 'POST', headers: headers(d), body: JSON.stringify({ namespace: 'bench', name: 'peer', input: { n }, wait: WAIT }) });
     const answeredAt = epochMs();
     try {
-      return { n, sentAt, answeredAt, status: res.status, run: JSON.parse(text) as RunBody };
+      return { n, sentAt, answeredAt, status, run: JSON.parse(text) as RunBody };
     } catch {
-      return { n, sentAt, answeredAt, status: res.status, error: text.slice(0, 200) };
+      return { n, sentAt, answeredAt, status, error: text.slice(0, 200) };
     }
   } catch (error) {
     return { n, sentAt, answeredAt: epochMs(), status: 'exception', error: String(error) };

@@ -17,7 +17,7 @@
 // errors) and repeated work is reported (a task attempt's request seen twice at the target,
 // messages reclaimed after a lease ran out).
 import { createTestDatabase, createTestRedis, startCluster, startHttpTarget, type Cluster } from '@baton/testkit';
-import { counterDelta, duplicateRequests, epochMs, log, machine, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
+import { counterDelta, duplicateRequests, epochMs, httpText, log, machine, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
@@ -57,9 +57,8 @@ export async function benchRuntime(): Promise<Record<string, unknown>> {
   const cluster = await startCluster({ env: { ...db.env, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }, services, verbose: process.env.BENCH_VERBOSE === '1' });
   const call = async <T>(body: unknown): Promise<Outcome<T>> => {
     try {
-      const res = await fetch(`${cluster.apiUrl}/api/v1/runs`, { method: 'POST', headers: { authorization: `Bearer ${cluster.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const text = await res.text();
-      return { status: res.status, body: JSON.parse(text) as T };
+      const { status, text } = await httpText(`${cluster.apiUrl}/api/v1/runs`, { method: 'POST', headers: { authorization: `Bearer ${cluster.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status, body: JSON.parse(text) as T };
     } catch (error) {
       return { status: 'exception', error: String(error) };
     }
