@@ -1,23 +1,51 @@
 import { defineConfig } from 'vitest/config';
+import type { TestProjectInlineConfiguration } from 'vitest/config';
 
-// `npm test` runs the suite in two passes (BATON_TESTS): `parallel`, the files that mostly wait on
-// I/O, two at a time; then `serial`, the files that measure responsiveness or kill services under
-// time bounds (chaos, isolation, fuzz), one at a time, so that no other file's load changes what
-// they measure. Without BATON_TESTS every file runs, one at a time.
-const SERIAL = ['tests/chaos/**/*.test.ts', 'tests/isolation/**/*.test.ts', 'tests/fuzz/**/*.test.ts'];
+// `npm test` runs the suite in two passes (BATON_TESTS=all: both in one `vitest run`, so that the
+// global setup — service bundles, PGlite template — is done once): first `parallel`, the files
+// that mostly wait on I/O, two at a time; then `serial`, the files that measure responsiveness or
+// kill services under time bounds (chaos, isolation, fuzz), one at a time, once every parallel file
+// has ended, so that no other file's load changes what they measure. BATON_TESTS=parallel or
+// =serial runs one pass. Without BATON_TESTS every file runs, one at a time.
+//
+// The unit tests (UNIT: the pure core package, the tests next to the sources, the chaos checks on
+// hand-made snapshots) run in workers that are not reset between files (isolate: false): they
+// change no global state, so all they share is the modules they import, which then load once per
+// worker instead of once per file — most of such a file's time. Every other file, and a unit test
+// that measures time (ISOLATED), gets a worker of its own. tests/fuzz/wire.test.ts (sockets only,
+// no clock) runs in the parallel pass.
+const SERIAL = ['tests/chaos/**/!(checks).test.ts', 'tests/isolation/**/*.test.ts', 'tests/fuzz/**/!(wire).test.ts'];
+const UNIT = ['packages/core/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'tests/chaos/checks.test.ts'];
+/**
+ * Unit tests with a tolerance of a few milliseconds, kept in a fresh worker: the limiter's first
+ * reservation (which connects to Redis) must land within 50 ms, and a worker that ran other files
+ * made it 77 ms once.
+ */
+const ISOLATED = ['packages/bus/src/limiter/limiter.test.ts'];
+const INTEGRATION = ['tests/**/*.test.ts', 'packages/*/tests/**/*.test.ts', 'services/*/tests/**/*.test.ts', 'apps/*/tests/**/*.test.ts'];
 const ALL = ['tests/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'packages/*/tests/**/*.test.ts', 'services/*/src/**/*.test.ts', 'services/*/tests/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/tests/**/*.test.ts'];
+const EXCLUDE = ['**/node_modules/**'];
 const pass = process.env.BATON_TESTS;
-if (pass !== undefined && pass !== 'parallel' && pass !== 'serial') throw new Error(`BATON_TESTS must be "parallel" or "serial", not ${JSON.stringify(pass)}`);
+if (pass !== undefined && pass !== 'all' && pass !== 'parallel' && pass !== 'serial') throw new Error(`BATON_TESTS must be "all", "parallel" or "serial", not ${JSON.stringify(pass)}`);
+
+const common = { testTimeout: 30_000, hookTimeout: 60_000, pool: 'forks' } as const;
+// A project would run the root's global setup again (vitest runs the root project's in any case).
+const project = { ...common, globalSetup: [] };
+
+const parallelPass: TestProjectInlineConfiguration[] = [
+  { test: { ...project, name: 'parallel', include: [...INTEGRATION, ...ISOLATED], exclude: [...EXCLUDE, ...SERIAL, 'packages/core/**', 'tests/chaos/checks.test.ts'], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+  { test: { ...project, name: 'unit', include: UNIT, exclude: [...EXCLUDE, ...ISOLATED], isolate: false, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+];
+const serialPass: TestProjectInlineConfiguration[] = [{ test: { ...project, name: 'serial', include: SERIAL, exclude: EXCLUDE, maxWorkers: 1, sequence: { groupOrder: 1 } } }];
 
 export default defineConfig({
   test: {
-    include: pass === 'serial' ? SERIAL : ALL,
-    exclude: pass === 'parallel' ? ['**/node_modules/**', ...SERIAL] : ['**/node_modules/**'],
-    maxWorkers: pass === 'parallel' ? 2 : 1,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
+    ...common,
+    include: ALL,
+    exclude: EXCLUDE,
+    maxWorkers: 1,
     globalSetup: ['tests/global-setup.ts'],
     reporters: ['default'],
+    ...(pass === undefined ? {} : { projects: [...(pass === 'serial' ? [] : parallelPass), ...(pass === 'parallel' ? [] : serialPass)] }),
   },
 });
