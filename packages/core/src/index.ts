@@ -16,3 +16,4 @@ export * from './cloudevents.ts';
 export { canonicalJson } from './canonical-json.ts';
 export * from './secrets/index.ts';
 export { corkUntilImmediate } from './coalesce-writes.ts';
+export { uuidv7 } from './ids.ts';

@@ -5,9 +5,8 @@
 //   runner rows  one runner message each, deleted by the transaction that applies the message;
 //                the message carries the row's id (`outboxId`) so that a copy is recognised
 //   relay rows   attempts to enqueue and events to publish, deleted once relayed
-import { Queues, RUN_ENDED_TYPES, Topics, type Bus, type ClaimedOutboxRow, type NewOutboxRow, type PublishedEvent, type RunnerMessage, type Store, type TaskKind, type TaskMessage } from '@baton/core';
+import { Queues, RUN_ENDED_TYPES, Topics, uuidv7, type Bus, type ClaimedOutboxRow, type NewOutboxRow, type PublishedEvent, type RunnerMessage, type Store, type TaskKind, type TaskMessage } from '@baton/core';
 import type { Logger } from 'pino';
-import { v7 as uuidv7 } from 'uuid';
 
 /** A runner row not applied this long after it was written is sent again (then with backoff). */
 export const RUNNER_ROW_RESEND_MS = 5_000;

@@ -8,7 +8,7 @@
 //            write a relay row due at `until` — the outbox re-dispatches the attempt then, whichever
 //            runner is alive; the runner that applied it wakes its sweeper then (loops/deferred.ts).
 import type { DeferredAttempt, EventDraft, NewAttempt, NewOutboxRow, RateLimitSpec, RunnerTx, TaskMessage, TaskRateLimits } from '@baton/core';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '@baton/core';
 
 export const RATE_LIMITED_EVENT = 'dev.baton.task.rate-limited.v1';
 

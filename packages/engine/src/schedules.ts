@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Bus, CloudEvent, DefinitionRecord, NewDefinition, NewRun, RunTrigger, RunnerMessage, RunnerTx, ScheduleConsumed, ScheduleRecord, ScheduleUpdate, Store } from '@baton/core';
 import { consumeEvent, eventTypesOf, nextTick, planTicks, readSchedule, type WorkflowSchedule } from '@baton/core/document';
 import type { Logger } from 'pino';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '@baton/core';
 import { emptyRelay, runnerRows, send, type Relay } from './outbox.ts';
 
 /** What a transaction of schedules started: runs to relay `start` (and `cancel`) messages for. */

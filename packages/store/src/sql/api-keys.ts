@@ -1,6 +1,6 @@
 // api_keys: only the sha256 of a secret is stored; the secret is shown once, at creation.
 import { createHash, randomBytes } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '@baton/core';
 import type { ApiKeyRecord } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';

@@ -1,6 +1,6 @@
 // workflow_definitions: immutable (namespace, name, version) documents.
 import semver from 'semver';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '@baton/core';
 import type { DefinitionPick, DefinitionRecord, DefinitionSummary, NewDefinition, Page } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { clampLimit, decodeCursor, encodeCursor, fromJson, iso } from './values.ts';

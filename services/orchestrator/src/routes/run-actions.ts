@@ -4,10 +4,9 @@
 //   suspend  recorded in PostgreSQL (the outbox) before the answer, applied by a workflow-runner:
 //   resume   the run's status becomes suspended / what it was, and what it held is dispatched
 import type { RunnerMessage, RunRecord } from '@baton/core';
-import { TERMINAL_STATUSES } from '@baton/core';
+import { TERMINAL_STATUSES, uuidv7 } from '@baton/core';
 import { enqueueDurably } from '@baton/engine';
 import type { FastifyInstance } from 'fastify';
-import { v7 as uuidv7 } from 'uuid';
 import type { ApiContext } from '../app.ts';
 import type { Principal } from '../auth.ts';
 import { canonicalJson } from '../content-hash.ts';

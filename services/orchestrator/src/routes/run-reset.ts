@@ -7,7 +7,7 @@
 import type { RunRecord, WorkflowDocument } from '@baton/core';
 import { planReset, ResetRefused } from '@baton/engine';
 import type { FastifyInstance } from 'fastify';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '@baton/core';
 import type { ApiContext } from '../app.ts';
 import { listingNamespace, type Principal } from '../auth.ts';
 import { ApiProblem, ProblemTypes, conflict, notFound } from '../problems.ts';

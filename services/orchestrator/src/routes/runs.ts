@@ -1,9 +1,8 @@
 // Runs: start (idempotent, optionally waiting for the outcome), read, list, cancel; rerun,
 // suspend and resume are in run-actions.ts.
 import type { DefinitionSummary, NewRun, RunnerMessage, RunRecord } from '@baton/core';
-import { Queues, TERMINAL_STATUSES } from '@baton/core';
+import { Queues, TERMINAL_STATUSES, uuidv7 } from '@baton/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { v7 as uuidv7 } from 'uuid';
 import { enqueueDurably } from '@baton/engine';
 import { formatTraceparent, parseTraceparent } from '@baton/tracing';
 import type { ApiContext } from '../app.ts';
