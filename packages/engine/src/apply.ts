@@ -32,7 +32,7 @@ import { emptyRelay, relayRow, runnerRows, type Relay } from './outbox.ts';
 import { ledgersOf, markReplayed, type Feedback, type ReplayLedger } from './replay.ts';
 import { matchingListens } from './route-event.ts';
 import { cascadeReason, controlEvent, releaseHeld, type Control } from './suspension.ts';
-import { applyDeferrals, attachRateLimits, prefetchRateLimits } from './rate-limits.ts';
+import { applyDeferrals, attachRateLimits, lockedRateLimits } from './rate-limits.ts';
 
 export { childRunId } from './effects.ts';
 
@@ -136,13 +136,12 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   const known = deps.namespaces?.allOf(new Set(messages.flatMap((m) => (m.type === 'result' ? [m.runId] : []))));
   const early = known && dedupe(tx, messages, runLimitsOf(known));
   early?.catch(() => undefined); // a lock that fails fails these too: the lock's error is the one thrown
-  // The rate limits of the runs' namespaces go with them.
-  const prefetched = prefetchRateLimits(tx, runIds);
   const locked = await locking;
   deps.namespaces?.remember(locked);
   // What a run starts with (its input, and what started it, for its workflow.started event) comes with its lock.
   const starts = new Map(locked.flatMap((run) => (run.start ? [[run.id, run.start] as const] : [])));
-  const limits = prefetched && { namespaces: new Set(locked.map((run) => run.namespace)), limits: prefetched };
+  // The rate limits of the runs' namespaces came with their lock.
+  const limits = lockedRateLimits(locked);
   const namespaces = new Map(locked.map((run) => [run.id, run.namespace]));
   const fresh = await (early || dedupe(tx, messages, runLimitsOf(namespaces)));
   const deferrals: DeferredAttempt[] = [];

@@ -7,7 +7,7 @@
 //            record the reservation, move dispatched_at to `until` (no stale sweep before then) and
 //            write a relay row due at `until` — the outbox re-dispatches the attempt then, whichever
 //            runner is alive; the runner that applied it wakes its sweeper then (loops/deferred.ts).
-import type { DeferredAttempt, EventDraft, NewAttempt, NewOutboxRow, RateLimitSpec, RunnerTx, TaskMessage, TaskRateLimits } from '@baton/core';
+import type { DeferredAttempt, EventDraft, LockedRun, NewAttempt, NewOutboxRow, RateLimitSpec, RunnerTx, TaskMessage, TaskRateLimits } from '@baton/core';
 import { uuidv7 } from '@baton/core';
 
 export const RATE_LIMITED_EVENT = 'dev.baton.task.rate-limited.v1';
@@ -15,26 +15,24 @@ export const RATE_LIMITED_EVENT = 'dev.baton.task.rate-limited.v1';
 /** The limit a task names in its definition, by run id and task reference. */
 export type NamedLimitOf = (runId: string, reference: string) => string | undefined;
 
-/** The limits of some namespaces, asked before the batch knows whether it needs them. */
+/** The limits of some namespaces, known before the batch knows whether it needs them. */
 export interface PrefetchedLimits {
   namespaces: ReadonlySet<string>;
-  limits: Promise<RateLimitSpec[]>;
+  limits: readonly RateLimitSpec[];
 }
 
 /**
- * The limits of the namespaces of a batch's runs, asked with their lock when the transaction is
- * pipelined (PostgreSQL): the question goes out behind the lock — by run id, before the runner
- * knows a new run's namespace — and the answer is there when the decisions need it, instead of
- * costing a round trip after them.
- * Asked whether or not a call follows (one small statement in a round trip made anyway). Its
- * failure fails the batch's transaction (the statements after it then fail).
+ * The limits of the namespaces of a batch's runs, as the statement that locked them read them
+ * (LockedRun.rateLimits): the calls the batch dispatches carry them without a statement of their
+ * own. Undefined when a run came without them (then attachRateLimits asks rateLimitsOf).
  */
-export function prefetchRateLimits(tx: RunnerTx, runIds: readonly string[]): Promise<RateLimitSpec[]> | undefined {
-  // Not pipelined: no round trip to save; the limits are asked only if a call is dispatched.
-  if (!tx.pipelined || runIds.length === 0) return undefined;
-  const limits = tx.rateLimitsOfRuns(runIds);
-  limits.catch(() => undefined); // awaited only if the batch dispatches a call
-  return limits;
+export function lockedRateLimits(locked: readonly LockedRun[]): PrefetchedLimits | undefined {
+  const byNamespace = new Map<string, readonly RateLimitSpec[]>();
+  for (const run of locked) {
+    if (run.rateLimits === undefined) return undefined;
+    if (!byNamespace.has(run.namespace)) byNamespace.set(run.namespace, run.rateLimits);
+  }
+  return { namespaces: new Set(byNamespace.keys()), limits: [...byNamespace.values()].flat() };
 }
 
 /** Adds `rateLimit` to the task messages of new http / agent attempts (their payloads) that have limits to apply. */
@@ -42,7 +40,7 @@ export async function attachRateLimits(tx: RunnerTx, attempts: readonly NewAttem
   const tasks = attempts.filter((a) => a.kind === 'http' || a.kind === 'agent').map((a) => a.payload as TaskMessage);
   if (tasks.length === 0) return;
   const namespaces = [...new Set(tasks.map((t) => t.namespace))];
-  const limits = prefetched && namespaces.every((ns) => prefetched.namespaces.has(ns)) ? await prefetched.limits : await tx.rateLimitsOf(namespaces);
+  const limits = prefetched && namespaces.every((ns) => prefetched.namespaces.has(ns)) ? prefetched.limits : await tx.rateLimitsOf(namespaces);
   const byNamespace = new Map<string, RateLimitSpec[]>();
   for (const spec of limits) byNamespace.set(spec.namespace, [...(byNamespace.get(spec.namespace) ?? []), spec]);
   for (const task of tasks) {

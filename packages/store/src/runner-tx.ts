@@ -13,7 +13,7 @@ import { consumeReplays, insertReplayedAttempts, openReplays, setAppliedSeqs } f
 import { latestVersion, putDefinition } from './sql/definitions.ts';
 import { deleteSchedule, insertScheduledRuns, liveRunsOf, lockDueSchedules, lockEventSchedules, lockSchedule, lockScheduleOf, putSchedule, updateSchedules } from './sql/schedules.ts';
 import { deleteTimers, deleteTimersOfRuns, insertTimers, takeDueTimers, takeTimers } from './sql/timers.ts';
-import { deferAttempts, rateLimitsOf, rateLimitsOfRuns } from './sql/rate-limits.ts';
+import { deferAttempts, rateLimitsOf } from './sql/rate-limits.ts';
 
 export function runnerTx(tx: Queryable): RunnerTx {
   return {
@@ -21,7 +21,6 @@ export function runnerTx(tx: Queryable): RunnerTx {
     lockRuns: (ids) => lockRuns(tx, ids),
     concurrency: concurrencyTx(tx),
     rateLimitsOf: (namespaces) => rateLimitsOf(tx, namespaces),
-    rateLimitsOfRuns: (runIds) => rateLimitsOfRuns(tx, runIds),
     deferAttempts: (deferrals) => deferAttempts(tx, deferrals),
     insertOutbox: (rows) => insertOutbox(tx, rows),
     takeOutbox: (ids) => takeOutbox(tx, ids),

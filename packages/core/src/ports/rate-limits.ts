@@ -78,8 +78,6 @@ export function periodMs(per: RateLimitPer): number {
 /** Statements of a runner batch for rate limits. */
 export interface RateLimitTx {
   rateLimitsOf(namespaces: readonly string[]): Promise<RateLimitSpec[]>;
-  /** The limits of the namespaces of these runs (asked with their lock, before their namespaces are known). */
-  rateLimitsOfRuns(runIds: readonly string[]): Promise<RateLimitSpec[]>;
   /**
    * Deferrals still current: the attempt is scheduled and its payload's deferral count is the one
    * the worker saw. Each such attempt gets the count + 1, the reservation, and dispatched_at =

@@ -22,7 +22,7 @@ import type { NewSchedule, ScheduleRecord, ScheduleUpdate } from './schedules.ts
 import type { NewOutboxRow, ClaimedOutboxRow } from './outbox.ts';
 import type { ConcurrencyTx, RunConcurrency } from './concurrency.ts';
 import type { NewReplayEntry, ReplayTx, ResetOf } from './replays.ts';
-import type { RateLimitStore, RateLimitTx } from './rate-limits.ts';
+import type { RateLimitSpec, RateLimitStore, RateLimitTx } from './rate-limits.ts';
 import type { ApprovalStatus, NewApproval, ApprovalDecision, ApprovalRecord, ApprovalUpdate } from './approvals.ts';
 import type { DefinitionPick, DefinitionRecord, DefinitionSummary, NewDefinition } from './definitions.ts';
 
@@ -214,6 +214,11 @@ export interface LockedRun {
   resetOf?: string;
   /** What its start decides on — its input and what started it — read while it has no state yet. */
   start?: { input: unknown; trigger?: RunTrigger };
+  /**
+   * The rate limits of its namespace, read by the statement that locks it (what the calls a batch
+   * dispatches carry, asked in no statement of their own); absent when the store did not read them.
+   */
+  rateLimits?: RateLimitSpec[];
 }
 
 export interface RunUpdate {

@@ -6,7 +6,8 @@ import { iso, textOrUndefined, withOptional } from './values.ts';
 
 const COLUMNS = 'namespace, name, kind, per, "limit", host, model, created_at, updated_at';
 
-function toSpec(row: Row): RateLimitSpec {
+/** A limit from a row of rate_limits (or an object with its columns' names, as lockRuns reads them). */
+export function toSpec(row: Row): RateLimitSpec {
   const spec: RateLimitSpec = { namespace: row.namespace as string, name: row.name as string, kind: row.kind as RateLimitSpec['kind'], per: row.per as RateLimitSpec['per'], limit: Number(row.limit) };
   withOptional(spec, 'host', textOrUndefined(row.host));
   withOptional(spec, 'model', textOrUndefined(row.model));
@@ -51,12 +52,6 @@ export async function rateLimitsOf(db: Queryable, namespaces: readonly string[])
   return rows.map(toSpec);
 }
 
-/** The limits of the namespaces of these runs: asked with their lock, before the runner knows their namespaces. */
-export async function rateLimitsOfRuns(db: Queryable, runIds: readonly string[]): Promise<RateLimitSpec[]> {
-  if (runIds.length === 0) return [];
-  const rows = await db.query(`SELECT ${COLUMNS} FROM rate_limits WHERE namespace IN (SELECT namespace FROM runs WHERE id = ANY($1::text[])) ORDER BY namespace, name`, [runIds]);
-  return rows.map(toSpec);
-}
 
 /**
  * Deferrals still current (the attempt scheduled, its deferral count the worker's): the count moves

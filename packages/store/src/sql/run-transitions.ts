@@ -1,6 +1,7 @@
 // The runner's side of runs: lock a batch of runs, then write their new state in one statement.
 import type { LockedRun, NewAttempt, RunEventRecord, RunState, RunStatus, RunTrigger, RunUpdate } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
+import { toSpec } from './rate-limits.ts';
 import { fromJson, jsonParam, textOrUndefined, withOptional } from './values.ts';
 
 function toLockedRun(row: Row): LockedRun {
@@ -17,6 +18,7 @@ function toLockedRun(row: Row): LockedRun {
   withOptional(run, 'parentRunId', textOrUndefined(row.parent_run_id));
   withOptional(run, 'parentEffectId', textOrUndefined(row.parent_effect_id));
   withOptional(run, 'resetOf', textOrUndefined(row.reset_of_run));
+  run.rateLimits = ((fromJson(row.rate_limits) as Row[] | undefined) ?? []).map(toSpec);
   if (run.state === undefined) {
     const start: NonNullable<LockedRun['start']> = { input: fromJson(row.start_input) ?? null };
     withOptional(start, 'trigger', fromJson(row.start_trigger) as RunTrigger | undefined);
@@ -27,14 +29,19 @@ function toLockedRun(row: Row): LockedRun {
 
 /**
  * Rows are locked in id order, the same order in every runner, so two batches cannot deadlock.
- * A run without a state yet comes with its input and trigger: its start needs nothing more.
+ * A run without a state yet comes with its input and trigger: its start needs nothing more. Each
+ * comes with the rate limits of its namespace (rate_limits is read, not locked): the calls a
+ * batch dispatches carry them, and no statement of its own asks for them (an index probe per run;
+ * the table is small, often empty).
  */
 export async function lockRuns(db: Queryable, ids: readonly string[]): Promise<LockedRun[]> {
   if (ids.length === 0) return [];
   const rows = await db.query(
     `SELECT id, definition_id, namespace, name, version, status, state, event_seq, parent_run_id, parent_effect_id, reset_of ->> 'runId' AS reset_of_run,
-       CASE WHEN state IS NULL THEN input END AS start_input, CASE WHEN state IS NULL THEN trigger END AS start_trigger
-     FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+       CASE WHEN state IS NULL THEN input END AS start_input, CASE WHEN state IS NULL THEN trigger END AS start_trigger,
+       (SELECT json_agg(json_build_object('namespace', l.namespace, 'name', l.name, 'kind', l.kind, 'per', l.per, 'limit', l."limit", 'host', l.host, 'model', l.model) ORDER BY l.name)
+        FROM rate_limits l WHERE l.namespace = runs.namespace) AS rate_limits
+     FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE OF runs`,
     [ids],
   );
   return rows.map(toLockedRun);
