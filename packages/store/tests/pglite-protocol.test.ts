@@ -6,7 +6,9 @@
 import { PGlite, parse, protocol, types } from '@electric-sql/pglite';
 import { DatabaseError, serialize } from 'pg-protocol';
 import { Parser } from 'pg-protocol/dist/parser.js';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serializeArray } from '../src/db/pglite.ts';
 
 type Messages = Parameters<typeof parse.parseResults>[0];
 
@@ -56,6 +58,19 @@ describe('the PGlite adapter speaks the protocol as PGlite does', () => {
     expect(bytes(serialize.execute({}))).toEqual(bytes(protocol.serialize.execute({})));
     expect(bytes(serialize.sync())).toEqual(bytes(protocol.serialize.sync()));
     for (const script of ['BEGIN', 'COMMIT', 'ROLLBACK', "SELECT 'ü'; SELECT 2"]) expect(bytes(serialize.query(script))).toEqual(bytes(protocol.serialize.query(script)));
+  });
+
+  it('writes array parameters as PGlite’s serializer does: nested, nulls, quotes, backslashes, box arrays', () => {
+    const element = fc.oneof(fc.string(), fc.constantFrom('a"b', 'c\\d', '\\"', '', 'NULL', '{x}', 'ü✓𝄞'), fc.constant(null), fc.constant(undefined), fc.integer());
+    const array = fc.oneof(fc.array(element, { maxLength: 8 }), fc.array(fc.array(element, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }));
+    fc.assert(
+      fc.property(array, fc.constantFrom(1009, 1007, 1020, 199), fc.boolean(), (value, typarray, withElement) => {
+        const elementSerializer = withElement ? (v: unknown) => `<${String(v)}>` : undefined;
+        expect(serializeArray(value, elementSerializer, typarray)).toEqual(types.arraySerializer(value, elementSerializer, typarray));
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(serializeArray('not an array', undefined, 1009)).toBe(types.arraySerializer('not an array', undefined, 1009));
   });
 
   it('a Bind gets the same answer as PGlite’s (it names its one result format, text, where PGlite names none)', async () => {
