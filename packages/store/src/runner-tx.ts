@@ -17,7 +17,6 @@ import { deferAttempts, rateLimitsOf } from './sql/rate-limits.ts';
 
 export function runnerTx(tx: Queryable): RunnerTx {
   return {
-    pipelined: tx.pipelined === true,
     lockRuns: (ids) => lockRuns(tx, ids),
     concurrency: concurrencyTx(tx),
     rateLimitsOf: (namespaces) => rateLimitsOf(tx, namespaces),

@@ -239,13 +239,6 @@ export interface RunUpdate {
 
 /** The statements of one runner batch, all inside one transaction. */
 export interface RunnerTx extends ReplayTx, RateLimitTx {
-  /**
-   * Statements are pipelined (PostgreSQL): one asked before the answer of the last is needed
-   * costs no round trip of its own. False on PGlite: statements issued together share a crossing
-   * into the backend, but each costs its full time there (a rate-limit lookup asked for every
-   * batch cost more than the crossings it saved: bench peer, embedded, 279–288 → 269–275 runs/s).
-   */
-  readonly pipelined: boolean;
   /** SELECT … FOR UPDATE, in id order (no deadlocks between runners). Unknown ids are skipped. */
   lockRuns(ids: readonly string[]): Promise<LockedRun[]>;
   /** Concurrency keys: slots and queues (ports/concurrency.ts). */

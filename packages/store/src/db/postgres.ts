@@ -65,7 +65,6 @@ async function run<R extends Row>(client: pg.Pool | PoolClient, sql: string, par
  * transaction by then: the statements behind it only say "current transaction is aborted").
  */
 class TransactionHandle implements Queryable {
-  readonly pipelined = true;
   readonly #client: PoolClient;
   /** Writes on the wire, each settled without rejecting (a failure is kept in #failure). */
   readonly #writes: Promise<void>[] = [];

@@ -10,8 +10,6 @@
 export type Row = Record<string, unknown>;
 
 export interface Queryable {
-  /** Statements sent before earlier answers arrive cost no round trip of their own (a PostgreSQL transaction). */
-  readonly pipelined?: boolean;
   /** One parameterised statement. */
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   /**
