@@ -3,7 +3,7 @@
 // error messages and positions (line and byte column), same depth limit (10,000 open arrays
 // and objects). A loop over the characters with an explicit stack: no recursion.
 import { JqRuntimeError } from '../errors.ts';
-import { charge } from '../budget.ts';
+import { charge, checkSize, SLOT_BYTES, tick } from '../budget.ts';
 import { setKey, type JqObject } from '../values.ts';
 
 const MAX_PARSING_DEPTH = 10_000;
@@ -35,12 +35,17 @@ class Parser {
   private inString = false;
   private escaped = false;
 
-  constructor(private readonly text: string) {}
+  /** `budgeted`: inside an evaluation (fromjson), whose time limit the scan honours every 256 characters. */
+  constructor(
+    private readonly text: string,
+    private readonly budgeted = false,
+  ) {}
 
   /** The next value, or NONE at the end; throws ParseError with jq's message. */
   value(): unknown {
     if (this.pos === 0 && this.text.charCodeAt(0) === 0xfeff) this.pos = 1; // a byte order mark
     while (this.pos < this.text.length) {
+      if (this.budgeted && (this.pos & 255) === 0) tick();
       const c = this.text[this.pos++]!;
       const code = c.charCodeAt(0);
       this.column += code < 0x80 ? 1 : code < 0x800 ? 2 : code >= 0xd800 && code <= 0xdbff ? 4 : code >= 0xdc00 && code <= 0xdfff ? 0 : 3;
@@ -233,27 +238,50 @@ function shown(text: string): string {
 /**
  * Standard JSON that JavaScript's parser reads the way jq does: not too deep for jq, and no
  * \\uD800-\\uDFFF escapes (jq pairs or replaces them). Everything else goes to the scanner.
+ * The depth is measured before JSON.parse runs, not after: V8's parser takes seconds over
+ * millions of nested brackets (10,000,000 `[`: 3 s in one call no time limit can interrupt, a
+ * fuzzer's `"[" * 10000000 | fromjson`), where the scanner stops at jq's depth limit. Inside an
+ * evaluation (`sized`), a text whose elements alone would outgrow the value size limit is refused
+ * before it is parsed too (5,000,000 elements: 1.1 s of JSON.parse, then the same refusal).
  */
-function fastParse(s: string): { value: unknown } | undefined {
+function fastParse(s: string, sized = false): { value: unknown } | undefined {
   if (/\\u[dD][89a-fA-F]/.test(s)) return undefined;
-  let value: unknown;
+  const shape = shapeOf(s, MAX_PARSING_DEPTH);
+  if (shape.tooDeep) return undefined;
+  // Each separator outside strings parts two elements or members: at least a slot each.
+  if (sized) checkSize(shape.separators * SLOT_BYTES, 'the value fromjson would build');
   try {
-    value = JSON.parse(s);
+    return { value: JSON.parse(s) };
   } catch {
     return undefined;
   }
-  let open = 0;
-  for (let i = s.indexOf('['); i >= 0 && open <= MAX_PARSING_DEPTH; i = s.indexOf('[', i + 1)) open++;
-  for (let i = s.indexOf('{'); i >= 0 && open <= MAX_PARSING_DEPTH; i = s.indexOf('{', i + 1)) open++;
-  return open <= MAX_PARSING_DEPTH ? { value } : undefined;
+}
+
+/** Whether arrays and objects nest deeper than `max` in `s`, and how many commas part their elements (what is inside strings does not count). */
+function shapeOf(s: string, max: number): { tooDeep: boolean; separators: number } {
+  let depth = 0;
+  let separators = 0;
+  let inString = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x2c) separators++;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return { tooDeep: true, separators };
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return { tooDeep: false, separators };
 }
 
 /** `fromjson`: exactly one value. Parsing is charged to the evaluation as bulk work. */
 export function parseJsonText(s: string): unknown {
   charge(s.length);
-  const fast = fastParse(s);
+  const fast = fastParse(s, true);
   if (fast) return fast.value;
-  const parser = new Parser(s);
+  const parser = new Parser(s, true);
   let message: string;
   try {
     const first = parser.value();
