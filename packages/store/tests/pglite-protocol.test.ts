@@ -12,15 +12,6 @@ import { serializeArray } from '../src/db/pglite.ts';
 
 type Messages = Parameters<typeof parse.parseResults>[0];
 
-const joined = (messages: readonly Uint8Array[]): Uint8Array => {
-  const all = new Uint8Array(messages.reduce((n, m) => n + m.length, 0));
-  let offset = 0;
-  for (const m of messages) {
-    all.set(m, offset);
-    offset += m.length;
-  }
-  return all;
-};
 const ours = (answer: Uint8Array): Messages => {
   const out: unknown[] = [];
   new Parser().parse(Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength), (message) => out.push(message));
@@ -39,7 +30,7 @@ const names = (messages: Messages) => messages.map((m) => m.name);
 
 describe('the PGlite adapter speaks the protocol as PGlite does', () => {
   let pg: PGlite;
-  const exchange = async (...messages: Uint8Array[]) => pg.execProtocolRaw(joined(messages));
+  const exchange = async (...messages: Uint8Array[]) => pg.execProtocolRaw(Buffer.concat(messages));
   const state = JSON.stringify({ tasks: Array.from({ length: 40 }, (_, i) => ({ name: `step/${i}`, out: { n: i, text: 'ünïcödé ✓ 𝄞' } })) });
 
   beforeAll(async () => {
