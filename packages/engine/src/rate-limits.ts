@@ -24,14 +24,11 @@ export interface PrefetchedLimits {
 /**
  * The limits of the namespaces of a batch's runs, as the statement that locked them read them
  * (LockedRun.rateLimits): the calls the batch dispatches carry them without a statement of their
- * own. Undefined when a run came without them (then attachRateLimits asks rateLimitsOf).
+ * own (attachRateLimits asks rateLimitsOf only for a namespace none of them is in).
  */
-export function lockedRateLimits(locked: readonly LockedRun[]): PrefetchedLimits | undefined {
+export function lockedRateLimits(locked: readonly LockedRun[]): PrefetchedLimits {
   const byNamespace = new Map<string, readonly RateLimitSpec[]>();
-  for (const run of locked) {
-    if (run.rateLimits === undefined) return undefined;
-    if (!byNamespace.has(run.namespace)) byNamespace.set(run.namespace, run.rateLimits);
-  }
+  for (const run of locked) if (!byNamespace.has(run.namespace)) byNamespace.set(run.namespace, run.rateLimits);
   return { namespaces: new Set(byNamespace.keys()), limits: [...byNamespace.values()].flat() };
 }
 

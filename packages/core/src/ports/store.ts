@@ -216,9 +216,9 @@ export interface LockedRun {
   start?: { input: unknown; trigger?: RunTrigger };
   /**
    * The rate limits of its namespace, read by the statement that locks it (what the calls a batch
-   * dispatches carry, asked in no statement of their own); absent when the store did not read them.
+   * dispatches carry, asked in no statement of their own); [] when it has none.
    */
-  rateLimits?: RateLimitSpec[];
+  rateLimits: RateLimitSpec[];
 }
 
 export interface RunUpdate {

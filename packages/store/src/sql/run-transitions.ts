@@ -13,12 +13,12 @@ function toLockedRun(row: Row): LockedRun {
     version: row.version as string,
     status: row.status as RunStatus,
     eventSeq: row.event_seq as number,
+    rateLimits: ((fromJson(row.rate_limits) as Row[] | undefined) ?? []).map(toSpec),
   };
   withOptional(run, 'state', fromJson(row.state) as RunState | undefined);
   withOptional(run, 'parentRunId', textOrUndefined(row.parent_run_id));
   withOptional(run, 'parentEffectId', textOrUndefined(row.parent_effect_id));
   withOptional(run, 'resetOf', textOrUndefined(row.reset_of_run));
-  run.rateLimits = ((fromJson(row.rate_limits) as Row[] | undefined) ?? []).map(toSpec);
   if (run.state === undefined) {
     const start: NonNullable<LockedRun['start']> = { input: fromJson(row.start_input) ?? null };
     withOptional(start, 'trigger', fromJson(row.start_trigger) as RunTrigger | undefined);

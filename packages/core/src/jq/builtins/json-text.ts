@@ -268,8 +268,9 @@ function shapeOf(s: string, max: number): { tooDeep: boolean; separators: number
       if (c === 0x5c) i++; // a backslash: the next character is escaped
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
-    else if (c === 0x2c) separators++;
-    else if (c === 0x5b || c === 0x7b) {
+    else if (c === 0x2c) {
+      if (depth > 0) separators++; // outside any array or object a comma parts nothing
+    } else if (c === 0x5b || c === 0x7b) {
       if (++depth > max) return { tooDeep: true, separators };
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
