@@ -113,6 +113,47 @@ for (const adapter of adapters) {
       expect(await db.query<{ n: number }>('SELECT count(*)::int AS n FROM t WHERE n = $1', [1])).toEqual([{ n: 1 }]);
     });
 
+    it('statements behind a failed one in the same batch, never used before, work the next time', async () => {
+      const insert = 'INSERT INTO t (n) VALUES ($1) /* used before the failure */';
+      await db.transaction(async (tx) => tx.write(insert, [50]));
+      const error = await db
+        .transaction(async (tx) => {
+          void tx.write(insert, [50]); // duplicate key: what follows is not run
+          void tx.write('UPDATE t SET a = $2 WHERE n = $1 /* new, behind the failure */', [50, ['x']]);
+          return tx.query<{ n: number }>('SELECT n FROM t WHERE n = $1 /* new too */', [50]);
+        })
+        .catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: '23505' });
+      for (let i = 0; i < 3; i += 1) {
+        const rows = await db.transaction(async (tx) => {
+          void tx.write('UPDATE t SET a = $2 WHERE n = $1 /* new, behind the failure */', [50, [`y${i}`]]);
+          return tx.query<{ n: number; a: string[] }>('SELECT n, a FROM t WHERE n = $1 /* new too */', [50]);
+        });
+        expect(rows).toEqual([{ n: 50, a: [`y${i}`] }]);
+      }
+      await db.query('DELETE FROM t WHERE n = $1', [50]);
+    });
+
+    it('a statement that fails the first time it is used works the next time, with the statements issued beside it', async () => {
+      const insert = 'INSERT INTO t (n) VALUES ($1) /* first use fails */';
+      await db.query('INSERT INTO t (n) VALUES ($1)', [60]);
+      const error = await db
+        .transaction(async (tx) => {
+          void tx.write(insert, [60]); // duplicate key on its first use
+          return tx.query('SELECT n FROM t WHERE n = $1 /* beside a first use that fails */', [60]);
+        })
+        .catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: '23505' });
+      for (let i = 0; i < 3; i += 1) {
+        const rows = await db.transaction(async (tx) => {
+          void tx.write(insert, [61 + i]);
+          return tx.query<{ n: number }>('SELECT n FROM t WHERE n = $1 /* beside a first use that fails */', [61 + i]);
+        });
+        expect(rows).toEqual([{ n: 61 + i }]);
+      }
+      await db.query('DELETE FROM t WHERE n >= $1 AND n < $2', [60, 70]);
+    });
+
     it('a commit after a swallowed failure throws instead of reporting the rolled-back transaction as committed', async () => {
       const error = await db
         .transaction(async (tx) => {

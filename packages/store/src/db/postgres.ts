@@ -1,15 +1,16 @@
 // node-postgres adapter: a Pool; a transaction holds one client from BEGIN to COMMIT/ROLLBACK.
 // Parameterised statements are sent as named prepared statements (one name per SQL text), so the
 // server parses and plans each hot statement once per connection instead of once per call.
-// Clients run in pipeline mode: inside a transaction, statements whose rows nobody reads
-// (`write`) are sent without waiting for their answer, and the statements after them — the
-// COMMIT too — follow on the wire, so a batch of writes and its commit cost one round trip. BEGIN
-// is not waited for either, and the socket is corked for the rest of the turn (corkUntilImmediate):
-// BEGIN with the transaction's first reads, and its writes with the COMMIT, each go as one write.
+// Inside a transaction, the statements of one turn of the event loop go out together as one
+// statement group (pg-group.ts): one write, one Sync, one answer — BEGIN with the transaction's
+// first reads, its writes with the COMMIT. Statements whose rows nobody reads (`write`) are not
+// waited for: the statements after them — the COMMIT too — follow in the same group or behind it
+// on the wire (the client runs in pipeline mode), so a batch of writes and its commit cost one
+// round trip.
 import pg from 'pg';
-import type { Writable } from 'node:stream';
-import { corkUntilImmediate } from '@baton/core';
 import type { PoolClient, PoolConfig } from 'pg';
+import { StatementGroup, statementName } from './pg-group.ts';
+import type { StatementResult } from './pg-group.ts';
 import { JSON_OIDS, KEY_LOOKUP_SETTINGS } from './types.ts';
 import type { Db, Queryable, Row } from './types.ts';
 
@@ -43,16 +44,6 @@ const types = {
     jsonOids.has(oid) ? rawText : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
-const statementNames = new Map<string, string>();
-function statementName(sql: string): string {
-  let name = statementNames.get(sql);
-  if (name === undefined) {
-    name = `baton_${statementNames.size + 1}`;
-    statementNames.set(sql, name);
-  }
-  return name;
-}
-
 async function run<R extends Row>(client: pg.Pool | PoolClient, sql: string, params: readonly unknown[]): Promise<R[]> {
   if (params.length === 0) return (await client.query<R>(sql)).rows;
   const result = await client.query<R>({ name: statementName(sql), text: sql, values: params as unknown[] });
@@ -60,12 +51,16 @@ async function run<R extends Row>(client: pg.Pool | PoolClient, sql: string, par
 }
 
 /**
- * The statements of one transaction on its client. Writes are not waited for; the first one that
- * fails is what the next awaited statement and the commit throw (PostgreSQL has aborted the
- * transaction by then: the statements behind it only say "current transaction is aborted").
+ * The statements of one transaction on its client. Those of one turn are sent together as one
+ * statement group when the turn ends (or at once by commit and exec). Writes are not waited for;
+ * the first one that fails is what the next awaited statement and the commit throw (PostgreSQL
+ * has aborted the transaction by then: the statements behind it were not run).
  */
 class TransactionHandle implements Queryable {
   readonly #client: PoolClient;
+  /** The group of this turn, not sent yet. */
+  #pending: StatementGroup | undefined;
+  readonly #sent: StatementGroup[] = [];
   /** Writes on the wire, each settled without rejecting (a failure is kept in #failure). */
   readonly #writes: Promise<void>[] = [];
   #failure: { error: unknown } | undefined;
@@ -74,23 +69,29 @@ class TransactionHandle implements Queryable {
     this.#client = client;
   }
 
-  /** BEGIN, not waited for: the statements behind it go in the same write. */
+  /**
+   * Whether a failed group left the connection's prepared statements unknown (a statement failed
+   * in the group that prepared it): such a connection is closed instead of pooled.
+   */
+  get uncertain(): boolean {
+    return this.#sent.some((group) => group.uncertain);
+  }
+
+  /** BEGIN, not waited for: the transaction's first statements go in the same group. */
   begin(): void {
     void this.write('BEGIN');
   }
 
   async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    this.#cork();
     try {
-      return await run<R>(this.#client, sql, params);
+      return (await this.#add(sql, params)).rows as R[];
     } catch (error) {
       throw await this.#firstFailure(error);
     }
   }
 
   write(sql: string, params: readonly unknown[] = []): Promise<void> {
-    this.#cork();
-    const sent = run(this.#client, sql, params).then(
+    const sent = this.#add(sql, params).then(
       () => undefined,
       (error: unknown) => {
         this.#failure ??= { error };
@@ -101,7 +102,7 @@ class TransactionHandle implements Queryable {
   }
 
   async exec(script: string): Promise<void> {
-    this.#cork();
+    this.#send();
     try {
       await this.#client.query(script);
     } catch (error) {
@@ -111,16 +112,40 @@ class TransactionHandle implements Queryable {
 
   /** COMMIT behind the writes still on the wire. Throws when any write failed (the COMMIT of an aborted transaction rolls it back). */
   async commit(): Promise<void> {
-    this.#cork();
-    const committed = this.#client.query('COMMIT');
+    const committed = this.#add('COMMIT', []);
+    this.#send();
     await Promise.all(this.#writes);
-    const result = await committed;
+    let result: StatementResult;
+    try {
+      result = await committed;
+    } catch (error) {
+      throw this.#failure?.error ?? error;
+    }
     if (this.#failure) throw this.#failure.error;
     if (result.command !== 'COMMIT') throw new Error(`the transaction was not committed (the server answered ${result.command})`);
   }
 
-  #cork(): void {
-    corkUntilImmediate((this.#client as unknown as { connection?: { stream?: Writable } }).connection?.stream);
+  /** The transaction ends without its commit: what was not sent yet never is (it would run after the ROLLBACK). */
+  abandon(): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.handleError(new Error('the transaction ended before this statement was sent'));
+  }
+
+  #add(sql: string, params: readonly unknown[]): Promise<StatementResult> {
+    if (!this.#pending) {
+      this.#pending = new StatementGroup(types);
+      setImmediate(() => this.#send());
+    }
+    return this.#pending.add(sql, params);
+  }
+
+  #send(): void {
+    const group = this.#pending;
+    if (!group) return;
+    this.#pending = undefined;
+    this.#sent.push(group);
+    void this.#client.query(group as unknown as pg.QueryConfig);
   }
 
   /** The first write's failure if there was one (it came first on the wire), else `error`. */
@@ -179,19 +204,20 @@ class PostgresDb implements Db {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const { client, failure } = await this.#checkout();
+    const tx = new TransactionHandle(client);
     try {
-      const tx = new TransactionHandle(client);
       tx.begin();
       const result = await fn(tx);
       await tx.commit();
       return result;
     } catch (error) {
+      tx.abandon();
       // A failed ROLLBACK means the connection is unusable: destroy it instead of pooling it.
       await client.query('ROLLBACK').catch((rollbackError: Error) => (failure.error ??= rollbackError));
       throw error;
     } finally {
       client.off('error', failure.listener);
-      client.release(failure.error);
+      client.release(failure.error ?? (tx.uncertain ? new Error('a failed statement group left the prepared statements of the connection unknown') : undefined));
     }
   }
 
