@@ -1,7 +1,9 @@
 // A runner transaction plans for key lookups (SqlStore.transaction): sequential scans and JIT off
 // for that transaction, or for every session of a pool opened with `keyLookups` (the
 // workflow-runner's), whose transactions then do not send the settings again. Outside a
-// transaction a default pool keeps the server's planning (API listings and searches).
+// transaction a default pool keeps the server's planning (API listings and searches). Runner
+// statements bind to their generic plans (planned once per connection, not at every Bind); so does
+// the API's read of one run, by `id = $1`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, SqlStore } from '../src/index.ts';
 import type { Db, Queryable, Row } from '../src/db/types.ts';
@@ -25,7 +27,10 @@ function recording(db: Db): { db: Db; sql: string[]; handles: Queryable[] } {
   return { db: recorded, sql, handles };
 }
 
-const settings = async (q: Queryable) => (await q.query<{ seqscan: string; jit: string }>(`SELECT current_setting('enable_seqscan') AS seqscan, current_setting('jit') AS jit`))[0];
+const settings = async (q: Queryable) =>
+  (await q.query<{ seqscan: string; jit: string; plans: string }>(`SELECT current_setting('enable_seqscan') AS seqscan, current_setting('jit') AS jit, current_setting('plan_cache_mode') AS plans`))[0];
+const KEY_LOOKUPS = { seqscan: 'off', jit: 'off', plans: 'force_generic_plan' };
+const DEFAULTS = { seqscan: 'on', jit: 'on', plans: 'auto' };
 
 describe('key-lookup planning of runner transactions', () => {
   let database: TestDatabase;
@@ -54,15 +59,49 @@ describe('key-lookup planning of runner transactions', () => {
 
   it('a default pool: each runner transaction turns sequential scans and JIT off for itself only', async () => {
     const { inside, sent, after } = await runnerTransaction(false);
-    expect(inside).toEqual({ seqscan: 'off', jit: 'off' });
+    expect(inside).toEqual(KEY_LOOKUPS);
     expect(sent).toHaveLength(1);
-    expect(after).toEqual({ seqscan: 'on', jit: 'on' });
+    expect(after).toEqual(DEFAULTS);
   });
 
   it('a keyLookups pool: every session plans so, and a transaction sends no settings', async () => {
     const { inside, sent, after } = await runnerTransaction(true);
-    expect(inside).toEqual({ seqscan: 'off', jit: 'off' });
+    expect(inside).toEqual(KEY_LOOKUPS);
     expect(sent).toEqual([]);
-    expect(after).toEqual({ seqscan: 'off', jit: 'off' });
+    expect(after).toEqual(KEY_LOOKUPS);
+  });
+
+  it('a runner transaction binds its statements to their generic plan: the lock of runs by id is planned once, not at every Bind', async () => {
+    for (const keyLookups of [false, true]) {
+      const db = openPostgres({ connectionString: database.url, poolSize: 1, keyLookups });
+      const store = new SqlStore(db);
+      try {
+        await store.migrate();
+        for (let i = 0; i < 8; i += 1) await store.transaction((tx) => tx.lockRuns([`01a24500-0000-7000-8000-00000000000${i}`]));
+        const plans = await db.query<{ generic: string; custom: string }>(
+          `SELECT generic_plans::text AS generic, custom_plans::text AS custom FROM pg_prepared_statements WHERE statement LIKE '%FOR UPDATE OF runs%'`,
+        );
+        expect(plans).toEqual([{ generic: '8', custom: '0' }]);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  it('an API read of one run, outside any transaction, is planned once and then bound to its generic plan', async () => {
+    const db = openPostgres({ connectionString: database.url, poolSize: 1 });
+    const store = new SqlStore(db);
+    try {
+      await store.migrate();
+      for (let i = 0; i < 12; i += 1) expect(await store.getRun(`01a24500-0000-7000-8000-0000000000${10 + i}`)).toBeUndefined();
+      const plans = await db.query<{ generic: number; custom: number }>(
+        `SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE statement LIKE '%run_priority%'`,
+      );
+      expect(plans).toHaveLength(1);
+      expect(plans[0]!.custom).toBeLessThanOrEqual(5);
+      expect(plans[0]!.generic).toBeGreaterThanOrEqual(7);
+    } finally {
+      await store.close();
+    }
   });
 });

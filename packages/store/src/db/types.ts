@@ -26,7 +26,7 @@ export interface Queryable {
 }
 
 /** How a runner transaction plans (SqlStore's transaction explains why). */
-export const KEY_LOOKUP_SETTINGS = { enable_seqscan: 'off', jit: 'off' } as const;
+export const KEY_LOOKUP_SETTINGS = { enable_seqscan: 'off', jit: 'off', plan_cache_mode: 'force_generic_plan' } as const;
 
 export interface Db extends Queryable {
   /** Every session plans with KEY_LOOKUP_SETTINGS already (a transaction need not set them). */
