@@ -147,10 +147,13 @@ export async function saveConcurrencyKeys(db: Queryable, rows: readonly Concurre
  * ends): one round trip, a second for the queue positions of the runs that are queued.
  */
 export async function getRunsWithConcurrency(db: Queryable, runIds: readonly string[]): Promise<Map<string, RunRecord>> {
+  // One run (most reads) by `id = $1`: PostgreSQL moves such a statement to its generic plan after
+  // five executions; on `id = ANY($1)` it planned every execution anew (0.3 ms, six times the read).
+  const one = runIds.length === 1;
   const rows = await db.query(
     `SELECT ${COLUMNS}, priority AS run_priority, (SELECT json_build_object('key', s.key, 'state', s.state) FROM concurrency_slots s WHERE s.run_id = runs.id) AS slot
-     FROM runs WHERE id = ANY($1::text[])`,
-    [runIds],
+     FROM runs WHERE ${one ? 'id = $1' : 'id = ANY($1::text[])'}`,
+    [one ? runIds[0] : runIds],
   );
   const runs = new Map<string, RunRecord>();
   const queued: string[] = [];
