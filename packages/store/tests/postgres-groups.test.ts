@@ -113,7 +113,7 @@ it('a transaction issued in one turn — BEGIN, writes, COMMIT — is one Sync a
   expect(proxy.fromClient.get('Q')).toBeUndefined(); // BEGIN and COMMIT went in the group
   expect(proxy.fromServer.get('Z')).toBe(1);
   expect(proxy.fromClient.get('B')).toBe(5); // BEGIN, three writes, COMMIT
-  expect(proxy.fromClient.get('P')).toBeUndefined(); // all prepared before
+  expect(proxy.fromClient.get('P')).toBe(2); // BEGIN and COMMIT (unnamed, no parameters); the writes were prepared before
   expect(await db.query('SELECT n, a FROM t WHERE n IN (1, 2) ORDER BY n')).toEqual([
     { n: 1, a: null },
     { n: 2, a: ['y'] },
@@ -171,4 +171,19 @@ it('rows come back typed as the pool parses them: timestamptz as Date, json as i
     tx.query<Record<string, unknown>>("SELECT '2026-12-05T06:00:00Z'::timestamptz AS at, '{\"k\": [1]}'::jsonb AS j, 'null'::json AS jn, ARRAY['a', NULL]::text[] AS arr, NULL::int AS nothing, 42::int8 AS big, true AS yes"),
   );
   expect(row).toEqual({ at: new Date('2026-12-05T06:00:00Z'), j: '{"k": [1]}', jn: 'null', arr: ['a', null], nothing: null, big: '42', yes: true });
+});
+
+it('outside a transaction, statements without parameters are not kept prepared; those with are, once', async () => {
+  const prepared = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements'))[0]!.n;
+  const before = await prepared();
+  for (let i = 0; i < 5; i += 1) expect(await db.query(`SELECT ${i} AS literal`)).toEqual([{ literal: i }]);
+  for (let i = 0; i < 5; i += 1) expect(await db.query('SELECT $1::int AS param', [i])).toEqual([{ param: i }]);
+  expect(await prepared()).toBe(before + 1);
+});
+
+it('outside a transaction, a statement that fails its first use works the next time', async () => {
+  const error = await db.query('INSERT INTO t (n) VALUES ($1) /* first use outside */', [0]).catch((caught: unknown) => caught);
+  expect(error).toMatchObject({ code: '23505' });
+  await db.write('INSERT INTO t (n) VALUES ($1) /* first use outside */', [100]);
+  expect(await db.query('SELECT n FROM t WHERE n = $1', [100])).toEqual([{ n: 100 }]);
 });

@@ -101,7 +101,9 @@ export class StatementGroup extends QueryBase {
   /** Adds a statement; its promise settles when the group's answer for it arrives. */
   add(sql: string, params: readonly unknown[]): Promise<StatementResult> {
     return new Promise((resolve, reject) => {
-      this.#statements.push({ sql, name: statementName(sql), params, resolve, reject, parsedHere: false, rows: [] });
+      // A statement without parameters is parsed each time, unnamed (BEGIN, COMMIT, a text built
+      // with its values in it): naming it would keep one prepared statement per such text forever.
+      this.#statements.push({ sql, name: params.length === 0 ? '' : statementName(sql), params, resolve, reject, parsedHere: false, rows: [] });
     });
   }
 
@@ -111,7 +113,8 @@ export class StatementGroup extends QueryBase {
     const parsing = new Map<string, Statement>();
     try {
       for (const s of this.#statements) {
-        if (connection.parsedStatements[s.name] === undefined && connection.submittedNamedStatements[s.name] === undefined && !parsing.has(s.name)) {
+        if (s.name === '') parts.push(serialize.parse({ name: '', text: s.sql }));
+        else if (connection.parsedStatements[s.name] === undefined && connection.submittedNamedStatements[s.name] === undefined && !parsing.has(s.name)) {
           parts.push(serialize.parse({ name: s.name, text: s.sql }));
           parsing.set(s.name, s);
         }

@@ -1,15 +1,15 @@
 // node-postgres adapter: a Pool; a transaction holds one client from BEGIN to COMMIT/ROLLBACK.
-// Parameterised statements are sent as named prepared statements (one name per SQL text), so the
-// server parses and plans each hot statement once per connection instead of once per call.
+// Every statement goes out as a statement group (pg-group.ts) on a pooled client: parameterised
+// ones as named prepared statements (one name per SQL text), so the server parses and plans each
+// hot statement once per connection instead of once per call; those without parameters unnamed.
 // Inside a transaction, the statements of one turn of the event loop go out together as one
-// statement group (pg-group.ts): one write, one Sync, one answer — BEGIN with the transaction's
-// first reads, its writes with the COMMIT. Statements whose rows nobody reads (`write`) are not
-// waited for: the statements after them — the COMMIT too — follow in the same group or behind it
-// on the wire (the client runs in pipeline mode), so a batch of writes and its commit cost one
-// round trip.
+// group: one write, one Sync, one answer — BEGIN with the transaction's first reads, its writes
+// with the COMMIT. Statements whose rows nobody reads (`write`) are not waited for: the statements
+// after them — the COMMIT too — follow in the same group or behind it on the wire (the client runs
+// in pipeline mode), so a batch of writes and its commit cost one round trip.
 import pg from 'pg';
 import type { PoolClient, PoolConfig } from 'pg';
-import { StatementGroup, statementName } from './pg-group.ts';
+import { StatementGroup } from './pg-group.ts';
 import type { StatementResult } from './pg-group.ts';
 import { JSON_OIDS, KEY_LOOKUP_SETTINGS } from './types.ts';
 import type { Db, Queryable, Row } from './types.ts';
@@ -43,12 +43,6 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     jsonOids.has(oid) ? rawText : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
-
-async function run<R extends Row>(client: pg.Pool | PoolClient, sql: string, params: readonly unknown[]): Promise<R[]> {
-  if (params.length === 0) return (await client.query<R>(sql)).rows;
-  const result = await client.query<R>({ name: statementName(sql), text: sql, values: params as unknown[] });
-  return result.rows;
-}
 
 /**
  * The statements of one transaction on its client. Those of one turn are sent together as one
@@ -178,6 +172,9 @@ export function openPostgres(connection: PostgresConnection): Db {
   return new PostgresDb(pool, connection.keyLookups === true);
 }
 
+/** Releases a client to be closed, not pooled: a failed group left its prepared statements unknown. */
+const UNCERTAIN = () => new Error('a failed statement group left the prepared statements of the connection unknown');
+
 /** The settings of KEY_LOOKUP_SETTINGS as a session's startup options. */
 const KEY_LOOKUP_OPTIONS = Object.entries(KEY_LOOKUP_SETTINGS).map(([name, value]) => `-c ${name}=${value}`).join(' ');
 
@@ -190,12 +187,26 @@ class PostgresDb implements Db {
     this.keyLookups = keyLookups;
   }
 
-  query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    return run<R>(this.#pool, sql, params);
+  async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return (await this.#single(sql, params)).rows as R[];
   }
 
   async write(sql: string, params: readonly unknown[] = []): Promise<void> {
-    await run(this.#pool, sql, params);
+    await this.#single(sql, params);
+  }
+
+  /** One statement outside a transaction: a group of one on a client of the pool. */
+  async #single(sql: string, params: readonly unknown[]): Promise<StatementResult> {
+    const { client, failure } = await this.#checkout();
+    const group = new StatementGroup(types);
+    const answer = group.add(sql, params);
+    try {
+      void client.query(group as unknown as pg.QueryConfig);
+      return await answer;
+    } finally {
+      client.off('error', failure.listener);
+      client.release(failure.error ?? (group.uncertain ? UNCERTAIN() : undefined));
+    }
   }
 
   async exec(script: string): Promise<void> {
@@ -217,7 +228,7 @@ class PostgresDb implements Db {
       throw error;
     } finally {
       client.off('error', failure.listener);
-      client.release(failure.error ?? (tx.uncertain ? new Error('a failed statement group left the prepared statements of the connection unknown') : undefined));
+      client.release(failure.error ?? (tx.uncertain ? UNCERTAIN() : undefined));
     }
   }
 
