@@ -116,7 +116,9 @@ describe('dashboard', () => {
     await expect.poll(() => page.locator('.feed-status').textContent(), { timeout: 10_000 }).toBe('Live (polling)');
     await expect.poll(() => page.locator('.entry-title').allTextContents(), { timeout: 10_000 }).toContain('Task nap started');
     await expect.poll(() => page.locator('.entry-title').allTextContents(), { timeout: 10_000 }).toContain('Run completed');
-    await expect.poll(() => page.locator('.feed-status').textContent()).toBe('Finished');
+    // The polling feed reads once more, POLL_MS (1 s) after the terminal event, before it says
+    // Finished: the default 1 s of expect.poll is not enough on a loaded machine.
+    await expect.poll(() => page.locator('.feed-status').textContent(), { timeout: 10_000 }).toBe('Finished');
     await expect.poll(() => page.locator('.run-header .badge').textContent()).toBe('completed');
 
     const toCancel = await call(baton, 'POST', '/api/v1/runs', { namespace: 'web', name: 'slow', input: {} });
