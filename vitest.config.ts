@@ -11,17 +11,24 @@ import type { TestProjectInlineConfiguration } from 'vitest/config';
 // The unit tests (UNIT: the pure core package, the tests next to the sources, the chaos checks on
 // hand-made snapshots) run in workers that are not reset between files (isolate: false): they
 // change no global state, so all they share is the modules they import, which then load once per
-// worker instead of once per file — most of such a file's time. Every other file, and a unit test
-// that measures time (ISOLATED), gets a worker of its own. tests/fuzz/wire.test.ts (sockets only,
-// no clock) runs in the parallel pass.
+// worker instead of once per file — most of such a file's time. So do the integration files of the
+// parallel pass (project `integration`): each starts what it needs (servers, clusters, databases)
+// in its hooks and stops it in afterAll, and loading the services' modules into a fresh worker was
+// ~4 s of each file (import time of 22 web/runtime files: 90 s isolated, 18 s shared). A file
+// that sets process-wide state or measures time in milliseconds (ISOLATED) gets a worker of its
+// own (project `isolated`). tests/fuzz/wire.test.ts (sockets only, no clock) runs in the parallel pass.
 const SERIAL = ['tests/chaos/**/!(checks).test.ts', 'tests/isolation/**/*.test.ts', 'tests/fuzz/**/!(wire).test.ts'];
 const UNIT = ['packages/core/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'tests/chaos/checks.test.ts'];
 /**
- * Unit tests with a tolerance of a few milliseconds, kept in a fresh worker: the limiter's first
- * reservation (which connects to Redis) must land within 50 ms, and a worker that ran other files
- * made it 77 ms once.
+ * Files kept in a fresh worker each:
+ * - the limiter's unit test, with a tolerance of a few milliseconds: its first reservation (which
+ *   connects to Redis) must land within 50 ms, and a worker that ran other files made it 77 ms once;
+ * - files that set process-wide state: the tracers of a process (tests/tracing), handlers of
+ *   uncaught errors (tests/hostile, tests/fuzz/wire.test.ts, the store's connection tests), the
+ *   PGlite template's variable (the store's template tests);
+ * - the store and engine suites (timing-heavy: leases, resends, schedules; not checked shared).
  */
-const ISOLATED = ['packages/bus/src/limiter/limiter.test.ts'];
+const ISOLATED = ['packages/bus/src/limiter/limiter.test.ts', 'tests/tracing/**/*.test.ts', 'tests/hostile/**/*.test.ts', 'tests/fuzz/wire.test.ts', 'packages/store/tests/**/*.test.ts', 'packages/engine/tests/**/*.test.ts'];
 const INTEGRATION = ['tests/**/*.test.ts', 'packages/*/tests/**/*.test.ts', 'services/*/tests/**/*.test.ts', 'apps/*/tests/**/*.test.ts'];
 const ALL = ['tests/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'packages/*/tests/**/*.test.ts', 'services/*/src/**/*.test.ts', 'services/*/tests/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/tests/**/*.test.ts'];
 const EXCLUDE = ['**/node_modules/**'];
@@ -33,7 +40,8 @@ const common = { testTimeout: 30_000, hookTimeout: 60_000, pool: 'forks' } as co
 const project = { ...common, globalSetup: [] };
 
 const parallelPass: TestProjectInlineConfiguration[] = [
-  { test: { ...project, name: 'parallel', include: [...INTEGRATION, ...ISOLATED], exclude: [...EXCLUDE, ...SERIAL, 'packages/core/**', 'tests/chaos/checks.test.ts'], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+  { test: { ...project, name: 'integration', include: INTEGRATION, exclude: [...EXCLUDE, ...SERIAL, ...ISOLATED, 'packages/core/**', 'tests/chaos/checks.test.ts'], isolate: false, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+  { test: { ...project, name: 'isolated', include: ISOLATED, exclude: [...EXCLUDE, ...SERIAL], maxWorkers: 2, sequence: { groupOrder: 0 } } },
   { test: { ...project, name: 'unit', include: UNIT, exclude: [...EXCLUDE, ...ISOLATED], isolate: false, maxWorkers: 2, sequence: { groupOrder: 0 } } },
 ];
 const serialPass: TestProjectInlineConfiguration[] = [{ test: { ...project, name: 'serial', include: SERIAL, exclude: EXCLUDE, maxWorkers: 1, sequence: { groupOrder: 1 } } }];
