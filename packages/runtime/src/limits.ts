@@ -3,7 +3,7 @@
 //   BATON_LIMITS_FILE   the path of a file holding the same (the NAME_FILE convention of env.ts)
 // A member left out keeps Baton's default (DEFAULT_LIMITS); a namespace's members override
 // `default`, member by member. Sizes (`…Bytes`) are bytes or text such as "2 MiB" / "512 KB".
-import { DEFAULT_LIMITS, LIMIT_NAMES } from '@baton/core/interpreter';
+import { DEFAULT_LIMITS, LIMIT_NAMES, MAX_VALUE_DEPTH } from '@baton/core/interpreter';
 import type { LimitName, Limits } from '@baton/core/interpreter';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -28,7 +28,14 @@ const Size = z.union([Count, z.string()], { error: 'must be a whole number of by
 });
 
 /** A decision must take a step, or a run that yields would never move. */
-const schemaOf = (name: LimitName) => (name.endsWith('Bytes') ? Size : name === 'stepsPerDecision' || name === 'expressionMs' ? Count.min(1, 'must be 1 or more') : Count);
+const schemaOf = (name: LimitName) =>
+  name.endsWith('Bytes')
+    ? Size
+    : name === 'valueDepth'
+      ? Count.min(1, 'must be 1 or more').max(MAX_VALUE_DEPTH, `must be ${MAX_VALUE_DEPTH.toLocaleString('en-US')} or less (deeper values could not be saved)`)
+      : name === 'stepsPerDecision' || name === 'expressionMs'
+        ? Count.min(1, 'must be 1 or more')
+        : Count;
 
 const LimitsSchema = z.strictObject(Object.fromEntries(LIMIT_NAMES.map((name) => [name, schemaOf(name).optional()])) as Record<LimitName, z.ZodOptional<typeof Count>>);
 

@@ -20,6 +20,11 @@ const MiB = 1024 * KiB;
  *   depth, so only a count over the whole tree stops it (the runtime keeps that count).
  * - valueBytes 1 MiB: the largest request body the API accepts; every value is stored in the
  *   run state and in events, several times over.
+ * - valueDepth 512: JSON nested deeper is not data anyone writes by hand, and the state that
+ *   holds a value is serialised by recursion (JSON.stringify overflowed the stack between 2,000
+ *   and 5,000 levels): a loop that wrapped its value once per iteration reached that depth, and
+ *   its run could then be neither saved nor faulted — it stayed "running" for ever (fuzz seed
+ *   1721486573). At most MAX_VALUE_DEPTH (an operator may lower it, not raise it past that).
  * - stateBytes 16 MiB: 16 values of the largest size, which leaves room for fork branches and an
  *   agent's conversation while a state rewritten at every decision stays cheap to store.
  * - eventsPerRun 50,000: Temporal caps a workflow's history at 51,200 events for the same reason
@@ -44,6 +49,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   childRunsPerRun: 1_000,
   runsPerTree: 10_000,
   valueBytes: 1 * MiB,
+  valueDepth: 512,
   stateBytes: 16 * MiB,
   eventsPerRun: 50_000,
   stepsPerDecision: 500,
@@ -87,6 +93,39 @@ export function limitError(name: LimitName, max: number, detail: string, instanc
   const scope = namespace ? `{"namespaces": {"${namespace}": {"${name}": …}}}` : `{"namespaces": {"<namespace>": {"${name}": …}}}`;
   const text = `${detail}; the limit ${name} is ${formatLimit(name, max)}. An operator can raise it with BATON_LIMITS='${scope}' (or {"default": {…}} for every namespace)`;
   return { ...workflowError(BatonErrorTypes.limitExceeded, name.endsWith('Bytes') ? 413 : 429, text, instance, 'Limit exceeded'), limit: name, max };
+}
+
+/** The highest valueDepth an operator may set: well below the depth at which serialising a run's state overflows the stack. */
+export const MAX_VALUE_DEPTH = 1_000;
+
+/** Depths of values measured before (exact; a value is never changed once produced). */
+const depths = new WeakMap<object, number>();
+
+/**
+ * The nesting depth of `value` (a scalar 0, an empty or flat array or object 1), without
+ * recursion. Stops as soon as it passes `limit`: the result is then some number above `limit`.
+ * Containers measured before are not walked again (a loop that wraps its value once per
+ * iteration costs one level per check, not the whole depth).
+ */
+export function jsonDepth(value: unknown, limit = Number.POSITIVE_INFINITY): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  const known = depths.get(value);
+  if (known !== undefined) return known;
+  let deepest = 0;
+  const stack: [object, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    const below = depths.get(item);
+    if (below !== undefined && item !== value) {
+      deepest = Math.max(deepest, depth - 1 + below);
+    } else {
+      deepest = Math.max(deepest, depth);
+      for (const member of Array.isArray(item) ? item : Object.values(item)) if (typeof member === 'object' && member !== null) stack.push([member, depth + 1]);
+    }
+    if (deepest > limit) return deepest;
+  }
+  depths.set(value, deepest);
+  return deepest;
 }
 
 /** Sizes of values measured before: a value is never changed once produced, so its size holds. */

@@ -91,6 +91,8 @@ export interface RunLimits {
   runsPerTree?: number;
   /** JSON size in bytes of any one value a task produces or hands over: input after input.from, output after output.as, $context, for.in, call arguments, child run input, emitted event, workflow output. Task (workflow output: run). */
   valueBytes?: number;
+  /** Nesting depth of any one value (the same values as valueBytes; a scalar is 0, `[]` and `{}` 1). Task (workflow output: run). */
+  valueDepth?: number;
   /** JSON size in bytes of the run state after a decision. Run. */
   stateBytes?: number;
   /** Events in the run's log. Run. */

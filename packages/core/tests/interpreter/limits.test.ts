@@ -96,6 +96,32 @@ describe('valueBytes', () => {
   });
 });
 
+describe('valueDepth', () => {
+  it('row of fuzz seed 1721486573: a loop that wraps its value once per iteration faults at the limit, not at a stack overflow', () => {
+    const wrapping = `${header}do:
+  - t1:
+      set: { k: null, b: '\${ . }' }
+      then: t1
+`;
+    const log = runScenario(wrapping, '*', { env: { limits: { valueDepth: 40 } } });
+    expect(log.state).toMatchObject({ status: 'faulted', error: { ...limitError('valueDepth', 40), instance: '/do/0/t1' } });
+    expect((log.state.error as { detail: string }).detail).toMatch(/nested more than 40 levels deep/);
+    const fine = runScenario(`${header}do:\n  - s: { set: { v: '\${ [[[[1]]]] }' } }\n`, {}, { env: { limits: { valueDepth: 5 } } });
+    expect(fine.state).toMatchObject({ status: 'completed', output: { v: [[[[1]]]] } });
+    const deeper = runScenario(`${header}do:\n  - s: { set: { v: '\${ [[[[[1]]]]] }' } }\n`, {}, { env: { limits: { valueDepth: 5 } } });
+    expect(deeper.state).toMatchObject({ status: 'faulted', error: limitError('valueDepth', 5) });
+    expect(runScenario(caught(`- s: { set: { v: '\${ [[[[[1]]]]] }' } }`), {}, { env: { limits: { valueDepth: 5 } } }).state.output).toEqual({ caught: 'valueDepth' });
+  });
+
+  it('the default is 512, and no setting raises it past MAX_VALUE_DEPTH', () => {
+    const nested = (depth: number) => `'\${ reduce range(0; ${depth}) as $i (1; [.]) }'`;
+    const at = (depth: number, limits?: RunLimits) => runScenario(`${header}do:\n  - s: { set: { v: ${nested(depth)} } }\n`, {}, limits ? { env: { limits } } : {}).state;
+    expect(at(511)).toMatchObject({ status: 'completed' }); // 511 arrays inside the {v: …} object: 512 levels
+    expect(at(512)).toMatchObject({ status: 'faulted', error: limitError('valueDepth', 512) });
+    expect(at(1000, { valueDepth: 1_000_000 })).toMatchObject({ status: 'faulted', error: { limit: 'valueDepth' } });
+  });
+});
+
 describe('stateBytes', () => {
   it('a state that grows past the limit faults the run, and every wait it held is cancelled', () => {
     // Four branches each keep a copy of a ~700-byte input while they wait: ~2.8 KB of state.
