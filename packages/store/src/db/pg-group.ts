@@ -94,10 +94,6 @@ export class StatementGroup extends QueryBase {
     this.#types = types;
   }
 
-  get size(): number {
-    return this.#statements.length;
-  }
-
   /** Adds a statement; its promise settles when the group's answer for it arrives. */
   add(sql: string, params: readonly unknown[]): Promise<StatementResult> {
     return new Promise((resolve, reject) => {
