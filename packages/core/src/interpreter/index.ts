@@ -8,7 +8,7 @@ export { evaluateDeferred, isDeferred } from './expressions.ts';
 export { Fault } from './fault.ts';
 export { parseDuration, DurationError } from './duration.ts';
 export { LifecycleTypes, qualifiedRunName } from './lifecycle.ts';
-export { DEFAULT_LIMITS, LIMIT_NAMES, MAX_VALUE_DEPTH, formatLimit, jsonDepth, jsonSize, limitError, resolveLimits } from './limits.ts';
+export { DEFAULT_LIMITS, LIMIT_NAMES, MAX_VALUE_DEPTH, formatLimit, jsonSize, limitError, resolveLimits } from './limits.ts';
 export type { LimitName, Limits } from './limits.ts';
 export type { InterpreterState, Frame, Wait, WaitKind } from './state.ts';
 export { valueErrorMessage, valueErrorText, valueErrorsText } from './value-errors.ts';

@@ -98,38 +98,14 @@ export function limitError(name: LimitName, max: number, detail: string, instanc
 /** The highest valueDepth an operator may set: well below the depth at which serialising a run's state overflows the stack. */
 export const MAX_VALUE_DEPTH = 1_000;
 
-/** Depths of values measured before (exact; a value is never changed once produced). */
-const depths = new WeakMap<object, number>();
+/** Sizes and depths of values measured before: a value is never changed once produced, so they hold. */
+const measured = new WeakMap<object, JsonMeasure>();
 
-/**
- * The nesting depth of `value` (a scalar 0, an empty or flat array or object 1), without
- * recursion. Stops as soon as it passes `limit`: the result is then some number above `limit`.
- * Containers measured before are not walked again (a loop that wraps its value once per
- * iteration costs one level per check, not the whole depth).
- */
-export function jsonDepth(value: unknown, limit = Number.POSITIVE_INFINITY): number {
-  if (typeof value !== 'object' || value === null) return 0;
-  const known = depths.get(value);
-  if (known !== undefined) return known;
-  let deepest = 0;
-  const stack: [object, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    const below = depths.get(item);
-    if (below !== undefined && item !== value) {
-      deepest = Math.max(deepest, depth - 1 + below);
-    } else {
-      deepest = Math.max(deepest, depth);
-      for (const member of Array.isArray(item) ? item : Object.values(item)) if (typeof member === 'object' && member !== null) stack.push([member, depth + 1]);
-    }
-    if (deepest > limit) return deepest;
-  }
-  depths.set(value, deepest);
-  return deepest;
+/** A value's size as JSON in UTF-8 bytes and its nesting depth (a scalar 0, `[]` and `{}` 1). */
+export interface JsonMeasure {
+  size: number;
+  depth: number;
 }
-
-/** Sizes of values measured before: a value is never changed once produced, so its size holds. */
-const measured = new WeakMap<object, number>();
 
 /**
  * The size of `value` as JSON in UTF-8 bytes (escapes inside strings are not counted), computed
@@ -138,21 +114,43 @@ const measured = new WeakMap<object, number>();
  * object for the next measure (only for values that are never changed afterwards).
  */
 export function jsonSize(value: unknown, limit = Number.POSITIVE_INFINITY, remember = true): number {
-  if (typeof value !== 'object' || value === null) return scalarSize(value);
+  return measureJson(value, limit, remember).size;
+}
+
+/**
+ * jsonSize, and in the same walk the nesting depth — exact when the size is within `limit`.
+ * Containers measured before are not walked again: a loop that wraps its value once per
+ * iteration costs one level per measure, not the whole value.
+ */
+export function measureJson(value: unknown, limit = Number.POSITIVE_INFINITY, remember = true): JsonMeasure {
+  if (typeof value !== 'object' || value === null) return { size: scalarSize(value), depth: 0 };
   const known = measured.get(value);
   if (known !== undefined) return known;
   let size = 0;
-  // Containers wait here; scalars are added where they are met, which keeps the stack short.
+  let deepest = 0;
+  // Containers wait here with their depth; scalars are added where they are met, which keeps the stack short.
   const stack: object[] = [value];
-  while (stack.length > 0 && size <= limit) size += containerSize(stack.pop()!, stack, limit - size);
-  if (size <= limit && remember) measured.set(value, size);
-  return size;
+  const depths: number[] = [1];
+  while (stack.length > 0 && size <= limit) {
+    const item = stack.pop()!;
+    const depth = depths.pop()!;
+    const seen = measured.get(item);
+    if (seen !== undefined) {
+      size += seen.size;
+      deepest = Math.max(deepest, depth - 1 + seen.depth);
+      continue;
+    }
+    deepest = Math.max(deepest, depth);
+    size += containerSize(item, stack, limit - size);
+    while (depths.length < stack.length) depths.push(depth + 1);
+  }
+  const measure = { size, depth: deepest };
+  if (size <= limit && remember) measured.set(value, measure);
+  return measure;
 }
 
 /** Brackets, commas, keys and scalar members of an object or array; container members go on the stack. */
 function containerSize(item: object, stack: object[], budget: number): number {
-  const known = measured.get(item);
-  if (known !== undefined) return known;
   if (Array.isArray(item)) {
     let size = Math.max(2, item.length + 1); // brackets and commas
     for (let i = 0; i < item.length && size <= budget; i++) size += memberSize(item[i], stack);

@@ -11,7 +11,7 @@ import { evalTemplate } from './expressions.ts';
 import { Fault, validationFault } from './fault.ts';
 import { qualifiedName, taskEvent } from './lifecycle.ts';
 import type { LimitName, Limits } from './limits.ts';
-import { MAX_VALUE_DEPTH, formatLimit, jsonDepth, jsonSize, limitError, resolveLimits } from './limits.ts';
+import { MAX_VALUE_DEPTH, formatLimit, jsonSize, limitError, measureJson, resolveLimits } from './limits.ts';
 import { resolverFor } from './scope.ts';
 import { valueErrorsText } from './value-errors.ts';
 import type { AgendaMessage, Frame, InterpreterState, Wait, WaitKind } from './state.ts';
@@ -214,9 +214,10 @@ export class Run {
   /** Throws (faulting the task at hand) when `value` is larger than `valueBytes` as JSON, or nested deeper than `valueDepth`. */
   checkValue(value: unknown, what: string, instance: string): void {
     const max = this.limits.valueBytes;
-    if (jsonSize(value, max) > max) throw this.limitFault('valueBytes', `${what} is larger than ${formatLimit('valueBytes', max)} as JSON`, instance);
+    const measure = measureJson(value, max);
+    if (measure.size > max) throw this.limitFault('valueBytes', `${what} is larger than ${formatLimit('valueBytes', max)} as JSON`, instance);
     const depth = Math.min(this.limits.valueDepth, MAX_VALUE_DEPTH);
-    if (jsonDepth(value, depth) > depth) throw this.limitFault('valueDepth', `${what} is nested more than ${depth} levels deep`, instance);
+    if (measure.depth > depth) throw this.limitFault('valueDepth', `${what} is nested more than ${depth} levels deep`, instance);
   }
 
   /** Faults the run when it took its last step or wrote its last event. */
