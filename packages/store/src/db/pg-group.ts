@@ -67,7 +67,7 @@ const QueryBase = pg.Query as unknown as new (config: { text: string }) => objec
 
 const statementNames = new Map<string, string>();
 /** One prepared statement name per SQL text, for every connection of the process. */
-export function statementName(sql: string): string {
+function statementName(sql: string): string {
   let name = statementNames.get(sql);
   if (name === undefined) {
     name = `baton_${statementNames.size + 1}`;
