@@ -7,8 +7,8 @@ import { appendEvents, existingEventKeys } from './sql/events.ts';
 import { deleteListens, deleteListensOfRuns, insertListens, listensForType } from './sql/listens.ts';
 import { dropSupersededControls, insertOutbox, takeOutbox } from './sql/outbox.ts';
 import { concurrencyTx } from './sql/concurrency.ts';
-import { lockRuns, saveRuns, saveTransitions, setEventSeqs } from './sql/run-transitions.ts';
-import { countTreeRuns, insertRuns, liveChildRuns } from './sql/runs.ts';
+import { clearRunStates, lockRuns, saveRuns, saveTransitions, setEventSeqs } from './sql/run-transitions.ts';
+import { countTreeRuns, createPickedRun, createRun, insertRuns, liveChildRuns } from './sql/runs.ts';
 import { consumeReplays, insertReplayedAttempts, openReplays, setAppliedSeqs } from './sql/replays.ts';
 import { latestVersion, putDefinition } from './sql/definitions.ts';
 import { deleteSchedule, insertScheduledRuns, liveRunsOf, lockDueSchedules, lockEventSchedules, lockSchedule, lockScheduleOf, putSchedule, updateSchedules } from './sql/schedules.ts';
@@ -40,6 +40,7 @@ export function runnerTx(tx: Queryable): RunnerTx {
     saveRuns: (updates) => saveRuns(tx, updates),
     saveTransitions: (transitions) => saveTransitions(tx, transitions),
     setEventSeqs: (updates) => setEventSeqs(tx, updates),
+    clearRunStates: (runIds) => clearRunStates(tx, runIds),
     appendEvents: (events) => appendEvents(tx, events),
     insertAttempts: (attempts) => insertAttempts(tx, attempts),
     cancelAttempts: async (ids) => {
@@ -57,6 +58,8 @@ export function runnerTx(tx: Queryable): RunnerTx {
     insertListens: (listens) => insertListens(tx, listens),
     deleteListens: (ids) => deleteListens(tx, ids),
     createRuns: (runs) => insertRuns(tx, runs),
+    createRun: (run) => createRun(tx, run),
+    createPickedRun: (run, pick) => createPickedRun(tx, run, pick),
     insertApprovals: (approvals) => insertApprovals(tx, approvals),
     lockApproval: (id) => lockApproval(tx, id),
     updateApproval: (update) => updateApproval(tx, update),

@@ -277,6 +277,12 @@ export interface RunnerTx extends ReplayTx, RateLimitTx {
   saveTransitions(transitions: { updates: readonly RunUpdate[]; events: readonly RunEventRecord[]; attempts: readonly NewAttempt[]; applied: readonly { id: string; seq: number }[] }): Promise<void>;
   /** Runs whose log grew without a decision (appended events): only event_seq changes. */
   setEventSeqs(updates: readonly { id: string; eventSeq: number }[]): Promise<void>;
+  /**
+   * Clears the stored state of runs that ended (completed, faulted, cancelled; others are left as
+   * they are): a run ended without a new state (a fault that could not save one) keeps no phase of
+   * its own that a later message could be decided on — the row's status alone says it ended.
+   */
+  clearRunStates(runIds: readonly string[]): Promise<void>;
   /** Append events whose seq the caller assigned from LockedRun.eventSeq. */
   appendEvents(events: readonly RunEventRecord[]): Promise<void>;
   insertAttempts(attempts: readonly NewAttempt[]): Promise<void>;
@@ -296,6 +302,10 @@ export interface RunnerTx extends ReplayTx, RateLimitTx {
   deleteListens(ids: readonly string[]): Promise<void>;
   /** Child runs (`run: workflow`) created by a decision. */
   createRuns(runs: readonly NewRun[]): Promise<void>;
+  /** Store.createRun inside this transaction (a run started in the transaction that creates it). */
+  createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
+  /** Store.createPickedRun inside this transaction. */
+  createPickedRun(run: NewRun, pick: DefinitionPick): Promise<RunRecord | undefined>;
   /** Approvals opened by `call: approval` attempts written in the same transaction. */
   insertApprovals(approvals: readonly NewApproval[]): Promise<void>;
   /** SELECT … FOR UPDATE of one approval (decisions and deadlines are serialised on it). */

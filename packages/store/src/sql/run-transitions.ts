@@ -162,3 +162,9 @@ export async function setEventSeqs(db: Queryable, updates: readonly { id: string
   if (updates.length === 0) return;
   await db.write(SET_EVENT_SEQS_SQL, [updates.map((u) => u.id), updates.map((u) => u.eventSeq)]);
 }
+
+/** The stored state of runs that ended, cleared (RunnerTx.clearRunStates); a live run keeps its own. */
+export async function clearRunStates(db: Queryable, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  await db.write(`UPDATE runs SET state = NULL WHERE id = ANY($1::text[]) AND status IN ('completed', 'faulted', 'cancelled') AND state IS NOT NULL`, [runIds]);
+}

@@ -177,6 +177,23 @@ export function runnerTxConformance(h: StoreHarness): void {
       expect(byId.get(b!)).not.toHaveProperty('state');
     });
 
+    it('clearRunStates clears the state of runs that ended, and of no live run; an update without a state keeps it', async () => {
+      const store = h.store();
+      const [ended, live] = await createRuns(store, uniqueNamespace(), 2);
+      await store.transaction((tx) => tx.saveRuns([update(ended!, { eventSeq: 1 }), update(live!, { eventSeq: 1 })]));
+      const error = { type: 'https://serverlessworkflow.io/spec/1.0.0/errors/runtime', status: 500, title: 'Run could not be advanced' };
+      await store.transaction(async (tx) => {
+        await tx.saveRuns([{ id: ended!, status: 'faulted', eventSeq: 2, error, endedAt: new Date().toISOString() }]);
+        await tx.clearRunStates([ended!, live!, newId()]);
+      });
+      await store.transaction((tx) => tx.clearRunStates([]));
+      const byId = new Map((await store.transaction((tx) => tx.lockRuns([ended!, live!]))).map((r) => [r.id, r]));
+      expect(byId.get(ended!)).toMatchObject({ status: 'faulted', eventSeq: 2 });
+      expect(byId.get(ended!)).not.toHaveProperty('state');
+      expect(byId.get(live!)).toMatchObject({ status: 'running', state: update(live!).state });
+      expect(await store.getRun(ended!)).toMatchObject({ status: 'faulted', error, endedAt: expect.any(String) });
+    });
+
     it('appendEvents writes the log; listEvents reads after a seq; a taken seq is rejected', async () => {
       const store = h.store();
       const [id] = await createRuns(store, uniqueNamespace(), 1);
