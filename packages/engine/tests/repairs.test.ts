@@ -3,7 +3,7 @@
 // and a failure after the commit is not a poison delivery, one broken run stops nobody's timers,
 // and a run the engine faults leaves nothing behind.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Queues, type Bus, type RunnerMessage } from '@baton/core';
+import { Queues, Topics, type Bus, type RunnerMessage } from '@baton/core';
 import { decideApproval } from '../src/approval-decisions.ts';
 import { approvalRepairs } from '../src/approvals.ts';
 import { keyAppendedEvents } from '../src/loops/inbox.ts';
@@ -123,7 +123,8 @@ describe('points 4 and 5: one broken run stops nobody, and leaves nothing behind
     expect(await b.sql('SELECT 1 FROM timers WHERE run_id = $1', [broken])).toEqual([]);
   });
 
-  async function holder(name: string): Promise<{ run: string; child: string }> {
+  /** A run that listens, waits and has a child run waiting (started by a run of `under` when given); no runner left. */
+  async function holder(name: string, under?: string): Promise<{ run: string; child: string; parent?: string }> {
     await b.define(name, [
       {
         all: {
@@ -137,12 +138,18 @@ describe('points 4 and 5: one broken run stops nobody, and leaves nothing behind
         },
       },
     ]);
+    if (under) await b.define(under, [{ sub: { run: { workflow: { namespace: NAMESPACE, name, version: '1.0.0' } } } }]);
     const setup = await b.runner();
-    const run = await b.create(name);
+    const parent = under === undefined ? undefined : await b.create(under);
+    let run = parent === undefined ? await b.create(name) : '';
+    if (parent !== undefined) {
+      await b.until('the run to start', async () => (await b.sql(`SELECT 1 FROM runs WHERE parent_run_id = $1`, [parent])).length === 1);
+      run = (await b.sql<{ id: string }>('SELECT id FROM runs WHERE parent_run_id = $1', [parent]))[0]!.id;
+    }
     await b.until('the child to wait', async () => (await b.sql(`SELECT 1 FROM runs WHERE parent_run_id = $1 AND status = 'waiting'`, [run])).length === 1);
     const [child] = await b.sql<{ id: string }>('SELECT id FROM runs WHERE parent_run_id = $1', [run]);
     await setup.stop();
-    return { run, child: child!.id };
+    return { run, child: child!.id, ...(parent !== undefined && { parent }) };
   }
 
   async function expectReleased(run: string, child: string): Promise<void> {
@@ -176,6 +183,75 @@ describe('points 4 and 5: one broken run stops nobody, and leaves nothing behind
       await expectReleased(run, child);
     } finally {
       await b.sql('DROP TRIGGER refuse_run ON runs');
+    }
+  });
+
+  /**
+   * The database refuses any new state of the run, the engine fault's included (as a state it
+   * cannot store would be refused): only what leaves the state alone or clears it goes through.
+   * Returns what drops the refusal.
+   */
+  async function refuseStates(run: string): Promise<() => Promise<unknown>> {
+    await b.sql(`CREATE OR REPLACE FUNCTION refuse_state() RETURNS trigger AS $$ BEGIN
+      IF NEW.id = '${run}' AND NEW.state IS NOT NULL AND NEW.state::text IS DISTINCT FROM OLD.state::text THEN RAISE EXCEPTION 'state refused for the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await b.sql('CREATE TRIGGER refuse_state BEFORE UPDATE ON runs FOR EACH ROW EXECUTE FUNCTION refuse_state()');
+    return () => b.sql('DROP TRIGGER refuse_state ON runs');
+  }
+
+  it('a stuck run whose fault cannot save its state either is faulted without it: ended, logged, published, released, its parent told', async () => {
+    // The run that gets stuck is a child run itself.
+    const { run, child, parent } = await holder('holder-unsaveable', 'holder-unsaveable-parent');
+    const ended: unknown[] = [];
+    const events: { runId: string; type: string; seq: number }[] = [];
+    const unsubscribe = [
+      await b.bus.subscribe(Topics.ended, (entries) => void ended.push(...entries.map((e) => e.body))),
+      await b.bus.subscribe<{ runId: string; type: string; seq: number }>(Topics.events, (entries) => void events.push(...entries.map((e) => e.body).filter((e) => e.runId === run))),
+    ];
+    const allow = await refuseStates(run);
+    try {
+      await b.runner({ visibilityMs: 300 });
+      await routeCloudEvent(b.store, b.bus, { specversion: '1.0', id: 'poke-3', source: 'https://example.com', type: 'com.example.poke.holder-unsaveable' }, NAMESPACE);
+      const faulted = await b.status(run, 'faulted');
+      expect(faulted.error).toMatchObject({ title: 'Run could not be advanced', status: 500 });
+      expect(faulted.error?.detail).toMatch(/state refused for the test/);
+      expect(faulted.endedAt).toBeDefined();
+      const last = (await b.events(run)).at(-1)!;
+      expect(last).toMatchObject({ type: 'io.serverlessworkflow.workflow.faulted.v1', seq: (await b.events(run)).length, data: { error: { title: 'Run could not be advanced' } } });
+      await b.until('the fault to be published', async () => events.some((e) => e.type === last.type && e.seq === last.seq) && ended.some((e) => (e as { runId: string }).runId === run));
+      await expectReleased(run, child);
+      // The parent's subflow task fails with the child's error: the parent faults with it.
+      expect((await b.status(parent!, 'faulted')).error).toMatchObject({ title: 'Run could not be advanced' });
+    } finally {
+      await allow();
+      await Promise.all(unsubscribe.map((stop) => stop()));
+    }
+    // Its stored state is gone with it: a message that comes late is not decided on the phase it kept.
+    expect(await b.sql('SELECT state FROM runs WHERE id = $1', [run])).toEqual([{ state: null }]);
+    const logged = (await b.events(run)).length;
+    await b.commitOnly([{ type: 'cancel', runId: run, reason: 'late' }]);
+    expect(await b.run(run)).toMatchObject({ status: 'faulted', error: { title: 'Run could not be advanced' } });
+    expect(await b.events(run)).toHaveLength(logged);
+  });
+
+  it('a run faulted without its state frees its slot on a concurrency key: the run queued behind it starts', async () => {
+    const name = 'lined-unsaveable';
+    const document = { dsl: '1.0.0', namespace: NAMESPACE, name, version: '1.0.0', metadata: { baton: { concurrency: { limit: 1 } } } };
+    await b.define(name, [{ hear: { listen: { to: { one: { with: { type: `com.example.poke.${name}` } } } } } }], { document });
+    const setup = await b.runner();
+    const first = await b.create(name);
+    await b.status(first, 'waiting');
+    const next = await b.create(name);
+    await b.until('the next run to queue', async () => (await b.sql(`SELECT 1 FROM concurrency_slots WHERE run_id = $1 AND state = 'queued'`, [next])).length === 1);
+    await setup.stop();
+    const allow = await refuseStates(first);
+    try {
+      await b.runner({ visibilityMs: 300 });
+      await routeCloudEvent(b.store, b.bus, { specversion: '1.0', id: 'poke-4', source: 'https://example.com', type: `com.example.poke.${name}` }, NAMESPACE);
+      expect((await b.status(first, 'faulted')).error).toMatchObject({ title: 'Run could not be advanced', detail: expect.stringMatching(/state refused for the test/) });
+      await b.status(next, 'waiting');
+      expect(await b.sql('SELECT 1 FROM concurrency_slots WHERE run_id = $1', [first])).toEqual([]);
+    } finally {
+      await allow();
     }
   });
 });

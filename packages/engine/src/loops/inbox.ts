@@ -1,13 +1,15 @@
 // The inbox loop: consumes the `runner` queue and applies batches. Its failure rule, the one every
 // input of a run goes through (timers and outbox messages included, since they arrive here):
 //   - a batch that fails is applied again run by run, so one bad run does not hold back the others;
-//   - a run whose messages fail POISON_DELIVERIES times is faulted by the engine (with cleanup)
-//     and its messages are acknowledged — it ends visibly instead of staying stuck;
+//   - a run whose messages fail POISON_DELIVERIES times is faulted by the engine (with cleanup;
+//     without its state when that cannot be saved either) and its messages are acknowledged — it
+//     ends visibly instead of staying stuck;
 //   - what fails after the commit (the relay) never counts: the commit stands and the outbox
 //     sweeper relays what is missing; the messages are acknowledged.
 import { setImmediate } from 'node:timers/promises';
 import { ErrorTypes, Queues, type BusMessage, type RunnerMessage, type WorkflowError } from '@baton/core';
 import { applyBatch } from '../apply.ts';
+import { faultWithoutState } from '../fault-without-state.ts';
 import { parseRunnerMessage } from '../validate.ts';
 import { afterCommit, sleep, type LoopContext } from './context.ts';
 
@@ -116,7 +118,9 @@ function acknowledge(ctx: LoopContext, ids: string[]): Promise<void> {
 /**
  * Faults a run that cannot be advanced (a row the database refuses, an interpreter bug): the same
  * engine fault as any other (timers, listens, attempts, child runs released; the parent told), and
- * the outbox rows of the failing messages are dropped with them.
+ * the outbox rows of the failing messages are dropped with them. When that fault fails too (it
+ * saves the run's state, which may be what cannot be saved), the run is faulted without its state
+ * (fault-without-state.ts), with the same releases: it ends either way.
  */
 async function faultStuckRun(ctx: LoopContext, runId: string, messages: RunnerMessage[], cause: unknown): Promise<void> {
   const detail = `the runner could not apply this run's messages after ${POISON_DELIVERIES} deliveries: ${(cause as Error)?.message ?? String(cause)}`;
@@ -124,7 +128,12 @@ async function faultStuckRun(ctx: LoopContext, runId: string, messages: RunnerMe
   try {
     await afterCommit(ctx, await applyBatch(ctx.apply, [], [{ runId, error }]));
   } catch (failure) {
-    ctx.logger.error({ err: failure, runId }, 'could not fault a stuck run; its messages are dropped');
+    ctx.logger.warn({ err: failure, runId }, 'could not fault a stuck run with its state; faulting it without');
+    try {
+      await afterCommit(ctx, await faultWithoutState(ctx.apply, [{ runId, error }]));
+    } catch (last) {
+      ctx.logger.error({ err: last, runId }, 'could not fault a stuck run; its messages are dropped');
+    }
   }
   const rows = messages.flatMap((m) => (m.outboxId === undefined ? [] : [m.outboxId]));
   if (rows.length > 0) ctx.background(ctx.store.deleteOutbox(rows));
