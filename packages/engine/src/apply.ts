@@ -12,6 +12,7 @@ import {
   type HeldAttempt,
   type Input,
   type LockedRun,
+  type RunRecord,
   type RunState,
   type RunUpdate,
   type RunnerMessage,
@@ -99,14 +100,54 @@ export interface BatchOutcome {
   nextTimerAt?: number;
   /** The earliest re-dispatch of a rate-limited attempt written, to wake the sweeper then. */
   nextDeferredAt?: number;
+  /** The runs' rows as the batch changed them (status, times, output or error). */
+  updates: readonly RunUpdate[];
 }
 
 export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessage[], faults: readonly EngineFault[] = []): Promise<BatchOutcome> {
+  return inTransaction(deps, (tx) => applyInTransaction(deps, tx, messages, faults));
+}
+
+/** A new run and what its start did, as applyNewRun committed them. */
+export interface NewRunOutcome {
+  run: RunRecord;
+  created: boolean;
+  /** The start's outcome, when the run was created (and started) here. */
+  outcome?: BatchOutcome;
+}
+
+/**
+ * Creates a run and applies its start in the SAME transaction — as the runner applies a start
+ * message, so the run is started (its first tasks written and dispatched from the outbox) once
+ * this commits: one commit instead of the run's insert, a start message through the transport and
+ * the runner's own transaction. `create` inserts the run (undefined or `created: false`: nothing is
+ * started). `accept` sees the start's outcome before the commit and may decline it (false): the
+ * transaction is rolled back and StartDeclined thrown — nothing was created.
+ */
+export async function applyNewRun(deps: ApplyDeps, create: (tx: RunnerTx) => Promise<{ run: RunRecord; created: boolean } | undefined>, accept: (outcome: BatchOutcome) => boolean): Promise<NewRunOutcome | undefined> {
+  return inTransaction(deps, async (tx) => {
+    const result = await create(tx);
+    if (!result?.created) return result;
+    const outcome = await applyInTransaction(deps, tx, [{ type: 'start', runId: result.run.id }], []);
+    if (!accept(outcome)) throw new StartDeclined(result.run.id);
+    return { ...result, outcome };
+  });
+}
+
+/** applyNewRun's start was declined (`accept`): the transaction was rolled back. */
+export class StartDeclined extends Error {
+  override readonly name = 'StartDeclined';
+  constructor(readonly runId: string) {
+    super(`the start of run ${runId} was left to the runner`);
+  }
+}
+
+/** One transaction of `work`; definitions it misses are loaded outside it, then it runs again. */
+async function inTransaction<T>(deps: ApplyDeps, work: (tx: RunnerTx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await deps.store.transaction((tx) => applyInTransaction(deps, tx, messages, faults));
+      return await deps.store.transaction(work);
     } catch (error) {
-      // Definitions are loaded outside the transaction, then the batch is applied again.
       if (!(error instanceof MissingDefinitions) || attempt >= 3) throw error;
       await deps.definitions.load(error.ids, error.keys);
     }
@@ -168,8 +209,8 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   const resetRuns = locked.filter((run) => run.resetOf !== undefined && steps.get(run.id)!.some((s) => 'input' in s || 'control' in s));
   const ledgers = resetRuns.length === 0 ? new Map<string, ReplayLedger>() : ledgersOf(new Map(resetRuns.map((run) => [run.id, run.resetOf!])), await tx.openReplays(resetRuns.map((run) => run.id)));
 
-  const outcome: BatchOutcome = { relay: emptyRelay(), finished: [], started: [], transitions: 0 };
   const writes = emptyWrites();
+  const outcome: BatchOutcome = { relay: emptyRelay(), finished: [], started: [], transitions: 0, updates: writes.updates };
   // Concurrency keys: starts over a key's limit wait, are cancelled or make room (concurrency.ts).
   const starting = new Set(locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s && s.input.type === 'start')).map((run) => run.id));
   const mayEnd = new Set(locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s || 'fault' in s)).map((run) => run.id));
