@@ -143,7 +143,7 @@ export class StartDeclined extends Error {
 }
 
 /** One transaction of `work`; definitions it misses are loaded outside it, then it runs again. */
-async function inTransaction<T>(deps: ApplyDeps, work: (tx: RunnerTx) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(deps: ApplyDeps, work: (tx: RunnerTx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await deps.store.transaction(work);
@@ -482,7 +482,8 @@ function cancelBeforeStart(now: number, reason?: string): Decision {
   };
 }
 
-function resultForParent(parentRunId: string, parentEffectId: string, state: RunState): RunnerMessage {
+/** The parent's subflow task's result: the child's output, or its error. */
+export function resultForParent(parentRunId: string, parentEffectId: string, state: Pick<RunState, 'status' | 'output' | 'error'>): RunnerMessage {
   const attemptId = `${parentRunId}:${parentEffectId}`;
   if (state.status === 'completed') return { type: 'result', runId: parentRunId, attemptId, status: 'completed', output: state.output ?? null };
   const error = state.error ?? { type: BatonErrorTypes.cancelled, status: 499, title: 'Subflow cancelled' };

@@ -9,23 +9,15 @@
 // out through the outbox, as every batch's do.
 import { LifecycleTypes } from '@baton/core/interpreter';
 import { TERMINAL_STATUSES, type PublishedEvent, type RunUpdate, type RunnerTx } from '@baton/core';
-import type { ApplyDeps, BatchOutcome, EngineFault } from './apply.ts';
+import { inTransaction, resultForParent, type ApplyDeps, type BatchOutcome, type EngineFault } from './apply.ts';
 import { gateStarts } from './concurrency.ts';
-import { MissingDefinitions } from './definitions.ts';
 import { emptyWrites, write } from './effects.ts';
 import { emptyRelay, relayRow, runnerRows } from './outbox.ts';
 
 /** Faults the runs without their state (see above); runs that ended already are left as they are. */
 export async function faultWithoutState(deps: ApplyDeps, faults: readonly EngineFault[]): Promise<BatchOutcome> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await deps.store.transaction((tx) => faultInTransaction(deps, tx, faults));
-    } catch (error) {
-      // A concurrency key admitting the next runs may need their definitions (concurrency.ts).
-      if (!(error instanceof MissingDefinitions) || attempt >= 3) throw error;
-      await deps.definitions.load(error.ids, error.keys);
-    }
-  }
+  // A concurrency key admitting the next runs may need their definitions (concurrency.ts).
+  return inTransaction(deps, (tx) => faultInTransaction(deps, tx, faults));
 }
 
 async function faultInTransaction(deps: ApplyDeps, tx: RunnerTx, faults: readonly EngineFault[]): Promise<BatchOutcome> {
@@ -55,8 +47,8 @@ async function faultInTransaction(deps: ApplyDeps, tx: RunnerTx, faults: readonl
     writes.release.push(run.id);
     if (run.status === 'suspended') writes.dropHeld.push(run.id);
     finished.push({ runId: run.id, namespace: run.namespace, status: 'faulted' });
-    // The parent's subflow task fails with the child's error (apply.ts resultForParent).
-    if (run.parentRunId && run.parentEffectId) writes.runner.push({ type: 'result', runId: run.parentRunId, attemptId: `${run.parentRunId}:${run.parentEffectId}`, status: 'failed', error });
+    // The parent's subflow task fails with the child's error.
+    if (run.parentRunId && run.parentEffectId) writes.runner.push(resultForParent(run.parentRunId, run.parentEffectId, { status: 'faulted', error }));
   }
   if (ending.length === 0) return outcome;
   const ids = ending.map((run) => run.id);
