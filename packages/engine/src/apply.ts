@@ -117,19 +117,24 @@ export interface NewRunOutcome {
 }
 
 /**
- * Creates a run and applies its start in the SAME transaction — as the runner applies a start
- * message, so the run is started (its first tasks written and dispatched from the outbox) once
- * this commits: one commit instead of the run's insert, a start message through the transport and
- * the runner's own transaction. `create` inserts the run (undefined or `created: false`: nothing is
- * started). `accept` sees the start's outcome before the commit and may decline it (false): the
- * transaction is rolled back and StartDeclined thrown — nothing was created.
+ * Creates run `runId` and applies its start in the SAME transaction — as the runner applies a
+ * start message, so the run is started (its first tasks written and dispatched from the outbox)
+ * once this commits: one commit instead of the run's insert, a start message through the transport
+ * and the runner's own transaction. `create` inserts the run (undefined or `created: false`:
+ * nothing is started). `accept` sees the start's outcome before the commit and may decline it
+ * (false): the transaction is rolled back and StartDeclined thrown — nothing was created.
  */
-export async function applyNewRun(deps: ApplyDeps, create: (tx: RunnerTx) => Promise<{ run: RunRecord; created: boolean } | undefined>, accept: (outcome: BatchOutcome) => boolean): Promise<NewRunOutcome | undefined> {
+export async function applyNewRun(deps: ApplyDeps, runId: string, create: (tx: RunnerTx) => Promise<{ run: RunRecord; created: boolean } | undefined>, accept: (outcome: BatchOutcome) => boolean): Promise<NewRunOutcome | undefined> {
   return inTransaction(deps, async (tx) => {
-    const result = await create(tx);
-    if (!result?.created) return result;
-    const outcome = await applyInTransaction(deps, tx, [{ type: 'start', runId: result.run.id }], []);
-    if (!accept(outcome)) throw new StartDeclined(result.run.id);
+    // The insert and the start's lock of the run leave in one round trip: PostgreSQL runs them in
+    // order, so the lock finds the row just inserted — or, when the insert yielded to an existing
+    // run (idempotency key), no run of this id, and the start writes nothing.
+    const creating = create(tx);
+    creating.catch(() => undefined); // a failed insert fails the lock behind it: that error is thrown
+    const outcome = await applyInTransaction(deps, tx, [{ type: 'start', runId }], []);
+    const result = await creating;
+    if (!result?.created || result.run.id !== runId) return result;
+    if (!accept(outcome)) throw new StartDeclined(runId);
     return { ...result, outcome };
   });
 }

@@ -49,12 +49,12 @@ export interface CreatedRun {
 
 export interface RunStarter {
   /**
-   * Creates a run with `create` and applies its start in the same transaction. Returns what
+   * Creates run `runId` with `create` and applies its start in the same transaction. Returns what
    * `create` returned — a run that existed already is not started again; undefined when it created
    * nothing — with a new run as its start left it (running, or even ended). `'runner'`: nothing was
    * written; the caller creates the run and sends its start message to the runner.
    */
-  start(create: (tx: RunnerTx) => Promise<CreatedRun | undefined>): Promise<CreatedRun | undefined | 'runner'>;
+  start(runId: string, create: (tx: RunnerTx) => Promise<CreatedRun | undefined>): Promise<CreatedRun | undefined | 'runner'>;
   /** Deletes the relay rows relayed so far, and waits for it (before the store closes). */
   close(): Promise<void>;
 }
@@ -91,10 +91,10 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
     outcome.nextDeferredAt === undefined && (outcome.nextTimerAt === undefined || outcome.nextTimerAt - clock() >= INLINE_TIMER_HORIZON_MS);
 
   return {
-    async start(create) {
+    async start(runId, create) {
       let created;
       try {
-        created = await applyNewRun(apply, create, accept);
+        created = await applyNewRun(apply, runId, create, accept);
       } catch (error) {
         // Rolled back: the caller's plain creation either succeeds (the runner then applies, or
         // faults, what failed here) or fails as it would have.

@@ -75,7 +75,7 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
   const pick = ctx.picks.get(body.namespace, body.name, body.version);
   if (pick) {
     const run = runOf(pick);
-    const created = await startNew(ctx, async (tx) => {
+    const created = await startNew(ctx, run.id, async (tx) => {
       const record = await tx.createPickedRun(run, pick);
       return record && { run: record, created: true };
     }, async () => {
@@ -101,7 +101,7 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
  * started in the transaction that creates it (startNew).
  */
 export async function createAndStart(ctx: ApiContext, newRun: NewRun, create?: (run: NewRun) => Promise<{ run: RunRecord; created: boolean }>): Promise<{ run: RunRecord; created: boolean }> {
-  if (create === undefined) return (await startNew(ctx, (tx) => tx.createRun(newRun), () => ctx.store.createRun(newRun)))!;
+  if (create === undefined) return (await startNew(ctx, newRun.id, (tx) => tx.createRun(newRun), () => ctx.store.createRun(newRun)))!;
   const result = await create(newRun);
   if (result.created) await sendStart(ctx, result.run);
   return result;
@@ -111,8 +111,8 @@ export async function createAndStart(ctx: ApiContext, newRun: NewRun, create?: (
  * A new run, started in the transaction that creates it (`insert`, @baton/engine start.ts); when
  * the starter leaves the start to the runner, the run is created by `plain` and its start sent.
  */
-async function startNew(ctx: ApiContext, insert: (tx: RunnerTx) => Promise<CreatedRun | undefined>, plain: () => Promise<CreatedRun | undefined>): Promise<CreatedRun | undefined> {
-  const started = ctx.starter ? await ctx.starter.start(insert) : 'runner';
+async function startNew(ctx: ApiContext, runId: string, insert: (tx: RunnerTx) => Promise<CreatedRun | undefined>, plain: () => Promise<CreatedRun | undefined>): Promise<CreatedRun | undefined> {
+  const started = ctx.starter ? await ctx.starter.start(runId, insert) : 'runner';
   if (started !== 'runner') {
     if (started?.created) ctx.metrics.runsStarted.inc({ namespace: started.run.namespace });
     return started;
