@@ -30,7 +30,7 @@ async function faultInTransaction(deps: ApplyDeps, tx: RunnerTx, faults: readonl
   const finished: BatchOutcome['finished'] = [];
   const started: BatchOutcome['started'] = [];
   // `updates`: the rows as this transaction changed them, for the callers that read them.
-  const outcome = { relay: emptyRelay(), finished, started, transitions: ending.length, updates: writes.updates };
+  const outcome = { relay: emptyRelay(), finished, started, transitions: ending.length, updates: writes.updates, timers: writes.timers };
   for (const run of ending) {
     const error = errors.get(run.id)!;
     const seq = run.eventSeq + 1;

@@ -131,6 +131,32 @@ export function inlineStartSuite(harness: () => Harness): void {
       }
     });
 
+    it('concurrent starts share a transaction; a declined or refused one among them does not hold the others back', async () => {
+      const h = harness();
+      const ns = uniqueNamespace();
+      await register(h, ns, 'fetcher', CALL);
+      await register(h, ns, 'short', ['  - pause:', '      wait: PT0.5S']);
+      await register(h, ns, 'refused', CALL);
+      await drain(h, Queues.runner);
+      const refuse = `refuse_${ns.replaceAll('-', '_')}`;
+      await h.sql(`CREATE FUNCTION ${refuse}() RETURNS trigger AS $$ BEGIN
+        IF EXISTS (SELECT 1 FROM runs WHERE id = NEW.run_id AND namespace = '${ns}' AND name = 'refused') THEN RAISE EXCEPTION 'attempt refused for the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+      await h.sql(`CREATE TRIGGER ${refuse} BEFORE INSERT ON task_attempts FOR EACH ROW EXECUTE FUNCTION ${refuse}()`);
+      try {
+        const names = ['fetcher', 'short', 'fetcher', 'refused', 'fetcher', 'fetcher'];
+        const answers = await Promise.all(names.map((name) => h.request({ method: 'POST', url: '/api/v1/runs', payload: { namespace: ns, name } })));
+        expect(answers.map((a) => a.statusCode)).toEqual(names.map(() => 201));
+        const runs = answers.map((a) => a.json());
+        expect(runs.map((r) => r.status)).toEqual(['running', 'pending', 'running', 'pending', 'running', 'running']);
+        const starts = (await drain<RunnerMessage>(h, Queues.runner)).filter((m) => m.type === 'start').map((m) => m.runId);
+        expect(starts.sort()).toEqual([runs[1].id, runs[3].id].sort());
+        for (const run of runs.filter((r) => r.status === 'running')) expect(await eventTypes(h, run.id)).toEqual(['workflow.started', 'task.created', 'task.started']);
+      } finally {
+        await h.sql(`DROP TRIGGER ${refuse} ON task_attempts`);
+        await h.sql(`DROP FUNCTION ${refuse}()`);
+      }
+    });
+
     it('leaves no outbox row behind once relayed', async () => {
       const h = harness();
       const ns = uniqueNamespace();
