@@ -97,7 +97,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
     const approvalSecret = loadOrCreateApprovalSecret(env, options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'approval-secret') : undefined);
     // GET /api/v1/info names the fanout's actual port (an ephemeral one in tests).
     const config = { ...orchestratorEnv, streamTokens, approvalSecret, stream: { ...orchestratorEnv.stream, port: fanout.port } };
-    const app = await createOrchestratorApp({ store, bus, logger: orchestrator.logger, metrics, config, tracer: orchestrator.tracer });
+    const app = await createOrchestratorApp({ store, bus, logger: orchestrator.logger, metrics, config });
     servers.unshift(() => app.close());
     const keyFile = options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'api-key') : undefined;
     const { apiKey, generated } = await bootstrapKey(store, config.apiKey, keyFile);

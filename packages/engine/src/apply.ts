@@ -12,9 +12,7 @@ import {
   type HeldAttempt,
   type Input,
   type LockedRun,
-  type RunRecord,
   type RunState,
-  type TimerRecord,
   type RunUpdate,
   type RunnerMessage,
   type ReplayedFrom,
@@ -101,58 +99,10 @@ export interface BatchOutcome {
   nextTimerAt?: number;
   /** The earliest re-dispatch of a rate-limited attempt written, to wake the sweeper then. */
   nextDeferredAt?: number;
-  /** The runs' rows as the batch changed them (status, times, output or error). */
-  updates: readonly RunUpdate[];
-  /** The timers the batch wrote. */
-  timers: readonly TimerRecord[];
 }
 
 export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessage[], faults: readonly EngineFault[] = []): Promise<BatchOutcome> {
   return inTransaction(deps, (tx) => applyInTransaction(deps, tx, messages, faults));
-}
-
-/** A run to create and start (applyNewRuns): its id, and the insert that creates it. */
-export interface NewRunStart {
-  runId: string;
-  /** Inserts the run; undefined or `created: false` (an idempotency key's run): nothing is started. */
-  create: (tx: RunnerTx) => Promise<{ run: RunRecord; created: boolean } | undefined>;
-}
-
-/** What applyNewRuns committed: each run's creation, in order, and the starts' outcome. */
-export interface NewRunsOutcome {
-  results: ({ run: RunRecord; created: boolean } | undefined)[];
-  outcome: BatchOutcome;
-}
-
-/**
- * Creates runs and applies their starts in the SAME transaction — as the runner applies a batch of
- * start messages, so each run is started (its first tasks written, dispatched from the outbox) once
- * this commits: one commit for them all instead of each run's insert, a start message through the
- * transport and the runner's transaction. `declined` sees the outcome before the commit and names
- * runs whose start must be left to the runner: the transaction is rolled back and StartDeclined
- * thrown with them — nothing was created.
- */
-export async function applyNewRuns(deps: ApplyDeps, starts: readonly NewRunStart[], declined: (outcome: BatchOutcome) => readonly string[]): Promise<NewRunsOutcome> {
-  return inTransaction(deps, async (tx) => {
-    // The inserts and the starts' lock of the runs leave in one round trip: PostgreSQL runs them
-    // in order, so the lock finds the rows just inserted — and no row for a run whose insert
-    // yielded to an existing one (an idempotency key), whose start therefore writes nothing.
-    const creating = starts.map((start) => start.create(tx));
-    for (const insert of creating) insert.catch(() => undefined); // a failed insert fails the statements behind it: one error is thrown
-    const outcome = await applyInTransaction(deps, tx, starts.map((start) => ({ type: 'start', runId: start.runId })), []);
-    const results = await Promise.all(creating);
-    const refused = declined(outcome);
-    if (refused.length > 0) throw new StartDeclined(refused);
-    return { results, outcome };
-  });
-}
-
-/** applyNewRuns's starts of `runIds` were declined: the transaction was rolled back. */
-export class StartDeclined extends Error {
-  override readonly name = 'StartDeclined';
-  constructor(readonly runIds: readonly string[]) {
-    super(`the start of ${runIds.length === 1 ? `run ${runIds[0]}` : `${runIds.length} runs`} was left to the runner`);
-  }
 }
 
 /** One transaction of `work`; definitions it misses are loaded outside it, then it runs again. */
@@ -222,8 +172,8 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   const resetRuns = locked.filter((run) => run.resetOf !== undefined && steps.get(run.id)!.some((s) => 'input' in s || 'control' in s));
   const ledgers = resetRuns.length === 0 ? new Map<string, ReplayLedger>() : ledgersOf(new Map(resetRuns.map((run) => [run.id, run.resetOf!])), await tx.openReplays(resetRuns.map((run) => run.id)));
 
+  const outcome: BatchOutcome = { relay: emptyRelay(), finished: [], started: [], transitions: 0 };
   const writes = emptyWrites();
-  const outcome: BatchOutcome = { relay: emptyRelay(), finished: [], started: [], transitions: 0, updates: writes.updates, timers: writes.timers };
   // Concurrency keys: starts over a key's limit wait, are cancelled or make room (concurrency.ts).
   const starting = new Set(locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s && s.input.type === 'start')).map((run) => run.id));
   const mayEnd = new Set(locked.filter((run) => steps.get(run.id)!.some((s) => 'input' in s || 'fault' in s)).map((run) => run.id));

@@ -29,8 +29,7 @@ async function faultInTransaction(deps: ApplyDeps, tx: RunnerTx, faults: readonl
   const writes = emptyWrites();
   const finished: BatchOutcome['finished'] = [];
   const started: BatchOutcome['started'] = [];
-  // `updates`: the rows as this transaction changed them, for the callers that read them.
-  const outcome = { relay: emptyRelay(), finished, started, transitions: ending.length, updates: writes.updates, timers: writes.timers };
+  const outcome: BatchOutcome = { relay: emptyRelay(), finished, started, transitions: ending.length };
   for (const run of ending) {
     const error = errors.get(run.id)!;
     const seq = run.eventSeq + 1;

@@ -1,5 +1,4 @@
 export { applyBatch, childRunId, type ApplyDeps, type BatchOutcome, type EngineFault } from './apply.ts';
-export { createRunStarter, INLINE_TIMER_HORIZON_MS, RUNTIME, type CreatedRun, type RunStarter, type RunStarterDeps } from './start.ts';
 export { enqueueDurably, relay, send, type Relay } from './outbox.ts';
 export { DefinitionCache } from './definitions.ts';
 export { createWorkflowRunner, defaultRunnerOptions, type RunnerOptions, type WorkflowRunner, type RunnerDeps } from './runner.ts';

@@ -12,20 +12,6 @@ export interface EngineMetrics {
 
 const TASK_KINDS: TaskKind[] = ['http', 'agent', 'approval'];
 
-/** What every committed batch counts, whichever process applied it (a runner, or the API starting a run). */
-export type RunCounters = Pick<EngineMetrics, 'runsStarted' | 'runsFinished' | 'transitions'>;
-
-/** The run counters on `registry` — registered once, shared by a runner and an API in one process. */
-export function runCounters(registry: Registry): RunCounters {
-  const counter = <T extends string>(name: string, help: string, labelNames: T[] = []) =>
-    (registry.getSingleMetric(name) as Counter<T> | undefined) ?? new Counter<T>({ name, help, labelNames, registers: [registry] });
-  return {
-    runsStarted: counter('baton_runs_started_total', 'Runs that left pending', ['namespace']),
-    runsFinished: counter('baton_runs_finished_total', 'Runs that reached a terminal status', ['namespace', 'status']),
-    transitions: counter('baton_runner_transitions_total', 'Interpreter decisions applied'),
-  };
-}
-
 export function createEngineMetrics(registry: Registry, bus: Bus): EngineMetrics {
   const queues = [Queues.runner, ...TASK_KINDS.map(Queues.tasks)];
   new Gauge({
@@ -43,7 +29,9 @@ export function createEngineMetrics(registry: Registry, bus: Bus): EngineMetrics
     },
   });
   return {
-    ...runCounters(registry),
+    runsStarted: new Counter({ name: 'baton_runs_started_total', help: 'Runs that left pending', labelNames: ['namespace'], registers: [registry] }),
+    runsFinished: new Counter({ name: 'baton_runs_finished_total', help: 'Runs that reached a terminal status', labelNames: ['namespace', 'status'], registers: [registry] }),
+    transitions: new Counter({ name: 'baton_runner_transitions_total', help: 'Interpreter decisions applied', registers: [registry] }),
     batchSeconds: new Histogram({ name: 'baton_runner_batch_seconds', help: 'Time to apply and commit one batch', buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
     reclaimed: new Counter({ name: 'baton_messages_reclaimed_total', help: 'Messages redelivered after a consumer lost its lease', labelNames: ['queue'], registers: [registry] }),
   };

@@ -8,7 +8,7 @@ import { deleteListens, deleteListensOfRuns, insertListens, listensForType } fro
 import { dropSupersededControls, insertOutbox, takeOutbox } from './sql/outbox.ts';
 import { concurrencyTx } from './sql/concurrency.ts';
 import { clearRunStates, lockRuns, saveRuns, saveTransitions, setEventSeqs } from './sql/run-transitions.ts';
-import { countTreeRuns, createPickedRun, createRun, insertRuns, liveChildRuns } from './sql/runs.ts';
+import { countTreeRuns, insertRuns, liveChildRuns } from './sql/runs.ts';
 import { consumeReplays, insertReplayedAttempts, openReplays, setAppliedSeqs } from './sql/replays.ts';
 import { latestVersion, putDefinition } from './sql/definitions.ts';
 import { deleteSchedule, insertScheduledRuns, liveRunsOf, lockDueSchedules, lockEventSchedules, lockSchedule, lockScheduleOf, putSchedule, updateSchedules } from './sql/schedules.ts';
@@ -58,8 +58,6 @@ export function runnerTx(tx: Queryable): RunnerTx {
     insertListens: (listens) => insertListens(tx, listens),
     deleteListens: (ids) => deleteListens(tx, ids),
     createRuns: (runs) => insertRuns(tx, runs),
-    createRun: (run) => createRun(tx, run),
-    createPickedRun: (run, pick) => createPickedRun(tx, run, pick),
     insertApprovals: (approvals) => insertApprovals(tx, approvals),
     lockApproval: (id) => lockApproval(tx, id),
     updateApproval: (update) => updateApproval(tx, update),

@@ -2,8 +2,6 @@
 // listen; the launcher (embedded or service main) calls listen().
 import { randomUUID } from 'node:crypto';
 import type { Bus, Store } from '@baton/core';
-import { createRunStarter, type RunStarter } from '@baton/engine';
-import type { Tracer } from '@baton/tracing';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -38,13 +36,6 @@ export interface OrchestratorDeps {
   logger: Logger;
   metrics: Registry;
   config: OrchestratorConfig;
-  /** Spans of the runs' first decisions, taken when the API creates them (absent: none). */
-  tracer?: Tracer;
-  /**
-   * Who takes a new run's first step: 'inline' (default) in the transaction that creates it
-   * (@baton/engine start.ts), 'runner' from a start message — an API whose tests play the runner.
-   */
-  startRuns?: 'inline' | 'runner';
 }
 
 /** The resources every route shares. */
@@ -59,8 +50,6 @@ export interface ApiContext {
   /** The definitions runs were last created from (createPickedRun). */
   picks: DefinitionPicks;
   waiters: RunWaiters;
-  /** Starts new runs in the transaction that creates them (@baton/engine start.ts); absent: the runner does. */
-  starter?: RunStarter;
   catalog: RouteCatalog;
 }
 
@@ -95,7 +84,6 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
     keys: new ApiKeyCache(store, config.authCacheMs),
     picks: new DefinitionPicks(),
     waiters: new RunWaiters(store, bus, logger),
-    ...(deps.startRuns !== 'runner' && { starter: createRunStarter({ store, bus, logger, metrics: deps.metrics, limits: config.limits, ...(deps.tracer && { tracer: deps.tracer }) }) }),
     catalog: new RouteCatalog(),
   };
 
@@ -112,8 +100,6 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   app.setNotFoundHandler((request, reply) => sendProblem(reply, request, notFoundProblem(request, ctx.catalog)));
   // Release held `wait` requests first, or close would wait for them (up to BATON_MAX_WAIT).
   app.addHook('preClose', async () => ctx.waiters.close());
-  // The relay rows of the runs it started are deleted before the store closes (else re-sent).
-  app.addHook('onClose', async () => ctx.starter?.close());
 
   registerSystemRoutes(app, ctx);
   registerSystemViewRoutes(app, ctx);

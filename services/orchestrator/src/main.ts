@@ -10,7 +10,7 @@ if (bootstrap.secret) {
   // Printed once, to stderr only (not in the JSON log stream): the operator sets BATON_API_KEY next time.
   process.stderr.write(`\nGenerated admin API key (shown once): ${bootstrap.secret}\n\n`);
 }
-const app = await createOrchestratorApp({ store: ctx.store, bus: ctx.bus, logger: ctx.logger, metrics: ctx.metrics, config, tracer: ctx.tracer });
+const app = await createOrchestratorApp({ store: ctx.store, bus: ctx.bus, logger: ctx.logger, metrics: ctx.metrics, config });
 await app.listen({ port: config.port, host: config.host });
 const stops = [ctx.close, () => app.close()];
 onShutdown(ctx.logger, stops);

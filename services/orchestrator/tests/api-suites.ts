@@ -4,7 +4,6 @@ import { type BackendKind, type Harness, openHarness } from './harness.ts';
 import { authSuite } from './suite/auth-keys.ts';
 import { edgeSuite } from './suite/edges.ts';
 import { hostileSuite } from './suite/hostile.ts';
-import { inlineStartSuite } from './suite/inline-start.ts';
 import { runSuite } from './suite/runs.ts';
 import { streamTokenSuite } from './suite/stream-tokens.ts';
 import { waitAndEventSuite } from './suite/wait-events.ts';
@@ -30,18 +29,5 @@ export function apiSuites(kind: BackendKind): void {
     waitAndEventSuite(harness);
     streamTokenSuite(harness);
     hostileSuite(harness);
-  });
-  describe(`orchestrator API starting runs itself (${kind})`, () => {
-    let h: Harness | undefined;
-    beforeAll(async () => {
-      h = await openHarness(kind, {}, 'inline');
-    });
-    afterAll(async () => {
-      await h?.close();
-    });
-    inlineStartSuite(() => {
-      if (!h) throw new Error('the harness did not open');
-      return h;
-    });
   });
 }

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { Bus, RunEventRecord, RunRecord, RunStatus, Store } from '@baton/core';
 import { createBus } from '@baton/bus';
 import { send } from '@baton/engine';
-import { createStore, type SqlStore } from '@baton/store';
+import { createStore } from '@baton/store';
 import { createTestDatabase, createTestRedis } from '@baton/testkit';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
@@ -23,8 +23,6 @@ export interface Harness {
   store: Store;
   bus: Bus;
   registry: Registry;
-  /** A statement on the store's database (setting up what the API cannot, e.g. a trigger). */
-  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Secret of an unrestricted admin key. */
   adminKey: string;
   /** Every log line the app wrote, parsed. */
@@ -36,7 +34,7 @@ export interface Harness {
 }
 
 interface Backend {
-  store: SqlStore;
+  store: Store;
   bus: Bus;
   dispose(): Promise<void>;
 }
@@ -62,11 +60,7 @@ async function openBackend(kind: BackendKind): Promise<Backend> {
   };
 }
 
-/**
- * The app alone: the tests play the runner (advanceRun), so runs wait for a start message unless
- * `startRuns: 'inline'` — then the API takes their first step itself, as in production.
- */
-export async function openHarness(kind: BackendKind, overrides: Partial<OrchestratorConfig> = {}, startRuns: 'inline' | 'runner' = 'runner'): Promise<Harness> {
+export async function openHarness(kind: BackendKind, overrides: Partial<OrchestratorConfig> = {}): Promise<Harness> {
   const backend = await openBackend(kind);
   await backend.store.migrate();
   const lines: string[] = [];
@@ -79,7 +73,7 @@ export async function openHarness(kind: BackendKind, overrides: Partial<Orchestr
   const logger = pino({ level: 'info' }, sink);
   const registry = new Registry();
   const config = defaultOrchestratorConfig({ authCacheMs: 200, streamTokens: { current: STREAM_TOKEN_SECRET }, ...overrides });
-  const app = await createOrchestratorApp({ store: backend.store, bus: backend.bus, logger, metrics: registry, config, startRuns });
+  const app = await createOrchestratorApp({ store: backend.store, bus: backend.bus, logger, metrics: registry, config });
   const { secret } = await ensureBootstrapKey(backend.store, {});
   if (!secret) throw new Error('a fresh store must get a generated bootstrap key');
   return {
@@ -87,7 +81,6 @@ export async function openHarness(kind: BackendKind, overrides: Partial<Orchestr
     store: backend.store,
     bus: backend.bus,
     registry,
-    sql: (text, params = []) => backend.store.db.query(text, params) as never,
     adminKey: secret,
     get logs() {
       return lines.map((line) => JSON.parse(line) as Record<string, unknown>);

@@ -58,7 +58,7 @@ describe('wait: one shared subscription', () => {
     const h = await openHarness('embedded');
     // The real bus, except that subscribing hangs (a transport that does not answer).
     const hangingBus: Bus = Object.assign(Object.create(h.bus) as Bus, { subscribe: () => new Promise<never>(() => undefined) });
-    const app = await createOrchestratorApp({ store: h.store, bus: hangingBus, logger: pino({ level: 'silent' }), metrics: new Registry(), config: defaultOrchestratorConfig(), startRuns: 'runner' });
+    const app = await createOrchestratorApp({ store: h.store, bus: hangingBus, logger: pino({ level: 'silent' }), metrics: new Registry(), config: defaultOrchestratorConfig() });
     try {
       await app.ready();
       const ns = uniqueNamespace();

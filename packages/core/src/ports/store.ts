@@ -302,10 +302,6 @@ export interface RunnerTx extends ReplayTx, RateLimitTx {
   deleteListens(ids: readonly string[]): Promise<void>;
   /** Child runs (`run: workflow`) created by a decision. */
   createRuns(runs: readonly NewRun[]): Promise<void>;
-  /** Store.createRun inside this transaction (a run started in the transaction that creates it). */
-  createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
-  /** Store.createPickedRun inside this transaction. */
-  createPickedRun(run: NewRun, pick: DefinitionPick): Promise<RunRecord | undefined>;
   /** Approvals opened by `call: approval` attempts written in the same transaction. */
   insertApprovals(approvals: readonly NewApproval[]): Promise<void>;
   /** SELECT … FOR UPDATE of one approval (decisions and deadlines are serialised on it). */

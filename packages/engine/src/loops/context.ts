@@ -3,7 +3,7 @@
 import type { Bus, Store } from '@baton/core';
 import type { Logger } from 'pino';
 import type { ApplyDeps, BatchOutcome } from '../apply.ts';
-import type { EngineMetrics, RunCounters } from '../metrics.ts';
+import type { EngineMetrics } from '../metrics.ts';
 import { relay, type RelayedRows } from '../outbox.ts';
 import type { RunnerOptions } from '../runner.ts';
 import type { RunTracing } from '../tracing.ts';
@@ -30,14 +30,11 @@ export interface LoopContext {
   tracing?: RunTracing;
 }
 
-/** What afterCommit needs: a runner's loops, or the API starting runs (start.ts). */
-export type CommitContext = Pick<LoopContext, 'bus' | 'logger' | 'clock' | 'relayed' | 'tracing' | 'timerWritten' | 'deferredWritten'> & { metrics: RunCounters };
-
 /**
  * After a commit: hand the batch's effects to the transport, count, log. Never throws — the
  * commit stands, and what could not be relayed is in the outbox for the sweeper.
  */
-export async function afterCommit(ctx: CommitContext, outcome: BatchOutcome): Promise<void> {
+export async function afterCommit(ctx: LoopContext, outcome: BatchOutcome): Promise<void> {
   ctx.tracing?.observe(outcome, ctx.clock());
   await relay(ctx.bus, ctx.logger, outcome.relay, ctx.relayed);
   ctx.metrics.transitions.inc(outcome.transitions);

@@ -1,9 +1,9 @@
 // Runs: start (idempotent, optionally waiting for the outcome), read, list, cancel; rerun,
 // suspend and resume are in run-actions.ts.
-import type { DefinitionSummary, NewRun, RunnerMessage, RunnerTx, RunRecord } from '@baton/core';
+import type { DefinitionSummary, NewRun, RunnerMessage, RunRecord } from '@baton/core';
 import { Queues, TERMINAL_STATUSES, uuidv7 } from '@baton/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { enqueueDurably, type CreatedRun } from '@baton/engine';
+import { enqueueDurably } from '@baton/engine';
 import { formatTraceparent, parseTraceparent } from '@baton/tracing';
 import type { ApiContext } from '../app.ts';
 import { assertNamespace, listingNamespace, type Principal } from '../auth.ts';
@@ -74,15 +74,11 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
   // The definition the same request was last created from: one statement, while it still holds.
   const pick = ctx.picks.get(body.namespace, body.name, body.version);
   if (pick) {
-    const run = runOf(pick);
-    const created = await startNew(ctx, run.id, async (tx) => {
-      const record = await tx.createPickedRun(run, pick);
-      return record && { run: record, created: true };
-    }, async () => {
-      const record = await ctx.store.createPickedRun(run, pick);
-      return record && { run: record, created: true };
-    });
-    if (created) return created;
+    const created = await ctx.store.createPickedRun(runOf(pick), pick);
+    if (created) {
+      await sendStart(ctx, created);
+      return { run: created, created: true };
+    }
     ctx.picks.delete(body.namespace, body.name, body.version);
   }
   const definition = await ctx.store.findDefinition(body.namespace, body.name, body.version);
@@ -96,29 +92,12 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
 }
 
 /**
- * Creates a run (idempotent on its key) and, when it is new, starts it. `create` writes the run (a
- * reset run is written with its replay ledger, and started by the runner); without it the run is
- * started in the transaction that creates it (startNew).
+ * Creates a run (idempotent on its key) and, when it is new, sends its start. `create` writes the
+ * run (a reset run is written with its replay ledger).
  */
-export async function createAndStart(ctx: ApiContext, newRun: NewRun, create?: (run: NewRun) => Promise<{ run: RunRecord; created: boolean }>): Promise<{ run: RunRecord; created: boolean }> {
-  if (create === undefined) return (await startNew(ctx, newRun.id, (tx) => tx.createRun(newRun), () => ctx.store.createRun(newRun)))!;
+export async function createAndStart(ctx: ApiContext, newRun: NewRun, create = (run: NewRun) => ctx.store.createRun(run)): Promise<{ run: RunRecord; created: boolean }> {
   const result = await create(newRun);
   if (result.created) await sendStart(ctx, result.run);
-  return result;
-}
-
-/**
- * A new run, started in the transaction that creates it (`insert`, @baton/engine start.ts); when
- * the starter leaves the start to the runner, the run is created by `plain` and its start sent.
- */
-async function startNew(ctx: ApiContext, runId: string, insert: (tx: RunnerTx) => Promise<CreatedRun | undefined>, plain: () => Promise<CreatedRun | undefined>): Promise<CreatedRun | undefined> {
-  const started = ctx.starter ? await ctx.starter.start(runId, insert) : 'runner';
-  if (started !== 'runner') {
-    if (started?.created) ctx.metrics.runsStarted.inc({ namespace: started.run.namespace });
-    return started;
-  }
-  const result = await plain();
-  if (result?.created) await sendStart(ctx, result.run);
   return result;
 }
 
