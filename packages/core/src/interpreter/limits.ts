@@ -73,6 +73,8 @@ export function resolveLimits(limits: RunLimits | undefined): Limits {
   // A decision must take at least one step, or a run that yields would never move.
   resolved.stepsPerDecision = Math.max(1, resolved.stepsPerDecision);
   resolved.expressionMs = Math.max(1, resolved.expressionMs);
+  // A deeper value could not be saved with the state that holds it, whatever the setting says.
+  resolved.valueDepth = Math.min(resolved.valueDepth, MAX_VALUE_DEPTH);
   return resolved;
 }
 

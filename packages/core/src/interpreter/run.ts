@@ -11,7 +11,7 @@ import { evalTemplate } from './expressions.ts';
 import { Fault, validationFault } from './fault.ts';
 import { qualifiedName, taskEvent } from './lifecycle.ts';
 import type { LimitName, Limits } from './limits.ts';
-import { MAX_VALUE_DEPTH, formatLimit, jsonSize, limitError, measureJson, resolveLimits } from './limits.ts';
+import { formatLimit, jsonSize, limitError, measureJson, resolveLimits } from './limits.ts';
 import { resolverFor } from './scope.ts';
 import { valueErrorsText } from './value-errors.ts';
 import type { AgendaMessage, Frame, InterpreterState, Wait, WaitKind } from './state.ts';
@@ -216,7 +216,7 @@ export class Run {
     const max = this.limits.valueBytes;
     const measure = measureJson(value, max);
     if (measure.size > max) throw this.limitFault('valueBytes', `${what} is larger than ${formatLimit('valueBytes', max)} as JSON`, instance);
-    const depth = Math.min(this.limits.valueDepth, MAX_VALUE_DEPTH);
+    const depth = this.limits.valueDepth;
     if (measure.depth > depth) throw this.limitFault('valueDepth', `${what} is nested more than ${depth} levels deep`, instance);
   }
 
