@@ -432,8 +432,13 @@ function engineFault(run: LockedRun, state: RunState | undefined, error: Workflo
   return {
     state: { ...(state ?? {}), status: 'faulted', error },
     effects: [],
-    events: [{ type: 'io.serverlessworkflow.workflow.faulted.v1', data: { name: run.name, faultedAt, error } }],
+    events: [engineFaultedEvent(run, faultedAt, error)],
   };
+}
+
+/** The workflow.faulted event of a fault the engine raises outside the interpreter. */
+export function engineFaultedEvent(run: Pick<LockedRun, 'name'>, faultedAt: string, error: WorkflowError): EventDraft {
+  return { type: LifecycleTypes.workflowFaulted, data: { name: run.name, faultedAt, error } };
 }
 
 function cancelBeforeStart(now: number, reason?: string): Decision {

@@ -7,9 +7,8 @@
 // timers, listens, attempts and approvals, live child runs cancelled, a concurrency slot freed —
 // its parent run told that its child faulted. Events, runner messages and the end of the run go
 // out through the outbox, as every batch's do.
-import { LifecycleTypes } from '@baton/core/interpreter';
 import { TERMINAL_STATUSES, type PublishedEvent, type RunUpdate, type RunnerTx } from '@baton/core';
-import { inTransaction, resultForParent, type ApplyDeps, type BatchOutcome, type EngineFault } from './apply.ts';
+import { engineFaultedEvent, inTransaction, resultForParent, type ApplyDeps, type BatchOutcome, type EngineFault } from './apply.ts';
 import { gateStarts } from './concurrency.ts';
 import { emptyWrites, write } from './effects.ts';
 import { emptyRelay, relayRow, runnerRows } from './outbox.ts';
@@ -33,8 +32,7 @@ async function faultInTransaction(deps: ApplyDeps, tx: RunnerTx, faults: readonl
   for (const run of ending) {
     const error = errors.get(run.id)!;
     const seq = run.eventSeq + 1;
-    // As engineFault (apply.ts) writes it.
-    const event: PublishedEvent = { runId: run.id, seq, id: `${run.id}.${seq}`, type: LifecycleTypes.workflowFaulted, time: at, data: { name: run.name, faultedAt: at, error }, namespace: run.namespace, name: run.name, version: run.version };
+    const event: PublishedEvent = { ...engineFaultedEvent(run, at, error), runId: run.id, seq, id: `${run.id}.${seq}`, time: at, namespace: run.namespace, name: run.name, version: run.version };
     writes.events.push(event);
     // No `state`: the stored one is kept by this statement (then cleared below).
     const update: RunUpdate = { id: run.id, status: 'faulted', eventSeq: seq, endedAt: at, error };
