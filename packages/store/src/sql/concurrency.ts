@@ -172,18 +172,43 @@ export async function getRunsWithConcurrency(db: Queryable, runIds: readonly str
   return runs;
 }
 
+/** The methods of every ConcurrencyTx, over its `db` (one object per transaction, no closures). */
+const CONCURRENCY_METHODS: ConcurrencyTx & ThisType<{ readonly db: Queryable }> = {
+  concurrencySlots(runIds) {
+    return concurrencySlots(this.db, runIds);
+  },
+  lockConcurrencyKeys(keys) {
+    return lockConcurrencyKeys(this.db, keys);
+  },
+  insertConcurrencySlots(slots) {
+    return insertConcurrencySlots(this.db, slots);
+  },
+  announceSlots(runIds) {
+    return announceSlots(this.db, runIds);
+  },
+  ungatedBefore(namespace, name, scope, key, limit) {
+    return ungatedBefore(this.db, namespace, name, scope, key, limit);
+  },
+  admitQueued(scope, key, n, firstTicket) {
+    return admitQueued(this.db, scope, key, n, firstTicket);
+  },
+  deleteConcurrencySlots(runIds) {
+    return deleteConcurrencySlots(this.db, runIds);
+  },
+  queuedCounts(keys) {
+    return queuedCounts(this.db, keys);
+  },
+  queuePositions(runIds) {
+    return queuePositions(this.db, runIds);
+  },
+  oldestRunning(scope, key, n, except) {
+    return oldestRunning(this.db, scope, key, n, except);
+  },
+  saveConcurrencyKeys(rows) {
+    return saveConcurrencyKeys(this.db, rows);
+  },
+};
+
 export function concurrencyTx(db: Queryable): ConcurrencyTx {
-  return {
-    concurrencySlots: (runIds) => concurrencySlots(db, runIds),
-    lockConcurrencyKeys: (keys) => lockConcurrencyKeys(db, keys),
-    insertConcurrencySlots: (slots) => insertConcurrencySlots(db, slots),
-    announceSlots: (runIds) => announceSlots(db, runIds),
-    ungatedBefore: (namespace, name, scope, key, limit) => ungatedBefore(db, namespace, name, scope, key, limit),
-    admitQueued: (scope, key, n, firstTicket) => admitQueued(db, scope, key, n, firstTicket),
-    deleteConcurrencySlots: (runIds) => deleteConcurrencySlots(db, runIds),
-    queuedCounts: (keys) => queuedCounts(db, keys),
-    queuePositions: (runIds) => queuePositions(db, runIds),
-    oldestRunning: (scope, key, n, except) => oldestRunning(db, scope, key, n, except),
-    saveConcurrencyKeys: (rows) => saveConcurrencyKeys(db, rows),
-  };
+  return Object.create(CONCURRENCY_METHODS, { db: { value: db } }) as ConcurrencyTx;
 }
