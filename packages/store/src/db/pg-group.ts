@@ -12,6 +12,7 @@
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import pgUtils from 'pg/lib/utils.js';
+import { pgParamText } from './array-text.ts';
 import type { Row } from './types.ts';
 
 /** What the connection keeps of the named statements it prepared (node-postgres's Connection). */
@@ -62,7 +63,8 @@ interface Statement {
 const DESCRIBE_PORTAL = serialize.describe({ type: 'P', name: '' });
 const EXECUTE_PORTAL = serialize.execute({ portal: '', rows: 0 });
 const SYNC = serialize.sync();
-const prepareValue = pgUtils.prepareValue;
+/** node-postgres's parameter text; flat arrays of scalars written in one pass (array-text.ts). */
+const prepareValue = pgParamText(pgUtils.prepareValue);
 const QueryBase = pg.Query as unknown as new (config: { text: string }) => object;
 
 const statementNames = new Map<string, string>();
