@@ -8,7 +8,7 @@ import { DatabaseError, serialize } from 'pg-protocol';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serializeArray } from '../src/db/pglite.ts';
+import { readResults, serializeArray } from '../src/db/pglite.ts';
 
 type Messages = Parameters<typeof parse.parseResults>[0];
 
@@ -82,6 +82,25 @@ describe('the PGlite adapter speaks the protocol as PGlite does', () => {
     expect(rows!.rows).toHaveLength(2);
     expect(rows!.rows[0]).toMatchObject({ id: 'a', big: 9007199254740993n, ok: true, at: new Date('2026-12-05T03:00:00.123Z'), jb: { z: null }, tags: ['x', 'y z', null], nums: [1, 2, null] });
     expect(rows!.rows[1]).toMatchObject({ id: 'ü✓𝄞', tags: [], nothing: null });
+  });
+
+  it('reads rows and command tags as PGlite’s parseResults does (the adapter’s own reader)', async () => {
+    const same = (answer: Uint8Array) => {
+      const mine = readResults(ours(answer), parsers);
+      const pglite = results(ours(answer)).map((r) => ({ rows: r.rows, ...(r.command !== undefined && { command: r.command }) }));
+      expect(mine).toEqual(pglite);
+      for (const [i, r] of mine.entries()) for (const [j, row] of r.rows.entries()) expect(Object.keys(row)).toEqual(Object.keys(pglite[i]!.rows[j]!));
+      return mine;
+    };
+    await exchange(serialize.parse({ name: 'read', text: 'SELECT * FROM t WHERE id = ANY($1::text[]) ORDER BY id' }), serialize.sync());
+    const read = same(await exchange(serialize.bind({ statement: 'read', values: ['{a,"ü✓𝄞",none}'] }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.bind({ statement: 'read', values: ['{}'] }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()));
+    expect(read.map((r) => r.rows.length)).toEqual([2, 0]);
+    same(await exchange(serialize.query("SELECT 1 AS a, 'x' AS a, NULL::int AS b, '{\"k\":1}'::json AS __proto__, ARRAY[1,NULL] AS arr; DO $$ BEGIN RAISE NOTICE 'hé'; END $$; UPDATE t SET n = n + 1; DELETE FROM t WHERE id = 'none'")));
+    same(await exchange(serialize.query('BEGIN'), serialize.query('COMMIT')));
+    expect(readResults([], parsers)).toEqual([{ rows: [] }]);
+    const proto = readResults(ours(await exchange(serialize.query(`SELECT '{"k":1}'::jsonb AS __proto__`))), parsers)[0]!.rows[0]!;
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(proto, '__proto__')?.value).toEqual({ k: 1 });
   });
 
   it('reads the parameter types of a prepared statement as PGlite does', async () => {
