@@ -22,7 +22,7 @@ import {
   type Store,
   type WorkflowError,
 } from '@baton/core';
-import { DEFAULT_LIMITS, LifecycleTypes, decide, limitError, type Limits } from '@baton/core/interpreter';
+import { DEFAULT_LIMITS, LifecycleTypes, decide, iso, limitError, type Limits } from '@baton/core/interpreter';
 import { applyApprovalDeadlines } from './approvals.ts';
 import { gateStarts, type StartVerdict } from './concurrency.ts';
 import { MissingDefinitions, type DefinitionCache } from './definitions.ts';
@@ -279,7 +279,7 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
   const usage: Record<string, number> = {};
   const append = (type: string, data: unknown, key?: string) => {
     seq += 1;
-    writes.events.push({ runId: run.id, seq, id: `${run.id}.${seq}`, type, time: new Date(now).toISOString(), data, namespace: run.namespace, name: run.name, version: run.version, ...(key !== undefined && { key }) });
+    writes.events.push({ runId: run.id, seq, id: `${run.id}.${seq}`, type, time: iso(now), data, namespace: run.namespace, name: run.name, version: run.version, ...(key !== undefined && { key }) });
   };
   const logFull = () => limitError('eventsPerRun', limits.eventsPerRun, `the run's log holds ${seq.toLocaleString('en-US')} events`, '/', run.namespace);
   // The run's budget in this batch: `stepsPerDecision` decisions or `decisionMs` (no more than the
@@ -359,11 +359,11 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
   const update: RunUpdate = { id: run.id, status, eventSeq: seq, ...(state !== undefined && { state }) };
   if (Object.keys(usage).length > 0) update.usage = usage;
   if (run.state === undefined && state !== undefined) {
-    update.startedAt = new Date(now).toISOString();
+    update.startedAt = iso(now);
     outcome.started.push({ runId: run.id, namespace: run.namespace });
   }
   if (ended && state) {
-    update.endedAt = new Date(now).toISOString();
+    update.endedAt = iso(now);
     if (state.output !== undefined) update.output = state.output;
     if (state.error !== undefined) update.error = state.error;
     outcome.finished.push({ runId: run.id, namespace: run.namespace, status: state.status });

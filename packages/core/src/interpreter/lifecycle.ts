@@ -22,7 +22,20 @@ export const LifecycleTypes = {
   taskRetried: `${TASK}.retried.v1`,
 } as const;
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
+let lastMs = Number.NaN;
+let lastIso = '';
+/**
+ * The ISO 8601 text of a time in ms. The events of one decision all carry its one `now`: the last
+ * text is kept, so a decision formats its time once instead of once per event (new Date +
+ * toISOString were 1.4 % of the runner's CPU in the sequential peer workload, V8 profile).
+ */
+export function iso(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
 
 /** The spec's "qualified name" of a workflow instance: `{name}-{runId}.{namespace}`. */
 export function qualifiedName(wf: CompiledWorkflow, runId: string): string {
