@@ -1,6 +1,14 @@
 // `npm run bench [-- scenario…]`: runs the benchmarks (not tests) against the machine's real
 // PostgreSQL and Redis and prints one JSON document per scenario. Without arguments: all
 // runtime scenarios. Micro-benchmarks (jq, store, bus) run with `npx tsx bench/<name>.ts`.
+//
+// Services run as the images run them (deploy/Dockerfile): each from its bundle of
+// scripts/build.mjs, built once here into tmp/ — not the TypeScript sources through tsx, whose
+// transform (keepNames) costs every process CPU the images do not pay. BATON_SERVICE_BUNDLES=sources
+// runs the sources through tsx; a folder, the bundles in it. `baton start` (embedded) is what
+// `npm start` runs: the sources through tsx.
+import { buildServiceBundles } from '@baton/testkit';
+
 const scenarios: Record<string, () => Promise<unknown>> = {
   runtime: async () => (await import('./runtime.ts')).benchRuntime(),
   approvals: async () => (await import('./approvals.ts')).benchApprovals(),
@@ -14,13 +22,30 @@ const scenarios: Record<string, () => Promise<unknown>> = {
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length > 0 ? wanted : Object.keys(scenarios);
-for (const name of names) {
-  const scenario = scenarios[name];
-  if (!scenario) {
-    process.stderr.write(`unknown scenario '${name}'; known: ${Object.keys(scenarios).join(', ')}\n`);
-    process.exit(2);
+const unknown = names.find((name) => !scenarios[name]);
+if (unknown !== undefined) {
+  process.stderr.write(`unknown scenario '${unknown}'; known: ${Object.keys(scenarios).join(', ')}\n`);
+  process.exit(2);
+}
+const services = await serviceBundles();
+try {
+  for (const name of names) {
+    const result = await scenarios[name]!();
+    process.stdout.write(`${JSON.stringify({ scenario: name, servicesFrom: services.runs, ...(result as object) }, null, 2)}\n`);
   }
-  const result = await scenario();
-  process.stdout.write(`${JSON.stringify({ scenario: name, ...(result as object) }, null, 2)}\n`);
+} finally {
+  services.remove();
 }
 process.exit(0);
+
+/** The bundles every cluster of this run starts (BATON_SERVICE_BUNDLES), and what `services` reports. */
+async function serviceBundles(): Promise<{ runs: string; remove: () => void }> {
+  if (process.env.BATON_SERVICE_BUNDLES === 'sources') {
+    delete process.env.BATON_SERVICE_BUNDLES;
+    return { runs: 'the TypeScript sources through tsx', remove: () => undefined };
+  }
+  if (process.env.BATON_SERVICE_BUNDLES) return { runs: `the bundles in ${process.env.BATON_SERVICE_BUNDLES}`, remove: () => undefined };
+  const bundles = await buildServiceBundles();
+  process.env.BATON_SERVICE_BUNDLES = bundles.dir;
+  return { runs: 'their bundles (scripts/build.mjs, as the images run them)', remove: bundles.remove };
+}
