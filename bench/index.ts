@@ -8,6 +8,7 @@
 // runs the sources through tsx; a folder, the bundles in it. `baton start` (embedded) is what
 // `npm start` runs: the sources through tsx.
 import { buildServiceBundles } from '@baton/testkit';
+import { watchMachine } from './lib.ts';
 
 const scenarios: Record<string, () => Promise<unknown>> = {
   runtime: async () => (await import('./runtime.ts')).benchRuntime(),
@@ -30,8 +31,9 @@ if (unknown !== undefined) {
 const services = await serviceBundles();
 try {
   for (const name of names) {
+    const watching = watchMachine();
     const result = await scenarios[name]!();
-    process.stdout.write(`${JSON.stringify({ scenario: name, servicesFrom: services.runs, ...(result as object) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ scenario: name, servicesFrom: services.runs, ...(result as object), machineDuring: watching() }, null, 2)}\n`);
   }
 } finally {
   services.remove();

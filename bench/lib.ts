@@ -123,3 +123,52 @@ export function recordArrivals(server: Server): { byRun: Map<string, Arrival[]>;
 export function duplicateRequests(arrivals: readonly Arrival[]): number {
   return arrivals.length - new Set(arrivals.map((a) => a.key)).size;
 }
+
+/**
+ * How fast the machine was while a scenario ran, beside its figures: on a VM the same code's CPU
+ * per run moved by up to 2× within one sitting (stop 30), with the load average unchanged. `probeMs`
+ * is a fixed JavaScript workload (JSON, strings, a Map; ~0.3 s at the sitting's fastest) timed
+ * before and after; `stealPercent` is the share of the machine's CPU time the hypervisor gave to
+ * others over the scenario (/proc/stat), where Linux reports it.
+ */
+export interface MachineDuring {
+  probeMs: { before: number; after: number };
+  stealPercent?: number;
+}
+
+export function cpuProbeMs(): number {
+  const start = performance.now();
+  const state = { v: 1, status: 'running', frames: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}`, { p: 'root', ref: `/do/${i}/task`, in: { n: i, s: 'x'.repeat(20) } }])) };
+  let sink = 0;
+  for (let i = 0; i < 6_000; i += 1) {
+    const text = JSON.stringify(state);
+    sink += text.replace(/"/g, '\\"').length + Object.keys((JSON.parse(text) as typeof state).frames).length;
+    const map = new Map<string, number>();
+    for (let j = 0; j < 20; j += 1) map.set(`k${j}`, j);
+    sink += map.size;
+  }
+  if (sink < 0) throw new Error('unreachable');
+  return Math.round(performance.now() - start);
+}
+
+/** The machine's CPU ticks (all, and stolen), or undefined where /proc/stat is not there. */
+function cpuTicks(): { total: number; steal: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { total: fields.slice(0, 8).reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts watching the machine; the returned function stops and reports (MachineDuring). */
+export function watchMachine(): () => MachineDuring {
+  const before = cpuProbeMs();
+  const ticks = cpuTicks();
+  return () => {
+    const after = cpuTicks();
+    const report: MachineDuring = { probeMs: { before, after: cpuProbeMs() } };
+    if (ticks && after && after.total > ticks.total) report.stealPercent = Number(((100 * (after.steal - ticks.steal)) / (after.total - ticks.total)).toFixed(1));
+    return report;
+  };
+}
