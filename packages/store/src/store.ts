@@ -4,6 +4,7 @@ import type { ApprovalStatus, AttemptKind, DefinitionPick, NewDefinition, NewRep
 import type { RateLimitSpec } from '@baton/core';
 import { KEY_LOOKUP_SETTINGS, type Db } from './db/types.ts';
 import { migrate } from './migrate.ts';
+import { PickedRunBatch } from './picked-runs.ts';
 import { runnerTx } from './runner-tx.ts';
 import { TurnBatch } from './turn-batch.ts';
 import * as apiKeys from './sql/api-keys.ts';
@@ -48,9 +49,12 @@ export class SqlStore implements Store {
 
   readonly #runReads: TurnBatch<string, RunRecord>;
 
+  readonly #pickedRuns: PickedRunBatch;
+
   constructor(db: Db) {
     this.db = db;
     this.#runReads = new TurnBatch((ids) => concurrency.getRunsWithConcurrency(db, ids));
+    this.#pickedRuns = new PickedRunBatch((batch, pick) => runs.createPickedRuns(db, batch, pick));
   }
 
   /** The Db, once we know we are not inside one of this store's transactions. */
@@ -102,8 +106,10 @@ export class SqlStore implements Store {
     return runs.createRun(this.#outside('createRun'), run);
   }
 
+  /** Batched with the other picked runs of the same turn (picked-runs.ts): one statement per pick. */
   async createPickedRun(run: NewRun, pick: DefinitionPick) {
-    return runs.createPickedRun(this.#outside('createPickedRun'), run, pick);
+    this.#outside('createPickedRun');
+    return this.#pickedRuns.add(run, pick);
   }
 
   async createResetRun(run: NewRun, ledger: readonly NewReplayEntry[]) {

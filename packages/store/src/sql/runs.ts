@@ -96,11 +96,21 @@ export async function createRun(db: Queryable, run: NewRun): Promise<{ run: RunR
  * longer holds or the run conflicts with another (id or idempotency key).
  */
 export async function createPickedRun(db: Queryable, run: NewRun, pick: DefinitionPick): Promise<RunRecord | undefined> {
+  return (await createPickedRuns(db, [run], pick)).get(run.id);
+}
+
+/**
+ * createPickedRun for several runs of one pick in one statement (the pick's guard read once): the
+ * records of the runs inserted, by id. A run that conflicts — with another run, or with one before
+ * it in `runs` (the same idempotency key) — is not in the map; none is when the pick no longer holds.
+ */
+export async function createPickedRuns(db: Queryable, runs: readonly NewRun[], pick: DefinitionPick): Promise<Map<string, RunRecord>> {
   const rows = await db.query(
     `${INSERT_RUNS} WHERE ${versionsFingerprint(14)} = $17 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-    [...runColumns([run]), pick.namespace, pick.name, pick.latest ? null : pick.version, pick.versions],
+    [...runColumns(runs), pick.namespace, pick.name, pick.latest ? null : pick.version, pick.versions],
   );
-  return rows[0] && newRunRecord(rows[0], run);
+  const byId = new Map(runs.map((run) => [run.id, run]));
+  return new Map(rows.map((row) => [row.id as string, newRunRecord(row, byId.get(row.id as string)!)]));
 }
 
 /** A run just inserted, as read back — with its priority (not among COLUMNS: a listing does not show it). */

@@ -107,6 +107,42 @@ export function definitionConformance(h: StoreHarness): void {
       expect(await store.createPickedRun(runOf(fresh), { ...fresh, versions: other.versions })).toBeUndefined();
     });
 
+    it('createPickedRun calls of one turn share a statement and each gets what its own would have', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      await store.putDefinition(definitionFixture(ns, 'w', '1.0.0'));
+      await store.putDefinition(definitionFixture(ns, 'v', '1.0.0'));
+      const w = (await store.findDefinition(ns, 'w'))!;
+      const v = (await store.findDefinition(ns, 'v', '1.0.0'))!;
+      const runOf = (pick: typeof w, overrides: Partial<NewRun> = {}): NewRun => ({ id: newId(), definitionId: pick.id, namespace: ns, name: pick.name, version: pick.version, input: { n: overrides.id ?? 1 }, ...overrides });
+      // Made in one turn: 20 runs of one pick, 3 of another, two that share an idempotency key.
+      const plain = Array.from({ length: 20 }, (_, i) => runOf(w, { input: { i }, ...(i % 5 === 0 && { priority: i }) }));
+      const others = Array.from({ length: 3 }, () => runOf(v));
+      const keyed = [runOf(w, { idempotencyKey: 'same' }), runOf(w, { idempotencyKey: 'same' })];
+      const made = await Promise.all([...plain, ...others, ...keyed].map((run) => store.createPickedRun(run, run.name === 'w' ? w : v)));
+      for (const [i, run] of [...plain, ...others].entries()) {
+        expect(made[i]).toMatchObject({ id: run.id, name: run.name, status: 'pending', input: run.input, ...(run.priority ? { priority: run.priority } : {}) });
+        const { priority: _priority, ...stored } = made[i]!;
+        expect(await store.getRun(run.id)).toMatchObject(stored);
+      }
+      // Of the two with one key, the first in the turn is created; the other is not (as if it came second).
+      expect(made[23]).toMatchObject({ id: keyed[0]!.id, idempotencyKey: 'same' });
+      expect(made[24]).toBeUndefined();
+      expect(await store.getRun(keyed[1]!.id)).toBeUndefined();
+      // A row the database refuses (a definition that does not exist) fails its own request only.
+      const refused = runOf(w, { definitionId: newId() });
+      const fine = [runOf(w), runOf(w)];
+      const outcomes = await Promise.allSettled([fine[0]!, refused, fine[1]!].map((run) => store.createPickedRun(run, w)));
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      for (const run of fine) expect(await store.getRun(run.id)).toMatchObject({ id: run.id });
+      expect(await store.getRun(refused.id)).toBeUndefined();
+      // A pick that no longer holds creates none of its turn's runs.
+      await store.putDefinition(definitionFixture(ns, 'w', '2.0.0'));
+      const stale = [runOf(w), runOf(w)];
+      expect(await Promise.all(stale.map((run) => store.createPickedRun(run, w)))).toEqual([undefined, undefined]);
+      for (const run of stale) expect(await store.getRun(run.id)).toBeUndefined();
+    });
+
     it('lists with filters and keyset pagination', async () => {
       const store = h.store();
       const ns = uniqueNamespace();
