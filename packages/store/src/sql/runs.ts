@@ -91,18 +91,11 @@ export async function createRun(db: Queryable, run: NewRun): Promise<{ run: RunR
 }
 
 /**
- * createRun in one statement for a run whose definition is a pick of an earlier lookup: inserted
- * only while the pick holds (the versions it chose among are the same). Undefined when it no
- * longer holds or the run conflicts with another (id or idempotency key).
- */
-export async function createPickedRun(db: Queryable, run: NewRun, pick: DefinitionPick): Promise<RunRecord | undefined> {
-  return (await createPickedRuns(db, [run], pick)).get(run.id);
-}
-
-/**
- * createPickedRun for several runs of one pick in one statement (the pick's guard read once): the
- * records of the runs inserted, by id. A run that conflicts — with another run, or with one before
- * it in `runs` (the same idempotency key) — is not in the map; none is when the pick no longer holds.
+ * createRun in one statement for runs whose definition is a pick of an earlier lookup (the runs of
+ * one pick, store.createPickedRun batches them: picked-runs.ts): inserted only while the pick holds
+ * (the versions it chose among are the same), its guard read once. The records of the runs
+ * inserted, by id; a run that conflicts — with another run, or with one before it in `runs` (the
+ * same idempotency key) — is not in the map, and none is when the pick no longer holds.
  */
 export async function createPickedRuns(db: Queryable, runs: readonly NewRun[], pick: DefinitionPick): Promise<Map<string, RunRecord>> {
   const rows = await db.query(
