@@ -8,7 +8,7 @@ import { DatabaseError, serialize } from 'pg-protocol';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readResults, serializeArray } from '../src/db/pglite.ts';
+import { readResults, serializeArray } from '../src/db/pglite-protocol.ts';
 
 type Messages = Parameters<typeof parse.parseResults>[0];
 

@@ -8,7 +8,7 @@
 // (libuv accepts one new connection per turn, so a burst of new connections waited seconds). The
 // worker only executes: it answers wire-protocol bytes with the backend's raw answer (transferred,
 // not copied), and everything else stays here — prepared statements, serialising parameters,
-// parsing the answer with PGlite's protocol parser and its parseResults.
+// reading the answer (pglite-protocol.ts).
 //
 // Statements go to the backend as wire-protocol messages (as PGlite's execProtocol), not through
 // PGlite's query(): that one parses, plans and describes every statement anew and crosses into
@@ -18,7 +18,7 @@
 // that returns rows or with the COMMIT — BEGIN with the first — and queries issued before that
 // crossing's turn (the runner's lock and its checks) go in it too, so a runner batch is two or
 // three crossings, not dozens (each costs ~0.7 ms of the backend's thread, whatever it carries).
-// Rows are parsed by PGlite's own parseResults with its parsers (its array types' too), so they
+// Rows are read with PGlite's parsers (its array types' too) as its parseResults reads them, so they
 // look exactly as query() returned them; errors are a DatabaseError (SQLSTATE in `code`, the
 // class node-postgres throws on PostgreSQL), the first one of a crossing, as execProtocol throws.
 //
@@ -33,46 +33,16 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { parse, types } from '@electric-sql/pglite';
-import { DatabaseError, serialize } from 'pg-protocol';
-import { Parser } from 'pg-protocol/dist/parser.js';
-import { escapeArrayElement } from './array-text.ts';
+import { parse } from '@electric-sql/pglite';
+import { serialize } from 'pg-protocol';
 import { Mutex } from './mutex.ts';
-import { JSON_OIDS } from './types.ts';
+import { answerOf, joined, readResults, valueCodecs, type BackendMessage, type Parsers, type Serializers } from './pglite-protocol.ts';
 import type { Db, Queryable, Row } from './types.ts';
-
-type BackendMessage = Parameters<typeof parse.parseResults>[0][number];
-type Parsers = Parameters<typeof parse.parseResults>[1];
-type Serializers = Record<number, (value: any) => string>;
-
-const rawText = (text: string): string => text;
 
 export async function openPglite(dataDir?: string): Promise<Db> {
   const { backend, arrayTypes } = await Backend.start(dataDir, await templateFor(dataDir));
-  // As PGlite builds its own: the default parsers and serializers, the adapter's (JSON as raw
-  // text), then one for each array type, by its element's (_initArrayTypes).
-  const parsers: Parsers = { ...types.parsers, ...Object.fromEntries(JSON_OIDS.map((oid) => [oid, rawText])) };
-  const serializers: Serializers = { ...types.serializers };
-  for (const { oid, typarray } of arrayTypes) {
-    serializers[typarray] = (value) => serializeArray(value, serializers[oid], typarray) as string;
-    // arrayParser takes an element type without a parser too (its text as is), as in PGlite.
-    parsers[typarray] = (text) => types.arrayParser(text, parsers[oid] as types.Parser, typarray);
-  }
+  const { parsers, serializers } = valueCodecs(arrayTypes);
   return new PgliteDb(backend, new Session(backend, parsers, serializers));
-}
-
-/**
- * PGlite's types.arraySerializer (its text for an array parameter, by the element type's
- * serializer), written out: an element is scanned once for a character to escape, and escaped in
- * one pass (array-text.ts) instead of two regular-expression replaces — the run ids and keys of the
- * runner's array parameters have none, and the replaces were 2–3 % of `npm start`'s main thread.
- */
-export function serializeArray(value: unknown, element: ((value: any) => string) | undefined, typarray: number): unknown {
-  if (!Array.isArray(value)) return value;
-  if (value.length === 0) return '{}';
-  const separator = typarray === 1020 ? ';' : ',';
-  if (Array.isArray(value[0])) return `{${value.map((inner) => serializeArray(inner, element, typarray)).join(separator)}}`;
-  return `{${value.map((item) => (item === undefined || item === null ? 'null' : `"${escapeArrayElement(element ? element(item) : (item as { toString(): string }).toString())}"`)).join(separator)}}`;
 }
 
 interface Reply {
@@ -243,87 +213,6 @@ export async function writePgliteTemplate(file: string): Promise<void> {
   } finally {
     await backend.close();
   }
-}
-
-/** The backend's answer as PGlite's execProtocol gives it: its messages, or its first error thrown. */
-function answerOf(answer: ArrayBuffer): BackendMessage[] {
-  const messages: BackendMessage[] = [];
-  let error: Error | undefined;
-  new Parser().parse(Buffer.from(answer), (message) => {
-    if (error !== undefined) return;
-    if (message instanceof DatabaseError) error = message;
-    else messages.push(message as unknown as BackendMessage);
-  });
-  if (error !== undefined) throw error;
-  return messages;
-}
-
-interface ReadResult {
-  rows: Row[];
-  command?: string;
-}
-
-/**
- * The rows and command tag of each statement in `messages` — what PGlite's parse.parseResults gives
- * (each value read by the parser of its column's type; null stays null), read with each column's
- * name and parser looked up once per statement instead of per value, and each row built in one
- * loop (PGlite's builds it with Object.fromEntries over a mapped array): its parseResults was 6 %
- * of `npm start`'s main thread in the sequential peer workload (V8 profile).
- */
-export function readResults(messages: readonly BackendMessage[], parsers: Parsers): ReadResult[] {
-  const results: ReadResult[] = [];
-  let rows: Row[] = [];
-  let names: string[] = [];
-  let oids: number[] = [];
-  let readers: (((text: string, oid: number) => unknown) | undefined)[] = [];
-  for (const message of messages) {
-    switch (message.name) {
-      case 'rowDescription': {
-        const fields = (message as unknown as { fields: { name: string; dataTypeID: number }[] }).fields;
-        names = fields.map((f) => f.name);
-        oids = fields.map((f) => f.dataTypeID);
-        readers = oids.map((oid) => (parsers as Record<number, ((text: string, oid: number) => unknown) | undefined>)[oid] ?? (types.parsers as Record<number, ((text: string, oid: number) => unknown) | undefined>)[oid]);
-        break;
-      }
-      case 'dataRow': {
-        const values = (message as unknown as { fields: (string | null)[] }).fields;
-        const row: Row = {};
-        for (let i = 0; i < values.length; i += 1) {
-          const text = values[i]!;
-          const reader = readers[i];
-          const value = text === null ? null : reader === undefined ? text : reader(text, oids[i]!);
-          // A column named __proto__ is a field of the row, as Object.fromEntries makes it.
-          if (names[i] === '__proto__') Object.defineProperty(row, '__proto__', { value, enumerable: true, writable: true, configurable: true });
-          else row[names[i]!] = value;
-        }
-        rows.push(row);
-        break;
-      }
-      case 'commandComplete': {
-        const text = (message as unknown as { text: string }).text;
-        const space = text.indexOf(' ');
-        results.push({ rows, command: space < 0 ? text : text.slice(0, space) });
-        rows = [];
-        names = [];
-        oids = [];
-        readers = [];
-        break;
-      }
-    }
-  }
-  if (results.length === 0) results.push({ rows: [] });
-  return results;
-}
-
-/** `parts` as one array that owns its whole buffer (so that the buffer can be transferred). */
-function joined(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const all = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    all.set(part, offset);
-    offset += part.length;
-  }
-  return all;
 }
 
 interface Prepared {
