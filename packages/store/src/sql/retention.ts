@@ -11,17 +11,15 @@
 // take the same run, and a run the runner holds (a late message) is skipped until the next batch.
 import type { RetentionBatch } from '@baton/core';
 import type { Queryable } from '../db/types.ts';
-import { clampLimit } from './values.ts';
-
-const TERMINAL = `('completed', 'faulted', 'cancelled')`;
+import { TERMINAL_SQL, clampLimit } from './values.ts';
 
 // created_at < cutoff is implied by ended_at < cutoff; it lets the scan use runs_listing_status
 // (status, created_at) instead of reading every terminal run.
 const CLAIM = `
   SELECT r.id FROM runs r
-  WHERE r.status IN ${TERMINAL} AND r.created_at < $1::timestamptz AND r.ended_at < $1::timestamptz
-    AND NOT EXISTS (SELECT 1 FROM runs p WHERE p.id = r.parent_run_id AND p.status NOT IN ${TERMINAL})
-    AND NOT EXISTS (SELECT 1 FROM runs c WHERE c.parent_run_id = r.id AND c.status NOT IN ${TERMINAL})
+  WHERE r.status IN ${TERMINAL_SQL} AND r.created_at < $1::timestamptz AND r.ended_at < $1::timestamptz
+    AND NOT EXISTS (SELECT 1 FROM runs p WHERE p.id = r.parent_run_id AND p.status NOT IN ${TERMINAL_SQL})
+    AND NOT EXISTS (SELECT 1 FROM runs c WHERE c.parent_run_id = r.id AND c.status NOT IN ${TERMINAL_SQL})
   LIMIT $2
   FOR UPDATE OF r SKIP LOCKED`;
 

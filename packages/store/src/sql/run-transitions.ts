@@ -2,7 +2,7 @@
 import type { LockedRun, NewAttempt, RunEventRecord, RunState, RunStatus, RunTrigger, RunUpdate } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { toSpec } from './rate-limits.ts';
-import { fromJson, jsonParam, textOrUndefined, withOptional } from './values.ts';
+import { TERMINAL_SQL, fromJson, jsonParam, textOrUndefined, withOptional } from './values.ts';
 
 function toLockedRun(row: Row): LockedRun {
   const run: LockedRun = {
@@ -166,5 +166,5 @@ export async function setEventSeqs(db: Queryable, updates: readonly { id: string
 /** The stored state of runs that ended, cleared (RunnerTx.clearRunStates); a live run keeps its own. */
 export async function clearRunStates(db: Queryable, runIds: readonly string[]): Promise<void> {
   if (runIds.length === 0) return;
-  await db.write(`UPDATE runs SET state = NULL WHERE id = ANY($1::text[]) AND status IN ('completed', 'faulted', 'cancelled') AND state IS NOT NULL`, [runIds]);
+  await db.write(`UPDATE runs SET state = NULL WHERE id = ANY($1::text[]) AND status IN ${TERMINAL_SQL} AND state IS NOT NULL`, [runIds]);
 }

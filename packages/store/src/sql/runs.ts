@@ -2,7 +2,7 @@
 // transitions are in run-transitions.ts.
 import type { DefinitionPick, NewRun, Page, ResetOf, RunListQuery, RunRecord, RunStatus, RunTrigger, WorkflowError } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
-import { clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';
+import { TERMINAL_SQL, clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';
 import { cutoffSql, type Cutoff } from './cutoff.ts';
 import { versionsFingerprint } from './definitions.ts';
 
@@ -194,7 +194,7 @@ export async function countTreeRuns(db: Queryable, roots: readonly string[]): Pr
 export async function liveChildRuns(db: Queryable, runIds: readonly string[]): Promise<{ id: string; parentRunId: string }[]> {
   if (runIds.length === 0) return [];
   const rows = await db.query<{ id: string; parent_run_id: string }>(
-    `SELECT id, parent_run_id FROM runs WHERE parent_run_id = ANY($1::text[]) AND status NOT IN ('completed', 'faulted', 'cancelled') ORDER BY id`,
+    `SELECT id, parent_run_id FROM runs WHERE parent_run_id = ANY($1::text[]) AND status NOT IN ${TERMINAL_SQL} ORDER BY id`,
     [runIds],
   );
   return rows.map((row) => ({ id: row.id, parentRunId: row.parent_run_id }));

@@ -1,5 +1,8 @@
 // Conversions between JS values and SQL parameters / rows, identical on both drivers.
-import { InvalidCursorError } from '@baton/core';
+import { InvalidCursorError, TERMINAL_STATUSES } from '@baton/core';
+
+/** The statuses a run ends in, as an SQL list: `status IN ${TERMINAL_SQL}`. */
+export const TERMINAL_SQL = `(${[...TERMINAL_STATUSES].map((status) => `'${status}'`).join(', ')})`;
 
 /** A JSON value as a json/jsonb parameter (sent as text, cast with ::text::json). undefined = SQL NULL. */
 export function jsonParam(value: unknown): string | null {
