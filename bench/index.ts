@@ -40,7 +40,7 @@ try {
 }
 process.exit(0);
 
-/** The bundles every cluster of this run starts (BATON_SERVICE_BUNDLES), and what `services` reports. */
+/** The bundles every cluster of this run starts (BATON_SERVICE_BUNDLES), and what `servicesFrom` reports. */
 async function serviceBundles(): Promise<{ runs: string; remove: () => void }> {
   if (process.env.BATON_SERVICE_BUNDLES === 'sources') {
     delete process.env.BATON_SERVICE_BUNDLES;
