@@ -28,6 +28,12 @@ describe('jq contract', () => {
     }
     expect(() => compileJq('1 + "a"').all(null)).toThrow('number (1) and string ("a") cannot be added');
   });
+  it('refuses a strptime format too long to match with a jq error, not the engine’s (a fuzzer finding)', () => {
+    const long = 'a'.repeat(200_000);
+    expect(() => compileJq('strptime(.)').all(long)).toThrow(new JqRuntimeError('strptime/1: the format (200,000 characters) is too long to match'));
+    expect(compileJq('try strptime(.) catch "caught"').all(long)).toEqual(['caught']);
+    expect(compileJq('strptime(.)').all('a'.repeat(1_000))).toEqual([[1900, 0, 1, 0, 0, 0, 1, 0]]);
+  });
   it('runs typical expressions on the TypeScript engine', () => {
     for (const src of ['.a.b', '{x: .y}', 'map(select(.ok))', '"Hello \\(.name)"', '.items | length > 0']) {
       expect(compileJq(src).engine).toBe('native');

@@ -253,7 +253,15 @@ function strptime(v: unknown, fmt: unknown): unknown[] {
     }
   }
   // jq accepts trailing whitespace, and returns it as a ninth element.
-  const m = new RegExp(`^${source}(\\s*)$`).exec(v);
+  let m: RegExpExecArray | null;
+  try {
+    m = new RegExp(`^${source}(\\s*)$`).exec(v);
+  } catch (error) {
+    // V8 refuses a pattern past its size limit (found by the fuzzer: a format of 50,000 literal
+    // characters, refused when matched): the program's error, as a jq error, not the engine's.
+    if (error instanceof SyntaxError) throw new JqRuntimeError(`strptime/1: the format (${fmt.length.toLocaleString('en-US')} characters) is too long to match`);
+    throw error;
+  }
   if (!m) throw new JqRuntimeError(`date "${v}" does not match format "${fmt}"`);
   let [Y, mo, d, H, Mi, S] = [1900, 0, 1, 0, 0, 0];
   let pm: boolean | undefined;
