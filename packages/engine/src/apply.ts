@@ -5,6 +5,7 @@
 import {
   BatonErrorTypes,
   ErrorTypes,
+  RUN_END_NOTICE_MAX_BYTES,
   TERMINAL_STATUSES,
   type Decision,
   type DeferredAttempt,
@@ -12,6 +13,7 @@ import {
   type HeldAttempt,
   type Input,
   type LockedRun,
+  type RunEnd,
   type RunState,
   type RunUpdate,
   type RunnerMessage,
@@ -223,6 +225,9 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
       writes.runner.push({ type: 'event', runId: listen.runId, listenId: listen.listenId, event });
     }
   }
+  // A run updated twice in one batch is saved as the two collapsed (collapseUpdates): its notice
+  // goes without a record rather than with the first's.
+  if (outcome.relay.ends) for (const runId of updatedTwice(writes.updates)) outcome.relay.ends.delete(runId);
   outcome.relay.tasks = [...writes.tasks, ...deadlines.tasks];
   outcome.relay.events = writes.events;
   // The attempts dispatched: new ones, and held ones a resume released (none cancelled meanwhile).
@@ -234,6 +239,16 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   if (deferred.nextAt !== undefined) outcome.nextDeferredAt = deferred.nextAt;
   for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
   return outcome;
+}
+
+function updatedTwice(updates: readonly RunUpdate[]): string[] {
+  const seen = new Set<string>();
+  const twice: string[] = [];
+  for (const { id } of updates) {
+    if (seen.has(id)) twice.push(id);
+    seen.add(id);
+  }
+  return twice;
 }
 
 function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' | 'deferred' | 'feedback' }>, starts: ReadonlyMap<string, { input: unknown }>): Input {
@@ -370,8 +385,31 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
     if (run.parentRunId && run.parentEffectId) writes.runner.push(resultForParent(run.parentRunId, run.parentEffectId, state));
     // Ended while suspended (cancelled, a timer's fault…): what it held is never dispatched.
     if (wasSuspended) writes.dropHeld.push(run.id);
+    const end = runEnd(run, update);
+    if (end) (outcome.relay.ends ??= new Map()).set(run.id, end);
   }
   writes.updates.push(update);
+}
+
+/**
+ * The record's fields a run's end leaves as `GET /api/v1/runs/{id}` will show them once this
+ * transaction commits, for its `runs.ended` notice: what the update writes, what the lock read of
+ * the rest, and the transaction's time that stamps updated_at. None when the update adds usage
+ * counters (PostgreSQL adds them, in numeric) or its output or error is larger than a notice carries.
+ */
+function runEnd(run: LockedRun, update: RunUpdate): RunEnd | undefined {
+  if (run.lockedAt === undefined || update.usage !== undefined) return undefined;
+  const size = (value: unknown) => (value === undefined ? 0 : JSON.stringify(value).length);
+  if (size(update.output) + size(update.error) > RUN_END_NOTICE_MAX_BYTES) return undefined;
+  const end: RunEnd = { status: update.status, updatedAt: run.lockedAt };
+  if (update.output !== undefined) end.output = update.output;
+  if (update.error !== undefined) end.error = update.error;
+  if (run.usage !== undefined) end.usage = run.usage;
+  const startedAt = run.startedAt ?? update.startedAt;
+  if (startedAt !== undefined) end.startedAt = startedAt;
+  const endedAt = run.endedAt ?? update.endedAt;
+  if (endedAt !== undefined) end.endedAt = endedAt;
+  return end;
 }
 
 /** An input fed back to a run, sent to be decided in a later batch (the run's budget here is spent). */

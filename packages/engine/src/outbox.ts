@@ -5,7 +5,7 @@
 //   runner rows  one runner message each, deleted by the transaction that applies the message;
 //                the message carries the row's id (`outboxId`) so that a copy is recognised
 //   relay rows   attempts to enqueue and events to publish, deleted once relayed
-import { Queues, RUN_ENDED_TYPES, Topics, uuidv7, type Bus, type ClaimedOutboxRow, type NewOutboxRow, type PublishedEvent, type RunnerMessage, type Store, type TaskKind, type TaskMessage } from '@baton/core';
+import { Queues, RUN_ENDED_TYPES, Topics, uuidv7, type Bus, type ClaimedOutboxRow, type NewOutboxRow, type PublishedEvent, type RunEnd, type RunEndedNotice, type RunnerMessage, type Store, type TaskKind, type TaskMessage } from '@baton/core';
 import type { Logger } from 'pino';
 
 /** A runner row not applied this long after it was written is sent again (then with backoff). */
@@ -26,6 +26,8 @@ export interface Relay {
   events: PublishedEvent[];
   /** Runner messages, each with the `outboxId` of its row. */
   runner: RunnerMessage[];
+  /** What the runs this transaction ended look like once it commits (their `runs.ended` notices carry it). */
+  ends?: Map<string, RunEnd>;
 }
 
 export function emptyRelay(): Relay {
@@ -59,7 +61,10 @@ export function relayRow(relay: Relay, attemptIds: readonly string[], inline: re
 
 /** Enqueue tasks by kind, runner messages, publish events (and the ends of runs) — one round trip each, in parallel. */
 export async function send(bus: Bus, relay: Omit<Relay, 'rowId'>): Promise<void> {
-  const ended = relay.events.filter((event) => RUN_ENDED_TYPES.has(event.type)).map((event) => ({ runId: event.runId, type: event.type }));
+  const ended = relay.events.filter((event) => RUN_ENDED_TYPES.has(event.type)).map((event): RunEndedNotice => {
+    const end = relay.ends?.get(event.runId);
+    return end ? { runId: event.runId, type: event.type, end } : { runId: event.runId, type: event.type };
+  });
   const byKind = new Map<TaskKind, TaskMessage[]>();
   for (const task of relay.tasks) {
     const list = byKind.get(task.kind);

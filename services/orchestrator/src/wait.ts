@@ -3,8 +3,10 @@
 // No polling. One subscription per process to the Bus topic `runs.ended` (the runner publishes
 // there the event that ends each run, beside the topic of all events) wakes the waiters of that run. A waiter is registered BEFORE the run is read from the store,
 // so a run that finishes between the read and the wait still wakes it; when the wait ends the run
-// is read once more, so an event lost with the transport (Redis restart) costs at most the wait.
-import type { Bus, RunRecord, Store } from '@baton/core';
+// is read once more, so an event lost with the transport (Redis restart) costs at most the wait —
+// unless the notice that woke it carries the run's end (RunEndedNotice.end): then the answer is
+// the run as first read with that end applied, as a read right after the runner's commit gives it.
+import type { Bus, RunEnd, RunRecord, Store } from '@baton/core';
 import { RUN_ENDED_TYPES, TERMINAL_STATUSES, Topics } from '@baton/core';
 import type { Logger } from 'pino';
 
@@ -32,7 +34,7 @@ export interface WaitOutcome {
 }
 
 interface Waiter {
-  wake: () => void;
+  wake: (end?: RunEnd) => void;
 }
 
 /** How long close() waits for the topic subscription to end and the woken waits to answer. */
@@ -86,7 +88,13 @@ export class RunWaiters {
   async #wait(runId: string, timeoutMs: number, signal: AbortSignal | undefined, firstRead: () => Promise<RunRecord | undefined>): Promise<WaitOutcome | undefined> {
     let wake!: () => void;
     const woken = new Promise<void>((resolve) => (wake = resolve));
-    const waiter: Waiter = { wake };
+    let ended: RunEnd | undefined;
+    const waiter: Waiter = {
+      wake(end) {
+        ended ??= end;
+        wake();
+      },
+    };
     const timer = setTimeout(wake, timeoutMs);
     const onAbort = () => wake();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -97,7 +105,7 @@ export class RunWaiters {
       const first = await firstRead();
       if (!first || isTerminal(first) || this.closed) return first && { run: first, finished: isTerminal(first) };
       await woken;
-      const last = await this.store.getRun(runId);
+      const last = ended && !this.closed ? withEnd(first, ended) : await this.store.getRun(runId);
       return last && { run: last, finished: isTerminal(last) };
     } finally {
       clearTimeout(timer);
@@ -151,10 +159,12 @@ export class RunWaiters {
 
   private dispatch(body: unknown): void {
     if (body === null || typeof body !== 'object') return;
-    const { runId, type } = body as { runId?: unknown; type?: unknown };
+    const { runId, type, end } = body as { runId?: unknown; type?: unknown; end?: unknown };
     if (typeof runId !== 'string' || typeof type !== 'string' || !RUN_ENDED_TYPES.has(type)) return;
     const set = this.waiters.get(runId);
-    if (set) for (const waiter of set) waiter.wake();
+    if (!set) return;
+    const known = isRunEnd(end) ? end : undefined;
+    for (const waiter of set) waiter.wake(known);
   }
 
   private add(runId: string, waiter: Waiter): void {
@@ -169,4 +179,34 @@ export class RunWaiters {
     set.delete(waiter);
     if (set.size === 0) this.waiters.delete(runId);
   }
+}
+
+const isText = (value: unknown) => value === undefined || typeof value === 'string';
+
+/** A notice's end as the runner writes it (a wrong one is ignored: the waiter reads the run instead). */
+function isRunEnd(value: unknown): value is RunEnd {
+  if (value === null || typeof value !== 'object') return false;
+  const end = value as Record<string, unknown>;
+  return (
+    typeof end.status === 'string' &&
+    TERMINAL_STATUSES.has(end.status as RunRecord['status']) &&
+    typeof end.updatedAt === 'string' &&
+    isText(end.startedAt) &&
+    isText(end.endedAt) &&
+    (end.usage === undefined || (end.usage !== null && typeof end.usage === 'object'))
+  );
+}
+
+const END_FIELDS = ['output', 'error', 'usage', 'startedAt', 'endedAt'] as const;
+
+/** The run as read before it ended, with its end applied: what a read after the end returns. */
+export function withEnd(run: RunRecord, end: RunEnd): RunRecord {
+  const ended: RunRecord = { ...run, status: end.status, updatedAt: end.updatedAt };
+  for (const field of END_FIELDS) {
+    if (end[field] === undefined) delete ended[field];
+    else (ended as unknown as Record<string, unknown>)[field] = end[field];
+  }
+  // A place on a concurrency key is given up when the run ends.
+  delete ended.concurrency;
+  return ended;
 }

@@ -54,6 +54,44 @@ describe('wait: one shared subscription', () => {
     }
   });
 
+  it("a notice that carries the run's end answers the wait without reading the run, as a read then answers", async () => {
+    const h = await openHarness('embedded');
+    const getRun = h.store.getRun.bind(h.store);
+    const reads: string[] = [];
+    h.store.getRun = (id) => {
+      reads.push(id);
+      return getRun(id);
+    };
+    try {
+      const ns = uniqueNamespace();
+      await registerWorkflow(h, ns);
+      const waits = ['carried', 'malformed'].map((key) => h.request({ method: 'POST', url: '/api/v1/runs', payload: { namespace: ns, name: 'hello', idempotencyKey: key, wait: 'PT60S' } }));
+      let runs: { id: string; idempotencyKey?: string }[] = [];
+      await eventuallyAsync(async () => (runs = (await h.store.listRuns({ namespace: ns, limit: 10 })).items).length === 2);
+      const idOf = (key: string) => runs.find((r) => r.idempotencyKey === key)!.id;
+      const type = 'io.serverlessworkflow.workflow.completed.v1';
+      for (const key of ['carried', 'malformed']) await advanceRun(h, idOf(key), 'completed', { output: { key }, publish: false });
+      const read = async (id: string) => (await h.request({ method: 'GET', url: `/api/v1/runs/${id}` })).json();
+      const carried = await read(idOf('carried'));
+      const malformed = await read(idOf('malformed'));
+      reads.length = 0;
+      const { status, output, startedAt, endedAt, updatedAt } = carried;
+      await h.bus.publish(Topics.ended, [
+        { runId: idOf('carried'), type, end: { status, output, startedAt, endedAt, updatedAt } },
+        { runId: idOf('malformed'), type, end: { status: 'completed', updatedAt: 5 } },
+      ]);
+      const responses = (await Promise.race([Promise.all(waits), sleep(10_000)])) as Awaited<(typeof waits)[number]>[] | undefined;
+      if (!responses) throw new Error('the notices did not wake the waiters');
+      expect(responses.map((r) => r.statusCode)).toEqual([200, 200]);
+      expect(responses[0]!.json()).toEqual(carried);
+      expect(responses[1]!.json()).toEqual(malformed);
+      // The malformed end is ignored: that waiter reads its run.
+      expect(reads).toEqual([idOf('malformed')]);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('a subscription that never establishes does not outlast the wait', async () => {
     const h = await openHarness('embedded');
     // The real bus, except that subscribing hangs (a transport that does not answer).

@@ -1,6 +1,6 @@
 // Messages carried on the Bus queues (validated at each consumer).
 import type { WorkflowError } from '../errors.ts';
-import type { CloudEvent, EventDraft, Input, TaskKind } from '../interpreter/types.ts';
+import type { CloudEvent, EventDraft, Input, RunStatus, TaskKind } from '../interpreter/types.ts';
 import type { DeferredAttempt, TaskRateLimits } from './rate-limits.ts';
 
 /** On queue `tasks.<kind>`: one task attempt for a worker. */
@@ -93,12 +93,41 @@ export const Topics = {
   /** Every appended run event, as RunEventRecord & { namespace, name }. */
   events: 'events',
   /**
-   * The events that end a run (RUN_ENDED_TYPES), as { runId, type }, published beside `events`:
+   * The events that end a run (RUN_ENDED_TYPES), as RunEndedNotice, published beside `events`:
    * what the waiters of `POST /api/v1/runs` with `wait` listen to, so they are not woken (and do
    * not decode) every event of every run.
    */
   ended: 'runs.ended',
 } as const;
+
+/**
+ * What a run's end changed on its record (RunRecord's fields that change once it has started), as
+ * `GET /api/v1/runs/{id}` shows them right after the commit that ended it.
+ */
+export interface RunEnd {
+  status: RunStatus;
+  output?: unknown;
+  error?: WorkflowError;
+  usage?: Record<string, unknown>;
+  startedAt?: string;
+  endedAt?: string;
+  updatedAt: string;
+}
+
+/**
+ * On topic `runs.ended`. `end` comes when the runner that ended the run knew all of it (it wrote
+ * the run's last state through its decision, without usage counters to add, and the output is at
+ * most RUN_END_NOTICE_MAX_BYTES of JSON): a waiter answers with it instead of reading the run.
+ * Without it the waiter reads the run.
+ */
+export interface RunEndedNotice {
+  runId: string;
+  type: string;
+  end?: RunEnd;
+}
+
+/** The largest output or error (JSON characters) a RunEndedNotice carries; beyond it the waiters read the run. */
+export const RUN_END_NOTICE_MAX_BYTES = 64 * 1024;
 
 /** The event types that end a run. */
 export const RUN_ENDED_TYPES: ReadonlySet<string> = new Set([

@@ -219,6 +219,15 @@ export interface LockedRun {
    * dispatches carry, asked in no statement of their own); [] when it has none.
    */
   rateLimits: RateLimitSpec[];
+  /** As the row stands when locked: what a run's end leaves alone (RunEnd). */
+  startedAt?: string;
+  endedAt?: string;
+  usage?: Record<string, unknown>;
+  /**
+   * The transaction's time as its writes stamp `updated_at` (PostgreSQL's now(), to the
+   * millisecond): every run this transaction saves has this `updatedAt`.
+   */
+  lockedAt?: string;
 }
 
 export interface RunUpdate {

@@ -2,7 +2,7 @@
 import type { LockedRun, NewAttempt, RunEventRecord, RunState, RunStatus, RunTrigger, RunUpdate } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
 import { toSpec } from './rate-limits.ts';
-import { TERMINAL_SQL, fromJson, jsonParam, textOrUndefined, withOptional } from './values.ts';
+import { TERMINAL_SQL, fromJson, iso, isoOrUndefined, jsonParam, textOrUndefined, withOptional } from './values.ts';
 
 function toLockedRun(row: Row): LockedRun {
   const run: LockedRun = {
@@ -14,7 +14,11 @@ function toLockedRun(row: Row): LockedRun {
     status: row.status as RunStatus,
     eventSeq: row.event_seq as number,
     rateLimits: ((fromJson(row.rate_limits) as Row[] | undefined) ?? []).map(toSpec),
+    lockedAt: iso(row.locked_at),
   };
+  withOptional(run, 'startedAt', isoOrUndefined(row.started_at));
+  withOptional(run, 'endedAt', isoOrUndefined(row.ended_at));
+  withOptional(run, 'usage', fromJson(row.usage) as Record<string, unknown> | undefined);
   withOptional(run, 'state', fromJson(row.state) as RunState | undefined);
   withOptional(run, 'parentRunId', textOrUndefined(row.parent_run_id));
   withOptional(run, 'parentEffectId', textOrUndefined(row.parent_effect_id));
@@ -32,13 +36,16 @@ function toLockedRun(row: Row): LockedRun {
  * A run without a state yet comes with its input and trigger: its start needs nothing more. Each
  * comes with the rate limits of its namespace (rate_limits is read, not locked): the calls a
  * batch dispatches carry them, and no statement of its own asks for them (an index probe per run;
- * the table is small, often empty).
+ * the table is small, often empty). With the row come what a run's end leaves as it is (started_at,
+ * ended_at, usage) and the transaction's time, which every write of it stamps on updated_at: a run
+ * this transaction ends is known whole without reading it again (RunEnd).
  */
 export async function lockRuns(db: Queryable, ids: readonly string[]): Promise<LockedRun[]> {
   if (ids.length === 0) return [];
   const rows = await db.query(
     `SELECT id, definition_id, namespace, name, version, status, state, event_seq, parent_run_id, parent_effect_id, reset_of ->> 'runId' AS reset_of_run,
        CASE WHEN state IS NULL THEN input END AS start_input, CASE WHEN state IS NULL THEN trigger END AS start_trigger,
+       started_at, ended_at, usage, date_trunc('milliseconds', now()) AS locked_at,
        (SELECT json_agg(json_build_object('namespace', l.namespace, 'name', l.name, 'kind', l.kind, 'per', l.per, 'limit', l."limit", 'host', l.host, 'model', l.model) ORDER BY l.name)
         FROM rate_limits l WHERE l.namespace = runs.namespace) AS rate_limits
      FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE OF runs`,

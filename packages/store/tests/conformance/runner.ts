@@ -29,6 +29,34 @@ export function runnerTxConformance(h: StoreHarness): void {
       expect(await store.transaction((tx) => tx.lockRuns([]))).toEqual([]);
     });
 
+    it("lockRuns reads what a run's end leaves alone (started, ended, usage) and the transaction's time, which its writes stamp on updated_at", async () => {
+      const store = h.store();
+      const [a, b] = await createRuns(store, uniqueNamespace(), 2);
+      const [fresh] = await store.transaction((tx) => tx.lockRuns([a!]));
+      expect(fresh).not.toHaveProperty('startedAt');
+      expect(fresh).not.toHaveProperty('endedAt');
+      expect(fresh).not.toHaveProperty('usage');
+      await store.transaction((tx) => tx.saveRuns([update(a!, { eventSeq: 1, startedAt: '2026-01-02T03:04:05.678Z', usage: { tokens: 3 } })]));
+      await store.transaction((tx) => tx.saveRuns([update(b!, { status: 'completed', eventSeq: 1, startedAt: '2026-01-02T03:04:05.678Z', endedAt: '2026-01-02T03:04:06.001Z' })]));
+      await sleep(5);
+      const [locked, saved] = await store.transaction(async (tx) => {
+        const runs = await tx.lockRuns([a!, b!]);
+        await sleep(5); // the transaction's time is its start, not the write's
+        await tx.saveTransitions({ updates: [update(a!, { eventSeq: 2 })], events: [], attempts: [], applied: [] });
+        return [runs, await tx.lockRuns([a!])] as const;
+      });
+      const byId = new Map(locked.map((run) => [run.id, run]));
+      expect(byId.get(a!)).toMatchObject({ startedAt: '2026-01-02T03:04:05.678Z', usage: { tokens: 3 } });
+      expect(byId.get(a!)).not.toHaveProperty('endedAt');
+      expect(byId.get(b!)).toMatchObject({ startedAt: '2026-01-02T03:04:05.678Z', endedAt: '2026-01-02T03:04:06.001Z' });
+      expect(byId.get(a!)!.lockedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(byId.get(b!)!.lockedAt).toBe(byId.get(a!)!.lockedAt);
+      expect(saved[0]!.lockedAt).toBe(byId.get(a!)!.lockedAt);
+      expect((await store.getRun(a!))!.updatedAt).toBe(byId.get(a!)!.lockedAt);
+      // The next transaction has a time of its own.
+      expect((await store.transaction((tx) => tx.lockRuns([a!])))[0]!.lockedAt! > byId.get(a!)!.lockedAt!).toBe(true);
+    });
+
     it("lockRuns gives each run the rate limits of its namespace, read by the lock's own statement (none: []); rateLimitsOf those of namespaces", async () => {
       const store = h.store();
       const [ns1, ns2, ns3, ns4] = [uniqueNamespace(), uniqueNamespace(), uniqueNamespace(), uniqueNamespace()];
