@@ -23,7 +23,26 @@ export interface Deployment {
   apiUrl: string;
   apiKey: string;
   processes: BenchProcess[];
+  /** Baton processes that exited before stop() (a crash): said on stderr at once, with their last output. */
+  exits: ProcessExit[];
   stop(): Promise<void>;
+}
+
+export interface ProcessExit {
+  name: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  lastOutput: string[];
+}
+
+/** Records and says (on stderr, at once: the runs it served now time out) a process that ended before its deployment's stop. */
+function exitRecorder(exits: ProcessExit[], stopping: () => boolean) {
+  return (name: string, code: number | null, signal: NodeJS.Signals | null, output: readonly string[]) => {
+    if (stopping()) return;
+    const exit = { name, code, signal, lastOutput: output.slice(-30) };
+    exits.push(exit);
+    process.stderr.write(`[bench] ${name} exited (${code ?? signal}) during the benchmark; its last output:\n${exit.lastOutput.join('\n')}\n`);
+  };
 }
 
 export async function startDeployment(mode: Mode, services: Partial<Record<ServiceName, number>>): Promise<Deployment> {
@@ -49,12 +68,25 @@ async function startEmbedded(): Promise<Deployment> {
   const profile = process.env.BATON_PROFILE === 'baton' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATON_PROFILE_DIR ?? 'tmp/profiles'}`] : [];
   const baton = await startBatonProcess({ env, readyTimeoutMs: 180_000, nodeArgs: profile });
   const apiUrl = `http://127.0.0.1:${port}`;
+  const exits: ProcessExit[] = [];
+  let stopping = false;
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(...chunk.toString().split('\n').filter(Boolean));
+    if (output.length > 200) output.splice(0, output.length - 200);
+  };
+  baton.child.stdout?.on('data', keep);
+  baton.child.stderr?.on('data', keep);
+  const recordExit = exitRecorder(exits, () => stopping);
+  baton.child.once('exit', (code, signal) => recordExit('baton', code, signal, output));
   return {
     mode: 'embedded',
     apiUrl,
     apiKey,
     processes: [{ name: 'baton', pid: baton.child.pid, metricsUrl: `${apiUrl}/metrics` }],
+    exits,
     async stop() {
+      stopping = true;
       try {
         await baton.stop();
       } finally {
@@ -68,13 +100,23 @@ async function startServices(services: Partial<Record<ServiceName, number>>): Pr
   const db = await createTestDatabase('baton_bench');
   const redis = await createTestRedis();
   try {
-    const cluster = await startCluster({ env: { ...db.env, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }, services, verbose: process.env.BENCH_VERBOSE === '1' });
+    const exits: ProcessExit[] = [];
+    let stopping = false;
+    const recordExit = exitRecorder(exits, () => stopping);
+    const cluster = await startCluster({
+      env: { ...db.env, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix },
+      services,
+      verbose: process.env.BENCH_VERBOSE === '1',
+      onExit: (p, code, signal) => recordExit(p.name, code, signal, p.output),
+    });
     return {
       mode: 'services',
       apiUrl: cluster.apiUrl,
       apiKey: cluster.apiKey,
       processes: cluster.processes.map((p) => ({ name: p.name, pid: p.child.pid, metricsUrl: `http://127.0.0.1:${p.port}/metrics` })),
+      exits,
       async stop() {
+        stopping = true;
         try {
           await cluster.stop();
         } finally {

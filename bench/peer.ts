@@ -26,7 +26,7 @@
 // (default 5) with no requests at all — what its background loops cost.
 // BENCH_PEER_MODES (default "embedded,services") picks the modes.
 import { startHttpTarget, type HttpTarget } from '@baton/testkit';
-import { startDeployment, type Deployment, type Mode } from './deployments.ts';
+import { startDeployment, type Deployment, type Mode, type ProcessExit } from './deployments.ts';
 import { hopTable, milestones, spread, type RunEvent, type TaskSpec } from './hops.ts';
 import { counterDelta, cpuSeconds, duplicateRequests, epochMs, httpText, log, machine, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
 
@@ -93,6 +93,7 @@ interface ModeResult {
   warmup: PhaseReport;
   sequential: PhaseReport;
   concurrent: PhaseReport[];
+  processExits: ProcessExit[];
 }
 
 async function benchMode(mode: Mode, target: HttpTarget, byRun: Map<string, Arrival[]>): Promise<ModeResult & Record<string, unknown>> {
@@ -119,6 +120,8 @@ async function benchMode(mode: Mode, target: HttpTarget, byRun: Map<string, Arri
       warmup,
       sequential,
       concurrent,
+      // A process that died mid-benchmark (its runs then time out): named, with its last output.
+      processExits: deployment.exits,
     };
   } finally {
     await deployment.stop();
@@ -253,5 +256,6 @@ function headline(result: ModeResult) {
     // The cold start's figure: the warm-up's runs on a freshly started deployment.
     [`warmupRunsPerSecondAt${result.warmup.callers}`]: result.warmup.runsPerSecond,
     notCompletedOrRepeated: [result.warmup, result.sequential, ...result.concurrent].reduce((sum, p) => sum + problems(p), 0),
+    processesExited: result.processExits.map((exit) => exit.name),
   };
 }
