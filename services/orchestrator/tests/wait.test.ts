@@ -14,6 +14,17 @@ async function eventuallyAsync(predicate: () => Promise<boolean>, timeoutMs = 10
   }
 }
 
+/** The ids of the runs read through the store's getRun from now on. */
+function recordReads(h: Awaited<ReturnType<typeof openHarness>>): string[] {
+  const getRun = h.store.getRun.bind(h.store);
+  const reads: string[] = [];
+  h.store.getRun = (id) => {
+    reads.push(id);
+    return getRun(id);
+  };
+  return reads;
+}
+
 describe('wait: one shared subscription', () => {
   it('five concurrent waits use one subscription and each wakes on its own run', async () => {
     const h = await openHarness('embedded');
@@ -23,12 +34,7 @@ describe('wait: one shared subscription', () => {
       topics.push(topic);
       return subscribe(topic, handler, after);
     }) as typeof h.bus.subscribe;
-    const getRun = h.store.getRun.bind(h.store);
-    const reads: string[] = [];
-    h.store.getRun = (id) => {
-      reads.push(id);
-      return getRun(id);
-    };
+    const reads = recordReads(h);
     try {
       const ns = uniqueNamespace();
       await registerWorkflow(h, ns);
@@ -56,12 +62,7 @@ describe('wait: one shared subscription', () => {
 
   it("a notice that carries the run's end answers the wait without reading the run, as a read then answers", async () => {
     const h = await openHarness('embedded');
-    const getRun = h.store.getRun.bind(h.store);
-    const reads: string[] = [];
-    h.store.getRun = (id) => {
-      reads.push(id);
-      return getRun(id);
-    };
+    const reads = recordReads(h);
     try {
       const ns = uniqueNamespace();
       await registerWorkflow(h, ns);
