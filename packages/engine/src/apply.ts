@@ -24,7 +24,7 @@ import {
   type Store,
   type WorkflowError,
 } from '@baton/core';
-import { DEFAULT_LIMITS, LifecycleTypes, decide, iso, limitError, type Limits } from '@baton/core/interpreter';
+import { DEFAULT_LIMITS, LifecycleTypes, decide, iso, jsonSize, limitError, type Limits } from '@baton/core/interpreter';
 import { applyApprovalDeadlines } from './approvals.ts';
 import { gateStarts, type StartVerdict } from './concurrency.ts';
 import { MissingDefinitions, type DefinitionCache } from './definitions.ts';
@@ -225,9 +225,6 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
       writes.runner.push({ type: 'event', runId: listen.runId, listenId: listen.listenId, event });
     }
   }
-  // A run updated twice in one batch is saved as the two collapsed (collapseUpdates): its notice
-  // goes without a record rather than with the first's.
-  if (outcome.relay.ends) for (const runId of updatedTwice(writes.updates)) outcome.relay.ends.delete(runId);
   outcome.relay.tasks = [...writes.tasks, ...deadlines.tasks];
   outcome.relay.events = writes.events;
   // The attempts dispatched: new ones, and held ones a resume released (none cancelled meanwhile).
@@ -239,16 +236,6 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   if (deferred.nextAt !== undefined) outcome.nextDeferredAt = deferred.nextAt;
   for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
   return outcome;
-}
-
-function updatedTwice(updates: readonly RunUpdate[]): string[] {
-  const seen = new Set<string>();
-  const twice: string[] = [];
-  for (const { id } of updates) {
-    if (seen.has(id)) twice.push(id);
-    seen.add(id);
-  }
-  return twice;
 }
 
 function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' | 'deferred' | 'feedback' }>, starts: ReadonlyMap<string, { input: unknown }>): Input {
@@ -393,13 +380,15 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
 
 /**
  * The record's fields a run's end leaves as `GET /api/v1/runs/{id}` will show them once this
- * transaction commits, for its `runs.ended` notice: what the update writes, what the lock read of
- * the rest, and the transaction's time that stamps updated_at. None when the update adds usage
- * counters (PostgreSQL adds them, in numeric) or its output or error is larger than a notice carries.
+ * transaction commits, for its `runs.ended` notice: what the update writes (the run's only update
+ * in the batch: advanceRun runs once per locked run), what the lock read of the rest, and the
+ * transaction's time that stamps updated_at. None when the update adds usage counters (PostgreSQL
+ * adds them, in numeric) or its output and error are larger than a notice carries (jsonSize: the
+ * interpreter measured them already for the run's limits).
  */
 function runEnd(run: LockedRun, update: RunUpdate): RunEnd | undefined {
   if (run.lockedAt === undefined || update.usage !== undefined) return undefined;
-  const size = (value: unknown) => (value === undefined ? 0 : JSON.stringify(value).length);
+  const size = (value: unknown) => (value === undefined ? 0 : jsonSize(value, RUN_END_NOTICE_MAX_BYTES));
   if (size(update.output) + size(update.error) > RUN_END_NOTICE_MAX_BYTES) return undefined;
   const end: RunEnd = { status: update.status, updatedAt: run.lockedAt };
   if (update.output !== undefined) end.output = update.output;

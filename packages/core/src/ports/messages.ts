@@ -117,7 +117,7 @@ export interface RunEnd {
 /**
  * On topic `runs.ended`. `end` comes when the runner that ended the run knew all of it (it wrote
  * the run's last state through its decision, without usage counters to add, and its output and
- * error together are at most RUN_END_NOTICE_MAX_BYTES of JSON): a waiter answers with it instead of
+ * error together are at most RUN_END_NOTICE_MAX_BYTES as JSON): a waiter answers with it instead of
  * reading the run.
  * Without it the waiter reads the run.
  */
@@ -127,7 +127,7 @@ export interface RunEndedNotice {
   end?: RunEnd;
 }
 
-/** The most output and error (JSON characters, together) a RunEndedNotice carries; beyond it the waiters read the run. */
+/** The most output and error (together, in UTF-8 bytes as JSON, as jsonSize measures) a RunEndedNotice carries; beyond it the waiters read the run. */
 export const RUN_END_NOTICE_MAX_BYTES = 64 * 1024;
 
 /** The event types that end a run. */
