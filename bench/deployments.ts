@@ -70,15 +70,8 @@ async function startEmbedded(): Promise<Deployment> {
   const apiUrl = `http://127.0.0.1:${port}`;
   const exits: ProcessExit[] = [];
   let stopping = false;
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(...chunk.toString().split('\n').filter(Boolean));
-    if (output.length > 200) output.splice(0, output.length - 200);
-  };
-  baton.child.stdout?.on('data', keep);
-  baton.child.stderr?.on('data', keep);
   const recordExit = exitRecorder(exits, () => stopping);
-  baton.child.once('exit', (code, signal) => recordExit('baton', code, signal, output));
+  baton.child.once('exit', (code, signal) => recordExit('baton', code, signal, baton.output().split('\n').filter(Boolean)));
   return {
     mode: 'embedded',
     apiUrl,
