@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BusMessage, ConsumeOptions } from '@baton/core';
 import { BusPool, compareIds, range, sleep, uniqueName, type BusUnderTest } from './support.ts';
 import { lifecycleConformance } from './conformance-lifecycle.ts';
@@ -76,6 +76,21 @@ function queueConformance(pool: BusPool): void {
       expect(await bus.consume(queue, 'c1', { max: 1.5, blockMs: 2.5, visibilityMs: 1_000.5 })).toHaveLength(1);
       expect(await bus.consume(queue, 'c1', { max: 2, blockMs: 0.5, visibilityMs: 1_000.5 })).toHaveLength(1);
       expect(await bus.consume(queue, 'c1', { max: 2, blockMs: 0.5, visibilityMs: 1_000.5 })).toEqual([]);
+    });
+
+    it('takes a message already there even when its sub-millisecond wait runs out before the read', async () => {
+      const bus = pool.create();
+      const queue = uniqueName('late-tick');
+      await bus.enqueue(queue, ['a', 'b']);
+      expect(bodies(await bus.consume(queue, 'c1', take(1, { blockMs: 0.5 })))).toEqual(['a']);
+      // The clock ticks a millisecond at every look, as a loaded machine may between two statements.
+      let clock = Date.now();
+      const now = vi.spyOn(Date, 'now').mockImplementation(() => (clock += 1));
+      try {
+        expect(bodies(await bus.consume(queue, 'c1', take(2, { blockMs: 0.5 })))).toEqual(['b']);
+      } finally {
+        now.mockRestore();
+      }
     });
 
     it('an empty batch is a no-op', async () => {

@@ -151,10 +151,12 @@ export class RedisQueues {
 
   private async waitForNew<T>(key: string, consumer: string, options: ConsumeOptions): Promise<BusMessage<T>[]> {
     const deadline = Date.now() + options.blockMs;
-    for (;;) {
-      const slice = Math.ceil(Math.min(BLOCK_SLICE_MS, deadline - Date.now())); // Redis wants whole ms
-      if (slice <= 0 || options.signal?.aborted) return [];
-      const args = ['GROUP', GROUP, consumer, 'COUNT', Math.floor(options.max), 'BLOCK', slice, 'STREAMS', key, '>'];
+    for (let first = true; ; first = false) {
+      // Redis wants whole ms. The first read always goes out (for at least 1 ms): a message already
+      // there is taken even when the clock ticked past a sub-millisecond deadline before it.
+      const slice = Math.ceil(Math.min(BLOCK_SLICE_MS, deadline - Date.now()));
+      if (options.signal?.aborted || (slice <= 0 && !first)) return [];
+      const args = ['GROUP', GROUP, consumer, 'COUNT', Math.floor(options.max), 'BLOCK', Math.max(1, slice), 'STREAMS', key, '>'];
       const reply = await this.blocking.run(options.signal, (redis) => redis.call('XREADGROUP', args));
       const messages = entriesOfRead(reply).map((entry) => toMessage<T>(entry, 1));
       if (messages.length > 0) return messages;
