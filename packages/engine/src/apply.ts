@@ -49,6 +49,11 @@ export interface ApplyDeps {
   limits?: (namespace: string) => Limits;
   /** The namespaces of runs this runner locked before (a run's namespace never changes). */
   namespaces?: RunNamespaces;
+  /**
+   * The smallest valueBytes limit of any namespace (BATON_LIMITS' valueBytesFloor); Baton's default
+   * when `limits` is absent. A task result within it needs no namespace to be bounded.
+   */
+  valueBytesFloor?: number;
 }
 
 /** Run id → namespace, as locked runs told it; forgotten in whole when it grows past its bound. */
@@ -139,8 +144,10 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   // checks go out behind the lock, in the same round trip (a batch of new runs' starts too):
   // PostgreSQL runs a transaction's statements in order, so the rows are locked before the checks
   // read them, as when waited for.
+  // When a run's namespace is not known here (its start was decided elsewhere: by the API, another
+  // runner), results small enough for every namespace's limit need none: the checks go out early too.
   const known = deps.namespaces?.allOf(new Set(messages.flatMap((m) => (m.type === 'result' ? [m.runId] : []))));
-  const early = known && dedupe(tx, messages, runLimitsOf(known));
+  const early = known ? dedupe(tx, messages, runLimitsOf(known)) : withinEveryLimit(deps, messages) ? dedupe(tx, messages, () => undefined) : undefined;
   early?.catch(() => undefined); // a lock that fails fails these too: the lock's error is the one thrown
   const locked = await locking;
   deps.namespaces?.remember(locked);
@@ -236,6 +243,13 @@ async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: reado
   if (deferred.nextAt !== undefined) outcome.nextDeferredAt = deferred.nextAt;
   for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
   return outcome;
+}
+
+/** Whether every completed result's output is within the smallest valueBytes limit of any namespace. */
+function withinEveryLimit(deps: ApplyDeps, messages: readonly RunnerMessage[]): boolean {
+  const floor = deps.valueBytesFloor ?? (deps.limits === undefined ? DEFAULT_LIMITS.valueBytes : undefined);
+  if (floor === undefined) return false;
+  return messages.every((m) => m.type !== 'result' || m.status !== 'completed' || jsonSize(m.output, floor, false) <= floor);
 }
 
 function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' | 'deferred' | 'feedback' }>, starts: ReadonlyMap<string, { input: unknown }>): Input {

@@ -64,6 +64,8 @@ export interface RunnerDeps {
   clock?: () => number;
   /** What a run of a namespace may consume (BATON_LIMITS, see @baton/runtime loadLimits); defaults when absent. */
   limits?: (namespace: string) => Limits;
+  /** The smallest valueBytes of any namespace (ApplyDeps.valueBytesFloor). */
+  valueBytesFloor?: number;
   /** Spans of runs, decisions and inline tasks, and the traceparent of task messages (tracing.ts). */
   tracer?: Tracer;
 }
@@ -87,6 +89,7 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
     namespaces: new RunNamespaces(),
     onDecideError: (runId, error) => logger.error({ runId, err: error }, 'interpreter error; run faulted'),
     ...(deps.limits !== undefined && { limits: deps.limits }),
+    ...(deps.valueBytesFloor !== undefined && { valueBytesFloor: deps.valueBytesFloor }),
   };
   const tracing = deps.tracer ? createRunTracing(deps.tracer, deps.store, logger) : undefined;
   const keep = (work: Promise<unknown>): void => {

@@ -32,6 +32,12 @@ describe('loadLimits', () => {
     expect(() => loadLimits({ BATON_LIMITS_FILE: join(dir, 'missing.yaml') })).toThrow(/BATON_LIMITS_FILE points to .*missing\.yaml', which cannot be read/);
   });
 
+  it('names the smallest valueBytes of any namespace (a value within it is within every limit)', () => {
+    expect(loadLimits({}).valueBytesFloor).toBe(DEFAULT_LIMITS.valueBytes);
+    expect(parseLimits('{"default": {"valueBytes": "2 MiB"}, "namespaces": {"a": {"valueBytes": "1 KiB"}, "b": {"eventsPerRun": 10}}}').valueBytesFloor).toBe(1024);
+    expect(parseLimits('{"default": {"valueBytes": "2 KiB"}, "namespaces": {"a": {"valueBytes": "1 MiB"}}}').valueBytesFloor).toBe(2048);
+  });
+
   it('an empty text is no override', () => {
     expect(parseLimits('  \n').defaults).toEqual(DEFAULT_LIMITS);
   });

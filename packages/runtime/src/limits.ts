@@ -52,6 +52,8 @@ export interface LimitsConfig {
   readonly defaults: Limits;
   /** The effective limits of a namespace (defaults, then its own overrides). */
   limitsFor(namespace: string): Limits;
+  /** The smallest valueBytes of any namespace: a value within it is within every namespace's limit. */
+  readonly valueBytesFloor: number;
 }
 
 /** Reads BATON_LIMITS / BATON_LIMITS_FILE; throws ConfigError naming what is wrong. */
@@ -78,7 +80,8 @@ export function parseLimits(text: string, source = 'BATON_LIMITS'): LimitsConfig
 function limitsConfig(defaults: Overrides, namespaces: Record<string, Overrides>): LimitsConfig {
   const base: Limits = Object.freeze({ ...DEFAULT_LIMITS, ...defaults });
   const resolved = new Map(Object.entries(namespaces).map(([namespace, own]) => [namespace, Object.freeze({ ...base, ...own }) as Limits]));
-  return { defaults: base, limitsFor: (namespace) => resolved.get(namespace) ?? base };
+  const valueBytesFloor = Math.min(base.valueBytes, ...[...resolved.values()].map((limits) => limits.valueBytes));
+  return { defaults: base, limitsFor: (namespace) => resolved.get(namespace) ?? base, valueBytesFloor };
 }
 
 const SHAPE = '{"default": {limit: value, …}, "namespaces": {"<namespace>": {limit: value, …}}}';

@@ -27,6 +27,7 @@ export function retentionFromEnv(env: Env): number | undefined {
 /** The runner and, unless BATON_RETENTION=off, the retention loop (stopped with it). */
 export async function startWorkflowRunner(ctx: ServiceContext): Promise<WorkflowRunner> {
   const retentionMs = retentionFromEnv(ctx.env);
+  const limits = loadLimits(ctx.env);
   const runner = createWorkflowRunner({
     store: ctx.store,
     bus: ctx.bus,
@@ -34,7 +35,8 @@ export async function startWorkflowRunner(ctx: ServiceContext): Promise<Workflow
     metrics: ctx.metrics,
     runtime: RUNTIME,
     options: runnerOptionsFromEnv(ctx.env),
-    limits: loadLimits(ctx.env).limitsFor,
+    limits: limits.limitsFor,
+    valueBytesFloor: limits.valueBytesFloor,
     tracer: ctx.tracer,
   });
   await runner.start();
