@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Bus, Store } from '@baton/core';
-import { createOrchestratorApp, ensureBootstrapKey, orchestratorConfigFromEnv } from '@baton/orchestrator';
+import { createOrchestratorApp, ensureBootstrapKey, orchestratorConfigFromEnv, runStarterFor } from '@baton/orchestrator';
 import { createHttpWorker, httpWorkerOptionsFromEnv } from '@baton/http-worker';
 import { agentRunnerOptionsFromEnv, createAgentRunner } from '@baton/agent-runner';
 import { createDeadlineSchedule, createHitlWorker, hitlWorkerOptionsFromEnv, loadOrCreateApprovalSecret } from '@baton/hitl-worker';
@@ -97,7 +97,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
     const approvalSecret = loadOrCreateApprovalSecret(env, options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'approval-secret') : undefined);
     // GET /api/v1/info names the fanout's actual port (an ephemeral one in tests).
     const config = { ...orchestratorEnv, streamTokens, approvalSecret, stream: { ...orchestratorEnv.stream, port: fanout.port } };
-    const app = await createOrchestratorApp({ store, bus, logger: orchestrator.logger, metrics, config });
+    const app = await createOrchestratorApp({ store, bus, logger: orchestrator.logger, metrics, config, starter: runStarterFor(orchestrator) });
     servers.unshift(() => app.close());
     const keyFile = options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'api-key') : undefined;
     const { apiKey, generated } = await bootstrapKey(store, config.apiKey, keyFile);

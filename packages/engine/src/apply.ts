@@ -127,7 +127,7 @@ export async function inTransaction<T>(deps: ApplyDeps, work: (tx: RunnerTx) => 
 /** One thing to do to a run: decide on an input, append events without a decision, fault, suspend or resume it. */
 type Step = { input: Input; trigger?: RunTrigger; /** the attempt whose outcome it is */ attemptId?: string; replayed?: ReplayedFrom } | { append: EventDraft[] } | { fault: WorkflowError } | Control;
 
-async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], faults: readonly EngineFault[]): Promise<BatchOutcome> {
+export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], faults: readonly EngineFault[]): Promise<BatchOutcome> {
   const steps = new Map<string, Step[]>();
   const stepsOf = (runId: string) => steps.get(runId) ?? steps.set(runId, []).get(runId)!;
   for (const m of messages) stepsOf(m.runId);

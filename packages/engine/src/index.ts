@@ -1,7 +1,8 @@
 export { applyBatch, childRunId, type ApplyDeps, type BatchOutcome, type EngineFault } from './apply.ts';
 export { enqueueDurably, relay, send, type Relay } from './outbox.ts';
 export { DefinitionCache } from './definitions.ts';
-export { createWorkflowRunner, defaultRunnerOptions, type RunnerOptions, type WorkflowRunner, type RunnerDeps } from './runner.ts';
+export { createRunStarter, StartDeclined, type RunStarter, type RunStarterDeps } from './inline-start.ts';
+export { BATON_RUNTIME, createWorkflowRunner, defaultRunnerOptions, type RunnerOptions, type WorkflowRunner, type RunnerDeps } from './runner.ts';
 export { parseRetention, RetentionConfigError, startRetention, DEFAULT_RETENTION, type RetentionOptions } from './retention.ts';
 export { matchingListens, routeCloudEvent, type EventRouting } from './route-event.ts';
 export { fireDueSchedules, registerWorkflow, scheduleEvent, setSchedulePaused, triggerSchedule, ScheduleNotFound, type Registration } from './schedules.ts';

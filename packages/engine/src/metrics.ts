@@ -12,7 +12,18 @@ export interface EngineMetrics {
 
 const TASK_KINDS: TaskKind[] = ['http', 'agent', 'approval'];
 
+/** One set per registry: a process that runs the runner and the API's inline starts (`npm start`) counts in the same metrics. */
+const created = new WeakMap<Registry, EngineMetrics>();
+
 export function createEngineMetrics(registry: Registry, bus: Bus): EngineMetrics {
+  const known = created.get(registry);
+  if (known) return known;
+  const metrics = registerEngineMetrics(registry, bus);
+  created.set(registry, metrics);
+  return metrics;
+}
+
+function registerEngineMetrics(registry: Registry, bus: Bus): EngineMetrics {
   const queues = [Queues.runner, ...TASK_KINDS.map(Queues.tasks)];
   new Gauge({
     name: 'baton_queue_depth',

@@ -25,6 +25,9 @@ import { scheduleLoop } from './loops/schedules.ts';
 import { createRunTracing } from './tracing.ts';
 import type { Tracer } from '@baton/tracing';
 
+/** What workflows see as `$runtime`: the same from a runner and from the API's inline start. */
+export const BATON_RUNTIME = { name: 'baton', version: '0.1.0' } as const;
+
 export interface RunnerOptions {
   /** Consumer name on the bus (unique per process); also names this runner in epoch claims. */
   consumer: string;

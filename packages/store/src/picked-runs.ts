@@ -13,21 +13,22 @@ import type { DefinitionPick, NewRun, RunRecord } from '@baton/core';
 /** Most runs in one statement. */
 const MAX_RUNS = 500;
 
-interface Waiting {
+interface Waiting<R> {
   run: NewRun;
-  resolve: (record: RunRecord | undefined) => void;
+  resolve: (created: R | undefined) => void;
   reject: (error: unknown) => void;
 }
 
-type Insert = (runs: NewRun[], pick: DefinitionPick) => Promise<Map<string, RunRecord>>;
+/** The runs it created, by id (a record, or a record and what else was done with it). */
+type Insert<R> = (runs: NewRun[], pick: DefinitionPick) => Promise<Map<string, R>>;
 
-export class PickedRunBatch {
-  #pending = new Map<string, { pick: DefinitionPick; waiting: Waiting[] }>();
+export class PickedRunBatch<R = RunRecord> {
+  #pending = new Map<string, { pick: DefinitionPick; waiting: Waiting<R>[] }>();
   #scheduled = false;
 
-  constructor(private readonly insert: Insert) {}
+  constructor(private readonly insert: Insert<R>) {}
 
-  add(run: NewRun, pick: DefinitionPick): Promise<RunRecord | undefined> {
+  add(run: NewRun, pick: DefinitionPick): Promise<R | undefined> {
     return new Promise((resolve, reject) => {
       // Runs share a statement when their guard is the same: the same versions of the same name.
       const key = JSON.stringify([pick.namespace, pick.name, pick.latest ? null : pick.version, pick.versions]);
@@ -50,7 +51,7 @@ export class PickedRunBatch {
     }
   }
 
-  async #create(pick: DefinitionPick, waiting: readonly Waiting[]): Promise<void> {
+  async #create(pick: DefinitionPick, waiting: readonly Waiting<R>[]): Promise<void> {
     try {
       const created = await this.insert(waiting.map((w) => w.run), pick);
       for (const w of waiting) w.resolve(created.get(w.run.id));

@@ -1,8 +1,8 @@
 // SqlStore: the Store port over a Db (node-postgres or PGlite); every method is one SQL module call.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ApprovalStatus, AttemptKind, DefinitionPick, NewDefinition, NewReplayEntry, NewRun, RunListQuery, RunnerTx, RunRecord, Store } from '@baton/core';
+import type { ApprovalStatus, AttemptKind, DefinitionPick, NewDefinition, NewReplayEntry, NewRun, PickedRunsStart, RunListQuery, RunnerTx, RunRecord, Store } from '@baton/core';
 import type { RateLimitSpec } from '@baton/core';
-import { KEY_LOOKUP_SETTINGS, type Db } from './db/types.ts';
+import { KEY_LOOKUP_SETTINGS, type Db, type Queryable } from './db/types.ts';
 import { migrate } from './migrate.ts';
 import { PickedRunBatch } from './picked-runs.ts';
 import { runnerTx } from './runner-tx.ts';
@@ -50,6 +50,9 @@ export class SqlStore implements Store {
   readonly #runReads: TurnBatch<string, RunRecord>;
 
   readonly #pickedRuns: PickedRunBatch;
+
+  /** Per start (the API's one RunStarter), the runs created and started in one transaction. */
+  readonly #startedRuns = new WeakMap<PickedRunsStart, PickedRunBatch<{ run: RunRecord; started: boolean }>>();
 
   constructor(db: Db) {
     this.db = db;
@@ -112,6 +115,38 @@ export class SqlStore implements Store {
     return this.#pickedRuns.add(run, pick);
   }
 
+  /** Batched as createPickedRun is, a transaction per pick and turn: INSERT and the start's lock in one round trip, its writes and COMMIT in another. */
+  async createAndStartPickedRun(run: NewRun, pick: DefinitionPick, start: PickedRunsStart) {
+    this.#outside('createAndStartPickedRun');
+    let batch = this.#startedRuns.get(start);
+    if (!batch) {
+      batch = new PickedRunBatch((runs, picked) => this.#createAndStart(runs, picked, start));
+      this.#startedRuns.set(start, batch);
+    }
+    return batch.add(run, pick);
+  }
+
+  async #createAndStart(batch: NewRun[], pick: DefinitionPick, start: PickedRunsStart): Promise<Map<string, { run: RunRecord; started: boolean }>> {
+    const outcome = (created: Map<string, RunRecord>, started: boolean) => new Map([...created].map(([id, run]) => [id, { run, started }]));
+    let committed: (() => Promise<void>) | undefined;
+    let created: Map<string, RunRecord>;
+    try {
+      created = await this.#transaction(async (raw, tx) => {
+        // Not awaited: the start's first statements (its lock of the new rows) join the INSERT's group.
+        const inserting = runs.createPickedRuns(raw, batch, pick);
+        const deciding = start.decide(tx, batch.map((run) => run.id));
+        const [rows, after] = await Promise.all([inserting, deciding]);
+        committed = after;
+        return rows;
+      });
+    } catch (error) {
+      start.failed(error, batch.length);
+      return outcome(await runs.createPickedRuns(this.db, batch, pick), false);
+    }
+    await committed?.();
+    return outcome(created, true);
+  }
+
   async createResetRun(run: NewRun, ledger: readonly NewReplayEntry[]) {
     return this.#outside('createResetRun').transaction((tx) => createResetRun(tx, run, ledger));
   }
@@ -152,11 +187,16 @@ export class SqlStore implements Store {
    * `keyLookups` (the workflow-runner's) has them for the whole session: one statement less here.
    */
   async transaction<T>(fn: (tx: RunnerTx) => Promise<T>): Promise<T> {
+    return this.#transaction((_raw, tx) => fn(tx));
+  }
+
+  /** A runner transaction, with its connection as well (for statements RunnerTx does not have). */
+  #transaction<T>(fn: (raw: Queryable, tx: RunnerTx) => Promise<T>): Promise<T> {
     const db = this.#outside('transaction');
-    return db.transaction((tx) =>
+    return db.transaction((raw) =>
       this.#inTransaction.run(true, async () => {
-        if (!db.keyLookups) await tx.write(SET_KEY_LOOKUPS);
-        return fn(runnerTx(tx));
+        if (!db.keyLookups) await raw.write(SET_KEY_LOOKUPS);
+        return fn(raw, runnerTx(raw));
       }),
     );
   }

@@ -2,6 +2,7 @@
 // listen; the launcher (embedded or service main) calls listen().
 import { randomUUID } from 'node:crypto';
 import type { Bus, Store } from '@baton/core';
+import type { RunStarter } from '@baton/engine';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -36,6 +37,8 @@ export interface OrchestratorDeps {
   logger: Logger;
   metrics: Registry;
   config: OrchestratorConfig;
+  /** Starts runs created through POST /api/v1/runs in the transaction that creates them (@baton/engine inline-start.ts); without it the runner starts them. */
+  starter?: RunStarter;
 }
 
 /** The resources every route shares. */
@@ -51,6 +54,9 @@ export interface ApiContext {
   picks: DefinitionPicks;
   waiters: RunWaiters;
   catalog: RouteCatalog;
+  starter?: RunStarter;
+  /** POST /api/v1/runs requests being answered (waits included): a request alone starts its run inline. */
+  runRequests: { inFlight: number };
 }
 
 const JSON_TYPES = ['application/json', 'application/cloudevents+json'];
@@ -85,6 +91,8 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
     picks: new DefinitionPicks(),
     waiters: new RunWaiters(store, bus, logger),
     catalog: new RouteCatalog(),
+    runRequests: { inFlight: 0 },
+    ...(deps.starter && { starter: deps.starter }),
   };
 
   app.decorateRequest('principal', undefined);
@@ -100,6 +108,7 @@ export async function createOrchestratorApp(deps: OrchestratorDeps): Promise<Fas
   app.setNotFoundHandler((request, reply) => sendProblem(reply, request, notFoundProblem(request, ctx.catalog)));
   // Release held `wait` requests first, or close would wait for them (up to BATON_MAX_WAIT).
   app.addHook('preClose', async () => ctx.waiters.close());
+  app.addHook('onClose', async () => ctx.starter?.stop());
 
   registerSystemRoutes(app, ctx);
   registerSystemViewRoutes(app, ctx);

@@ -11,6 +11,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
+import { BATON_RUNTIME, createRunStarter } from '@baton/engine';
 import { createOrchestratorApp, defaultOrchestratorConfig, ensureBootstrapKey, type OrchestratorConfig } from '../src/index.ts';
 
 export type BackendKind = 'embedded' | 'distributed';
@@ -60,7 +61,7 @@ async function openBackend(kind: BackendKind): Promise<Backend> {
   };
 }
 
-export async function openHarness(kind: BackendKind, overrides: Partial<OrchestratorConfig> = {}): Promise<Harness> {
+export async function openHarness(kind: BackendKind, overrides: Partial<OrchestratorConfig> = {}, options: { starter?: boolean } = {}): Promise<Harness> {
   const backend = await openBackend(kind);
   await backend.store.migrate();
   const lines: string[] = [];
@@ -73,7 +74,10 @@ export async function openHarness(kind: BackendKind, overrides: Partial<Orchestr
   const logger = pino({ level: 'info' }, sink);
   const registry = new Registry();
   const config = defaultOrchestratorConfig({ authCacheMs: 200, streamTokens: { current: STREAM_TOKEN_SECRET }, ...overrides });
-  const app = await createOrchestratorApp({ store: backend.store, bus: backend.bus, logger, metrics: registry, config });
+  // With `starter`, as deployed: runs created through the API start in the transaction that
+  // creates them. Without it, the suites drive a run's start by hand (the runner's part).
+  const starter = options.starter ? createRunStarter({ store: backend.store, bus: backend.bus, logger, metrics: registry, runtime: BATON_RUNTIME }) : undefined;
+  const app = await createOrchestratorApp({ store: backend.store, bus: backend.bus, logger, metrics: registry, config, ...(starter && { starter }) });
   const { secret } = await ensureBootstrapKey(backend.store, {});
   if (!secret) throw new Error('a fresh store must get a generated bootstrap key');
   return {

@@ -1,9 +1,9 @@
 // Wires the engine's runner to a service context.
 import { hostname } from 'node:os';
-import { createWorkflowRunner, defaultRunnerOptions, parseRetention, RetentionConfigError, startRetention, type RunnerOptions, type WorkflowRunner } from '@baton/engine';
+import { BATON_RUNTIME, createWorkflowRunner, defaultRunnerOptions, parseRetention, RetentionConfigError, startRetention, type RunnerOptions, type WorkflowRunner } from '@baton/engine';
 import { ConfigError, loadLimits, readEnv, readInt, type ServiceContext, type Env } from '@baton/runtime';
 
-export const RUNTIME = { name: 'baton', version: '0.1.0' } as const;
+export const RUNTIME = BATON_RUNTIME;
 
 export function runnerOptionsFromEnv(env: Env): RunnerOptions {
   return {

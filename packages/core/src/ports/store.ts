@@ -247,6 +247,18 @@ export interface RunUpdate {
 }
 
 /** The statements of one runner batch, all inside one transaction. */
+/** The starts of runs decided in the transaction that creates them (store.createAndStartPickedRun). */
+export interface PickedRunsStart {
+  /**
+   * In the transaction that inserts the runs `runIds` (what it sends in the same turn goes out with
+   * the INSERT; ids not inserted are not there to lock): their starts decided and written. Returns
+   * what to do once the transaction has committed. Throwing rolls the insert back with it.
+   */
+  decide(tx: RunnerTx, runIds: readonly string[]): Promise<() => Promise<void>>;
+  /** The transaction failed, or `decide` declined: `runs` runs are created without their start. */
+  failed(error: unknown, runs: number): void;
+}
+
 export interface RunnerTx extends ReplayTx, RateLimitTx {
   /** SELECT … FOR UPDATE, in id order (no deadlocks between runners). Unknown ids are skipped. */
   lockRuns(ids: readonly string[]): Promise<LockedRun[]>;
@@ -377,6 +389,14 @@ export interface Store extends RateLimitStore {
    * and call createRun.
    */
   createPickedRun(run: NewRun, pick: DefinitionPick): Promise<RunRecord | undefined>;
+  /**
+   * createPickedRun, with the new runs started in the transaction that inserts them: `start`
+   * decides their starts there (its first statements go out with the INSERT), so a run created
+   * through the API has its first tasks dispatched by the commit that creates it, with no start
+   * message and no runner batch between. When that transaction fails or `start` declines, the runs
+   * are created alone (`started: false`) and their start is the caller's to send, as createPickedRun's.
+   */
+  createAndStartPickedRun(run: NewRun, pick: DefinitionPick, start: PickedRunsStart): Promise<{ run: RunRecord; started: boolean } | undefined>;
   /** createRun (idempotent the same way) of a reset run (`resetOf` set), with its replay ledger, in one transaction. */
   createResetRun(run: NewRun, ledger: readonly NewReplayEntry[]): Promise<{ run: RunRecord; created: boolean }>;
   getRun(id: string): Promise<RunRecord | undefined>;

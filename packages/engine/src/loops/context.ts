@@ -30,11 +30,14 @@ export interface LoopContext {
   tracing?: RunTracing;
 }
 
+/** What afterCommit needs: a runner's loops, or the API's inline starts (inline-start.ts), which wake no loop. */
+export type CommitContext = Pick<LoopContext, 'bus' | 'logger' | 'metrics' | 'clock' | 'relayed' | 'tracing'> & Partial<Pick<LoopContext, 'timerWritten' | 'deferredWritten'>>;
+
 /**
  * After a commit: hand the batch's effects to the transport, count, log. Never throws — the
  * commit stands, and what could not be relayed is in the outbox for the sweeper.
  */
-export async function afterCommit(ctx: LoopContext, outcome: BatchOutcome): Promise<void> {
+export async function afterCommit(ctx: CommitContext, outcome: BatchOutcome): Promise<void> {
   ctx.tracing?.observe(outcome, ctx.clock());
   await relay(ctx.bus, ctx.logger, outcome.relay, ctx.relayed);
   ctx.metrics.transitions.inc(outcome.transitions);
@@ -47,7 +50,7 @@ export async function afterCommit(ctx: LoopContext, outcome: BatchOutcome): Prom
     for (const e of outcome.relay.events) ctx.logger.debug({ runId: e.runId, seq: e.seq, type: e.type, task: (e.data as { task?: string } | null)?.task }, 'run event');
     for (const t of outcome.relay.tasks) ctx.logger.debug({ runId: t.runId, task: t.reference, attemptId: t.attemptId, kind: t.kind }, 'task dispatched');
   }
-  if (outcome.nextTimerAt !== undefined) ctx.timerWritten(outcome.nextTimerAt);
+  if (outcome.nextTimerAt !== undefined) ctx.timerWritten?.(outcome.nextTimerAt);
   if (outcome.nextDeferredAt !== undefined) ctx.deferredWritten?.(outcome.nextDeferredAt);
 }
 

@@ -1,7 +1,7 @@
 // Conformance: migrations, definitions, runs (creation, reads, listing) and API keys.
 import { describe, expect, it } from 'vitest';
 import { InvalidCursorError } from '@baton/core';
-import type { NewRun, RunRecord } from '@baton/core';
+import type { NewRun, PickedRunsStart, RunRecord } from '@baton/core';
 import { loadMigrations } from '../../src/index.ts';
 import { SEARCH_WINDOW } from '../../src/sql/run-search.ts';
 import { createRuns, definedRun, definitionFixture, newId, uniqueNamespace } from './harness.ts';
@@ -141,6 +141,53 @@ export function definitionConformance(h: StoreHarness): void {
       const stale = [runOf(w), runOf(w)];
       expect(await Promise.all(stale.map((run) => store.createPickedRun(run, w)))).toEqual([undefined, undefined]);
       for (const run of stale) expect(await store.getRun(run.id)).toBeUndefined();
+    });
+
+    it('createAndStartPickedRun decides the starts in the transaction that inserts the runs of one turn, and creates them alone when that fails', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      await store.putDefinition(definitionFixture(ns, 'w', '1.0.0'));
+      const w = (await store.findDefinition(ns, 'w'))!;
+      const runOf = (overrides: Partial<NewRun> = {}): NewRun => ({ id: newId(), definitionId: w.id, namespace: ns, name: 'w', version: w.version, input: { n: 1 }, ...overrides });
+      const calls: { locked: string[]; asked: string[] }[] = [];
+      const committed: string[][] = [];
+      const failures: unknown[] = [];
+      let refuse: string | undefined;
+      const start: PickedRunsStart = {
+        async decide(tx, runIds) {
+          // Runs just inserted are there to lock; an id not inserted (a conflict) is not.
+          const locked = await tx.lockRuns(runIds);
+          calls.push({ locked: locked.map((run) => run.id), asked: [...runIds] });
+          await tx.saveRuns(locked.map((run) => ({ id: run.id, status: 'running', eventSeq: 0, state: { status: 'running' }, startedAt: new Date().toISOString() })));
+          if (refuse !== undefined) throw new Error(refuse);
+          return async () => void committed.push(locked.map((run) => run.id));
+        },
+        failed: (error) => void failures.push(error),
+      };
+      // One turn: four runs, two of them with one idempotency key (the second is not created).
+      const runs = [runOf(), runOf(), runOf({ idempotencyKey: 'k' }), runOf({ idempotencyKey: 'k' })];
+      const made = await Promise.all(runs.map((run) => store.createAndStartPickedRun(run, w, start)));
+      expect(made.map((m) => m?.started)).toEqual([true, true, true, undefined]);
+      expect(made[0]!.run).toMatchObject({ id: runs[0]!.id, status: 'pending', input: { n: 1 } });
+      expect(calls).toEqual([{ asked: runs.map((run) => run.id), locked: runs.slice(0, 3).map((run) => run.id).sort() }]);
+      expect(committed).toEqual([runs.slice(0, 3).map((run) => run.id).sort()]);
+      for (const run of runs.slice(0, 3)) expect(await store.getRun(run.id)).toMatchObject({ status: 'running' });
+      expect(await store.getRun(runs[3]!.id)).toBeUndefined();
+      // A start that throws rolls back what it wrote with the insert; the runs are created alone.
+      refuse = 'declined';
+      const alone = [runOf(), runOf()];
+      const again = await Promise.all(alone.map((run) => store.createAndStartPickedRun(run, w, start)));
+      expect(again.map((m) => m?.started)).toEqual([false, false]);
+      expect(failures).toEqual([new Error('declined')]);
+      expect(committed).toHaveLength(1);
+      for (const run of alone) expect(await store.getRun(run.id)).toMatchObject({ status: 'pending' });
+      // A pick that no longer holds creates nothing, and the start is asked about ids it cannot lock.
+      refuse = undefined;
+      await store.putDefinition(definitionFixture(ns, 'w', '2.0.0'));
+      const stale = runOf();
+      expect(await store.createAndStartPickedRun(stale, w, start)).toBeUndefined();
+      expect(calls.at(-1)).toEqual({ asked: [stale.id], locked: [] });
+      expect(await store.getRun(stale.id)).toBeUndefined();
     });
 
     it('lists with filters and keyset pagination', async () => {

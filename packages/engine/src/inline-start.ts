@@ -1,0 +1,102 @@
+// The API's inline start: a run created through `POST /api/v1/runs` is started in the transaction
+// that inserts it (store.createAndStartPickedRun), by the same code a runner batch applies to a
+// start message (apply.ts) — concurrency keys, limits, child runs and the outbox included. Its
+// first tasks leave with that commit: no start message, no runner batch and no second commit
+// between the request and the first task (issue 16: two hops and a commit of every API run).
+//
+// A start that writes a timer or defers a rate-limited attempt is declined (the transaction rolls
+// back and the runner starts the run from its start message): the runners' timer and deferral
+// loops are woken by the batches of their own process, and this one has none.
+import type { Bus, PickedRunsStart, RunnerTx, RuntimeDescriptor, Store } from '@baton/core';
+import type { Limits } from '@baton/core/interpreter';
+import type { Tracer } from '@baton/tracing';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { applyInTransaction, RunNamespaces, type ApplyDeps, type BatchOutcome } from './apply.ts';
+import { DefinitionCache, MissingDefinitions } from './definitions.ts';
+import { afterCommit, type CommitContext } from './loops/context.ts';
+import { createEngineMetrics } from './metrics.ts';
+import { RelayedRows } from './outbox.ts';
+import { createRunTracing } from './tracing.ts';
+
+export interface RunStarterDeps {
+  store: Store;
+  bus: Bus;
+  logger: Logger;
+  metrics: Registry;
+  /** The runners' descriptor ($runtime): a run's start must see what a runner would have shown it. */
+  runtime: RuntimeDescriptor;
+  limits?: (namespace: string) => Limits;
+  tracer?: Tracer;
+  clock?: () => number;
+}
+
+export interface RunStarter extends PickedRunsStart {
+  /** Loads (once) the definition runs are about to be created from, so that their start does not miss it. */
+  prepare(definitionId: string): Promise<void>;
+  /** Waits for what committed starts still write in the background (relayed outbox rows deleted). */
+  stop(): Promise<void>;
+}
+
+/** A start the API leaves to the runner (it wrote a timer or a deferral). */
+export class StartDeclined extends Error {
+  constructor(reason: string) {
+    super(`the start is left to the runner: ${reason}`);
+    this.name = 'StartDeclined';
+  }
+}
+
+export function createRunStarter(deps: RunStarterDeps): RunStarter {
+  const { logger } = deps;
+  const clock = deps.clock ?? Date.now;
+  const definitions = new DefinitionCache(deps.store);
+  const background = new Set<Promise<unknown>>();
+  const keep = (work: Promise<unknown>): void => {
+    const tracked = work.catch((error: unknown) => logger.warn({ err: error }, 'background write failed; the sweeper will repair it'));
+    background.add(tracked);
+    void tracked.finally(() => background.delete(tracked));
+  };
+  const apply: ApplyDeps = {
+    store: deps.store,
+    definitions,
+    runtime: deps.runtime,
+    clock,
+    namespaces: new RunNamespaces(),
+    onDecideError: (runId, error) => logger.error({ runId, err: error }, 'interpreter error; run faulted'),
+    ...(deps.limits !== undefined && { limits: deps.limits }),
+  };
+  const tracing = deps.tracer ? createRunTracing(deps.tracer, deps.store, logger) : undefined;
+  const commit: CommitContext = {
+    bus: tracing ? tracing.wrap(deps.bus) : deps.bus,
+    logger,
+    metrics: createEngineMetrics(deps.metrics, deps.bus),
+    clock,
+    relayed: new RelayedRows(deps.store, keep),
+    ...(tracing && { tracing }),
+  };
+
+  return {
+    async prepare(definitionId) {
+      if (!definitions.has(definitionId)) await definitions.load([definitionId], []);
+    },
+    async decide(tx: RunnerTx, runIds: readonly string[]) {
+      const outcome: BatchOutcome = await applyInTransaction(apply, tx, runIds.map((runId) => ({ type: 'start', runId })), []);
+      if (outcome.nextTimerAt !== undefined) throw new StartDeclined('it wrote a timer');
+      if (outcome.nextDeferredAt !== undefined) throw new StartDeclined('it deferred a rate-limited attempt');
+      return () => afterCommit(commit, outcome);
+    },
+    failed(error, runs) {
+      if (error instanceof StartDeclined) return;
+      // A definition the start needed (a subflow's) is loaded for the next runs of this workflow.
+      if (error instanceof MissingDefinitions) {
+        keep(definitions.load(error.ids, error.keys));
+        return;
+      }
+      logger.warn({ err: error, runs }, 'could not start new runs with their creation; the runner starts them');
+    },
+    async stop() {
+      commit.relayed.flush();
+      await Promise.allSettled([...background]);
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// The API's inline start (@baton/engine inline-start.ts), wired to a service context: the same
+// runtime descriptor, limits (BATON_LIMITS) and tracer a workflow-runner of this deployment has.
+import { BATON_RUNTIME, createRunStarter, type RunStarter } from '@baton/engine';
+import { loadLimits, type ServiceContext } from '@baton/runtime';
+
+export function runStarterFor(ctx: Pick<ServiceContext, 'store' | 'bus' | 'logger' | 'metrics' | 'env' | 'tracer'>): RunStarter {
+  return createRunStarter({
+    store: ctx.store,
+    bus: ctx.bus,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    runtime: BATON_RUNTIME,
+    limits: loadLimits(ctx.env).limitsFor,
+    tracer: ctx.tracer,
+  });
+}
