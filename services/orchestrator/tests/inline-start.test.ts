@@ -4,7 +4,16 @@
 // the runner. (The suites in api-suites.ts drive starts by hand instead: no starter there.)
 import { Queues, type RunnerMessage, type RunRecord, type TaskMessage } from '@baton/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SqlStore } from '@baton/store';
 import { type BackendKind, type Harness, openHarness, uniqueNamespace } from './harness.ts';
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 const STARTED = 'io.serverlessworkflow.workflow.started.v1';
 
@@ -68,6 +77,9 @@ for (const kind of ['embedded', 'distributed'] as BackendKind[]) {
       expect(await h.store.getRun(run.id)).toMatchObject({ status: 'running' });
       expect(await h.store.listAttempts(run.id)).toEqual([expect.objectContaining({ id: tasks[0]!.attemptId, status: 'scheduled' })]);
       expect(await eventTypes(run.id)).toEqual([STARTED, 'io.serverlessworkflow.task.created.v1', 'io.serverlessworkflow.task.started.v1']);
+      // Its relay row is deleted once relayed (within RELAYED_DELETE_WINDOW_MS): no sweeper sends the task again.
+      const relayRows = async () => (await (h.store as SqlStore).db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE kind = 'relay' AND (body -> 'tasks')::jsonb ? $1`, [tasks[0]!.attemptId]))[0]!.n;
+      await eventually(async () => (await relayRows()) === 0);
     });
 
     it('a start that writes a timer is left to the runner: the run pending, its start message sent, nothing of it written', async () => {
