@@ -12,11 +12,12 @@ import type { Limits } from '@baton/core/interpreter';
 import type { Tracer } from '@baton/tracing';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { applyInTransaction, RunNamespaces, type ApplyDeps, type BatchOutcome } from './apply.ts';
-import { DefinitionCache, MissingDefinitions } from './definitions.ts';
+import { applyInTransaction, type BatchOutcome } from './apply.ts';
+import { MissingDefinitions } from './definitions.ts';
 import { afterCommit, type CommitContext } from './loops/context.ts';
 import { createEngineMetrics } from './metrics.ts';
 import { RelayedRows } from './outbox.ts';
+import { applyDepsOf, backgroundWrites } from './runner.ts';
 import { createRunTracing } from './tracing.ts';
 
 export interface RunStarterDeps {
@@ -27,6 +28,8 @@ export interface RunStarterDeps {
   /** The runners' descriptor ($runtime): a run's start must see what a runner would have shown it. */
   runtime: RuntimeDescriptor;
   limits?: (namespace: string) => Limits;
+  /** The smallest valueBytes of any namespace (ApplyDeps.valueBytesFloor). */
+  valueBytesFloor?: number;
   tracer?: Tracer;
   clock?: () => number;
 }
@@ -49,22 +52,10 @@ export class StartDeclined extends Error {
 export function createRunStarter(deps: RunStarterDeps): RunStarter {
   const { logger } = deps;
   const clock = deps.clock ?? Date.now;
-  const definitions = new DefinitionCache(deps.store);
-  const background = new Set<Promise<unknown>>();
-  const keep = (work: Promise<unknown>): void => {
-    const tracked = work.catch((error: unknown) => logger.warn({ err: error }, 'background write failed; the sweeper will repair it'));
-    background.add(tracked);
-    void tracked.finally(() => background.delete(tracked));
-  };
-  const apply: ApplyDeps = {
-    store: deps.store,
-    definitions,
-    runtime: deps.runtime,
-    clock,
-    namespaces: new RunNamespaces(),
-    onDecideError: (runId, error) => logger.error({ runId, err: error }, 'interpreter error; run faulted'),
-    ...(deps.limits !== undefined && { limits: deps.limits }),
-  };
+  const apply = applyDepsOf(deps, clock);
+  const { definitions } = apply;
+  const background = backgroundWrites(logger);
+  const keep = background.keep;
   const tracing = deps.tracer ? createRunTracing(deps.tracer, deps.store, logger) : undefined;
   const commit: CommitContext = {
     bus: tracing ? tracing.wrap(deps.bus) : deps.bus,
@@ -96,7 +87,7 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
     },
     async stop() {
       commit.relayed.flush();
-      await Promise.allSettled([...background]);
+      await background.settled();
     },
   };
 }

@@ -79,27 +79,43 @@ export interface WorkflowRunner {
   stop(): Promise<void>;
 }
 
-export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
-  const { logger, options } = deps;
-  const clock = deps.clock ?? Date.now;
-  const abort = new AbortController();
-  const background = new Set<Promise<unknown>>();
-  const apply: ApplyDeps = {
+/** What batches apply with (a runner's, or the API's inline start's: inline-start.ts): a definition cache and a namespace memory of their own. */
+export function applyDepsOf(deps: Pick<RunnerDeps, 'store' | 'runtime' | 'limits' | 'valueBytesFloor' | 'logger'>, clock: () => number): ApplyDeps {
+  return {
     store: deps.store,
     definitions: new DefinitionCache(deps.store),
     runtime: deps.runtime,
     clock,
     namespaces: new RunNamespaces(),
-    onDecideError: (runId, error) => logger.error({ runId, err: error }, 'interpreter error; run faulted'),
+    onDecideError: (runId, error) => deps.logger.error({ runId, err: error }, 'interpreter error; run faulted'),
     ...(deps.limits !== undefined && { limits: deps.limits }),
     ...(deps.valueBytesFloor !== undefined && { valueBytesFloor: deps.valueBytesFloor }),
   };
-  const tracing = deps.tracer ? createRunTracing(deps.tracer, deps.store, logger) : undefined;
-  const keep = (work: Promise<unknown>): void => {
-    const tracked = work.catch((error: unknown) => logger.warn({ err: error }, 'background write failed; the sweeper will repair it'));
-    background.add(tracked);
-    void tracked.finally(() => background.delete(tracked));
+}
+
+/** Background writes (relayed outbox rows deleted): a failure is logged, and `settled` waits for what is still out. */
+export function backgroundWrites(logger: Logger): { keep(work: Promise<unknown>): void; settled(): Promise<void> } {
+  const background = new Set<Promise<unknown>>();
+  return {
+    keep(work) {
+      const tracked = work.catch((error: unknown) => logger.warn({ err: error }, 'background write failed; the sweeper will repair it'));
+      background.add(tracked);
+      void tracked.finally(() => background.delete(tracked));
+    },
+    async settled() {
+      await Promise.allSettled([...background]);
+    },
   };
+}
+
+export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
+  const { logger, options } = deps;
+  const clock = deps.clock ?? Date.now;
+  const abort = new AbortController();
+  const apply = applyDepsOf(deps, clock);
+  const tracing = deps.tracer ? createRunTracing(deps.tracer, deps.store, logger) : undefined;
+  const background = backgroundWrites(logger);
+  const keep = background.keep;
   const ctx: LoopContext = {
     store: deps.store,
     bus: tracing ? tracing.wrap(deps.bus) : deps.bus,
@@ -130,7 +146,7 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
       deferred.stop();
       await Promise.allSettled(loops);
       ctx.relayed.flush();
-      await Promise.allSettled([...background]);
+      await background.settled();
       logger.info('workflow-runner stopped');
     },
   };

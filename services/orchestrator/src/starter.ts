@@ -4,13 +4,15 @@ import { BATON_RUNTIME, createRunStarter, type RunStarter } from '@baton/engine'
 import { loadLimits, type ServiceContext } from '@baton/runtime';
 
 export function runStarterFor(ctx: Pick<ServiceContext, 'store' | 'bus' | 'logger' | 'metrics' | 'env' | 'tracer'>): RunStarter {
+  const limits = loadLimits(ctx.env);
   return createRunStarter({
     store: ctx.store,
     bus: ctx.bus,
     logger: ctx.logger,
     metrics: ctx.metrics,
     runtime: BATON_RUNTIME,
-    limits: loadLimits(ctx.env).limitsFor,
+    limits: limits.limitsFor,
+    valueBytesFloor: limits.valueBytesFloor,
     tracer: ctx.tracer,
   });
 }
