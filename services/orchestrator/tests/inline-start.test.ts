@@ -105,6 +105,21 @@ for (const kind of ['embedded', 'distributed'] as BackendKind[]) {
       expect(await h.store.getRun(second.run.id)).toMatchObject({ status: 'pending', concurrency: { key: 'c1', state: 'queued', position: 1 } });
     });
 
+    it('a request answered while another is in progress leaves its start to the runner (its batches start many at once)', async () => {
+      const ns = uniqueNamespace('inline');
+      await apply({ document: { namespace: ns, name: 'busy' }, do: [{ get: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/x' } } }] });
+      await post({ namespace: ns, name: 'busy' });
+      await drain(Queues.runner);
+      await drain(Queues.tasks('http'));
+      // Alone: started inline. Its wait holds the request open (no worker answers its task).
+      const waiting = h.request({ method: 'POST', url: '/api/v1/runs', payload: { namespace: ns, name: 'busy', wait: 'PT1S' } });
+      await eventually(async () => (await drain<TaskMessage>(Queues.tasks('http'))).some((task) => task.namespace === ns));
+      const { run } = await post({ namespace: ns, name: 'busy', input: { second: true } });
+      expect(await drain<RunnerMessage>(Queues.runner)).toEqual([{ type: 'start', runId: run.id }]);
+      expect(await h.store.getRun(run.id)).toMatchObject({ status: 'pending' });
+      expect((await waiting).statusCode).toBe(202);
+    });
+
     it('concurrent requests with one idempotency key make one run, started once', async () => {
       const ns = uniqueNamespace('inline');
       await apply({ document: { namespace: ns, name: 'keyed' }, do: [{ get: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/x' } } }] });
