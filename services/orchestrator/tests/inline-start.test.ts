@@ -44,6 +44,15 @@ for (const kind of ['embedded', 'distributed'] as BackendKind[]) {
     async function eventTypes(runId: string): Promise<string[]> {
       return (await h.store.listEvents(runId, 0, 100)).map((e) => e.type);
     }
+    /** A workflow whose first task is an http call, with one run made (the next ones are of its pick) and the queues drained. */
+    async function httpWorkflow(name: string): Promise<string> {
+      const ns = uniqueNamespace('inline');
+      await apply({ document: { namespace: ns, name }, do: [{ get: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/x' } } }] });
+      await post({ namespace: ns, name });
+      await drain(Queues.runner);
+      await drain(Queues.tasks('http'));
+      return ns;
+    }
 
     it('a run of a pick is started and, with only set tasks, ended by its creation: the wait answers with it, no start message is sent', async () => {
       const ns = uniqueNamespace('inline');
@@ -64,11 +73,7 @@ for (const kind of ['embedded', 'distributed'] as BackendKind[]) {
     });
 
     it('the first task of a run leaves with its creation: on the worker queue, the run running, its attempt scheduled', async () => {
-      const ns = uniqueNamespace('inline');
-      await apply({ document: { namespace: ns, name: 'fetch' }, do: [{ get: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/x' } } }] });
-      await post({ namespace: ns, name: 'fetch' });
-      await drain(Queues.runner);
-      await drain(Queues.tasks('http'));
+      const ns = await httpWorkflow('fetch');
       const { status, run } = await post({ namespace: ns, name: 'fetch', input: { n: 1 } });
       expect(status).toBe(201);
       const tasks = await drain<TaskMessage>(Queues.tasks('http'));
@@ -106,11 +111,7 @@ for (const kind of ['embedded', 'distributed'] as BackendKind[]) {
     });
 
     it('a request answered while another is in progress leaves its start to the runner (its batches start many at once)', async () => {
-      const ns = uniqueNamespace('inline');
-      await apply({ document: { namespace: ns, name: 'busy' }, do: [{ get: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/x' } } }] });
-      await post({ namespace: ns, name: 'busy' });
-      await drain(Queues.runner);
-      await drain(Queues.tasks('http'));
+      const ns = await httpWorkflow('busy');
       // Alone: started inline. Its wait holds the request open (no worker answers its task).
       const waiting = h.request({ method: 'POST', url: '/api/v1/runs', payload: { namespace: ns, name: 'busy', wait: 'PT1S' } });
       await eventually(async () => (await drain<TaskMessage>(Queues.tasks('http'))).some((task) => task.namespace === ns));
