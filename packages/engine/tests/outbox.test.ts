@@ -26,6 +26,14 @@ afterAll(async () => {
   await b?.close();
 });
 
+/**
+ * Owed rows become due after RUNNER_ROW_RESEND_MS (5 s) or RELAY_ROW_RESEND_MS (3 s). The first
+ * scenario waits for that delay as it is; the others make every owed row due at once, as a new
+ * transport epoch does (store.makeOutboxDue), so that the sweeper (every 200 ms here) sends them
+ * without the 5 s wait — the effect still arrives only through the sweeper.
+ */
+const dueNow = () => b.store.makeOutboxDue();
+
 /** Runner rows still owed to the runner for a run (not applied yet). */
 const owed = (runId: string) => b.sql<{ body: string }>(`SELECT body::text AS body FROM outbox WHERE kind = 'runner' AND run_id = $1`, [runId]).then((rows) => rows.map((r) => JSON.parse(r.body) as RunnerMessage));
 
@@ -53,6 +61,7 @@ describe('a runner dies between its commit and the relay', () => {
     await b.commitOnly([{ type: 'cancel', runId: parent, reason: 'changed my mind' }]);
     expect((await b.run(parent)).status).toBe('cancelled');
     expect(await owed(child!.id)).toMatchObject([{ type: 'cancel', runId: child!.id }]);
+    await dueNow();
     await b.runner();
     await b.status(child!.id, 'cancelled');
     expect(await b.sql('SELECT 1 FROM listens WHERE run_id = $1', [child!.id])).toEqual([]);
@@ -65,6 +74,7 @@ describe('a runner dies between its commit and the relay', () => {
     await b.commitOnly([{ type: 'start', runId: parent }]);
     const [child] = await b.sql<{ id: string }>('SELECT id FROM runs WHERE parent_run_id = $1', [parent]);
     expect(await owed(child!.id)).toMatchObject([{ type: 'start', runId: child!.id }]);
+    await dueNow();
     await b.runner();
     expect((await b.status(parent, 'completed')).output).toEqual({ slept: true });
   });
@@ -82,6 +92,7 @@ describe('a request that triggers work is recorded before it answers', () => {
     await b.status(run, 'waiting');
     await enqueueDurably(b.store, down, [{ type: 'cancel', runId: run, reason: 'api' }]);
     expect(await owed(run)).toMatchObject([{ type: 'cancel', runId: run, reason: 'api' }]);
+    await dueNow();
     await b.status(run, 'cancelled');
   });
 
@@ -91,6 +102,7 @@ describe('a request that triggers work is recorded before it answers', () => {
     await b.status(listener, 'waiting');
     const matched = await routeCloudEvent(b.store, down, { specversion: '1.0', id: 'ev-1', source: 'https://example.com', type: 'com.example.ready', data: { n: 3 } }, NAMESPACE);
     expect(matched.listens.map((l) => l.runId)).toEqual([listener]);
+    await dueNow();
     expect((await b.status(listener, 'completed')).output).toEqual({ got: 3 });
   });
 
@@ -112,6 +124,7 @@ describe('a request that triggers work is recorded before it answers', () => {
     const decided = await decideApproval(b.store, { approvalId: approval!.id, decision: 'approve', via: 'api', comment: 'go' });
     expect(decided.ok).toBe(true);
     if (decided.ok) await publishDecision(down, decided.messages);
+    await dueNow();
     const done = await b.status(run, 'completed');
     expect(done.output).toMatchObject({ decision: 'approved', by: ['alice'] });
     const types = (await b.events(run)).map((e) => e.type);
