@@ -1,5 +1,9 @@
 // The API commands as a user runs them: the real `baton` process against the real orchestrator
 // and workflow runner (PGlite + in-process bus) listening on 127.0.0.1.
+// The tests of a describe block run at once (each `baton` is a process of its own, most of its
+// time loading modules): they share only the server and the workflows registered in beforeAll,
+// and each makes runs, namespaces or listeners of its own. The blocks still run one after another.
+// A test shares the machine with the others of its block meanwhile: 60 s each instead of 30.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -40,7 +44,7 @@ async function closedPort(): Promise<number> {
 
 const RUN_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
-describe('baton apply', () => {
+describe.concurrent('baton apply', { timeout: 60_000 }, () => {
   it('registers a directory, reports invalid files with their problems, exits 1 on any failure', async () => {
     const ns = uniqueNamespace('apply');
     const dir = mkdtempSync(join(tmpdir(), 'baton-apply-'));
@@ -81,7 +85,7 @@ describe('baton apply', () => {
   });
 });
 
-describe('baton run', () => {
+describe.concurrent('baton run', { timeout: 60_000 }, () => {
   it('starts a run and prints its id and status', async () => {
     const result = await baton(['run', `${ns}/hello`, '--input', '{"name":"ada"}'], { env });
     expect(result.code).toBe(0);
@@ -159,15 +163,19 @@ describe('baton run', () => {
   });
 
   it('rejects bad usage with exit 2', async () => {
-    expect((await baton(['run', `${ns}/hello`, '--wait', '5s', '--follow'], { env })).code).toBe(2);
-    expect((await baton(['run', 'hello'], { env })).code).toBe(2);
-    const badJson = await baton(['run', `${ns}/hello`, '--input', '{nope'], { env });
+    const [both, noNamespace, badJson] = await Promise.all([
+      baton(['run', `${ns}/hello`, '--wait', '5s', '--follow'], { env }),
+      baton(['run', 'hello'], { env }),
+      baton(['run', `${ns}/hello`, '--input', '{nope'], { env }),
+    ]);
+    expect(both.code).toBe(2);
+    expect(noNamespace.code).toBe(2);
     expect(badJson.code).toBe(2);
     expect(badJson.stderr).toContain('--input: not valid JSON');
   });
 });
 
-describe('baton runs and events', () => {
+describe.concurrent('baton runs and events', { timeout: 60_000 }, () => {
   let runId: string;
   beforeAll(async () => {
     const started = await baton(['run', `${ns}/hello`, '--input', '{"name":"cy"}', '--wait', '30s', '-o', 'json'], { env });
@@ -218,7 +226,7 @@ describe('baton runs and events', () => {
   });
 });
 
-describe('baton events send', () => {
+describe.concurrent('baton events send', { timeout: 60_000 }, () => {
   /** A workflow in the test's namespace whose run waits for one event of `type`, and ends with what it read. */
   async function listener(name: string, type: string, read: 'data' | 'envelope'): Promise<void> {
     const document = `document:\n  dsl: '1.0.0'\n  namespace: ${ns}\n  name: ${name}\n  version: '1.0.0'\ndo:\n  - await:\n      listen:\n        to:\n          one:\n            with:\n              type: ${type}\n        read: ${read}\n`;
@@ -303,32 +311,34 @@ describe('baton events send', () => {
   });
 
   it('exits 2 on bad usage, naming the problem, and 1 when the API refuses the event', async () => {
-    const missingType = await baton(['events', 'send', '--source', 'tests'], { env });
+    const [missingType, missingSource, badData, badStdin, both, readOption, refused] = await Promise.all([
+      baton(['events', 'send', '--source', 'tests'], { env }),
+      baton(['events', 'send', '--type', 'com.example.x'], { env }),
+      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{nope'], { env }),
+      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '-'], { env, stdin: 'plain text' }),
+      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{}', '--data-file', 'x.json'], { env }),
+      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--follow'], { env }),
+      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests'], { env: { BATON_URL: server.url } }),
+    ]);
     expect(missingType.code).toBe(2);
     expect(missingType.stderr).toMatch(/^baton: missing --type \(the event type, e\.g\. com\.example\.order\.paid\)\n\nusage: baton events send /);
-    const missingSource = await baton(['events', 'send', '--type', 'com.example.x'], { env });
     expect(missingSource.code).toBe(2);
     expect(missingSource.stderr).toMatch(/^baton: missing --source /);
-    const badData = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{nope'], { env });
     expect(badData.code).toBe(2);
     expect(badData.stderr).toMatch(/^baton: --data: not valid JSON \(.+\)\n\nusage: baton events send /);
-    const badStdin = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '-'], { env, stdin: 'plain text' });
     expect(badStdin.code).toBe(2);
     expect(badStdin.stderr).toMatch(/^baton: the data on stdin: not valid JSON/);
-    const both = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{}', '--data-file', 'x.json'], { env });
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/^baton: give --data or --data-file, not both\n/);
-    const readOption = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--follow'], { env });
     expect(readOption.code).toBe(2);
     expect(readOption.stderr).toMatch(/^baton: Unknown option '--follow'/);
 
-    const refused = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests'], { env: { BATON_URL: server.url } });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^baton: Unauthorized: .*\(HTTP 401\)\n/);
   });
 });
 
-describe('baton keys', () => {
+describe.concurrent('baton keys', { timeout: 60_000 }, () => {
   it('creates, lists and revokes a key', async () => {
     const created = await baton(['keys', 'create', 'ci-bot', '--namespace', ns, '-o', 'json'], { env });
     expect(created.code).toBe(0);
@@ -353,7 +363,7 @@ describe('baton keys', () => {
   });
 });
 
-describe('global options before the command', () => {
+describe.concurrent('global options before the command', { timeout: 60_000 }, () => {
   it('work as after it: --url, --api-key and -o before runs and keys', async () => {
     const noEnv = { BATON_URL: undefined, BATON_API_KEY: undefined };
     const listed = await baton(['--url', server.url, '--api-key', server.apiKey, '-o', 'json', 'runs', 'list', '--namespace', ns, '--name', 'hello', '--limit', '1'], { env: noEnv });
@@ -374,19 +384,17 @@ describe('global options before the command', () => {
   });
 
   it('--help and --version answer before any command', async () => {
-    const help = await baton(['--help'], { env });
+    const [help, commandHelp, version] = await Promise.all([baton(['--help'], { env }), baton(['--url', server.url, '--help', 'runs'], { env }), baton(['--version'], { env })]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: baton \[--url URL\] \[--api-key KEY\] \[-o human\|json\] <command>/);
-    const commandHelp = await baton(['--url', server.url, '--help', 'runs'], { env });
     expect(commandHelp.code).toBe(0);
     expect(commandHelp.stdout).toMatch(/^usage: baton runs get ID/);
-    const version = await baton(['--version'], { env });
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/^baton \d+\.\d+\.\d+\n$/);
   });
 });
 
-describe('connection', () => {
+describe.concurrent('connection', { timeout: 60_000 }, () => {
   it('says how to start Baton when nothing listens', async () => {
     const port = await closedPort();
     const result = await baton(['runs', 'list', '--url', `http://127.0.0.1:${port}`], { env });

@@ -1,5 +1,7 @@
 // `baton approvals list|get`, `baton approve|reject` as a user runs them: the real `baton`
 // process against the real orchestrator and workflow runner (PGlite + in-process bus).
+// The tests of a describe block run at once (each with runs and approvals of its own; the usage
+// errors touch nothing), 60 s each since they share the machine; the blocks one after another.
 import { BatonClient } from '@baton/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../../../packages/sdk/tests/live-server.ts';
@@ -33,7 +35,7 @@ async function runWaitingForApproval(service: string): Promise<{ runId: string; 
   throw new Error(`run ${run.id} opened no approval`);
 }
 
-describe('baton approvals', () => {
+describe.concurrent('baton approvals', { timeout: 60_000 }, () => {
   it("lists one run's approvals as a table or JSON, and shows one with its decisions", async () => {
     const { runId, approvalId } = await runWaitingForApproval('billing');
     await runWaitingForApproval('search'); // another run's approval, which --run leaves out
@@ -58,18 +60,22 @@ describe('baton approvals', () => {
   });
 
   it('rejects usage errors with exit 2', async () => {
-    const badStatus = await baton(['approvals', 'list', '--status', 'open'], { env });
+    const [badStatus, noSubcommand, noId, badData] = await Promise.all([
+      baton(['approvals', 'list', '--status', 'open'], { env }),
+      baton(['approvals'], { env }),
+      baton(['approve'], { env }),
+      baton(['approve', 'x', '--data', '[1]'], { env }),
+    ]);
     expect(badStatus.code).toBe(2);
     expect(badStatus.stderr).toMatch(/^baton: --status must be one of pending, approved, rejected, timed_out, cancelled, got "open"\n\nusage: baton approvals list/);
-    expect((await baton(['approvals'], { env })).code).toBe(2);
-    expect((await baton(['approve'], { env })).stderr).toMatch(/^baton: missing ID\n\nusage: baton approve ID/);
-    const badData = await baton(['approve', 'x', '--data', '[1]'], { env });
+    expect(noSubcommand.code).toBe(2);
+    expect(noId.stderr).toMatch(/^baton: missing ID\n\nusage: baton approve ID/);
     expect(badData.code).toBe(2);
     expect(badData.stderr).toMatch(/^baton: --data must be a JSON object/);
   });
 });
 
-describe('baton approve and reject', () => {
+describe.concurrent('baton approve and reject', { timeout: 60_000 }, () => {
   it('approves on behalf of an approver; the run completes; a second decision is a 409 that exits 1', async () => {
     const { runId, approvalId } = await runWaitingForApproval('payments');
     const unnamed = await baton(['approve', approvalId], { env });

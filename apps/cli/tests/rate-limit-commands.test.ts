@@ -1,5 +1,7 @@
 // `baton rate-limits …` as a user runs it: the real `baton` process against the real orchestrator
 // (PGlite + in-process bus) listening on 127.0.0.1; the SDK reads back what the CLI declared.
+// The two tests run at once (the second's commands are all refused: they declare nothing), 60 s
+// each since they share the machine.
 import { BatonClient } from '@baton/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../../../packages/sdk/tests/live-server.ts';
@@ -21,7 +23,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('baton rate-limits', () => {
+describe.concurrent('baton rate-limits', { timeout: 60_000 }, () => {
   it('sets, lists, shows, replaces and deletes limits', async () => {
     const set = await baton(['rate-limits', 'set', `${ns}/api`, '--requests', '10', '--per', 'second', '--host', 'api.example.com'], { env });
     expect(set).toMatchObject({ code: 0, stdout: `${ns}/api: 10 requests per second (host api.example.com)\n` });
@@ -43,15 +45,19 @@ describe('baton rate-limits', () => {
   });
 
   it('says what is wrong: bad arguments exit 2, a missing limit or a refused value 1', async () => {
-    const both = await baton(['rate-limits', 'set', `${ns}/x`, '--requests', '1', '--tokens', '1'], { env });
+    const [both, zero, noSlash, missing, refused] = await Promise.all([
+      baton(['rate-limits', 'set', `${ns}/x`, '--requests', '1', '--tokens', '1'], { env }),
+      baton(['rate-limits', 'set', `${ns}/x`, '--requests', '0'], { env }),
+      baton(['rate-limits', 'set', 'no-slash', '--requests', '1'], { env }),
+      baton(['rate-limits', 'get', `${ns}/nope`], { env }),
+      baton(['rate-limits', 'set', `${ns}/x`, '--requests', '1', '--host', 'http://a/b'], { env }),
+    ]);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('give one of --requests N or --tokens N');
-    expect((await baton(['rate-limits', 'set', `${ns}/x`, '--requests', '0'], { env })).code).toBe(2);
-    expect((await baton(['rate-limits', 'set', 'no-slash', '--requests', '1'], { env })).stderr).toContain('is not NAMESPACE/NAME');
-    const missing = await baton(['rate-limits', 'get', `${ns}/nope`], { env });
+    expect(zero.code).toBe(2);
+    expect(noSlash.stderr).toContain('is not NAMESPACE/NAME');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`has no rate limit "nope"`);
-    const refused = await baton(['rate-limits', 'set', `${ns}/x`, '--requests', '1', '--host', 'http://a/b'], { env });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('/body/host');
   });

@@ -48,9 +48,8 @@ describe('baton rerun', () => {
     expect(rerun).toMatchObject({ version: '1.1.0', rerunOf: original.id, input: { name: 'bob' } });
     expect((await until(rerun.id, 'completed')).output).toEqual({ greeting: 'hi bob' });
 
-    const bad = await baton(['rerun', original.id, '--input', '{oops'], { env });
+    const [bad, missing] = await Promise.all([baton(['rerun', original.id, '--input', '{oops'], { env }), baton(['rerun', '01a21cb5-0000-7000-8000-000000000000'], { env })]);
     expect(bad.code).toBe(2);
-    const missing = await baton(['rerun', '01a21cb5-0000-7000-8000-000000000000'], { env });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no run 01a21cb5-0000-7000-8000-000000000000.*\(HTTP 404\)/);
   });
