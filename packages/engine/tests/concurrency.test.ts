@@ -241,7 +241,9 @@ describe('crashes', () => {
     expect((await b.run(holder)).status).toBe('cancelled');
     expect(await slot(queued)).toBe('running');
     expect((await b.run(queued)).status).toBe('pending');
-    // Another runner's outbox sweep sends the start the dead one wrote.
+    // Another runner's outbox sweep sends the start the dead one wrote: due at once, as after a new
+    // transport epoch, instead of RUNNER_ROW_RESEND_MS (5 s) later (tests/outbox.test.ts waits for that).
+    await b.store.makeOutboxDue();
     await b.runner();
     await b.status(queued, 'waiting');
     await cancel(queued);
