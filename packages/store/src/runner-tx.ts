@@ -2,12 +2,12 @@
 import type { RunnerTx } from '@baton/core';
 import type { Queryable } from './db/types.ts';
 import { cancelApprovalsOfAttempts, insertApprovalDecision, insertApprovals, lockApproval, updateApproval } from './sql/approvals.ts';
-import { cancelAttempts, cancelAttemptsOfRuns, cancelHeldAttempts, completeAttempts, heldAttempts, insertAttempts, releaseAttempts } from './sql/attempts.ts';
+import { cancelAttempts, cancelAttemptsOfRuns, cancelHeldAttempts, completeAttempts, completeOpenAttempts, heldAttempts, insertAttempts, releaseAttempts } from './sql/attempts.ts';
 import { appendEvents, existingEventKeys } from './sql/events.ts';
 import { deleteListens, deleteListensOfRuns, insertListens, listensForType } from './sql/listens.ts';
 import { dropSupersededControls, insertOutbox, takeOutbox } from './sql/outbox.ts';
 import { concurrencyTx } from './sql/concurrency.ts';
-import { clearRunStates, lockRuns, saveRuns, saveTransitions, setEventSeqs } from './sql/run-transitions.ts';
+import { clearRunStates, lockRuns, lockRunsUnchanged, saveRuns, saveTransitions, setEventSeqs, transactionId } from './sql/run-transitions.ts';
 import { countTreeRuns, insertRuns, liveChildRuns } from './sql/runs.ts';
 import { consumeReplays, insertReplayedAttempts, openReplays, setAppliedSeqs } from './sql/replays.ts';
 import { latestVersion, putDefinition } from './sql/definitions.ts';
@@ -24,6 +24,12 @@ import { deferAttempts, rateLimitsOf } from './sql/rate-limits.ts';
 const METHODS: RunnerTx & ThisType<{ readonly tx: Queryable }> = {
   lockRuns(ids) {
     return lockRuns(this.tx, ids);
+  },
+  lockRunsUnchanged(runs) {
+    return lockRunsUnchanged(this.tx, runs);
+  },
+  transactionId() {
+    return transactionId(this.tx);
   },
   get concurrency() {
     return concurrencyTx(this.tx);
@@ -64,6 +70,9 @@ const METHODS: RunnerTx & ThisType<{ readonly tx: Queryable }> = {
   },
   completeAttempts(outcomes) {
     return completeAttempts(this.tx, outcomes);
+  },
+  completeOpenAttempts(outcomes) {
+    return completeOpenAttempts(this.tx, outcomes);
   },
   takeTimers(ids) {
     return takeTimers(this.tx, ids);

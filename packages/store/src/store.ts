@@ -2,6 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ApprovalStatus, AttemptKind, DefinitionPick, NewDefinition, NewReplayEntry, NewRun, PickedRunsStart, RunListQuery, RunnerTx, RunRecord, Store } from '@baton/core';
 import type { RateLimitSpec } from '@baton/core';
+import { RUNS_CHANGED_SQLSTATE, RunsChanged } from '@baton/core';
 import { KEY_LOOKUP_SETTINGS, type Db, type Queryable } from './db/types.ts';
 import { migrate } from './migrate.ts';
 import { PickedRunBatch } from './picked-runs.ts';
@@ -191,14 +192,18 @@ export class SqlStore implements Store {
   }
 
   /** A runner transaction, with its connection as well (for statements RunnerTx does not have). */
-  #transaction<T>(fn: (raw: Queryable, tx: RunnerTx) => Promise<T>): Promise<T> {
+  async #transaction<T>(fn: (raw: Queryable, tx: RunnerTx) => Promise<T>): Promise<T> {
     const db = this.#outside('transaction');
-    return db.transaction((raw) =>
-      this.#inTransaction.run(true, async () => {
-        if (!db.keyLookups) await raw.write(SET_KEY_LOOKUPS);
-        return fn(raw, runnerTx(raw));
-      }),
-    );
+    try {
+      return await db.transaction((raw) =>
+        this.#inTransaction.run(true, async () => {
+          if (!db.keyLookups) await raw.write(SET_KEY_LOOKUPS);
+          return fn(raw, runnerTx(raw));
+        }),
+      );
+    } catch (error) {
+      throw (error as { code?: unknown } | null)?.code === RUNS_CHANGED_SQLSTATE ? new RunsChanged({ cause: error }) : error;
+    }
   }
 
   async deleteOutbox(ids: readonly string[]) {

@@ -244,9 +244,10 @@ export interface RunUpdate {
   endedAt?: string;
   /** Shallow-merged into the run's usage counters (numbers are added). */
   usage?: Record<string, number>;
+  /** The time the save stamps (updated_at); the transaction's own time when absent. */
+  updatedAt?: string;
 }
 
-/** The statements of one runner batch, all inside one transaction. */
 /** The starts of runs decided in the transaction that creates them (store.createAndStartPickedRun). */
 export interface PickedRunsStart {
   /**
@@ -259,9 +260,19 @@ export interface PickedRunsStart {
   failed(error: unknown, runs: number): void;
 }
 
+/** The statements of one runner batch, all inside one transaction. */
 export interface RunnerTx extends ReplayTx, RateLimitTx {
   /** SELECT … FOR UPDATE, in id order (no deadlocks between runners). Unknown ids are skipped. */
   lockRuns(ids: readonly string[]): Promise<LockedRun[]>;
+  /**
+   * Locks the runs as lockRuns does, for a batch decided on what the runner knew of them: unless
+   * each is running, its row as the transaction `savedBy` (transactionId) left it, in a namespace
+   * without rate limits, the transaction fails (RunsChanged) and nothing of it is committed. Not
+   * waited for: it goes with the transaction's next statements, and the check is made by the server.
+   */
+  lockRunsUnchanged(runs: readonly { id: string; savedBy: string }[]): Promise<void>;
+  /** This transaction's id, as the rows it writes carry it (for lockRunsUnchanged); asked with the statements around it. */
+  transactionId(): Promise<string>;
   /** Concurrency keys: slots and queues (ports/concurrency.ts). */
   concurrency: ConcurrencyTx;
   /** Outbox rows, written with the state change that causes them. */
@@ -288,6 +299,8 @@ export interface RunnerTx extends ReplayTx, RateLimitTx {
   releaseRuns(runIds: readonly string[]): Promise<{ id: string; runId: string; effectId: string; kind: AttemptKind; held: boolean }[]>;
   /** Apply outcomes to attempts still `scheduled`; returns the ids that changed (the rest are duplicates). */
   completeAttempts(outcomes: readonly AttemptOutcome[]): Promise<string[]>;
+  /** completeAttempts for distinct attempts that must all be `scheduled`: otherwise the transaction fails (RunsChanged). Not waited for. */
+  completeOpenAttempts(outcomes: readonly AttemptOutcome[]): Promise<void>;
   /** Delete timers; returns the ids that existed (a timer fires once). */
   takeTimers(ids: readonly string[]): Promise<string[]>;
   saveRuns(updates: readonly RunUpdate[]): Promise<void>;
@@ -517,3 +530,18 @@ export class InvalidCursorError extends Error {
     this.name = 'InvalidCursorError';
   }
 }
+
+/**
+ * A runner transaction decided on what its runner knew of some runs failed its checks
+ * (RunnerTx.lockRunsUnchanged, completeOpenAttempts): another runner, a duplicate delivery or an
+ * API call changed them meanwhile. Nothing of it was committed; the batch is to be applied again.
+ */
+export class RunsChanged extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('runs changed since the runner last saw them; the transaction was rolled back', options);
+    this.name = 'RunsChanged';
+  }
+}
+
+/** The SQLSTATE of RunsChanged (raised by baton_unchanged, store migration 0013). */
+export const RUNS_CHANGED_SQLSTATE = 'BT409';

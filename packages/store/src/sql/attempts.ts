@@ -50,23 +50,30 @@ export async function insertAttempts(db: Queryable, attempts: readonly NewAttemp
  * `a.id = ANY($1)` makes the planner fetch the rows by primary key; joined on unnest alone it
  * may estimate few scheduled attempts and scan the whole table instead.
  */
-export async function completeAttempts(db: Queryable, outcomes: readonly AttemptOutcome[]): Promise<string[]> {
-  if (outcomes.length === 0) return [];
-  const rows = await db.query<{ id: string }>(
-    `UPDATE task_attempts a
+const COMPLETE_ATTEMPTS_SQL = `UPDATE task_attempts a
      SET status = o.status, result = o.result, error = o.error, finished_at = ${now}
      FROM (SELECT DISTINCT ON (id) * FROM unnest($1::text[], $2::text[], $3::text[]::json[], $4::text[]::json[])
            AS u(id, status, result, error)) o
      WHERE a.id = ANY($1::text[]) AND a.id = o.id AND a.status = 'scheduled'
-     RETURNING a.id`,
-    [
-      outcomes.map((o) => o.id),
-      outcomes.map((o) => o.status),
-      outcomes.map((o) => jsonParam(o.result)),
-      outcomes.map((o) => jsonParam(o.error)),
-    ],
-  );
+     RETURNING a.id`;
+
+function completeAttemptsParams(outcomes: readonly AttemptOutcome[]): unknown[] {
+  return [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => jsonParam(o.result)), outcomes.map((o) => jsonParam(o.error))];
+}
+
+export async function completeAttempts(db: Queryable, outcomes: readonly AttemptOutcome[]): Promise<string[]> {
+  if (outcomes.length === 0) return [];
+  const rows = await db.query<{ id: string }>(COMPLETE_ATTEMPTS_SQL, completeAttemptsParams(outcomes));
   return rows.map((row) => row.id);
+}
+
+/**
+ * completeAttempts for outcomes of distinct attempts that must all be open: the transaction aborts
+ * (SQLSTATE BT409: RunsChanged) when one was not `scheduled` any more. Nothing to wait for.
+ */
+export async function completeOpenAttempts(db: Queryable, outcomes: readonly AttemptOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  await db.write(`WITH done AS (${COMPLETE_ATTEMPTS_SQL}) SELECT baton_unchanged(count(*) = cardinality($1::text[])) FROM done`, completeAttemptsParams(outcomes));
 }
 
 /** Scheduled and held attempts among the ids become cancelled; `held` says which were never dispatched. */

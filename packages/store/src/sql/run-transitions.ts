@@ -54,6 +54,29 @@ export async function lockRuns(db: Queryable, ids: readonly string[]): Promise<L
   return rows.map(toLockedRun);
 }
 
+/**
+ * Locks the runs as lockRuns does (in id order) and aborts the transaction (SQLSTATE BT409:
+ * RunsChanged) unless each is running, its row as the transaction `savedBy` wrote it (xmin: any
+ * later write of the row, by any statement, is another transaction's), in a namespace without rate
+ * limits. Nothing to wait for: the check is made by the server, before the transaction's COMMIT.
+ */
+export async function lockRunsUnchanged(db: Queryable, runs: readonly { id: string; savedBy: string }[]): Promise<void> {
+  if (runs.length === 0) return;
+  await db.write(
+    `SELECT baton_unchanged(count(*) = cardinality($1::text[]) AND coalesce(bool_and(
+         r.xmin::text = u.saved_by AND r.status = 'running' AND NOT EXISTS (SELECT 1 FROM rate_limits l WHERE l.namespace = r.namespace)), false))
+       FROM (SELECT id, xmin, status, namespace FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE) r
+       JOIN unnest($1::text[], $2::text[]) AS u(id, saved_by) ON u.id = r.id`,
+    [runs.map((r) => r.id), runs.map((r) => r.savedBy)],
+  );
+}
+
+/** This transaction's id as a row it writes carries it (xmin: the 32-bit xid), for lockRunsUnchanged. */
+export async function transactionId(db: Queryable): Promise<string> {
+  const rows = await db.query<{ xid: string }>(`SELECT (pg_current_xact_id()::text::bigint % 4294967296)::text AS xid`);
+  return rows[0]!.xid;
+}
+
 /** Two updates of one run in a batch collapse into one: the last wins, usage numbers add up. */
 export function collapseUpdates(updates: readonly RunUpdate[]): RunUpdate[] {
   const byId = new Map<string, RunUpdate>();
@@ -84,7 +107,7 @@ const SAVE_RUNS_SQL = `UPDATE runs r SET
     event_seq = u.event_seq,
     started_at = coalesce(r.started_at, u.started_at),
     ended_at = coalesce(r.ended_at, u.ended_at),
-    updated_at = date_trunc('milliseconds', now()),
+    updated_at = coalesce(u.updated_at, date_trunc('milliseconds', now())),
     usage = CASE WHEN u.usage IS NULL THEN r.usage ELSE (
       SELECT coalesce(r.usage, '{}'::jsonb) || coalesce(jsonb_object_agg(e.key,
         CASE WHEN jsonb_typeof(r.usage -> e.key) = 'number'
@@ -92,8 +115,8 @@ const SAVE_RUNS_SQL = `UPDATE runs r SET
           ELSE to_jsonb(e.value::numeric) END), '{}'::jsonb)
       FROM jsonb_each_text(u.usage) AS e(key, value)) END
   FROM unnest($1::text[], $2::text[], $3::text[]::json[], $4::text[]::json[], $5::text[]::json[], $6::int[],
-              $7::timestamptz[], $8::timestamptz[], $9::text[]::jsonb[])
-    AS u(id, status, state, output, error, event_seq, started_at, ended_at, usage)
+              $7::timestamptz[], $8::timestamptz[], $9::text[]::jsonb[], $10::timestamptz[])
+    AS u(id, status, state, output, error, event_seq, started_at, ended_at, usage, updated_at)
   WHERE r.id = ANY($1::text[]) AND r.id = u.id`;
 
 function saveRunsParams(updates: readonly RunUpdate[]): unknown[] {
@@ -108,6 +131,7 @@ function saveRunsParams(updates: readonly RunUpdate[]): unknown[] {
     rows.map((u) => u.startedAt ?? null),
     rows.map((u) => u.endedAt ?? null),
     rows.map((u) => (u.usage === undefined ? null : JSON.stringify(u.usage))),
+    rows.map((u) => u.updatedAt ?? null),
   ];
 }
 
@@ -121,11 +145,11 @@ export async function saveRuns(db: Queryable, updates: readonly RunUpdate[]): Pr
 // The parts touch different rows: the attempts whose applied_seq is set existed before the batch.
 const SAVE_TRANSITIONS_SQL = `WITH saved AS (${SAVE_RUNS_SQL}),
   logged AS (INSERT INTO run_events (run_id, seq, id, type, time, data, key)
-    SELECT * FROM unnest($10::text[], $11::int[], $12::text[], $13::text[], $14::timestamptz[], $15::text[]::json[], $16::text[])),
+    SELECT * FROM unnest($11::text[], $12::int[], $13::text[], $14::text[], $15::timestamptz[], $16::text[]::json[], $17::text[])),
   attempted AS (INSERT INTO task_attempts (id, run_id, effect_id, kind, reference, payload, status)
-    SELECT * FROM unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[]::json[], $23::text[])),
-  applied AS (UPDATE task_attempts a SET applied_seq = u.seq FROM unnest($24::text[], $25::bigint[]) AS u(id, seq)
-    WHERE a.id = ANY($24::text[]) AND a.id = u.id)
+    SELECT * FROM unnest($18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[]::json[], $24::text[])),
+  applied AS (UPDATE task_attempts a SET applied_seq = u.seq FROM unnest($25::text[], $26::bigint[]) AS u(id, seq)
+    WHERE a.id = ANY($25::text[]) AND a.id = u.id)
 SELECT 1`;
 
 /**

@@ -1,6 +1,6 @@
 // Conformance: the RunnerTx — one runner batch in one transaction.
 import { describe, expect, it } from 'vitest';
-import type { RunEventRecord, RunState, RunUpdate } from '@baton/core';
+import { RunsChanged, type RunEventRecord, type RunState, type RunUpdate } from '@baton/core';
 import { StoreReentryError } from '../../src/index.ts';
 import { createRuns, definedRun, newId, uniqueNamespace } from './harness.ts';
 import type { StoreHarness } from './harness.ts';
@@ -83,6 +83,84 @@ export function runnerTxConformance(h: StoreHarness): void {
       // A limit set after the lock's statement is the next batch's.
       await store.putRateLimit({ namespace: ns4, name: 'late', kind: 'requests', per: 'second', limit: 2 });
       expect((await store.transaction((tx) => tx.lockRuns([d!])))[0]!.rateLimits).toEqual([{ namespace: ns4, name: 'late', kind: 'requests', per: 'second', limit: 2 }]);
+    });
+
+    it('lockRunsUnchanged commits while each run is running as the transaction savedBy left it; any later write, another status, a rate limit or a missing run fails the transaction with RunsChanged', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const [a, b] = await createRuns(store, ns, 2);
+      // The transaction that saves the runs tells its id (asked with the statements around it).
+      const save = (ids: string[], patch: Partial<RunUpdate> = {}) => store.transaction(async (tx) => {
+        await tx.saveRuns(ids.map((id) => update(id, { eventSeq: 1, ...patch })));
+        return tx.transactionId();
+      });
+      const savedBy = await save([a!, b!]);
+      expect(savedBy).toMatch(/^\d+$/);
+      // Unchanged: the lock's transaction commits what it writes after it.
+      const next = await store.transaction(async (tx) => {
+        await tx.lockRunsUnchanged([{ id: b!, savedBy }, { id: a!, savedBy }]);
+        await tx.saveRuns([update(a!, { eventSeq: 2 })]);
+        return tx.transactionId();
+      });
+      expect((await store.getRun(a!))!).toMatchObject({ status: 'running' });
+      expect((await store.transaction((tx) => tx.lockRuns([a!])))[0]!.eventSeq).toBe(2);
+      const changed = (attempt: Promise<unknown>) => expect(attempt).rejects.toBeInstanceOf(RunsChanged);
+      // `a` was written by `next` since `savedBy`: nothing of the transaction stays.
+      await changed(store.transaction(async (tx) => {
+        await tx.lockRunsUnchanged([{ id: a!, savedBy }]);
+        await tx.saveRuns([update(a!, { eventSeq: 9 })]);
+      }));
+      expect((await store.transaction((tx) => tx.lockRuns([a!])))[0]!.eventSeq).toBe(2);
+      // A row locked (not written) by another transaction since is unchanged.
+      await store.transaction((tx) => tx.lockRuns([a!]));
+      await store.transaction((tx) => tx.lockRunsUnchanged([{ id: a!, savedBy: next }]));
+      // A write that leaves the event seq as it was is a change too.
+      const same = await save([a!], { eventSeq: 2, state: { status: 'running', position: '/do/1' } });
+      await changed(store.transaction((tx) => tx.lockRunsUnchanged([{ id: a!, savedBy: next }])));
+      await store.transaction((tx) => tx.lockRunsUnchanged([{ id: a!, savedBy: same }]));
+      // Another status than running.
+      const suspended = await save([b!], { status: 'suspended' });
+      await changed(store.transaction((tx) => tx.lockRunsUnchanged([{ id: b!, savedBy: suspended }])));
+      // A run that is not there (with one that is).
+      await changed(store.transaction((tx) => tx.lockRunsUnchanged([{ id: a!, savedBy: same }, { id: newId(), savedBy: same }])));
+      // A rate limit declared in the run's namespace.
+      await store.putRateLimit({ namespace: ns, name: 'api', kind: 'requests', per: 'second', limit: 5 });
+      await changed(store.transaction((tx) => tx.lockRunsUnchanged([{ id: a!, savedBy: same }])));
+      await store.deleteRateLimit(ns, 'api');
+      await store.transaction((tx) => tx.lockRunsUnchanged([{ id: a!, savedBy: same }]));
+      // The connection is usable after the failures.
+      expect(await store.transaction((tx) => tx.lockRuns([a!]))).toHaveLength(1);
+    });
+
+    it('completeOpenAttempts completes open attempts; one already completed fails the transaction with RunsChanged and nothing stays', async () => {
+      const store = h.store();
+      const [id] = await createRuns(store, uniqueNamespace(), 1);
+      const attempt = (effectId: string) => ({ id: `${id}:${effectId}`, runId: id!, effectId, kind: 'http' as const, reference: '/do/0', payload: {} });
+      await store.transaction((tx) => tx.insertAttempts([attempt('e1'), attempt('e2'), attempt('e3')]));
+      await store.transaction((tx) => tx.completeOpenAttempts([{ id: `${id}:e1`, status: 'completed', result: { ok: 1 } }, { id: `${id}:e2`, status: 'failed', error: { type: 'x', status: 500, title: 'X' } }]));
+      await expect(store.transaction(async (tx) => {
+        await tx.completeOpenAttempts([{ id: `${id}:e3`, status: 'completed', result: { ok: 3 } }, { id: `${id}:e1`, status: 'completed', result: { again: true } }]);
+        await tx.saveRuns([update(id!, { eventSeq: 5 })]);
+      })).rejects.toBeInstanceOf(RunsChanged);
+      const byId = new Map((await store.listAttempts(id!)).map((a) => [a.effectId, a]));
+      expect(byId.get('e1')).toMatchObject({ status: 'completed', result: { ok: 1 } });
+      expect(byId.get('e2')).toMatchObject({ status: 'failed', error: { title: 'X' } });
+      expect(byId.get('e3')).toMatchObject({ status: 'scheduled' });
+      expect((await store.transaction((tx) => tx.lockRuns([id!])))[0]!.eventSeq).toBe(0);
+      // An attempt that is not there is not open either.
+      await expect(store.transaction((tx) => tx.completeOpenAttempts([{ id: `${id}:nope`, status: 'completed', result: 1 }]))).rejects.toBeInstanceOf(RunsChanged);
+    });
+
+    it("a run update's updatedAt is what its save stamps; without it, the transaction's time", async () => {
+      const store = h.store();
+      const [a, b] = await createRuns(store, uniqueNamespace(), 2);
+      const [lockedAt] = await store.transaction(async (tx) => {
+        const [locked] = await tx.lockRuns([b!]);
+        await tx.saveTransitions({ updates: [update(a!, { eventSeq: 1, updatedAt: '2026-03-04T05:06:07.089Z' }), update(b!, { eventSeq: 1 })], events: [], attempts: [], applied: [] });
+        return [locked!.lockedAt];
+      });
+      expect((await store.getRun(a!))!.updatedAt).toBe('2026-03-04T05:06:07.089Z');
+      expect((await store.getRun(b!))!.updatedAt).toBe(lockedAt);
     });
 
     it('a write that fails rolls its transaction back: the next statement and the commit throw its error, nothing before or after it stays', async () => {
