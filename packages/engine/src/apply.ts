@@ -23,18 +23,20 @@ import {
   type RuntimeDescriptor,
   type Store,
   type WorkflowError,
+  RunsChanged,
 } from '@baton/core';
 import { DEFAULT_LIMITS, LifecycleTypes, decide, iso, jsonSize, limitError, type Limits } from '@baton/core/interpreter';
 import { applyApprovalDeadlines } from './approvals.ts';
 import { gateStarts, type StartVerdict } from './concurrency.ts';
 import { MissingDefinitions, type DefinitionCache } from './definitions.ts';
 import { applyEffects, depthOf, emptyWrites, rootOf, write, type Writes } from './effects.ts';
-import { dedupe } from './dedupe.ts';
+import { dedupe, expectFresh, type RunLimitsOf } from './dedupe.ts';
 import { emptyRelay, relayRow, runnerRows, type Relay } from './outbox.ts';
 import { ledgersOf, markReplayed, type Feedback, type ReplayLedger } from './replay.ts';
 import { matchingListens } from './route-event.ts';
 import { cascadeReason, controlEvent, releaseHeld, type Control } from './suspension.ts';
 import { applyDeferrals, attachRateLimits, lockedRateLimits } from './rate-limits.ts';
+import { snapshotAfter, type RunSnapshot, type RunSnapshots } from './snapshots.ts';
 
 export { childRunId } from './effects.ts';
 
@@ -54,6 +56,11 @@ export interface ApplyDeps {
    * when `limits` is absent. A task result within it needs no namespace to be bounded.
    */
   valueBytesFloor?: number;
+  /**
+   * The runs this runner's batches left, to decide a batch of their task results on without reading
+   * them first (snapshots.ts). Absent: every batch locks and reads its runs.
+   */
+  snapshots?: RunSnapshots;
 }
 
 /** Run id → namespace, as locked runs told it; forgotten in whole when it grows past its bound. */
@@ -106,10 +113,34 @@ export interface BatchOutcome {
   nextTimerAt?: number;
   /** The earliest re-dispatch of a rate-limited attempt written, to wake the sweeper then. */
   nextDeferredAt?: number;
+  /**
+   * With deps.snapshots: the runs a later batch may be decided on without reading them, the
+   * transaction that saves them (asked with its COMMIT), and whether this batch was decided on snapshots.
+   */
+  snapshots?: { runs: LockedRun[]; savedBy: Promise<string>; decidedOnSnapshots: boolean };
 }
 
+/**
+ * A batch in one transaction. With deps.snapshots, the runs it leaves are remembered once it has
+ * committed; a batch decided on remembered runs that had changed meanwhile (RunsChanged: nothing
+ * was committed) is applied again on what the lock reads.
+ */
 export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessage[], faults: readonly EngineFault[] = []): Promise<BatchOutcome> {
-  return inTransaction(deps, (tx) => applyInTransaction(deps, tx, messages, faults));
+  const { snapshots } = deps;
+  if (!snapshots) return inTransaction(deps, (tx) => applyInTransaction(deps, tx, messages, faults));
+  const runIds = new Set([...messages.map((m) => m.runId), ...faults.map((f) => f.runId)]);
+  try {
+    const outcome = await inTransaction(deps, (tx) => applyInTransaction(deps, tx, messages, faults));
+    if (outcome.snapshots?.decidedOnSnapshots) snapshots.committed();
+    if (outcome.snapshots && outcome.snapshots.runs.length > 0) snapshots.keep(outcome.snapshots.runs, await outcome.snapshots.savedBy, runIds);
+    else snapshots.forget(runIds);
+    return outcome;
+  } catch (error) {
+    snapshots.forget(runIds);
+    if (!(error instanceof RunsChanged)) throw error;
+    snapshots.changed();
+    return applyBatch(deps, messages, faults);
+  }
 }
 
 /** One transaction of `work`; definitions it misses are loaded outside it, then it runs again. */
@@ -138,25 +169,14 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
     return namespace === undefined ? undefined : { namespace, limits: limitsOf(namespace) };
   };
   const runIds = [...steps.keys()];
-  const locking = tx.lockRuns(runIds);
-  // The duplicate checks need a run's namespace only to bound its task results (valueBytes): when
-  // every run with a result in the batch was locked here before, its namespace is known and the
-  // checks go out behind the lock, in the same round trip (a batch of new runs' starts too):
-  // PostgreSQL runs a transaction's statements in order, so the rows are locked before the checks
-  // read them, as when waited for.
-  // When a run's namespace is not known here (its start was decided elsewhere: by the API, another
-  // runner), results small enough for every namespace's limit need none: the checks go out early too.
-  const known = deps.namespaces?.allOf(new Set(messages.flatMap((m) => (m.type === 'result' ? [m.runId] : []))));
-  const early = known ? dedupe(tx, messages, runLimitsOf(known)) : withinEveryLimit(deps, messages) ? dedupe(tx, messages, () => undefined) : undefined;
-  early?.catch(() => undefined); // a lock that fails fails these too: the lock's error is the one thrown
-  const locked = await locking;
-  deps.namespaces?.remember(locked);
+  // Task results of runs this runner left (snapshots.ts): decided on what it knows of them, checked
+  // by the server with the writes (one round trip with the COMMIT).
+  const seen = faults.length === 0 ? deps.snapshots?.of(messages) : undefined;
+  const { locked, fresh, savedAt } = seen ? onSnapshots(deps, tx, messages, seen, runLimitsOf) : await lockAndCheck(deps, tx, messages, runIds, runLimitsOf);
   // What a run starts with (its input, and what started it, for its workflow.started event) comes with its lock.
   const starts = new Map(locked.flatMap((run) => (run.start ? [[run.id, run.start] as const] : [])));
   // The rate limits of the runs' namespaces came with their lock.
   const limits = lockedRateLimits(locked);
-  const namespaces = new Map(locked.map((run) => [run.id, run.namespace]));
-  const fresh = await (early || dedupe(tx, messages, runLimitsOf(namespaces)));
   const deferrals: DeferredAttempt[] = [];
   // In arrival order: an audit event sent before a result is logged before what the result causes.
   for (const m of messages) {
@@ -220,7 +240,9 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   }
   await attachRateLimits(tx, writes.attempts, (runId, reference) => namedRateLimit(deps, locked, runId, reference), limits);
   await gate.finish(outcome.finished, writes);
+  if (savedAt !== undefined) for (const update of writes.updates) if (seen!.some((s) => s.run.id === update.id)) update.updatedAt = savedAt;
   await write(tx, writes);
+  if (deps.snapshots) outcome.snapshots = snapshotsOf(tx, locked, writes, seen !== undefined);
   if (writes.cascade.length > 0) {
     const children = await tx.liveChildRuns([...new Set(writes.cascade.map((c) => c.parentRunId))]);
     for (const { type, parentRunId, reason } of writes.cascade) {
@@ -243,6 +265,60 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   if (deferred.nextAt !== undefined) outcome.nextDeferredAt = deferred.nextAt;
   for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
   return outcome;
+}
+
+type RunLimitsOfNamespaces = (namespaces: ReadonlyMap<string, string>) => RunLimitsOf;
+interface Checked {
+  locked: LockedRun[];
+  fresh: Map<RunnerMessage, RunnerMessage>;
+  /** The time the batch's saves stamp (updated_at) when not the transaction's own (decided on snapshots). */
+  savedAt?: string;
+}
+
+/** Locks the batch's runs, reads them, and drops what was applied before (dedupe.ts). */
+async function lockAndCheck(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], runIds: readonly string[], runLimitsOf: RunLimitsOfNamespaces): Promise<Checked> {
+  const locking = tx.lockRuns(runIds);
+  // The duplicate checks need a run's namespace only to bound its task results (valueBytes): when
+  // every run with a result in the batch was locked here before, its namespace is known and the
+  // checks go out behind the lock, in the same round trip (a batch of new runs' starts too):
+  // PostgreSQL runs a transaction's statements in order, so the rows are locked before the checks
+  // read them, as when waited for.
+  // When a run's namespace is not known here (its start was decided elsewhere: by the API, another
+  // runner), results small enough for every namespace's limit need none: the checks go out early too.
+  const known = deps.namespaces?.allOf(new Set(messages.flatMap((m) => (m.type === 'result' ? [m.runId] : []))));
+  const early = known ? dedupe(tx, messages, runLimitsOf(known)) : withinEveryLimit(deps, messages) ? dedupe(tx, messages, () => undefined) : undefined;
+  early?.catch(() => undefined); // a lock that fails fails these too: the lock's error is the one thrown
+  const locked = await locking;
+  deps.namespaces?.remember(locked);
+  const namespaces = new Map(locked.map((run) => [run.id, run.namespace]));
+  return { locked, fresh: await (early || dedupe(tx, messages, runLimitsOf(namespaces))) };
+}
+
+/**
+ * The batch's runs as this runner's last batches left them, locked with the server's check that
+ * they are still so, and its results' duplicate checks sent as expectations (expectFresh): nothing
+ * is waited for. Their saves are stamped with this runner's clock, which the runs' end notices
+ * carry (RunEnd.updatedAt), the transaction's time not being known before its answer.
+ */
+function onSnapshots(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], seen: readonly RunSnapshot[], runLimitsOf: RunLimitsOfNamespaces): Checked {
+  void tx.lockRunsUnchanged(seen.map((s) => ({ id: s.run.id, savedBy: s.savedBy })));
+  const savedAt = iso(deps.clock());
+  const locked = seen.map((s) => ({ ...s.run, lockedAt: savedAt }));
+  return { locked, fresh: expectFresh(tx, messages, runLimitsOf(new Map(locked.map((run) => [run.id, run.namespace])))), savedAt };
+}
+
+/** The runs of the batch as it leaves them, for deps.snapshots (snapshotAfter says which may be kept). */
+function snapshotsOf(tx: RunnerTx, locked: readonly LockedRun[], writes: Writes, decidedOnSnapshots: boolean): NonNullable<BatchOutcome['snapshots']> {
+  const updates = new Map(writes.updates.map((u) => [u.id, u]));
+  for (const { id } of writes.seqOnly) updates.delete(id);
+  const runs = locked.flatMap((run) => {
+    const update = updates.get(run.id);
+    const snapshot = update && snapshotAfter(run, update);
+    return snapshot ? [snapshot] : [];
+  });
+  const savedBy = runs.length > 0 ? tx.transactionId() : Promise.resolve('');
+  savedBy.catch(() => undefined); // the transaction's failure is what its caller sees
+  return { runs, savedBy, decidedOnSnapshots };
 }
 
 /** Whether every completed result's output is within the smallest valueBytes limit of any namespace. */

@@ -7,7 +7,7 @@
 //   - start, cancel, continue, approval deadlines, suspend, resume: idempotent by the run's (or
 //     approval's) state; of several suspend / resume requests for a run, the latest wins.
 // Runs are locked before this is called, so no other runner applies the same message meanwhile.
-import type { EventDraft, RunnerMessage, RunnerTx } from '@baton/core';
+import type { AttemptOutcome, EventDraft, RunnerMessage, RunnerTx } from '@baton/core';
 import { jsonSize, limitError, type Limits } from '@baton/core/interpreter';
 
 /** The namespace and limits of a locked run (undefined: the run does not exist). */
@@ -31,7 +31,7 @@ export async function dedupe(tx: RunnerTx, messages: readonly RunnerMessage[], l
   if (controls.length > 0) await tx.dropSupersededControls(controls);
   const [taken, appliedResults, firedTimers, loggedKeys] = await Promise.all([
     outboxIds.length === 0 ? [] : tx.takeOutbox(outboxIds),
-    results.length === 0 ? [] : tx.completeAttempts(results.map((m) => (m.status === 'completed' ? { id: m.attemptId, status: 'completed' as const, result: m.output } : { id: m.attemptId, status: 'failed' as const, error: m.error }))),
+    results.length === 0 ? [] : tx.completeAttempts(results.map(attemptOutcome)),
     timers.length === 0 ? [] : tx.takeTimers(timers.map((m) => `${m.runId}:${m.timerId}`)),
     keys.length === 0 ? new Set<string>() : tx.existingEventKeys([...new Set(appended.map((m) => m.runId))], keys),
   ]);
@@ -52,6 +52,27 @@ export async function dedupe(tx: RunnerTx, messages: readonly RunnerMessage[], l
     fresh.set(m, bounded.get(m)!);
   }
   return fresh;
+}
+
+/**
+ * dedupe for a batch decided on what the runner knew of its runs (snapshots.ts): task results of
+ * distinct attempts only, none expected to be a duplicate. The attempts are completed by a
+ * statement that fails the transaction when one was not open any more (completeOpenAttempts: the
+ * batch is then applied again through dedupe); nothing is waited for.
+ */
+export function expectFresh(tx: RunnerTx, messages: readonly RunnerMessage[], limitsOf: RunLimitsOf): Map<RunnerMessage, RunnerMessage> {
+  const bounded = new Map<RunnerMessage, RunnerMessage>();
+  for (const m of messages) {
+    if (m.type !== 'result') throw new Error(`expectFresh takes task results only, not a ${m.type} message`);
+    bounded.set(m, boundResult(m, limitsOf));
+  }
+  void tx.completeOpenAttempts([...bounded.values()].map((m) => attemptOutcome(m as Extract<RunnerMessage, { type: 'result' }>)));
+  return bounded;
+}
+
+/** What a result writes to its attempt. */
+function attemptOutcome(m: Extract<RunnerMessage, { type: 'result' }>): AttemptOutcome {
+  return m.status === 'completed' ? { id: m.attemptId, status: 'completed', result: m.output } : { id: m.attemptId, status: 'failed', error: m.error };
 }
 
 /** Keeps an event whose key is new to the run, and records the key (a second copy in the batch is dropped). */

@@ -8,6 +8,7 @@ export interface EngineMetrics {
   transitions: Counter;
   batchSeconds: Histogram;
   reclaimed: Counter<'queue'>;
+  snapshotBatches: Counter<'outcome'>;
 }
 
 const TASK_KINDS: TaskKind[] = ['http', 'agent', 'approval'];
@@ -45,5 +46,11 @@ function registerEngineMetrics(registry: Registry, bus: Bus): EngineMetrics {
     transitions: new Counter({ name: 'baton_runner_transitions_total', help: 'Interpreter decisions applied', registers: [registry] }),
     batchSeconds: new Histogram({ name: 'baton_runner_batch_seconds', help: 'Time to apply and commit one batch', buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
     reclaimed: new Counter({ name: 'baton_messages_reclaimed_total', help: 'Messages redelivered after a consumer lost its lease', labelNames: ['queue'], registers: [registry] }),
+    snapshotBatches: new Counter({
+      name: 'baton_runner_snapshot_batches_total',
+      help: 'Batches decided on runs as the runner last left them: committed, or changed meanwhile (applied again on a read)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
   };
 }

@@ -23,6 +23,7 @@ import { timerLoop } from './loops/timers.ts';
 import { deferredWakeups } from './loops/deferred.ts';
 import { scheduleLoop } from './loops/schedules.ts';
 import { createRunTracing } from './tracing.ts';
+import { RunSnapshots } from './snapshots.ts';
 import type { Tracer } from '@baton/tracing';
 
 /** What workflows see as `$runtime`: the same from a runner and from the API's inline start. */
@@ -44,6 +45,12 @@ export interface RunnerOptions {
   pendingAgeMs: number;
   /** Per kind: dispatched attempts without a result after this long are dispatched again (transport loss). */
   redispatchAfterMs: Partial<Record<AttemptKind, number>>;
+  /**
+   * Runs remembered as this runner's batches left them, so that a batch of their task results is
+   * decided without reading them first (snapshots.ts: one PostgreSQL round trip instead of two).
+   * 0: every batch locks and reads its runs.
+   */
+  rememberedRuns: number;
 }
 
 export const defaultRunnerOptions: Omit<RunnerOptions, 'consumer'> = {
@@ -55,6 +62,7 @@ export const defaultRunnerOptions: Omit<RunnerOptions, 'consumer'> = {
   sweepIntervalMs: 2_000,
   pendingAgeMs: 10_000,
   redispatchAfterMs: { http: 10 * 60_000, agent: 30 * 60_000, workflow: 30_000 },
+  rememberedRuns: 10_000,
 };
 
 export interface RunnerDeps {
@@ -112,7 +120,11 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
   const { logger, options } = deps;
   const clock = deps.clock ?? Date.now;
   const abort = new AbortController();
-  const apply = applyDepsOf(deps, clock);
+  const metrics = createEngineMetrics(deps.metrics, deps.bus);
+  const apply: ApplyDeps = {
+    ...applyDepsOf(deps, clock),
+    ...(options.rememberedRuns > 0 && { snapshots: new RunSnapshots((outcome) => metrics.snapshotBatches.inc({ outcome }), options.rememberedRuns) }),
+  };
   const tracing = deps.tracer ? createRunTracing(deps.tracer, deps.store, logger) : undefined;
   const background = backgroundWrites(logger);
   const keep = background.keep;
@@ -120,7 +132,7 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
     store: deps.store,
     bus: tracing ? tracing.wrap(deps.bus) : deps.bus,
     logger,
-    metrics: createEngineMetrics(deps.metrics, deps.bus),
+    metrics,
     options,
     clock,
     apply,

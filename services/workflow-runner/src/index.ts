@@ -12,6 +12,7 @@ export function runnerOptionsFromEnv(env: Env): RunnerOptions {
     batchSize: readInt(env, 'RUNNER_BATCH_SIZE', defaultRunnerOptions.batchSize, 1),
     concurrency: readInt(env, 'RUNNER_CONCURRENCY', defaultRunnerOptions.concurrency, 1),
     visibilityMs: readInt(env, 'RUNNER_VISIBILITY_MS', defaultRunnerOptions.visibilityMs, 1000),
+    rememberedRuns: readInt(env, 'RUNNER_REMEMBERED_RUNS', defaultRunnerOptions.rememberedRuns, 0),
   };
 }
 
