@@ -87,6 +87,11 @@ export function counterDelta(before: Map<string, number>, after: Map<string, num
   return delta;
 }
 
+/** A counter's deltas by label set (`{outcome="…",…}`), from counterDelta's record. */
+export function byLabels(counters: Record<string, number>, name: string): Record<string, number> {
+  return Object.fromEntries(Object.entries(counters).filter(([key]) => key.startsWith(`${name}{`)).map(([key, value]) => [key.slice(key.indexOf('{')), value]));
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

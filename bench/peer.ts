@@ -28,7 +28,7 @@
 import { startHttpTarget, type HttpTarget } from '@baton/testkit';
 import { startDeployment, type Deployment, type Mode, type ProcessExit } from './deployments.ts';
 import { hopTable, milestones, spread, type RunEvent, type TaskSpec } from './hops.ts';
-import { counterDelta, cpuSeconds, duplicateRequests, epochMs, httpText, log, machine, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
+import { byLabels, counterDelta, cpuSeconds, duplicateRequests, epochMs, httpText, log, machine, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
 
 const WARMUP = Number(process.env.BENCH_PEER_WARMUP ?? 1000);
 const WARMUP_CALLERS = Number(process.env.BENCH_PEER_WARMUP_CALLERS ?? 20);
@@ -41,7 +41,7 @@ const MODES = (process.env.BENCH_PEER_MODES ?? 'embedded,services').split(',') a
 const SERVICES = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2 } as const;
 const WAIT = 'PT60S';
 const TASKS: TaskSpec[] = [{ name: 'first', path: '/first' }, { name: 'second', path: '/second' }, { name: 'done' }];
-const COUNTERS = ['baton_messages_reclaimed_total', 'http_worker_requests_total', 'baton_runs_finished_total'];
+const COUNTERS = ['baton_messages_reclaimed_total', 'http_worker_requests_total', 'baton_runner_snapshot_batches_total', 'baton_runs_finished_total'];
 
 function peerWorkflow(target: string): unknown {
   return {
@@ -225,13 +225,15 @@ function repeatedWork(records: CallRecord[], byRun: Map<string, Arrival[]>, coun
       missing += Math.max(0, 2 - arrived.length);
     }
   }
-  const workerOutcomes = Object.fromEntries(Object.entries(counters).filter(([key]) => key.startsWith('http_worker_requests_total{')).map(([key, value]) => [key.slice(key.indexOf('{')), value]));
   return {
     duplicateRequests: duplicates,
     requestsBeyondTwoPerRun: extra,
     completedRunsMissingARequest: missing,
     messagesReclaimed: counters.baton_messages_reclaimed_total ?? 0,
-    httpWorkerRequests: workerOutcomes,
+    httpWorkerRequests: byLabels(counters, 'http_worker_requests_total'),
+    // Runner batches decided on runs as it last left them (one round trip): committed, or
+    // `changed` — their runs had changed, and the batch was applied again on a read (repeated work).
+    snapshotBatches: byLabels(counters, 'baton_runner_snapshot_batches_total'),
   };
 }
 

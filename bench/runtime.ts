@@ -17,7 +17,7 @@
 // errors) and repeated work is reported (a task attempt's request seen twice at the target,
 // messages reclaimed after a lease ran out).
 import { createTestDatabase, createTestRedis, startCluster, startHttpTarget, type Cluster } from '@baton/testkit';
-import { counterDelta, duplicateRequests, epochMs, httpText, log, machine, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
+import { byLabels, counterDelta, duplicateRequests, epochMs, httpText, log, machine, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
@@ -25,7 +25,7 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const latencyRuns = Number(process.env.BENCH_LATENCY_RUNS ?? 5);
 const CALLS_PER_RUN = 50;
 const SEQUENTIAL_TASKS = 100;
-const COUNTERS = ['baton_messages_reclaimed_total', 'http_worker_requests_total'];
+const COUNTERS = ['baton_messages_reclaimed_total', 'http_worker_requests_total', 'baton_runner_snapshot_batches_total'];
 
 function loopWorkflow(target: string): string {
   return JSON.stringify({
@@ -197,7 +197,8 @@ async function measureUnderLoad(call: Call, cluster: Cluster, byRun: Map<string,
       duplicateRequestsInWindow: duplicates,
       requestsBeyond50PerCompletedLoopRun: beyond,
       messagesReclaimed: counters.baton_messages_reclaimed_total ?? 0,
-      httpWorkerRequests: Object.fromEntries(Object.entries(counters).filter(([key]) => key.startsWith('http_worker_requests_total{')).map(([key, value]) => [key.slice(key.indexOf('{')), value])),
+      httpWorkerRequests: byLabels(counters, 'http_worker_requests_total'),
+      snapshotBatches: byLabels(counters, 'baton_runner_snapshot_batches_total'),
     },
   };
 }
