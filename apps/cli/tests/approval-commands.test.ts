@@ -35,8 +35,8 @@ async function runWaitingForApproval(service: string): Promise<{ runId: string; 
   throw new Error(`run ${run.id} opened no approval`);
 }
 
-describe.concurrent('baton approvals', { timeout: 60_000 }, () => {
-  it("lists one run's approvals as a table or JSON, and shows one with its decisions", async () => {
+describe('baton approvals', { timeout: 60_000 }, () => {
+  it.concurrent("lists one run's approvals as a table or JSON, and shows one with its decisions", async () => {
     const { runId, approvalId } = await runWaitingForApproval('billing');
     await runWaitingForApproval('search'); // another run's approval, which --run leaves out
 
@@ -59,7 +59,7 @@ describe.concurrent('baton approvals', { timeout: 60_000 }, () => {
     expect(shown.stdout).toContain('decisions: none yet\n');
   });
 
-  it('rejects usage errors with exit 2', async () => {
+  it.concurrent('rejects usage errors with exit 2', async () => {
     const [badStatus, noSubcommand, noId, badData] = await Promise.all([
       baton(['approvals', 'list', '--status', 'open'], { env }),
       baton(['approvals'], { env }),
@@ -75,8 +75,8 @@ describe.concurrent('baton approvals', { timeout: 60_000 }, () => {
   });
 });
 
-describe.concurrent('baton approve and reject', { timeout: 60_000 }, () => {
-  it('approves on behalf of an approver; the run completes; a second decision is a 409 that exits 1', async () => {
+describe('baton approve and reject', { timeout: 60_000 }, () => {
+  it.concurrent('approves on behalf of an approver; the run completes; a second decision is a 409 that exits 1', async () => {
     const { runId, approvalId } = await runWaitingForApproval('payments');
     const unnamed = await baton(['approve', approvalId], { env });
     expect(unnamed.code).toBe(1);
@@ -97,7 +97,7 @@ describe.concurrent('baton approve and reject', { timeout: 60_000 }, () => {
     expect(shown.stdout).toMatch(/^ {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}approve {2}alice {2}"ship it" {2}via api by key:\S+$/m);
   });
 
-  it('rejects with -o json; the run faults; an unknown approval is a one-line 404', async () => {
+  it.concurrent('rejects with -o json; the run faults; an unknown approval is a one-line 404', async () => {
     const { runId, approvalId } = await runWaitingForApproval('search-v2');
     const rejected = await baton(['reject', approvalId, '--approver', 'bob', '-o', 'json'], { env });
     expect(rejected.code).toBe(0);

@@ -23,8 +23,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe.concurrent('baton rate-limits', { timeout: 60_000 }, () => {
-  it('sets, lists, shows, replaces and deletes limits', async () => {
+describe('baton rate-limits', { timeout: 60_000 }, () => {
+  it.concurrent('sets, lists, shows, replaces and deletes limits', async () => {
     const set = await baton(['rate-limits', 'set', `${ns}/api`, '--requests', '10', '--per', 'second', '--host', 'api.example.com'], { env });
     expect(set).toMatchObject({ code: 0, stdout: `${ns}/api: 10 requests per second (host api.example.com)\n` });
     expect(await client.getRateLimit(ns, 'api')).toMatchObject({ kind: 'requests', per: 'second', limit: 10, host: 'api.example.com' });
@@ -44,7 +44,7 @@ describe.concurrent('baton rate-limits', { timeout: 60_000 }, () => {
     expect((await client.listRateLimits({ namespace: ns })).map((l) => l.name)).toEqual(['api']);
   });
 
-  it('says what is wrong: bad arguments exit 2, a missing limit or a refused value 1', async () => {
+  it.concurrent('says what is wrong: bad arguments exit 2, a missing limit or a refused value 1', async () => {
     const [both, zero, noSlash, missing, refused] = await Promise.all([
       baton(['rate-limits', 'set', `${ns}/x`, '--requests', '1', '--tokens', '1'], { env }),
       baton(['rate-limits', 'set', `${ns}/x`, '--requests', '0'], { env }),

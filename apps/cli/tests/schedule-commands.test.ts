@@ -24,8 +24,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe.concurrent('baton schedules', { timeout: 60_000 }, () => {
-  it('lists, shows, pauses, triggers, resumes and lists the runs of a schedule', async () => {
+describe('baton schedules', { timeout: 60_000 }, () => {
+  it.concurrent('lists, shows, pauses, triggers, resumes and lists the runs of a schedule', async () => {
     const list = await baton(['schedules', 'list', '--namespace', ns], { env });
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^ID\s+WORKFLOW\s+WHEN\s+STATE\s+NEXT TICK\s+LAST RUN\s+RUNS\s+SKIPPED$/m);
@@ -55,7 +55,7 @@ describe.concurrent('baton schedules', { timeout: 60_000 }, () => {
     expect(JSON.parse(resumed.stdout)).toMatchObject({ id, state: 'active' });
   });
 
-  it('says what is wrong: an unknown schedule exits 1, a bad sub-command 2', async () => {
+  it.concurrent('says what is wrong: an unknown schedule exits 1, a bad sub-command 2', async () => {
     const [missing, bad] = await Promise.all([baton(['schedules', 'get', '00000000-0000-7000-8000-000000000000'], { env }), baton(['schedules', 'delete', 'x'], { env })]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no schedule 00000000-0000-7000-8000-000000000000');
