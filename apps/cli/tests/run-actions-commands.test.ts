@@ -1,5 +1,7 @@
 // `baton rerun`, `baton suspend` and `baton resume` as a user runs them: the real `baton` process
 // against the real orchestrator and workflow runner (PGlite + in-process bus) on 127.0.0.1.
+// The two blocks run at once (each starts runs of its own workflows and reads only those), 60 s
+// each since they share the machine.
 import { BatonClient, type Run } from '@baton/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../../../packages/sdk/tests/live-server.ts';
@@ -32,7 +34,7 @@ async function until(id: string, status: string): Promise<Run> {
   }
 }
 
-describe('baton rerun', () => {
+describe.concurrent('baton rerun', { timeout: 60_000 }, () => {
   it('starts the same version with the same input, another input, or the latest version', async () => {
     const { run: original } = await client.startRun({ namespace: ns, name: 'hello', version: '1.0.0', input: { name: 'ada' }, wait: 'PT10S' });
     const same = await baton(['rerun', original.id], { env });
@@ -55,7 +57,7 @@ describe('baton rerun', () => {
   });
 });
 
-describe('baton suspend / resume', () => {
+describe.concurrent('baton suspend / resume', { timeout: 60_000 }, () => {
   it('suspends a waiting run, resumes it, and refuses a finished one', async () => {
     const { run } = await client.startRun({ namespace: ns, name: 'sleepy' });
     await until(run.id, 'waiting');
