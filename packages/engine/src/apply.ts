@@ -158,7 +158,11 @@ export async function inTransaction<T>(deps: ApplyDeps, work: (tx: RunnerTx) => 
 /** One thing to do to a run: decide on an input, append events without a decision, fault, suspend or resume it. */
 type Step = { input: Input; trigger?: RunTrigger; /** the attempt whose outcome it is */ attemptId?: string; replayed?: ReplayedFrom } | { append: EventDraft[] } | { fault: WorkflowError } | Control;
 
-export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], faults: readonly EngineFault[]): Promise<BatchOutcome> {
+/**
+ * `inserted`: the batch starts runs its own transaction inserted (the API's inline start), known
+ * whole — locked with the check that they are there as inserted, nothing read.
+ */
+export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], faults: readonly EngineFault[], inserted?: readonly LockedRun[]): Promise<BatchOutcome> {
   const steps = new Map<string, Step[]>();
   const stepsOf = (runId: string) => steps.get(runId) ?? steps.set(runId, []).get(runId)!;
   for (const m of messages) stepsOf(m.runId);
@@ -171,8 +175,8 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   const runIds = [...steps.keys()];
   // Task results of runs this runner left (snapshots.ts): decided on what it knows of them, checked
   // by the server with the writes (one round trip with the COMMIT).
-  const seen = faults.length === 0 ? deps.snapshots?.of(messages) : undefined;
-  const { locked, fresh, savedAt } = seen ? onSnapshots(deps, tx, messages, seen, runLimitsOf) : await lockAndCheck(deps, tx, messages, runIds, runLimitsOf);
+  const seen = faults.length === 0 && !inserted ? deps.snapshots?.of(messages) : undefined;
+  const { locked, fresh, savedAt } = inserted ? startingInserted(deps, tx, messages, inserted) : seen ? onSnapshots(deps, tx, messages, seen, runLimitsOf) : await lockAndCheck(deps, tx, messages, runIds, runLimitsOf);
   // What a run starts with (its input, and what started it, for its workflow.started event) comes with its lock.
   const starts = new Map(locked.flatMap((run) => (run.start ? [[run.id, run.start] as const] : [])));
   // The rate limits of the runs' namespaces came with their lock.
@@ -240,7 +244,7 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   }
   await attachRateLimits(tx, writes.attempts, (runId, reference) => namedRateLimit(deps, locked, runId, reference), limits);
   await gate.finish(outcome.finished, writes);
-  if (savedAt !== undefined) for (const update of writes.updates) if (seen!.some((s) => s.run.id === update.id)) update.updatedAt = savedAt;
+  if (savedAt !== undefined) for (const update of writes.updates) if (locked.some((run) => run.id === update.id)) update.updatedAt = savedAt;
   await write(tx, writes);
   if (deps.snapshots) outcome.snapshots = snapshotsOf(tx, locked, writes, seen !== undefined);
   if (writes.cascade.length > 0) {
@@ -305,6 +309,18 @@ function onSnapshots(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMes
   const savedAt = iso(deps.clock());
   const locked = seen.map((s) => ({ ...s.run, lockedAt: savedAt }));
   return { locked, fresh: expectFresh(tx, messages, runLimitsOf(new Map(locked.map((run) => [run.id, run.namespace])))), savedAt };
+}
+
+/**
+ * Runs the transaction inserted (the API's inline start), to start: known whole, locked with the
+ * server's check that they are there as inserted (lockInsertedRuns); start messages need no
+ * duplicate check (a start is idempotent by the run's state). Stamped as onSnapshots stamps.
+ */
+function startingInserted(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], runs: readonly LockedRun[]): Checked {
+  if (messages.some((m) => m.type !== 'start')) throw new Error('runs just inserted take start messages only');
+  void tx.lockInsertedRuns(runs.map((run) => run.id));
+  const savedAt = iso(deps.clock());
+  return { locked: [...runs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((run) => ({ ...run, lockedAt: savedAt })), fresh: new Map(messages.map((m) => [m, m])), savedAt };
 }
 
 /** The runs of the batch as it leaves them, for deps.snapshots (snapshotAfter says which may be kept). */

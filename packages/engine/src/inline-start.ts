@@ -7,7 +7,7 @@
 // A start that writes a timer or defers a rate-limited attempt is declined (the transaction rolls
 // back and the runner starts the run from its start message): the runners' timer and deferral
 // loops are woken by the batches of their own process, and this one has none.
-import type { Bus, PickedRunsStart, RunnerTx, RuntimeDescriptor, Store } from '@baton/core';
+import { RunsChanged, type Bus, type LockedRun, type NewRun, type PickedRunsStart, type RunnerTx, type RuntimeDescriptor, type Store } from '@baton/core';
 import type { Limits } from '@baton/core/interpreter';
 import type { Tracer } from '@baton/tracing';
 import type { Logger } from 'pino';
@@ -49,6 +49,15 @@ export class StartDeclined extends Error {
   }
 }
 
+/** A run as its INSERT leaves it: pending, no state, its input and trigger to start on, its namespace without rate limits (lockInsertedRuns checks). */
+function asInserted(run: NewRun): LockedRun {
+  const locked: LockedRun = { id: run.id, definitionId: run.definitionId, namespace: run.namespace, name: run.name, version: run.version, status: 'pending', eventSeq: 0, rateLimits: [], start: { input: run.input ?? null, ...(run.trigger && { trigger: run.trigger }) } };
+  if (run.parentRunId !== undefined) locked.parentRunId = run.parentRunId;
+  if (run.parentEffectId !== undefined) locked.parentEffectId = run.parentEffectId;
+  if (run.resetOf !== undefined) locked.resetOf = run.resetOf.runId;
+  return locked;
+}
+
 export function createRunStarter(deps: RunStarterDeps): RunStarter {
   const { logger } = deps;
   const clock = deps.clock ?? Date.now;
@@ -70,14 +79,15 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
     async prepare(definitionId) {
       if (!definitions.has(definitionId)) await definitions.load([definitionId], []);
     },
-    async decide(tx: RunnerTx, runIds: readonly string[]) {
-      const outcome: BatchOutcome = await applyInTransaction(apply, tx, runIds.map((runId) => ({ type: 'start', runId })), []);
+    async decide(tx: RunnerTx, runs: readonly NewRun[]) {
+      const outcome: BatchOutcome = await applyInTransaction(apply, tx, runs.map((run) => ({ type: 'start', runId: run.id })), [], runs.map(asInserted));
       if (outcome.nextTimerAt !== undefined) throw new StartDeclined('it wrote a timer');
       if (outcome.nextDeferredAt !== undefined) throw new StartDeclined('it deferred a rate-limited attempt');
       return () => afterCommit(commit, outcome);
     },
     failed(error, runs) {
-      if (error instanceof StartDeclined) return;
+      // Declined, or a run of the turn was not inserted (a conflict, a pick that no longer holds).
+      if (error instanceof StartDeclined || error instanceof RunsChanged) return;
       // A definition the start needed (a subflow's) is loaded for the next runs of this workflow.
       if (error instanceof MissingDefinitions) {
         keep(definitions.load(error.ids, error.keys));

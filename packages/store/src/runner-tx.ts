@@ -7,7 +7,7 @@ import { appendEvents, existingEventKeys } from './sql/events.ts';
 import { deleteListens, deleteListensOfRuns, insertListens, listensForType } from './sql/listens.ts';
 import { dropSupersededControls, insertOutbox, takeOutbox } from './sql/outbox.ts';
 import { concurrencyTx } from './sql/concurrency.ts';
-import { clearRunStates, lockRuns, lockRunsUnchanged, saveRuns, saveTransitions, setEventSeqs, transactionId } from './sql/run-transitions.ts';
+import { clearRunStates, lockInsertedRuns, lockRuns, lockRunsUnchanged, saveRuns, saveTransitions, setEventSeqs, transactionId } from './sql/run-transitions.ts';
 import { countTreeRuns, insertRuns, liveChildRuns } from './sql/runs.ts';
 import { consumeReplays, insertReplayedAttempts, openReplays, setAppliedSeqs } from './sql/replays.ts';
 import { latestVersion, putDefinition } from './sql/definitions.ts';
@@ -30,6 +30,9 @@ const METHODS: RunnerTx & ThisType<{ readonly tx: Queryable }> = {
   },
   transactionId() {
     return transactionId(this.tx);
+  },
+  lockInsertedRuns(ids) {
+    return lockInsertedRuns(this.tx, ids);
   },
   get concurrency() {
     return concurrencyTx(this.tx);

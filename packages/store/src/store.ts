@@ -116,7 +116,11 @@ export class SqlStore implements Store {
     return this.#pickedRuns.add(run, pick);
   }
 
-  /** Batched as createPickedRun is, a transaction per pick and turn: INSERT and the start's lock in one round trip, its writes and COMMIT in another. */
+  /**
+   * Batched as createPickedRun is, a transaction per pick and turn. The INSERT's rows are not
+   * waited for before the COMMIT: a start that waits for nothing (the engine's, decided on the runs
+   * as inserted) goes out with the INSERT and the COMMIT in one round trip.
+   */
   async createAndStartPickedRun(run: NewRun, pick: DefinitionPick, start: PickedRunsStart) {
     this.#outside('createAndStartPickedRun');
     let batch = this.#startedRuns.get(start);
@@ -132,14 +136,14 @@ export class SqlStore implements Store {
     let committed: (() => Promise<void>) | undefined;
     let created: Map<string, RunRecord>;
     try {
-      created = await this.#transaction(async (raw, tx) => {
-        // Not awaited: the start's first statements (its lock of the new rows) join the INSERT's group.
+      const { inserted } = await this.#transaction(async (raw, tx) => {
+        // Not awaited: the start's statements join the INSERT's group (and the COMMIT's, when it waits for nothing).
         const inserting = runs.createPickedRuns(raw, batch, pick);
-        const deciding = start.decide(tx, batch.map((run) => run.id));
-        const [rows, after] = await Promise.all([inserting, deciding]);
-        committed = after;
-        return rows;
+        inserting.catch(() => undefined); // the transaction fails with it
+        committed = await start.decide(tx, batch);
+        return { inserted: inserting };
       });
+      created = await inserted;
     } catch (error) {
       start.failed(error, batch.length);
       return outcome(await runs.createPickedRuns(this.db, batch, pick), false);

@@ -251,11 +251,12 @@ export interface RunUpdate {
 /** The starts of runs decided in the transaction that creates them (store.createAndStartPickedRun). */
 export interface PickedRunsStart {
   /**
-   * In the transaction that inserts the runs `runIds` (what it sends in the same turn goes out with
-   * the INSERT; ids not inserted are not there to lock): their starts decided and written. Returns
-   * what to do once the transaction has committed. Throwing rolls the insert back with it.
+   * In the transaction that inserts `runs` (what it sends in the same turn goes out with the INSERT,
+   * and what it sends without waiting goes with the COMMIT; a run not inserted — a conflict, a pick
+   * that no longer holds — is not there to lock): their starts decided and written. Returns what to
+   * do once the transaction has committed. Throwing rolls the insert back with it.
    */
-  decide(tx: RunnerTx, runIds: readonly string[]): Promise<() => Promise<void>>;
+  decide(tx: RunnerTx, runs: readonly NewRun[]): Promise<() => Promise<void>>;
   /** The transaction failed, or `decide` declined: `runs` runs are created without their start. */
   failed(error: unknown, runs: number): void;
 }
@@ -273,6 +274,12 @@ export interface RunnerTx extends ReplayTx, RateLimitTx {
   lockRunsUnchanged(runs: readonly { id: string; savedBy: string }[]): Promise<void>;
   /** This transaction's id, as the rows it writes carry it (for lockRunsUnchanged); asked with the statements around it. */
   transactionId(): Promise<string>;
+  /**
+   * Locks runs this transaction inserted, for starts decided on what was inserted: unless each is
+   * there, pending, inserted by this transaction, in a namespace without rate limits, the
+   * transaction fails (RunsChanged). Not waited for, as lockRunsUnchanged.
+   */
+  lockInsertedRuns(ids: readonly string[]): Promise<void>;
   /** Concurrency keys: slots and queues (ports/concurrency.ts). */
   concurrency: ConcurrencyTx;
   /** Outbox rows, written with the state change that causes them. */

@@ -71,6 +71,21 @@ export async function lockRunsUnchanged(db: Queryable, runs: readonly { id: stri
   );
 }
 
+/**
+ * Locks runs this transaction inserted and aborts it (SQLSTATE BT409: RunsChanged) unless each is
+ * there, pending, its row this transaction's (xmin), in a namespace without rate limits.
+ */
+export async function lockInsertedRuns(db: Queryable, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.write(
+    `SELECT baton_unchanged(count(*) = cardinality($1::text[]) AND coalesce(bool_and(
+         r.xmin::text = (pg_current_xact_id()::text::bigint % 4294967296)::text AND r.status = 'pending'
+         AND NOT EXISTS (SELECT 1 FROM rate_limits l WHERE l.namespace = r.namespace)), false))
+       FROM (SELECT id, xmin, status, namespace FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE) r`,
+    [ids],
+  );
+}
+
 /** This transaction's id as a row it writes carries it (xmin: the 32-bit xid), for lockRunsUnchanged. */
 export async function transactionId(db: Queryable): Promise<string> {
   const rows = await db.query<{ xid: string }>(`SELECT (pg_current_xact_id()::text::bigint % 4294967296)::text AS xid`);

@@ -154,10 +154,10 @@ export function definitionConformance(h: StoreHarness): void {
       const failures: unknown[] = [];
       let refuse: string | undefined;
       const start: PickedRunsStart = {
-        async decide(tx, runIds) {
+        async decide(tx, runs) {
           // Runs just inserted are there to lock; an id not inserted (a conflict) is not.
-          const locked = await tx.lockRuns(runIds);
-          calls.push({ locked: locked.map((run) => run.id), asked: [...runIds] });
+          const locked = await tx.lockRuns(runs.map((run) => run.id));
+          calls.push({ locked: locked.map((run) => run.id), asked: runs.map((run) => run.id) });
           await tx.saveRuns(locked.map((run) => ({ id: run.id, status: 'running', eventSeq: 0, state: { status: 'running' }, startedAt: new Date().toISOString() })));
           if (refuse !== undefined) throw new Error(refuse);
           return async () => void committed.push(locked.map((run) => run.id));

@@ -132,6 +132,35 @@ export function runnerTxConformance(h: StoreHarness): void {
       expect(await store.transaction((tx) => tx.lockRuns([a!]))).toHaveLength(1);
     });
 
+    it('lockInsertedRuns commits for runs its own transaction inserted; a run inserted before, a missing one or a rate limit in the namespace fails the transaction with RunsChanged', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      const template = await definedRun(store, ns);
+      const [earlier] = await createRuns(store, ns, 1);
+      const inserted = newId();
+      await store.transaction(async (tx) => {
+        await tx.createRuns([{ ...template, id: inserted }]);
+        await tx.lockInsertedRuns([inserted]);
+        await tx.saveRuns([update(inserted, { eventSeq: 1 })]);
+      });
+      expect((await store.getRun(inserted))!.status).toBe('running');
+      const changed = (attempt: Promise<unknown>) => expect(attempt).rejects.toBeInstanceOf(RunsChanged);
+      const fresh = newId();
+      await changed(store.transaction(async (tx) => {
+        await tx.createRuns([{ ...template, id: fresh }]);
+        await tx.lockInsertedRuns([fresh, earlier!]);
+      }));
+      expect(await store.getRun(fresh)).toBeUndefined();
+      await changed(store.transaction((tx) => tx.lockInsertedRuns([newId()])));
+      await store.putRateLimit({ namespace: ns, name: 'api', kind: 'requests', per: 'second', limit: 5 });
+      const limited = newId();
+      await changed(store.transaction(async (tx) => {
+        await tx.createRuns([{ ...template, id: limited }]);
+        await tx.lockInsertedRuns([limited]);
+      }));
+      expect(await store.getRun(limited)).toBeUndefined();
+    });
+
     it('completeOpenAttempts completes open attempts; one already completed fails the transaction with RunsChanged and nothing stays', async () => {
       const store = h.store();
       const [id] = await createRuns(store, uniqueNamespace(), 1);
