@@ -1,7 +1,5 @@
 // `npm start` as a newcomer runs it: one process, embedded PostgreSQL persisted in the data
 // folder, an admin key printed once and kept for the CLI, state that survives a restart.
-// The two tests run at once: each has data folders and ports of its own, and most of their time
-// is `baton start` loading its modules and opening its database.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +29,7 @@ async function stop(baton: BatonProcess): Promise<void> {
   expect(await baton.stop()).toBe(0);
 }
 
-it.concurrent('starts with one command, prints the admin key once, keeps state across a restart', async () => {
+it('starts with one command, prints the admin key once, keeps state across a restart', async () => {
   const port = await freePort();
   const first = await start(port);
   // What it does while it prepares, before the banner (a first start takes a while).
@@ -60,7 +58,7 @@ it.concurrent('starts with one command, prints the admin key once, keeps state a
   await stop(second);
 }, 180_000);
 
-it.concurrent('refuses a second start on the same data folder, and a start on a port in use, with one line each', async () => {
+it('refuses a second start on the same data folder, and a start on a port in use, with one line each', async () => {
   const folder = mkdtempSync(join(tmpdir(), 'baton-twice-'));
   const [port, fanoutPort] = [await freePort(), await freePort()];
   const first = await startBatonProcess({ env: startEnv(port, fanoutPort, folder), readyTimeoutMs: 60_000 });

@@ -1,9 +1,5 @@
 // The API commands as a user runs them: the real `baton` process against the real orchestrator
 // and workflow runner (PGlite + in-process bus) listening on 127.0.0.1.
-// The tests of a describe block run at once (each `baton` is a process of its own, most of its
-// time loading modules): they share only the server and the workflows registered in beforeAll,
-// and each makes runs, namespaces or listeners of its own. The blocks still run one after another.
-// A test shares the machine with the others of its block meanwhile: 60 s each instead of 30.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -44,8 +40,8 @@ async function closedPort(): Promise<number> {
 
 const RUN_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
-describe('baton apply', { timeout: 60_000 }, () => {
-  it.concurrent('registers a directory, reports invalid files with their problems, exits 1 on any failure', async () => {
+describe('baton apply', () => {
+  it('registers a directory, reports invalid files with their problems, exits 1 on any failure', async () => {
     const ns = uniqueNamespace('apply');
     const dir = mkdtempSync(join(tmpdir(), 'baton-apply-'));
     writeFileSync(join(dir, 'hello.yaml'), helloYaml(ns));
@@ -67,7 +63,7 @@ describe('baton apply', { timeout: 60_000 }, () => {
     expect(JSON.parse(again.stdout)).toEqual([expect.objectContaining({ outcome: 'unchanged', workflow: expect.objectContaining({ name: 'hello', version: '1.0.0' }) })]);
   });
 
-  it.concurrent('reads a document from stdin, and shows where malformed YAML breaks', async () => {
+  it('reads a document from stdin, and shows where malformed YAML breaks', async () => {
     const other = uniqueNamespace('stdin');
     const fromStdin = await baton(['apply', '-f', '-'], { env, stdin: helloYaml(other, '2.0.0') });
     expect(fromStdin.code).toBe(0);
@@ -78,21 +74,21 @@ describe('baton apply', { timeout: 60_000 }, () => {
     expect(malformed.stderr).toMatch(/^ {4}\(root\) \(line \d+:\d+\): .+$/m);
   });
 
-  it.concurrent('exits 2 without a file', async () => {
+  it('exits 2 without a file', async () => {
     const result = await baton(['apply'], { env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('baton: no file given');
   });
 });
 
-describe('baton run', { timeout: 60_000 }, () => {
-  it.concurrent('starts a run and prints its id and status', async () => {
+describe('baton run', () => {
+  it('starts a run and prints its id and status', async () => {
     const result = await baton(['run', `${ns}/hello`, '--input', '{"name":"ada"}'], { env });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^started run ${RUN_ID.source}  ${ns}/hello@1\\.0\\.0  (pending|running|completed)\\n$`));
   });
 
-  it.concurrent('--wait prints the completed run with its output and exits 0', async () => {
+  it('--wait prints the completed run with its output and exits 0', async () => {
     const inputFile = join(mkdtempSync(join(tmpdir(), 'baton-input-')), 'in.json');
     writeFileSync(inputFile, '{"name":"bo"}');
     const result = await baton(['run', `${ns}/hello@1.0.0`, '--input-file', inputFile, '--wait', '30s'], { env });
@@ -101,7 +97,7 @@ describe('baton run', { timeout: 60_000 }, () => {
     expect(result.stdout).toContain('"greeting": "hello bo"');
   });
 
-  it.concurrent('--wait exits 1 for a faulted run and shows its error', async () => {
+  it('--wait exits 1 for a faulted run and shows its error', async () => {
     const result = await baton(['run', `${ns}/broken`, '--wait', '-o', 'json'], { env });
     expect(result.code).toBe(1);
     const run = JSON.parse(result.stdout);
@@ -109,7 +105,7 @@ describe('baton run', { timeout: 60_000 }, () => {
     expect(run.error).toMatchObject({ type: 'https://example.com/errors/boom' });
   });
 
-  it.concurrent('--wait exits 3 when the run is still running; cancel and events --follow then see it end', async () => {
+  it('--wait exits 3 when the run is still running; cancel and events --follow then see it end', async () => {
     const began = Date.now();
     const waited = await baton(['run', `${ns}/sleepy`, '--wait', '2s'], { env });
     expect(waited.code).toBe(3);
@@ -139,7 +135,7 @@ describe('baton run', { timeout: 60_000 }, () => {
     expect(again.stderr).toMatch(/^baton: Conflict: run .* has already finished \(status cancelled\).*\(HTTP 409\)$/m);
   });
 
-  it.concurrent('--follow prints the events as they happen, then the finished run', async () => {
+  it('--follow prints the events as they happen, then the finished run', async () => {
     const result = await baton(['run', `${ns}/hello`, '--input', '{"name":"di"}', '--follow'], { env });
     expect(result.code).toBe(0);
     const [head, ...lines] = result.stdout.split('\n');
@@ -156,33 +152,29 @@ describe('baton run', { timeout: 60_000 }, () => {
     expect(records.at(-1)?.status).toBe('faulted');
   });
 
-  it.concurrent('an unknown workflow says how to register it with the CLI', async () => {
+  it('an unknown workflow says how to register it with the CLI', async () => {
     const result = await baton(['run', `${ns}/nope`], { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`baton: Not Found: no workflow ${ns}/nope; register it with \`baton apply -f FILE\` (or POST /api/v1/workflows) (HTTP 404)\n`);
   });
 
-  it.concurrent('rejects bad usage with exit 2', async () => {
-    const [both, noNamespace, badJson] = await Promise.all([
-      baton(['run', `${ns}/hello`, '--wait', '5s', '--follow'], { env }),
-      baton(['run', 'hello'], { env }),
-      baton(['run', `${ns}/hello`, '--input', '{nope'], { env }),
-    ]);
-    expect(both.code).toBe(2);
-    expect(noNamespace.code).toBe(2);
+  it('rejects bad usage with exit 2', async () => {
+    expect((await baton(['run', `${ns}/hello`, '--wait', '5s', '--follow'], { env })).code).toBe(2);
+    expect((await baton(['run', 'hello'], { env })).code).toBe(2);
+    const badJson = await baton(['run', `${ns}/hello`, '--input', '{nope'], { env });
     expect(badJson.code).toBe(2);
     expect(badJson.stderr).toContain('--input: not valid JSON');
   });
 });
 
-describe('baton runs and events', { timeout: 60_000 }, () => {
+describe('baton runs and events', () => {
   let runId: string;
   beforeAll(async () => {
     const started = await baton(['run', `${ns}/hello`, '--input', '{"name":"cy"}', '--wait', '30s', '-o', 'json'], { env });
     runId = JSON.parse(started.stdout).id;
   });
 
-  it.concurrent('runs get shows one run', async () => {
+  it('runs get shows one run', async () => {
     const result = await baton(['runs', 'get', runId], { env });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`id:              ${runId}\n`);
@@ -191,7 +183,7 @@ describe('baton runs and events', { timeout: 60_000 }, () => {
     expect(result.stdout).toContain('input:\n  {\n    "name": "cy"\n  }\noutput:\n');
   });
 
-  it.concurrent('runs list prints a table, says when there are more, and --all -o json lists every run', async () => {
+  it('runs list prints a table, says when there are more, and --all -o json lists every run', async () => {
     const table = await baton(['runs', 'list', '--namespace', ns, '--name', 'hello', '--limit', '1'], { env });
     expect(table.code).toBe(0);
     const [header, row, ...rest] = table.stdout.trimEnd().split('\n');
@@ -206,7 +198,7 @@ describe('baton runs and events', { timeout: 60_000 }, () => {
     expect(runs.every((r) => r.status === 'completed')).toBe(true);
   });
 
-  it.concurrent('events prints one line per event, and resumes after a seq', async () => {
+  it('events prints one line per event, and resumes after a seq', async () => {
     const all = await baton(['events', runId], { env });
     expect(all.code).toBe(0);
     const lines = all.stdout.trimEnd().split('\n');
@@ -219,14 +211,14 @@ describe('baton runs and events', { timeout: 60_000 }, () => {
     expect(events.every((e) => e.runid === runId)).toBe(true);
   });
 
-  it.concurrent('an unknown run is a one-line 404', async () => {
+  it('an unknown run is a one-line 404', async () => {
     const result = await baton(['runs', 'get', '01a21cb5-0000-7000-8000-000000000000'], { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('baton: Not Found: no run 01a21cb5-0000-7000-8000-000000000000 (HTTP 404)\n');
   });
 });
 
-describe('baton events send', { timeout: 60_000 }, () => {
+describe('baton events send', () => {
   /** A workflow in the test's namespace whose run waits for one event of `type`, and ends with what it read. */
   async function listener(name: string, type: string, read: 'data' | 'envelope'): Promise<void> {
     const document = `document:\n  dsl: '1.0.0'\n  namespace: ${ns}\n  name: ${name}\n  version: '1.0.0'\ndo:\n  - await:\n      listen:\n        to:\n          one:\n            with:\n              type: ${type}\n        read: ${read}\n`;
@@ -252,7 +244,7 @@ describe('baton events send', { timeout: 60_000 }, () => {
     }
   }
 
-  it.concurrent('delivers an event to the run listening for it, which ends with the event as sent', async () => {
+  it('delivers an event to the run listening for it, which ends with the event as sent', async () => {
     const type = `com.example.${ns}.order.paid`;
     await listener('paid', type, 'envelope');
     const runId = await waitingRun('paid');
@@ -281,7 +273,7 @@ describe('baton events send', { timeout: 60_000 }, () => {
     expect(time).toBeLessThanOrEqual(Date.now());
   });
 
-  it.concurrent('-o json prints the API\'s answer; --data - reads the data from stdin; --id is kept', async () => {
+  it('-o json prints the API\'s answer; --data - reads the data from stdin; --id is kept', async () => {
     const type = `com.example.${ns}.shipped`;
     await listener('shipped', type, 'data');
     const runs = [await waitingRun('shipped'), await waitingRun('shipped')];
@@ -291,7 +283,7 @@ describe('baton events send', { timeout: 60_000 }, () => {
     for (const id of runs) expect(await runReaching(id, 'completed')).toMatchObject({ status: 'completed', output: [{ parcel: [1, 2] }] });
   });
 
-  it.concurrent('sends data of a non-JSON --content-type as text, from --data-file', async () => {
+  it('sends data of a non-JSON --content-type as text, from --data-file', async () => {
     const type = `com.example.${ns}.note`;
     await listener('note', type, 'envelope');
     const runId = await waitingRun('note');
@@ -303,43 +295,41 @@ describe('baton events send', { timeout: 60_000 }, () => {
     expect(run.output).toEqual([expect.objectContaining({ id: 'note-1', datacontenttype: 'text/plain', data: 'not {json}' })]);
   });
 
-  it.concurrent('says so when no run waits for the event, with the global options before the command', async () => {
+  it('says so when no run waits for the event, with the global options before the command', async () => {
     const noEnv = { BATON_URL: undefined, BATON_API_KEY: undefined };
     const sent = await baton(['--url', server.url, '--api-key', server.apiKey, 'events', 'send', '--type', `com.example.${ns}.nobody`, '--source', 'tests', '--id', 'lonely'], { env: noEnv });
     expect(sent.code).toBe(0);
     expect(sent.stdout).toBe(`sent event lonely (com.example.${ns}.nobody): no run was waiting for it (it is not kept for later listens)\n`);
   });
 
-  it.concurrent('exits 2 on bad usage, naming the problem, and 1 when the API refuses the event', async () => {
-    const [missingType, missingSource, badData, badStdin, both, readOption, refused] = await Promise.all([
-      baton(['events', 'send', '--source', 'tests'], { env }),
-      baton(['events', 'send', '--type', 'com.example.x'], { env }),
-      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{nope'], { env }),
-      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '-'], { env, stdin: 'plain text' }),
-      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{}', '--data-file', 'x.json'], { env }),
-      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--follow'], { env }),
-      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests'], { env: { BATON_URL: server.url } }),
-    ]);
+  it('exits 2 on bad usage, naming the problem, and 1 when the API refuses the event', async () => {
+    const missingType = await baton(['events', 'send', '--source', 'tests'], { env });
     expect(missingType.code).toBe(2);
     expect(missingType.stderr).toMatch(/^baton: missing --type \(the event type, e\.g\. com\.example\.order\.paid\)\n\nusage: baton events send /);
+    const missingSource = await baton(['events', 'send', '--type', 'com.example.x'], { env });
     expect(missingSource.code).toBe(2);
     expect(missingSource.stderr).toMatch(/^baton: missing --source /);
+    const badData = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{nope'], { env });
     expect(badData.code).toBe(2);
     expect(badData.stderr).toMatch(/^baton: --data: not valid JSON \(.+\)\n\nusage: baton events send /);
+    const badStdin = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '-'], { env, stdin: 'plain text' });
     expect(badStdin.code).toBe(2);
     expect(badStdin.stderr).toMatch(/^baton: the data on stdin: not valid JSON/);
+    const both = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{}', '--data-file', 'x.json'], { env });
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/^baton: give --data or --data-file, not both\n/);
+    const readOption = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--follow'], { env });
     expect(readOption.code).toBe(2);
     expect(readOption.stderr).toMatch(/^baton: Unknown option '--follow'/);
 
+    const refused = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests'], { env: { BATON_URL: server.url } });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^baton: Unauthorized: .*\(HTTP 401\)\n/);
   });
 });
 
-describe('baton keys', { timeout: 60_000 }, () => {
-  it.concurrent('creates, lists and revokes a key', async () => {
+describe('baton keys', () => {
+  it('creates, lists and revokes a key', async () => {
     const created = await baton(['keys', 'create', 'ci-bot', '--namespace', ns, '-o', 'json'], { env });
     expect(created.code).toBe(0);
     const key = JSON.parse(created.stdout) as { id: string; secret: string; role: string };
@@ -358,13 +348,13 @@ describe('baton keys', { timeout: 60_000 }, () => {
     expect(refused.stderr).toMatch(/^baton: Unauthorized: the API key is unknown or has been revoked \(HTTP 401\)$/m);
   });
 
-  it.concurrent('rejects an unknown role with exit 2', async () => {
+  it('rejects an unknown role with exit 2', async () => {
     expect((await baton(['keys', 'create', 'x', '--role', 'root'], { env })).code).toBe(2);
   });
 });
 
-describe('global options before the command', { timeout: 60_000 }, () => {
-  it.concurrent('work as after it: --url, --api-key and -o before runs and keys', async () => {
+describe('global options before the command', () => {
+  it('work as after it: --url, --api-key and -o before runs and keys', async () => {
     const noEnv = { BATON_URL: undefined, BATON_API_KEY: undefined };
     const listed = await baton(['--url', server.url, '--api-key', server.apiKey, '-o', 'json', 'runs', 'list', '--namespace', ns, '--name', 'hello', '--limit', '1'], { env: noEnv });
     expect(listed.stderr).toBe('');
@@ -383,39 +373,41 @@ describe('global options before the command', { timeout: 60_000 }, () => {
     expect(unknown.stderr).toMatch(/^baton: unknown option '--all' before the command/);
   });
 
-  it.concurrent('--help and --version answer before any command', async () => {
-    const [help, commandHelp, version] = await Promise.all([baton(['--help'], { env }), baton(['--url', server.url, '--help', 'runs'], { env }), baton(['--version'], { env })]);
+  it('--help and --version answer before any command', async () => {
+    const help = await baton(['--help'], { env });
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: baton \[--url URL\] \[--api-key KEY\] \[-o human\|json\] <command>/);
+    const commandHelp = await baton(['--url', server.url, '--help', 'runs'], { env });
     expect(commandHelp.code).toBe(0);
     expect(commandHelp.stdout).toMatch(/^usage: baton runs get ID/);
+    const version = await baton(['--version'], { env });
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/^baton \d+\.\d+\.\d+\n$/);
   });
 });
 
-describe('connection', { timeout: 60_000 }, () => {
-  it.concurrent('says how to start Baton when nothing listens', async () => {
+describe('connection', () => {
+  it('says how to start Baton when nothing listens', async () => {
     const port = await closedPort();
     const result = await baton(['runs', 'list', '--url', `http://127.0.0.1:${port}`], { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`baton: cannot reach Baton at http://127.0.0.1:${port} — is it running? (npm start)\n`);
   });
 
-  it.concurrent('names the reason of other transport failures', async () => {
+  it('names the reason of other transport failures', async () => {
     // 9 (discard) is a port fetch refuses to use: no system error code, a reason.
     const result = await baton(['runs', 'list', '--url', 'http://127.0.0.1:9'], { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('baton: cannot reach Baton at http://127.0.0.1:9 (bad port)\n');
   });
 
-  it.concurrent('says how to give a key when none is set', async () => {
+  it('says how to give a key when none is set', async () => {
     const result = await baton(['runs', 'list'], { env: { BATON_URL: server.url } });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^baton: Unauthorized: missing Authorization header.*\(HTTP 401\)\n.*BATON_API_KEY/);
   });
 
-  it.concurrent('finds the key `baton start` saved from any subfolder of where it runs', async () => {
+  it('finds the key `baton start` saved from any subfolder of where it runs', async () => {
     const checkout = mkdtempSync(join(tmpdir(), 'baton-checkout-'));
     mkdirSync(join(checkout, 'data'));
     writeFileSync(join(checkout, 'data', 'api-key'), `${server.apiKey}\n`, { mode: 0o600 });

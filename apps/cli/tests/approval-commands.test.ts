@@ -1,7 +1,5 @@
 // `baton approvals list|get`, `baton approve|reject` as a user runs them: the real `baton`
 // process against the real orchestrator and workflow runner (PGlite + in-process bus).
-// The tests of a describe block run at once (each with runs and approvals of its own; the usage
-// errors touch nothing), 60 s each since they share the machine; the blocks one after another.
 import { BatonClient } from '@baton/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../../../packages/sdk/tests/live-server.ts';
@@ -35,8 +33,8 @@ async function runWaitingForApproval(service: string): Promise<{ runId: string; 
   throw new Error(`run ${run.id} opened no approval`);
 }
 
-describe('baton approvals', { timeout: 60_000 }, () => {
-  it.concurrent("lists one run's approvals as a table or JSON, and shows one with its decisions", async () => {
+describe('baton approvals', () => {
+  it("lists one run's approvals as a table or JSON, and shows one with its decisions", async () => {
     const { runId, approvalId } = await runWaitingForApproval('billing');
     await runWaitingForApproval('search'); // another run's approval, which --run leaves out
 
@@ -59,24 +57,20 @@ describe('baton approvals', { timeout: 60_000 }, () => {
     expect(shown.stdout).toContain('decisions: none yet\n');
   });
 
-  it.concurrent('rejects usage errors with exit 2', async () => {
-    const [badStatus, noSubcommand, noId, badData] = await Promise.all([
-      baton(['approvals', 'list', '--status', 'open'], { env }),
-      baton(['approvals'], { env }),
-      baton(['approve'], { env }),
-      baton(['approve', 'x', '--data', '[1]'], { env }),
-    ]);
+  it('rejects usage errors with exit 2', async () => {
+    const badStatus = await baton(['approvals', 'list', '--status', 'open'], { env });
     expect(badStatus.code).toBe(2);
     expect(badStatus.stderr).toMatch(/^baton: --status must be one of pending, approved, rejected, timed_out, cancelled, got "open"\n\nusage: baton approvals list/);
-    expect(noSubcommand.code).toBe(2);
-    expect(noId.stderr).toMatch(/^baton: missing ID\n\nusage: baton approve ID/);
+    expect((await baton(['approvals'], { env })).code).toBe(2);
+    expect((await baton(['approve'], { env })).stderr).toMatch(/^baton: missing ID\n\nusage: baton approve ID/);
+    const badData = await baton(['approve', 'x', '--data', '[1]'], { env });
     expect(badData.code).toBe(2);
     expect(badData.stderr).toMatch(/^baton: --data must be a JSON object/);
   });
 });
 
-describe('baton approve and reject', { timeout: 60_000 }, () => {
-  it.concurrent('approves on behalf of an approver; the run completes; a second decision is a 409 that exits 1', async () => {
+describe('baton approve and reject', () => {
+  it('approves on behalf of an approver; the run completes; a second decision is a 409 that exits 1', async () => {
     const { runId, approvalId } = await runWaitingForApproval('payments');
     const unnamed = await baton(['approve', approvalId], { env });
     expect(unnamed.code).toBe(1);
@@ -97,7 +91,7 @@ describe('baton approve and reject', { timeout: 60_000 }, () => {
     expect(shown.stdout).toMatch(/^ {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}approve {2}alice {2}"ship it" {2}via api by key:\S+$/m);
   });
 
-  it.concurrent('rejects with -o json; the run faults; an unknown approval is a one-line 404', async () => {
+  it('rejects with -o json; the run faults; an unknown approval is a one-line 404', async () => {
     const { runId, approvalId } = await runWaitingForApproval('search-v2');
     const rejected = await baton(['reject', approvalId, '--approver', 'bob', '-o', 'json'], { env });
     expect(rejected.code).toBe(0);
