@@ -102,7 +102,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
     const keyFile = options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'api-key') : undefined;
     const { apiKey, generated } = await bootstrapKey(store, config.apiKey, keyFile);
 
-    const runner = await startWorkflowRunner(await openServiceContext('workflow-runner', env, shared));
+    // On PGlite a batch decided on remembered runs saves no trip into the database's thread (its
+    // transaction id is asked for in one of its own): it is off there unless RUNNER_REMEMBERED_RUNS says otherwise.
+    const runnerEnv = storeCfg.kind === 'pglite' ? { RUNNER_REMEMBERED_RUNS: '0', ...env } : env;
+    const runner = await startWorkflowRunner(await openServiceContext('workflow-runner', runnerEnv, shared));
     stops.push(() => runner.stop());
     const httpCtx = await openWorkerContext('http-worker', env, shared);
     const httpWorker = createHttpWorker({ bus, logger: httpCtx.logger, metrics, options: httpWorkerOptionsFromEnv(env), secrets: httpCtx.secrets });
