@@ -7,6 +7,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const NS = 'rl-cluster';
 const JITTER_MS = 40;
+// Times are arrivals at the target: each carries its own trip from the worker, which on a loaded
+// two-core machine (CI's parallel pass) was once late enough for one call to crowd 7 calls into a
+// 2 s window. The window check allows this much: less than half the 500 ms interval, so two
+// limiters (twice the rate) still fail it; a call early for its slot is still held to JITTER_MS.
+const ARRIVAL_SPREAD_MS = 200;
 let db: TestDatabase;
 let redis: TestRedis;
 let target: HttpTarget;
@@ -53,7 +58,7 @@ it('keeps a requests limit exact across two http-worker processes', async () => 
   expect(new Set(calls.map((c) => c.key)).size).toBe(ids.length);
   // No window of 2 s holds more than the bucket (2) and 4 intervals: one limiter for both processes.
   const times = calls.map((c) => c.at).sort((a, b) => a - b);
-  for (const [i, t] of times.entries()) expect(times.filter((u) => u >= t && u < t + 2_000 - JITTER_MS).length, `calls in the 2 s from call ${i}`).toBeLessThanOrEqual(6);
+  for (const [i, t] of times.entries()) expect(times.filter((u) => u >= t && u < t + 2_000 - ARRIVAL_SPREAD_MS).length, `calls in the 2 s from call ${i}`).toBeLessThanOrEqual(6);
   expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual((ids.length - 3) * 500);
 }, 60_000);
 
