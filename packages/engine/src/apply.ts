@@ -244,7 +244,10 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   }
   await attachRateLimits(tx, writes.attempts, (runId, reference) => namedRateLimit(deps, locked, runId, reference), limits);
   await gate.finish(outcome.finished, writes);
-  if (savedAt !== undefined) for (const update of writes.updates) if (locked.some((run) => run.id === update.id)) update.updatedAt = savedAt;
+  if (savedAt !== undefined) {
+    const ids = new Set(locked.map((run) => run.id));
+    for (const update of writes.updates) if (ids.has(update.id)) update.updatedAt = savedAt;
+  }
   await write(tx, writes);
   if (deps.snapshots) outcome.snapshots = snapshotsOf(tx, locked, writes, seen !== undefined);
   if (writes.cascade.length > 0) {
@@ -306,9 +309,14 @@ async function lockAndCheck(deps: ApplyDeps, tx: RunnerTx, messages: readonly Ru
  */
 function onSnapshots(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], seen: readonly RunSnapshot[], runLimitsOf: RunLimitsOfNamespaces): Checked {
   void tx.lockRunsUnchanged(seen.map((s) => ({ id: s.run.id, savedBy: s.savedBy })));
-  const savedAt = iso(deps.clock());
-  const locked = seen.map((s) => ({ ...s.run, lockedAt: savedAt }));
+  const { locked, savedAt } = stampedNow(deps, seen.map((s) => s.run));
   return { locked, fresh: expectFresh(tx, messages, runLimitsOf(new Map(locked.map((run) => [run.id, run.namespace])))), savedAt };
+}
+
+/** Runs known without a read, in id order (the lock's), with the runner's clock as their transaction's time (onSnapshots). */
+function stampedNow(deps: ApplyDeps, runs: readonly LockedRun[]): { locked: LockedRun[]; savedAt: string } {
+  const savedAt = iso(deps.clock());
+  return { locked: [...runs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((run) => ({ ...run, lockedAt: savedAt })), savedAt };
 }
 
 /**
@@ -319,8 +327,7 @@ function onSnapshots(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMes
 function startingInserted(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], runs: readonly LockedRun[]): Checked {
   if (messages.some((m) => m.type !== 'start')) throw new Error('runs just inserted take start messages only');
   void tx.lockInsertedRuns(runs.map((run) => run.id));
-  const savedAt = iso(deps.clock());
-  return { locked: [...runs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((run) => ({ ...run, lockedAt: savedAt })), fresh: new Map(messages.map((m) => [m, m])), savedAt };
+  return { ...stampedNow(deps, runs), fresh: new Map(messages.map((m) => [m, m])) };
 }
 
 /** The runs of the batch as it leaves them, for deps.snapshots (snapshotAfter says which may be kept). */

@@ -36,7 +36,7 @@ export class RunSnapshots {
   ) {}
 
   /**
-   * The runs of a batch as last left, in id order (the lock's order), when the batch can be
+   * The runs of a batch as last left, when the batch can be
    * decided on them: only completed or failed task results without appended events or outbox rows,
    * each of another attempt, for runs all known. Otherwise undefined.
    */
@@ -51,7 +51,7 @@ export class RunSnapshots {
       if (known === undefined) return undefined;
       runs.set(m.runId, known);
     }
-    return [...runs.values()].sort((a, b) => (a.run.id < b.run.id ? -1 : a.run.id > b.run.id ? 1 : 0));
+    return [...runs.values()];
   }
 
   /** After the commit of transaction `savedBy`: the runs as it left them (`kept`); the batch's other runs are forgotten. */

@@ -54,6 +54,13 @@ export async function lockRuns(db: Queryable, ids: readonly string[]): Promise<L
   return rows.map(toLockedRun);
 }
 
+// What lockRunsUnchanged and lockInsertedRuns share: the runs $1 locked in id order (as lockRuns
+// locks them) with what their checks read, a namespace without rate limits, and this transaction's
+// id as the rows it writes carry it (xmin, 32 bits).
+const LOCKED_RUNS = `(SELECT id, xmin, status, namespace FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE) r`;
+const NO_RATE_LIMIT = `NOT EXISTS (SELECT 1 FROM rate_limits l WHERE l.namespace = r.namespace)`;
+const CURRENT_XID = `(pg_current_xact_id()::text::bigint % 4294967296)::text`;
+
 /**
  * Locks the runs as lockRuns does (in id order) and aborts the transaction (SQLSTATE BT409:
  * RunsChanged) unless each is running, its row as the transaction `savedBy` wrote it (xmin: any
@@ -64,8 +71,8 @@ export async function lockRunsUnchanged(db: Queryable, runs: readonly { id: stri
   if (runs.length === 0) return;
   await db.write(
     `SELECT baton_unchanged(count(*) = cardinality($1::text[]) AND coalesce(bool_and(
-         r.xmin::text = u.saved_by AND r.status = 'running' AND NOT EXISTS (SELECT 1 FROM rate_limits l WHERE l.namespace = r.namespace)), false))
-       FROM (SELECT id, xmin, status, namespace FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE) r
+         r.xmin::text = u.saved_by AND r.status = 'running' AND ${NO_RATE_LIMIT}), false))
+       FROM ${LOCKED_RUNS}
        JOIN unnest($1::text[], $2::text[]) AS u(id, saved_by) ON u.id = r.id`,
     [runs.map((r) => r.id), runs.map((r) => r.savedBy)],
   );
@@ -79,16 +86,15 @@ export async function lockInsertedRuns(db: Queryable, ids: readonly string[]): P
   if (ids.length === 0) return;
   await db.write(
     `SELECT baton_unchanged(count(*) = cardinality($1::text[]) AND coalesce(bool_and(
-         r.xmin::text = (pg_current_xact_id()::text::bigint % 4294967296)::text AND r.status = 'pending'
-         AND NOT EXISTS (SELECT 1 FROM rate_limits l WHERE l.namespace = r.namespace)), false))
-       FROM (SELECT id, xmin, status, namespace FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE) r`,
+         r.xmin::text = ${CURRENT_XID} AND r.status = 'pending' AND ${NO_RATE_LIMIT}), false))
+       FROM ${LOCKED_RUNS}`,
     [ids],
   );
 }
 
 /** This transaction's id as a row it writes carries it (xmin: the 32-bit xid), for lockRunsUnchanged. */
 export async function transactionId(db: Queryable): Promise<string> {
-  const rows = await db.query<{ xid: string }>(`SELECT (pg_current_xact_id()::text::bigint % 4294967296)::text AS xid`);
+  const rows = await db.query<{ xid: string }>(`SELECT ${CURRENT_XID} AS xid`);
   return rows[0]!.xid;
 }
 
