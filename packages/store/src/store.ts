@@ -218,8 +218,8 @@ export class SqlStore implements Store {
     return outbox.claimOutbox(this.#outside('claimOutbox'), limit);
   }
 
-  async makeOutboxDue() {
-    return outbox.makeOutboxDue(this.#outside('makeOutboxDue'));
+  async makeOutboxDue(before?: string) {
+    return outbox.makeOutboxDue(this.#outside('makeOutboxDue'), before);
   }
 
   async scheduledTaskPayloads(ids: readonly string[]) {
@@ -249,6 +249,10 @@ export class SqlStore implements Store {
 
   async claimEpoch(epoch: string, claimant: string, leaseMs: number) {
     return epochs.claimEpoch(this.#outside('claimEpoch'), epoch, claimant, leaseMs);
+  }
+
+  async noteEpoch(epoch: string) {
+    return epochs.noteEpoch(this.#outside('noteEpoch'), epoch);
   }
 
   async markEpochRepaired(epoch: string) {

@@ -435,8 +435,11 @@ export interface Store extends RateLimitStore {
    * and its relayAt moves forward (backoff growing with `relays`).
    */
   claimOutbox(limit: number): Promise<ClaimedOutboxRow[]>;
-  /** Makes every outbox row due now (a new transport epoch: what was relayed may be lost). */
-  makeOutboxDue(): Promise<number>;
+  /**
+   * Makes every outbox row due now (a new transport epoch: what was relayed may be lost) — only
+   * those written before the database time `before` when given (the epoch's `since`).
+   */
+  makeOutboxDue(before?: string): Promise<number>;
   /** Task messages of the attempts among `ids` still scheduled (for a relay row sent by a sweeper). */
   scheduledTaskPayloads(ids: readonly string[]): Promise<{ id: string; kind: AttemptKind; payload: unknown }[]>;
   /** Events of the given [runId, first seq, last seq] ranges, with their run's names. */
@@ -452,9 +455,14 @@ export interface Store extends RateLimitStore {
   databaseNow(): Promise<string>;
   /**
    * Claims (or, by the same claimant, renews) the repair of a transport epoch: 'busy' while another
-   * runner holds it, 'done' once repaired. `since`: when a runner first saw the epoch.
+   * runner holds it, 'done' once repaired. `since`: when a process first saw the epoch.
    */
   claimEpoch(epoch: string, claimant: string, leaseMs: number): Promise<{ claim: 'claimed' | 'busy' | 'done'; since: string }>;
+  /**
+   * Records that the epoch was seen, without claiming its repair: done by a process before it
+   * hands work to the transport, so that what it hands is not re-sent by the epoch's repair.
+   */
+  noteEpoch(epoch: string): Promise<void>;
   markEpochRepaired(epoch: string): Promise<void>;
 
   /** fireAt of the earliest timer, if any. */

@@ -76,10 +76,13 @@ export async function claimOutbox(db: Queryable, limit: number): Promise<Claimed
   return rows.map(toRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-export async function makeOutboxDue(db: Queryable): Promise<number> {
+/** `before`: only rows written before that database time (what a new epoch may have lost). */
+export async function makeOutboxDue(db: Queryable, before?: string): Promise<number> {
   const rows = await db.query<{ n: string }>(
-    `WITH due AS (UPDATE outbox SET relay_at = date_trunc('milliseconds', now()) WHERE relay_at > now() RETURNING 1)
+    `WITH due AS (UPDATE outbox SET relay_at = date_trunc('milliseconds', now())
+                  WHERE relay_at > now() AND ($1::timestamptz IS NULL OR created_at < $1::timestamptz) RETURNING 1)
      SELECT count(*)::text AS n FROM due`,
+    [before ?? null],
   );
   return Number(rows[0]?.n ?? 0);
 }

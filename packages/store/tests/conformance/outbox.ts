@@ -124,6 +124,36 @@ export function outboxConformance(h: StoreHarness): void {
       expect(await store.transaction((tx) => tx.listensForType(type, 'nobody'))).toEqual([]);
     });
 
+    it('noteEpoch: the epoch is seen (its since) but not claimed; makeOutboxDue(before) makes only older rows due', async () => {
+      const store = h.store();
+      const [runId] = await createRuns(store, uniqueNamespace(), 1);
+      const older = runnerRow(runId!, HOUR);
+      await store.transaction((tx) => tx.insertOutbox([older]));
+      await new Promise((resolve) => setTimeout(resolve, 5)); // created_at is in milliseconds
+      const epoch = `test:${randomUUID()}`;
+      await store.noteEpoch(epoch);
+      const [row] = await store.db.query<{ created_at: Date }>('SELECT created_at FROM bus_epochs WHERE epoch = $1', [epoch]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const newer = runnerRow(runId!, HOUR);
+      await store.transaction((tx) => tx.insertOutbox([newer]));
+      await store.noteEpoch(epoch); // seen again: nothing changes
+      // The first runner claims it at once, with the note's time as since.
+      const claim = await store.claimEpoch(epoch, 'runner-a', HOUR);
+      expect(claim).toEqual({ claim: 'claimed', since: row!.created_at.toISOString() });
+      expect((await store.claimEpoch(epoch, 'runner-b', HOUR)).claim).toBe('busy');
+      await store.noteEpoch(epoch); // a note does not take a claim over
+      expect((await store.claimEpoch(epoch, 'runner-b', HOUR)).claim).toBe('busy');
+      expect(await store.makeOutboxDue(claim.since)).toBeGreaterThanOrEqual(1);
+      const due = (await store.claimOutbox(1000)).map((r) => r.id);
+      expect(due).toContain(older.id);
+      expect(due).not.toContain(newer.id);
+      await store.markEpochRepaired(epoch);
+      await store.noteEpoch(epoch);
+      expect((await store.claimEpoch(epoch, 'runner-b', HOUR)).claim).toBe('done');
+      await store.deleteOutbox([older.id, newer.id]);
+      await store.db.query('DELETE FROM bus_epochs WHERE epoch = $1', [epoch]); // leave no history for retention's own tests
+    });
+
     it('claimEpoch: one claimant repairs an epoch; busy while its lease runs, done once repaired', async () => {
       const store = h.store();
       const epoch = `test:${randomUUID()}`;
