@@ -15,6 +15,7 @@ import type { Registry } from 'prom-client';
 import { applyInTransaction, type BatchOutcome } from './apply.ts';
 import { MissingDefinitions } from './definitions.ts';
 import { afterCommit, type CommitContext } from './loops/context.ts';
+import { noteTransportEpoch } from './loops/epochs.ts';
 import { createEngineMetrics } from './metrics.ts';
 import { RelayedRows } from './outbox.ts';
 import { applyDepsOf, backgroundWrites } from './runner.ts';
@@ -35,6 +36,12 @@ export interface RunStarterDeps {
 }
 
 export interface RunStarter extends PickedRunsStart {
+  /**
+   * Whether it starts runs yet: not before this process recorded the transport epoch it hands the
+   * first tasks to (loops/epochs.ts noteTransportEpoch) — else a runner's repair of that epoch,
+   * meeting them later, would send them again. Until then runs are created and sent to the runner.
+   */
+  ready(): boolean;
   /** Loads (once) the definition runs are about to be created from, so that their start does not miss it. */
   prepare(definitionId: string): Promise<void>;
   /** Waits for what committed starts still write in the background (relayed outbox rows deleted). */
@@ -75,7 +82,13 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
     ...(tracing && { tracing }),
   };
 
+  const stopping = new AbortController();
+  let epochNoted = false;
+  // Not kept for stop(): with the transport down it may not settle, and nothing waits on it.
+  void noteTransportEpoch(deps.store, deps.bus, logger, stopping.signal).then((noted) => (epochNoted = noted));
+
   return {
+    ready: () => epochNoted,
     async prepare(definitionId) {
       if (!definitions.has(definitionId)) await definitions.load([definitionId], []);
     },
@@ -96,6 +109,7 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
       logger.warn({ err: error, runs }, 'could not start new runs with their creation; the runner starts them');
     },
     async stop() {
+      stopping.abort();
       commit.relayed.flush();
       await background.settled();
     },

@@ -17,7 +17,7 @@ import { createEngineMetrics } from './metrics.ts';
 import { RelayedRows } from './outbox.ts';
 import type { LoopContext } from './loops/context.ts';
 import { inboxLoop } from './loops/inbox.ts';
-import { epochLoop } from './loops/epochs.ts';
+import { epochLoop, noteTransportEpoch } from './loops/epochs.ts';
 import { sweepLoop } from './loops/sweeper.ts';
 import { timerLoop } from './loops/timers.ts';
 import { deferredWakeups } from './loops/deferred.ts';
@@ -149,8 +149,12 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
 
   return {
     async start() {
-      for (let i = 0; i < options.concurrency; i += 1) loops.push(inboxLoop(ctx));
-      loops.push(timers.run(), sweepLoop(ctx), epochLoop(ctx), scheduleLoop(ctx));
+      // What the loops hand to the transport must come after this epoch was recorded as seen, or
+      // its repair would send it again (loops/epochs.ts); until then only the epoch watch runs.
+      const noted = noteTransportEpoch(ctx.store, ctx.bus, logger, abort.signal);
+      const after = (loop: () => Promise<void>) => noted.then((ok) => (ok ? loop() : undefined));
+      for (let i = 0; i < options.concurrency; i += 1) loops.push(after(() => inboxLoop(ctx)));
+      loops.push(after(() => timers.run()), after(() => sweepLoop(ctx)), epochLoop(ctx), after(() => scheduleLoop(ctx)));
       logger.info({ consumer: options.consumer, concurrency: options.concurrency }, 'workflow-runner started');
     },
     async stop() {

@@ -3,9 +3,11 @@
 // is sent again from PostgreSQL at once — not after the stale-attempt window, which these tests
 // set to an hour so that only the epoch repair can explain what they see.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Queues } from '@baton/core';
+import { Queues, uuidv7, type Bus, type TaskMessage } from '@baton/core';
 import { startRedisServer, type RedisServer } from '@baton/testkit';
-import { NAMESPACE, startBench, type EngineBench } from './harness.ts';
+import { Registry } from 'prom-client';
+import { createRunStarter } from '../src/index.ts';
+import { NAMESPACE, RUNTIME, silent, startBench, type EngineBench } from './harness.ts';
 
 const HOUR = 3_600_000;
 const NO_SWEEP_REPAIRS = { pendingAgeMs: HOUR, redispatchAfterMs: { http: HOUR, agent: HOUR, workflow: HOUR } };
@@ -97,5 +99,60 @@ describe('a transport that loses its data', () => {
     const epochs = await b.sql<{ epoch: string; repaired_at: Date | null }>('SELECT epoch, repaired_at FROM bus_epochs ORDER BY created_at');
     expect(epochs.length).toBe(repairedBefore + 1);
     expect(epochs.every((e) => e.repaired_at !== null)).toBe(true);
+  });
+
+  // A new epoch whose work in flight is none: what a process hands to it after it recorded the
+  // epoch (noteTransportEpoch) is on the new data, and the repair must not send it twice — on a
+  // fresh Redis the first runs of a deployment (an agent turn paid three times) showed it did.
+  /** The http task messages on the queue, counted by run (consumed and acked). */
+  async function httpMessagesByRun(): Promise<Map<string, number>> {
+    const messages = await b.bus.consume<TaskMessage>(Queues.tasks('http'), 'epoch-test', { max: 10_000, blockMs: 0, visibilityMs: HOUR });
+    if (messages.length > 0) await b.bus.ack(Queues.tasks('http'), messages.map((m) => m.id));
+    const counts = new Map<string, number>();
+    for (const { body } of messages) counts.set(body.runId, (counts.get(body.runId) ?? 0) + 1);
+    return counts;
+  }
+  const repaired = async () => (await b.sql(`SELECT 1 FROM bus_epochs WHERE epoch = $1 AND repaired_at IS NOT NULL`, [await b.bus.epoch()])).length === 1;
+
+  it('a runner applies nothing before it recorded the epoch: its first tasks are not sent again by the repair', async () => {
+    await redis.flushAll();
+    await httpMessagesByRun();
+    const runs = await Promise.all(Array.from({ length: 5 }, () => b.create('fetch')));
+    // The epoch is slow to read: a runner that applied its start messages meanwhile would see its
+    // own tasks as older than the epoch and send them again.
+    const slow = new Proxy(b.bus, {
+      get(target, key) {
+        if (key === 'epoch') return async () => (await new Promise((resolve) => setTimeout(resolve, 300)), target.epoch());
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as Bus;
+    await b.runner(NO_SWEEP_REPAIRS, slow);
+    for (const id of runs) await b.until(`run ${id} to dispatch its task`, async () => (await b.sql(`SELECT 1 FROM task_attempts WHERE run_id = $1 AND status = 'scheduled'`, [id])).length === 1);
+    await b.until('the new epoch to be repaired', repaired);
+    await b.until('the relay rows to be sent', async () => (await b.sql(`SELECT 1 FROM outbox WHERE kind = 'relay'`)).length === 0);
+    const counts = await httpMessagesByRun();
+    expect(runs.map((id) => counts.get(id))).toEqual(runs.map(() => 1));
+  });
+
+  it('the API starts runs only once it recorded the epoch; a runner repairing that epoch leaves their tasks alone', async () => {
+    await redis.flushAll();
+    await httpMessagesByRun();
+    const starter = createRunStarter({ store: b.store, bus: b.bus, logger: silent, metrics: new Registry(), runtime: RUNTIME });
+    try {
+      await b.until('the starter to record the epoch', async () => starter.ready());
+      expect(await b.sql(`SELECT 1 FROM bus_epochs WHERE epoch = $1 AND repaired_at IS NULL`, [await b.bus.epoch()])).toHaveLength(1);
+      const pick = (await b.store.findDefinition(NAMESPACE, 'fetch'))!;
+      await starter.prepare(pick.id);
+      const made = await Promise.all(Array.from({ length: 5 }, () => b.store.createAndStartPickedRun({ id: uuidv7(), definitionId: pick.id, namespace: NAMESPACE, name: 'fetch', version: '1.0.0', input: {} }, pick, starter)));
+      expect(made.map((m) => m?.started)).toEqual([true, true, true, true, true]);
+      await b.until('the relay rows to be sent', async () => (await b.sql(`SELECT 1 FROM outbox WHERE kind = 'relay'`)).length === 0);
+      await b.runner(NO_SWEEP_REPAIRS);
+      await b.until('the new epoch to be repaired', repaired);
+      const counts = await httpMessagesByRun();
+      expect(made.map((m) => counts.get(m!.run.id))).toEqual(made.map(() => 1));
+    } finally {
+      await starter.stop();
+    }
   });
 });

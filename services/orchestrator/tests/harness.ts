@@ -77,6 +77,11 @@ export async function openHarness(kind: BackendKind, overrides: Partial<Orchestr
   // With `starter`, as deployed: runs created through the API start in the transaction that
   // creates them. Without it, the suites drive a run's start by hand (the runner's part).
   const starter = options.starter ? createRunStarter({ store: backend.store, bus: backend.bus, logger, metrics: registry, runtime: BATON_RUNTIME }) : undefined;
+  // It starts runs once it recorded the transport epoch (a few milliseconds).
+  for (const deadline = Date.now() + 10_000; starter && !starter.ready(); ) {
+    if (Date.now() > deadline) throw new Error('the run starter did not record the transport epoch in 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   const app = await createOrchestratorApp({ store: backend.store, bus: backend.bus, logger, metrics: registry, config, ...(starter && { starter }) });
   const { secret } = await ensureBootstrapKey(backend.store, {});
   if (!secret) throw new Error('a fresh store must get a generated bootstrap key');

@@ -7,16 +7,22 @@
 //   to the transport before a runner first saw the new epoch (what came after is on the new
 //   data). Timers live in PostgreSQL and are not affected. The claim is a short lease the
 //   repairing runner renews page by page: if it dies, another takes over within seconds.
+// "Before a runner first saw it" is the epoch's row: a process that hands work to the transport
+// (a runner's loops, the API's inline start) records the epoch it is on first (noteTransportEpoch),
+// so that what it hands after that is not sent twice — on a fresh Redis, the API's first runs
+// would otherwise be repaired as lost when a runner looked later.
 // The epoch is asked for every EPOCH_CHECK_MS (one Redis round trip), not at the sweeper's pace:
 // everything handed to the new data before the first runner sees it is sent twice by the repair,
 // so the sooner it is seen, the fewer calls are repeated.
-import type { AttemptKind } from '@baton/core';
+import type { AttemptKind, Bus, Store } from '@baton/core';
+import type { Logger } from 'pino';
 import { noticeTask } from '../approvals.ts';
 import { send } from '../outbox.ts';
 import { sleep, step, type LoopContext } from './context.ts';
 import { redispatch, sweepOutbox, sweepPendingRuns } from './sweeper.ts';
 
 const PAGE = 500;
+const NOTE_RETRY_MS = 1_000;
 const EPOCH_CHECK_MS = 200;
 const REPAIR_LEASE_MS = 15_000;
 const KINDS: AttemptKind[] = ['http', 'agent'];
@@ -27,6 +33,24 @@ export async function epochLoop(ctx: LoopContext): Promise<void> {
     await step(ctx, 'transport epoch', () => watch.check());
     await sleep(Math.min(EPOCH_CHECK_MS, ctx.options.sweepIntervalMs), ctx.signal);
   }
+}
+
+/**
+ * Records the transport's current epoch as seen (store.noteEpoch), trying again every second until
+ * it is or `signal` aborts. Resolves true once noted, false if stopped first.
+ */
+export async function noteTransportEpoch(store: Pick<Store, 'noteEpoch'>, bus: Pick<Bus, 'epoch'>, logger: Logger, signal: AbortSignal): Promise<boolean> {
+  while (!signal.aborted) {
+    try {
+      await store.noteEpoch(await bus.epoch());
+      return true;
+    } catch (error) {
+      if (signal.aborted) break;
+      logger.warn({ err: error }, 'could not record the transport epoch; trying again');
+      await sleep(NOTE_RETRY_MS, signal);
+    }
+  }
+  return false;
 }
 
 export class EpochWatch {
@@ -46,14 +70,17 @@ export class EpochWatch {
       };
       const counts = await this.repair(since, renew);
       await this.ctx.store.markEpochRepaired(epoch);
-      this.ctx.logger.warn({ epoch, ...counts, ms: Date.now() - started }, 'the transport lost its data (new epoch); work in flight was sent again from PostgreSQL');
+      const log = { epoch, ...counts, ms: Date.now() - started };
+      // A new deployment or a new embedded process starts on a new epoch with nothing in flight: not a warning.
+      if (Object.values(counts).some((n) => n > 0)) this.ctx.logger.warn(log, 'the transport lost its data (new epoch); work in flight was sent again from PostgreSQL');
+      else this.ctx.logger.info(log, 'new transport epoch; nothing was in flight to send again');
     }
     this.repaired = epoch;
   }
 
   private async repair(before: string, renew: () => Promise<void>): Promise<Record<string, number>> {
     const { store } = this.ctx;
-    const counts: Record<string, number> = { outbox: await store.makeOutboxDue() };
+    const counts: Record<string, number> = { outbox: await store.makeOutboxDue(before) };
     for (const kind of KINDS) {
       counts[kind] = 0;
       for (;;) {

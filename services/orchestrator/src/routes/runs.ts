@@ -97,10 +97,11 @@ async function startRun(ctx: ApiContext, principal: Principal, body: CreateRunBo
  * hops off the request's way (bench/README.md), but it is one transaction and one relay per turn
  * of requests, where a runner's batch takes the starts of every request waiting on the queue at
  * once: with 20 callers it cost ~0.75 ms more CPU per run in all (the API, and the http-workers
- * taking tasks in smaller batches), −13 % runs/s. Concurrent requests leave starts to the runner.
+ * taking tasks in smaller batches), −13 % runs/s. Concurrent requests leave starts to the runner,
+ * as do requests before the starter recorded the transport epoch (RunStarter.ready).
  */
 async function createPicked(ctx: ApiContext, run: NewRun, pick: DefinitionPick): Promise<RunRecord | undefined> {
-  if (!ctx.starter || ctx.runRequests.inFlight > 1) {
+  if (!ctx.starter?.ready() || ctx.runRequests.inFlight > 1) {
     const created = await ctx.store.createPickedRun(run, pick);
     if (created) await sendStart(ctx, created);
     return created;
