@@ -110,6 +110,33 @@ function suite(name: string, open: () => Promise<{ bus: Bus; cleanup(): Promise<
       expect((await inFlight.get()).values[0]?.value).toBe(0);
     });
 
+    it('a copy of an attempt running here is acked without running it; its result comes once', async () => {
+      fresh();
+      const held = gate();
+      const handled: number[] = [];
+      const worker = start({
+        async handle(t) {
+          handled.push(t.payload.n);
+          await held.promise;
+          return completed(t);
+        },
+      });
+      await bus.enqueue(queue, [task(1)]);
+      await worker.start();
+      await until(() => handled.length === 1);
+      await bus.enqueue(queue, [task(1), task(2)]); // a sweeper sends attempt 1 again while it runs
+      await until(() => handled.length === 2);
+      await until(async () => (await bus.depth(queue)).inFlight === 2); // the copy is acked, the two running are not
+      expect(handled).toEqual([1, 2]);
+      held.open();
+      const results = await takeResults(2);
+      expect(results.map((r) => (r.type === 'result' ? r.attemptId : undefined)).sort()).toEqual(['run-1:e1', 'run-2:e1']);
+      expect(await takeResults(1, 300)).toEqual([]);
+      await bus.enqueue(queue, [task(1)]); // a copy after it finished runs (the runner drops its result)
+      await until(() => handled.length === 3);
+      expect(await takeResults(1)).toHaveLength(1);
+    });
+
     it("acks on 'ack' without a result; a handler that throws leaves its message to be redelivered", async () => {
       fresh();
       const deliveries: number[] = [];
