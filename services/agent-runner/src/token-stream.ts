@@ -35,8 +35,11 @@ export class TokenStream {
 
   push(text: string, attempt: number): void {
     if (attempt !== this.attempt) {
-      // A retried request streams its answer again: its events carry the new attempt and restart at index 0.
+      // A retried request streams its answer again: its events carry the new attempt and restart at
+      // index 0. What the failed request streamed but could not send yet (one message is in flight)
+      // is dropped — it must not open the new attempt's text.
       this.send();
+      this.buffer = '';
       this.attempt = attempt;
       this.index = 0;
     }
