@@ -2,8 +2,9 @@
 // with up to `concurrency` handlers at once, validate each message with a zod schema, keep the
 // leases of long tasks alive (aborting a task whose lease was lost: it is another worker's now),
 // publish results through the ResultPublisher (enqueue before ack), fail or drop invalid messages,
-// ack a copy of an attempt it is running already (not run twice in one worker), and stop gracefully: in-flight tasks get `shutdownGraceMs`, then are aborted and left unacked
-// for another worker to reclaim. The services supply a schema and a handler; nothing else.
+// ack a copy of an attempt it is running already (one worker does not run it twice), and stop
+// gracefully: in-flight tasks get `shutdownGraceMs`, then are aborted and left unacked for another
+// worker to reclaim. The services supply a schema and a handler; nothing else.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorTypes, type Bus, type RunnerMessage } from '@baton/core';
 import type { Logger } from 'pino';
