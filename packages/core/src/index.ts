@@ -2,6 +2,7 @@ export * from './errors.ts';
 export * from './interpreter/types.ts';
 export type * from './ports/bus.ts';
 export * from './ports/store.ts';
+export * from './ports/runner-tx.ts';
 export * from './ports/definitions.ts';
 export * from './ports/schedules.ts';
 export * from './ports/approvals.ts';
