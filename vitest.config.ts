@@ -25,10 +25,23 @@ const UNIT = ['packages/core/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'serv
  *   connects to Redis) must land within 50 ms, and a worker that ran other files made it 77 ms once;
  * - files that set process-wide state: the tracers of a process (tests/tracing), handlers of
  *   uncaught errors (tests/hostile, tests/fuzz/wire.test.ts, the store's connection tests), the
- *   PGlite template's variable (the store's template tests);
- * - the store and engine suites (timing-heavy: leases, resends, schedules; not checked shared).
+ *   PGlite template's variable (the store's template tests).
  */
-const ISOLATED = ['packages/bus/src/limiter/limiter.test.ts', 'tests/tracing/**/*.test.ts', 'tests/hostile/**/*.test.ts', 'tests/fuzz/wire.test.ts', 'packages/store/tests/**/*.test.ts', 'packages/engine/tests/**/*.test.ts'];
+const ISOLATED = [
+  'packages/bus/src/limiter/limiter.test.ts',
+  'tests/tracing/**/*.test.ts',
+  'tests/hostile/**/*.test.ts',
+  'tests/fuzz/wire.test.ts',
+  'packages/store/tests/postgres-connection.test.ts',
+  'packages/store/tests/pglite-template.test.ts',
+];
+/**
+ * The rest of the store and engine suites (timing-heavy: leases, resends, schedules) share workers
+ * among themselves (project `suites`), not with the integration files and the services' modules
+ * those load: they set no process-wide state, and passed shared; a fresh worker per file was
+ * about 1 s of imports each (store + engine alone, two workers: 83 s isolated, 67–71 s shared).
+ */
+const SUITES = ['packages/store/tests/**/*.test.ts', 'packages/engine/tests/**/*.test.ts'];
 const INTEGRATION = ['tests/**/*.test.ts', 'packages/*/tests/**/*.test.ts', 'services/*/tests/**/*.test.ts', 'apps/*/tests/**/*.test.ts'];
 const ALL = ['tests/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'packages/*/tests/**/*.test.ts', 'services/*/src/**/*.test.ts', 'services/*/tests/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/tests/**/*.test.ts'];
 const EXCLUDE = ['**/node_modules/**'];
@@ -40,7 +53,8 @@ const common = { testTimeout: 30_000, hookTimeout: 60_000, pool: 'forks' } as co
 const project = { ...common, globalSetup: [] };
 
 const parallelPass: TestProjectInlineConfiguration[] = [
-  { test: { ...project, name: 'integration', include: INTEGRATION, exclude: [...EXCLUDE, ...SERIAL, ...ISOLATED, 'packages/core/**', 'tests/chaos/checks.test.ts'], isolate: false, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+  { test: { ...project, name: 'integration', include: INTEGRATION, exclude: [...EXCLUDE, ...SERIAL, ...ISOLATED, ...SUITES, 'packages/core/**', 'tests/chaos/checks.test.ts'], isolate: false, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+  { test: { ...project, name: 'suites', include: SUITES, exclude: [...EXCLUDE, ...SERIAL, ...ISOLATED], isolate: false, maxWorkers: 2, sequence: { groupOrder: 0 } } },
   { test: { ...project, name: 'isolated', include: ISOLATED, exclude: [...EXCLUDE, ...SERIAL], maxWorkers: 2, sequence: { groupOrder: 0 } } },
   { test: { ...project, name: 'unit', include: UNIT, exclude: [...EXCLUDE, ...ISOLATED], isolate: false, maxWorkers: 2, sequence: { groupOrder: 0 } } },
 ];
