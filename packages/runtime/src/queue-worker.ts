@@ -119,6 +119,9 @@ export function createQueueWorker<T>(bus: Bus, logger: Logger, options: QueueWor
         const max = Math.min(free, options.maxBatch ?? free);
         const messages = await bus.consume(queue, options.consumerName, { max, blockMs: options.blockMs ?? 1_000, visibilityMs: options.visibilityMs, signal });
         for (const message of messages) startTask(message.id, message.body, message.deliveries);
+        // The tasks just started write first (an http task's request goes out in a setImmediate):
+        // the next blocking read waits two turns, not to hold a request up by a write of its own.
+        if (messages.length > 0) await afterTwoTurns();
       } catch (error) {
         if (signal.aborted) break;
         logger.error({ err: error }, `consuming ${queue} failed; retrying`);
@@ -229,6 +232,11 @@ export function createQueueWorker<T>(bus: Bus, logger: Logger, options: QueueWor
     },
     stop,
   };
+}
+
+/** Resolves after two turns of the event loop (two check phases: what the last one scheduled has run). */
+function afterTwoTurns(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /** The schema of a TaskMessage of `kind` (what the workflow-runner enqueues on `tasks.<kind>`). */
