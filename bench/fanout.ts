@@ -152,9 +152,11 @@ async function measure(call: Call, cluster: Cluster, fanoutUrl: string, clients:
   const runsWatched = Math.min(watchedRuns, concurrency);
   log(`fanout: ${runsWatched} watched runs (${clientCount} clients) among ${concurrency} in flight, ${warmupSeconds}s warm-up + ${seconds}s measured`);
   const stopAt = Date.now() + (warmupSeconds + seconds) * 1000;
-  // Enough rounds to outlast the window at up to 40 calls/s per run; the loop's array is in the
-  // run's state, so it is kept short (a 50-call loop inside a loop of rounds).
-  const rounds = Math.ceil(((warmupSeconds + seconds) * 40) / CALLS_PER_RUN);
+  // Enough rounds to outlast the window at up to 200 calls/s per run (a run that ended before its
+  // cancel would leave its clients out of clientsThatSawTheirRunEnd: at 40 calls/s, 2 of 100 did
+  // on a faster machine); the loop's array is in the run's state, so it is kept short (a 50-call
+  // loop inside a loop of rounds).
+  const rounds = Math.ceil(((warmupSeconds + seconds) * 200) / CALLS_PER_RUN);
   const watched: string[] = [];
   for (let i = 0; i < runsWatched; i += 1) {
     const started = await call<{ id: string }>('POST', '/api/v1/runs', { namespace: 'bench', name: 'http-loop-long', input: { rounds } });
