@@ -2,7 +2,7 @@
 // with up to `concurrency` handlers at once, validate each message with a zod schema, keep the
 // leases of long tasks alive (aborting a task whose lease was lost: it is another worker's now),
 // publish results through the ResultPublisher (enqueue before ack), fail or drop invalid messages,
-// ack a copy of an attempt it is running already (one worker does not run it twice), and stop
+// ack a copy of a task it is running already (one worker does not run it twice), and stop
 // gracefully: in-flight tasks get `shutdownGraceMs`, then are aborted and left unacked for another
 // worker to reclaim. The services supply a schema and a handler; nothing else.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -101,8 +101,8 @@ export function createQueueWorker<T>(bus: Bus, logger: Logger, options: QueueWor
   const { queue } = options;
   const publisher = new ResultPublisher(bus, queue, logger);
   const tasks = new Map<string, RunningTask>();
-  /** attemptId → the message running it here. */
-  const attempts = new Map<string, string>();
+  /** attemptId → the message running it here (the latest, when several run under one attempt). */
+  const attempts = new Map<string, { messageId: string; body: unknown }>();
   let stopping = new AbortController();
   let loop: Promise<void> | undefined;
   let leaseTimer: NodeJS.Timeout | undefined;
@@ -135,14 +135,16 @@ export function createQueueWorker<T>(bus: Bus, logger: Logger, options: QueueWor
     if (!parsed.success) return rejectMessage(messageId, body, parsed.error.message);
     const { attemptId } = namesOf(body);
     const running = typeof attemptId === 'string' ? attempts.get(attemptId) : undefined;
-    if (running !== undefined && running !== messageId) {
-      // A copy of an attempt this worker is running (a sweeper or an epoch repair sent it again):
-      // acked, not run twice. The running message answers for it — if it is abandoned, it is redelivered.
-      logger.info({ messageId, runningMessageId: running, ...namesOf(body) }, `${spec.name}: a copy of a task running here; acked without running it`);
+    if (running !== undefined && running.messageId !== messageId && JSON.stringify(running.body) === JSON.stringify(body)) {
+      // A copy of a task this worker is running (a sweeper or an epoch repair sent it again):
+      // acked, not run twice. The running message answers for it — if it is abandoned, it is
+      // redelivered. Only an identical message is a copy: another one under the same attempt (an
+      // approval's notice for its next level) is other work and runs.
+      logger.info({ messageId, runningMessageId: running.messageId, ...namesOf(body) }, `${spec.name}: a copy of a task running here; acked without running it`);
       bus.ack(queue, [messageId]).catch((err: unknown) => logger.error({ err, messageId }, 'could not ack a copy of a running task'));
       return;
     }
-    if (typeof attemptId === 'string') attempts.set(attemptId, messageId);
+    if (typeof attemptId === 'string') attempts.set(attemptId, { messageId, body });
     const controller = new AbortController();
     const task: RunningTask = { controller, startedAt: Date.now(), done: Promise.resolve() };
     tasks.set(messageId, task);
@@ -158,7 +160,7 @@ export function createQueueWorker<T>(bus: Bus, logger: Logger, options: QueueWor
       })
       .finally(() => {
         tasks.delete(messageId);
-        if (typeof attemptId === 'string' && attempts.get(attemptId) === messageId) attempts.delete(attemptId);
+        if (typeof attemptId === 'string' && attempts.get(attemptId)?.messageId === messageId) attempts.delete(attemptId);
         spec.inFlight?.dec();
         wakeLoop?.();
         wakeLoop = undefined;

@@ -137,6 +137,28 @@ function suite(name: string, open: () => Promise<{ bus: Bus; cleanup(): Promise<
       expect(await takeResults(1)).toHaveLength(1);
     });
 
+    it('another message under the attempt of a running task is not a copy: it runs', async () => {
+      fresh();
+      const held = gate();
+      const handled: number[] = [];
+      const worker = start({
+        async handle(t) {
+          handled.push(t.payload.n);
+          await held.promise;
+          return completed(t);
+        },
+      });
+      await bus.enqueue(queue, [task(1)]);
+      await worker.start();
+      await until(() => handled.length === 1);
+      // The same attempt with another payload (as an approval's notice for its next level is).
+      await bus.enqueue(queue, [{ ...task(1), payload: { n: 7 } }]);
+      await until(() => handled.length === 2);
+      expect(handled).toEqual([1, 7]);
+      held.open();
+      expect(await takeResults(2)).toHaveLength(2);
+    });
+
     it("acks on 'ack' without a result; a handler that throws leaves its message to be redelivered", async () => {
       fresh();
       const deliveries: number[] = [];
