@@ -110,7 +110,8 @@ function suite(name: string, open: () => Promise<{ bus: Bus; cleanup(): Promise<
       expect((await inFlight.get()).values[0]?.value).toBe(0);
     });
 
-    it('a copy of an attempt running here is acked without running it; its result comes once', async () => {
+    /** A worker whose tasks wait for `held`, running task 1; `handled`: the payloads it started. */
+    async function runningTaskOne(): Promise<{ held: ReturnType<typeof gate>; handled: number[] }> {
       fresh();
       const held = gate();
       const handled: number[] = [];
@@ -124,6 +125,11 @@ function suite(name: string, open: () => Promise<{ bus: Bus; cleanup(): Promise<
       await bus.enqueue(queue, [task(1)]);
       await worker.start();
       await until(() => handled.length === 1);
+      return { held, handled };
+    }
+
+    it('a copy of an attempt running here is acked without running it; its result comes once', async () => {
+      const { held, handled } = await runningTaskOne();
       await bus.enqueue(queue, [task(1), task(2)]); // a sweeper sends attempt 1 again while it runs
       await until(() => handled.length === 2);
       await until(async () => (await bus.depth(queue)).inFlight === 2); // the copy is acked, the two running are not
@@ -138,19 +144,7 @@ function suite(name: string, open: () => Promise<{ bus: Bus; cleanup(): Promise<
     });
 
     it('another message under the attempt of a running task is not a copy: it runs', async () => {
-      fresh();
-      const held = gate();
-      const handled: number[] = [];
-      const worker = start({
-        async handle(t) {
-          handled.push(t.payload.n);
-          await held.promise;
-          return completed(t);
-        },
-      });
-      await bus.enqueue(queue, [task(1)]);
-      await worker.start();
-      await until(() => handled.length === 1);
+      const { held, handled } = await runningTaskOne();
       // The same attempt with another payload (as an approval's notice for its next level is).
       await bus.enqueue(queue, [{ ...task(1), payload: { n: 7 } }]);
       await until(() => handled.length === 2);
