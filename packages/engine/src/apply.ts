@@ -244,10 +244,8 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   }
   await attachRateLimits(tx, writes.attempts, (runId, reference) => namedRateLimit(deps, locked, runId, reference), limits);
   await gate.finish(outcome.finished, writes);
-  if (savedAt !== undefined) {
-    const ids = new Set(locked.map((run) => run.id));
-    for (const update of writes.updates) if (ids.has(update.id)) update.updatedAt = savedAt;
-  }
+  // Every save of the batch is of a run it locked (advanceRun): each takes the batch's stamp.
+  if (savedAt !== undefined) for (const update of writes.updates) update.updatedAt = savedAt;
   await write(tx, writes);
   if (deps.snapshots) outcome.snapshots = snapshotsOf(tx, locked, writes, seen !== undefined);
   if (writes.cascade.length > 0) {

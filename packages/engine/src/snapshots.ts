@@ -36,9 +36,9 @@ export class RunSnapshots {
   ) {}
 
   /**
-   * The runs of a batch as last left, when the batch can be
-   * decided on them: only completed or failed task results without appended events or outbox rows,
-   * each of another attempt, for runs all known. Otherwise undefined.
+   * The runs of a batch as last left, when the batch can be decided on them: only completed or
+   * failed task results without appended events or outbox rows, each of another attempt, for runs
+   * all known. Otherwise undefined.
    */
   of(messages: readonly RunnerMessage[]): RunSnapshot[] | undefined {
     if (messages.length === 0) return undefined;
