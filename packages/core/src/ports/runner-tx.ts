@@ -10,21 +10,14 @@ import type { ReplayTx } from './replays.ts';
 import type { RateLimitSpec, RateLimitTx } from './rate-limits.ts';
 import type { NewApproval, ApprovalDecision, ApprovalRecord, ApprovalUpdate } from './approvals.ts';
 import type { DefinitionRecord, NewDefinition } from './definitions.ts';
-import type { AttemptKind, AttemptOutcome, HeldAttempt, ListenRecord, NewAttempt, NewRun, RunEventRecord, RunTrigger, TimerRecord } from './store.ts';
+import type { AttemptKind, AttemptOutcome, HeldAttempt, ListenRecord, NewAttempt, NewRun, RunEventRecord, RunRecord, RunTrigger, TimerRecord } from './store.ts';
 
-export interface LockedRun {
-  id: string;
-  definitionId: string;
-  namespace: string;
-  name: string;
-  version: string;
-  status: RunStatus;
+/** A run as a runner transaction locks it: its record's names and, as the row stands, what a run's end leaves alone (RunEnd). */
+export interface LockedRun extends Pick<RunRecord, 'id' | 'definitionId' | 'namespace' | 'name' | 'version' | 'status' | 'parentRunId' | 'parentEffectId' | 'startedAt' | 'endedAt' | 'usage'> {
   /** The interpreter's state; undefined before the run's first decision. */
   state?: RunState;
   /** Seq of the last event appended (0 when none). */
   eventSeq: number;
-  parentRunId?: string;
-  parentEffectId?: string;
   /** A reset run: the run it resets (it may hold a replay ledger, ReplayTx.openReplays). */
   resetOf?: string;
   /** What its start decides on — its input and what started it — read while it has no state yet. */
@@ -34,10 +27,6 @@ export interface LockedRun {
    * dispatches carry, asked in no statement of their own); [] when it has none.
    */
   rateLimits: RateLimitSpec[];
-  /** As the row stands when locked: what a run's end leaves alone (RunEnd). */
-  startedAt?: string;
-  endedAt?: string;
-  usage?: Record<string, unknown>;
   /**
    * The transaction's time as its writes stamp `updated_at` (PostgreSQL's now(), to the
    * millisecond): every run this transaction saves has this `updatedAt`.
