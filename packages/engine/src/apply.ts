@@ -4,7 +4,6 @@
 // `relay`; a crash before or during that hand-over is repaired from the outbox by a sweeper.
 import {
   BatonErrorTypes,
-  ErrorTypes,
   RUN_END_NOTICE_MAX_BYTES,
   TERMINAL_STATUSES,
   type Decision,
@@ -25,11 +24,11 @@ import {
   type WorkflowError,
   RunsChanged,
 } from '@baton/core';
-import { DEFAULT_LIMITS, LifecycleTypes, decide, iso, jsonSize, limitError, type Limits } from '@baton/core/interpreter';
+import { DEFAULT_LIMITS, LifecycleTypes, iso, jsonSize, limitError, type Limits } from '@baton/core/interpreter';
 import { applyApprovalDeadlines } from './approvals.ts';
 import { gateStarts, type StartVerdict } from './concurrency.ts';
 import { MissingDefinitions, type DefinitionCache } from './definitions.ts';
-import { applyEffects, depthOf, emptyWrites, rootOf, write, type Writes } from './effects.ts';
+import { applyEffects, emptyWrites, rootOf, write, type Writes } from './effects.ts';
 import { emptyRelay, relayRow, runnerRows, type Relay } from './outbox.ts';
 import { ledgersOf, markReplayed, type Feedback, type ReplayLedger } from './replay.ts';
 import { matchingListens } from './route-event.ts';
@@ -37,6 +36,7 @@ import { cascadeReason, controlEvent, releaseHeld, type Control } from './suspen
 import { applyDeferrals, attachRateLimits, lockedRateLimits } from './rate-limits.ts';
 import type { RunSnapshots } from './snapshots.ts';
 import { lockAndCheck, onSnapshots, snapshotsOf, startingInserted } from './locking.ts';
+import { cancelBeforeStart, decideSafely, engineFault, monotonic } from './decisions.ts';
 
 export { childRunId } from './effects.ts';
 
@@ -85,8 +85,6 @@ export class RunNamespaces {
   }
 }
 
-/** The clock a decision reads to know when to yield (limits.decisionMs). */
-const monotonic = () => performance.now();
 /**
  * Decision time one batch may take in all (each decision still takes at least one step): what
  * one batch decides is also what it writes, relays and publishes at once — on PGlite, under the
@@ -463,52 +461,6 @@ function groupByRun(attempts: readonly HeldAttempt[]): Map<string, HeldAttempt[]
     else byRun.set(attempt.runId, [attempt]);
   }
   return byRun;
-}
-
-function decideSafely(deps: ApplyDeps, run: LockedRun, state: RunState | undefined, input: Input, now: number, writes: Writes, budget: { limits: Limits; eventsSoFar: number }): Decision {
-  const cached = deps.definitions.peek(run.definitionId);
-  if ('broken' in cached) {
-    const detail = `the workflow definition ${run.namespace}/${run.name}@${run.version} can no longer be compiled: ${cached.broken}`;
-    return engineFault(run, state, { type: ErrorTypes.configuration, status: 500, title: 'Workflow definition does not compile', detail }, now, writes);
-  }
-  try {
-    return decide(cached.compiled, state, input, { now, runId: run.id, namespace: run.namespace, runtime: deps.runtime, limits: budget.limits, depth: depthOf(run.id), eventsSoFar: budget.eventsSoFar, clock: monotonic });
-  } catch (error) {
-    // A decision that throws is a bug or a corrupt state; retrying would loop forever, so the
-    // run is faulted with a runtime error that says what happened.
-    deps.onDecideError?.(run.id, error);
-    const detail = `the interpreter failed on ${input.type}: ${(error as Error).message}`;
-    return engineFault(run, state, { type: ErrorTypes.runtime, status: 500, title: 'Internal interpreter error', detail }, now, writes);
-  }
-}
-
-/**
- * The run ends faulted outside the interpreter. Its state may be unreadable, so what it still
- * holds is released from the tables (write() → releaseRuns): timers, listens, scheduled attempts
- * and approvals, child runs — the same cleanup an interpreter fault does through its effects.
- */
-function engineFault(run: LockedRun, state: RunState | undefined, error: WorkflowError, now: number, writes: Writes): Decision {
-  writes.release.push(run.id);
-  const faultedAt = new Date(now).toISOString();
-  return {
-    state: { ...(state ?? {}), status: 'faulted', error },
-    effects: [],
-    events: [engineFaultedEvent(run, faultedAt, error)],
-  };
-}
-
-/** The workflow.faulted event of a fault the engine raises outside the interpreter. */
-export function engineFaultedEvent(run: Pick<LockedRun, 'name'>, faultedAt: string, error: WorkflowError): EventDraft {
-  return { type: LifecycleTypes.workflowFaulted, data: { name: run.name, faultedAt, error } };
-}
-
-function cancelBeforeStart(now: number, reason?: string): Decision {
-  const error: WorkflowError = { type: BatonErrorTypes.cancelled, status: 499, title: 'Cancelled', detail: reason === undefined ? 'the run was cancelled before it started' : `the run was cancelled before it started: ${reason}` };
-  return {
-    state: { status: 'cancelled', error },
-    effects: [],
-    events: [{ type: 'io.serverlessworkflow.workflow.cancelled.v1', data: { cancelledAt: new Date(now).toISOString(), ...(reason !== undefined && { reason }) } }],
-  };
 }
 
 /** The parent's subflow task's result: the child's output, or its error. */

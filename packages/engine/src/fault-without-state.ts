@@ -8,7 +8,8 @@
 // its parent run told that its child faulted. Events, runner messages and the end of the run go
 // out through the outbox, as every batch's do.
 import { TERMINAL_STATUSES, type PublishedEvent, type RunUpdate, type RunnerTx } from '@baton/core';
-import { engineFaultedEvent, inTransaction, resultForParent, type ApplyDeps, type BatchOutcome, type EngineFault } from './apply.ts';
+import { inTransaction, resultForParent, type ApplyDeps, type BatchOutcome, type EngineFault } from './apply.ts';
+import { engineFaultedEvent } from './decisions.ts';
 import { gateStarts } from './concurrency.ts';
 import { emptyWrites, write } from './effects.ts';
 import { emptyRelay, relayRow, runnerRows } from './outbox.ts';
