@@ -57,7 +57,7 @@ export function answerOf(answer: ArrayBuffer): BackendMessage[] {
   return messages;
 }
 
-interface ReadResult {
+export interface ReadResult {
   rows: Row[];
   command?: string;
 }

@@ -14,10 +14,10 @@
 // PGlite's query(): that one parses, plans and describes every statement anew and crosses into
 // the WASM backend six times per statement. Here each SQL text is prepared once per backend (a
 // named statement, as node-postgres does) and a statement is one crossing: Bind, Describe,
-// Execute, Sync. Inside a transaction, writes (`write`) are held and go with the next statement
-// that returns rows or with the COMMIT — BEGIN with the first — and queries issued before that
-// crossing's turn (the runner's lock and its checks) go in it too, so a runner batch is two or
-// three crossings, not dozens (each costs ~0.7 ms of the backend's thread, whatever it carries).
+// Execute, Sync. Inside a transaction, the statements issued during one turn of the event loop go
+// together — BEGIN with the first — when the turn ends, or with the COMMIT issued in it: a runner
+// batch is one crossing when it waits for nothing before its commit (decided on remembered runs, a
+// start decided on the runs as inserted) and two when it reads its runs first, not dozens.
 // Rows are read with PGlite's parsers (its array types' too) as its parseResults reads them, so they
 // look exactly as query() returned them; errors are a DatabaseError (SQLSTATE in `code`, the
 // class node-postgres throws on PostgreSQL), the first one of a crossing, as execProtocol throws.
@@ -36,7 +36,7 @@ import { Worker } from 'node:worker_threads';
 import { parse } from '@electric-sql/pglite';
 import { serialize } from 'pg-protocol';
 import { Mutex } from './mutex.ts';
-import { answerOf, joined, readResults, valueCodecs, type BackendMessage, type Parsers, type Serializers } from './pglite-protocol.ts';
+import { answerOf, joined, readResults, valueCodecs, type BackendMessage, type Parsers, type ReadResult, type Serializers } from './pglite-protocol.ts';
 import type { Db, Queryable, Row } from './types.ts';
 
 export async function openPglite(dataDir?: string): Promise<Db> {
@@ -243,17 +243,15 @@ class Session {
     return [serialize.bind({ statement: prepared.name, values }), serialize.describe({ type: 'P' }), serialize.execute({})];
   }
 
-  /** Sends `messages` and a Sync; the rows of each statement, in order. Throws the first error. */
-  async sendAll(messages: Uint8Array[], syncToFs: boolean): Promise<Row[][]> {
-    const replies = await this.#exec([...messages, serialize.sync()], syncToFs);
-    return readResults(replies, this.parsers).map((result) => result.rows);
+  /** Sends `messages` and a Sync; the rows and command tag of each statement, in order. Throws the first error. */
+  async sendAll(messages: Uint8Array[], syncToFs: boolean): Promise<ReadResult[]> {
+    return readResults(await this.#exec([...messages, serialize.sync()], syncToFs), this.parsers);
   }
 
-  /** A script of statements without parameters (simple query protocol), after `before`; the last command's tag. */
-  async script(before: Uint8Array[], script: string, syncToFs: boolean): Promise<string | undefined> {
+  /** A script of statements without parameters (simple query protocol), after `before`; the result of each statement, the script's last. */
+  async script(before: Uint8Array[], script: string, syncToFs: boolean): Promise<ReadResult[]> {
     const head = before.length > 0 ? [...before, serialize.sync()] : [];
-    const replies = await this.#exec([...head, serialize.query(script)], syncToFs);
-    return readResults(replies, this.parsers).at(-1)?.command;
+    return readResults(await this.#exec([...head, serialize.query(script)], syncToFs), this.parsers);
   }
 
   /** One crossing; the backend answers crossings in the order they are sent (this one after those sent before). */
@@ -288,7 +286,7 @@ class Session {
 function direct(session: Session): Queryable {
   return {
     async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-      return ((await session.sendAll(await session.statement(sql, params), true))[0] ?? []) as R[];
+      return ((await session.sendAll(await session.statement(sql, params), true))[0]?.rows ?? []) as R[];
     },
     async write(sql: string, params: readonly unknown[] = []): Promise<void> {
       await this.query(sql, params);
@@ -302,14 +300,19 @@ function direct(session: Session): Queryable {
 /**
  * The statements of one transaction, sent in the order they were issued — however long a new
  * statement takes to prepare, and whether or not the caller waits for one before issuing the next
- * (the runner issues a batch's checks together). Writes are held and go with what follows them
- * (the next queries, exec or the commit); the first statement that fails is what that throws
- * (PostgreSQL has aborted the transaction by then), as in the node-postgres adapter's pipeline.
+ * (the runner issues a batch's checks together). Nothing is sent at once: the statements issued
+ * during one turn of the event loop go together when the turn ends (when a query among them waits
+ * for its rows) or with the COMMIT (or exec) issued before then, each query answered its own rows —
+ * as the node-postgres adapter groups a turn's statements. A batch that waits for nothing before
+ * its commit (a start decided on runs as inserted, a runner batch decided on remembered runs) is
+ * then one crossing into the backend's thread, its queries answered by the COMMIT's crossing. The
+ * first statement that fails is what the queries of its crossing and the commit throw (PostgreSQL
+ * has aborted the transaction by then).
  */
 class TransactionHandle implements Queryable {
-  #held: Promise<Uint8Array[]>[] = [Promise.resolve([serialize.query('BEGIN')])];
-  /** The send that takes what is held, asked for and not begun: queries issued meanwhile go with it. */
-  #next: Promise<Row[][]> | undefined;
+  #held: Held[] = [{ messages: Promise.resolve([serialize.query('BEGIN')]) }];
+  /** A send of what is held is asked for at the end of this turn. */
+  #flushing = false;
   /** The last send issued: the next one goes after it. */
   #order: Promise<unknown> = Promise.resolve();
   /** Whether anything (BEGIN first) was handed on to be sent. */
@@ -317,17 +320,17 @@ class TransactionHandle implements Queryable {
 
   constructor(private readonly session: Session) {}
 
-  /**
-   * Goes with every statement held when its turn comes: the queries a caller issues together (the
-   * runner's lock and its checks) are one round trip into the backend, each answered its own rows.
-   */
   query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    const index = this.#hold(this.session.statement(sql, params));
-    this.#next ??= this.#inTurn(async () => {
-      this.#next = undefined;
-      return this.session.sendAll(await messagesOf(this.#take()), false);
-    });
-    return this.#next.then((results) => (results[index] ?? []) as R[]);
+    return new Promise<Row[]>((resolve, reject) => {
+      this.#hold(this.session.statement(sql, params), { resolve, reject });
+      if (this.#flushing) return;
+      this.#flushing = true;
+      setImmediate(() => {
+        this.#flushing = false;
+        // A commit or exec of this turn took it already.
+        if (this.#held.some((held) => held.answer !== undefined)) void this.#send((messages) => this.session.sendAll(messages, false)).catch(() => undefined);
+      });
+    }) as Promise<R[]>;
   }
 
   write(sql: string, params: readonly unknown[] = []): Promise<void> {
@@ -336,33 +339,48 @@ class TransactionHandle implements Queryable {
   }
 
   async exec(script: string): Promise<void> {
-    await this.#inTurn(async () => this.session.script(await messagesOf(this.#take()), script, false));
+    await this.#send((messages) => this.session.script(messages, script, false));
   }
 
   /** COMMIT behind what is held. Throws when a statement failed (PostgreSQL answers an aborted transaction's COMMIT with ROLLBACK). */
   async commit(): Promise<void> {
-    const command = await this.#inTurn(async () => this.session.script(await messagesOf(this.#take()), 'COMMIT', true));
+    const results = await this.#send((messages) => this.session.script(messages, 'COMMIT', true));
+    const command = results.at(-1)?.command;
     if (command !== 'COMMIT') throw new Error(`the transaction was not committed (the server answered ${command ?? 'nothing'})`);
   }
 
-  /** Rolls back once what was sent is done; what was held is dropped unsent (BEGIN too, when nothing was sent yet). */
+  /** Rolls back once what was sent is done; what was held is dropped unsent (BEGIN too, when nothing was sent yet), its queries failed. */
   async rollback(): Promise<void> {
+    const dropped = this.#held;
     this.#held = [];
+    for (const held of dropped) held.answer?.reject(new Error('the transaction ended before this statement was sent'));
     if (this.#sent) await this.#inTurn(() => this.session.script([], 'ROLLBACK', true));
   }
 
-  /** Holds a statement (one result each, BEGIN too) until the next send; its index in what that send takes. */
-  #hold(statement: Promise<Uint8Array[]>): number {
+  /** Holds a statement (one result each, BEGIN too) until the next send; a query with how to answer it. */
+  #hold(statement: Promise<Uint8Array[]>, answer?: Held['answer']): void {
     statement.catch(() => undefined); // reported by the send that takes it
-    return this.#held.push(statement) - 1;
+    this.#held.push({ messages: statement, ...(answer && { answer }) });
   }
 
-  /** Everything held, taken at the send's turn (in issue order). */
-  #take(): Promise<Uint8Array[]>[] {
-    const parts = this.#held;
-    this.#held = [];
-    this.#sent = true;
-    return parts;
+  /**
+   * In its turn, sends everything held then (in issue order) through `exchange`, and answers each
+   * query taken with its rows — or, when the crossing fails, with its error, which is thrown too.
+   */
+  #send(exchange: (messages: Uint8Array[]) => Promise<ReadResult[]>): Promise<ReadResult[]> {
+    return this.#inTurn(async () => {
+      const taken = this.#held;
+      this.#held = [];
+      this.#sent = true;
+      try {
+        const results = await exchange(await messagesOf(taken.map((held) => held.messages)));
+        taken.forEach((held, i) => held.answer?.resolve(results[i]?.rows ?? []));
+        return results;
+      } catch (error) {
+        for (const held of taken) held.answer?.reject(error);
+        throw error;
+      }
+    });
   }
 
   #inTurn<T>(send: () => Promise<T>): Promise<T> {
@@ -370,6 +388,12 @@ class TransactionHandle implements Queryable {
     this.#order = turn.catch(() => undefined);
     return turn;
   }
+}
+
+interface Held {
+  messages: Promise<Uint8Array[]>;
+  /** A query's: settled by the send that takes it. */
+  answer?: { resolve: (rows: Row[]) => void; reject: (error: unknown) => void };
 }
 
 /** The messages of held statements, in order; throws the first that could not be prepared. */
