@@ -10,8 +10,9 @@ import { agentRunnerOptionsFromEnv, createAgentRunner } from '@baton/agent-runne
 import { createDeadlineSchedule, createHitlWorker, hitlWorkerOptionsFromEnv, loadOrCreateApprovalSecret } from '@baton/hitl-worker';
 import { fanoutConfigFromEnv, generateTokenSecret, startFanout } from '@baton/fanout';
 import { busConfig, createLogger, createMetrics, dataDir, openBus, openServiceContext, openStore, openWorkerContext, storeConfig, type Env, type StoreConfig, type BusConfig } from '@baton/runtime';
+import { RunSnapshots } from '@baton/engine';
 import { shutdownTracing } from '@baton/tracing';
-import { startWorkflowRunner } from '@baton/workflow-runner';
+import { runnerOptionsFromEnv, startWorkflowRunner } from '@baton/workflow-runner';
 import { lockDataFolder } from './data-lock.ts';
 import { assertPortsFree, portError, type WantedPort } from './port-check.ts';
 
@@ -97,15 +98,16 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedB
     const approvalSecret = loadOrCreateApprovalSecret(env, options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'approval-secret') : undefined);
     // GET /api/v1/info names the fanout's actual port (an ephemeral one in tests).
     const config = { ...orchestratorEnv, streamTokens, approvalSecret, stream: { ...orchestratorEnv.stream, port: fanout.port } };
-    const app = await createOrchestratorApp({ store, bus, logger: orchestrator.logger, metrics, config, starter: runStarterFor(orchestrator) });
+    // The runner remembers the runs the API starts (one process): the batch of their first results
+    // is decided on what the start left instead of a read (one crossing into PGlite's thread less).
+    const remembered = runnerOptionsFromEnv(env).rememberedRuns;
+    const snapshots = remembered > 0 ? new RunSnapshots(remembered) : undefined;
+    const app = await createOrchestratorApp({ store, bus, logger: orchestrator.logger, metrics, config, starter: runStarterFor(orchestrator, snapshots) });
     servers.unshift(() => app.close());
     const keyFile = options.rememberApiKey && storeCfg.kind === 'pglite' ? join(dataDir(env), 'api-key') : undefined;
     const { apiKey, generated } = await bootstrapKey(store, config.apiKey, keyFile);
 
-    // On PGlite a batch decided on remembered runs saves no trip into the database's thread (its
-    // transaction id is asked for in one of its own): it is off there unless RUNNER_REMEMBERED_RUNS says otherwise.
-    const runnerEnv = storeCfg.kind === 'pglite' ? { RUNNER_REMEMBERED_RUNS: '0', ...env } : env;
-    const runner = await startWorkflowRunner(await openServiceContext('workflow-runner', runnerEnv, shared));
+    const runner = await startWorkflowRunner(await openServiceContext('workflow-runner', env, shared), snapshots);
     stops.push(() => runner.stop());
     const httpCtx = await openWorkerContext('http-worker', env, shared);
     const httpWorker = createHttpWorker({ bus, logger: httpCtx.logger, metrics, options: httpWorkerOptionsFromEnv(env), secrets: httpCtx.secrets });

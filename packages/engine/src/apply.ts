@@ -61,6 +61,8 @@ export interface ApplyDeps {
    * them first (snapshots.ts). Absent: every batch locks and reads its runs.
    */
   snapshots?: RunSnapshots;
+  /** Each batch decided on snapshots: `committed`, or `changed` (its runs had changed; applied again on a read). */
+  onSnapshotBatch?: (outcome: 'committed' | 'changed') => void;
 }
 
 /** Run id → namespace, as locked runs told it; forgotten in whole when it grows past its bound. */
@@ -129,14 +131,14 @@ export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessa
   const runIds = new Set([...messages.map((m) => m.runId), ...faults.map((f) => f.runId)]);
   try {
     const outcome = await inTransaction(deps, (tx) => applyInTransaction(deps, tx, messages, faults));
-    if (outcome.snapshots?.decidedOnSnapshots) snapshots.committed();
+    if (outcome.snapshots?.decidedOnSnapshots) deps.onSnapshotBatch?.('committed');
     if (outcome.snapshots && outcome.snapshots.runs.length > 0) snapshots.keep(outcome.snapshots.runs, await outcome.snapshots.savedBy, runIds);
     else snapshots.forget(runIds);
     return outcome;
   } catch (error) {
     snapshots.forget(runIds);
     if (!(error instanceof RunsChanged)) throw error;
-    snapshots.changed();
+    deps.onSnapshotBatch?.('changed');
     return applyBatch(deps, messages, faults);
   }
 }

@@ -1,6 +1,7 @@
 export { applyBatch, childRunId, type ApplyDeps, type BatchOutcome, type EngineFault } from './apply.ts';
 export { enqueueDurably, relay, send, type Relay } from './outbox.ts';
 export { DefinitionCache } from './definitions.ts';
+export { RunSnapshots } from './snapshots.ts';
 export { createRunStarter, StartDeclined, type RunStarter, type RunStarterDeps } from './inline-start.ts';
 export { BATON_RUNTIME, createWorkflowRunner, defaultRunnerOptions, type RunnerOptions, type WorkflowRunner, type RunnerDeps } from './runner.ts';
 export { parseRetention, RetentionConfigError, startRetention, DEFAULT_RETENTION, type RetentionOptions } from './retention.ts';

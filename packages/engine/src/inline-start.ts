@@ -12,13 +12,14 @@ import type { Limits } from '@baton/core/interpreter';
 import type { Tracer } from '@baton/tracing';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { applyInTransaction, type BatchOutcome } from './apply.ts';
+import { applyInTransaction, type ApplyDeps, type BatchOutcome } from './apply.ts';
 import { MissingDefinitions } from './definitions.ts';
 import { afterCommit, type CommitContext } from './loops/context.ts';
 import { noteTransportEpoch } from './loops/epochs.ts';
 import { createEngineMetrics } from './metrics.ts';
 import { RelayedRows } from './outbox.ts';
 import { applyDepsOf, backgroundWrites } from './runner.ts';
+import type { RunSnapshots } from './snapshots.ts';
 import { createRunTracing } from './tracing.ts';
 
 export interface RunStarterDeps {
@@ -33,6 +34,12 @@ export interface RunStarterDeps {
   valueBytesFloor?: number;
   tracer?: Tracer;
   clock?: () => number;
+  /**
+   * The runner's memory of runs when it shares the process (embedded: RunnerDeps.snapshots): the
+   * runs these starts leave are remembered there, and the runner decides their first results on
+   * them (snapshots.ts) instead of reading them.
+   */
+  snapshots?: RunSnapshots;
 }
 
 export interface RunStarter extends PickedRunsStart {
@@ -68,7 +75,7 @@ function asInserted(run: NewRun): LockedRun {
 export function createRunStarter(deps: RunStarterDeps): RunStarter {
   const { logger } = deps;
   const clock = deps.clock ?? Date.now;
-  const apply = applyDepsOf(deps, clock);
+  const apply: ApplyDeps = { ...applyDepsOf(deps, clock), ...(deps.snapshots && { snapshots: deps.snapshots }) };
   const { definitions } = apply;
   const background = backgroundWrites(logger);
   const keep = background.keep;
@@ -96,7 +103,15 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
       const outcome: BatchOutcome = await applyInTransaction(apply, tx, runs.map((run) => ({ type: 'start', runId: run.id })), [], runs.map(asInserted));
       if (outcome.nextTimerAt !== undefined) throw new StartDeclined('it wrote a timer');
       if (outcome.nextDeferredAt !== undefined) throw new StartDeclined('it deferred a rate-limited attempt');
-      return () => afterCommit(commit, outcome);
+      return async () => {
+        // Remembered before their tasks leave: the batch of those tasks' results may be decided on it.
+        if (deps.snapshots && outcome.snapshots) {
+          const ids = runs.map((run) => run.id);
+          if (outcome.snapshots.runs.length > 0) deps.snapshots.keep(outcome.snapshots.runs, await outcome.snapshots.savedBy, ids);
+          else deps.snapshots.forget(ids);
+        }
+        await afterCommit(commit, outcome);
+      };
     },
     failed(error, runs) {
       // Declined, or a run of the turn was not inserted (a conflict, a pick that no longer holds).

@@ -79,6 +79,12 @@ export interface RunnerDeps {
   valueBytesFloor?: number;
   /** Spans of runs, decisions and inline tasks, and the traceparent of task messages (tracing.ts). */
   tracer?: Tracer;
+  /**
+   * Where the runs are remembered (options.rememberedRuns > 0): given when the API's inline start
+   * shares the process (embedded) and remembers there the runs it started, so that their first
+   * results are decided on what it left too. Default: the runner's own.
+   */
+  snapshots?: RunSnapshots;
 }
 
 export interface WorkflowRunner {
@@ -123,7 +129,7 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
   const metrics = createEngineMetrics(deps.metrics, deps.bus);
   const apply: ApplyDeps = {
     ...applyDepsOf(deps, clock),
-    ...(options.rememberedRuns > 0 && { snapshots: new RunSnapshots((outcome) => metrics.snapshotBatches.inc({ outcome }), options.rememberedRuns) }),
+    ...(options.rememberedRuns > 0 && { snapshots: deps.snapshots ?? new RunSnapshots(options.rememberedRuns), onSnapshotBatch: (outcome) => metrics.snapshotBatches.inc({ outcome }) }),
   };
   const tracing = deps.tracer ? createRunTracing(deps.tracer, deps.store, logger) : undefined;
   const background = backgroundWrites(logger);

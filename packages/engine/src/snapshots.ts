@@ -26,14 +26,7 @@ export interface RunSnapshot {
 
 export class RunSnapshots {
   readonly #byRun = new Map<string, RunSnapshot>();
-  /**
-   * @param onOutcome each batch decided on snapshots: `committed`, or `changed` (its runs had
-   *   changed; applied again on a read)
-   */
-  constructor(
-    private readonly onOutcome: (outcome: 'committed' | 'changed') => void = () => undefined,
-    private readonly bound = DEFAULT_BOUND,
-  ) {}
+  constructor(private readonly bound = DEFAULT_BOUND) {}
 
   /**
    * The runs of a batch as last left, when the batch can be decided on them: only completed or
@@ -59,16 +52,6 @@ export class RunSnapshots {
     this.forget(batchRuns);
     if (this.#byRun.size + kept.length > this.bound) this.#byRun.clear();
     for (const run of kept) this.#byRun.set(run.id, { run, savedBy });
-  }
-
-  /** A batch decided on snapshots committed. */
-  committed(): void {
-    this.onOutcome('committed');
-  }
-
-  /** A batch decided on snapshots failed its checks (RunsChanged): its runs are forgotten already. */
-  changed(): void {
-    this.onOutcome('changed');
   }
 
   forget(runIds: Iterable<string>): void {

@@ -4,11 +4,13 @@
 // snapshots), and check that a batch decided on what had changed meanwhile is applied again on a
 // read — never on the stale run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunnerMessage } from '@baton/core';
+import { uuidv7, type RunnerMessage } from '@baton/core';
+import { Registry } from 'prom-client';
 import { applyBatch, type ApplyDeps, type BatchOutcome } from '../src/apply.ts';
 import { DefinitionCache } from '../src/definitions.ts';
+import { createRunStarter } from '../src/inline-start.ts';
 import { RunSnapshots } from '../src/snapshots.ts';
-import { NAMESPACE, RUNTIME, startBench, type EngineBench } from './harness.ts';
+import { NAMESPACE, RUNTIME, silent, startBench, type EngineBench } from './harness.ts';
 
 let b: EngineBench;
 
@@ -27,8 +29,8 @@ afterAll(async () => {
 /** A runner's batches: its own definition cache and snapshots, and what the snapshots said of each batch. */
 function runnerDeps(): { deps: ApplyDeps; outcomes: string[]; snapshots: RunSnapshots } {
   const outcomes: string[] = [];
-  const snapshots = new RunSnapshots((outcome) => outcomes.push(outcome));
-  return { deps: { store: b.store, definitions: new DefinitionCache(b.store), runtime: RUNTIME, clock: Date.now, snapshots }, outcomes, snapshots };
+  const snapshots = new RunSnapshots();
+  return { deps: { store: b.store, definitions: new DefinitionCache(b.store), runtime: RUNTIME, clock: Date.now, snapshots, onSnapshotBatch: (outcome) => outcomes.push(outcome) }, outcomes, snapshots };
 }
 
 /** A run the runner started (so it knows it), with its first call scheduled. */
@@ -125,6 +127,40 @@ describe('a batch of task results decided on the runs as the runner left them', 
       expect(outcome.relay.tasks[0]).toMatchObject({ rateLimit: expect.anything() });
     } finally {
       await b.store.deleteRateLimit(NAMESPACE, 'slow');
+    }
+  });
+
+  it("is committed for a run the API's inline start began, when the two share the memory (one process): its first result is not read", async () => {
+    const { deps, outcomes, snapshots } = runnerDeps();
+    const starter = createRunStarter({ store: b.store, bus: b.bus, logger: silent, metrics: new Registry(), runtime: RUNTIME, snapshots });
+    try {
+      await b.until('the starter to record the epoch', async () => starter.ready());
+      const pick = (await b.store.findDefinition(NAMESPACE, 'two-calls'))!;
+      await starter.prepare(pick.id);
+      const made = await b.store.createAndStartPickedRun({ id: uuidv7(), definitionId: pick.id, namespace: NAMESPACE, name: 'two-calls', version: '1.0.0', input: { n: 1 } }, pick, starter);
+      expect(made?.started).toBe(true);
+      const runId = made!.run.id;
+      const attempt = async (reference: string) => (await b.store.listAttempts(runId)).find((a) => a.reference.includes(reference))!.id;
+      await applyBatch(deps, [result(runId, await attempt('first'), { a: 1 })]);
+      await applyBatch(deps, [result(runId, await attempt('second'), { b: 2 })]);
+      expect(outcomes).toEqual(['committed', 'committed']);
+      expect((await b.status(runId, 'completed')).output).toEqual({ second: { b: 2 } });
+      expect((await b.events(runId)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      // Not shared: the runner reads the run the starter began.
+      const other = createRunStarter({ store: b.store, bus: b.bus, logger: silent, metrics: new Registry(), runtime: RUNTIME });
+      try {
+        await b.until('the other starter to record the epoch', async () => other.ready());
+        await other.prepare(pick.id);
+        const alone = await b.store.createAndStartPickedRun({ id: uuidv7(), definitionId: pick.id, namespace: NAMESPACE, name: 'two-calls', version: '1.0.0', input: { n: 2 } }, pick, other);
+        const first = (await b.store.listAttempts(alone!.run.id))[0]!.id;
+        await applyBatch(deps, [result(alone!.run.id, first, { a: 2 })]);
+        expect(outcomes).toEqual(['committed', 'committed']);
+        expect((await b.store.listAttempts(alone!.run.id)).map((a) => a.status)).toEqual(['completed', 'scheduled']);
+      } finally {
+        await other.stop();
+      }
+    } finally {
+      await starter.stop();
     }
   });
 

@@ -1,6 +1,6 @@
 // Wires the engine's runner to a service context.
 import { hostname } from 'node:os';
-import { BATON_RUNTIME, createWorkflowRunner, defaultRunnerOptions, parseRetention, RetentionConfigError, startRetention, type RunnerOptions, type WorkflowRunner } from '@baton/engine';
+import { BATON_RUNTIME, createWorkflowRunner, defaultRunnerOptions, parseRetention, RetentionConfigError, startRetention, type RunnerOptions, type RunSnapshots, type WorkflowRunner } from '@baton/engine';
 import { ConfigError, loadLimits, readEnv, readInt, type ServiceContext, type Env } from '@baton/runtime';
 
 export const RUNTIME = BATON_RUNTIME;
@@ -25,8 +25,11 @@ export function retentionFromEnv(env: Env): number | undefined {
   }
 }
 
-/** The runner and, unless BATON_RETENTION=off, the retention loop (stopped with it). */
-export async function startWorkflowRunner(ctx: ServiceContext): Promise<WorkflowRunner> {
+/**
+ * The runner and, unless BATON_RETENTION=off, the retention loop (stopped with it). `snapshots`:
+ * where it remembers runs, shared with the API's inline start of the same process (embedded).
+ */
+export async function startWorkflowRunner(ctx: ServiceContext, snapshots?: RunSnapshots): Promise<WorkflowRunner> {
   const retentionMs = retentionFromEnv(ctx.env);
   const limits = loadLimits(ctx.env);
   const runner = createWorkflowRunner({
@@ -39,6 +42,7 @@ export async function startWorkflowRunner(ctx: ServiceContext): Promise<Workflow
     limits: limits.limitsFor,
     valueBytesFloor: limits.valueBytesFloor,
     tracer: ctx.tracer,
+    ...(snapshots && { snapshots }),
   });
   await runner.start();
   if (retentionMs === undefined) {
