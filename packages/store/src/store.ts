@@ -138,7 +138,7 @@ export class SqlStore implements Store {
     try {
       const { inserted } = await this.#transaction(async (raw, tx) => {
         // Not awaited: the start's statements join the INSERT's group (and the COMMIT's, when it waits for nothing).
-        const inserting = runs.createPickedRuns(raw, batch, pick);
+        const inserting = runs.createPickedRuns(raw, batch, pick, true);
         inserting.catch(() => undefined); // the transaction fails with it
         committed = await start.decide(tx, batch);
         return { inserted: inserting };

@@ -1,6 +1,7 @@
-// How many crossings into PGlite's thread a transaction makes (db/pglite.ts TransactionHandle): the
-// statements of one turn go together, and a transaction that waits for nothing before its COMMIT is
-// one crossing, its queries answered by it. Counted at the thread's door (the requests posted to it).
+// How many crossings into PGlite's thread a transaction makes (db/pglite.ts TransactionHandle): a
+// query goes at once with what is held, and a transaction that waits for nothing before its COMMIT
+// is one crossing, its queries at commit answered by it. Counted at the thread's door (the requests
+// posted to it).
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite, pgliteWorker } from '../src/db/pglite.ts';
@@ -45,12 +46,12 @@ describe('PGlite transactions: crossings into the thread', () => {
     });
   });
 
-  it('writes, a query not waited for and the COMMIT of one turn are one crossing; the COMMIT answers the query', async () => {
+  it('writes, a query at commit and the COMMIT are one crossing; the COMMIT answers the query', async () => {
     const { crossings: n, result } = await crossings(() =>
       db.transaction(async (tx) => {
         await tx.write(INSERT, [1, 'one']);
         await tx.write(INSERT, [2, 'two']);
-        return { seen: tx.query<{ xid: string; n: number }>(XID, [1]) };
+        return { seen: tx.queryAtCommit!<{ xid: string; n: number }>(XID, [1]) };
       }),
     );
     expect(n).toBe(1);
@@ -60,20 +61,32 @@ describe('PGlite transactions: crossings into the thread', () => {
     expect(await db.query(NOTE, [2])).toEqual([{ note: 'two' }]);
   });
 
-  it('a query waited for goes at the end of its turn with what was issued in it; the writes after it go with the COMMIT', async () => {
+  it('a query goes at once with what was held and the queries issued beside it; a query at commit goes with the next query', async () => {
     const { crossings: n, result } = await crossings(() =>
       db.transaction(async (tx) => {
         await tx.write(INSERT, [3, 'three']);
+        const later = tx.queryAtCommit!<{ note: string }>(NOTE, [3]);
         const first = tx.query<{ note: string }>(NOTE, [3]);
         const second = tx.query<{ note: string }>(NOTE, [1]);
-        const rows = [await first, await second];
+        const rows = [await first, await second, await later];
         await tx.write(INSERT, [4, 'four']);
         return rows;
       }),
     );
     expect(n).toBe(2);
-    expect(result).toEqual([[{ note: 'three' }], [{ note: 'one' }]]);
+    expect(result).toEqual([[{ note: 'three' }], [{ note: 'one' }], [{ note: 'three' }]]);
     expect(await db.query(NOTE, [4])).toEqual([{ note: 'four' }]);
+  });
+
+  it('a query at commit waited for before the commit goes alone when its turn ends', async () => {
+    const { crossings: n, result } = await crossings(() =>
+      db.transaction(async (tx) => {
+        await tx.write(INSERT, [7, 'seven']);
+        return tx.queryAtCommit!<{ note: string }>(NOTE, [7]);
+      }),
+    );
+    expect(result).toEqual([{ note: 'seven' }]);
+    expect(n).toBe(2);
   });
 
   it('a write that fails fails the COMMIT and the queries that went with it, with its error; nothing of the transaction stays', async () => {
@@ -81,7 +94,7 @@ describe('PGlite transactions: crossings into the thread', () => {
     const committing = db.transaction(async (tx) => {
       await tx.write(INSERT, [5, 'five']);
       await tx.write(INSERT, [1, 'a second row 1']);
-      seen = tx.query(XID, [1]);
+      seen = tx.queryAtCommit!(XID, [1]);
       seen.catch(() => undefined);
     });
     await expect(committing).rejects.toThrow(/duplicate key/);
@@ -95,7 +108,7 @@ describe('PGlite transactions: crossings into the thread', () => {
       await db
         .transaction(async (tx) => {
           await tx.write(INSERT, [6, 'six']);
-          held = tx.query(NOTE, [6]);
+          held = tx.queryAtCommit!(NOTE, [6]);
           held.catch(() => undefined);
           throw new Error('changed my mind');
         })

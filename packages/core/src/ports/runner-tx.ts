@@ -76,7 +76,7 @@ export interface RunnerTx extends ReplayTx, RateLimitTx {
    * waited for: it goes with the transaction's next statements, and the check is made by the server.
    */
   lockRunsUnchanged(runs: readonly { id: string; savedBy: string }[]): Promise<void>;
-  /** This transaction's id, as the rows it writes carry it (for lockRunsUnchanged); asked with the statements around it. */
+  /** This transaction's id, as the rows it writes carry it (for lockRunsUnchanged); goes with the COMMIT when that follows in the same turn (Queryable.queryAtCommit). */
   transactionId(): Promise<string>;
   /**
    * Locks runs this transaction inserted, for starts decided on what was inserted: unless each is

@@ -14,10 +14,11 @@
 // PGlite's query(): that one parses, plans and describes every statement anew and crosses into
 // the WASM backend six times per statement. Here each SQL text is prepared once per backend (a
 // named statement, as node-postgres does) and a statement is one crossing: Bind, Describe,
-// Execute, Sync. Inside a transaction, the statements issued during one turn of the event loop go
-// together — BEGIN with the first — when the turn ends, or with the COMMIT issued in it: a runner
-// batch is one crossing when it waits for nothing before its commit (decided on remembered runs, a
-// start decided on the runs as inserted) and two when it reads its runs first, not dozens.
+// Execute, Sync. Inside a transaction, writes (`write`) and queries whose rows are wanted only after
+// the commit (`queryAtCommit`) are held and go with the next query or with the COMMIT — BEGIN with
+// the first — and queries issued before that crossing's turn (the runner's lock and its checks) go
+// in it too: a runner batch is one crossing when it waits for nothing before its commit (decided
+// on remembered runs, a start decided on the runs as inserted) and two when it reads its runs first.
 // Rows are read with PGlite's parsers (its array types' too) as its parseResults reads them, so they
 // look exactly as query() returned them; errors are a DatabaseError (SQLSTATE in `code`, the
 // class node-postgres throws on PostgreSQL), the first one of a crossing, as execProtocol throws.
@@ -300,18 +301,19 @@ function direct(session: Session): Queryable {
 /**
  * The statements of one transaction, sent in the order they were issued — however long a new
  * statement takes to prepare, and whether or not the caller waits for one before issuing the next
- * (the runner issues a batch's checks together). Nothing is sent at once: the statements issued
- * during one turn of the event loop go together when the turn ends (when a query among them waits
- * for its rows) or with the COMMIT (or exec) issued before then, each query answered its own rows —
- * as the node-postgres adapter groups a turn's statements. A batch that waits for nothing before
- * its commit (a start decided on runs as inserted, a runner batch decided on remembered runs) is
- * then one crossing into the backend's thread, its queries answered by the COMMIT's crossing. The
- * first statement that fails is what the queries of its crossing and the commit throw (PostgreSQL
- * has aborted the transaction by then).
+ * (the runner issues a batch's checks together). A query goes into the thread at once (its caller
+ * waits: the PGlite connection is the database's only one, and every other caller waits with it)
+ * with everything held before it and the queries issued before its turn; writes and queries at
+ * commit are held and go with the next send, the COMMIT's (or exec's) included — a query at commit
+ * at the latest when the turn it was asked in ends — each query answered its own rows. A batch that
+ * waits for nothing before its commit is then one crossing into the backend's thread. The first statement that fails is what the queries of its crossing and the
+ * commit throw (PostgreSQL has aborted the transaction by then).
  */
 class TransactionHandle implements Queryable {
   #held: Held[] = [{ messages: Promise.resolve([serialize.query('BEGIN')]) }];
-  /** A send of what is held is asked for at the end of this turn. */
+  /** The send that takes what is held, asked for and not begun: queries issued meanwhile go with it. */
+  #next: Promise<ReadResult[]> | undefined;
+  /** A send of what is held is asked for at the end of this turn (a query at commit is never held longer). */
   #flushing = false;
   /** The last send issued: the next one goes after it. */
   #order: Promise<unknown> = Promise.resolve();
@@ -321,16 +323,25 @@ class TransactionHandle implements Queryable {
   constructor(private readonly session: Session) {}
 
   query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    return new Promise<Row[]>((resolve, reject) => {
-      this.#hold(this.session.statement(sql, params), { resolve, reject });
-      if (this.#flushing) return;
+    const answered = new Promise<Row[]>((resolve, reject) => this.#hold(this.session.statement(sql, params), { resolve, reject })) as Promise<R[]>;
+    if (this.#next === undefined) {
+      this.#next = this.#send((messages) => this.session.sendAll(messages, false), () => (this.#next = undefined));
+      this.#next.catch(() => undefined); // each query taken is answered with the failure
+    }
+    return answered;
+  }
+
+  queryAtCommit<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    const answered = new Promise<Row[]>((resolve, reject) => this.#hold(this.session.statement(sql, params), { resolve, reject })) as Promise<R[]>;
+    // Not held past the turn it was asked in: a caller that waits for it before its commit is answered.
+    if (!this.#flushing) {
       this.#flushing = true;
       setImmediate(() => {
         this.#flushing = false;
-        // A commit or exec of this turn took it already.
         if (this.#held.some((held) => held.answer !== undefined)) void this.#send((messages) => this.session.sendAll(messages, false)).catch(() => undefined);
       });
-    }) as Promise<R[]>;
+    }
+    return answered;
   }
 
   write(sql: string, params: readonly unknown[] = []): Promise<void> {
@@ -367,8 +378,10 @@ class TransactionHandle implements Queryable {
    * In its turn, sends everything held then (in issue order) through `exchange`, and answers each
    * query taken with its rows — or, when the crossing fails, with its error, which is thrown too.
    */
-  #send(exchange: (messages: Uint8Array[]) => Promise<ReadResult[]>): Promise<ReadResult[]> {
+  #send(exchange: (messages: Uint8Array[]) => Promise<ReadResult[]>, onTake?: () => void): Promise<ReadResult[]> {
     return this.#inTurn(async () => {
+      // Taken when its turn comes: what was held meanwhile goes too.
+      onTake?.();
       const taken = this.#held;
       this.#held = [];
       this.#sent = true;

@@ -21,6 +21,14 @@ export interface Queryable {
    * transaction) it is `query` without the rows.
    */
   write(sql: string, params?: readonly unknown[]): Promise<void>;
+  /**
+   * A query whose rows its caller usually waits for only once the transaction has committed (the
+   * rows a batch's INSERT returns, the transaction's id): held as a write is, it goes with the
+   * statements sent after it in the same turn of the event loop — the COMMIT too — and is answered
+   * by that send, or alone when the turn ends. Without it (or outside a transaction) `query` is
+   * what a caller uses.
+   */
+  queryAtCommit?<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   /** A script of several statements without parameters (migrations). */
   exec(script: string): Promise<void>;
 }

@@ -94,7 +94,8 @@ export async function lockInsertedRuns(db: Queryable, ids: readonly string[]): P
 
 /** This transaction's id as a row it writes carries it (xmin: the 32-bit xid), for lockRunsUnchanged. */
 export async function transactionId(db: Queryable): Promise<string> {
-  const rows = await db.query<{ xid: string }>(`SELECT ${CURRENT_XID} AS xid`);
+  // Its caller (a batch) waits for it only after the COMMIT: it goes with it (RunnerTx.transactionId).
+  const rows = await (db.queryAtCommit ?? db.query).call(db, `SELECT ${CURRENT_XID} AS xid`) as { xid: string }[];
   return rows[0]!.xid;
 }
 

@@ -97,8 +97,10 @@ export async function createRun(db: Queryable, run: NewRun): Promise<{ run: RunR
  * inserted, by id; a run that conflicts — with another run, or with one before it in `runs` (the
  * same idempotency key) — is not in the map, and none is when the pick no longer holds.
  */
-export async function createPickedRuns(db: Queryable, runs: readonly NewRun[], pick: DefinitionPick): Promise<Map<string, RunRecord>> {
-  const rows = await db.query(
+/** `atCommit`: the rows are wanted only once the transaction commits (Queryable.queryAtCommit). */
+export async function createPickedRuns(db: Queryable, runs: readonly NewRun[], pick: DefinitionPick, atCommit = false): Promise<Map<string, RunRecord>> {
+  const rows = await (atCommit && db.queryAtCommit ? db.queryAtCommit : db.query).call(
+    db,
     `${INSERT_RUNS} WHERE ${versionsFingerprint(14)} = $17 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
     [...runColumns(runs), pick.namespace, pick.name, pick.latest ? null : pick.version, pick.versions],
   );
