@@ -132,8 +132,7 @@ export async function applyBatch(deps: ApplyDeps, messages: readonly RunnerMessa
   try {
     const outcome = await inTransaction(deps, (tx) => applyInTransaction(deps, tx, messages, faults));
     if (outcome.snapshots?.decidedOnSnapshots) deps.onSnapshotBatch?.('committed');
-    if (outcome.snapshots && outcome.snapshots.runs.length > 0) snapshots.keep(outcome.snapshots.runs, await outcome.snapshots.savedBy, runIds);
-    else snapshots.forget(runIds);
+    await snapshots.remember(outcome.snapshots, runIds);
     return outcome;
   } catch (error) {
     snapshots.forget(runIds);

@@ -105,11 +105,7 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
       if (outcome.nextDeferredAt !== undefined) throw new StartDeclined('it deferred a rate-limited attempt');
       return async () => {
         // Remembered before their tasks leave: the batch of those tasks' results may be decided on it.
-        if (deps.snapshots && outcome.snapshots) {
-          const ids = runs.map((run) => run.id);
-          if (outcome.snapshots.runs.length > 0) deps.snapshots.keep(outcome.snapshots.runs, await outcome.snapshots.savedBy, ids);
-          else deps.snapshots.forget(ids);
-        }
+        await deps.snapshots?.remember(outcome.snapshots, runs.map((run) => run.id));
         await afterCommit(commit, outcome);
       };
     },

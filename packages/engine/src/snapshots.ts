@@ -54,6 +54,12 @@ export class RunSnapshots {
     for (const run of kept) this.#byRun.set(run.id, { run, savedBy });
   }
 
+  /** After a committed batch of `batchRuns`: the runs it left to remember (BatchOutcome.snapshots), or none. */
+  async remember(left: { runs: readonly LockedRun[]; savedBy: Promise<string> } | undefined, batchRuns: Iterable<string>): Promise<void> {
+    if (left && left.runs.length > 0) this.keep(left.runs, await left.savedBy, batchRuns);
+    else this.forget(batchRuns);
+  }
+
   forget(runIds: Iterable<string>): void {
     for (const id of runIds) this.#byRun.delete(id);
   }

@@ -306,8 +306,9 @@ function direct(session: Session): Queryable {
  * with everything held before it and the queries issued before its turn; writes and queries at
  * commit are held and go with the next send, the COMMIT's (or exec's) included — a query at commit
  * at the latest when the turn it was asked in ends — each query answered its own rows. A batch that
- * waits for nothing before its commit is then one crossing into the backend's thread. The first statement that fails is what the queries of its crossing and the
- * commit throw (PostgreSQL has aborted the transaction by then).
+ * waits for nothing before its commit is then one crossing into the backend's thread. The first
+ * statement that fails is what the queries of its crossing and the commit throw (PostgreSQL has
+ * aborted the transaction by then).
  */
 class TransactionHandle implements Queryable {
   #held: Held[] = [{ messages: Promise.resolve([serialize.query('BEGIN')]) }];
@@ -323,7 +324,7 @@ class TransactionHandle implements Queryable {
   constructor(private readonly session: Session) {}
 
   query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    const answered = new Promise<Row[]>((resolve, reject) => this.#hold(this.session.statement(sql, params), { resolve, reject })) as Promise<R[]>;
+    const answered = this.#holdQuery<R>(sql, params);
     if (this.#next === undefined) {
       this.#next = this.#send((messages) => this.session.sendAll(messages, false), () => (this.#next = undefined));
       this.#next.catch(() => undefined); // each query taken is answered with the failure
@@ -332,7 +333,7 @@ class TransactionHandle implements Queryable {
   }
 
   queryAtCommit<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    const answered = new Promise<Row[]>((resolve, reject) => this.#hold(this.session.statement(sql, params), { resolve, reject })) as Promise<R[]>;
+    const answered = this.#holdQuery<R>(sql, params);
     // Not held past the turn it was asked in: a caller that waits for it before its commit is answered.
     if (!this.#flushing) {
       this.#flushing = true;
@@ -366,6 +367,11 @@ class TransactionHandle implements Queryable {
     this.#held = [];
     for (const held of dropped) held.answer?.reject(new Error('the transaction ended before this statement was sent'));
     if (this.#sent) await this.#inTurn(() => this.session.script([], 'ROLLBACK', true));
+  }
+
+  /** Holds a query until the next send, which answers it. */
+  #holdQuery<R extends Row>(sql: string, params: readonly unknown[]): Promise<R[]> {
+    return new Promise<Row[]>((resolve, reject) => this.#hold(this.session.statement(sql, params), { resolve, reject })) as Promise<R[]>;
   }
 
   /** Holds a statement (one result each, BEGIN too) until the next send; a query with how to answer it. */

@@ -33,6 +33,11 @@ export interface Queryable {
   exec(script: string): Promise<void>;
 }
 
+/** `sql` on `db` as a query at commit where it has them (Queryable.queryAtCommit), else as a query. */
+export function queryAtCommit<R extends Row = Row>(db: Queryable, sql: string, params?: readonly unknown[]): Promise<R[]> {
+  return db.queryAtCommit ? db.queryAtCommit<R>(sql, params) : db.query<R>(sql, params);
+}
+
 /** How a runner transaction plans (SqlStore's transaction explains why). */
 export const KEY_LOOKUP_SETTINGS = { enable_seqscan: 'off', jit: 'off', plan_cache_mode: 'force_generic_plan' } as const;
 

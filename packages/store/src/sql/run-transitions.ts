@@ -1,6 +1,6 @@
 // The runner's side of runs: lock a batch of runs, then write their new state in one statement.
 import type { LockedRun, NewAttempt, RunEventRecord, RunState, RunStatus, RunTrigger, RunUpdate } from '@baton/core';
-import type { Queryable, Row } from '../db/types.ts';
+import { queryAtCommit, type Queryable, type Row } from '../db/types.ts';
 import { toSpec } from './rate-limits.ts';
 import { TERMINAL_SQL, fromJson, iso, isoOrUndefined, jsonParam, textOrUndefined, withOptional } from './values.ts';
 
@@ -95,7 +95,7 @@ export async function lockInsertedRuns(db: Queryable, ids: readonly string[]): P
 /** This transaction's id as a row it writes carries it (xmin: the 32-bit xid), for lockRunsUnchanged. */
 export async function transactionId(db: Queryable): Promise<string> {
   // Its caller (a batch) waits for it only after the COMMIT: it goes with it (RunnerTx.transactionId).
-  const rows = await (db.queryAtCommit ?? db.query).call(db, `SELECT ${CURRENT_XID} AS xid`) as { xid: string }[];
+  const rows = await queryAtCommit<{ xid: string }>(db, `SELECT ${CURRENT_XID} AS xid`);
   return rows[0]!.xid;
 }
 

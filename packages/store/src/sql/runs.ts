@@ -1,7 +1,7 @@
 // runs: creation (API and child runs), reads and the listing. The runner's row locks and
 // transitions are in run-transitions.ts.
 import type { DefinitionPick, NewRun, Page, ResetOf, RunListQuery, RunRecord, RunStatus, RunTrigger, WorkflowError } from '@baton/core';
-import type { Queryable, Row } from '../db/types.ts';
+import { queryAtCommit, type Queryable, type Row } from '../db/types.ts';
 import { TERMINAL_SQL, clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';
 import { cutoffSql, type Cutoff } from './cutoff.ts';
 import { versionsFingerprint } from './definitions.ts';
@@ -96,14 +96,12 @@ export async function createRun(db: Queryable, run: NewRun): Promise<{ run: RunR
  * (the versions it chose among are the same), its guard read once. The records of the runs
  * inserted, by id; a run that conflicts — with another run, or with one before it in `runs` (the
  * same idempotency key) — is not in the map, and none is when the pick no longer holds.
+ * `atCommit`: the rows are wanted only once the transaction commits (Queryable.queryAtCommit).
  */
-/** `atCommit`: the rows are wanted only once the transaction commits (Queryable.queryAtCommit). */
 export async function createPickedRuns(db: Queryable, runs: readonly NewRun[], pick: DefinitionPick, atCommit = false): Promise<Map<string, RunRecord>> {
-  const rows = await (atCommit && db.queryAtCommit ? db.queryAtCommit : db.query).call(
-    db,
-    `${INSERT_RUNS} WHERE ${versionsFingerprint(14)} = $17 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-    [...runColumns(runs), pick.namespace, pick.name, pick.latest ? null : pick.version, pick.versions],
-  );
+  const sql = `${INSERT_RUNS} WHERE ${versionsFingerprint(14)} = $17 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`;
+  const params = [...runColumns(runs), pick.namespace, pick.name, pick.latest ? null : pick.version, pick.versions];
+  const rows = atCommit ? await queryAtCommit(db, sql, params) : await db.query(sql, params);
   const byId = new Map(runs.map((run) => [run.id, run]));
   return new Map(rows.map((row) => [row.id as string, newRunRecord(row, byId.get(row.id as string)!)]));
 }
