@@ -7,6 +7,7 @@ import { KEY_LOOKUP_SETTINGS, type Db, type Queryable } from './db/types.ts';
 import { migrate } from './migrate.ts';
 import { PickedRunBatch } from './picked-runs.ts';
 import { runnerTx } from './runner-tx.ts';
+import { StartedRunsInsert } from './started-runs.ts';
 import { TurnBatch } from './turn-batch.ts';
 import * as apiKeys from './sql/api-keys.ts';
 import * as approvals from './sql/approvals.ts';
@@ -119,7 +120,8 @@ export class SqlStore implements Store {
   /**
    * Batched as createPickedRun is, a transaction per pick and turn. The INSERT's rows are not
    * waited for before the COMMIT: a start that waits for nothing (the engine's, decided on the runs
-   * as inserted) goes out with the INSERT and the COMMIT in one round trip.
+   * as inserted) goes out with the INSERT and the COMMIT in one round trip, its runs inserted as it
+   * decided them (started-runs.ts).
    */
   async createAndStartPickedRun(run: NewRun, pick: DefinitionPick, start: PickedRunsStart) {
     this.#outside('createAndStartPickedRun');
@@ -137,11 +139,11 @@ export class SqlStore implements Store {
     let created: Map<string, RunRecord>;
     try {
       const { inserted } = await this.#transaction(async (raw, tx) => {
-        // Not awaited: the start's statements join the INSERT's group (and the COMMIT's, when it waits for nothing).
-        const inserting = runs.createPickedRuns(raw, batch, pick, true);
-        inserting.catch(() => undefined); // the transaction fails with it
-        committed = await start.decide(tx, batch);
-        return { inserted: inserting };
+        // The INSERT goes with the start's first statement — as the start decided the runs, when
+        // that is its writes (started-runs.ts) — and with the COMMIT when the start waits for nothing.
+        const insert = new StartedRunsInsert(raw, tx, batch, pick);
+        committed = await start.decide(insert.forStart(), batch);
+        return { inserted: insert.rows() };
       });
       created = await inserted;
     } catch (error) {

@@ -76,6 +76,8 @@ for (const kind of ['embedded', 'distributed'] as BackendKind[]) {
       const ns = await httpWorkflow('fetch');
       const { status, run } = await post({ namespace: ns, name: 'fetch', input: { n: 1 } });
       expect(status).toBe(201);
+      // The record as inserted is the run as its start left it (no pending row first: started-runs.ts).
+      expect(run).toMatchObject({ status: 'running', startedAt: expect.any(String) });
       const tasks = await drain<TaskMessage>(Queues.tasks('http'));
       expect(tasks).toEqual([expect.objectContaining({ runId: run.id, kind: 'http', reference: '/do/0/get' })]);
       expect(await drain(Queues.runner)).toEqual([]);

@@ -57,8 +57,11 @@ export interface PickedRunsStart {
   /**
    * In the transaction that inserts `runs` (what it sends in the same turn goes out with the INSERT,
    * and what it sends without waiting goes with the COMMIT; a run not inserted — a conflict, a pick
-   * that no longer holds — is not there to lock): their starts decided and written. Returns what to
-   * do once the transaction has committed. Throwing rolls the insert back with it.
+   * that no longer holds — is not there to lock): their starts decided and written. The INSERT is
+   * held until the start's first statement: when that is its writes (saveTransitions), the runs are
+   * inserted as those leave them, not pending and then updated, and `lockInsertedRuns` goes right
+   * behind the INSERT. Returns what to do once the transaction has committed. Throwing rolls the
+   * insert back with it.
    */
   decide(tx: RunnerTx, runs: readonly NewRun[]): Promise<() => Promise<void>>;
   /** The transaction failed, or `decide` declined: `runs` runs are created without their start. */
@@ -80,8 +83,8 @@ export interface RunnerTx extends ReplayTx, RateLimitTx {
   transactionId(): Promise<string>;
   /**
    * Locks runs this transaction inserted, for starts decided on what was inserted: unless each is
-   * there, pending, inserted by this transaction, in a namespace without rate limits, the
-   * transaction fails (RunsChanged). Not waited for, as lockRunsUnchanged.
+   * there, inserted by this transaction (pending, or as its start decided it), in a namespace
+   * without rate limits, the transaction fails (RunsChanged). Not waited for, as lockRunsUnchanged.
    */
   lockInsertedRuns(ids: readonly string[]): Promise<void>;
   /** Concurrency keys: slots and queues (ports/concurrency.ts). */

@@ -80,13 +80,14 @@ export async function lockRunsUnchanged(db: Queryable, runs: readonly { id: stri
 
 /**
  * Locks runs this transaction inserted and aborts it (SQLSTATE BT409: RunsChanged) unless each is
- * there, pending, its row this transaction's (xmin), in a namespace without rate limits.
+ * there, its row this transaction's (xmin: inserted by it — pending, or as the start decided in
+ * the same transaction left it), in a namespace without rate limits.
  */
 export async function lockInsertedRuns(db: Queryable, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await db.write(
     `SELECT baton_unchanged(count(*) = cardinality($1::text[]) AND coalesce(bool_and(
-         r.xmin::text = ${CURRENT_XID} AND r.status = 'pending' AND ${NO_RATE_LIMIT}), false))
+         r.xmin::text = ${CURRENT_XID} AND ${NO_RATE_LIMIT}), false))
        FROM ${LOCKED_RUNS}`,
     [ids],
   );

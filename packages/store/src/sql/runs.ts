@@ -1,8 +1,8 @@
 // runs: creation (API and child runs), reads and the listing. The runner's row locks and
 // transitions are in run-transitions.ts.
-import type { DefinitionPick, NewRun, Page, ResetOf, RunListQuery, RunRecord, RunStatus, RunTrigger, WorkflowError } from '@baton/core';
+import type { DefinitionPick, NewRun, Page, ResetOf, RunListQuery, RunRecord, RunStatus, RunTrigger, RunUpdate, WorkflowError } from '@baton/core';
 import { queryAtCommit, type Queryable, type Row } from '../db/types.ts';
-import { TERMINAL_SQL, clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';
+import { TERMINAL_SQL, clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, jsonParam, textOrUndefined, withOptional } from './values.ts';
 import { cutoffSql, type Cutoff } from './cutoff.ts';
 import { versionsFingerprint } from './definitions.ts';
 
@@ -58,6 +58,34 @@ function runColumns(runs: readonly NewRun[]): unknown[] {
 const INSERT_RUNS = `INSERT INTO runs (id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id, rerun_of, priority)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[], $10::text[]::json[], $11::text[], $12::text[], $13::int[])`;
 
+// INSERT_RUNS with what a decision made in the same transaction leaves of each run (a RunUpdate
+// without usage, as saveRuns would write it on the row just inserted; a run without one is pending).
+const INSERT_DECIDED_RUNS = `INSERT INTO runs (id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id, rerun_of, priority,
+    status, state, output, error, event_seq, started_at, ended_at, updated_at)
+  SELECT id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id, rerun_of, priority,
+    coalesce(status, 'pending'), state, output, error, coalesce(event_seq, 0), started_at, ended_at, coalesce(updated_at, date_trunc('milliseconds', now()))
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[], $10::text[]::json[], $11::text[], $12::text[], $13::int[],
+              $18::text[], $19::text[]::json[], $20::text[]::json[], $21::text[]::json[], $22::int[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[])
+    AS u(id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id, rerun_of, priority,
+         status, state, output, error, event_seq, started_at, ended_at, updated_at)`;
+
+/** The decided columns of INSERT_DECIDED_RUNS, in the order of `runs` (nulls for a run without an update). */
+function decidedColumns(runs: readonly NewRun[], decided: readonly RunUpdate[]): unknown[] {
+  const byId = new Map(decided.map((u) => [u.id, u]));
+  if (decided.some((u) => u.usage !== undefined)) throw new Error('a decided insert carries no usage (saveRuns adds it to the row)');
+  const of = runs.map((r) => byId.get(r.id));
+  return [
+    of.map((u) => u?.status ?? null),
+    of.map((u) => (u?.state === undefined ? null : JSON.stringify(u.state))),
+    of.map((u) => (u === undefined ? null : jsonParam(u.output))),
+    of.map((u) => (u === undefined ? null : jsonParam(u.error))),
+    of.map((u) => u?.eventSeq ?? null),
+    of.map((u) => u?.startedAt ?? null),
+    of.map((u) => u?.endedAt ?? null),
+    of.map((u) => u?.updatedAt ?? null),
+  ];
+}
+
 /** Child runs created inside a runner transaction. A duplicate id or idempotency key is an error. */
 export async function insertRuns(db: Queryable, runs: readonly NewRun[]): Promise<void> {
   if (runs.length === 0) return;
@@ -98,9 +126,10 @@ export async function createRun(db: Queryable, run: NewRun): Promise<{ run: RunR
  * same idempotency key) — is not in the map, and none is when the pick no longer holds.
  * `atCommit`: the rows are wanted only once the transaction commits (Queryable.queryAtCommit).
  */
-export async function createPickedRuns(db: Queryable, runs: readonly NewRun[], pick: DefinitionPick, atCommit = false): Promise<Map<string, RunRecord>> {
-  const sql = `${INSERT_RUNS} WHERE ${versionsFingerprint(14)} = $17 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`;
-  const params = [...runColumns(runs), pick.namespace, pick.name, pick.latest ? null : pick.version, pick.versions];
+export async function createPickedRuns(db: Queryable, runs: readonly NewRun[], pick: DefinitionPick, atCommit = false, decided?: readonly RunUpdate[]): Promise<Map<string, RunRecord>> {
+  const pickParams = [pick.namespace, pick.name, pick.latest ? null : pick.version, pick.versions];
+  const sql = decided ? `${INSERT_DECIDED_RUNS} WHERE ${versionsFingerprint(14)} = $17 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}` : `${INSERT_RUNS} WHERE ${versionsFingerprint(14)} = $17 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`;
+  const params = decided ? [...runColumns(runs), ...pickParams, ...decidedColumns(runs, decided)] : [...runColumns(runs), ...pickParams];
   const rows = atCommit ? await queryAtCommit(db, sql, params) : await db.query(sql, params);
   const byId = new Map(runs.map((run) => [run.id, run]));
   return new Map(rows.map((row) => [row.id as string, newRunRecord(row, byId.get(row.id as string)!)]));

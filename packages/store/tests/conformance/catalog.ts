@@ -190,6 +190,69 @@ export function definitionConformance(h: StoreHarness): void {
       expect(await store.getRun(stale.id)).toBeUndefined();
     });
 
+    it('createAndStartPickedRun inserts the runs as the start decided them when its writes are its first statement; a conflict or a rate limit still rolls the start back', async () => {
+      const store = h.store();
+      const ns = uniqueNamespace();
+      await store.putDefinition(definitionFixture(ns, 'w', '1.0.0'));
+      const w = (await store.findDefinition(ns, 'w'))!;
+      const runOf = (overrides: Partial<NewRun> = {}): NewRun => ({ id: newId(), definitionId: w.id, namespace: ns, name: 'w', version: w.version, input: { n: 1 }, ...overrides });
+      const startedAt = '2026-12-06T05:00:00.000Z';
+      const failures: unknown[] = [];
+      const savedBy: string[] = [];
+      // As the engine's inline start: the check that the runs are this transaction's (held with the
+      // INSERT), then the decision's writes, nothing read in between.
+      const start: PickedRunsStart = {
+        async decide(tx, runs) {
+          void tx.lockInsertedRuns(runs.map((run) => run.id));
+          const [first, ...rest] = runs;
+          await tx.saveTransitions({
+            // The first ended at once; the others are running; a run of another batch is not touched.
+            updates: [
+              { id: first!.id, status: 'completed', eventSeq: 2, output: { done: true }, state: { status: 'completed' }, startedAt, endedAt: startedAt, updatedAt: startedAt },
+              ...rest.map((run) => ({ id: run.id, status: 'running' as const, eventSeq: 1, state: { status: 'running' as const, at: run.id }, startedAt, updatedAt: startedAt })),
+            ],
+            events: runs.map((run) => ({ runId: run.id, seq: 1, id: `${run.id}.1`, type: 'io.serverlessworkflow.workflow.started.v1', time: startedAt, data: {} })),
+            attempts: [],
+            applied: [],
+          });
+          const xid = tx.transactionId();
+          xid.catch(() => undefined); // a rolled-back start's: the transaction's failure is what counts
+          return async () => void savedBy.push(await xid);
+        },
+        failed: (error) => void failures.push(error),
+      };
+      const runs = [runOf(), runOf(), runOf()];
+      const made = await Promise.all(runs.map((run) => store.createAndStartPickedRun(run, w, start)));
+      expect(failures).toEqual([]);
+      expect(made.map((m) => m?.started)).toEqual([true, true, true]);
+      // The records the INSERT returned are the runs as decided: no pending row was written first.
+      expect(made[0]!.run).toMatchObject({ id: runs[0]!.id, status: 'completed', output: { done: true }, input: { n: 1 }, startedAt, endedAt: startedAt, updatedAt: startedAt });
+      for (const m of made.slice(1)) expect(m!.run).toMatchObject({ status: 'running', startedAt, updatedAt: startedAt });
+      for (const run of runs) expect(await store.getRun(run.id)).toMatchObject({ status: run === runs[0] ? 'completed' : 'running', startedAt });
+      const locked = await store.transaction((tx) => tx.lockRuns(runs.slice(1).map((run) => run.id)));
+      expect(locked.map((run) => [run.eventSeq, run.state])).toEqual(runs.slice(1).map((run) => [1, { status: 'running', at: run.id }]).sort((a, b) => ((a[1] as { at: string }).at < (b[1] as { at: string }).at ? -1 : 1)));
+      expect(await store.listEvents(runs[1]!.id, 0, 10)).toHaveLength(1);
+      // The rows are this transaction's: a later batch may be decided on them (lockRunsUnchanged).
+      expect(savedBy).toHaveLength(1);
+      await store.transaction((tx) => tx.lockRunsUnchanged([{ id: runs[1]!.id, savedBy: savedBy[0]! }]));
+      // A run of the turn not inserted (its idempotency key taken): the check fails, nothing of the
+      // start stays, and the runs are created alone (pending) — the one with the key is not.
+      const keyed = await store.createAndStartPickedRun(runOf({ idempotencyKey: 'k' }), w, { ...start, failed: () => undefined });
+      expect(keyed?.run.status).toBe('completed');
+      const turn = [runOf(), runOf({ idempotencyKey: 'k' })];
+      const again = await Promise.all(turn.map((run) => store.createAndStartPickedRun(run, w, start)));
+      expect(again.map((m) => m?.started)).toEqual([false, undefined]);
+      expect(failures).toHaveLength(1);
+      expect(await store.getRun(turn[0]!.id)).toMatchObject({ status: 'pending' });
+      expect(await store.listEvents(turn[0]!.id, 0, 10)).toEqual([]);
+      // A rate limit in the namespace: the start (decided without it) is rolled back as well.
+      await store.putRateLimit({ namespace: ns, name: 'api', kind: 'requests', per: 'second', limit: 5 });
+      const limited = runOf();
+      expect((await store.createAndStartPickedRun(limited, w, start))?.started).toBe(false);
+      expect(await store.getRun(limited.id)).toMatchObject({ status: 'pending' });
+      expect(failures).toHaveLength(2);
+    });
+
     it('lists with filters and keyset pagination', async () => {
       const store = h.store();
       const ns = uniqueNamespace();
