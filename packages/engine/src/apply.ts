@@ -6,6 +6,7 @@ import {
   BatonErrorTypes,
   RUN_END_NOTICE_MAX_BYTES,
   TERMINAL_STATUSES,
+  type AttemptOutcome,
   type Decision,
   type DeferredAttempt,
   type EventDraft,
@@ -175,7 +176,7 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   // Task results of runs this runner left (snapshots.ts): decided on what it knows of them, checked
   // by the server with the writes (one round trip with the COMMIT).
   const seen = faults.length === 0 && !inserted ? deps.snapshots?.of(messages) : undefined;
-  const { locked, fresh, savedAt } = inserted ? startingInserted(deps, tx, messages, inserted) : seen ? onSnapshots(deps, tx, messages, seen, runLimitsOf) : await lockAndCheck(deps, tx, messages, runIds, runLimitsOf);
+  const { locked, fresh, savedAt, complete } = inserted ? startingInserted(deps, tx, messages, inserted) : seen ? onSnapshots(deps, tx, messages, seen, runLimitsOf) : await lockAndCheck(deps, tx, messages, runIds, runLimitsOf);
   // What a run starts with (its input, and what started it, for its workflow.started event) comes with its lock.
   const starts = new Map(locked.flatMap((run) => (run.start ? [[run.id, run.start] as const] : [])));
   // The rate limits of the runs' namespaces came with their lock.
@@ -245,6 +246,7 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   await gate.finish(outcome.finished, writes);
   // Every save of the batch is of a run it locked (advanceRun): each takes the batch's stamp.
   if (savedAt !== undefined) for (const update of writes.updates) update.updatedAt = savedAt;
+  if (complete) completeAttempts(tx, complete, writes);
   await write(tx, writes);
   if (deps.snapshots) outcome.snapshots = snapshotsOf(tx, locked, writes, seen !== undefined);
   if (writes.cascade.length > 0) {
@@ -269,6 +271,18 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   if (deferred.nextAt !== undefined) outcome.nextDeferredAt = deferred.nextAt;
   for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
   return outcome;
+}
+
+/**
+ * A batch decided on snapshots completes its results' attempts after its decisions, each with the
+ * seq its outcome was logged at: one version of each attempt's row instead of two (the completion,
+ * then saveTransitions' applied seq). Sent before the batch's other writes, as the check it is.
+ */
+function completeAttempts(tx: RunnerTx, outcomes: readonly AttemptOutcome[], writes: Writes): void {
+  const seqs = new Map(writes.applied.map((a) => [a.id, a.seq]));
+  void tx.completeOpenAttempts(outcomes.map((o) => (seqs.has(o.id) ? { ...o, appliedSeq: seqs.get(o.id)! } : o)));
+  const completed = new Set(outcomes.map((o) => o.id));
+  writes.applied = writes.applied.filter((a) => !completed.has(a.id));
 }
 
 function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' | 'deferred' | 'feedback' }>, starts: ReadonlyMap<string, { input: unknown }>): Input {

@@ -56,18 +56,18 @@ export async function dedupe(tx: RunnerTx, messages: readonly RunnerMessage[], l
 
 /**
  * dedupe for a batch decided on what the runner knew of its runs (snapshots.ts): task results of
- * distinct attempts only, none expected to be a duplicate. The attempts are completed by a
- * statement that fails the transaction when one was not open any more (completeOpenAttempts: the
- * batch is then applied again through dedupe); nothing is waited for.
+ * distinct attempts only, none expected to be a duplicate. Returns the results (bounded) and the
+ * outcomes their attempts take: the batch completes them after its decisions, with their applied
+ * seqs, by a statement that fails the transaction when one was not open any more
+ * (completeOpenAttempts: the batch is then applied again through dedupe); nothing is waited for.
  */
-export function expectFresh(tx: RunnerTx, messages: readonly RunnerMessage[], limitsOf: RunLimitsOf): Map<RunnerMessage, RunnerMessage> {
+export function expectFresh(messages: readonly RunnerMessage[], limitsOf: RunLimitsOf): { fresh: Map<RunnerMessage, RunnerMessage>; complete: AttemptOutcome[] } {
   const bounded = new Map<RunnerMessage, RunnerMessage>();
   for (const m of messages) {
     if (m.type !== 'result') throw new Error(`expectFresh takes task results only, not a ${m.type} message`);
     bounded.set(m, boundResult(m, limitsOf));
   }
-  void tx.completeOpenAttempts([...bounded.values()].map((m) => attemptOutcome(m as Extract<RunnerMessage, { type: 'result' }>)));
-  return bounded;
+  return { fresh: bounded, complete: [...bounded.values()].map((m) => attemptOutcome(m as Extract<RunnerMessage, { type: 'result' }>)) };
 }
 
 /** What a result writes to its attempt. */

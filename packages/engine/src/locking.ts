@@ -1,7 +1,7 @@
 // How a batch gets its runs (apply.ts): locked and read (lockAndCheck), known from this runner's
 // last batches and checked by the server (onSnapshots), or just inserted by the API's inline start
 // (startingInserted) — and, after the decision, the runs it leaves for the next batch (snapshotsOf).
-import type { LockedRun, RunnerMessage, RunnerTx } from '@baton/core';
+import type { AttemptOutcome, LockedRun, RunnerMessage, RunnerTx } from '@baton/core';
 import { DEFAULT_LIMITS, iso, jsonSize } from '@baton/core/interpreter';
 import type { ApplyDeps, BatchOutcome } from './apply.ts';
 import { dedupe, expectFresh, type RunLimitsOf } from './dedupe.ts';
@@ -14,6 +14,8 @@ export interface Checked {
   fresh: Map<RunnerMessage, RunnerMessage>;
   /** The time the batch's saves stamp (updated_at) when not the transaction's own (decided on snapshots). */
   savedAt?: string;
+  /** Attempts to complete after the decisions, with their applied seqs (decided on snapshots: completeOpenAttempts). */
+  complete?: AttemptOutcome[];
 }
 
 /** Locks the batch's runs, reads them, and drops what was applied before (dedupe.ts). */
@@ -37,14 +39,14 @@ export async function lockAndCheck(deps: ApplyDeps, tx: RunnerTx, messages: read
 
 /**
  * The batch's runs as this runner's last batches left them, locked with the server's check that
- * they are still so, and its results' duplicate checks sent as expectations (expectFresh): nothing
- * is waited for. Their saves are stamped with this runner's clock, which the runs' end notices
+ * they are still so, and its results' duplicate checks made expectations (expectFresh), sent with
+ * the batch's writes (completeAttempts in applyInTransaction): nothing is waited for. Their saves are stamped with this runner's clock, which the runs' end notices
  * carry (RunEnd.updatedAt), the transaction's time not being known before its answer.
  */
 export function onSnapshots(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], seen: readonly RunSnapshot[], runLimitsOf: RunLimitsOfNamespaces): Checked {
   void tx.lockRunsUnchanged(seen.map((s) => ({ id: s.run.id, savedBy: s.savedBy })));
   const { locked, savedAt } = stampedNow(deps, seen.map((s) => s.run));
-  return { locked, fresh: expectFresh(tx, messages, runLimitsOf(new Map(locked.map((run) => [run.id, run.namespace])))), savedAt };
+  return { locked, ...expectFresh(messages, runLimitsOf(new Map(locked.map((run) => [run.id, run.namespace])))), savedAt };
 }
 
 /** Runs known without a read, in id order (the lock's), with the runner's clock as their transaction's time (onSnapshots). */

@@ -68,6 +68,15 @@ describe('a batch of task results decided on the runs as the runner left them', 
     const { status, output, startedAt, endedAt, updatedAt } = run;
     expect(outcome.relay.ends?.get(runId)).toEqual({ status, output, startedAt, endedAt, updatedAt });
     expect((await b.store.listAttempts(runId)).map((a) => a.status)).toEqual(['completed', 'completed']);
+    // Each attempt completed with its applied seq (the seq before its task.completed), as a batch on a read writes it.
+    const read = runnerDeps();
+    read.deps.snapshots = undefined;
+    const other = await started(read.deps);
+    await applyBatch(read.deps, [result(other.runId, await other.attempt('first'), { a: 1 })]);
+    await applyBatch(read.deps, [result(other.runId, await other.attempt('second'), { b: 2 })]);
+    const appliedSeqs = async (id: string) => (await b.store.listAttempts(id)).map((a) => a.appliedSeq);
+    expect(await appliedSeqs(runId)).toEqual([3, 6]);
+    expect(await appliedSeqs(other.runId)).toEqual(await appliedSeqs(runId));
     // An ended run is not remembered.
     expect(snapshots.of([result(runId, 'x:1', null)])).toBeUndefined();
   });

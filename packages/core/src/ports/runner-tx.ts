@@ -113,7 +113,11 @@ export interface RunnerTx extends ReplayTx, RateLimitTx {
   releaseRuns(runIds: readonly string[]): Promise<{ id: string; runId: string; effectId: string; kind: AttemptKind; held: boolean }[]>;
   /** Apply outcomes to attempts still `scheduled`; returns the ids that changed (the rest are duplicates). */
   completeAttempts(outcomes: readonly AttemptOutcome[]): Promise<string[]>;
-  /** completeAttempts for distinct attempts that must all be `scheduled`: otherwise the transaction fails (RunsChanged). Not waited for. */
+  /**
+   * completeAttempts for distinct attempts that must all be `scheduled`: otherwise the transaction
+   * fails (RunsChanged). An outcome's `appliedSeq` is set with it (as saveTransitions' `applied`).
+   * Not waited for.
+   */
   completeOpenAttempts(outcomes: readonly AttemptOutcome[]): Promise<void>;
   /** Delete timers; returns the ids that existed (a timer fires once). */
   takeTimers(ids: readonly string[]): Promise<string[]>;

@@ -179,6 +179,11 @@ export interface AttemptOutcome {
   status: 'completed' | 'failed';
   result?: unknown;
   error?: WorkflowError;
+  /**
+   * The seq of the event its outcome was logged as, when the statement that completes the attempt
+   * comes after the decision (completeOpenAttempts): one version of the row, not two.
+   */
+  appliedSeq?: number;
 }
 
 export interface TimerRecord {

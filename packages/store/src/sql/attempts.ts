@@ -67,13 +67,22 @@ export async function completeAttempts(db: Queryable, outcomes: readonly Attempt
   return rows.map((row) => row.id);
 }
 
+// COMPLETE_ATTEMPTS_SQL with the applied seq of each outcome that has one (AttemptOutcome.appliedSeq),
+// and the check that every attempt was open.
+const COMPLETE_OPEN_ATTEMPTS_SQL = `WITH done AS (UPDATE task_attempts a
+     SET status = o.status, result = o.result, error = o.error, finished_at = ${now}, applied_seq = coalesce(o.seq, a.applied_seq)
+     FROM unnest($1::text[], $2::text[], $3::text[]::json[], $4::text[]::json[], $5::bigint[]) AS o(id, status, result, error, seq)
+     WHERE a.id = ANY($1::text[]) AND a.id = o.id AND a.status = 'scheduled'
+     RETURNING a.id)
+  SELECT baton_unchanged(count(*) = cardinality($1::text[])) FROM done`;
+
 /**
  * completeAttempts for outcomes of distinct attempts that must all be open: the transaction aborts
  * (SQLSTATE BT409: RunsChanged) when one was not `scheduled` any more. Nothing to wait for.
  */
 export async function completeOpenAttempts(db: Queryable, outcomes: readonly AttemptOutcome[]): Promise<void> {
   if (outcomes.length === 0) return;
-  await db.write(`WITH done AS (${COMPLETE_ATTEMPTS_SQL}) SELECT baton_unchanged(count(*) = cardinality($1::text[])) FROM done`, completeAttemptsParams(outcomes));
+  await db.write(COMPLETE_OPEN_ATTEMPTS_SQL, [...completeAttemptsParams(outcomes), outcomes.map((o) => o.appliedSeq ?? null)]);
 }
 
 /** Scheduled and held attempts among the ids become cancelled; `held` says which were never dispatched. */

@@ -166,14 +166,16 @@ export function runnerTxConformance(h: StoreHarness): void {
       const [id] = await createRuns(store, uniqueNamespace(), 1);
       const attempt = (effectId: string) => ({ id: `${id}:${effectId}`, runId: id!, effectId, kind: 'http' as const, reference: '/do/0', payload: {} });
       await store.transaction((tx) => tx.insertAttempts([attempt('e1'), attempt('e2'), attempt('e3')]));
-      await store.transaction((tx) => tx.completeOpenAttempts([{ id: `${id}:e1`, status: 'completed', result: { ok: 1 } }, { id: `${id}:e2`, status: 'failed', error: { type: 'x', status: 500, title: 'X' } }]));
+      // An outcome with its applied seq sets it with the completion; one without leaves it unset.
+      await store.transaction((tx) => tx.completeOpenAttempts([{ id: `${id}:e1`, status: 'completed', result: { ok: 1 }, appliedSeq: 4 }, { id: `${id}:e2`, status: 'failed', error: { type: 'x', status: 500, title: 'X' } }]));
       await expect(store.transaction(async (tx) => {
         await tx.completeOpenAttempts([{ id: `${id}:e3`, status: 'completed', result: { ok: 3 } }, { id: `${id}:e1`, status: 'completed', result: { again: true } }]);
         await tx.saveRuns([update(id!, { eventSeq: 5 })]);
       })).rejects.toBeInstanceOf(RunsChanged);
       const byId = new Map((await store.listAttempts(id!)).map((a) => [a.effectId, a]));
-      expect(byId.get('e1')).toMatchObject({ status: 'completed', result: { ok: 1 } });
+      expect(byId.get('e1')).toMatchObject({ status: 'completed', result: { ok: 1 }, appliedSeq: 4 });
       expect(byId.get('e2')).toMatchObject({ status: 'failed', error: { title: 'X' } });
+      expect(byId.get('e2')).not.toHaveProperty('appliedSeq');
       expect(byId.get('e3')).toMatchObject({ status: 'scheduled' });
       expect((await store.transaction((tx) => tx.lockRuns([id!])))[0]!.eventSeq).toBe(0);
       // An attempt that is not there is not open either.
