@@ -55,7 +55,7 @@ async function batch(store: Store, ids: string[], step: number): Promise<void> {
     await tx.saveRuns(updates);
     const now = new Date().toISOString();
     for (let k = 1; k <= 3; k++) {
-      const events: RunEventRecord[] = locked.map((run) => ({ runId: run.id, seq: run.eventSeq + k, id: uuidv7(), type: 'io.serverlessworkflow.task.completed.v1', time: now, data: { step, k } }));
+      const events: RunEventRecord[] = locked.map((run) => ({ runId: run.id, seq: run.eventSeq + k, id: `${run.id}.${run.eventSeq + k}`, type: 'io.serverlessworkflow.task.completed.v1', time: now, data: { step, k } }));
       await tx.appendEvents(events);
     }
     await tx.insertAttempts(ids.map((id) => ({ id: `${id}:e${step + 1}`, runId: id, effectId: `e${step + 1}`, kind: 'http', reference: '/do/0', payload: { url: 'http://x', step } })));

@@ -10,7 +10,6 @@ import { createTestDatabase, createTestRedis } from '@baton/testkit';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { v7 as uuidv7 } from 'uuid';
 import { BATON_RUNTIME, createRunStarter } from '@baton/engine';
 import { createOrchestratorApp, defaultOrchestratorConfig, ensureBootstrapKey, type OrchestratorConfig } from '../src/index.ts';
 
@@ -149,7 +148,7 @@ export async function advanceRun(
   const { events, run } = await h.store.transaction(async (tx) => {
     const [locked] = await tx.lockRuns([runId]);
     if (!locked) throw new Error(`no run ${runId}`);
-    const records: RunEventRecord[] = types.map((type, i) => ({ runId, seq: locked.eventSeq + i + 1, id: uuidv7(), type, time: now, data: { status } }));
+    const records: RunEventRecord[] = types.map((type, i) => ({ runId, seq: locked.eventSeq + i + 1, id: `${runId}.${locked.eventSeq + i + 1}`, type, time: now, data: { status } }));
     const error = status === 'faulted' ? { type: 'https://serverlessworkflow.io/spec/1.0.0/errors/runtime', status: 500, detail: 'boom' } : undefined;
     await tx.saveRuns([
       {

@@ -8,7 +8,7 @@ import type { StoreHarness } from './harness.ts';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function eventFixture(runId: string, seq: number, data: unknown = { seq }): RunEventRecord {
-  return { runId, seq, id: newId(), type: 'io.serverlessworkflow.task.started.v1', time: new Date(1_700_000_000_000 + seq).toISOString(), data };
+  return { runId, seq, id: `${runId}.${seq}`, type: 'io.serverlessworkflow.task.started.v1', time: new Date(1_700_000_000_000 + seq).toISOString(), data };
 }
 
 function update(id: string, patch: Partial<RunUpdate> = {}): RunUpdate {
@@ -331,7 +331,7 @@ export function runnerTxConformance(h: StoreHarness): void {
       expect(await store.getRun(ended!)).toMatchObject({ status: 'faulted', error, endedAt: expect.any(String) });
     });
 
-    it('appendEvents writes the log; listEvents reads after a seq; a taken seq is rejected', async () => {
+    it("appendEvents writes the log; listEvents reads after a seq; a taken seq, or an id that is not the run's and the seq's, is rejected", async () => {
       const store = h.store();
       const [id] = await createRuns(store, uniqueNamespace(), 1);
       const events = [1, 2, 3, 4].map((seq) => eventFixture(id!, seq));
@@ -342,6 +342,8 @@ export function runnerTxConformance(h: StoreHarness): void {
       expect((await store.listEvents(id!, 1, 2)).map((e) => e.seq)).toEqual([2, 3]);
       expect(await store.listEvents(id!, 4, 10)).toEqual([]);
       await expect(store.transaction((tx) => tx.appendEvents([eventFixture(id!, 2)]))).rejects.toThrow();
+      // The id is `<run>.<seq>` (migration 0014): unique with the primary key.
+      await expect(store.transaction((tx) => tx.appendEvents([{ ...eventFixture(id!, 5), id: `${id}.6` }]))).rejects.toThrow(/run_events_id_is_run_and_seq/);
       expect(await store.listEvents(id!, 0, 100)).toHaveLength(4);
     });
 
