@@ -40,8 +40,9 @@ export async function lockAndCheck(deps: ApplyDeps, tx: RunnerTx, messages: read
 /**
  * The batch's runs as this runner's last batches left them, locked with the server's check that
  * they are still so, and its results' duplicate checks made expectations (expectFresh), sent with
- * the batch's writes (completeAttempts in applyInTransaction): nothing is waited for. Their saves are stamped with this runner's clock, which the runs' end notices
- * carry (RunEnd.updatedAt), the transaction's time not being known before its answer.
+ * the batch's writes (completeAttempts in applyInTransaction): nothing is waited for. Their saves
+ * are stamped with this runner's clock, which the runs' end notices carry (RunEnd.updatedAt), the
+ * transaction's time not being known before its answer.
  */
 export function onSnapshots(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], seen: readonly RunSnapshot[], runLimitsOf: RunLimitsOfNamespaces): Checked {
   void tx.lockRunsUnchanged(seen.map((s) => ({ id: s.run.id, savedBy: s.savedBy })));

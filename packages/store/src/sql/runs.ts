@@ -55,19 +55,19 @@ function runColumns(runs: readonly NewRun[]): unknown[] {
   ];
 }
 
-const INSERT_RUNS = `INSERT INTO runs (id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id, rerun_of, priority)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[], $10::text[]::json[], $11::text[], $12::text[], $13::int[])`;
+// The columns runColumns gives ($1…$13), and their arrays.
+const NEW_RUN_COLUMNS = 'id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id, rerun_of, priority';
+const NEW_RUN_ARRAYS = '$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[], $10::text[]::json[], $11::text[], $12::text[], $13::int[]';
+const INSERT_RUNS = `INSERT INTO runs (${NEW_RUN_COLUMNS}) SELECT * FROM unnest(${NEW_RUN_ARRAYS})`;
 
 // INSERT_RUNS with what a decision made in the same transaction leaves of each run (a RunUpdate
-// without usage, as saveRuns would write it on the row just inserted; a run without one is pending).
-const INSERT_DECIDED_RUNS = `INSERT INTO runs (id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id, rerun_of, priority,
-    status, state, output, error, event_seq, started_at, ended_at, updated_at)
-  SELECT id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id, rerun_of, priority,
-    coalesce(status, 'pending'), state, output, error, coalesce(event_seq, 0), started_at, ended_at, coalesce(updated_at, date_trunc('milliseconds', now()))
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[], $10::text[]::json[], $11::text[], $12::text[], $13::int[],
-              $18::text[], $19::text[]::json[], $20::text[]::json[], $21::text[]::json[], $22::int[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[])
-    AS u(id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id, rerun_of, priority,
-         status, state, output, error, event_seq, started_at, ended_at, updated_at)`;
+// without usage, as saveRuns would write it on the row just inserted; a run without one is pending),
+// from $18 on (createPickedRuns' pick takes $14…$17).
+const INSERT_DECIDED_RUNS = `INSERT INTO runs (${NEW_RUN_COLUMNS}, status, state, output, error, event_seq, started_at, ended_at, updated_at)
+  SELECT ${NEW_RUN_COLUMNS}, coalesce(status, 'pending'), state, output, error, coalesce(event_seq, 0), started_at, ended_at,
+    coalesce(updated_at, date_trunc('milliseconds', now()))
+  FROM unnest(${NEW_RUN_ARRAYS}, $18::text[], $19::text[]::json[], $20::text[]::json[], $21::text[]::json[], $22::int[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[])
+    AS u(${NEW_RUN_COLUMNS}, status, state, output, error, event_seq, started_at, ended_at, updated_at)`;
 
 /** The decided columns of INSERT_DECIDED_RUNS, in the order of `runs` (nulls for a run without an update). */
 function decidedColumns(runs: readonly NewRun[], decided: readonly RunUpdate[]): unknown[] {
@@ -128,7 +128,7 @@ export async function createRun(db: Queryable, run: NewRun): Promise<{ run: RunR
  */
 export async function createPickedRuns(db: Queryable, runs: readonly NewRun[], pick: DefinitionPick, atCommit = false, decided?: readonly RunUpdate[]): Promise<Map<string, RunRecord>> {
   const pickParams = [pick.namespace, pick.name, pick.latest ? null : pick.version, pick.versions];
-  const sql = decided ? `${INSERT_DECIDED_RUNS} WHERE ${versionsFingerprint(14)} = $17 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}` : `${INSERT_RUNS} WHERE ${versionsFingerprint(14)} = $17 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`;
+  const sql = `${decided ? INSERT_DECIDED_RUNS : INSERT_RUNS} WHERE ${versionsFingerprint(14)} = $17 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`;
   const params = decided ? [...runColumns(runs), ...pickParams, ...decidedColumns(runs, decided)] : [...runColumns(runs), ...pickParams];
   const rows = atCommit ? await queryAtCommit(db, sql, params) : await db.query(sql, params);
   const byId = new Map(runs.map((run) => [run.id, run]));
