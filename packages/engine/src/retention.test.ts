@@ -64,7 +64,7 @@ describe('startRetention', () => {
     const { run } = await store.createRun({ id: uuidv7(), definitionId, namespace: 'ret', name: 'flow', version: '1.0.0', input: {} });
     await store.transaction(async (tx) => {
       await tx.saveRuns([{ id: run.id, status, state: { status }, eventSeq: events, ...(status === 'completed' ? { endedAt: new Date().toISOString() } : {}) }]);
-      await tx.appendEvents(Array.from({ length: events }, (_, i) => ({ runId: run.id, seq: i + 1, id: uuidv7(), type: 'io.serverlessworkflow.task.started.v1', time: new Date().toISOString(), data: {} })));
+      await tx.appendEvents(Array.from({ length: events }, (_, i) => ({ runId: run.id, seq: i + 1, id: `${run.id}.${i + 1}`, type: 'io.serverlessworkflow.task.started.v1', time: new Date().toISOString(), data: {} })));
     });
     return run.id;
   }
