@@ -78,6 +78,7 @@ for (const kind of ['embedded', 'distributed'] as BackendKind[]) {
       expect(status).toBe(201);
       // The record as inserted is the run as its start left it (no pending row first: started-runs.ts).
       expect(run).toMatchObject({ status: 'running', startedAt: expect.any(String) });
+      expect(Date.parse(run.createdAt)).toBeLessThanOrEqual(Date.parse(run.startedAt!));
       const tasks = await drain<TaskMessage>(Queues.tasks('http'));
       expect(tasks).toEqual([expect.objectContaining({ runId: run.id, kind: 'http', reference: '/do/0/get' })]);
       expect(await drain(Queues.runner)).toEqual([]);

@@ -62,10 +62,12 @@ const INSERT_RUNS = `INSERT INTO runs (${NEW_RUN_COLUMNS}) SELECT * FROM unnest(
 
 // INSERT_RUNS with what a decision made in the same transaction leaves of each run (a RunUpdate
 // without usage, as saveRuns would write it on the row just inserted; a run without one is pending),
-// from $18 on (createPickedRuns' pick takes $14…$17).
-const INSERT_DECIDED_RUNS = `INSERT INTO runs (${NEW_RUN_COLUMNS}, status, state, output, error, event_seq, started_at, ended_at, updated_at)
+// from $18 on (createPickedRuns' pick takes $14…$17). A run is not created after its start was
+// decided: created_at is the transaction's time, or the decision's stamp when that is earlier (the
+// decision is made before the statements it writes are sent, BEGIN with them).
+const INSERT_DECIDED_RUNS = `INSERT INTO runs (${NEW_RUN_COLUMNS}, status, state, output, error, event_seq, started_at, ended_at, updated_at, created_at)
   SELECT ${NEW_RUN_COLUMNS}, coalesce(status, 'pending'), state, output, error, coalesce(event_seq, 0), started_at, ended_at,
-    coalesce(updated_at, date_trunc('milliseconds', now()))
+    coalesce(updated_at, date_trunc('milliseconds', now())), least(date_trunc('milliseconds', now()), started_at, updated_at)
   FROM unnest(${NEW_RUN_ARRAYS}, $18::text[], $19::text[]::json[], $20::text[]::json[], $21::text[]::json[], $22::int[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[])
     AS u(${NEW_RUN_COLUMNS}, status, state, output, error, event_seq, started_at, ended_at, updated_at)`;
 

@@ -228,6 +228,8 @@ export function definitionConformance(h: StoreHarness): void {
       // The records the INSERT returned are the runs as decided: no pending row was written first.
       expect(made[0]!.run).toMatchObject({ id: runs[0]!.id, status: 'completed', output: { done: true }, input: { n: 1 }, startedAt, endedAt: startedAt, updatedAt: startedAt });
       for (const m of made.slice(1)) expect(m!.run).toMatchObject({ status: 'running', startedAt, updatedAt: startedAt });
+      // Not created after its start: created_at is no later than the decision's stamp.
+      for (const m of made) expect(Date.parse(m!.run.createdAt)).toBeLessThanOrEqual(Date.parse(startedAt));
       for (const run of runs) expect(await store.getRun(run.id)).toMatchObject({ status: run === runs[0] ? 'completed' : 'running', startedAt });
       const locked = await store.transaction((tx) => tx.lockRuns(runs.slice(1).map((run) => run.id)));
       expect(locked.map((run) => [run.eventSeq, run.state])).toEqual(runs.slice(1).map((run) => [1, { status: 'running', at: run.id }]).sort((a, b) => ((a[1] as { at: string }).at < (b[1] as { at: string }).at ? -1 : 1)));
