@@ -149,6 +149,9 @@ describe('run timeline', () => {
     const { page, errors } = await openSignedIn(browser, baton, `#/runs/${shapes.id}`);
     await page.getByRole('link', { name: 'Timeline' }).click();
     await page.locator('.gantt-row').first().waitFor();
+    // The view is drawn again once the definition's graph has loaded (it tells which tasks wait):
+    // measured before that, its elements can be replaced under the test (a CI run under load did).
+    await page.locator('.gantt-row[data-ref="/do/3/par/fork/branches/0/slow"] .gantt-bar.is-wait').waitFor();
 
     // Expected bars from the events: each execution from task.started to its completed/faulted.
     const expected = new Map<string, Array<{ start: string; end: string }>>();
