@@ -10,7 +10,6 @@
 //
 // The start's check that its runs are the ones this transaction inserted (lockInsertedRuns) is
 // held with the INSERT and goes right behind it.
-import { collapseUpdates } from './sql/run-transitions.ts';
 import { createPickedRuns } from './sql/runs.ts';
 import type { DefinitionPick, NewRun, RunnerTx, RunRecord, RunUpdate } from '@baton/core';
 import type { Queryable } from './db/types.ts';
@@ -31,14 +30,12 @@ export class StartedRunsInsert {
 
   /** The transaction the start decides in: `tx`, with the INSERT sent before its first statement. */
   forStart(): RunnerTx {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the proxy's trap is not a method of this class
-    const held = this;
     return new Proxy(this.tx, {
-      get(target, key) {
-        if (key === 'lockInsertedRuns') return (ids: readonly string[]) => held.#check(ids);
-        if (key === 'saveTransitions') return (t: Parameters<RunnerTx['saveTransitions']>[0]) => held.#save(t);
+      get: (target, key) => {
+        if (key === 'lockInsertedRuns') return (ids: readonly string[]) => this.#check(ids);
+        if (key === 'saveTransitions') return (t: Parameters<RunnerTx['saveTransitions']>[0]) => this.#save(t);
         // `then` (the proxy resolving a promise) and symbols (inspection) are not statements.
-        if (key !== 'then' && typeof key !== 'symbol') held.send();
+        if (key !== 'then' && typeof key !== 'symbol') this.send();
         const value: unknown = Reflect.get(target, key, target);
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
@@ -69,7 +66,7 @@ export class StartedRunsInsert {
 
   #save(t: Parameters<RunnerTx['saveTransitions']>[0]): Promise<void> {
     if (this.#rows) return this.tx.saveTransitions(t);
-    const ours = collapseUpdates(t.updates.filter((u) => this.#ids.has(u.id)));
+    const ours = t.updates.filter((u) => this.#ids.has(u.id));
     // Usage is added to what the row holds (saveRuns); not something to insert.
     if (ours.some((u) => u.usage !== undefined)) {
       this.send();

@@ -46,19 +46,20 @@ export async function insertAttempts(db: Queryable, attempts: readonly NewAttemp
 }
 
 /**
- * Only attempts still `scheduled` change: a result delivered twice is applied once.
+ * Only attempts still `scheduled` change: a result delivered twice is applied once. An outcome's
+ * applied seq (AttemptOutcome.appliedSeq) is set with it; without one the attempt's stays.
  * `a.id = ANY($1)` makes the planner fetch the rows by primary key; joined on unnest alone it
  * may estimate few scheduled attempts and scan the whole table instead.
  */
 const COMPLETE_ATTEMPTS_SQL = `UPDATE task_attempts a
-     SET status = o.status, result = o.result, error = o.error, finished_at = ${now}
-     FROM (SELECT DISTINCT ON (id) * FROM unnest($1::text[], $2::text[], $3::text[]::json[], $4::text[]::json[])
-           AS u(id, status, result, error)) o
+     SET status = o.status, result = o.result, error = o.error, finished_at = ${now}, applied_seq = coalesce(o.seq, a.applied_seq)
+     FROM (SELECT DISTINCT ON (id) * FROM unnest($1::text[], $2::text[], $3::text[]::json[], $4::text[]::json[], $5::bigint[])
+           AS u(id, status, result, error, seq)) o
      WHERE a.id = ANY($1::text[]) AND a.id = o.id AND a.status = 'scheduled'
      RETURNING a.id`;
 
 function completeAttemptsParams(outcomes: readonly AttemptOutcome[]): unknown[] {
-  return [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => jsonParam(o.result)), outcomes.map((o) => jsonParam(o.error))];
+  return [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => jsonParam(o.result)), outcomes.map((o) => jsonParam(o.error)), outcomes.map((o) => o.appliedSeq ?? null)];
 }
 
 export async function completeAttempts(db: Queryable, outcomes: readonly AttemptOutcome[]): Promise<string[]> {
@@ -67,22 +68,13 @@ export async function completeAttempts(db: Queryable, outcomes: readonly Attempt
   return rows.map((row) => row.id);
 }
 
-// COMPLETE_ATTEMPTS_SQL with the applied seq of each outcome that has one (AttemptOutcome.appliedSeq),
-// and the check that every attempt was open.
-const COMPLETE_OPEN_ATTEMPTS_SQL = `WITH done AS (UPDATE task_attempts a
-     SET status = o.status, result = o.result, error = o.error, finished_at = ${now}, applied_seq = coalesce(o.seq, a.applied_seq)
-     FROM unnest($1::text[], $2::text[], $3::text[]::json[], $4::text[]::json[], $5::bigint[]) AS o(id, status, result, error, seq)
-     WHERE a.id = ANY($1::text[]) AND a.id = o.id AND a.status = 'scheduled'
-     RETURNING a.id)
-  SELECT baton_unchanged(count(*) = cardinality($1::text[])) FROM done`;
-
 /**
  * completeAttempts for outcomes of distinct attempts that must all be open: the transaction aborts
  * (SQLSTATE BT409: RunsChanged) when one was not `scheduled` any more. Nothing to wait for.
  */
 export async function completeOpenAttempts(db: Queryable, outcomes: readonly AttemptOutcome[]): Promise<void> {
   if (outcomes.length === 0) return;
-  await db.write(COMPLETE_OPEN_ATTEMPTS_SQL, [...completeAttemptsParams(outcomes), outcomes.map((o) => o.appliedSeq ?? null)]);
+  await db.write(`WITH done AS (${COMPLETE_ATTEMPTS_SQL}) SELECT baton_unchanged(count(*) = cardinality($1::text[])) FROM done`, completeAttemptsParams(outcomes));
 }
 
 /** Scheduled and held attempts among the ids become cancelled; `held` says which were never dispatched. */

@@ -142,7 +142,8 @@ const SAVE_RUNS_SQL = `UPDATE runs r SET
     AS u(id, status, state, output, error, event_seq, started_at, ended_at, usage, updated_at)
   WHERE r.id = ANY($1::text[]) AND r.id = u.id`;
 
-function saveRunsParams(updates: readonly RunUpdate[]): unknown[] {
+/** SAVE_RUNS_SQL's parameters ($1…$10); also those of the runs a start inserts as decided (runs.ts). */
+export function saveRunsParams(updates: readonly RunUpdate[]): unknown[] {
   const rows = collapseUpdates(updates);
   return [
     rows.map((u) => u.id),

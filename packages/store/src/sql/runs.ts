@@ -2,8 +2,9 @@
 // transitions are in run-transitions.ts.
 import type { DefinitionPick, NewRun, Page, ResetOf, RunListQuery, RunRecord, RunStatus, RunTrigger, RunUpdate, WorkflowError } from '@baton/core';
 import { queryAtCommit, type Queryable, type Row } from '../db/types.ts';
-import { TERMINAL_SQL, clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, jsonParam, textOrUndefined, withOptional } from './values.ts';
+import { TERMINAL_SQL, clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';
 import { cutoffSql, type Cutoff } from './cutoff.ts';
+import { saveRunsParams } from './run-transitions.ts';
 import { versionsFingerprint } from './definitions.ts';
 
 export const COLUMNS = `id, definition_id, namespace, name, version, status, input, output, error, idempotency_key,
@@ -60,33 +61,18 @@ const NEW_RUN_COLUMNS = 'id, definition_id, namespace, name, version, input, ide
 const NEW_RUN_ARRAYS = '$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[], $10::text[]::json[], $11::text[], $12::text[], $13::int[]';
 const INSERT_RUNS = `INSERT INTO runs (${NEW_RUN_COLUMNS}) SELECT * FROM unnest(${NEW_RUN_ARRAYS})`;
 
-// INSERT_RUNS with what a decision made in the same transaction leaves of each run (a RunUpdate
-// without usage, as saveRuns would write it on the row just inserted; a run without one is pending),
-// from $18 on (createPickedRuns' pick takes $14…$17). A run is not created after its start was
-// decided: created_at is the transaction's time, or the decision's stamp when that is earlier (the
-// decision is made before the statements it writes are sent, BEGIN with them).
+// INSERT_RUNS with what a decision made in the same transaction leaves of each run, its updates
+// as saveRuns takes them (saveRunsParams, from $18 on: createPickedRuns' pick takes $14…$17; usage
+// is not inserted, saveRuns adds it to the row) joined by id; a run without one is pending. A run is
+// not created after its start was decided: created_at is the transaction's time, or the decision's
+// stamp when that is earlier (the decision is made before its statements are sent, BEGIN with them).
 const INSERT_DECIDED_RUNS = `INSERT INTO runs (${NEW_RUN_COLUMNS}, status, state, output, error, event_seq, started_at, ended_at, updated_at, created_at)
   SELECT ${NEW_RUN_COLUMNS}, coalesce(status, 'pending'), state, output, error, coalesce(event_seq, 0), started_at, ended_at,
     coalesce(updated_at, date_trunc('milliseconds', now())), least(date_trunc('milliseconds', now()), started_at, updated_at)
-  FROM unnest(${NEW_RUN_ARRAYS}, $18::text[], $19::text[]::json[], $20::text[]::json[], $21::text[]::json[], $22::int[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[])
-    AS u(${NEW_RUN_COLUMNS}, status, state, output, error, event_seq, started_at, ended_at, updated_at)`;
-
-/** The decided columns of INSERT_DECIDED_RUNS, in the order of `runs` (nulls for a run without an update). */
-function decidedColumns(runs: readonly NewRun[], decided: readonly RunUpdate[]): unknown[] {
-  const byId = new Map(decided.map((u) => [u.id, u]));
-  if (decided.some((u) => u.usage !== undefined)) throw new Error('a decided insert carries no usage (saveRuns adds it to the row)');
-  const of = runs.map((r) => byId.get(r.id));
-  return [
-    of.map((u) => u?.status ?? null),
-    of.map((u) => (u?.state === undefined ? null : JSON.stringify(u.state))),
-    of.map((u) => (u === undefined ? null : jsonParam(u.output))),
-    of.map((u) => (u === undefined ? null : jsonParam(u.error))),
-    of.map((u) => u?.eventSeq ?? null),
-    of.map((u) => u?.startedAt ?? null),
-    of.map((u) => u?.endedAt ?? null),
-    of.map((u) => u?.updatedAt ?? null),
-  ];
-}
+  FROM unnest(${NEW_RUN_ARRAYS}) AS r(${NEW_RUN_COLUMNS})
+  LEFT JOIN unnest($18::text[], $19::text[], $20::text[]::json[], $21::text[]::json[], $22::text[]::json[], $23::int[],
+                   $24::timestamptz[], $25::timestamptz[], $26::text[]::jsonb[], $27::timestamptz[])
+    AS u(id, status, state, output, error, event_seq, started_at, ended_at, usage, updated_at) USING (id)`;
 
 /** Child runs created inside a runner transaction. A duplicate id or idempotency key is an error. */
 export async function insertRuns(db: Queryable, runs: readonly NewRun[]): Promise<void> {
@@ -131,7 +117,7 @@ export async function createRun(db: Queryable, run: NewRun): Promise<{ run: RunR
 export async function createPickedRuns(db: Queryable, runs: readonly NewRun[], pick: DefinitionPick, atCommit = false, decided?: readonly RunUpdate[]): Promise<Map<string, RunRecord>> {
   const pickParams = [pick.namespace, pick.name, pick.latest ? null : pick.version, pick.versions];
   const sql = `${decided ? INSERT_DECIDED_RUNS : INSERT_RUNS} WHERE ${versionsFingerprint(14)} = $17 ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`;
-  const params = decided ? [...runColumns(runs), ...pickParams, ...decidedColumns(runs, decided)] : [...runColumns(runs), ...pickParams];
+  const params = decided ? [...runColumns(runs), ...pickParams, ...saveRunsParams(decided)] : [...runColumns(runs), ...pickParams];
   const rows = atCommit ? await queryAtCommit(db, sql, params) : await db.query(sql, params);
   const byId = new Map(runs.map((run) => [run.id, run]));
   return new Map(rows.map((row) => [row.id as string, newRunRecord(row, byId.get(row.id as string)!)]));

@@ -34,6 +34,16 @@ export function migrationConformance(h: StoreHarness): void {
   });
 }
 
+/** A store with workflow `w` 1.0.0 in a namespace of its own, its pick, and new runs of it (createAndStartPickedRun's tests). */
+async function pickedWorkflow(h: StoreHarness) {
+  const store = h.store();
+  const ns = uniqueNamespace();
+  await store.putDefinition(definitionFixture(ns, 'w', '1.0.0'));
+  const w = (await store.findDefinition(ns, 'w'))!;
+  const runOf = (overrides: Partial<NewRun> = {}): NewRun => ({ id: newId(), definitionId: w.id, namespace: ns, name: 'w', version: w.version, input: { n: 1 }, ...overrides });
+  return { store, ns, w, runOf };
+}
+
 export function definitionConformance(h: StoreHarness): void {
   describe('definitions', () => {
     it('creates, then reports unchanged for the same content and conflict for other content', async () => {
@@ -144,11 +154,7 @@ export function definitionConformance(h: StoreHarness): void {
     });
 
     it('createAndStartPickedRun decides the starts in the transaction that inserts the runs of one turn, and creates them alone when that fails', async () => {
-      const store = h.store();
-      const ns = uniqueNamespace();
-      await store.putDefinition(definitionFixture(ns, 'w', '1.0.0'));
-      const w = (await store.findDefinition(ns, 'w'))!;
-      const runOf = (overrides: Partial<NewRun> = {}): NewRun => ({ id: newId(), definitionId: w.id, namespace: ns, name: 'w', version: w.version, input: { n: 1 }, ...overrides });
+      const { store, ns, w, runOf } = await pickedWorkflow(h);
       const calls: { locked: string[]; asked: string[] }[] = [];
       const committed: string[][] = [];
       const failures: unknown[] = [];
@@ -191,11 +197,7 @@ export function definitionConformance(h: StoreHarness): void {
     });
 
     it('createAndStartPickedRun inserts the runs as the start decided them when its writes are its first statement; a conflict or a rate limit still rolls the start back', async () => {
-      const store = h.store();
-      const ns = uniqueNamespace();
-      await store.putDefinition(definitionFixture(ns, 'w', '1.0.0'));
-      const w = (await store.findDefinition(ns, 'w'))!;
-      const runOf = (overrides: Partial<NewRun> = {}): NewRun => ({ id: newId(), definitionId: w.id, namespace: ns, name: 'w', version: w.version, input: { n: 1 }, ...overrides });
+      const { store, ns, w, runOf } = await pickedWorkflow(h);
       const startedAt = '2026-12-06T05:00:00.000Z';
       const failures: unknown[] = [];
       const savedBy: string[] = [];
