@@ -244,8 +244,14 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   }
   await attachRateLimits(tx, writes.attempts, (runId, reference) => namedRateLimit(deps, locked, runId, reference), limits);
   await gate.finish(outcome.finished, writes);
-  // Every save of the batch is of a run it locked (advanceRun): each takes the batch's stamp.
-  if (savedAt !== undefined) for (const update of writes.updates) update.updatedAt = savedAt;
+  // Every save of the batch is of a run it locked (advanceRun): each takes the batch's stamp — the
+  // runner's clock when nothing was read, else the transaction's time as the lock read it — or the
+  // run's start or end, when its decision stamped those later (savedStamp).
+  const lockedAt = savedAt === undefined ? new Map(locked.map((run) => [run.id, run.lockedAt])) : undefined;
+  for (const update of writes.updates) {
+    const stamp = savedStamp(savedAt ?? lockedAt?.get(update.id), update);
+    if (stamp !== undefined) update.updatedAt = stamp;
+  }
   if (complete) completeAttempts(tx, complete, writes);
   await write(tx, writes);
   if (deps.snapshots) outcome.snapshots = snapshotsOf(tx, locked, writes, seen !== undefined);
@@ -426,10 +432,22 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
 }
 
 /**
+ * When a save of a run is stamped (updated_at): the batch's stamp, or the start or end the run's
+ * decision stamped, when later — the decision reads the clock after the batch took its stamp, and
+ * a run is never updated before it started or ended. ISO strings of one format compare as times.
+ */
+export function savedStamp(stamp: string | undefined, update: Pick<RunUpdate, 'startedAt' | 'endedAt'>): string | undefined {
+  if (stamp === undefined) return undefined;
+  let latest = stamp;
+  for (const at of [update.startedAt, update.endedAt]) if (at !== undefined && at > latest) latest = at;
+  return latest;
+}
+
+/**
  * The record's fields a run's end leaves as `GET /api/v1/runs/{id}` will show them once this
  * transaction commits, for its `runs.ended` notice: what the update writes (the run's only update
  * in the batch: advanceRun runs once per locked run), what the lock read of the rest, and the
- * transaction's time that stamps updated_at. None when the update adds usage counters (PostgreSQL
+ * stamp its save takes (savedStamp). None when the update adds usage counters (PostgreSQL
  * adds them, in numeric) or its output and error are larger than a notice carries (jsonSize: the
  * interpreter measured them already for the run's limits).
  */
@@ -437,7 +455,7 @@ function runEnd(run: LockedRun, update: RunUpdate): RunEnd | undefined {
   if (run.lockedAt === undefined || update.usage !== undefined) return undefined;
   const size = (value: unknown) => (value === undefined ? 0 : jsonSize(value, RUN_END_NOTICE_MAX_BYTES));
   if (size(update.output) + size(update.error) > RUN_END_NOTICE_MAX_BYTES) return undefined;
-  const end: RunEnd = { status: update.status, updatedAt: run.lockedAt };
+  const end: RunEnd = { status: update.status, updatedAt: savedStamp(run.lockedAt, update)! };
   if (update.output !== undefined) end.output = update.output;
   if (update.error !== undefined) end.error = update.error;
   if (run.usage !== undefined) end.usage = run.usage;

@@ -49,6 +49,20 @@ describe('the runs.ended notice carries the run as a read after its end gives it
     expect(notice.end?.output).toEqual({ echoed: 'héllo "quoted" \\ \u2028' });
   });
 
+  it("a runner whose clock is ahead of the database's: the run is not updated before it started or ended, and the notice says so too", async () => {
+    // The lock reads the transaction's time (PostgreSQL's clock), the decision stamps the start and
+    // the end with the runner's: a minute later here.
+    await b.runner({}, undefined, () => Date.now() + 60_000);
+    const id = await b.create('echo', { text: 'later' });
+    const notice = await noticeOf(id);
+    const run = await b.run(id);
+    expect(run.status).toBe('completed');
+    expect(Date.parse(run.startedAt!)).toBeGreaterThan(Date.now() + 30_000);
+    expect(Date.parse(run.updatedAt)).toBeGreaterThanOrEqual(Date.parse(run.endedAt!));
+    expect(Date.parse(run.endedAt!)).toBeGreaterThanOrEqual(Date.parse(run.startedAt!));
+    expect(notice.end).toEqual(endOf(run));
+  });
+
   it('a faulted run: its error', async () => {
     await b.runner();
     const id = await b.create('boom', { why: 'no tea' });

@@ -173,6 +173,19 @@ describe('a batch of task results decided on the runs as the runner left them', 
     }
   });
 
+  it('a run decided on what the runner left is not updated before it ended (its decision reads the clock after the batch took its stamp)', async () => {
+    const { deps, outcomes } = runnerDeps();
+    let now = Date.now();
+    deps.clock = () => (now += 5);
+    const { runId, attempt } = await started(deps);
+    await applyBatch(deps, [result(runId, await attempt('first'), { a: 1 })]);
+    await applyBatch(deps, [result(runId, await attempt('second'), { b: 2 })]);
+    expect(outcomes).toEqual(['committed', 'committed']);
+    const run = await b.status(runId, 'completed');
+    expect(Date.parse(run.updatedAt)).toBeGreaterThanOrEqual(Date.parse(run.endedAt!));
+    expect(Date.parse(run.endedAt!)).toBeGreaterThan(Date.parse(run.startedAt!));
+  });
+
   it('a runner that remembers no runs reads every batch', async () => {
     const deps: ApplyDeps = { store: b.store, definitions: new DefinitionCache(b.store), runtime: RUNTIME, clock: Date.now };
     const runId = await b.create('two-calls', {}, false);
