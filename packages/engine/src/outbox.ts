@@ -14,12 +14,9 @@ export const RUNNER_ROW_RESEND_MS = 5_000;
 export const RELAY_ROW_RESEND_MS = 3_000;
 /**
  * Relay rows relayed within this window are deleted by one statement. Far below RELAY_ROW_RESEND_MS,
- * so no sweeper sends them again meanwhile; it saves a commit (and its fsync) per batch. 500 ms
- * (50 before stop 37): at most two such commits a second per process — a sequential run of the
- * peer benchmark made 4.1–4.2 commits with 50 ms, 3.8 with 500. What a crash leaves is the same
- * either way: rows a sweeper relays again when due, at least once (only attempts still scheduled).
+ * so no sweeper sends them again meanwhile; it saves a commit (and its fsync) per batch.
  */
-export const RELAYED_DELETE_WINDOW_MS = 500;
+export const RELAYED_DELETE_WINDOW_MS = 50;
 
 /** What one committed transaction hands to the transport. */
 export interface Relay {
