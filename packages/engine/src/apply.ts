@@ -6,7 +6,6 @@ import {
   BatonErrorTypes,
   RUN_END_NOTICE_MAX_BYTES,
   TERMINAL_STATUSES,
-  type AttemptOutcome,
   type Decision,
   type DeferredAttempt,
   type EventDraft,
@@ -36,7 +35,7 @@ import { matchingListens } from './route-event.ts';
 import { cascadeReason, controlEvent, releaseHeld, type Control } from './suspension.ts';
 import { applyDeferrals, attachRateLimits, lockedRateLimits } from './rate-limits.ts';
 import type { RunSnapshots } from './snapshots.ts';
-import { lockAndCheck, onSnapshots, snapshotsOf, startingInserted } from './locking.ts';
+import { completeAttempts, lockAndCheck, onSnapshots, savedStamp, snapshotsOf, stampSaves, startingInserted } from './locking.ts';
 import { cancelBeforeStart, decideSafely, engineFault, monotonic } from './decisions.ts';
 
 export { childRunId } from './effects.ts';
@@ -176,7 +175,7 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   // Task results of runs this runner left (snapshots.ts): decided on what it knows of them, checked
   // by the server with the writes (one round trip with the COMMIT).
   const seen = faults.length === 0 && !inserted ? deps.snapshots?.of(messages) : undefined;
-  const { locked, fresh, savedAt, complete } = inserted ? startingInserted(deps, tx, messages, inserted) : seen ? onSnapshots(deps, tx, messages, seen, runLimitsOf) : await lockAndCheck(deps, tx, messages, runIds, runLimitsOf);
+  const { locked, fresh, complete } = inserted ? startingInserted(deps, tx, messages, inserted) : seen ? onSnapshots(deps, tx, messages, seen, runLimitsOf) : await lockAndCheck(deps, tx, messages, runIds, runLimitsOf);
   // What a run starts with (its input, and what started it, for its workflow.started event) comes with its lock.
   const starts = new Map(locked.flatMap((run) => (run.start ? [[run.id, run.start] as const] : [])));
   // The rate limits of the runs' namespaces came with their lock.
@@ -244,14 +243,7 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   }
   await attachRateLimits(tx, writes.attempts, (runId, reference) => namedRateLimit(deps, locked, runId, reference), limits);
   await gate.finish(outcome.finished, writes);
-  // Every save of the batch is of a run it locked (advanceRun): each takes the batch's stamp — the
-  // runner's clock when nothing was read, else the transaction's time as the lock read it — or the
-  // run's start or end, when its decision stamped those later (savedStamp).
-  const lockedAt = savedAt === undefined ? new Map(locked.map((run) => [run.id, run.lockedAt])) : undefined;
-  for (const update of writes.updates) {
-    const stamp = savedStamp(savedAt ?? lockedAt?.get(update.id), update);
-    if (stamp !== undefined) update.updatedAt = stamp;
-  }
+  stampSaves(locked, writes);
   if (complete) completeAttempts(tx, complete, writes);
   await write(tx, writes);
   if (deps.snapshots) outcome.snapshots = snapshotsOf(tx, locked, writes, seen !== undefined);
@@ -277,18 +269,6 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   if (deferred.nextAt !== undefined) outcome.nextDeferredAt = deferred.nextAt;
   for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
   return outcome;
-}
-
-/**
- * A batch decided on snapshots completes its results' attempts after its decisions, each with the
- * seq its outcome was logged at: one version of each attempt's row instead of two (the completion,
- * then saveTransitions' applied seq). Sent before the batch's other writes, as the check it is.
- */
-function completeAttempts(tx: RunnerTx, outcomes: readonly AttemptOutcome[], writes: Writes): void {
-  const seqs = new Map(writes.applied.map((a) => [a.id, a.seq]));
-  void tx.completeOpenAttempts(outcomes.map((o) => (seqs.has(o.id) ? { ...o, appliedSeq: seqs.get(o.id)! } : o)));
-  const completed = new Set(outcomes.map((o) => o.id));
-  writes.applied = writes.applied.filter((a) => !completed.has(a.id));
 }
 
 function toInput(message: Exclude<RunnerMessage, { type: 'events' | 'approval.deadline' | 'suspend' | 'resume' | 'deferred' | 'feedback' }>, starts: ReadonlyMap<string, { input: unknown }>): Input {
@@ -429,18 +409,6 @@ function advanceRun(deps: ApplyDeps, run: LockedRun, steps: Step[], held: readon
     if (end) (outcome.relay.ends ??= new Map()).set(run.id, end);
   }
   writes.updates.push(update);
-}
-
-/**
- * When a save of a run is stamped (updated_at): the batch's stamp, or the start or end the run's
- * decision stamped, when later — the decision reads the clock after the batch took its stamp, and
- * a run is never updated before it started or ended. ISO strings of one format compare as times.
- */
-export function savedStamp(stamp: string | undefined, update: Pick<RunUpdate, 'startedAt' | 'endedAt'>): string | undefined {
-  if (stamp === undefined) return undefined;
-  let latest = stamp;
-  for (const at of [update.startedAt, update.endedAt]) if (at !== undefined && at > latest) latest = at;
-  return latest;
 }
 
 /**

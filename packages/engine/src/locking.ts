@@ -1,7 +1,8 @@
 // How a batch gets its runs (apply.ts): locked and read (lockAndCheck), known from this runner's
 // last batches and checked by the server (onSnapshots), or just inserted by the API's inline start
-// (startingInserted) — and, after the decision, the runs it leaves for the next batch (snapshotsOf).
-import type { AttemptOutcome, LockedRun, RunnerMessage, RunnerTx } from '@baton/core';
+// (startingInserted) — and, after the decision, how its saves are stamped (stampSaves), how a batch on
+// snapshots completes its attempts (completeAttempts) and the runs it leaves for the next batch (snapshotsOf).
+import type { AttemptOutcome, LockedRun, RunnerMessage, RunnerTx, RunUpdate } from '@baton/core';
 import { DEFAULT_LIMITS, iso, jsonSize } from '@baton/core/interpreter';
 import type { ApplyDeps, BatchOutcome } from './apply.ts';
 import { dedupe, expectFresh, type RunLimitsOf } from './dedupe.ts';
@@ -12,8 +13,6 @@ export type RunLimitsOfNamespaces = (namespaces: ReadonlyMap<string, string>) =>
 export interface Checked {
   locked: LockedRun[];
   fresh: Map<RunnerMessage, RunnerMessage>;
-  /** The time the batch's saves stamp (updated_at) when not the transaction's own (decided on snapshots). */
-  savedAt?: string;
   /** Attempts to complete after the decisions, with their applied seqs (decided on snapshots: completeOpenAttempts). */
   complete?: AttemptOutcome[];
 }
@@ -46,14 +45,51 @@ export async function lockAndCheck(deps: ApplyDeps, tx: RunnerTx, messages: read
  */
 export function onSnapshots(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], seen: readonly RunSnapshot[], runLimitsOf: RunLimitsOfNamespaces): Checked {
   void tx.lockRunsUnchanged(seen.map((s) => ({ id: s.run.id, savedBy: s.savedBy })));
-  const { locked, savedAt } = stampedNow(deps, seen.map((s) => s.run));
-  return { locked, ...expectFresh(messages, runLimitsOf(new Map(locked.map((run) => [run.id, run.namespace])))), savedAt };
+  const locked = stampedNow(deps, seen.map((s) => s.run));
+  return { locked, ...expectFresh(messages, runLimitsOf(new Map(locked.map((run) => [run.id, run.namespace])))) };
 }
 
-/** Runs known without a read, in id order (the lock's), with the runner's clock as their transaction's time (onSnapshots). */
-function stampedNow(deps: ApplyDeps, runs: readonly LockedRun[]): { locked: LockedRun[]; savedAt: string } {
-  const savedAt = iso(deps.clock());
-  return { locked: [...runs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((run) => ({ ...run, lockedAt: savedAt })), savedAt };
+/** Runs known without a read, in id order (the lock's), with the runner's clock as their transaction's time (lockedAt: onSnapshots). */
+function stampedNow(deps: ApplyDeps, runs: readonly LockedRun[]): LockedRun[] {
+  const now = iso(deps.clock());
+  return [...runs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((run) => ({ ...run, lockedAt: now }));
+}
+
+/**
+ * When a save of a run is stamped (updated_at): the batch's stamp (its `lockedAt`), or the start or
+ * end the run's decision stamped, when later — the decision reads the clock after the batch took its
+ * stamp, and a run is never updated before it started or ended. ISO strings of one format compare
+ * as times.
+ */
+export function savedStamp(stamp: string | undefined, update: Pick<RunUpdate, 'startedAt' | 'endedAt'>): string | undefined {
+  if (stamp === undefined) return undefined;
+  let latest = stamp;
+  for (const at of [update.startedAt, update.endedAt]) if (at !== undefined && at > latest) latest = at;
+  return latest;
+}
+
+/**
+ * Every save of a batch is of a run it locked (advanceRun): each is stamped with savedStamp — on
+ * the runner's clock when nothing was read, else on the transaction's time as the lock read it.
+ */
+export function stampSaves(locked: readonly LockedRun[], writes: Writes): void {
+  const lockedAt = new Map(locked.map((run) => [run.id, run.lockedAt]));
+  for (const update of writes.updates) {
+    const stamp = savedStamp(lockedAt.get(update.id), update);
+    if (stamp !== undefined) update.updatedAt = stamp;
+  }
+}
+
+/**
+ * A batch decided on snapshots completes its results' attempts after its decisions, each with the
+ * seq its outcome was logged at: one version of each attempt's row instead of two (the completion,
+ * then saveTransitions' applied seq). Sent before the batch's other writes, as the check it is.
+ */
+export function completeAttempts(tx: RunnerTx, outcomes: readonly AttemptOutcome[], writes: Writes): void {
+  const seqs = new Map(writes.applied.map((a) => [a.id, a.seq]));
+  void tx.completeOpenAttempts(outcomes.map((o) => (seqs.has(o.id) ? { ...o, appliedSeq: seqs.get(o.id)! } : o)));
+  const completed = new Set(outcomes.map((o) => o.id));
+  writes.applied = writes.applied.filter((a) => !completed.has(a.id));
 }
 
 /**
@@ -64,7 +100,7 @@ function stampedNow(deps: ApplyDeps, runs: readonly LockedRun[]): { locked: Lock
 export function startingInserted(deps: ApplyDeps, tx: RunnerTx, messages: readonly RunnerMessage[], runs: readonly LockedRun[]): Checked {
   if (messages.some((m) => m.type !== 'start')) throw new Error('runs just inserted take start messages only');
   void tx.lockInsertedRuns(runs.map((run) => run.id));
-  return { ...stampedNow(deps, runs), fresh: new Map(messages.map((m) => [m, m])) };
+  return { locked: stampedNow(deps, runs), fresh: new Map(messages.map((m) => [m, m])) };
 }
 
 /** The runs of the batch as it leaves them, for deps.snapshots (snapshotAfter says which may be kept). */
