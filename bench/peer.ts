@@ -5,10 +5,16 @@
 // 1 workflow-runner, 2 http-workers on PostgreSQL and Redis).
 //
 // Per mode: a warm-up of BENCH_PEER_WARMUP runs (default 1,000) with BENCH_PEER_WARMUP_CALLERS
-// callers (default 20) — a long-running deployment's state: V8 has compiled the hot paths of every
-// process (a freshly started one runs them in its interpreter and baseline tiers, up to ~25 % more
-// CPU per run) and the pools are open; reported as its own phase (`warmup`, the cold figures) and
-// kept out of the others —, then BENCH_PEER_SEQUENTIAL sequential runs (default 200), then for each of BENCH_PEER_CALLERS (default "20,200")
+// callers (default 20), then BENCH_PEER_WARMUP_SEQUENTIAL runs one at a time (default 1,000) — a
+// long-running deployment's state: V8 has compiled the hot paths of every process (a freshly
+// started one runs them in its interpreter and baseline tiers, up to ~25 % more CPU per run) and
+// the pools are open. Both are needed: a request alone takes a path concurrent ones do not (the
+// API's inline start, services/orchestrator/src/routes/runs.ts), and after the concurrent warm-up
+// alone the first 200 sequential runs measured that path cold (p50 by 200-run window, stop 38:
+// services 8.8, 7.2, 6.8, 7.6, 6.9, 6.9 ms; embedded 5.7, 4.8, 4.5, 4.1, 4.4, 4.2 ms; CPU per run
+// twice the later one's). Both warm-ups are reported as phases of their own (`warmup`,
+// `warmupSequential`: the cold figures) and kept out of the others —, then BENCH_PEER_SEQUENTIAL
+// sequential runs (default 200), then for each of BENCH_PEER_CALLERS (default "20,200")
 // BENCH_PEER_RUNS runs (default 2,000) with that many callers at once. Each phase reports:
 //   latencyMs      send → whole answer read, of the runs that completed
 //   runsPerSecond  runs completed / the phase's wall time
@@ -32,6 +38,7 @@ import { byLabels, counterDelta, cpuSeconds, duplicateRequests, epochMs, httpTex
 
 const WARMUP = Number(process.env.BENCH_PEER_WARMUP ?? 1000);
 const WARMUP_CALLERS = Number(process.env.BENCH_PEER_WARMUP_CALLERS ?? 20);
+const WARMUP_SEQUENTIAL = Number(process.env.BENCH_PEER_WARMUP_SEQUENTIAL ?? 1000);
 const SEQUENTIAL = Number(process.env.BENCH_PEER_SEQUENTIAL ?? 200);
 const RUNS = Number(process.env.BENCH_PEER_RUNS ?? 2000);
 const CALLERS = (process.env.BENCH_PEER_CALLERS ?? '20,200').split(',').map(Number);
@@ -83,7 +90,7 @@ export async function benchPeer(): Promise<Record<string, unknown>> {
   }
   return {
     machine: await machine(),
-    workload: { workflow: 'POST /api/v1/runs (wait) → call http POST → call http POST → set', warmup: { runs: WARMUP, callers: WARMUP_CALLERS }, sequential: SEQUENTIAL, runsPerConcurrentPhase: RUNS, callers: CALLERS },
+    workload: { workflow: 'POST /api/v1/runs (wait) → call http POST → call http POST → set', warmup: { runs: WARMUP, callers: WARMUP_CALLERS, sequentialRuns: WARMUP_SEQUENTIAL }, sequential: SEQUENTIAL, runsPerConcurrentPhase: RUNS, callers: CALLERS },
     summary: Object.fromEntries(Object.entries(results).map(([mode, result]) => [mode, headline(result as ModeResult)])),
     ...results,
   };
@@ -91,6 +98,7 @@ export async function benchPeer(): Promise<Record<string, unknown>> {
 
 interface ModeResult {
   warmup: PhaseReport;
+  warmupSequential: PhaseReport;
   sequential: PhaseReport;
   concurrent: PhaseReport[];
   processExits: ProcessExit[];
@@ -110,6 +118,7 @@ async function benchMode(mode: Mode, target: HttpTarget, byRun: Map<string, Arri
       return measurePhase(deployment, byRun, first, runs, callers);
     };
     const warmup = await phase('warm-up', WARMUP, WARMUP_CALLERS);
+    const warmupSequential = await phase('warm-up, one at a time', WARMUP_SEQUENTIAL, 1);
     const idleCpu = await idleCpuShare(deployment);
     const sequential = await phase('sequential', SEQUENTIAL, 1);
     const concurrent: PhaseReport[] = [];
@@ -118,6 +127,7 @@ async function benchMode(mode: Mode, target: HttpTarget, byRun: Map<string, Arri
       deployment: mode === 'embedded' ? 'baton start: one process, PGlite, in-process bus' : { ...SERVICES, store: 'PostgreSQL', bus: 'Redis' },
       idleCpu,
       warmup,
+      warmupSequential,
       sequential,
       concurrent,
       // A process that died mid-benchmark (its runs then time out): named, with its last output.
@@ -257,7 +267,8 @@ function headline(result: ModeResult) {
     ...Object.fromEntries(result.concurrent.map((p) => [`p50MsAt${p.callers}`, p.latencyMs.p50])),
     // The cold start's figure: the warm-up's runs on a freshly started deployment.
     [`warmupRunsPerSecondAt${result.warmup.callers}`]: result.warmup.runsPerSecond,
-    notCompletedOrRepeated: [result.warmup, result.sequential, ...result.concurrent].reduce((sum, p) => sum + problems(p), 0),
+    warmupSequentialP50Ms: result.warmupSequential.latencyMs.p50,
+    notCompletedOrRepeated: [result.warmup, result.warmupSequential, result.sequential, ...result.concurrent].reduce((sum, p) => sum + problems(p), 0),
     processesExited: result.processExits.map((exit) => exit.name),
   };
 }

@@ -7,6 +7,8 @@
 //      BENCH_CONCURRENCY runs (default 200) in flight, each a `for` loop of 50 calls.
 //   3. latency under load: the same 100-task sequential runs, one after another, for the whole
 //      load phase; the transitions that fall inside the measured window.
+//   4. idle latency again, as in 1, once the load has ended: the deployment idle after it has
+//      run a while (V8 has compiled its hot paths), where 1 is the one freshly started.
 // A transition is the time between two consecutive requests of one sequential run at the target
 // (sub-millisecond, recorded in this process): the target answers, the http-worker publishes the
 // result, the runner commits it and dispatches the next task, an http-worker sends it.
@@ -70,7 +72,8 @@ export async function benchRuntime(): Promise<Record<string, unknown>> {
     }
     const idle = await measureIdleLatency(call, arrivals.byRun);
     const loaded = await measureUnderLoad(call, cluster, arrivals.byRun);
-    return { machine: await machine(), services, latencyIdle: idle, ...loaded };
+    const idleAfterLoad = await measureIdleLatency(call, arrivals.byRun, 'after the load');
+    return { machine: await machine(), services, latencyIdle: idle, ...loaded, latencyIdleAfterLoad: idleAfterLoad };
   } finally {
     arrivals.stop();
     await cluster.stop();
@@ -130,8 +133,8 @@ function transitions(list: readonly Arrival[], from = -Infinity, to = Infinity):
 
 const sequentialRun = { namespace: 'bench', name: 'sequential', input: {}, wait: 'PT60S' };
 
-async function measureIdleLatency(call: Call, byRun: Map<string, Arrival[]>) {
-  log(`latency (idle): ${latencyRuns} sequential runs of ${SEQUENTIAL_TASKS} http tasks`);
+async function measureIdleLatency(call: Call, byRun: Map<string, Arrival[]>, when = 'freshly started') {
+  log(`latency (idle, ${when}): ${latencyRuns} sequential runs of ${SEQUENTIAL_TASKS} http tasks`);
   const tally = new Tally();
   const gaps: number[] = [];
   const totals: number[] = [];
