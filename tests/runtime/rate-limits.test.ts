@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from '@baton/testkit';
+import { startFakeOpenAI, startHttpTarget, type FakeOpenAI, type HttpTarget, type ReplyFunction } from '@baton/testkit';
 import { startHarness, type Backend, type Harness } from './harness.ts';
 
 const AGENT = 'agent:1.0.0@default';
@@ -14,10 +14,30 @@ const RATE_LIMITED = 'dev.baton.task.rate-limited.v1';
 const JITTER_MS = 40;
 
 let fake: FakeOpenAI;
+/** The fake's reply for each model: tests of both backends run side by side (the 20 s one below). */
+const replies = new Map<string, ReplyFunction>();
+const harnesses = new Map<Backend, Harness>();
+/** The 600-tokens-a-minute run, started as soon as its backend is up (see its test). */
+let tpm: Promise<TpmRun> | undefined;
+/** Where the 20 s run's tool calls go: a host of its own, so that no host limit of the other tests applies to them. */
+let tpmTarget: HttpTarget | undefined;
+
 beforeAll(async () => {
   fake = await startFakeOpenAI({ apiKey: 'sk-limits' });
+  fake.setReply((request) => replies.get(request.body.model)?.(request) ?? { status: 404, message: 'unknown model' });
+  // Both backend pairs at once; each describe below runs on its own.
+  const env = { OPENAI_API_KEY: 'sk-limits', OPENAI_BASE_URL: fake.url, AGENT_TOKEN_FLUSH_MS: '5' };
+  const [embedded, servers] = await Promise.all([startHarness('embedded', env), startHarness('servers', env), startHttpTarget().then((t) => (tpmTarget = t))]);
+  harnesses.set('embedded', embedded).set('servers', servers);
+  tpm = startTpmRun(servers, tpmTarget!);
+  tpm.catch(() => undefined); // its test reports the failure
+}, 60_000);
+afterAll(async () => {
+  await tpm?.catch(() => undefined);
+  await Promise.all([...harnesses.values()].map((h) => h.close()));
+  await tpmTarget?.close();
+  await fake?.close();
 });
-afterAll(() => fake?.close());
 
 /**
  * GCRA with a bucket of `limit` and one unit every `intervalMs`: any window of W ms holds at most
@@ -44,10 +64,9 @@ function expectSpaced(times: number[], limit: number, intervalMs: number): void 
 describe.each<Backend>(['embedded', 'servers'])('rate limits on %s backends', (backend) => {
   let h: Harness;
   const ns = `rl-${backend}`;
-  beforeAll(async () => {
-    h = await startHarness(backend, { OPENAI_API_KEY: 'sk-limits', OPENAI_BASE_URL: fake.url, AGENT_TOKEN_FLUSH_MS: '5' });
-  }, 60_000);
-  afterAll(() => h?.close());
+  beforeAll(() => {
+    h = harnesses.get(backend)!;
+  });
 
   it('declares, reads, replaces, lists and removes limits; bad input is a 400 naming the field', async () => {
     const created = await h.api('POST', '/api/v1/rate-limits', { namespace: ns, name: 'api', kind: 'requests', per: 'second', limit: 5, host: 'api.example.com' });
@@ -173,8 +192,7 @@ describe.each<Backend>(['embedded', 'servers'])('rate limits on %s backends', (b
     const model = `limited-${backend}`;
     const turns = 6;
     let turn = 0;
-    fake.setReply((request) => {
-      if (request.body.model !== model) return { status: 404, message: 'unknown model' };
+    replies.set(model, () => {
       turn += 1;
       const usage = { prompt_tokens: 60, completion_tokens: 40 };
       return turn < turns ? { toolCalls: [{ id: `c${turn}`, name: 'echo', arguments: { n: turn } }], usage } : { content: 'done', usage };
@@ -196,29 +214,43 @@ describe.each<Backend>(['embedded', 'servers'])('rate limits on %s backends', (b
 
   // The issue's case as written, on one backend pair (it takes 20 s): 600 tokens a minute, turns
   // of 200 tokens — four turns go at once (the fourth finds the bucket not yet empty), the fifth
-  // waits until the first turn's 200 tokens have drained, 20 s after it.
+  // waits until the first turn's 200 tokens have drained, 20 s after it. The run is started with
+  // the backends (startTpmRun), so that its 20 s pass while the other tests run; here it is waited for.
   // Registered for that pair only (not a skipped test on the other).
   if (backend === 'servers') it('spaces the turns of a 600-tokens-a-minute limit: the turn after the burst waits 20 s', async () => {
-    const model = 'tpm-600';
-    let turn = 0;
-    fake.setReply((request) => {
-      if (request.body.model !== model) return { status: 404, message: 'unknown model' };
-      turn += 1;
-      const usage = { prompt_tokens: 120, completion_tokens: 80 };
-      return turn < 5 ? { toolCalls: [{ id: `t${turn}`, name: 'echo', arguments: { n: turn } }], usage } : { content: 'done', usage };
-    });
-    expect((await h.api('PUT', `/api/v1/rate-limits/${ns}/tpm`, { kind: 'tokens', per: 'minute', limit: 600, model })).status).toBe(201);
-    const tool = { name: 'echo', description: 'echo', parameters: { type: 'object', properties: { n: { type: 'number' } } }, call: 'http', with: { method: 'post', endpoint: `${h.target.url}/echo`, body: { n: '${ $args.n }' } } };
-    await h.apply({ document: { dsl: '1.0.0', namespace: ns, name: 'agent-tpm', version: '1.0.0' }, do: [{ ask: { call: AGENT, with: { model, prompt: 'go', tools: [tool], maxTurns: 10 } } }] });
-    const started = await h.api('POST', '/api/v1/runs', { namespace: ns, name: 'agent-tpm', input: {} });
-    await expect.poll(async () => (await h.api('GET', `/api/v1/runs/${started.body.id}`)).body.status, { timeout: 40_000, interval: 500 }).toBe('completed');
-    const times = fake.requests.filter((r) => r.body.model === model).map((r) => r.at);
+    const { limitStatus, runId } = await tpm!;
+    expect(limitStatus).toBe(201);
+    await expect.poll(async () => (await h.api('GET', `/api/v1/runs/${runId}`)).body.status, { timeout: 40_000, interval: 500 }).toBe('completed');
+    const times = fake.requests.filter((r) => r.body.model === TPM_MODEL).map((r) => r.at);
     expect(times).toHaveLength(5);
     expect(times[3]! - times[0]!).toBeLessThan(10_000);
     expect(times[4]! - times[0]!).toBeGreaterThanOrEqual(20_000 - JITTER_MS);
     expect(times[4]! - times[0]!).toBeLessThan(25_000);
-    const waits = (await h.events(started.body.id)).filter((e) => e.type === RATE_LIMITED);
+    const waits = (await h.events(runId)).filter((e) => e.type === RATE_LIMITED);
     expect(waits.map((e) => e.data.limit)).toEqual(['tpm']);
     expect(waits[0]!.data.waitMs).toBeGreaterThan(10_000);
   }, 60_000);
 });
+
+const TPM_MODEL = 'tpm-600';
+interface TpmRun {
+  limitStatus: number;
+  runId: string;
+}
+
+/** Declares the 600-tokens-a-minute limit and starts the run of the test above that waits 20 s. */
+async function startTpmRun(h: Harness, target: HttpTarget): Promise<TpmRun> {
+  const ns = 'rl-servers-tpm'; // not rl-servers, whose limits the first test lists
+  let turn = 0;
+  replies.set(TPM_MODEL, () => {
+    turn += 1;
+    const usage = { prompt_tokens: 120, completion_tokens: 80 };
+    return turn < 5 ? { toolCalls: [{ id: `t${turn}`, name: 'echo', arguments: { n: turn } }], usage } : { content: 'done', usage };
+  });
+  const limitStatus = (await h.api('PUT', `/api/v1/rate-limits/${ns}/tpm`, { kind: 'tokens', per: 'minute', limit: 600, model: TPM_MODEL })).status;
+  const tool = { name: 'echo', description: 'echo', parameters: { type: 'object', properties: { n: { type: 'number' } } }, call: 'http', with: { method: 'post', endpoint: `${target.url}/echo`, body: { n: '${ $args.n }' } } };
+  await h.apply({ document: { dsl: '1.0.0', namespace: ns, name: 'agent-tpm', version: '1.0.0' }, do: [{ ask: { call: AGENT, with: { model: TPM_MODEL, prompt: 'go', tools: [tool], maxTurns: 10 } } }] });
+  const started = await h.api('POST', '/api/v1/runs', { namespace: ns, name: 'agent-tpm', input: {} });
+  if (started.status !== 201) throw new Error(`starting agent-tpm: ${started.status} ${JSON.stringify(started.body)}`);
+  return { limitStatus, runId: started.body.id };
+}
