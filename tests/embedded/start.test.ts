@@ -29,7 +29,8 @@ async function stop(baton: BatonProcess): Promise<void> {
   expect(await baton.stop()).toBe(0);
 }
 
-it('starts with one command, prints the admin key once, keeps state across a restart', async () => {
+// The two tests use folders and ports of their own: they run side by side (each mostly waits for its process).
+it.concurrent('starts with one command, prints the admin key once, keeps state across a restart', async ({ expect }) => {
   const port = await freePort();
   const first = await start(port);
   // What it does while it prepares, before the banner (a first start takes a while).
@@ -58,7 +59,7 @@ it('starts with one command, prints the admin key once, keeps state across a res
   await stop(second);
 }, 180_000);
 
-it('refuses a second start on the same data folder, and a start on a port in use, with one line each', async () => {
+it.concurrent('refuses a second start on the same data folder, and a start on a port in use, with one line each', async ({ expect }) => {
   const folder = mkdtempSync(join(tmpdir(), 'baton-twice-'));
   const [port, fanoutPort] = [await freePort(), await freePort()];
   const first = await startBatonProcess({ env: startEnv(port, fanoutPort, folder), readyTimeoutMs: 60_000 });
