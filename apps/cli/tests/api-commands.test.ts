@@ -136,7 +136,7 @@ describe('baton run', () => {
   });
 
   it('--follow prints the events as they happen, then the finished run', async () => {
-    const result = await baton(['run', `${ns}/hello`, '--input', '{"name":"di"}', '--follow'], { env });
+    const [result, faulted] = await Promise.all([baton(['run', `${ns}/hello`, '--input', '{"name":"di"}', '--follow'], { env }), baton(['run', `${ns}/broken`, '--follow', '-o', 'json'], { env })]);
     expect(result.code).toBe(0);
     const [head, ...lines] = result.stdout.split('\n');
     expect(head).toMatch(new RegExp(`^run ${RUN_ID.source}  ${ns}/hello@1\\.0\\.0$`));
@@ -145,7 +145,6 @@ describe('baton run', () => {
     expect(result.stdout).toMatch(/^status: +completed$/m);
     expect(result.stdout).toContain('"greeting": "hello di"');
 
-    const faulted = await baton(['run', `${ns}/broken`, '--follow', '-o', 'json'], { env });
     expect(faulted.code).toBe(1);
     const records = faulted.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { type?: string; status?: string });
     expect(records.at(-2)?.type).toBe('io.serverlessworkflow.workflow.faulted.v1');
@@ -159,9 +158,14 @@ describe('baton run', () => {
   });
 
   it('rejects bad usage with exit 2', async () => {
-    expect((await baton(['run', `${ns}/hello`, '--wait', '5s', '--follow'], { env })).code).toBe(2);
-    expect((await baton(['run', 'hello'], { env })).code).toBe(2);
-    const badJson = await baton(['run', `${ns}/hello`, '--input', '{nope'], { env });
+    // Independent commands: run side by side.
+    const [both, noNamespace, badJson] = await Promise.all([
+      baton(['run', `${ns}/hello`, '--wait', '5s', '--follow'], { env }),
+      baton(['run', 'hello'], { env }),
+      baton(['run', `${ns}/hello`, '--input', '{nope'], { env }),
+    ]);
+    expect(both.code).toBe(2);
+    expect(noNamespace.code).toBe(2);
     expect(badJson.code).toBe(2);
     expect(badJson.stderr).toContain('--input: not valid JSON');
   });
@@ -184,7 +188,10 @@ describe('baton runs and events', () => {
   });
 
   it('runs list prints a table, says when there are more, and --all -o json lists every run', async () => {
-    const table = await baton(['runs', 'list', '--namespace', ns, '--name', 'hello', '--limit', '1'], { env });
+    const [table, all] = await Promise.all([
+      baton(['runs', 'list', '--namespace', ns, '--name', 'hello', '--limit', '1'], { env }),
+      baton(['runs', 'list', '--namespace', ns, '--name', 'hello', '--status', 'completed', '--all', '-o', 'json'], { env }),
+    ]);
     expect(table.code).toBe(0);
     const [header, row, ...rest] = table.stdout.trimEnd().split('\n');
     expect(header).toMatch(/^ID\s+WORKFLOW\s+STATUS\s+CREATED\s+DURATION$/);
@@ -192,20 +199,18 @@ describe('baton runs and events', () => {
     expect(rest).toEqual([]);
     expect(table.stderr).toMatch(/^more runs: add --all, or --cursor \S+$/m);
 
-    const all = await baton(['runs', 'list', '--namespace', ns, '--name', 'hello', '--status', 'completed', '--all', '-o', 'json'], { env });
     const runs = JSON.parse(all.stdout) as { id: string; status: string }[];
     expect(runs.map((r) => r.id)).toContain(runId);
     expect(runs.every((r) => r.status === 'completed')).toBe(true);
   });
 
   it('events prints one line per event, and resumes after a seq', async () => {
-    const all = await baton(['events', runId], { env });
+    const [all, after] = await Promise.all([baton(['events', runId], { env }), baton(['events', runId, '--after', '1', '-o', 'json'], { env })]);
     expect(all.code).toBe(0);
     const lines = all.stdout.trimEnd().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(2);
     lines.forEach((line, i) => expect(line).toMatch(new RegExp(`^ *${i + 1}  \\d{4}-\\d\\d-\\d\\d `)));
     expect(lines.at(-1)).toMatch(/workflow\.completed/);
-    const after = await baton(['events', runId, '--after', '1', '-o', 'json'], { env });
     const events = after.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; runid: string });
     expect(events.map((e) => e.seq)).toEqual(lines.slice(1).map((_, i) => i + 2));
     expect(events.every((e) => e.runid === runId)).toBe(true);
@@ -303,26 +308,29 @@ describe('baton events send', () => {
   });
 
   it('exits 2 on bad usage, naming the problem, and 1 when the API refuses the event', async () => {
-    const missingType = await baton(['events', 'send', '--source', 'tests'], { env });
+    // Independent commands: run side by side.
+    const [missingType, missingSource, badData, badStdin, both, readOption, refused] = await Promise.all([
+      baton(['events', 'send', '--source', 'tests'], { env }),
+      baton(['events', 'send', '--type', 'com.example.x'], { env }),
+      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{nope'], { env }),
+      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '-'], { env, stdin: 'plain text' }),
+      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{}', '--data-file', 'x.json'], { env }),
+      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--follow'], { env }),
+      baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests'], { env: { BATON_URL: server.url } }),
+    ]);
     expect(missingType.code).toBe(2);
     expect(missingType.stderr).toMatch(/^baton: missing --type \(the event type, e\.g\. com\.example\.order\.paid\)\n\nusage: baton events send /);
-    const missingSource = await baton(['events', 'send', '--type', 'com.example.x'], { env });
     expect(missingSource.code).toBe(2);
     expect(missingSource.stderr).toMatch(/^baton: missing --source /);
-    const badData = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{nope'], { env });
     expect(badData.code).toBe(2);
     expect(badData.stderr).toMatch(/^baton: --data: not valid JSON \(.+\)\n\nusage: baton events send /);
-    const badStdin = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '-'], { env, stdin: 'plain text' });
     expect(badStdin.code).toBe(2);
     expect(badStdin.stderr).toMatch(/^baton: the data on stdin: not valid JSON/);
-    const both = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--data', '{}', '--data-file', 'x.json'], { env });
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/^baton: give --data or --data-file, not both\n/);
-    const readOption = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests', '--follow'], { env });
     expect(readOption.code).toBe(2);
     expect(readOption.stderr).toMatch(/^baton: Unknown option '--follow'/);
 
-    const refused = await baton(['events', 'send', '--type', 'com.example.x', '--source', 'tests'], { env: { BATON_URL: server.url } });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^baton: Unauthorized: .*\(HTTP 401\)\n/);
   });
@@ -336,10 +344,9 @@ describe('baton keys', () => {
     expect(key.role).toBe('user');
 
     // The new key works through --api-key (overriding the environment) within its namespace.
-    const scoped = await baton(['runs', 'list', '--namespace', ns, '--api-key', key.secret], { env });
+    const [scoped, listed] = await Promise.all([baton(['runs', 'list', '--namespace', ns, '--api-key', key.secret], { env }), baton(['keys', 'list'], { env })]);
     expect(scoped.code).toBe(0);
 
-    const listed = await baton(['keys', 'list'], { env });
     expect(listed.stdout).toMatch(new RegExp(`^${key.id}\\s+ci-bot\\s+user\\s+${ns}\\s+\\S+…\\s+.*active$`, 'm'));
     const revoked = await baton(['keys', 'revoke', key.id], { env });
     expect(revoked.stdout).toBe(`revoked key ${key.id}\n`);
@@ -356,6 +363,8 @@ describe('baton keys', () => {
 describe('global options before the command', () => {
   it('work as after it: --url, --api-key and -o before runs and keys', async () => {
     const noEnv = { BATON_URL: undefined, BATON_API_KEY: undefined };
+    // The usage errors below need no server answer: they run beside the two commands that do.
+    const usageErrors = Promise.all([baton(['-o', 'yaml', 'keys', 'list'], { env }), baton(['--all', 'runs', 'list'], { env })]);
     const listed = await baton(['--url', server.url, '--api-key', server.apiKey, '-o', 'json', 'runs', 'list', '--namespace', ns, '--name', 'hello', '--limit', '1'], { env: noEnv });
     expect(listed.stderr).toBe('');
     expect(listed.code).toBe(0);
@@ -365,22 +374,19 @@ describe('global options before the command', () => {
     expect(got.code).toBe(0);
     expect(JSON.parse(got.stdout).id).toBe(run!.id);
     // Checked the same way too: a bad -o before the command is the command's usage error.
-    const badOutput = await baton(['-o', 'yaml', 'keys', 'list'], { env });
+    const [badOutput, unknown] = await usageErrors;
     expect(badOutput.code).toBe(2);
     expect(badOutput.stderr).toMatch(/^baton: -o must be "human" or "json", got "yaml"\n\nusage: baton keys/);
-    const unknown = await baton(['--all', 'runs', 'list'], { env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^baton: unknown option '--all' before the command/);
   });
 
   it('--help and --version answer before any command', async () => {
-    const help = await baton(['--help'], { env });
+    const [help, commandHelp, version] = await Promise.all([baton(['--help'], { env }), baton(['--url', server.url, '--help', 'runs'], { env }), baton(['--version'], { env })]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: baton \[--url URL\] \[--api-key KEY\] \[-o human\|json\] <command>/);
-    const commandHelp = await baton(['--url', server.url, '--help', 'runs'], { env });
     expect(commandHelp.code).toBe(0);
     expect(commandHelp.stdout).toMatch(/^usage: baton runs get ID/);
-    const version = await baton(['--version'], { env });
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/^baton \d+\.\d+\.\d+\n$/);
   });
