@@ -206,8 +206,11 @@ describe('dashboard', () => {
     const { page } = await openDashboard(wsUrl());
     const link = page.locator(`tr[data-run="${waiting.body.id}"] a.mono`);
     await link.focus();
-    // Unfinished runs redraw each refresh (their durations move); the focus must come back.
-    await page.waitForTimeout(4500);
+    // Unfinished runs redraw each refresh (their durations move); the focus must come back. A
+    // redraw replaces the row's elements: wait until the marked link has been replaced.
+    await link.evaluate((el) => el.setAttribute('data-before-refresh', ''));
+    await expect.poll(() => page.locator(`tr[data-run="${waiting.body.id}"] a.mono[data-before-refresh]`).count(), { timeout: 10_000 }).toBe(0);
+    expect(await link.count()).toBe(1);
     expect(await page.locator(':focus').getAttribute('href')).toBe(`#/runs/${waiting.body.id}`);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.url()).toContain(`#/runs/${waiting.body.id}`);
