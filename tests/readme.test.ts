@@ -73,8 +73,9 @@ it('runs the first example of the README (npm start) and of DEPLOYMENT.md (the A
     `mount --bind ${join(dir, 'hosts')} /etc/hosts`,
     'mkdir -p "$BATON_DATA_DIR"',
     'npm start > "$BATON_DATA_DIR/start.log" 2>&1 &',
-    'for i in $(seq 1 120); do node -e "fetch(\'http://localhost:8081/health\').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break; sleep 1; done',
-    '[ "$i" -lt 120 ] || { cat "$BATON_DATA_DIR/start.log"; exit 1; }',
+    // Up to 120 s for npm start, checked every 0.2 s.
+    'for i in $(seq 1 600); do node -e "fetch(\'http://localhost:8081/health\').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break; sleep 0.2; done',
+    '[ "$i" -lt 600 ] || { cat "$BATON_DATA_DIR/start.log"; exit 1; }',
     'echo "--- README"', ...readme,
     'echo "--- DEPLOYMENT"', ...deployment,
   ].join('\n');
