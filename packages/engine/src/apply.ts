@@ -423,7 +423,7 @@ function runEnd(run: LockedRun, update: RunUpdate): RunEnd | undefined {
   if (run.lockedAt === undefined || update.usage !== undefined) return undefined;
   const size = (value: unknown) => (value === undefined ? 0 : jsonSize(value, RUN_END_NOTICE_MAX_BYTES));
   if (size(update.output) + size(update.error) > RUN_END_NOTICE_MAX_BYTES) return undefined;
-  const end: RunEnd = { status: update.status, updatedAt: savedStamp(run.lockedAt, update)! };
+  const end: RunEnd = { status: update.status, updatedAt: savedStamp(run.lockedAt, update) };
   if (update.output !== undefined) end.output = update.output;
   if (update.error !== undefined) end.error = update.error;
   if (run.usage !== undefined) end.usage = run.usage;

@@ -61,8 +61,7 @@ function stampedNow(deps: ApplyDeps, runs: readonly LockedRun[]): LockedRun[] {
  * stamp, and a run is never updated before it started or ended. ISO strings of one format compare
  * as times.
  */
-export function savedStamp(stamp: string | undefined, update: Pick<RunUpdate, 'startedAt' | 'endedAt'>): string | undefined {
-  if (stamp === undefined) return undefined;
+export function savedStamp(stamp: string, update: Pick<RunUpdate, 'startedAt' | 'endedAt'>): string {
   let latest = stamp;
   for (const at of [update.startedAt, update.endedAt]) if (at !== undefined && at > latest) latest = at;
   return latest;
@@ -75,8 +74,8 @@ export function savedStamp(stamp: string | undefined, update: Pick<RunUpdate, 's
 export function stampSaves(locked: readonly LockedRun[], writes: Writes): void {
   const lockedAt = new Map(locked.map((run) => [run.id, run.lockedAt]));
   for (const update of writes.updates) {
-    const stamp = savedStamp(lockedAt.get(update.id), update);
-    if (stamp !== undefined) update.updatedAt = stamp;
+    const stamp = lockedAt.get(update.id);
+    if (stamp !== undefined) update.updatedAt = savedStamp(stamp, update);
   }
 }
 
