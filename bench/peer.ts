@@ -9,10 +9,8 @@
 // long-running deployment's state: V8 has compiled the hot paths of every process (a freshly
 // started one runs them in its interpreter and baseline tiers, up to ~25 % more CPU per run) and
 // the pools are open. Both are needed: a request alone takes a path concurrent ones do not (the
-// API's inline start, services/orchestrator/src/routes/runs.ts), and after the concurrent warm-up
-// alone the first 200 sequential runs measured that path cold (p50 by 200-run window, stop 38:
-// services 8.8, 7.2, 6.8, 7.6, 6.9, 6.9 ms; embedded 5.7, 4.8, 4.5, 4.1, 4.4, 4.2 ms; CPU per run
-// twice the later one's). Both warm-ups are reported as phases of their own (`warmup`,
+// API's inline start, services/orchestrator/src/routes/runs.ts), which the concurrent warm-up
+// alone left cold (bench/README.md, stop 38). Both warm-ups are reported as phases of their own (`warmup`,
 // `warmupSequential`: the cold figures) and kept out of the others —, then BENCH_PEER_SEQUENTIAL
 // sequential runs (default 200), then for each of BENCH_PEER_CALLERS (default "20,200")
 // BENCH_PEER_RUNS runs (default 2,000) with that many callers at once. Each phase reports:
