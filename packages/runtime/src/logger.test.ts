@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, maskSecretsInLogs } from './logger.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { createLogger, maskSecretsInLogs, turnBufferedDestination } from './logger.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -27,5 +28,54 @@ describe('log masking', () => {
     expect(text.match(/\*\*\*/g)?.length).toBe(5); // detail, echo, msg, err.message, err.stack
     expect(lines.map((line) => JSON.parse(line).msg)).toEqual(['got ***', 'boom', 'plain line']);
     expect(JSON.parse(lines[2]!).authorization).toBe('[redacted]');
+  });
+});
+
+describe('turn-buffered log destination', () => {
+  function sink() {
+    const writes: string[] = [];
+    return { writes, write: (text: string) => writes.push(text) };
+  }
+
+  it('writes the lines of one turn of the event loop in one write, in order, and the next turn in another', async () => {
+    const target = sink();
+    const logger = createLogger('test', 'info', turnBufferedDestination(target));
+    for (let i = 0; i < 50; i += 1) logger.info({ i }, 'line');
+    expect(target.writes).toEqual([]); // nothing yet: written at the turn's check phase
+    await nextTurn();
+    expect(target.writes).toHaveLength(1);
+    expect(target.writes[0]!.trimEnd().split('\n').map((line) => JSON.parse(line).i)).toEqual([...Array(50).keys()]);
+    logger.warn('later');
+    await nextTurn();
+    expect(target.writes).toHaveLength(2);
+    expect(JSON.parse(target.writes[1]!).msg).toBe('later');
+  });
+
+  it('writes at once what reaches the bound within a turn, and what flush() is given', async () => {
+    const target = sink();
+    const destination = turnBufferedDestination(target);
+    const logger = createLogger('test', 'info', destination);
+    const big = 'x'.repeat(1000);
+    for (let i = 0; i < 100; i += 1) logger.info({ big, i }, 'big');
+    expect(target.writes.length).toBeGreaterThan(0); // ~100 KB in one turn: not held to its end
+    logger.info('last');
+    destination.flush();
+    const lines = target.writes.join('').trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.i ?? line.msg)).toEqual([...[...Array(100).keys()], 'last']);
+    const before = target.writes.length;
+    await nextTurn(); // the turn's scheduled write finds nothing left
+    expect(target.writes).toHaveLength(before);
+  });
+
+  it('is what a logger without a destination of its own writes to stdout through, flushed when the process exits', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = [
+      "import { createLogger } from './packages/runtime/src/logger.ts';",
+      "const logger = createLogger('exit-test', 'info');",
+      "logger.info('first'); logger.fatal('last before exit'); process.exit(3);",
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('../../..', import.meta.url), encoding: 'utf8' });
+    expect(child.status).toBe(3);
+    expect(child.stdout.trimEnd().split('\n').map((line) => JSON.parse(line).msg)).toEqual(['first', 'last before exit']);
   });
 });

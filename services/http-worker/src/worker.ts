@@ -52,7 +52,10 @@ export function createHttpWorker(deps: HttpWorkerDeps): HttpWorker {
 
 async function runCall(task: TaskMessage, context: TaskContext, deps: Omit<HttpWorkerDeps, 'metrics'> & { metrics: HttpWorkerMetrics; gate: RateGate }): Promise<TaskOutcome> {
   const { options, secrets, metrics } = deps;
-  const log = deps.logger.child({ runId: task.runId, attemptId: task.attemptId, task: task.reference });
+  // The task's child logger is made when a line is written: a call that completes writes none at
+  // the default level (its line is debug; the run's events and http_worker_requests_total have it).
+  let child: Logger | undefined;
+  const log = () => (child ??= deps.logger.child({ runId: task.runId, attemptId: task.attemptId, task: task.reference }));
   const base = { type: 'result', runId: task.runId, attemptId: task.attemptId } as const;
   // Rate limits (rate-gate.ts): the one the task names, and its host's, asked just before the request.
   const named = namedLimit(task);
@@ -74,17 +77,17 @@ async function runCall(task: TaskMessage, context: TaskContext, deps: Omit<HttpW
   const outcome = await executeHttpCall(task.payload, { attemptId: task.attemptId, secrets, options, signal: context.signal, ...(task.timeoutMs ? { timeoutMs: task.timeoutMs } : {}), ...(context.traceparent && { traceparent: context.traceparent }), ...gated });
   if (limiterFailure !== undefined) {
     // The limiter (Redis) did not answer: no request was sent; another delivery tries again.
-    log.error({ err: limiterFailure }, 'rate limiter unavailable; task left unacked for redelivery');
+    log().error({ err: limiterFailure }, 'rate limiter unavailable; task left unacked for redelivery');
     return 'abandon';
   }
   if (deferred) {
-    log.info({ limit: deferred.limit, until: new Date(deferred.until).toISOString() }, 'http call over its rate limit; handed back until then');
+    log().info({ limit: deferred.limit, until: new Date(deferred.until).toISOString() }, 'http call over its rate limit; handed back until then');
     return { result: { type: 'deferred', ...deferred } };
   }
   const seconds = (performance.now() - started) / 1000;
   const durationMs = Math.round(seconds * 1000);
   if (context.signal.aborted && !outcome.ok) {
-    log.warn({ reason: String(context.signal.reason), durationMs }, 'http call abandoned; task left unacked for redelivery');
+    log().warn({ reason: String(context.signal.reason), durationMs }, 'http call abandoned; task left unacked for redelivery');
     return 'abandon';
   }
   const label = outcomeLabel(outcome.ok ? undefined : outcome.error.type);
@@ -93,10 +96,10 @@ async function runCall(task: TaskMessage, context: TaskContext, deps: Omit<HttpW
   let result: RunnerMessage;
   if (outcome.ok) {
     result = { ...base, status: 'completed', output: outcome.output };
-    log.info({ outcome: label, durationMs, deliveries: context.deliveries }, 'http call completed');
+    if (deps.logger.isLevelEnabled('debug')) log().debug({ outcome: label, durationMs, deliveries: context.deliveries }, 'http call completed');
   } else {
     result = { ...base, status: 'failed', error: { ...outcome.error, instance: outcome.error.instance ?? task.reference } };
-    log.warn({ outcome: label, status: outcome.error.status, detail: outcome.error.detail, durationMs, deliveries: context.deliveries }, 'http call failed');
+    log().warn({ outcome: label, status: outcome.error.status, detail: outcome.error.detail, durationMs, deliveries: context.deliveries }, 'http call failed');
   }
   return { result };
 }
