@@ -7,6 +7,9 @@
 // transform (keepNames) costs every process CPU the images do not pay. BATON_SERVICE_BUNDLES=sources
 // runs the sources through tsx; a folder, the bundles in it. `baton start` (embedded) is what
 // `npm start` runs: the sources through tsx.
+//
+// The services log at LOG_LEVEL, `info` unless set: the level the deployments ship with
+// (DEPLOYMENT.md), so that what logging costs is in the figures as a user would see it.
 import { buildServiceBundles } from '@baton/testkit';
 import { watchMachine } from './lib.ts';
 
@@ -28,6 +31,7 @@ if (unknown !== undefined) {
   process.stderr.write(`unknown scenario '${unknown}'; known: ${Object.keys(scenarios).join(', ')}\n`);
   process.exit(2);
 }
+process.env.LOG_LEVEL ??= 'info';
 const services = await serviceBundles();
 try {
   for (const name of names) {

@@ -150,7 +150,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     // BATON_PROFILE=<service> writes a V8 CPU profile of that service to BATON_PROFILE_DIR (benchmarks).
     const profile = (process.env.BATON_PROFILE ?? '').split(',').includes(p.service) ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATON_PROFILE_DIR ?? 'tmp/profiles'}`] : [];
     const main = bundles ? [join(bundles, p.service, 'main.mjs')] : ['--import', 'tsx', MAINS[p.service]];
-    p.child = spawn(process.execPath, [...profile, ...main], { cwd: ROOT, env: envFor(p), stdio: ['ignore', 'pipe', 'pipe'] });
+    // BATON_SERVICE_NODE_ARGS: node flags for every service (benchmark experiments; NODE_OPTIONS refuses some, e.g. V8's GC flags).
+    const nodeArgs = (process.env.BATON_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    p.child = spawn(process.execPath, [...nodeArgs, ...profile, ...main], { cwd: ROOT, env: envFor(p), stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
       const text = chunk.toString();
       if (options.verbose) process.stderr.write(`[${p.name}] ${text}`);
