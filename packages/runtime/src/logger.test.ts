@@ -67,15 +67,16 @@ describe('turn-buffered log destination', () => {
     expect(target.writes).toHaveLength(before);
   });
 
-  it('is what a logger without a destination of its own writes to stdout through, flushed when the process exits', async () => {
+  it('is what a logger without a destination of its own writes to stdout through, flushed when the process exits, and unbuffered then', async () => {
     const { spawnSync } = await import('node:child_process');
     const script = [
       "import { createLogger } from './packages/runtime/src/logger.ts';",
       "const logger = createLogger('exit-test', 'info');",
+      "process.on('exit', () => logger.warn('from a later exit handler'));",
       "logger.info('first'); logger.fatal('last before exit'); process.exit(3);",
     ].join('\n');
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('../../..', import.meta.url), encoding: 'utf8' });
     expect(child.status).toBe(3);
-    expect(child.stdout.trimEnd().split('\n').map((line) => JSON.parse(line).msg)).toEqual(['first', 'last before exit']);
+    expect(child.stdout.trimEnd().split('\n').map((line) => JSON.parse(line).msg)).toEqual(['first', 'last before exit', 'from a later exit handler']);
   });
 });

@@ -43,12 +43,14 @@ const TURN_BUFFER_CHARS = 64 * 1024;
  * until then go out with it. Each write to stdout is a system call that wakes whatever reads it
  * (the container runtime, a terminal); under load a worker logs many lines per turn (a batch of
  * tasks, a burst of API requests), and one write for them costs a fraction of one each. No line
- * waits longer than the turn it was logged in; `flush()` writes what is pending at once (process
- * exit), and order is kept.
+ * waits longer than the turn it was logged in, and order is kept. `flush()` writes what is pending
+ * at once; `unbuffered()` does, and from then on each line is written as it comes (a process that
+ * is exiting has no next turn).
  */
-export function turnBufferedDestination(sink: LineSink): pino.DestinationStream & { flush(): void } {
+export function turnBufferedDestination(sink: LineSink): pino.DestinationStream & { flush(): void; unbuffered(): void } {
   let pending = '';
   let scheduled = false;
+  let direct = false;
   const flush = () => {
     if (pending === '') return;
     const text = pending;
@@ -58,7 +60,7 @@ export function turnBufferedDestination(sink: LineSink): pino.DestinationStream 
   return {
     write(line: string) {
       pending += line;
-      if (pending.length >= TURN_BUFFER_CHARS) flush();
+      if (direct || pending.length >= TURN_BUFFER_CHARS) flush();
       else if (!scheduled) {
         scheduled = true;
         setImmediate(() => {
@@ -68,17 +70,22 @@ export function turnBufferedDestination(sink: LineSink): pino.DestinationStream 
       }
     },
     flush,
+    unbuffered() {
+      direct = true;
+      flush();
+    },
   };
 }
 
 // One for the whole process: every logger made without a destination of its own writes to stdout
-// through it, and what is pending when the process exits (a fatal error, a shutdown) is written then.
+// through it; what is pending when the process exits (a fatal error, a shutdown) is written then,
+// and what other exit handlers log after that goes out line by line.
 let stdoutDestination: pino.DestinationStream | undefined;
 
 function stdout(): pino.DestinationStream {
   if (!stdoutDestination) {
     const buffered = turnBufferedDestination(pino.destination({ dest: 1, sync: true }));
-    process.once('exit', buffered.flush);
+    process.once('exit', buffered.unbuffered);
     stdoutDestination = buffered;
   }
   return stdoutDestination;
