@@ -47,15 +47,18 @@ const TURN_BUFFER_CHARS = 64 * 1024;
  * at once; `unbuffered()` does, and from then on each line is written as it comes (a process that
  * is exiting has no next turn).
  */
-export function turnBufferedDestination(sink: LineSink): pino.DestinationStream & { flush(): void; unbuffered(): void } {
+export function turnBufferedDestination(sink: LineSink): pino.DestinationStream & { flush(done?: (error?: Error) => void): void; unbuffered(): void } {
   let pending = '';
   let scheduled = false;
   let direct = false;
-  const flush = () => {
-    if (pending === '') return;
-    const text = pending;
-    pending = '';
-    sink.write(text);
+  // `done`: pino's logger.flush(callback) hands its callback on to its destination's flush.
+  const flush = (done?: (error?: Error) => void) => {
+    if (pending !== '') {
+      const text = pending;
+      pending = '';
+      sink.write(text);
+    }
+    done?.();
   };
   return {
     write(line: string) {
@@ -85,7 +88,7 @@ let stdoutDestination: pino.DestinationStream | undefined;
 function stdout(): pino.DestinationStream {
   if (!stdoutDestination) {
     const buffered = turnBufferedDestination(pino.destination({ dest: 1, sync: true }));
-    process.once('exit', buffered.unbuffered);
+    process.once('exit', () => buffered.unbuffered());
     stdoutDestination = buffered;
   }
   return stdoutDestination;
