@@ -81,4 +81,32 @@ describe('turn-buffered log destination', () => {
     expect(child.status).toBe(3);
     expect(child.stdout.trimEnd().split('\n').map((line) => JSON.parse(line).msg)).toEqual(['first', 'last before exit', 'from a later exit handler']);
   });
+
+  it('keeps serving while nothing reads its stdout: the lines wait in memory, not the event loop', async () => {
+    const { spawn } = await import('node:child_process');
+    const script = [
+      "import { createLogger } from './packages/runtime/src/logger.ts';",
+      "const logger = createLogger('stalled-reader', 'info');",
+      "const big = 'x'.repeat(1000);",
+      // ~4 MB over 40 turns: far past what a pipe holds (64 KB) when its reader never reads
+      "for (let turn = 0; turn < 40; turn += 1) { for (let i = 0; i < 100; i += 1) logger.info({ big, turn, i }, 'line'); await new Promise((r) => setImmediate(r)); }",
+      "setTimeout(() => process.stderr.write('alive'), 10);",
+    ].join('\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('../../..', import.meta.url), stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pause(); // its reader stalls: nothing is read from the pipe
+    try {
+      const alive = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 20_000);
+        child.stderr.on('data', (chunk: Buffer) => {
+          if (String(chunk).includes('alive')) {
+            clearTimeout(timer);
+            resolve(true);
+          }
+        });
+      });
+      expect(alive).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });

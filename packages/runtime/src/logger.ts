@@ -29,7 +29,7 @@ export function maskLogLine(line: string): string {
   return logMasker.text(line);
 }
 
-/** What the lines of one turn are written to, once per turn (a sync pino destination: one write). */
+/** What the lines of one turn are written to, once per turn. */
 export interface LineSink {
   write(text: string): unknown;
 }
@@ -82,13 +82,26 @@ export function turnBufferedDestination(sink: LineSink): pino.DestinationStream 
 
 // One for the whole process: every logger made without a destination of its own writes to stdout
 // through it; what is pending when the process exits (a fatal error, a shutdown) is written then,
-// and what other exit handlers log after that goes out line by line.
+// and what other exit handlers log after that goes out line by line. Underneath is pino's own
+// default, an asynchronous SonicBoom: when whatever reads stdout stalls (a paused pager, a stuck
+// log driver), lines wait in memory and the event loop goes on serving.
 let stdoutDestination: pino.DestinationStream | undefined;
 
 function stdout(): pino.DestinationStream {
   if (!stdoutDestination) {
-    const buffered = turnBufferedDestination(pino.destination({ dest: 1, sync: true }));
-    process.once('exit', () => buffered.unbuffered());
+    const boom = pino.destination({ dest: 1, sync: false });
+    // An exiting process has no next turn for an asynchronous write: from then on, synchronous ones.
+    let exiting: pino.DestinationStream | undefined;
+    const buffered = turnBufferedDestination({ write: (text) => (exiting ?? boom).write(text) });
+    process.once('exit', () => {
+      try {
+        boom.flushSync();
+      } catch {
+        // stdout is gone (its reader closed it): there is nowhere else to write to.
+      }
+      exiting = pino.destination({ dest: 1, sync: true });
+      buffered.unbuffered();
+    });
     stdoutDestination = buffered;
   }
   return stdoutDestination;
