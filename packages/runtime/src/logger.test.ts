@@ -69,30 +69,33 @@ describe('turn-buffered log destination', () => {
     expect(target.writes).toHaveLength(before);
   });
 
+  /** node's arguments for a process that runs `lines` with `logger`, a logger made without a destination of its own. */
+  const withLogger = (lines: string[]) => [
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '-e',
+    ["import { createLogger } from './packages/runtime/src/logger.ts';", "const logger = createLogger('child', 'info');", ...lines].join('\n'),
+  ];
+  const ROOT = new URL('../../..', import.meta.url);
+
   it('is what a logger without a destination of its own writes to stdout through, flushed when the process exits, and unbuffered then', async () => {
     const { spawnSync } = await import('node:child_process');
-    const script = [
-      "import { createLogger } from './packages/runtime/src/logger.ts';",
-      "const logger = createLogger('exit-test', 'info');",
-      "process.on('exit', () => logger.warn('from a later exit handler'));",
-      "logger.info('first'); logger.fatal('last before exit'); process.exit(3);",
-    ].join('\n');
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('../../..', import.meta.url), encoding: 'utf8' });
+    const script = withLogger(["process.on('exit', () => logger.warn('from a later exit handler'));", "logger.info('first'); logger.fatal('last before exit'); process.exit(3);"]);
+    const child = spawnSync(process.execPath, script, { cwd: ROOT, encoding: 'utf8' });
     expect(child.status).toBe(3);
     expect(child.stdout.trimEnd().split('\n').map((line) => JSON.parse(line).msg)).toEqual(['first', 'last before exit', 'from a later exit handler']);
   });
 
   it('keeps serving while nothing reads its stdout: the lines wait in memory, not the event loop', async () => {
     const { spawn } = await import('node:child_process');
-    const script = [
-      "import { createLogger } from './packages/runtime/src/logger.ts';",
-      "const logger = createLogger('stalled-reader', 'info');",
+    const script = withLogger([
       "const big = 'x'.repeat(1000);",
       // ~4 MB over 40 turns: far past what a pipe holds (64 KB) when its reader never reads
       "for (let turn = 0; turn < 40; turn += 1) { for (let i = 0; i < 100; i += 1) logger.info({ big, turn, i }, 'line'); await new Promise((r) => setImmediate(r)); }",
       "setTimeout(() => process.stderr.write('alive'), 10);",
-    ].join('\n');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('../../..', import.meta.url), stdio: ['ignore', 'pipe', 'pipe'] });
+    ]);
+    const child = spawn(process.execPath, script, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pause(); // its reader stalls: nothing is read from the pipe
     try {
       const alive = await new Promise<boolean>((resolve) => {
