@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, createTestRedis, freePort, startBatonProcess, startCluster, type ServiceName } from '@baton/testkit';
+import { createTestDatabase, createTestRedis, freePort, serviceNodeArgs, startBatonProcess, startCluster, type ServiceName } from '@baton/testkit';
 
 export type Mode = 'embedded' | 'services';
 
@@ -64,9 +64,7 @@ async function startEmbedded(): Promise<Deployment> {
   };
   // PGlite and the in-process bus: nothing may point it at a server.
   for (const name of ['DB_HOST', 'DB_HOST_FILE', 'REDIS_URL', 'REDIS_URL_FILE', 'REDIS_PREFIX']) delete env[name];
-  // BATON_PROFILE=baton writes a V8 CPU profile of the embedded process to BATON_PROFILE_DIR.
-  const profile = process.env.BATON_PROFILE === 'baton' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATON_PROFILE_DIR ?? 'tmp/profiles'}`] : [];
-  const baton = await startBatonProcess({ env, readyTimeoutMs: 180_000, nodeArgs: profile });
+  const baton = await startBatonProcess({ env, readyTimeoutMs: 180_000, nodeArgs: serviceNodeArgs('baton') });
   const apiUrl = `http://127.0.0.1:${port}`;
   const exits: ProcessExit[] = [];
   let stopping = false;

@@ -126,6 +126,17 @@ export async function buildServiceBundles(): Promise<ServiceBundles> {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * The node flags a benchmark asks for a service process (`service`: its name, or `baton` for the
+ * embedded process): BATON_SERVICE_NODE_ARGS for every one (experiments; NODE_OPTIONS refuses
+ * some, e.g. V8's GC flags), and a V8 CPU profile into BATON_PROFILE_DIR when BATON_PROFILE names it.
+ */
+export function serviceNodeArgs(service: string): string[] {
+  const flags = (process.env.BATON_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  if ((process.env.BATON_PROFILE ?? '').split(',').includes(service)) flags.push('--cpu-prof', `--cpu-prof-dir=${process.env.BATON_PROFILE_DIR ?? 'tmp/profiles'}`);
+  return flags;
+}
+
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const apiKey = options.apiKey ?? `bt_test_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
   const processes: ServiceProcess[] = [];
@@ -147,12 +158,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   });
   const bundles = options.bundles ?? (process.env.BATON_SERVICE_BUNDLES || undefined);
   const launch = async (p: ServiceProcess) => {
-    // BATON_PROFILE=<service> writes a V8 CPU profile of that service to BATON_PROFILE_DIR (benchmarks).
-    const profile = (process.env.BATON_PROFILE ?? '').split(',').includes(p.service) ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATON_PROFILE_DIR ?? 'tmp/profiles'}`] : [];
     const main = bundles ? [join(bundles, p.service, 'main.mjs')] : ['--import', 'tsx', MAINS[p.service]];
-    // BATON_SERVICE_NODE_ARGS: node flags for every service (benchmark experiments; NODE_OPTIONS refuses some, e.g. V8's GC flags).
-    const nodeArgs = (process.env.BATON_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    p.child = spawn(process.execPath, [...nodeArgs, ...profile, ...main], { cwd: ROOT, env: envFor(p), stdio: ['ignore', 'pipe', 'pipe'] });
+    p.child = spawn(process.execPath, [...serviceNodeArgs(p.service), ...main], { cwd: ROOT, env: envFor(p), stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
       const text = chunk.toString();
       if (options.verbose) process.stderr.write(`[${p.name}] ${text}`);
