@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { createLogger, maskSecretsInLogs, turnBufferedDestination } from './logger.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bufferedLogDestination, createLogger, DEFAULT_LOG_FLUSH_MS, logFlushMs, maskSecretsInLogs } from './logger.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -31,42 +32,62 @@ describe('log masking', () => {
   });
 });
 
-describe('turn-buffered log destination', () => {
+describe('buffered log destination', () => {
   function sink() {
     const writes: string[] = [];
     return { writes, write: (text: string) => writes.push(text) };
   }
+  const linesOf = (text: string) => text.trimEnd().split('\n').map((line) => JSON.parse(line));
 
-  it('writes the lines of one turn of the event loop in one write, in order, and the next turn in another', async () => {
+  it('writes the lines of a window in one write, in order, once the window is over', async () => {
     const target = sink();
-    const logger = createLogger('test', 'info', turnBufferedDestination(target));
+    const logger = createLogger('test', 'info', bufferedLogDestination(target, 50));
+    for (let i = 0; i < 30; i += 1) logger.info({ i }, 'line');
+    await nextTurn();
+    for (let i = 30; i < 50; i += 1) logger.info({ i }, 'line'); // a later turn, the same window
+    await nextTurn();
+    expect(target.writes).toEqual([]); // held until the window's end, not the turn's
+    await sleep(80); // a timer due at 50 ms runs before one due at 80
+    expect(target.writes).toHaveLength(1);
+    expect(linesOf(target.writes[0]!).map((line) => line.i)).toEqual([...Array(50).keys()]);
+    logger.warn('later');
+    await sleep(80);
+    expect(target.writes).toHaveLength(2);
+    expect(linesOf(target.writes[1]!)[0].msg).toBe('later');
+  });
+
+  it('with a window of 0, writes the lines of one turn of the event loop in one write, and the next turn in another', async () => {
+    const target = sink();
+    const logger = createLogger('test', 'info', bufferedLogDestination(target, 0));
     for (let i = 0; i < 50; i += 1) logger.info({ i }, 'line');
     expect(target.writes).toEqual([]); // nothing yet: written at the turn's check phase
     await nextTurn();
     expect(target.writes).toHaveLength(1);
-    expect(target.writes[0]!.trimEnd().split('\n').map((line) => JSON.parse(line).i)).toEqual([...Array(50).keys()]);
+    expect(linesOf(target.writes[0]!).map((line) => line.i)).toEqual([...Array(50).keys()]);
     logger.warn('later');
     await nextTurn();
     expect(target.writes).toHaveLength(2);
-    expect(JSON.parse(target.writes[1]!).msg).toBe('later');
   });
 
-  it('writes at once what reaches the bound within a turn, and what is pending when the logger is flushed', async () => {
+  it('writes at once what reaches the bound within a window, and what is pending when the logger is flushed', async () => {
     const target = sink();
-    const destination = turnBufferedDestination(target);
-    const logger = createLogger('test', 'info', destination);
+    const logger = createLogger('test', 'info', bufferedLogDestination(target, 60_000));
     const big = 'x'.repeat(1000);
     for (let i = 0; i < 100; i += 1) logger.info({ big, i }, 'big');
-    expect(target.writes.length).toBeGreaterThan(0); // ~100 KB in one turn: not held to its end
+    expect(target.writes.length).toBeGreaterThan(0); // ~100 KB: not held to the window's end
     logger.info('last');
     let flushed = false;
     logger.flush(() => (flushed = true)); // pino's flush reaches the destination's, callback and all
     expect(flushed).toBe(true);
-    const lines = target.writes.join('').trimEnd().split('\n').map((line) => JSON.parse(line));
-    expect(lines.map((line) => line.i ?? line.msg)).toEqual([...[...Array(100).keys()], 'last']);
-    const before = target.writes.length;
-    await nextTurn(); // the turn's scheduled write finds nothing left
-    expect(target.writes).toHaveLength(before);
+    expect(linesOf(target.writes.join('')).map((line) => line.i ?? line.msg)).toEqual([...[...Array(100).keys()], 'last']);
+  });
+
+  it('reads its window from LOG_FLUSH_MS and refuses one that is not a whole number of milliseconds up to a minute', () => {
+    expect(logFlushMs(undefined)).toBe(DEFAULT_LOG_FLUSH_MS);
+    expect(logFlushMs('')).toBe(DEFAULT_LOG_FLUSH_MS);
+    expect(logFlushMs('0')).toBe(0);
+    expect(logFlushMs('250')).toBe(250);
+    for (const bad of ['-1', '1.5', 'fast', '60001']) expect(() => logFlushMs(bad)).toThrow(/LOG_FLUSH_MS must be a whole number of milliseconds from 0 to 60000/);
   });
 
   /** node's arguments for a process that runs `lines` with `logger`, a logger made without a destination of its own. */
@@ -85,6 +106,24 @@ describe('turn-buffered log destination', () => {
     const child = spawnSync(process.execPath, script, { cwd: ROOT, encoding: 'utf8' });
     expect(child.status).toBe(3);
     expect(child.stdout.trimEnd().split('\n').map((line) => JSON.parse(line).msg)).toEqual(['first', 'last before exit', 'from a later exit handler']);
+  });
+
+  it('does not hold a process that has nothing left to do: it ends, and its pending lines are written as it exits', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const child = spawnSync(process.execPath, withLogger(["logger.info('only line');"]), { cwd: ROOT, encoding: 'utf8', timeout: 20_000, env: { ...process.env, LOG_FLUSH_MS: '60000' } });
+    expect(child.status).toBe(0);
+    expect(child.stdout.trimEnd().split('\n').map((line) => JSON.parse(line).msg)).toEqual(['only line']);
+  });
+
+  it('writes a live process\'s lines when the window is over, without waiting for anything else', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, withLogger(["logger.info('while alive');", 'setInterval(() => {}, 1000);']), { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_FLUSH_MS: '200' } });
+    try {
+      const line = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(String(chunk))));
+      expect(JSON.parse(line).msg).toBe('while alive');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('keeps serving while nothing reads its stdout: the lines wait in memory, not the event loop', async () => {

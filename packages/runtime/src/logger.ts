@@ -4,6 +4,7 @@
 // field, message or error text — the way CI systems mask secrets in their logs.
 import { createSecretMasker, type SecretMasker } from '@baton/core';
 import { pino, type Logger } from 'pino';
+import { ConfigError } from './env.ts';
 
 export type { Logger };
 
@@ -29,30 +30,40 @@ export function maskLogLine(line: string): string {
   return logMasker.text(line);
 }
 
-/** What the lines of one turn are written to, once per turn. */
+/** What buffered log lines are written to, many lines in one write. */
 export interface LineSink {
   write(text: string): unknown;
 }
 
-/** A turn's lines are written at once when they reach this many characters, not at the turn's end. */
-const TURN_BUFFER_CHARS = 64 * 1024;
+/** Pending lines are written at once when they reach this many characters, not at the window's end. */
+const BUFFER_CHARS = 64 * 1024;
+
+/** How long a log line may wait to be written with the lines after it (`LOG_FLUSH_MS`). */
+export const DEFAULT_LOG_FLUSH_MS = 100;
 
 /**
- * A destination that writes the log lines of one turn of the event loop together: the first line
- * of a turn schedules a write at the turn's check phase (setImmediate), and the lines logged
- * until then go out with it. Each write to stdout is a system call that wakes whatever reads it
- * (the container runtime, a terminal); under load a worker logs many lines per turn (a batch of
- * tasks, a burst of API requests), and one write for them costs a fraction of one each. No line
- * waits longer than the turn it was logged in, and order is kept. `flush()` writes what is pending
- * at once; `unbuffered()` does, and from then on each line is written as it comes (a process that
- * is exiting has no next turn).
+ * A destination that writes log lines in batches: the first line when none is pending schedules a
+ * write `flushMs` later (0: at the end of its event-loop turn, setImmediate), and the lines logged
+ * until then go out with it; 64 K characters pending are written at once. Each write to stdout
+ * costs a system call on a thread of libuv's pool, a wake-up of that thread and one of whatever
+ * reads stdout (the container runtime, a terminal): at the default level the API logs a line per
+ * request and the runner one per finished run, and a line each cost about a tenth of a sequential
+ * run's throughput (bench/README, stop 40). No line waits longer than `flushMs`, order is kept, and
+ * the timer does not hold an idle process alive. `flush()` writes what is pending at once;
+ * `unbuffered()` does, and from then on each line is written as it comes (a process that is
+ * exiting has no later turn).
  */
-export function turnBufferedDestination(sink: LineSink): pino.DestinationStream & { flush(done?: (error?: Error) => void): void; unbuffered(): void } {
+export function bufferedLogDestination(sink: LineSink, flushMs = DEFAULT_LOG_FLUSH_MS): pino.DestinationStream & { flush(done?: (error?: Error) => void): void; unbuffered(): void } {
   let pending = '';
-  let scheduled = false;
+  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   let direct = false;
   // `done`: pino's logger.flush(callback) hands its callback on to its destination's flush.
   const flush = (done?: (error?: Error) => void) => {
+    if (timer !== undefined) {
+      if (flushMs > 0) clearTimeout(timer as NodeJS.Timeout);
+      else clearImmediate(timer as NodeJS.Immediate);
+      timer = undefined;
+    }
     if (pending !== '') {
       const text = pending;
       pending = '';
@@ -60,17 +71,15 @@ export function turnBufferedDestination(sink: LineSink): pino.DestinationStream 
     }
     done?.();
   };
+  const due = () => {
+    timer = undefined;
+    flush();
+  };
   return {
     write(line: string) {
       pending += line;
-      if (direct || pending.length >= TURN_BUFFER_CHARS) flush();
-      else if (!scheduled) {
-        scheduled = true;
-        setImmediate(() => {
-          scheduled = false;
-          flush();
-        });
-      }
+      if (direct || pending.length >= BUFFER_CHARS) flush();
+      else if (timer === undefined) timer = flushMs > 0 ? setTimeout(due, flushMs).unref() : setImmediate(due).unref();
     },
     flush,
     unbuffered() {
@@ -78,6 +87,14 @@ export function turnBufferedDestination(sink: LineSink): pino.DestinationStream 
       flush();
     },
   };
+}
+
+/** `LOG_FLUSH_MS` as a window: a whole number of milliseconds up to a minute, else the default. */
+export function logFlushMs(value = process.env.LOG_FLUSH_MS): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_LOG_FLUSH_MS;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0 || ms > 60_000) throw new ConfigError(`LOG_FLUSH_MS must be a whole number of milliseconds from 0 to 60000, not ${JSON.stringify(value)}`);
+  return ms;
 }
 
 // One for the whole process: every logger made without a destination of its own writes to stdout
@@ -92,7 +109,7 @@ function stdout(): pino.DestinationStream {
     const boom = pino.destination({ dest: 1, sync: false });
     // An exiting process has no next turn for an asynchronous write: from then on, synchronous ones.
     let exiting: pino.DestinationStream | undefined;
-    const buffered = turnBufferedDestination({ write: (text) => (exiting ?? boom).write(text) });
+    const buffered = bufferedLogDestination({ write: (text) => (exiting ?? boom).write(text) }, logFlushMs());
     process.once('exit', () => {
       try {
         boom.flushSync();
