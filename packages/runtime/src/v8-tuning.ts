@@ -8,13 +8,17 @@
 // protocols, the engine), each called a few hundred times a second: at the default many never get
 // there, and a profile under load is dominated by inline-cache stubs of unoptimised code. With a
 // quarter of that budget, the services of `npm run bench -- peer` used 13–17 % less CPU per run at
-// 20 callers after a 1,000-run warm-up (bench/README.md, stop 26).
+// 20 callers after a 1,000-run warm-up (bench/README.md, stop 26). A sixteenth (since stop 40)
+// mostly helps a process that has just started: alternated with a quarter, a freshly started
+// deployment's idle transition went 2.72–3.17 → 2.03–2.4 ms (runtime scenario), `baton start`'s
+// first 1,000 sequential runs cost 6.3 instead of 7.5 ms of CPU each, and warm runs were no dearer
+// (services 564 against 546 runs/s at 20 callers over four rounds each).
 //
 // BATON_V8_INTERRUPT_BUDGET sets another budget (0: V8's own); an --interrupt-budget given to
 // node on its command line wins over both.
 import { setFlagsFromString } from 'node:v8';
 
-export const DEFAULT_INTERRUPT_BUDGET = 16_384;
+export const DEFAULT_INTERRUPT_BUDGET = 4_096;
 
 /** The budget this process runs with: undefined when V8's own default applies. */
 export function interruptBudget(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): number | undefined {
