@@ -55,15 +55,12 @@ export const DEFAULT_LOG_FLUSH_MS = 100;
  */
 export function bufferedLogDestination(sink: LineSink, flushMs = DEFAULT_LOG_FLUSH_MS): pino.DestinationStream & { flush(done?: (error?: Error) => void): void; unbuffered(): void } {
   let pending = '';
-  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  // A write is scheduled: lines logged before it runs go out with it. One that finds nothing left
+  // (an earlier flush took the lines) writes nothing, and a line after that flush waits less.
+  let scheduled = false;
   let direct = false;
   // `done`: pino's logger.flush(callback) hands its callback on to its destination's flush.
   const flush = (done?: (error?: Error) => void) => {
-    if (timer !== undefined) {
-      if (flushMs > 0) clearTimeout(timer as NodeJS.Timeout);
-      else clearImmediate(timer as NodeJS.Immediate);
-      timer = undefined;
-    }
     if (pending !== '') {
       const text = pending;
       pending = '';
@@ -72,14 +69,18 @@ export function bufferedLogDestination(sink: LineSink, flushMs = DEFAULT_LOG_FLU
     done?.();
   };
   const due = () => {
-    timer = undefined;
+    scheduled = false;
     flush();
   };
   return {
     write(line: string) {
       pending += line;
       if (direct || pending.length >= BUFFER_CHARS) flush();
-      else if (timer === undefined) timer = flushMs > 0 ? setTimeout(due, flushMs).unref() : setImmediate(due).unref();
+      else if (!scheduled) {
+        scheduled = true;
+        if (flushMs > 0) setTimeout(due, flushMs).unref();
+        else setImmediate(due).unref();
+      }
     },
     flush,
     unbuffered() {
