@@ -110,9 +110,9 @@ describe('buffered log destination', () => {
 
   it('does not hold a process that has nothing left to do: it ends, and its pending lines are written as it exits', async () => {
     const { spawnSync } = await import('node:child_process');
-    const child = spawnSync(process.execPath, withLogger(["logger.info('only line');"]), { cwd: ROOT, encoding: 'utf8', timeout: 20_000, env: { ...process.env, LOG_FLUSH_MS: '60000' } });
+    const child = spawnSync(process.execPath, withLogger(["logger.info('the one line');"]), { cwd: ROOT, encoding: 'utf8', timeout: 20_000, env: { ...process.env, LOG_FLUSH_MS: '60000' } });
     expect(child.status).toBe(0);
-    expect(child.stdout.trimEnd().split('\n').map((line) => JSON.parse(line).msg)).toEqual(['only line']);
+    expect(child.stdout.trimEnd().split('\n').map((line) => JSON.parse(line).msg)).toEqual(['the one line']);
   });
 
   it('writes a live process\'s lines when the window is over, without waiting for anything else', async () => {
