@@ -2,7 +2,7 @@
 // transport (set when written: its relay row sends it); the stale sweep re-sends those lost there.
 import type { AttemptKind, AttemptOutcome, AttemptRecord, AttemptStatus, HeldAttempt, NewAttempt, WorkflowError } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
-import { clampLimit, fromJson, iso, isoOrUndefined, jsonParam, textOrUndefined, withOptional } from './values.ts';
+import { clampLimit, fromJson, iso, isoOrUndefined, jsonArray, jsonList, textOrUndefined, withOptional } from './values.ts';
 import { cutoffSql, type Cutoff } from './cutoff.ts';
 
 const COLUMNS = 'id, run_id, effect_id, kind, reference, payload, status, result, error, created_at, dispatched_at, finished_at, applied_seq, replayed_from';
@@ -32,14 +32,14 @@ export async function insertAttempts(db: Queryable, attempts: readonly NewAttemp
   if (attempts.length === 0) return;
   await db.write(
     `INSERT INTO task_attempts (id, run_id, effect_id, kind, reference, payload, status)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[])`,
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], ${jsonArray('$6')}, $7::text[])`,
     [
       attempts.map((a) => a.id),
       attempts.map((a) => a.runId),
       attempts.map((a) => a.effectId),
       attempts.map((a) => a.kind),
       attempts.map((a) => a.reference),
-      attempts.map((a) => JSON.stringify(a.payload ?? null)),
+      jsonList(attempts, (a) => a.payload ?? null),
       attempts.map((a): AttemptStatus => (a.held ? 'held' : 'scheduled')),
     ],
   );
@@ -53,13 +53,13 @@ export async function insertAttempts(db: Queryable, attempts: readonly NewAttemp
  */
 const COMPLETE_ATTEMPTS_SQL = `UPDATE task_attempts a
      SET status = o.status, result = o.result, error = o.error, finished_at = ${now}, applied_seq = coalesce(o.seq, a.applied_seq)
-     FROM (SELECT DISTINCT ON (id) * FROM unnest($1::text[], $2::text[], $3::text[]::json[], $4::text[]::json[], $5::bigint[])
+     FROM (SELECT DISTINCT ON (id) * FROM unnest($1::text[], $2::text[], ${jsonArray('$3')}, ${jsonArray('$4')}, $5::bigint[])
            AS u(id, status, result, error, seq)) o
      WHERE a.id = ANY($1::text[]) AND a.id = o.id AND a.status = 'scheduled'
      RETURNING a.id`;
 
 function completeAttemptsParams(outcomes: readonly AttemptOutcome[]): unknown[] {
-  return [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => jsonParam(o.result)), outcomes.map((o) => jsonParam(o.error)), outcomes.map((o) => o.appliedSeq ?? null)];
+  return [outcomes.map((o) => o.id), outcomes.map((o) => o.status), jsonList(outcomes, (o) => o.result), jsonList(outcomes, (o) => o.error), outcomes.map((o) => o.appliedSeq ?? null)];
 }
 
 export async function completeAttempts(db: Queryable, outcomes: readonly AttemptOutcome[]): Promise<string[]> {
@@ -105,10 +105,10 @@ export async function releaseAttempts(db: Queryable, attempts: readonly { id: st
   if (attempts.length === 0) return [];
   const rows = await db.query<{ id: string }>(
     `UPDATE task_attempts a SET status = 'scheduled', payload = u.payload, dispatched_at = ${now}
-     FROM unnest($1::text[], $2::text[]::json[]) AS u(id, payload)
+     FROM unnest($1::text[], ${jsonArray('$2')}) AS u(id, payload)
      WHERE a.id = ANY($1::text[]) AND a.id = u.id AND a.status = 'held'
      RETURNING a.id`,
-    [attempts.map((a) => a.id), attempts.map((a) => JSON.stringify(a.payload ?? null))],
+    [attempts.map((a) => a.id), jsonList(attempts, (a) => a.payload ?? null)],
   );
   return rows.map((row) => row.id);
 }

@@ -2,7 +2,7 @@
 // here is made by a runner transaction holding the key rows concerned (lockConcurrencyKeys).
 import { concurrencyKeyId, type ConcurrencyKeyRow, type ConcurrencySlot, type ConcurrencySlotState, type ConcurrencyTx, type RunRecord, type UngatedRun } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
-import { fromJson } from './values.ts';
+import { fromJson, jsonArray, jsonList } from './values.ts';
 import { COLUMNS, toRun } from './runs.ts';
 
 function toSlot(row: Row): ConcurrencySlot {
@@ -126,10 +126,10 @@ export async function oldestRunning(db: Queryable, scope: string, key: string, n
 
 export async function saveConcurrencyKeys(db: Queryable, rows: readonly ConcurrencyKeyRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const params = [rows.map((r) => r.scope), rows.map((r) => r.key), rows.map((r) => r.running), rows.map((r) => r.admitted), rows.map((r) => JSON.stringify(r.evicting))];
+  const params = [rows.map((r) => r.scope), rows.map((r) => r.key), rows.map((r) => r.running), rows.map((r) => r.admitted), jsonList(rows, (r) => r.evicting)];
   await db.write(
     `UPDATE concurrency_keys c SET running = u.running, admitted = u.admitted, evicting = ARRAY(SELECT json_array_elements_text(u.evicting))
-     FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[]::json[]) AS u(scope, key, running, admitted, evicting)
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], ${jsonArray('$5')}) AS u(scope, key, running, admitted, evicting)
      WHERE c.scope = u.scope AND c.key = u.key`,
     params,
   );

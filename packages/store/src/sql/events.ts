@@ -1,7 +1,7 @@
 // run_events: each run's append-only log; seq is assigned by the runner holding the run's lock.
 import type { PublishedEvent, RunEventRecord } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
-import { clampLimit, fromJson, iso, jsonParam } from './values.ts';
+import { clampLimit, fromJson, iso, jsonArray, jsonList } from './values.ts';
 
 function toEvent(row: Row): RunEventRecord {
   return {
@@ -25,16 +25,16 @@ export async function appendEvents(db: Queryable, events: readonly RunEventRecor
   await db.write(
     keyed
       ? `INSERT INTO run_events (run_id, seq, id, type, time, data, key)
-         SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]::json[], $7::text[])`
+         SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], ${jsonArray('$6')}, $7::text[])`
       : `INSERT INTO run_events (run_id, seq, id, type, time, data)
-         SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]::json[])`,
+         SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], ${jsonArray('$6')})`,
     [
       events.map((e) => e.runId),
       events.map((e) => e.seq),
       events.map((e) => e.id),
       events.map((e) => e.type),
       events.map((e) => e.time),
-      events.map((e) => jsonParam(e.data)),
+      jsonList(events, (e) => e.data),
       ...(keyed ? [events.map((e) => e.key ?? null)] : []),
     ],
   );

@@ -2,6 +2,7 @@
 // an incoming event only loads the listens it may match (NULL = some filter accepts any type).
 import type { EventFilter, ListenRecord } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
+import { jsonArray, jsonList } from './values.ts';
 
 function toListen(row: Row): ListenRecord {
   return {
@@ -39,16 +40,13 @@ export async function insertListens(db: Queryable, listens: readonly ListenRecor
     `INSERT INTO listens (id, run_id, listen_id, filters, event_types)
      SELECT u.id, u.run_id, u.listen_id, u.filters,
             CASE WHEN u.types IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.types)) END
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]::json[], $5::text[]::jsonb[]) AS u(id, run_id, listen_id, filters, types)`,
+     FROM unnest($1::text[], $2::text[], $3::text[], ${jsonArray('$4')}, ${jsonArray('$5', 'jsonb')}) AS u(id, run_id, listen_id, filters, types)`,
     [
       listens.map((l) => l.id),
       listens.map((l) => l.runId),
       listens.map((l) => l.listenId),
-      listens.map((l) => JSON.stringify(l.filters)),
-      listens.map((l) => {
-        const types = requiredEventTypes(l.filters);
-        return types === undefined ? null : JSON.stringify(types);
-      }),
+      jsonList(listens, (l) => l.filters),
+      jsonList(listens, (l) => requiredEventTypes(l.filters)),
     ],
   );
 }

@@ -5,7 +5,7 @@
 // never send one row at the same time, and a row that keeps coming back is sent less and less often.
 import type { ClaimedOutboxRow, NewOutboxRow, OutboxRow, RelayBody, RunnerMessage } from '@baton/core';
 import type { Queryable, Row } from '../db/types.ts';
-import { clampLimit, fromJson } from './values.ts';
+import { clampLimit, fromJson, jsonArray, jsonList } from './values.ts';
 
 /** Seconds before a claimed row is due again: 5 s, 10 s, 20 s … up to 5 minutes. */
 const BACKOFF_SQL = `least(300, 5 * power(2, least(o.relays, 10)))`;
@@ -26,9 +26,9 @@ export async function insertOutbox(db: Queryable, rows: readonly NewOutboxRow[])
   await db.write(
     `INSERT INTO outbox (id, kind, run_id, body, relay_at)
      SELECT u.id, u.kind, u.run_id, u.body, date_trunc('milliseconds', now()) + u.after_ms * interval '1 millisecond'
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]::json[], $5::float8[]) AS u(id, kind, run_id, body, after_ms)
+     FROM unnest($1::text[], $2::text[], $3::text[], ${jsonArray('$4')}, $5::float8[]) AS u(id, kind, run_id, body, after_ms)
      ON CONFLICT (id) DO NOTHING`,
-    [rows.map((r) => r.id), rows.map((r) => r.kind), rows.map(runIdOf), rows.map((r) => JSON.stringify(r.body)), rows.map((r) => r.relayAfterMs)],
+    [rows.map((r) => r.id), rows.map((r) => r.kind), rows.map(runIdOf), jsonList(rows, (r) => r.body), rows.map((r) => r.relayAfterMs)],
   );
 }
 

@@ -4,7 +4,7 @@
 import type { NewReplayEntry, NewRun, ReplayedAttempt, ReplayEntry, ReplayKind, ReplayOutcome, RunRecord } from '@baton/core';
 import type { Queryable } from '../db/types.ts';
 import { createRun } from './runs.ts';
-import { fromJson, jsonParam, textOrUndefined } from './values.ts';
+import { fromJson, jsonArray, jsonList, textOrUndefined } from './values.ts';
 
 const now = `date_trunc('milliseconds', now())`;
 
@@ -20,7 +20,7 @@ export async function createResetRun(tx: Queryable, run: NewRun, ledger: readonl
   if (ledger.length > 0) {
     await tx.query(
       `INSERT INTO run_replays (run_id, ord, kind, reference, match, source_attempt_id, outcome)
-       SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]::jsonb[])`,
+       SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], ${jsonArray('$7', 'jsonb')})`,
       [
         run.id,
         ledger.map((e) => e.ord),
@@ -28,7 +28,7 @@ export async function createResetRun(tx: Queryable, run: NewRun, ledger: readonl
         ledger.map((e) => e.reference),
         ledger.map((e) => e.match),
         ledger.map((e) => e.sourceAttemptId ?? null),
-        ledger.map((e) => jsonParam(e.outcome)),
+        jsonList(ledger, (e) => e.outcome),
       ],
     );
   }
@@ -67,17 +67,17 @@ export async function insertReplayedAttempts(db: Queryable, attempts: readonly R
   await db.write(
     // Never dispatched: dispatched_at stays null (its default is the time of writing).
     `INSERT INTO task_attempts (id, run_id, effect_id, kind, reference, payload, status, result, error, replayed_from, finished_at, dispatched_at)
-     SELECT u.*, ${now}, NULL FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[]::json[], $9::text[]::json[], $10::text[]) AS u`,
+     SELECT u.*, ${now}, NULL FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], ${jsonArray('$6')}, $7::text[], ${jsonArray('$8')}, ${jsonArray('$9')}, $10::text[]) AS u`,
     [
       attempts.map((a) => a.id),
       attempts.map((a) => a.runId),
       attempts.map((a) => a.effectId),
       attempts.map((a) => a.kind),
       attempts.map((a) => a.reference),
-      attempts.map((a) => JSON.stringify(a.payload ?? null)),
+      jsonList(attempts, (a) => a.payload ?? null),
       attempts.map((a) => a.outcome.status),
-      attempts.map((a) => (a.outcome.status === 'completed' ? jsonParam(a.outcome.result ?? null) : null)),
-      attempts.map((a) => (a.outcome.status === 'failed' ? jsonParam(a.outcome.error) : null)),
+      jsonList(attempts, (a) => (a.outcome.status === 'completed' ? (a.outcome.result ?? null) : undefined)),
+      jsonList(attempts, (a) => (a.outcome.status === 'failed' ? a.outcome.error : undefined)),
       attempts.map((a) => a.replayedFrom),
     ],
   );

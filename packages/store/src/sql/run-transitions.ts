@@ -2,7 +2,7 @@
 import type { LockedRun, NewAttempt, RunEventRecord, RunState, RunStatus, RunTrigger, RunUpdate } from '@baton/core';
 import { queryAtCommit, type Queryable, type Row } from '../db/types.ts';
 import { toSpec } from './rate-limits.ts';
-import { TERMINAL_SQL, fromJson, iso, isoOrUndefined, jsonParam, textOrUndefined, withOptional } from './values.ts';
+import { TERMINAL_SQL, fromJson, iso, isoOrUndefined, jsonArray, jsonList, textOrUndefined, withOptional } from './values.ts';
 
 function toLockedRun(row: Row): LockedRun {
   const run: LockedRun = {
@@ -137,8 +137,8 @@ const SAVE_RUNS_SQL = `UPDATE runs r SET
           THEN to_jsonb((r.usage ->> e.key)::numeric + e.value::numeric)
           ELSE to_jsonb(e.value::numeric) END), '{}'::jsonb)
       FROM jsonb_each_text(u.usage) AS e(key, value)) END
-  FROM unnest($1::text[], $2::text[], $3::text[]::json[], $4::text[]::json[], $5::text[]::json[], $6::int[],
-              $7::timestamptz[], $8::timestamptz[], $9::text[]::jsonb[], $10::timestamptz[])
+  FROM unnest($1::text[], $2::text[], ${jsonArray('$3')}, ${jsonArray('$4')}, ${jsonArray('$5')}, $6::int[],
+              $7::timestamptz[], $8::timestamptz[], ${jsonArray('$9', 'jsonb')}, $10::timestamptz[])
     AS u(id, status, state, output, error, event_seq, started_at, ended_at, usage, updated_at)
   WHERE r.id = ANY($1::text[]) AND r.id = u.id`;
 
@@ -148,13 +148,13 @@ export function saveRunsParams(updates: readonly RunUpdate[]): unknown[] {
   return [
     rows.map((u) => u.id),
     rows.map((u) => u.status),
-    rows.map((u) => (u.state === undefined ? null : JSON.stringify(u.state))),
-    rows.map((u) => jsonParam(u.output)),
-    rows.map((u) => jsonParam(u.error)),
+    jsonList(rows, (u) => u.state),
+    jsonList(rows, (u) => u.output),
+    jsonList(rows, (u) => u.error),
     rows.map((u) => u.eventSeq),
     rows.map((u) => u.startedAt ?? null),
     rows.map((u) => u.endedAt ?? null),
-    rows.map((u) => (u.usage === undefined ? null : JSON.stringify(u.usage))),
+    jsonList(rows, (u) => u.usage),
     rows.map((u) => u.updatedAt ?? null),
   ];
 }
@@ -169,9 +169,9 @@ export async function saveRuns(db: Queryable, updates: readonly RunUpdate[]): Pr
 // The parts touch different rows: the attempts whose applied_seq is set existed before the batch.
 const SAVE_TRANSITIONS_SQL = `WITH saved AS (${SAVE_RUNS_SQL}),
   logged AS (INSERT INTO run_events (run_id, seq, id, type, time, data, key)
-    SELECT * FROM unnest($11::text[], $12::int[], $13::text[], $14::text[], $15::timestamptz[], $16::text[]::json[], $17::text[])),
+    SELECT * FROM unnest($11::text[], $12::int[], $13::text[], $14::text[], $15::timestamptz[], ${jsonArray('$16')}, $17::text[])),
   attempted AS (INSERT INTO task_attempts (id, run_id, effect_id, kind, reference, payload, status)
-    SELECT * FROM unnest($18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[]::json[], $24::text[])),
+    SELECT * FROM unnest($18::text[], $19::text[], $20::text[], $21::text[], $22::text[], ${jsonArray('$23')}, $24::text[])),
   applied AS (UPDATE task_attempts a SET applied_seq = u.seq FROM unnest($25::text[], $26::bigint[]) AS u(id, seq)
     WHERE a.id = ANY($25::text[]) AND a.id = u.id)
 SELECT 1`;
@@ -193,14 +193,14 @@ export async function saveTransitions(
     t.events.map((e) => e.id),
     t.events.map((e) => e.type),
     t.events.map((e) => e.time),
-    t.events.map((e) => jsonParam(e.data)),
+    jsonList(t.events, (e) => e.data),
     t.events.map((e) => e.key ?? null),
     t.attempts.map((a) => a.id),
     t.attempts.map((a) => a.runId),
     t.attempts.map((a) => a.effectId),
     t.attempts.map((a) => a.kind),
     t.attempts.map((a) => a.reference),
-    t.attempts.map((a) => JSON.stringify(a.payload ?? null)),
+    jsonList(t.attempts, (a) => a.payload ?? null),
     t.attempts.map((a) => (a.held ? 'held' : 'scheduled')),
     t.applied.map((a) => a.id),
     t.applied.map((a) => a.seq),

@@ -2,7 +2,7 @@
 // transitions are in run-transitions.ts.
 import type { DefinitionPick, NewRun, Page, ResetOf, RunListQuery, RunRecord, RunStatus, RunTrigger, RunUpdate, WorkflowError } from '@baton/core';
 import { queryAtCommit, type Queryable, type Row } from '../db/types.ts';
-import { TERMINAL_SQL, clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, textOrUndefined, withOptional } from './values.ts';
+import { TERMINAL_SQL, clampLimit, decodeCursor, encodeCursor, fromJson, iso, isoOrUndefined, jsonArray, jsonList, textOrUndefined, withOptional } from './values.ts';
 import { cutoffSql, type Cutoff } from './cutoff.ts';
 import { saveRunsParams } from './run-transitions.ts';
 import { versionsFingerprint } from './definitions.ts';
@@ -45,11 +45,11 @@ function runColumns(runs: readonly NewRun[]): unknown[] {
     runs.map((r) => r.namespace),
     runs.map((r) => r.name),
     runs.map((r) => r.version),
-    runs.map((r) => JSON.stringify(r.input ?? null)),
+    jsonList(runs, (r) => r.input ?? null),
     runs.map((r) => r.idempotencyKey ?? null),
     runs.map((r) => r.parentRunId ?? null),
     runs.map((r) => r.parentEffectId ?? null),
-    runs.map((r) => (r.trigger === undefined ? null : JSON.stringify(r.trigger))),
+    jsonList(runs, (r) => r.trigger),
     runs.map((r) => r.scheduleId ?? null),
     runs.map((r) => r.rerunOf ?? null),
     runs.map((r) => r.priority ?? 0),
@@ -58,7 +58,7 @@ function runColumns(runs: readonly NewRun[]): unknown[] {
 
 // The columns runColumns gives ($1…$13), and their arrays.
 const NEW_RUN_COLUMNS = 'id, definition_id, namespace, name, version, input, idempotency_key, parent_run_id, parent_effect_id, trigger, schedule_id, rerun_of, priority';
-const NEW_RUN_ARRAYS = '$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::json[], $7::text[], $8::text[], $9::text[], $10::text[]::json[], $11::text[], $12::text[], $13::int[]';
+const NEW_RUN_ARRAYS = `$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], ${jsonArray('$6')}, $7::text[], $8::text[], $9::text[], ${jsonArray('$10')}, $11::text[], $12::text[], $13::int[]`;
 const INSERT_RUNS = `INSERT INTO runs (${NEW_RUN_COLUMNS}) SELECT * FROM unnest(${NEW_RUN_ARRAYS})`;
 
 // INSERT_RUNS with what a decision made in the same transaction leaves of each run, its updates
@@ -70,8 +70,8 @@ const INSERT_DECIDED_RUNS = `INSERT INTO runs (${NEW_RUN_COLUMNS}, status, state
   SELECT ${NEW_RUN_COLUMNS}, coalesce(status, 'pending'), state, output, error, coalesce(event_seq, 0), started_at, ended_at,
     coalesce(updated_at, date_trunc('milliseconds', now())), least(date_trunc('milliseconds', now()), started_at, updated_at)
   FROM unnest(${NEW_RUN_ARRAYS}) AS r(${NEW_RUN_COLUMNS})
-  LEFT JOIN unnest($18::text[], $19::text[], $20::text[]::json[], $21::text[]::json[], $22::text[]::json[], $23::int[],
-                   $24::timestamptz[], $25::timestamptz[], $26::text[]::jsonb[], $27::timestamptz[])
+  LEFT JOIN unnest($18::text[], $19::text[], ${jsonArray('$20')}, ${jsonArray('$21')}, ${jsonArray('$22')}, $23::int[],
+                   $24::timestamptz[], $25::timestamptz[], ${jsonArray('$26', 'jsonb')}, $27::timestamptz[])
     AS u(id, status, state, output, error, event_seq, started_at, ended_at, usage, updated_at) USING (id)`;
 
 /** Child runs created inside a runner transaction. A duplicate id or idempotency key is an error. */

@@ -9,6 +9,32 @@ export function jsonParam(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
+/**
+ * A column of JSON values as one text parameter, split back into a json[] (or jsonb[]) by the SQL
+ * of jsonArray: each value's JSON text, joined by U+001E. JSON never holds that character
+ * unescaped (JSON.stringify writes it as \u001e; PostgreSQL's json input refuses it raw), so no
+ * element needs escaping — where a text[] literal had every quote and backslash of every JSON
+ * text escaped here and unescaped again by PostgreSQL's array_in (the runner's run states, events
+ * and task payloads are full of quotes). `N`, which is no JSON text, is SQL NULL (undefined).
+ */
+export function jsonList<T>(rows: readonly T[], value: (row: T) => unknown): string {
+  let text = '';
+  for (let i = 0; i < rows.length; i += 1) {
+    const json = jsonParam(value(rows[i]!));
+    if (i > 0) text += JSON_SEPARATOR;
+    text += json ?? JSON_NULL;
+  }
+  return text;
+}
+
+const JSON_SEPARATOR = '\x1e';
+const JSON_NULL = 'N';
+
+/** The SQL that reads a jsonList parameter (`$n`) as an array of `type`. */
+export function jsonArray(param: string, type: 'json' | 'jsonb' = 'json'): string {
+  return `string_to_array(${param}::text, chr(30), '${JSON_NULL}')::${type}[]`;
+}
+
 /** A json/jsonb column (raw text from the driver) back to JS. SQL NULL = undefined, JSON null = null. */
 export function fromJson(text: unknown): unknown {
   if (text === null || text === undefined) return undefined;
