@@ -97,7 +97,7 @@ for (const adapter of adapters) {
 
     it('a lone surrogate: what the array literal gave, or its error', async () => {
       for (const type of ['json', 'jsonb'] as const) {
-        for (const values of [['x\udfff'], [{ a: '\ud800' }, 1]]) {
+        for (const values of [['x\udfff'], [{ a: '\ud800' }, 1]] as unknown[][]) {
           const settle = (promise: Promise<unknown>) => promise.then((rows) => ({ rows }), (error: unknown) => ({ error: (error as Error).message }));
           const ours = await settle(db.query(`SELECT ${jsonArray('$1', type)}::text AS a`, [jsonList(values, (v) => v)]));
           const literal = await settle(db.query(`SELECT $1::text[]::${type}[]::text AS a`, [values.map(jsonParam)]));
