@@ -2,35 +2,10 @@
 // pipelined statements must keep on both — order, each statement's own parameters, and the first
 // failure reported — however the adapter batches them on the wire.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite, openPostgres } from '../src/index.ts';
 import type { Db } from '../src/db/types.ts';
-import { createTestDatabase, type TestDatabase } from './postgres-database.ts';
+import { SQL_ADAPTERS } from './sql-adapters.ts';
 
-const adapters: { name: string; open: () => Promise<{ db: Db; close: () => Promise<void> }> }[] = [
-  {
-    name: 'pglite',
-    async open() {
-      const db = await openPglite();
-      return { db, close: () => db.close() };
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      const database: TestDatabase = await createTestDatabase();
-      const db = openPostgres({ connectionString: database.url, poolSize: 2 });
-      return {
-        db,
-        async close() {
-          await db.close();
-          await database.drop();
-        },
-      };
-    },
-  },
-];
-
-for (const adapter of adapters) {
+for (const adapter of SQL_ADAPTERS) {
   describe(`SQL adapter: ${adapter.name}`, () => {
     let db: Db;
     let close: () => Promise<void>;

@@ -5,34 +5,9 @@
 // json input refuses (a lone surrogate) refused the same way.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite, openPostgres } from '../src/index.ts';
 import type { Db } from '../src/db/types.ts';
 import { jsonArray, jsonList, jsonParam } from '../src/sql/values.ts';
-import { createTestDatabase } from './postgres-database.ts';
-
-const adapters: { name: string; open: () => Promise<{ db: Db; close: () => Promise<void> }> }[] = [
-  {
-    name: 'pglite',
-    async open() {
-      const db = await openPglite();
-      return { db, close: () => db.close() };
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      const database = await createTestDatabase();
-      const db = openPostgres({ connectionString: database.url, poolSize: 2 });
-      return {
-        db,
-        async close() {
-          await db.close();
-          await database.drop();
-        },
-      };
-    },
-  },
-];
+import { SQL_ADAPTERS } from './sql-adapters.ts';
 
 const awkward = ['\x1e', 'a\x1eb', 'N', '', '"', '\\', '\\"', '{"k":"v"}', '{a,b}', 'NULL', '\x00', '\x1f\x7f', 'ü✓𝄞'];
 /** JSON.stringify escapes a lone surrogate (\udxxx); PostgreSQL's json input refuses it (the API refuses such input before). */
@@ -46,7 +21,7 @@ const anyValue = fc.oneof(
 );
 const value = anyValue.filter((v) => !loneSurrogate(v));
 
-for (const adapter of adapters) {
+for (const adapter of SQL_ADAPTERS) {
   describe(`JSON columns as one text: ${adapter.name}`, () => {
     let db: Db;
     let close: () => Promise<void>;
