@@ -9,6 +9,10 @@ export function jsonParam(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
+/** Between the JSON texts of a jsonList (jsonArray's SQL splits on the same character), and SQL NULL's place. */
+const JSON_SEPARATOR = '\x1e';
+const JSON_NULL = 'N';
+
 /**
  * A column of JSON values as one text parameter, split back into a json[] (or jsonb[]) by the SQL
  * of jsonArray: each value's JSON text, joined by U+001E. JSON never holds that character
@@ -27,12 +31,9 @@ export function jsonList<T>(rows: readonly T[], value: (row: T) => unknown): str
   return text;
 }
 
-const JSON_SEPARATOR = '\x1e';
-const JSON_NULL = 'N';
-
 /** The SQL that reads a jsonList parameter (`$n`) as an array of `type`. */
 export function jsonArray(param: string, type: 'json' | 'jsonb' = 'json'): string {
-  return `string_to_array(${param}::text, chr(30), '${JSON_NULL}')::${type}[]`;
+  return `string_to_array(${param}::text, chr(${JSON_SEPARATOR.charCodeAt(0)}), '${JSON_NULL}')::${type}[]`;
 }
 
 /** A json/jsonb column (raw text from the driver) back to JS. SQL NULL = undefined, JSON null = null. */
