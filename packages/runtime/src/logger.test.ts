@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { bufferedLogDestination, createLogger, DEFAULT_LOG_FLUSH_MS, logFlushMs, maskSecretsInLogs } from './logger.ts';
 
 function capture() {
