@@ -1,5 +1,5 @@
 // Small helpers shared by the benchmark scenarios.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import { Agent, request } from 'undici';
 
@@ -56,6 +56,56 @@ export function cpuSeconds(pid: number | undefined): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** CPU seconds and context switches (voluntary and not, over its live threads) of a process; undefined once it is gone. */
+export function processUsage(pid: number | undefined): { cpuSeconds: number; contextSwitches: number } | undefined {
+  const cpu = cpuSeconds(pid);
+  if (Number.isNaN(cpu)) return undefined;
+  let contextSwitches = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      for (const match of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) contextSwitches += Number(match[1]);
+    }
+  } catch {
+    return undefined; // gone meanwhile
+  }
+  return { cpuSeconds: cpu, contextSwitches };
+}
+
+/**
+ * What groups of processes spent between start and stop, per unit of work: CPU ms and context
+ * switches (a wake-up after a wait for I/O, or a turn taken away), summed over each group's
+ * processes — those in it at the start and at the stop (a process gone meanwhile is left out; one
+ * that came meanwhile counts from zero). `groups` is asked at both ends.
+ */
+export type ProcessGroups = () => Promise<Record<string, number[]>>;
+export interface UsagePerUnit {
+  cpuMs: Record<string, number>;
+  contextSwitches: Record<string, number>;
+}
+export async function meterUsage(groups: ProcessGroups): Promise<(units: number) => Promise<UsagePerUnit>> {
+  const snapshot = async () => Object.fromEntries(Object.entries(await groups()).map(([name, pids]) => [name, new Map(pids.map((pid) => [pid, processUsage(pid)] as const))]));
+  const before = await snapshot();
+  return async (units) => {
+    const after = await snapshot();
+    const cpuMs: Record<string, number> = {};
+    const contextSwitches: Record<string, number> = {};
+    for (const [name, pids] of Object.entries(after)) {
+      let cpu = 0;
+      let switches = 0;
+      for (const [pid, end] of pids) {
+        const start = before[name]?.has(pid) ? before[name]!.get(pid) : { cpuSeconds: 0, contextSwitches: 0 };
+        if (end === undefined || start === undefined) continue;
+        cpu += end.cpuSeconds - start.cpuSeconds;
+        switches += end.contextSwitches - start.contextSwitches;
+      }
+      cpuMs[name] = Number(((cpu * 1000) / Math.max(1, units)).toFixed(3));
+      contextSwitches[name] = Number((switches / Math.max(1, units)).toFixed(2));
+    }
+    return { cpuMs, contextSwitches };
+  };
 }
 
 /**

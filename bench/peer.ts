@@ -27,12 +27,13 @@
 //   hops           the per-hop breakdown (bench/hops.ts) of up to BENCH_PEER_HOP_SAMPLES runs
 //                  (default 200) spread over the phase: the sequential phase is the idle one
 // Before the sequential phase, idleCpu: each Baton process's CPU share over BENCH_PEER_IDLE_SECONDS
-// (default 5) with no requests at all — what its background loops cost.
+// (default 5) with no requests at all — what its background loops cost — and idleWakeupsPerSecond:
+// its context switches per second meanwhile (each a wake-up from a timer or a reply, threads included).
 // BENCH_PEER_MODES (default "embedded,services") picks the modes.
 import { startHttpTarget, type HttpTarget } from '@baton/testkit';
 import { startDeployment, type Deployment, type Mode, type ProcessExit } from './deployments.ts';
 import { hopTable, milestones, spread, type RunEvent, type TaskSpec } from './hops.ts';
-import { byLabels, counterDelta, cpuSeconds, duplicateRequests, epochMs, httpText, log, machine, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
+import { byLabels, counterDelta, cpuSeconds, duplicateRequests, epochMs, httpText, log, machine, meterUsage, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
 
 const WARMUP = Number(process.env.BENCH_PEER_WARMUP ?? 1000);
 const WARMUP_CALLERS = Number(process.env.BENCH_PEER_WARMUP_CALLERS ?? 20);
@@ -117,13 +118,14 @@ async function benchMode(mode: Mode, target: HttpTarget, byRun: Map<string, Arri
     };
     const warmup = await phase('warm-up', WARMUP, WARMUP_CALLERS);
     const warmupSequential = await phase('warm-up, one at a time', WARMUP_SEQUENTIAL, 1);
-    const idleCpu = await idleCpuShare(deployment);
+    const { idleCpu, idleWakeupsPerSecond } = await idleUsage(deployment);
     const sequential = await phase('sequential', SEQUENTIAL, 1);
     const concurrent: PhaseReport[] = [];
     for (const callers of CALLERS) concurrent.push(await phase('concurrent', RUNS, callers));
     return {
       deployment: mode === 'embedded' ? 'baton start: one process, PGlite, in-process bus' : { ...SERVICES, store: 'PostgreSQL', bus: 'Redis' },
       idleCpu,
+      idleWakeupsPerSecond,
       warmup,
       warmupSequential,
       sequential,
@@ -136,11 +138,15 @@ async function benchMode(mode: Mode, target: HttpTarget, byRun: Map<string, Arri
   }
 }
 
-/** CPU seconds per second of each process while nothing is asked of it. */
-async function idleCpuShare(d: Deployment): Promise<Record<string, number>> {
-  const before = d.processes.map((p) => cpuSeconds(p.pid));
+/** CPU seconds and context switches per second of each process while nothing is asked of it. */
+async function idleUsage(d: Deployment): Promise<{ idleCpu: Record<string, number>; idleWakeupsPerSecond: Record<string, number> }> {
+  const usage = await meterUsage(async () => Object.fromEntries(d.processes.map((p) => [p.name, p.pid === undefined ? [] : [p.pid]])));
   await sleep(IDLE_SECONDS * 1000);
-  return Object.fromEntries(d.processes.map((p, i) => [p.name, Number(((cpuSeconds(p.pid) - before[i]!) / IDLE_SECONDS).toFixed(3))]));
+  const { cpuMs, contextSwitches } = await usage(IDLE_SECONDS);
+  return {
+    idleCpu: Object.fromEntries(Object.entries(cpuMs).map(([name, ms]) => [name, Number((ms / 1000).toFixed(3))])),
+    idleWakeupsPerSecond: Object.fromEntries(Object.entries(contextSwitches).map(([name, n]) => [name, Number(n.toFixed(1))])),
+  };
 }
 
 const headers = (d: Deployment) => ({ authorization: `Bearer ${d.apiKey}`, 'content-type': 'application/json' });

@@ -15,11 +15,16 @@
 // Under load a run's transition includes its wait behind every other run's tasks: with N runs in
 // flight served fairly at T tasks/s, each waits N / T on average (Little's law) —
 // latencyUnderLoad.fairShareMs, for reading the measured figure against.
+// Each phase reports `perHttpTask`: the CPU ms and context switches per http task of every
+// service, of PostgreSQL's backends for this database, of the Redis server and of this process
+// (the target and the callers) — where a transition's time goes, idle and under load.
 // Nothing is left out: every run's outcome is counted (completed, timed out, finished otherwise,
 // errors) and repeated work is reported (a task attempt's request seen twice at the target,
 // messages reclaimed after a lease ran out).
-import { createTestDatabase, createTestRedis, startCluster, startHttpTarget, type Cluster } from '@baton/testkit';
-import { byLabels, counterDelta, duplicateRequests, epochMs, httpText, log, machine, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createTestDatabase, createTestRedis, startCluster, startHttpTarget, type Cluster, type TestDatabase } from '@baton/testkit';
+import { byLabels, counterDelta, duplicateRequests, epochMs, httpText, log, machine, meterUsage, recordArrivals, scrapeCounters, sleep, summary, type Arrival, type ProcessGroups } from './lib.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
@@ -70,9 +75,10 @@ export async function benchRuntime(): Promise<Record<string, unknown>> {
       const res = await fetch(`${cluster.apiUrl}/api/v1/workflows`, { method: 'POST', headers: { authorization: `Bearer ${cluster.apiKey}`, 'content-type': 'application/json' }, body: doc });
       if (res.status >= 300) throw new Error(`registering a workflow failed: ${res.status} ${await res.text()}`);
     }
-    const idle = await measureIdleLatency(call, arrivals.byRun);
-    const loaded = await measureUnderLoad(call, cluster, arrivals.byRun);
-    const idleAfterLoad = await measureIdleLatency(call, arrivals.byRun, 'after the load');
+    const groups = processGroups(cluster, db, redis.url);
+    const idle = await measureIdleLatency(call, arrivals.byRun, groups);
+    const loaded = await measureUnderLoad(call, cluster, arrivals.byRun, groups);
+    const idleAfterLoad = await measureIdleLatency(call, arrivals.byRun, groups, 'after the load');
     return { machine: await machine(), services, latencyIdle: idle, ...loaded, latencyIdleAfterLoad: idleAfterLoad };
   } finally {
     arrivals.stop();
@@ -133,8 +139,52 @@ function transitions(list: readonly Arrival[], from = -Infinity, to = Infinity):
 
 const sequentialRun = { namespace: 'bench', name: 'sequential', input: {}, wait: 'PT60S' };
 
-async function measureIdleLatency(call: Call, byRun: Map<string, Arrival[]>, when = 'freshly started') {
+/**
+ * The processes whose CPU and context switches a phase reports per http task: each service, the
+ * PostgreSQL backends of this database, the Redis server (shared with nothing else here, but it
+ * is the whole server) and this process (the HTTP target and the callers). PostgreSQL and Redis
+ * only when they run on this machine.
+ */
+function processGroups(cluster: Cluster, db: TestDatabase, redisUrl: string): ProcessGroups {
+  const local = (host: string) => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
+  let redisPid: Promise<number[]> | undefined;
+  const redisPids = () =>
+    (redisPid ??= (async () => {
+      if (!local(new URL(redisUrl).hostname)) return [];
+      const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await client.connect();
+        const pid = /^process_id:(\d+)/m.exec(await client.info('server'))?.[1];
+        return pid ? [Number(pid)] : [];
+      } finally {
+        client.disconnect();
+      }
+    })());
+  const backendPids = async () => {
+    if (!local(new URL(db.url).hostname)) return [];
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.name]);
+      return rows.map((row) => row.pid);
+    } finally {
+      await client.end();
+    }
+  };
+  return async () => {
+    const groups: Record<string, number[]> = {};
+    for (const p of cluster.processes) if (p.child.pid !== undefined) (groups[p.service] ??= []).push(p.child.pid);
+    groups['postgres (this database)'] = await backendPids();
+    groups['redis (the whole server)'] = await redisPids();
+    groups['bench (target, callers)'] = [process.pid];
+    return groups;
+  };
+}
+
+async function measureIdleLatency(call: Call, byRun: Map<string, Arrival[]>, groups: ProcessGroups, when = 'freshly started') {
   log(`latency (idle, ${when}): ${latencyRuns} sequential runs of ${SEQUENTIAL_TASKS} http tasks`);
+  const usage = await meterUsage(groups);
+  const requestsBefore = totalArrivals(byRun);
   const tally = new Tally();
   const gaps: number[] = [];
   const totals: number[] = [];
@@ -147,10 +197,11 @@ async function measureIdleLatency(call: Call, byRun: Map<string, Arrival[]>, whe
     totals.push(total);
     gaps.push(...transitions(byRun.get(res.body.id) ?? []));
   }
-  return { runs: latencyRuns, tasksPerRun: SEQUENTIAL_TASKS, perTransitionMs: summary(gaps), runDurationMs: summary(totals, 1), outcomes: tally.report() };
+  const perHttpTask = await usage(totalArrivals(byRun) - requestsBefore);
+  return { runs: latencyRuns, tasksPerRun: SEQUENTIAL_TASKS, perTransitionMs: summary(gaps), runDurationMs: summary(totals, 1), perHttpTask, outcomes: tally.report() };
 }
 
-async function measureUnderLoad(call: Call, cluster: Cluster, byRun: Map<string, Arrival[]>) {
+async function measureUnderLoad(call: Call, cluster: Cluster, byRun: Map<string, Arrival[]>, groups: ProcessGroups) {
   log(`throughput: ${concurrency} runs in flight, ${warmupSeconds}s warm-up + ${seconds}s measured, sequential runs sampling transitions all along`);
   const stopAt = Date.now() + (warmupSeconds + seconds) * 1000 + 5_000;
   const loops = new Tally();
@@ -173,11 +224,13 @@ async function measureUnderLoad(call: Call, cluster: Cluster, byRun: Map<string,
   await sleep(warmupSeconds * 1000);
   const metricsUrls = cluster.processes.map((p) => `http://127.0.0.1:${p.port}/metrics`);
   const countersBefore = await scrapeCounters(metricsUrls, COUNTERS);
+  const usage = await meterUsage(groups);
   const requestsBefore = totalArrivals(byRun);
   const from = epochMs();
   const t0 = performance.now();
   await sleep(seconds * 1000);
   const calls = totalArrivals(byRun) - requestsBefore;
+  const perHttpTask = await usage(calls);
   const to = epochMs();
   const elapsed = (performance.now() - t0) / 1000;
   const counters = counterDelta(countersBefore, await scrapeCounters(metricsUrls, COUNTERS));
@@ -188,7 +241,7 @@ async function measureUnderLoad(call: Call, cluster: Cluster, byRun: Map<string,
   for (const list of byRun.values()) duplicates += duplicateRequests(list.filter((a) => a.at >= from && a.at <= to));
   const beyond = loopRuns.reduce((sum, id) => sum + Math.max(0, (byRun.get(id)?.length ?? 0) - CALLS_PER_RUN), 0);
   return {
-    throughput: { seconds: Number(elapsed.toFixed(1)), httpTasks: calls, httpTasksPerSecond: Math.round(calls / elapsed), runs: loops.report() },
+    throughput: { seconds: Number(elapsed.toFixed(1)), httpTasks: calls, httpTasksPerSecond: Math.round(calls / elapsed), perHttpTask, runs: loops.report() },
     latencyUnderLoad: {
       tasksPerRun: SEQUENTIAL_TASKS,
       sampledRuns: sampledRuns.length,
