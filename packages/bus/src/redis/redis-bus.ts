@@ -128,8 +128,11 @@ export class RedisBus implements ObservableBus {
   async epoch(): Promise<string> {
     this.assertOpen();
     const key = `${this.prefix}epoch`;
-    const [, info] = (await this.commands.multi().set(key, randomUUID(), 'NX').info('server').exec()) ?? [];
-    const marker = await this.commands.get(key);
+    // One round trip (a runner asks every 200 ms): the GET inside the MULTI sees the marker the SET
+    // left, or the one it found.
+    const [, info, got] = (await this.commands.multi().set(key, randomUUID(), 'NX').info('server').get(key).exec()) ?? [];
+    if (got?.[0]) throw got[0];
+    const marker = got?.[1] as string | null | undefined;
     const runId = /run_id:(\w+)/.exec(String(info?.[1] ?? ''))?.[1] ?? 'unknown';
     return `redis:${runId}/${marker ?? 'none'}`;
   }
