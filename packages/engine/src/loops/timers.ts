@@ -31,8 +31,8 @@ export function timerLoop(ctx: LoopContext): TimerLoop {
     return taken;
   }
 
-  async function pause(): Promise<void> {
-    const next = await store.nextTimerAt();
+  /** Sleeps until `next` (the earliest timer, if any), at most timerPollMs, or until a batch writes an earlier one. */
+  async function pause(next: number | undefined): Promise<void> {
     const wait = Math.max(1, Math.min(options.timerPollMs, (next ?? Number.POSITIVE_INFINITY) - ctx.clock()));
     sleepingUntil = ctx.clock() + wait;
     await new Promise<void>((resolve) => {
@@ -53,8 +53,13 @@ export function timerLoop(ctx: LoopContext): TimerLoop {
     async run() {
       while (!signal.aborted) {
         try {
-          if ((await fireDue()) >= options.batchSize) continue;
-          await pause();
+          // Idle, a round is one statement: the claiming transaction runs only when a timer is due.
+          let next = await store.nextTimerAt();
+          if (next !== undefined && next <= ctx.clock()) {
+            if ((await fireDue()) >= options.batchSize) continue;
+            next = await store.nextTimerAt();
+          }
+          await pause(next);
         } catch (error) {
           if (signal.aborted) return;
           logger.error({ err: error }, 'timer loop failed; retrying');
