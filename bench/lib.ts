@@ -74,17 +74,19 @@ export function processUsage(pid: number | undefined): { cpuSeconds: number; con
   return { cpuSeconds: cpu, contextSwitches };
 }
 
+/** Named groups of process ids (a group may change between two calls). */
+export type ProcessGroups = () => Promise<Record<string, number[]>>;
+export interface UsagePerUnit {
+  cpuMs: Record<string, number>;
+  contextSwitches: Record<string, number>;
+}
+
 /**
  * What groups of processes spent between start and stop, per unit of work: CPU ms and context
  * switches (a wake-up after a wait for I/O, or a turn taken away), summed over each group's
  * processes — those in it at the start and at the stop (a process gone meanwhile is left out; one
  * that came meanwhile counts from zero). `groups` is asked at both ends.
  */
-export type ProcessGroups = () => Promise<Record<string, number[]>>;
-export interface UsagePerUnit {
-  cpuMs: Record<string, number>;
-  contextSwitches: Record<string, number>;
-}
 export async function meterUsage(groups: ProcessGroups): Promise<(units: number) => Promise<UsagePerUnit>> {
   const snapshot = async () => Object.fromEntries(Object.entries(await groups()).map(([name, pids]) => [name, new Map(pids.map((pid) => [pid, processUsage(pid)] as const))]));
   const before = await snapshot();
