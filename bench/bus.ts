@@ -5,7 +5,10 @@
 //               `overheadMs` is what the adapter adds on top of Redis itself;
 //   abortWake   abort() → the blocked consume() returns (CLIENT UNBLOCK);
 //   throughput  enqueue + consume + ack, batches of 100, 1 and 4 consumers (msgs/s), and the same
-//               traffic on raw ioredis with one consumer (the floor).
+//               traffic on raw ioredis with one consumer (the floor);
+//   appendCpu   what a batch of entries costs to publish, client and Redis CPU µs per entry (20
+//               callers, batches of 3 and 30 events): the bus's append script against the pipeline
+//               of XADDs it replaced (raw ioredis).
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
@@ -164,6 +167,57 @@ async function redisThroughputs(bus: ObservableBus): Promise<Record<string, Reco
   return { rawIoredis: { consumers1: median(runs.raw) }, redisBus: { consumers1: median(runs.bus1), consumers4: median(runs.bus4) } };
 }
 
+const APPEND_CALLS = 6_000;
+const APPEND_CALLERS = 20;
+const APPEND_ROUNDS = 3;
+
+/** Redis's own CPU seconds (INFO cpu: main thread and its helpers). */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? NaN) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? NaN);
+}
+
+/** Client and Redis CPU µs per entry of APPEND_CALLS publishes of `size` events each (encoding included). */
+async function appendCost(admin: Redis, publish: (events: unknown[]) => Promise<unknown>, size: number): Promise<{ clientUs: number; redisUs: number }> {
+  const event = { runId: randomUUID(), seq: 1, type: 'io.serverlessworkflow.task.completed.v1', time: new Date().toISOString(), data: { output: { ok: true, text: 'x'.repeat(120) } } };
+  const events = Array.from({ length: size }, () => event);
+  const cpu = process.cpuUsage();
+  const redisBefore = await redisCpuSeconds(admin);
+  let next = 0;
+  await Promise.all(Array.from({ length: APPEND_CALLERS }, async () => {
+    while (next++ < APPEND_CALLS) await publish(events);
+  }));
+  const used = process.cpuUsage(cpu);
+  const redisUsed = (await redisCpuSeconds(admin)) - redisBefore;
+  const entries = APPEND_CALLS * size;
+  return { clientUs: round((used.user + used.system) / entries, 2), redisUs: round((redisUsed * 1e6) / entries, 2) };
+}
+
+/** The append script (RedisBus.publish) against a pipeline of XADDs on raw ioredis, alternated; medians of APPEND_ROUNDS. */
+async function appendCpu(bus: RedisBus): Promise<Record<string, Record<string, { clientUs: number; redisUs: number }>>> {
+  const admin = new Redis(url, { protocol: 2 });
+  const raw = new Redis(url, { protocol: 2, enableAutoPipelining: true });
+  const topic = `append-${randomUUID()}`;
+  const rawKey = `${prefix}raw-append`;
+  const result: Record<string, Record<string, { clientUs: number; redisUs: number }>> = {};
+  for (const size of [3, 30]) {
+    const runs = { pipelineOfXadds: [] as { clientUs: number; redisUs: number }[], appendScript: [] as { clientUs: number; redisUs: number }[] };
+    for (let i = 0; i < APPEND_ROUNDS; i += 1) {
+      runs.pipelineOfXadds.push(await appendCost(admin, async (events) => {
+        const pipeline = raw.pipeline();
+        for (const event of events) pipeline.xadd(rawKey, 'MAXLEN', '~', 10_000, '*', 'b', JSON.stringify(event));
+        await pipeline.exec();
+      }, size));
+      runs.appendScript.push(await appendCost(admin, (events) => bus.publish(topic, events), size));
+    }
+    const median = (values: { clientUs: number; redisUs: number }[], key: 'clientUs' | 'redisUs'): number => values.map((value) => value[key]).sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    result[`batchOf${size}`] = Object.fromEntries(Object.entries(runs).map(([name, values]) => [name, { clientUs: median(values, 'clientUs'), redisUs: median(values, 'redisUs') }]));
+  }
+  admin.disconnect();
+  raw.disconnect();
+  return result;
+}
+
 async function deleteBenchKeys(): Promise<void> {
   const redis = new Redis(url);
   let cursor = '0';
@@ -202,6 +256,7 @@ async function main(): Promise<void> {
         ...(await redisThroughputs(redisBus)),
         inProcessBus: { consumers1: await throughput(memoryBus, 1), consumers4: await throughput(memoryBus, 4) },
       },
+      appendCpuPerEntry: await appendCpu(redisBus),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {

@@ -1,8 +1,9 @@
 // Redis-only behaviour the port does not describe: key layout, small streams, and recovery when
 // Redis loses keys or connections (losing Redis must lose no run, so the bus must carry on).
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer } from '@baton/testkit';
 import { RedisBus } from '../src/index.ts';
 import { connectionName } from '../src/redis/redis-bus.ts';
 import { connectOrExplain, deleteKeys, redisUrl as url } from './redis-support.ts';
@@ -128,5 +129,85 @@ describe('RedisBus on Redis', () => {
     await bus.publish(topic, ['b', 'c']);
     await waitFor('b and c after the reconnect', () => seen.length === 3);
     expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
+  it('enqueues, publishes and acks in batches larger than one append script call, in order', async () => {
+    const bus = openBus({ topicMaxLen: 10_000 });
+    const queue = uniqueName('big');
+    const results = uniqueName('big-results');
+    const topic = uniqueName('big');
+    const bodies = Array.from({ length: 1_201 }, (_, n) => ({ n }));
+    const seen: unknown[] = [];
+    await bus.subscribe(topic, (entries) => {
+      seen.push(...entries.map((entry) => entry.body));
+    });
+    await bus.publish(topic, bodies);
+    await bus.enqueue(queue, bodies);
+    const taken = await bus.consume(queue, 'c1', { max: 2_000, blockMs: 0, ...lease });
+    expect(taken.map((message) => message.body)).toEqual(bodies);
+    // More ids than the script acks in one XACK (its slices of 1,000).
+    await bus.enqueueAndAck(results, bodies, queue, taken.map((message) => message.id));
+    expect(await bus.depth(queue)).toEqual({ waiting: 0, inFlight: 0 });
+    expect(await redis().xlen(`${prefix}q:${queue}`)).toBe(0);
+    expect((await bus.consume(results, 'c1', { max: 2_000, blockMs: 0, ...lease })).map((message) => message.body)).toEqual(bodies);
+    await waitFor('the published batch', () => seen.length === bodies.length);
+    expect(seen).toEqual(bodies);
+  });
+
+  it('enqueueAndAck still enqueues when Redis lost the acked stream (NOGROUP: nothing left to ack)', async () => {
+    const bus = openBus();
+    const queue = uniqueName('lost-acked');
+    const results = uniqueName('lost-results');
+    await bus.enqueue(queue, ['task']);
+    const [task] = await bus.consume(queue, 'c1', { max: 1, blockMs: 0, ...lease });
+    await redis().del(`${prefix}q:${queue}`);
+    await bus.enqueueAndAck(results, [{ done: true }], queue, [task!.id]);
+    expect((await bus.consume(results, 'c1', { max: 10, blockMs: 0, ...lease })).map((message) => message.body)).toEqual([{ done: true }]);
+  });
+
+  it('goes on after Redis forgot its scripts (SCRIPT FLUSH, as after a restart)', async () => {
+    const bus = openBus();
+    const queue = uniqueName('flushed');
+    const topic = uniqueName('flushed');
+    await bus.enqueue(queue, ['before']);
+    await bus.publish(topic, ['before']);
+    await redis().script('FLUSH');
+    await bus.enqueue(queue, ['after']);
+    await bus.publish(topic, ['after']);
+    const taken = await bus.consume(queue, 'c1', { max: 10, blockMs: 0, ...lease });
+    expect(taken.map((message) => message.body)).toEqual(['before', 'after']);
+    await redis().script('FLUSH');
+    await bus.enqueueAndAck(uniqueName('flushed-results'), ['r'], queue, taken.map((message) => message.id));
+    expect(await bus.depth(queue)).toEqual({ waiting: 0, inFlight: 0 });
+    expect(await redis().xlen(`${prefix}t:${topic}`)).toBe(2);
+  });
+
+  it('enqueueAndAck is all or nothing when Redis is out of memory: nothing enqueued, nothing acked', async () => {
+    const server = await startRedisServer({ appendfsync: 'no' });
+    const bus = new RedisBus({ url: server.url, prefix, onError: () => undefined });
+    try {
+      const queue = uniqueName('oom');
+      const results = uniqueName('oom-results');
+      await bus.enqueue(queue, ['task']);
+      const [task] = await bus.consume(queue, 'c1', { max: 1, blockMs: 0, ...lease });
+      const admin = new Redis(server.url);
+      try {
+        await admin.config('SET', 'maxmemory-policy', 'noeviction');
+        await admin.config('SET', 'maxmemory', '1');
+        await expect(bus.enqueueAndAck(results, [{ done: true }], queue, [task!.id])).rejects.toThrow(/OOM/);
+        await expect(bus.publish(uniqueName('oom'), ['event'])).rejects.toThrow(/OOM/);
+        await admin.config('SET', 'maxmemory', '0');
+        expect(await bus.depth(results)).toEqual({ waiting: 0, inFlight: 0 });
+        expect(await bus.depth(queue)).toEqual({ waiting: 0, inFlight: 1 });
+        await bus.enqueueAndAck(results, [{ done: true }], queue, [task!.id]);
+        expect(await bus.depth(results)).toEqual({ waiting: 1, inFlight: 0 });
+        expect(await bus.depth(queue)).toEqual({ waiting: 0, inFlight: 0 });
+      } finally {
+        admin.disconnect();
+      }
+    } finally {
+      await bus.close();
+      await server.stop();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { BusClosedError } from '../errors.ts';
 import { DEFAULT_HELD_LIMIT, DEFAULT_TOPIC_MAX_LEN, reportToStderr, type BusErrorReporter, type BusStats, type ObservableBus } from '../types.ts';
 import { RedisQueues } from './redis-queues.ts';
 import { RedisTopics } from './redis-topics.ts';
+import { defineScripts, type WithScripts } from './scripts.ts';
 
 export interface RedisBusOptions {
   /** redis://[user:password@]host:port[/db] */
@@ -29,7 +30,7 @@ const PING_TIMEOUT_MS = 1_000;
  */
 export class RedisBus implements ObservableBus {
   readonly prefix: string;
-  private readonly commands: Redis;
+  private readonly commands: WithScripts;
   private readonly queues: RedisQueues;
   private readonly topics: RedisTopics;
   private closed = false;
@@ -45,7 +46,7 @@ export class RedisBus implements ObservableBus {
     // of concurrent batches, a worker's results and lease renewals) go out in one write — about
     // a tenth more http tasks/s in bench/runtime.ts on 2 cores. Blocking connections (their own
     // duplicates) opt out: each holds one command at a time.
-    this.commands = new Redis(options.url, { protocol: 2, connectionName: connectionName(this.prefix, 'commands'), socketTimeout: COMMAND_SOCKET_TIMEOUT_MS, enableAutoPipelining: true });
+    this.commands = defineScripts(new Redis(options.url, { protocol: 2, connectionName: connectionName(this.prefix, 'commands'), socketTimeout: COMMAND_SOCKET_TIMEOUT_MS, enableAutoPipelining: true }));
     this.commands.on('error', (error: unknown) => onError(error, 'command connection'));
     this.queues = new RedisQueues(this.commands, (queue) => `${this.prefix}q:${queue}`, (queue) => `${this.prefix}seen:${queue}`, connectionName(this.prefix, 'consume'), onError);
     const topicMaxLen = options.topicMaxLen ?? DEFAULT_TOPIC_MAX_LEN;

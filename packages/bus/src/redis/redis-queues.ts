@@ -1,10 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { BusMessage, ConsumeOptions, QueueInspection } from '@baton/core';
 import { decodeBody, encodeBody } from '../codec.ts';
 import { BLOCK_SLICE_MS, BlockingConnections } from './blocking-connections.ts';
 import { inspectStream } from './redis-inspect.ts';
 import { BODY_FIELD, bodyText, entriesOfRead, isBusyGroupError, isNoGroupError, pendingCount, type RawEntry } from './replies.ts';
-import { EXTEND_SCRIPT, TAKE_SCRIPT } from './scripts.ts';
+import { appendInSlices, type WithScripts } from './scripts.ts';
 
 // Queues on Redis Streams: one stream per queue and one consumer group ("baton") on it. Acked
 // entries are deleted, so the stream holds only waiting and in-flight messages.
@@ -18,12 +17,6 @@ export const GROUP = 'baton';
  */
 const RECLAIM_SCAN_MAX_MS = 1_000;
 
-type TakeReply = [cursor: string, claimed: RawEntry[], deliveries: number[], fresh: RawEntry[]];
-type WithScripts = Redis & {
-  batonTake(key: string, seenKey: string, group: string, consumer: string, minIdleMs: number, cursor: string, max: number): Promise<TakeReply>;
-  batonExtend(key: string, seenKey: string, group: string, consumer: string, ...ids: string[]): Promise<string[]>;
-};
-
 export class RedisQueues {
   /** Stream keys whose consumer group is known to exist (forgotten on NOGROUP). */
   private readonly groups = new Set<string>();
@@ -35,7 +28,8 @@ export class RedisQueues {
   private readonly blocking: BlockingConnections;
 
   constructor(
-    private readonly commands: Redis,
+    /** The command connection, with the adapter's scripts (defineScripts). */
+    private readonly commands: WithScripts,
     private readonly keyOf: (queue: string) => string,
     /** The sorted set of the queue's consumers by last-seen time (scripts.ts SEEN). */
     private readonly seenKeyOf: (queue: string) => string,
@@ -43,33 +37,18 @@ export class RedisQueues {
     onError: (error: unknown, context: string) => void,
   ) {
     this.blocking = new BlockingConnections(commands, connectionName, onError);
-    commands.defineCommand('batonTake', { numberOfKeys: 2, lua: TAKE_SCRIPT });
-    commands.defineCommand('batonExtend', { numberOfKeys: 2, lua: EXTEND_SCRIPT });
   }
 
   async enqueue(queue: string, bodies: readonly unknown[]): Promise<void> {
     if (bodies.length === 0) return;
-    const key = this.keyOf(queue);
-    const texts = bodies.map(encodeBody);
-    const pipeline = this.commands.pipeline();
-    for (const text of texts) pipeline.xadd(key, '*', BODY_FIELD, text);
-    throwFirstError(await pipeline.exec());
+    await appendInSlices(this.commands, this.keyOf(queue), '', bodies.map(encodeBody));
   }
 
-  /**
-   * MULTI/EXEC: a command Redis refuses while queueing (out of memory) aborts the whole
-   * transaction, so the ids are acked only with their bodies enqueued.
-   */
+  /** The bodies enqueued and the ids acked in one script: the ids only with the bodies (scripts.ts). */
   async enqueueAndAck(to: string, bodies: readonly unknown[], queue: string, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return this.enqueue(to, bodies);
-    const toKey = this.keyOf(to);
-    const key = this.keyOf(queue);
     const texts = bodies.map(encodeBody);
-    const transaction = this.commands.multi();
-    for (const text of texts) transaction.xadd(toKey, '*', BODY_FIELD, text);
-    transaction.xack(key, GROUP, ...ids).xdel(key, ...ids);
-    // NOGROUP: the acked stream is gone (Redis lost it); there is nothing left to acknowledge.
-    throwFirstError(await transaction.exec(), isNoGroupError);
+    await this.commands.batonAppendAndAck(this.keyOf(to), this.keyOf(queue), GROUP, BODY_FIELD, ids.length, ...ids, ...texts);
   }
 
   /**
@@ -106,7 +85,7 @@ export class RedisQueues {
     if (ids.length === 0) return [];
     const key = this.keyOf(queue);
     try {
-      return await (this.commands as WithScripts).batonExtend(key, this.seenKeyOf(queue), GROUP, consumer, ...ids);
+      return await this.commands.batonExtend(key, this.seenKeyOf(queue), GROUP, consumer, ...ids);
     } catch (error) {
       if (isNoGroupError(error)) return [];
       throw error;
@@ -140,7 +119,7 @@ export class RedisQueues {
   private async take<T>(key: string, seenKey: string, consumer: string, options: ConsumeOptions): Promise<{ reclaimed: BusMessage<T>[]; fresh: BusMessage<T>[] }> {
     // The reclaim scan resumes where the last one stopped, so a long pending list is covered.
     const cursor = this.reclaimCursors.get(key) ?? '0-0';
-    const reply = await (this.commands as WithScripts).batonTake(key, seenKey, GROUP, consumer, Math.ceil(options.visibilityMs), cursor, Math.floor(options.max));
+    const reply = await this.commands.batonTake(key, seenKey, GROUP, consumer, Math.ceil(options.visibilityMs), cursor, Math.floor(options.max));
     const [nextCursor, claimed, deliveries, fresh] = reply;
     this.reclaimCursors.set(key, nextCursor);
     return {

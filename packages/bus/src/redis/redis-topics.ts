@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { TopicEntry } from '@baton/core';
 import { decodeBody, encodeBody } from '../codec.ts';
 import { BadTopicPositionError, BusClosedError } from '../errors.ts';
-import { BODY_FIELD, bodyText, entriesOfRead } from './replies.ts';
+import { bodyText, entriesOfRead } from './replies.ts';
+import { appendInSlices, type WithScripts } from './scripts.ts';
 
 // Topics on Redis Streams: a stream capped with MAXLEN ~ (Redis trims whole nodes, so it keeps
 // at least `maxLen` entries and a little more), read with XREAD by every subscriber — no group,
@@ -28,7 +29,8 @@ export class RedisTopics {
   private closed = false;
 
   constructor(
-    private readonly commands: Redis,
+    /** The command connection, with the adapter's scripts (defineScripts). */
+    private readonly commands: WithScripts,
     private readonly keyOf: (topic: string) => string,
     private readonly maxLen: number,
     /** CLIENT SETNAME of subscription connections. */
@@ -38,11 +40,7 @@ export class RedisTopics {
 
   async publish(topic: string, bodies: readonly unknown[]): Promise<void> {
     if (bodies.length === 0) return;
-    const key = this.keyOf(topic);
-    const texts = bodies.map(encodeBody);
-    const pipeline = this.commands.pipeline();
-    for (const text of texts) pipeline.xadd(key, 'MAXLEN', '~', this.maxLen, '*', BODY_FIELD, text);
-    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    await appendInSlices(this.commands, this.keyOf(topic), this.maxLen, bodies.map(encodeBody));
   }
 
   async subscribe<T>(topic: string, handler: Handler<T>, after?: string): Promise<() => Promise<void>> {

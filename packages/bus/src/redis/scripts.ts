@@ -1,4 +1,6 @@
 // Lua scripts of the Redis adapter. Each runs atomically in one round trip.
+import type { Redis } from 'ioredis';
+import { BODY_FIELD, type RawEntry } from './replies.ts';
 
 /**
  * Every consume and renewal stamps its consumer in a sorted set (score = Redis time in ms), so
@@ -55,3 +57,71 @@ for i = 3, #ARGV do
   end
 end
 return renewed`;
+
+/**
+ * XADD of every body to one stream, as one command. A pipeline of XADDs cost the client 2–3× the
+ * CPU per entry (ioredis builds, encodes and settles a command for each); Redis spends about as
+ * much per entry either way — less for a few entries, a fifth more for many (`appendCpuPerEntry`
+ * of `npx tsx bench/bus.ts`).
+ * KEYS[1] stream; ARGV[1] the MAXLEN ~ of a capped stream ('' for none), ARGV[2] the body field,
+ * ARGV[3…] the bodies.
+ */
+export const APPEND_SCRIPT = `
+local capped = ARGV[1] ~= ''
+for i = 3, #ARGV do
+  if capped then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', ARGV[2], ARGV[i])
+  else
+    redis.call('XADD', KEYS[1], '*', ARGV[2], ARGV[i])
+  end
+end
+return #ARGV - 2`;
+
+/**
+ * XADD of the bodies to KEYS[1], then XACK and XDEL of the ids on KEYS[2] — the ids acked only with
+ * the bodies enqueued: a script Redis refuses (maxmemory) is refused at its first write, before
+ * anything was done, as MULTI/EXEC refused the whole transaction. NOGROUP (Redis lost the acked
+ * stream): nothing is left to acknowledge.
+ * ARGV[1] group, ARGV[2] the body field, ARGV[3] the number of ids n, ARGV[4 … 3+n] the ids, then the bodies.
+ */
+export const APPEND_AND_ACK_SCRIPT = `
+local n = tonumber(ARGV[3])
+for i = 4 + n, #ARGV do
+  redis.call('XADD', KEYS[1], '*', ARGV[2], ARGV[i])
+end
+-- XACK and XDEL in slices: unpack() puts its values on Lua's stack, which holds some thousands.
+for first = 4, 3 + n, 1000 do
+  local ids = {}
+  for i = first, math.min(first + 999, 3 + n) do ids[#ids + 1] = ARGV[i] end
+  local acked = redis.pcall('XACK', KEYS[2], ARGV[1], unpack(ids))
+  if type(acked) == 'table' and acked.err and string.sub(acked.err, 1, 7) ~= 'NOGROUP' then return acked end
+  redis.call('XDEL', KEYS[2], unpack(ids))
+end
+return #ARGV - 3 - n`;
+
+/** The command connection with the adapter's scripts (defineScripts). */
+export type WithScripts = Redis & {
+  batonTake(key: string, seenKey: string, group: string, consumer: string, minIdleMs: number, cursor: string, max: number): Promise<[cursor: string, claimed: RawEntry[], deliveries: number[], fresh: RawEntry[]]>;
+  batonExtend(key: string, seenKey: string, group: string, consumer: string, ...ids: string[]): Promise<string[]>;
+  batonAppend(key: string, maxLen: number | '', field: string, ...bodies: string[]): Promise<number>;
+  batonAppendAndAck(toKey: string, ackedKey: string, group: string, field: string, ids: number, ...idsThenBodies: string[]): Promise<number>;
+};
+
+/** Most bodies one append carries: a larger batch goes as several (one script holds Redis while it runs). */
+export const APPEND_MAX_BODIES = 500;
+
+/** The scripts as commands of `commands` (ioredis sends EVALSHA, and the script itself once per connection or after NOSCRIPT). */
+export function defineScripts(commands: Redis): WithScripts {
+  commands.defineCommand('batonTake', { numberOfKeys: 2, lua: TAKE_SCRIPT });
+  commands.defineCommand('batonExtend', { numberOfKeys: 2, lua: EXTEND_SCRIPT });
+  commands.defineCommand('batonAppend', { numberOfKeys: 1, lua: APPEND_SCRIPT });
+  commands.defineCommand('batonAppendAndAck', { numberOfKeys: 2, lua: APPEND_AND_ACK_SCRIPT });
+  return commands as WithScripts;
+}
+
+/** The texts appended to `key` by the append script, at most APPEND_MAX_BODIES a call (the calls of one turn share a write). */
+export async function appendInSlices(commands: WithScripts, key: string, maxLen: number | '', texts: readonly string[]): Promise<void> {
+  const calls: Promise<number>[] = [];
+  for (let i = 0; i < texts.length; i += APPEND_MAX_BODIES) calls.push(commands.batonAppend(key, maxLen, BODY_FIELD, ...texts.slice(i, i + APPEND_MAX_BODIES)));
+  await Promise.all(calls);
+}
