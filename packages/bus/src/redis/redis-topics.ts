@@ -117,6 +117,10 @@ class TopicSubscription<T> {
       } finally {
         this.handling = false;
       }
+      // What the handler set off — a waiter's HTTP answer, a fanout's frames — is written in this
+      // turn's microtasks and ticks; the next XREAD waits for the turn's end, so it does not go
+      // first (each write wakes its reader, and on a loaded machine the one woken first runs first).
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
