@@ -210,4 +210,25 @@ describe('RedisBus on Redis', () => {
       await server.stop();
     }
   });
+
+  it("a turn's enqueues, publishes and acks reach Redis in one write (one read event there)", async () => {
+    const server = await startRedisServer({ appendfsync: 'no' });
+    const bus = new RedisBus({ url: server.url, prefix, onError: () => undefined });
+    const admin = new Redis(server.url);
+    try {
+      const queue = uniqueName('one-write');
+      await bus.enqueue(queue, ['a', 'b']);
+      const taken = await bus.consume(queue, 'c1', { max: 2, blockMs: 0, ...lease });
+      await bus.publish(uniqueName('warm'), ['loads the scripts on the connection']);
+      const reads = async (): Promise<number> => Number(/total_reads_processed:(\d+)/.exec(await admin.info('stats'))![1]);
+      const before = await reads();
+      await Promise.all([bus.enqueue(uniqueName('tasks'), [{ t: 1 }, { t: 2 }]), bus.publish(uniqueName('events'), [{ e: 1 }]), bus.ack(queue, taken.map((m) => m.id))]);
+      // The turn's write, then the INFO that reads the counter.
+      expect((await reads()) - before).toBe(2);
+    } finally {
+      admin.disconnect();
+      await bus.close();
+      await server.stop();
+    }
+  });
 });

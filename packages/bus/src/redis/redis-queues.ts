@@ -2,8 +2,8 @@ import type { BusMessage, ConsumeOptions, QueueInspection } from '@baton/core';
 import { decodeBody, encodeBody } from '../codec.ts';
 import { BLOCK_SLICE_MS, BlockingConnections } from './blocking-connections.ts';
 import { inspectStream } from './redis-inspect.ts';
-import { BODY_FIELD, bodyText, entriesOfRead, isBusyGroupError, isNoGroupError, pendingCount, type RawEntry } from './replies.ts';
-import { appendInSlices, type WithScripts } from './scripts.ts';
+import { bodyText, entriesOfRead, isBusyGroupError, isNoGroupError, pendingCount, type RawEntry } from './replies.ts';
+import { appendAndAck, appendInSlices, type WithScripts } from './scripts.ts';
 
 // Queues on Redis Streams: one stream per queue and one consumer group ("baton") on it. Acked
 // entries are deleted, so the stream holds only waiting and in-flight messages.
@@ -48,7 +48,7 @@ export class RedisQueues {
   async enqueueAndAck(to: string, bodies: readonly unknown[], queue: string, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return this.enqueue(to, bodies);
     const texts = bodies.map(encodeBody);
-    await this.commands.batonAppendAndAck(this.keyOf(to), this.keyOf(queue), GROUP, BODY_FIELD, ids.length, ...ids, ...texts);
+    await appendAndAck(this.commands, this.keyOf(to), this.keyOf(queue), GROUP, ids, texts);
   }
 
   /**

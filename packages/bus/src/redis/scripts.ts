@@ -1,5 +1,5 @@
 // Lua scripts of the Redis adapter. Each runs atomically in one round trip.
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { BODY_FIELD, type RawEntry } from './replies.ts';
 
 /**
@@ -103,8 +103,12 @@ return #ARGV - 3 - n`;
 export type WithScripts = Redis & {
   batonTake(key: string, seenKey: string, group: string, consumer: string, minIdleMs: number, cursor: string, max: number): Promise<[cursor: string, claimed: RawEntry[], deliveries: number[], fresh: RawEntry[]]>;
   batonExtend(key: string, seenKey: string, group: string, consumer: string, ...ids: string[]): Promise<string[]>;
-  batonAppend(key: string, maxLen: number | '', field: string, ...bodies: string[]): Promise<number>;
-  batonAppendAndAck(toKey: string, ackedKey: string, group: string, field: string, ids: number, ...idsThenBodies: string[]): Promise<number>;
+};
+
+/** A pipeline of the command connection, with the scripts that go out through one. */
+type ScriptPipeline = ChainableCommander & {
+  batonAppend(key: string, maxLen: number | '', field: string, ...bodies: string[]): ScriptPipeline;
+  batonAppendAndAck(toKey: string, ackedKey: string, group: string, field: string, ids: number, ...idsThenBodies: string[]): ScriptPipeline;
 };
 
 /** Most bodies one append carries: a larger batch goes as several (one script holds Redis while it runs). */
@@ -119,9 +123,24 @@ export function defineScripts(commands: Redis): WithScripts {
   return commands as WithScripts;
 }
 
-/** The texts appended to `key` by the append script, at most APPEND_MAX_BODIES a call (the calls of one turn share a write). */
+// The appends go out as an explicit pipeline, written at once: a single command is auto-pipelined,
+// which ioredis sends from a setImmediate of its own (and not before the auto-pipeline in flight
+// has its answer) — after the bus's cork of this turn (RedisBus.cork) has let the turn's other
+// commands go, in a write of their own that wakes Redis once more.
+
+/** The texts appended to `key` by the append script, at most APPEND_MAX_BODIES a call, in one pipeline. */
 export async function appendInSlices(commands: WithScripts, key: string, maxLen: number | '', texts: readonly string[]): Promise<void> {
-  const calls: Promise<number>[] = [];
-  for (let i = 0; i < texts.length; i += APPEND_MAX_BODIES) calls.push(commands.batonAppend(key, maxLen, BODY_FIELD, ...texts.slice(i, i + APPEND_MAX_BODIES)));
-  await Promise.all(calls);
+  const pipeline = commands.pipeline() as ScriptPipeline;
+  for (let i = 0; i < texts.length; i += APPEND_MAX_BODIES) pipeline.batonAppend(key, maxLen, BODY_FIELD, ...texts.slice(i, i + APPEND_MAX_BODIES));
+  throwFirst(await pipeline.exec());
+}
+
+/** The bodies appended to `toKey` and the ids acked on `ackedKey` by one script (APPEND_AND_ACK_SCRIPT). */
+export async function appendAndAck(commands: WithScripts, toKey: string, ackedKey: string, group: string, ids: readonly string[], texts: readonly string[]): Promise<void> {
+  const pipeline = (commands.pipeline() as ScriptPipeline).batonAppendAndAck(toKey, ackedKey, group, BODY_FIELD, ids.length, ...ids, ...texts);
+  throwFirst(await pipeline.exec());
+}
+
+function throwFirst(results: [error: Error | null, result: unknown][] | null): void {
+  for (const [error] of results ?? []) if (error) throw error;
 }
