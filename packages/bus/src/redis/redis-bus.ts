@@ -59,9 +59,14 @@ export class RedisBus implements ObservableBus {
     return this.queues.enqueue(queue, bodies);
   }
 
+  /**
+   * Written at once, not corked to the turn's end: a worker's result is what its run waits for, and
+   * in the turn its response came in the worker's next blocking read would otherwise go first (a
+   * write that wakes Redis ahead of it). A worker's results of one turn go together anyway (its
+   * ResultPublisher sends what came meanwhile as the next batch).
+   */
   async enqueueAndAck(to: string, bodies: readonly unknown[], queue: string, ids: readonly string[]): Promise<void> {
     this.assertOpen();
-    this.cork();
     return this.queues.enqueueAndAck(to, bodies, queue, ids);
   }
 
