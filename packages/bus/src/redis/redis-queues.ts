@@ -2,7 +2,7 @@ import type { BusMessage, ConsumeOptions, QueueInspection } from '@baton/core';
 import { decodeBody, encodeBody } from '../codec.ts';
 import { BLOCK_SLICE_MS, BlockingConnections } from './blocking-connections.ts';
 import { inspectStream } from './redis-inspect.ts';
-import { bodyText, entriesOfRead, isBusyGroupError, isNoGroupError, pendingCount, type RawEntry } from './replies.ts';
+import { bodyText, entriesOfRead, isBusyGroupError, isNoGroupError, pendingCount, throwFirstError, type RawEntry } from './replies.ts';
 import { appendAndAck, appendInSlices, type WithScripts } from './scripts.ts';
 
 // Queues on Redis Streams: one stream per queue and one consumer group ("baton") on it. Acked
@@ -169,12 +169,4 @@ export class RedisQueues {
 
 function toMessage<T>(entry: RawEntry, deliveries: number): BusMessage<T> {
   return { id: entry[0], body: decodeBody<T>(bodyText(entry) ?? 'null'), deliveries };
-}
-
-type PipelineResults = [error: Error | null, result: unknown][] | null;
-
-function throwFirstError(results: PipelineResults, ignore: (error: unknown) => boolean = () => false): void {
-  for (const [error] of results ?? []) {
-    if (error && !ignore(error)) throw error;
-  }
 }

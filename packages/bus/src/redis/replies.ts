@@ -38,3 +38,13 @@ export function isNoGroupError(error: unknown): boolean {
 export function isBusyGroupError(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('BUSYGROUP');
 }
+
+/** A pipeline's results: [error, result] per command, or null when it was not run. */
+export type PipelineResults = [error: Error | null, result: unknown][] | null;
+
+/** Throws the first error of a pipeline's results that `ignore` does not accept. */
+export function throwFirstError(results: PipelineResults, ignore: (error: unknown) => boolean = () => false): void {
+  for (const [error] of results ?? []) {
+    if (error && !ignore(error)) throw error;
+  }
+}

@@ -1,6 +1,6 @@
 // Lua scripts of the Redis adapter. Each runs atomically in one round trip.
 import type { ChainableCommander, Redis } from 'ioredis';
-import { BODY_FIELD, type RawEntry } from './replies.ts';
+import { BODY_FIELD, throwFirstError, type RawEntry } from './replies.ts';
 
 /**
  * Every consume and renewal stamps its consumer in a sorted set (score = Redis time in ms), so
@@ -132,15 +132,11 @@ export function defineScripts(commands: Redis): WithScripts {
 export async function appendInSlices(commands: WithScripts, key: string, maxLen: number | '', texts: readonly string[]): Promise<void> {
   const pipeline = commands.pipeline() as ScriptPipeline;
   for (let i = 0; i < texts.length; i += APPEND_MAX_BODIES) pipeline.batonAppend(key, maxLen, BODY_FIELD, ...texts.slice(i, i + APPEND_MAX_BODIES));
-  throwFirst(await pipeline.exec());
+  throwFirstError(await pipeline.exec());
 }
 
 /** The bodies appended to `toKey` and the ids acked on `ackedKey` by one script (APPEND_AND_ACK_SCRIPT). */
 export async function appendAndAck(commands: WithScripts, toKey: string, ackedKey: string, group: string, ids: readonly string[], texts: readonly string[]): Promise<void> {
   const pipeline = (commands.pipeline() as ScriptPipeline).batonAppendAndAck(toKey, ackedKey, group, BODY_FIELD, ids.length, ...ids, ...texts);
-  throwFirst(await pipeline.exec());
-}
-
-function throwFirst(results: [error: Error | null, result: unknown][] | null): void {
-  for (const [error] of results ?? []) if (error) throw error;
+  throwFirstError(await pipeline.exec());
 }
