@@ -42,10 +42,10 @@ export class RedisBus implements ObservableBus {
     // RESP2: the reply shapes in replies.ts (RESP3 would turn XREAD replies into maps).
     // socketTimeout: a command connection that died silently fails its callers instead of
     // hanging them (a healthy Redis answers these non-blocking commands in milliseconds).
-    // enableAutoPipelining: the commands issued in one tick (a runner's enqueue, publish and ack
-    // of concurrent batches, a worker's results and lease renewals) go out in one write — about
-    // a tenth more http tasks/s in bench/runtime.ts on 2 cores. Blocking connections (their own
-    // duplicates) opt out: each holds one command at a time.
+    // enableAutoPipelining: the single commands issued in one tick (lease renewals, the consume
+    // script, the rate limiter's) go out in one write. Enqueue, publish, ack and a worker's results are
+    // explicit pipelines, written at once (scripts.ts says why); cork() gathers a turn's into one
+    // write. Blocking connections (their own duplicates) opt out: each holds one command at a time.
     this.commands = defineScripts(new Redis(options.url, { protocol: 2, connectionName: connectionName(this.prefix, 'commands'), socketTimeout: COMMAND_SOCKET_TIMEOUT_MS, enableAutoPipelining: true }));
     this.commands.on('error', (error: unknown) => onError(error, 'command connection'));
     this.queues = new RedisQueues(this.commands, (queue) => `${this.prefix}q:${queue}`, (queue) => `${this.prefix}seen:${queue}`, connectionName(this.prefix, 'consume'), onError);
