@@ -2,6 +2,8 @@
 // reports malformed filters without throwing.
 import { describe, expect, it } from 'vitest';
 import { checkJq, compileJq, compileJqNative, JqCompileError, JqTimeoutError } from '../src/jq/index.ts';
+import { MAX_CALL_DEPTH } from '../src/jq/budget.ts';
+import { UnsupportedError } from '../src/jq/errors.ts';
 
 describe('jq time and step budget', () => {
   it('stops last(range(1e9)) at the time limit on the TypeScript engine', () => {
@@ -61,6 +63,30 @@ describe('jq time and step budget', () => {
     const src = 'def f: if . < 20000 then (. + 1 | f), empty else . end; f';
     expect(() => compileJqNative(src).all(0)).toThrow(/recursion deeper than the JavaScript stack/);
     expect(compileJq(src).all(0, {}, { timeoutMs: 5000 })).toEqual([20000]);
+  });
+
+  it('hands recursion over to jq-wasm at a depth of its own, long before the JavaScript stack ends', () => {
+    // Each level of this function holds several JavaScript frames until the last output is out.
+    const deep = (n: number) => `def f: if . < ${n} then [(. + 1 | f), empty] else . end; f | [paths] | length`;
+    expect(compileJqNative(deep(MAX_CALL_DEPTH - 1)).all(0)).toEqual([MAX_CALL_DEPTH - 1]);
+    expect(() => compileJqNative(deep(MAX_CALL_DEPTH)).all(0)).toThrow(UnsupportedError);
+    expect(compileJq(deep(2000)).all(0, {}, { timeoutMs: 5000 })).toEqual([2000]);
+    const walked = `reduce range(${MAX_CALL_DEPTH * 2}) as $i (0; [.]) | walk(.) | [paths] | length`;
+    expect(compileJq(walked).all(null, {}, { timeoutMs: 5000 })).toEqual([MAX_CALL_DEPTH * 2]);
+  });
+
+  it('gives the depth of a call back however it ends: output, error, break or a first output taken', () => {
+    const n = MAX_CALL_DEPTH * 3;
+    const programs: [string, unknown][] = [
+      [`[range(${n}) | try (def f: error("x"); 0 | f) catch 1] | length`, n],
+      [`[range(${n}) | first(def f: ., (. + 1 | f); f)] | length`, n],
+      [`[range(${n}) | limit(2; def f: ., (. + 1 | f); f)] | length`, 2 * n],
+      [`[range(${n}) | label $out | def f: ., break $out; f] | length`, n],
+      [`[range(${n}) | (def f: if . > 0 then error("x") else . end; f)?] | length`, 1],
+      [`[range(${n}) | isempty(def f: ., f; f)] | length`, n],
+    ];
+    for (const [src, expected] of programs) expect(compileJqNative(src).all(null), src).toEqual([expected]);
+    expect(compileJqNative(`def f: ., f; first(f)`).first(1)).toBe(1);
   });
 });
 

@@ -2,7 +2,7 @@
 // builds). Every loop and recursion ticks; work done in one step on big values (string
 // repetition, concatenation, copies) is charged in proportion to its size, so the clock is read
 // promptly and such work counts against the time limit too.
-import { JqLimitError, JqTimeoutError } from './errors.ts';
+import { JqLimitError, JqTimeoutError, UnsupportedError } from './errors.ts';
 
 /** Steps between two readings of the clock. */
 const CHECK_EVERY = 4096;
@@ -31,6 +31,8 @@ export interface Budget {
   vars: Record<string, unknown>;
   /** What `input`/`inputs` read: the `baton jq` command's further inputs; none in workflows. */
   inputs: Iterator<unknown> | undefined;
+  /** Calls of jq functions in progress (each holds JavaScript frames until it returns). */
+  depth: number;
 }
 
 export let budget: Budget = newBudget(1000, {});
@@ -45,6 +47,7 @@ export function newBudget(timeoutMs: number, vars: Record<string, unknown>, maxV
     maxValueBytes,
     vars,
     inputs,
+    depth: 0,
   };
 }
 
@@ -57,6 +60,25 @@ export function withBudget<T>(b: Budget, fn: () => T): T {
   } finally {
     budget = saved;
   }
+}
+
+/**
+ * How deep jq functions may call each other on the JavaScript stack. The evaluator passes outputs
+ * on (continuations), so a call holds its frames until everything after it has run: a recursive
+ * `def f: …, (… | f)` fills V8's default stack (984 KiB) at about 780 levels before its code is
+ * optimized. Deeper recursion re-runs on jq-wasm, which keeps its stack on the heap — before the
+ * stack ends rather than at its end, where V8 once raised a TypeError instead of a RangeError.
+ */
+export const MAX_CALL_DEPTH = 400;
+
+/** Enters a call of a jq function: one step, and one level of depth that `leave` gives back. */
+export function enter(): void {
+  if (++budget.steps >= budget.checkAt) checkBudget();
+  if (++budget.depth > MAX_CALL_DEPTH) throw new UnsupportedError('recursion deeper than the JavaScript stack');
+}
+
+export function leave(): void {
+  budget.depth--;
 }
 
 /** Counts one unit of work; call it wherever a loop or recursion can run unboundedly. */

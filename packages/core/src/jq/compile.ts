@@ -5,7 +5,7 @@ import { JqCompileError, JqRuntimeError, UnsupportedError } from './errors.ts';
 import { binary } from './operators.ts';
 import { compilePatterns, patternVariables } from './patterns.ts';
 import {
-  collect, fail, frameAt, invalidPath, notAPath, oneNode, StopSignal, tick, valueNode, budget,
+  collect, enter, fail, frameAt, invalidPath, leave, notAPath, oneNode, StopSignal, valueNode, budget,
   type Closure, type Emit, type Env, type Node, type PathEmit,
 } from './runtime.ts';
 import { compileFold, compileUpdate, compileTry } from './compile-control.ts';
@@ -293,29 +293,38 @@ function compileCall(ast: Extract<Ast, { type: 'call' }>, scope: Scope | null): 
 
 function compileUserCall(info: FuncInfo, args: Node[], depth: number, staticFrame: Env | undefined): Node {
   const valueParams = info.params.map((p, i) => (p.startsWith('$') ? i : -1)).filter((i) => i >= 0);
-  const enter = (env: Env | null, input: unknown, go: (bodyEnv: Env) => void): void => {
-    tick();
-    let bodyEnv: Env = staticFrame ?? frameAt(env, depth);
-    for (const node of args) bodyEnv = { v: { node, env } satisfies Closure, up: bodyEnv };
-    if (valueParams.length === 0) return go(bodyEnv);
-    const bindFrom = (j: number, e: Env): void => {
-      if (j === valueParams.length) return go(e);
-      args[valueParams[j]!]!.run(input, env, (v) => bindFrom(j + 1, { v, up: e }));
-    };
-    bindFrom(0, bodyEnv);
+  // A call holds one level of depth (budget.ts) until it returns, its continuations included.
+  const call = (env: Env | null, input: unknown, go: (bodyEnv: Env) => void): void => {
+    enter();
+    try {
+      let bodyEnv: Env = staticFrame ?? frameAt(env, depth);
+      for (const node of args) bodyEnv = { v: { node, env } satisfies Closure, up: bodyEnv };
+      if (valueParams.length === 0) return go(bodyEnv);
+      const bindFrom = (j: number, e: Env): void => {
+        if (j === valueParams.length) return go(e);
+        args[valueParams[j]!]!.run(input, env, (v) => bindFrom(j + 1, { v, up: e }));
+      };
+      bindFrom(0, bodyEnv);
+    } finally {
+      leave();
+    }
   };
   const singleArgs = valueParams.every((i) => args[i]!.one);
   const one = info.one && singleArgs ? (input: unknown, env: Env | null): unknown => {
-    tick();
-    let bodyEnv: Env = staticFrame ?? frameAt(env, depth);
-    for (const node of args) bodyEnv = { v: { node, env } satisfies Closure, up: bodyEnv };
-    for (const i of valueParams) bodyEnv = { v: args[i]!.one!(input, env), up: bodyEnv };
-    return info.body!.one!(input, bodyEnv);
+    enter();
+    try {
+      let bodyEnv: Env = staticFrame ?? frameAt(env, depth);
+      for (const node of args) bodyEnv = { v: { node, env } satisfies Closure, up: bodyEnv };
+      for (const i of valueParams) bodyEnv = { v: args[i]!.one!(input, env), up: bodyEnv };
+      return info.body!.one!(input, bodyEnv);
+    } finally {
+      leave();
+    }
   } : undefined;
   return {
     one,
-    run: one ? (input, env, emit) => emit(one(input, env)) : (input, env, emit) => enter(env, input, (bodyEnv) => info.body!.run(input, bodyEnv, emit)),
-    paths: (input, path, env, emit) => enter(env, input, (bodyEnv) => info.body!.paths(input, path, bodyEnv, emit)),
+    run: one ? (input, env, emit) => emit(one(input, env)) : (input, env, emit) => call(env, input, (bodyEnv) => info.body!.run(input, bodyEnv, emit)),
+    paths: (input, path, env, emit) => call(env, input, (bodyEnv) => info.body!.paths(input, path, bodyEnv, emit)),
   };
 }
 

@@ -5,7 +5,7 @@ import { JqRuntimeError } from './errors.ts';
 import { truncatedJson } from './values.ts';
 import { budget, checkCollection, elementSize } from './budget.ts';
 
-export { budget, newBudget, tick, withBudget, type Budget } from './budget.ts';
+export { budget, enter, leave, newBudget, tick, withBudget, type Budget } from './budget.ts';
 
 export type Emit = (value: unknown) => void;
 export type PathEmit = (value: unknown, path: unknown[]) => void;
