@@ -7,7 +7,14 @@
 //      BENCH_CONCURRENCY runs (default 200) in flight, each a `for` loop of 50 calls.
 //   3. latency under load: the same 100-task sequential runs, one after another, for the whole
 //      load phase; the transitions that fall inside the measured window.
-//   4. idle latency again, as in 1, once the load has ended: the deployment idle after it has
+//   4. latency at a set load: loop runs started at a fixed pace whatever becomes of them (an open
+//      loop), so that they ask for BENCH_RATE http tasks/s (default 4,000: the issue's floor) for
+//      BENCH_RATE_SECONDS (default 20, after 3 s of the same load), with the same sequential runs
+//      sampling transitions. Phase 3 fills the machine, so there a transition waits its fair
+//      share behind 200 runs (Little's law); here the runs in flight are as many as the pace and
+//      the deployment's speed make them, which is what a user running that load would meet.
+//      Every loop run's transitions are reported too, and the tasks/s the deployment served.
+//   5. idle latency again, as in 1, once the load has ended: the deployment idle after it has
 //      run a while (V8 has compiled its hot paths), where 1 is the one freshly started.
 // A transition is the time between two consecutive requests of one sequential run at the target
 // (sub-millisecond, recorded in this process): the target answers, the http-worker publishes the
@@ -30,6 +37,11 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const latencyRuns = Number(process.env.BENCH_LATENCY_RUNS ?? 5);
+const rate = Number(process.env.BENCH_RATE ?? 4000);
+const rateSeconds = Number(process.env.BENCH_RATE_SECONDS ?? 20);
+const RATE_RAMP_SECONDS = 3;
+/** Loop runs in flight beyond which the paced phase starts no more: the deployment fell behind. */
+const RATE_MAX_IN_FLIGHT = 2000;
 const CALLS_PER_RUN = 50;
 const SEQUENTIAL_TASKS = 100;
 const COUNTERS = ['baton_messages_reclaimed_total', 'http_worker_requests_total', 'baton_runner_snapshot_batches_total'];
@@ -77,9 +89,11 @@ export async function benchRuntime(): Promise<Record<string, unknown>> {
     }
     const groups = processGroups(cluster, db, redis.url);
     const idle = await measureIdleLatency(call, arrivals.byRun, groups);
-    const loaded = await measureUnderLoad(call, cluster, arrivals.byRun, groups);
+    // BENCH_SECONDS=0: the idle phases alone (experiments on a freshly started deployment).
+    const loaded = seconds > 0 ? await measureUnderLoad(call, cluster, arrivals.byRun, groups) : {};
+    const atRate = seconds > 0 && rate > 0 && rateSeconds > 0 ? await measureAtRate(call, cluster, arrivals.byRun, groups) : undefined;
     const idleAfterLoad = await measureIdleLatency(call, arrivals.byRun, groups, 'after the load');
-    return { machine: await machine(), services, latencyIdle: idle, ...loaded, latencyIdleAfterLoad: idleAfterLoad };
+    return { machine: await machine(), services, latencyIdle: idle, ...loaded, ...(atRate && { latencyAtRate: atRate }), latencyIdleAfterLoad: idleAfterLoad };
   } finally {
     arrivals.stop();
     await cluster.stop();
@@ -119,6 +133,16 @@ class Tally {
     const { completed, timedOut, notCompleted, httpErrors, exceptions, samples } = this;
     return { completed, timedOut, notCompleted, httpErrors, exceptions, errorSamples: samples };
   }
+}
+
+/** Consecutive request times of one loop run at the target, within [from, to]. */
+function loopTransitions(list: readonly Arrival[], from: number, to: number): number[] {
+  const firstAt = new Map<string, number>();
+  for (const a of list) if (!firstAt.has(a.key)) firstAt.set(a.key, a.at);
+  const times = [...firstAt.values()].sort((a, b) => a - b);
+  const gaps: number[] = [];
+  for (let i = 1; i < times.length; i += 1) if (times[i - 1]! >= from && times[i]! <= to) gaps.push(times[i]! - times[i - 1]!);
+  return gaps;
 }
 
 /** Consecutive request times of one sequential run at the target (by step), within [from, to]. */
@@ -256,6 +280,73 @@ async function measureUnderLoad(call: Call, cluster: Cluster, byRun: Map<string,
       httpWorkerRequests: byLabels(counters, 'http_worker_requests_total'),
       snapshotBatches: byLabels(counters, 'baton_runner_snapshot_batches_total'),
     },
+  };
+}
+
+async function measureAtRate(call: Call, cluster: Cluster, byRun: Map<string, Arrival[]>, groups: ProcessGroups) {
+  const intervalMs = (1000 * CALLS_PER_RUN) / rate;
+  log(`latency at ${rate} http tasks/s: a ${CALLS_PER_RUN}-call loop run started every ${intervalMs.toFixed(1)} ms (open loop), ${RATE_RAMP_SECONDS}s + ${rateSeconds}s measured, sequential runs sampling transitions`);
+  const stopAt = Date.now() + (RATE_RAMP_SECONDS + rateSeconds) * 1000;
+  const loops = new Tally();
+  const loopRuns: string[] = [];
+  const pending = new Set<Promise<void>>();
+  let notStarted = 0;
+  let maxInFlight = 0;
+  const pacer = (async () => {
+    const t0 = performance.now();
+    for (let k = 0; Date.now() < stopAt; k += 1) {
+      const wait = t0 + k * intervalMs - performance.now();
+      if (wait > 0) await sleep(wait);
+      if (pending.size >= RATE_MAX_IN_FLIGHT) {
+        notStarted += 1;
+        continue;
+      }
+      const p = call<RunAnswer>({ namespace: 'bench', name: 'http-loop', input: { n: CALLS_PER_RUN }, wait: 'PT60S' }).then((res) => {
+        if (loops.add(res) && 'body' in res) loopRuns.push(res.body.id);
+        pending.delete(p);
+      });
+      pending.add(p);
+      maxInFlight = Math.max(maxInFlight, pending.size);
+    }
+  })();
+  const sampled = new Tally();
+  const sampledRuns: string[] = [];
+  const sampler = (async () => {
+    while (Date.now() < stopAt) {
+      const res = await call<RunAnswer>(sequentialRun);
+      if ('body' in res && res.body.id) sampledRuns.push(res.body.id);
+      sampled.add(res);
+    }
+  })();
+  await sleep(RATE_RAMP_SECONDS * 1000);
+  const metricsUrls = cluster.processes.map((p) => `http://127.0.0.1:${p.port}/metrics`);
+  const countersBefore = await scrapeCounters(metricsUrls, COUNTERS);
+  const usage = await meterUsage(groups);
+  const requestsBefore = totalArrivals(byRun);
+  const from = epochMs();
+  const t0 = performance.now();
+  await sleep(Math.max(0, stopAt - Date.now()));
+  const calls = totalArrivals(byRun) - requestsBefore;
+  const perHttpTask = await usage(calls);
+  const to = epochMs();
+  const elapsed = (performance.now() - t0) / 1000;
+  await Promise.all([pacer, sampler]);
+  await Promise.all(pending);
+  const counters = counterDelta(countersBefore, await scrapeCounters(metricsUrls, COUNTERS));
+  const loopGaps = loopRuns.flatMap((id) => loopTransitions(byRun.get(id) ?? [], from, to));
+  let duplicates = 0;
+  for (const id of [...loopRuns, ...sampledRuns]) duplicates += duplicateRequests((byRun.get(id) ?? []).filter((a) => a.at >= from && a.at <= to));
+  return {
+    offeredHttpTasksPerSecond: rate,
+    seconds: Number(elapsed.toFixed(1)),
+    httpTasksPerSecond: Math.round(calls / elapsed),
+    loopRunsInFlightMax: maxInFlight,
+    loopRunsNotStarted: notStarted,
+    perTransitionMs: summary(sampledRuns.flatMap((id) => transitions(byRun.get(id) ?? [], from, to))),
+    perTransitionMsEveryLoopRun: summary(loopGaps),
+    perHttpTask,
+    outcomes: { loopRuns: loops.report(), sampledRuns: sampled.report() },
+    repeatedWork: { duplicateRequestsInWindow: duplicates, messagesReclaimed: counters.baton_messages_reclaimed_total ?? 0 },
   };
 }
 
