@@ -105,8 +105,10 @@ describe('secrets (issue #12, row 8)', () => {
   let keyA = '';
   let keyB = '';
 
-  it('warns at start about a secret without a grant, by name only', () => {
-    expect(baton.output()).toMatch(/secret\(s\) LEGACY have no grant, so no namespace can read them/);
+  it('warns at start about a secret without a grant, by name only', async () => {
+    // A log line waits up to LOG_FLUSH_MS (100 ms) to be written with the next ones, so the warning
+    // may come just after the banner that startBatonProcess waits for (CI of 6cc7441: it did).
+    await expect.poll(() => baton.output(), { timeout: 5_000 }).toMatch(/secret\(s\) LEGACY have no grant, so no namespace can read them/);
   });
 
   it('refuses set: {leaked: ${ $secrets.DEMO }} when the workflow is registered', async () => {
