@@ -225,6 +225,41 @@ async function measureIdleLatency(call: Call, byRun: Map<string, Arrival[]>, gro
   return { runs: latencyRuns, tasksPerRun: SEQUENTIAL_TASKS, perTransitionMs: summary(gaps), runDurationMs: summary(totals, 1), perHttpTask, outcomes: tally.report() };
 }
 
+/** Sequential runs one after another until `stopAt`: the transitions a phase under load samples. */
+function sampleSequentialRuns(call: Call, stopAt: number): { tally: Tally; runs: string[]; done: Promise<void> } {
+  const tally = new Tally();
+  const runs: string[] = [];
+  const done = (async () => {
+    while (Date.now() < stopAt) {
+      const res = await call<RunAnswer>(sequentialRun);
+      if ('body' in res && res.body.id) runs.push(res.body.id);
+      tally.add(res);
+    }
+  })();
+  return { tally, runs, done };
+}
+
+/**
+ * The measured window of a phase under load, `ms` long: the http tasks at the target meanwhile,
+ * each process's CPU and context switches per task, and the bounds and length of the window.
+ * `counters()` reads the services' counters' change since the window began.
+ */
+async function measureWindow(cluster: Cluster, byRun: Map<string, Arrival[]>, groups: ProcessGroups, ms: () => number) {
+  const metricsUrls = cluster.processes.map((p) => `http://127.0.0.1:${p.port}/metrics`);
+  const countersBefore = await scrapeCounters(metricsUrls, COUNTERS);
+  const usage = await meterUsage(groups);
+  const requestsBefore = totalArrivals(byRun);
+  const from = epochMs();
+  const t0 = performance.now();
+  await sleep(ms());
+  const calls = totalArrivals(byRun) - requestsBefore;
+  const perHttpTask = await usage(calls);
+  const to = epochMs();
+  const elapsed = (performance.now() - t0) / 1000;
+  const counters = async () => counterDelta(countersBefore, await scrapeCounters(metricsUrls, COUNTERS));
+  return { calls, perHttpTask, from, to, elapsed, counters };
+}
+
 async function measureUnderLoad(call: Call, cluster: Cluster, byRun: Map<string, Arrival[]>, groups: ProcessGroups) {
   log(`throughput: ${concurrency} runs in flight, ${warmupSeconds}s warm-up + ${seconds}s measured, sequential runs sampling transitions all along`);
   const stopAt = Date.now() + (warmupSeconds + seconds) * 1000 + 5_000;
@@ -236,28 +271,11 @@ async function measureUnderLoad(call: Call, cluster: Cluster, byRun: Map<string,
       if (loops.add(res) && 'body' in res) loopRuns.push(res.body.id);
     }
   });
-  const sampled = new Tally();
-  const sampledRuns: string[] = [];
-  const sampler = (async () => {
-    while (Date.now() < stopAt) {
-      const res = await call<RunAnswer>(sequentialRun);
-      if ('body' in res && res.body.id) sampledRuns.push(res.body.id);
-      sampled.add(res);
-    }
-  })();
+  const { tally: sampled, runs: sampledRuns, done: sampler } = sampleSequentialRuns(call, stopAt);
   await sleep(warmupSeconds * 1000);
-  const metricsUrls = cluster.processes.map((p) => `http://127.0.0.1:${p.port}/metrics`);
-  const countersBefore = await scrapeCounters(metricsUrls, COUNTERS);
-  const usage = await meterUsage(groups);
-  const requestsBefore = totalArrivals(byRun);
-  const from = epochMs();
-  const t0 = performance.now();
-  await sleep(seconds * 1000);
-  const calls = totalArrivals(byRun) - requestsBefore;
-  const perHttpTask = await usage(calls);
-  const to = epochMs();
-  const elapsed = (performance.now() - t0) / 1000;
-  const counters = counterDelta(countersBefore, await scrapeCounters(metricsUrls, COUNTERS));
+  const window = await measureWindow(cluster, byRun, groups, () => seconds * 1000);
+  const { calls, perHttpTask, from, to, elapsed } = window;
+  const counters = await window.counters();
   await Promise.all([...workers, sampler]);
 
   const gaps = sampledRuns.flatMap((id) => transitions(byRun.get(id) ?? [], from, to));
@@ -309,30 +327,12 @@ async function measureAtRate(call: Call, cluster: Cluster, byRun: Map<string, Ar
       maxInFlight = Math.max(maxInFlight, pending.size);
     }
   })();
-  const sampled = new Tally();
-  const sampledRuns: string[] = [];
-  const sampler = (async () => {
-    while (Date.now() < stopAt) {
-      const res = await call<RunAnswer>(sequentialRun);
-      if ('body' in res && res.body.id) sampledRuns.push(res.body.id);
-      sampled.add(res);
-    }
-  })();
+  const { tally: sampled, runs: sampledRuns, done: sampler } = sampleSequentialRuns(call, stopAt);
   await sleep(RATE_RAMP_SECONDS * 1000);
-  const metricsUrls = cluster.processes.map((p) => `http://127.0.0.1:${p.port}/metrics`);
-  const countersBefore = await scrapeCounters(metricsUrls, COUNTERS);
-  const usage = await meterUsage(groups);
-  const requestsBefore = totalArrivals(byRun);
-  const from = epochMs();
-  const t0 = performance.now();
-  await sleep(Math.max(0, stopAt - Date.now()));
-  const calls = totalArrivals(byRun) - requestsBefore;
-  const perHttpTask = await usage(calls);
-  const to = epochMs();
-  const elapsed = (performance.now() - t0) / 1000;
+  const { calls, perHttpTask, from, to, elapsed, counters: countersSince } = await measureWindow(cluster, byRun, groups, () => Math.max(0, stopAt - Date.now()));
   await Promise.all([pacer, sampler]);
   await Promise.all(pending);
-  const counters = counterDelta(countersBefore, await scrapeCounters(metricsUrls, COUNTERS));
+  const counters = await countersSince();
   const loopGaps = loopRuns.flatMap((id) => loopTransitions(byRun.get(id) ?? [], from, to));
   let duplicates = 0;
   for (const id of [...loopRuns, ...sampledRuns]) duplicates += duplicateRequests((byRun.get(id) ?? []).filter((a) => a.at >= from && a.at <= to));
