@@ -71,10 +71,15 @@ export function withBudget<T>(b: Budget, fn: () => T): T {
  */
 export const MAX_CALL_DEPTH = 400;
 
+/** Recursion this engine leaves to jq-wasm: deeper than MAX_CALL_DEPTH, or than the stack itself. */
+export function tooDeep(): UnsupportedError {
+  return new UnsupportedError('recursion deeper than the JavaScript stack');
+}
+
 /** Enters a call of a jq function: one step, and one level of depth that `leave` gives back. */
 export function enter(): void {
-  if (++budget.steps >= budget.checkAt) checkBudget();
-  if (++budget.depth > MAX_CALL_DEPTH) throw new UnsupportedError('recursion deeper than the JavaScript stack');
+  tick();
+  if (++budget.depth > MAX_CALL_DEPTH) throw tooDeep();
 }
 
 export function leave(): void {

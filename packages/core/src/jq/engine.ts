@@ -2,8 +2,8 @@
 import { parse } from './parser.ts';
 import { compile } from './compile.ts';
 import { getBuiltins } from './builtins/index.ts';
-import { JqRuntimeError, UnsupportedError } from './errors.ts';
-import { budget, checkSize, MEMBER_BYTES, newBudget, SLOT_BYTES, withBudget } from './budget.ts';
+import { JqRuntimeError } from './errors.ts';
+import { budget, checkSize, MEMBER_BYTES, newBudget, SLOT_BYTES, tooDeep, withBudget } from './budget.ts';
 import type { Node } from './runtime.ts';
 import { setKey } from './values.ts';
 
@@ -153,7 +153,7 @@ function evaluate<T>(limits: Limits, vars: Record<string, unknown> | undefined, 
     if (e instanceof RangeError) {
       // Deeper recursion than the JavaScript stack allows: jq keeps its stack on the heap, so
       // the real jq (jq-wasm) re-runs the program (evaluation is pure) instead of failing here.
-      if (/call stack/.test(e.message)) throw new UnsupportedError('recursion deeper than the JavaScript stack');
+      if (/call stack/.test(e.message)) throw tooDeep();
       throw new JqRuntimeError(e.message); // e.g. a string longer than JavaScript allows
     }
     throw e;
