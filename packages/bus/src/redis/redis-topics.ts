@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { TopicEntry } from '@baton/core';
 import { decodeBody, encodeBody } from '../codec.ts';
 import { BadTopicPositionError, BusClosedError } from '../errors.ts';
@@ -120,7 +120,7 @@ class TopicSubscription<T> {
       // What the handler set off — a waiter's HTTP answer, a fanout's frames — is written in this
       // turn's microtasks and ticks; the next XREAD waits for the turn's end, so it does not go
       // first (each write wakes its reader, and on a loaded machine the one woken first runs first).
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await setImmediate();
     }
   }
 
