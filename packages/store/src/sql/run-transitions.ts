@@ -59,7 +59,8 @@ export async function lockRuns(db: Queryable, ids: readonly string[]): Promise<L
 // id as the rows it writes carry it (xmin, 32 bits).
 const LOCKED_RUNS = `(SELECT id, xmin, status, namespace FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE) r`;
 const NO_RATE_LIMIT = `NOT EXISTS (SELECT 1 FROM rate_limits l WHERE l.namespace = r.namespace)`;
-const CURRENT_XID = `(pg_current_xact_id()::text::bigint % 4294967296)::text`;
+const XID_MODULUS = 4_294_967_296;
+const CURRENT_XID = `(pg_current_xact_id()::text::bigint % ${XID_MODULUS})::text`;
 
 /**
  * Locks the runs as lockRuns does (in id order) and aborts the transaction (SQLSTATE BT409:
@@ -96,7 +97,9 @@ export async function lockInsertedRuns(db: Queryable, ids: readonly string[]): P
 /** This transaction's id as a row it writes carries it (xmin: the 32-bit xid), for lockRunsUnchanged. */
 export async function transactionId(db: Queryable): Promise<string> {
   // Its caller (a batch) waits for it only after the COMMIT: it goes with it (RunnerTx.transactionId).
-  const rows = await queryAtCommit<{ xid: string }>(db, `SELECT ${CURRENT_XID} AS xid`);
+  // The modulus is a parameter so that the statement is prepared once per connection: one without
+  // parameters is parsed and planned at every call (pg-group.ts), and a batch asks this at each.
+  const rows = await queryAtCommit<{ xid: string }>(db, 'SELECT (pg_current_xact_id()::text::bigint % $1::bigint)::text AS xid', [XID_MODULUS]);
   return rows[0]!.xid;
 }
 
