@@ -60,7 +60,8 @@ export async function lockRuns(db: Queryable, ids: readonly string[]): Promise<L
 const LOCKED_RUNS = `(SELECT id, xmin, status, namespace FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE) r`;
 const NO_RATE_LIMIT = `NOT EXISTS (SELECT 1 FROM rate_limits l WHERE l.namespace = r.namespace)`;
 const XID_MODULUS = 4_294_967_296;
-const CURRENT_XID = `(pg_current_xact_id()::text::bigint % ${XID_MODULUS})::text`;
+const currentXid = (modulus: string) => `(pg_current_xact_id()::text::bigint % ${modulus})::text`;
+const CURRENT_XID = currentXid(String(XID_MODULUS));
 
 /**
  * Locks the runs as lockRuns does (in id order) and aborts the transaction (SQLSTATE BT409:
@@ -99,7 +100,7 @@ export async function transactionId(db: Queryable): Promise<string> {
   // Its caller (a batch) waits for it only after the COMMIT: it goes with it (RunnerTx.transactionId).
   // The modulus is a parameter so that the statement is prepared once per connection: one without
   // parameters is parsed and planned at every call (pg-group.ts), and a batch asks this at each.
-  const rows = await queryAtCommit<{ xid: string }>(db, 'SELECT (pg_current_xact_id()::text::bigint % $1::bigint)::text AS xid', [XID_MODULUS]);
+  const rows = await queryAtCommit<{ xid: string }>(db, `SELECT ${currentXid('$1::bigint')} AS xid`, [XID_MODULUS]);
   return rows[0]!.xid;
 }
 
