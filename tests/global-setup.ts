@@ -6,15 +6,18 @@
 // - a new embedded database as a tarball (BATON_PGLITE_TEMPLATE): every PGlite database a test
 //   opens new (in memory, or a new data folder — in this process, its workers and the `baton`
 //   processes they start) starts from it instead of running initdb, about 1.4 s of CPU less per
-//   database, and the suite opens hundreds. Set BATON_PGLITE_TEMPLATE to "" to initdb each time.
+//   database, and the suite opens hundreds. Set BATON_PGLITE_TEMPLATE to "" to initdb each time;
+// - the `baton` command's build cache (scripts/cli-cache.mjs; `npm ci` builds it too), rebuilt from
+//   the sources as they are now, so that every `baton` process a test starts runs them without
+//   tsx's loader (bin/cache.mjs). Set BATON_CLI_SOURCES=1 to run them through tsx instead.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildServiceBundles } from '@baton/testkit';
+import { buildCliCache, buildServiceBundles } from '@baton/testkit';
 import { writePgliteTemplate } from '@baton/store';
 
 export default async function setup(): Promise<() => void> {
-  const [bundles, template] = await Promise.all([serviceBundles(), pgliteTemplate()]);
+  const [bundles, template] = await Promise.all([serviceBundles(), pgliteTemplate(), process.env.BATON_CLI_SOURCES === '1' ? undefined : buildCliCache()]);
   return () => {
     bundles?.();
     template?.();

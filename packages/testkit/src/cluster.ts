@@ -126,6 +126,11 @@ export async function buildServiceBundles(): Promise<ServiceBundles> {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Builds the `baton` command's build cache (scripts/cli-cache.mjs) into `dir`, by default the checkout's own. */
+export async function buildCliCache(dir?: string): Promise<void> {
+  await promisify(execFile)(process.execPath, ['scripts/cli-cache.mjs', ...(dir === undefined ? [] : ['--outdir', dir])], { cwd: ROOT });
+}
+
 /**
  * The node flags a benchmark asks for a service process (`service`: its name, or `baton` for the
  * embedded process): BATON_SERVICE_NODE_ARGS for every one (experiments; NODE_OPTIONS refuses
