@@ -10,7 +10,7 @@
 //
 // The services log at LOG_LEVEL, `info` unless set: the level the deployments ship with
 // (DEPLOYMENT.md), so that what logging costs is in the figures as a user would see it.
-import { buildServiceBundles } from '@baton/testkit';
+import { buildCliCache, buildServiceBundles } from '@baton/testkit';
 import { watchMachine } from './lib.ts';
 
 const scenarios: Record<string, () => Promise<unknown>> = {
@@ -33,16 +33,28 @@ if (unknown !== undefined) {
 }
 process.env.LOG_LEVEL ??= 'info';
 const services = await serviceBundles();
+const baton = await batonCommand();
 try {
   for (const name of names) {
     const watching = watchMachine();
     const result = await scenarios[name]!();
-    process.stdout.write(`${JSON.stringify({ scenario: name, servicesFrom: services.runs, ...(result as object), machineDuring: watching() }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ scenario: name, servicesFrom: services.runs, batonFrom: baton, ...(result as object), machineDuring: watching() }, null, 2)}\n`);
   }
 } finally {
   services.remove();
 }
 process.exit(0);
+
+/**
+ * What `baton start` (the embedded deployment) runs, and what `batonFrom` reports: the command's
+ * bundle built again from the sources as they are (scripts/cli-cache.mjs, what `npm ci` builds),
+ * or with BATON_CLI_SOURCES=1 the sources through tsx.
+ */
+async function batonCommand(): Promise<string> {
+  if (process.env.BATON_CLI_SOURCES === '1') return 'the TypeScript sources through tsx';
+  await buildCliCache();
+  return "the baton command's bundle (scripts/cli-cache.mjs, as `npm ci` builds it)";
+}
 
 /** The bundles every cluster of this run starts (BATON_SERVICE_BUNDLES), and what `servicesFrom` reports. */
 async function serviceBundles(): Promise<{ runs: string; remove: () => void }> {
