@@ -3,8 +3,9 @@
 // sources into node_modules/.cache/baton-cli, so that a command starts in plain Node instead of
 // through tsx's loader (~0.35 s of CPU before the first line of Baton runs). `npm ci` and
 // `npm install` build it (the `prepare` script); apps/cli/bin/baton.mjs runs it only while it is
-// fresh — every source it was built from still has the size and mtime recorded in its manifest,
-// in this same checkout — and the sources through tsx otherwise. So an edited source is never
+// fresh — every source it was built from (and this script, the tsconfig and package.json files)
+// still has the size and mtime recorded in its manifest, in this same checkout — and the sources
+// through tsx otherwise. So an edited source is never
 // run from a stale bundle: it is run through tsx until the cache is built again.
 //
 // Unlike the services' bundles (scripts/build.mjs, for the images), nothing is copied: only
@@ -16,7 +17,7 @@
 //   --best-effort: a failed build says why and exits 0 (npm's `prepare`: the command still works,
 //                  through tsx, and an install must not fail for a cache).
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -26,7 +27,7 @@ import { CACHE_FORMAT, DEFAULT_CACHE_DIR, MANIFEST, ROOT } from '../apps/cli/bin
 const ENTRY = join(ROOT, 'apps/cli/src/main.ts');
 
 /**
- * Builds the cache into `dir` (replacing what is there) and returns how many sources it holds.
+ * Builds the cache into `dir` (replacing what is there) and returns how many files it was built from.
  * `dir` must be inside the checkout: the bundle finds its npm dependencies in the checkout's
  * node_modules, as Node resolves them from where the bundle is.
  */
@@ -53,8 +54,8 @@ export async function buildCliCache(dir = DEFAULT_CACHE_DIR) {
       metafile: true,
       plugins: [sourcesOnly],
     });
-    const inputs = Object.keys(result.metafile.inputs).map((path) => {
-      const file = resolve(ROOT, path);
+    const files = [...Object.keys(result.metafile.inputs).map((path) => resolve(ROOT, path)), ...buildInputs()];
+    const inputs = files.map((file) => {
       const { size, mtimeMs } = statSync(file);
       return [file, size, mtimeMs];
     });
@@ -66,6 +67,16 @@ export async function buildCliCache(dir = DEFAULT_CACHE_DIR) {
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * What decides the bundle besides the modules in it, recorded with them: how it is built (this
+ * script and bin/cache.mjs), how TypeScript is compiled (the tsconfig files) and where the
+ * workspaces' names lead (their package.json files).
+ */
+function buildInputs() {
+  const manifests = ['packages', 'services', 'apps'].flatMap((kind) => readdirSync(join(ROOT, kind)).map((name) => join(ROOT, kind, name, 'package.json'))).filter((file) => existsSync(file));
+  return [fileURLToPath(import.meta.url), join(ROOT, 'apps/cli/bin/cache.mjs'), join(ROOT, 'package.json'), join(ROOT, 'tsconfig.json'), join(ROOT, 'tsconfig.base.json'), ...manifests];
 }
 
 /**
@@ -101,7 +112,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const started = performance.now();
   try {
     const sources = await buildCliCache(dir);
-    process.stdout.write(`baton: built the command's cache from ${sources} sources into ${dir} in ${Math.round(performance.now() - started)} ms\n`);
+    process.stdout.write(`baton: built the command's cache from ${sources} files into ${dir} in ${Math.round(performance.now() - started)} ms\n`);
   } catch (error) {
     process.stderr.write(`baton: the command's cache was not built (${error instanceof Error ? error.message : String(error)}); \`baton\` runs its sources through tsx instead\n`);
     if (!values['best-effort']) process.exitCode = 1;

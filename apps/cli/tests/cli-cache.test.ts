@@ -39,6 +39,8 @@ describe("the command's build cache", () => {
     const files = built.inputs.map(([file]) => file);
     expect(files).toContain(join(ROOT, 'apps/cli/src/main.ts'));
     expect(files).toContain(join(ROOT, 'packages/engine/src/apply.ts'));
+    // and what decides how they are bundled
+    for (const other of ['scripts/cli-cache.mjs', 'apps/cli/bin/cache.mjs', 'tsconfig.base.json', 'packages/engine/package.json']) expect(files).toContain(join(ROOT, other));
     expect(files.some((f) => f.includes('/node_modules/'))).toBe(false);
     expect(freshCache(dir)).toBe(`file://${join(dir, 'main.mjs')}`);
   });
