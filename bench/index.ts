@@ -10,7 +10,7 @@
 //
 // The services log at LOG_LEVEL, `info` unless set: the level the deployments ship with
 // (DEPLOYMENT.md), so that what logging costs is in the figures as a user would see it.
-import { buildCliCache, buildServiceBundles } from '@baton/testkit';
+import { buildServiceBundles, refreshCliCache } from '@baton/testkit';
 import { watchMachine } from './lib.ts';
 
 const scenarios: Record<string, () => Promise<unknown>> = {
@@ -51,9 +51,7 @@ process.exit(0);
  * or with BATON_CLI_SOURCES=1 the sources through tsx.
  */
 async function batonCommand(): Promise<string> {
-  if (process.env.BATON_CLI_SOURCES === '1') return 'the TypeScript sources through tsx';
-  await buildCliCache();
-  return "the baton command's bundle (scripts/cli-cache.mjs, as `npm ci` builds it)";
+  return (await refreshCliCache()) ? "the baton command's bundle (scripts/cli-cache.mjs, as `npm ci` builds it)" : 'the TypeScript sources through tsx';
 }
 
 /** The bundles every cluster of this run starts (BATON_SERVICE_BUNDLES), and what `servicesFrom` reports. */

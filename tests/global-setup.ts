@@ -13,11 +13,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCliCache, buildServiceBundles } from '@baton/testkit';
+import { buildServiceBundles, refreshCliCache } from '@baton/testkit';
 import { writePgliteTemplate } from '@baton/store';
 
 export default async function setup(): Promise<() => void> {
-  const [bundles, template] = await Promise.all([serviceBundles(), pgliteTemplate(), process.env.BATON_CLI_SOURCES === '1' ? undefined : buildCliCache()]);
+  const [bundles, template] = await Promise.all([serviceBundles(), pgliteTemplate(), refreshCliCache()]);
   return () => {
     bundles?.();
     template?.();

@@ -3,9 +3,9 @@
 // build step. They run from the command's build cache when it is fresh (bin/cache.mjs; `npm ci`
 // builds it, scripts/cli-cache.mjs), and through tsx's loader otherwise — or when
 // BATON_CLI_SOURCES=1 asks for the sources.
-import { freshCache } from './cache.mjs';
+import { freshCache, sourcesAsked } from './cache.mjs';
 
-const cached = process.env.BATON_CLI_SOURCES === '1' ? undefined : freshCache();
+const cached = sourcesAsked() ? undefined : freshCache();
 let main;
 if (cached) {
   // Stack traces name the TypeScript sources, as under tsx.

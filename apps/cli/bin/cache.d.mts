@@ -3,4 +3,5 @@ export declare const ROOT: string;
 export declare const DEFAULT_CACHE_DIR: string;
 export declare const MANIFEST: string;
 export declare const CACHE_FORMAT: number;
+export declare function sourcesAsked(env?: NodeJS.ProcessEnv): boolean;
 export declare function freshCache(dir?: string): string | undefined;

@@ -11,6 +11,11 @@ export const MANIFEST = 'manifest.json';
 /** Changes when what the cache holds or how it is built changes: an older cache is not run. */
 export const CACHE_FORMAT = 1;
 
+/** BATON_CLI_SOURCES=1: every `baton` runs the sources through tsx, whatever the cache holds. */
+export function sourcesAsked(env = process.env) {
+  return env.BATON_CLI_SOURCES === '1';
+}
+
 /**
  * The URL of the cached bundle's entry, when it was built by this checkout, for this Node, from
  * sources that all still have the size and mtime they had then; otherwise undefined (no cache, a

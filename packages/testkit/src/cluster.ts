@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { sourcesAsked } from '@baton/cli/cache';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -129,6 +130,17 @@ export async function buildServiceBundles(): Promise<ServiceBundles> {
 /** Builds the `baton` command's build cache (scripts/cli-cache.mjs) into `dir`, by default the checkout's own. */
 export async function buildCliCache(dir?: string): Promise<void> {
   await promisify(execFile)(process.execPath, ['scripts/cli-cache.mjs', ...(dir === undefined ? [] : ['--outdir', dir])], { cwd: ROOT });
+}
+
+/**
+ * Builds the checkout's `baton` cache again from the sources as they are, so that every `baton` a
+ * test or benchmark starts runs them — unless BATON_CLI_SOURCES=1 has it run the sources through
+ * tsx. True when the `baton` processes run the cache.
+ */
+export async function refreshCliCache(): Promise<boolean> {
+  if (sourcesAsked()) return false;
+  await buildCliCache();
+  return true;
 }
 
 /**
