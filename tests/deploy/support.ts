@@ -2,10 +2,10 @@
 // files resolved by `docker-compose config`, and YAML manifests. Nothing here needs a Docker
 // engine; a missing tool is an error (the test fails and says what to install), never a skip.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scratchDir } from '@baton/testkit/scratch';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -172,7 +172,7 @@ export interface ComposeProject {
 }
 
 export function composeProject(): ComposeProject {
-  const dir = mkdtempSync(join(tmpdir(), 'baton-compose-'));
+  const dir = scratchDir('baton-compose-');
   for (const file of DEPLOYMENT_FILES) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     cpSync(join(ROOT, file), join(dir, file));

@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { scratchDir } from '@baton/testkit/scratch';
 import { describe, expect, it } from 'vitest';
 import { LOCK_FILE, StartupError, lockDataFolder } from './data-lock.ts';
 
-const folder = () => mkdtempSync(join(tmpdir(), 'baton-lock-'));
+const folder = () => scratchDir('baton-lock-');
 const ownerFile = (dir: string, owner: object) => writeFileSync(join(dir, LOCK_FILE), JSON.stringify(owner));
 
 describe('lockDataFolder', () => {

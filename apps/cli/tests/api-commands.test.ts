@@ -1,11 +1,11 @@
 // The API commands as a user runs them: the real `baton` process against the real orchestrator
 // and workflow runner (PGlite + in-process bus) listening on 127.0.0.1.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatonClient } from '@baton/sdk';
+import { scratchDir } from '@baton/testkit/scratch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../../../packages/sdk/tests/live-server.ts';
 import { failingDocument, helloYaml, sleepyYaml, uniqueNamespace } from '../../../packages/sdk/tests/workflows.ts';
@@ -43,7 +43,7 @@ const RUN_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 describe('baton apply', () => {
   it('registers a directory, reports invalid files with their problems, exits 1 on any failure', async () => {
     const ns = uniqueNamespace('apply');
-    const dir = mkdtempSync(join(tmpdir(), 'baton-apply-'));
+    const dir = scratchDir('baton-apply-');
     writeFileSync(join(dir, 'hello.yaml'), helloYaml(ns));
     writeFileSync(join(dir, 'broken.json'), JSON.stringify(failingDocument(ns)));
     writeFileSync(join(dir, 'sleepy.yml'), sleepyYaml(ns));
@@ -89,7 +89,7 @@ describe('baton run', () => {
   });
 
   it('--wait prints the completed run with its output and exits 0', async () => {
-    const inputFile = join(mkdtempSync(join(tmpdir(), 'baton-input-')), 'in.json');
+    const inputFile = join(scratchDir('baton-input-'), 'in.json');
     writeFileSync(inputFile, '{"name":"bo"}');
     const result = await baton(['run', `${ns}/hello@1.0.0`, '--input-file', inputFile, '--wait', '30s'], { env });
     expect(result.code).toBe(0);
@@ -292,7 +292,7 @@ describe('baton events send', () => {
     const type = `com.example.${ns}.note`;
     await listener('note', type, 'envelope');
     const runId = await waitingRun('note');
-    const file = join(mkdtempSync(join(tmpdir(), 'baton-event-')), 'note.txt');
+    const file = join(scratchDir('baton-event-'), 'note.txt');
     writeFileSync(file, 'not {json}');
     const sent = await baton(['events', 'send', '--type', type, '--source', 'tests', '--id', 'note-1', '--content-type', 'text/plain', '--data-file', file], { env });
     expect(sent.stdout).toBe(`sent event note-1 (${type}): delivered to 1 waiting listen\n`);
@@ -414,7 +414,7 @@ describe('connection', () => {
   });
 
   it('finds the key `baton start` saved from any subfolder of where it runs', async () => {
-    const checkout = mkdtempSync(join(tmpdir(), 'baton-checkout-'));
+    const checkout = scratchDir('baton-checkout-');
     mkdirSync(join(checkout, 'data'));
     writeFileSync(join(checkout, 'data', 'api-key'), `${server.apiKey}\n`, { mode: 0o600 });
     const sub = join(checkout, 'examples', 'nested');

@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isGranted, lookupSecrets } from '@baton/core';
+import { scratchDir } from '@baton/testkit/scratch';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './env.ts';
 import { loadSecretStore } from './secrets.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'baton-secrets-'));
+const dir = scratchDir('baton-secrets-');
 const file = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);

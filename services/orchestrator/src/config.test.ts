@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from '@baton/testkit/scratch';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, orchestratorConfigFromEnv } from './config.ts';
 
@@ -38,7 +38,7 @@ describe('orchestratorConfigFromEnv', () => {
   });
 
   it('reads BATON_API_KEY_FILE (Docker secrets); BATON_API_KEY wins', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'baton-')), 'key');
+    const file = join(scratchDir('baton-key-'), 'key');
     writeFileSync(file, 'bt_from_file_0123456789\n');
     expect(orchestratorConfigFromEnv({ BATON_API_KEY_FILE: file }).apiKey).toBe('bt_from_file_0123456789');
     expect(orchestratorConfigFromEnv({ BATON_API_KEY_FILE: file, BATON_API_KEY: 'bt_direct_0123456789' }).apiKey).toBe('bt_direct_0123456789');

@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from '@baton/testkit/scratch';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_URL, UsageError, connectionFrom, expectPositionals, parseCommandArgs, positiveInt, savedApiKeyFile } from './args.ts';
 
 describe('connectionFrom', () => {
   it('prefers flags, then the environment, then defaults', () => {
-    expect(connectionFrom({}, {}, mkdtempSync(join(tmpdir(), 'baton-nowhere-')))).toEqual({ url: DEFAULT_URL, apiKey: undefined, output: 'human' });
+    expect(connectionFrom({}, {}, scratchDir('baton-nowhere-'))).toEqual({ url: DEFAULT_URL, apiKey: undefined, output: 'human' });
     expect(connectionFrom({}, { BATON_URL: 'http://h:1', BATON_API_KEY: 'env-key' })).toEqual({ url: 'http://h:1', apiKey: 'env-key', output: 'human' });
     expect(connectionFrom({ url: 'http://f:2', 'api-key': 'flag-key', output: 'json' }, { BATON_URL: 'http://h:1', BATON_API_KEY: 'env-key' })).toEqual({
       url: 'http://f:2',
@@ -21,7 +21,7 @@ describe('connectionFrom', () => {
   });
 
   it('uses the key `baton start` saved, only for a server on this machine', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'baton-cli-'));
+    const dir = scratchDir('baton-cli-');
     writeFileSync(join(dir, 'api-key'), 'saved-key\n');
     expect(connectionFrom({}, { BATON_DATA_DIR: dir }).apiKey).toBe('saved-key');
     expect(connectionFrom({ url: 'http://127.0.0.1:9' }, { BATON_DATA_DIR: dir }).apiKey).toBe('saved-key');
@@ -29,7 +29,7 @@ describe('connectionFrom', () => {
   });
 
   it('finds the saved key from a subfolder, as git finds .git; BATON_DATA_DIR is relative to the working folder', () => {
-    const checkout = mkdtempSync(join(tmpdir(), 'baton-checkout-'));
+    const checkout = scratchDir('baton-checkout-');
     mkdirSync(join(checkout, 'data'));
     writeFileSync(join(checkout, 'data', 'api-key'), 'saved-key\n');
     const deep = join(checkout, 'examples', 'more');
