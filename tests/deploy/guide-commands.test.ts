@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readEnv } from '@baton/runtime';
-import { NODE_SERVICES, composeProject, k8sSecretsOf, publishedPorts, readDotenv, readText, type ComposeProject } from './support.ts';
+import { NODE_SERVICES, composeProject, k8sSecretsOf, publishedPorts, readDotenv, readText, removeComposeProjects, type ComposeProject } from './support.ts';
 
 /** The secrets of .env.docker (what the Kubernetes Secret holds). */
 const SECRETS = ['BATON_API_KEY', 'BATON_APPROVAL_SECRET', 'BATON_STREAM_TOKEN_SECRET', 'DB_PASSWORD', 'OPENAI_API_KEY'];
@@ -15,7 +15,7 @@ const SECRETS = ['BATON_API_KEY', 'BATON_APPROVAL_SECRET', 'BATON_STREAM_TOKEN_S
 const DATABASE_CLIENTS = ['orchestrator', 'workflow-runner', 'fanout'] as const;
 
 let project: ComposeProject;
-afterEach(() => project?.remove());
+afterEach(removeComposeProjects);
 
 /** What a service sees of each secret (blank: the service does not hold it). */
 function secretsSeen(services: Record<string, any>, name: string): Record<string, string> {

@@ -2,10 +2,10 @@
 // files resolved by `docker-compose config`, and YAML manifests. Nothing here needs a Docker
 // engine; a missing tool is an error (the test fails and says what to install), never a skip.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scratchDir } from '@baton/testkit/scratch';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -171,14 +171,22 @@ export interface ComposeProject {
   remove(): void;
 }
 
+/** The projects made and not removed yet (removeComposeProjects). */
+const projects = new Set<ComposeProject>();
+
+/** Removes every project still there (a test file's afterEach: a test may make more than one). */
+export function removeComposeProjects(): void {
+  for (const project of projects) project.remove();
+}
+
 export function composeProject(): ComposeProject {
-  const dir = scratchDir('baton-compose-');
+  const dir = mkdtempSync(join(tmpdir(), 'baton-compose-'));
   for (const file of DEPLOYMENT_FILES) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     cpSync(join(ROOT, file), join(dir, file));
   }
   const cleanEnv = (env: Record<string, string>) => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', ...env });
-  return {
+  const project: ComposeProject = {
     dir,
     sh: (command, env = {}) => execFileSync('sh', ['-c', command], { cwd: dir, env: cleanEnv(env), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
     config: (args = [], env = {}) => parseYaml(dockerCompose([...args, 'config'], dir, env)),
@@ -198,8 +206,13 @@ export function composeProject(): ComposeProject {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), text);
     },
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    remove() {
+      rmSync(dir, { recursive: true, force: true });
+      projects.delete(project);
+    },
   };
+  projects.add(project);
+  return project;
 }
 
 /**
