@@ -26,9 +26,10 @@ export function baton(args: string[], options: { env?: Record<string, string | u
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   child.stdin.end(options.stdin ?? '');
-  const removeDataDir = () => emptyDataDir !== undefined && rmSync(emptyDataDir, { recursive: true, force: true });
   return new Promise<BatonResult>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
-  }).finally(removeDataDir);
+  }).finally(() => {
+    if (emptyDataDir !== undefined) rmSync(emptyDataDir, { recursive: true, force: true });
+  });
 }

@@ -1,11 +1,11 @@
 // The `baton` command's build cache (scripts/cli-cache.mjs, bin/cache.mjs): run only while fresh.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCliCache } from '@baton/testkit';
+import { scratchDir } from '@baton/testkit/scratch';
 import { CACHE_FORMAT, MANIFEST, ROOT, freshCache } from '../bin/cache.mjs';
 import { baton } from './baton-process.ts';
 
@@ -76,12 +76,7 @@ describe("the command's build cache", () => {
   });
 
   it('is refused outside the checkout, where it would not find its packages', async () => {
-    const outside = mkdtempSync(join(tmpdir(), 'baton-cli-cache-'));
-    try {
-      await expect(buildCliCache(join(outside, 'cache'))).rejects.toThrow(/must be in a folder inside the checkout/);
-    } finally {
-      rmSync(outside, { recursive: true, force: true });
-    }
+    await expect(buildCliCache(join(scratchDir('baton-cli-cache-'), 'cache'))).rejects.toThrow(/must be in a folder inside the checkout/);
   });
 });
 
