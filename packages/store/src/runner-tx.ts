@@ -21,7 +21,7 @@ import { deferAttempts, rateLimitsOf } from './sql/rate-limits.ts';
  * named at run time under tsx's keepNames) was 2–3 % of the embedded process's CPU in the
  * sequential peer workload (V8 profile).
  */
-const METHODS: RunnerTx & ThisType<{ readonly tx: Queryable }> = {
+const METHODS: RunnerTx & ThisType<{ readonly tx: Queryable; savedBy?: Promise<string> }> = {
   lockRuns(ids) {
     return lockRuns(this.tx, ids);
   },
@@ -29,7 +29,8 @@ const METHODS: RunnerTx & ThisType<{ readonly tx: Queryable }> = {
     return lockRunsUnchanged(this.tx, runs);
   },
   transactionId() {
-    return transactionId(this.tx);
+    // The id saveTransitions' statement answers, when the transaction sent one.
+    return this.savedBy ?? transactionId(this.tx);
   },
   lockInsertedRuns(ids) {
     return lockInsertedRuns(this.tx, ids);
@@ -83,8 +84,12 @@ const METHODS: RunnerTx & ThisType<{ readonly tx: Queryable }> = {
   saveRuns(updates) {
     return saveRuns(this.tx, updates);
   },
-  saveTransitions(transitions) {
-    return saveTransitions(this.tx, transitions);
+  async saveTransitions(transitions) {
+    const savedBy = saveTransitions(this.tx, transitions);
+    if (savedBy !== undefined) {
+      savedBy.catch(() => undefined); // as a write's: its failure is the transaction's (the commit throws it)
+      this.savedBy ??= savedBy;
+    }
   },
   setEventSeqs(updates) {
     return setEventSeqs(this.tx, updates);
@@ -191,5 +196,5 @@ const METHODS: RunnerTx & ThisType<{ readonly tx: Queryable }> = {
 };
 
 export function runnerTx(tx: Queryable): RunnerTx {
-  return Object.create(METHODS, { tx: { value: tx } }) as RunnerTx;
+  return Object.create(METHODS, { tx: { value: tx }, savedBy: { value: undefined, writable: true } }) as RunnerTx;
 }

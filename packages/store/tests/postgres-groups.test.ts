@@ -120,6 +120,31 @@ it('a transaction issued in one turn — BEGIN, writes, COMMIT — is one Sync a
   ]);
 });
 
+it('a query at commit goes in the group of the COMMIT, is answered with its rows, and its failure is what the commit throws', async () => {
+  const rows = await db.transaction(async (tx) => {
+    void tx.write('INSERT INTO t (n) VALUES ($1)', [10]);
+    const answered = tx.queryAtCommit!<{ n: number }>('SELECT n, a FROM t WHERE n = $1', [10]);
+    void tx.write('UPDATE t SET a = $2 WHERE n = $1', [10, ['q']]);
+    return { answered };
+  });
+  await settled();
+  expect(await rows.answered).toEqual([{ n: 10, a: null }]); // read before the update that came after it
+  expect(proxy.fromClient.get('S')).toBe(1);
+  expect(proxy.fromServer.get('Z')).toBe(1);
+  // A failed query at commit (a duplicate key) fails the transaction with its own error.
+  const failed: { answered?: Promise<unknown> } = {};
+  const error = await db
+    .transaction(async (tx) => {
+      failed.answered = tx.queryAtCommit!('INSERT INTO t (n) VALUES ($1) RETURNING n', [10]);
+      failed.answered.catch(() => undefined);
+      void tx.write('INSERT INTO t (n) VALUES ($1)', [11]);
+    })
+    .catch((caught: unknown) => caught);
+  expect(error).toMatchObject({ code: '23505' });
+  await expect(failed.answered).rejects.toMatchObject({ code: '23505' });
+  expect(await db.query('SELECT n, a FROM t WHERE n IN (10, 11) ORDER BY n')).toEqual([{ n: 10, a: ['q'] }]);
+});
+
 it('a read waited for splits the transaction in two groups: one Sync per round trip', async () => {
   const count = await db.transaction(async (tx) => {
     const [row] = await tx.query<{ n: number }>('SELECT n, a FROM t WHERE n = $1', [1]);

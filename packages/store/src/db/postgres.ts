@@ -6,7 +6,8 @@
 // group: one write, one Sync, one answer — BEGIN with the transaction's first reads, its writes
 // with the COMMIT. Statements whose rows nobody reads (`write`) are not waited for: the statements
 // after them — the COMMIT too — follow in the same group or behind it on the wire (the client runs
-// in pipeline mode), so a batch of writes and its commit cost one round trip.
+// in pipeline mode), so a batch of writes and its commit cost one round trip. A query at commit
+// (`queryAtCommit`) goes out as a write does and is answered with its rows.
 import pg from 'pg';
 import type { PoolClient, PoolConfig } from 'pg';
 import { StatementGroup } from './pg-group.ts';
@@ -84,15 +85,35 @@ class TransactionHandle implements Queryable {
     }
   }
 
+  /**
+   * A query sent as a write is — not waited for before what follows, its failure the commit's (the
+   * first on the wire) — answered with its rows: the rows a batch reads once it has committed.
+   */
+  queryAtCommit<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    const answer = this.#add(sql, params);
+    this.#tracked(answer);
+    return answer.then(
+      (result) => result.rows as R[],
+      async (error: unknown) => {
+        throw await this.#firstFailure(error);
+      },
+    );
+  }
+
   write(sql: string, params: readonly unknown[] = []): Promise<void> {
-    const sent = this.#add(sql, params).then(
+    this.#tracked(this.#add(sql, params));
+    return Promise.resolve();
+  }
+
+  /** A statement on the wire that the commit waits for: settled without rejecting, its failure kept in #failure. */
+  #tracked(answer: Promise<StatementResult>): void {
+    const sent = answer.then(
       () => undefined,
       (error: unknown) => {
         this.#failure ??= { error };
       },
     );
     this.#writes.push(sent);
-    return Promise.resolve();
   }
 
   async exec(script: string): Promise<void> {

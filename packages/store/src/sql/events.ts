@@ -15,12 +15,24 @@ function toEvent(row: Row): RunEventRecord {
 }
 
 /**
+ * Throws unless each event's id is its run's id and its seq (`<run_id>.<seq>`): the rule of the
+ * log's ids, which the primary key (run_id, seq) keeps unique. Every INSERT of run_events checks
+ * it first (migration 0015: the schema's CHECK did, at a cost per event).
+ */
+export function checkEventIds(events: readonly RunEventRecord[]): void {
+  for (const e of events) {
+    if (e.id !== `${e.runId}.${e.seq}`) throw new Error(`event id '${e.id}' is not its run's id and seq ('${e.runId}.${e.seq}')`);
+  }
+}
+
+/**
  * One statement for the whole batch. A (run_id, seq) already taken is an error: never overwrite
  * the log. A key already in the run's log is an error too: callers filter with existingEventKeys
  * under the run's lock first.
  */
 export async function appendEvents(db: Queryable, events: readonly RunEventRecord[]): Promise<void> {
   if (events.length === 0) return;
+  checkEventIds(events);
   const keyed = events.some((e) => e.key !== undefined);
   await db.write(
     keyed

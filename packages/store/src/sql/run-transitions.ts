@@ -3,6 +3,7 @@ import type { LockedRun, NewAttempt, RunEventRecord, RunState, RunStatus, RunTri
 import { queryAtCommit, type Queryable, type Row } from '../db/types.ts';
 import { toSpec } from './rate-limits.ts';
 import { TERMINAL_SQL, fromJson, iso, isoOrUndefined, jsonArray, jsonList, textOrUndefined, withOptional } from './values.ts';
+import { checkEventIds } from './events.ts';
 
 function toLockedRun(row: Row): LockedRun {
   const run: LockedRun = {
@@ -178,19 +179,25 @@ const SAVE_TRANSITIONS_SQL = `WITH saved AS (${SAVE_RUNS_SQL}),
     SELECT * FROM unnest($18::text[], $19::text[], $20::text[], $21::text[], $22::text[], ${jsonArray('$23')}, $24::text[])),
   applied AS (UPDATE task_attempts a SET applied_seq = u.seq FROM unnest($25::text[], $26::bigint[]) AS u(id, seq)
     WHERE a.id = ANY($25::text[]) AND a.id = u.id)
-SELECT 1`;
+SELECT ${CURRENT_XID} AS xid`;
 
 /**
  * What a batch's decisions write, in one statement instead of four (one parse, bind and execute
  * instead of four — what PGlite pays most for): new run states, appended events, new attempts and
  * the applied seqs of attempts whose outcome was applied (attempts written before this statement).
+ * A query at commit (held as a write is; its failure is the commit's), it answers this
+ * transaction's id as transactionId does, so that the batch asks no statement of its own for it:
+ * one statement less per runner transaction (in PGlite's backend ~0.045 ms of a ~0.65 ms
+ * transaction, bench/README). Returns that id, or undefined when there was nothing to write (no
+ * statement was sent).
  */
-export async function saveTransitions(
+export function saveTransitions(
   db: Queryable,
   t: { updates: readonly RunUpdate[]; events: readonly RunEventRecord[]; attempts: readonly NewAttempt[]; applied: readonly { id: string; seq: number }[] },
-): Promise<void> {
-  if (t.updates.length + t.events.length + t.attempts.length + t.applied.length === 0) return;
-  await db.write(SAVE_TRANSITIONS_SQL, [
+): Promise<string> | undefined {
+  if (t.updates.length + t.events.length + t.attempts.length + t.applied.length === 0) return undefined;
+  checkEventIds(t.events);
+  const rows = queryAtCommit<{ xid: string }>(db, SAVE_TRANSITIONS_SQL, [
     ...saveRunsParams(t.updates),
     t.events.map((e) => e.runId),
     t.events.map((e) => e.seq),
@@ -209,6 +216,7 @@ export async function saveTransitions(
     t.applied.map((a) => a.id),
     t.applied.map((a) => a.seq),
   ]);
+  return rows.then((answered) => answered[0]!.xid);
 }
 
 const SET_EVENT_SEQS_SQL = `

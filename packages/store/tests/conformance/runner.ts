@@ -342,8 +342,8 @@ export function runnerTxConformance(h: StoreHarness): void {
       expect((await store.listEvents(id!, 1, 2)).map((e) => e.seq)).toEqual([2, 3]);
       expect(await store.listEvents(id!, 4, 10)).toEqual([]);
       await expect(store.transaction((tx) => tx.appendEvents([eventFixture(id!, 2)]))).rejects.toThrow();
-      // The id is `<run>.<seq>` (migration 0014): unique with the primary key.
-      await expect(store.transaction((tx) => tx.appendEvents([{ ...eventFixture(id!, 5), id: `${id}.6` }]))).rejects.toThrow(/run_events_id_is_run_and_seq/);
+      // The id is `<run>.<seq>` (migrations 0014 and 0015): unique with the primary key.
+      await expect(store.transaction((tx) => tx.appendEvents([{ ...eventFixture(id!, 5), id: `${id}.6` }]))).rejects.toThrow(`event id '${id}.6' is not its run's id and seq ('${id}.5')`);
       expect(await store.listEvents(id!, 0, 100)).toHaveLength(4);
     });
 
@@ -378,6 +378,33 @@ export function runnerTxConformance(h: StoreHarness): void {
       await store.transaction((tx) => tx.saveTransitions({ updates: [], events: [], attempts: [], applied: [] }));
       await expect(store.transaction((tx) => tx.saveTransitions({ updates: [update(b!, { eventSeq: 5 })], events: [eventFixture(a!, 2)], attempts: [], applied: [] }))).rejects.toThrow();
       expect((await store.transaction((tx) => tx.lockRuns([b!])))[0]?.eventSeq).toBe(1);
+      // An event whose id is not its run's id and seq is refused before anything is written.
+      await expect(store.transaction((tx) => tx.saveTransitions({ updates: [update(b!, { eventSeq: 2 })], events: [{ ...eventFixture(b!, 2), id: `${b}.3` }], attempts: [], applied: [] }))).rejects.toThrow(
+        `event id '${b}.3' is not its run's id and seq ('${b}.2')`,
+      );
+      expect((await store.transaction((tx) => tx.lockRuns([b!])))[0]?.eventSeq).toBe(1);
+      expect(await store.listEvents(b!, 0, 10)).toEqual([events[2]]);
+    });
+
+    it('transactionId after saveTransitions is the id its statement answered: the one lockRunsUnchanged checks the saved rows against', async () => {
+      const store = h.store();
+      const [a] = await createRuns(store, uniqueNamespace(), 1);
+      // Asked after the save, as the engine's batches ask it.
+      const savedBy = await store.transaction(async (tx) => {
+        await tx.saveTransitions({ updates: [update(a!, { eventSeq: 1 })], events: [eventFixture(a!, 1)], attempts: [], applied: [] });
+        return tx.transactionId();
+      });
+      expect(savedBy).toMatch(/^\d+$/);
+      // Nothing written: a statement of its own answers, another transaction's id.
+      const other = await store.transaction(async (tx) => {
+        await tx.saveTransitions({ updates: [], events: [], attempts: [], applied: [] });
+        return tx.transactionId();
+      });
+      expect(other).toMatch(/^\d+$/);
+      expect(other).not.toBe(savedBy);
+      // The run is as the saving transaction left it, and not as the other one did.
+      await store.transaction((tx) => tx.lockRunsUnchanged([{ id: a!, savedBy }]));
+      await expect(store.transaction((tx) => tx.lockRunsUnchanged([{ id: a!, savedBy: other }]))).rejects.toBeInstanceOf(RunsChanged);
     });
 
     it('completeAttempts applies an outcome once; cancelAttempts only cancels scheduled attempts', async () => {
