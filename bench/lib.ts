@@ -37,6 +37,12 @@ export async function api<T = unknown>(base: string, key: string, method: string
   return { status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
+/** The number after `--<name>` on the command line, or `fallback` (the micro-benchmarks' options). */
+export function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
 export const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 /** Epoch milliseconds with sub-millisecond precision (the same clock as Date.now()). */

@@ -7,21 +7,14 @@
 // one run's transitions are; one transaction per iteration, each on a new run's second step.
 //   npx tsx bench/runner-tx.ts [--iterations 3000] [--rounds 3] [--no-postgres]
 // Prints one JSON document: milliseconds per transaction (p50 of each round) and the process's CPU.
-import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
-import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import type { RunUpdate, Store } from '@baton/core';
-import { createStore } from '@baton/store';
-import { log, summary } from './lib.ts';
+import { log, numberArg, summary } from './lib.ts';
+import { onPglite, onThrowawayPostgres } from './stores.ts';
 
-const MAINTENANCE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const ITERATIONS = arg('iterations', 3000);
-const ROUNDS = arg('rounds', 3);
+const ITERATIONS = numberArg('iterations', 3000);
+const ROUNDS = numberArg('rounds', 3);
 const WARMUP = 300;
 
 /** A run of the peer workload after its first call: its state as the engine saves it (~450 B). */
@@ -113,39 +106,11 @@ async function measure(store: Store) {
   return rounds;
 }
 
-async function onPostgres() {
-  const name = `baton_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: MAINTENANCE_URL });
-  await admin.connect().catch((error: Error) => {
-    throw new Error(`PostgreSQL is unreachable at ${MAINTENANCE_URL}: ${error.message}`);
-  });
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(MAINTENANCE_URL);
-  url.pathname = `/${name}`;
-  // As the workflow-runner opens its pool: planned for key lookups for the whole session.
-  const store = await createStore({ kind: 'postgres', connectionString: url.toString(), poolSize: 2, keyLookups: true });
-  try {
-    return await measure(store);
-  } finally {
-    await store.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  }
-}
-
-async function onPglite() {
-  const store = await createStore({ kind: 'pglite' });
-  try {
-    return await measure(store);
-  } finally {
-    await store.close();
-  }
-}
-
 log(`runner-tx: ${ROUNDS} rounds of ${ITERATIONS} result transactions after ${WARMUP} warm-up`);
 const loadBefore = loadavg()[0];
-const pglite = await onPglite();
-const postgres = process.argv.includes('--no-postgres') ? undefined : await onPostgres();
+const pglite = await onPglite(measure);
+// As the workflow-runner opens its pool: planned for key lookups for the whole session.
+const postgres = process.argv.includes('--no-postgres') ? undefined : await onThrowawayPostgres({ poolSize: 2, keyLookups: true }, measure);
 process.stdout.write(
   `${JSON.stringify(
     {

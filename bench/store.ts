@@ -3,26 +3,19 @@
 // machine's PostgreSQL (a throwaway database) and, for comparison, PGlite in memory.
 //   npx tsx bench/store.ts [--batch 100] [--iterations 300] [--vars 20] [--no-pglite]
 // Prints one JSON document (milliseconds per batch transaction).
-import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
-import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import type { RunEventRecord, RunUpdate, Store } from '@baton/core';
-import { createStore } from '@baton/store';
 import type { SqlStore } from '@baton/store';
 import { readFileSync } from 'node:fs';
-import { log, summary } from './lib.ts';
+import { log, numberArg, summary } from './lib.ts';
+import { onPglite, onThrowawayPostgres } from './stores.ts';
 
-const MAINTENANCE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const BATCH = arg('batch', 100);
-const ITERATIONS = arg('iterations', 300);
+const BATCH = numberArg('batch', 100);
+const ITERATIONS = numberArg('iterations', 300);
 const WARMUP = 30;
 /** Variables in each run's state: 20 ≈ 1.5 KB of JSON, 2 ≈ 250 B. */
-const VARS = arg('vars', 20);
+const VARS = numberArg('vars', 20);
 
 /** A run state of a realistic size (~1.5 KB): positions, variables, a small context. */
 function stateOf(i: number, step: number) {
@@ -111,38 +104,10 @@ async function measure(store: SqlStore, database?: string) {
   };
 }
 
-async function onPostgres() {
-  const name = `baton_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: MAINTENANCE_URL });
-  await admin.connect().catch((error: Error) => {
-    throw new Error(`PostgreSQL is unreachable at ${MAINTENANCE_URL}: ${error.message}`);
-  });
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(MAINTENANCE_URL);
-  url.pathname = `/${name}`;
-  const store = await createStore({ kind: 'postgres', connectionString: url.toString(), poolSize: 4 });
-  try {
-    return await measure(store, name);
-  } finally {
-    await store.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  }
-}
-
-async function onPglite() {
-  const store = await createStore({ kind: 'pglite' });
-  try {
-    return await measure(store);
-  } finally {
-    await store.close();
-  }
-}
-
 log(`store: batches of ${BATCH} transitions, ${ITERATIONS} iterations after ${WARMUP} warm-up`);
 const loadBefore = loadavg()[0];
-const postgres = await onPostgres();
-const pglite = process.argv.includes('--no-pglite') ? undefined : await onPglite();
+const postgres = await onThrowawayPostgres({ poolSize: 4 }, measure);
+const pglite = process.argv.includes('--no-pglite') ? undefined : await onPglite((store) => measure(store));
 const statements = 'lockRuns + completeAttempts + saveRuns + appendEvents x3 + insertAttempts';
 process.stdout.write(`${JSON.stringify({ scenario: 'store', batch: BATCH, iterations: ITERATIONS, statements, stateBytes: JSON.stringify(stateOf(0, 1)).length, postgres, pglite,
   // This machine is shared: a busy CPU (load average above its core count) inflates every figure.
