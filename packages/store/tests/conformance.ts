@@ -9,6 +9,7 @@ import { replayConformance } from './conformance/replays.ts';
 import { outboxConformance } from './conformance/outbox.ts';
 import { retentionConformance } from './conformance/retention.ts';
 import { runnerTxConformance } from './conformance/runner.ts';
+import { runnerWritesConformance } from './conformance/runner-writes.ts';
 import { sweepConformance } from './conformance/sweeps.ts';
 import { systemConformance } from './conformance/system.ts';
 
@@ -50,6 +51,7 @@ export function storeConformance(adapter: string, factory: StoreFactory): void {
     runConformance(harness);
     apiKeyConformance(harness);
     runnerTxConformance(harness);
+    runnerWritesConformance(harness);
     sweepConformance(harness);
     outboxConformance(harness);
     approvalConformance(harness);

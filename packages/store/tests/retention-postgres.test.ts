@@ -3,8 +3,7 @@
 // runner holds is skipped rather than waited for, and concurrent batches never take one run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore, type SqlStore } from '../src/index.ts';
-import { definedRun, newId, uniqueNamespace } from './conformance/harness.ts';
-import { eventFixture } from './conformance/runner.ts';
+import { definedRun, eventFixture, newId, uniqueNamespace } from './conformance/harness.ts';
 import { createTestDatabase, type TestDatabase } from './postgres-database.ts';
 
 const CREATED = '2004-01-01T00:00:00.000Z';

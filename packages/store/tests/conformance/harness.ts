@@ -1,7 +1,7 @@
 // What an adapter gives the conformance suite, and the fixtures the suite builds its data from.
 import { createHash, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import type { NewDefinition, NewRun, Store } from '@baton/core';
+import type { NewDefinition, NewRun, RunEventRecord, RunState, RunUpdate, Store } from '@baton/core';
 import type { SqlStore } from '../../src/index.ts';
 
 export interface StoreHarness {
@@ -53,3 +53,14 @@ export async function createRuns(store: Store, namespace: string, count: number)
 }
 
 export const newId = (): string => uuidv7();
+
+/** An event of a run's log as the engine writes it: its id is `<run_id>.<seq>`. */
+export function eventFixture(runId: string, seq: number, data: unknown = { seq }): RunEventRecord {
+  return { runId, seq, id: `${runId}.${seq}`, type: 'io.serverlessworkflow.task.started.v1', time: new Date(1_700_000_000_000 + seq).toISOString(), data };
+}
+
+/** A run left running with a small state, changed by `patch`. */
+export function runUpdate(id: string, patch: Partial<RunUpdate> = {}): RunUpdate {
+  const state: RunState = { status: 'running', position: '/do/0', vars: { a: [1, 'two', null] } };
+  return { id, status: 'running', state, eventSeq: 0, ...patch };
+}

@@ -3,8 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { NewOutboxRow, RunnerMessage } from '@baton/core';
-import { eventFixture } from './runner.ts';
-import { createRuns, uniqueNamespace } from './harness.ts';
+import { createRuns, eventFixture, uniqueNamespace } from './harness.ts';
 import type { StoreHarness } from './harness.ts';
 
 const HOUR = 3_600_000;

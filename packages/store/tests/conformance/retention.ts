@@ -7,9 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { NewRun, RunStatus, Store } from '@baton/core';
 import type { SqlStore } from '../../src/index.ts';
-import { definedRun, newId, uniqueNamespace } from './harness.ts';
+import { definedRun, eventFixture, newId, uniqueNamespace } from './harness.ts';
 import type { StoreHarness } from './harness.ts';
-import { eventFixture } from './runner.ts';
 
 const HOUR = 3_600_000;
 
