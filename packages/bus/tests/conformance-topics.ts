@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TopicEntry } from '@baton/core';
+import { Topics, TOPIC_MAX_LENS, type TopicEntry } from '@baton/core';
 import { BadTopicPositionError } from '../src/index.ts';
 import { compareIds, range, sleep, uniqueName, waitFor, type BusPool } from './support.ts';
 
@@ -152,6 +152,23 @@ export function topicConformance(pool: BusPool): void {
       expect(kept.length).toBeGreaterThanOrEqual(10);
       expect(kept.length).toBeLessThan(500); // Redis trims whole stream nodes (MAXLEN ~)
       expect(kept).toEqual(range(kept.length, 1000 - kept.length));
+    });
+
+    it('a topic that keeps fewer entries (TOPIC_MAX_LENS) is capped to roughly its own length, the others to topicMaxLen', async () => {
+      const bus = pool.create({ topicMaxLen: 10_000 });
+      const other = uniqueName('long');
+      for (let from = 0; from < 3000; from += 500) await bus.publish(Topics.started, range(500, from)).then(() => bus.publish(other, range(500, from)));
+      const hints = new Recorder<number>();
+      const all = new Recorder<number>();
+      await bus.subscribe(Topics.started, hints.handler, '0');
+      await bus.subscribe(other, all.handler, '0');
+      await waitFor('the newest entries', () => hints.bodies.at(-1) === 2999 && all.bodies.at(-1) === 2999);
+      const kept = hints.bodies;
+      expect(TOPIC_MAX_LENS[Topics.started]).toBe(1000);
+      expect(kept.length).toBeGreaterThanOrEqual(1000);
+      expect(kept.length).toBeLessThan(1500); // Redis trims whole stream nodes (MAXLEN ~)
+      expect(kept).toEqual(range(kept.length, 3000 - kept.length));
+      expect(all.bodies).toEqual(range(3000, 0));
     });
 
     it('rejects an `after` that is not a position', async () => {

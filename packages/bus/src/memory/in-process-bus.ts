@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BusMessage, ConsumeOptions, QueueInspection, RateLimiter, TopicEntry } from '@baton/core';
+import { topicMaxLen, type BusMessage, type ConsumeOptions, type QueueInspection, type RateLimiter, type TopicEntry } from '@baton/core';
 import { MemoryRateLimiter } from '../limiter/memory-limiter.ts';
 import { encodeBody } from '../codec.ts';
 import { BusClosedError } from '../errors.ts';
@@ -9,7 +9,7 @@ import { MemoryTopic } from './memory-topic.ts';
 import { StreamIdGenerator } from './stream-ids.ts';
 
 export interface InProcessBusOptions {
-  /** Entries a topic keeps for replay. Default 10 000. */
+  /** Entries a topic keeps for replay, unless it keeps fewer (@baton/core TOPIC_MAX_LENS). Default 10 000. */
   topicMaxLen?: number;
   onError?: BusErrorReporter;
 }
@@ -122,7 +122,7 @@ export class InProcessBus implements ObservableBus {
   private topic(name: string): MemoryTopic {
     let topic = this.topics.get(name);
     if (!topic) {
-      topic = new MemoryTopic(name, this.topicMaxLen, this.ids, this.onError);
+      topic = new MemoryTopic(name, topicMaxLen(name, this.topicMaxLen), this.ids, this.onError);
       this.topics.set(name, topic);
     }
     return topic;

@@ -14,7 +14,7 @@ export interface RedisBusOptions {
   url: string;
   /** Prepended to every key, so that tests and tenants keep to their own keys. Default "baton:". */
   prefix?: string;
-  /** Entries a topic keeps for replay (roughly: MAXLEN ~). Default 10 000. */
+  /** Entries a topic keeps for replay (roughly: MAXLEN ~), unless it keeps fewer (@baton/core TOPIC_MAX_LENS). Default 10 000. */
   topicMaxLen?: number;
   onError?: BusErrorReporter;
 }

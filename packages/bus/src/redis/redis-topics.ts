@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
-import type { TopicEntry } from '@baton/core';
+import { topicMaxLen, type TopicEntry } from '@baton/core';
 import { decodeBody, encodeBody } from '../codec.ts';
 import { BadTopicPositionError, BusClosedError } from '../errors.ts';
 import { bodyText, entriesOfRead } from './replies.ts';
@@ -32,6 +32,7 @@ export class RedisTopics {
     /** The command connection, with the adapter's scripts (defineScripts). */
     private readonly commands: WithScripts,
     private readonly keyOf: (topic: string) => string,
+    /** Entries a topic keeps, unless it keeps fewer (@baton/core TOPIC_MAX_LENS). */
     private readonly maxLen: number,
     /** CLIENT SETNAME of subscription connections. */
     private readonly connectionName: string,
@@ -40,7 +41,7 @@ export class RedisTopics {
 
   async publish(topic: string, bodies: readonly unknown[]): Promise<void> {
     if (bodies.length === 0) return;
-    await appendInSlices(this.commands, this.keyOf(topic), this.maxLen, bodies.map(encodeBody));
+    await appendInSlices(this.commands, this.keyOf(topic), topicMaxLen(topic, this.maxLen), bodies.map(encodeBody));
   }
 
   async subscribe<T>(topic: string, handler: Handler<T>, after?: string): Promise<() => Promise<void>> {

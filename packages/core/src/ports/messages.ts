@@ -2,6 +2,7 @@
 import type { WorkflowError } from '../errors.ts';
 import type { CloudEvent, EventDraft, Input, RunStatus, TaskKind } from '../interpreter/types.ts';
 import type { DeferredAttempt, TaskRateLimits } from './rate-limits.ts';
+import type { LockedRun } from './runner-tx.ts';
 
 /** On queue `tasks.<kind>`: one task attempt for a worker. */
 export interface TaskMessage {
@@ -98,7 +99,35 @@ export const Topics = {
    * not decode) every event of every run.
    */
   ended: 'runs.ended',
+  /**
+   * The runs the API's inline start began, as RunStartedHint, published just before their first
+   * tasks: what the workflow-runners remember them by, so that the batch of their first results is
+   * decided without reading them (@baton/engine snapshots.ts). A hint only — the runner's lock
+   * checks it against the row — so it is kept briefly (TOPIC_MAX_LENS) and may be lost.
+   */
+  started: 'runs.started',
 } as const;
+
+/** Topics that keep fewer entries than the bus's topicMaxLen: what no subscriber replays. */
+export const TOPIC_MAX_LENS: Readonly<Record<string, number>> = { [Topics.started]: 1_000 };
+
+/** The entries topic `topic` keeps (roughly, on Redis), on a bus that keeps `busMaxLen` per topic. */
+export function topicMaxLen(topic: string, busMaxLen: number): number {
+  return Math.min(busMaxLen, TOPIC_MAX_LENS[topic] ?? busMaxLen);
+}
+
+/**
+ * On topic `runs.started`: a run as the transaction that started it left it (`run`: running, with
+ * its state and its events' seq) and that transaction's id as the row's xmin shows it (`savedBy`,
+ * RunnerTx.transactionId).
+ */
+export interface RunStartedHint {
+  run: LockedRun;
+  savedBy: string;
+}
+
+/** The most state (UTF-8 bytes as JSON, as jsonSize measures) a RunStartedHint carries; a larger run is read by its runner. */
+export const RUN_STARTED_HINT_MAX_BYTES = 16 * 1024;
 
 /**
  * What a run's end changed on its record (RunRecord's fields that change once it has started), as
