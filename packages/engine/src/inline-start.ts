@@ -7,6 +7,10 @@
 // A start that writes a timer or defers a rate-limited attempt is declined (the transaction rolls
 // back and the runner starts the run from its start message): the runners' timer and deferral
 // loops are woken by the batches of their own process, and this one has none.
+//
+// The runs a start leaves are remembered by the runner of the same process (`baton start`), or
+// published to the runners of others as hints (start-hints.ts): either way the batch of their
+// first task results is decided without reading them.
 import { RunsChanged, type Bus, type LockedRun, type NewRun, type PickedRunsStart, type RunnerTx, type RuntimeDescriptor, type Store } from '@baton/core';
 import type { Limits } from '@baton/core/interpreter';
 import type { Tracer } from '@baton/tracing';
@@ -19,7 +23,8 @@ import { noteTransportEpoch } from './loops/epochs.ts';
 import { createEngineMetrics } from './metrics.ts';
 import { RelayedRows } from './outbox.ts';
 import { applyDepsOf, backgroundWrites } from './runner.ts';
-import type { RunSnapshots } from './snapshots.ts';
+import { RunSnapshots } from './snapshots.ts';
+import { publishStartHints, startHintsOf } from './start-hints.ts';
 import { createRunTracing } from './tracing.ts';
 
 export interface RunStarterDeps {
@@ -37,7 +42,8 @@ export interface RunStarterDeps {
   /**
    * The runner's memory of runs when it shares the process (embedded: RunnerDeps.snapshots): the
    * runs these starts leave are remembered there, and the runner decides their first results on
-   * them (snapshots.ts) instead of reading them.
+   * them (snapshots.ts) instead of reading them. Absent, they are published as hints to the runners
+   * of other processes instead (start-hints.ts).
    */
   snapshots?: RunSnapshots;
 }
@@ -75,7 +81,10 @@ function asInserted(run: NewRun): LockedRun {
 export function createRunStarter(deps: RunStarterDeps): RunStarter {
   const { logger } = deps;
   const clock = deps.clock ?? Date.now;
-  const apply: ApplyDeps = { ...applyDepsOf(deps, clock), ...(deps.snapshots && { snapshots: deps.snapshots }) };
+  // Without a runner in the process, a memory that keeps nothing: the batch still says what its
+  // runs are left as (BatchOutcome.snapshots), which the hints carry.
+  const snapshots = deps.snapshots ?? new RunSnapshots(0);
+  const apply: ApplyDeps = { ...applyDepsOf(deps, clock), snapshots };
   const { definitions } = apply;
   const background = backgroundWrites(logger);
   const keep = background.keep;
@@ -104,8 +113,10 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
       if (outcome.nextTimerAt !== undefined) throw new StartDeclined('it wrote a timer');
       if (outcome.nextDeferredAt !== undefined) throw new StartDeclined('it deferred a rate-limited attempt');
       return async () => {
-        // Remembered before their tasks leave: the batch of those tasks' results may be decided on it.
-        await deps.snapshots?.remember(outcome.snapshots, runs.map((run) => run.id));
+        // Remembered (or their hints published) before their tasks leave: the batch of those
+        // tasks' results may be decided on them.
+        if (deps.snapshots) await deps.snapshots.remember(outcome.snapshots, runs.map((run) => run.id));
+        else publishStartHints(deps.bus, logger, await startHintsOf(outcome.snapshots));
         await afterCommit(commit, outcome);
       };
     },

@@ -9,6 +9,7 @@ export interface EngineMetrics {
   batchSeconds: Histogram;
   reclaimed: Counter<'queue'>;
   snapshotBatches: Counter<'outcome'>;
+  startHints: Counter<'outcome'>;
 }
 
 const TASK_KINDS: TaskKind[] = ['http', 'agent', 'approval'];
@@ -49,6 +50,12 @@ function registerEngineMetrics(registry: Registry, bus: Bus): EngineMetrics {
     snapshotBatches: new Counter({
       name: 'baton_runner_snapshot_batches_total',
       help: 'Batches decided on runs as the runner last left them: committed, or changed meanwhile (applied again on a read)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    startHints: new Counter({
+      name: 'baton_runner_start_hints_total',
+      help: "Hints of runs the API started elsewhere: kept, known already (what the runner's own batch left is newer), or malformed (dropped)",
       labelNames: ['outcome'],
       registers: [registry],
     }),

@@ -24,6 +24,7 @@ import { deferredWakeups } from './loops/deferred.ts';
 import { scheduleLoop } from './loops/schedules.ts';
 import { createRunTracing } from './tracing.ts';
 import { RunSnapshots } from './snapshots.ts';
+import { followStartHints } from './start-hints.ts';
 import type { Tracer } from '@baton/tracing';
 
 /** What workflows see as `$runtime`: the same from a runner and from the API's inline start. */
@@ -127,9 +128,10 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
   const clock = deps.clock ?? Date.now;
   const abort = new AbortController();
   const metrics = createEngineMetrics(deps.metrics, deps.bus);
+  const snapshots = options.rememberedRuns > 0 ? (deps.snapshots ?? new RunSnapshots(options.rememberedRuns)) : undefined;
   const apply: ApplyDeps = {
     ...applyDepsOf(deps, clock),
-    ...(options.rememberedRuns > 0 && { snapshots: deps.snapshots ?? new RunSnapshots(options.rememberedRuns), onSnapshotBatch: (outcome) => metrics.snapshotBatches.inc({ outcome }) }),
+    ...(snapshots && { snapshots, onSnapshotBatch: (outcome) => metrics.snapshotBatches.inc({ outcome }) }),
   };
   const tracing = deps.tracer ? createRunTracing(deps.tracer, deps.store, logger) : undefined;
   const background = backgroundWrites(logger);
@@ -152,6 +154,18 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
   const timers = timerLoop(ctx);
   const deferred = deferredWakeups(ctx);
   const loops: Promise<void>[] = [];
+  // The API's starts in other processes publish hints of their runs (start-hints.ts); one that
+  // shares this runner's memory remembers them there itself.
+  let hints: Promise<(() => Promise<void>) | undefined> = Promise.resolve(undefined);
+  const followHints = async (): Promise<(() => Promise<void>) | undefined> => {
+    if (!snapshots || deps.snapshots || abort.signal.aborted) return undefined;
+    try {
+      return await followStartHints(deps.bus, snapshots, (outcome, count) => metrics.startHints.inc({ outcome }, count));
+    } catch (error) {
+      if (!abort.signal.aborted) logger.warn({ err: error }, 'could not subscribe to start hints; the first results of runs the API started are decided on a read');
+      return undefined;
+    }
+  };
 
   return {
     async start() {
@@ -159,13 +173,16 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
       // its repair would send it again (loops/epochs.ts); until then only the epoch watch runs.
       const noted = noteTransportEpoch(ctx.store, ctx.bus, logger, abort.signal);
       const after = (loop: () => Promise<void>) => noted.then((ok) => (ok ? loop() : undefined));
-      for (let i = 0; i < options.concurrency; i += 1) loops.push(after(() => inboxLoop(ctx)));
+      // Following before the inbox: hints published from then on are there for the results that follow.
+      hints = noted.then((ok) => (ok ? followHints() : undefined));
+      for (let i = 0; i < options.concurrency; i += 1) loops.push(after(() => hints.then(() => inboxLoop(ctx))));
       loops.push(after(() => timers.run()), after(() => sweepLoop(ctx)), epochLoop(ctx), after(() => scheduleLoop(ctx)));
       logger.info({ consumer: options.consumer, concurrency: options.concurrency }, 'workflow-runner started');
     },
     async stop() {
       abort.abort();
       deferred.stop();
+      await (await hints)?.();
       await Promise.allSettled(loops);
       ctx.relayed.flush();
       await background.settled();

@@ -13,9 +13,16 @@
 // usage counters (PostgreSQL adds those, in numeric), that are not reset runs (their ledger is
 // read), in namespaces without rate limits (the calls they dispatch carry the limits read with
 // the lock). A run that fails to apply is forgotten with its batch.
+//
+// The runs the API's inline start began are remembered too: in the runner's own memory when the
+// two share the process (`baton start`), and from the hints the API publishes otherwise (topic
+// `runs.started`, start-hints.ts) — a hint is taken only for a run the runner does not know, since
+// what its own batch left is newer. Past the bound the runs remembered longest ago are forgotten
+// first: hints of runs another runner replica advances, which this one never hears of again, age
+// out instead of emptying the memory.
 import type { LockedRun, RunnerMessage } from '@baton/core';
 
-/** Runs a runner remembers at most; past it, it starts again from none. */
+/** Runs a runner remembers at most; past it, those remembered longest ago are forgotten. */
 const DEFAULT_BOUND = 10_000;
 
 /** A run as a committed transaction (`savedBy`, RunnerTx.transactionId) left it. */
@@ -50,8 +57,26 @@ export class RunSnapshots {
   /** After the commit of transaction `savedBy`: the runs as it left them (`kept`); the batch's other runs are forgotten. */
   keep(kept: readonly LockedRun[], savedBy: string, batchRuns: Iterable<string>): void {
     this.forget(batchRuns);
-    if (this.#byRun.size + kept.length > this.bound) this.#byRun.clear();
     for (const run of kept) this.#byRun.set(run.id, { run, savedBy });
+    this.#evict();
+  }
+
+  /** A run as the API's inline start left it (a hint, start-hints.ts): kept (true) unless the run is known already. */
+  hint(snapshot: RunSnapshot): boolean {
+    if (this.#byRun.has(snapshot.run.id)) return false;
+    this.#byRun.set(snapshot.run.id, snapshot);
+    this.#evict();
+    return true;
+  }
+
+  /** Past the bound, forgets the runs remembered longest ago (a Map iterates in insertion order; keep() inserts anew). */
+  #evict(): void {
+    let over = this.#byRun.size - this.bound;
+    if (over <= 0) return;
+    for (const id of this.#byRun.keys()) {
+      this.#byRun.delete(id);
+      if ((over -= 1) === 0) return;
+    }
   }
 
   /** After a committed batch of `batchRuns`: the runs it left to remember (BatchOutcome.snapshots), or none. */
