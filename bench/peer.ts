@@ -47,7 +47,7 @@ const MODES = (process.env.BENCH_PEER_MODES ?? 'embedded,services').split(',') a
 const SERVICES = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2 } as const;
 const WAIT = 'PT60S';
 const TASKS: TaskSpec[] = [{ name: 'first', path: '/first' }, { name: 'second', path: '/second' }, { name: 'done' }];
-const COUNTERS = ['baton_messages_reclaimed_total', 'http_worker_requests_total', 'baton_runner_snapshot_batches_total', 'baton_runs_finished_total'];
+const COUNTERS = ['baton_messages_reclaimed_total', 'http_worker_requests_total', 'baton_runner_snapshot_batches_total', 'baton_runner_batch_seconds_count', 'baton_runner_start_hints_total', 'baton_runs_finished_total'];
 
 function peerWorkflow(target: string): unknown {
   return {
@@ -248,6 +248,10 @@ function repeatedWork(records: CallRecord[], byRun: Map<string, Arrival[]>, coun
     // Runner batches decided on runs as it last left them (one round trip): committed, or
     // `changed` — their runs had changed, and the batch was applied again on a read (repeated work).
     snapshotBatches: byLabels(counters, 'baton_runner_snapshot_batches_total'),
+    // All the batches the runner's inbox applied (each counted once, whether on snapshots or on a read).
+    runnerBatches: counters.baton_runner_batch_seconds_count ?? 0,
+    // Hints of the runs the API started (services): kept, known already, malformed.
+    startHints: byLabels(counters, 'baton_runner_start_hints_total'),
   };
 }
 
