@@ -15,6 +15,15 @@ import { DefinitionCache } from '../src/definitions.ts';
 import { createWorkflowRunner, defaultRunnerOptions, type RunnerOptions, type WorkflowRunner } from '../src/runner.ts';
 
 export const NAMESPACE = 'engine';
+/** Two `call: http` tasks and a `set` (the peer workload's shape), against a port nothing answers on: the tests send the results. */
+export const TWO_CALLS: object[] = [
+  { first: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/first' } } },
+  { second: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/second' } } },
+  { done: { set: { second: '${ . }' } } },
+];
+
+/** A task's completed result, as an http-worker sends it. */
+export const completedResult = (runId: string, attemptId: string, output: unknown): RunnerMessage => ({ type: 'result', runId, attemptId, status: 'completed', output });
 export const RUNTIME = { name: 'baton', version: 'test' };
 export const silent = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 

@@ -4,23 +4,19 @@
 // snapshots), and check that a batch decided on what had changed meanwhile is applied again on a
 // read — never on the stale run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uuidv7, type RunnerMessage } from '@baton/core';
+import { uuidv7 } from '@baton/core';
 import { Registry } from 'prom-client';
 import { applyBatch, type ApplyDeps, type BatchOutcome } from '../src/apply.ts';
 import { DefinitionCache } from '../src/definitions.ts';
 import { createRunStarter } from '../src/inline-start.ts';
 import { RunSnapshots } from '../src/snapshots.ts';
-import { NAMESPACE, RUNTIME, silent, startBench, type EngineBench } from './harness.ts';
+import { completedResult, NAMESPACE, RUNTIME, silent, startBench, TWO_CALLS, type EngineBench } from './harness.ts';
 
 let b: EngineBench;
 
 beforeAll(async () => {
   b = await startBench();
-  await b.define('two-calls', [
-    { first: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/first' } } },
-    { second: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/second' } } },
-    { done: { set: { second: '${ . }' } } },
-  ]);
+  await b.define('two-calls', TWO_CALLS);
 }, 60_000);
 afterAll(async () => {
   await b?.close();
@@ -45,7 +41,7 @@ async function started(deps: ApplyDeps): Promise<{ runId: string; attempt: (refe
   return { runId, attempt };
 }
 
-const result = (runId: string, attemptId: string, output: unknown): RunnerMessage => ({ type: 'result', runId, attemptId, status: 'completed', output });
+const result = completedResult;
 
 async function eventTypes(runId: string): Promise<string[]> {
   return (await b.events(runId)).map((e) => e.type.replace('io.serverlessworkflow.', ''));

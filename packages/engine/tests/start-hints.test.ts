@@ -3,7 +3,7 @@
 // its first results on that hint instead of reading the run — checked by the server, so a hint
 // that is stale, late or forged in shape costs a read, never a wrong run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RUN_STARTED_HINT_MAX_BYTES, Topics, uuidv7, type LockedRun, type RunnerMessage, type RunStartedHint } from '@baton/core';
+import { RUN_STARTED_HINT_MAX_BYTES, Topics, uuidv7, type LockedRun, type RunStartedHint } from '@baton/core';
 import { Registry } from 'prom-client';
 import { applyBatch, type ApplyDeps } from '../src/apply.ts';
 import { DefinitionCache } from '../src/definitions.ts';
@@ -11,7 +11,7 @@ import { createRunStarter, type RunStarter } from '../src/inline-start.ts';
 import { createWorkflowRunner, defaultRunnerOptions } from '../src/runner.ts';
 import { RunSnapshots } from '../src/snapshots.ts';
 import { followStartHints, parseStartHint, startHintsOf } from '../src/start-hints.ts';
-import { NAMESPACE, RUNTIME, silent, startBench, type EngineBench } from './harness.ts';
+import { completedResult, NAMESPACE, RUNTIME, silent, startBench, TWO_CALLS, type EngineBench } from './harness.ts';
 
 let b: EngineBench;
 /** The API's inline start, in a process without a runner: it publishes hints. */
@@ -19,11 +19,7 @@ let starter: RunStarter;
 
 beforeAll(async () => {
   b = await startBench();
-  await b.define('two-calls', [
-    { first: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/first' } } },
-    { second: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/second' } } },
-    { done: { set: { second: '${ . }' } } },
-  ]);
+  await b.define('two-calls', TWO_CALLS);
   starter = createRunStarter({ store: b.store, bus: b.bus, logger: silent, metrics: new Registry(), runtime: RUNTIME });
   await b.until('the starter to record the epoch', async () => starter.ready());
 }, 60_000);
@@ -55,7 +51,7 @@ async function hearingRunner(): Promise<{ deps: ApplyDeps; outcomes: string[]; s
   return { deps: { store: b.store, definitions: new DefinitionCache(b.store), runtime: RUNTIME, clock: Date.now, snapshots, onSnapshotBatch: (outcome) => outcomes.push(outcome) }, outcomes, snapshots, stop };
 }
 
-const result = (runId: string, attemptId: string, output: unknown): RunnerMessage => ({ type: 'result', runId, attemptId, status: 'completed', output });
+const result = completedResult;
 
 describe('hints of the runs the API started, for runners in other processes', () => {
   it('the batch of a run’s first result is decided on its hint (not read), and the run ends as it would on a read', async () => {
