@@ -155,15 +155,17 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
   const deferred = deferredWakeups(ctx);
   const loops: Promise<void>[] = [];
   // The API's starts in other processes publish hints of their runs (start-hints.ts); one that
-  // shares this runner's memory remembers them there itself.
-  let hints: Promise<(() => Promise<void>) | undefined> = Promise.resolve(undefined);
-  const followHints = async (): Promise<(() => Promise<void>) | undefined> => {
-    if (!snapshots || deps.snapshots || abort.signal.aborted) return undefined;
+  // shares this runner's memory remembers them there itself. Nothing waits for the subscription:
+  // a result that comes before it is decided on a read, as without hints.
+  let unfollow: (() => Promise<void>) | undefined;
+  const followHints = async (): Promise<void> => {
+    if (!snapshots || deps.snapshots) return;
     try {
-      return await followStartHints(deps.bus, snapshots, (outcome, count) => metrics.startHints.inc({ outcome }, count));
+      const stop = await followStartHints(deps.bus, snapshots, (outcome, count) => metrics.startHints.inc({ outcome }, count));
+      if (abort.signal.aborted) await stop();
+      else unfollow = stop;
     } catch (error) {
       if (!abort.signal.aborted) logger.warn({ err: error }, 'could not subscribe to start hints; the first results of runs the API started are decided on a read');
-      return undefined;
     }
   };
 
@@ -173,16 +175,15 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
       // its repair would send it again (loops/epochs.ts); until then only the epoch watch runs.
       const noted = noteTransportEpoch(ctx.store, ctx.bus, logger, abort.signal);
       const after = (loop: () => Promise<void>) => noted.then((ok) => (ok ? loop() : undefined));
-      // Following before the inbox: hints published from then on are there for the results that follow.
-      hints = noted.then((ok) => (ok ? followHints() : undefined));
-      for (let i = 0; i < options.concurrency; i += 1) loops.push(after(() => hints.then(() => inboxLoop(ctx))));
+      void after(followHints);
+      for (let i = 0; i < options.concurrency; i += 1) loops.push(after(() => inboxLoop(ctx)));
       loops.push(after(() => timers.run()), after(() => sweepLoop(ctx)), epochLoop(ctx), after(() => scheduleLoop(ctx)));
       logger.info({ consumer: options.consumer, concurrency: options.concurrency }, 'workflow-runner started');
     },
     async stop() {
       abort.abort();
       deferred.stop();
-      await (await hints)?.();
+      await unfollow?.();
       await Promise.allSettled(loops);
       ctx.relayed.flush();
       await background.settled();
