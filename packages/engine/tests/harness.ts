@@ -13,6 +13,7 @@ import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis 
 import { applyBatch, type ApplyDeps, type EngineFault } from '../src/apply.ts';
 import { DefinitionCache } from '../src/definitions.ts';
 import { createWorkflowRunner, defaultRunnerOptions, type RunnerOptions, type WorkflowRunner } from '../src/runner.ts';
+import { RunSnapshots } from '../src/snapshots.ts';
 
 export const NAMESPACE = 'engine';
 /** Two `call: http` tasks and a `set` (the peer workload's shape), against a port nothing answers on: the tests send the results. */
@@ -21,6 +22,22 @@ export const TWO_CALLS: object[] = [
   { second: { call: 'http', with: { method: 'get', endpoint: 'http://127.0.0.1:9/second' } } },
   { done: { set: { second: '${ . }' } } },
 ];
+
+/**
+ * A runner's batches on the runs it remembers (`snapshots`, a new memory by default): its own
+ * definition cache, and what the snapshots said of each batch (ApplyDeps.onSnapshotBatch).
+ */
+export function rememberingDeps(b: Pick<EngineBench, 'store'>, snapshots = new RunSnapshots()): { deps: ApplyDeps; outcomes: string[]; snapshots: RunSnapshots } {
+  const outcomes: string[] = [];
+  return { deps: { store: b.store, definitions: new DefinitionCache(b.store), runtime: RUNTIME, clock: Date.now, snapshots, onSnapshotBatch: (outcome) => outcomes.push(outcome) }, outcomes, snapshots };
+}
+
+/** The id of run `runId`'s attempt of the task whose reference includes `reference`. */
+export async function attemptOf(b: Pick<EngineBench, 'store'>, runId: string, reference: string): Promise<string> {
+  const found = (await b.store.listAttempts(runId)).find((a) => a.reference.includes(reference));
+  if (!found) throw new Error(`no attempt of ${reference} in run ${runId}`);
+  return found.id;
+}
 
 /** A task's completed result, as an http-worker sends it. */
 export const completedResult = (runId: string, attemptId: string, output: unknown): RunnerMessage => ({ type: 'result', runId, attemptId, status: 'completed', output });

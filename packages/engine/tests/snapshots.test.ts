@@ -9,8 +9,7 @@ import { Registry } from 'prom-client';
 import { applyBatch, type ApplyDeps, type BatchOutcome } from '../src/apply.ts';
 import { DefinitionCache } from '../src/definitions.ts';
 import { createRunStarter } from '../src/inline-start.ts';
-import { RunSnapshots } from '../src/snapshots.ts';
-import { completedResult, NAMESPACE, RUNTIME, silent, startBench, TWO_CALLS, type EngineBench } from './harness.ts';
+import { attemptOf, completedResult, NAMESPACE, rememberingDeps, RUNTIME, silent, startBench, TWO_CALLS, type EngineBench } from './harness.ts';
 
 let b: EngineBench;
 
@@ -23,22 +22,13 @@ afterAll(async () => {
 });
 
 /** A runner's batches: its own definition cache and snapshots, and what the snapshots said of each batch. */
-function runnerDeps(): { deps: ApplyDeps; outcomes: string[]; snapshots: RunSnapshots } {
-  const outcomes: string[] = [];
-  const snapshots = new RunSnapshots();
-  return { deps: { store: b.store, definitions: new DefinitionCache(b.store), runtime: RUNTIME, clock: Date.now, snapshots, onSnapshotBatch: (outcome) => outcomes.push(outcome) }, outcomes, snapshots };
-}
+const runnerDeps = () => rememberingDeps(b);
 
 /** A run the runner started (so it knows it), with its first call scheduled. */
 async function started(deps: ApplyDeps): Promise<{ runId: string; attempt: (reference: string) => Promise<string> }> {
   const runId = await b.create('two-calls', { n: 1 }, false);
   await applyBatch(deps, [{ type: 'start', runId }]);
-  const attempt = async (reference: string) => {
-    const found = (await b.store.listAttempts(runId)).find((a) => a.reference.includes(reference));
-    if (!found) throw new Error(`no attempt of ${reference} in run ${runId}`);
-    return found.id;
-  };
-  return { runId, attempt };
+  return { runId, attempt: (reference) => attemptOf(b, runId, reference) };
 }
 
 const result = completedResult;
@@ -145,7 +135,7 @@ describe('a batch of task results decided on the runs as the runner left them', 
       const made = await b.store.createAndStartPickedRun({ id: uuidv7(), definitionId: pick.id, namespace: NAMESPACE, name: 'two-calls', version: '1.0.0', input: { n: 1 } }, pick, starter);
       expect(made?.started).toBe(true);
       const runId = made!.run.id;
-      const attempt = async (reference: string) => (await b.store.listAttempts(runId)).find((a) => a.reference.includes(reference))!.id;
+      const attempt = (reference: string) => attemptOf(b, runId, reference);
       await applyBatch(deps, [result(runId, await attempt('first'), { a: 1 })]);
       await applyBatch(deps, [result(runId, await attempt('second'), { b: 2 })]);
       expect(outcomes).toEqual(['committed', 'committed']);

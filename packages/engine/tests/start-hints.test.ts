@@ -6,12 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_STARTED_HINT_MAX_BYTES, Topics, uuidv7, type LockedRun, type RunStartedHint } from '@baton/core';
 import { Registry } from 'prom-client';
 import { applyBatch, type ApplyDeps } from '../src/apply.ts';
-import { DefinitionCache } from '../src/definitions.ts';
 import { createRunStarter, type RunStarter } from '../src/inline-start.ts';
 import { createWorkflowRunner, defaultRunnerOptions } from '../src/runner.ts';
 import { RunSnapshots } from '../src/snapshots.ts';
 import { followStartHints, parseStartHint, startHintsOf } from '../src/start-hints.ts';
-import { completedResult, NAMESPACE, RUNTIME, silent, startBench, TWO_CALLS, type EngineBench } from './harness.ts';
+import { attemptOf, completedResult, NAMESPACE, rememberingDeps, RUNTIME, silent, startBench, TWO_CALLS, type EngineBench } from './harness.ts';
 
 let b: EngineBench;
 /** The API's inline start, in a process without a runner: it publishes hints. */
@@ -35,20 +34,13 @@ async function startedByApi(input: unknown = { n: 1 }): Promise<{ runId: string;
   const made = await b.store.createAndStartPickedRun({ id: uuidv7(), definitionId: pick.id, namespace: NAMESPACE, name: 'two-calls', version: '1.0.0', input }, pick, starter);
   expect(made?.started).toBe(true);
   const runId = made!.run.id;
-  const attempt = async (reference: string) => {
-    const found = (await b.store.listAttempts(runId)).find((a) => a.reference.includes(reference));
-    if (!found) throw new Error(`no attempt of ${reference} in run ${runId}`);
-    return found.id;
-  };
-  return { runId, attempt };
+  return { runId, attempt: (reference) => attemptOf(b, runId, reference) };
 }
 
 /** A runner's batches in this process, with the hints it heard. */
 async function hearingRunner(): Promise<{ deps: ApplyDeps; outcomes: string[]; snapshots: RunSnapshots; stop: () => Promise<void> }> {
-  const outcomes: string[] = [];
-  const snapshots = new RunSnapshots();
-  const stop = await followStartHints(b.bus, snapshots);
-  return { deps: { store: b.store, definitions: new DefinitionCache(b.store), runtime: RUNTIME, clock: Date.now, snapshots, onSnapshotBatch: (outcome) => outcomes.push(outcome) }, outcomes, snapshots, stop };
+  const runner = rememberingDeps(b);
+  return { ...runner, stop: await followStartHints(b.bus, runner.snapshots) };
 }
 
 const result = completedResult;
@@ -87,9 +79,7 @@ describe('hints of the runs the API started, for runners in other processes', ()
   });
 
   it('a hint that comes after the runner’s own batch of the run is not taken: what the batch left is newer', async () => {
-    const outcomes: string[] = [];
-    const snapshots = new RunSnapshots();
-    const deps: ApplyDeps = { store: b.store, definitions: new DefinitionCache(b.store), runtime: RUNTIME, clock: Date.now, snapshots, onSnapshotBatch: (outcome) => outcomes.push(outcome) };
+    const { deps, outcomes, snapshots } = rememberingDeps(b);
     const heard: RunStartedHint[] = [];
     const stop = await b.bus.subscribe<RunStartedHint>(Topics.started, (entries) => void heard.push(...entries.map((e) => e.body)));
     try {
