@@ -1,7 +1,8 @@
 // Bus.inspect: both adapters report a queue's depth, ages and consumers in the same shape.
+// Bus.held: both list what a queue holds, waiting or in flight, page by page.
 import { describe, expect, it } from 'vitest';
 import type { ConsumeOptions } from '@baton/core';
-import { sleep, uniqueName, type BusPool } from './support.ts';
+import { compareIds, range, sleep, uniqueName, type BusPool } from './support.ts';
 
 const take = (max: number, more: Partial<ConsumeOptions> = {}): ConsumeOptions => ({ max, blockMs: 0, visibilityMs: 60_000, ...more });
 
@@ -75,6 +76,50 @@ export function inspectConformance(pool: BusPool): void {
       expect(busy?.pending).toBe(5);
       expect(busy?.held.map((m) => m.body)).toEqual([1, 2]);
       expect((await bus.inspect(queue, { heldLimit: 0 })).consumers[0]?.held).toEqual([]);
+    });
+  });
+
+  describe('held', () => {
+    it('an empty or unknown queue holds nothing', async () => {
+      const bus = pool.create();
+      expect(await bus.held(uniqueName('held-none'), undefined, 10)).toEqual([]);
+    });
+
+    it('lists waiting, leased and expired messages in queue order, a page at a time; acked ones are gone', async () => {
+      const bus = pool.create();
+      const queue = uniqueName('held');
+      await bus.enqueue(queue, [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }]);
+      const [one, two] = await bus.consume(queue, 'holder', take(2));
+      await bus.consume(queue, 'expires', take(1, { visibilityMs: 30 })); // n: 3, its lease runs out
+      await bus.ack(queue, [two!.id]);
+      await sleep(60);
+
+      const all = await bus.held(queue, undefined, 100);
+      expect(all.map((m) => m.body)).toEqual([{ n: 1 }, { n: 3 }, { n: 4 }, { n: 5 }]);
+      expect(all[0]!.id).toBe(one!.id);
+      const ids = all.map((m) => m.id);
+      expect([...ids].sort(compareIds)).toEqual(ids);
+
+      const first = await bus.held(queue, undefined, 2);
+      expect(first.map((m) => m.body)).toEqual([{ n: 1 }, { n: 3 }]);
+      const second = await bus.held(queue, first.at(-1)!.id, 2);
+      expect(second.map((m) => m.body)).toEqual([{ n: 4 }, { n: 5 }]);
+      expect(await bus.held(queue, second.at(-1)!.id, 2)).toEqual([]);
+      expect(await bus.held(queue, undefined, 0)).toEqual([]);
+    });
+
+    it('a message enqueued or acked between pages: the pages still hold every message that stayed', async () => {
+      const bus = pool.create();
+      const queue = uniqueName('held-moving');
+      await bus.enqueue(queue, range(6));
+      const first = await bus.held(queue, undefined, 3);
+      const [taken] = await bus.consume(queue, 'worker', take(1)); // 0, on the first page
+      await bus.ack(queue, [taken!.id]);
+      const fourth = (await bus.held(queue, first.at(-1)!.id, 1))[0]!;
+      await bus.ack(queue, [fourth.id]); // 3, already listed
+      await bus.enqueue(queue, [6]);
+      const rest = await bus.held(queue, fourth.id, 100);
+      expect([...first, fourth, ...rest].map((m) => m.body)).toEqual(range(7));
     });
   });
 }

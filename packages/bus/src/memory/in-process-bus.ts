@@ -76,6 +76,11 @@ export class InProcessBus implements ObservableBus {
     return this.queues.get(queue)?.inspect(queue, heldLimit) ?? { queue, waiting: 0, inFlight: 0, consumers: [] };
   }
 
+  async held(queue: string, after: string | undefined, limit: number): Promise<{ id: string; body: unknown }[]> {
+    this.assertOpen();
+    return this.queues.get(queue)?.held(after, limit) ?? [];
+  }
+
   async publish(topic: string, bodies: readonly unknown[]): Promise<void> {
     this.assertOpen();
     const texts = bodies.map(encodeBody);

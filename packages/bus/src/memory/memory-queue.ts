@@ -141,6 +141,19 @@ export class MemoryQueue {
     return inspection;
   }
 
+  /** See Bus.held: waiting, leased and expired messages alike, in id order, after `after`. */
+  held(after: string | undefined, limit: number): { id: string; body: unknown }[] {
+    const count = Math.floor(limit);
+    if (!(count >= 1)) return [];
+    const from = after === undefined ? undefined : parseStreamId(after);
+    if (after !== undefined && !from) throw new Error(`not a stream id: ${after}`);
+    const messages = [...this.waiting.values(), ...[...this.leases.values(), ...this.expired.values()].map((lease) => lease.message)]
+      .map((message) => ({ message, at: parseStreamId(message.id)! }))
+      .filter(({ at }) => !from || compareStreamIds(at, from) > 0)
+      .sort((a, b) => compareStreamIds(a.at, b.at));
+    return messages.slice(0, count).map(({ message }) => ({ id: message.id, body: decodeBody(message.text) }));
+  }
+
   /** Wake every blocked consume with nothing and drop all timers. */
   close(): void {
     for (const waiter of [...this.waiters]) waiter.finish([]);

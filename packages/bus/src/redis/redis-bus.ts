@@ -102,6 +102,11 @@ export class RedisBus implements ObservableBus {
     return this.queues.inspect(queue, options.heldLimit ?? DEFAULT_HELD_LIMIT);
   }
 
+  async held(queue: string, after: string | undefined, limit: number): Promise<{ id: string; body: unknown }[]> {
+    this.assertOpen();
+    return this.queues.held(queue, after, limit);
+  }
+
   async publish(topic: string, bodies: readonly unknown[]): Promise<void> {
     this.assertOpen();
     this.cork();

@@ -108,6 +108,14 @@ export class RedisQueues {
     return this.withGroup(key, () => inspectStream(this.commands, { stream: key, seen: this.seenKeyOf(queue) }, GROUP, queue, heldLimit));
   }
 
+  /** XRANGE from after `after` (exclusive): entries are only appended at the end and deleted, so a paged scan misses none that stays. */
+  async held(queue: string, after: string | undefined, limit: number): Promise<{ id: string; body: unknown }[]> {
+    const count = Math.floor(limit);
+    if (!(count >= 1)) return [];
+    const entries = (await this.commands.xrange(this.keyOf(queue), after === undefined ? '-' : `(${after}`, '+', 'COUNT', count)) as RawEntry[];
+    return entries.map((entry) => ({ id: entry[0], body: decodeBody(bodyText(entry) ?? 'null') }));
+  }
+
   reclaimedCounts(): Record<string, number> {
     return Object.fromEntries(this.reclaimedByQueue);
   }

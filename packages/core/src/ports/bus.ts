@@ -100,6 +100,13 @@ export interface Bus {
    * consumer. Reads only; for operators, not for hot paths (Redis: XINFO, XPENDING, XRANGE).
    */
   inspect(queue: string, options?: { heldLimit?: number }): Promise<QueueInspection>;
+  /**
+   * The messages a queue holds now, waiting or in flight, in queue order: up to `limit` of them
+   * after the id `after` (undefined: from the start), a page at a time. A message that stays in
+   * the queue while pages are read is on one of them. Reads only; for a repair that must know
+   * what the transport still holds (a new epoch, loops/epochs.ts), not for hot paths (Redis: XRANGE).
+   */
+  held(queue: string, after: string | undefined, limit: number): Promise<{ id: string; body: unknown }[]>;
 
   /** Broadcast to a topic; the topic keeps roughly the last `maxLen` entries. */
   publish(topic: string, bodies: readonly unknown[]): Promise<void>;
