@@ -126,8 +126,11 @@ export class RelayedRows {
   }
 }
 
-/** A sweeper's relay of rows it claimed (claimOutbox): reads what relay rows refer to, sends, deletes them. */
-export async function relayClaimed(bus: Bus, store: Store, rows: readonly ClaimedOutboxRow[]): Promise<void> {
+/**
+ * A sweeper's relay of rows it claimed (claimOutbox): reads what relay rows refer to, sends, deletes
+ * them. Task messages of attempts in `held` (an epoch's repair found them on the transport) are not sent.
+ */
+export async function relayClaimed(bus: Bus, store: Store, rows: readonly ClaimedOutboxRow[], held?: ReadonlySet<string>): Promise<void> {
   const runner: RunnerMessage[] = [];
   const relayIds: string[] = [];
   const attemptIds: string[] = [];
@@ -145,7 +148,7 @@ export async function relayClaimed(bus: Bus, store: Store, rows: readonly Claime
   }
   const [scheduled, events] = await Promise.all([store.scheduledTaskPayloads(attemptIds), store.eventsInRanges(ranges)]);
   tasks.push(...scheduled.filter((a) => a.kind !== 'workflow').map((a) => a.payload as TaskMessage));
-  await send(bus, { tasks, events, runner });
+  await send(bus, { tasks: held ? tasks.filter((task) => !held.has(task.attemptId)) : tasks, events, runner });
   await store.deleteOutbox(relayIds);
 }
 

@@ -98,6 +98,7 @@ export function createRunTracing(tracer: Tracer, store: Store, logger: Logger): 
         extend: (queue, consumer, ids) => bus.extend(queue, consumer, ids),
         depth: (queue) => bus.depth(queue),
         inspect: (queue, options) => bus.inspect(queue, options),
+        held: (queue, after, limit) => bus.held(queue, after, limit),
         publish: (topic, bodies) => bus.publish(topic, bodies),
         subscribe: (topic, handler, after) => bus.subscribe(topic, handler, after),
         ping: () => bus.ping(),

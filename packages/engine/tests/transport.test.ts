@@ -155,4 +155,35 @@ describe('a transport that loses its data', () => {
       await starter.stop();
     }
   });
+
+  // A Redis killed and restarted from its AOF usually kept everything it acknowledged: the repair
+  // sends again only the attempts the queues do not hold (Bus.held), not every one in flight.
+  it('SIGKILL and a restart from the AOF: attempts the transport kept are not sent again, one it lost is', async () => {
+    await httpMessagesByRun();
+    const runs = await Promise.all(Array.from({ length: 6 }, () => b.create('fetch')));
+    await b.runner(NO_SWEEP_REPAIRS);
+    await b.until('the six tasks to be on the queue', async () => (await b.bus.held(Queues.tasks('http'), undefined, 100)).length === 6);
+    expect((await b.bus.held(Queues.tasks('http'), undefined, 100)).map((m) => (m.body as TaskMessage).runId).sort()).toEqual([...runs].sort());
+    await b.until('the relay rows to be deleted', async () => (await b.sql(`SELECT 1 FROM outbox WHERE kind = 'relay'`)).length === 0);
+    await b.stopRunners();
+    const take = (max: number) => b.bus.consume<TaskMessage>(Queues.tasks('http'), 'worker-a', { max, blockMs: 0, visibilityMs: HOUR });
+    const working = await take(2); // a worker is calling these
+    const [lost] = await take(1); // acked with no result: what a Redis that lost its last second would lack
+    await b.bus.ack(Queues.tasks('http'), [lost!.id]);
+    const [answered] = await take(1); // its result waits for a runner
+    await b.bus.enqueueAndAck(Queues.runner, [{ type: 'result', runId: answered!.body.runId, attemptId: answered!.body.attemptId, status: 'completed', output: { ok: true } }], Queues.tasks('http'), [answered!.id]);
+    const waiting = (await b.bus.held(Queues.tasks('http'), undefined, 100)).filter((m) => !working.some((w) => w.id === m.id));
+    expect(waiting).toHaveLength(2);
+
+    await redis.kill();
+    await redis.restart();
+    await b.runner(NO_SWEEP_REPAIRS);
+    await b.until('the new epoch to be repaired', repaired);
+    expect((await b.status(answered!.body.runId, 'completed', 'faulted')).status).toBe('completed');
+    await b.until('the relay rows to be sent', async () => (await b.sql(`SELECT 1 FROM outbox WHERE kind = 'relay'`)).length === 0);
+    // (Runs of the tests above were drained from the queue: the repair sends theirs again too.)
+    const held = (await b.bus.held(Queues.tasks('http'), undefined, 100)).map((m) => m.body as TaskMessage).filter((m) => runs.includes(m.runId)).map((m) => m.attemptId);
+    // The two being called and the two waiting are there once each; the lost one is back; nothing else.
+    expect(held.sort()).toEqual([...working, ...waiting, lost!].map((m) => (m.body as TaskMessage).attemptId).sort());
+  });
 });

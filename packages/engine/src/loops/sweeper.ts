@@ -24,13 +24,13 @@ export async function sweepLoop(ctx: LoopContext): Promise<void> {
   }
 }
 
-/** Relays every due outbox row, a page at a time. */
-export async function sweepOutbox(ctx: LoopContext): Promise<number> {
+/** Relays every due outbox row, a page at a time; task messages of attempts in `held` (the transport has them) are not sent again. */
+export async function sweepOutbox(ctx: LoopContext, held?: ReadonlySet<string>): Promise<number> {
   let total = 0;
   for (;;) {
     const rows = await ctx.store.claimOutbox(PAGE);
     if (rows.length === 0) return total;
-    await relayClaimed(ctx.bus, ctx.store, rows);
+    await relayClaimed(ctx.bus, ctx.store, rows, held);
     total += rows.length;
     ctx.logger.info({ rows: rows.length, relays: Math.max(...rows.map((r) => r.relays)) }, 'sweeper relayed outbox rows');
     if (rows.length < PAGE) return total;
