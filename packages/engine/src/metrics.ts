@@ -10,6 +10,8 @@ export interface EngineMetrics {
   reclaimed: Counter<'queue'>;
   snapshotBatches: Counter<'outcome'>;
   startHints: Counter<'outcome'>;
+  /** Task messages a repair sent again from PostgreSQL, or found still held by the transport (epoch repairs only). */
+  resent: Counter<'reason' | 'kind' | 'outcome'>;
 }
 
 const TASK_KINDS: TaskKind[] = ['http', 'agent', 'approval'];
@@ -57,6 +59,12 @@ function registerEngineMetrics(registry: Registry, bus: Bus): EngineMetrics {
       name: 'baton_runner_start_hints_total',
       help: "Hints of runs the API started elsewhere: kept, known already (what the runner's own batch left is newer), or malformed (dropped)",
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    resent: new Counter({
+      name: 'baton_runner_resent_tasks_total',
+      help: 'Task messages in flight that a repair sent again from PostgreSQL (outcome="sent": a worker may repeat the call) or left alone because the transport still held them (outcome="held"); reason: a new transport epoch, or an attempt dispatched longer ago than its stale window',
+      labelNames: ['reason', 'kind', 'outcome'],
       registers: [registry],
     }),
   };

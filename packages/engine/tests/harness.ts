@@ -54,7 +54,7 @@ export interface EngineBench {
   /** Applies messages (and engine faults) in one transaction and returns — nothing is relayed. */
   commitOnly(messages: RunnerMessage[], faults?: EngineFault[]): Promise<void>;
   /** Starts a runner (several may run at once; `clock`: its own, Date.now by default); stopped by close() if not before. */
-  runner(options?: Partial<RunnerOptions>, bus?: Bus, clock?: () => number): Promise<WorkflowRunner>;
+  runner(options?: Partial<RunnerOptions>, bus?: Bus, clock?: () => number, metrics?: Registry): Promise<WorkflowRunner>;
   run(id: string): Promise<RunRecord>;
   events(id: string): Promise<RunEventRecord[]>;
   /** Polls until `check` holds (or fails the test with `what` after `timeoutMs`). */
@@ -102,10 +102,10 @@ export async function startBench(options: BenchOptions = {}): Promise<EngineBenc
     async commitOnly(messages, faults = []) {
       await applyBatch(apply, messages, faults);
     },
-    async runner(overrides = {}, runnerBus = bus, clock = Date.now) {
+    async runner(overrides = {}, runnerBus = bus, clock = Date.now, metrics = new Registry()) {
       consumers += 1;
       const options: RunnerOptions = { ...defaultRunnerOptions, consumer: `engine-test-${process.pid}-${consumers}`, timerPollMs: 50, sweepIntervalMs: 200, ...overrides };
-      const runner = createWorkflowRunner({ store, bus: runnerBus, logger: silent, metrics: new Registry(), runtime: RUNTIME, options, clock });
+      const runner = createWorkflowRunner({ store, bus: runnerBus, logger: silent, metrics, runtime: RUNTIME, options, clock });
       await runner.start();
       runners.push(runner);
       return runner;

@@ -156,6 +156,20 @@ describe('a transport that loses its data', () => {
     }
   });
 
+  it('an attempt lost without a new epoch is sent again once its stale window passes, and counted', async () => {
+    await httpMessagesByRun();
+    const run = await b.create('fetch');
+    await b.runner(NO_SWEEP_REPAIRS);
+    await b.until('its task to be on the queue', async () => (await b.bus.held(Queues.tasks('http'), undefined, 100)).some((m) => (m.body as TaskMessage).runId === run));
+    await b.stopRunners();
+    await httpMessagesByRun(); // taken and acked by a worker that died before its result: lost, on the same epoch
+    const metrics = new Registry();
+    await b.runner({ ...NO_SWEEP_REPAIRS, redispatchAfterMs: { http: 300, agent: HOUR, workflow: HOUR } }, b.bus, Date.now, metrics);
+    await b.until('the stale attempt to be sent again', async () => (await b.bus.held(Queues.tasks('http'), undefined, 100)).some((m) => (m.body as TaskMessage).runId === run));
+    const values = (await metrics.getSingleMetric('baton_runner_resent_tasks_total')!.get()).values;
+    expect(values.find((v) => v.labels.reason === 'stale' && v.labels.kind === 'http')?.value).toBeGreaterThanOrEqual(1);
+  });
+
   // A Redis killed and restarted from its AOF usually kept everything it acknowledged: the repair
   // sends again only the attempts the queues do not hold (Bus.held), not every one in flight.
   it('SIGKILL and a restart from the AOF: attempts the transport kept are not sent again, one it lost is', async () => {
@@ -177,9 +191,14 @@ describe('a transport that loses its data', () => {
 
     await redis.kill();
     await redis.restart();
-    await b.runner(NO_SWEEP_REPAIRS);
+    const metrics = new Registry();
+    await b.runner(NO_SWEEP_REPAIRS, b.bus, Date.now, metrics);
     await b.until('the new epoch to be repaired', repaired);
     expect((await b.status(answered!.body.runId, 'completed', 'faulted')).status).toBe('completed');
+    const resent = async (outcome: string) => (await metrics.getSingleMetric('baton_runner_resent_tasks_total')!.get()).values.find((v) => v.labels.reason === 'epoch' && v.labels.kind === 'http' && v.labels.outcome === outcome)?.value;
+    // The answered one was held too when the repair came before its result was applied.
+    expect([4, 5]).toContain(await resent('held'));
+    expect(await resent('sent')).toBeGreaterThanOrEqual(1);
     await b.until('the relay rows to be sent', async () => (await b.sql(`SELECT 1 FROM outbox WHERE kind = 'relay'`)).length === 0);
     // (Runs of the tests above were drained from the queue: the repair sends theirs again too.)
     const held = (await b.bus.held(Queues.tasks('http'), undefined, 100)).map((m) => m.body as TaskMessage).filter((m) => runs.includes(m.runId)).map((m) => m.attemptId);

@@ -98,6 +98,7 @@ export class EpochWatch {
         const attempts = await store.claimStaleAttempts(kind, { before }, PAGE);
         const lost = attempts.filter((attempt) => !held.has(attempt.id));
         counts[kind] += lost.length;
+        this.count(kind, lost.length, attempts.length - lost.length);
         if (lost.length > 0) await redispatch(this.ctx, lost);
         if (attempts.length < PAGE) break;
         await renew();
@@ -109,6 +110,7 @@ export class EpochWatch {
       if (approvals.length === 0) break;
       const lost = approvals.filter((approval) => !held.has(approval.attemptId));
       counts.approvals += lost.length;
+      this.count('approval', lost.length, approvals.length - lost.length);
       if (lost.length > 0) await send(this.ctx.bus, { tasks: lost.map(noticeTask), events: [], runner: [] });
       after = approvals.at(-1)!.id;
       await renew();
@@ -116,6 +118,11 @@ export class EpochWatch {
     await sweepPendingRuns(this.ctx, { before });
     counts.relayed = await sweepOutbox(this.ctx, held);
     return counts;
+  }
+
+  private count(kind: string, sent: number, kept: number): void {
+    if (sent > 0) this.ctx.metrics.resent.inc({ reason: 'epoch', kind, outcome: 'sent' }, sent);
+    if (kept > 0) this.ctx.metrics.resent.inc({ reason: 'epoch', kind, outcome: 'held' }, kept);
   }
 }
 

@@ -43,6 +43,7 @@ async function sweepStaleAttempts(ctx: LoopContext): Promise<void> {
     const stale = await ctx.store.claimStaleAttempts(kind as AttemptKind, { olderThanMs: after }, PAGE);
     if (stale.length === 0) continue;
     ctx.logger.info({ kind, attempts: stale.length }, 'sweeper re-dispatched stale attempts');
+    if (kind !== 'workflow') ctx.metrics.resent.inc({ reason: 'stale', kind, outcome: 'sent' }, stale.length);
     await redispatch(ctx, stale);
   }
 }
