@@ -150,6 +150,11 @@ export function byLabels(counters: Record<string, number>, name: string): Record
   return Object.fromEntries(Object.entries(counters).filter(([key]) => key.startsWith(`${name}{`)).map(([key, value]) => [key.slice(key.indexOf('{')), value]));
 }
 
+/** Task messages the runner's repairs sent again (a new transport epoch, a stale attempt): `baton_runner_resent_tasks_total{outcome="sent"}`, from counterDelta's record. */
+export function tasksResent(counters: Record<string, number>): number {
+  return Object.entries(byLabels(counters, 'baton_runner_resent_tasks_total')).reduce((sum, [labels, n]) => (labels.includes('outcome="sent"') ? sum + n : sum), 0);
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -33,7 +33,7 @@
 import { startHttpTarget, type HttpTarget } from '@baton/testkit';
 import { startDeployment, type Deployment, type Mode, type ProcessExit } from './deployments.ts';
 import { hopTable, milestones, spread, type RunEvent, type TaskSpec } from './hops.ts';
-import { byLabels, counterDelta, cpuSeconds, duplicateRequests, epochMs, httpText, log, machine, meterUsage, recordArrivals, scrapeCounters, sleep, summary, type Arrival } from './lib.ts';
+import { byLabels, counterDelta, cpuSeconds, duplicateRequests, epochMs, httpText, log, machine, meterUsage, recordArrivals, scrapeCounters, sleep, summary, tasksResent, type Arrival } from './lib.ts';
 
 const WARMUP = Number(process.env.BENCH_PEER_WARMUP ?? 1000);
 const WARMUP_CALLERS = Number(process.env.BENCH_PEER_WARMUP_CALLERS ?? 20);
@@ -47,7 +47,7 @@ const MODES = (process.env.BENCH_PEER_MODES ?? 'embedded,services').split(',') a
 const SERVICES = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2 } as const;
 const WAIT = 'PT60S';
 const TASKS: TaskSpec[] = [{ name: 'first', path: '/first' }, { name: 'second', path: '/second' }, { name: 'done' }];
-const COUNTERS = ['baton_messages_reclaimed_total', 'http_worker_requests_total', 'baton_runner_snapshot_batches_total', 'baton_runner_batch_seconds_count', 'baton_runner_start_hints_total', 'baton_runs_finished_total'];
+const COUNTERS = ['baton_messages_reclaimed_total', 'http_worker_requests_total', 'baton_runner_snapshot_batches_total', 'baton_runner_batch_seconds_count', 'baton_runner_start_hints_total', 'baton_runs_finished_total', 'baton_runner_resent_tasks_total'];
 
 function peerWorkflow(target: string): unknown {
   return {
@@ -244,6 +244,8 @@ function repeatedWork(records: CallRecord[], byRun: Map<string, Arrival[]>, coun
     requestsBeyondTwoPerRun: extra,
     completedRunsMissingARequest: missing,
     messagesReclaimed: counters.baton_messages_reclaimed_total ?? 0,
+    // Task messages the runner's repairs sent again (a new transport epoch, a stale attempt).
+    tasksResent: tasksResent(counters),
     httpWorkerRequests: byLabels(counters, 'http_worker_requests_total'),
     // Runner batches decided on runs as it last left them (one round trip): committed, or
     // `changed` — their runs had changed, and the batch was applied again on a read (repeated work).
@@ -267,7 +269,7 @@ async function hopsOf(d: Deployment, sample: (CallRecord & { run: RunBody })[], 
 
 /** The issue's table: sequential p50 / p99, runs/s per caller count, and everything that went wrong. */
 function headline(result: ModeResult) {
-  const problems = (p: PhaseReport) => p.runs - p.outcomes.completed + p.repeatedWork.duplicateRequests + p.repeatedWork.requestsBeyondTwoPerRun + p.repeatedWork.messagesReclaimed;
+  const problems = (p: PhaseReport) => p.runs - p.outcomes.completed + p.repeatedWork.duplicateRequests + p.repeatedWork.requestsBeyondTwoPerRun + p.repeatedWork.messagesReclaimed + p.repeatedWork.tasksResent;
   return {
     sequentialP50Ms: result.sequential.latencyMs.p50,
     sequentialP99Ms: result.sequential.latencyMs.p99,

@@ -31,7 +31,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createTestDatabase, createTestRedis, startCluster, startHttpTarget, type Cluster, type TestDatabase } from '@baton/testkit';
-import { byLabels, counterDelta, duplicateRequests, epochMs, httpText, log, machine, meterUsage, recordArrivals, scrapeCounters, sleep, summary, type Arrival, type ProcessGroups } from './lib.ts';
+import { byLabels, counterDelta, duplicateRequests, epochMs, httpText, log, machine, meterUsage, recordArrivals, scrapeCounters, sleep, summary, tasksResent, type Arrival, type ProcessGroups } from './lib.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
@@ -44,7 +44,7 @@ const RATE_RAMP_SECONDS = 3;
 const RATE_MAX_IN_FLIGHT = 2000;
 const CALLS_PER_RUN = 50;
 const SEQUENTIAL_TASKS = 100;
-const COUNTERS = ['baton_messages_reclaimed_total', 'http_worker_requests_total', 'baton_runner_snapshot_batches_total'];
+const COUNTERS = ['baton_messages_reclaimed_total', 'http_worker_requests_total', 'baton_runner_snapshot_batches_total', 'baton_runner_resent_tasks_total'];
 
 function loopWorkflow(target: string): string {
   return JSON.stringify({
@@ -295,6 +295,7 @@ async function measureUnderLoad(call: Call, cluster: Cluster, byRun: Map<string,
       duplicateRequestsInWindow: duplicates,
       requestsBeyond50PerCompletedLoopRun: beyond,
       messagesReclaimed: counters.baton_messages_reclaimed_total ?? 0,
+      tasksResent: tasksResent(counters),
       httpWorkerRequests: byLabels(counters, 'http_worker_requests_total'),
       snapshotBatches: byLabels(counters, 'baton_runner_snapshot_batches_total'),
     },
@@ -346,7 +347,7 @@ async function measureAtRate(call: Call, cluster: Cluster, byRun: Map<string, Ar
     perTransitionMsEveryLoopRun: summary(loopGaps),
     perHttpTask,
     outcomes: { loopRuns: loops.report(), sampledRuns: sampled.report() },
-    repeatedWork: { duplicateRequestsInWindow: duplicates, messagesReclaimed: counters.baton_messages_reclaimed_total ?? 0 },
+    repeatedWork: { duplicateRequestsInWindow: duplicates, messagesReclaimed: counters.baton_messages_reclaimed_total ?? 0, tasksResent: tasksResent(counters) },
   };
 }
 
