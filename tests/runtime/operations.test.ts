@@ -94,10 +94,12 @@ describe.each<Backend>(['embedded', 'servers'])('rerun, suspend and resume on %s
     });
   });
 
+  // Each test below suspends a run while a task is in flight or a timer runs: those last 2 s, so
+  // that the suspend is applied first even on a loaded machine (CI runs test files side by side).
   describe('suspend and resume', () => {
     it('a suspended run sends no request: the task in flight finishes, the next is held, resume runs each once', async () => {
       const base = `/ops/${backend}/steps`;
-      await h.apply(doc('steps', [{ a: call(`${base}/a?delay=400`) }, { b: call(`${base}/b`) }, { c: call(`${base}/c`) }]));
+      await h.apply(doc('steps', [{ a: call(`${base}/a?delay=2000`) }, { b: call(`${base}/b`) }, { c: call(`${base}/c`) }]));
       const { run } = await client.startRun({ namespace: 'test', name: 'steps' });
       await until('the first request', async () => requests(`${base}/a`).length === 1);
       expect((await client.suspendRun(run.id, { reason: 'the API behind b is down' })).id).toBe(run.id);
@@ -122,7 +124,7 @@ describe.each<Backend>(['embedded', 'servers'])('rerun, suspend and resume on %s
 
     it('a timer fires while the run is suspended; the call after it waits for the resume', async () => {
       const path = `/ops/${backend}/after-nap`;
-      await h.apply(doc('napper', [{ nap: { wait: { milliseconds: 300 } } }, { after: call(path) }]));
+      await h.apply(doc('napper', [{ nap: { wait: { milliseconds: 2_000 } } }, { after: call(path) }]));
       const { run } = await client.startRun({ namespace: 'test', name: 'napper' });
       await statusOf(run.id, 'waiting');
       await client.suspendRun(run.id);
@@ -137,7 +139,7 @@ describe.each<Backend>(['embedded', 'servers'])('rerun, suspend and resume on %s
 
     it('a suspended run is cancelled as any other: what it held is never sent', async () => {
       const base = `/ops/${backend}/doomed`;
-      await h.apply(doc('doomed', [{ a: call(`${base}/a?delay=200`) }, { b: call(`${base}/b`) }]));
+      await h.apply(doc('doomed', [{ a: call(`${base}/a?delay=2000`) }, { b: call(`${base}/b`) }]));
       const { run } = await client.startRun({ namespace: 'test', name: 'doomed' });
       await until('the first request', async () => requests(`${base}/a`).length === 1);
       await client.suspendRun(run.id);
@@ -173,7 +175,8 @@ describe.each<Backend>(['embedded', 'servers'])('rerun, suspend and resume on %s
     // A restart keeps state only on PostgreSQL (the embedded backend's PGlite is in memory here): declared there only.
     if (backend === 'servers') it('a restart of every service between suspend and resume loses nothing and repeats nothing', async () => {
       const base = `/ops/${backend}/restart`;
-      await h.apply(doc('restarted', [{ nap: { wait: { milliseconds: 200 } } }, { both: { fork: { branches: [{ x: call(`${base}/x`) }, { y: call(`${base}/y`) }] } } }]));
+      // (200 ms was not enough under CI: the timer fired first and the calls went out instead of being held.)
+      await h.apply(doc('restarted', [{ nap: { wait: { milliseconds: 2_000 } } }, { both: { fork: { branches: [{ x: call(`${base}/x`) }, { y: call(`${base}/y`) }] } } }]));
       const { run } = await client.startRun({ namespace: 'test', name: 'restarted' });
       await statusOf(run.id, 'waiting');
       await client.suspendRun(run.id);
