@@ -97,8 +97,7 @@ export class EpochWatch {
       for (;;) {
         const attempts = await store.claimStaleAttempts(kind, { before }, PAGE);
         const lost = attempts.filter((attempt) => !held.has(attempt.id));
-        counts[kind] += lost.length;
-        this.count(kind, lost.length, attempts.length - lost.length);
+        this.tally(counts, kind, kind, lost.length, attempts.length - lost.length);
         if (lost.length > 0) await redispatch(this.ctx, lost);
         if (attempts.length < PAGE) break;
         await renew();
@@ -109,8 +108,7 @@ export class EpochWatch {
       const approvals = await store.unnotifiedApprovals(before, after, PAGE);
       if (approvals.length === 0) break;
       const lost = approvals.filter((approval) => !held.has(approval.attemptId));
-      counts.approvals += lost.length;
-      this.count('approval', lost.length, approvals.length - lost.length);
+      this.tally(counts, 'approvals', 'approval', lost.length, approvals.length - lost.length);
       if (lost.length > 0) await send(this.ctx.bus, { tasks: lost.map(noticeTask), events: [], runner: [] });
       after = approvals.at(-1)!.id;
       await renew();
@@ -120,7 +118,9 @@ export class EpochWatch {
     return counts;
   }
 
-  private count(kind: string, sent: number, kept: number): void {
+  /** A page of the repair: `sent` again (into the log's `counts[key]`) and `kept` (left to the transport), both counted by task kind. */
+  private tally(counts: Record<string, number>, key: string, kind: string, sent: number, kept: number): void {
+    counts[key] = (counts[key] ?? 0) + sent;
     if (sent > 0) this.ctx.metrics.resent.inc({ reason: 'epoch', kind, outcome: 'sent' }, sent);
     if (kept > 0) this.ctx.metrics.resent.inc({ reason: 'epoch', kind, outcome: 'held' }, kept);
   }
