@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { applyBatch, type ApplyDeps, type BatchOutcome } from '../src/apply.ts';
 import { DefinitionCache } from '../src/definitions.ts';
 import { createRunStarter } from '../src/inline-start.ts';
-import { attemptOf, completedResult, NAMESPACE, rememberingDeps, RUNTIME, silent, startBench, TWO_CALLS, type EngineBench } from './harness.ts';
+import { attemptOf, completedResult as result, NAMESPACE, rememberingDeps, RUNTIME, silent, startBench, TWO_CALLS, type EngineBench } from './harness.ts';
 
 let b: EngineBench;
 
@@ -30,8 +30,6 @@ async function started(deps: ApplyDeps): Promise<{ runId: string; attempt: (refe
   await applyBatch(deps, [{ type: 'start', runId }]);
   return { runId, attempt: (reference) => attemptOf(b, runId, reference) };
 }
-
-const result = completedResult;
 
 async function eventTypes(runId: string): Promise<string[]> {
   return (await b.events(runId)).map((e) => e.type.replace('io.serverlessworkflow.', ''));

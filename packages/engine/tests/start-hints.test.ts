@@ -10,7 +10,7 @@ import { createRunStarter, type RunStarter } from '../src/inline-start.ts';
 import { createWorkflowRunner, defaultRunnerOptions } from '../src/runner.ts';
 import { RunSnapshots } from '../src/snapshots.ts';
 import { followStartHints, parseStartHint, startHintsOf } from '../src/start-hints.ts';
-import { attemptOf, completedResult, NAMESPACE, rememberingDeps, RUNTIME, silent, startBench, TWO_CALLS, type EngineBench } from './harness.ts';
+import { attemptOf, completedResult as result, NAMESPACE, rememberingDeps, RUNTIME, silent, startBench, TWO_CALLS, type EngineBench } from './harness.ts';
 
 let b: EngineBench;
 /** The API's inline start, in a process without a runner: it publishes hints. */
@@ -42,8 +42,6 @@ async function hearingRunner(): Promise<{ deps: ApplyDeps; outcomes: string[]; s
   const runner = rememberingDeps(b);
   return { ...runner, stop: await followStartHints(b.bus, runner.snapshots) };
 }
-
-const result = completedResult;
 
 describe('hints of the runs the API started, for runners in other processes', () => {
   it('the batch of a run’s first result is decided on its hint (not read), and the run ends as it would on a read', async () => {
