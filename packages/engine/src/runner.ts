@@ -16,7 +16,7 @@ import { DefinitionCache } from './definitions.ts';
 import { createEngineMetrics } from './metrics.ts';
 import { RelayedRows } from './outbox.ts';
 import type { LoopContext } from './loops/context.ts';
-import { inboxLoop } from './loops/inbox.ts';
+import { InboxGate, inboxLoop } from './loops/inbox.ts';
 import { epochLoop, noteTransportEpoch } from './loops/epochs.ts';
 import { sweepLoop } from './loops/sweeper.ts';
 import { timerLoop } from './loops/timers.ts';
@@ -176,7 +176,8 @@ export function createWorkflowRunner(deps: RunnerDeps): WorkflowRunner {
       const noted = noteTransportEpoch(ctx.store, ctx.bus, logger, abort.signal);
       const after = (loop: () => Promise<void>) => noted.then((ok) => (ok ? loop() : undefined));
       void after(followHints);
-      for (let i = 0; i < options.concurrency; i += 1) loops.push(after(() => inboxLoop(ctx)));
+      const gate = new InboxGate();
+      for (let i = 0; i < options.concurrency; i += 1) loops.push(after(() => inboxLoop(ctx, gate)));
       loops.push(after(() => timers.run()), after(() => sweepLoop(ctx)), epochLoop(ctx), after(() => scheduleLoop(ctx)));
       logger.info({ consumer: options.consumer, concurrency: options.concurrency }, 'workflow-runner started');
     },

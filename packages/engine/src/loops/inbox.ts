@@ -9,6 +9,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { ErrorTypes, Queues, type BusMessage, type RunnerMessage, type WorkflowError } from '@baton/core';
 import { applyBatch } from '../apply.ts';
+import { monotonic } from '../decisions.ts';
 import { faultWithoutState } from '../fault-without-state.ts';
 import { parseRunnerMessage } from '../validate.ts';
 import { afterCommit, sleep, type LoopContext } from './context.ts';
@@ -21,17 +22,80 @@ interface Parsed {
   message: RunnerMessage;
 }
 
-export async function inboxLoop(ctx: LoopContext): Promise<void> {
+/** How long a batch has a runner's inbox to itself before another of its loops may take one beside it. */
+export const SECOND_BATCH_AFTER_MS = 5;
+
+/**
+ * What the inbox loops of one runner share. A batch costs the runner about as much CPU whatever its
+ * size (a transaction, a relay, an ack: ~1 ms on 2 cores, bench/README.md stop 51), so loops that
+ * each take what has just arrived make many small batches where one would have taken them
+ * together. One loop reads and applies at a time; another may read beside it only once the batch
+ * in hand has run SECOND_BATCH_AFTER_MS — a load that keeps batches that long, where overlapping
+ * one batch's decisions with another's round trip to PostgreSQL is worth its cost. A loop with no
+ * batch in hand waits on the queue and wakes at its first message: an idle runner waits for nothing.
+ */
+export class InboxGate {
+  readonly #slots = new Set<{ batchSince?: number }>();
+  readonly #wakers: (() => void)[] = [];
+
+  /** Waits for this loop's turn; undefined once `signal` aborts. */
+  async enter(signal: AbortSignal): Promise<{ batch(): void; leave(): void } | undefined> {
+    for (let wait = this.#wait(); wait > 0; wait = this.#wait()) {
+      if (signal.aborted) return undefined;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = Number.isFinite(wait) ? setTimeout(done, wait) : undefined;
+        this.#wakers.push(done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+    if (signal.aborted) return undefined;
+    const slot: { batchSince?: number } = {};
+    this.#slots.add(slot);
+    return {
+      batch: () => {
+        slot.batchSince = monotonic();
+        this.#wake();
+      },
+      leave: () => {
+        if (this.#slots.delete(slot)) this.#wake();
+      },
+    };
+  }
+
+  /** How long a loop waits before its turn: 0 when it may read now, Infinity while another reads. */
+  #wait(): number {
+    let wait = 0;
+    for (const slot of this.#slots) {
+      if (slot.batchSince === undefined) return Infinity;
+      wait = Math.max(wait, slot.batchSince + SECOND_BATCH_AFTER_MS - monotonic());
+    }
+    return wait;
+  }
+
+  #wake(): void {
+    for (const wake of this.#wakers.splice(0)) wake();
+  }
+}
+
+export async function inboxLoop(ctx: LoopContext, gate: InboxGate = new InboxGate()): Promise<void> {
   const { bus, options, logger, signal } = ctx;
   while (!signal.aborted) {
     // One turn of the event loop per batch: with the in-process bus and PGlite nothing is real
     // I/O, and continue → enqueue → consume → apply would chain as one unbroken run of
     // microtasks that starves HTTP, timers and signals (a `then:` loop held `npm start` for seconds).
     await setImmediate();
+    const turn = await gate.enter(signal);
+    if (turn === undefined) return;
     let batch: BusMessage[] = [];
     try {
       batch = await bus.consume(Queues.runner, options.consumer, { max: options.batchSize, blockMs: 2_000, visibilityMs: options.visibilityMs, signal });
       if (batch.length === 0) continue;
+      turn.batch();
       const reclaimed = batch.filter((m) => m.deliveries > 1).length;
       if (reclaimed > 0) ctx.metrics.reclaimed.inc({ queue: Queues.runner }, reclaimed);
       const parsed: Parsed[] = [];
@@ -46,10 +110,13 @@ export async function inboxLoop(ctx: LoopContext): Promise<void> {
       }
       await applyIsolating(ctx, parsed, malformed);
     } catch (error) {
+      turn.leave();
       if (signal.aborted) return;
       // Unacked messages come back after the visibility timeout; back off briefly meanwhile.
       logger.error({ err: error, batch: batch.length }, 'runner batch failed; messages will be redelivered');
       await sleep(200, signal);
+    } finally {
+      turn.leave();
     }
   }
 }
