@@ -143,7 +143,9 @@ describe('fuzz lanes', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(heartbeat.hung()).toBeUndefined();
     await fetch(`${hanging.apiUrl}/hang`);
-    for (let waited = 0; waited < 30_000 && heartbeat.hung() === undefined; waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
+    // hung() is set when the hang is seen, and the inspector's call stack is added to it after (up
+    // to 10 s later): wait for both, or a loaded machine reads the message before its stack.
+    for (let waited = 0; waited < 30_000 && !heartbeat.hung()?.includes('\n'); waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
     const hung = heartbeat.hung();
     expect(hung).toMatch(/^the process stopped answering: GET http:\/\/127\.0\.0\.1:\d+\/ready not 200 for [2-9] s/);
     expect(hung).toMatch(/spinForever/);
