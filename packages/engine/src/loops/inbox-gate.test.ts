@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { InboxGate, SECOND_BATCH_AFTER_MS } from './inbox.ts';
 
-/** Settles what is ready (promises, a timer due now) and tells whether `p` has resolved. */
+/** Lets pending promise callbacks and one turn of the event loop run, and tells whether `p` has resolved. */
 async function resolved(p: Promise<unknown>): Promise<boolean> {
   let done = false;
   void p.then(() => (done = true));

@@ -110,7 +110,7 @@ export async function inboxLoop(ctx: LoopContext, gate: InboxGate = new InboxGat
       }
       await applyIsolating(ctx, parsed, malformed);
     } catch (error) {
-      turn.leave();
+      turn.leave(); // before the back-off: another loop may read meanwhile (leave is idempotent; finally calls it too)
       if (signal.aborted) return;
       // Unacked messages come back after the visibility timeout; back off briefly meanwhile.
       logger.error({ err: error, batch: batch.length }, 'runner batch failed; messages will be redelivered');
