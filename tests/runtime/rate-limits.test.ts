@@ -160,6 +160,33 @@ describe.each<Backend>(['embedded', 'servers'])('rate limits on %s backends', (b
     expect((await h.api('DELETE', `/api/v1/rate-limits/${ns}/target`)).status).toBe(204);
   }, 40_000);
 
+  it('sends each deferred call at the slot its wait names, also when one batch deferred many', async () => {
+    // 24 runs at 4 a second: 4 go at once, 20 wait for slots 250 ms apart over 5 s. The runner
+    // applies the hand-backs in batches of several; each re-dispatch must come at its slot. Before
+    // stop 53 only a batch's earliest woke the runner, and the others went at its next outbox
+    // sweep (every 2 s), up to 2 s late, several together.
+    const host = new URL(h.target.url).host;
+    expect((await h.api('POST', '/api/v1/rate-limits', { namespace: ns, name: 'slots', kind: 'requests', per: 'second', limit: 4, host })).status).toBe(201);
+    try {
+      const path = `/slots-${backend}`;
+      await h.apply({ document: { dsl: '1.0.0', namespace: ns, name: 'call-slots', version: '1.0.0' }, do: [{ fetch: { call: 'http', with: { method: 'get', endpoint: `${h.target.url}${path}` } } }] });
+      const started = await Promise.all(Array.from({ length: 24 }, () => h.api('POST', '/api/v1/runs', { namespace: ns, name: 'call-slots', input: {} })));
+      const ids = started.map((r) => r.body.id as string);
+      await expect.poll(async () => (await Promise.all(ids.map((id) => h.api('GET', `/api/v1/runs/${id}`)))).filter((r) => r.body.status === 'completed').length, { timeout: 20_000, interval: 200 }).toBe(ids.length);
+      const calls = h.target.log.filter((r) => r.path === path);
+      expect(calls).toHaveLength(ids.length);
+      const waits = (await Promise.all(ids.map((id) => h.events(id)))).flat().filter((e) => e.type === RATE_LIMITED);
+      expect(waits.length).toBeGreaterThanOrEqual(12);
+      // A wait is met by the call of its attempt: no sooner than its slot, and well before a sweep
+      // interval after it (a late trip on a loaded machine is allowed for).
+      const lateness = waits.map((wait) => calls.find((c) => c.key === wait.data.attemptId)!.at - Date.parse(wait.data.until));
+      for (const late of lateness) expect(late, `ms after the slot (every call: ${lateness.join(', ')})`).toBeGreaterThanOrEqual(-JITTER_MS);
+      for (const late of lateness) expect(late, `ms after the slot (every call: ${lateness.join(', ')})`).toBeLessThan(750);
+    } finally {
+      await h.api('DELETE', `/api/v1/rate-limits/${ns}/slots`);
+    }
+  }, 40_000);
+
   it('applies a host limit to call: openapi too (the operation\'s request, not the document read)', async () => {
     // The document comes from another server; its operation goes to the target, whose host is limited.
     const docs = createServer((_req, res) => {

@@ -111,8 +111,8 @@ export interface BatchOutcome {
   transitions: number;
   /** The earliest timer written in this batch, to wake the timer loop early. */
   nextTimerAt?: number;
-  /** The earliest re-dispatch of a rate-limited attempt written, to wake the sweeper then. */
-  nextDeferredAt?: number;
+  /** When each re-dispatch of a rate-limited attempt written is due, to wake the sweeper then. */
+  deferredDueAt?: number[];
   /**
    * With deps.snapshots: the runs a later batch may be decided on without reading them, the
    * transaction that saves them (asked with its COMMIT), and whether this batch was decided on snapshots.
@@ -266,7 +266,7 @@ export async function applyInTransaction(deps: ApplyDeps, tx: RunnerTx, messages
   if (relayed) rows.push(relayed);
   if (rows.length > 0) await tx.insertOutbox(rows);
   if (deferred.rows.length > 0) await tx.insertOutbox(deferred.rows);
-  if (deferred.nextAt !== undefined) outcome.nextDeferredAt = deferred.nextAt;
+  if (deferred.dueAt.length > 0) outcome.deferredDueAt = deferred.dueAt;
   for (const timer of writes.timers) outcome.nextTimerAt = Math.min(outcome.nextTimerAt ?? Infinity, timer.fireAt);
   return outcome;
 }

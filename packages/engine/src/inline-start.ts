@@ -111,7 +111,7 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
     async decide(tx: RunnerTx, runs: readonly NewRun[]) {
       const outcome: BatchOutcome = await applyInTransaction(apply, tx, runs.map((run) => ({ type: 'start', runId: run.id })), [], runs.map(asInserted));
       if (outcome.nextTimerAt !== undefined) throw new StartDeclined('it wrote a timer');
-      if (outcome.nextDeferredAt !== undefined) throw new StartDeclined('it deferred a rate-limited attempt');
+      if (outcome.deferredDueAt !== undefined) throw new StartDeclined('it deferred a rate-limited attempt');
       return async () => {
         // Remembered (or their hints published) before their tasks leave: the batch of those
         // tasks' results may be decided on them.

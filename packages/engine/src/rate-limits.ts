@@ -52,13 +52,13 @@ export async function attachRateLimits(tx: RunnerTx, attempts: readonly NewAttem
 export interface AppliedDeferrals {
   events: Map<string, EventDraft[]>;
   rows: NewOutboxRow[];
-  /** The earliest re-dispatch written (to wake this runner's sweeper then). */
-  nextAt?: number;
+  /** When each row written is due (to wake this runner's sweeper then): one per attempt, not only the earliest. */
+  dueAt: number[];
 }
 
 /** Applies the current deferrals of a batch (their runs locked). */
 export async function applyDeferrals(tx: RunnerTx, deferrals: readonly DeferredAttempt[], now: number): Promise<AppliedDeferrals> {
-  const applied: AppliedDeferrals = { events: new Map(), rows: [] };
+  const applied: AppliedDeferrals = { events: new Map(), rows: [], dueAt: [] };
   if (deferrals.length === 0) return applied;
   // One per attempt and deferral count: a second copy in the batch would not match after the first.
   const unique = [...new Map(deferrals.map((d) => [`${d.attemptId} ${d.deferral}`, d])).values()];
@@ -69,7 +69,7 @@ export async function applyDeferrals(tx: RunnerTx, deferrals: readonly DeferredA
     const event: EventDraft = { type: RATE_LIMITED_EVENT, data: { task: d.task, attemptId: d.attemptId, limit: d.limit, until: new Date(d.until).toISOString(), waitMs } };
     applied.events.set(d.runId, [...(applied.events.get(d.runId) ?? []), event]);
     applied.rows.push({ id: uuidv7(), kind: 'relay', body: { tasks: [d.attemptId], events: [] }, relayAfterMs: waitMs });
-    applied.nextAt = Math.min(applied.nextAt ?? Infinity, d.until);
+    applied.dueAt.push(d.until);
   }
   return applied;
 }

@@ -51,7 +51,7 @@ export async function afterCommit(ctx: CommitContext, outcome: BatchOutcome): Pr
     for (const t of outcome.relay.tasks) ctx.logger.debug({ runId: t.runId, task: t.reference, attemptId: t.attemptId, kind: t.kind }, 'task dispatched');
   }
   if (outcome.nextTimerAt !== undefined) ctx.timerWritten?.(outcome.nextTimerAt);
-  if (outcome.nextDeferredAt !== undefined) ctx.deferredWritten?.(outcome.nextDeferredAt);
+  for (const at of outcome.deferredDueAt ?? []) ctx.deferredWritten?.(at);
 }
 
 /** One step of a repeating loop (sweeper, epoch watch): a failure is logged, and the next round tries again. */

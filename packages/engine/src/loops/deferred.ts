@@ -1,13 +1,19 @@
-// Wake-ups for rate-limited attempts: a batch that deferred an attempt wrote a relay row due at
-// `until` (rate-limits.ts); this runner sweeps the outbox right then instead of at its next sweep
-// (sweepIntervalMs). The wake-ups are memory only: if this runner dies, the row is still due and
-// any runner's sweeper relays it within a sweep interval. Sweeps claim rows (SKIP LOCKED), so a
-// wake-up here and a sweep elsewhere never send one row twice at once.
+// Wake-ups for rate-limited attempts: a batch that deferred attempts wrote a relay row for each,
+// due at its `until` (rate-limits.ts); this runner sweeps the outbox right then — for every row, not
+// only the batch's earliest — instead of at its next sweep (sweepIntervalMs). The wake-ups are
+// memory only: if this runner dies, the row is still due and any runner's sweeper relays it within
+// a sweep interval. Sweeps claim rows (SKIP LOCKED), so a wake-up here and a sweep elsewhere never
+// send one row twice at once.
 import { sweepOutbox } from './sweeper.ts';
 import { step, type LoopContext } from './context.ts';
 
 /** Past `until`, so that the row is due by the database's clock too. */
 const LATE_MS = 5;
+/**
+ * Wake-ups are kept to this grain (rounded up): many attempts deferred to slots a few ms apart
+ * share one sweep, and the list stays short (a minute of slots is at most 6,000 wake-ups).
+ */
+const WAKE_GRAIN_MS = 10;
 
 export interface DeferredWakeups {
   written(at: number): void;
@@ -36,10 +42,16 @@ export function deferredWakeups(ctx: LoopContext): DeferredWakeups {
   }
 
   return {
-    written(at) {
-      const index = pending.findIndex((t) => t > at);
-      if (index === -1) pending.push(at);
-      else if (pending[Math.max(0, index - 1)] !== at) pending.splice(index, 0, at);
+    written(until) {
+      const at = Math.ceil(until / WAKE_GRAIN_MS) * WAKE_GRAIN_MS;
+      // Sorted, each time once: the first index whose time is at or after `at`.
+      let [low, high] = [0, pending.length];
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (pending[mid]! < at) low = mid + 1;
+        else high = mid;
+      }
+      if (pending[low] !== at) pending.splice(low, 0, at);
       arm();
     },
     stop() {
