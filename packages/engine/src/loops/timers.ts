@@ -16,6 +16,11 @@ export function timerLoop(ctx: LoopContext): TimerLoop {
   const { store, options, logger, signal } = ctx;
   let wake: (() => void) | undefined;
   let sleepingUntil = Number.POSITIVE_INFINITY;
+  /**
+   * The earliest timer written while the loop was not asleep (reading the next timer, firing):
+   * its round may have read the database before that batch committed, so it sleeps no longer.
+   */
+  let writtenAwake = Number.POSITIVE_INFINITY;
 
   async function fireDue(): Promise<number> {
     const relay = emptyRelay();
@@ -33,7 +38,9 @@ export function timerLoop(ctx: LoopContext): TimerLoop {
 
   /** Sleeps until `next` (the earliest timer, if any), at most timerPollMs, or until a batch writes an earlier one. */
   async function pause(next: number | undefined): Promise<void> {
-    const wait = Math.max(1, Math.min(options.timerPollMs, (next ?? Number.POSITIVE_INFINITY) - ctx.clock()));
+    const until = Math.min(next ?? Number.POSITIVE_INFINITY, writtenAwake);
+    writtenAwake = Number.POSITIVE_INFINITY;
+    const wait = Math.max(1, Math.min(options.timerPollMs, until - ctx.clock()));
     sleepingUntil = ctx.clock() + wait;
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -68,7 +75,8 @@ export function timerLoop(ctx: LoopContext): TimerLoop {
       }
     },
     written(fireAt) {
-      if (fireAt < sleepingUntil) wake?.();
+      if (wake === undefined) writtenAwake = Math.min(writtenAwake, fireAt);
+      else if (fireAt < sleepingUntil) wake();
     },
   };
 }
