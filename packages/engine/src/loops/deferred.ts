@@ -14,6 +14,12 @@ const LATE_MS = 5;
  * share one sweep, and the list stays short (a minute of slots is at most 6,000 wake-ups).
  */
 const WAKE_GRAIN_MS = 10;
+/**
+ * The longest a wake-up timer is set for: Node fires a longer setTimeout after 1 ms (it must fit
+ * 32 bits), and a slot that far out (a tokens limit overdrawn by a turn's usage: days of debt)
+ * would wake the sweeper every millisecond. A wake-up past it is re-armed when this one fires.
+ */
+const MAX_TIMER_MS = 3_600_000;
 
 export interface DeferredWakeups {
   written(at: number): void;
@@ -30,7 +36,7 @@ export function deferredWakeups(ctx: LoopContext): DeferredWakeups {
     if (next === undefined || next >= armedFor || ctx.signal.aborted) return;
     clearTimeout(timer);
     armedFor = next;
-    timer = setTimeout(() => void fire(), Math.max(0, next + LATE_MS - ctx.clock()));
+    timer = setTimeout(() => void fire(), Math.min(MAX_TIMER_MS, Math.max(0, next + LATE_MS - ctx.clock())));
   }
 
   async function fire(): Promise<void> {
