@@ -24,12 +24,21 @@ export function readEnv(env: Env, name: string): string | undefined {
   }
 }
 
+/**
+ * The longest delay, in ms, a Node.js timer keeps: setTimeout fires a longer one after 1 ms. A
+ * duration setting (a NAME ending in _MS) is refused past it (24.8 days) rather than cut short.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 export function readInt(env: Env, name: string, fallback: number, min = 0): number {
   const raw = readEnv(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) {
     throw new ConfigError(`${name} must be an integer >= ${min}, got '${raw}'`);
+  }
+  if (name.endsWith('_MS') && value > MAX_TIMER_MS) {
+    throw new ConfigError(`${name} must be at most ${MAX_TIMER_MS} ms (24.8 days, the longest timer Node.js keeps), got '${raw}'`);
   }
   return value;
 }

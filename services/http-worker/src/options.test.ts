@@ -31,4 +31,11 @@ describe('httpWorkerOptionsFromEnv', () => {
     expect(() => httpWorkerOptionsFromEnv({ HTTP_WORKER_CONCURRENCY: 'lots', HTTP_WORKER_DENY_CIDRS: '10.0.0.0/99' })).toThrow(/HTTP_WORKER_CONCURRENCY.*HTTP_WORKER_DENY_CIDRS: "10.0.0.0\/99" is not a CIDR/);
     expect(() => httpWorkerOptionsFromEnv({ HTTP_WORKER_ALLOW_PRIVATE: 'maybe' })).toThrow(/HTTP_WORKER_ALLOW_PRIVATE/);
   });
+
+  it('refuses a duration longer than a Node.js timer keeps (it would fire after 1 ms: every call timed out at once)', () => {
+    expect(httpWorkerOptionsFromEnv({ HTTP_WORKER_TIMEOUT_MS: '2147483647' }).timeoutMs).toBe(2_147_483_647);
+    for (const name of ['HTTP_WORKER_TIMEOUT_MS', 'HTTP_WORKER_CONNECT_TIMEOUT_MS', 'HTTP_WORKER_VISIBILITY_MS', 'HTTP_WORKER_SHUTDOWN_GRACE_MS']) {
+      expect(() => httpWorkerOptionsFromEnv({ [name]: '2592000000' }), name).toThrow(new RegExp(`${name}: at most 2147483647 ms`));
+    }
+  });
 });

@@ -1,6 +1,7 @@
 // Worker configuration, read from the environment once at start (see README.md for each variable).
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { MAX_TIMER_MS } from '@baton/runtime';
 import { parseCidrList, type AddressPolicyConfig, type Cidr } from './address-policy.ts';
 
 export interface HttpWorkerOptions {
@@ -51,6 +52,9 @@ export function httpWorkerOptions(partial: Partial<HttpWorkerOptions> = {}): Htt
 }
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** A duration in ms: no longer than a Node.js timer keeps (a longer one fires after 1 ms). */
+const durationMs = (fallback: number, min: 0 | 1 = 1) =>
+  z.coerce.number().int().min(min).max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (24.8 days, the longest timer Node.js keeps)`).default(fallback);
 const booleanFlag = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -70,15 +74,15 @@ const cidrList = z
 
 const EnvSchema = z.object({
   HTTP_WORKER_CONCURRENCY: positiveInt(DEFAULT_OPTIONS.concurrency),
-  HTTP_WORKER_CONNECT_TIMEOUT_MS: positiveInt(DEFAULT_OPTIONS.connectTimeoutMs),
-  HTTP_WORKER_TIMEOUT_MS: positiveInt(DEFAULT_OPTIONS.timeoutMs),
+  HTTP_WORKER_CONNECT_TIMEOUT_MS: durationMs(DEFAULT_OPTIONS.connectTimeoutMs),
+  HTTP_WORKER_TIMEOUT_MS: durationMs(DEFAULT_OPTIONS.timeoutMs),
   HTTP_WORKER_MAX_RESPONSE_BYTES: positiveInt(DEFAULT_OPTIONS.maxResponseBytes),
   HTTP_WORKER_MAX_REDIRECTS: z.coerce.number().int().min(0).default(DEFAULT_OPTIONS.maxRedirects),
   HTTP_WORKER_DENY_CIDRS: cidrList,
   HTTP_WORKER_ALLOW_CIDRS: cidrList,
   HTTP_WORKER_ALLOW_PRIVATE: booleanFlag(DEFAULT_OPTIONS.allowPrivate),
-  HTTP_WORKER_VISIBILITY_MS: positiveInt(DEFAULT_OPTIONS.visibilityMs),
-  HTTP_WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(DEFAULT_OPTIONS.shutdownGraceMs),
+  HTTP_WORKER_VISIBILITY_MS: durationMs(DEFAULT_OPTIONS.visibilityMs),
+  HTTP_WORKER_SHUTDOWN_GRACE_MS: durationMs(DEFAULT_OPTIONS.shutdownGraceMs, 0),
   HTTP_WORKER_CONSUMER_NAME: z.string().min(1).optional(),
 });
 

@@ -62,6 +62,11 @@ describe('orchestratorConfigFromEnv', () => {
     expect(() => orchestratorConfigFromEnv({ FANOUT_PORT: 'x' })).toThrow(/FANOUT_PORT must be an integer/);
   });
 
+  it('refuses a BATON_MAX_WAIT longer than a Node.js timer keeps (a wait would end after 1 ms)', () => {
+    expect(orchestratorConfigFromEnv({ BATON_MAX_WAIT: 'P24D' }).maxWaitMs).toBe(24 * 86_400_000);
+    expect(() => orchestratorConfigFromEnv({ BATON_MAX_WAIT: 'P30D' })).toThrow(/BATON_MAX_WAIT must be at most 2147483647 ms .*got "P30D"/);
+  });
+
   it('names every invalid variable', () => {
     expect(() => orchestratorConfigFromEnv({ ORCHESTRATOR_PORT: 'http', BATON_MAX_WAIT: '60', BATON_MAX_BODY_BYTES: '-1' })).toThrow(
       /ORCHESTRATOR_PORT.*BATON_MAX_BODY_BYTES.*BATON_MAX_WAIT|ORCHESTRATOR_PORT/,

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { streamTokenKeysFromValues, type StreamTokenKeys } from '@baton/fanout/tokens';
 import type { Limits } from '@baton/core/interpreter';
-import { loadLimits } from '@baton/runtime';
+import { loadLimits, MAX_TIMER_MS } from '@baton/runtime';
 import { z } from 'zod';
 import { parseIsoDuration } from './wait.ts';
 
@@ -72,6 +72,10 @@ const EnvSchema = z.object({
       const ms = parseIsoDuration(raw);
       if (ms === undefined || ms <= 0) {
         ctx.addIssue({ code: 'custom', message: `BATON_MAX_WAIT must be a positive ISO 8601 duration such as PT60S, got "${raw}"` });
+        return z.NEVER;
+      }
+      if (ms > MAX_TIMER_MS) {
+        ctx.addIssue({ code: 'custom', message: `BATON_MAX_WAIT must be at most ${MAX_TIMER_MS} ms (24.8 days, the longest timer Node.js keeps), got "${raw}"` });
         return z.NEVER;
       }
       return ms;
