@@ -19,7 +19,7 @@ const WAKE_GRAIN_MS = 10;
  * 32 bits), and a slot that far out (a tokens limit overdrawn by a turn's usage: days of debt)
  * would wake the sweeper every millisecond. A wake-up past it is re-armed when this one fires.
  */
-const MAX_TIMER_MS = 3_600_000;
+const LONGEST_WAKE_MS = 3_600_000;
 
 export interface DeferredWakeups {
   written(at: number): void;
@@ -36,7 +36,7 @@ export function deferredWakeups(ctx: LoopContext): DeferredWakeups {
     if (next === undefined || next >= armedFor || ctx.signal.aborted) return;
     clearTimeout(timer);
     armedFor = next;
-    timer = setTimeout(() => void fire(), Math.min(MAX_TIMER_MS, Math.max(0, next + LATE_MS - ctx.clock())));
+    timer = setTimeout(() => void fire(), Math.min(LONGEST_WAKE_MS, Math.max(0, next + LATE_MS - ctx.clock())));
   }
 
   async function fire(): Promise<void> {
