@@ -9,6 +9,7 @@
 //            runner is alive; the runner that applied it wakes its sweeper then (loops/deferred.ts).
 import type { DeferredAttempt, EventDraft, LockedRun, NewAttempt, NewOutboxRow, RateLimitSpec, RunnerTx, TaskMessage, TaskRateLimits } from '@baton/core';
 import { uuidv7 } from '@baton/core';
+import { MAX_DURATION_MS } from '@baton/core/interpreter';
 
 export const RATE_LIMITED_EVENT = 'dev.baton.task.rate-limited.v1';
 
@@ -61,7 +62,11 @@ export async function applyDeferrals(tx: RunnerTx, deferrals: readonly DeferredA
   const applied: AppliedDeferrals = { events: new Map(), rows: [], dueAt: [] };
   if (deferrals.length === 0) return applied;
   // One per attempt and deferral count: a second copy in the batch would not match after the first.
-  const unique = [...new Map(deferrals.map((d) => [`${d.attemptId} ${d.deferral}`, d])).values()];
+  // A slot further out than the longest wait Baton keeps (100 years, a duration's bound) is waited
+  // for that long: a tokens limit a provider's reported usage overdrew by ~10^14 tokens named a
+  // time past PostgreSQL's timestamps, and the batch failed on every delivery.
+  const latest = now + MAX_DURATION_MS;
+  const unique = [...new Map(deferrals.map((d) => [`${d.attemptId} ${d.deferral}`, d.until > latest ? { ...d, until: latest } : d])).values()];
   const taken = new Set(await tx.deferAttempts(unique));
   for (const d of unique) {
     if (!taken.delete(d.attemptId)) continue;

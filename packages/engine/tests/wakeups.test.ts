@@ -2,7 +2,8 @@
 // - the timer loop (loops/timers.ts): a batch that writes a timer while the loop is awake — between
 //   reading the next timer and going to sleep — still wakes it at that timer, not a poll interval later;
 // - the deferred attempts' sweeps (loops/deferred.ts): a slot weeks away (a tokens limit overdrawn
-//   by a turn's usage) is waited for, not swept every millisecond.
+//   by a turn's usage) is waited for, not swept every millisecond; one past PostgreSQL's timestamps
+//   is a wait of 100 years (rate-limits.ts applyDeferrals), not a batch that fails.
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { Queues, type RunnerMessage } from '@baton/core';
 import { RATE_LIMITED_EVENT } from '../src/rate-limits.ts';
@@ -80,4 +81,23 @@ it('waits for a deferred attempt\'s slot weeks away without sweeping the outbox 
   } finally {
     b.store.claimOutbox = claim;
   }
+}, 30_000);
+
+it('keeps a deferral to a slot past PostgreSQL\'s timestamps as a wait of 100 years, the longest Baton keeps', async () => {
+  await b.runner();
+  const id = await b.create('calls', {}, true);
+  await b.until('the first call to be dispatched', async () => (await b.store.listAttempts(id)).length > 0);
+  const attemptId = await attemptOf(b, id, 'first');
+  // A tokens limit overdrawn by ~10^14 tokens (a usage only a broken or hostile provider reports).
+  const sentAt = Date.now();
+  await b.bus.enqueue(Queues.runner, [{ type: 'deferred', runId: id, attemptId, until: 1e16, limit: 'tokens', deferral: 0, reserved: [], task: '/do/0/first' } satisfies RunnerMessage]);
+  await b.until('the wait to be logged', async () => (await b.events(id)).some((e) => e.type === RATE_LIMITED_EVENT));
+  const wait = (await b.events(id)).find((e) => e.type === RATE_LIMITED_EVENT)!.data as { until: string; waitMs: number };
+  const years = (Date.parse(wait.until) - sentAt) / (365.25 * 86_400_000);
+  expect(years).toBeGreaterThan(99.9);
+  expect(years).toBeLessThanOrEqual(100.01);
+  expect((await b.run(id)).status).toBe('running');
+  const [attempt] = await b.sql<{ status: string; dispatched_at: Date }>('SELECT status, dispatched_at FROM task_attempts WHERE id = $1', [attemptId]);
+  expect(attempt!.status).toBe('scheduled');
+  expect(attempt!.dispatched_at.getTime()).toBe(Date.parse(wait.until));
 }, 30_000);

@@ -6,7 +6,7 @@ export { matchEvent } from './events.ts';
 export type { MatchOptions } from './events.ts';
 export { evaluateDeferred, isDeferred } from './expressions.ts';
 export { Fault } from './fault.ts';
-export { parseDuration, DurationError } from './duration.ts';
+export { parseDuration, DurationError, MAX_DURATION_MS } from './duration.ts';
 export { LifecycleTypes, iso, qualifiedRunName } from './lifecycle.ts';
 export { DEFAULT_LIMITS, LIMIT_NAMES, MAX_VALUE_DEPTH, formatLimit, jsonSize, limitError, resolveLimits } from './limits.ts';
 export type { LimitName, Limits } from './limits.ts';
