@@ -29,6 +29,8 @@ export function readEnv(env: Env, name: string): string | undefined {
  * duration setting (a NAME ending in _MS) is refused past it (24.8 days) rather than cut short.
  */
 export const MAX_TIMER_MS = 2_147_483_647;
+/** What a duration setting past MAX_TIMER_MS is told (every service's configuration says it alike). */
+export const MAX_TIMER_TEXT = `at most ${MAX_TIMER_MS} ms (24.8 days, the longest timer Node.js keeps)`;
 
 export function readInt(env: Env, name: string, fallback: number, min = 0): number {
   const raw = readEnv(env, name);
@@ -38,7 +40,7 @@ export function readInt(env: Env, name: string, fallback: number, min = 0): numb
     throw new ConfigError(`${name} must be an integer >= ${min}, got '${raw}'`);
   }
   if (name.endsWith('_MS') && value > MAX_TIMER_MS) {
-    throw new ConfigError(`${name} must be at most ${MAX_TIMER_MS} ms (24.8 days, the longest timer Node.js keeps), got '${raw}'`);
+    throw new ConfigError(`${name} must be ${MAX_TIMER_TEXT}, got '${raw}'`);
   }
   return value;
 }

@@ -1,7 +1,7 @@
 // Worker configuration, read from the environment once at start (see README.md for each variable).
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { MAX_TIMER_MS } from '@baton/runtime';
+import { MAX_TIMER_MS, MAX_TIMER_TEXT } from '@baton/runtime';
 import { parseCidrList, type AddressPolicyConfig, type Cidr } from './address-policy.ts';
 
 export interface HttpWorkerOptions {
@@ -54,7 +54,7 @@ export function httpWorkerOptions(partial: Partial<HttpWorkerOptions> = {}): Htt
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 /** A duration in ms: no longer than a Node.js timer keeps (a longer one fires after 1 ms). */
 const durationMs = (fallback: number, min: 0 | 1 = 1) =>
-  z.coerce.number().int().min(min).max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (24.8 days, the longest timer Node.js keeps)`).default(fallback);
+  z.coerce.number().int().min(min).max(MAX_TIMER_MS, MAX_TIMER_TEXT).default(fallback);
 const booleanFlag = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])

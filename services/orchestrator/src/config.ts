@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { streamTokenKeysFromValues, type StreamTokenKeys } from '@baton/fanout/tokens';
 import type { Limits } from '@baton/core/interpreter';
-import { loadLimits, MAX_TIMER_MS } from '@baton/runtime';
+import { loadLimits, MAX_TIMER_MS, MAX_TIMER_TEXT } from '@baton/runtime';
 import { z } from 'zod';
 import { parseIsoDuration } from './wait.ts';
 
@@ -75,7 +75,7 @@ const EnvSchema = z.object({
         return z.NEVER;
       }
       if (ms > MAX_TIMER_MS) {
-        ctx.addIssue({ code: 'custom', message: `BATON_MAX_WAIT must be at most ${MAX_TIMER_MS} ms (24.8 days, the longest timer Node.js keeps), got "${raw}"` });
+        ctx.addIssue({ code: 'custom', message: `BATON_MAX_WAIT must be ${MAX_TIMER_TEXT}, got "${raw}"` });
         return z.NEVER;
       }
       return ms;
