@@ -55,6 +55,19 @@ it('fires a timer written while the loop read the database before that commit, a
   }
 }, 30_000);
 
+/**
+ * Starts a run of `calls`, and once its first call is dispatched hands it back as a worker does
+ * over a tokens limit, due at `until`; returns once the runner has logged the wait.
+ */
+async function deferFirstCall(until: number): Promise<{ id: string; attemptId: string }> {
+  const id = await b.create('calls', {}, true);
+  await b.until('the first call to be dispatched', async () => (await b.store.listAttempts(id)).length > 0);
+  const attemptId = await attemptOf(b, id, 'first');
+  await b.bus.enqueue(Queues.runner, [{ type: 'deferred', runId: id, attemptId, until, limit: 'tokens', deferral: 0, reserved: [], task: '/do/0/first' } satisfies RunnerMessage]);
+  await b.until('the wait to be logged', async () => (await b.events(id)).some((e) => e.type === RATE_LIMITED_EVENT));
+  return { id, attemptId };
+}
+
 it('waits for a deferred attempt\'s slot weeks away without sweeping the outbox meanwhile', async () => {
   const claim = b.store.claimOutbox.bind(b.store);
   let claims = 0;
@@ -65,13 +78,8 @@ it('waits for a deferred attempt\'s slot weeks away without sweeping the outbox 
   try {
     // Its periodic sweep every 10 s: in the second measured below it claims once at most.
     await b.runner({ sweepIntervalMs: 10_000 });
-    const id = await b.create('calls', {}, true);
-    await b.until('the first call to be dispatched', async () => (await b.store.listAttempts(id)).length > 0);
-    const attemptId = await attemptOf(b, id, 'first');
     // What an agent-runner hands back when a turn's usage put a tokens limit 30 days in debt.
-    const deferred: RunnerMessage = { type: 'deferred', runId: id, attemptId, until: Date.now() + 30 * 86_400_000, limit: 'tokens', deferral: 0, reserved: [], task: '/do/0/first' };
-    await b.bus.enqueue(Queues.runner, [deferred]);
-    await b.until('the wait to be logged', async () => (await b.events(id)).some((e) => e.type === RATE_LIMITED_EVENT));
+    const { id } = await deferFirstCall(Date.now() + 30 * 86_400_000);
     // Past 2^31 - 1 ms a timer fires after 1 ms: the sweeper would claim every millisecond.
     await new Promise((resolve) => setTimeout(resolve, 100));
     claims = 0;
@@ -85,13 +93,9 @@ it('waits for a deferred attempt\'s slot weeks away without sweeping the outbox 
 
 it('keeps a deferral to a slot past PostgreSQL\'s timestamps as a wait of 100 years, the longest Baton keeps', async () => {
   await b.runner();
-  const id = await b.create('calls', {}, true);
-  await b.until('the first call to be dispatched', async () => (await b.store.listAttempts(id)).length > 0);
-  const attemptId = await attemptOf(b, id, 'first');
   // A tokens limit overdrawn by ~10^14 tokens (a usage only a broken or hostile provider reports).
   const sentAt = Date.now();
-  await b.bus.enqueue(Queues.runner, [{ type: 'deferred', runId: id, attemptId, until: 1e16, limit: 'tokens', deferral: 0, reserved: [], task: '/do/0/first' } satisfies RunnerMessage]);
-  await b.until('the wait to be logged', async () => (await b.events(id)).some((e) => e.type === RATE_LIMITED_EVENT));
+  const { id, attemptId } = await deferFirstCall(1e16);
   const wait = (await b.events(id)).find((e) => e.type === RATE_LIMITED_EVENT)!.data as { until: string; waitMs: number };
   const years = (Date.parse(wait.until) - sentAt) / (365.25 * 86_400_000);
   expect(years).toBeGreaterThan(99.9);
