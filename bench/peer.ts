@@ -2,7 +2,7 @@
 // with n8n — webhook/API → HTTP POST → HTTP POST → set, the caller waiting for the finished run
 // (POST /api/v1/runs with `wait`) — against a local HTTP target in this process, in both modes
 // (bench/deployments.ts): `baton start` (PGlite, in-process bus) and services (1 orchestrator,
-// 1 workflow-runner, 2 http-workers on PostgreSQL and Redis).
+// 1 workflow-runner, 1 http-worker on PostgreSQL and Redis; BENCH_HTTP_WORKERS for more).
 //
 // Per mode: a warm-up of BENCH_PEER_WARMUP runs (default 1,000) with BENCH_PEER_WARMUP_CALLERS
 // callers (default 20), then BENCH_PEER_WARMUP_SEQUENTIAL runs one at a time (default 1,000) — a
@@ -31,7 +31,7 @@
 // its context switches per second meanwhile (each a wake-up from a timer or a reply, threads included).
 // BENCH_PEER_MODES (default "embedded,services") picks the modes.
 import { startHttpTarget, type HttpTarget } from '@baton/testkit';
-import { startDeployment, type Deployment, type Mode, type ProcessExit } from './deployments.ts';
+import { BENCH_SERVICES, startDeployment, type Deployment, type Mode, type ProcessExit } from './deployments.ts';
 import { hopTable, milestones, spread, type RunEvent, type TaskSpec } from './hops.ts';
 import { byLabels, counterDelta, cpuSeconds, duplicateRequests, epochMs, httpText, log, machine, meterUsage, recordArrivals, scrapeCounters, sleep, summary, tasksResent, type Arrival } from './lib.ts';
 
@@ -44,7 +44,6 @@ const CALLERS = (process.env.BENCH_PEER_CALLERS ?? '20,200').split(',').map(Numb
 const HOP_SAMPLES = Number(process.env.BENCH_PEER_HOP_SAMPLES ?? 200);
 const IDLE_SECONDS = Number(process.env.BENCH_PEER_IDLE_SECONDS ?? 5);
 const MODES = (process.env.BENCH_PEER_MODES ?? 'embedded,services').split(',') as Mode[];
-const SERVICES = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2 } as const;
 const WAIT = 'PT60S';
 const TASKS: TaskSpec[] = [{ name: 'first', path: '/first' }, { name: 'second', path: '/second' }, { name: 'done' }];
 const COUNTERS = ['baton_messages_reclaimed_total', 'http_worker_requests_total', 'baton_runner_snapshot_batches_total', 'baton_runner_batch_seconds_count', 'baton_runner_start_hints_total', 'baton_runs_finished_total', 'baton_runner_resent_tasks_total'];
@@ -105,7 +104,7 @@ interface ModeResult {
 
 async function benchMode(mode: Mode, target: HttpTarget, byRun: Map<string, Arrival[]>): Promise<ModeResult & Record<string, unknown>> {
   log(`peer/${mode}: starting`);
-  const deployment = await startDeployment(mode, SERVICES);
+  const deployment = await startDeployment(mode, BENCH_SERVICES);
   try {
     const registered = await fetch(`${deployment.apiUrl}/api/v1/workflows`, { method: 'POST', headers: headers(deployment), body: JSON.stringify(peerWorkflow(target.url)) });
     if (registered.status >= 300) throw new Error(`registering the workflow failed: ${registered.status} ${await registered.text()}`);
@@ -123,7 +122,7 @@ async function benchMode(mode: Mode, target: HttpTarget, byRun: Map<string, Arri
     const concurrent: PhaseReport[] = [];
     for (const callers of CALLERS) concurrent.push(await phase('concurrent', RUNS, callers));
     return {
-      deployment: mode === 'embedded' ? 'baton start: one process, PGlite, in-process bus' : { ...SERVICES, store: 'PostgreSQL', bus: 'Redis' },
+      deployment: mode === 'embedded' ? 'baton start: one process, PGlite, in-process bus' : { ...BENCH_SERVICES, store: 'PostgreSQL', bus: 'Redis' },
       idleCpu,
       idleWakeupsPerSecond,
       warmup,

@@ -1,5 +1,5 @@
 // The runtime benchmark of the durable-runtime issue: services as separate processes
-// (1 orchestrator, 1 workflow-runner, 2 http-workers) on the machine's PostgreSQL and Redis,
+// (1 orchestrator, 1 workflow-runner, 1 http-worker: BENCH_SERVICES) on the machine's PostgreSQL and Redis,
 // calling a local HTTP target.
 //   1. idle latency: per-transition latency of a 100-task sequential run, over
 //      BENCH_LATENCY_RUNS runs (default 5, after one that warms the caches) on an idle system.
@@ -31,6 +31,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createTestDatabase, createTestRedis, startCluster, startHttpTarget, type Cluster, type TestDatabase } from '@baton/testkit';
+import { BENCH_SERVICES } from './deployments.ts';
 import { byLabels, counterDelta, duplicateRequests, epochMs, httpText, log, machine, meterUsage, recordArrivals, scrapeCounters, sleep, summary, tasksResent, type Arrival, type ProcessGroups } from './lib.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
@@ -72,7 +73,7 @@ export async function benchRuntime(): Promise<Record<string, unknown>> {
   const redis = await createTestRedis();
   const target = await startHttpTarget();
   const arrivals = recordArrivals(target.server);
-  const services = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2 };
+  const services = BENCH_SERVICES;
   const cluster = await startCluster({ env: { ...db.env, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }, services, verbose: process.env.BENCH_VERBOSE === '1' });
   const call = async <T>(body: unknown): Promise<Outcome<T>> => {
     try {
