@@ -1,9 +1,10 @@
 // The fan-out benchmark of the fanout issue: services as separate processes (1 orchestrator,
-// 1 workflow-runner, 2 http-workers, 1 fanout) on the machine's PostgreSQL and Redis, running
-// the throughput workload of bench/runtime.ts (runs of a 50-call http loop, as many in flight as
-// the machine takes) while BENCH_FANOUT_CLIENTS WebSocket clients (default 1,000) each follow one
-// of BENCH_FANOUT_RUNS active runs (default 100: 10 clients per run). The clients live in a
-// process of their own (bench/fanout-clients.ts), apart from the HTTP target and API calls.
+// 1 workflow-runner, 1 http-worker — BENCH_SERVICES — and 1 fanout) on the machine's PostgreSQL
+// and Redis, running the throughput workload of bench/runtime.ts (runs of a 50-call http loop,
+// as many in flight as the machine takes) while BENCH_FANOUT_CLIENTS WebSocket clients (default
+// 1,000) each follow one of BENCH_FANOUT_RUNS active runs (default 100: 10 clients per run). The
+// clients live in a process of their own (bench/fanout-clients.ts), apart from the HTTP target
+// and API calls.
 //
 // The watched runs are long-lived runs of the same http loop (an outer loop around it, so that
 // they outlast the window: the clients subscribe once, with after: 0, and stay live; they are
@@ -38,6 +39,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createBus } from '@baton/bus';
 import { createTestDatabase, createTestRedis, startCluster, startHttpTarget, type Cluster } from '@baton/testkit';
+import { BENCH_SERVICES } from './deployments.ts';
 import type { ClientReport } from './fanout-clients.ts';
 import { api, cpuSeconds, log, machine, summary } from './lib.ts';
 
@@ -47,6 +49,7 @@ const clientCount = Number(process.env.BENCH_FANOUT_CLIENTS ?? 1000);
 const watchedRuns = Number(process.env.BENCH_FANOUT_RUNS ?? 100);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? watchedRuns);
 const CALLS_PER_RUN = 50;
+const SERVICES = { ...BENCH_SERVICES, fanout: 1 };
 
 function loopWorkflow(target: string): string {
   return JSON.stringify({
@@ -108,8 +111,7 @@ export async function benchFanout(): Promise<Record<string, unknown>> {
   const db = await createTestDatabase('baton_bench');
   const redis = await createTestRedis();
   const target = await startHttpTarget();
-  const services = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2, fanout: 1 };
-  const cluster = await startCluster({ env: { ...db.env, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }, services, verbose: process.env.BENCH_VERBOSE === '1' });
+  const cluster = await startCluster({ env: { ...db.env, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }, services: SERVICES, verbose: process.env.BENCH_VERBOSE === '1' });
   const call = <T>(method: string, path: string, body?: unknown) => api<T>(cluster.apiUrl, cluster.apiKey, method, path, body);
   const clients = new Clients();
   const topic: Topic = { published: new Map(), readLags: [], measuring: false };
@@ -209,7 +211,7 @@ async function measure(call: Call, cluster: Cluster, fanoutUrl: string, clients:
   const serverDeliveries = after.deliveries - before.deliveries;
   return {
     machine: await machine(),
-    services: { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2, fanout: 1 },
+    services: SERVICES,
     clients: clientCount,
     watchedRuns: runsWatched,
     runsInFlight: concurrency,
