@@ -1,8 +1,9 @@
 // The agent benchmark: BENCH_AGENT_STEPS (default 100) agent steps run at once, each making
 // BENCH_AGENT_TOOL_CALLS (default 5) tool calls — one per turn, so 6 model turns per step — against
 // the local OpenAI-compatible server with zero model latency and a local HTTP tool that answers at
-// once. Services are separate processes on the machine's PostgreSQL and Redis (1 orchestrator,
-// 1 workflow-runner, 2 http-workers, 2 agent-runners).
+// once. Services are separate processes on the machine's PostgreSQL and Redis (BENCH_SERVICES —
+// 1 orchestrator, 1 workflow-runner, 1 http-worker — and 1 agent-runner: BENCH_AGENT_RUNNERS
+// measures more; 2 http-workers and 2 agent-runners up to stop 53, bench/README.md).
 //
 // Baton's overhead per model turn, measured on one clock (the fake server, the HTTP tool and the
 // event times are all in or next to this process):
@@ -18,12 +19,13 @@
 // Nothing is left out: runs not completed (by status, with the wait's timeouts and errors),
 // model and tool requests beyond the workload's count (a turn or a tool call done again), tool
 // requests repeated under one Idempotency-Key, and messages reclaimed after a lease ran out.
+import { BENCH_SERVICES, replicas } from './deployments.ts';
 import { createTestDatabase, createTestRedis, startCluster, startFakeOpenAI, startHttpTarget, type RecordedRequest, type ScriptedReply } from '@baton/testkit';
 import { api, counterDelta, log, machine, scrapeCounters, summary } from './lib.ts';
 
 const steps = Number(process.env.BENCH_AGENT_STEPS ?? 100);
 const toolCalls = Number(process.env.BENCH_AGENT_TOOL_CALLS ?? 5);
-const services = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': 2, 'agent-runner': 2 } as const;
+const services = { ...BENCH_SERVICES, 'agent-runner': replicas('BENCH_AGENT_RUNNERS') } as const;
 
 interface Turn {
   n: number;

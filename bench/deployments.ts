@@ -13,19 +13,20 @@ import { createTestDatabase, createTestRedis, freePort, serviceNodeArgs, startBa
 export type Mode = 'embedded' | 'services';
 
 /**
- * The services deployment the peer and runtime scenarios measure: one orchestrator, one
- * workflow-runner, one http-worker. On the 2-core benchmark machine a second http-worker did not
- * serve more: it made every process's CPU per run dearer (each run's tasks then wake two worker
- * processes instead of one, beside the other processes on the same two cores), so the same
- * workloads ran slower with two (bench/README.md, "One http-worker or two").
+ * The services deployment the peer, runtime, fanout and agents scenarios measure: one
+ * orchestrator, one workflow-runner, one http-worker. On the 2-core benchmark machine a second
+ * http-worker did not serve more: it made every process's CPU per run dearer (each run's tasks then
+ * wake two worker processes instead of one, beside the other processes on the same two cores), so
+ * the same workloads ran slower with two (bench/README.md, "One http-worker or two").
  * BENCH_HTTP_WORKERS measures another count (docker-compose's default is 2: HTTP_WORKER_REPLICAS).
  */
-export const BENCH_SERVICES = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': httpWorkers() } as const;
+export const BENCH_SERVICES = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': replicas('BENCH_HTTP_WORKERS') } as const;
 
-function httpWorkers(): number {
-  const text = process.env.BENCH_HTTP_WORKERS ?? '1';
+/** A replica count from the environment (at least 1; 1 when unset). */
+export function replicas(name: string): number {
+  const text = process.env[name] ?? '1';
   const count = Number(text);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_HTTP_WORKERS must be a whole number of at least 1, not ${JSON.stringify(text)}`);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`${name} must be a whole number of at least 1, not ${JSON.stringify(text)}`);
   return count;
 }
 
