@@ -19,8 +19,8 @@
 // Nothing is left out: runs not completed (by status, with the wait's timeouts and errors),
 // model and tool requests beyond the workload's count (a turn or a tool call done again), tool
 // requests repeated under one Idempotency-Key, and messages reclaimed after a lease ran out.
-import { BENCH_SERVICES, replicas } from './deployments.ts';
 import { createTestDatabase, createTestRedis, startCluster, startFakeOpenAI, startHttpTarget, type RecordedRequest, type ScriptedReply } from '@baton/testkit';
+import { BENCH_SERVICES, replicas } from './deployments.ts';
 import { api, counterDelta, log, machine, scrapeCounters, summary } from './lib.ts';
 
 const steps = Number(process.env.BENCH_AGENT_STEPS ?? 100);

@@ -1,6 +1,6 @@
 // The runtime benchmark of the durable-runtime issue: services as separate processes
-// (1 orchestrator, 1 workflow-runner, 1 http-worker: BENCH_SERVICES) on the machine's PostgreSQL and Redis,
-// calling a local HTTP target.
+// (1 orchestrator, 1 workflow-runner, 1 http-worker: BENCH_SERVICES) on the machine's PostgreSQL
+// and Redis, calling a local HTTP target.
 //   1. idle latency: per-transition latency of a 100-task sequential run, over
 //      BENCH_LATENCY_RUNS runs (default 5, after one that warms the caches) on an idle system.
 //   2. throughput: `call: http` tasks per second sustained for BENCH_SECONDS (default 60), with
