@@ -20,12 +20,13 @@
 // model and tool requests beyond the workload's count (a turn or a tool call done again), tool
 // requests repeated under one Idempotency-Key, and messages reclaimed after a lease ran out.
 import { createTestDatabase, createTestRedis, startCluster, startFakeOpenAI, startHttpTarget, type RecordedRequest, type ScriptedReply } from '@baton/testkit';
-import { BENCH_SERVICES, replicas } from './deployments.ts';
+import { readInt } from '../packages/runtime/src/env.ts';
+import { BENCH_SERVICES } from './deployments.ts';
 import { api, counterDelta, log, machine, scrapeCounters, summary } from './lib.ts';
 
 const steps = Number(process.env.BENCH_AGENT_STEPS ?? 100);
 const toolCalls = Number(process.env.BENCH_AGENT_TOOL_CALLS ?? 5);
-const services = { ...BENCH_SERVICES, 'agent-runner': replicas('BENCH_AGENT_RUNNERS') } as const;
+const services = { ...BENCH_SERVICES, 'agent-runner': readInt(process.env, 'BENCH_AGENT_RUNNERS', 1, 1) } as const;
 
 interface Turn {
   n: number;

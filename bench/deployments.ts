@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, createTestRedis, freePort, serviceNodeArgs, startBatonProcess, startCluster, type ServiceName } from '@baton/testkit';
+import { readInt } from '../packages/runtime/src/env.ts';
 
 export type Mode = 'embedded' | 'services';
 
@@ -20,15 +21,7 @@ export type Mode = 'embedded' | 'services';
  * the same workloads ran slower with two (bench/README.md, "One http-worker or two").
  * BENCH_HTTP_WORKERS measures another count (docker-compose's default is 2: HTTP_WORKER_REPLICAS).
  */
-export const BENCH_SERVICES = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': replicas('BENCH_HTTP_WORKERS') } as const;
-
-/** A replica count from the environment (at least 1; 1 when unset). */
-export function replicas(name: string): number {
-  const text = process.env[name] ?? '1';
-  const count = Number(text);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`${name} must be a whole number of at least 1, not ${JSON.stringify(text)}`);
-  return count;
-}
+export const BENCH_SERVICES = { orchestrator: 1, 'workflow-runner': 1, 'http-worker': readInt(process.env, 'BENCH_HTTP_WORKERS', 1, 1) } as const;
 
 export interface BenchProcess {
   name: string;

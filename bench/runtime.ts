@@ -73,8 +73,7 @@ export async function benchRuntime(): Promise<Record<string, unknown>> {
   const redis = await createTestRedis();
   const target = await startHttpTarget();
   const arrivals = recordArrivals(target.server);
-  const services = BENCH_SERVICES;
-  const cluster = await startCluster({ env: { ...db.env, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }, services, verbose: process.env.BENCH_VERBOSE === '1' });
+  const cluster = await startCluster({ env: { ...db.env, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }, services: BENCH_SERVICES, verbose: process.env.BENCH_VERBOSE === '1' });
   const call = async <T>(body: unknown): Promise<Outcome<T>> => {
     try {
       const { status, text } = await httpText(`${cluster.apiUrl}/api/v1/runs`, { method: 'POST', headers: { authorization: `Bearer ${cluster.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -94,7 +93,7 @@ export async function benchRuntime(): Promise<Record<string, unknown>> {
     const loaded = seconds > 0 ? await measureUnderLoad(call, cluster, arrivals.byRun, groups) : {};
     const atRate = seconds > 0 && rate > 0 && rateSeconds > 0 ? await measureAtRate(call, cluster, arrivals.byRun, groups) : undefined;
     const idleAfterLoad = await measureIdleLatency(call, arrivals.byRun, groups, 'after the load');
-    return { machine: await machine(), services, latencyIdle: idle, ...loaded, ...(atRate && { latencyAtRate: atRate }), latencyIdleAfterLoad: idleAfterLoad };
+    return { machine: await machine(), services: BENCH_SERVICES, latencyIdle: idle, ...loaded, ...(atRate && { latencyAtRate: atRate }), latencyIdleAfterLoad: idleAfterLoad };
   } finally {
     arrivals.stop();
     await cluster.stop();
